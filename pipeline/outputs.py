@@ -1,0 +1,67 @@
+"""Writing the output folder: every file written whole (temp file + rename), JSON only
+through ``json.dumps``, nothing written outside the output folder.
+
+    outputs/brief.md, brief.json          the cross-source brief
+    outputs/sources/<id>.md, <id>.json    one brief per source
+    outputs/chunks.jsonl                  every chunk with its sentences and spans
+    outputs/manifest.json                 settings fingerprint, model, prompt hashes,
+                                          calls, cache hits, tokens, stage times, failures
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from pipeline.models import Chunk, CrossSourceBrief, SourceBrief
+from pipeline.render import cross_markdown, source_markdown
+
+
+class OutputWriter:
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        (self.root / "sources").mkdir(parents=True, exist_ok=True)
+
+    def _path(self, relative: str) -> Path:
+        path = (self.root / relative).resolve()
+        if not path.is_relative_to(self.root):
+            raise ValueError(f"refusing to write outside {self.root}: {relative}")
+        return path
+
+    def write_text(self, relative: str, text: str) -> Path:
+        path = self._path(relative)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False
+        )
+        try:
+            with handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(handle.name, path)
+        except BaseException:
+            Path(handle.name).unlink(missing_ok=True)
+            raise
+        return path
+
+    def write_json(self, relative: str, value: BaseModel | dict[str, Any]) -> Path:
+        data = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+        return self.write_text(relative, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+    def write_chunks(self, chunks: list[Chunk]) -> Path:
+        lines = (json.dumps(c.model_dump(mode="json"), ensure_ascii=False) for c in chunks)
+        return self.write_text("chunks.jsonl", "".join(f"{line}\n" for line in lines))
+
+    def write_source(self, brief: SourceBrief) -> None:
+        self.write_json(f"sources/{brief.source_id}.json", brief)
+        self.write_text(f"sources/{brief.source_id}.md", source_markdown(brief))
+
+    def write_cross(self, brief: CrossSourceBrief, titles: dict[str, str]) -> None:
+        self.write_json("brief.json", brief)
+        self.write_text("brief.md", cross_markdown(brief, titles))

@@ -1,0 +1,212 @@
+"""Reduce: one ``SourceBrief`` per source from its chunk summaries.
+
+The model sees the source's key points as numbered notes (P1, P2, …) and answers with
+note ids; code turns ids back into points, citations and verbatim quotes. When the notes
+do not fit the model's context window (measured, not assumed), they are grouped into
+themes level by level (G1, G2, … carrying the points under them) until they fit.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
+
+from pipeline.client import ModelClient
+from pipeline.llm import count_tokens
+from pipeline.models import ChunkSummary, KeyPoint, Passage, Quote, SourceBrief, Theme, Transcript
+from pipeline.prompts import Prompt, boundary_for, load_prompt
+
+TOKEN_MARGIN = 1.15  # tiktoken counts vs. the served model's own tokenizer
+
+
+def _check_note_ids(ids: list[str], info: ValidationInfo) -> list[str]:
+    known = (info.context or {}).get("note_ids")
+    if known is not None:
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise ValueError(f"note ids {unknown} are not in the notes")
+    return ids
+
+
+class ReplyTheme(BaseModel):
+    title: str = Field(min_length=2, max_length=120)
+    summary: str = Field(min_length=10, max_length=600)
+    notes: list[str] = Field(min_length=1, max_length=40)
+
+    _ids = field_validator("notes")(_check_note_ids)
+
+
+class GroupReply(BaseModel):
+    themes: list[ReplyTheme] = Field(min_length=1, max_length=5)
+
+
+class ReduceReply(BaseModel):
+    overview: str = Field(min_length=20, max_length=1200)
+    themes: list[ReplyTheme] = Field(min_length=1, max_length=6)
+    quote_notes: list[str] = Field(max_length=5)
+    open_questions: list[str] = Field(max_length=4)
+
+    _ids = field_validator("quote_notes")(_check_note_ids)
+
+
+@dataclass
+class Note:
+    id: str
+    text: str
+    points: list[KeyPoint] = field(default_factory=list)
+
+    def line(self) -> str:
+        return f"{self.id}: {self.text}"
+
+
+def fits(
+    prompt: Prompt, notes: list[Note], *, title: str, context_window: int, max_tokens: int
+) -> bool:
+    rendered = prompt.render(
+        boundary="<<<x>>>", title=title, items="\n".join(n.line() for n in notes)
+    )
+    used = sum(count_tokens(m["content"]) + 8 for m in rendered) * TOKEN_MARGIN
+    return used + max_tokens <= context_window
+
+
+def group_to_fit(
+    notes: list[Note], prompt: Prompt, *, title: str, context_window: int, max_tokens: int
+) -> list[list[Note]]:
+    """Consecutive groups of notes, each as large as the context window allows."""
+    groups: list[list[Note]] = [[]]
+    for note in notes:
+        candidate = [*groups[-1], note]
+        if groups[-1] and not fits(
+            prompt, candidate, title=title, context_window=context_window, max_tokens=max_tokens
+        ):
+            groups.append([note])
+        else:
+            groups[-1] = candidate
+    return groups
+
+
+def point_notes(summaries: list[ChunkSummary]) -> list[Note]:
+    points = [p for s in summaries if s.status == "ok" for p in s.key_points]
+    return [
+        Note(id=f"P{n}", text=f"(importance {p.importance}) {p.text}", points=[p])
+        for n, p in enumerate(points, start=1)
+    ]
+
+
+def _resolve(ids: list[str], notes: dict[str, Note]) -> list[KeyPoint]:
+    out: list[KeyPoint] = []
+    for note_id in ids:
+        out.extend(p for p in notes[note_id].points if p not in out)
+    return out
+
+
+def _ask(client: ModelClient, prompt: Prompt, notes: list[Note], title: str,
+         schema: type[BaseModel], max_tokens: int) -> BaseModel:  # fmt: skip
+    items = "\n".join(n.line() for n in notes)
+    return client.structured(
+        stage="reduce",
+        prompt=prompt,
+        variables={"boundary": boundary_for(items), "title": title, "items": items},
+        schema=schema,
+        max_tokens=max_tokens,
+        context={"note_ids": {n.id for n in notes}},
+        narrow={
+            field: {"type": "string", "enum": [n.id for n in notes]}
+            for field in ("notes", "quote_notes")
+        },
+    )
+
+
+def collapse(notes: list[Note], client: ModelClient, *, title: str, context_window: int,
+             max_tokens: int) -> list[Note]:  # fmt: skip
+    """Group notes into themes, level by level, until they fit one final reduce call."""
+    final, group_prompt = load_prompt("reduce"), load_prompt("reduce_group")
+    level = 0
+    while not fits(final, notes, title=title, context_window=context_window, max_tokens=max_tokens):
+        level += 1
+        groups = group_to_fit(
+            notes, group_prompt, title=title, context_window=context_window, max_tokens=max_tokens
+        )
+        if len(groups) == len(notes):
+            raise ValueError(f"context window {context_window} is too small to reduce {title!r}")
+        merged: list[Note] = []
+        for group in groups:
+            reply = _ask(client, group_prompt, group, title, GroupReply, max_tokens)
+            by_id = {n.id: n for n in group}
+            for theme in reply.themes:  # type: ignore[attr-defined]
+                merged.append(Note(id=f"G{len(merged) + 1}",
+                                   text=f"{theme.title}: {theme.summary}",
+                                   points=_resolve(theme.notes, by_id)))  # fmt: skip
+        notes = merged
+    return notes
+
+
+def quote_from(points: list[KeyPoint]) -> Quote | None:
+    """The shortest evidence passage of the most important point: verbatim by construction."""
+    for point in sorted(points, key=lambda p: -p.importance):
+        if point.evidence:
+            passage = min(point.evidence, key=lambda e: len(e.text))
+            return Quote(passage=passage)
+    return None
+
+
+def citations(points: list[KeyPoint], limit: int = 4) -> list[Passage]:
+    ordered = sorted(points, key=lambda p: -p.importance)
+    return [p.evidence[0] for p in ordered if p.evidence][:limit]
+
+
+def reduce_source(
+    transcript: Transcript,
+    summaries: list[ChunkSummary],
+    client: ModelClient,
+    *,
+    context_window: int,
+    max_tokens: int,
+) -> SourceBrief:
+    title = transcript.metadata.get("title") or transcript.path.rsplit("/", 1)[-1]
+    failed = sum(1 for s in summaries if s.status != "ok")
+    base = SourceBrief(
+        source_id=transcript.source_id, title=title, metadata=transcript.metadata,
+        chunks_total=len(summaries), chunks_failed=failed,
+    )  # fmt: skip
+    notes = point_notes(summaries)
+    if not notes:
+        return base.model_copy(update={"status": "failed", "error": "no chunk was summarised"})
+    notes = collapse(
+        notes, client, title=title, context_window=context_window, max_tokens=max_tokens
+    )
+    reply = _ask(client, load_prompt("reduce"), notes, title, ReduceReply, max_tokens)
+    assert isinstance(reply, ReduceReply)
+    by_id = {n.id: n for n in notes}
+    themes = []
+    for n, theme in enumerate(reply.themes, start=1):
+        points = _resolve(theme.notes, by_id)
+        themes.append(Theme(id=f"{transcript.source_id}/t{n}", title=theme.title,
+                            summary=theme.summary, point_ids=[p.id for p in points],
+                            citations=citations(points)))  # fmt: skip
+    quotes: list[Quote] = []
+    for note_id in reply.quote_notes:
+        quote = quote_from(by_id[note_id].points)
+        if quote and quote not in quotes:
+            quotes.append(quote)
+    people, organisations = _entities(summaries)
+    return base.model_copy(update={
+        "status": "partial" if failed else "ok",
+        "overview": reply.overview,
+        "themes": themes,
+        "quotes": quotes,
+        "people": people,
+        "organisations": organisations,
+        "open_questions": [q for q in reply.open_questions if q.strip()],
+    })  # fmt: skip
+
+
+def _entities(summaries: list[ChunkSummary]) -> tuple[list[str], list[str]]:
+    counts: dict[str, Counter[str]] = {"person": Counter(), "organisation": Counter()}
+    for summary in summaries:
+        for entity in summary.entities:
+            counts[entity.kind][entity.name.strip()] += 1
+    return ([n for n, _ in counts["person"].most_common(20)],
+            [n for n, _ in counts["organisation"].most_common(20)])  # fmt: skip

@@ -1,0 +1,271 @@
+"""The whole run: ingest -> chunk -> map -> reduce -> synthesize -> outputs.
+
+``run_pipeline`` wires the stages together, times them, writes every output as soon as
+it exists (a crash loses nothing that the cache and the output folder already hold) and
+returns the manifest. The model server, when embedded, starts only when the first call
+misses the cache, so a rerun over the same inputs starts nothing and calls nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from pipeline import embedded
+from pipeline.cache import CallCache
+from pipeline.chunking import chunk_transcript
+from pipeline.client import ModelClient, StageUsage
+from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable
+from pipeline.ingest import ingest_paths, read_source_text
+from pipeline.map_stage import map_chunks
+from pipeline.models import Chunk, ChunkSummary, CrossSourceBrief, SkippedFile, SourceBrief
+from pipeline.outputs import OutputWriter
+from pipeline.prompts import load_prompt
+from pipeline.reduce_stage import reduce_source
+from pipeline.settings import Settings
+from pipeline.synthesize import synthesize
+
+PROMPTS = ("map", "reduce", "reduce_group", "synthesize")
+DEFAULT_CONTEXT_WINDOW = 8192
+
+
+class Progress:
+    """No-op progress; the CLI passes one that draws bars."""
+
+    @contextlib.contextmanager
+    def stage(self, name: str, total: int) -> Iterator[Callable[[int], None]]:
+        yield lambda n=1: None
+
+    def note(self, message: str) -> None:
+        pass
+
+
+class SourceRecord(BaseModel):
+    source_id: str
+    path: str
+    sha256: str
+    format: str
+    chunks: int
+    failed_chunks: int
+    status: str
+
+
+class Manifest(BaseModel):
+    settings_fingerprint: str
+    settings: dict[str, Any]
+    model: str
+    model_sha256: str | None
+    context_window: int
+    prompt_hashes: dict[str, str]
+    sources: list[SourceRecord]
+    skipped: list[SkippedFile]
+    usage: dict[str, StageUsage]
+    total: StageUsage
+    stage_seconds: dict[str, float]
+    wall_seconds: float
+    failures: list[str]
+
+
+class ModelSession:
+    """The client for this run plus, when embedded, the llama.cpp server behind it."""
+
+    def __init__(self, settings: Settings, cache: CallCache, log_dir: Path) -> None:
+        self.server: embedded.EmbeddedServer | None = None
+        sampling = {"temperature": settings.temperature}
+        key = settings.api_key.get_secret_value() if settings.api_key else None
+        if settings.embedded and settings.api_base is None:
+            self.model = f"openai/{embedded.MODEL_NAME}"
+            self.context_window = settings.context_window or settings.server_ctx_per_slot
+            workers = settings.concurrency or settings.server_slots
+            self.client = ModelClient(
+                model=self.model, api_base=None, api_key="no-key", cache=cache,
+                cache_identity=f"embedded:{embedded.MODEL_SHA256}", sampling=sampling,
+                extra_body={"repeat_penalty": settings.repeat_penalty},
+                timeout_s=settings.timeout_s, retries=settings.retries, concurrency=workers,
+                connect=lambda: self._start_server(settings, log_dir),
+            )  # fmt: skip
+            self.model_sha256: str | None = embedded.MODEL_SHA256
+        else:
+            # a model string, or an api_base pointing at a server that is already running
+            self.model = settings.model or f"openai/{embedded.MODEL_NAME}"
+            self.context_window = settings.context_window or self._ask_context(settings)
+            workers = settings.concurrency or 4
+            extra = {"repeat_penalty": settings.repeat_penalty} if settings.model is None else {}
+            self.client = ModelClient(
+                model=self.model, api_base=settings.api_base, api_key=key or "no-key",
+                cache=cache, sampling=sampling, extra_body=extra,
+                timeout_s=settings.timeout_s, retries=settings.retries, concurrency=workers,
+            )  # fmt: skip
+            self.model_sha256 = None
+        self.workers = workers
+
+    def _start_server(self, settings: Settings, log_dir: Path) -> str:
+        path = embedded.ensure_model_file(settings.model_dir)
+        self.server = embedded.EmbeddedServer(
+            path, slots=settings.server_slots, ctx_per_slot=settings.server_ctx_per_slot,
+            threads=settings.server_threads, repeat_penalty=settings.repeat_penalty,
+            log_path=log_dir / "llama-server.log",
+        )  # fmt: skip
+        return self.server.start()
+
+    @staticmethod
+    def _ask_context(settings: Settings) -> int:
+        if settings.api_base:
+            props = embedded.server_props(settings.api_base)
+            n_ctx = props.get("default_generation_settings", {}).get("n_ctx")
+            if isinstance(n_ctx, int) and n_ctx > 0:
+                return n_ctx
+        if settings.model:
+            with contextlib.suppress(Exception):
+                from pipeline.llm import litellm
+
+                info = litellm.get_model_info(settings.model)
+                if info.get("max_input_tokens"):
+                    return int(info["max_input_tokens"])
+        return DEFAULT_CONTEXT_WINDOW
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+
+
+def run_pipeline(
+    paths: Sequence[Path],
+    settings: Settings,
+    out_dir: Path,
+    *,
+    use_cache: bool = True,
+    refresh: bool = False,
+    progress: Progress | None = None,
+    session: ModelSession | None = None,
+) -> Manifest:
+    progress = progress or Progress()
+    started = time.monotonic()
+    seconds: dict[str, float] = {}
+    writer = OutputWriter(out_dir)
+    cache = CallCache(settings.cache_dir, enabled=use_cache, refresh=refresh)
+    own_session = session is None
+    session = session or ModelSession(settings, cache, log_dir=settings.cache_dir.parent)
+    try:
+        mark = time.monotonic()
+        transcripts, skipped = ingest_paths(paths, max_bytes=settings.max_file_bytes)
+        texts = {t.source_id: read_source_text(Path(t.path)) for t in transcripts}
+        seconds["ingest"] = time.monotonic() - mark
+        for item in skipped:
+            progress.note(f"skipped {item.path}: {item.reason}")
+
+        mark = time.monotonic()
+        chunks: list[Chunk] = []
+        for transcript in transcripts:
+            chunks += chunk_transcript(transcript, chunk_tokens=settings.chunk_tokens,
+                                       overlap_tokens=settings.chunk_overlap_tokens)  # fmt: skip
+        writer.write_chunks(chunks)
+        seconds["chunk"] = time.monotonic() - mark
+
+        mark = time.monotonic()
+        with progress.stage("map", len(chunks)) as advance:
+            summaries = map_chunks(chunks, texts, session.client,
+                                   max_tokens=settings.map_max_tokens, workers=session.workers,
+                                   on_done=lambda _: advance(1))  # fmt: skip
+        seconds["map"] = time.monotonic() - mark
+
+        mark = time.monotonic()
+        briefs = _reduce_all(transcripts, summaries, session, settings, writer, progress)
+        seconds["reduce"] = time.monotonic() - mark
+
+        mark = time.monotonic()
+        with progress.stage("synthesize", 1) as advance:
+            cross = _synthesize(briefs, session, settings)
+            advance(1)
+        writer.write_cross(cross, {b.source_id: b.title for b in briefs})
+        seconds["synthesize"] = time.monotonic() - mark
+    finally:
+        if own_session:
+            session.close()
+        cache.close()
+
+    failures = [f"{s.path}: {s.reason}" for s in skipped]
+    failures += [f"chunk {s.chunk_id}: {s.error}" for s in summaries if s.status == "failed"]
+    failures += [f"source {b.source_id}: {b.error}" for b in briefs if b.status == "failed"]
+    if cross.status == "failed":
+        failures.append(f"cross-source brief: {cross.error}")
+    per_source = {
+        t.source_id: [s for s in summaries if s.source_id == t.source_id] for t in transcripts
+    }
+    status = {b.source_id: b.status for b in briefs}
+    manifest = Manifest(
+        settings_fingerprint=settings.fingerprint(),
+        settings=settings.model_dump(mode="json", exclude={"api_key", "cache_dir", "model_dir"}),
+        model=session.model,
+        model_sha256=session.model_sha256,
+        context_window=session.context_window,
+        prompt_hashes={name: load_prompt(name).sha256 for name in PROMPTS},
+        sources=[
+            SourceRecord(
+                source_id=t.source_id,
+                path=t.path,
+                sha256=t.sha256,
+                format=t.format,
+                chunks=len(per_source[t.source_id]),
+                failed_chunks=sum(s.status == "failed" for s in per_source[t.source_id]),
+                status=status[t.source_id],
+            )
+            for t in transcripts
+        ],  # fmt: skip
+        skipped=skipped,
+        usage=dict(session.client.usage),
+        total=session.client.total(),
+        stage_seconds={k: round(v, 3) for k, v in seconds.items()},
+        wall_seconds=round(time.monotonic() - started, 3),
+        failures=failures,
+    )
+    writer.write_json("manifest.json", manifest)
+    return manifest
+
+
+def _reduce_all(transcripts: list, summaries: list[ChunkSummary], session: ModelSession,
+                settings: Settings, writer: OutputWriter, progress: Progress) -> list[SourceBrief]:  # fmt: skip
+    def one(transcript: Any) -> SourceBrief:
+        mine = [s for s in summaries if s.source_id == transcript.source_id]
+        try:
+            brief = reduce_source(transcript, mine, session.client,
+                                  context_window=session.context_window,
+                                  max_tokens=settings.reduce_max_tokens)  # fmt: skip
+        except (ModelAuthError, ModelUnreachable):
+            raise
+        except (ModelError, ValueError) as exc:
+            brief = SourceBrief(source_id=transcript.source_id, status="failed", error=str(exc),
+                                title=transcript.metadata.get("title") or Path(transcript.path).name,
+                                metadata=transcript.metadata, chunks_total=len(mine),
+                                chunks_failed=sum(s.status == "failed" for s in mine))  # fmt: skip
+        writer.write_source(brief)
+        return brief
+
+    with (
+        progress.stage("reduce", len(transcripts)) as advance,
+        ThreadPoolExecutor(max_workers=max(1, session.workers)) as pool,
+    ):
+        results = []
+        for brief in pool.map(one, transcripts):
+            advance(1)
+            results.append(brief)
+    return results
+
+
+def _synthesize(
+    briefs: list[SourceBrief], session: ModelSession, settings: Settings
+) -> CrossSourceBrief:
+    try:
+        return synthesize(briefs, session.client, context_window=session.context_window,
+                          max_tokens=settings.synthesize_max_tokens)  # fmt: skip
+    except (ModelAuthError, ModelUnreachable):
+        raise
+    except ModelError as exc:
+        return CrossSourceBrief(status="failed", error=str(exc),
+                                source_ids=[b.source_id for b in briefs])  # fmt: skip

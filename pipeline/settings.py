@@ -1,0 +1,110 @@
+"""One settings object: TOML file < environment (BRIEF_*) < command-line flags.
+
+Unknown keys are rejected everywhere, so a typo in ``brief.toml`` is an error, not a
+silently ignored setting. ``fingerprint()`` hashes everything that can change an
+output; it is written to the manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from pipeline.errors import ConfigError
+
+DEFAULT_CONFIG_FILE = "brief.toml"
+
+
+def _user_cache() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "brief"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BRIEF_", extra="forbid")
+
+    # the model: None means the embedded Qwen2.5-Coder-0.5B served by llama.cpp
+    model: str | None = Field(None, description="litellm model string, e.g. openai/gpt-4o-mini")
+    api_base: str | None = Field(None, description="server URL; with no model, reuse this server")
+    api_key: SecretStr | None = Field(None, description="key for api_base (else provider env vars)")
+    temperature: float = 0.0
+    repeat_penalty: float = Field(
+        1.1, description="llama.cpp repetition penalty (small models loop)"
+    )
+    map_max_tokens: int = 600
+    reduce_max_tokens: int = 900
+    synthesize_max_tokens: int = 1200
+    timeout_s: float = Field(300.0, description="deadline for one model request")
+    retries: int = Field(2, description="extra attempts on transient errors (429, 5xx, timeouts)")
+    concurrency: int | None = Field(None, description="in-flight calls; default = server slots")
+    context_window: int | None = Field(None, description="tokens; default = asked from the server")
+
+    # chunking
+    chunk_tokens: int = Field(900, description="target chunk size in tokens")
+    chunk_overlap_tokens: int = Field(60, description="sentences repeated from the previous chunk")
+    max_file_bytes: int = 20_000_000
+
+    # embedded server
+    server_slots: int = 2
+    server_ctx_per_slot: int = 8192
+    server_threads: int | None = None
+
+    # places
+    cache_dir: Path = Field(default_factory=lambda: _user_cache() / "calls")
+    model_dir: Path = Field(default_factory=lambda: _user_cache() / "models")
+
+    _toml_path: ClassVar[Path | None] = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if cls._toml_path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=cls._toml_path))
+        return tuple(sources)
+
+    @classmethod
+    def load(cls, config: Path | None = None, **overrides: Any) -> Settings:
+        """Build settings from ``config`` (or ./brief.toml if present), env and overrides."""
+        if config is None and Path(DEFAULT_CONFIG_FILE).is_file():
+            config = Path(DEFAULT_CONFIG_FILE)
+        if config is not None and not config.is_file():
+            raise ConfigError(f"config file {config} does not exist")
+        given = {k: v for k, v in overrides.items() if v is not None}
+        cls._toml_path = config
+        try:
+            return cls(**given)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+            )
+            where = f" (from {config}, BRIEF_* environment or flags)" if config else ""
+            raise ConfigError(f"invalid settings{where}: {problems}") from None
+        finally:
+            cls._toml_path = None
+
+    @property
+    def embedded(self) -> bool:
+        return self.model is None
+
+    def fingerprint(self) -> str:
+        """Hash of every setting that can change an output (not keys, not places)."""
+        data = self.model_dump(mode="json", exclude={"api_key", "cache_dir", "model_dir"})
+        blob = json.dumps(data, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]

@@ -1,0 +1,76 @@
+"""Shared fixtures: an isolated cache and output folder for every test, and a scripted
+model client for orchestration tests (the product path uses the real client)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.cache import CallCache
+from pipeline.client import ModelClient
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+@pytest.fixture(autouse=True)
+def isolated_places(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Cache and outputs live in tmp_path, so a warm cache can never make a test pass."""
+    monkeypatch.setenv("BRIEF_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    for name in ("BRIEF_MODEL", "BRIEF_API_BASE", "BRIEF_API_KEY", "BRIEF_CONCURRENCY"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+class ScriptedClient(ModelClient):
+    """A ModelClient whose server is a queue of canned replies. Everything above the
+    HTTP request (rendering, validation, re-ask, cache, usage) is the real code."""
+
+    def __init__(self, cache: CallCache, **kwargs: Any) -> None:
+        super().__init__(model="scripted/model", api_base="http://scripted", cache=cache, **kwargs)
+        self.replies: list[Any] = []
+        self.history: list[list[dict[str, str]]] = []
+        self.responder: Any = None
+
+    def enqueue(self, *replies: Any) -> None:
+        self.replies.extend(replies)
+
+    def _ask(self, stage, messages, json_schema, name, max_tokens):  # type: ignore[override]
+        self.history.append(messages)
+        self._count(stage, calls=1)
+        if self.replies:
+            reply = self.replies.pop(0)
+        elif self.responder is not None:
+            reply = self.responder(stage, messages)
+        else:
+            raise AssertionError(f"unexpected model call in stage {stage}")
+        return reply if isinstance(reply, str) else json.dumps(reply)
+
+
+class ScriptedSession:
+    """Stands in for runner.ModelSession."""
+
+    def __init__(self, client: ScriptedClient, context_window: int = 8192) -> None:
+        self.client = client
+        self.model = client.model
+        self.model_sha256 = None
+        self.context_window = context_window
+        self.workers = 2
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> CallCache:
+    store = CallCache(tmp_path / "cache")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def scripted(cache: CallCache) -> ScriptedClient:
+    return ScriptedClient(cache)

@@ -1,0 +1,34 @@
+"""End to end on the real embedded model: llama.cpp server started by the pipeline, the
+model assembled from its PyPI packages, a small transcript, real outputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.runner import run_pipeline
+from pipeline.settings import Settings
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.mark.embedded
+def test_embedded_model_briefs_a_small_transcript(tmp_path: Path) -> None:
+    source = DATA / "mini_001.txt"
+    settings = Settings.load(None, chunk_tokens=300)
+    manifest = run_pipeline([source], settings, tmp_path / "out")
+    assert manifest.failures == [], manifest.failures
+    assert manifest.total.calls >= manifest.sources[0].chunks + 2
+    text = source.read_text(encoding="utf-8")
+    brief = json.loads((tmp_path / "out/sources/mini_001.json").read_text())
+    passages = [p for t in brief["themes"] for p in t["citations"]]
+    passages += [q["passage"] for q in brief["quotes"]]
+    assert passages
+    for passage in passages:
+        assert text[passage["char_start"] : passage["char_end"]] == passage["text"]
+
+    again = run_pipeline([source], settings, tmp_path / "out")
+    assert again.total.calls == 0
+    assert again.total.cache_hits == manifest.sources[0].chunks + 2
