@@ -1,0 +1,54 @@
+"""Transcript briefing pipeline: Transcript -> Chunk -> ChunkSummary -> SourceBrief ->
+CrossSourceBrief, every model call through one client, every quote verbatim.
+
+The stages live in their own modules (``ingest``, ``chunking``, ``map_stage``,
+``reduce_stage``, ``synthesize``) and ``runner.run_pipeline`` wires them together. This
+package namespace exports only the light-weight contracts, settings and errors, so that
+importing it does not import litellm.
+"""
+
+from pipeline.errors import (
+    BriefError,
+    CacheError,
+    ConfigError,
+    IngestError,
+    ModelAuthError,
+    ModelError,
+    ModelSetupError,
+    ModelUnreachable,
+    OutputInvalid,
+    PromptError,
+)
+from pipeline.models import (
+    Chunk,
+    ChunkSummary,
+    CrossSourceBrief,
+    Passage,
+    Segment,
+    Sentence,
+    SourceBrief,
+    Transcript,
+)
+from pipeline.settings import Settings
+
+__all__ = [
+    "BriefError",
+    "CacheError",
+    "Chunk",
+    "ChunkSummary",
+    "ConfigError",
+    "CrossSourceBrief",
+    "IngestError",
+    "ModelAuthError",
+    "ModelError",
+    "ModelSetupError",
+    "ModelUnreachable",
+    "OutputInvalid",
+    "Passage",
+    "PromptError",
+    "Segment",
+    "Sentence",
+    "Settings",
+    "SourceBrief",
+    "Transcript",
+]

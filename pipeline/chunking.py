@@ -16,6 +16,7 @@ from pipeline.llm import count_tokens
 from pipeline.models import Chunk, Segment, Sentence, Transcript
 
 _SENTENCE_END = re.compile(r"[.!?。！？…]+[\"'”’)\]]*(?=\s)")
+LABEL_TOKENS = 4  # the "[12] " label each sentence gets in the map prompt
 _SOFT_END = (",", ";", ":", "-", "–", "—")
 
 
@@ -100,9 +101,17 @@ def sentence_pieces(transcript: Transcript) -> list[_Piece]:
             text = " ".join(text.split())
             if text:
                 pieces.append(
-                    _Piece(char_start, char_end, text, line_start, line_end,
-                           segments[first].speaker, segments[first].timestamp, turn_index)
-                )  # fmt: skip
+                    _Piece(
+                        char_start,
+                        char_end,
+                        text,
+                        line_start,
+                        line_end,
+                        segments[first].speaker,
+                        segments[first].timestamp,
+                        turn_index,
+                    )
+                )
     return pieces
 
 
@@ -120,9 +129,18 @@ def _split_long(piece: _Piece, budget: int) -> list[_Piece]:
         ):
             end += 1
         lo, hi = words[begin].start(), words[end - 1].end()
-        parts.append(_Piece(piece.start + lo, piece.start + hi, piece.text[lo:hi],
-                            piece.line_start, piece.line_end, piece.speaker,
-                            piece.timestamp, piece.turn))  # fmt: skip
+        parts.append(
+            _Piece(
+                piece.start + lo,
+                piece.start + hi,
+                piece.text[lo:hi],
+                piece.line_start,
+                piece.line_end,
+                piece.speaker,
+                piece.timestamp,
+                piece.turn,
+            )
+        )
         begin = end
     return parts
 
@@ -131,8 +149,12 @@ def chunk_transcript(
     transcript: Transcript, *, chunk_tokens: int, overlap_tokens: int = 0
 ) -> list[Chunk]:
     """Pack sentences into chunks of at most ``chunk_tokens`` tokens."""
-    pieces = [p for piece in sentence_pieces(transcript) for p in _split_long(piece, chunk_tokens)]
-    sizes = [count_tokens(p.text) + 4 for p in pieces]  # +4: the "[12] " sentence label
+    pieces = [
+        p
+        for piece in sentence_pieces(transcript)
+        for p in _split_long(piece, chunk_tokens - LABEL_TOKENS)
+    ]
+    sizes = [count_tokens(p.text) + LABEL_TOKENS for p in pieces]
     chunks: list[Chunk] = []
     current: list[int] = []
     total = 0
@@ -171,11 +193,18 @@ def _make_chunk(
 ) -> Chunk:
     chosen = [pieces[i] for i in members]
     sentences = [
-        Sentence(id=n, text=p.text, char_start=p.start, char_end=p.end,
-                 line_start=p.line_start, line_end=p.line_end,
-                 speaker=p.speaker, timestamp=p.timestamp)
+        Sentence(
+            id=n,
+            text=p.text,
+            char_start=p.start,
+            char_end=p.end,
+            line_start=p.line_start,
+            line_end=p.line_end,
+            speaker=p.speaker,
+            timestamp=p.timestamp,
+        )
         for n, p in enumerate(chosen, start=1)
-    ]  # fmt: skip
+    ]
     stamps = [p.timestamp for p in chosen if p.timestamp]
     return Chunk(
         id=f"{source_id}:{index:04d}",

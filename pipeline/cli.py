@@ -12,20 +12,40 @@ from pathlib import Path
 import click
 
 from pipeline.errors import BriefError, ModelAuthError, ModelUnreachable
+from pipeline.runner import Progress
 
 EXIT_FAILURES = 1  # the run finished, but some file, chunk or brief failed
 EXIT_ERROR = 2  # the run could not finish (settings, model server, credentials)
 
 
-class BarProgress:
-    """Progress bars with ETA on stderr (plain lines when stderr is not a terminal)."""
+class BarProgress(Progress):
+    """Progress bars with ETA on a terminal; on a log file, a line every 10%."""
 
     @contextlib.contextmanager
     def stage(self, name: str, total: int) -> Iterator[Callable[[int], None]]:
         started = time.monotonic()
-        with click.progressbar(length=max(total, 1), label=f"{name:<10}", file=sys.stderr,
-                               show_eta=True, show_pos=True) as bar:  # fmt: skip
-            yield bar.update
+        if sys.stderr.isatty():
+            with click.progressbar(
+                length=max(total, 1),
+                label=f"{name:<10}",
+                file=sys.stderr,
+                show_eta=True,
+                show_pos=True,
+            ) as bar:
+                yield bar.update
+        else:
+            done = 0
+            step = max(1, total // 10)
+
+            def advance(n: int = 1) -> None:
+                nonlocal done
+                done += n
+                if done % step == 0 or done == total:
+                    spent = time.monotonic() - started
+                    eta = spent / done * (total - done)
+                    click.echo(f"{name:<10} {done}/{total}  {spent:.0f}s, eta {eta:.0f}s", err=True)
+
+            yield advance
         click.echo(f"{name:<10} done: {total} in {time.monotonic() - started:.1f}s", err=True)
 
     def note(self, message: str) -> None:
@@ -60,9 +80,17 @@ def main() -> None:
 @click.option("--chunk-tokens", type=int, help="Target chunk size in tokens.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the call cache.")
 @click.option("--refresh", is_flag=True, help="Ignore cached results (and store new ones).")
-def run(paths: tuple[Path, ...], out_dir: Path, model: str | None, api_base: str | None,
-        config: Path | None, concurrency: int | None, chunk_tokens: int | None,
-        no_cache: bool, refresh: bool) -> None:  # fmt: skip
+def run(
+    paths: tuple[Path, ...],
+    out_dir: Path,
+    model: str | None,
+    api_base: str | None,
+    config: Path | None,
+    concurrency: int | None,
+    chunk_tokens: int | None,
+    no_cache: bool,
+    refresh: bool,
+) -> None:
     """Brief the transcripts in PATHS (files or folders; default: seeds/)."""
     from pipeline.runner import run_pipeline
     from pipeline.settings import Settings
@@ -72,10 +100,21 @@ def run(paths: tuple[Path, ...], out_dir: Path, model: str | None, api_base: str
     if missing:
         raise click.UsageError(f"no such file or folder: {', '.join(missing)}")
     try:
-        settings = Settings.load(config, model=model, api_base=api_base,
-                                 concurrency=concurrency, chunk_tokens=chunk_tokens)  # fmt: skip
-        manifest = run_pipeline(targets, settings, out_dir, use_cache=not no_cache,
-                                refresh=refresh, progress=BarProgress())  # fmt: skip
+        settings = Settings.load(
+            config,
+            model=model,
+            api_base=api_base,
+            concurrency=concurrency,
+            chunk_tokens=chunk_tokens,
+        )
+        manifest = run_pipeline(
+            targets,
+            settings,
+            out_dir,
+            use_cache=not no_cache,
+            refresh=refresh,
+            progress=BarProgress(),
+        )
     except ModelAuthError as exc:
         _fail(f"{exc}")
     except ModelUnreachable as exc:
@@ -100,6 +139,24 @@ def run(paths: tuple[Path, ...], out_dir: Path, model: str | None, api_base: str
         for failure in manifest.failures:
             click.echo(f"  - {failure}", err=True)
         sys.exit(EXIT_FAILURES)
+
+
+@main.command()
+@click.option(
+    "--out", "out_dir", type=click.Path(path_type=Path), default=Path("outputs"), show_default=True
+)
+def verify(out_dir: Path) -> None:
+    """Check that every quote and citation in OUT is the exact passage of its source."""
+    from pipeline.verify import verify_outputs
+
+    try:
+        checked, problems = verify_outputs(out_dir)
+    except BriefError as exc:
+        _fail(str(exc))
+    for problem in problems:
+        click.echo(f"  - {problem}", err=True)
+    click.echo(f"{checked} passages checked, {len(problems)} problems")
+    sys.exit(EXIT_FAILURES if problems else 0)
 
 
 @main.command("prepare-model")

@@ -11,7 +11,6 @@ talks to it through litellm like to any other OpenAI-compatible server.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import hashlib
 import json
 import os
@@ -40,7 +39,9 @@ def _part_paths() -> list[Path]:
         try:
             path = Path(str(resources.files(package).joinpath(f"data/part{number:02d}.bin")))
         except ModuleNotFoundError:
-            raise ModelSetupError(f"model package {package} is not installed; {REINSTALL_HINT}")
+            raise ModelSetupError(
+                f"model package {package} is not installed; {REINSTALL_HINT}"
+            ) from None
         if not path.is_file():
             raise ModelSetupError(f"model part {path} is missing; {REINSTALL_HINT}")
         paths.append(path)
@@ -109,6 +110,14 @@ def server_props(api_base: str, timeout: float = 5.0) -> dict:
         return {}
 
 
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
 class EmbeddedServer:
     """A llama-server child process on 127.0.0.1; ``start()`` returns its /v1 api_base."""
 
@@ -137,16 +146,24 @@ class EmbeddedServer:
         port = free_port()
         command = [
             str(server_binary()),
-            "--model", str(self.model_path),
-            "--host", "127.0.0.1",
-            "--port", str(port),
-            "--ctx-size", str(self.ctx_per_slot * self.slots),
-            "--parallel", str(self.slots),
-            "--threads", str(self.threads),
-            "--repeat-penalty", str(self.repeat_penalty),
-            "--alias", MODEL_NAME,
+            "--model",
+            str(self.model_path),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--ctx-size",
+            str(self.ctx_per_slot * self.slots),
+            "--parallel",
+            str(self.slots),
+            "--threads",
+            str(self.threads),
+            "--repeat-penalty",
+            str(self.repeat_penalty),
+            "--alias",
+            MODEL_NAME,
             "--no-webui",
-        ]  # fmt: skip
+        ]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
@@ -159,11 +176,9 @@ class EmbeddedServer:
                     f"llama-server exited with code {self.process.returncode}; "
                     f"last lines of {self.log_path}:\n{self._log_tail()}"
                 )
-            with contextlib.suppress(OSError):
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
-                    if r.status == 200:
-                        self.api_base = f"http://127.0.0.1:{port}/v1"
-                        return self.api_base
+            if _healthy(f"http://127.0.0.1:{port}/health"):
+                self.api_base = f"http://127.0.0.1:{port}/v1"
+                return self.api_base
             time.sleep(0.3)
         self.stop()
         raise ModelSetupError(

@@ -66,8 +66,15 @@ def _seg(line: Line, a: int = 0, who: str | None = None, ts: str | None = None) 
     if not text:
         return None
     start = offset + a + len(part) - len(part.lstrip())
-    return Segment(text=text, char_start=start, char_end=start + len(text), line_start=number,
-                   line_end=number, speaker=who, timestamp=ts)
+    return Segment(
+        text=text,
+        char_start=start,
+        char_end=start + len(text),
+        line_start=number,
+        line_end=number,
+        speaker=who,
+        timestamp=ts,
+    )
 
 
 def _line_segments(lines: Sequence[Line]) -> list[Segment]:
@@ -135,11 +142,13 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _DATE_KEY = re.compile(r"^\s*(?:episode\s+)?(?:date|published|air\s*date|aired)\s*:\s*", re.I)
 _HEADER_KEY = re.compile(
     r"^\s*(?:episode\s+)?(?:date|published|air\s*date|aired|duration|length|runtime|hosts?"
-    r"|guests?|season|episode)\s*:", re.I,
+    r"|guests?|season|episode)\s*:",
+    re.I,
 )
 _CHROME = re.compile(
     r"^\s*(?:transcript|show\s+notes|episode\s+notes|description|discussion|comments?|share"
-    r"|sponsors?|chapters|links)\s*(?:\(\d+\))?\s*:?\s*$", re.I,
+    r"|sponsors?|chapters|links)\s*(?:\(\d+\))?\s*:?\s*$",
+    re.I,
 )
 _SPONSOR = re.compile(r"sponsored by|brought to you by|promo code|use code", re.I)
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?"
@@ -215,9 +224,31 @@ def _parse_speaker_turns(lines: list[Line]) -> Parsed:
 
 _LANG_TAG = re.compile(r"^\s*\[(?P<lang>[A-Za-z][A-Za-z \-]*?)(?:\s*\([^)]*\))?\]\s*$")
 _LANGUAGES = {
-    "english", "chinese", "mandarin", "cantonese", "spanish", "french", "german", "japanese",
-    "korean", "portuguese", "russian", "italian", "arabic", "hindi", "dutch", "turkish", "polish",
-    "swedish", "vietnamese", "thai", "indonesian", "hebrew", "greek", "ukrainian", "malay",
+    "english",
+    "chinese",
+    "mandarin",
+    "cantonese",
+    "spanish",
+    "french",
+    "german",
+    "japanese",
+    "korean",
+    "portuguese",
+    "russian",
+    "italian",
+    "arabic",
+    "hindi",
+    "dutch",
+    "turkish",
+    "polish",
+    "swedish",
+    "vietnamese",
+    "thai",
+    "indonesian",
+    "hebrew",
+    "greek",
+    "ukrainian",
+    "malay",
 }
 
 
@@ -286,9 +317,14 @@ def _parse(data: bytes, path: Path, source_id: str) -> Transcript:
     segments, meta = parse(lines)
     if not segments:
         raise _Unreadable(f"has no transcript text (read as {name})")
-    return Transcript(source_id=source_id, path=str(path), format=name,
-                      sha256=hashlib.sha256(data).hexdigest(),
-                      metadata={k: v for k, v in meta.items() if v}, segments=segments)
+    return Transcript(
+        source_id=source_id,
+        path=str(path),
+        format=name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        metadata={k: v for k, v in meta.items() if v},
+        segments=segments,
+    )
 
 
 def read_transcript(path: Path, source_id: str) -> Transcript:
@@ -310,7 +346,8 @@ def _expand(paths: Sequence[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             out.extend(
-                p for p in sorted(path.iterdir(), key=lambda p: p.name)
+                p
+                for p in sorted(path.iterdir(), key=lambda p: p.name)
                 if not p.name.startswith(".") and not p.name.upper().startswith("README")
             )
         else:
@@ -320,8 +357,11 @@ def _expand(paths: Sequence[Path]) -> list[Path]:
 
 def _check(path: Path, max_bytes: int) -> bytes:
     if not path.is_file():
-        problem = "is a directory (subdirectories are not read)" if path.is_dir() else (
-            "is not a regular file" if path.exists() else "does not exist")
+        problem = (
+            "is a directory (subdirectories are not read)"
+            if path.is_dir()
+            else ("is not a regular file" if path.exists() else "does not exist")
+        )
         raise _Unreadable(problem)
     size = path.stat().st_size
     if size > max_bytes:

@@ -88,17 +88,25 @@ def passages_for(source_text: str, source_id: str, sentences: list[Sentence]) ->
     for run in runs:
         start, end = run[0].char_start, max(s.char_end for s in run)
         passages.append(
-            Passage(source_id=source_id, char_start=start, char_end=end,
-                    line_start=run[0].line_start, line_end=max(s.line_end for s in run),
-                    timestamp=run[0].timestamp, text=source_text[start:end])
-        )  # fmt: skip
+            Passage(
+                source_id=source_id,
+                char_start=start,
+                char_end=end,
+                line_start=run[0].line_start,
+                line_end=max(s.line_end for s in run),
+                timestamp=run[0].timestamp,
+                text=source_text[start:end],
+            )
+        )
     return passages
 
 
 _WORD = re.compile(r"[^\W_]+")
 _STOP = frozenset(
-    "a an and are as at be but by for from has have he her his i in is it its of on or our "
-    "she so that the their them they this to was we were what which who will with you".split()
+    (
+        "a an and are as at be but by for from has have he her his i in is it its of on or "
+        "our she so that the their them they this to was we were what which who will with you"
+    ).split()
 )
 
 
@@ -157,7 +165,7 @@ def summarize_chunk(
                 evidence=evidence(p.point, p.sentences),
             )
             for n, p in enumerate(points, start=1)
-        ],  # fmt: skip
+        ],
         entities=entities,
         claims=[
             Claim(text=c.claim, speaker=c.speaker or None, evidence=evidence(c.claim, c.sentences))

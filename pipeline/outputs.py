@@ -36,7 +36,7 @@ class OutputWriter:
     def write_text(self, relative: str, text: str) -> Path:
         path = self._path(relative)
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle = tempfile.NamedTemporaryFile(
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below, then renamed)
             "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False
         )
         try:

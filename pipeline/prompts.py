@@ -50,7 +50,8 @@ class Prompt:
         given = set(values)
         if given != self.variables:
             raise PromptError(
-                f"prompt {self.name!r} declares {sorted(self.variables)} but was given {sorted(given)}"
+                f"prompt {self.name!r} declares {sorted(self.variables)} "
+                f"but was given {sorted(given)}"
             )
 
         def fill(template: str) -> str:

@@ -102,8 +102,14 @@ def _resolve(ids: list[str], notes: dict[str, Note]) -> list[KeyPoint]:
     return out
 
 
-def _ask(client: ModelClient, prompt: Prompt, notes: list[Note], title: str,
-         schema: type[BaseModel], max_tokens: int) -> BaseModel:  # fmt: skip
+def _ask(
+    client: ModelClient,
+    prompt: Prompt,
+    notes: list[Note],
+    title: str,
+    schema: type[BaseModel],
+    max_tokens: int,
+) -> BaseModel:
     items = "\n".join(n.line() for n in notes)
     return client.structured(
         stage="reduce",
@@ -119,8 +125,9 @@ def _ask(client: ModelClient, prompt: Prompt, notes: list[Note], title: str,
     )
 
 
-def collapse(notes: list[Note], client: ModelClient, *, title: str, context_window: int,
-             max_tokens: int) -> list[Note]:  # fmt: skip
+def collapse(
+    notes: list[Note], client: ModelClient, *, title: str, context_window: int, max_tokens: int
+) -> list[Note]:
     """Group notes into themes, level by level, until they fit one final reduce call."""
     final, group_prompt = load_prompt("reduce"), load_prompt("reduce_group")
     level = 0
@@ -136,9 +143,13 @@ def collapse(notes: list[Note], client: ModelClient, *, title: str, context_wind
             reply = _ask(client, group_prompt, group, title, GroupReply, max_tokens)
             by_id = {n.id: n for n in group}
             for theme in reply.themes:  # type: ignore[attr-defined]
-                merged.append(Note(id=f"G{len(merged) + 1}",
-                                   text=f"{theme.title}: {theme.summary}",
-                                   points=_resolve(theme.notes, by_id)))  # fmt: skip
+                merged.append(
+                    Note(
+                        id=f"G{len(merged) + 1}",
+                        text=f"{theme.title}: {theme.summary}",
+                        points=_resolve(theme.notes, by_id),
+                    )
+                )
         notes = merged
     return notes
 
@@ -168,9 +179,12 @@ def reduce_source(
     title = transcript.metadata.get("title") or transcript.path.rsplit("/", 1)[-1]
     failed = sum(1 for s in summaries if s.status != "ok")
     base = SourceBrief(
-        source_id=transcript.source_id, title=title, metadata=transcript.metadata,
-        chunks_total=len(summaries), chunks_failed=failed,
-    )  # fmt: skip
+        source_id=transcript.source_id,
+        title=title,
+        metadata=transcript.metadata,
+        chunks_total=len(summaries),
+        chunks_failed=failed,
+    )
     notes = point_notes(summaries)
     if not notes:
         return base.model_copy(update={"status": "failed", "error": "no chunk was summarised"})
@@ -183,24 +197,32 @@ def reduce_source(
     themes = []
     for n, theme in enumerate(reply.themes, start=1):
         points = _resolve(theme.notes, by_id)
-        themes.append(Theme(id=f"{transcript.source_id}/t{n}", title=theme.title,
-                            summary=theme.summary, point_ids=[p.id for p in points],
-                            citations=citations(points)))  # fmt: skip
+        themes.append(
+            Theme(
+                id=f"{transcript.source_id}/t{n}",
+                title=theme.title,
+                summary=theme.summary,
+                point_ids=[p.id for p in points],
+                citations=citations(points),
+            )
+        )
     quotes: list[Quote] = []
     for note_id in reply.quote_notes:
         quote = quote_from(by_id[note_id].points)
         if quote and quote not in quotes:
             quotes.append(quote)
     people, organisations = _entities(summaries)
-    return base.model_copy(update={
-        "status": "partial" if failed else "ok",
-        "overview": reply.overview,
-        "themes": themes,
-        "quotes": quotes,
-        "people": people,
-        "organisations": organisations,
-        "open_questions": [q for q in reply.open_questions if q.strip()],
-    })  # fmt: skip
+    return base.model_copy(
+        update={
+            "status": "partial" if failed else "ok",
+            "overview": reply.overview,
+            "themes": themes,
+            "quotes": quotes,
+            "people": people,
+            "organisations": organisations,
+            "open_questions": [q for q in reply.open_questions if q.strip()],
+        }
+    )
 
 
 def _entities(summaries: list[ChunkSummary]) -> tuple[list[str], list[str]]:
@@ -208,5 +230,7 @@ def _entities(summaries: list[ChunkSummary]) -> tuple[list[str], list[str]]:
     for summary in summaries:
         for entity in summary.entities:
             counts[entity.kind][entity.name.strip()] += 1
-    return ([n for n, _ in counts["person"].most_common(20)],
-            [n for n, _ in counts["organisation"].most_common(20)])  # fmt: skip
+    return (
+        [n for n, _ in counts["person"].most_common(20)],
+        [n for n, _ in counts["organisation"].most_common(20)],
+    )

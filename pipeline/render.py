@@ -96,8 +96,13 @@ def cross_markdown(brief: CrossSourceBrief, titles: dict[str, str]) -> str:
     if brief.disagreements:
         out += ["## Where the sources differ", ""]
         for item in brief.disagreements:
-            out += [f"### {escape(item.topic)}", "",
-                    f"- {_attributed(item.side_a)}", f"- {_attributed(item.side_b)}", ""]  # fmt: skip
+            out += [
+                f"### {escape(item.topic)}",
+                "",
+                f"- {_attributed(item.side_a)}",
+                f"- {_attributed(item.side_b)}",
+                "",
+            ]
     if brief.quotes:
         out += ["## Notable quotes", ""]
         for quote in brief.quotes:

@@ -40,7 +40,10 @@ class Progress:
 
     @contextlib.contextmanager
     def stage(self, name: str, total: int) -> Iterator[Callable[[int], None]]:
-        yield lambda n=1: None
+        def advance(n: int = 1) -> None:
+            pass
+
+        yield advance
 
     def note(self, message: str) -> None:
         pass
@@ -84,12 +87,18 @@ class ModelSession:
             self.context_window = settings.context_window or settings.server_ctx_per_slot
             workers = settings.concurrency or settings.server_slots
             self.client = ModelClient(
-                model=self.model, api_base=None, api_key="no-key", cache=cache,
-                cache_identity=f"embedded:{embedded.MODEL_SHA256}", sampling=sampling,
+                model=self.model,
+                api_base=None,
+                api_key="no-key",
+                cache=cache,
+                cache_identity=f"embedded:{embedded.MODEL_SHA256}",
+                sampling=sampling,
                 extra_body={"repeat_penalty": settings.repeat_penalty},
-                timeout_s=settings.timeout_s, retries=settings.retries, concurrency=workers,
+                timeout_s=settings.timeout_s,
+                retries=settings.retries,
+                concurrency=workers,
                 connect=lambda: self._start_server(settings, log_dir),
-            )  # fmt: skip
+            )
             self.model_sha256: str | None = embedded.MODEL_SHA256
         else:
             # a model string, or an api_base pointing at a server that is already running
@@ -98,20 +107,29 @@ class ModelSession:
             workers = settings.concurrency or 4
             extra = {"repeat_penalty": settings.repeat_penalty} if settings.model is None else {}
             self.client = ModelClient(
-                model=self.model, api_base=settings.api_base, api_key=key or "no-key",
-                cache=cache, sampling=sampling, extra_body=extra,
-                timeout_s=settings.timeout_s, retries=settings.retries, concurrency=workers,
-            )  # fmt: skip
+                model=self.model,
+                api_base=settings.api_base,
+                api_key=key or "no-key",
+                cache=cache,
+                sampling=sampling,
+                extra_body=extra,
+                timeout_s=settings.timeout_s,
+                retries=settings.retries,
+                concurrency=workers,
+            )
             self.model_sha256 = None
         self.workers = workers
 
     def _start_server(self, settings: Settings, log_dir: Path) -> str:
         path = embedded.ensure_model_file(settings.model_dir)
         self.server = embedded.EmbeddedServer(
-            path, slots=settings.server_slots, ctx_per_slot=settings.server_ctx_per_slot,
-            threads=settings.server_threads, repeat_penalty=settings.repeat_penalty,
+            path,
+            slots=settings.server_slots,
+            ctx_per_slot=settings.server_ctx_per_slot,
+            threads=settings.server_threads,
+            repeat_penalty=settings.repeat_penalty,
             log_path=log_dir / "llama-server.log",
-        )  # fmt: skip
+        )
         return self.server.start()
 
     @staticmethod
@@ -125,9 +143,9 @@ class ModelSession:
             with contextlib.suppress(Exception):
                 from pipeline.llm import litellm
 
-                info = litellm.get_model_info(settings.model)
-                if info.get("max_input_tokens"):
-                    return int(info["max_input_tokens"])
+                limit = litellm.get_model_info(settings.model).get("max_input_tokens")
+                if limit:
+                    return int(limit)
         return DEFAULT_CONTEXT_WINDOW
 
     def close(self) -> None:
@@ -163,16 +181,24 @@ def run_pipeline(
         mark = time.monotonic()
         chunks: list[Chunk] = []
         for transcript in transcripts:
-            chunks += chunk_transcript(transcript, chunk_tokens=settings.chunk_tokens,
-                                       overlap_tokens=settings.chunk_overlap_tokens)  # fmt: skip
+            chunks += chunk_transcript(
+                transcript,
+                chunk_tokens=settings.chunk_tokens,
+                overlap_tokens=settings.chunk_overlap_tokens,
+            )
         writer.write_chunks(chunks)
         seconds["chunk"] = time.monotonic() - mark
 
         mark = time.monotonic()
         with progress.stage("map", len(chunks)) as advance:
-            summaries = map_chunks(chunks, texts, session.client,
-                                   max_tokens=settings.map_max_tokens, workers=session.workers,
-                                   on_done=lambda _: advance(1))  # fmt: skip
+            summaries = map_chunks(
+                chunks,
+                texts,
+                session.client,
+                max_tokens=settings.map_max_tokens,
+                workers=session.workers,
+                on_done=lambda _: advance(1),
+            )
         seconds["map"] = time.monotonic() - mark
 
         mark = time.monotonic()
@@ -217,7 +243,7 @@ def run_pipeline(
                 status=status[t.source_id],
             )
             for t in transcripts
-        ],  # fmt: skip
+        ],
         skipped=skipped,
         usage=dict(session.client.usage),
         total=session.client.total(),
@@ -229,21 +255,36 @@ def run_pipeline(
     return manifest
 
 
-def _reduce_all(transcripts: list, summaries: list[ChunkSummary], session: ModelSession,
-                settings: Settings, writer: OutputWriter, progress: Progress) -> list[SourceBrief]:  # fmt: skip
+def _reduce_all(
+    transcripts: list,
+    summaries: list[ChunkSummary],
+    session: ModelSession,
+    settings: Settings,
+    writer: OutputWriter,
+    progress: Progress,
+) -> list[SourceBrief]:
     def one(transcript: Any) -> SourceBrief:
         mine = [s for s in summaries if s.source_id == transcript.source_id]
         try:
-            brief = reduce_source(transcript, mine, session.client,
-                                  context_window=session.context_window,
-                                  max_tokens=settings.reduce_max_tokens)  # fmt: skip
+            brief = reduce_source(
+                transcript,
+                mine,
+                session.client,
+                context_window=session.context_window,
+                max_tokens=settings.reduce_max_tokens,
+            )
         except (ModelAuthError, ModelUnreachable):
             raise
         except (ModelError, ValueError) as exc:
-            brief = SourceBrief(source_id=transcript.source_id, status="failed", error=str(exc),
-                                title=transcript.metadata.get("title") or Path(transcript.path).name,
-                                metadata=transcript.metadata, chunks_total=len(mine),
-                                chunks_failed=sum(s.status == "failed" for s in mine))  # fmt: skip
+            brief = SourceBrief(
+                source_id=transcript.source_id,
+                status="failed",
+                error=str(exc),
+                title=transcript.metadata.get("title") or Path(transcript.path).name,
+                metadata=transcript.metadata,
+                chunks_total=len(mine),
+                chunks_failed=sum(s.status == "failed" for s in mine),
+            )
         writer.write_source(brief)
         return brief
 
@@ -262,10 +303,15 @@ def _synthesize(
     briefs: list[SourceBrief], session: ModelSession, settings: Settings
 ) -> CrossSourceBrief:
     try:
-        return synthesize(briefs, session.client, context_window=session.context_window,
-                          max_tokens=settings.synthesize_max_tokens)  # fmt: skip
+        return synthesize(
+            briefs,
+            session.client,
+            context_window=session.context_window,
+            max_tokens=settings.synthesize_max_tokens,
+        )
     except (ModelAuthError, ModelUnreachable):
         raise
     except ModelError as exc:
-        return CrossSourceBrief(status="failed", error=str(exc),
-                                source_ids=[b.source_id for b in briefs])  # fmt: skip
+        return CrossSourceBrief(
+            status="failed", error=str(exc), source_ids=[b.source_id for b in briefs]
+        )

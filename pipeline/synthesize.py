@@ -86,8 +86,9 @@ def _attribute(text: str, ids: list[str], listed: dict[str, tuple[Theme, str]]) 
     passages = []
     for theme in themes:
         passages.extend(theme.citations[:1])
-    return Attributed(text=text, theme_ids=[t.id for t in themes], source_ids=sources,
-                      citations=passages)  # fmt: skip
+    return Attributed(
+        text=text, theme_ids=[t.id for t in themes], source_ids=sources, citations=passages
+    )
 
 
 def synthesize(
@@ -96,8 +97,9 @@ def synthesize(
     usable = [b for b in briefs if b.status != "failed" and b.themes]
     source_ids = [b.source_id for b in briefs]
     if not usable:
-        return CrossSourceBrief(status="failed", error="no source brief to synthesize",
-                                source_ids=source_ids)  # fmt: skip
+        return CrossSourceBrief(
+            status="failed", error="no source brief to synthesize", source_ids=source_ids
+        )
     prompt = load_prompt("synthesize")
     static = sum(count_tokens(m["content"]) for m in prompt.render(boundary="x", items=""))
     budget = context_window - max_tokens - int(static * TOKEN_MARGIN) - 64
@@ -112,16 +114,21 @@ def synthesize(
         context={"theme_ids": set(listed)},
         narrow={"themes": {"type": "string", "enum": list(listed)}},
     )
-    themes = [CrossTheme(title=t.title, summary=_attribute(t.summary, t.themes, listed))
-              for t in reply.themes]  # fmt: skip
+    themes = [
+        CrossTheme(title=t.title, summary=_attribute(t.summary, t.themes, listed))
+        for t in reply.themes
+    ]
     agreements = [_attribute(a.text, a.themes, listed) for a in reply.agreements]
     # an agreement needs two sources; one that cites a single source is not an agreement
     agreements = [a for a in agreements if len(a.source_ids) >= 2]
     disagreements = [
-        Disagreement(topic=d.topic, side_a=_attribute(d.side_a.text, d.side_a.themes, listed),
-                     side_b=_attribute(d.side_b.text, d.side_b.themes, listed))
+        Disagreement(
+            topic=d.topic,
+            side_a=_attribute(d.side_a.text, d.side_a.themes, listed),
+            side_b=_attribute(d.side_b.text, d.side_b.themes, listed),
+        )
         for d in reply.disagreements
-    ]  # fmt: skip
+    ]
     cited = {s for t in themes for s in t.summary.source_ids}
     quotes = [b.quotes[0] for b in usable if b.quotes and b.source_id in cited]
     return CrossSourceBrief(

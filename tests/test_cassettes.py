@@ -36,9 +36,13 @@ def api_base(record_mode: str, tmp_path: Path) -> Iterator[str]:
 
     settings = Settings.load(None)
     server = embedded.EmbeddedServer(
-        embedded.ensure_model_file(settings.model_dir), slots=1, ctx_per_slot=8192,
-        threads=None, repeat_penalty=settings.repeat_penalty, log_path=tmp_path / "server.log",
-    )  # fmt: skip
+        embedded.ensure_model_file(settings.model_dir),
+        slots=1,
+        ctx_per_slot=8192,
+        threads=None,
+        repeat_penalty=settings.repeat_penalty,
+        log_path=tmp_path / "server.log",
+    )
     try:
         yield server.start()
     finally:
@@ -47,8 +51,9 @@ def api_base(record_mode: str, tmp_path: Path) -> Iterator[str]:
 
 @pytest.mark.vcr
 def test_pipeline_through_litellm_on_recorded_model_replies(api_base: str, tmp_path: Path) -> None:
-    settings = Settings.load(None, api_base=api_base, context_window=8192, chunk_tokens=300,
-                             concurrency=1)  # fmt: skip
+    settings = Settings.load(
+        None, api_base=api_base, context_window=8192, chunk_tokens=300, concurrency=1
+    )
     source = DATA / "mini_001.txt"
     manifest = run_pipeline([source], settings, tmp_path / "out")
     assert manifest.failures == []

@@ -23,8 +23,14 @@ class Reply(BaseModel):
 
 
 def ask(client, x: str = "hello"):
-    return client.structured(stage="t", prompt=PROMPT, variables={"x": x}, schema=Reply,
-                             max_tokens=50, context={"ids": {1, 2}})
+    return client.structured(
+        stage="t",
+        prompt=PROMPT,
+        variables={"x": x},
+        schema=Reply,
+        max_tokens=50,
+        context={"ids": {1, 2}},
+    )
 
 
 def test_invalid_reply_is_reasked_with_the_error(scripted) -> None:
@@ -74,7 +80,9 @@ def test_narrow_items_constrains_id_lists_but_not_object_lists() -> None:
     from pipeline.client import narrow_items
     from pipeline.synthesize import SynthesisReply
 
-    schema = narrow_items(SynthesisReply.model_json_schema(), {"themes": {"enum": ["T1"], "type": "string"}})
+    schema = narrow_items(
+        SynthesisReply.model_json_schema(), {"themes": {"enum": ["T1"], "type": "string"}}
+    )
     assert schema["properties"]["themes"]["items"] == {"$ref": "#/$defs/ReplyCrossTheme"}
     assert schema["$defs"]["ReplyCrossTheme"]["properties"]["themes"]["items"]["enum"] == ["T1"]
     assert schema["$defs"]["ReplyStatement"]["properties"]["themes"]["items"]["enum"] == ["T1"]

@@ -109,8 +109,13 @@ def test_003_header_is_metadata_and_transcript_starts_with_speech() -> None:
     assert first.text.startswith("Was Deepseek an outlier or a sign that China's AI industry")
     assert first.line_start == 5
     joined = all_text(t)
-    for header_text in ("bigtechnologypodcast@gmail.com", "Episode Date", "Discussion (0)",
-                        "https://", m["title"]):
+    for header_text in (
+        "bigtechnologypodcast@gmail.com",
+        "Episode Date",
+        "Discussion (0)",
+        "https://",
+        m["title"],
+    ):
         assert header_text not in joined
     assert "Transcript" not in {s.text for s in t.segments}
     assert t.segments[-1].text == "Big Technology Podcast."
@@ -180,8 +185,14 @@ def test_bad_files_are_skipped_and_the_rest_go_on(tmp_path: Path) -> None:
     transcripts, skipped = ingest_paths([tmp_path, tmp_path / "missing.txt"], max_bytes=400)
     assert [t.path for t in transcripts] == [str(tmp_path / "a_good.txt")]
     reasons = {Path(s.path).name: s.reason for s in skipped}
-    assert set(reasons) == {"b_binary.bin", "c_latin1.txt", "d_empty.txt", "e_blank.txt",
-                            "f_big.txt", "missing.txt"}
+    assert set(reasons) == {
+        "b_binary.bin",
+        "c_latin1.txt",
+        "d_empty.txt",
+        "e_blank.txt",
+        "f_big.txt",
+        "missing.txt",
+    }
     for name, reason in reasons.items():
         assert name in reason
     assert "NUL" in reasons["b_binary.bin"]
@@ -202,8 +213,11 @@ def test_public_readers_raise_ingest_error_naming_the_file(tmp_path: Path) -> No
 @pytest.mark.parametrize("codec", ["utf-16", "utf-16-be-bom", "utf-8-sig"])
 def test_bom_marked_files_are_decoded(tmp_path: Path, codec: str) -> None:
     content = "[English]\nHéllo wörld\n  second 行  \n"
-    data = b"\xfe\xff" + content.encode("utf-16-be") if codec == "utf-16-be-bom" else (
-        content.encode(codec))
+    data = (
+        b"\xfe\xff" + content.encode("utf-16-be")
+        if codec == "utf-16-be-bom"
+        else (content.encode(codec))
+    )
     p = write(tmp_path / "u.txt", data)
     assert read_source_text(p) == content
     t = read_transcript(p, "u")
@@ -241,8 +255,7 @@ def test_source_ids_are_derived_and_unique(tmp_path: Path) -> None:
     ]
     transcripts, skipped = ingest_paths(files)
     assert skipped == []
-    assert [t.source_id for t in transcripts] == ["003", "003-2", "my-talk-", "my-talk--2",
-                                                  "003-3"]
+    assert [t.source_id for t in transcripts] == ["003", "003-2", "my-talk-", "my-talk--2", "003-3"]
 
 
 def test_directory_skips_readme_hidden_and_reports_subdirectories(tmp_path: Path) -> None:
@@ -257,8 +270,10 @@ def test_directory_skips_readme_hidden_and_reports_subdirectories(tmp_path: Path
 
 
 def test_repeated_block_anywhere_earlier_is_dropped_from_the_tail(tmp_path: Path) -> None:
-    block = ["A first paragraph that gets pasted twice, long enough to count as a block. " * 2,
-             "And a second one, also part of the pasted block of text at the end."]
+    block = [
+        "A first paragraph that gets pasted twice, long enough to count as a block. " * 2,
+        "And a second one, also part of the pasted block of text at the end.",
+    ]
     lines = ["Opening remark.", *block, "A reply in between.", "Another reply.", *block]
     t = read_transcript(write(tmp_path / "t.txt", "\n".join(lines) + "\n"), "t")
     assert t.format == "thread"

@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from conftest import ScriptedSession
 
 from pipeline.chunking import chunk_transcript
@@ -31,18 +32,33 @@ def transcript() -> tuple[Transcript, str]:
             speaker, stamp = re.match(r"\*\*(\w)\*\* \((.*)\):", line).groups()
             continue
         start = TEXT.index(line)
-        segments.append(Segment(text=line, char_start=start, char_end=start + len(line),
-                                line_start=line_no, line_end=line_no,
-                                speaker=speaker, timestamp=stamp))
-    return Transcript(source_id="007", path="/x/007.txt", format="test", sha256="0",
-                      metadata={"title": "A talk"}, segments=segments), TEXT
+        segments.append(
+            Segment(
+                text=line,
+                char_start=start,
+                char_end=start + len(line),
+                line_start=line_no,
+                line_end=line_no,
+                speaker=speaker,
+                timestamp=stamp,
+            )
+        )
+    return Transcript(
+        source_id="007",
+        path="/x/007.txt",
+        format="test",
+        sha256="0",
+        metadata={"title": "A talk"},
+        segments=segments,
+    ), TEXT
 
 
 def map_reply(points: list[tuple[str, list[int]]]) -> dict:
     return {
         "topics": ["AI"],
-        "key_points": [{"point": p, "importance": 5 - i, "sentences": s}
-                       for i, (p, s) in enumerate(points)],
+        "key_points": [
+            {"point": p, "importance": 5 - i, "sentences": s} for i, (p, s) in enumerate(points)
+        ],
         "entities": [{"name": "DeepSeek", "kind": "organisation"}],
         "claims": [{"claim": "R1 was cheap", "speaker": "A", "sentences": [3]}],
     }
@@ -94,23 +110,31 @@ def test_unknown_sentence_id_is_reasked_then_chunk_fails(scripted) -> None:
 
 
 def point(n: int) -> KeyPoint:
-    passage = Passage(source_id="007", char_start=n, char_end=n + 1, line_start=1, line_end=1,
-                      text="x")
-    return KeyPoint(id=f"007:0000/p{n}", text=f"point number {n} " * 5, importance=3,
-                    evidence=[passage])
+    passage = Passage(
+        source_id="007", char_start=n, char_end=n + 1, line_start=1, line_end=1, text="x"
+    )
+    return KeyPoint(
+        id=f"007:0000/p{n}", text=f"point number {n} " * 5, importance=3, evidence=[passage]
+    )
 
 
 def test_reduce_goes_hierarchical_when_notes_do_not_fit(scripted) -> None:
     doc, _ = transcript()
-    summaries = [ChunkSummary(chunk_id=f"007:{i:04d}", source_id="007",
-                              key_points=[point(i)]) for i in range(40)]
+    summaries = [
+        ChunkSummary(chunk_id=f"007:{i:04d}", source_id="007", key_points=[point(i)])
+        for i in range(40)
+    ]
 
     def respond(stage, messages):
         ids = re.findall(r"^([PG]\d+):", messages[1]["content"], re.MULTILINE)
         theme = {"title": "Theme", "summary": "A summary of these notes.", "notes": ids}
         if "overview" in messages[0]["content"]:
-            return {"overview": "An overview of the talk.", "themes": [theme],
-                    "quote_notes": ids[:1], "open_questions": []}
+            return {
+                "overview": "An overview of the talk.",
+                "themes": [theme],
+                "quote_notes": ids[:1],
+                "open_questions": [],
+            }
         return {"themes": [theme]}
 
     scripted.responder = respond
@@ -128,18 +152,30 @@ def test_reduce_goes_hierarchical_when_notes_do_not_fit(scripted) -> None:
 def test_synthesis_attributes_every_statement_to_sources(scripted) -> None:
     def brief(sid: str) -> SourceBrief:
         cite = Passage(source_id=sid, char_start=0, char_end=1, line_start=3, line_end=4, text="x")
-        themes = [Theme(id=f"{sid}/t1", title=f"Theme of {sid}", summary="s", point_ids=[],
-                        citations=[cite])]
+        themes = [
+            Theme(
+                id=f"{sid}/t1", title=f"Theme of {sid}", summary="s", point_ids=[], citations=[cite]
+            )
+        ]
         return SourceBrief(source_id=sid, title=sid, themes=themes)
 
-    scripted.enqueue({
-        "overview": "Both sources discuss chips.",
-        "themes": [{"title": "Chips", "summary": "Both on chips.", "themes": ["T1", "T2"]}],
-        "agreements": [{"text": "Chips matter", "themes": ["T1", "T2"]},
-                       {"text": "Only one source", "themes": ["T1"]}],
-        "disagreements": [{"topic": "Speed", "side_a": {"text": "it is fast", "themes": ["T1"]},
-                           "side_b": {"text": "it is slow", "themes": ["T2"]}}],
-    })
+    scripted.enqueue(
+        {
+            "overview": "Both sources discuss chips.",
+            "themes": [{"title": "Chips", "summary": "Both on chips.", "themes": ["T1", "T2"]}],
+            "agreements": [
+                {"text": "Chips matter", "themes": ["T1", "T2"]},
+                {"text": "Only one source", "themes": ["T1"]},
+            ],
+            "disagreements": [
+                {
+                    "topic": "Speed",
+                    "side_a": {"text": "it is fast", "themes": ["T1"]},
+                    "side_b": {"text": "it is slow", "themes": ["T2"]},
+                }
+            ],
+        }
+    )
     cross = synthesize([brief("001"), brief("002")], scripted, context_window=8192, max_tokens=500)
     assert cross.themes[0].summary.source_ids == ["001", "002"]
     assert [a.text for a in cross.agreements] == ["Chips matter"]
@@ -156,13 +192,20 @@ def generic_responder(stage, messages):
         ids = re.findall(r"^([PG]\d+):", content, re.MULTILINE)
         theme = {"title": "Theme", "summary": "A summary of these notes.", "notes": ids[:3]}
         if "overview" in messages[0]["content"]:
-            return {"overview": "An overview of the talk.", "themes": [theme],
-                    "quote_notes": ids[:1], "open_questions": ["What next?"]}
+            return {
+                "overview": "An overview of the talk.",
+                "themes": [theme],
+                "quote_notes": ids[:1],
+                "open_questions": ["What next?"],
+            }
         return {"themes": [theme]}
     ids = re.findall(r"^(T\d+):", content, re.MULTILINE)
-    return {"overview": "Overall the sources agree.",
-            "themes": [{"title": "All", "summary": "Everything together.", "themes": ids}],
-            "agreements": [{"text": "They agree", "themes": ids}], "disagreements": []}
+    return {
+        "overview": "Overall the sources agree.",
+        "themes": [{"title": "All", "summary": "Everything together.", "themes": ids}],
+        "agreements": [{"text": "They agree", "themes": ids}],
+        "disagreements": [],
+    }
 
 
 def test_run_writes_outputs_and_a_rerun_makes_no_calls(scripted, tmp_path: Path) -> None:
@@ -176,14 +219,23 @@ def test_run_writes_outputs_and_a_rerun_makes_no_calls(scripted, tmp_path: Path)
     calls = len(scripted.history)
     chunks = sum(s.chunks for s in manifest.sources)
     assert calls == chunks + 2 + 1  # map per chunk, one reduce per source, one synthesis
-    for name in ("brief.md", "brief.json", "chunks.jsonl", "manifest.json",
-                 "sources/001.md", "sources/001.json", "sources/002.json"):
+    for name in (
+        "brief.md",
+        "brief.json",
+        "chunks.jsonl",
+        "manifest.json",
+        "sources/001.md",
+        "sources/001.json",
+        "sources/002.json",
+    ):
         assert (out / name).is_file(), name
     brief = json.loads((out / "sources/001.json").read_text())
     source_text = inputs[0].read_text(encoding="utf-8")
     for quote in brief["quotes"]:
-        assert source_text[quote["passage"]["char_start"]:quote["passage"]["char_end"]] == \
-            quote["passage"]["text"]
+        assert (
+            source_text[quote["passage"]["char_start"] : quote["passage"]["char_end"]]
+            == quote["passage"]["text"]
+        )
     assert "[001 @ 0:00]" in (out / "sources/001.md").read_text()
 
     scripted.history.clear()
@@ -204,8 +256,43 @@ def test_failed_chunk_is_reported_and_run_goes_on(scripted, tmp_path: Path) -> N
         return generic_responder(stage, messages)
 
     scripted.responder = respond
-    manifest = run_pipeline(inputs, Settings.load(None, chunk_tokens=800), tmp_path / "o",
-                            session=ScriptedSession(scripted))
+    manifest = run_pipeline(
+        inputs,
+        Settings.load(None, chunk_tokens=800),
+        tmp_path / "o",
+        session=ScriptedSession(scripted),
+    )
     assert len(manifest.failures) == 1 and "chunk 001:0000" in manifest.failures[0]
     assert manifest.sources[0].status == "partial"
     assert "Partial" in (tmp_path / "o/sources/001.md").read_text()
+
+
+def test_verify_catches_a_passage_that_is_not_the_source_slice(scripted, tmp_path: Path) -> None:
+    from pipeline.verify import verify_outputs
+
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    scripted.responder = generic_responder
+    out = tmp_path / "out"
+    run_pipeline(
+        [seeds / "001_98262f875ff92a8b.txt"],
+        Settings.load(None, chunk_tokens=800),
+        out,
+        session=ScriptedSession(scripted),
+    )
+    checked, problems = verify_outputs(out)
+    assert checked > 0 and problems == []
+    brief_file = out / "sources/001.json"
+    brief_file.write_text(brief_file.read_text().replace("When I went on", "When I went in"))
+    assert verify_outputs(out)[1]
+
+
+def test_committed_example_outputs_are_verbatim() -> None:
+    """The example run committed in outputs/ cites only exact passages of seeds/."""
+    from pipeline.verify import verify_outputs
+
+    out = Path(__file__).resolve().parent.parent / "outputs"
+    if not (out / "manifest.json").is_file():
+        pytest.skip("no committed example run")
+    checked, problems = verify_outputs(out)
+    assert checked > 50
+    assert problems == []

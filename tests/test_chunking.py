@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from pipeline.chunking import chunk_transcript
+from pipeline.ingest import read_source_text, read_transcript
+from pipeline.llm import count_tokens
+
+SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("0*.txt"))
+
+
+def shown(raw: str) -> str:
+    """A source slice as the chunker shows it: bullet markers and line breaks as spaces."""
+    return " ".join(re.sub(r"\n[ \t]*\*[ \t]+", " ", raw).split())
+
+
+@pytest.mark.parametrize("path", SEEDS, ids=lambda p: p.name[:3])
+def test_sentences_are_exact_spans_of_the_source(path: Path) -> None:
+    text = read_source_text(path)
+    transcript = read_transcript(path, path.name[:3])
+    chunks = chunk_transcript(transcript, chunk_tokens=600, overlap_tokens=0)
+    assert [c.id for c in chunks] == [f"{path.name[:3]}:{i:04d}" for i in range(len(chunks))]
+    previous_end = -1
+    for chunk in chunks:
+        assert chunk.tokens <= 600
+        for sentence in chunk.sentences:
+            raw = text[sentence.char_start : sentence.char_end]
+            assert shown(raw) == sentence.text
+            assert text.count("\n", 0, sentence.char_start) + 1 == sentence.line_start
+            assert sentence.char_start > previous_end  # in order, no overlap when overlap=0
+            previous_end = sentence.char_end
+        assert chunk.char_start == chunk.sentences[0].char_start
+        assert chunk.line_start <= chunk.line_end
+
+
+@pytest.mark.parametrize("path", SEEDS, ids=lambda p: p.name[:3])
+def test_every_content_word_is_in_some_chunk(path: Path) -> None:
+    transcript = read_transcript(path, path.name[:3])
+    chunks = chunk_transcript(transcript, chunk_tokens=600)
+    chunked = " ".join(c.text for c in chunks).split()
+    content = " ".join(s.text for s in transcript.segments).split()
+    assert len(chunked) >= len(content)
+
+
+def test_chunks_end_at_sentence_ends_in_punctuated_text() -> None:
+    path = next(p for p in SEEDS if p.name.startswith("001"))
+    chunks = chunk_transcript(read_transcript(path, "001"), chunk_tokens=300)
+    assert len(chunks) > 5
+    for chunk in chunks[:-1]:
+        assert re.search(r"[.!?][\"'”’)]*$", chunk.sentences[-1].text), chunk.sentences[-1].text
+    assert chunks[0].time_start == "0:00"
+
+
+def test_overlap_repeats_the_last_sentences_of_the_previous_chunk() -> None:
+    path = next(p for p in SEEDS if p.name.startswith("001"))
+    chunks = chunk_transcript(read_transcript(path, "001"), chunk_tokens=300, overlap_tokens=60)
+    overlapping = 0
+    for before, after in zip(chunks, chunks[1:], strict=False):
+        repeated = [s for s in after.sentences if s.char_start < before.char_end]
+        assert sum(count_tokens(s.text) + 4 for s in repeated) <= 60
+        if count_tokens(before.sentences[-1].text) + 4 <= 60:  # short enough to repeat
+            assert repeated and repeated[-1].char_start == before.sentences[-1].char_start
+            overlapping += 1
+    assert overlapping > len(chunks) // 2
+
+
+def test_a_sentence_longer_than_the_budget_is_split_at_words(tmp_path: Path) -> None:
+    path = tmp_path / "long.txt"
+    path.write_text("word " * 400 + "end.\nShort one.\n", encoding="utf-8")
+    chunks = chunk_transcript(read_transcript(path, "x"), chunk_tokens=100)
+    assert len(chunks) >= 4
+    assert all(c.tokens <= 100 for c in chunks)
+    text = path.read_text()
+    for chunk in chunks:
+        for sentence in chunk.sentences:
+            assert text[sentence.char_start : sentence.char_end] == sentence.text

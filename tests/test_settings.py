@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import ConfigError
+from pipeline.settings import Settings
+
+
+def test_toml_then_env_then_flags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "brief.toml"
+    config.write_text('chunk_tokens = 500\ntemperature = 0.3\nmodel = "openai/x"\n')
+    assert Settings.load(config).chunk_tokens == 500
+    monkeypatch.setenv("BRIEF_CHUNK_TOKENS", "700")
+    settings = Settings.load(config)
+    assert settings.chunk_tokens == 700 and settings.temperature == 0.3
+    assert Settings.load(config, chunk_tokens=800).chunk_tokens == 800
+    assert Settings.load(config, chunk_tokens=None).chunk_tokens == 700  # unset flag
+
+
+def test_brief_toml_in_the_working_folder_is_read(tmp_path: Path) -> None:
+    (tmp_path / "brief.toml").write_text("chunk_tokens = 321\n")  # cwd is tmp_path
+    assert Settings.load(None).chunk_tokens == 321
+
+
+def test_unknown_keys_and_bad_values_are_rejected(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("chunk_tokns = 500\n")
+    with pytest.raises(ConfigError, match="chunk_tokns"):
+        Settings.load(config)
+    config.write_text('chunk_tokens = "many"\n')
+    with pytest.raises(ConfigError, match="chunk_tokens"):
+        Settings.load(config)
+    with pytest.raises(ConfigError, match="does not exist"):
+        Settings.load(tmp_path / "missing.toml")
+
+
+def test_fingerprint_follows_output_settings_but_not_secrets() -> None:
+    base = Settings.load(None)
+    assert base.fingerprint() == Settings.load(None, api_key="sk-other").fingerprint()
+    assert base.fingerprint() != Settings.load(None, chunk_tokens=123).fingerprint()
+    assert "sk-other" not in repr(Settings.load(None, api_key="sk-other"))
