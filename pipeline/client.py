@@ -35,6 +35,7 @@ _TRANSIENT = (
     litellm.Timeout,
     litellm.APIConnectionError,
 )
+_CUT_OFF = "\x00length"  # marks a reply that ended at max_tokens
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
 
 
@@ -142,7 +143,9 @@ class ModelClient:
                 {"role": "assistant", "content": reply[:4000]},
                 {"role": "user", "content": _reask_text(first_error)},
             ]
-            reply = self._ask(stage, retry_messages, json_schema, schema.__name__, max_tokens)
+            # a reply cut off at the limit is never repaired: ask again with twice the room
+            room = max_tokens * 2 if reply.startswith(_CUT_OFF) else max_tokens
+            reply = self._ask(stage, retry_messages, json_schema, schema.__name__, room)
             try:
                 data, result = self._validate(reply, schema, context)
             except (ValueError, ValidationError) as second_error:
@@ -166,7 +169,7 @@ class ModelClient:
     def _validate(
         self, reply: str, schema: type[T], context: dict[str, Any] | None
     ) -> tuple[dict[str, Any], T]:
-        if reply.startswith("\x00length"):
+        if reply.startswith(_CUT_OFF):
             raise ValueError("the reply was cut off at the token limit; answer more briefly")
         data = extract_json(reply)
         if not isinstance(data, dict):
@@ -236,7 +239,7 @@ class ModelClient:
             choice = response.choices[0]
             text = choice.message.content or ""
             if choice.finish_reason == "length":
-                return "\x00length" + text
+                return _CUT_OFF + text
             return text
         raise AssertionError("unreachable")
 

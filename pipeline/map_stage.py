@@ -33,7 +33,7 @@ def _check_ids(ids: list[int], info: ValidationInfo) -> list[int]:
 
 
 class MapPoint(BaseModel):
-    point: str = Field(min_length=3, max_length=400)
+    point: str = Field(min_length=3, max_length=300)
     importance: int = Field(ge=1, le=5)
     sentences: list[int] = Field(min_length=1, max_length=4)
 
@@ -46,7 +46,7 @@ class MapEntity(BaseModel):
 
 
 class MapClaim(BaseModel):
-    claim: str = Field(min_length=3, max_length=300)
+    claim: str = Field(min_length=3, max_length=250)
     speaker: str = Field(max_length=60)
     sentences: list[int] = Field(min_length=1, max_length=3)
 
@@ -54,12 +54,14 @@ class MapClaim(BaseModel):
 
 
 class MapReply(BaseModel):
-    """What the model returns for one chunk (sentence numbers, no quotes)."""
+    """What the model returns for one chunk (sentence numbers, no quotes). Fields are
+    generated in this order: the short lists come first, because a small model tends to
+    leave the last field of a long reply empty."""
 
     topics: list[str] = Field(min_length=1, max_length=4)
-    key_points: list[MapPoint] = Field(min_length=1, max_length=5)
     entities: list[MapEntity] = Field(max_length=8)
-    claims: list[MapClaim] = Field(max_length=4)
+    key_points: list[MapPoint] = Field(min_length=1, max_length=4)
+    claims: list[MapClaim] = Field(max_length=3)
 
 
 def number_sentences(chunk: Chunk) -> str:

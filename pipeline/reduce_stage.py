@@ -87,8 +87,15 @@ def group_to_fit(
     return groups
 
 
-def point_notes(summaries: list[ChunkSummary]) -> list[Note]:
-    points = [p for s in summaries if s.status == "ok" for p in s.key_points]
+def point_notes(summaries: list[ChunkSummary], per_chunk: int) -> list[Note]:
+    """The ``per_chunk`` most important points of every chunk, in transcript order: a
+    small model attends to the start of a long list, so the list is kept short and even."""
+    points = [
+        p
+        for s in summaries
+        if s.status == "ok"
+        for p in sorted(s.key_points, key=lambda p: -p.importance)[:per_chunk]
+    ]
     return [
         Note(id=f"P{n}", text=f"(importance {p.importance}) {p.text}", points=[p])
         for n, p in enumerate(points, start=1)
@@ -163,6 +170,29 @@ def quote_from(points: list[KeyPoint]) -> Quote | None:
     return None
 
 
+def fill_quotes(quotes: list[Quote], points: list[KeyPoint], limit: int = 5) -> list[Quote]:
+    """Top up the model's quote picks with the evidence of the most important points,
+    spread over the transcript (one per stretch), each a readable 60-400 characters."""
+    if len(quotes) >= limit or not points:
+        return quotes[:limit]
+    stretch = max(1, len(points) // limit)
+    chosen = list(quotes)
+    for start in range(0, len(points), stretch):
+        window = [p for p in points[start : start + stretch] if p.evidence]
+        candidates = [
+            (p.importance, e) for p in window for e in p.evidence if 60 <= len(e.text) <= 400
+        ]
+        if not candidates:
+            continue
+        best = max(candidates, key=lambda c: c[0])[1]
+        quote = Quote(passage=best)
+        if quote not in chosen:
+            chosen.append(quote)
+        if len(chosen) >= limit:
+            break
+    return sorted(chosen, key=lambda q: q.passage.char_start)
+
+
 def citations(points: list[KeyPoint], limit: int = 4) -> list[Passage]:
     ordered = sorted(points, key=lambda p: -p.importance)
     return [p.evidence[0] for p in ordered if p.evidence][:limit]
@@ -175,6 +205,7 @@ def reduce_source(
     *,
     context_window: int,
     max_tokens: int,
+    points_per_chunk: int = 3,
 ) -> SourceBrief:
     title = transcript.metadata.get("title") or transcript.path.rsplit("/", 1)[-1]
     failed = sum(1 for s in summaries if s.status != "ok")
@@ -185,7 +216,7 @@ def reduce_source(
         chunks_total=len(summaries),
         chunks_failed=failed,
     )
-    notes = point_notes(summaries)
+    notes = point_notes(summaries, points_per_chunk)
     if not notes:
         return base.model_copy(update={"status": "failed", "error": "no chunk was summarised"})
     notes = collapse(
@@ -211,6 +242,7 @@ def reduce_source(
         quote = quote_from(by_id[note_id].points)
         if quote and quote not in quotes:
             quotes.append(quote)
+    quotes = fill_quotes(quotes, [p for n in notes for p in n.points])
     people, organisations = _entities(summaries)
     return base.model_copy(
         update={

@@ -272,6 +272,7 @@ def _reduce_all(
                 session.client,
                 context_window=session.context_window,
                 max_tokens=settings.reduce_max_tokens,
+                points_per_chunk=settings.points_per_chunk,
             )
         except (ModelAuthError, ModelUnreachable):
             raise

@@ -42,8 +42,11 @@ class Settings(BaseSettings):
         1.1, description="llama.cpp repetition penalty (small models loop)"
     )
     map_max_tokens: int = 600
-    reduce_max_tokens: int = 900
-    synthesize_max_tokens: int = 1200
+    reduce_max_tokens: int = 1000
+    synthesize_max_tokens: int = 1600
+    points_per_chunk: int = Field(
+        3, description="most important map points per chunk kept for reduce"
+    )
     timeout_s: float = Field(300.0, description="deadline for one model request")
     retries: int = Field(2, description="extra attempts on transient errors (429, 5xx, timeouts)")
     concurrency: int | None = Field(None, description="in-flight calls; default = server slots")

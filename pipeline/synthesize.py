@@ -33,31 +33,31 @@ def _check_theme_ids(ids: list[str], info: ValidationInfo) -> list[str]:
 
 
 class ReplyStatement(BaseModel):
-    text: str = Field(min_length=5, max_length=600)
+    text: str = Field(min_length=5, max_length=300)
     themes: list[str] = Field(min_length=1, max_length=8)
 
     _ids = field_validator("themes")(_check_theme_ids)
 
 
 class ReplyCrossTheme(BaseModel):
-    title: str = Field(min_length=2, max_length=120)
-    summary: str = Field(min_length=10, max_length=600)
-    themes: list[str] = Field(min_length=1, max_length=10)
+    title: str = Field(min_length=2, max_length=100)
+    summary: str = Field(min_length=10, max_length=400)
+    themes: list[str] = Field(min_length=1, max_length=8)
 
     _ids = field_validator("themes")(_check_theme_ids)
 
 
 class ReplyDisagreement(BaseModel):
-    topic: str = Field(min_length=2, max_length=160)
+    topic: str = Field(min_length=2, max_length=120)
     side_a: ReplyStatement
     side_b: ReplyStatement
 
 
 class SynthesisReply(BaseModel):
-    overview: str = Field(min_length=20, max_length=1500)
-    themes: list[ReplyCrossTheme] = Field(min_length=1, max_length=6)
-    agreements: list[ReplyStatement] = Field(max_length=4)
-    disagreements: list[ReplyDisagreement] = Field(max_length=3)
+    overview: str = Field(min_length=20, max_length=1000)
+    themes: list[ReplyCrossTheme] = Field(min_length=1, max_length=5)
+    agreements: list[ReplyStatement] = Field(max_length=3)
+    disagreements: list[ReplyDisagreement] = Field(max_length=2)
 
 
 def theme_lines(briefs: list[SourceBrief], budget_tokens: int) -> dict[str, tuple[Theme, str]]:
