@@ -33,6 +33,7 @@ class ScriptedClient(ModelClient):
         super().__init__(model="scripted/model", api_base="http://scripted", cache=cache, **kwargs)
         self.replies: list[Any] = []
         self.history: list[list[dict[str, str]]] = []
+        self.max_tokens_asked: list[int] = []
         self.responder: Any = None
 
     def enqueue(self, *replies: Any) -> None:
@@ -40,6 +41,7 @@ class ScriptedClient(ModelClient):
 
     def _ask(self, stage, messages, json_schema, name, max_tokens):  # type: ignore[override]
         self.history.append(messages)
+        self.max_tokens_asked.append(max_tokens)
         self._count(stage, calls=1)
         if self.replies:
             reply = self.replies.pop(0)

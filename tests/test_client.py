@@ -66,6 +66,8 @@ def test_cut_off_reply_is_not_repaired(scripted) -> None:
     scripted.enqueue("\x00length" + '{"ids": [1', "\x00length" + '{"ids": [1]}')
     with pytest.raises(OutputInvalid, match="cut off"):
         ask(scripted)
+    assert scripted.max_tokens_asked == [50, 100]  # asked again with twice the room
+    assert "cut off" in scripted.history[1][-1]["content"]
 
 
 @pytest.mark.parametrize(
