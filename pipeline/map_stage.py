@@ -96,6 +96,7 @@ def passages_for(source_text: str, source_id: str, sentences: list[Sentence]) ->
                 char_end=end,
                 line_start=run[0].line_start,
                 line_end=max(s.line_end for s in run),
+                column=start - source_text.rfind("\n", 0, start),
                 timestamp=run[0].timestamp,
                 text=source_text[start:end],
             )
@@ -129,6 +130,19 @@ def ground(statement: str, cited: list[Sentence], chunk: Chunk, keep: int = 2) -
     return sorted(supported, key=lambda s: s.id)
 
 
+_CLAUSE_MARK = re.compile(r"[,;:?!()\"\n]")
+
+
+def is_name_in(name: str, text: str, max_words: int = 6) -> bool:
+    """Whether ``name`` reads as a name that the text really contains: a small model
+    also lists speaker labels, clauses and whole sentences as "organisations"."""
+    return (
+        0 < len(name.split()) <= max_words
+        and not _CLAUSE_MARK.search(name)
+        and name.lower() in text.lower()
+    )
+
+
 def summarize_chunk(
     chunk: Chunk, source_text: str, client: ModelClient, max_tokens: int
 ) -> ChunkSummary:
@@ -152,9 +166,10 @@ def summarize_chunk(
     seen: set[str] = set()
     entities = []
     for entity in reply.entities:
-        if entity.name.lower() not in seen:
-            seen.add(entity.name.lower())
-            entities.append(Entity(name=entity.name, kind=entity.kind))  # type: ignore[arg-type]
+        name = entity.name.strip()
+        if name.lower() not in seen and is_name_in(name, chunk.text):
+            seen.add(name.lower())
+            entities.append(Entity(name=name, kind=entity.kind))  # type: ignore[arg-type]
     return ChunkSummary(
         chunk_id=chunk.id,
         source_id=chunk.source_id,

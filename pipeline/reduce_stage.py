@@ -17,6 +17,7 @@ from pipeline.client import ModelClient
 from pipeline.llm import count_tokens
 from pipeline.models import ChunkSummary, KeyPoint, Passage, Quote, SourceBrief, Theme, Transcript
 from pipeline.prompts import Prompt, boundary_for, load_prompt
+from pipeline.repeats import Repeats, without_repeated_sentences
 
 TOKEN_MARGIN = 1.15  # tiktoken counts vs. the served model's own tokenizer
 
@@ -31,9 +32,12 @@ def _check_note_ids(ids: list[str], info: ValidationInfo) -> list[str]:
 
 
 class ReplyTheme(BaseModel):
+    """Fields are generated in order: the notes are chosen before the summary is written,
+    so the summary is about those notes (a small model otherwise copies earlier text)."""
+
     title: str = Field(min_length=2, max_length=120)
-    summary: str = Field(min_length=10, max_length=600)
     notes: list[str] = Field(min_length=1, max_length=40)
+    summary: str = Field(min_length=10, max_length=600)
 
     _ids = field_validator("notes")(_check_note_ids)
 
@@ -43,8 +47,11 @@ class GroupReply(BaseModel):
 
 
 class ReduceReply(BaseModel):
-    overview: str = Field(min_length=20, max_length=1200)
+    """Themes first, overview after: written first, the overview gets copied into every
+    theme summary by a small model."""
+
     themes: list[ReplyTheme] = Field(min_length=1, max_length=6)
+    overview: str = Field(min_length=20, max_length=1200)
     quote_notes: list[str] = Field(max_length=5)
     open_questions: list[str] = Field(max_length=4)
 
@@ -194,8 +201,43 @@ def fill_quotes(quotes: list[Quote], points: list[KeyPoint], limit: int = 5) -> 
 
 
 def citations(points: list[KeyPoint], limit: int = 4) -> list[Passage]:
+    """The first evidence passage of the most important points, each passage once."""
     ordered = sorted(points, key=lambda p: -p.importance)
-    return [p.evidence[0] for p in ordered if p.evidence][:limit]
+    unique = {p.evidence[0].char_start: p.evidence[0] for p in ordered if p.evidence}
+    return list(unique.values())[:limit]
+
+
+def from_points(points: list[KeyPoint], limit: int = 2) -> str:
+    """A theme summary in the map's own words: its most important points."""
+    ordered = sorted(points, key=lambda p: -p.importance)[:limit]
+    return " ".join(p.text.strip().rstrip(".") + "." for p in ordered)
+
+
+def distinct_themes(source_id: str, reply: ReduceReply, notes: dict[str, Note]) -> list[Theme]:
+    """The model's themes without its repeats: a theme whose title or set of notes
+    another theme already has is dropped; a summary that copies the overview or an
+    earlier summary is replaced by the theme's own most important points."""
+    titles, note_sets, summaries = Repeats(), Repeats(), Repeats(reply.overview)
+    themes: list[Theme] = []
+    for theme in reply.themes:
+        points = _resolve(theme.notes, notes)
+        if not titles.is_new(theme.title) or not note_sets.is_new_key(frozenset(theme.notes)):
+            continue
+        summary = without_repeated_sentences(theme.summary)
+        if not summaries.is_new(summary):
+            summary = from_points(points)
+            if not summaries.is_new(summary):
+                continue
+        themes.append(
+            Theme(
+                id=f"{source_id}/t{len(themes) + 1}",
+                title=theme.title,
+                summary=summary,
+                point_ids=[p.id for p in points],
+                citations=citations(points),
+            )
+        )
+    return themes
 
 
 def reduce_source(
@@ -225,18 +267,7 @@ def reduce_source(
     reply = _ask(client, load_prompt("reduce"), notes, title, ReduceReply, max_tokens)
     assert isinstance(reply, ReduceReply)
     by_id = {n.id: n for n in notes}
-    themes = []
-    for n, theme in enumerate(reply.themes, start=1):
-        points = _resolve(theme.notes, by_id)
-        themes.append(
-            Theme(
-                id=f"{transcript.source_id}/t{n}",
-                title=theme.title,
-                summary=theme.summary,
-                point_ids=[p.id for p in points],
-                citations=citations(points),
-            )
-        )
+    themes = distinct_themes(transcript.source_id, reply, by_id)
     quotes: list[Quote] = []
     for note_id in reply.quote_notes:
         quote = quote_from(by_id[note_id].points)
@@ -247,7 +278,7 @@ def reduce_source(
     return base.model_copy(
         update={
             "status": "partial" if failed else "ok",
-            "overview": reply.overview,
+            "overview": without_repeated_sentences(reply.overview),
             "themes": themes,
             "quotes": quotes,
             "people": people,

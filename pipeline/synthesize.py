@@ -7,6 +7,8 @@ attaches those themes' citations, so every statement names its sources and passa
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from pipeline.client import ModelClient
@@ -21,6 +23,14 @@ from pipeline.models import (
 )
 from pipeline.prompts import boundary_for, load_prompt
 from pipeline.reduce_stage import TOKEN_MARGIN
+from pipeline.repeats import Repeats, without_repeated_sentences
+
+_FIRST_SENTENCE = re.compile(r".+?(?:[.!?](?=\s)|$)", re.DOTALL)
+
+
+def first_sentence(text: str) -> str:
+    match = _FIRST_SENTENCE.match(text.strip())
+    return match[0] if match else text.strip()
 
 
 def _check_theme_ids(ids: list[str], info: ValidationInfo) -> list[str]:
@@ -33,16 +43,19 @@ def _check_theme_ids(ids: list[str], info: ValidationInfo) -> list[str]:
 
 
 class ReplyStatement(BaseModel):
-    text: str = Field(min_length=5, max_length=300)
+    """The theme ids come before the text (fields are generated in order), so the text
+    is written about the themes just chosen."""
+
     themes: list[str] = Field(min_length=1, max_length=8)
+    text: str = Field(min_length=5, max_length=300)
 
     _ids = field_validator("themes")(_check_theme_ids)
 
 
 class ReplyCrossTheme(BaseModel):
     title: str = Field(min_length=2, max_length=100)
-    summary: str = Field(min_length=10, max_length=400)
     themes: list[str] = Field(min_length=1, max_length=8)
+    summary: str = Field(min_length=10, max_length=400)
 
     _ids = field_validator("themes")(_check_theme_ids)
 
@@ -54,8 +67,11 @@ class ReplyDisagreement(BaseModel):
 
 
 class SynthesisReply(BaseModel):
-    overview: str = Field(min_length=20, max_length=1000)
+    """Themes before the overview: written first, the overview gets copied into every
+    statement by a small model."""
+
     themes: list[ReplyCrossTheme] = Field(min_length=1, max_length=5)
+    overview: str = Field(min_length=20, max_length=1000)
     agreements: list[ReplyStatement] = Field(max_length=3)
     disagreements: list[ReplyDisagreement] = Field(max_length=2)
 
@@ -91,6 +107,51 @@ def _attribute(text: str, ids: list[str], listed: dict[str, tuple[Theme, str]]) 
     )
 
 
+def from_themes(themes: list[Theme], limit: int = 3) -> str:
+    """A statement in the source briefs' own words: the first sentence of each theme."""
+    return " ".join(f"{t.id.split('/')[0]}: {first_sentence(t.summary)}" for t in themes[:limit])
+
+
+def distinct_statements(
+    reply: SynthesisReply, listed: dict[str, tuple[Theme, str]]
+) -> tuple[list[CrossTheme], list[Attributed], list[Disagreement]]:
+    """The reply's statements without its repeats. A cross-source theme whose title or
+    set of source themes was seen is dropped, and one whose summary copies the overview
+    or an earlier statement is rebuilt from the source themes it cites. An agreement
+    must rest on two sources and say something new; a disagreement needs two sides that
+    say different things on different grounds."""
+    said, titles, groundings = Repeats(reply.overview), Repeats(), Repeats()
+    themes = []
+    for t in reply.themes:
+        if not titles.is_new(t.title) or not groundings.is_new_key(frozenset(t.themes)):
+            continue
+        text = without_repeated_sentences(t.summary)
+        if not said.is_new(text):
+            text = from_themes([listed[i][0] for i in dict.fromkeys(t.themes)])
+            if not said.is_new(text):
+                continue
+        themes.append(CrossTheme(title=t.title, summary=_attribute(text, t.themes, listed)))
+    agreements = [
+        statement
+        for a in reply.agreements
+        if len((statement := _attribute(a.text, a.themes, listed)).source_ids) >= 2
+        and said.is_new(a.text)
+    ]
+    disagreements = [
+        Disagreement(
+            topic=d.topic,
+            side_a=_attribute(d.side_a.text, d.side_a.themes, listed),
+            side_b=_attribute(d.side_b.text, d.side_b.themes, listed),
+        )
+        for d in reply.disagreements
+        if set(d.side_a.themes) != set(d.side_b.themes)
+        and titles.is_new(d.topic)
+        and said.is_new(d.side_a.text)
+        and said.is_new(d.side_b.text)
+    ]
+    return themes, agreements, disagreements
+
+
 def synthesize(
     briefs: list[SourceBrief], client: ModelClient, *, context_window: int, max_tokens: int
 ) -> CrossSourceBrief:
@@ -114,25 +175,11 @@ def synthesize(
         context={"theme_ids": set(listed)},
         narrow={"themes": {"type": "string", "enum": list(listed)}},
     )
-    themes = [
-        CrossTheme(title=t.title, summary=_attribute(t.summary, t.themes, listed))
-        for t in reply.themes
-    ]
-    agreements = [_attribute(a.text, a.themes, listed) for a in reply.agreements]
-    # an agreement needs two sources; one that cites a single source is not an agreement
-    agreements = [a for a in agreements if len(a.source_ids) >= 2]
-    disagreements = [
-        Disagreement(
-            topic=d.topic,
-            side_a=_attribute(d.side_a.text, d.side_a.themes, listed),
-            side_b=_attribute(d.side_b.text, d.side_b.themes, listed),
-        )
-        for d in reply.disagreements
-    ]
+    themes, agreements, disagreements = distinct_statements(reply, listed)
     cited = {s for t in themes for s in t.summary.source_ids}
     quotes = [b.quotes[0] for b in usable if b.quotes and b.source_id in cited]
     return CrossSourceBrief(
-        overview=reply.overview,
+        overview=without_repeated_sentences(reply.overview),
         themes=themes,
         agreements=agreements,
         disagreements=disagreements,

@@ -1,0 +1,47 @@
+"""Catch a small model's copy-paste.
+
+A 0.5B model asked for several themes often writes the same summary under every title,
+or copies the overview into each statement. Repeats add nothing for a reader, so the
+stages drop them or rebuild the text from the statement's own evidence. Two texts count
+as the same when their first ``PREFIX`` letters and digits (lower-cased, punctuation and
+spacing ignored) match: a copy cut off at a different length is still a copy.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable
+
+PREFIX = 60
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def text_key(text: str) -> str:
+    return _NON_WORD.sub(" ", text.lower()).strip()[:PREFIX]
+
+
+class Repeats:
+    """Remembers what was said; ``is_new`` says whether a text (or key) is said for the
+    first time, and remembers it."""
+
+    def __init__(self, *already_said: str) -> None:
+        self._seen: set[Hashable] = {text_key(t) for t in already_said if t.strip()}
+
+    def is_new(self, text: str) -> bool:
+        return self.is_new_key(text_key(text))
+
+    def is_new_key(self, key: Hashable) -> bool:
+        if key in self._seen:
+            return False
+        self._seen.add(key)
+        return True
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def without_repeated_sentences(text: str) -> str:
+    """``text`` without the sentences that repeat an earlier one of it (a looping model
+    writes the same sentence twice, the second time often cut short)."""
+    said = Repeats()
+    return " ".join(s for s in _SENTENCE_END.split(text.strip()) if said.is_new(s))
