@@ -82,6 +82,9 @@ class Chunk(Contract):
         return " ".join(s.text for s in self.sentences)
 
 
+DEEP_COLUMN = 400  # past this column a line number alone no longer finds a passage
+
+
 class Passage(Contract):
     """A verbatim span of a source file that a person can find again."""
 
@@ -90,16 +93,23 @@ class Passage(Contract):
     char_end: int
     line_start: int
     line_end: int
+    column: int = Field(1, description="1-based position of char_start in line_start")
     timestamp: str | None = None
     text: str = Field(description="exactly original_file_text[char_start:char_end]")
 
     @property
     def label(self) -> str:
+        """``003 @ 14:32`` or ``002 L41-44``; a passage deep inside a long line (one
+        3,600-word line under a single timestamp, say) also gets its column: ``L3:1520``."""
+        deep = self.column > DEEP_COLUMN
+        where = f"L{self.line_start}:{self.column}" if deep else ""
         if self.timestamp:
-            return f"{self.source_id} @ {self.timestamp}"
-        if self.line_start == self.line_end:
-            return f"{self.source_id} L{self.line_start}"
-        return f"{self.source_id} L{self.line_start}-{self.line_end}"
+            return f"{self.source_id} @ {self.timestamp}" + (f", {where}" if deep else "")
+        if not deep:
+            where = f"L{self.line_start}"
+            if self.line_end != self.line_start:
+                where += f"-{self.line_end}"
+        return f"{self.source_id} {where}"
 
 
 # --------------------------------------------------------------------------- map

@@ -22,7 +22,8 @@ def cite(passage: Passage) -> str:
 
 
 def cites(passages: list[Passage]) -> str:
-    return " ".join(cite(p) for p in passages)
+    """Each label once: two sentences on one line are two passages but one place to look."""
+    return " ".join(dict.fromkeys(cite(p) for p in passages))
 
 
 def quote_text(passage: Passage) -> str:

@@ -49,10 +49,13 @@ def verify_outputs(out_dir: Path) -> tuple[int, list[str]]:
                 problems.append(f"{where} cites an unknown source")
                 continue
             start, end = passage["char_start"], passage["char_end"]
+            column = start - text.rfind("\n", 0, start)
             if text[start:end] != passage["text"]:
                 problems.append(f"{where} text is not the source slice")
             elif text.count("\n", 0, start) + 1 != passage["line_start"]:
                 problems.append(f"{where} line_start does not match the offset")
             elif text.count("\n", 0, end) + 1 != passage["line_end"]:
                 problems.append(f"{where} line_end does not match the offset")
+            elif passage.get("column", column) != column:  # outputs before columns: no key
+                problems.append(f"{where} column does not match the offset")
     return checked, problems
