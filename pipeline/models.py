@@ -102,13 +102,14 @@ class Passage(Contract):
         """``003 @ 14:32`` or ``002 L41-44``; a passage deep inside a long line (one
         3,600-word line under a single timestamp, say) also gets its column: ``L3:1520``."""
         deep = self.column > DEEP_COLUMN
-        where = f"L{self.line_start}:{self.column}" if deep else ""
+        if deep:
+            where = f"L{self.line_start}:{self.column}"
+        elif self.line_end != self.line_start:
+            where = f"L{self.line_start}-{self.line_end}"
+        else:
+            where = f"L{self.line_start}"
         if self.timestamp:
             return f"{self.source_id} @ {self.timestamp}" + (f", {where}" if deep else "")
-        if not deep:
-            where = f"L{self.line_start}"
-            if self.line_end != self.line_start:
-                where += f"-{self.line_end}"
         return f"{self.source_id} {where}"
 
 

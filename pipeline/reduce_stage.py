@@ -223,11 +223,9 @@ def distinct_themes(source_id: str, reply: ReduceReply, notes: dict[str, Note]) 
         points = _resolve(theme.notes, notes)
         if not titles.is_new(theme.title) or not note_sets.is_new_key(frozenset(theme.notes)):
             continue
-        summary = without_repeated_sentences(theme.summary)
-        if not summaries.is_new(summary):
-            summary = from_points(points)
-            if not summaries.is_new(summary):
-                continue
+        summary = summaries.new_or_rebuilt(theme.summary, from_points(points))
+        if summary is None:
+            continue
         themes.append(
             Theme(
                 id=f"{source_id}/t{len(themes) + 1}",

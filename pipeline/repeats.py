@@ -36,6 +36,14 @@ class Repeats:
         self._seen.add(key)
         return True
 
+    def new_or_rebuilt(self, text: str, rebuilt: str) -> str | None:
+        """``text`` without its repeated sentences if that is new; else ``rebuilt`` (the
+        statement told from its own evidence) if that is new; else None: drop it."""
+        text = without_repeated_sentences(text)
+        if self.is_new(text):
+            return text
+        return rebuilt if self.is_new(rebuilt) else None
+
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 

@@ -120,16 +120,15 @@ def distinct_statements(
     or an earlier statement is rebuilt from the source themes it cites. An agreement
     must rest on two sources and say something new; a disagreement needs two sides that
     say different things on different grounds."""
-    said, titles, groundings = Repeats(reply.overview), Repeats(), Repeats()
+    said, titles, groundings, topics = Repeats(reply.overview), Repeats(), Repeats(), Repeats()
     themes = []
     for t in reply.themes:
         if not titles.is_new(t.title) or not groundings.is_new_key(frozenset(t.themes)):
             continue
-        text = without_repeated_sentences(t.summary)
-        if not said.is_new(text):
-            text = from_themes([listed[i][0] for i in dict.fromkeys(t.themes)])
-            if not said.is_new(text):
-                continue
+        cited = [listed[i][0] for i in dict.fromkeys(t.themes)]
+        text = said.new_or_rebuilt(t.summary, from_themes(cited))
+        if text is None:
+            continue
         themes.append(CrossTheme(title=t.title, summary=_attribute(text, t.themes, listed)))
     agreements = [
         statement
@@ -145,7 +144,7 @@ def distinct_statements(
         )
         for d in reply.disagreements
         if set(d.side_a.themes) != set(d.side_b.themes)
-        and titles.is_new(d.topic)
+        and topics.is_new(d.topic)
         and said.is_new(d.side_a.text)
         and said.is_new(d.side_b.text)
     ]

@@ -144,7 +144,8 @@ def test_synthesis_drops_copied_and_repeated_statements(scripted) -> None:
     ],
 )
 def test_a_disagreement_needs_two_different_sides(scripted, side_a, side_b, kept) -> None:
-    theme = {"title": "Open", "summary": "A fresh summary.", "themes": ["T1", "T2"]}
+    # the theme's title is the disagreement's topic: a theme and a dispute may share one
+    theme = {"title": "Speed", "summary": "A fresh summary.", "themes": ["T1", "T2"]}
     scripted.enqueue(
         {
             "overview": COPY + ".",
