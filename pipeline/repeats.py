@@ -13,11 +13,16 @@ import re
 from collections.abc import Hashable
 
 PREFIX = 60
+MIN_CUT_SHORT = 15  # a shorter sentence may start an earlier one by chance ("Yes.")
 _NON_WORD = re.compile(r"[\W_]+")
 
 
+def _normal(text: str) -> str:
+    return _NON_WORD.sub(" ", text.lower()).strip()
+
+
 def text_key(text: str) -> str:
-    return _NON_WORD.sub(" ", text.lower()).strip()[:PREFIX]
+    return _normal(text)[:PREFIX]
 
 
 class Repeats:
@@ -49,7 +54,18 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 def without_repeated_sentences(text: str) -> str:
-    """``text`` without the sentences that repeat an earlier one of it (a looping model
-    writes the same sentence twice, the second time often cut short)."""
-    said = Repeats()
-    return " ".join(s for s in _SENTENCE_END.split(text.strip()) if said.is_new(s))
+    """``text`` without the sentences that repeat an earlier one of it: a looping model
+    writes the same sentence twice, the second time often cut short, so a sentence that
+    is the start of an earlier one is a repeat too."""
+    kept: list[str] = []
+    earlier: list[str] = []
+    for sentence in _SENTENCE_END.split(text.strip()):
+        key = _normal(sentence)
+        if any(
+            key[:PREFIX] == e[:PREFIX] or (len(key) >= MIN_CUT_SHORT and e.startswith(key))
+            for e in earlier
+        ):
+            continue
+        earlier.append(key)
+        kept.append(sentence)
+    return " ".join(kept)

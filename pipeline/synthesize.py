@@ -25,6 +25,7 @@ from pipeline.prompts import boundary_for, load_prompt
 from pipeline.reduce_stage import TOKEN_MARGIN
 from pipeline.repeats import Repeats, without_repeated_sentences
 
+_BARE_ID = re.compile(r"^\s*[A-Z]\d+\s*$")
 _FIRST_SENTENCE = re.compile(r".+?(?:[.!?](?=\s)|$)", re.DOTALL)
 
 
@@ -129,7 +130,9 @@ def distinct_statements(
         text = said.new_or_rebuilt(t.summary, from_themes(cited))
         if text is None:
             continue
-        themes.append(CrossTheme(title=t.title, summary=_attribute(text, t.themes, listed)))
+        # a small model sometimes gives a theme id ("T3") as the title
+        title = cited[0].title if _BARE_ID.match(t.title) else t.title
+        themes.append(CrossTheme(title=title, summary=_attribute(text, t.themes, listed)))
     agreements = [
         statement
         for a in reply.agreements

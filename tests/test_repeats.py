@@ -117,6 +117,7 @@ def test_synthesis_drops_copied_and_repeated_statements(scripted) -> None:
             "overview": COPY + ".",
             "themes": [
                 {"title": "Open", "summary": COPY, "themes": ["T1", "T2"]},
+                {"title": "T2", "summary": "Titled by an id.", "themes": ["T2"]},
                 {"title": "open", "summary": "A fresh summary.", "themes": ["T2"]},
                 {"title": "Closed", "summary": "Another summary.", "themes": ["T2", "T1"]},
             ],
@@ -129,7 +130,8 @@ def test_synthesis_drops_copied_and_repeated_statements(scripted) -> None:
         }
     )
     cross = synthesize(briefs(), scripted, context_window=8192, max_tokens=500)
-    assert [t.title for t in cross.themes] == ["Open"]  # "open" repeats; "Closed" same grounds
+    # "open" repeats a title; "Closed" rests on the same themes; "T2" is an id, not a title
+    assert [t.title for t in cross.themes] == ["Open", "Theme of 002"]
     assert cross.themes[0].summary.text == "001: Labs share weights. 002: Chips are scarce."
     assert [a.text for a in cross.agreements] == ["Both see fast progress."]
 
@@ -183,6 +185,13 @@ def test_first_sentence(text: str, first: str) -> None:
         ("One thing. Another thing.", "One thing. Another thing."),
         (COPY + ". Then more. " + COPY[:-10], COPY + ". Then more."),  # looped, cut short
         ("Same. Same! Different?", "Same. Different?"),
+        # a loop cut short: the second sentence is the start of the first
+        (
+            "DeepSeek is based in Hangzhou, right? DeepSeek is based in Hangzhou,",
+            "DeepSeek is based in Hangzhou, right?",
+        ),
+        ("Yes. Yes indeed, it is.", "Yes. Yes indeed, it is."),  # a longer one is new
+        ("It is. It", "It is. It"),  # too short to call a cut-short copy
         ("  ", ""),
     ],
 )
