@@ -17,7 +17,16 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from pipeline.client import ModelClient
 from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable
-from pipeline.models import Chunk, ChunkSummary, Claim, Entity, KeyPoint, Passage, Sentence
+from pipeline.models import (
+    Chunk,
+    ChunkSummary,
+    Claim,
+    Entity,
+    KeyPoint,
+    Passage,
+    Sentence,
+    column_at,
+)
 from pipeline.prompts import boundary_for, load_prompt
 
 
@@ -96,7 +105,7 @@ def passages_for(source_text: str, source_id: str, sentences: list[Sentence]) ->
                 char_end=end,
                 line_start=run[0].line_start,
                 line_end=max(s.line_end for s in run),
-                column=start - source_text.rfind("\n", 0, start),
+                column=column_at(source_text, start),
                 timestamp=run[0].timestamp,
                 text=source_text[start:end],
             )

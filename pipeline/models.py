@@ -85,6 +85,11 @@ class Chunk(Contract):
 DEEP_COLUMN = 400  # past this column a line number alone no longer finds a passage
 
 
+def column_at(text: str, offset: int) -> int:
+    """1-based column of ``text[offset]`` in its line."""
+    return offset - text.rfind("\n", 0, offset)
+
+
 class Passage(Contract):
     """A verbatim span of a source file that a person can find again."""
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from pipeline.errors import BriefError
 from pipeline.ingest import read_source_text
+from pipeline.models import column_at
 
 PASSAGE_KEYS = {"source_id", "char_start", "char_end", "line_start", "line_end", "text"}
 
@@ -49,7 +50,7 @@ def verify_outputs(out_dir: Path) -> tuple[int, list[str]]:
                 problems.append(f"{where} cites an unknown source")
                 continue
             start, end = passage["char_start"], passage["char_end"]
-            column = start - text.rfind("\n", 0, start)
+            column = column_at(text, start)
             if text[start:end] != passage["text"]:
                 problems.append(f"{where} text is not the source slice")
             elif text.count("\n", 0, start) + 1 != passage["line_start"]:
