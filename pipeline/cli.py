@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from pipeline.ask_cli import ask
 from pipeline.errors import BriefError, ModelAuthError, ModelUnreachable
 from pipeline.runner import Progress
 
@@ -175,6 +176,9 @@ def prepare_model(config: Path | None) -> None:
         _fail(str(exc))
     click.echo(f"model: {path} (sha256 verified, {time.monotonic() - started:.1f}s)")
     click.echo(f"server: {binary}")
+
+
+main.add_command(ask)
 
 
 def _fail(message: str) -> None:

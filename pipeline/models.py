@@ -214,3 +214,38 @@ class CrossSourceBrief(Contract):
     disagreements: list[Disagreement] = Field(default_factory=list)
     quotes: list[Quote] = Field(default_factory=list)
     source_ids: list[str] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- ask
+
+
+class CitedPassage(Contract):
+    """A retrieved passage as shown to the model (``[id]``) and to the user."""
+
+    id: int
+    label: str = Field(description="where to find it, e.g. '003 @ 14:32' or '002 L41-44'")
+    score: float
+    passage: Passage
+
+
+class Statement(Contract):
+    text: str
+    citations: list[int] = Field(description="ids of the passages that state it")
+
+
+class Answer(Contract):
+    """A grounded answer, or a refusal with the nearest passages (``answered: false``)."""
+
+    question: str
+    answered: bool
+    answer: str = ""
+    statements: list[Statement] = Field(default_factory=list)
+    citations: list[CitedPassage] = Field(
+        default_factory=list, description="the passages the statements cite, verified"
+    )
+    near_misses: list[CitedPassage] = Field(
+        default_factory=list, description="when refused: the closest passages found"
+    )
+    reason: str | None = Field(None, description="why the question was not answered")
+    retrieved: int = 0
+    retrieval_ms: float = 0.0

@@ -4,6 +4,8 @@ through ``json.dumps``, nothing written outside the output folder.
     outputs/brief.md, brief.json          the cross-source brief
     outputs/sources/<id>.md, <id>.json    one brief per source
     outputs/chunks.jsonl                  every chunk with its sentences and spans
+    outputs/summaries.jsonl               every chunk's map summary (for the ask index)
+    outputs/index/                        the search index of ``brief ask``
     outputs/manifest.json                 settings fingerprint, model, prompt hashes,
                                           calls, cache hits, tokens, stage times, failures
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,9 +57,12 @@ class OutputWriter:
         data = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
         return self.write_text(relative, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
+    def write_jsonl(self, relative: str, items: Sequence[BaseModel]) -> Path:
+        lines = (json.dumps(i.model_dump(mode="json"), ensure_ascii=False) for i in items)
+        return self.write_text(relative, "".join(f"{line}\n" for line in lines))
+
     def write_chunks(self, chunks: list[Chunk]) -> Path:
-        lines = (json.dumps(c.model_dump(mode="json"), ensure_ascii=False) for c in chunks)
-        return self.write_text("chunks.jsonl", "".join(f"{line}\n" for line in lines))
+        return self.write_jsonl("chunks.jsonl", chunks)
 
     def write_source(self, brief: SourceBrief) -> None:
         self.write_json(f"sources/{brief.source_id}.json", brief)

@@ -21,6 +21,7 @@ from pipeline import embedded
 from pipeline.cache import CallCache
 from pipeline.chunking import chunk_transcript
 from pipeline.client import ModelClient, StageUsage
+from pipeline.corpus import index_corpus
 from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable
 from pipeline.ingest import ingest_paths, read_source_text
 from pipeline.map_stage import map_chunks
@@ -199,6 +200,7 @@ def run_pipeline(
                 workers=session.workers,
                 on_done=lambda _: advance(1),
             )
+        writer.write_jsonl("summaries.jsonl", summaries)
         seconds["map"] = time.monotonic() - mark
 
         mark = time.monotonic()
@@ -211,6 +213,10 @@ def run_pipeline(
             advance(1)
         writer.write_cross(cross, {b.source_id: b.title for b in briefs})
         seconds["synthesize"] = time.monotonic() - mark
+
+        mark = time.monotonic()
+        index_corpus(writer.root, chunks, summaries, texts)  # for `brief ask`
+        seconds["index"] = time.monotonic() - mark
     finally:
         if own_session:
             session.close()

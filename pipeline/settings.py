@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     map_max_tokens: int = 600
     reduce_max_tokens: int = 1000
     synthesize_max_tokens: int = 1600
+    answer_max_tokens: int = Field(500, description="output budget of one `brief ask` answer")
     points_per_chunk: int = Field(
         3, description="most important map points per chunk kept for reduce"
     )

@@ -66,6 +66,22 @@ class ScriptedSession:
         pass
 
 
+def processed(out: Path, paths: list[Path]) -> Path:
+    """An output folder as `brief run` leaves it, minus the model's work (for `ask`)."""
+    from pipeline.chunking import chunk_transcript
+    from pipeline.ingest import ingest_paths
+    from pipeline.outputs import OutputWriter
+
+    transcripts, _ = ingest_paths(paths, max_bytes=20_000_000)
+    writer = OutputWriter(out)
+    writer.write_chunks(
+        [c for t in transcripts for c in chunk_transcript(t, chunk_tokens=900, overlap_tokens=60)]
+    )
+    sources = [{"source_id": t.source_id, "path": t.path} for t in transcripts]
+    writer.write_json("manifest.json", {"sources": sources})
+    return out
+
+
 @pytest.fixture
 def cache(tmp_path: Path) -> CallCache:
     store = CallCache(tmp_path / "cache")

@@ -8,9 +8,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import processed
 
-from pipeline.runner import run_pipeline
+from pipeline.answer import answer_question
+from pipeline.cache import CallCache
+from pipeline.corpus import open_corpus
+from pipeline.models import Answer
+from pipeline.runner import ModelSession, run_pipeline
 from pipeline.settings import Settings
+from pipeline.verify import passage_problem
 
 DATA = Path(__file__).resolve().parent / "data"
 REPLAY_API_BASE = "http://127.0.0.1:8080/v1"
@@ -68,6 +74,27 @@ def test_pipeline_through_litellm_on_recorded_model_replies(api_base: str, tmp_p
         for passage in theme["citations"]:
             assert text[passage["char_start"] : passage["char_end"]] == passage["text"]
     assert "Cross-source brief" in (tmp_path / "out/brief.md").read_text()
+
+
+@pytest.mark.vcr
+def test_ask_through_litellm_on_recorded_model_replies(api_base: str, tmp_path: Path) -> None:
+    out = processed(tmp_path / "out", [DATA / "mini_001.txt"])
+    corpus, _ = open_corpus(out)
+    settings = Settings.load(None, api_base=api_base, context_window=8192, concurrency=1)
+    session = ModelSession(settings, CallCache(tmp_path / "cache"), log_dir=tmp_path)
+
+    def ask(question: str) -> Answer:
+        return answer_question(question, corpus.index, corpus.texts, session.client, k=3)
+
+    answered = ask("What did the British invent in World War I that restarted the arms race?")
+    assert answered.answered and answered.citations
+    for cited in answered.citations:
+        assert passage_problem(cited.passage.model_dump(), corpus.texts) is None
+    assert any("British invented" in c.passage.text for c in answered.citations)
+
+    refused = ask("How many GPUs did the Chinese government buy in 2023?")
+    assert not refused.answered and refused.near_misses
+    assert session.client.total().calls >= 2
 
 
 def test_cassettes_hold_no_credentials() -> None:

@@ -1,0 +1,308 @@
+"""Evaluate `brief ask`: retrieval recall, verified citations and refusals.
+
+    .venv/bin/python bench/eval_qa.py                       # dev set over outputs/
+    .venv/bin/python bench/eval_qa.py --retrieval-only      # no model calls
+    .venv/bin/python bench/eval_qa.py --questions held_out.jsonl --out outputs
+    .venv/bin/python bench/eval_qa.py --qmsum ../shared/eval/qmsum
+
+A question set is JSONL: ``question``, ``evidence`` (verbatim strings from the sources;
+empty when the sources do not answer it) and optionally ``kind`` (else "answerable" or
+"unanswerable"). Retrieval recall@k is the share of a question's evidence strings that
+lie inside one of the top-k passages (whitespace and quote styles normalised), averaged
+per kind. With answers (the default), every question is asked through the real client
+path (the configured model, embedded by default; answers are cached like every call).
+
+QMSum: each meeting becomes a transcript ("Speaker: words" per turn, QMSum's {markup}
+removed), chunked and indexed like any source (no map summaries, so BM25 over the words
+alone); for the specific queries, hit@k is the share whose gold turn span overlaps one of
+the top-k passages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pipeline.chunking import chunk_transcript  # noqa: E402
+from pipeline.llm import count_tokens  # noqa: E402
+from pipeline.models import Segment, Transcript  # noqa: E402
+from pipeline.retrieval import Hit, SearchIndex, build_index  # noqa: E402
+
+KS = (1, 3, 5, 10)
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
+
+
+def normalise(text: str) -> str:
+    return " ".join(text.translate(_QUOTES).split()).lower()
+
+
+def kind_of(question: dict[str, Any]) -> str:
+    return (
+        question.get("kind")
+        or question.get("type")
+        or ("answerable" if question.get("evidence") else "unanswerable")
+    )
+
+
+def evidence_recall(evidence: list[str], hits: list[Hit]) -> float:
+    passages = [normalise(h.passage.text) for h in hits]
+    found = sum(any(normalise(e) in p for p in passages) for e in evidence)
+    return found / len(evidence)
+
+
+def table(header: list[str], rows: list[list[Any]]) -> str:
+    cells = [header] + [[_fmt(c) for c in row] for row in rows]
+    widths = [max(len(str(row[i])) for row in cells) for i in range(len(header))]
+    lines = [
+        "| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+        for row in cells
+    ]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:.2f}" if isinstance(value, float) else str(value)
+
+
+# --------------------------------------------------------------------------- retrieval
+
+
+def retrieval_report(questions: list[dict[str, Any]], index: SearchIndex) -> str:
+    by_kind: dict[str, list[list[float]]] = defaultdict(list)
+    latencies = []
+    for question in questions:
+        started = time.perf_counter()
+        hits = index.search(question["question"], k=max(KS))
+        latencies.append((time.perf_counter() - started) * 1000)
+        if question.get("evidence"):
+            row = [evidence_recall(question["evidence"], hits[:k]) for k in KS]
+            by_kind[kind_of(question)].append(row)
+            by_kind["all answerable"].append(row)
+    rows = [
+        [kind, len(rows_), *(statistics.mean(r[i] for r in rows_) for i in range(len(KS)))]
+        for kind, rows_ in sorted(by_kind.items(), key=lambda kv: kv[0] == "all answerable")
+    ]
+    tokens = [count_tokens(w.passage.text) for w in index.windows]
+    latencies.sort()
+    return (
+        table(["kind", "n", *(f"recall@{k}" for k in KS)], rows)
+        + f"\n\npassages: {len(index.windows)} windows, {statistics.mean(tokens):.0f} tokens "
+        f"on average, {max(tokens)} at most; retrieval latency over {len(latencies)} queries: "
+        f"median {statistics.median(latencies):.1f} ms, max {latencies[-1]:.1f} ms"
+    )
+
+
+# --------------------------------------------------------------------------- answers
+
+
+def answer_report(questions: list[dict[str, Any]], out_dir: Path, k: int) -> str:
+    from pipeline.answer import answer_question
+    from pipeline.cache import CallCache
+    from pipeline.corpus import open_corpus
+    from pipeline.runner import ModelSession
+    from pipeline.settings import Settings
+    from pipeline.verify import passage_problem
+
+    settings = Settings.load(None)
+    corpus, _ = open_corpus(out_dir)
+    cache = CallCache(settings.cache_dir)
+    session = ModelSession(settings, cache, log_dir=settings.cache_dir.parent)
+    stats: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    try:
+        for n, question in enumerate(questions, start=1):
+            answer = answer_question(
+                question["question"],
+                corpus.index,
+                corpus.texts,
+                session.client,
+                k=k,
+                max_tokens=settings.answer_max_tokens,
+            )
+            answerable = bool(question.get("evidence"))
+            for key in (kind_of(question), "all"):
+                row = stats[key]
+                row["n"] += 1
+                row["answered"] += answer.answered
+                row["unanswerable"] += not answerable
+                row["refused unanswerable"] += (not answerable) and not answer.answered
+                row["falsely refused"] += answerable and not answer.answered
+                row["citations"] += len(answer.citations)
+                row["verified"] += sum(
+                    passage_problem(c.passage.model_dump(), corpus.texts) is None
+                    for c in answer.citations
+                )
+                row["answers all verified"] += answer.answered and all(
+                    passage_problem(c.passage.model_dump(), corpus.texts) is None
+                    for c in answer.citations
+                )
+                row["cites evidence"] += answer.answered and any(
+                    normalise(e) in normalise(c.passage.text)
+                    for e in question.get("evidence", [])
+                    for c in answer.citations
+                )
+            state = "answered" if answer.answered else f"refused ({answer.reason})"
+            print(f"  {n}/{len(questions)} {question.get('id', '')} {state}", file=sys.stderr)
+    finally:
+        session.close()
+        cache.close()
+    rows = []
+    for kind, row in sorted(stats.items(), key=lambda kv: kv[0] == "all"):
+        answerable = row["n"] - row["unanswerable"]
+        rows.append(
+            [
+                kind,
+                row["n"],
+                row["answered"],
+                f"{row['answers all verified']}/{row['answered']}",
+                f"{row['verified']}/{row['citations']}",
+                f"{row['cites evidence']}/{row['answered']}",
+                f"{row['refused unanswerable']}/{row['unanswerable']}",
+                f"{row['falsely refused']}/{answerable}",
+            ]
+        )
+    usage = session.client.total()
+    return table(
+        [
+            "kind",
+            "n",
+            "answered",
+            "answers with all citations verified",
+            "citations verified",
+            "answers citing gold evidence",
+            "unanswerable refused",
+            "answerable falsely refused",
+        ],
+        rows,
+    ) + (
+        f"\n\nmodel calls {usage.calls} (cache hits {usage.cache_hits}, re-asks "
+        f"{usage.reasks}), {usage.prompt_tokens} prompt / {usage.completion_tokens} "
+        "completion tokens"
+    )
+
+
+# --------------------------------------------------------------------------- QMSum
+
+_MARKUP = re.compile(r"\{[a-z_]+\}\s*")
+
+
+def qmsum_transcript(meeting: dict[str, Any]) -> tuple[Transcript, str, list[int]]:
+    """The meeting as a transcript file text, and the turn index of every line."""
+    lines, turn_of_line, segments, offset = [], [], [], 0
+    for turn in meeting["turns"]:
+        words = " ".join(_MARKUP.sub("", turn["content"]).split())
+        if not words:
+            continue
+        prefix = f"{turn['speaker']}: "
+        line = prefix + words
+        segments.append(
+            Segment(
+                text=words,
+                char_start=offset + len(prefix),
+                char_end=offset + len(line),
+                line_start=len(lines) + 1,
+                line_end=len(lines) + 1,
+                speaker=turn["speaker"],
+            )
+        )
+        lines.append(line)
+        turn_of_line.append(turn["i"])
+        offset += len(line) + 1
+    text = "\n".join(lines)
+    transcript = Transcript(
+        source_id=meeting["meeting_id"],
+        path=f"qmsum/{meeting['meeting_id']}",
+        format="qmsum",
+        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        segments=segments,
+    )
+    return transcript, text, turn_of_line
+
+
+def qmsum_report(folder: Path) -> str:
+    meetings = [json.loads(line) for line in (folder / "qmsum_val_subset_meetings.jsonl").open()]
+    queries = [json.loads(line) for line in (folder / "qmsum_val_subset_queries.jsonl").open()]
+    chunks, texts, turns = [], {}, {}
+    started = time.perf_counter()
+    for meeting in meetings:
+        transcript, text, turn_of_line = qmsum_transcript(meeting)
+        texts[transcript.source_id] = text
+        turns[transcript.source_id] = turn_of_line
+        chunks += chunk_transcript(transcript, chunk_tokens=900, overlap_tokens=60)
+    index = build_index(chunks, [], texts)
+    build_s = time.perf_counter() - started
+    specific = [q for q in queries if q["type"] == "specific"]
+    hits_at = {k: 0 for k in (1, 3, 5)}
+    for query in specific:
+        hits = index.search(query["query"], k=5, sources=[query["meeting_id"]])
+        lines = turns[query["meeting_id"]]
+        for k in hits_at:
+            hits_at[k] += any(
+                any(
+                    a <= lines[line - 1] <= b
+                    for line in range(h.passage.line_start, h.passage.line_end + 1)
+                    for a, b in query["gold_spans"]
+                )
+                for h in hits[:k]
+            )
+    tokens = [count_tokens(w.passage.text) for w in index.windows]
+    rows = [
+        ["specific", len(specific), *(hits_at[k] / len(specific) for k in (1, 3, 5))],
+    ]
+    return (
+        table(["queries", "n", "hit@1", "hit@3", "hit@5"], rows)
+        + f"\n\n{len(meetings)} meetings, {len(chunks)} chunks, {len(index.windows)} passages "
+        f"({statistics.mean(tokens):.0f} tokens on average, {max(tokens)} at most); "
+        f"index built in {build_s:.1f} s; each query searched within its own meeting"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--questions", type=Path, default=ROOT / "bench/data/dev_qa.jsonl")
+    parser.add_argument("--out", type=Path, default=ROOT / "outputs", help="brief run's outputs")
+    parser.add_argument("--k", type=int, default=5, help="passages given to the model")
+    parser.add_argument("--retrieval-only", action="store_true", help="no model calls")
+    parser.add_argument(
+        "--answers-per-kind",
+        type=int,
+        help="ask the model only the first N questions of each kind (default: all)",
+    )
+    parser.add_argument("--qmsum", type=Path, help="folder of the QMSum subset")
+    args = parser.parse_args()
+    if args.qmsum:
+        print(f"QMSum subset ({args.qmsum}): retrieval, BM25 only\n")
+        print(qmsum_report(args.qmsum))
+        return
+    from pipeline.corpus import open_corpus
+
+    questions = [json.loads(line) for line in args.questions.open(encoding="utf-8") if line.strip()]
+    corpus, rebuilt = open_corpus(args.out)
+    print(f"{args.questions.name}: {len(questions)} questions over {args.out} (BM25)\n")
+    print(retrieval_report(questions, corpus.index))
+    if not args.retrieval_only:
+        asked = questions
+        if args.answers_per_kind:
+            seen: dict[str, int] = defaultdict(int)
+            asked = []
+            for question in questions:
+                seen[kind_of(question)] += 1
+                if seen[kind_of(question)] <= args.answers_per_kind:
+                    asked.append(question)
+        print(f"\nAnswers (k={args.k}, {len(asked)} questions):\n")
+        print(answer_report(asked, args.out, args.k))
+
+
+if __name__ == "__main__":
+    main()

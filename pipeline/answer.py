@@ -1,0 +1,162 @@
+"""Ask: a grounded answer to one question, or a refusal with the nearest passages.
+
+The model sees the question and the retrieved passages as ``[n] (label) text`` and
+answers with statements that cite passage numbers. Code then checks every citation:
+
+- a cited number must be one of the passages supplied (the schema allows only those, and
+  validation checks again);
+- a statement must share content words with the passages it cites, so a statement
+  pinned to an unrelated passage does not pass;
+- every cited passage must still be the exact slice of its source file.
+
+A reply that fails these checks is re-asked once with the error (the client's re-ask);
+a second failure becomes a refusal. So does ``answerable: false``. A refusal lists the
+passages that came closest, and is a result, not an error.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
+
+from pipeline.client import ModelClient
+from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable
+from pipeline.models import Answer, CitedPassage, Statement
+from pipeline.prompts import boundary_for, load_prompt
+from pipeline.retrieval import Hit, SearchIndex, tokenize
+from pipeline.verify import passage_problem
+
+NEAR_MISSES = 3
+
+
+class AnswerStatement(BaseModel):
+    text: str = Field(min_length=3, max_length=400)
+    passages: list[int] = Field(min_length=1, max_length=3)
+
+    @field_validator("passages")
+    @classmethod
+    def _known(cls, ids: list[int], info: ValidationInfo) -> list[int]:
+        supplied = (info.context or {}).get("passages", {})
+        unknown = [i for i in ids if i not in supplied]
+        if unknown:
+            raise ValueError(
+                f"passage numbers {unknown} were not supplied (valid: 1-{len(supplied)})"
+            )
+        return ids
+
+
+class AnswerReply(BaseModel):
+    """What the model returns: whether the passages answer, then cited statements."""
+
+    answerable: bool
+    statements: list[AnswerStatement] = Field(max_length=3)
+
+    @model_validator(mode="after")
+    def _grounded(self, info: ValidationInfo) -> AnswerReply:
+        if not self.answerable:
+            return self
+        if not self.statements:
+            raise ValueError("answerable is true but no statement cites a passage")
+        supplied: dict[int, str] = (info.context or {}).get("passages", {})
+        for n, statement in enumerate(self.statements, start=1):
+            cited = " ".join(supplied.get(i, "") for i in statement.passages)
+            if not supported(statement.text, cited):
+                raise ValueError(
+                    f"statement {n} ({statement.text[:80]!r}) is not stated by passages "
+                    f"{statement.passages}: cite the passages that state it, or set "
+                    "answerable to false"
+                )
+        return self
+
+
+def supported(statement: str, evidence: str) -> bool:
+    """At least a third of the statement's content words (stemmed) occur in the evidence."""
+    words = set(tokenize([statement])[0]) - {""}
+    if not words:
+        return False
+    found = words & set(tokenize([evidence])[0])
+    return len(found) * 3 >= len(words)
+
+
+def render_passages(hits: Sequence[Hit]) -> str:
+    return "\n".join(f"[{h.rank}] ({h.passage.label}) {h.passage.text}" for h in hits)
+
+
+def _cited(hit: Hit) -> CitedPassage:
+    return CitedPassage(id=hit.rank, label=hit.passage.label, score=hit.score, passage=hit.passage)
+
+
+def refusal(question: str, hits: Sequence[Hit], reason: str, retrieval_ms: float) -> Answer:
+    return Answer(
+        question=question,
+        answered=False,
+        reason=reason,
+        near_misses=[_cited(h) for h in hits[:NEAR_MISSES]],
+        retrieved=len(hits),
+        retrieval_ms=retrieval_ms,
+    )
+
+
+def answer_question(
+    question: str,
+    index: SearchIndex,
+    texts: dict[str, str],
+    client: ModelClient,
+    *,
+    k: int = 5,
+    sources: Sequence[str] | None = None,
+    max_tokens: int = 500,
+) -> Answer:
+    started = time.perf_counter()
+    hits = index.search(question, k=k, sources=sources)
+    ms = round((time.perf_counter() - started) * 1000, 2)
+    if not hits or hits[0].score <= 0:
+        return refusal(question, hits, "no passage shares a word with the question", ms)
+    supplied = {h.rank: h.passage.text for h in hits}
+    rendered = render_passages(hits)
+    try:
+        reply = client.structured(
+            stage="ask",
+            prompt=load_prompt("answer"),
+            variables={
+                "boundary": boundary_for(question + rendered),
+                "question": question,
+                "passages": rendered,
+            },
+            schema=AnswerReply,
+            max_tokens=max_tokens,
+            context={"passages": supplied},
+            narrow={"passages": {"type": "integer", "minimum": 1, "maximum": len(hits)}},
+        )
+    except (ModelAuthError, ModelUnreachable):
+        raise
+    except ModelError as exc:
+        return refusal(question, hits, f"no answer with valid citations ({exc})", ms)
+    if not reply.answerable:
+        return refusal(question, hits, "the passages found do not state the answer", ms)
+
+    by_rank = {h.rank: h for h in hits}
+    statements, cited_ids = [], set()
+    for statement in reply.statements:
+        ids = [
+            i
+            for i in dict.fromkeys(statement.passages)
+            if passage_problem(by_rank[i].passage.model_dump(), texts) is None
+        ]
+        if ids:
+            statements.append(Statement(text=statement.text.strip(), citations=ids))
+            cited_ids.update(ids)
+    if not statements:
+        return refusal(question, hits, "no cited passage matched its source file", ms)
+    return Answer(
+        question=question,
+        answered=True,
+        answer=" ".join(s.text for s in statements),
+        statements=statements,
+        citations=[_cited(by_rank[i]) for i in sorted(cited_ids)],
+        reason=None,
+        retrieved=len(hits),
+        retrieval_ms=ms,
+    )

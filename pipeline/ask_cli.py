@@ -1,0 +1,151 @@
+"""``brief ask``: grounded answers from the command line, one question or interactive."""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+import click
+
+from pipeline.errors import BriefError, ModelAuthError, ModelUnreachable
+from pipeline.models import Answer, CitedPassage
+
+EXIT_REFUSED = 3  # the sources do not answer the question (not an error)
+EXIT_ERROR = 2
+
+
+def _passage_lines(cited: CitedPassage) -> list[str]:
+    quote = " ".join(cited.passage.text.split())
+    body = textwrap.fill(f"“{quote}”", width=96, initial_indent="    ", subsequent_indent="    ")
+    return [
+        f"[{cited.id}] {cited.label}  (chars {cited.passage.char_start}-{cited.passage.char_end})",
+        body,
+    ]
+
+
+def format_answer(answer: Answer) -> str:
+    lines: list[str] = []
+    if answer.answered:
+        for statement in answer.statements:
+            refs = "".join(f"[{i}]" for i in statement.citations)
+            lines.append(textwrap.fill(f"{statement.text} {refs}", width=96))
+        lines += ["", "Sources (each checked against its file):"]
+        for cited in answer.citations:
+            lines += _passage_lines(cited)
+    else:
+        lines.append(f"The sources don't answer this ({answer.reason}).")
+        if answer.near_misses:
+            lines += ["", "Nearest passages:"]
+            for cited in answer.near_misses:
+                lines += _passage_lines(cited)
+    return "\n".join(lines)
+
+
+@click.command()
+@click.argument("question", required=False)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("outputs"),
+    show_default=True,
+    help="The output folder of `brief run` (its chunks, summaries and index).",
+)
+@click.option(
+    "--k",
+    type=click.IntRange(1, 20),
+    default=5,
+    show_default=True,
+    help="Passages retrieved and shown to the model.",
+)
+@click.option("--source", "sources", multiple=True, help="Only these source ids (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@click.option("--model", help="litellm model string (default: the embedded local model).")
+@click.option("--api-base", help="Server URL; with no --model, reuse this llama.cpp server.")
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False))
+def ask(
+    question: str | None,
+    out_dir: Path,
+    k: int,
+    sources: tuple[str, ...],
+    as_json: bool,
+    model: str | None,
+    api_base: str | None,
+    config: Path | None,
+) -> None:
+    """Answer QUESTION from the processed transcripts, citing the exact passages; or,
+    with no QUESTION, ask questions one after another with the model kept warm.
+
+    Exit code: 0 answered, 3 the sources do not answer it, 2 error."""
+    from pipeline.answer import answer_question
+    from pipeline.cache import CallCache
+    from pipeline.corpus import open_corpus
+    from pipeline.runner import ModelSession
+    from pipeline.settings import Settings
+
+    try:
+        settings = Settings.load(config, model=model, api_base=api_base)
+        corpus, rebuilt = open_corpus(out_dir)
+    except BriefError as exc:
+        _fail(str(exc))
+    if rebuilt:
+        click.echo(f"built the search index in {out_dir}/index", err=True)
+    unknown = sorted(set(sources) - set(corpus.index.source_ids))
+    if unknown:
+        raise click.UsageError(
+            f"unknown source id(s) {', '.join(unknown)}; "
+            f"known: {', '.join(corpus.index.source_ids)}"
+        )
+    cache = CallCache(settings.cache_dir)
+    session = ModelSession(settings, cache, log_dir=settings.cache_dir.parent)
+
+    def one(text: str) -> Answer:
+        return answer_question(
+            text,
+            corpus.index,
+            corpus.texts,
+            session.client,
+            k=k,
+            sources=sources or None,
+            max_tokens=settings.answer_max_tokens,
+        )
+
+    def show(answer: Answer) -> None:
+        if as_json:
+            click.echo(json.dumps(answer.model_dump(mode="json"), indent=2, ensure_ascii=False))
+        else:
+            click.echo(format_answer(answer))
+
+    try:
+        if question is not None:
+            answer = one(question)
+            show(answer)
+            if not answer.answered:
+                sys.exit(EXIT_REFUSED)
+            return
+        click.echo("Ask about the transcripts; an empty line or Ctrl-D ends.", err=True)
+        while True:
+            try:
+                text = input("question> ").strip()
+            except EOFError:
+                break
+            if not text:
+                break
+            show(one(text))
+            click.echo("")
+    except ModelAuthError as exc:
+        _fail(str(exc))
+    except ModelUnreachable as exc:
+        _fail(str(exc))
+    except BriefError as exc:
+        _fail(str(exc))
+    finally:
+        session.close()
+        cache.close()
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_ERROR)

@@ -1,0 +1,304 @@
+"""Retrieval for ``brief ask``: BM25 (bm25s) over sentence windows, guided by chunks.
+
+Two BM25 indexes are built over the corpus that ``brief run`` processed:
+
+- **windows**: every run of up to ``window_sentences`` consecutive sentences of a source
+  (at most ``window_tokens`` tokens), one starting at every sentence. A window is what
+  the user is shown: the span that answers, not a 900-token chunk.
+- **chunks**: each chunk's text together with its map summary (topics, key points,
+  names, claims), so a question worded differently from the transcript still finds the
+  chunk whose summary paraphrases it.
+
+A window's score is its own normalised BM25 score plus ``chunk_weight`` times the
+normalised score of the best chunk it lies in. The top windows are taken greedily,
+skipping any that overlap one already taken. When an embedding ranking is supplied
+(``search(..., dense=...)``), it is fused with the BM25 ranking by reciprocal rank.
+
+    index = build_index(chunks, summaries, texts)
+    hits = index.search("why did Silicon Valley change its mind?", k=5)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+from pydantic import BaseModel
+
+from pipeline.llm import count_tokens
+from pipeline.models import Chunk, ChunkSummary, Passage, Sentence, column_at
+
+INDEX_VERSION = 1
+RRF_K = 60  # the usual constant of reciprocal rank fusion
+
+_stemmer = Stemmer.Stemmer("english")
+
+
+class IndexParams(BaseModel):
+    window_sentences: int = 12
+    window_tokens: int = 400
+    chunk_weight: float = 1.0
+
+
+class Window(BaseModel):
+    """A candidate passage: its place in the source and the chunks it lies in."""
+
+    passage: Passage
+    chunk_ids: list[str]
+
+
+class Hit(BaseModel):
+    rank: int
+    score: float
+    passage: Passage
+    chunk_ids: list[str]
+
+
+def tokenize(texts: Sequence[str]) -> list[list[str]]:
+    """Lower-cased, stop words removed, Snowball-stemmed word lists."""
+    return bm25s.tokenize(  # type: ignore[return-value]
+        list(texts), stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False
+    )
+
+
+# how questions about a conversation are phrased, not what they are about
+QUESTION_WORDS = frozenset(
+    tokenize(
+        [
+            "according accord guest host speaker speakers say says said saying mention "
+            "mentioned discuss discussed describe described episode podcast interview "
+            "transcript conversation thread commenter reader think thinks view explain "
+            "explains example give gave cite cited why how what which who whom whose when"
+        ]
+    )[0]
+)
+
+
+def query_terms(question: str) -> list[str]:
+    return [t for t in tokenize([question])[0] if t not in QUESTION_WORDS]
+
+
+def chunk_document(chunk: Chunk, summary: ChunkSummary | None) -> str:
+    """What the chunk index sees: the chunk's words and its map summary's words."""
+    parts = [chunk.text]
+    if summary is not None and summary.status == "ok":
+        parts += summary.topics
+        parts += [p.text for p in summary.key_points]
+        parts += [e.name for e in summary.entities]
+        parts += [c.text for c in summary.claims]
+    return "\n".join(parts)
+
+
+def _source_sentences(chunks: Sequence[Chunk]) -> dict[str, list[tuple[Sentence, list[str]]]]:
+    """Each source's sentences in order, once each (chunks overlap), with their chunks."""
+    by_source: dict[str, dict[int, tuple[Sentence, list[str]]]] = {}
+    for chunk in chunks:
+        seen = by_source.setdefault(chunk.source_id, {})
+        for sentence in chunk.sentences:
+            if sentence.char_start in seen:
+                seen[sentence.char_start][1].append(chunk.id)
+            else:
+                seen[sentence.char_start] = (sentence, [chunk.id])
+    return {sid: [seen[k] for k in sorted(seen)] for sid, seen in by_source.items()}
+
+
+def make_windows(
+    chunks: Sequence[Chunk], texts: dict[str, str], params: IndexParams
+) -> list[Window]:
+    windows = []
+    for source_id, sentences in _source_sentences(chunks).items():
+        text = texts[source_id]
+        tokens = [count_tokens(s.text) for s, _ in sentences]
+        for first in range(len(sentences)):
+            last, budget = first, tokens[first]
+            while (
+                last + 1 < len(sentences)
+                and last + 1 - first < params.window_sentences
+                and budget + tokens[last + 1] <= params.window_tokens
+            ):
+                last += 1
+                budget += tokens[last]
+            start = sentences[first][0].char_start
+            end = max(s.char_end for s, _ in sentences[first : last + 1])
+            chunk_ids = sorted({c for _, ids in sentences[first : last + 1] for c in ids})
+            passage = Passage(
+                source_id=source_id,
+                char_start=start,
+                char_end=end,
+                line_start=sentences[first][0].line_start,
+                line_end=max(s.line_end for s, _ in sentences[first : last + 1]),
+                column=column_at(text, start),
+                timestamp=sentences[first][0].timestamp,
+                text=text[start:end],
+            )
+            windows.append(Window(passage=passage, chunk_ids=chunk_ids))
+    return windows
+
+
+def _bm25(documents: Sequence[str]) -> bm25s.BM25:
+    retriever = bm25s.BM25()
+    retriever.index(tokenize(documents), show_progress=False)
+    return retriever
+
+
+def _scores(retriever: bm25s.BM25, query_tokens: list[str], size: int) -> np.ndarray:
+    known = [t for t in query_tokens if t in retriever.vocab_dict]
+    if not known:
+        return np.zeros(size, dtype=np.float32)
+    return np.asarray(retriever.get_scores(known), dtype=np.float32)
+
+
+def _normalised(scores: np.ndarray) -> np.ndarray:
+    top = float(scores.max(initial=0.0))
+    return scores / top if top > 0 else scores
+
+
+class SearchIndex:
+    def __init__(
+        self,
+        windows: list[Window],
+        chunk_ids: list[str],
+        chunk_docs: list[str],
+        params: IndexParams,
+        fingerprint: str = "",
+        *,
+        window_bm25: bm25s.BM25 | None = None,
+        chunk_bm25: bm25s.BM25 | None = None,
+    ) -> None:
+        self.windows = windows
+        self.chunk_ids = chunk_ids
+        self.chunk_docs = chunk_docs
+        self.params = params
+        self.fingerprint = fingerprint
+        self._window_bm25 = window_bm25 or _bm25([w.passage.text for w in windows])
+        self._chunk_bm25 = chunk_bm25 or _bm25(chunk_docs)
+        position = {cid: n for n, cid in enumerate(chunk_ids)}
+        # window -> the chunks it lies in, as a padded index matrix for vectorised max
+        width = max((len(w.chunk_ids) for w in windows), default=1)
+        self._window_chunks = np.full((len(windows), width), -1, dtype=np.int64)
+        for row, window in enumerate(windows):
+            for col, cid in enumerate(window.chunk_ids):
+                self._window_chunks[row, col] = position[cid]
+
+    @property
+    def source_ids(self) -> list[str]:
+        return sorted({w.passage.source_id for w in self.windows})
+
+    def bm25_scores(self, query: str) -> np.ndarray:
+        """One combined BM25 score per window."""
+        words = query_terms(query)
+        window = _normalised(_scores(self._window_bm25, words, len(self.windows)))
+        chunk = _normalised(_scores(self._chunk_bm25, words, len(self.chunk_ids)))
+        padded = np.append(chunk, 0.0)  # index -1 (no chunk) scores 0
+        best_chunk = padded[self._window_chunks].max(axis=1)
+        return window + self.params.chunk_weight * best_chunk
+
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        *,
+        sources: Sequence[str] | None = None,
+        dense: np.ndarray | None = None,
+    ) -> list[Hit]:
+        """The top ``k`` non-overlapping windows. ``sources`` restricts the search;
+        ``dense`` is one similarity per window from an embedding model, fused by rank."""
+        scores = self.bm25_scores(query)
+        if dense is not None:
+            scores = rrf([scores, dense])
+        allowed = np.ones(len(self.windows), dtype=bool)
+        if sources:
+            wanted = set(sources)
+            allowed = np.array([w.passage.source_id in wanted for w in self.windows])
+        scores = np.where(allowed, scores, -np.inf)
+        chosen = self._select(np.argsort(-scores, kind="stable"), scores, k)
+        return [
+            Hit(
+                rank=rank,
+                score=round(float(scores[i]), 4),
+                passage=self.windows[i].passage,
+                chunk_ids=self.windows[i].chunk_ids,
+            )
+            for rank, i in enumerate(chosen, start=1)
+        ]
+
+    def _select(self, order: np.ndarray, scores: np.ndarray, k: int) -> list[int]:
+        """Best first, no two overlapping, only windows that match at all."""
+        chosen: list[int] = []
+        for i in (int(i) for i in order):
+            if len(chosen) == k or not scores[i] > 0:
+                break
+            passage = self.windows[i].passage
+            if not any(_overlaps(passage, self.windows[c].passage) for c in chosen):
+                chosen.append(i)
+        return chosen
+
+    # ----------------------------------------------------------------- persistence
+
+    def save(self, folder: Path) -> None:
+        """Write the index under ``folder`` (JSON and .npy arrays, never pickles)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        self._window_bm25.save(folder / "windows", allow_pickle=False)
+        self._chunk_bm25.save(folder / "chunks", allow_pickle=False)
+        meta = {
+            "version": INDEX_VERSION,
+            "fingerprint": self.fingerprint,
+            "params": self.params.model_dump(),
+            "chunk_ids": self.chunk_ids,
+            "chunk_docs": self.chunk_docs,
+            "windows": [w.model_dump(mode="json") for w in self.windows],
+        }
+        tmp = folder / "meta.json.tmp"
+        tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(folder / "meta.json")
+
+    @classmethod
+    def load(cls, folder: Path) -> SearchIndex:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        if meta.get("version") != INDEX_VERSION:
+            raise ValueError(f"index version {meta.get('version')} != {INDEX_VERSION}")
+        return cls(
+            [Window.model_validate(w) for w in meta["windows"]],
+            meta["chunk_ids"],
+            meta["chunk_docs"],
+            IndexParams.model_validate(meta["params"]),
+            meta["fingerprint"],
+            window_bm25=bm25s.BM25.load(folder / "windows", allow_pickle=False),
+            chunk_bm25=bm25s.BM25.load(folder / "chunks", allow_pickle=False),
+        )
+
+
+def _overlaps(a: Passage, b: Passage) -> bool:
+    return a.source_id == b.source_id and a.char_start < b.char_end and b.char_start < a.char_end
+
+
+def rrf(rankings: Sequence[np.ndarray]) -> np.ndarray:
+    """Reciprocal rank fusion of score arrays over the same items (higher is better)."""
+    fused = np.zeros(len(rankings[0]), dtype=np.float64)
+    for scores in rankings:
+        ranks = np.empty(len(scores), dtype=np.int64)
+        ranks[np.argsort(-np.asarray(scores), kind="stable")] = np.arange(1, len(scores) + 1)
+        fused += 1.0 / (RRF_K + ranks)
+    return fused
+
+
+def build_index(
+    chunks: Sequence[Chunk],
+    summaries: Sequence[ChunkSummary],
+    texts: dict[str, str],
+    params: IndexParams | None = None,
+    fingerprint: str = "",
+) -> SearchIndex:
+    params = params or IndexParams()
+    by_chunk = {s.chunk_id: s for s in summaries}
+    return SearchIndex(
+        make_windows(chunks, texts, params),
+        [c.id for c in chunks],
+        [chunk_document(c, by_chunk.get(c.id)) for c in chunks],
+        params,
+        fingerprint,
+    )

@@ -1,0 +1,196 @@
+"""`brief ask`: retrieval, the stored index, grounded answers, refusals and the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import SEEDS, ScriptedClient, ScriptedSession, processed
+
+from pipeline.answer import answer_question, supported
+from pipeline.cli import main
+from pipeline.corpus import INDEX_DIR, open_corpus
+from pipeline.retrieval import SearchIndex
+
+NEWSLETTER = 'now writes a very interesting sub-stack newsletter called "Concurrent"'
+
+
+@pytest.fixture(scope="module")
+def seeds_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return processed(tmp_path_factory.mktemp("ask") / "out", [SEEDS])
+
+
+def test_search_finds_the_answering_span_not_a_chunk(seeds_out: Path) -> None:
+    corpus, _ = open_corpus(seeds_out)
+    hits = corpus.index.search("What is the newsletter called that Afra Wang writes?", k=5)
+    assert NEWSLETTER in hits[0].passage.text
+    assert hits[0].passage.source_id == "000"
+    assert all(
+        h.passage.text
+        == corpus.texts[h.passage.source_id][h.passage.char_start : h.passage.char_end]
+        for h in hits
+    )
+    assert len(hits[0].passage.text) < 2500  # a span of sentences, not a 900-token chunk
+    for a in hits:
+        for b in hits:
+            if a is not b and a.passage.source_id == b.passage.source_id:
+                assert a.passage.char_end <= b.passage.char_start or (
+                    b.passage.char_end <= a.passage.char_start
+                )
+
+
+def test_search_respects_sources_and_finds_nothing_for_unknown_words(seeds_out: Path) -> None:
+    corpus, _ = open_corpus(seeds_out)
+    hits = corpus.index.search("newsletter Concurrent Afra", k=5, sources=["003", "004"])
+    assert hits and {h.passage.source_id for h in hits} <= {"003", "004"}
+    assert corpus.index.search("zyxwvut qqqxxx", k=5) == []
+
+
+def test_index_is_stored_reloaded_and_rebuilt_when_stale(tmp_path: Path) -> None:
+    out = processed(tmp_path / "out", [SEEDS / "002_e97962a6dbc2b620.txt"])
+    first, rebuilt = open_corpus(out)
+    assert rebuilt and (out / INDEX_DIR / "meta.json").is_file()
+    again, rebuilt = open_corpus(out)
+    assert not rebuilt
+    query = "moat open source"
+    assert [h.passage for h in again.index.search(query)] == [
+        h.passage for h in first.index.search(query)
+    ]
+    chunks = (out / "chunks.jsonl").read_text().splitlines()
+    (out / "chunks.jsonl").write_text("\n".join(chunks[:3]) + "\n")
+    _, rebuilt = open_corpus(out)
+    assert rebuilt  # the chunks changed: the stored index no longer matches them
+    assert SearchIndex.load(out / INDEX_DIR).chunk_ids == [
+        json.loads(line)["id"] for line in chunks[:3]
+    ]
+
+
+def test_supported_needs_shared_content_words() -> None:
+    evidence = "China has more than 50,000 kilometers of ultra-high voltage transmission lines"
+    assert supported("China built over 50,000 km of high voltage lines", evidence)
+    assert not supported("The United States leads in chip design", evidence)
+
+
+QUESTION = "What is the newsletter called that Afra Wang writes?"
+
+
+def ask(seeds_out: Path, client: ScriptedClient, question: str = QUESTION):
+    corpus, _ = open_corpus(seeds_out)
+    return answer_question(question, corpus.index, corpus.texts, client, k=5)
+
+
+def newsletter_rank(seeds_out: Path) -> int:
+    corpus, _ = open_corpus(seeds_out)
+    return next(h.rank for h in corpus.index.search(QUESTION) if NEWSLETTER in h.passage.text)
+
+
+def test_answer_cites_verified_passages(seeds_out: Path, scripted: ScriptedClient) -> None:
+    rank = newsletter_rank(seeds_out)
+    scripted.enqueue(
+        {
+            "answerable": True,
+            "statements": [
+                {"text": "Afra writes a newsletter called Concurrent.", "passages": [rank]}
+            ],
+        }
+    )
+    answer = ask(seeds_out, scripted)
+    assert answer.answered and answer.statements[0].citations == [rank]
+    assert NEWSLETTER in answer.citations[0].passage.text
+    assert answer.citations[0].label.startswith("000 ")
+    prompt = scripted.history[0][1]["content"]
+    assert QUESTION in prompt and f"[{rank}] (" in prompt
+
+
+def test_unknown_passage_id_is_reasked_then_refused(seeds_out: Path, scripted) -> None:
+    bad = {"answerable": True, "statements": [{"text": "Concurrent.", "passages": [9]}]}
+    scripted.enqueue(bad, bad)
+    answer = ask(seeds_out, scripted)
+    assert len(scripted.history) == 2  # one re-ask with the error, then a refusal
+    assert "were not supplied" in scripted.history[1][-1]["content"]
+    assert not answer.answered and answer.near_misses and "valid citations" in answer.reason
+
+
+def test_statement_not_stated_by_its_passage_is_refused(seeds_out: Path, scripted) -> None:
+    rank = newsletter_rank(seeds_out)
+    invented = {
+        "answerable": True,
+        "statements": [
+            {"text": "Quantum annealers outperform tensor processors.", "passages": [rank]}
+        ],
+    }
+    scripted.enqueue(invented, invented)
+    answer = ask(seeds_out, scripted)
+    assert not answer.answered and answer.citations == []
+
+
+def test_reask_can_fix_the_citation(seeds_out: Path, scripted) -> None:
+    rank = newsletter_rank(seeds_out)
+    good = {
+        "answerable": True,
+        "statements": [{"text": "It is called Concurrent.", "passages": [rank]}],
+    }
+    scripted.enqueue({"answerable": True, "statements": []}, good)
+    assert ask(seeds_out, scripted).answered
+
+
+def test_model_refusal_and_no_matching_words(seeds_out: Path, scripted) -> None:
+    scripted.enqueue({"answerable": False, "statements": []})
+    answer = ask(seeds_out, scripted, "What did Afra say about the newsletter's revenue?")
+    assert not answer.answered and len(answer.near_misses) == 3
+    nothing = ask(seeds_out, scripted, "zyxwvut qqqxxx?")
+    assert not nothing.answered and "shares a word" in nothing.reason
+    assert len(scripted.history) == 1  # no model call without any retrieved passage
+
+
+@pytest.fixture
+def cli_session(monkeypatch: pytest.MonkeyPatch, scripted: ScriptedClient) -> ScriptedClient:
+    monkeypatch.setattr("pipeline.runner.ModelSession", lambda *a, **k: ScriptedSession(scripted))
+    return scripted
+
+
+def test_cli_answer_json_refusal_exit_code_and_bad_source(seeds_out: Path, cli_session) -> None:
+    runner = CliRunner()
+    rank = newsletter_rank(seeds_out)
+    cli_session.enqueue(
+        {"answerable": True, "statements": [{"text": "Concurrent.", "passages": [rank]}]},
+        {"answerable": False, "statements": []},
+    )
+    result = runner.invoke(main, ["ask", QUESTION, "--out", str(seeds_out), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["answered"] and NEWSLETTER in data["citations"][0]["passage"]["text"]
+
+    result = runner.invoke(main, ["ask", "What was the revenue?", "--out", str(seeds_out)])
+    assert result.exit_code == 3
+    assert "The sources don't answer this" in result.stdout and "Nearest passages" in result.stdout
+
+    result = runner.invoke(main, ["ask", QUESTION, "--out", str(seeds_out), "--source", "999"])
+    assert result.exit_code == 2 and "unknown source id(s) 999" in result.output
+
+
+def test_cli_interactive_keeps_one_session(seeds_out: Path, cli_session) -> None:
+    cli_session.enqueue(
+        {"answerable": False, "statements": []}, {"answerable": False, "statements": []}
+    )
+    result = CliRunner().invoke(
+        main, ["ask", "--out", str(seeds_out)], input="first question?\nsecond question?\n\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("The sources don't answer this") == 2
+
+
+def test_cli_without_a_run_says_what_to_do(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["ask", "anything?", "--out", str(tmp_path / "none")])
+    assert result.exit_code == 2 and "run `brief run` first" in result.output
+
+
+def test_committed_outputs_carry_an_index_that_matches_them() -> None:
+    out = SEEDS.parent / "outputs"
+    corpus, rebuilt = open_corpus(out)
+    assert not rebuilt  # brief run stored it, and it matches chunks.jsonl and summaries.jsonl
+    for hit in corpus.index.search("DeepSeek open source", k=3):
+        source = corpus.texts[hit.passage.source_id]
+        assert source[hit.passage.char_start : hit.passage.char_end] == hit.passage.text
