@@ -5,8 +5,11 @@ answers with statements that cite passage numbers. Code then checks every citati
 
 - a cited number must be one of the passages supplied (the schema allows only those, and
   validation checks again);
-- a statement must share content words with the passages it cites, so a statement
-  pinned to an unrelated passage does not pass;
+- a statement must share at least half its content words with the passages it cites,
+  and every number in it must appear there, so a statement pinned to an unrelated
+  passage, or a figure the passages do not give, does not pass;
+- a number in the question (a year, say) must appear in the cited passages, and a
+  quantity question ("how many", "what year", "what score"...) needs a number from them;
 - every cited passage must still be the exact slice of its source file.
 
 A reply that fails these checks is re-asked once with the error (the client's re-ask);
@@ -16,6 +19,7 @@ passages that came closest, and is a result, not an error.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 
@@ -29,6 +33,12 @@ from pipeline.retrieval import Hit, SearchIndex, tokenize
 from pipeline.verify import passage_problem
 
 NEAR_MISSES = 3
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_QUANTITY = re.compile(
+    r"^\s*(how (many|much|long|old)\b)|"
+    r"\bwhat (year|date|percentage|share|score|valuation|price|cost|number|amount)\b",
+    re.IGNORECASE,
+)
 
 
 class AnswerStatement(BaseModel):
@@ -68,16 +78,35 @@ class AnswerReply(BaseModel):
                     f"{statement.passages}: cite the passages that state it, or set "
                     "answerable to false"
                 )
+        question = (info.context or {}).get("question", "")
+        evidence = " ".join(supplied.get(i, "") for s in self.statements for i in s.passages)
+        missing = numbers(question) - numbers(evidence)
+        if missing:
+            raise ValueError(
+                f"the question names {', '.join(sorted(missing))}, which the cited passages "
+                "do not mention: set answerable to false unless a passage states it"
+            )
+        if _QUANTITY.search(question) and not numbers(" ".join(s.text for s in self.statements)):
+            raise ValueError(
+                "the question asks for a quantity or date and no statement gives one from the "
+                "passages: set answerable to false if they do not state it"
+            )
         return self
 
 
+def numbers(text: str) -> set[str]:
+    """The numbers written in digits in ``text``, without thousands separators."""
+    return {m.replace(",", "").rstrip(".") for m in _NUMBER.findall(text)}
+
+
 def supported(statement: str, evidence: str) -> bool:
-    """At least a third of the statement's content words (stemmed) occur in the evidence."""
+    """At least half of the statement's content words (stemmed) occur in the evidence,
+    and so does every number in it."""
     words = set(tokenize([statement])[0]) - {""}
-    if not words:
+    if not words or not numbers(statement) <= numbers(evidence):
         return False
     found = words & set(tokenize([evidence])[0])
-    return len(found) * 3 >= len(words)
+    return len(found) * 2 >= len(words)
 
 
 def render_passages(hits: Sequence[Hit]) -> str:
@@ -127,7 +156,7 @@ def answer_question(
             },
             schema=AnswerReply,
             max_tokens=max_tokens,
-            context={"passages": supplied},
+            context={"passages": supplied, "question": question},
             narrow={"passages": {"type": "integer", "minimum": 1, "maximum": len(hits)}},
         )
     except (ModelAuthError, ModelUnreachable):

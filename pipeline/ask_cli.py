@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.errors import BriefError, ModelAuthError, ModelUnreachable
+from pipeline.errors import BriefError
 from pipeline.models import Answer, CitedPassage
 
 EXIT_REFUSED = 3  # the sources do not answer the question (not an error)
@@ -135,11 +135,7 @@ def ask(
                 break
             show(one(text))
             click.echo("")
-    except ModelAuthError as exc:
-        _fail(str(exc))
-    except ModelUnreachable as exc:
-        _fail(str(exc))
-    except BriefError as exc:
+    except BriefError as exc:  # rejected credentials, unreachable server, bad settings
         _fail(str(exc))
     finally:
         session.close()

@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 from click.testing import CliRunner
 from conftest import SEEDS, ScriptedClient, ScriptedSession, processed
 
-from pipeline.answer import answer_question, supported
+from pipeline.answer import AnswerReply, answer_question, supported
 from pipeline.cli import main
 from pipeline.corpus import INDEX_DIR, open_corpus
 from pipeline.retrieval import SearchIndex
@@ -71,6 +72,43 @@ def test_supported_needs_shared_content_words() -> None:
     evidence = "China has more than 50,000 kilometers of ultra-high voltage transmission lines"
     assert supported("China built over 50,000 km of high voltage lines", evidence)
     assert not supported("The United States leads in chip design", evidence)
+    assert not supported("China built over 80,000 km of high voltage lines", evidence)
+
+
+def _reply_problem(question: str, statement: str, passage: str) -> str | None:
+    data = {"answerable": True, "statements": [{"text": statement, "passages": [1]}]}
+    try:
+        AnswerReply.model_validate(data, context={"passages": {1: passage}, "question": question})
+    except ValidationError as exc:
+        return str(exc)
+    return None
+
+
+def test_an_answer_must_carry_the_numbers_the_question_asks_for() -> None:
+    passage = "Huawei is the big chip manufacturer and a lot of labs have state ownership."
+    # the recorded 0.5B model answered this one with an invented figure
+    assert "not stated by passages" in str(
+        _reply_problem(
+            "How many GPUs did the Chinese government buy?",
+            "The Chinese government bought 4 GPUs from Huawei.",
+            passage,
+        )
+    )
+    assert "do not mention" in str(
+        _reply_problem(
+            "Which chip maker had state ownership in 2023?",
+            "Huawei, the big chip manufacturer, has state ownership.",
+            passage,
+        )
+    )
+    assert "quantity" in str(
+        _reply_problem(
+            "How many labs have state ownership?",
+            "A lot of labs have state ownership.",
+            passage,
+        )
+    )
+    assert _reply_problem("Who makes chips?", "Huawei is the big chip manufacturer.", passage) is None
 
 
 QUESTION = "What is the newsletter called that Afra Wang writes?"
