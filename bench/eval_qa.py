@@ -28,6 +28,7 @@ import statistics
 import sys
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.chunking import chunk_transcript  # noqa: E402
 from pipeline.llm import count_tokens  # noqa: E402
-from pipeline.models import Segment, Transcript  # noqa: E402
+from pipeline.models import Answer, Segment, Transcript  # noqa: E402
 from pipeline.retrieval import Hit, SearchIndex, build_index  # noqa: E402
 
 KS = (1, 3, 5, 10)
@@ -120,16 +121,22 @@ def answer_report(questions: list[dict[str, Any]], out_dir: Path, k: int) -> str
     cache = CallCache(settings.cache_dir)
     session = ModelSession(settings, cache, log_dir=settings.cache_dir.parent)
     stats: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+
+    def one(question: dict[str, Any]) -> Answer:
+        return answer_question(
+            question["question"],
+            corpus.index,
+            corpus.texts,
+            session.client,
+            k=k,
+            max_tokens=settings.answer_max_tokens,
+        )
+
     try:
-        for n, question in enumerate(questions, start=1):
-            answer = answer_question(
-                question["question"],
-                corpus.index,
-                corpus.texts,
-                session.client,
-                k=k,
-                max_tokens=settings.answer_max_tokens,
-            )
+        # as many questions at once as the server has slots
+        with ThreadPoolExecutor(settings.concurrency or settings.server_slots) as pool:
+            answers = list(pool.map(one, questions))
+        for n, (question, answer) in enumerate(zip(questions, answers, strict=True), start=1):
             answerable = bool(question.get("evidence"))
             for key in (kind_of(question), "all"):
                 row = stats[key]

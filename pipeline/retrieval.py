@@ -29,19 +29,19 @@ import numpy as np
 import Stemmer
 from pydantic import BaseModel
 
-from pipeline.llm import count_tokens
+from pipeline.llm import count_tokens, encoding
 from pipeline.models import Chunk, ChunkSummary, Passage, Sentence, column_at
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 RRF_K = 60  # the usual constant of reciprocal rank fusion
 
 _stemmer = Stemmer.Stemmer("english")
 
 
 class IndexParams(BaseModel):
-    window_sentences: int = 12
+    window_sentences: int = 40
     window_tokens: int = 400
-    chunk_weight: float = 1.0
+    chunk_weight: float = 0.5
 
 
 class Window(BaseModel):
@@ -109,12 +109,19 @@ def _source_sentences(chunks: Sequence[Chunk]) -> dict[str, list[tuple[Sentence,
 def make_windows(
     chunks: Sequence[Chunk], texts: dict[str, str], params: IndexParams
 ) -> list[Window]:
+    """One window starting at every sentence: as many following sentences as fit in
+    ``window_tokens``, counting the text between them (speaker labels, line breaks). A
+    single sentence longer than that is cut at the budget, on a word boundary."""
     windows = []
     for source_id, sentences in _source_sentences(chunks).items():
         text = texts[source_id]
-        tokens = [count_tokens(s.text) for s, _ in sentences]
+        # tokens[i]: sentence i plus the text between it and the sentence before it
+        tokens = [
+            count_tokens(text[(sentences[i - 1][0].char_end if i else s.char_start) : s.char_end])
+            for i, (s, _) in enumerate(sentences)
+        ]
         for first in range(len(sentences)):
-            last, budget = first, tokens[first]
+            last, budget = first, count_tokens(sentences[first][0].text)
             while (
                 last + 1 < len(sentences)
                 and last + 1 - first < params.window_sentences
@@ -122,21 +129,33 @@ def make_windows(
             ):
                 last += 1
                 budget += tokens[last]
-            start = sentences[first][0].char_start
-            end = max(s.char_end for s, _ in sentences[first : last + 1])
-            chunk_ids = sorted({c for _, ids in sentences[first : last + 1] for c in ids})
+            span = sentences[first : last + 1]
+            start = span[0][0].char_start
+            end = max(s.char_end for s, _ in span)
+            if budget > params.window_tokens:
+                end = _cut(text, start, end, params.window_tokens)
             passage = Passage(
                 source_id=source_id,
                 char_start=start,
                 char_end=end,
-                line_start=sentences[first][0].line_start,
-                line_end=max(s.line_end for s, _ in sentences[first : last + 1]),
+                line_start=span[0][0].line_start,
+                line_end=span[0][0].line_start + text.count("\n", start, end),
                 column=column_at(text, start),
-                timestamp=sentences[first][0].timestamp,
+                timestamp=span[0][0].timestamp,
                 text=text[start:end],
             )
+            chunk_ids = sorted({c for _, ids in span for c in ids})
             windows.append(Window(passage=passage, chunk_ids=chunk_ids))
     return windows
+
+
+def _cut(text: str, start: int, end: int, max_tokens: int) -> int:
+    """The end of the longest prefix of ``text[start:end]`` within ``max_tokens``, moved
+    back to the last space if there is one in its second half."""
+    ids = encoding().encode(text[start:end], disallowed_special=())
+    cut = start + len(encoding().decode(ids[:max_tokens]))
+    space = text.rfind(" ", start, cut)
+    return space if space > (start + cut) // 2 else cut
 
 
 def _bm25(documents: Sequence[str]) -> bm25s.BM25:
