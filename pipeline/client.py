@@ -19,11 +19,18 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import openai
 from pydantic import BaseModel, ValidationError
 
 from pipeline.cache import CallCache, cache_key
-from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable, OutputInvalid
-from pipeline.llm import litellm
+from pipeline.errors import (
+    ContextTooLong,
+    ModelAuthError,
+    ModelError,
+    ModelUnreachable,
+    OutputInvalid,
+)
+from pipeline.llm import TOKEN_MARGIN, count_tokens, litellm
 from pipeline.prompts import Prompt
 
 T = TypeVar("T", bound=BaseModel)
@@ -37,6 +44,7 @@ _TRANSIENT = (
 )
 _CUT_OFF = "\x00length"  # marks a reply that ended at max_tokens
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
+_TRAILING_COMMA = re.compile(r",\s*([}\]])")
 
 
 class StageUsage(BaseModel):
@@ -52,7 +60,9 @@ class StageUsage(BaseModel):
 
 
 def extract_json(text: str) -> Any:
-    """Parse a JSON object out of a reply: strip code fences and prose around it."""
+    """Parse a JSON object out of a reply. Deterministic cleanups only, each of which
+    cannot change what a complete reply says: strip code fences, drop prose around the
+    outermost braces, drop trailing commas. A reply cut off mid-object stays invalid."""
     stripped = _FENCE.sub("", text.strip())
     try:
         return json.loads(stripped)
@@ -60,7 +70,11 @@ def extract_json(text: str) -> Any:
         start, end = stripped.find("{"), stripped.rfind("}")
         if start == -1 or end <= start:
             raise
-        return json.loads(stripped[start : end + 1])
+        body = stripped[start : end + 1]
+        try:
+            return json.loads(body)
+        except json.JSONDecodeError:
+            return json.loads(_TRAILING_COMMA.sub(r"\1", body))
 
 
 class ModelClient:
@@ -78,6 +92,7 @@ class ModelClient:
         retries: int = 2,
         concurrency: int = 2,
         connect: Callable[[], str] | None = None,
+        context_window: int | None = None,
     ) -> None:
         self.model = model
         self.api_base = api_base
@@ -90,6 +105,8 @@ class ModelClient:
         self.extra_body = dict(extra_body or {})
         self.timeout_s = timeout_s
         self.retries = retries
+        # pre-flight: a request whose prompt and output budget cannot fit is never sent
+        self.context_window = context_window
         self._gate = threading.BoundedSemaphore(max(1, concurrency))
         # started on the first real request, so a fully cached run never starts a server
         self._connect = connect
@@ -114,6 +131,7 @@ class ModelClient:
         schema the server should enforce for this call (e.g. the ids that exist), so a
         grammar-constrained server cannot even emit an unknown id; validation still checks."""
         messages = prompt.render(**variables)
+        self.check_fits(messages, max_tokens)
         json_schema = narrow_items(schema.model_json_schema(), narrow or {})
         params = {**self.sampling, **self.extra_body, "max_tokens": max_tokens}
         key = cache_key(
@@ -156,6 +174,18 @@ class ModelClient:
                 ) from None
         self.cache.set(key, data)
         return result
+
+    def check_fits(self, messages: list[dict[str, str]], max_tokens: int) -> None:
+        """Raise ``ContextTooLong`` before sending a request that cannot fit the window."""
+        if not self.context_window:
+            return
+        # the same estimate the reduce stage plans its groups with
+        needed = int(sum(count_tokens(m["content"]) + 8 for m in messages) * TOKEN_MARGIN)
+        if needed + max_tokens > self.context_window:
+            raise ContextTooLong(
+                f"the prompt needs about {needed} tokens plus {max_tokens} for the reply; "
+                f"the context window is {self.context_window}"
+            )
 
     def total(self) -> StageUsage:
         total = StageUsage()
@@ -213,12 +243,14 @@ class ModelClient:
             started = time.monotonic()
             try:
                 with self._gate:
-                    response = litellm.completion(**kwargs)
+                    response = _within_deadline(kwargs, self.timeout_s)
             except (litellm.AuthenticationError, litellm.PermissionDeniedError):
                 raise ModelAuthError(
                     f"the server at {self.api_base or self.model} rejected the credentials; "
                     "check the API key in your environment or BRIEF_API_KEY"
                 ) from None
+            except litellm.ContextWindowExceededError:
+                raise ContextTooLong(f"{stage}: the server says the prompt is too long") from None
             except _TRANSIENT as exc:
                 self._count(stage, seconds_in_calls=time.monotonic() - started)
                 if attempt == self.retries:
@@ -233,7 +265,8 @@ class ModelClient:
                 self._count(stage, retries=1)
                 time.sleep(_backoff(exc, attempt))
                 continue
-            except litellm.APIError as exc:
+            except (litellm.APIError, openai.APIError) as exc:
+                # 400, 404 and other client errors: this call fails, unretried
                 raise ModelError(f"{stage}: {type(exc).__name__}: {_first_line(exc)}") from None
             self._record(stage, response, time.monotonic() - started)
             choice = response.choices[0]
@@ -279,6 +312,32 @@ def narrow_items(json_schema: dict[str, Any], narrow: dict[str, dict[str, Any]])
         return node
 
     return walk(json_schema) if narrow else json_schema
+
+
+def _within_deadline(kwargs: dict[str, Any], deadline_s: float) -> Any:
+    """``litellm.completion`` that gives up after ``deadline_s`` in total. The HTTP
+    timeout alone is per read, so a server that drips a byte at a time never trips it;
+    the abandoned request runs on in a daemon thread until its own read timeout."""
+    box: dict[str, Any] = {}
+
+    def call() -> None:
+        try:
+            box["response"] = litellm.completion(**kwargs)
+        except BaseException as exc:  # handed to the caller's thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=call, daemon=True, name="model-call")
+    worker.start()
+    worker.join(deadline_s)
+    if worker.is_alive():
+        raise litellm.Timeout(
+            message=f"no complete reply within {deadline_s:g}s",
+            model=str(kwargs.get("model")),
+            llm_provider="deadline",
+        )
+    if "error" in box:
+        raise box["error"]
+    return box["response"]
 
 
 def _backoff(exc: Exception, attempt: int) -> float:

@@ -9,6 +9,7 @@
     └── ModelError              a model call failed
         ├── ModelUnreachable    nothing answers at api_base (connection refused, DNS)
         ├── ModelAuthError      401/403: credentials rejected (never prints the key)
+        ├── ContextTooLong      the prompt cannot fit the context window (split the input)
         └── OutputInvalid       the reply did not validate, even after the re-ask
 
 Messages name the fix where there is one.
@@ -49,6 +50,11 @@ class ModelUnreachable(ModelError):
 
 class ModelAuthError(ModelError):
     """The server rejected the credentials (HTTP 401/403)."""
+
+
+class ContextTooLong(ModelError):
+    """The request does not fit the model's context window: never sent (or never resent)
+    unchanged; the caller splits its input."""
 
 
 class OutputInvalid(ModelError):

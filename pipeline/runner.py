@@ -120,6 +120,7 @@ class ModelSession:
             )
             self.model_sha256 = None
         self.workers = workers
+        self.client.context_window = self.context_window
 
     def _start_server(self, settings: Settings, log_dir: Path) -> str:
         path = embedded.ensure_model_file(settings.model_dir)
