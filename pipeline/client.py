@@ -10,6 +10,7 @@ counts usage per stage.
 
 from __future__ import annotations
 
+import email.utils
 import json
 import random
 import re
@@ -245,18 +246,13 @@ class ModelClient:
                 with self._gate:
                     response = _within_deadline(kwargs, self.timeout_s)
             except (litellm.AuthenticationError, litellm.PermissionDeniedError):
-                raise ModelAuthError(
-                    f"the server at {self.api_base or self.model} rejected the credentials; "
-                    "check the API key in your environment or BRIEF_API_KEY"
-                ) from None
+                raise self._auth_error() from None
             except litellm.ContextWindowExceededError:
                 raise ContextTooLong(f"{stage}: the server says the prompt is too long") from None
             except _TRANSIENT as exc:
                 self._count(stage, seconds_in_calls=time.monotonic() - started)
                 if attempt == self.retries:
-                    if isinstance(exc, litellm.APIConnectionError) and not isinstance(
-                        exc, litellm.Timeout
-                    ):
+                    if _connection_failed(exc):
                         raise ModelUnreachable(
                             f"model server unreachable at {self.api_base or self.model}: "
                             "start it, or fix --api-base"
@@ -266,6 +262,8 @@ class ModelClient:
                 time.sleep(_backoff(exc, attempt))
                 continue
             except (litellm.APIError, openai.APIError) as exc:
+                if getattr(exc, "status_code", None) in (401, 403):
+                    raise self._auth_error() from None  # litellm maps some 403s to APIError
                 # 400, 404 and other client errors: this call fails, unretried
                 raise ModelError(f"{stage}: {type(exc).__name__}: {_first_line(exc)}") from None
             self._record(stage, response, time.monotonic() - started)
@@ -275,6 +273,13 @@ class ModelClient:
                 return _CUT_OFF + text
             return text
         raise AssertionError("unreachable")
+
+    def _auth_error(self) -> ModelAuthError:
+        # never the key itself, nor the provider's message (some echo part of the key)
+        return ModelAuthError(
+            f"the server at {self.api_base or self.model} rejected the credentials; "
+            "check the API key in your environment or BRIEF_API_KEY"
+        )
 
     def _record(self, stage: str, response: Any, seconds: float) -> None:
         usage = getattr(response, "usage", None)
@@ -314,6 +319,21 @@ def narrow_items(json_schema: dict[str, Any], narrow: dict[str, dict[str, Any]])
     return walk(json_schema) if narrow else json_schema
 
 
+def _connection_failed(exc: BaseException) -> bool:
+    """Whether a transient error was a refused or reset connection. litellm reports
+    those as InternalServerError; the cause chain still holds the SDK's error."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, litellm.Timeout | openai.APITimeoutError):
+            return False
+        if isinstance(seen, litellm.APIConnectionError | openai.APIConnectionError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def _within_deadline(kwargs: dict[str, Any], deadline_s: float) -> Any:
     """``litellm.completion`` that gives up after ``deadline_s`` in total. The HTTP
     timeout alone is per read, so a server that drips a byte at a time never trips it;
@@ -340,15 +360,36 @@ def _within_deadline(kwargs: dict[str, Any], deadline_s: float) -> Any:
     return box["response"]
 
 
-def _backoff(exc: Exception, attempt: int) -> float:
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None) or {}
-    retry_after = headers.get("retry-after") if hasattr(headers, "get") else None
-    if retry_after:
+def _retry_after(exc: Exception) -> float | None:
+    """The server's Retry-After in seconds (a number or an HTTP date), if it sent one.
+    litellm keeps the real headers in ``litellm_response_headers``; ``exc.response`` is
+    often a stand-in without them."""
+    candidates: tuple[Any, ...] = (
+        getattr(exc, "litellm_response_headers", None),
+        getattr(getattr(exc, "response", None), "headers", None),
+    )
+    for headers in candidates:
+        value = headers.get("retry-after") if headers is not None else None
+        if not value:
+            continue
         try:
-            return min(60.0, float(retry_after))
+            return max(0.0, float(value))
         except ValueError:
             pass
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            continue
+        return max(0.0, when.timestamp() - time.time())
+    return None
+
+
+def _backoff(exc: Exception, attempt: int) -> float:
+    """Retry-After when the server gives one (capped at a minute), else exponential
+    backoff with jitter."""
+    retry_after = _retry_after(exc)
+    if retry_after is not None:
+        return min(60.0, retry_after)
     return min(30.0, 2.0**attempt) * (0.5 + random.random() / 2)
 
 

@@ -5,6 +5,7 @@
     ├── IngestError             a file could not be read as a transcript
     ├── PromptError             a prompt file is missing or its variables do not match
     ├── CacheError              the call cache could not be opened or used
+    ├── OutputLocked            another run is writing to the same output folder
     ├── ModelSetupError         the embedded model or server could not be prepared
     └── ModelError              a model call failed
         ├── ModelUnreachable    nothing answers at api_base (connection refused, DNS)
@@ -34,6 +35,10 @@ class PromptError(BriefError):
 
 class CacheError(BriefError):
     """The call cache could not be opened or used."""
+
+
+class OutputLocked(BriefError):
+    """Another run holds the output folder's lock."""
 
 
 class ModelSetupError(BriefError):

@@ -20,7 +20,6 @@ from pipeline.prompts import Prompt, boundary_for, load_prompt
 from pipeline.repeats import Repeats, without_repeated_sentences
 
 
-
 def _check_note_ids(ids: list[str], info: ValidationInfo) -> list[str]:
     known = (info.context or {}).get("note_ids")
     if known is not None:

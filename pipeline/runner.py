@@ -166,9 +166,25 @@ def run_pipeline(
     session: ModelSession | None = None,
 ) -> Manifest:
     progress = progress or Progress()
+    writer = OutputWriter(out_dir)
+    writer.lock()
+    try:
+        return _run_locked(paths, settings, writer, use_cache, refresh, progress, session)
+    finally:
+        writer.unlock()
+
+
+def _run_locked(
+    paths: Sequence[Path],
+    settings: Settings,
+    writer: OutputWriter,
+    use_cache: bool,
+    refresh: bool,
+    progress: Progress,
+    session: ModelSession | None,
+) -> Manifest:
     started = time.monotonic()
     seconds: dict[str, float] = {}
-    writer = OutputWriter(out_dir)
     cache = CallCache(settings.cache_dir, enabled=use_cache, refresh=refresh)
     own_session = session is None
     session = session or ModelSession(settings, cache, log_dir=settings.cache_dir.parent)

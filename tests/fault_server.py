@@ -219,10 +219,10 @@ class FaultServer:
                     content = fault.body if fault.body is not None else valid_content(body)
                     payload = completion(content, fault.finish_reason)
                 data = json.dumps(payload).encode()
-                if self._send(fault.status, data, fault.headers, drip=fault.drip):
-                    if fault.status == 200:
-                        with server.lock:
-                            server.answered.add(digest)
+                sent = self._send(fault.status, data, fault.headers, drip=fault.drip)
+                if sent and fault.status == 200:
+                    with server.lock:
+                        server.answered.add(digest)
 
             def _send(
                 self, status: int, data: bytes, headers: dict[str, str], drip: float = 0.0
