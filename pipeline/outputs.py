@@ -49,6 +49,9 @@ class OutputWriter:
                 "or choose another folder with --out"
             ) from None
         self._lock_fd = fd
+        # a run killed mid-write leaves its temp file; the real file was never touched
+        for stale in self.root.rglob(".*.tmp"):
+            stale.unlink(missing_ok=True)
 
     def unlock(self) -> None:
         if self._lock_fd is not None:
@@ -65,7 +68,12 @@ class OutputWriter:
         path = self._path(relative)
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below, then renamed)
-            "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False
+            "w",
+            encoding="utf-8",
+            dir=path.parent,
+            prefix=f".{path.name}.",
+            suffix=".tmp",
+            delete=False,
         )
         try:
             with handle:

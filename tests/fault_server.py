@@ -54,44 +54,57 @@ class Request:
     seen: int  # how many times this exact body has been seen, this one included
 
 
+WORDS = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike".split()
+
+
 def minimal_instance(schema: dict[str, Any], defs: dict[str, Any] | None = None) -> Any:
-    """The smallest JSON value a (pydantic-style) JSON schema accepts."""
-    defs = defs if defs is not None else schema.get("$defs", {})
-    if "$ref" in schema:
-        return minimal_instance(defs[schema["$ref"].split("/")[-1]], defs)
-    if "anyOf" in schema:
-        options = [s for s in schema["anyOf"] if s.get("type") != "null"] or schema["anyOf"]
-        return minimal_instance(options[0], defs)
-    if "enum" in schema:
-        return schema["enum"][0]
-    if "const" in schema:
-        return schema["const"]
-    kind = schema.get("type")
-    if kind == "object":
-        props = schema.get("properties", {})
-        return {name: minimal_instance(sub, defs) for name, sub in props.items()}
-    if kind == "array":
-        count = max(1, schema.get("minItems", 0))
-        count = min(count, schema.get("maxItems", count))
-        item = schema.get("items", {})
-        if item.get("enum") and count > 1:
-            return list(item["enum"][:count])
-        if item.get("type") == "integer":
-            low = item.get("minimum", 1)
-            return [low + n for n in range(count)]
-        return [minimal_instance(item, defs) for _ in range(count)]
-    if kind == "integer":
-        return max(1, schema.get("minimum", 1))
-    if kind == "number":
-        return float(schema.get("minimum", 1))
-    if kind == "boolean":
-        return False
-    if kind == "string":
-        choice = re.fullmatch(r"\^\((\w+)(?:\|\w+)*\)\$", schema.get("pattern", ""))
-        if choice:
-            return choice.group(1)
-        return "placeholder text"[: max(schema.get("maxLength", 16), 3)]
-    return None
+    """The smallest JSON value a (pydantic-style) JSON schema accepts; every string in it
+    is different (so code that drops repeated statements keeps them), and the result is
+    the same for the same schema."""
+    counter = iter(range(1, 10**6))
+
+    def text(low: int, high: int) -> str:
+        n = next(counter)
+        words = " ".join(WORDS[(n * k) % len(WORDS)] + str(n) for k in range(1, 9))
+        value = words[: max(low, min(high, 48))].strip()
+        return value.ljust(low, "x")
+
+    def build(node: dict[str, Any]) -> Any:
+        if "$ref" in node:
+            return build(defs_[node["$ref"].split("/")[-1]])
+        if "anyOf" in node:
+            options = [s for s in node["anyOf"] if s.get("type") != "null"] or node["anyOf"]
+            return build(options[0])
+        if "enum" in node:
+            return node["enum"][0]
+        if "const" in node:
+            return node["const"]
+        kind = node.get("type")
+        if kind == "object":
+            return {name: build(sub) for name, sub in node.get("properties", {}).items()}
+        if kind == "array":
+            count = min(max(1, node.get("minItems", 0)), node.get("maxItems", 1))
+            item = node.get("items", {})
+            if item.get("enum"):
+                return list(item["enum"][: max(count, 1)])
+            if item.get("type") == "integer":
+                return [item.get("minimum", 1) + n for n in range(count)]
+            return [build(item) for _ in range(count)]
+        if kind == "integer":
+            return max(1, node.get("minimum", 1))
+        if kind == "number":
+            return float(node.get("minimum", 1))
+        if kind == "boolean":
+            return False
+        if kind == "string":
+            choice = re.fullmatch(r"\^\((\w+)(?:\|\w+)*\)\$", node.get("pattern", ""))
+            if choice:
+                return choice.group(1)
+            return text(node.get("minLength", 0), node.get("maxLength", 48))
+        return None
+
+    defs_ = defs if defs is not None else schema.get("$defs", {})
+    return build(schema)
 
 
 def completion(content: str, finish_reason: str = "stop") -> dict[str, Any]:
