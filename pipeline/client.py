@@ -10,6 +10,7 @@ counts usage per stage.
 
 from __future__ import annotations
 
+import email.utils
 import json
 import random
 import re
@@ -19,11 +20,18 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import openai
 from pydantic import BaseModel, ValidationError
 
 from pipeline.cache import CallCache, cache_key
-from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable, OutputInvalid
-from pipeline.llm import litellm
+from pipeline.errors import (
+    ContextTooLong,
+    ModelAuthError,
+    ModelError,
+    ModelUnreachable,
+    OutputInvalid,
+)
+from pipeline.llm import TOKEN_MARGIN, count_tokens, litellm
 from pipeline.prompts import Prompt
 
 T = TypeVar("T", bound=BaseModel)
@@ -37,6 +45,7 @@ _TRANSIENT = (
 )
 _CUT_OFF = "\x00length"  # marks a reply that ended at max_tokens
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
+_TRAILING_COMMA = re.compile(r",\s*([}\]])")
 
 
 class StageUsage(BaseModel):
@@ -52,7 +61,9 @@ class StageUsage(BaseModel):
 
 
 def extract_json(text: str) -> Any:
-    """Parse a JSON object out of a reply: strip code fences and prose around it."""
+    """Parse a JSON object out of a reply. Deterministic cleanups only, each of which
+    cannot change what a complete reply says: strip code fences, drop prose around the
+    outermost braces, drop trailing commas. A reply cut off mid-object stays invalid."""
     stripped = _FENCE.sub("", text.strip())
     try:
         return json.loads(stripped)
@@ -60,7 +71,11 @@ def extract_json(text: str) -> Any:
         start, end = stripped.find("{"), stripped.rfind("}")
         if start == -1 or end <= start:
             raise
-        return json.loads(stripped[start : end + 1])
+        body = stripped[start : end + 1]
+        try:
+            return json.loads(body)
+        except json.JSONDecodeError:
+            return json.loads(_TRAILING_COMMA.sub(r"\1", body))
 
 
 class ModelClient:
@@ -78,6 +93,7 @@ class ModelClient:
         retries: int = 2,
         concurrency: int = 2,
         connect: Callable[[], str] | None = None,
+        context_window: int | None = None,
     ) -> None:
         self.model = model
         self.api_base = api_base
@@ -90,6 +106,8 @@ class ModelClient:
         self.extra_body = dict(extra_body or {})
         self.timeout_s = timeout_s
         self.retries = retries
+        # pre-flight: a request whose prompt and output budget cannot fit is never sent
+        self.context_window = context_window
         self._gate = threading.BoundedSemaphore(max(1, concurrency))
         # started on the first real request, so a fully cached run never starts a server
         self._connect = connect
@@ -114,6 +132,7 @@ class ModelClient:
         schema the server should enforce for this call (e.g. the ids that exist), so a
         grammar-constrained server cannot even emit an unknown id; validation still checks."""
         messages = prompt.render(**variables)
+        self.check_fits(messages, max_tokens)
         json_schema = narrow_items(schema.model_json_schema(), narrow or {})
         params = {**self.sampling, **self.extra_body, "max_tokens": max_tokens}
         key = cache_key(
@@ -156,6 +175,18 @@ class ModelClient:
                 ) from None
         self.cache.set(key, data)
         return result
+
+    def check_fits(self, messages: list[dict[str, str]], max_tokens: int) -> None:
+        """Raise ``ContextTooLong`` before sending a request that cannot fit the window."""
+        if not self.context_window:
+            return
+        # the same estimate the reduce stage plans its groups with
+        needed = int(sum(count_tokens(m["content"]) + 8 for m in messages) * TOKEN_MARGIN)
+        if needed + max_tokens > self.context_window:
+            raise ContextTooLong(
+                f"the prompt needs about {needed} tokens plus {max_tokens} for the reply; "
+                f"the context window is {self.context_window}"
+            )
 
     def total(self) -> StageUsage:
         total = StageUsage()
@@ -213,18 +244,15 @@ class ModelClient:
             started = time.monotonic()
             try:
                 with self._gate:
-                    response = litellm.completion(**kwargs)
+                    response = _within_deadline(kwargs, self.timeout_s)
             except (litellm.AuthenticationError, litellm.PermissionDeniedError):
-                raise ModelAuthError(
-                    f"the server at {self.api_base or self.model} rejected the credentials; "
-                    "check the API key in your environment or BRIEF_API_KEY"
-                ) from None
+                raise self._auth_error() from None
+            except litellm.ContextWindowExceededError:
+                raise ContextTooLong(f"{stage}: the server says the prompt is too long") from None
             except _TRANSIENT as exc:
                 self._count(stage, seconds_in_calls=time.monotonic() - started)
                 if attempt == self.retries:
-                    if isinstance(exc, litellm.APIConnectionError) and not isinstance(
-                        exc, litellm.Timeout
-                    ):
+                    if _connection_failed(exc):
                         raise ModelUnreachable(
                             f"model server unreachable at {self.api_base or self.model}: "
                             "start it, or fix --api-base"
@@ -233,7 +261,10 @@ class ModelClient:
                 self._count(stage, retries=1)
                 time.sleep(_backoff(exc, attempt))
                 continue
-            except litellm.APIError as exc:
+            except (litellm.APIError, openai.APIError) as exc:
+                if getattr(exc, "status_code", None) in (401, 403):
+                    raise self._auth_error() from None  # litellm maps some 403s to APIError
+                # 400, 404 and other client errors: this call fails, unretried
                 raise ModelError(f"{stage}: {type(exc).__name__}: {_first_line(exc)}") from None
             self._record(stage, response, time.monotonic() - started)
             choice = response.choices[0]
@@ -242,6 +273,13 @@ class ModelClient:
                 return _CUT_OFF + text
             return text
         raise AssertionError("unreachable")
+
+    def _auth_error(self) -> ModelAuthError:
+        # never the key itself, nor the provider's message (some echo part of the key)
+        return ModelAuthError(
+            f"the server at {self.api_base or self.model} rejected the credentials; "
+            "check the API key in your environment or BRIEF_API_KEY"
+        )
 
     def _record(self, stage: str, response: Any, seconds: float) -> None:
         usage = getattr(response, "usage", None)
@@ -281,15 +319,77 @@ def narrow_items(json_schema: dict[str, Any], narrow: dict[str, dict[str, Any]])
     return walk(json_schema) if narrow else json_schema
 
 
-def _backoff(exc: Exception, attempt: int) -> float:
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None) or {}
-    retry_after = headers.get("retry-after") if hasattr(headers, "get") else None
-    if retry_after:
+def _connection_failed(exc: BaseException) -> bool:
+    """Whether a transient error was a refused or reset connection. litellm reports
+    those as InternalServerError; the cause chain still holds the SDK's error."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, litellm.Timeout | openai.APITimeoutError):
+            return False
+        if isinstance(seen, litellm.APIConnectionError | openai.APIConnectionError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _within_deadline(kwargs: dict[str, Any], deadline_s: float) -> Any:
+    """``litellm.completion`` that gives up after ``deadline_s`` in total. The HTTP
+    timeout alone is per read, so a server that drips a byte at a time never trips it;
+    the abandoned request runs on in a daemon thread until its own read timeout."""
+    box: dict[str, Any] = {}
+
+    def call() -> None:
         try:
-            return min(60.0, float(retry_after))
+            box["response"] = litellm.completion(**kwargs)
+        except BaseException as exc:  # handed to the caller's thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=call, daemon=True, name="model-call")
+    worker.start()
+    worker.join(deadline_s)
+    if worker.is_alive():
+        raise litellm.Timeout(
+            message=f"no complete reply within {deadline_s:g}s",
+            model=str(kwargs.get("model")),
+            llm_provider="deadline",
+        )
+    if "error" in box:
+        raise box["error"]
+    return box["response"]
+
+
+def _retry_after(exc: Exception) -> float | None:
+    """The server's Retry-After in seconds (a number or an HTTP date), if it sent one.
+    litellm keeps the real headers in ``litellm_response_headers``; ``exc.response`` is
+    often a stand-in without them."""
+    candidates: tuple[Any, ...] = (
+        getattr(exc, "litellm_response_headers", None),
+        getattr(getattr(exc, "response", None), "headers", None),
+    )
+    for headers in candidates:
+        value = headers.get("retry-after") if headers is not None else None
+        if not value:
+            continue
+        try:
+            return max(0.0, float(value))
         except ValueError:
             pass
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            continue
+        return max(0.0, when.timestamp() - time.time())
+    return None
+
+
+def _backoff(exc: Exception, attempt: int) -> float:
+    """Retry-After when the server gives one (capped at a minute), else exponential
+    backoff with jitter."""
+    retry_after = _retry_after(exc)
+    if retry_after is not None:
+        return min(60.0, retry_after)
     return min(30.0, 2.0**attempt) * (0.5 + random.random() / 2)
 
 

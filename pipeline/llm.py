@@ -21,6 +21,7 @@ litellm.suppress_debug_info = True
 litellm.telemetry = False
 
 ENCODING = "cl100k_base"
+TOKEN_MARGIN = 1.15  # tiktoken counts vs. the served model's own tokenizer
 
 
 @cache
@@ -32,4 +33,4 @@ def count_tokens(text: str) -> int:
     return len(encoding().encode(text, disallowed_special=()))
 
 
-__all__ = ["count_tokens", "encoding", "litellm"]
+__all__ = ["TOKEN_MARGIN", "count_tokens", "encoding", "litellm"]

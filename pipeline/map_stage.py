@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from pipeline.client import ModelClient
-from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable
+from pipeline.errors import ContextTooLong, ModelAuthError, ModelError, ModelUnreachable
 from pipeline.models import (
     Chunk,
     ChunkSummary,
@@ -200,6 +200,51 @@ def summarize_chunk(
     )
 
 
+def halves(chunk: Chunk) -> tuple[Chunk, Chunk]:
+    """A chunk split in two at its middle sentence, each half numbered from 1."""
+    middle = len(chunk.sentences) // 2
+
+    def part(sentences: list[Sentence]) -> Chunk:
+        renumbered = [s.model_copy(update={"id": n}) for n, s in enumerate(sentences, start=1)]
+        return chunk.model_copy(
+            update={
+                "sentences": renumbered,
+                "tokens": max(1, chunk.tokens * len(sentences) // len(chunk.sentences)),
+                "char_start": sentences[0].char_start,
+                "char_end": max(s.char_end for s in sentences),
+                "line_start": sentences[0].line_start,
+                "line_end": max(s.line_end for s in sentences),
+            }
+        )
+
+    return part(chunk.sentences[:middle]), part(chunk.sentences[middle:])
+
+
+def summarize_fitting(
+    chunk: Chunk, source_text: str, client: ModelClient, max_tokens: int
+) -> ChunkSummary:
+    """``summarize_chunk``, but a chunk too long for the context window (found by the
+    client's pre-flight count, or said by the server) is split in two and each half
+    summarised, never resent unchanged; the halves' summaries are merged."""
+    try:
+        return summarize_chunk(chunk, source_text, client, max_tokens)
+    except ContextTooLong:
+        if len(chunk.sentences) < 2:
+            raise
+    parts = [summarize_fitting(h, source_text, client, max_tokens) for h in halves(chunk)]
+    points = sorted((p for s in parts for p in s.key_points), key=lambda p: -p.importance)
+    return ChunkSummary(
+        chunk_id=chunk.id,
+        source_id=chunk.source_id,
+        topics=list(dict.fromkeys(t for s in parts for t in s.topics))[:4],
+        key_points=[
+            p.model_copy(update={"id": f"{chunk.id}/p{n}"}) for n, p in enumerate(points, start=1)
+        ],
+        entities=list({e.name.lower(): e for s in parts for e in s.entities}.values()),
+        claims=[c for s in parts for c in s.claims],
+    )
+
+
 def map_chunks(
     chunks: list[Chunk],
     source_texts: dict[str, str],
@@ -215,7 +260,7 @@ def map_chunks(
     results: dict[str, ChunkSummary] = {}
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = {
-            pool.submit(summarize_chunk, c, source_texts[c.source_id], client, max_tokens): c
+            pool.submit(summarize_fitting, c, source_texts[c.source_id], client, max_tokens): c
             for c in chunks
         }
         try:

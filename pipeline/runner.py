@@ -120,6 +120,7 @@ class ModelSession:
             )
             self.model_sha256 = None
         self.workers = workers
+        self.client.context_window = self.context_window
 
     def _start_server(self, settings: Settings, log_dir: Path) -> str:
         path = embedded.ensure_model_file(settings.model_dir)
@@ -165,9 +166,25 @@ def run_pipeline(
     session: ModelSession | None = None,
 ) -> Manifest:
     progress = progress or Progress()
+    writer = OutputWriter(out_dir)
+    writer.lock()
+    try:
+        return _run_locked(paths, settings, writer, use_cache, refresh, progress, session)
+    finally:
+        writer.unlock()
+
+
+def _run_locked(
+    paths: Sequence[Path],
+    settings: Settings,
+    writer: OutputWriter,
+    use_cache: bool,
+    refresh: bool,
+    progress: Progress,
+    session: ModelSession | None,
+) -> Manifest:
     started = time.monotonic()
     seconds: dict[str, float] = {}
-    writer = OutputWriter(out_dir)
     cache = CallCache(settings.cache_dir, enabled=use_cache, refresh=refresh)
     own_session = session is None
     session = session or ModelSession(settings, cache, log_dir=settings.cache_dir.parent)
