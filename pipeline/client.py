@@ -113,15 +113,8 @@ class ModelClient:
         """Ask for a ``schema`` instance. ``narrow`` maps array field names to the item
         schema the server should enforce for this call (e.g. the ids that exist), so a
         grammar-constrained server cannot even emit an unknown id; validation still checks."""
-        messages = prompt.render(**variables)
-        json_schema = narrow_items(schema.model_json_schema(), narrow or {})
-        params = {**self.sampling, **self.extra_body, "max_tokens": max_tokens}
-        key = cache_key(
-            model=self.model,
-            api_base=self.cache_identity,
-            messages=messages,
-            schema=json_schema,
-            params=params,
+        messages, json_schema, key = self.request(
+            prompt=prompt, variables=variables, schema=schema, max_tokens=max_tokens, narrow=narrow
         )
         cached = self.cache.get(key)
         if cached is not None:
@@ -156,6 +149,32 @@ class ModelClient:
                 ) from None
         self.cache.set(key, data)
         return result
+
+    def request(
+        self,
+        *,
+        prompt: Prompt,
+        variables: dict[str, str],
+        schema: type[BaseModel],
+        max_tokens: int,
+        narrow: dict[str, dict[str, Any]] | None = None,
+    ) -> tuple[list[dict[str, str]], dict[str, Any], str]:
+        """The messages, the enforced JSON schema and the cache key of a call, without
+        making it (``structured`` uses it; so does the dry-run planner)."""
+        messages = prompt.render(**variables)
+        json_schema = narrow_items(schema.model_json_schema(), narrow or {})
+        params = {**self.sampling, **self.extra_body, "max_tokens": max_tokens}
+        key = cache_key(
+            model=self.model,
+            api_base=self.cache_identity,
+            messages=messages,
+            schema=json_schema,
+            params=params,
+        )
+        return messages, json_schema, key
+
+    def is_cached(self, key: str) -> bool:
+        return self.cache.get(key) is not None
 
     def total(self) -> StageUsage:
         total = StageUsage()
