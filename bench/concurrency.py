@@ -85,7 +85,9 @@ def main() -> None:
         f"({args.delay * 1000:.0f} ms per request)\n"
     )
     print(f"machine: {platform.machine()}, {_cpus()} cores, Python {platform.python_version()}\n")
-    print("| concurrency | chunks | calls | failed | peak in flight | ideal s | wall s | efficiency |")
+    print(
+        "| concurrency | chunks | calls | failed | peak in flight | ideal s | wall s | efficiency |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for level, n, calls, failed, peak, ideal, wall in rows:
         print(

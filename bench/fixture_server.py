@@ -102,9 +102,7 @@ class _Handler(BaseHTTPRequestHandler):
             cls.peak_in_flight = max(cls.peak_in_flight, cls.in_flight)
         try:
             time.sleep(cls.delay)
-            schema = (
-                (request.get("response_format") or {}).get("json_schema", {}).get("schema", {})
-            )
+            schema = (request.get("response_format") or {}).get("json_schema", {}).get("schema", {})
             content = json.dumps(minimal_instance(schema)) if schema else "{}"
             prompt_chars = sum(len(str(m.get("content", ""))) for m in request["messages"])
             usage = {
@@ -162,7 +160,14 @@ class FixtureServer:
                 sock.bind(("127.0.0.1", 0))
                 self.port = sock.getsockname()[1]
         self.process = subprocess.Popen(
-            [sys.executable, str(Path(__file__)), "--port", str(self.port), "--delay", str(self.delay)],
+            [
+                sys.executable,
+                str(Path(__file__)),
+                "--port",
+                str(self.port),
+                "--delay",
+                str(self.delay),
+            ],
             stdout=subprocess.DEVNULL,
         )
         root = f"http://127.0.0.1:{self.port}"

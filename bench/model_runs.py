@@ -92,8 +92,10 @@ def print_cold(result: dict) -> None:
     slots = result["slots"]
     usage = manifest.usage
     print("\n### Cold run vs. floor (embedded model, empty cache)\n")
-    print("| stage | wall s | calls | re-asks | prompt tokens | of them from prefix cache "
-          "| evaluated (server) | completion tokens | floor s | wall / floor |")
+    print(
+        "| stage | wall s | calls | re-asks | prompt tokens | of them from prefix cache "
+        "| evaluated (server) | completion tokens | floor s | wall / floor |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     position = 0
     totals = {"prompt_ms": 0.0, "prompt_n": 0, "gen_ms": 0.0, "gen_n": 0}
@@ -115,7 +117,9 @@ def print_cold(result: dict) -> None:
     t = manifest.total
     prompt_rate = totals["prompt_n"] / (totals["prompt_ms"] / 1000) if totals["prompt_ms"] else 0
     gen_rate = totals["gen_n"] / (totals["gen_ms"] / 1000) if totals["gen_ms"] else 0
-    floor = (totals["prompt_n"] / prompt_rate + totals["gen_n"] / gen_rate) / slots if gen_rate else 0
+    floor = (
+        (totals["prompt_n"] / prompt_rate + totals["gen_n"] / gen_rate) / slots if gen_rate else 0
+    )
     wall = result["wall"]
     other = wall - sum(manifest.stage_seconds.get(s, 0) for s in ("map", "reduce", "synthesize"))
     print(
@@ -152,14 +156,27 @@ def warm(inputs: list[Path], settings: Settings, work: Path) -> list[tuple[str, 
     rows = []
     started = time.perf_counter()
     manifest = run_pipeline(inputs, settings, work / "out-warm")
-    rows.append(("pipeline (in process)", time.perf_counter() - started, manifest.total.calls,
-                 manifest.total.cache_hits))
+    rows.append(
+        (
+            "pipeline (in process)",
+            time.perf_counter() - started,
+            manifest.total.calls,
+            manifest.total.cache_hits,
+        )
+    )
     brief = Path(sys.executable).parent / "brief"
-    env = {**os.environ, "BRIEF_CACHE_DIR": str(settings.cache_dir),
-           "BRIEF_CHUNK_TOKENS": str(settings.chunk_tokens)}
+    env = {
+        **os.environ,
+        "BRIEF_CACHE_DIR": str(settings.cache_dir),
+        "BRIEF_CHUNK_TOKENS": str(settings.chunk_tokens),
+    }
     started = time.perf_counter()
-    subprocess.run([str(brief), "run", *map(str, inputs), "--out", str(work / "out-warm-cli")],
-                   env=env, check=True, capture_output=True)
+    subprocess.run(
+        [str(brief), "run", *map(str, inputs), "--out", str(work / "out-warm-cli")],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     cli_wall = time.perf_counter() - started
     cli = Manifest.model_validate_json((work / "out-warm-cli" / "manifest.json").read_text())
     rows.append(("`brief run` (new process)", cli_wall, cli.total.calls, cli.total.cache_hits))
@@ -209,7 +226,9 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="brief-bench-model-"))
     if (work / "cache").exists():
         sys.exit(f"{work}/cache exists: a cold run needs an empty work folder")
-    settings = Settings.load(None, cache_dir=work / "cache" / "calls", chunk_tokens=args.chunk_tokens)
+    settings = Settings.load(
+        None, cache_dir=work / "cache" / "calls", chunk_tokens=args.chunk_tokens
+    )
     print(f"work folder: {work}", file=sys.stderr)
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, "

@@ -53,7 +53,9 @@ def one(size: int, folder: Path, queries: int) -> dict[str, float]:
     ingest_s = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    chunks = [c for t in transcripts for c in chunk_transcript(t, chunk_tokens=900, overlap_tokens=60)]
+    chunks = [
+        c for t in transcripts for c in chunk_transcript(t, chunk_tokens=900, overlap_tokens=60)
+    ]
     out = OutputWriter(folder / "out")
     out.write_chunks(chunks)
     chunk_s = time.perf_counter() - mark
@@ -102,7 +104,16 @@ def main() -> None:
     for size in [int(s) for s in args.sizes.split(",")]:
         with tempfile.TemporaryDirectory(prefix="brief-bench-scale-") as tmp:
             done = subprocess.run(
-                [sys.executable, __file__, "--one", str(size), "--dir", tmp, "--queries", str(args.queries)],
+                [
+                    sys.executable,
+                    __file__,
+                    "--one",
+                    str(size),
+                    "--dir",
+                    tmp,
+                    "--queries",
+                    str(args.queries),
+                ],
                 check=True,
                 capture_output=True,
                 text=True,
@@ -110,10 +121,13 @@ def main() -> None:
             rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
 
     print("\n### Scale: ingest, chunk and index synthetic transcripts (no model)\n")
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}\n")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}\n"
+    )
     print(
         "| transcripts | MB | chunks | windows | ingest s | chunk s | index s | total s "
-        "| ms per transcript | peak RSS MB (after imports) | index load s | search ms median / p95 |"
+        "| ms per transcript | peak RSS MB (at start) | index load s | search ms median / p95 |"
     )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:

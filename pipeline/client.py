@@ -113,8 +113,15 @@ class ModelClient:
         """Ask for a ``schema`` instance. ``narrow`` maps array field names to the item
         schema the server should enforce for this call (e.g. the ids that exist), so a
         grammar-constrained server cannot even emit an unknown id; validation still checks."""
-        messages, json_schema, key = self.request(
-            prompt=prompt, variables=variables, schema=schema, max_tokens=max_tokens, narrow=narrow
+        messages = prompt.render(**variables)
+        json_schema = narrow_items(schema.model_json_schema(), narrow or {})
+        params = {**self.sampling, **self.extra_body, "max_tokens": max_tokens}
+        key = cache_key(
+            model=self.model,
+            api_base=self.cache_identity,
+            messages=messages,
+            schema=json_schema,
+            params=params,
         )
         cached = self.cache.get(key)
         if cached is not None:
@@ -150,6 +157,13 @@ class ModelClient:
         self.cache.set(key, data)
         return result
 
+    def total(self) -> StageUsage:
+        total = StageUsage()
+        for usage in self.usage.values():
+            for field in StageUsage.model_fields:
+                setattr(total, field, getattr(total, field) + getattr(usage, field))
+        return total
+
     def request(
         self,
         *,
@@ -158,9 +172,9 @@ class ModelClient:
         schema: type[BaseModel],
         max_tokens: int,
         narrow: dict[str, dict[str, Any]] | None = None,
-    ) -> tuple[list[dict[str, str]], dict[str, Any], str]:
-        """The messages, the enforced JSON schema and the cache key of a call, without
-        making it (``structured`` uses it; so does the dry-run planner)."""
+    ) -> tuple[list[dict[str, str]], str]:
+        """The messages and cache key that ``structured`` would use, without calling.
+        For the dry-run planner; a test checks that both agree."""
         messages = prompt.render(**variables)
         json_schema = narrow_items(schema.model_json_schema(), narrow or {})
         params = {**self.sampling, **self.extra_body, "max_tokens": max_tokens}
@@ -171,17 +185,10 @@ class ModelClient:
             schema=json_schema,
             params=params,
         )
-        return messages, json_schema, key
+        return messages, key
 
     def is_cached(self, key: str) -> bool:
         return self.cache.get(key) is not None
-
-    def total(self) -> StageUsage:
-        total = StageUsage()
-        for usage in self.usage.values():
-            for field in StageUsage.model_fields:
-                setattr(total, field, getattr(total, field) + getattr(usage, field))
-        return total
 
     # ------------------------------------------------------------------ internals
 

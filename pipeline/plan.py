@@ -79,7 +79,7 @@ def plan_run(
     map_calls = map_cached = map_tokens = 0
     changed: dict[str, int] = {}
     for chunk in chunks:
-        messages, _, key = client.request(**map_request(chunk, settings.map_max_tokens))
+        messages, key = client.request(**map_request(chunk, settings.map_max_tokens))
         if client.is_cached(key):
             map_cached += 1
             continue
@@ -137,7 +137,9 @@ def plan_run(
     return plan
 
 
-def price(model: str, prompt_tokens: int, completion_tokens: int, settings: Settings) -> float | None:
+def price(
+    model: str, prompt_tokens: int, completion_tokens: int, settings: Settings
+) -> float | None:
     """Dollars at the model's list price (an upper bound: completions at their budget);
     0 for the embedded model, None when litellm does not know the model's price."""
     if settings.embedded:
@@ -151,4 +153,3 @@ def price(model: str, prompt_tokens: int, completion_tokens: int, settings: Sett
     except Exception:  # litellm raises its own errors for unknown models
         return None
     return float(prompt_cost + completion_cost)
-
