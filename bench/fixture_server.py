@@ -67,6 +67,9 @@ def minimal_instance(schema: dict[str, Any], defs: dict[str, Any] | None = None)
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, like a real API
+    # headers and body go out as two writes: with Nagle's algorithm on, the client's
+    # delayed ACK would add ~40 ms to every reply
+    disable_nagle_algorithm = True
     delay = 0.3
     served = 0
     in_flight = 0
