@@ -10,7 +10,7 @@ export LLAMA_CPP_BUILD_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: setup run test lint record clean
+.PHONY: setup run test lint record clean bench bench-no-model
 
 $(UV): .ci/uv-requirements.txt
 	$(PYTHON) -m venv .tools
@@ -37,6 +37,14 @@ test: setup
 # Re-record the HTTP cassettes against the real embedded model (see README).
 record: setup
 	$(VENV)/bin/pytest tests/test_cassettes.py -o addopts="" --record-mode=rewrite
+
+# Benchmarks (README "Performance"): each prints a table. The model runs take ~40 min.
+bench: bench-no-model
+	$(VENV)/bin/python bench/model_runs.py
+
+bench-no-model: setup
+	$(VENV)/bin/python bench/concurrency.py
+	$(VENV)/bin/python bench/scale.py
 
 clean:
 	rm -rf .tools $(VENV)

@@ -8,12 +8,16 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from pipeline.ask_cli import ask
 from pipeline.errors import BriefError, ModelAuthError, ModelUnreachable
 from pipeline.runner import Progress
+
+if TYPE_CHECKING:
+    from pipeline.settings import Settings
 
 EXIT_FAILURES = 1  # the run finished, but some file, chunk or brief failed
 EXIT_ERROR = 2  # the run could not finish (settings, model server, credentials)
@@ -81,6 +85,9 @@ def main() -> None:
 @click.option("--chunk-tokens", type=int, help="Target chunk size in tokens.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the call cache.")
 @click.option("--refresh", is_flag=True, help="Ignore cached results (and store new ones).")
+@click.option(
+    "--dry-run", is_flag=True, help="Print the planned calls, tokens and cost; call nothing."
+)
 def run(
     paths: tuple[Path, ...],
     out_dir: Path,
@@ -91,6 +98,7 @@ def run(
     chunk_tokens: int | None,
     no_cache: bool,
     refresh: bool,
+    dry_run: bool,
 ) -> None:
     """Brief the transcripts in PATHS (files or folders; default: seeds/)."""
     from pipeline.runner import run_pipeline
@@ -108,6 +116,9 @@ def run(
             concurrency=concurrency,
             chunk_tokens=chunk_tokens,
         )
+        if dry_run:
+            _print_plan(targets, settings, use_cache=not no_cache and not refresh)
+            return
         manifest = run_pipeline(
             targets,
             settings,
@@ -140,6 +151,39 @@ def run(
         for failure in manifest.failures:
             click.echo(f"  - {failure}", err=True)
         sys.exit(EXIT_FAILURES)
+
+
+def _print_plan(targets: list[Path], settings: Settings, *, use_cache: bool) -> None:
+    from pipeline.cache import CallCache
+    from pipeline.plan import plan_run
+    from pipeline.runner import ModelSession
+
+    cache = CallCache(settings.cache_dir, enabled=use_cache)
+    session = ModelSession(settings, cache, log_dir=settings.cache_dir.parent)
+    try:
+        plan = plan_run(targets, settings, session.client, model=session.model)
+    finally:
+        session.close()
+        cache.close()
+    click.echo(
+        f"dry run: {plan.sources} sources, {plan.chunks} chunks, "
+        f"{plan.source_tokens:,} source tokens, model {plan.model}"
+    )
+    click.echo(f"{'stage':<11}{'calls':>7}{'cached':>8}{'prompt tokens':>15}{'max completion':>16}")
+    for stage in plan.stages:
+        mark = "" if stage.exact else "  (estimate)"
+        click.echo(
+            f"{stage.stage:<11}{stage.calls:>7}{stage.cached:>8}{stage.prompt_tokens:>15,}"
+            f"{stage.max_completion_tokens:>16,}{mark}"
+        )
+    click.echo(
+        f"{'total':<11}{plan.calls:>7}{'':>8}{plan.prompt_tokens:>15,}"
+        f"{plan.max_completion_tokens:>16,}"
+    )
+    if plan.cost_usd is None:
+        click.echo("cost: unknown (litellm has no price for this model)")
+    else:
+        click.echo(f"cost: at most ${plan.cost_usd:.4f} (completions at their full budget)")
 
 
 @main.command()

@@ -152,18 +152,25 @@ def is_name_in(name: str, text: str, max_words: int = 6) -> bool:
     )
 
 
+def map_request(chunk: Chunk, max_tokens: int) -> dict[str, Any]:
+    """The arguments of a chunk's map call (shared by the run and the dry-run planner)."""
+    numbered = number_sentences(chunk)
+    return {
+        "prompt": load_prompt("map"),
+        "variables": {"boundary": boundary_for(numbered), "sentences": numbered},
+        "schema": MapReply,
+        "max_tokens": max_tokens,
+        "narrow": {"sentences": {"type": "integer", "minimum": 1, "maximum": len(chunk.sentences)}},
+    }
+
+
 def summarize_chunk(
     chunk: Chunk, source_text: str, client: ModelClient, max_tokens: int
 ) -> ChunkSummary:
-    numbered = number_sentences(chunk)
     reply = client.structured(
         stage="map",
-        prompt=load_prompt("map"),
-        variables={"boundary": boundary_for(numbered), "sentences": numbered},
-        schema=MapReply,
-        max_tokens=max_tokens,
         context={"sentence_ids": {s.id for s in chunk.sentences}},
-        narrow={"sentences": {"type": "integer", "minimum": 1, "maximum": len(chunk.sentences)}},
+        **map_request(chunk, max_tokens),
     )
     by_id = {s.id: s for s in chunk.sentences}
 

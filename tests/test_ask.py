@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
 from click.testing import CliRunner
 from conftest import SEEDS, ScriptedClient, ScriptedSession, processed
+from pydantic import ValidationError
 
 from pipeline.answer import AnswerReply, answer_question, supported
 from pipeline.cli import main
@@ -108,7 +108,8 @@ def test_an_answer_must_carry_the_numbers_the_question_asks_for() -> None:
             passage,
         )
     )
-    assert _reply_problem("Who makes chips?", "Huawei is the big chip manufacturer.", passage) is None
+    fine = _reply_problem("Who makes chips?", "Huawei is the big chip manufacturer.", passage)
+    assert fine is None
 
 
 QUESTION = "What is the newsletter called that Afra Wang writes?"

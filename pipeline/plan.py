@@ -1,0 +1,155 @@
+"""Dry run: the calls and tokens a run would spend, before it spends anything.
+
+``plan_run`` ingests and chunks like ``run_pipeline`` and renders every map request
+exactly as the map stage will (same prompt, schema and cache key), so the map line is
+exact: which chunks the cache already answers, and the prompt tokens of the rest. Reduce
+and synthesis prompts depend on the map's replies, so their lines are estimates: one
+reduce per source with a chunk still to map (more when its notes need grouping), and one
+synthesis when any source brief changes. Token counts use tiktoken (cl100k); a served
+model's own tokenizer differs by a few percent. Nothing starts a model server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from pipeline.chunking import chunk_transcript
+from pipeline.client import ModelClient
+from pipeline.ingest import ingest_paths, read_source_text
+from pipeline.llm import count_tokens
+from pipeline.map_stage import map_request
+from pipeline.prompts import load_prompt
+from pipeline.settings import Settings
+
+NOTE_TOKENS = 30  # a reduce note ("P12: (importance 4) one sentence"), measured on seeds/
+THEME_TOKENS = 90  # a synthesis line (a source theme's title and summary)
+THEMES_PER_SOURCE = 4
+
+
+class StagePlan(BaseModel):
+    stage: str
+    calls: int
+    cached: int
+    prompt_tokens: int
+    max_completion_tokens: int
+    exact: bool
+
+
+class RunPlan(BaseModel):
+    model: str
+    sources: int
+    chunks: int
+    source_tokens: int
+    stages: list[StagePlan]
+    cost_usd: float | None
+
+    @property
+    def calls(self) -> int:
+        return sum(s.calls for s in self.stages)
+
+    @property
+    def prompt_tokens(self) -> int:
+        return sum(s.prompt_tokens for s in self.stages)
+
+    @property
+    def max_completion_tokens(self) -> int:
+        return sum(s.max_completion_tokens for s in self.stages)
+
+
+def _message_tokens(messages: list[dict[str, str]]) -> int:
+    return sum(count_tokens(m["content"]) + 4 for m in messages)
+
+
+def plan_run(
+    paths: Sequence[Path], settings: Settings, client: ModelClient, *, model: str
+) -> RunPlan:
+    """What ``run_pipeline(paths, settings)`` would ask ``client``'s model, without asking."""
+    transcripts, _ = ingest_paths(paths, max_bytes=settings.max_file_bytes)
+    source_tokens = sum(count_tokens(read_source_text(Path(t.path))) for t in transcripts)
+    chunks = [
+        c
+        for t in transcripts
+        for c in chunk_transcript(
+            t, chunk_tokens=settings.chunk_tokens, overlap_tokens=settings.chunk_overlap_tokens
+        )
+    ]
+    map_calls = map_cached = map_tokens = 0
+    changed: dict[str, int] = {}
+    for chunk in chunks:
+        messages, key = client.request(**map_request(chunk, settings.map_max_tokens))
+        if client.is_cached(key):
+            map_cached += 1
+            continue
+        map_calls += 1
+        map_tokens += _message_tokens(messages)
+        changed[chunk.source_id] = changed.get(chunk.source_id, 0) + 1
+
+    def static(name: str, **values: str) -> int:
+        return _message_tokens(load_prompt(name).render(**values))
+
+    reduce_static = static("reduce", boundary="<<<x>>>", title="", items="")
+    reduce_tokens = sum(
+        reduce_static + settings.points_per_chunk * n * NOTE_TOKENS for n in changed.values()
+    )
+    synth_calls = 1 if changed else 0
+    synth_tokens = synth_calls * (
+        static("synthesize", boundary="<<<x>>>", items="")
+        + len(transcripts) * THEMES_PER_SOURCE * THEME_TOKENS
+    )
+    stages = [
+        StagePlan(
+            stage="map",
+            calls=map_calls,
+            cached=map_cached,
+            prompt_tokens=map_tokens,
+            max_completion_tokens=map_calls * settings.map_max_tokens,
+            exact=True,
+        ),
+        StagePlan(
+            stage="reduce",
+            calls=len(changed),
+            cached=len(transcripts) - len(changed),
+            prompt_tokens=reduce_tokens,
+            max_completion_tokens=len(changed) * settings.reduce_max_tokens,
+            exact=False,
+        ),
+        StagePlan(
+            stage="synthesize",
+            calls=synth_calls,
+            cached=1 - synth_calls if transcripts else 0,
+            prompt_tokens=synth_tokens,
+            max_completion_tokens=synth_calls * settings.synthesize_max_tokens,
+            exact=False,
+        ),
+    ]
+    plan = RunPlan(
+        model=model,
+        sources=len(transcripts),
+        chunks=len(chunks),
+        source_tokens=source_tokens,
+        stages=stages,
+        cost_usd=None,
+    )
+    plan.cost_usd = price(model, plan.prompt_tokens, plan.max_completion_tokens, settings)
+    return plan
+
+
+def price(
+    model: str, prompt_tokens: int, completion_tokens: int, settings: Settings
+) -> float | None:
+    """Dollars at the model's list price (an upper bound: completions at their budget);
+    0 for the embedded model, None when litellm does not know the model's price."""
+    if settings.embedded:
+        return 0.0
+    from pipeline.llm import litellm
+
+    try:
+        prompt_cost, completion_cost = litellm.cost_per_token(
+            model=model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
+        )
+    except Exception:  # litellm raises its own errors for unknown models
+        return None
+    return float(prompt_cost + completion_cost)

@@ -1,0 +1,100 @@
+"""The dry-run planner and the bound on calls in flight (no model, no timing asserts)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+from click.testing import CliRunner
+from conftest import ScriptedSession
+from test_stages import generic_responder
+
+from pipeline import client as client_module
+from pipeline.cache import CallCache
+from pipeline.cli import main
+from pipeline.client import ModelClient
+from pipeline.map_stage import MapReply
+from pipeline.plan import plan_run
+from pipeline.prompts import load_prompt
+from pipeline.runner import run_pipeline
+from pipeline.settings import Settings
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+INPUTS = [SEEDS / "001_98262f875ff92a8b.txt", SEEDS / "002_e97962a6dbc2b620.txt"]
+
+
+def test_plan_matches_the_run_and_sees_what_the_cache_answers(scripted, tmp_path: Path) -> None:
+    settings = Settings.load(None, chunk_tokens=800)
+    before = plan_run(INPUTS, settings, scripted, model="scripted/model")
+    stages = {s.stage: s for s in before.stages}
+    assert before.sources == 2 and stages["map"].cached == 0
+    assert stages["map"].calls == before.chunks
+    assert (stages["reduce"].calls, stages["synthesize"].calls) == (2, 1)
+    assert stages["map"].prompt_tokens > before.source_tokens  # every chunk plus instructions
+    assert before.cost_usd is not None and before.cost_usd == 0.0  # embedded: free
+
+    scripted.responder = generic_responder
+    manifest = run_pipeline(INPUTS, settings, tmp_path / "out", session=ScriptedSession(scripted))
+    assert manifest.total.calls == before.calls  # the plan was exact for this run
+
+    after = plan_run(INPUTS, settings, scripted, model="scripted/model")
+    assert after.calls == 0 and after.prompt_tokens == 0
+    assert {s.stage: s.cached for s in after.stages} == {
+        "map": before.chunks,
+        "reduce": 2,
+        "synthesize": 1,
+    }
+
+
+def test_dry_run_prints_the_plan_and_calls_nothing(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["run", str(INPUTS[0]), "--dry-run", "--out", "o"])
+    assert result.exit_code == 0, result.output
+    assert "dry run: 1 sources" in result.output
+    assert "map" in result.output and "cost: at most $0.0000" in result.output
+    assert not Path("o").exists()
+
+
+def test_calls_in_flight_never_exceed_the_concurrency_setting(monkeypatch) -> None:
+    state = {"now": 0, "peak": 0}
+    lock = threading.Lock()
+    reply = '{"topics": ["t"], "entities": [], "key_points": [{"point": "A point", '
+    reply += '"importance": 3, "sentences": [1]}], "claims": []}'
+
+    def completion(**kwargs):
+        with lock:
+            state["now"] += 1
+            state["peak"] = max(state["peak"], state["now"])
+        time.sleep(0.05)
+        with lock:
+            state["now"] -= 1
+        message = SimpleNamespace(content=reply)
+        return SimpleNamespace(
+            choices=[SimpleNamespace(message=message, finish_reason="stop")], usage=None
+        )
+
+    monkeypatch.setattr(client_module.litellm, "completion", completion)
+    client = ModelClient(
+        model="openai/x",
+        api_base="http://127.0.0.1:9",
+        cache=CallCache(Path("unused"), enabled=False),
+        concurrency=3,
+    )
+
+    def call(n: int) -> None:
+        client.structured(
+            stage="map",
+            prompt=load_prompt("map"),
+            variables={"boundary": "<<<b>>>", "sentences": f"[1] Sentence number {n}."},
+            schema=MapReply,
+            max_tokens=100,
+        )
+
+    threads = [threading.Thread(target=call, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert client.usage["map"].calls == 12
+    assert state["peak"] == 3
