@@ -128,6 +128,24 @@ def refusal(question: str, hits: Sequence[Hit], reason: str, retrieval_ms: float
     )
 
 
+def retrieve(
+    question: str,
+    index: SearchIndex,
+    *,
+    k: int = 5,
+    sources: Sequence[str] | None = None,
+    embedder: ModelClient | None = None,
+) -> tuple[list[Hit], float]:
+    """The top ``k`` passages and the milliseconds retrieval took (the question's
+    embedding included, when the index has window vectors and an embedder is given)."""
+    started = time.perf_counter()
+    dense = None
+    if embedder is not None and index.vectors is not None:
+        dense = index.dense_scores(embedder.embed("embed", [question])[0])
+    hits = index.search(question, k=k, sources=sources, dense=dense)
+    return hits, round((time.perf_counter() - started) * 1000, 2)
+
+
 def answer_question(
     question: str,
     index: SearchIndex,
@@ -137,10 +155,9 @@ def answer_question(
     k: int = 5,
     sources: Sequence[str] | None = None,
     max_tokens: int = 500,
+    embedder: ModelClient | None = None,
 ) -> Answer:
-    started = time.perf_counter()
-    hits = index.search(question, k=k, sources=sources)
-    ms = round((time.perf_counter() - started) * 1000, 2)
+    hits, ms = retrieve(question, index, k=k, sources=sources, embedder=embedder)
     if not hits or hits[0].score <= 0:
         return refusal(question, hits, "no passage shares a word with the question", ms)
     supplied = {h.rank: h.passage.text for h in hits}

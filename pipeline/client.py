@@ -18,7 +18,7 @@ import re
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import openai
@@ -204,6 +204,52 @@ class ModelClient:
     def is_cached(self, key: str) -> bool:
         return self.cache.get(key) is not None
 
+    def embed(self, stage: str, texts: Sequence[str], batch: int = 32) -> list[list[float]]:
+        """One embedding vector per text, each cached on its own; the texts not in the
+        cache are sent in batches of ``batch``. A reply with the wrong number of vectors,
+        or vectors of different sizes, is an error and nothing of it is cached."""
+        keys = [
+            cache_key(
+                model=self.model,
+                api_base=self.cache_identity,
+                messages=[{"role": "embed", "content": text}],
+                schema={},
+                params={},
+            )
+            for text in texts
+        ]
+        vectors: dict[int, list[float]] = {}
+        for i, key in enumerate(keys):
+            cached = self.cache.get(key)
+            if cached is not None and isinstance(cached.get("vector"), list):
+                vectors[i] = cached["vector"]
+                self._count(stage, cache_hits=1)
+        missing = [i for i in range(len(texts)) if i not in vectors]
+        if missing:
+            self._connect_once()
+        for start in range(0, len(missing), batch):
+            part = missing[start : start + batch]
+            kwargs = {
+                "model": self.model,
+                "input": [texts[i] for i in part],
+                "api_base": self.api_base,
+                "api_key": self._api_key,
+                "timeout": self.timeout_s,
+                "max_retries": 0,
+            }
+            response = self._send(stage, litellm.embedding, kwargs)
+            items = sorted(response.data, key=lambda item: item["index"])
+            got = [[float(x) for x in item["embedding"]] for item in items]
+            if len(got) != len(part) or len({len(v) for v in got}) != 1:
+                raise ModelError(
+                    f"{stage}: asked for {len(part)} embeddings, got {len(got)} "
+                    f"of sizes {sorted({len(v) for v in got})}"
+                )
+            for i, vector in zip(part, got, strict=True):
+                vectors[i] = vector
+                self.cache.set(keys[i], {"vector": vector})
+        return [vectors[i] for i in range(len(texts))]
+
     # ------------------------------------------------------------------ internals
 
     def _plan(
@@ -248,11 +294,7 @@ class ModelClient:
         """One logical request, retried on transient errors; returns the reply text.
 
         A reply cut off at the token limit is returned marked, never repaired."""
-        if self._connect is not None:
-            with self._connect_lock:
-                if self._connect is not None:
-                    self.api_base = self._connect()
-                    self._connect = None
+        self._connect_once()
         kwargs: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
@@ -270,11 +312,28 @@ class ModelClient:
         }
         if self.extra_body:
             kwargs["extra_body"] = self.extra_body
+        response = self._send(stage, litellm.completion, kwargs)
+        choice = response.choices[0]
+        text = choice.message.content or ""
+        if choice.finish_reason == "length":
+            return _CUT_OFF + text
+        return text
+
+    def _connect_once(self) -> None:
+        if self._connect is not None:
+            with self._connect_lock:
+                if self._connect is not None:
+                    self.api_base = self._connect()
+                    self._connect = None
+
+    def _send(self, stage: str, call: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+        """``call(**kwargs)`` (a litellm function) within the deadline, retried on
+        transient errors with backoff: the one place where requests are retried."""
         for attempt in range(self.retries + 1):
             started = time.monotonic()
             try:
                 with self._gate:
-                    response = _within_deadline(kwargs, self.timeout_s)
+                    response = _within_deadline(call, kwargs, self.timeout_s)
             except (litellm.AuthenticationError, litellm.PermissionDeniedError):
                 raise self._auth_error() from None
             except litellm.ContextWindowExceededError:
@@ -297,11 +356,7 @@ class ModelClient:
                 # 400, 404 and other client errors: this call fails, unretried
                 raise ModelError(f"{stage}: {type(exc).__name__}: {_first_line(exc)}") from None
             self._record(stage, response, time.monotonic() - started)
-            choice = response.choices[0]
-            text = choice.message.content or ""
-            if choice.finish_reason == "length":
-                return _CUT_OFF + text
-            return text
+            return response
         raise AssertionError("unreachable")
 
     def _auth_error(self) -> ModelAuthError:
@@ -375,19 +430,19 @@ def _connection_failed(exc: BaseException) -> bool:
     return False
 
 
-def _within_deadline(kwargs: dict[str, Any], deadline_s: float) -> Any:
-    """``litellm.completion`` that gives up after ``deadline_s`` in total. The HTTP
+def _within_deadline(call: Callable[..., Any], kwargs: dict[str, Any], deadline_s: float) -> Any:
+    """``call(**kwargs)`` that gives up after ``deadline_s`` in total. The HTTP
     timeout alone is per read, so a server that drips a byte at a time never trips it;
     the abandoned request runs on in a daemon thread until its own read timeout."""
     box: dict[str, Any] = {}
 
-    def call() -> None:
+    def run() -> None:
         try:
-            box["response"] = litellm.completion(**kwargs)
+            box["response"] = call(**kwargs)
         except BaseException as exc:  # handed to the caller's thread
             box["error"] = exc
 
-    worker = threading.Thread(target=call, daemon=True, name="model-call")
+    worker = threading.Thread(target=run, daemon=True, name="model-call")
     worker.start()
     worker.join(deadline_s)
     if worker.is_alive():

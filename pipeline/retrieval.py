@@ -42,6 +42,9 @@ class IndexParams(BaseModel):
     window_sentences: int = 40
     window_tokens: int = 400
     chunk_weight: float = 0.5
+    # a litellm embedding model: window vectors are stored with the index and the
+    # question's similarity ranking is fused with BM25's (None: BM25 alone)
+    embedding_model: str | None = None
 
 
 class Window(BaseModel):
@@ -187,8 +190,11 @@ class SearchIndex:
         *,
         window_bm25: bm25s.BM25 | None = None,
         chunk_bm25: bm25s.BM25 | None = None,
+        vectors: np.ndarray | None = None,
     ) -> None:
         self.windows = windows
+        # one unit-length embedding per window, when an embedding model is configured
+        self.vectors = vectors
         self.chunk_ids = chunk_ids
         self.chunk_docs = chunk_docs
         self.params = params
@@ -215,6 +221,12 @@ class SearchIndex:
         padded = np.append(chunk, 0.0)  # index -1 (no chunk) scores 0
         best_chunk = padded[self._window_chunks].max(axis=1)
         return window + self.params.chunk_weight * best_chunk
+
+    def dense_scores(self, query_vector: Sequence[float]) -> np.ndarray | None:
+        """Cosine similarity of every window to the question's embedding."""
+        if self.vectors is None:
+            return None
+        return self.vectors @ unit(np.asarray(query_vector, dtype=np.float32))
 
     def search(
         self,
@@ -271,6 +283,8 @@ class SearchIndex:
             "chunk_docs": self.chunk_docs,
             "windows": [w.model_dump(mode="json") for w in self.windows],
         }
+        if self.vectors is not None:
+            np.save(folder / "vectors.npy", self.vectors, allow_pickle=False)
         tmp = folder / "meta.json.tmp"
         tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         tmp.replace(folder / "meta.json")
@@ -288,6 +302,11 @@ class SearchIndex:
             meta["fingerprint"],
             window_bm25=bm25s.BM25.load(folder / "windows", allow_pickle=False),
             chunk_bm25=bm25s.BM25.load(folder / "chunks", allow_pickle=False),
+            vectors=(
+                np.load(folder / "vectors.npy", allow_pickle=False)
+                if (folder / "vectors.npy").is_file()
+                else None
+            ),
         )
 
 
@@ -295,13 +314,21 @@ def _overlaps(a: Passage, b: Passage) -> bool:
     return a.source_id == b.source_id and a.char_start < b.char_end and b.char_start < a.char_end
 
 
+def unit(vectors: np.ndarray) -> np.ndarray:
+    """``vectors`` scaled to length 1 along the last axis (zero vectors stay zero)."""
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return np.asarray(vectors / np.where(norms > 0, norms, 1.0), dtype=np.float32)
+
+
 def rrf(rankings: Sequence[np.ndarray]) -> np.ndarray:
-    """Reciprocal rank fusion of score arrays over the same items (higher is better)."""
+    """Reciprocal rank fusion of score arrays over the same items (higher is better).
+    An item scoring zero or less is not in that ranking (BM25: no query word)."""
     fused = np.zeros(len(rankings[0]), dtype=np.float64)
     for scores in rankings:
+        scores = np.asarray(scores)
         ranks = np.empty(len(scores), dtype=np.int64)
-        ranks[np.argsort(-np.asarray(scores), kind="stable")] = np.arange(1, len(scores) + 1)
-        fused += 1.0 / (RRF_K + ranks)
+        ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
+        fused += np.where(scores > 0, 1.0 / (RRF_K + ranks), 0.0)
     return fused
 
 

@@ -29,6 +29,7 @@ from pipeline.models import Chunk, ChunkSummary, CrossSourceBrief, SkippedFile, 
 from pipeline.outputs import OutputWriter
 from pipeline.prompts import load_prompt
 from pipeline.reduce_stage import reduce_source
+from pipeline.retrieval import IndexParams
 from pipeline.settings import Settings
 from pipeline.synthesize import synthesize
 
@@ -121,6 +122,20 @@ class ModelSession:
             self.model_sha256 = None
         self.workers = workers
         self.client.context_window = self.context_window
+        # `brief ask`'s optional embedding model: the same client class, so the same
+        # cache, retries and usage accounting
+        self.embedder: ModelClient | None = None
+        if settings.embedding_model:
+            self.embedder = ModelClient(
+                model=settings.embedding_model,
+                api_base=settings.embedding_api_base,
+                api_key=key,
+                cache=cache,
+                timeout_s=settings.timeout_s,
+                retries=settings.retries,
+                concurrency=workers,
+            )
+        self.index_params = IndexParams(embedding_model=settings.embedding_model)
 
     def _start_server(self, settings: Settings, log_dir: Path) -> str:
         path = embedded.ensure_model_file(settings.model_dir)
@@ -232,7 +247,8 @@ def _run_locked(
         seconds["synthesize"] = time.monotonic() - mark
 
         mark = time.monotonic()
-        index_corpus(writer.root, chunks, summaries, texts)  # for `brief ask`
+        # for `brief ask`
+        index_corpus(writer.root, chunks, summaries, texts, session.index_params, session.embedder)
         seconds["index"] = time.monotonic() - mark
     finally:
         if own_session:
