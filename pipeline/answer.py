@@ -9,7 +9,10 @@ answers with statements that cite passage numbers. Code then checks every citati
   and every number in it must appear there, so a statement pinned to an unrelated
   passage, or a figure the passages do not give, does not pass;
 - a number in the question (a year, say) must appear in the cited passages, and a
-  quantity question ("how many", "what year", "what score"...) needs a number from them;
+  quantity question ("how many", "what year", "what score"...) needs a number from them
+  that the question does not already contain;
+- a statement that its cited passages do not support but another supplied passage does
+  is re-attributed to that passage (small models copy from one passage and cite another);
 - every cited passage must still be the exact slice of its source file.
 
 A reply that fails these checks is re-asked once with the error (the client's re-ask);
@@ -33,7 +36,7 @@ from pipeline.retrieval import Hit, SearchIndex, tokenize
 from pipeline.verify import passage_problem
 
 NEAR_MISSES = 3
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NUMBER = re.compile(r"(?<![A-Za-z])\d+(?:[.,]\d+)*")  # not the 800 of "H800"
 _QUANTITY = re.compile(
     r"^\s*(how (many|much|long|old)\b)|"
     r"\bwhat (year|date|percentage|share|score|valuation|price|cost|number|amount)\b",
@@ -72,7 +75,14 @@ class AnswerReply(BaseModel):
         supplied: dict[int, str] = (info.context or {}).get("passages", {})
         for n, statement in enumerate(self.statements, start=1):
             cited = " ".join(supplied.get(i, "") for i in statement.passages)
-            if not supported(statement.text, cited):
+            if supported(statement.text, cited):
+                continue
+            # a small model often copies a sentence from one passage and cites another:
+            # the citation moves to the one supplied passage that states it best
+            best = max(supplied, key=lambda i: overlap(statement.text, supplied[i]), default=None)
+            if best is not None and supported(statement.text, supplied[best]):
+                statement.passages = [best]
+            else:
                 raise ValueError(
                     f"statement {n} ({statement.text[:80]!r}) is not stated by passages "
                     f"{statement.passages}: cite the passages that state it, or set "
@@ -86,7 +96,8 @@ class AnswerReply(BaseModel):
                 f"the question names {', '.join(sorted(missing))}, which the cited passages "
                 "do not mention: set answerable to false unless a passage states it"
             )
-        if _QUANTITY.search(question) and not numbers(" ".join(s.text for s in self.statements)):
+        given = numbers(" ".join(s.text for s in self.statements)) - numbers(question)
+        if _QUANTITY.search(question) and not given:
             raise ValueError(
                 "the question asks for a quantity or date and no statement gives one from the "
                 "passages: set answerable to false if they do not state it"
@@ -99,14 +110,18 @@ def numbers(text: str) -> set[str]:
     return {m.replace(",", "").rstrip(".") for m in _NUMBER.findall(text)}
 
 
-def supported(statement: str, evidence: str) -> bool:
-    """At least half of the statement's content words (stemmed) occur in the evidence,
-    and so does every number in it."""
+def overlap(statement: str, evidence: str) -> float:
+    """The share of the statement's content words (stemmed) that occur in the evidence."""
     words = set(tokenize([statement])[0]) - {""}
-    if not words or not numbers(statement) <= numbers(evidence):
-        return False
-    found = words & set(tokenize([evidence])[0])
-    return len(found) * 2 >= len(words)
+    if not words:
+        return 0.0
+    return len(words & set(tokenize([evidence])[0])) / len(words)
+
+
+def supported(statement: str, evidence: str) -> bool:
+    """At least half of the statement's content words occur in the evidence, and so
+    does every number in it."""
+    return numbers(statement) <= numbers(evidence) and overlap(statement, evidence) >= 0.5
 
 
 def render_passages(hits: Sequence[Hit]) -> str:

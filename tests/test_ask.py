@@ -110,6 +110,31 @@ def test_an_answer_must_carry_the_numbers_the_question_asks_for() -> None:
     )
     fine = _reply_problem("Who makes chips?", "Huawei is the big chip manufacturer.", passage)
     assert fine is None
+    # a model name is not a quantity, and a number from the question does not answer it
+    assert "quantity" in str(
+        _reply_problem("How many H800 GPUs were used?", "H800 GPUs were used.", "H800 GPUs.")
+    )
+    assert "quantity" in str(
+        _reply_problem(
+            "What score did Ernie 4.0 get?", "Ernie 4.0 was the best.", "Ernie 4.0 was the best."
+        )
+    )
+
+
+def test_a_statement_copied_from_another_passage_is_cited_to_that_passage() -> None:
+    passages = {
+        1: "Huawei is the big chip manufacturer.",
+        2: "Hangzhou is considered a second-tier city by China's standards.",
+    }
+    data = {
+        "answerable": True,
+        "statements": [{"text": "Hangzhou is a second-tier city in China.", "passages": [1]}],
+    }
+    reply = AnswerReply.model_validate(data, context={"passages": passages, "question": "?"})
+    assert reply.statements[0].passages == [2]
+    data["statements"][0]["text"] = "Shenzhen builds the most robots."  # stated by neither
+    with pytest.raises(ValidationError, match="not stated by passages"):
+        AnswerReply.model_validate(data, context={"passages": passages, "question": "?"})
 
 
 QUESTION = "What is the newsletter called that Afra Wang writes?"
