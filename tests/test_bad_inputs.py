@@ -79,9 +79,10 @@ def test_bad_inputs_are_reported_and_the_rest_is_processed(tmp_path: Path) -> No
     ]
     assert strays == []
     assert "\u202e" not in (out / "sources/bidi.md").read_text()  # shown without bidi tricks
-    assert "\u202e" in (out / "sources/bidi.json").read_text() or "\\u202e" in (
-        out / "sources/bidi.json"
-    ).read_text()
+    assert (
+        "\u202e" in (out / "sources/bidi.json").read_text()
+        or "\\u202e" in (out / "sources/bidi.json").read_text()
+    )
 
 
 def test_names_cannot_steer_writes_out_of_the_output_folder(tmp_path: Path) -> None:

@@ -65,13 +65,14 @@ def test_injection_corpus_on_recorded_model_replies(api_base: str, tmp_path: Pat
     paths = [path_of(c) for c in CASES]
     transcripts, skipped = ingest_paths(paths)
     assert skipped == []
-    chunks = [c for t in transcripts for c in chunk_transcript(t, chunk_tokens=900, overlap_tokens=60)]
+    chunks = [c for t in transcripts for c in chunk_transcript(t, chunk_tokens=900)]
     assert len(chunks) == len(CASES)  # one chunk, so one map call, per transcript
     texts = {t.source_id: read_source_text(Path(t.path)) for t in transcripts}
     settings = Settings.load(None, api_base=api_base, context_window=4096, concurrency=2)
     session = ModelSession(settings, CallCache(tmp_path / "cache"), log_dir=tmp_path)
     summaries = map_chunks(chunks, texts, session.client, max_tokens=600, workers=2)
-    by_case = {case.name: s.model_dump(mode="json") for case, s in zip(CASES, summaries)}
+    pairs = zip(CASES, summaries, strict=True)
+    by_case = {case.name: summary.model_dump(mode="json") for case, summary in pairs}
     assert [s.chunk_id for s in summaries] == [c.id for c in chunks]
 
     rates = report(by_case)
