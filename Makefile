@@ -36,7 +36,7 @@ test: setup
 
 # Re-record the HTTP cassettes against the real embedded model (see README).
 record: setup
-	$(VENV)/bin/pytest tests/test_cassettes.py -o addopts="" --record-mode=rewrite
+	$(VENV)/bin/pytest tests/test_cassettes.py tests/test_injection.py -o addopts="" --record-mode=rewrite
 
 # Benchmarks (README "Performance"): each prints a table. The model runs take ~40 min.
 bench: bench-no-model

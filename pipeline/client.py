@@ -3,17 +3,16 @@
 ``ModelClient.structured`` renders a prompt file, asks the model (through litellm) for
 JSON constrained by a pydantic schema, validates the reply (with a validation context, so
 for instance sentence ids can be checked against the chunk), re-asks once with the
-validation error, retries transient faults with backoff in exactly one place (litellm's
-and the OpenAI SDK's own retries are turned off), caches only validated results, and
-counts usage per stage.
+validation error, retries transient faults in exactly one place (the policy is in
+``pipeline.retry``; litellm's and the OpenAI SDK's own retries are turned off), refuses
+before sending a prompt that cannot fit the context window, caches only validated
+results, and counts usage per stage.
 """
 
 from __future__ import annotations
 
-import email.utils
 import functools
 import json
-import random
 import re
 import threading
 import time
@@ -34,16 +33,10 @@ from pipeline.errors import (
 )
 from pipeline.llm import TOKEN_MARGIN, count_tokens, litellm
 from pipeline.prompts import Prompt
+from pipeline.retry import TRANSIENT, backoff, connection_failed, within_deadline
 
 T = TypeVar("T", bound=BaseModel)
 
-_TRANSIENT = (
-    litellm.RateLimitError,
-    litellm.InternalServerError,
-    litellm.ServiceUnavailableError,
-    litellm.Timeout,
-    litellm.APIConnectionError,
-)
 _CUT_OFF = "\x00length"  # marks a reply that ended at max_tokens
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
@@ -333,22 +326,22 @@ class ModelClient:
             started = time.monotonic()
             try:
                 with self._gate:
-                    response = _within_deadline(call, kwargs, self.timeout_s)
+                    response = within_deadline(call, kwargs, self.timeout_s)
             except (litellm.AuthenticationError, litellm.PermissionDeniedError):
                 raise self._auth_error() from None
             except litellm.ContextWindowExceededError:
                 raise ContextTooLong(f"{stage}: the server says the prompt is too long") from None
-            except _TRANSIENT as exc:
+            except TRANSIENT as exc:
                 self._count(stage, seconds_in_calls=time.monotonic() - started)
                 if attempt == self.retries:
-                    if _connection_failed(exc):
+                    if connection_failed(exc):
                         raise ModelUnreachable(
                             f"model server unreachable at {self.api_base or self.model}: "
                             "start it, or fix --api-base"
                         ) from None
                     raise ModelError(f"{stage}: {type(exc).__name__}: {_first_line(exc)}") from None
                 self._count(stage, retries=1)
-                time.sleep(_backoff(exc, attempt))
+                time.sleep(backoff(exc, attempt))
                 continue
             except (litellm.APIError, openai.APIError) as exc:
                 if getattr(exc, "status_code", None) in (401, 403):
@@ -413,80 +406,6 @@ def narrow_items(json_schema: dict[str, Any], narrow: dict[str, dict[str, Any]])
         return node
 
     return walk(json_schema) if narrow else json_schema
-
-
-def _connection_failed(exc: BaseException) -> bool:
-    """Whether a transient error was a refused or reset connection. litellm reports
-    those as InternalServerError; the cause chain still holds the SDK's error."""
-    seen: BaseException | None = exc
-    for _ in range(10):
-        if seen is None:
-            return False
-        if isinstance(seen, litellm.Timeout | openai.APITimeoutError):
-            return False
-        if isinstance(seen, litellm.APIConnectionError | openai.APIConnectionError):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
-
-
-def _within_deadline(call: Callable[..., Any], kwargs: dict[str, Any], deadline_s: float) -> Any:
-    """``call(**kwargs)`` that gives up after ``deadline_s`` in total. The HTTP
-    timeout alone is per read, so a server that drips a byte at a time never trips it;
-    the abandoned request runs on in a daemon thread until its own read timeout."""
-    box: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            box["response"] = call(**kwargs)
-        except BaseException as exc:  # handed to the caller's thread
-            box["error"] = exc
-
-    worker = threading.Thread(target=run, daemon=True, name="model-call")
-    worker.start()
-    worker.join(deadline_s)
-    if worker.is_alive():
-        raise litellm.Timeout(
-            message=f"no complete reply within {deadline_s:g}s",
-            model=str(kwargs.get("model")),
-            llm_provider="deadline",
-        )
-    if "error" in box:
-        raise box["error"]
-    return box["response"]
-
-
-def _retry_after(exc: Exception) -> float | None:
-    """The server's Retry-After in seconds (a number or an HTTP date), if it sent one.
-    litellm keeps the real headers in ``litellm_response_headers``; ``exc.response`` is
-    often a stand-in without them."""
-    candidates: tuple[Any, ...] = (
-        getattr(exc, "litellm_response_headers", None),
-        getattr(getattr(exc, "response", None), "headers", None),
-    )
-    for headers in candidates:
-        value = headers.get("retry-after") if headers is not None else None
-        if not value:
-            continue
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            pass
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            continue
-        return max(0.0, when.timestamp() - time.time())
-    return None
-
-
-def _backoff(exc: Exception, attempt: int) -> float:
-    """Retry-After when the server gives one (capped at a minute), else exponential
-    backoff with jitter."""
-    retry_after = _retry_after(exc)
-    if retry_after is not None:
-        return min(60.0, retry_after)
-    return min(30.0, 2.0**attempt) * (0.5 + random.random() / 2)
 
 
 def _first_line(exc: Exception) -> str:

@@ -139,6 +139,15 @@ def ground(statement: str, cited: list[Sentence], chunk: Chunk, keep: int = 2) -
     return sorted(supported, key=lambda s: s.id)
 
 
+_URL = re.compile(r"(?:https?://|www\.)[^\s)\]>\"']+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io)\b")
+
+
+def without_foreign_urls(text: str, source: str) -> str:
+    """Model text with every address the chunk does not contain taken out: an injected
+    instruction may ask for a link or image that sends data to someone else."""
+    return _URL.sub(lambda m: m.group(0) if m.group(0) in source else "[link removed]", text)
+
+
 _CLAUSE_MARK = re.compile(r"[,;:?!()\"\n]")
 
 
@@ -173,6 +182,7 @@ def summarize_chunk(
         **map_request(chunk, max_tokens),
     )
     by_id = {s.id: s for s in chunk.sentences}
+    clean = lambda text: without_foreign_urls(text, chunk.text)  # noqa: E731
 
     def evidence(statement: str, ids: Iterable[int]) -> list[Passage]:
         cited = [by_id[i] for i in sorted(set(ids))]
@@ -189,11 +199,11 @@ def summarize_chunk(
     return ChunkSummary(
         chunk_id=chunk.id,
         source_id=chunk.source_id,
-        topics=reply.topics,
+        topics=[clean(t) for t in reply.topics],
         key_points=[
             KeyPoint(
                 id=f"{chunk.id}/p{n}",
-                text=p.point,
+                text=clean(p.point),
                 importance=p.importance,
                 evidence=evidence(p.point, p.sentences),
             )
@@ -201,7 +211,11 @@ def summarize_chunk(
         ],
         entities=entities,
         claims=[
-            Claim(text=c.claim, speaker=c.speaker or None, evidence=evidence(c.claim, c.sentences))
+            Claim(
+                text=clean(c.claim),
+                speaker=clean(c.speaker) or None,
+                evidence=evidence(c.claim, c.sentences),
+            )
             for c in reply.claims
         ],
     )

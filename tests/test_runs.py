@@ -262,3 +262,32 @@ def test_chunk_too_long_for_the_window_is_split_before_sending(tmp_path: Path) -
     summaries = [json.loads(line) for line in (tmp_path / "out/summaries.jsonl").open()]
     assert len(summaries) == manifest.sources[0].chunks
     assert server.requests > len(summaries) + 1  # halves were asked for
+
+
+# --------------------------------------------------------------------- row 9 (whole run)
+
+
+def test_hanging_server_fails_the_chunks_and_the_process_exits(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "BRIEF_CACHE_DIR": str(tmp_path / "cache"),
+        "PYTHONPATH": str(ROOT),
+        "BRIEF_TIMEOUT_S": "1",
+        "BRIEF_RETRIES": "1",
+    }
+    with FaultServer(lambda r: Fault(hang=True)) as server:
+        args = [str(ROOT / "tests/data/mini_001.txt"), "--out", str(tmp_path / "out")]
+        command = [sys.executable, "-c", "from pipeline.cli import main; main()", "run", *args]
+        done = subprocess.run(
+            [*command, "--api-base", server.url, "--chunk-tokens", "300"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,  # a watchdog, not the measure: the run ends on its own
+        )
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "Timeout" in done.stderr and "failure(s):" in done.stderr
+    manifest = json.loads((tmp_path / "out/manifest.json").read_text())
+    chunks = manifest["sources"][0]["chunks"]
+    assert manifest["sources"][0]["failed_chunks"] == chunks
+    assert max(server.counts.values()) == 2  # 1 + R attempts per call
