@@ -29,8 +29,8 @@ run: setup
 	$(VENV)/bin/brief run seeds --out outputs
 
 test: setup
-	$(VENV)/bin/ruff check pipeline tests
-	$(VENV)/bin/ruff format --check pipeline tests
+	$(VENV)/bin/ruff check pipeline tests bench
+	$(VENV)/bin/ruff format --check pipeline tests bench
 	$(VENV)/bin/mypy pipeline
 	$(VENV)/bin/pytest
 
