@@ -149,7 +149,9 @@ def test_committed_cassettes_and_outputs_hold_no_credentials() -> None:
 # --------------------------------------------------------------------- row 19
 
 
-def test_changed_prompt_does_not_replay_stale_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_changed_prompt_does_not_replay_stale_answers(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from pipeline import prompts
 
     real = prompts.load_prompt
@@ -163,8 +165,6 @@ def test_changed_prompt_does_not_replay_stale_answers(monkeypatch: pytest.Monkey
 
     cassette = "tests/cassettes/test_cassettes/"
     cassette += "test_pipeline_through_litellm_on_recorded_model_replies.yaml"
-    for module in ("pipeline.map_stage",):
-        monkeypatch.setattr(f"{module}.load_prompt", edited)
     replay = vcr.VCR(record_mode="none", match_on=["method", "path", "body"])
     settings = Settings.load(
         None,
@@ -176,13 +176,17 @@ def test_changed_prompt_does_not_replay_stale_answers(monkeypatch: pytest.Monkey
     )
     # with no recorded answer for the edited request, vcr refuses to go to the network:
     # the client sees a failed connection and the run stops instead of replaying
-    with replay.use_cassette(str(ROOT / cassette)) as tape, pytest.raises(ModelUnreachable):
-        run_pipeline([MINI], settings, Path("out"))
+    with (
+        monkeypatch.context() as patch,
+        replay.use_cassette(str(ROOT / cassette)) as tape,
+        pytest.raises(ModelUnreachable),
+    ):
+        patch.setattr("pipeline.map_stage.load_prompt", edited)
+        run_pipeline([MINI], settings, tmp_path / "out")
     assert tape.play_count == 0
     # control: the unedited prompt replays from the same cassette
-    monkeypatch.undo()
     with replay.use_cassette(str(ROOT / cassette)) as tape:
-        assert run_pipeline([MINI], settings, Path("out2")).failures == []
+        assert run_pipeline([MINI], settings, tmp_path / "out2").failures == []
     assert tape.play_count > 0
 
 
