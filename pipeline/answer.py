@@ -6,8 +6,9 @@ answers with statements that cite passage numbers. Code then checks every citati
 - a cited number must be one of the passages supplied (the schema allows only those, and
   validation checks again);
 - a statement must share at least half its content words with the passages it cites,
-  and every number in it must appear there, so a statement pinned to an unrelated
-  passage, or a figure the passages do not give, does not pass;
+  and every number and every capitalised word (a name) in it must appear there, so a
+  statement pinned to an unrelated passage, or a figure or a name the passages do not
+  give, does not pass;
 - a number in the question (a year, say) must appear in the cited passages, and a
   quantity question ("how many", "what year", "what score"...) needs a number from them
   that the question does not already contain;
@@ -36,7 +37,8 @@ from pipeline.retrieval import Hit, SearchIndex, tokenize
 from pipeline.verify import passage_problem
 
 NEAR_MISSES = 3
-_NUMBER = re.compile(r"(?<![A-Za-z])\d+(?:[.,]\d+)*")  # not the 800 of "H800"
+_NUMBER = re.compile(r"(?<![A-Za-z])\d+(?:[.,]\d+)*(?![A-Za-z])")  # not "H800" or "4X"
+_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
 _QUANTITY = re.compile(
     r"^\s*(how (many|much|long|old)\b)|"
     r"\bwhat (year|date|percentage|share|score|valuation|price|cost|number|amount)\b",
@@ -118,10 +120,19 @@ def overlap(statement: str, evidence: str) -> float:
     return len(words & set(tokenize([evidence])[0])) / len(words)
 
 
+def names(text: str) -> set[str]:
+    """The stemmed capitalised words of ``text`` that are not stop words (names, mostly)."""
+    return set(tokenize([" ".join(_CAPITALISED.findall(text))])[0]) - {""}
+
+
 def supported(statement: str, evidence: str) -> bool:
     """At least half of the statement's content words occur in the evidence, and so
-    does every number in it."""
-    return numbers(statement) <= numbers(evidence) and overlap(statement, evidence) >= 0.5
+    does every number and every capitalised word (a name) in it."""
+    return (
+        numbers(statement) <= numbers(evidence)
+        and names(statement) <= set(tokenize([evidence])[0])
+        and overlap(statement, evidence) >= 0.5
+    )
 
 
 def render_passages(hits: Sequence[Hit]) -> str:

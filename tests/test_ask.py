@@ -73,6 +73,10 @@ def test_supported_needs_shared_content_words() -> None:
     assert supported("China built over 50,000 km of high voltage lines", evidence)
     assert not supported("The United States leads in chip design", evidence)
     assert not supported("China built over 80,000 km of high voltage lines", evidence)
+    # the recorded model gave the US government's spending as DeepSeek's
+    spending = "The biggest purchaser is the US Government. It spends over $760 billion annually."
+    assert not supported("DeepSeek spent $760 billion annually.", spending)
+    assert supported("The US Government spends $760 billion annually.", spending)
 
 
 def _reply_problem(question: str, statement: str, passage: str) -> str | None:
@@ -114,11 +118,9 @@ def test_an_answer_must_carry_the_numbers_the_question_asks_for() -> None:
     assert "quantity" in str(
         _reply_problem("How many H800 GPUs were used?", "H800 GPUs were used.", "H800 GPUs.")
     )
-    assert "quantity" in str(
-        _reply_problem(
-            "What score did Ernie 4.0 get?", "Ernie 4.0 was the best.", "Ernie 4.0 was the best."
-        )
-    )
+    ernie = "Ernie 4.0 was the best. China's population is something like 4X the US."
+    for answer in ("Ernie 4.0 was the best.", "China's population is something like 4X."):
+        assert "quantity" in str(_reply_problem("What score did Ernie 4.0 get?", answer, ernie))
 
 
 def test_a_statement_copied_from_another_passage_is_cited_to_that_passage() -> None:
