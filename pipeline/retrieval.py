@@ -2,8 +2,8 @@
 
 Two BM25 indexes are built over the corpus that ``brief run`` processed:
 
-- **windows**: every run of up to ``window_sentences`` consecutive sentences of a source
-  (at most ``window_tokens`` tokens), one starting at every sentence. A window is what
+- **windows**: runs of up to ``window_sentences`` consecutive sentences of a source (at
+  most ``window_tokens`` tokens), overlapping by ``window_overlap``. A window is what
   the user is shown: the span that answers, not a 900-token chunk.
 - **chunks**: each chunk's text together with its map summary (topics, key points,
   names, claims), so a question worded differently from the transcript still finds the
@@ -32,7 +32,7 @@ from pydantic import BaseModel
 from pipeline.llm import count_tokens, encoding
 from pipeline.models import Chunk, ChunkSummary, Passage, Sentence, column_at
 
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 RRF_K = 60  # the usual constant of reciprocal rank fusion
 
 _stemmer = Stemmer.Stemmer("english")
@@ -45,6 +45,10 @@ class IndexParams(BaseModel):
     # a litellm embedding model: window vectors are stored with the index and the
     # question's similarity ranking is fused with BM25's (None: BM25 alone)
     embedding_model: str | None = None
+    # a new window starts when the previous one is this far along (0.75: a quarter of
+    # its sentences on); 0 would start one at every sentence, 4x the windows for the
+    # same recall on our development set and QMSum
+    window_overlap: float = 0.75
 
 
 class Window(BaseModel):
@@ -112,9 +116,10 @@ def _source_sentences(chunks: Sequence[Chunk]) -> dict[str, list[tuple[Sentence,
 def make_windows(
     chunks: Sequence[Chunk], texts: dict[str, str], params: IndexParams
 ) -> list[Window]:
-    """One window starting at every sentence: as many following sentences as fit in
-    ``window_tokens``, counting the text between them (speaker labels, line breaks). A
-    single sentence longer than that is cut at the budget, on a word boundary."""
+    """Overlapping windows: from a first sentence, as many following sentences as fit in
+    ``window_tokens``, counting the text between them (speaker labels, line breaks); the
+    next window starts a quarter of the way in (``window_overlap``). A single sentence
+    longer than the budget is cut there, on a word boundary."""
     windows = []
     for source_id, sentences in _source_sentences(chunks).items():
         text = texts[source_id]
@@ -123,7 +128,8 @@ def make_windows(
             count_tokens(text[(sentences[i - 1][0].char_end if i else s.char_start) : s.char_end])
             for i, (s, _) in enumerate(sentences)
         ]
-        for first in range(len(sentences)):
+        first = 0
+        while first < len(sentences):
             last, budget = first, count_tokens(sentences[first][0].text)
             while (
                 last + 1 < len(sentences)
@@ -149,6 +155,7 @@ def make_windows(
             )
             chunk_ids = sorted({c for _, ids in span for c in ids})
             windows.append(Window(passage=passage, chunk_ids=chunk_ids))
+            first += max(1, int((last - first + 1) * (1 - params.window_overlap)))
     return windows
 
 
