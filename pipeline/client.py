@@ -29,13 +29,18 @@ from pipeline.prompts import Prompt
 
 T = TypeVar("T", bound=BaseModel)
 
-_TRANSIENT = (
-    litellm.RateLimitError,
-    litellm.InternalServerError,
-    litellm.ServiceUnavailableError,
-    litellm.Timeout,
-    litellm.APIConnectionError,
-)
+
+def _transient() -> tuple[type[Exception], ...]:
+    """The errors worth retrying (a function: litellm is imported at the first call)."""
+    return (
+        litellm.RateLimitError,
+        litellm.InternalServerError,
+        litellm.ServiceUnavailableError,
+        litellm.Timeout,
+        litellm.APIConnectionError,
+    )
+
+
 _CUT_OFF = "\x00length"  # marks a reply that ended at max_tokens
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
 
@@ -246,7 +251,7 @@ class ModelClient:
                     f"the server at {self.api_base or self.model} rejected the credentials; "
                     "check the API key in your environment or BRIEF_API_KEY"
                 ) from None
-            except _TRANSIENT as exc:
+            except _transient() as exc:
                 self._count(stage, seconds_in_calls=time.monotonic() - started)
                 if attempt == self.retries:
                     if isinstance(exc, litellm.APIConnectionError) and not isinstance(
