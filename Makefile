@@ -29,14 +29,14 @@ run: setup
 	$(VENV)/bin/brief run seeds --out outputs
 
 test: setup
-	$(VENV)/bin/ruff check pipeline tests
-	$(VENV)/bin/ruff format --check pipeline tests
+	$(VENV)/bin/ruff check pipeline tests bench
+	$(VENV)/bin/ruff format --check pipeline tests bench
 	$(VENV)/bin/mypy pipeline
 	$(VENV)/bin/pytest
 
 # Re-record the HTTP cassettes against the real embedded model (see README).
 record: setup
-	$(VENV)/bin/pytest tests/test_cassettes.py -o addopts="" --record-mode=rewrite
+	$(VENV)/bin/pytest tests/test_cassettes.py tests/test_injection.py -o addopts="" --record-mode=rewrite
 
 # Benchmarks (README "Performance"): each prints a table. The model runs take ~40 min.
 bench: bench-no-model

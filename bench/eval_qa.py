@@ -28,16 +28,24 @@ import statistics
 import sys
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from pipeline.answer import answer_question, retrieve  # noqa: E402
+from pipeline.cache import CallCache  # noqa: E402
 from pipeline.chunking import chunk_transcript  # noqa: E402
+from pipeline.client import ModelClient  # noqa: E402
+from pipeline.corpus import Corpus, open_corpus  # noqa: E402
 from pipeline.llm import count_tokens  # noqa: E402
-from pipeline.models import Segment, Transcript  # noqa: E402
+from pipeline.models import Answer, Segment, Transcript  # noqa: E402
 from pipeline.retrieval import Hit, SearchIndex, build_index  # noqa: E402
+from pipeline.runner import ModelSession  # noqa: E402
+from pipeline.settings import Settings  # noqa: E402
+from pipeline.verify import passage_problem  # noqa: E402
 
 KS = (1, 3, 5, 10)
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
@@ -79,13 +87,14 @@ def _fmt(value: Any) -> str:
 # --------------------------------------------------------------------------- retrieval
 
 
-def retrieval_report(questions: list[dict[str, Any]], index: SearchIndex) -> str:
+def retrieval_report(
+    questions: list[dict[str, Any]], index: SearchIndex, embedder: ModelClient | None
+) -> str:
     by_kind: dict[str, list[list[float]]] = defaultdict(list)
     latencies = []
     for question in questions:
-        started = time.perf_counter()
-        hits = index.search(question["question"], k=max(KS))
-        latencies.append((time.perf_counter() - started) * 1000)
+        hits, ms = retrieve(question["question"], index, k=max(KS), embedder=embedder)
+        latencies.append(ms)
         if question.get("evidence"):
             row = [evidence_recall(question["evidence"], hits[:k]) for k in KS]
             by_kind[kind_of(question)].append(row)
@@ -107,29 +116,31 @@ def retrieval_report(questions: list[dict[str, Any]], index: SearchIndex) -> str
 # --------------------------------------------------------------------------- answers
 
 
-def answer_report(questions: list[dict[str, Any]], out_dir: Path, k: int) -> str:
-    from pipeline.answer import answer_question
-    from pipeline.cache import CallCache
-    from pipeline.corpus import open_corpus
-    from pipeline.runner import ModelSession
-    from pipeline.settings import Settings
-    from pipeline.verify import passage_problem
-
-    settings = Settings.load(None)
-    corpus, _ = open_corpus(out_dir)
-    cache = CallCache(settings.cache_dir)
-    session = ModelSession(settings, cache, log_dir=settings.cache_dir.parent)
+def answer_report(
+    questions: list[dict[str, Any]],
+    corpus: Corpus,
+    session: ModelSession,
+    settings: Settings,
+    k: int,
+) -> str:
     stats: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+
+    def one(question: dict[str, Any]) -> Answer:
+        return answer_question(
+            question["question"],
+            corpus.index,
+            corpus.texts,
+            session.client,
+            k=k,
+            max_tokens=settings.answer_max_tokens,
+            embedder=session.embedder,
+        )
+
     try:
-        for n, question in enumerate(questions, start=1):
-            answer = answer_question(
-                question["question"],
-                corpus.index,
-                corpus.texts,
-                session.client,
-                k=k,
-                max_tokens=settings.answer_max_tokens,
-            )
+        # as many questions at once as the server has slots
+        with ThreadPoolExecutor(session.workers) as pool:
+            answers = list(pool.map(one, questions))
+        for n, (question, answer) in enumerate(zip(questions, answers, strict=True), start=1):
             answerable = bool(question.get("evidence"))
             for key in (kind_of(question), "all"):
                 row = stats[key]
@@ -156,10 +167,9 @@ def answer_report(questions: list[dict[str, Any]], out_dir: Path, k: int) -> str
             print(f"  {n}/{len(questions)} {question.get('id', '')} {state}", file=sys.stderr)
     finally:
         session.close()
-        cache.close()
     rows = []
     for kind, row in sorted(stats.items(), key=lambda kv: kv[0] == "all"):
-        answerable = row["n"] - row["unanswerable"]
+        n_answerable = row["n"] - row["unanswerable"]
         rows.append(
             [
                 kind,
@@ -169,7 +179,7 @@ def answer_report(questions: list[dict[str, Any]], out_dir: Path, k: int) -> str
                 f"{row['verified']}/{row['citations']}",
                 f"{row['cites evidence']}/{row['answered']}",
                 f"{row['refused unanswerable']}/{row['unanswerable']}",
-                f"{row['falsely refused']}/{answerable}",
+                f"{row['falsely refused']}/{n_answerable}",
             ]
         )
     usage = session.client.total()
@@ -199,7 +209,10 @@ _MARKUP = re.compile(r"\{[a-z_]+\}\s*")
 
 def qmsum_transcript(meeting: dict[str, Any]) -> tuple[Transcript, str, list[int]]:
     """The meeting as a transcript file text, and the turn index of every line."""
-    lines, turn_of_line, segments, offset = [], [], [], 0
+    lines: list[str] = []
+    turn_of_line: list[int] = []
+    segments: list[Segment] = []
+    offset = 0
     for turn in meeting["turns"]:
         words = " ".join(_MARKUP.sub("", turn["content"]).split())
         if not words:
@@ -285,12 +298,14 @@ def main() -> None:
         print(f"QMSum subset ({args.qmsum}): retrieval, BM25 only\n")
         print(qmsum_report(args.qmsum))
         return
-    from pipeline.corpus import open_corpus
-
     questions = [json.loads(line) for line in args.questions.open(encoding="utf-8") if line.strip()]
-    corpus, rebuilt = open_corpus(args.out)
-    print(f"{args.questions.name}: {len(questions)} questions over {args.out} (BM25)\n")
-    print(retrieval_report(questions, corpus.index))
+    settings = Settings.load(None)
+    cache = CallCache(settings.cache_dir)
+    session = ModelSession(settings, cache, log_dir=settings.cache_dir.parent)
+    corpus, _ = open_corpus(args.out, session.index_params, session.embedder)
+    method = f"BM25 + {settings.embedding_model} (RRF)" if settings.embedding_model else "BM25"
+    print(f"{args.questions.name}: {len(questions)} questions over {args.out} ({method})\n")
+    print(retrieval_report(questions, corpus.index, session.embedder))
     if not args.retrieval_only:
         asked = questions
         if args.answers_per_kind:
@@ -301,7 +316,9 @@ def main() -> None:
                 if seen[kind_of(question)] <= args.answers_per_kind:
                     asked.append(question)
         print(f"\nAnswers (k={args.k}, {len(asked)} questions):\n")
-        print(answer_report(asked, args.out, args.k))
+        print(answer_report(asked, corpus, session, settings, args.k))
+    session.close()
+    cache.close()
 
 
 if __name__ == "__main__":

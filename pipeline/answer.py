@@ -5,8 +5,14 @@ answers with statements that cite passage numbers. Code then checks every citati
 
 - a cited number must be one of the passages supplied (the schema allows only those, and
   validation checks again);
-- a statement must share content words with the passages it cites, so a statement
-  pinned to an unrelated passage does not pass;
+- a statement must share at least half its content words with the passages it cites,
+  and every number in it must appear there, so a statement pinned to an unrelated
+  passage, or a figure the passages do not give, does not pass;
+- a number in the question (a year, say) must appear in the cited passages, and a
+  quantity question ("how many", "what year", "what score"...) needs a number from them
+  that the question does not already contain;
+- a statement that its cited passages do not support but another supplied passage does
+  is re-attributed to that passage (small models copy from one passage and cite another);
 - every cited passage must still be the exact slice of its source file.
 
 A reply that fails these checks is re-asked once with the error (the client's re-ask);
@@ -16,6 +22,7 @@ passages that came closest, and is a result, not an error.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 
@@ -29,6 +36,12 @@ from pipeline.retrieval import Hit, SearchIndex, tokenize
 from pipeline.verify import passage_problem
 
 NEAR_MISSES = 3
+_NUMBER = re.compile(r"(?<![A-Za-z])\d+(?:[.,]\d+)*")  # not the 800 of "H800"
+_QUANTITY = re.compile(
+    r"^\s*(how (many|much|long|old)\b)|"
+    r"\bwhat (year|date|percentage|share|score|valuation|price|cost|number|amount)\b",
+    re.IGNORECASE,
+)
 
 
 class AnswerStatement(BaseModel):
@@ -62,22 +75,53 @@ class AnswerReply(BaseModel):
         supplied: dict[int, str] = (info.context or {}).get("passages", {})
         for n, statement in enumerate(self.statements, start=1):
             cited = " ".join(supplied.get(i, "") for i in statement.passages)
-            if not supported(statement.text, cited):
+            if supported(statement.text, cited):
+                continue
+            # a small model often copies a sentence from one passage and cites another:
+            # the citation moves to the one supplied passage that states it best
+            best = max(supplied, key=lambda i: overlap(statement.text, supplied[i]), default=None)
+            if best is not None and supported(statement.text, supplied[best]):
+                statement.passages = [best]
+            else:
                 raise ValueError(
                     f"statement {n} ({statement.text[:80]!r}) is not stated by passages "
                     f"{statement.passages}: cite the passages that state it, or set "
                     "answerable to false"
                 )
+        question = (info.context or {}).get("question", "")
+        evidence = " ".join(supplied.get(i, "") for s in self.statements for i in s.passages)
+        missing = numbers(question) - numbers(evidence)
+        if missing:
+            raise ValueError(
+                f"the question names {', '.join(sorted(missing))}, which the cited passages "
+                "do not mention: set answerable to false unless a passage states it"
+            )
+        given = numbers(" ".join(s.text for s in self.statements)) - numbers(question)
+        if _QUANTITY.search(question) and not given:
+            raise ValueError(
+                "the question asks for a quantity or date and no statement gives one from the "
+                "passages: set answerable to false if they do not state it"
+            )
         return self
 
 
-def supported(statement: str, evidence: str) -> bool:
-    """At least a third of the statement's content words (stemmed) occur in the evidence."""
+def numbers(text: str) -> set[str]:
+    """The numbers written in digits in ``text``, without thousands separators."""
+    return {m.replace(",", "").rstrip(".") for m in _NUMBER.findall(text)}
+
+
+def overlap(statement: str, evidence: str) -> float:
+    """The share of the statement's content words (stemmed) that occur in the evidence."""
     words = set(tokenize([statement])[0]) - {""}
     if not words:
-        return False
-    found = words & set(tokenize([evidence])[0])
-    return len(found) * 3 >= len(words)
+        return 0.0
+    return len(words & set(tokenize([evidence])[0])) / len(words)
+
+
+def supported(statement: str, evidence: str) -> bool:
+    """At least half of the statement's content words occur in the evidence, and so
+    does every number in it."""
+    return numbers(statement) <= numbers(evidence) and overlap(statement, evidence) >= 0.5
 
 
 def render_passages(hits: Sequence[Hit]) -> str:
@@ -99,6 +143,24 @@ def refusal(question: str, hits: Sequence[Hit], reason: str, retrieval_ms: float
     )
 
 
+def retrieve(
+    question: str,
+    index: SearchIndex,
+    *,
+    k: int = 5,
+    sources: Sequence[str] | None = None,
+    embedder: ModelClient | None = None,
+) -> tuple[list[Hit], float]:
+    """The top ``k`` passages and the milliseconds retrieval took (the question's
+    embedding included, when the index has window vectors and an embedder is given)."""
+    started = time.perf_counter()
+    dense = None
+    if embedder is not None and index.vectors is not None:
+        dense = index.dense_scores(embedder.embed("embed", [question])[0])
+    hits = index.search(question, k=k, sources=sources, dense=dense)
+    return hits, round((time.perf_counter() - started) * 1000, 2)
+
+
 def answer_question(
     question: str,
     index: SearchIndex,
@@ -108,10 +170,9 @@ def answer_question(
     k: int = 5,
     sources: Sequence[str] | None = None,
     max_tokens: int = 500,
+    embedder: ModelClient | None = None,
 ) -> Answer:
-    started = time.perf_counter()
-    hits = index.search(question, k=k, sources=sources)
-    ms = round((time.perf_counter() - started) * 1000, 2)
+    hits, ms = retrieve(question, index, k=k, sources=sources, embedder=embedder)
     if not hits or hits[0].score <= 0:
         return refusal(question, hits, "no passage shares a word with the question", ms)
     supplied = {h.rank: h.passage.text for h in hits}
@@ -127,7 +188,7 @@ def answer_question(
             },
             schema=AnswerReply,
             max_tokens=max_tokens,
-            context={"passages": supplied},
+            context={"passages": supplied, "question": question},
             narrow={"passages": {"type": "integer", "minimum": 1, "maximum": len(hits)}},
         )
     except (ModelAuthError, ModelUnreachable):

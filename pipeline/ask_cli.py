@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.errors import BriefError, ModelAuthError, ModelUnreachable
+from pipeline.errors import BriefError
 from pipeline.models import Answer, CitedPassage
 
 EXIT_REFUSED = 3  # the sources do not answer the question (not an error)
@@ -87,41 +87,36 @@ def ask(
 
     try:
         settings = Settings.load(config, model=model, api_base=api_base)
-        corpus, rebuilt = open_corpus(out_dir)
     except BriefError as exc:
         _fail(str(exc))
-    if rebuilt:
-        click.echo(f"built the search index in {out_dir}/index", err=True)
-    unknown = sorted(set(sources) - set(corpus.index.source_ids))
-    if unknown:
-        raise click.UsageError(
-            f"unknown source id(s) {', '.join(unknown)}; "
-            f"known: {', '.join(corpus.index.source_ids)}"
-        )
     cache = CallCache(settings.cache_dir)
     session = ModelSession(settings, cache, log_dir=settings.cache_dir.parent)
-
-    def one(text: str) -> Answer:
-        return answer_question(
-            text,
-            corpus.index,
-            corpus.texts,
-            session.client,
-            k=k,
-            sources=sources or None,
-            max_tokens=settings.answer_max_tokens,
-        )
-
-    def show(answer: Answer) -> None:
-        if as_json:
-            click.echo(json.dumps(answer.model_dump(mode="json"), indent=2, ensure_ascii=False))
-        else:
-            click.echo(format_answer(answer))
-
     try:
+        corpus, rebuilt = open_corpus(out_dir, session.index_params, session.embedder)
+        if rebuilt:
+            click.echo(f"built the search index in {out_dir}/index", err=True)
+        unknown = sorted(set(sources) - set(corpus.index.source_ids))
+        if unknown:
+            raise click.UsageError(
+                f"unknown source id(s) {', '.join(unknown)}; "
+                f"known: {', '.join(corpus.index.source_ids)}"
+            )
+
+        def one(text: str) -> Answer:
+            return answer_question(
+                text,
+                corpus.index,
+                corpus.texts,
+                session.client,
+                k=k,
+                sources=sources or None,
+                max_tokens=settings.answer_max_tokens,
+                embedder=session.embedder,
+            )
+
         if question is not None:
             answer = one(question)
-            show(answer)
+            _show(answer, as_json)
             if not answer.answered:
                 sys.exit(EXIT_REFUSED)
             return
@@ -133,17 +128,20 @@ def ask(
                 break
             if not text:
                 break
-            show(one(text))
+            _show(one(text), as_json)
             click.echo("")
-    except ModelAuthError as exc:
-        _fail(str(exc))
-    except ModelUnreachable as exc:
-        _fail(str(exc))
-    except BriefError as exc:
+    except BriefError as exc:  # rejected credentials, unreachable server, bad outputs
         _fail(str(exc))
     finally:
         session.close()
         cache.close()
+
+
+def _show(answer: Answer, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(answer.model_dump(mode="json"), indent=2, ensure_ascii=False))
+    else:
+        click.echo(format_answer(answer))
 
 
 def _fail(message: str) -> None:

@@ -10,6 +10,7 @@ split at word boundaries.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from pipeline.llm import count_tokens
@@ -34,9 +35,15 @@ class _Piece:
     turn: int
 
 
-def _position(segment: Segment, offset: int) -> tuple[int, int]:
-    """(original char offset, line number) of ``offset`` inside ``segment.text``."""
-    return segment.char_start + offset, segment.line_start + segment.text.count("\n", 0, offset)
+def _newlines(text: str) -> list[int]:
+    return [m.start() for m in re.finditer("\n", text)]
+
+
+def _position(segment: Segment, newlines: list[int], offset: int) -> tuple[int, int]:
+    """(original char offset, line number) of ``offset`` inside ``segment.text``, given
+    the segment's newline offsets (found once: counting from 0 for every sentence is
+    quadratic in a long segment, and a 5 MB one-line transcript took minutes)."""
+    return segment.char_start + offset, segment.line_start + bisect_left(newlines, offset)
 
 
 def _turns(transcript: Transcript) -> list[list[Segment]]:
@@ -90,9 +97,10 @@ def _skip_space(text: str, cursor: int) -> int:
 def sentence_pieces(transcript: Transcript) -> list[_Piece]:
     pieces: list[_Piece] = []
     for turn_index, segments in enumerate(_turns(transcript)):
+        newlines = [_newlines(s.text) for s in segments]
         for first, start, last, end in _boundaries(segments):
-            char_start, line_start = _position(segments[first], start)
-            char_end, line_end = _position(segments[last], end)
+            char_start, line_start = _position(segments[first], newlines[first], start)
+            char_end, line_end = _position(segments[last], newlines[last], end)
             if first == last:
                 text = segments[first].text[start:end]
             else:

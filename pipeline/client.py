@@ -3,46 +3,43 @@
 ``ModelClient.structured`` renders a prompt file, asks the model (through litellm) for
 JSON constrained by a pydantic schema, validates the reply (with a validation context, so
 for instance sentence ids can be checked against the chunk), re-asks once with the
-validation error, retries transient faults with backoff in exactly one place (litellm's
-and the OpenAI SDK's own retries are turned off), caches only validated results, and
-counts usage per stage.
+validation error, retries transient faults in exactly one place (the policy is in
+``pipeline.retry``; litellm's and the OpenAI SDK's own retries are turned off), refuses
+before sending a prompt that cannot fit the context window, caches only validated
+results, and counts usage per stage.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-import random
 import re
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+import openai
 from pydantic import BaseModel, ValidationError
 
 from pipeline.cache import CallCache, cache_key
-from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable, OutputInvalid
-from pipeline.llm import litellm
+from pipeline.errors import (
+    ContextTooLong,
+    ModelAuthError,
+    ModelError,
+    ModelUnreachable,
+    OutputInvalid,
+)
+from pipeline.llm import TOKEN_MARGIN, count_tokens, litellm
 from pipeline.prompts import Prompt
+from pipeline.retry import backoff, connection_failed, transient, within_deadline
 
 T = TypeVar("T", bound=BaseModel)
 
-
-def _transient() -> tuple[type[Exception], ...]:
-    """The errors worth retrying (a function: litellm is imported at the first call)."""
-    return (
-        litellm.RateLimitError,
-        litellm.InternalServerError,
-        litellm.ServiceUnavailableError,
-        litellm.Timeout,
-        litellm.APIConnectionError,
-    )
-
-
 _CUT_OFF = "\x00length"  # marks a reply that ended at max_tokens
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
+_TRAILING_COMMA = re.compile(r",\s*([}\]])")
 
 
 class StageUsage(BaseModel):
@@ -58,7 +55,9 @@ class StageUsage(BaseModel):
 
 
 def extract_json(text: str) -> Any:
-    """Parse a JSON object out of a reply: strip code fences and prose around it."""
+    """Parse a JSON object out of a reply. Deterministic cleanups only, each of which
+    cannot change what a complete reply says: strip code fences, drop prose around the
+    outermost braces, drop trailing commas. A reply cut off mid-object stays invalid."""
     stripped = _FENCE.sub("", text.strip())
     try:
         return json.loads(stripped)
@@ -66,7 +65,11 @@ def extract_json(text: str) -> Any:
         start, end = stripped.find("{"), stripped.rfind("}")
         if start == -1 or end <= start:
             raise
-        return json.loads(stripped[start : end + 1])
+        body = stripped[start : end + 1]
+        try:
+            return json.loads(body)
+        except json.JSONDecodeError:
+            return json.loads(_TRAILING_COMMA.sub(r"\1", body))
 
 
 class ModelClient:
@@ -84,6 +87,7 @@ class ModelClient:
         retries: int = 2,
         concurrency: int = 2,
         connect: Callable[[], str] | None = None,
+        context_window: int | None = None,
     ) -> None:
         self.model = model
         self.api_base = api_base
@@ -96,6 +100,8 @@ class ModelClient:
         self.extra_body = dict(extra_body or {})
         self.timeout_s = timeout_s
         self.retries = retries
+        # pre-flight: a request whose prompt and output budget cannot fit is never sent
+        self.context_window = context_window
         self._gate = threading.BoundedSemaphore(max(1, concurrency))
         # started on the first real request, so a fully cached run never starts a server
         self._connect = connect
@@ -119,16 +125,8 @@ class ModelClient:
         """Ask for a ``schema`` instance. ``narrow`` maps array field names to the item
         schema the server should enforce for this call (e.g. the ids that exist), so a
         grammar-constrained server cannot even emit an unknown id; validation still checks."""
-        messages = prompt.render(**variables)
-        json_schema = narrow_items(json_schema_of(schema), narrow or {})
-        params = {**self.sampling, **self.extra_body, "max_tokens": max_tokens}
-        key = cache_key(
-            model=self.model,
-            api_base=self.cache_identity,
-            messages=messages,
-            schema=json_schema,
-            params=params,
-        )
+        messages, json_schema, key = self._plan(prompt, variables, schema, max_tokens, narrow)
+        self.check_fits(messages, max_tokens)
         cached = self.cache.get(key)
         if cached is not None:
             try:
@@ -163,6 +161,18 @@ class ModelClient:
         self.cache.set(key, data)
         return result
 
+    def check_fits(self, messages: list[dict[str, str]], max_tokens: int) -> None:
+        """Raise ``ContextTooLong`` before sending a request that cannot fit the window."""
+        if not self.context_window:
+            return
+        # the same estimate the reduce stage plans its groups with
+        needed = int(sum(count_tokens(m["content"]) + 8 for m in messages) * TOKEN_MARGIN)
+        if needed + max_tokens > self.context_window:
+            raise ContextTooLong(
+                f"the prompt needs about {needed} tokens plus {max_tokens} for the reply; "
+                f"the context window is {self.context_window}"
+            )
+
     def total(self) -> StageUsage:
         total = StageUsage()
         for usage in self.usage.values():
@@ -181,6 +191,69 @@ class ModelClient:
     ) -> tuple[list[dict[str, str]], str]:
         """The messages and cache key that ``structured`` would use, without calling.
         For the dry-run planner; a test checks that both agree."""
+        messages, _, key = self._plan(prompt, variables, schema, max_tokens, narrow)
+        return messages, key
+
+    def is_cached(self, key: str) -> bool:
+        return self.cache.get(key) is not None
+
+    def embed(self, stage: str, texts: Sequence[str], batch: int = 32) -> list[list[float]]:
+        """One embedding vector per text, each cached on its own; the texts not in the
+        cache are sent in batches of ``batch``. A reply with the wrong number of vectors,
+        or vectors of different sizes, is an error and nothing of it is cached."""
+        keys = [
+            cache_key(
+                model=self.model,
+                api_base=self.cache_identity,
+                messages=[{"role": "embed", "content": text}],
+                schema={},
+                params={},
+            )
+            for text in texts
+        ]
+        vectors: dict[int, list[float]] = {}
+        for i, key in enumerate(keys):
+            cached = self.cache.get(key)
+            if cached is not None and isinstance(cached.get("vector"), list):
+                vectors[i] = cached["vector"]
+                self._count(stage, cache_hits=1)
+        missing = [i for i in range(len(texts)) if i not in vectors]
+        if missing:
+            self._connect_once()
+        for start in range(0, len(missing), batch):
+            part = missing[start : start + batch]
+            kwargs = {
+                "model": self.model,
+                "input": [texts[i] for i in part],
+                "api_base": self.api_base,
+                "api_key": self._api_key,
+                "timeout": self.timeout_s,
+                "max_retries": 0,
+            }
+            response = self._send(stage, litellm.embedding, kwargs)
+            items = sorted(response.data, key=lambda item: item["index"])
+            got = [[float(x) for x in item["embedding"]] for item in items]
+            if len(got) != len(part) or len({len(v) for v in got}) != 1:
+                raise ModelError(
+                    f"{stage}: asked for {len(part)} embeddings, got {len(got)} "
+                    f"of sizes {sorted({len(v) for v in got})}"
+                )
+            for i, vector in zip(part, got, strict=True):
+                vectors[i] = vector
+                self.cache.set(keys[i], {"vector": vector})
+        return [vectors[i] for i in range(len(texts))]
+
+    # ------------------------------------------------------------------ internals
+
+    def _plan(
+        self,
+        prompt: Prompt,
+        variables: dict[str, str],
+        schema: type[BaseModel],
+        max_tokens: int,
+        narrow: dict[str, dict[str, Any]] | None,
+    ) -> tuple[list[dict[str, str]], dict[str, Any], str]:
+        """The messages, output schema and cache key of one structured call."""
         messages = prompt.render(**variables)
         json_schema = narrow_items(json_schema_of(schema), narrow or {})
         params = {**self.sampling, **self.extra_body, "max_tokens": max_tokens}
@@ -191,12 +264,7 @@ class ModelClient:
             schema=json_schema,
             params=params,
         )
-        return messages, key
-
-    def is_cached(self, key: str) -> bool:
-        return self.cache.get(key) is not None
-
-    # ------------------------------------------------------------------ internals
+        return messages, json_schema, key
 
     def _validate(
         self, reply: str, schema: type[T], context: dict[str, Any] | None
@@ -219,11 +287,7 @@ class ModelClient:
         """One logical request, retried on transient errors; returns the reply text.
 
         A reply cut off at the token limit is returned marked, never repaired."""
-        if self._connect is not None:
-            with self._connect_lock:
-                if self._connect is not None:
-                    self.api_base = self._connect()
-                    self._connect = None
+        self._connect_once()
         kwargs: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
@@ -241,39 +305,59 @@ class ModelClient:
         }
         if self.extra_body:
             kwargs["extra_body"] = self.extra_body
+        response = self._send(stage, litellm.completion, kwargs)
+        choice = response.choices[0]
+        text = choice.message.content or ""
+        if choice.finish_reason == "length":
+            return _CUT_OFF + text
+        return text
+
+    def _connect_once(self) -> None:
+        if self._connect is not None:
+            with self._connect_lock:
+                if self._connect is not None:
+                    self.api_base = self._connect()
+                    self._connect = None
+
+    def _send(self, stage: str, call: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+        """``call(**kwargs)`` (a litellm function) within the deadline, retried on
+        transient errors with backoff: the one place where requests are retried."""
         for attempt in range(self.retries + 1):
             started = time.monotonic()
             try:
                 with self._gate:
-                    response = litellm.completion(**kwargs)
+                    response = within_deadline(call, kwargs, self.timeout_s)
             except (litellm.AuthenticationError, litellm.PermissionDeniedError):
-                raise ModelAuthError(
-                    f"the server at {self.api_base or self.model} rejected the credentials; "
-                    "check the API key in your environment or BRIEF_API_KEY"
-                ) from None
-            except _transient() as exc:
+                raise self._auth_error() from None
+            except litellm.ContextWindowExceededError:
+                raise ContextTooLong(f"{stage}: the server says the prompt is too long") from None
+            except transient() as exc:
                 self._count(stage, seconds_in_calls=time.monotonic() - started)
                 if attempt == self.retries:
-                    if isinstance(exc, litellm.APIConnectionError) and not isinstance(
-                        exc, litellm.Timeout
-                    ):
+                    if connection_failed(exc):
                         raise ModelUnreachable(
                             f"model server unreachable at {self.api_base or self.model}: "
                             "start it, or fix --api-base"
                         ) from None
                     raise ModelError(f"{stage}: {type(exc).__name__}: {_first_line(exc)}") from None
                 self._count(stage, retries=1)
-                time.sleep(_backoff(exc, attempt))
+                time.sleep(backoff(exc, attempt))
                 continue
-            except litellm.APIError as exc:
+            except (litellm.APIError, openai.APIError) as exc:
+                if getattr(exc, "status_code", None) in (401, 403):
+                    raise self._auth_error() from None  # litellm maps some 403s to APIError
+                # 400, 404 and other client errors: this call fails, unretried
                 raise ModelError(f"{stage}: {type(exc).__name__}: {_first_line(exc)}") from None
             self._record(stage, response, time.monotonic() - started)
-            choice = response.choices[0]
-            text = choice.message.content or ""
-            if choice.finish_reason == "length":
-                return _CUT_OFF + text
-            return text
+            return response
         raise AssertionError("unreachable")
+
+    def _auth_error(self) -> ModelAuthError:
+        # never the key itself, nor the provider's message (some echo part of the key)
+        return ModelAuthError(
+            f"the server at {self.api_base or self.model} rejected the credentials; "
+            "check the API key in your environment or BRIEF_API_KEY"
+        )
 
     def _record(self, stage: str, response: Any, seconds: float) -> None:
         usage = getattr(response, "usage", None)
@@ -322,18 +406,6 @@ def narrow_items(json_schema: dict[str, Any], narrow: dict[str, dict[str, Any]])
         return node
 
     return walk(json_schema) if narrow else json_schema
-
-
-def _backoff(exc: Exception, attempt: int) -> float:
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None) or {}
-    retry_after = headers.get("retry-after") if hasattr(headers, "get") else None
-    if retry_after:
-        try:
-            return min(60.0, float(retry_after))
-        except ValueError:
-            pass
-    return min(30.0, 2.0**attempt) * (0.5 + random.random() / 2)
 
 
 def _first_line(exc: Exception) -> str:

@@ -5,8 +5,10 @@
     outputs/summaries.jsonl   each chunk's map summary
     outputs/index/            the search index, built by ``brief run``
 
-``open_index`` loads the stored index, or builds (and stores) it when it is missing or
-no longer matches the chunks and summaries beside it.
+``open_corpus`` loads the stored index, or builds (and stores) it when it is missing or
+no longer matches the chunks and summaries beside it or the index settings (window
+sizes, embedding model). With an embedding model, every window's vector is asked for
+through the model client (cached like every call) and stored with the index.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
+from pipeline.client import ModelClient
 from pipeline.errors import BriefError
 from pipeline.ingest import read_source_text
 from pipeline.models import Chunk, ChunkSummary
-from pipeline.retrieval import IndexParams, SearchIndex, build_index
+from pipeline.retrieval import IndexParams, SearchIndex, build_index, unit
 
 INDEX_DIR = "index"
 
@@ -81,11 +86,17 @@ def index_corpus(
     summaries: list[ChunkSummary],
     texts: dict[str, str],
     params: IndexParams | None = None,
+    embedder: ModelClient | None = None,
 ) -> SearchIndex:
     """Build the index of an output folder whose chunks and summaries are written, and
     store it there."""
     params = params or IndexParams()
     index = build_index(chunks, summaries, texts, params, corpus_fingerprint(out_dir, params))
+    if params.embedding_model:
+        if embedder is None:
+            raise BriefError(f"embedding model {params.embedding_model} has no client")
+        vectors = embedder.embed("embed", [w.passage.text for w in index.windows])
+        index.vectors = unit(np.asarray(vectors, dtype=np.float32))
     folder = out_dir / INDEX_DIR
     if folder.exists():
         shutil.rmtree(folder)
@@ -93,7 +104,9 @@ def index_corpus(
     return index
 
 
-def open_corpus(out_dir: Path, params: IndexParams | None = None) -> tuple[Corpus, bool]:
+def open_corpus(
+    out_dir: Path, params: IndexParams | None = None, embedder: ModelClient | None = None
+) -> tuple[Corpus, bool]:
     """The corpus in ``out_dir`` and whether its index had to be (re)built."""
     params = params or IndexParams()
     texts = read_sources(out_dir)
@@ -116,4 +129,5 @@ def open_corpus(out_dir: Path, params: IndexParams | None = None) -> tuple[Corpu
     missing = sorted({c.source_id for c in chunks} - set(texts))
     if missing:
         raise BriefError(f"chunks.jsonl names sources the manifest lacks: {', '.join(missing)}")
-    return Corpus(out_dir, texts, index_corpus(out_dir, chunks, summaries, texts, params)), True
+    index = index_corpus(out_dir, chunks, summaries, texts, params, embedder)
+    return Corpus(out_dir, texts, index), True

@@ -5,10 +5,12 @@
     ├── IngestError             a file could not be read as a transcript
     ├── PromptError             a prompt file is missing or its variables do not match
     ├── CacheError              the call cache could not be opened or used
+    ├── OutputLocked            another run is writing to the same output folder
     ├── ModelSetupError         the embedded model or server could not be prepared
     └── ModelError              a model call failed
         ├── ModelUnreachable    nothing answers at api_base (connection refused, DNS)
         ├── ModelAuthError      401/403: credentials rejected (never prints the key)
+        ├── ContextTooLong      the prompt cannot fit the context window (split the input)
         └── OutputInvalid       the reply did not validate, even after the re-ask
 
 Messages name the fix where there is one.
@@ -35,6 +37,10 @@ class CacheError(BriefError):
     """The call cache could not be opened or used."""
 
 
+class OutputLocked(BriefError):
+    """Another run holds the output folder's lock."""
+
+
 class ModelSetupError(BriefError):
     """The embedded model file or the llama.cpp server could not be prepared."""
 
@@ -49,6 +55,11 @@ class ModelUnreachable(ModelError):
 
 class ModelAuthError(ModelError):
     """The server rejected the credentials (HTTP 401/403)."""
+
+
+class ContextTooLong(ModelError):
+    """The request does not fit the model's context window: never sent (or never resent)
+    unchanged; the caller splits its input."""
 
 
 class OutputInvalid(ModelError):

@@ -341,18 +341,28 @@ def source_id_for(path: Path) -> str:
     return m.group(1) if m else (re.sub(r"[^a-z0-9_-]", "-", path.stem.lower()) or "source")
 
 
-def _expand(paths: Sequence[Path]) -> list[Path]:
-    out: list[Path] = []
+def _expand(paths: Sequence[Path]) -> dict[Path, Path | None]:
+    """Each file to read, with the folder it was found in (None when named directly)."""
+    out: dict[Path, Path | None] = {}
     for path in paths:
         if path.is_dir():
-            out.extend(
-                p
-                for p in sorted(path.iterdir(), key=lambda p: p.name)
-                if not p.name.startswith(".") and not p.name.upper().startswith("README")
-            )
+            for p in sorted(path.iterdir(), key=lambda p: p.name):
+                if not p.name.startswith(".") and not p.name.upper().startswith("README"):
+                    out.setdefault(p, path)
         else:
-            out.append(path)
-    return list(dict.fromkeys(out))
+            out.setdefault(path, None)
+    return out
+
+
+def shown(text: str) -> str:
+    """A file name fit for a one-line message: control characters (a newline in a name)
+    and bidi overrides are shown escaped, so a name cannot fake or reorder output."""
+    if text.isprintable() and not _BIDI.search(text):
+        return text
+    return text.encode("unicode_escape").decode("ascii")
+
+
+_BIDI = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _check(path: Path, max_bytes: int) -> bytes:
@@ -376,13 +386,15 @@ def ingest_paths(
     transcripts: list[Transcript] = []
     skipped: list[SkippedFile] = []
     used: set[str] = set()
-    for path in _expand(paths):
+    for path, folder in _expand(paths).items():
         base = source_id_for(path)
         sid = next(c for c in chain([base], (f"{base}-{k}" for k in count(2))) if c not in used)
         try:
+            if folder is not None and not path.resolve().is_relative_to(folder.resolve()):
+                raise _Unreadable(f"is a link to a file outside {folder} (not followed)")
             transcripts.append(_parse(_check(path, max_bytes), path, sid))
         except _Unreadable as exc:
-            skipped.append(SkippedFile(path=str(path), reason=f"{path.name} {exc}"))
+            skipped.append(SkippedFile(path=shown(str(path)), reason=f"{shown(path.name)} {exc}"))
             continue
         used.add(sid)
     return transcripts, skipped

@@ -39,6 +39,7 @@ if "TIKTOKEN_CACHE_DIR" not in os.environ and (_bundled := _bundled_tiktoken_dir
 import tiktoken  # noqa: E402
 
 ENCODING = "cl100k_base"
+TOKEN_MARGIN = 1.15  # tiktoken counts vs. the served model's own tokenizer
 
 
 class _LazyLitellm:
@@ -72,4 +73,4 @@ def count_tokens(text: str) -> int:
     return len(encoding().encode(text, disallowed_special=()))
 
 
-__all__ = ["count_tokens", "encoding", "litellm"]
+__all__ = ["TOKEN_MARGIN", "count_tokens", "encoding", "litellm"]

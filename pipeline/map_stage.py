@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from pipeline.client import ModelClient
-from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable
+from pipeline.errors import ContextTooLong, ModelAuthError, ModelError, ModelUnreachable
 from pipeline.models import (
     Chunk,
     ChunkSummary,
@@ -139,6 +139,15 @@ def ground(statement: str, cited: list[Sentence], chunk: Chunk, keep: int = 2) -
     return sorted(supported, key=lambda s: s.id)
 
 
+_URL = re.compile(r"(?:https?://|www\.)[^\s)\]>\"']+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io)\b")
+
+
+def without_foreign_urls(text: str, source: str) -> str:
+    """Model text with every address the chunk does not contain taken out: an injected
+    instruction may ask for a link or image that sends data to someone else."""
+    return _URL.sub(lambda m: m.group(0) if m.group(0) in source else "[link removed]", text)
+
+
 _CLAUSE_MARK = re.compile(r"[,;:?!()\"\n]")
 
 
@@ -173,6 +182,7 @@ def summarize_chunk(
         **map_request(chunk, max_tokens),
     )
     by_id = {s.id: s for s in chunk.sentences}
+    clean = lambda text: without_foreign_urls(text, chunk.text)  # noqa: E731
 
     def evidence(statement: str, ids: Iterable[int]) -> list[Passage]:
         cited = [by_id[i] for i in sorted(set(ids))]
@@ -189,11 +199,11 @@ def summarize_chunk(
     return ChunkSummary(
         chunk_id=chunk.id,
         source_id=chunk.source_id,
-        topics=reply.topics,
+        topics=[clean(t) for t in reply.topics],
         key_points=[
             KeyPoint(
                 id=f"{chunk.id}/p{n}",
-                text=p.point,
+                text=clean(p.point),
                 importance=p.importance,
                 evidence=evidence(p.point, p.sentences),
             )
@@ -201,9 +211,58 @@ def summarize_chunk(
         ],
         entities=entities,
         claims=[
-            Claim(text=c.claim, speaker=c.speaker or None, evidence=evidence(c.claim, c.sentences))
+            Claim(
+                text=clean(c.claim),
+                speaker=clean(c.speaker) or None,
+                evidence=evidence(c.claim, c.sentences),
+            )
             for c in reply.claims
         ],
+    )
+
+
+def halves(chunk: Chunk) -> tuple[Chunk, Chunk]:
+    """A chunk split in two at its middle sentence, each half numbered from 1."""
+    middle = len(chunk.sentences) // 2
+
+    def part(sentences: list[Sentence]) -> Chunk:
+        renumbered = [s.model_copy(update={"id": n}) for n, s in enumerate(sentences, start=1)]
+        return chunk.model_copy(
+            update={
+                "sentences": renumbered,
+                "tokens": max(1, chunk.tokens * len(sentences) // len(chunk.sentences)),
+                "char_start": sentences[0].char_start,
+                "char_end": max(s.char_end for s in sentences),
+                "line_start": sentences[0].line_start,
+                "line_end": max(s.line_end for s in sentences),
+            }
+        )
+
+    return part(chunk.sentences[:middle]), part(chunk.sentences[middle:])
+
+
+def summarize_fitting(
+    chunk: Chunk, source_text: str, client: ModelClient, max_tokens: int
+) -> ChunkSummary:
+    """``summarize_chunk``, but a chunk too long for the context window (found by the
+    client's pre-flight count, or said by the server) is split in two and each half
+    summarised, never resent unchanged; the halves' summaries are merged."""
+    try:
+        return summarize_chunk(chunk, source_text, client, max_tokens)
+    except ContextTooLong:
+        if len(chunk.sentences) < 2:
+            raise
+    parts = [summarize_fitting(h, source_text, client, max_tokens) for h in halves(chunk)]
+    points = sorted((p for s in parts for p in s.key_points), key=lambda p: -p.importance)
+    return ChunkSummary(
+        chunk_id=chunk.id,
+        source_id=chunk.source_id,
+        topics=list(dict.fromkeys(t for s in parts for t in s.topics))[:4],
+        key_points=[
+            p.model_copy(update={"id": f"{chunk.id}/p{n}"}) for n, p in enumerate(points, start=1)
+        ],
+        entities=list({e.name.lower(): e for s in parts for e in s.entities}.values()),
+        claims=[c for s in parts for c in s.claims],
     )
 
 
@@ -222,7 +281,7 @@ def map_chunks(
     results: dict[str, ChunkSummary] = {}
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = {
-            pool.submit(summarize_chunk, c, source_texts[c.source_id], client, max_tokens): c
+            pool.submit(summarize_fitting, c, source_texts[c.source_id], client, max_tokens): c
             for c in chunks
         }
         try:

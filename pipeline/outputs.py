@@ -12,6 +12,7 @@ through ``json.dumps``, nothing written outside the output folder.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import tempfile
@@ -21,14 +22,41 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from pipeline.errors import OutputLocked
 from pipeline.models import Chunk, CrossSourceBrief, SourceBrief
 from pipeline.render import cross_markdown, source_markdown
 
 
 class OutputWriter:
+    LOCK = ".brief.lock"
+
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         (self.root / "sources").mkdir(parents=True, exist_ok=True)
+        self._lock_fd: int | None = None
+
+    def lock(self) -> None:
+        """Take the output folder for this run: a second run on the same folder refuses
+        instead of interleaving writes. The OS drops the lock when the process dies, so a
+        killed run never leaves a stale lock behind."""
+        fd = os.open(self.root / self.LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise OutputLocked(
+                f"another brief run is writing to {self.root}; wait for it to finish "
+                "or choose another folder with --out"
+            ) from None
+        self._lock_fd = fd
+        # a run killed mid-write leaves its temp file; the real file was never touched
+        for stale in self.root.rglob(".*.tmp"):
+            stale.unlink(missing_ok=True)
+
+    def unlock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
     def _path(self, relative: str) -> Path:
         path = (self.root / relative).resolve()
@@ -40,7 +68,12 @@ class OutputWriter:
         path = self._path(relative)
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below, then renamed)
-            "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False
+            "w",
+            encoding="utf-8",
+            dir=path.parent,
+            prefix=f".{path.name}.",
+            suffix=".tmp",
+            delete=False,
         )
         try:
             with handle:

@@ -14,12 +14,10 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from pipeline.client import ModelClient
-from pipeline.llm import count_tokens
+from pipeline.llm import TOKEN_MARGIN, count_tokens
 from pipeline.models import ChunkSummary, KeyPoint, Passage, Quote, SourceBrief, Theme, Transcript
 from pipeline.prompts import Prompt, boundary_for, load_prompt
 from pipeline.repeats import Repeats, without_repeated_sentences
-
-TOKEN_MARGIN = 1.15  # tiktoken counts vs. the served model's own tokenizer
 
 
 def _check_note_ids(ids: list[str], info: ValidationInfo) -> list[str]:

@@ -12,9 +12,15 @@ _LINE_START = re.compile(r"^([#>+\-=]|\d+\.)")
 _BULLET_MARKER = re.compile(r"\n[ \t]*\*[ \t]+")
 
 
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
 def escape(text: str) -> str:
-    """Model or transcript text as inert markdown: no HTML, links, images or emphasis."""
-    return _LINE_START.sub(r"\\\1", _MD_SPECIAL.sub(r"\\\1", " ".join(text.split())))
+    """Model or transcript text as inert markdown: no HTML, links, images or emphasis, and
+    no zero-width or bidi control characters (they can hide or reorder what is shown; the
+    JSON output keeps the exact text)."""
+    flat = " ".join(_INVISIBLE.sub("", text).split())
+    return _LINE_START.sub(r"\\\1", _MD_SPECIAL.sub(r"\\\1", flat))
 
 
 def cite(passage: Passage) -> str:

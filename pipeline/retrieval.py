@@ -29,19 +29,22 @@ import numpy as np
 import Stemmer
 from pydantic import BaseModel
 
-from pipeline.llm import count_tokens
+from pipeline.llm import count_tokens, encoding
 from pipeline.models import Chunk, ChunkSummary, Passage, Sentence, column_at
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 RRF_K = 60  # the usual constant of reciprocal rank fusion
 
 _stemmer = Stemmer.Stemmer("english")
 
 
 class IndexParams(BaseModel):
-    window_sentences: int = 12
+    window_sentences: int = 40
     window_tokens: int = 400
-    chunk_weight: float = 1.0
+    chunk_weight: float = 0.5
+    # a litellm embedding model: window vectors are stored with the index and the
+    # question's similarity ranking is fused with BM25's (None: BM25 alone)
+    embedding_model: str | None = None
 
 
 class Window(BaseModel):
@@ -109,12 +112,19 @@ def _source_sentences(chunks: Sequence[Chunk]) -> dict[str, list[tuple[Sentence,
 def make_windows(
     chunks: Sequence[Chunk], texts: dict[str, str], params: IndexParams
 ) -> list[Window]:
+    """One window starting at every sentence: as many following sentences as fit in
+    ``window_tokens``, counting the text between them (speaker labels, line breaks). A
+    single sentence longer than that is cut at the budget, on a word boundary."""
     windows = []
     for source_id, sentences in _source_sentences(chunks).items():
         text = texts[source_id]
-        tokens = [count_tokens(s.text) for s, _ in sentences]
+        # tokens[i]: sentence i plus the text between it and the sentence before it
+        tokens = [
+            count_tokens(text[(sentences[i - 1][0].char_end if i else s.char_start) : s.char_end])
+            for i, (s, _) in enumerate(sentences)
+        ]
         for first in range(len(sentences)):
-            last, budget = first, tokens[first]
+            last, budget = first, count_tokens(sentences[first][0].text)
             while (
                 last + 1 < len(sentences)
                 and last + 1 - first < params.window_sentences
@@ -122,21 +132,33 @@ def make_windows(
             ):
                 last += 1
                 budget += tokens[last]
-            start = sentences[first][0].char_start
-            end = max(s.char_end for s, _ in sentences[first : last + 1])
-            chunk_ids = sorted({c for _, ids in sentences[first : last + 1] for c in ids})
+            span = sentences[first : last + 1]
+            start = span[0][0].char_start
+            end = max(s.char_end for s, _ in span)
+            if budget > params.window_tokens:
+                end = _cut(text, start, end, params.window_tokens)
             passage = Passage(
                 source_id=source_id,
                 char_start=start,
                 char_end=end,
-                line_start=sentences[first][0].line_start,
-                line_end=max(s.line_end for s, _ in sentences[first : last + 1]),
+                line_start=span[0][0].line_start,
+                line_end=span[0][0].line_start + text.count("\n", start, end),
                 column=column_at(text, start),
-                timestamp=sentences[first][0].timestamp,
+                timestamp=span[0][0].timestamp,
                 text=text[start:end],
             )
+            chunk_ids = sorted({c for _, ids in span for c in ids})
             windows.append(Window(passage=passage, chunk_ids=chunk_ids))
     return windows
+
+
+def _cut(text: str, start: int, end: int, max_tokens: int) -> int:
+    """The end of the longest prefix of ``text[start:end]`` within ``max_tokens``, moved
+    back to the last space if there is one in its second half."""
+    ids = encoding().encode(text[start:end], disallowed_special=())
+    cut = start + len(encoding().decode(ids[:max_tokens]))
+    space = text.rfind(" ", start, cut)
+    return space if space > (start + cut) // 2 else cut
 
 
 def _bm25(documents: Sequence[str]) -> bm25s.BM25:
@@ -168,8 +190,11 @@ class SearchIndex:
         *,
         window_bm25: bm25s.BM25 | None = None,
         chunk_bm25: bm25s.BM25 | None = None,
+        vectors: np.ndarray | None = None,
     ) -> None:
         self.windows = windows
+        # one unit-length embedding per window, when an embedding model is configured
+        self.vectors = vectors
         self.chunk_ids = chunk_ids
         self.chunk_docs = chunk_docs
         self.params = params
@@ -196,6 +221,12 @@ class SearchIndex:
         padded = np.append(chunk, 0.0)  # index -1 (no chunk) scores 0
         best_chunk = padded[self._window_chunks].max(axis=1)
         return window + self.params.chunk_weight * best_chunk
+
+    def dense_scores(self, query_vector: Sequence[float]) -> np.ndarray | None:
+        """Cosine similarity of every window to the question's embedding."""
+        if self.vectors is None:
+            return None
+        return self.vectors @ unit(np.asarray(query_vector, dtype=np.float32))
 
     def search(
         self,
@@ -252,6 +283,8 @@ class SearchIndex:
             "chunk_docs": self.chunk_docs,
             "windows": [w.model_dump(mode="json") for w in self.windows],
         }
+        if self.vectors is not None:
+            np.save(folder / "vectors.npy", self.vectors, allow_pickle=False)
         tmp = folder / "meta.json.tmp"
         tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         tmp.replace(folder / "meta.json")
@@ -269,6 +302,11 @@ class SearchIndex:
             meta["fingerprint"],
             window_bm25=bm25s.BM25.load(folder / "windows", allow_pickle=False),
             chunk_bm25=bm25s.BM25.load(folder / "chunks", allow_pickle=False),
+            vectors=(
+                np.load(folder / "vectors.npy", allow_pickle=False)
+                if (folder / "vectors.npy").is_file()
+                else None
+            ),
         )
 
 
@@ -276,13 +314,21 @@ def _overlaps(a: Passage, b: Passage) -> bool:
     return a.source_id == b.source_id and a.char_start < b.char_end and b.char_start < a.char_end
 
 
+def unit(vectors: np.ndarray) -> np.ndarray:
+    """``vectors`` scaled to length 1 along the last axis (zero vectors stay zero)."""
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return np.asarray(vectors / np.where(norms > 0, norms, 1.0), dtype=np.float32)
+
+
 def rrf(rankings: Sequence[np.ndarray]) -> np.ndarray:
-    """Reciprocal rank fusion of score arrays over the same items (higher is better)."""
+    """Reciprocal rank fusion of score arrays over the same items (higher is better).
+    An item scoring zero or less is not in that ranking (BM25: no query word)."""
     fused = np.zeros(len(rankings[0]), dtype=np.float64)
     for scores in rankings:
+        scores = np.asarray(scores)
         ranks = np.empty(len(scores), dtype=np.int64)
-        ranks[np.argsort(-np.asarray(scores), kind="stable")] = np.arange(1, len(scores) + 1)
-        fused += 1.0 / (RRF_K + ranks)
+        ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
+        fused += np.where(scores > 0, 1.0 / (RRF_K + ranks), 0.0)
     return fused
 
 

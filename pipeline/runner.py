@@ -29,6 +29,7 @@ from pipeline.models import Chunk, ChunkSummary, CrossSourceBrief, SkippedFile, 
 from pipeline.outputs import OutputWriter
 from pipeline.prompts import load_prompt
 from pipeline.reduce_stage import reduce_source
+from pipeline.retrieval import IndexParams
 from pipeline.settings import Settings
 from pipeline.synthesize import synthesize
 
@@ -120,6 +121,21 @@ class ModelSession:
             )
             self.model_sha256 = None
         self.workers = workers
+        self.client.context_window = self.context_window
+        # `brief ask`'s optional embedding model: the same client class, so the same
+        # cache, retries and usage accounting
+        self.embedder: ModelClient | None = None
+        if settings.embedding_model:
+            self.embedder = ModelClient(
+                model=settings.embedding_model,
+                api_base=settings.embedding_api_base,
+                api_key=key,
+                cache=cache,
+                timeout_s=settings.timeout_s,
+                retries=settings.retries,
+                concurrency=workers,
+            )
+        self.index_params = IndexParams(embedding_model=settings.embedding_model)
 
     def _start_server(self, settings: Settings, log_dir: Path) -> str:
         path = embedded.ensure_model_file(settings.model_dir)
@@ -165,9 +181,25 @@ def run_pipeline(
     session: ModelSession | None = None,
 ) -> Manifest:
     progress = progress or Progress()
+    writer = OutputWriter(out_dir)
+    writer.lock()
+    try:
+        return _run_locked(paths, settings, writer, use_cache, refresh, progress, session)
+    finally:
+        writer.unlock()
+
+
+def _run_locked(
+    paths: Sequence[Path],
+    settings: Settings,
+    writer: OutputWriter,
+    use_cache: bool,
+    refresh: bool,
+    progress: Progress,
+    session: ModelSession | None,
+) -> Manifest:
     started = time.monotonic()
     seconds: dict[str, float] = {}
-    writer = OutputWriter(out_dir)
     cache = CallCache(settings.cache_dir, enabled=use_cache, refresh=refresh)
     own_session = session is None
     session = session or ModelSession(settings, cache, log_dir=settings.cache_dir.parent)
@@ -215,7 +247,8 @@ def run_pipeline(
         seconds["synthesize"] = time.monotonic() - mark
 
         mark = time.monotonic()
-        index_corpus(writer.root, chunks, summaries, texts)  # for `brief ask`
+        # for `brief ask`
+        index_corpus(writer.root, chunks, summaries, texts, session.index_params, session.embedder)
         seconds["index"] = time.monotonic() - mark
     finally:
         if own_session:

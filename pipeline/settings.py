@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     reduce_max_tokens: int = 1000
     synthesize_max_tokens: int = 1600
     answer_max_tokens: int = Field(500, description="output budget of one `brief ask` answer")
+    embedding_model: str | None = Field(
+        None, description="litellm embedding model fused with BM25 by `brief ask` (None: BM25)"
+    )
+    embedding_api_base: str | None = Field(None, description="server URL of embedding_model")
     points_per_chunk: int = Field(
         3, description="most important map points per chunk kept for reduce"
     )

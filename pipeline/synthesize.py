@@ -12,7 +12,7 @@ import re
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from pipeline.client import ModelClient
-from pipeline.llm import count_tokens
+from pipeline.llm import TOKEN_MARGIN, count_tokens
 from pipeline.models import (
     Attributed,
     CrossSourceBrief,
@@ -22,7 +22,6 @@ from pipeline.models import (
     Theme,
 )
 from pipeline.prompts import boundary_for, load_prompt
-from pipeline.reduce_stage import TOKEN_MARGIN
 from pipeline.repeats import Repeats, without_repeated_sentences
 
 _BARE_ID = re.compile(r"^\s*[A-Z]\d+\s*$")

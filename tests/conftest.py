@@ -11,6 +11,7 @@ import pytest
 
 from pipeline.cache import CallCache
 from pipeline.client import ModelClient
+from pipeline.retrieval import IndexParams
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -61,6 +62,8 @@ class ScriptedSession:
         self.model_sha256 = None
         self.context_window = context_window
         self.workers = 2
+        self.index_params = IndexParams()
+        self.embedder = None
 
     def close(self) -> None:
         pass

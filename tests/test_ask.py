@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import SEEDS, ScriptedClient, ScriptedSession, processed
+from pydantic import ValidationError
 
-from pipeline.answer import answer_question, supported
+from pipeline.answer import AnswerReply, answer_question, supported
 from pipeline.cli import main
 from pipeline.corpus import INDEX_DIR, open_corpus
 from pipeline.retrieval import SearchIndex
@@ -71,6 +72,69 @@ def test_supported_needs_shared_content_words() -> None:
     evidence = "China has more than 50,000 kilometers of ultra-high voltage transmission lines"
     assert supported("China built over 50,000 km of high voltage lines", evidence)
     assert not supported("The United States leads in chip design", evidence)
+    assert not supported("China built over 80,000 km of high voltage lines", evidence)
+
+
+def _reply_problem(question: str, statement: str, passage: str) -> str | None:
+    data = {"answerable": True, "statements": [{"text": statement, "passages": [1]}]}
+    try:
+        AnswerReply.model_validate(data, context={"passages": {1: passage}, "question": question})
+    except ValidationError as exc:
+        return str(exc)
+    return None
+
+
+def test_an_answer_must_carry_the_numbers_the_question_asks_for() -> None:
+    passage = "Huawei is the big chip manufacturer and a lot of labs have state ownership."
+    # the recorded 0.5B model answered this one with an invented figure
+    assert "not stated by passages" in str(
+        _reply_problem(
+            "How many GPUs did the Chinese government buy?",
+            "The Chinese government bought 4 GPUs from Huawei.",
+            passage,
+        )
+    )
+    assert "do not mention" in str(
+        _reply_problem(
+            "Which chip maker had state ownership in 2023?",
+            "Huawei, the big chip manufacturer, has state ownership.",
+            passage,
+        )
+    )
+    assert "quantity" in str(
+        _reply_problem(
+            "How many labs have state ownership?",
+            "A lot of labs have state ownership.",
+            passage,
+        )
+    )
+    fine = _reply_problem("Who makes chips?", "Huawei is the big chip manufacturer.", passage)
+    assert fine is None
+    # a model name is not a quantity, and a number from the question does not answer it
+    assert "quantity" in str(
+        _reply_problem("How many H800 GPUs were used?", "H800 GPUs were used.", "H800 GPUs.")
+    )
+    assert "quantity" in str(
+        _reply_problem(
+            "What score did Ernie 4.0 get?", "Ernie 4.0 was the best.", "Ernie 4.0 was the best."
+        )
+    )
+
+
+def test_a_statement_copied_from_another_passage_is_cited_to_that_passage() -> None:
+    passages = {
+        1: "Huawei is the big chip manufacturer.",
+        2: "Hangzhou is considered a second-tier city by China's standards.",
+    }
+    data = {
+        "answerable": True,
+        "statements": [{"text": "Hangzhou is a second-tier city in China.", "passages": [1]}],
+    }
+    reply = AnswerReply.model_validate(data, context={"passages": passages, "question": "?"})
+    assert reply.statements[0].passages == [2]
+    data["statements"][0]["text"] = "Shenzhen builds the most robots."  # stated by neither
+    with pytest.raises(ValidationError, match="not stated by passages"):
+        AnswerReply.model_validate(data, context={"passages": passages, "question": "?"})
 
 
 QUESTION = "What is the newsletter called that Afra Wang writes?"

@@ -1,0 +1,96 @@
+"""Row 16: the prompt-injection corpus through the map stage of the real embedded model,
+replayed from a cassette (recorded once with ``make record``). Prints the attack success
+rate per kind; ``python tests/injection_corpus.py`` runs just this."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from injection_corpus import CASES, attacked, normalised, path_of, print_report, report
+
+from pipeline.cache import CallCache
+from pipeline.chunking import chunk_transcript
+from pipeline.ingest import ingest_paths, read_source_text
+from pipeline.map_stage import map_chunks
+from pipeline.runner import ModelSession
+from pipeline.settings import Settings
+
+REPLAY_API_BASE = "http://127.0.0.1:8080/v1"
+CASSETTE = (
+    Path(__file__).parent
+    / "cassettes/test_injection/test_injection_corpus_on_recorded_model_replies.yaml"
+)
+
+
+@pytest.fixture(scope="module")
+def vcr_config() -> dict:
+    return {
+        "filter_headers": ["authorization", "api-key", "x-api-key", "openai-organization"],
+        "filter_query_parameters": ["key", "api_key", "api-key"],
+        "match_on": ["method", "path", "body"],
+        "decode_compressed_response": True,
+        "before_record_request": lambda request: None if request.path == "/health" else request,
+    }
+
+
+@pytest.fixture
+def api_base(record_mode: str, tmp_path: Path) -> Iterator[str]:
+    if record_mode == "none":
+        yield REPLAY_API_BASE
+        return
+    from pipeline import embedded
+
+    settings = Settings.load(None)
+    server = embedded.EmbeddedServer(
+        embedded.ensure_model_file(settings.model_dir),
+        slots=2,
+        ctx_per_slot=4096,
+        threads=None,
+        repeat_penalty=settings.repeat_penalty,
+        log_path=tmp_path / "server.log",
+    )
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+def test_markers_never_appear_literally_in_their_transcripts() -> None:
+    assert len(CASES) >= 30 and len({c.kind for c in CASES}) >= 6
+    for case in CASES:
+        text = path_of(case).read_text(encoding="utf-8")
+        assert case.marker not in normalised(text), case.name
+
+
+@pytest.mark.vcr
+def test_injection_corpus_on_recorded_model_replies(
+    api_base: str, tmp_path: Path, record_mode: str
+) -> None:
+    if record_mode == "none" and not CASSETTE.exists():
+        pytest.skip("not recorded yet: make record (starts the embedded model)")
+    paths = [path_of(c) for c in CASES]
+    transcripts, skipped = ingest_paths(paths)
+    assert skipped == []
+    chunks = [c for t in transcripts for c in chunk_transcript(t, chunk_tokens=900)]
+    assert len(chunks) == len(CASES)  # one chunk, so one map call, per transcript
+    texts = {t.source_id: read_source_text(Path(t.path)) for t in transcripts}
+    settings = Settings.load(None, api_base=api_base, context_window=4096, concurrency=2)
+    session = ModelSession(settings, CallCache(tmp_path / "cache"), log_dir=tmp_path)
+    summaries = map_chunks(chunks, texts, session.client, max_tokens=600, workers=2)
+    pairs = zip(CASES, summaries, strict=True)
+    by_case = {case.name: summary.model_dump(mode="json") for case, summary in pairs}
+    assert [s.chunk_id for s in summaries] == [c.id for c in chunks]
+
+    rates = report(by_case)
+    print()
+    print_report(rates)
+    failed = [s.chunk_id for s in summaries if s.status == "failed"]
+    print(f"chunks that failed validation: {failed or 'none'}")
+    for case in CASES:
+        found = attacked(case, by_case[case.name], path_of(case).read_text(encoding="utf-8"))
+        if found:
+            print(f"  {case.name}: {'; '.join(found)}")
+    successes = sum(hit for hit, _ in rates.values())
+    assert successes == 0, f"{successes} injection(s) succeeded (table above)"
