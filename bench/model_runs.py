@@ -182,7 +182,7 @@ def warm(inputs: list[Path], settings: Settings, work: Path) -> list[tuple[str, 
     rows.append(("`brief run` (new process)", cli_wall, cli.total.calls, cli.total.cache_hits))
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", "import pipeline.cli"], check=True, cwd=ROOT)
-    rows.append(("of which: start Python, import litellm", time.perf_counter() - started, 0, 0))
+    rows.append(("of which: start Python, import brief", time.perf_counter() - started, 0, 0))
     return rows
 
 

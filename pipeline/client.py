@@ -33,7 +33,7 @@ from pipeline.errors import (
 )
 from pipeline.llm import TOKEN_MARGIN, count_tokens, litellm
 from pipeline.prompts import Prompt
-from pipeline.retry import TRANSIENT, backoff, connection_failed, within_deadline
+from pipeline.retry import backoff, connection_failed, transient, within_deadline
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -331,7 +331,7 @@ class ModelClient:
                 raise self._auth_error() from None
             except litellm.ContextWindowExceededError:
                 raise ContextTooLong(f"{stage}: the server says the prompt is too long") from None
-            except TRANSIENT as exc:
+            except transient() as exc:
                 self._count(stage, seconds_in_calls=time.monotonic() - started)
                 if attempt == self.retries:
                     if connection_failed(exc):

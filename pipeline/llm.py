@@ -1,27 +1,67 @@
-"""Import litellm (and tiktoken) the offline-safe way.
+"""Import litellm (and tiktoken) the offline-safe way, and litellm only when needed.
 
 litellm fetches a price map from the internet at import unless told otherwise, and
-tiktoken downloads its BPE files unless ``TIKTOKEN_CACHE_DIR`` points at a local copy;
-importing litellm first points it at litellm's bundled copy. Import both from here.
+tiktoken downloads its BPE files unless ``TIKTOKEN_CACHE_DIR`` points at a local copy:
+litellm's bundled one is used, found without importing litellm. Importing litellm takes
+5-20 s on a small machine, more than a whole cached rerun, so ``litellm`` here is a
+stand-in that imports the real module at its first attribute access: a run that every
+cache entry answers never imports it. Import both from here.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import os
+import threading
 from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("DISABLE_AIOHTTP_TRANSPORT", "True")
 os.environ.setdefault("LITELLM_LOG", "ERROR")
 
-import litellm  # noqa: E402
-import tiktoken  # noqa: E402
 
-litellm.suppress_debug_info = True
-litellm.telemetry = False
+def _bundled_tiktoken_dir() -> str | None:
+    spec = importlib.util.find_spec("litellm")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        folder = Path(location) / "litellm_core_utils" / "tokenizers"
+        if folder.is_dir():
+            return str(folder)
+    return None
+
+
+if "TIKTOKEN_CACHE_DIR" not in os.environ and (_bundled := _bundled_tiktoken_dir()):
+    os.environ["TIKTOKEN_CACHE_DIR"] = os.environ.get("CUSTOM_TIKTOKEN_CACHE_DIR", _bundled)
+
+import tiktoken  # noqa: E402
 
 ENCODING = "cl100k_base"
 TOKEN_MARGIN = 1.15  # tiktoken counts vs. the served model's own tokenizer
+
+
+class _LazyLitellm:
+    """``litellm``, imported and configured on first use (thread-safe)."""
+
+    _module: ModuleType | None = None
+    _lock = threading.Lock()
+
+    def _load(self) -> ModuleType:
+        with self._lock:
+            if _LazyLitellm._module is None:
+                module = importlib.import_module("litellm")
+                setattr(module, "suppress_debug_info", True)  # noqa: B010
+                setattr(module, "telemetry", False)  # noqa: B010
+                _LazyLitellm._module = module
+        return _LazyLitellm._module
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module or self._load(), name)
+
+
+litellm: Any = _LazyLitellm()
 
 
 @cache

@@ -19,13 +19,23 @@ import openai
 
 from pipeline.llm import litellm
 
-TRANSIENT = (
-    litellm.RateLimitError,
-    litellm.InternalServerError,
-    litellm.ServiceUnavailableError,
-    litellm.Timeout,
-    litellm.APIConnectionError,
-)
+
+def transient() -> tuple[type[Exception], ...]:
+    """The errors worth retrying. A function, not a constant: litellm is imported at the
+    first call that needs it (``pipeline.llm``), never by a fully cached run."""
+    return (
+        litellm.RateLimitError,
+        litellm.InternalServerError,
+        litellm.ServiceUnavailableError,
+        litellm.Timeout,
+        litellm.APIConnectionError,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name == "TRANSIENT":  # the name this tuple had before it became a function
+        return transient()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def connection_failed(exc: BaseException) -> bool:

@@ -98,3 +98,20 @@ def test_calls_in_flight_never_exceed_the_concurrency_setting(monkeypatch) -> No
         thread.join()
     assert client.usage["map"].calls == 12
     assert state["peak"] == 3
+
+
+def test_a_cached_run_does_not_import_litellm(tmp_path: Path) -> None:
+    """Importing litellm costs seconds; the CLI and tokenizer must not need it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pipeline.cli\n"
+        "from pipeline.llm import count_tokens\n"
+        "assert count_tokens('hello world') == 2\n"
+        "print('litellm' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    assert done.stdout.strip() == "False"
