@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -62,6 +63,13 @@ class BarProgress(Progress):
 def main() -> None:
     """Turn transcripts into briefing documents with verbatim, traceable citations."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # SIGTERM (kill, a CI timeout) unwinds like Ctrl-C: the embedded llama-server is
+    # stopped and the output lock released instead of being left behind
+    signal.signal(signal.SIGTERM, _terminate)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 @main.command()
