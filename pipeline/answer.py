@@ -5,7 +5,10 @@ answers with statements that cite passage numbers. Code then checks every citati
 
 - a cited number must be one of the passages supplied (the schema allows only those, and
   validation checks again);
-- a statement must share at least half its content words with the passages it cites,
+- some statement must share a word with the question (one that does not just say how
+  it is asked) or be a short phrase quoted from its passage ("Concurrent."), so a true
+  but unrelated sentence is not an answer;
+- a statement must share 60% of its content words with the passages it cites,
   and every number and every capitalised word (a name) in it must appear there, so a
   statement pinned to an unrelated passage, or a figure or a name the passages do not
   give, does not pass;
@@ -33,10 +36,11 @@ from pipeline.client import ModelClient
 from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable
 from pipeline.models import Answer, CitedPassage, Statement
 from pipeline.prompts import boundary_for, load_prompt
-from pipeline.retrieval import Hit, SearchIndex, tokenize
+from pipeline.retrieval import Hit, SearchIndex, query_terms, tokenize
 from pipeline.verify import passage_problem
 
 NEAR_MISSES = 3
+SUPPORT = 0.6  # share of a statement's content words that its passages must contain
 _NUMBER = re.compile(r"(?<![A-Za-z])\d+(?:[.,]\d+)*(?![A-Za-z])")  # not "H800" or "4X"
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
 _QUANTITY = re.compile(
@@ -91,6 +95,11 @@ class AnswerReply(BaseModel):
                     "answerable to false"
                 )
         question = (info.context or {}).get("question", "")
+        if not any(addresses(question, s.text, supplied, s.passages) for s in self.statements):
+            raise ValueError(
+                "no statement shares a word with the question, so none answers it: answer "
+                "the question itself, or set answerable to false"
+            )
         evidence = " ".join(supplied.get(i, "") for s in self.statements for i in s.passages)
         missing = numbers(question) - numbers(evidence)
         if missing:
@@ -105,6 +114,18 @@ class AnswerReply(BaseModel):
                 "passages: set answerable to false if they do not state it"
             )
         return self
+
+
+def addresses(question: str, statement: str, supplied: dict[int, str], cited: list[int]) -> bool:
+    """The statement shares a word with the question, or is a short phrase quoted from
+    a cited passage (the answer itself, like "Concurrent." for "What is it called?")."""
+    asked = set(query_terms(question))
+    if not asked or asked & set(tokenize([statement])[0]):
+        return True
+    phrase = " ".join(statement.strip(" .!?").split()).lower()
+    return len(phrase.split()) <= 5 and any(
+        phrase in " ".join(supplied.get(i, "").split()).lower() for i in cited
+    )
 
 
 def numbers(text: str) -> set[str]:
@@ -126,12 +147,12 @@ def names(text: str) -> set[str]:
 
 
 def supported(statement: str, evidence: str) -> bool:
-    """At least half of the statement's content words occur in the evidence, and so
+    """Most (``SUPPORT``) of the statement's content words occur in the evidence, and so
     does every number and every capitalised word (a name) in it."""
     return (
         numbers(statement) <= numbers(evidence)
         and names(statement) <= set(tokenize([evidence])[0])
-        and overlap(statement, evidence) >= 0.5
+        and overlap(statement, evidence) >= SUPPORT
     )
 
 

@@ -116,11 +116,25 @@ def test_an_answer_must_carry_the_numbers_the_question_asks_for() -> None:
     assert fine is None
     # a model name is not a quantity, and a number from the question does not answer it
     assert "quantity" in str(
-        _reply_problem("How many H800 GPUs were used?", "H800 GPUs were used.", "H800 GPUs.")
+        _reply_problem(
+            "How many H800 GPUs were used?", "H800 GPUs were used.", "H800 GPUs were used."
+        )
     )
-    ernie = "Ernie 4.0 was the best. China's population is something like 4X the US."
-    for answer in ("Ernie 4.0 was the best.", "China's population is something like 4X."):
+    ernie = "Ernie 4.0 was the best. Ernie has something like 4X the users."
+    for answer in ("Ernie 4.0 was the best.", "Ernie has something like 4X the users."):
         assert "quantity" in str(_reply_problem("What score did Ernie 4.0 get?", answer, ernie))
+
+
+def test_a_true_sentence_that_does_not_address_the_question_is_not_an_answer() -> None:
+    # the embedded model answered the newsletter question with this, citing the
+    # passage that names the newsletter
+    passage = (
+        "Afra writes a newsletter called Concurrent. The United States is liberal and democratic."
+    )
+    question = "What is Afra Wang's newsletter called?"
+    problem = _reply_problem(question, "The United States is liberal and democratic.", passage)
+    assert "shares a word with the question" in str(problem)
+    assert _reply_problem(question, "Concurrent.", passage) is None  # quoted: the answer itself
 
 
 def test_a_statement_copied_from_another_passage_is_cited_to_that_passage() -> None:
