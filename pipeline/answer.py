@@ -118,14 +118,20 @@ class AnswerReply(BaseModel):
 
 def addresses(question: str, statement: str, supplied: dict[int, str], cited: list[int]) -> bool:
     """The statement shares a word with the question, or is a short phrase quoted from
-    a cited passage (the answer itself, like "Concurrent." for "What is it called?")."""
+    a cited passage that holds most of the question's words (the answer itself, like
+    "Concurrent." for "What is the newsletter called?")."""
     asked = set(query_terms(question))
     if not asked or asked & set(tokenize([statement])[0]):
         return True
     phrase = " ".join(statement.strip(" .!?").split()).lower()
-    return len(phrase.split()) <= 5 and any(
-        phrase in " ".join(supplied.get(i, "").split()).lower() for i in cited
-    )
+    if len(phrase.split()) > 5:
+        return False
+    for i in cited:
+        passage = supplied.get(i, "")
+        about = len(asked & set(tokenize([passage])[0])) * 2 >= len(asked)
+        if about and phrase in " ".join(passage.split()).lower():
+            return True
+    return False
 
 
 def numbers(text: str) -> set[str]:

@@ -135,6 +135,11 @@ def test_a_true_sentence_that_does_not_address_the_question_is_not_an_answer() -
     problem = _reply_problem(question, "The United States is liberal and democratic.", passage)
     assert "shares a word with the question" in str(problem)
     assert _reply_problem(question, "Concurrent.", passage) is None  # quoted: the answer itself
+    # quoted from a passage about something else: recorded as the model's second reply
+    elsewhere = (
+        "Dan Wang wrote: The United States is liberal and democratic. China is authoritarian."
+    )
+    assert "shares a word" in str(_reply_problem(question, "China is authoritarian.", elsewhere))
 
 
 def test_a_statement_copied_from_another_passage_is_cited_to_that_passage() -> None:
