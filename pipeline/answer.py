@@ -15,8 +15,9 @@ answers with statements that cite passage numbers. Code then checks every citati
 - a number in the question (a year, say) must appear in the cited passages, and a
   quantity question ("how many", "what year", "what score"...) needs a number from them
   that the question does not already contain;
-- a statement that its cited passages do not support but another supplied passage does
-  is re-attributed to that passage (small models copy from one passage and cite another);
+- a statement that another supplied passage states better (more of its words) than the
+  passages it cites is re-attributed to that passage (small models copy from one
+  passage and cite another);
 - every cited passage must still be the exact slice of its source file.
 
 A reply that fails these checks is re-asked once with the error (the client's re-ask);
@@ -81,14 +82,16 @@ class AnswerReply(BaseModel):
         supplied: dict[int, str] = (info.context or {}).get("passages", {})
         for n, statement in enumerate(self.statements, start=1):
             cited = " ".join(supplied.get(i, "") for i in statement.passages)
-            if supported(statement.text, cited):
-                continue
             # a small model often copies a sentence from one passage and cites another:
-            # the citation moves to the one supplied passage that states it best
+            # the citation moves to the supplied passage that states it best
             best = max(supplied, key=lambda i: overlap(statement.text, supplied[i]), default=None)
-            if best is not None and supported(statement.text, supplied[best]):
+            better = best is not None and overlap(statement.text, supplied[best]) > overlap(
+                statement.text, cited
+            )
+            if better and best is not None and supported(statement.text, supplied[best]):
                 statement.passages = [best]
-            else:
+                continue
+            if not supported(statement.text, cited):
                 raise ValueError(
                     f"statement {n} ({statement.text[:80]!r}) is not stated by passages "
                     f"{statement.passages}: cite the passages that state it, or set "

@@ -153,6 +153,10 @@ def test_a_statement_copied_from_another_passage_is_cited_to_that_passage() -> N
     }
     reply = AnswerReply.model_validate(data, context={"passages": passages, "question": "?"})
     assert reply.statements[0].passages == [2]
+    # cited to a passage that shares enough words, while another states it outright
+    passages[1] = "Hangzhou is a city in China."
+    reply = AnswerReply.model_validate(data, context={"passages": passages, "question": "?"})
+    assert reply.statements[0].passages == [2]
     data["statements"][0]["text"] = "Shenzhen builds the most robots."  # stated by neither
     with pytest.raises(ValidationError, match="not stated by passages"):
         AnswerReply.model_validate(data, context={"passages": passages, "question": "?"})
