@@ -3,7 +3,9 @@ model client for orchestration tests (the product path uses the real client)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -95,3 +97,48 @@ def cache(tmp_path: Path) -> CallCache:
 @pytest.fixture
 def scripted(cache: CallCache) -> ScriptedClient:
     return ScriptedClient(cache)
+
+
+# ------------------------------------------------------------------ cassettes
+
+REPLAY_API_BASE = "http://127.0.0.1:8080/v1"
+
+
+@pytest.fixture(scope="module")
+def vcr_config() -> dict:
+    return {
+        "filter_headers": ["authorization", "api-key", "x-api-key", "openai-organization"],
+        "filter_query_parameters": ["key", "api_key", "api-key"],
+        # the recording server ran on a random port: match on what we sent, not where
+        "match_on": ["method", "path", "body"],
+        "decode_compressed_response": True,
+        # the recording server's start-up polling is not model traffic
+        "before_record_request": lambda request: None if request.path == "/health" else request,
+    }
+
+
+@contextlib.contextmanager
+def recording_api_base(
+    record_mode: str, log_dir: Path, *, slots: int, ctx_per_slot: int
+) -> Iterator[str]:
+    """Replaying: the address the cassettes were matched against (no server). Recording:
+    a real embedded llama-server for the duration."""
+    if record_mode == "none":
+        yield REPLAY_API_BASE
+        return
+    from pipeline import embedded
+    from pipeline.settings import Settings
+
+    settings = Settings.load(None)
+    server = embedded.EmbeddedServer(
+        embedded.ensure_model_file(settings.model_dir),
+        slots=slots,
+        ctx_per_slot=ctx_per_slot,
+        threads=None,
+        repeat_penalty=settings.repeat_penalty,
+        log_path=log_dir / "server.log",
+    )
+    try:
+        yield server.start()
+    finally:
+        server.stop()

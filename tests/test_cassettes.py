@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import processed
+from conftest import processed, recording_api_base
 
 from pipeline.answer import answer_question
 from pipeline.cache import CallCache
@@ -19,42 +19,12 @@ from pipeline.settings import Settings
 from pipeline.verify import passage_problem
 
 DATA = Path(__file__).resolve().parent / "data"
-REPLAY_API_BASE = "http://127.0.0.1:8080/v1"
-
-
-@pytest.fixture(scope="module")
-def vcr_config() -> dict:
-    return {
-        "filter_headers": ["authorization", "api-key", "x-api-key", "openai-organization"],
-        "filter_query_parameters": ["key", "api_key", "api-key"],
-        # the recording server ran on a random port: match on what we sent, not where
-        "match_on": ["method", "path", "body"],
-        "decode_compressed_response": True,
-        # the recording server's start-up polling is not model traffic
-        "before_record_request": lambda request: None if request.path == "/health" else request,
-    }
 
 
 @pytest.fixture
 def api_base(record_mode: str, tmp_path: Path) -> Iterator[str]:
-    if record_mode == "none":
-        yield REPLAY_API_BASE
-        return
-    from pipeline import embedded
-
-    settings = Settings.load(None)
-    server = embedded.EmbeddedServer(
-        embedded.ensure_model_file(settings.model_dir),
-        slots=1,
-        ctx_per_slot=8192,
-        threads=None,
-        repeat_penalty=settings.repeat_penalty,
-        log_path=tmp_path / "server.log",
-    )
-    try:
-        yield server.start()
-    finally:
-        server.stop()
+    with recording_api_base(record_mode, tmp_path, slots=1, ctx_per_slot=8192) as url:
+        yield url
 
 
 @pytest.mark.vcr

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import recording_api_base
 from injection_corpus import CASES, attacked, normalised, path_of, print_report, report
 
 from pipeline.cache import CallCache
@@ -17,44 +18,16 @@ from pipeline.map_stage import map_chunks
 from pipeline.runner import ModelSession
 from pipeline.settings import Settings
 
-REPLAY_API_BASE = "http://127.0.0.1:8080/v1"
 CASSETTE = (
     Path(__file__).parent
     / "cassettes/test_injection/test_injection_corpus_on_recorded_model_replies.yaml"
 )
 
 
-@pytest.fixture(scope="module")
-def vcr_config() -> dict:
-    return {
-        "filter_headers": ["authorization", "api-key", "x-api-key", "openai-organization"],
-        "filter_query_parameters": ["key", "api_key", "api-key"],
-        "match_on": ["method", "path", "body"],
-        "decode_compressed_response": True,
-        "before_record_request": lambda request: None if request.path == "/health" else request,
-    }
-
-
 @pytest.fixture
 def api_base(record_mode: str, tmp_path: Path) -> Iterator[str]:
-    if record_mode == "none":
-        yield REPLAY_API_BASE
-        return
-    from pipeline import embedded
-
-    settings = Settings.load(None)
-    server = embedded.EmbeddedServer(
-        embedded.ensure_model_file(settings.model_dir),
-        slots=2,
-        ctx_per_slot=4096,
-        threads=None,
-        repeat_penalty=settings.repeat_penalty,
-        log_path=tmp_path / "server.log",
-    )
-    try:
-        yield server.start()
-    finally:
-        server.stop()
+    with recording_api_base(record_mode, tmp_path, slots=2, ctx_per_slot=4096) as url:
+        yield url
 
 
 def test_markers_never_appear_literally_in_their_transcripts() -> None:
