@@ -99,7 +99,7 @@ def test_json_outputs_are_written_only_through_json_dumps() -> None:
 def test_cassettes_recorded_with_canary_keys_hold_no_secret(tmp_path: Path) -> None:
     """Record real litellm traffic (OpenAI- and Anthropic-style keys) with the cassette
     filters the tests use, then scan the cassettes, the outputs and the logs."""
-    from test_cassettes import vcr_config
+    from conftest import vcr_config
 
     config = vcr_config.__wrapped__()  # type: ignore[attr-defined]
     recorder = vcr.VCR(
