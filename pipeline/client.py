@@ -33,6 +33,14 @@ from pipeline.errors import (
 )
 from pipeline.llm import TOKEN_MARGIN, count_tokens, litellm
 from pipeline.prompts import Prompt
+from pipeline.providers import (
+    DEFAULT_RUNG,
+    Rung,
+    response_format,
+    schema_rejected_hint,
+    unknown_model_hint,
+    with_schema_in_prompt,
+)
 from pipeline.retry import backoff, connection_failed, transient, within_deadline
 
 T = TypeVar("T", bound=BaseModel)
@@ -88,6 +96,8 @@ class ModelClient:
         concurrency: int = 2,
         connect: Callable[[], str] | None = None,
         context_window: int | None = None,
+        rung: Rung = DEFAULT_RUNG,
+        router: Any | None = None,
     ) -> None:
         self.model = model
         self.api_base = api_base
@@ -108,6 +118,12 @@ class ModelClient:
         self._connect_lock = threading.Lock()
         self._lock = threading.Lock()
         self.usage: dict[str, StageUsage] = defaultdict(StageUsage)
+        # how the reply schema is sent (pipeline.providers): "full" for llama.cpp-like
+        # servers (the request as it always was), a lower rung for hosted providers
+        self.rung: Rung = rung
+        # several deployments of one model (pipeline.servers.ModelGroup): it picks the
+        # server of each request; the cache identity is the model group
+        self.router = router
 
     # ------------------------------------------------------------------ public
 
@@ -255,8 +271,12 @@ class ModelClient:
     ) -> tuple[list[dict[str, str]], dict[str, Any], str]:
         """The messages, output schema and cache key of one structured call."""
         messages = prompt.render(**variables)
-        json_schema = narrow_items(json_schema_of(schema), narrow or {})
-        params = {**self.sampling, **self.extra_body, "max_tokens": max_tokens}
+        json_schema = reply_schema(schema, narrow)
+        params: dict[str, Any] = {**self.sampling, **self.extra_body, "max_tokens": max_tokens}
+        if self.rung != DEFAULT_RUNG:
+            # keyed on the reply model's own schema plus the rung; the default rung's
+            # key is unchanged, so caches made before rungs existed stay warm
+            params["schema_mode"] = self.rung
         key = cache_key(
             model=self.model,
             api_base=self.cache_identity,
@@ -264,6 +284,8 @@ class ModelClient:
             schema=json_schema,
             params=params,
         )
+        if self.rung == "json_object":
+            messages = with_schema_in_prompt(messages, json_schema)
         return messages, json_schema, key
 
     def _validate(
@@ -297,15 +319,16 @@ class ModelClient:
             "timeout": self.timeout_s,
             "num_retries": 0,
             "max_retries": 0,
-            "response_format": {
-                "type": "json_schema",
-                "json_schema": {"name": name, "schema": json_schema, "strict": True},
-            },
+            "response_format": response_format(self.rung, name, json_schema, self.model),
             **self.sampling,
         }
         if self.extra_body:
             kwargs["extra_body"] = self.extra_body
-        response = self._send(stage, litellm.completion, kwargs)
+        call = litellm.completion
+        if self.router is not None:
+            del kwargs["api_base"], kwargs["api_key"]  # each deployment has its own
+            call = self.router.completion
+        response = self._send(stage, call, kwargs)
         choice = response.choices[0]
         text = choice.message.content or ""
         if choice.finish_reason == "length":
@@ -344,8 +367,18 @@ class ModelClient:
                 time.sleep(backoff(exc, attempt))
                 continue
             except (litellm.APIError, openai.APIError) as exc:
-                if getattr(exc, "status_code", None) in (401, 403):
+                status = getattr(exc, "status_code", None)
+                if status in (401, 403):
                     raise self._auth_error() from None  # litellm maps some 403s to APIError
+                text = str(exc)
+                if "LLM Provider NOT provided" in text or (
+                    status == 404 and "model" in text.lower()
+                ):
+                    raise ModelError(f"{stage}: {unknown_model_hint(self.model)}") from None
+                if status == 400 and "schema" in text.lower():
+                    raise ModelError(
+                        f"{stage}: {schema_rejected_hint(self.rung)} ({_first_line(exc)})"
+                    ) from None
                 # 400, 404 and other client errors: this call fails, unretried
                 raise ModelError(f"{stage}: {type(exc).__name__}: {_first_line(exc)}") from None
             self._record(stage, response, time.monotonic() - started)
@@ -381,6 +414,15 @@ class ModelClient:
 @functools.cache
 def _schema_text(schema: type[BaseModel]) -> str:
     return json.dumps(schema.model_json_schema())
+
+
+def reply_schema(
+    schema: type[BaseModel], narrow: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The one function that makes the schema of a reply model for a call: pydantic's
+    schema, array items narrowed for this call. ``pipeline.providers.response_format``
+    then shapes it for the client's rung (strict-valid by construction below "full")."""
+    return narrow_items(json_schema_of(schema), narrow or {})
 
 
 def json_schema_of(schema: type[BaseModel]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from pipeline.map_stage import map_chunks
 from pipeline.models import Chunk, ChunkSummary, CrossSourceBrief, SkippedFile, SourceBrief
 from pipeline.outputs import OutputWriter
 from pipeline.prompts import load_prompt
+from pipeline.providers import rung_for
 from pipeline.reduce_stage import reduce_source
 from pipeline.retrieval import IndexParams
 from pipeline.settings import Settings
@@ -100,8 +101,14 @@ class ModelSession:
                 retries=settings.retries,
                 concurrency=workers,
                 connect=lambda: self._start_server(settings, log_dir),
+                rung=rung_for(None, settings.schema_mode),
             )
             self.model_sha256: str | None = embedded.MODEL_SHA256
+        elif settings.model_list:
+            self.client, workers = _group_client(settings, cache, sampling)
+            self.model = self.client.model
+            self.context_window = settings.context_window or DEFAULT_CONTEXT_WINDOW
+            self.model_sha256 = None
         else:
             # a model string, or an api_base pointing at a server that is already running
             self.model = settings.model or f"openai/{embedded.MODEL_NAME}"
@@ -118,6 +125,7 @@ class ModelSession:
                 timeout_s=settings.timeout_s,
                 retries=settings.retries,
                 concurrency=workers,
+                rung=rung_for(settings.model, settings.schema_mode),
             )
             self.model_sha256 = None
         self.workers = workers
@@ -168,6 +176,29 @@ class ModelSession:
     def close(self) -> None:
         if self.server is not None:
             self.server.stop()
+
+
+def _group_client(
+    settings: Settings, cache: CallCache, sampling: dict[str, Any]
+) -> tuple[ModelClient, int]:
+    """The client over ``settings.model_list`` (pipeline.servers): cache identity = group."""
+    from pipeline.servers import ModelGroup
+
+    name = settings.model or "model-group"
+    group = ModelGroup(name, settings.model_list)
+    client = ModelClient(
+        model=name,
+        api_base=None,
+        cache=cache,
+        cache_identity=f"group:{name}",
+        sampling=sampling,
+        timeout_s=settings.timeout_s,
+        retries=settings.retries,
+        concurrency=settings.concurrency or group.concurrency,
+        rung=rung_for(settings.model_list[0].model, settings.schema_mode),
+        router=group,
+    )
+    return client, settings.concurrency or group.concurrency
 
 
 def run_pipeline(

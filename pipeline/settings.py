@@ -11,9 +11,9 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -28,6 +28,16 @@ DEFAULT_CONFIG_FILE = "brief.toml"
 
 def _user_cache() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "brief"
+
+
+class Deployment(BaseModel):
+    """One server of a model group (``[[model_list]]`` in brief.toml)."""
+
+    model_config = ConfigDict(extra="forbid")
+    model: str = Field(description="litellm model string of this server, e.g. openai/qwen")
+    api_base: str | None = Field(None, description="this server's URL")
+    api_key: SecretStr | None = Field(None, description="key for this server")
+    concurrency: int = Field(2, ge=1, description="requests in flight to this server at most")
 
 
 class Settings(BaseSettings):
@@ -56,6 +66,15 @@ class Settings(BaseSettings):
     retries: int = Field(2, description="extra attempts on transient errors (429, 5xx, timeouts)")
     concurrency: int | None = Field(None, description="in-flight calls; default = server slots")
     context_window: int | None = Field(None, description="tokens; default = asked from the server")
+    schema_mode: Literal["auto", "full", "strict", "json_schema", "json_object"] = Field(
+        "auto", description="how reply schemas are sent (pipeline/providers.py); auto: by provider"
+    )
+    model_policy: Literal["auto", "strict", "lenient"] = Field(
+        "auto", description="answer-check habits (pipeline/policy.py); auto: embedded -> strict"
+    )
+    model_list: list[Deployment] = Field(
+        default_factory=list, description="several servers of one model, load-balanced"
+    )
 
     # chunking
     chunk_tokens: int = Field(900, description="target chunk size in tokens")
@@ -109,10 +128,12 @@ class Settings(BaseSettings):
 
     @property
     def embedded(self) -> bool:
-        return self.model is None
+        return self.model is None and not self.model_list
 
     def fingerprint(self) -> str:
         """Hash of every setting that can change an output (not keys, not places)."""
         data = self.model_dump(mode="json", exclude={"api_key", "cache_dir", "model_dir"})
+        for deployment in data.get("model_list", []):
+            deployment.pop("api_key", None)
         blob = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
