@@ -1,24 +1,24 @@
 """Ask: a grounded answer to one question, or a refusal with the nearest passages.
 
 The model sees the question and the retrieved passages as ``[n] (label) text`` and
-answers with statements that cite passage numbers. Code then checks every citation:
+answers with statements that cite passage numbers. Code then checks every citation.
+
+Guards for every model (grounding, never relaxed):
 
 - a cited number must be one of the passages supplied (the schema allows only those, and
   validation checks again);
-- some statement must share a word with the question (one that does not just say how
-  it is asked) or be a short phrase quoted from its passage ("Concurrent."), so a true
-  but unrelated sentence is not an answer;
-- a statement must share 60% of its content words with the passages it cites,
-  and every number and every capitalised word (a name) in it must appear there, so a
-  statement pinned to an unrelated passage, or a figure or a name the passages do not
-  give, does not pass;
-- a number in the question (a year, say) must appear in the cited passages, and a
-  quantity question ("how many", "what year", "what score"...) needs a number from them
-  that the question does not already contain;
-- a statement that another supplied passage states better (more of its words) than the
-  passages it cites is re-attributed to that passage (small models copy from one
-  passage and cite another);
+- every number (any token with a digit: "2023", "4.0", "H800", "4X") and every name in
+  a statement must appear in the passages it cites, so a figure, a chip model or a name
+  the passages do not give does not pass;
+- a number in the question (a year, say) must appear in the cited passages;
 - every cited passage must still be the exact slice of its source file.
+
+Habit patches, set by the model policy (``pipeline.policy``: STRICT for the embedded
+model, LENIENT for strong ones): the share of a statement's words its passages must
+contain (``answer_support``), moving a citation to the passage that states the
+statement best (``answer_moves_citation``), requiring a word shared with the question
+(``answer_must_share_question_word``) and how a quantity answer may be written
+(``quantity_answer``).
 
 A reply that fails these checks is re-asked once with the error (the client's re-ask);
 a second failure becomes a refusal. So does ``answerable: false``. A refusal lists the
@@ -36,14 +36,34 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_va
 from pipeline.client import ModelClient
 from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable
 from pipeline.models import Answer, CitedPassage, Statement
+from pipeline.policy import STRICT, ModelPolicy
 from pipeline.prompts import boundary_for, load_prompt
 from pipeline.retrieval import Hit, SearchIndex, query_terms, tokenize
 from pipeline.verify import passage_problem
 
 NEAR_MISSES = 3
-SUPPORT = 0.6  # share of a statement's content words that its passages must contain
-_NUMBER = re.compile(r"(?<![A-Za-z])\d+(?:[.,]\d+)*(?![A-Za-z])")  # not "H800" or "4X"
+# a token with a digit, letters attached included: "2,000", "4.0", "H800", "4X", "12%"
+_NUMBER = re.compile(r"(?<![\w.,])[A-Za-z]*\d[A-Za-z\d]*(?:[.,]\d+[A-Za-z\d]*)*")
+_PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|[\"“(]\s*)([A-Z][\w'’-]*)")
+# capitalised only because they open a sentence or a clause: not names
+_OPENERS = frozenset(
+    "according also although after again already among another as at because before both "
+    "but by during each either even every finally first for from further furthermore given "
+    "he her here his however i if in instead it its later meanwhile more moreover most "
+    "much no not now on once one only other otherwise our overall rather she since so some "
+    "still such than that the their then there therefore these they this those though thus "
+    "to today together under unlike until we what when where whether which while who why "
+    "with within without yes yet you".split()
+)
+_NUMBER_WORDS = re.compile(
+    r"\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
+    r"seventy|eighty|ninety|hundred|thousand|million|billion|trillion|dozen|half|"
+    r"double|twice|triple|quarter|percent)\b",
+    re.IGNORECASE,
+)
 _QUANTITY = re.compile(
     r"^\s*(how (many|much|long|old)\b)|"
     r"\bwhat (year|date|percentage|share|score|valuation|price|cost|number|amount)\b",
@@ -79,26 +99,38 @@ class AnswerReply(BaseModel):
             return self
         if not self.statements:
             raise ValueError("answerable is true but no statement cites a passage")
-        supplied: dict[int, str] = (info.context or {}).get("passages", {})
+        context = info.context or {}
+        policy: ModelPolicy = context.get("policy", STRICT)
+        supplied: dict[int, str] = context.get("passages", {})
         for n, statement in enumerate(self.statements, start=1):
             cited = " ".join(supplied.get(i, "") for i in statement.passages)
-            # a small model often copies a sentence from one passage and cites another:
-            # the citation moves to the supplied passage that states it best
-            best = max(supplied, key=lambda i: overlap(statement.text, supplied[i]), default=None)
-            better = best is not None and overlap(statement.text, supplied[best]) > overlap(
-                statement.text, cited
-            )
-            if better and best is not None and supported(statement.text, supplied[best]):
-                statement.passages = [best]
-                continue
-            if not supported(statement.text, cited):
+            if policy.answer_moves_citation:
+                # a small model often copies a sentence from one passage and cites another:
+                # the citation moves to the supplied passage that states it best
+                best = max(
+                    supplied, key=lambda i: overlap(statement.text, supplied[i]), default=None
+                )
+                better = best is not None and overlap(statement.text, supplied[best]) > overlap(
+                    statement.text, cited
+                )
+                if (
+                    better
+                    and best is not None
+                    and supported(statement.text, supplied[best], policy)
+                ):
+                    statement.passages = [best]
+                    continue
+            problem = unsupported(statement.text, cited, policy)
+            if problem:
                 raise ValueError(
                     f"statement {n} ({statement.text[:80]!r}) is not stated by passages "
-                    f"{statement.passages}: cite the passages that state it, or set "
+                    f"{statement.passages} ({problem}): cite the passages that state it, or set "
                     "answerable to false"
                 )
-        question = (info.context or {}).get("question", "")
-        if not any(addresses(question, s.text, supplied, s.passages) for s in self.statements):
+        question = context.get("question", "")
+        if policy.answer_must_share_question_word and not any(
+            addresses(question, s.text, supplied, s.passages) for s in self.statements
+        ):
             raise ValueError(
                 "no statement shares a word with the question, so none answers it: answer "
                 "the question itself, or set answerable to false"
@@ -110,7 +142,10 @@ class AnswerReply(BaseModel):
                 f"the question names {', '.join(sorted(missing))}, which the cited passages "
                 "do not mention: set answerable to false unless a passage states it"
             )
-        given = numbers(" ".join(s.text for s in self.statements)) - numbers(question)
+        answer = " ".join(s.text for s in self.statements)
+        given = quantities(answer) - numbers(question)
+        if policy.quantity_answer == "digits_or_words" and _NUMBER_WORDS.search(answer):
+            given.add("in words")
         if _QUANTITY.search(question) and not given:
             raise ValueError(
                 "the question asks for a quantity or date and no statement gives one from the "
@@ -138,8 +173,14 @@ def addresses(question: str, statement: str, supplied: dict[int, str], cited: li
 
 
 def numbers(text: str) -> set[str]:
-    """The numbers written in digits in ``text``, without thousands separators."""
-    return {m.replace(",", "").rstrip(".") for m in _NUMBER.findall(text)}
+    """Every token with a digit in ``text``, lower-cased, without thousands separators:
+    "2,000" -> "2000", "H800" -> "h800" (so "H800" and "H100" differ), "4X" -> "4x"."""
+    return {m.replace(",", "").lower() for m in _NUMBER.findall(text)}
+
+
+def quantities(text: str) -> set[str]:
+    """The plain numbers of ``text`` (a model name like "H800" or "4X" is not a quantity)."""
+    return {n for n in numbers(text) if _PLAIN_NUMBER.fullmatch(n)}
 
 
 def overlap(statement: str, evidence: str) -> float:
@@ -151,18 +192,37 @@ def overlap(statement: str, evidence: str) -> float:
 
 
 def names(text: str) -> set[str]:
-    """The stemmed capitalised words of ``text`` that are not stop words (names, mostly)."""
-    return set(tokenize([" ".join(_CAPITALISED.findall(text))])[0]) - {""}
+    """The stemmed capitalised words of ``text`` that are not stop words (names, mostly).
+    A word capitalised only because it opens a sentence or clause ("However", "She",
+    "According") is not a name; a sentence-opening name ("Huawei ...") still is."""
+    openers = {
+        m.group(1)
+        for m in _SENTENCE_START.finditer(text)
+        if m.group(1).lower().strip("'’") in _OPENERS
+    }
+    words = [w for w in _CAPITALISED.findall(text) if w not in openers]
+    return set(tokenize([" ".join(words)])[0]) - {""}
 
 
-def supported(statement: str, evidence: str) -> bool:
-    """Most (``SUPPORT``) of the statement's content words occur in the evidence, and so
-    does every number and every capitalised word (a name) in it."""
-    return (
-        numbers(statement) <= numbers(evidence)
-        and names(statement) <= set(tokenize([evidence])[0])
-        and overlap(statement, evidence) >= SUPPORT
-    )
+def unsupported(statement: str, evidence: str, policy: ModelPolicy = STRICT) -> str | None:
+    """Why the evidence does not state the statement, or None: a number or a name (both
+    guards for every model) the evidence lacks, or too few of its words
+    (``policy.answer_support``)."""
+    missing = numbers(statement) - numbers(evidence)
+    if missing:
+        return f"the passages do not give {', '.join(sorted(missing))}"
+    absent = names(statement) - set(tokenize([evidence])[0])
+    if absent:
+        return f"the passages do not name {', '.join(sorted(absent))}"
+    share = overlap(statement, evidence)
+    if share < policy.answer_support:
+        return f"{share:.0%} of its words are in them, {policy.answer_support:.0%} needed"
+    return None
+
+
+def supported(statement: str, evidence: str, policy: ModelPolicy = STRICT) -> bool:
+    """The evidence states the statement (``unsupported`` finds nothing missing)."""
+    return unsupported(statement, evidence, policy) is None
 
 
 def render_passages(hits: Sequence[Hit]) -> str:
@@ -212,6 +272,7 @@ def answer_question(
     sources: Sequence[str] | None = None,
     max_tokens: int = 500,
     embedder: ModelClient | None = None,
+    policy: ModelPolicy = STRICT,
 ) -> Answer:
     hits, ms = retrieve(question, index, k=k, sources=sources, embedder=embedder)
     if not hits or hits[0].score <= 0:
@@ -229,7 +290,7 @@ def answer_question(
             },
             schema=AnswerReply,
             max_tokens=max_tokens,
-            context={"passages": supplied, "question": question},
+            context={"passages": supplied, "question": question, "policy": policy},
             narrow={"passages": {"type": "integer", "minimum": 1, "maximum": len(hits)}},
         )
     except (ModelAuthError, ModelUnreachable):

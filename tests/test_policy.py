@@ -1,0 +1,69 @@
+"""The model policy: strong models' paraphrases pass the answer checks with LENIENT;
+every planted wrong number, name or chip model fails under both policies."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from pipeline.answer import AnswerReply
+from pipeline.policy import LENIENT, STRICT, ModelPolicy, policy_for
+from pipeline.settings import Settings
+
+PAIRS = [
+    json.loads(line)
+    for line in (Path(__file__).parent / "data" / "answer_pairs.jsonl").open(encoding="utf-8")
+    if line.strip()
+]
+CORRECT = [p for p in PAIRS if p["kind"] == "paraphrase"]
+PLANTED = [p for p in PAIRS if p["kind"] != "paraphrase"]
+
+
+def problem(pair: dict[str, Any], policy: ModelPolicy) -> str | None:
+    data = {"answerable": True, "statements": [{"text": pair["statement"], "passages": [1]}]}
+    context = {"passages": {1: pair["passage"]}, "question": pair["question"], "policy": policy}
+    try:
+        AnswerReply.model_validate(data, context=context)
+    except ValidationError as exc:
+        return str(exc)
+    return None
+
+
+def test_the_set_is_large_enough() -> None:
+    assert len(PAIRS) >= 20 and len(CORRECT) >= 10
+    assert {p["kind"] for p in PLANTED} == {"wrong_number", "wrong_name", "wrong_chip"}
+
+
+@pytest.mark.parametrize("pair", CORRECT, ids=[p["statement"][:40] for p in CORRECT])
+def test_lenient_accepts_a_correct_paraphrase(pair: dict[str, Any]) -> None:
+    assert problem(pair, LENIENT) is None
+
+
+@pytest.mark.parametrize("policy", [STRICT, LENIENT], ids=["strict", "lenient"])
+@pytest.mark.parametrize("pair", PLANTED, ids=[p["statement"][:40] for p in PLANTED])
+def test_a_planted_wrong_fact_fails_under_every_policy(
+    pair: dict[str, Any], policy: ModelPolicy
+) -> None:
+    assert "do not give" in str(problem(pair, policy)) or "do not name" in str(
+        problem(pair, policy)
+    )
+
+
+def test_strict_refuses_some_paraphrases_that_lenient_accepts() -> None:
+    # the reason the policy exists: the 60% overlap rule refuses loose paraphrases
+    assert any(problem(p, STRICT) for p in CORRECT)
+
+
+def test_policy_follows_the_model() -> None:
+    assert policy_for(Settings.load(None)) is STRICT
+    assert policy_for(Settings.load(None, model="openai/gpt-4o-mini")) is LENIENT
+    assert policy_for(Settings.load(None, model="ollama/qwen", model_policy="strict")) is STRICT
+
+
+def test_every_rule_is_documented() -> None:
+    for name, field in ModelPolicy.model_fields.items():
+        assert field.description, name
