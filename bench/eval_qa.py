@@ -42,6 +42,7 @@ from pipeline.client import ModelClient  # noqa: E402
 from pipeline.corpus import Corpus, open_corpus  # noqa: E402
 from pipeline.llm import count_tokens  # noqa: E402
 from pipeline.models import Answer, Segment, Transcript  # noqa: E402
+from pipeline.policy import policy_for  # noqa: E402
 from pipeline.retrieval import Hit, SearchIndex, build_index  # noqa: E402
 from pipeline.runner import ModelSession  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
@@ -134,6 +135,7 @@ def answer_report(
             k=k,
             max_tokens=settings.answer_max_tokens,
             embedder=session.embedder,
+            policy=policy_for(settings),
         )
 
     try:

@@ -82,6 +82,7 @@ def ask(
     from pipeline.answer import answer_question
     from pipeline.cache import CallCache
     from pipeline.corpus import open_corpus
+    from pipeline.policy import policy_for
     from pipeline.runner import ModelSession
     from pipeline.settings import Settings
 
@@ -112,6 +113,7 @@ def ask(
                 sources=sources or None,
                 max_tokens=settings.answer_max_tokens,
                 embedder=session.embedder,
+                policy=policy_for(settings),
             )
 
         if question is not None:

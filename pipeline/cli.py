@@ -188,6 +188,8 @@ def _print_plan(targets: list[Path], settings: Settings, *, use_cache: bool) -> 
         f"{'total':<11}{plan.calls:>7}{'':>8}{plan.prompt_tokens:>15,}"
         f"{plan.max_completion_tokens:>16,}"
     )
+    servers = f", {plan.servers} servers (model_list)" if plan.servers > 1 else ""
+    click.echo(f"reply schemas: {plan.rung} rung ({plan.provider}{servers}; schema_mode setting)")
     if plan.cost_usd is None:
         click.echo("cost: unknown (litellm has no price for this model)")
     else:

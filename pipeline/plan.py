@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from pipeline.chunking import chunk_transcript
 from pipeline.client import ModelClient
@@ -22,6 +22,7 @@ from pipeline.ingest import ingest_paths, read_source_text
 from pipeline.llm import count_tokens
 from pipeline.map_stage import map_request
 from pipeline.prompts import load_prompt
+from pipeline.providers import family_of
 from pipeline.settings import Settings
 
 NOTE_TOKENS = 30  # a reduce note ("P12: (importance 4) one sentence"), measured on seeds/
@@ -45,6 +46,9 @@ class RunPlan(BaseModel):
     source_tokens: int
     stages: list[StagePlan]
     cost_usd: float | None
+    rung: str = Field("full", description="how reply schemas are sent (pipeline.providers)")
+    provider: str = Field("llama.cpp server", description="the provider family of the model")
+    servers: int = Field(1, description="deployments of the model group (model_list)")
 
     @property
     def calls(self) -> int:
@@ -132,6 +136,11 @@ def plan_run(
         source_tokens=source_tokens,
         stages=stages,
         cost_usd=None,
+        rung=client.rung,
+        provider=family_of(
+            settings.model_list[0].model if settings.model_list else settings.model
+        ).name,
+        servers=max(1, len(settings.model_list)),
     )
     plan.cost_usd = price(model, plan.prompt_tokens, plan.max_completion_tokens, settings)
     return plan
