@@ -74,7 +74,9 @@ class ModelGroup:
             kwargs["model"] = deployment_id  # the Router sends a model id to that deployment
             return self.router.completion(**kwargs)
         except Exception as exc:
-            if connection_failed(exc):
+            # the Router re-raises without the SDK's error in the cause chain; litellm's
+            # message for a refused or reset connection says so
+            if connection_failed(exc) or "Connection error" in str(exc):
                 with self._changed:
                     self.down_until[deployment_id] = time.monotonic() + self.down_for_s
             raise

@@ -89,8 +89,9 @@ class RecordingServer:
     """``with RecordingServer() as s: ... s.requests`` (path, body) in arrival order.
     ``status``/``error`` make every reply an error (e.g. 400 naming the schema)."""
 
-    def __init__(self, status: int = 200, error: str = "") -> None:
+    def __init__(self, status: int = 200, error: str = "", delay: float = 0.0) -> None:
         self.requests: list[tuple[str, dict[str, Any]]] = []
+        self.answered: list[dict[str, Any]] = []  # bodies of the requests answered 200
         self.status = status
         self.error = error
         self._lock = threading.Lock()
@@ -113,9 +114,12 @@ class RecordingServer:
                 if owner.status != 200:
                     self._send(owner.status, {"error": {"message": owner.error}})
                     return
+                time.sleep(delay)
                 schema = schema_sent(self.path, body)
                 content = json.dumps(minimal_instance(schema) if schema else {})
                 self._send(200, _reply(self.path.split("?")[0], body, content))
+                with owner._lock:
+                    owner.answered.append(body)
 
             def _send(self, status: int, payload: dict[str, Any]) -> None:
                 data = json.dumps(payload).encode()

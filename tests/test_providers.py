@@ -420,3 +420,75 @@ def test_openai_run_sends_no_strict_violation(tmp_path: Path, provider_env: None
     ]
     assert violations == []
     assert all(body["response_format"]["json_schema"]["strict"] is True for body in sent)
+
+
+# ------------------------------------------------------------------ many servers
+
+
+class Echo(BaseModel):
+    words: list[str]
+
+
+def test_a_model_group_spreads_calls_and_survives_a_killed_server(cache: CallCache) -> None:
+    """Three servers of one model group; one is killed mid-run: every call is answered
+    by the others, and no answered call is sent again."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pipeline.servers import ModelGroup
+    from pipeline.settings import Deployment
+
+    servers = [RecordingServer(delay=0.05).__enter__() for _ in range(3)]
+    try:
+        group = ModelGroup(
+            "m",
+            [Deployment(model="openai/m", api_base=s.root + "/v1", concurrency=2) for s in servers],
+        )
+        client = ModelClient(
+            model="m",
+            api_base=None,
+            cache=cache,
+            cache_identity="group:m",
+            concurrency=group.concurrency,
+            router=group,
+        )
+
+        def one(n: int) -> Echo:
+            if n == 12:
+                servers[0].__exit__()  # killed mid-run
+            return client.structured(
+                stage="map", prompt=PROMPT, variables={"x": f"chunk {n}"}, schema=Echo, max_tokens=9
+            )
+
+        with ThreadPoolExecutor(6) as pool:
+            replies = list(pool.map(one, range(40)))
+    finally:
+        for server in servers[1:]:
+            server.__exit__()
+    assert len(replies) == 40
+    answered = [b["messages"][-1]["content"] for s in servers for b in s.answered]
+    assert sorted(answered) == sorted(f"chunk {n}" for n in range(40))  # each exactly once
+    assert all(s.answered for s in servers)  # every server took a share
+    assert client.total().calls == 40
+    # a rerun hits the cache whichever server answered: the identity is the group
+    assert client.cache_identity == "group:m"
+
+
+def test_model_list_in_settings_builds_a_group_client(tmp_path: Path) -> None:
+    from pipeline.cache import CallCache as Cache
+    from pipeline.runner import ModelSession
+    from pipeline.settings import Settings
+
+    config = tmp_path / "brief.toml"
+    config.write_text(
+        'model = "qwen"\n'
+        '[[model_list]]\nmodel = "hosted_vllm/qwen"\napi_base = "http://10.0.0.1:8000/v1"\n'
+        "concurrency = 4\n"
+        '[[model_list]]\nmodel = "hosted_vllm/qwen"\napi_base = "http://10.0.0.2:8000/v1"\n'
+    )
+    settings = Settings.load(config)
+    assert not settings.embedded
+    session = ModelSession(settings, Cache(tmp_path / "c"), tmp_path)
+    assert session.client.cache_identity == "group:qwen"
+    assert session.workers == 6
+    assert session.client.rung == "full"  # vLLM
+    assert session.client.router.router.num_retries == 0
