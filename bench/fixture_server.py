@@ -72,6 +72,7 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     delay = 0.3
     served = 0
+    log_path: str | None = None  # one line per answered request: the last message's text
     in_flight = 0
     peak_in_flight = 0
     lock = threading.Lock()
@@ -130,14 +131,18 @@ class _Handler(BaseHTTPRequestHandler):
                     "usage": usage,
                 },
             )
+            if cls.log_path:
+                with cls.lock, open(cls.log_path, "a", encoding="utf-8") as log:
+                    log.write(json.dumps(request["messages"][-1].get("content", "")) + "\n")
         finally:
             with cls.lock:
                 cls.in_flight -= 1
                 cls.served += 1
 
 
-def serve(port: int, delay: float) -> None:
+def serve(port: int, delay: float, log_path: str | None = None) -> None:
     _Handler.delay = delay
+    _Handler.log_path = log_path
     server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
     server.daemon_threads = True
     server.request_queue_size = 256
@@ -149,8 +154,9 @@ def serve(port: int, delay: float) -> None:
 class FixtureServer:
     """The fixture in a child process: ``with FixtureServer(delay=0.3) as s: s.api_base``"""
 
-    def __init__(self, delay: float, port: int = 0) -> None:
+    def __init__(self, delay: float, port: int = 0, log_path: Path | None = None) -> None:
         self.delay = delay
+        self.log_path = log_path
         self.port = port
         self.process: subprocess.Popen[str] | None = None
         self.api_base = ""
@@ -170,6 +176,7 @@ class FixtureServer:
                 str(self.port),
                 "--delay",
                 str(self.delay),
+                *(["--log", str(self.log_path)] if self.log_path else []),
             ],
             stdout=subprocess.DEVNULL,
         )
@@ -188,6 +195,13 @@ class FixtureServer:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/stats", timeout=2) as r:
             return json.load(r)
 
+    def kill(self) -> None:
+        """Die at once, mid-request (SIGKILL): in-flight requests get a reset connection."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+            self.process = None
+
     def __exit__(self, *exc: object) -> None:
         if self.process is not None:
             self.process.terminate()
@@ -199,5 +213,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=8099)
     parser.add_argument("--delay", type=float, default=0.3, help="seconds before each reply")
+    parser.add_argument("--log", help="append each answered request's last message here")
     args = parser.parse_args()
-    serve(args.port, args.delay)
+    serve(args.port, args.delay, args.log)
