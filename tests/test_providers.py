@@ -38,38 +38,36 @@ PROMPT = parse_prompt("t", "---\nvariables: [x]\n---\n## system\nsay\n## user\n{
 
 
 def reply_models() -> list[type[BaseModel]]:
-    """Every pydantic model defined in a pipeline module and passed as a call argument
-    in one (the schemas the stages send)."""
+    """Every pydantic model of a pipeline module that is handed to the client seam: an
+    argument of ``structured``/``request`` or of a function with a ``schema`` parameter
+    (like reduce's ``_ask``), or the value of a ``"schema"`` key (``map_request``)."""
     found: dict[str, type[BaseModel]] = {}
     for info in pkgutil.iter_modules(pipeline.__path__):
         module = importlib.import_module(f"pipeline.{info.name}")
         tree = ast.parse(Path(module.__file__ or "").read_text())
+        takers = {"structured", "request"} | {
+            node.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef)
+            and any(a.arg == "schema" for a in node.args.args + node.args.kwonlyargs)
+        }
+        values: list[ast.expr] = []
         for node in ast.walk(tree):
-            if not isinstance(node, ast.Call):
-                continue
-            values = [*node.args, *(k.value for k in node.keywords)]
-            values += [v for d in values if isinstance(d, ast.Dict) for v in d.values]
-            for value in values:
-                target = getattr(module, value.id, None) if isinstance(value, ast.Name) else None
-                if (
-                    isinstance(target, type)
-                    and issubclass(target, BaseModel)
-                    and target.__module__.startswith("pipeline.")
-                    and target.__module__ != "pipeline.models"  # contracts, not replies
-                    and target.__module__ != "pipeline.settings"
-                ):
-                    found[target.__name__] = target
-    # map_request returns {"schema": MapReply, ...}: a dict, not a call
-    for info in pkgutil.iter_modules(pipeline.__path__):
-        module = importlib.import_module(f"pipeline.{info.name}")
-        tree = ast.parse(Path(module.__file__ or "").read_text())
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Dict):
-                for key, value in zip(node.keys, node.values, strict=True):
-                    if isinstance(key, ast.Constant) and key.value == "schema":
-                        target = getattr(module, getattr(value, "id", ""), None)
-                        if isinstance(target, type) and issubclass(target, BaseModel):
-                            found[target.__name__] = target
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if name in takers:
+                    values += [*node.args, *(k.value for k in node.keywords)]
+            elif isinstance(node, ast.Dict):
+                values += [
+                    v
+                    for k, v in zip(node.keys, node.values, strict=True)
+                    if isinstance(k, ast.Constant) and k.value == "schema"
+                ]
+        for value in values:
+            target = getattr(module, value.id, None) if isinstance(value, ast.Name) else None
+            if isinstance(target, type) and issubclass(target, BaseModel):
+                found[target.__name__] = target
     return [found[name] for name in sorted(found)]
 
 
@@ -492,3 +490,22 @@ def test_model_list_in_settings_builds_a_group_client(tmp_path: Path) -> None:
     assert session.workers == 6
     assert session.client.rung == "full"  # vLLM
     assert session.client.router.router.num_retries == 0
+
+
+@pytest.mark.parametrize(
+    ("flags", "shown"),
+    [
+        ([], "reply schemas: full rung (llama.cpp server"),
+        (["--model", "openai/gpt-4o-mini"], "reply schemas: strict rung (OpenAI"),
+        (["--model", "gemini/gemini-2.0-flash"], "reply schemas: json_schema rung (Gemini"),
+    ],
+)
+def test_dry_run_shows_the_rung(flags: list[str], shown: str) -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    mini = Path(__file__).parent / "data" / "mini_001.txt"
+    result = CliRunner().invoke(main, ["run", str(mini), "--dry-run", *flags])
+    assert result.exit_code == 0, result.output
+    assert shown in result.output
