@@ -124,7 +124,7 @@ class AnswerReply(BaseModel):
             if problem:
                 raise ValueError(
                     f"statement {n} ({statement.text[:80]!r}) is not stated by passages "
-                    f"{statement.passages} ({problem}): cite the passages that state it, or set "
+                    f"{statement.passages}: cite the passages that state it, or set "
                     "answerable to false"
                 )
         question = context.get("question", "")

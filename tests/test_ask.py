@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from conftest import SEEDS, ScriptedClient, ScriptedSession, processed
 from pydantic import ValidationError
 
-from pipeline.answer import AnswerReply, answer_question, numbers, supported
+from pipeline.answer import AnswerReply, answer_question, numbers, supported, unsupported
 from pipeline.cli import main
 from pipeline.corpus import INDEX_DIR, open_corpus
 from pipeline.retrieval import SearchIndex
@@ -123,9 +123,10 @@ def test_an_answer_must_carry_the_numbers_the_question_asks_for() -> None:
     # a chip model is a number: the wrong one is not in the passage ("H800" once read as "00")
     chips = "DeepSeek trained V3 on 2,048 H800 GPUs."
     assert numbers("H800 and H100") == {"h800", "h100"}
-    assert "do not give h100" in str(
+    assert "is not stated" in str(
         _reply_problem("Which GPUs trained V3?", "V3 was trained on H100 GPUs.", chips)
     )
+    assert unsupported("V3 was trained on H100 GPUs.", chips) == "the passages do not give h100"
     assert _reply_problem("Which GPUs trained V3?", "V3 was trained on H800 GPUs.", chips) is None
     assert _reply_problem("How many GPUs trained V3?", "V3 used 2048 H800 GPUs.", chips) is None
     ernie = "Ernie 4.0 was the best. Ernie has something like 4X the users."
