@@ -26,6 +26,7 @@ import json
 import re
 import statistics
 import sys
+import threading
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -283,6 +284,21 @@ def qmsum_report(folder: Path) -> str:
     )
 
 
+def log_replies(session: ModelSession, path: Path) -> None:
+    """Record each answer request's messages and the model's raw reply, so the answer
+    checks can be studied (and changed rules replayed) without asking the model again."""
+    ask = session.client._ask
+    lock = threading.Lock()
+
+    def logged(stage: str, messages: list, json_schema: dict, name: str, max_tokens: int) -> str:
+        reply = ask(stage, messages, json_schema, name, max_tokens)
+        with lock, path.open("a", encoding="utf-8") as out:
+            out.write(json.dumps({"messages": messages, "reply": reply}) + "\n")
+        return reply
+
+    session.client._ask = logged  # type: ignore[method-assign]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--questions", type=Path, default=ROOT / "bench/data/dev_qa.jsonl")
@@ -295,6 +311,9 @@ def main() -> None:
         help="ask the model only the first N questions of each kind (default: all)",
     )
     parser.add_argument("--qmsum", type=Path, help="folder of the QMSum subset")
+    parser.add_argument(
+        "--log-replies", type=Path, help="append every answer request and raw reply here (JSONL)"
+    )
     args = parser.parse_args()
     if args.qmsum:
         print(f"QMSum subset ({args.qmsum}): retrieval, BM25 only\n")
@@ -305,6 +324,8 @@ def main() -> None:
     cache = CallCache(settings.cache_dir)
     session = ModelSession(settings, cache, log_dir=settings.cache_dir.parent)
     corpus, _ = open_corpus(args.out, session.index_params, session.embedder)
+    if args.log_replies:
+        log_replies(session, args.log_replies)
     method = f"BM25 + {settings.embedding_model} (RRF)" if settings.embedding_model else "BM25"
     print(f"{args.questions.name}: {len(questions)} questions over {args.out} ({method})\n")
     print(retrieval_report(questions, corpus.index, session.embedder))
