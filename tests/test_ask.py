@@ -292,3 +292,13 @@ def test_committed_outputs_carry_an_index_that_matches_them() -> None:
     for hit in corpus.index.search("DeepSeek open source", k=3):
         source = corpus.texts[hit.passage.source_id]
         assert source[hit.passage.char_start : hit.passage.char_end] == hit.passage.text
+
+
+def test_sentence_openers_are_not_names_but_names_are() -> None:
+    from pipeline.answer import names
+
+    assert names("However, she said it. According to the host, it works. She agrees.") == set()
+    assert names("Huawei leads. According to Dan Wang, the H800 is slower.") >= {"huawei", "dan"}
+    passage = "Dan Wang said the factory opened before the pandemic."
+    assert supported("According to Dan Wang, the factory opened before the pandemic.", passage)
+    assert not supported("According to Dan Chen, the factory opened before the pandemic.", passage)
