@@ -25,7 +25,8 @@ from pipeline.errors import ConfigError
 
 DEFAULT_CONFIG_FILE = "brief.toml"
 # chosen by measurement on seeds/ (README "Models")
-DEFAULT_EMBEDDED_MODEL = "qwen2.5-coder-0.5b"
+EmbeddedModelKey = Literal["qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"]
+DEFAULT_EMBEDDED_MODEL: EmbeddedModelKey = "qwen2.5-coder-0.5b"
 
 
 def _user_cache() -> Path:
@@ -37,7 +38,7 @@ class Settings(BaseSettings):
 
     # the model: None means the embedded model (`embedded_model`) served by llama.cpp
     model: str | None = Field(None, description="litellm model string, e.g. openai/gpt-4o-mini")
-    embedded_model: Literal["qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"] = Field(
+    embedded_model: EmbeddedModelKey = Field(
         DEFAULT_EMBEDDED_MODEL, description="which embedded model serves when `model` is unset"
     )
     api_base: str | None = Field(None, description="server URL; with no model, reuse this server")
