@@ -21,6 +21,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.command import Command
+from test_report import hostile_out  # noqa: F401 (a fixture)
 
 from pipeline.report_html import passages_in
 
@@ -166,3 +167,29 @@ def test_one_citation_of_each_kind_by_mouse_click_and_back(
     assert browser.execute_script("return location.hash") == f"#{link.get_attribute('id')}"
     assert (tmp_path / "report.png").stat().st_size > 10_000
     assert severe(browser) == []
+
+
+def test_markup_in_transcripts_and_model_text_stays_inert(
+    browser: webdriver.Remote, hostile_out: Path
+) -> None:
+    """A report whose transcript and model strings carry <script>, onerror and
+    javascript: payloads: after every citation is clicked, none has run."""
+    browser.get((hostile_out / "report.html").as_uri())
+    results = browser.execute_script(CHECK_ALL)
+    expected = json_passages(hostile_out)
+    assert results and all(r["text"] == expected[(r["s"], r["a"], r["b"])] for r in results)
+    for link in browser.find_elements(By.CSS_SELECTOR, "main a:not(.cite)"):
+        assert not (link.get_attribute("href") or "").lower().startswith("javascript:")
+    assert browser.execute_script("return window.__pwned === undefined")
+    assert browser.find_elements(By.CSS_SELECTOR, "main img, main script") == []
+    shown = browser.find_element(By.TAG_NAME, "main").text
+    assert "<script>window.__pwned = 1</script>" in shown  # shown as text
+    assert severe(browser) == []
+
+
+def test_console_errors_are_seen(browser: webdriver.Remote, tmp_path: Path) -> None:
+    """The console check above can fail: a page that throws is reported."""
+    page = tmp_path / "broken.html"
+    page.write_text("<!DOCTYPE html><script>null.boom()</script>", encoding="utf-8")
+    browser.get(page.as_uri())
+    assert any("boom" in e["message"] for e in severe(browser))
