@@ -197,23 +197,11 @@ class Report:
         for p in self.cited.get(sid, []):
             cuts |= {p["char_start"], p["char_end"]}
         bounds = sorted(c for c in cuts if 0 <= c <= len(text))
-        starts = {s["char_start"]: s for s in sentences}
+        starts = {s["char_start"] for s in sentences}
         spans = []
         for a, b in zip(bounds, bounds[1:], strict=False):
-            first = starts.get(a)
-            extra = ""
-            if first is not None:
-                info = " · ".join(
-                    x
-                    for x in (
-                        first.get("timestamp"),
-                        first.get("speaker"),
-                        f"L{first['line_start']}",
-                    )
-                    if x
-                )
-                extra = f' class="s" id="s-{escape(sid)}-{a}" title="{escape(info)}"'
-            spans.append(f'<span data-o="{a}"{extra}>{escape(text[a:b])}</span>')
+            anchor = f' id="s-{escape(sid)}-{a}"' if a in starts else ""  # a sentence starts
+            spans.append(f'<span data-o="{a}"{anchor}>{escape(text[a:b])}</span>')
         return "".join(spans)
 
     def source(self, brief: dict[str, Any]) -> str:

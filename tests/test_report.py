@@ -101,7 +101,9 @@ def test_every_passage_becomes_a_link_and_its_spans_make_its_text(hostile_out: P
         assert template
         spans = [
             (int(o), htmllib.unescape(t))
-            for o, t in re.findall(r'<span data-o="(\d+)"[^>]*>(.*?)</span>', template.group(1), re.S)
+            for o, t in re.findall(
+                r'<span data-o="(\d+)"[^>]*>(.*?)</span>', template.group(1), re.S
+            )
         ]
         for p in (p for p in passages if p["source_id"] == sid):
             inside = "".join(t for o, t in spans if p["char_start"] <= o < p["char_end"])

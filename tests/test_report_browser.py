@@ -170,7 +170,8 @@ def test_one_citation_of_each_kind_by_mouse_click_and_back(
 
 
 def test_markup_in_transcripts_and_model_text_stays_inert(
-    browser: webdriver.Remote, hostile_out: Path
+    browser: webdriver.Remote,
+    hostile_out: Path,  # noqa: F811 (the fixture)
 ) -> None:
     """A report whose transcript and model strings carry <script>, onerror and
     javascript: payloads: after every citation is clicked, none has run."""
