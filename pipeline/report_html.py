@@ -192,8 +192,7 @@ class Report:
         text = self.texts[sid]
         sentences = self.sentences.get(sid, _Sentences([])).rows
         cuts = {0, len(text)}
-        for s in sentences:
-            cuts |= {s["char_start"], s["char_end"]}
+        cuts |= {s["char_start"] for s in sentences}  # a sentence's span runs to the next one
         for p in self.cited.get(sid, []):
             cuts |= {p["char_start"], p["char_end"]}
         bounds = sorted(c for c in cuts if 0 <= c <= len(text))
