@@ -182,3 +182,25 @@ def test_run_over_every_sample_verifies_and_cites_timestamps(scripted, tmp_path:
         assert re.search(rf"\[{sid} @ (?:59|1:0[01]):\d\d\]", markdown), sid
     report = (out / "report.html").read_text(encoding="utf-8")
     assert 'data-s="zoom"' in report and "[zoom @ 59:00]" in report
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("bad.vtt", "WEBVTT\n\n00:00:0x.000 --> 00:00:02.000\nhello there\n", "no caption text"),
+        (
+            "bad.srt",
+            "1\n00:00:01,000 --> 00:00:02,000\nhello\n\n2\n00:00:0x,000 --> 00:00:03,000\nx\n",
+            "is not valid SRT",
+        ),
+        ("bad.json", '{"segments": [{"start": "abc", "text": "hi"}]}', "bad start time: 'abc'"),
+    ],
+)
+def test_broken_caption_files_are_skipped_by_name(
+    tmp_path: Path, name: str, content: str, reason: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    transcripts, skipped = ingest_paths([path, DATA / "zoom.vtt"])
+    assert [t.source_id for t in transcripts] == ["zoom"]
+    assert skipped[0].reason.startswith(name) and reason in skipped[0].reason
