@@ -167,6 +167,12 @@ class Report:
                 out.append(
                     f'<div class="kv"><span class="k">{escape(_words(key))}</span> {rendered}</div>'
                 )
+        sources = item.get("source_ids")
+        if isinstance(sources, list) and sources:
+            links = ", ".join(
+                f'<a href="#src-{escape(str(s))}">{escape(str(s))}</a>' for s in sources
+            )
+            out.append(f'<span class="k">(sources: {links})</span>')
         return f'<div class="item">{" ".join(out)}</div>'
 
     def section(self, key: str, value: Any) -> str:
