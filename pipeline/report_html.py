@@ -95,7 +95,10 @@ class Report:
         self.texts = texts
         self.sentences = {sid: _Sentences(rows) for sid, rows in sentences.items()}
         self.titles = {s["source_id"]: s.get("title") or s["source_id"] for s in sources}
-        self.count = 0
+        self.cited: dict[str, list[dict[str, Any]]] = {}  # source id -> passages cited in it
+        for p in passages_in([cross, sources]):
+            self.cited.setdefault(str(p["source_id"]), []).append(p)
+        self.count = 0  # citations rendered: each gets an id for the back link
 
     # ------------------------------------------------------------------ citations
 
@@ -110,11 +113,10 @@ class Report:
             f"-{p['line_end']}" if p["line_end"] != p["line_start"] else ""
         )
         where = " · ".join(x for x in (f"source {sid}", stamp, speaker, lines) if x)
+        a, b, s = int(p["char_start"]), int(p["char_end"]), escape(sid)
         return (
-            f'<a class="cite" id="c{self.count}" href="#p-{escape(sid)}-{p["char_start"]}-'
-            f'{p["char_end"]}" data-s="{escape(sid)}" data-a="{int(p["char_start"])}" '
-            f'data-b="{int(p["char_end"])}" data-where="{escape(where)}">'
-            f"[{escape(_label(p))}]</a>"
+            f'<a class="cite" id="c{self.count}" href="#p-{s}-{a}-{b}" data-s="{s}" '
+            f'data-a="{a}" data-b="{b}" data-where="{escape(where)}">[{escape(_label(p))}]</a>'
         )
 
     def cites(self, passages: list[dict[str, Any]]) -> str:
@@ -234,9 +236,6 @@ class Report:
         return f"{head}{body}{transcript}</section>"
 
     def page(self) -> str:
-        self.cited: dict[str, list[dict[str, Any]]] = {}
-        for p in passages_in([self.cross, self.sources]):
-            self.cited.setdefault(str(p["source_id"]), []).append(p)
         nav = ['<a href="#cross">Cross-source brief</a>'] + [
             f'<a href="#src-{escape(sid)}">{escape(sid)}</a>' for sid in self.titles
         ]
