@@ -117,16 +117,21 @@ def rerender(out_dir: Path) -> list[Path]:
     """Write the markdown briefs and ``report.html`` again from the JSON outputs in
     ``out_dir`` (no model call: ``brief render``)."""
     writer = OutputWriter(out_dir)
-    written: list[Path] = []
-    briefs = []
-    for path in sorted(writer.root.glob("sources/*.json")):
-        brief = SourceBrief.model_validate_json(path.read_text(encoding="utf-8"))
-        briefs.append(brief)
-        written.append(writer.write_text(f"sources/{brief.source_id}.md", source_markdown(brief)))
-    cross_path = writer.root / "brief.json"
-    if cross_path.is_file():
-        cross = CrossSourceBrief.model_validate_json(cross_path.read_text(encoding="utf-8"))
-        titles = {b.source_id: b.title for b in briefs}
-        written.append(writer.write_text("brief.md", cross_markdown(cross, titles)))
-    written.append(writer.write_report())
-    return written
+    writer.lock()  # not while a run writes to the same folder
+    try:
+        written: list[Path] = []
+        briefs = []
+        for path in sorted(writer.root.glob("sources/*.json")):
+            brief = SourceBrief.model_validate_json(path.read_text(encoding="utf-8"))
+            briefs.append(brief)
+            markdown = source_markdown(brief)
+            written.append(writer.write_text(f"sources/{brief.source_id}.md", markdown))
+        cross_path = writer.root / "brief.json"
+        if cross_path.is_file():
+            cross = CrossSourceBrief.model_validate_json(cross_path.read_text(encoding="utf-8"))
+            titles = {b.source_id: b.title for b in briefs}
+            written.append(writer.write_text("brief.md", cross_markdown(cross, titles)))
+        written.append(writer.write_report())
+        return written
+    finally:
+        writer.unlock()
