@@ -212,6 +212,23 @@ def verify(out_dir: Path) -> None:
     sys.exit(EXIT_FAILURES if problems else 0)
 
 
+@main.command()
+@click.option(
+    "--out", "out_dir", type=click.Path(path_type=Path), default=Path("outputs"), show_default=True
+)
+def render(out_dir: Path) -> None:
+    """Redraw the markdown briefs and report.html in OUT from its JSON (no model call)."""
+    from pipeline.outputs import rerender
+
+    if not (out_dir / "brief.json").is_file() and not (out_dir / "sources").is_dir():
+        _fail(f"{out_dir} has no brief.json or sources/; run `brief run` first")
+    try:
+        written = rerender(out_dir)
+    except (BriefError, ValueError) as exc:
+        _fail(str(exc))
+    click.echo(f"{len(written)} files rendered in {out_dir} (report: {out_dir}/report.html)")
+
+
 @main.command("prepare-model")
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--all", "every", is_flag=True, help="Every embedded model, not just the chosen one.")

@@ -294,6 +294,7 @@ def _run_locked(
         failures=failures,
     )
     writer.write_json("manifest.json", manifest)
+    writer.write_report()
     return manifest
 
 
