@@ -10,7 +10,7 @@ export LLAMA_CPP_BUILD_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: setup run test lint record clean bench bench-no-model
+.PHONY: setup browser run test lint record clean bench bench-no-model
 
 $(UV): .ci/uv-requirements.txt
 	$(PYTHON) -m venv .tools
@@ -22,8 +22,15 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 	$(UV) sync --locked --python $(PYTHON)
 	touch $@
 
-setup: $(VENV)/.synced
+setup: $(VENV)/.synced browser
 	$(VENV)/bin/brief prepare-model
+
+# The report's browser test (tests/test_report_browser.py) drives Debian's chromium through
+# Debian's chromedriver: installed here once, never downloaded by the test.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium chromium-driver)
 
 run: setup
 	$(VENV)/bin/brief run seeds --out outputs

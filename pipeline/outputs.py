@@ -6,6 +6,7 @@ through ``json.dumps``, nothing written outside the output folder.
     outputs/chunks.jsonl                  every chunk with its sentences and spans
     outputs/summaries.jsonl               every chunk's map summary (for the ask index)
     outputs/index/                        the search index of ``brief ask``
+    outputs/report.html                   everything above as one page (report_html.py)
     outputs/manifest.json                 settings fingerprint, model, prompt hashes,
                                           calls, cache hits, tokens, stage times, failures
 """
@@ -104,3 +105,33 @@ class OutputWriter:
     def write_cross(self, brief: CrossSourceBrief, titles: dict[str, str]) -> None:
         self.write_json("brief.json", brief)
         self.write_text("brief.md", cross_markdown(brief, titles))
+
+    def write_report(self) -> Path:
+        """``report.html`` from the JSON outputs and sources already in the folder."""
+        from pipeline.report_html import render_report  # reads the corpus: import late
+
+        return self.write_text("report.html", render_report(self.root))
+
+
+def rerender(out_dir: Path) -> list[Path]:
+    """Write the markdown briefs and ``report.html`` again from the JSON outputs in
+    ``out_dir`` (no model call: ``brief render``)."""
+    writer = OutputWriter(out_dir)
+    writer.lock()  # not while a run writes to the same folder
+    try:
+        written: list[Path] = []
+        briefs = []
+        for path in sorted(writer.root.glob("sources/*.json")):
+            brief = SourceBrief.model_validate_json(path.read_text(encoding="utf-8"))
+            briefs.append(brief)
+            markdown = source_markdown(brief)
+            written.append(writer.write_text(f"sources/{brief.source_id}.md", markdown))
+        cross_path = writer.root / "brief.json"
+        if cross_path.is_file():
+            cross = CrossSourceBrief.model_validate_json(cross_path.read_text(encoding="utf-8"))
+            titles = {b.source_id: b.title for b in briefs}
+            written.append(writer.write_text("brief.md", cross_markdown(cross, titles)))
+        written.append(writer.write_report())
+        return written
+    finally:
+        writer.unlock()

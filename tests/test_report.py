@@ -1,0 +1,147 @@
+"""report.html without a browser: built from the JSON outputs only, self-contained (no
+remote resource), every transcript and model string escaped, any passage-bearing section
+rendered, and `brief render` redraws the same files with no model call."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import ScriptedSession
+from test_stages import generic_responder
+
+from pipeline.cli import main
+from pipeline.report_html import passages_in, render_report
+from pipeline.runner import run_pipeline
+from pipeline.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+HOSTILE = (
+    ' <script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
+    " [click](javascript:window.__pwned=3) <a href='javascript:alert(1)'>x</a>"
+)
+TRANSCRIPT = (
+    "Mara: We met at <script>window.__pwned = 1</script> the council on Monday.\n"
+    'Theo: The flyer said <img src=x onerror="window.__pwned = 2"> in large print.\n'
+    "Mara: The minutes link to [the plan](javascript:window.__pwned=3) for some reason.\n"
+    "Theo: Thanks, that is all from me today.\n"
+)
+
+
+def hostile_responder(stage: str, messages: list[dict[str, str]]) -> object:
+    """The generic scripted replies, with markup appended to every model-written text."""
+    reply = generic_responder(stage, messages)
+    if stage == "map" or not isinstance(reply, dict):
+        return reply
+
+    def spoil(value: object, key: str = "") -> object:
+        if isinstance(value, dict):
+            return {k: spoil(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [spoil(v, key) for v in value]
+        if isinstance(value, str) and key == "title":  # titles are short: one payload
+            return value + ' <img src=x onerror="window.__pwned = 4">'
+        if isinstance(value, str) and key in ("overview", "summary", "text", "open_questions"):
+            return value + HOSTILE
+        return value
+
+    return spoil(reply)
+
+
+@pytest.fixture
+def hostile_out(scripted, tmp_path: Path) -> Path:
+    source = tmp_path / "in" / "010_hostile.txt"
+    source.parent.mkdir()
+    source.write_text(TRANSCRIPT, encoding="utf-8")
+    scripted.responder = hostile_responder
+    out = tmp_path / "out"
+    inputs = [source, ROOT / "tests" / "data" / "formats" / "zoom.vtt"]
+    manifest = run_pipeline(
+        inputs, Settings.load(None, chunk_tokens=300), out, session=ScriptedSession(scripted)
+    )
+    assert manifest.failures == []
+    return out
+
+
+def test_run_writes_a_report_with_nothing_active_from_the_data(hostile_out: Path) -> None:
+    html = (hostile_out / "report.html").read_text(encoding="utf-8")
+    assert html.count("<script") == 1  # the report's own script, nothing else
+    assert not re.search(r"<[^>]*\son\w+\s*=", html)  # no event-handler attribute
+    assert not re.search(r"(?:href|src)\s*=\s*[\"']?\s*javascript:", html, re.I)
+    assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in html  # shown, as text
+    assert "onerror=&quot;window.__pwned = 2&quot;" in html
+    brief = json.loads((hostile_out / "brief.json").read_text(encoding="utf-8"))
+    assert HOSTILE.strip() in brief["overview"]  # the model's text reached the report
+
+
+def test_report_is_self_contained(hostile_out: Path) -> None:
+    html = (hostile_out / "report.html").read_text(encoding="utf-8")
+    assert not re.search(r"(?:src|href|action)\s*=\s*[\"']?\s*(?:https?:)?//", html, re.I)
+    assert "@import" not in html and "url(" not in html
+    assert "<link" not in html and "<iframe" not in html
+    assert "Content-Security-Policy" in html and "default-src 'none'" in html
+
+
+def test_every_passage_becomes_a_link_and_its_spans_make_its_text(hostile_out: Path) -> None:
+    """Each citation names its passage's offsets, and the transcript is cut at them, so
+    the spans from char_start to char_end join to exactly the passage text."""
+    html = (hostile_out / "report.html").read_text(encoding="utf-8")
+    files = [hostile_out / "brief.json", *sorted((hostile_out / "sources").glob("*.json"))]
+    passages = [p for f in files for p in passages_in(json.loads(f.read_text(encoding="utf-8")))]
+    assert passages
+    links = re.findall(r'<a class="cite"[^>]* data-s="([^"]+)" data-a="(\d+)" data-b="(\d+)"', html)
+    assert len(links) == len(passages)
+    import html as htmllib
+
+    for sid in {p["source_id"] for p in passages}:
+        template = re.search(rf'<template id="tt-{sid}">(.*?)</template>', html, re.S)
+        assert template
+        spans = [
+            (int(o), htmllib.unescape(t))
+            for o, t in re.findall(
+                r'<span data-o="(\d+)"[^>]*>(.*?)</span>', template.group(1), re.S
+            )
+        ]
+        for p in (p for p in passages if p["source_id"] == sid):
+            inside = "".join(t for o, t in spans if p["char_start"] <= o < p["char_end"])
+            assert inside == p["text"]
+
+
+def test_new_sections_render_without_code(hostile_out: Path) -> None:
+    """A section the renderer has never heard of: its text and its citations show."""
+    brief_path = hostile_out / "brief.json"
+    brief = json.loads(brief_path.read_text(encoding="utf-8"))
+    passage = next(passages_in(brief))
+    brief["key_facts_and_figures"] = [
+        {"fact": "Survey costs rose <b>12%</b>", "figure": "12%", "citations": [passage]}
+    ]
+    brief_path.write_text(json.dumps(brief), encoding="utf-8")
+    html = render_report(hostile_out)
+    section = html[html.index("<h3>Key facts and figures</h3>") :]
+    assert "Survey costs rose &lt;b&gt;12%&lt;/b&gt;" in section
+    assert re.search(rf'data-a="{passage["char_start"]}" data-b="{passage["char_end"]}"', section)
+
+
+def test_brief_render_redraws_markdown_and_report(hostile_out: Path) -> None:
+    before = {
+        p.relative_to(hostile_out): p.read_bytes()
+        for p in [*hostile_out.glob("*.md"), *hostile_out.glob("sources/*.md")]
+    }
+    (hostile_out / "report.html").unlink()
+    for path in before:
+        (hostile_out / path).write_text("stale", encoding="utf-8")
+    result = CliRunner().invoke(main, ["render", "--out", str(hostile_out)])
+    assert result.exit_code == 0, result.output
+    assert "report.html" in result.output
+    assert (hostile_out / "report.html").is_file()
+    after = {path: (hostile_out / path).read_bytes() for path in before}
+    assert after == before
+
+
+def test_brief_render_names_the_fix_when_nothing_was_run(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["render", "--out", str(tmp_path / "none")])
+    assert result.exit_code == 2
+    assert "run `brief run` first" in result.output
