@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import (
@@ -41,21 +41,24 @@ class Settings(BaseSettings):
     repeat_penalty: float = Field(
         1.1, description="llama.cpp repetition penalty (small models loop)"
     )
-    map_max_tokens: int = 600
-    reduce_max_tokens: int = 1000
-    synthesize_max_tokens: int = 1600
+    map_max_tokens: int = 400
+    reduce_max_tokens: int = 350
+    synthesize_max_tokens: int = 400
     answer_max_tokens: int = Field(500, description="output budget of one `brief ask` answer")
     embedding_model: str | None = Field(
         None, description="litellm embedding model fused with BM25 by `brief ask` (None: BM25)"
     )
     embedding_api_base: str | None = Field(None, description="server URL of embedding_model")
     points_per_chunk: int = Field(
-        3, description="most important map points per chunk kept for reduce"
+        6, description="most important map points per chunk kept for reduce"
     )
     timeout_s: float = Field(300.0, description="deadline for one model request")
     retries: int = Field(2, description="extra attempts on transient errors (429, 5xx, timeouts)")
     concurrency: int | None = Field(None, description="in-flight calls; default = server slots")
     context_window: int | None = Field(None, description="tokens; default = asked from the server")
+    model_policy: Literal["auto", "strict", "lenient"] = Field(
+        "auto", description="rules for a small model's habits (pipeline/policy.py); auto: embedded"
+    )
 
     # chunking
     chunk_tokens: int = Field(900, description="target chunk size in tokens")
