@@ -67,7 +67,8 @@ class MapReply(BaseModel):
 
 
 def number_sentences(chunk: Chunk) -> str:
-    """'[n] text' lines; the speaker (and timestamp) is shown when it changes."""
+    """'n: text' lines (two tokens a sentence less than '[n] text': numbering is about a
+    seventh of the map's prompt); the speaker (and timestamp) is shown when it changes."""
     lines, last_speaker = [], None
     for sentence in chunk.sentences:
         label = ""
@@ -75,7 +76,7 @@ def number_sentences(chunk: Chunk) -> str:
             stamp = f" {sentence.timestamp}" if sentence.timestamp else ""
             label = f"({sentence.speaker}{stamp}) "
             last_speaker = sentence.speaker
-        lines.append(f"[{sentence.id}] {label}{sentence.text}")
+        lines.append(f"{sentence.id}: {label}{sentence.text}")
     return "\n".join(lines)
 
 
@@ -174,10 +175,9 @@ def map_request(chunk: Chunk, max_tokens: int) -> dict[str, Any]:
 
 # the show's intro and outro, ads and sponsor reads: never a key point
 _PROMO = re.compile(
-    r"\b(welcome (back )?to|thanks? (you )?for (listening|watching|having)|subscribe|"
+    r"\b(welcome (back )?to|thanks? (you )?for (listening|watching|tuning in)|subscribe|"
     r"(our|this week's|today's) sponsors?|sponsored by|brought to you by|promo code|"
-    r"patreon|rate (and|&) review|in this (episode|podcast)|(the|our|my) (host|guest) "
-    r"(is|was)|(this|the) (podcast|show|episode))\b",
+    r"patreon|rate (and|&) review)\b",
     re.IGNORECASE,
 )
 # words a small model lists as "people" that are not names of people
@@ -238,12 +238,12 @@ def summarize_chunk(
         cited = [by_id[i] for i in sorted(set(ids))]
         return passages_for(source_text, chunk.source_id, ground(statement, cited, chunk, policy))
 
-    # a point is kept when it is not the show's own talk, says something, and is new
+    # a point is kept when it is not the show's own talk (a welcome, an ad), says
+    # something, and is new
     points, said = [], set()
     for p in reply.points:
         key = " ".join(sorted(_words(p.text)))
-        cited = " ".join(by_id[i].text for i in p.ids)
-        if len(_words(p.text)) < 2 or key in said or is_promo(p.text) or is_promo(cited):
+        if len(_words(p.text)) < 2 or key in said or is_promo(p.text):
             continue
         said.add(key)
         points.append(p)

@@ -38,18 +38,29 @@ from pipeline.themes import Vectorizer, group_points, lexical_vectors, theme_cou
 
 
 class ThemeReply(BaseModel):
-    """One theme, written from its own points only."""
+    """One theme, written from its own points only. Sentences are a bounded list: a small
+    model asked for "2 or 3 sentences" in one string writes seven."""
 
     model_config = ConfigDict(extra="forbid")
 
     title: str = Field(description="a specific title of 3 to 8 words")
-    summary: str = Field(description="2 or 3 sentences on the notes, with names and numbers")
+    summary: list[str] = Field(
+        min_length=1, max_length=3, description="2 or 3 sentences, with names and numbers"
+    )
 
 
 class OverviewReply(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    overview: str = Field(description="3 or 4 sentences: who, what, argument, conclusion")
+    overview: list[str] = Field(
+        min_length=1, max_length=4, description="3 or 4 sentences: who, what, argument, end"
+    )
+
+
+def joined(sentences: list[str]) -> str:
+    """A reply's sentences as one text, each ending with a full stop."""
+    parts = [s.strip() for s in sentences if s.strip()]
+    return " ".join(p if p[-1] in ".!?" else p + "." for p in parts)
 
 
 def source_tokens(transcript: Transcript) -> int:
@@ -115,7 +126,7 @@ def build_themes(
     themes: list[Theme] = []
     for points, reply in zip(groups, replies, strict=True):
         rebuilt = from_points(points)
-        summary = without_repeated_sentences(reply.summary.strip(), policy.repeat_prefix)
+        summary = without_repeated_sentences(joined(reply.summary), policy.repeat_prefix)
         if len(_words(summary)) < 3:
             summary = rebuilt
         if policy.rebuild_copied_summaries:
@@ -197,7 +208,30 @@ def write_overview(themes: list[Theme], client: ModelClient, *, title: str, max_
         max_tokens=max_tokens,
     )
     assert isinstance(reply, OverviewReply)
-    return reply.overview
+    return joined(reply.overview)
+
+
+def own_overview(
+    text: str, titles: list[str], summaries: list[str], policy: ModelPolicy = STRICT
+) -> str:
+    """The overview without a section title put in front of a sentence ("Title: ...")
+    and, under the strict policy, without the sentences that copy a section's summary (a
+    small model echoes its input); when nothing is left, the titles stand for it."""
+    heads = tuple(f"{t}:" for t in titles)
+    kept = [
+        s.removeprefix(next((h for h in heads if s.startswith(h)), "")).strip()
+        for s in sentences_of(text)
+    ]
+    if policy.rebuild_copied_summaries:
+        said = Repeats(
+            *(s for summary in summaries for s in sentences_of(summary)),
+            prefix=policy.repeat_prefix,
+        )
+        kept = [s for s in kept if said.is_new(s)]
+    overview = without_repeated_sentences(" ".join(kept), policy.repeat_prefix)
+    if overview or not titles:
+        return overview
+    return "The conversation covers " + "; ".join(titles) + "."
 
 
 def reduce_source(
@@ -233,8 +267,11 @@ def reduce_source(
             pool.map(lambda g: write_theme(g, client, title=title, max_tokens=max_tokens), groups)
         )
     themes = build_themes(transcript.source_id, groups, replies, policy)
-    overview = without_repeated_sentences(
-        write_overview(themes, client, title=title, max_tokens=max_tokens), policy.repeat_prefix
+    overview = own_overview(
+        write_overview(themes, client, title=title, max_tokens=max_tokens),
+        [t.title for t in themes],
+        [t.summary for t in themes],
+        policy,
     )
     people, organisations = _entities(summaries)
     return base.model_copy(

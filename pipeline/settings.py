@@ -61,8 +61,8 @@ class Settings(BaseSettings):
     )
 
     # chunking
-    chunk_tokens: int = Field(900, description="target chunk size in tokens")
-    chunk_overlap_tokens: int = Field(60, description="sentences repeated from the previous chunk")
+    chunk_tokens: int = Field(1400, description="target chunk size in tokens")
+    chunk_overlap_tokens: int = Field(40, description="sentences repeated from the previous chunk")
     max_file_bytes: int = 20_000_000
 
     # embedded server

@@ -32,6 +32,7 @@ from pipeline.models import (
 )
 from pipeline.policy import STRICT, ModelPolicy
 from pipeline.prompts import boundary_for, load_prompt
+from pipeline.reduce_stage import joined, own_overview
 from pipeline.repeats import Repeats, sentences_of, without_repeated_sentences
 from pipeline.themes import Vectorizer, cross_groups, lexical_vectors
 
@@ -44,7 +45,9 @@ class CrossReply(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: str = Field(description="3 to 8 words naming the shared subject")
-    summary: str = Field(description="2 or 3 sentences: what each source says on it")
+    summary: list[str] = Field(
+        min_length=1, max_length=3, description="2 or 3 sentences: what each source says"
+    )
     relation: Literal["agree", "differ", "complement"] = Field(
         description="whether the sources agree, differ, or add different sides"
     )
@@ -54,7 +57,9 @@ class CrossReply(BaseModel):
 class CrossOverviewReply(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    overview: str = Field(description="3 to 5 sentences on what the sources together say")
+    overview: list[str] = Field(
+        min_length=1, max_length=5, description="3 to 5 sentences on what the sources say"
+    )
 
 
 def first_sentence(text: str) -> str:
@@ -110,7 +115,7 @@ def build_cross(
     themes, agreements, disagreements = [], [], []
     for group, reply in zip(groups, replies, strict=True):
         rebuilt = " ".join(f"{t.id.split('/')[0]}: {first_sentence(t.summary)}" for t in group)
-        summary = without_repeated_sentences(reply.summary.strip(), policy.repeat_prefix)
+        summary = without_repeated_sentences(joined(reply.summary), policy.repeat_prefix)
         if len(_words(summary)) < 3:
             summary = rebuilt
         if policy.rebuild_copied_summaries:
@@ -185,7 +190,12 @@ def synthesize(
         max_tokens=max_tokens,
     )
     assert isinstance(reply, CrossOverviewReply)
-    overview = without_repeated_sentences(reply.overview, policy.repeat_prefix)
+    overview = own_overview(
+        joined(reply.overview),
+        [t.title for t in themes],
+        [t.summary.text for t in themes],
+        policy,
+    ).replace("The conversation covers", "The sources share", 1)
     grouped = [t for g in groups for t in g]
     cited = {s for t in themes for s in t.summary.source_ids}
     return CrossSourceBrief(

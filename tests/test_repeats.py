@@ -92,18 +92,24 @@ def test_reduce_rebuilds_a_copied_theme_summary_under_the_strict_policy(
         ChunkSummary(chunk_id=f"007:{i:04d}", source_id="007", key_points=[point(i)])
         for i in range(2)
     ]
-    scripted.enqueue(
-        {"title": "Chips", "summary": COPY + "."},
-        {"title": "chips", "summary": COPY + ", and much more."},  # a copy, and its title
-        {"overview": COPY + ". " + COPY + " again."},
-    )
+
+    def respond(stage, messages):
+        content = messages[1]["content"]
+        if "overview" in messages[0]["content"]:
+            return {"overview": [COPY + ".", "Something new."]}
+        if "subject0" in content:
+            return {"title": "Chips", "summary": [COPY + "."]}
+        return {"title": "chips", "summary": [COPY + ", and much more."]}  # a copy, and its title
+
+    scripted.responder = respond
     brief = reduce_source(
         doc, summaries, scripted, context_window=8192, max_tokens=200, policy=policy
     )
     assert [t.title for t in brief.themes] == ["Chips", "chips (2)"]
     second = brief.themes[1].summary
     assert (second == point(1).text.strip() + ".") is rebuilt
-    assert brief.overview == COPY + "." or not rebuilt
+    # the overview's copy of a theme summary is dropped under the strict policy
+    assert brief.overview == ("Something new." if rebuilt else COPY + ". Something new.")
 
 
 def source_brief(sid: str, summary: str) -> SourceBrief:
@@ -126,8 +132,8 @@ def test_synthesis_turns_the_relation_into_an_agreement_or_two_sides(
     scripted, relation: str
 ) -> None:
     scripted.enqueue(
-        {"title": "Chips", "summary": "Both on chips.", "relation": relation, "point": COPY},
-        {"overview": "Both sources discuss chips."},
+        {"title": "Chips", "summary": ["Both on chips."], "relation": relation, "point": COPY},
+        {"overview": ["Both sources discuss chips."]},
     )
     cross = synthesize(briefs(), scripted, context_window=8192, max_tokens=500)
     assert [a.text for a in cross.agreements] == ([COPY] if relation == "agree" else [])
@@ -149,8 +155,8 @@ def test_synthesis_rebuilds_a_copied_cross_theme(scripted) -> None:
             "themes": [*three[0].themes, three[2].themes[0].model_copy(update={"id": "001/t2"})]
         }
     )
-    reply = {"title": "Chips", "summary": COPY + ".", "relation": "complement", "point": "x y z"}
-    scripted.enqueue(reply, dict(reply, title="Weights"), {"overview": "Overall, chips."})
+    reply = {"title": "Chips", "summary": [COPY], "relation": "complement", "point": "x y z"}
+    scripted.enqueue(reply, dict(reply, title="Weights"), {"overview": ["Overall, chips."]})
     cross = synthesize(three, scripted, context_window=8192, max_tokens=500)
     assert len(cross.themes) == 2
     assert cross.themes[0].summary.text == COPY + "."

@@ -64,7 +64,9 @@ def map_reply(points: list[tuple[str, list[int]]], people: list[str] | None = No
 def test_map_resolves_sentence_ids_to_verbatim_passages(scripted) -> None:
     doc, text = transcript()
     chunk = chunk_transcript(doc, chunk_tokens=500)[0]
-    scripted.enqueue(map_reply([("DeepSeek released a cheap model", [2, 3]), ("Export chips limited", [4])]))
+    scripted.enqueue(
+        map_reply([("DeepSeek released a cheap model", [2, 3]), ("Export chips limited", [4])])
+    )
     summary = summarize_chunk(chunk, text, scripted, max_tokens=100)
     first = summary.key_points[0]
     # sentence 3 shares no word with the point: grounding keeps only sentence 2
@@ -75,7 +77,7 @@ def test_map_resolves_sentence_ids_to_verbatim_passages(scripted) -> None:
     assert first.evidence[0].timestamp == "0:00"
     assert summary.key_points[1].evidence[0].timestamp == "1:05"
     prompt = scripted.history[0][1]["content"]
-    assert "[1] (A 0:00) China has many AI labs." in prompt
+    assert "1: (A 0:00) China has many AI labs." in prompt
 
 
 def test_consecutive_supported_sentences_form_one_passage(scripted) -> None:
@@ -159,9 +161,9 @@ def test_reduce_writes_one_theme_per_call_then_the_overview(scripted) -> None:
 
     def respond(stage, messages):
         if "overview" in messages[0]["content"]:
-            return {"overview": "Speaker 3 says subject3 costs 3 million. More follows."}
+            return {"overview": ["Speaker 3 says subject3 costs 3 million.", "More follows."]}
         notes = re.findall(r"^- (.*)$", messages[1]["content"], re.MULTILINE)
-        return {"title": f"About {notes[0][:20]}", "summary": notes[0] + ". It matters."}
+        return {"title": f"About {notes[0][:20]}", "summary": [notes[0], "It matters."]}
 
     scripted.responder = respond
     brief = reduce_source(doc, summaries, scripted, context_window=8192, max_tokens=200)
@@ -202,17 +204,17 @@ def test_synthesis_attributes_every_statement_to_sources(scripted) -> None:
     def respond(stage, messages):
         content = messages[1]["content"]
         if "overview" in messages[0]["content"]:
-            return {"overview": "Both sources discuss chips. They differ on open weights."}
+            return {"overview": ["Both sources discuss chips.", "They differ on open weights."]}
         if "chips" in content:
             return {
                 "title": "Chips",
-                "summary": "Source 001 covers chips. Source 002 covers chips too.",
+                "summary": ["Source 001 covers chips.", "Source 002 covers chips too."],
                 "relation": "agree",
                 "point": "Chips matter for both sources.",
             }
         return {
             "title": "Open weights",
-            "summary": "The sources cover weights.",
+            "summary": ["The sources cover weights."],
             "relation": "differ",
             "point": "They differ.",
         }
@@ -239,15 +241,15 @@ def test_synthesis_attributes_every_statement_to_sources(scripted) -> None:
 def generic_responder(stage, messages):
     content = messages[1]["content"]
     if stage == "map":
-        first = int(re.search(r"^\[(\d+)\]", content, re.MULTILINE).group(1))
+        first = int(re.search(r"^(\d+): ", content, re.MULTILINE).group(1))
         return map_reply([("A point about this chunk", [first])])
     if "overview" in messages[0]["content"]:
-        return {"overview": "An overview of the talk."}
+        return {"overview": ["An overview of the talk."]}
     if stage == "reduce":
-        return {"title": "Theme", "summary": "A summary of these notes."}
+        return {"title": "Theme", "summary": ["A summary of these notes."]}
     return {
         "title": "Across",
-        "summary": "Everything together.",
+        "summary": ["Everything together."],
         "relation": "agree",
         "point": "They agree on this point.",
     }
@@ -303,7 +305,7 @@ def test_failed_chunk_is_reported_and_run_goes_on(scripted, tmp_path: Path) -> N
     replies = iter(["garbage", "more garbage"])
 
     def respond(stage, messages):
-        if stage == "map" and "[1] (A 0:00) When I went on" in messages[1]["content"]:
+        if stage == "map" and "1: (A 0:00) When I went on" in messages[1]["content"]:
             return next(replies)
         return generic_responder(stage, messages)
 
