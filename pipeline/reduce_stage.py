@@ -262,10 +262,20 @@ def reduce_source(
         return base.model_copy(update={"status": "failed", "error": "no chunk was summarised"})
     tokens = source_tokens(transcript)
     groups = group_points(points, theme_count(tokens), vectors)
+    # equal groups are asked once (two equal requests in flight would both be sent)
+    unique = {tuple(p.text for p in g): g for g in groups}
     with ThreadPoolExecutor(max_workers=2) as pool:
-        replies = list(
-            pool.map(lambda g: write_theme(g, client, title=title, max_tokens=max_tokens), groups)
+        answers = dict(
+            zip(
+                unique,
+                pool.map(
+                    lambda g: write_theme(g, client, title=title, max_tokens=max_tokens),
+                    unique.values(),
+                ),
+                strict=True,
+            )
         )
+    replies = [answers[tuple(p.text for p in g)] for g in groups]
     themes = build_themes(transcript.source_id, groups, replies, policy)
     overview = own_overview(
         write_overview(themes, client, title=title, max_tokens=max_tokens),

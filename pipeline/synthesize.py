@@ -178,7 +178,7 @@ def synthesize(
             quotes=only.quotes[:1],
             source_ids=source_ids,
         )
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=2) as pool:  # groups never share a theme
         replies = list(pool.map(lambda g: write_cross_theme(g, client, max_tokens), groups))
     themes, agreements, disagreements = build_cross(groups, replies, policy)
     items = "\n".join(f"- {t.title}: {t.summary.text}" for t in themes)
