@@ -169,7 +169,7 @@ def map_request(chunk: Chunk, max_tokens: int) -> dict[str, Any]:
         "variables": {"boundary": boundary_for(numbered), "sentences": numbered},
         "schema": MapReply,
         "max_tokens": max_tokens,
-        "narrow": {"sentences": {"type": "integer", "minimum": 1, "maximum": len(chunk.sentences)}},
+        "narrow": {"ids": {"type": "integer", "minimum": 1, "maximum": len(chunk.sentences)}},
     }
 
 

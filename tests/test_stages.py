@@ -352,3 +352,57 @@ def test_committed_example_outputs_are_verbatim() -> None:
     checked, problems = verify_outputs(out)
     assert checked > 50
     assert problems == []
+
+
+def test_map_request_limits_sentence_numbers_to_the_chunk() -> None:
+    from pipeline.client import json_schema_of, narrow_items
+    from pipeline.map_stage import map_request
+
+    doc, _ = transcript()
+    chunk = chunk_transcript(doc, chunk_tokens=500)[0]
+    request = map_request(chunk, 100)
+    schema = narrow_items(json_schema_of(request["schema"]), request["narrow"])
+    ids = schema["$defs"]["MapPoint"]["properties"]["ids"]["items"]
+    assert (ids["minimum"], ids["maximum"]) == (1, len(chunk.sentences))
+
+
+def test_cross_groups_pair_related_themes_of_different_sources() -> None:
+    from pipeline.themes import cross_groups
+
+    def theme(tid: str, text: str) -> Theme:
+        return Theme(id=tid, title=text, summary=text, point_ids=[], citations=[])
+
+    themes = [
+        theme("001/t1", "Huawei Ascend chips and export controls"),
+        theme("001/t2", "open source model weights from DeepSeek"),
+        theme("002/t1", "DeepSeek publishes open source weights"),
+        theme("002/t2", "export controls on Nvidia chips"),
+        theme("002/t3", "open source weights again"),  # same source as 002/t1: never paired
+    ]
+    groups = cross_groups(themes, limit=5)
+    pairs = {frozenset(t.id for t in g) for g in groups}
+    assert pairs == {frozenset({"001/t1", "002/t2"}), frozenset({"001/t2", "002/t1"})}
+    assert cross_groups(themes[:2], limit=5) == []  # one source: nothing to compare
+
+
+def test_key_facts_prefer_numbers_and_names_not_said_by_the_themes() -> None:
+    from pipeline.reduce_stage import key_facts
+
+    points = [
+        point(0, "DeepSeek trained R1 for 6 million dollars"),
+        point(1, "the talk is about many things"),
+        point(2, "Huawei Ascend chips ship to Alibaba"),
+        point(3, "Nvidia sold 20 percent fewer chips"),
+    ]
+    said = Theme(
+        id="007/t1",
+        title="t",
+        summary="Nvidia sold 20 percent fewer chips",
+        point_ids=[],
+        citations=[],
+    )
+    facts = key_facts([points[:2], points[2:]], [said], limit=5)
+    assert [f.text for f in facts] == [points[0].text, points[2].text]
+    assert all(
+        f.citations == p.evidence for f, p in zip(facts, (points[0], points[2]), strict=True)
+    )
