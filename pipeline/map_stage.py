@@ -180,30 +180,48 @@ _PROMO = re.compile(
     r"patreon|rate (and|&) review)\b",
     re.IGNORECASE,
 )
-# words a small model lists as "people" that are not names of people
-_NOT_PEOPLE = frozenset(
+# words a small model lists as names that are not names of people or organisations
+_COMMON = frozenset(
     (
         "like yeah yes no okay ok so well right um uh and but the a an i you he she we they it "
-        "this that what who is are was mr mrs ms dr sir god ai us uk eu un china chinese "
-        "america american americans united states europe european india japan korea taiwan "
-        "russia germany france britain england israel iran africa asia beijing washington "
-        "silicon valley california new york london hong kong shenzhen shanghai"
+        "this that these those what who where when why how is are was were be there here also "
+        "my your our their his her its mr mrs ms dr sir god"
     ).split()
 )
+_PLACES = frozenset(
+    (
+        "china chinese prc us usa america american americans united states uk britain british "
+        "england europe european eu west western east eastern asia asian africa japan japanese "
+        "korea korean taiwan taiwanese india indian russia russian germany german france "
+        "french israel iran singapore canada mexico beijing washington shanghai shenzhen "
+        "hangzhou guangdong london new york california silicon valley hong kong world"
+    ).split()
+)
+_JOINERS = frozenset("of and the for de van von bin da la du".split())
+
+
+def is_proper_name(name: str, text: str, max_words: int = 5) -> bool:
+    """A proper name the chunk contains: capitalised words (joiners like "of" inside),
+    not a common word, a clause or a place (a small model lists "China", "Like", "TCM
+    is", "training data" and "Silicon Valley" as names)."""
+    words = name.split()
+    if not words or not is_name_in(name, text, max_words=max_words):
+        return False
+    for i, word in enumerate(words):
+        bare = word.strip(".'’()")
+        inside = 0 < i < len(words) - 1
+        if bare.lower() in _COMMON and not bare.isupper():
+            return False
+        if bare[:1].islower() and not (inside and bare in _JOINERS):
+            return False
+    return name.lower().strip(".") not in _PLACES
 
 
 def is_person_name(name: str, text: str) -> bool:
-    """A person's name the chunk contains: 1-4 capitalised words, none of them a common
-    word or a place, not an acronym, not a clause (a small model lists "China", "Like"
-    and "TCM is" as people)."""
-    words = name.split()
-    if not is_name_in(name, text, max_words=4) or not words:
-        return False
-    if any(not w[:1].isupper() for w in words if w.lower() not in ("de", "van", "von", "bin")):
-        return False
-    if len(words) == 1 and (name.isupper() or name.lower() in _NOT_PEOPLE):
-        return False
-    return not any(w.lower().strip(".'") in _NOT_PEOPLE for w in words) or len(words) > 2
+    """A person's name: a proper name of 1-4 words that is not an acronym ("TCM")."""
+    return is_proper_name(name, text, max_words=4) and not (
+        len(name.split()) == 1 and name.isupper()
+    )
 
 
 def is_promo(text: str) -> bool:
@@ -249,7 +267,7 @@ def summarize_chunk(
         points.append(p)
     seen: set[str] = set()
     # a name the model also calls an organisation is not a person
-    organisations = _names(reply.organisations, lambda n: is_name_in(n, chunk.text), seen)
+    organisations = _names(reply.organisations, lambda n: is_proper_name(n, chunk.text), seen)
     people = _names(reply.people, lambda n: is_person_name(n, chunk.text), seen)
     return ChunkSummary(
         chunk_id=chunk.id,
