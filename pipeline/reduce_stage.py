@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -81,6 +81,12 @@ def cite_sentences(text: str, points: Sequence[KeyPoint], per_sentence: int = 2)
     return out
 
 
+def union(groups: Iterable[list[Passage]]) -> list[Passage]:
+    """Every passage of the groups once, in source order."""
+    unique = {(p.source_id, p.char_start): p for group in groups for p in group}
+    return sorted(unique.values(), key=lambda p: (p.source_id, p.char_start))
+
+
 def citations(points: list[KeyPoint], limit: int = 4) -> list[Passage]:
     """The first evidence passage of the most important points, each passage once."""
     ordered = sorted(points, key=lambda p: -p.importance)
@@ -134,14 +140,15 @@ def build_themes(
         title = reply.title.strip().rstrip(".") or points[0].text
         if not titles.is_new(title):
             title = f"{title} ({len(themes) + 1})"
+        sentences = cite_sentences(summary, points)
         themes.append(
             Theme(
                 id=f"{source_id}/t{len(themes) + 1}",
                 title=title,
                 summary=summary,
                 point_ids=[p.id for p in points],
-                citations=citations(points),
-                sentences=cite_sentences(summary, points),
+                citations=union(c.citations for c in sentences) or citations(points),
+                sentences=sentences,
             )
         )
     return themes

@@ -32,7 +32,7 @@ from pipeline.models import (
 )
 from pipeline.policy import STRICT, ModelPolicy
 from pipeline.prompts import boundary_for, load_prompt
-from pipeline.reduce_stage import joined, own_overview
+from pipeline.reduce_stage import joined, own_overview, union
 from pipeline.repeats import Repeats, sentences_of, without_repeated_sentences
 from pipeline.themes import Vectorizer, cross_groups, lexical_vectors
 
@@ -121,14 +121,10 @@ def build_cross(
         if policy.rebuild_copied_summaries:
             summary = said.new_or_rebuilt(summary, rebuilt) or rebuilt
         title = reply.title.strip().rstrip(".") or group[0].title
+        sentences = [attribute(s, group) for s in sentences_of(summary)]
         whole = attribute(summary, group, all_themes=True)
-        themes.append(
-            CrossTheme(
-                title=title,
-                summary=whole,
-                sentences=[attribute(s, group) for s in sentences_of(summary)],
-            )
-        )
+        whole.citations = union([whole.citations, *(s.citations for s in sentences)])
+        themes.append(CrossTheme(title=title, summary=whole, sentences=sentences))
         point = reply.point.strip()
         if reply.relation == "agree" and len(_words(point)) >= 3 and said.is_new(point):
             agreements.append(attribute(point, group, all_themes=True))
