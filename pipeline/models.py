@@ -166,8 +166,8 @@ class Theme(Contract):
     summary: str
     point_ids: list[str]
     citations: list[Passage]
-    sentences: list[Cited] = Field(
-        default_factory=list, description="the summary sentence by sentence, each cited"
+    sentence_citations: list[list[Passage]] = Field(
+        default_factory=list, description="the passages of each sentence of the summary"
     )
 
 
@@ -183,8 +183,8 @@ class SourceBrief(Contract):
     status: Literal["ok", "failed", "partial"] = "ok"
     error: str | None = None
     overview: str = ""
-    overview_sentences: list[Cited] = Field(
-        default_factory=list, description="the overview sentence by sentence, each cited"
+    overview_citations: list[list[Passage]] = Field(
+        default_factory=list, description="the passages of each sentence of the overview"
     )
     themes: list[Theme] = Field(default_factory=list)
     key_facts: list[Cited] = Field(
@@ -213,8 +213,8 @@ class Attributed(Contract):
 class CrossTheme(Contract):
     title: str
     summary: Attributed
-    sentences: list[Attributed] = Field(
-        default_factory=list, description="the summary sentence by sentence, each attributed"
+    sentence_citations: list[list[Passage]] = Field(
+        default_factory=list, description="the passages of each sentence of the summary"
     )
 
 
@@ -228,8 +228,8 @@ class CrossSourceBrief(Contract):
     status: Literal["ok", "failed"] = "ok"
     error: str | None = None
     overview: str = ""
-    overview_sentences: list[Attributed] = Field(
-        default_factory=list, description="the overview sentence by sentence, each attributed"
+    overview_citations: list[list[Passage]] = Field(
+        default_factory=list, description="the passages of each sentence of the overview"
     )
     themes: list[CrossTheme] = Field(default_factory=list)
     agreements: list[Attributed] = Field(default_factory=list)

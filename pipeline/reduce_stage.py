@@ -148,7 +148,7 @@ def build_themes(
                 summary=summary,
                 point_ids=[p.id for p in points],
                 citations=union(c.citations for c in sentences) or citations(points),
-                sentences=sentences,
+                sentence_citations=[c.citations for c in sentences],
             )
         )
     return themes
@@ -295,7 +295,7 @@ def reduce_source(
         update={
             "status": "partial" if failed else "ok",
             "overview": overview,
-            "overview_sentences": cite_sentences(overview, points),
+            "overview_citations": [c.citations for c in cite_sentences(overview, points)],
             "themes": themes,
             "key_facts": key_facts(groups, themes, limit=theme_count(tokens)),
             "quotes": fill_quotes(points),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from pipeline.models import Attributed, Cited, CrossSourceBrief, Passage, Quote, SourceBrief
+from pipeline.repeats import sentences_of
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<])")
 _LINE_START = re.compile(r"^([#>+\-=]|\d+\.)")
@@ -48,6 +49,14 @@ def _cited(sentences: list[Cited]) -> str:
     return " ".join(f"{escape(c.text)} {cites(c.citations)}".strip() for c in sentences)
 
 
+def _by_sentence(text: str, citations: list[list[Passage]]) -> str:
+    """``text`` with each sentence followed by its citations ("" when they do not match)."""
+    texts = sentences_of(text)
+    if not citations or len(texts) != len(citations):
+        return ""
+    return _cited([Cited(text=t, citations=c) for t, c in zip(texts, citations, strict=True)])
+
+
 def source_markdown(brief: SourceBrief) -> str:
     out = [f"# {escape(brief.title)}", ""]
     facts = [f"source `{brief.source_id}`"]
@@ -60,10 +69,11 @@ def source_markdown(brief: SourceBrief) -> str:
         return "\n".join([*out, f"**Failed:** {escape(brief.error or 'unknown error')}", ""])
     if brief.chunks_failed:
         out += [f"**Partial:** {brief.chunks_failed} chunk(s) could not be summarised.", ""]
-    overview = _cited(brief.overview_sentences) or escape(brief.overview)
+    overview = _by_sentence(brief.overview, brief.overview_citations) or escape(brief.overview)
     out += ["## Overview", "", overview, "", "## Key themes", ""]
     for theme in brief.themes:
-        text = _cited(theme.sentences) or f"{escape(theme.summary)} {cites(theme.citations)}"
+        text = _by_sentence(theme.summary, theme.sentence_citations)
+        text = text or f"{escape(theme.summary)} {cites(theme.citations)}"
         out += [f"### {escape(theme.title)}", "", text, ""]
     if brief.key_facts:
         out += ["## Key facts and figures", ""]
@@ -92,11 +102,6 @@ def _attributed(statement: Attributed) -> str:
     return f"{escape(statement.text)} (sources: {sources}) {cites(statement.citations)}"
 
 
-def _sentence(statement: Attributed) -> str:
-    """One sentence of a longer text: its citations name the sources."""
-    return f"{escape(statement.text)} {cites(statement.citations)}".strip()
-
-
 def cross_markdown(brief: CrossSourceBrief, titles: dict[str, str]) -> str:
     out = ["# Cross-source brief", ""]
     out += ["Sources:", ""]
@@ -104,12 +109,13 @@ def cross_markdown(brief: CrossSourceBrief, titles: dict[str, str]) -> str:
     out.append("")
     if brief.status == "failed":
         return "\n".join([*out, f"**Failed:** {escape(brief.error or 'unknown error')}", ""])
-    overview = " ".join(_sentence(a) for a in brief.overview_sentences)
+    overview = _by_sentence(brief.overview, brief.overview_citations)
     out += ["## Overview", "", overview or escape(brief.overview), ""]
     if brief.themes:
         out += ["## Themes across sources", ""]
     for theme in brief.themes:
-        text = " ".join(_sentence(a) for a in theme.sentences) or _attributed(theme.summary)
+        text = _by_sentence(theme.summary.text, theme.sentence_citations)
+        text = text or _attributed(theme.summary)
         out += [f"### {escape(theme.title)}", "", text, ""]
     if brief.agreements:
         out += ["## Where the sources agree", ""]

@@ -68,7 +68,12 @@ def first_sentence(text: str) -> str:
 
 
 def _theme_sentences(theme: Theme) -> list[Cited]:
-    return theme.sentences or [Cited(text=theme.summary, citations=theme.citations[:1])]
+    texts = sentences_of(theme.summary)
+    if theme.sentence_citations and len(texts) == len(theme.sentence_citations):
+        return [
+            Cited(text=t, citations=c) for t, c in zip(texts, theme.sentence_citations, strict=True)
+        ]
+    return [Cited(text=theme.summary, citations=theme.citations[:1])]
 
 
 def attribute(text: str, themes: Sequence[Theme], *, all_themes: bool = False) -> Attributed:
@@ -124,7 +129,13 @@ def build_cross(
         sentences = [attribute(s, group) for s in sentences_of(summary)]
         whole = attribute(summary, group, all_themes=True)
         whole.citations = union([whole.citations, *(s.citations for s in sentences)])
-        themes.append(CrossTheme(title=title, summary=whole, sentences=sentences))
+        themes.append(
+            CrossTheme(
+                title=title,
+                summary=whole,
+                sentence_citations=[s.citations for s in sentences],
+            )
+        )
         point = reply.point.strip()
         if reply.relation == "agree" and len(_words(point)) >= 3 and said.is_new(point):
             agreements.append(attribute(point, group, all_themes=True))
@@ -165,12 +176,7 @@ def synthesize(
         only = usable[0]
         return CrossSourceBrief(
             overview=only.overview,
-            overview_sentences=[
-                Attributed(
-                    text=c.text, theme_ids=[], source_ids=[only.source_id], citations=c.citations
-                )
-                for c in only.overview_sentences
-            ],
+            overview_citations=only.overview_citations,
             quotes=only.quotes[:1],
             source_ids=source_ids,
         )
@@ -196,7 +202,7 @@ def synthesize(
     cited = {s for t in themes for s in t.summary.source_ids}
     return CrossSourceBrief(
         overview=overview,
-        overview_sentences=[attribute(s, grouped) for s in sentences_of(overview)],
+        overview_citations=[attribute(s, grouped).citations for s in sentences_of(overview)],
         themes=themes,
         agreements=agreements,
         disagreements=disagreements,

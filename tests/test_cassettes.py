@@ -43,9 +43,9 @@ def test_pipeline_through_litellm_on_recorded_model_replies(api_base: str, tmp_p
     # (one source: nothing to compare, no synthesis call)
     assert manifest.total.calls == manifest.sources[0].chunks + len(brief["themes"]) + 1
     for theme in brief["themes"]:
-        assert theme["sentences"] and all(s["citations"] for s in theme["sentences"])
-        for sentence in theme["sentences"]:
-            for passage in sentence["citations"]:
+        assert theme["sentence_citations"] and all(theme["sentence_citations"])
+        for cited in theme["sentence_citations"]:
+            for passage in cited:
                 assert text[passage["char_start"] : passage["char_end"]] == passage["text"]
     assert "Cross-source brief" in (tmp_path / "out/brief.md").read_text()
 

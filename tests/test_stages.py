@@ -176,8 +176,8 @@ def test_reduce_writes_one_theme_per_call_then_the_overview(scripted) -> None:
     assert sum(len(t.point_ids) for t in brief.themes) == 30
     # every sentence is cited, by the point it restates
     for theme in brief.themes:
-        assert theme.sentences and all(c.citations for c in theme.sentences)
-    assert 4 in [c.line_start for c in brief.overview_sentences[0].citations]
+        assert theme.sentence_citations and all(theme.sentence_citations)
+    assert 4 in [c.line_start for c in brief.overview_citations[0]]
     # key facts: points with numbers and names that the themes do not already say
     assert brief.key_facts and all(f.citations for f in brief.key_facts)
     assert not {f.text for f in brief.key_facts} & {t.summary for t in brief.themes}
@@ -230,12 +230,12 @@ def test_synthesis_attributes_every_statement_to_sources(scripted) -> None:
     assert sorted(t.title for t in cross.themes) == ["Chips", "Open weights"]
     for theme in cross.themes:
         assert theme.summary.source_ids == ["001", "002"]
-        assert all(s.citations for s in theme.sentences)
+        assert theme.sentence_citations and all(theme.sentence_citations)
     assert [a.text for a in cross.agreements] == ["Chips matter for both sources."]
     [differ] = cross.disagreements
     assert {differ.side_a.source_ids[0], differ.side_b.source_ids[0]} == {"001", "002"}
     assert differ.side_b.citations[0].label.endswith("L3-4")
-    assert all(s.citations for s in cross.overview_sentences)
+    assert cross.overview_citations and all(cross.overview_citations)
 
 
 def generic_responder(stage, messages):
