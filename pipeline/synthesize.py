@@ -116,7 +116,7 @@ def build_cross(
 ) -> tuple[list[CrossTheme], list[Attributed], list[Disagreement]]:
     """Cross-source themes, agreements and disagreements from the model's replies. A
     summary that copies an earlier one is rebuilt from its source themes (strict)."""
-    said = Repeats(prefix=policy.repeat_prefix)
+    said, titles = Repeats(prefix=policy.repeat_prefix), Repeats(prefix=policy.repeat_prefix)
     themes, agreements, disagreements = [], [], []
     for group, reply in zip(groups, replies, strict=True):
         rebuilt = " ".join(f"{t.id.split('/')[0]}: {first_sentence(t.summary)}" for t in group)
@@ -125,7 +125,9 @@ def build_cross(
             summary = rebuilt
         if policy.rebuild_copied_summaries:
             summary = said.new_or_rebuilt(summary, rebuilt) or rebuilt
-        title = reply.title.strip().rstrip(".") or group[0].title
+        title = reply.title.strip().rstrip(".")
+        if not title or not titles.is_new(title):  # a repeated title: the first theme's
+            title = group[0].title
         sentences = [attribute(s, group) for s in sentences_of(summary)]
         whole = attribute(summary, group, all_themes=True)
         whole.citations = union([whole.citations, *(s.citations for s in sentences)])
