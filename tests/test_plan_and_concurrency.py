@@ -38,8 +38,11 @@ def test_plan_matches_the_run_and_sees_what_the_cache_answers(scripted, tmp_path
 
     scripted.responder = generic_responder
     manifest = run_pipeline(INPUTS, settings, tmp_path / "out", session=ScriptedSession(scripted))
-    # the plan was exact for this run (the scripted replies make some prompts equal: asked once)
-    assert manifest.total.calls + manifest.total.cache_hits == before.calls
+    # exact for map and synthesis; the scripted map replies are all alike, so some theme
+    # requests of a source are equal and asked once: the plan is an upper bound there
+    asked = {k: u.calls + u.cache_hits for k, u in manifest.usage.items()}
+    assert asked["map"] == stages["map"].calls and asked["synthesize"] == 3
+    assert 4 <= asked["reduce"] <= stages["reduce"].calls
 
     after = plan_run(INPUTS, settings, scripted, model="scripted/model")
     assert after.calls == 0 and after.prompt_tokens == 0
