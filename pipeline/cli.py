@@ -214,19 +214,24 @@ def verify(out_dir: Path) -> None:
 
 @main.command("prepare-model")
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False))
-def prepare_model(config: Path | None) -> None:
+@click.option("--all", "every", is_flag=True, help="Every embedded model, not just the chosen one.")
+def prepare_model(config: Path | None, every: bool) -> None:
     """Assemble and verify the embedded model file, and check the llama.cpp server."""
     from pipeline import embedded
     from pipeline.settings import Settings
 
     try:
         settings = Settings.load(config)
-        started = time.monotonic()
-        path = embedded.ensure_model_file(settings.model_dir)
+        keys = list(embedded.EMBEDDED_MODELS) if every else [settings.embedded_model]
+        for key in keys:
+            started = time.monotonic()
+            spec = embedded.embedded_model(key)
+            path = embedded.ensure_model_file(settings.model_dir, spec)
+            seconds = time.monotonic() - started
+            click.echo(f"model {key}: {path} (size and sha256 verified, {seconds:.1f}s)")
         binary = embedded.server_binary()
     except BriefError as exc:
         _fail(str(exc))
-    click.echo(f"model: {path} (sha256 verified, {time.monotonic() - started:.1f}s)")
     click.echo(f"server: {binary}")
 
 

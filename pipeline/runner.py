@@ -85,8 +85,9 @@ class ModelSession:
         self.server: embedded.EmbeddedServer | None = None
         sampling = {"temperature": settings.temperature}
         key = settings.api_key.get_secret_value() if settings.api_key else None
+        spec = embedded.embedded_model(settings.embedded_model)
         if settings.embedded and settings.api_base is None:
-            self.model = f"openai/{embedded.MODEL_NAME}"
+            self.model = f"openai/{spec.name}"
             self.context_window = settings.context_window or settings.server_ctx_per_slot
             workers = settings.concurrency or settings.server_slots
             self.client = ModelClient(
@@ -94,7 +95,7 @@ class ModelSession:
                 api_base=None,
                 api_key="no-key",
                 cache=cache,
-                cache_identity=f"embedded:{embedded.MODEL_SHA256}",
+                cache_identity=f"embedded:{spec.sha256}",
                 sampling=sampling,
                 extra_body={"repeat_penalty": settings.repeat_penalty},
                 timeout_s=settings.timeout_s,
@@ -102,10 +103,10 @@ class ModelSession:
                 concurrency=workers,
                 connect=lambda: self._start_server(settings, log_dir),
             )
-            self.model_sha256: str | None = embedded.MODEL_SHA256
+            self.model_sha256: str | None = spec.sha256
         else:
             # a model string, or an api_base pointing at a server that is already running
-            self.model = settings.model or f"openai/{embedded.MODEL_NAME}"
+            self.model = settings.model or f"openai/{spec.name}"
             self.context_window = settings.context_window or self._ask_context(settings)
             workers = settings.concurrency or 4
             extra = {"repeat_penalty": settings.repeat_penalty} if settings.model is None else {}
@@ -139,9 +140,11 @@ class ModelSession:
         self.index_params = IndexParams(embedding_model=settings.embedding_model)
 
     def _start_server(self, settings: Settings, log_dir: Path) -> str:
-        path = embedded.ensure_model_file(settings.model_dir)
+        spec = embedded.embedded_model(settings.embedded_model)
+        path = embedded.ensure_model_file(settings.model_dir, spec)
         self.server = embedded.EmbeddedServer(
             path,
+            alias=spec.name,
             slots=settings.server_slots,
             ctx_per_slot=settings.server_ctx_per_slot,
             threads=settings.server_threads,

@@ -24,6 +24,9 @@ from pydantic_settings import (
 from pipeline.errors import ConfigError
 
 DEFAULT_CONFIG_FILE = "brief.toml"
+# chosen by measurement on seeds/ (README "Models")
+EmbeddedModelKey = Literal["qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"]
+DEFAULT_EMBEDDED_MODEL: EmbeddedModelKey = "qwen2.5-coder-0.5b"
 
 
 def _user_cache() -> Path:
@@ -33,8 +36,11 @@ def _user_cache() -> Path:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BRIEF_", extra="forbid")
 
-    # the model: None means the embedded Qwen2.5-Coder-0.5B served by llama.cpp
+    # the model: None means the embedded model (`embedded_model`) served by llama.cpp
     model: str | None = Field(None, description="litellm model string, e.g. openai/gpt-4o-mini")
+    embedded_model: EmbeddedModelKey = Field(
+        DEFAULT_EMBEDDED_MODEL, description="which embedded model serves when `model` is unset"
+    )
     api_base: str | None = Field(None, description="server URL; with no model, reuse this server")
     api_key: SecretStr | None = Field(None, description="key for api_base (else provider env vars)")
     temperature: float = 0.0

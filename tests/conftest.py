@@ -130,8 +130,10 @@ def recording_api_base(
     from pipeline.settings import Settings
 
     settings = Settings.load(None)
+    spec = embedded.embedded_model(settings.embedded_model)
     server = embedded.EmbeddedServer(
-        embedded.ensure_model_file(settings.model_dir),
+        embedded.ensure_model_file(settings.model_dir, spec),
+        alias=spec.name,
         slots=slots,
         ctx_per_slot=ctx_per_slot,
         threads=None,

@@ -1,0 +1,70 @@
+"""The embedded models: the setting's choices, the part packages the lock installs, and
+the join-and-verify step (on tiny parts made here, and on the real installed parts' sizes)."""
+
+from __future__ import annotations
+
+import hashlib
+import typing
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from pipeline import embedded
+from pipeline.errors import ModelSetupError
+from pipeline.settings import Settings
+
+
+def test_the_setting_offers_exactly_the_registered_models() -> None:
+    choices = typing.get_args(Settings.model_fields["embedded_model"].annotation)
+    assert set(choices) == set(embedded.EMBEDDED_MODELS)
+    assert Settings.load(None).embedded_model in embedded.EMBEDDED_MODELS
+
+
+def test_unknown_model_names_the_choices() -> None:
+    with pytest.raises(ModelSetupError, match="qwen2.5-coder-0.5b, qwen2.5-coder-1.5b"):
+        embedded.embedded_model("qwen-7b")
+
+
+@pytest.mark.parametrize("key", sorted(embedded.EMBEDDED_MODELS))
+def test_every_part_package_is_installed_and_the_parts_add_up(key: str) -> None:
+    spec = embedded.EMBEDDED_MODELS[key]
+    total = 0
+    for number, package in enumerate(spec.packages, start=1):
+        part = Path(str(resources.files(package).joinpath(f"data/part{number:02d}.bin")))
+        total += part.stat().st_size
+    assert total == spec.size
+
+
+def _fake_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parts: list[bytes]):
+    for number, data in enumerate(parts, start=1):
+        folder = tmp_path / "site" / f"fake_part{number}" / "data"
+        folder.mkdir(parents=True)
+        (folder.parent / "__init__.py").write_text("")
+        (folder / f"part{number:02d}.bin").write_bytes(data)
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    joined = b"".join(parts)
+    return embedded.EmbeddedModel(
+        key="fake",
+        name="fake-model",
+        size=len(joined),
+        sha256=hashlib.sha256(joined).hexdigest(),
+        packages=tuple(f"fake_part{n}" for n in range(1, len(parts) + 1)),
+        distribution="fake-part1",
+    )
+
+
+def test_parts_are_joined_in_order_and_verified(tmp_path, monkeypatch) -> None:
+    spec = _fake_model(tmp_path, monkeypatch, [b"first-", b"second-", b"third"])
+    path = embedded.ensure_model_file(tmp_path / "models", spec)
+    assert path.read_bytes() == b"first-second-third"
+    assert path.name == "fake-model.gguf"
+    assert list((tmp_path / "models").iterdir()) == [path]  # no partial file left
+
+
+def test_a_wrong_checksum_leaves_nothing_and_names_the_fix(tmp_path, monkeypatch) -> None:
+    spec = _fake_model(tmp_path, monkeypatch, [b"aaaa", b"bbbb"])
+    wrong = embedded.EmbeddedModel(**{**spec.__dict__, "sha256": "0" * 64})
+    with pytest.raises(ModelSetupError, match="uv sync --reinstall-package fake-part1"):
+        embedded.ensure_model_file(tmp_path / "models", wrong)
+    assert list((tmp_path / "models").iterdir()) == []
