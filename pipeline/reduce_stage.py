@@ -171,7 +171,7 @@ def key_facts(
     said = set().union(*(_words(t.summary) for t in themes)) if themes else set()
     pools = [
         sorted(
-            (p for p in g if fact_score(p) >= 2 and not _words(p.text) <= said and p.evidence),
+            (p for p in g if fact_score(p) >= 1 and not _words(p.text) <= said and p.evidence),
             key=lambda p: (-fact_score(p), -p.importance),
         )
         for g in groups
@@ -297,7 +297,7 @@ def reduce_source(
             "overview": overview,
             "overview_citations": [c.citations for c in cite_sentences(overview, points)],
             "themes": themes,
-            "key_facts": key_facts(groups, themes, limit=theme_count(tokens)),
+            "key_facts": key_facts(groups, themes, limit=theme_count(tokens) + 4),
             "quotes": fill_quotes(points),
             "people": people,
             "organisations": organisations,
