@@ -149,6 +149,10 @@ def print_cold(result: dict) -> None:
             f"**{totals['prompt_n'] / src:.2f}** (all prompt tokens incl. prefix-cache hits: "
             f"{t.prompt_tokens / src:.2f})"
         )
+        print(
+            f"- completion tokens / source tokens: {t.completion_tokens:,} / {src:,} = "
+            f"**{t.completion_tokens / src:.2f}**"
+        )
     print(f"- failures: {len(manifest.failures)}")
 
 

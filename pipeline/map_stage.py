@@ -13,20 +13,20 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from pipeline.client import ModelClient
 from pipeline.errors import ContextTooLong, ModelAuthError, ModelError, ModelUnreachable
 from pipeline.models import (
     Chunk,
     ChunkSummary,
-    Claim,
     Entity,
     KeyPoint,
     Passage,
     Sentence,
     column_at,
 )
+from pipeline.policy import STRICT, ModelPolicy
 from pipeline.prompts import boundary_for, load_prompt
 
 
@@ -42,39 +42,33 @@ def _check_ids(ids: list[int], info: ValidationInfo) -> list[int]:
 
 
 class MapPoint(BaseModel):
-    point: str = Field(min_length=3, max_length=300)
-    importance: int = Field(ge=1, le=5)
-    sentences: list[int] = Field(min_length=1, max_length=4)
+    model_config = ConfigDict(extra="forbid")
 
-    _ids = field_validator("sentences")(_check_ids)
+    text: str = Field(description="one short sentence: who holds what, with names and numbers")
+    ids: list[int] = Field(
+        min_length=1, max_length=3, description="numbers of the sentences that state it"
+    )
 
-
-class MapEntity(BaseModel):
-    name: str = Field(min_length=1, max_length=80)
-    kind: str = Field(pattern="^(person|organisation)$")
-
-
-class MapClaim(BaseModel):
-    claim: str = Field(min_length=3, max_length=250)
-    speaker: str = Field(max_length=60)
-    sentences: list[int] = Field(min_length=1, max_length=3)
-
-    _ids = field_validator("sentences")(_check_ids)
+    _ids = field_validator("ids")(_check_ids)
 
 
 class MapReply(BaseModel):
-    """What the model returns for one chunk (sentence numbers, no quotes). Fields are
-    generated in this order: the short lists come first, because a small model tends to
-    leave the last field of a long reply empty."""
+    """What the model returns for one chunk (sentence numbers, no quotes): terse, because
+    generation is most of the model's time. The short name lists come first: a small
+    model tends to leave the last field of a reply empty, and the points matter most."""
 
-    topics: list[str] = Field(min_length=1, max_length=4)
-    entities: list[MapEntity] = Field(max_length=8)
-    key_points: list[MapPoint] = Field(min_length=1, max_length=4)
-    claims: list[MapClaim] = Field(max_length=3)
+    model_config = ConfigDict(extra="forbid")
+
+    people: list[str] = Field(max_length=8, description="people named in the chunk")
+    organisations: list[str] = Field(
+        max_length=8, description="companies, labs, governments and other bodies named"
+    )
+    points: list[MapPoint] = Field(min_length=1, max_length=6)
 
 
 def number_sentences(chunk: Chunk) -> str:
-    """'[n] text' lines; the speaker (and timestamp) is shown when it changes."""
+    """'n: text' lines (two tokens a sentence less than '[n] text': numbering is about a
+    seventh of the map's prompt); the speaker (and timestamp) is shown when it changes."""
     lines, last_speaker = [], None
     for sentence in chunk.sentences:
         label = ""
@@ -82,7 +76,7 @@ def number_sentences(chunk: Chunk) -> str:
             stamp = f" {sentence.timestamp}" if sentence.timestamp else ""
             label = f"({sentence.speaker}{stamp}) "
             last_speaker = sentence.speaker
-        lines.append(f"[{sentence.id}] {label}{sentence.text}")
+        lines.append(f"{sentence.id}: {label}{sentence.text}")
     return "\n".join(lines)
 
 
@@ -126,13 +120,19 @@ def _words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2}
 
 
-def ground(statement: str, cited: list[Sentence], chunk: Chunk, keep: int = 2) -> list[Sentence]:
+def ground(
+    statement: str, cited: list[Sentence], chunk: Chunk, policy: ModelPolicy = STRICT
+) -> list[Sentence]:
     """The cited sentences that share the most content words with the statement (up to
-    ``keep``). Small models often cite "1, 2, 3" by habit: when no cited sentence shares a
-    word with the statement, the chunk's best-matching sentence is used instead."""
+    the policy's number). Small models often cite "1, 2, 3" by habit: when no cited
+    sentence shares a word with the statement, the strict policy uses the chunk's
+    best-matching sentence instead."""
     words = _words(statement)
     scored = sorted(cited, key=lambda s: -len(words & _words(s.text)))
+    keep = policy.cited_sentences_per_statement
     supported = [s for s in scored if words & _words(s.text)][:keep]
+    if not supported and not policy.replace_habitual_citation:
+        supported = scored[:keep]
     if not supported:
         best = max(chunk.sentences, key=lambda s: len(words & _words(s.text)))
         supported = [best] if len(words & _words(best.text)) >= 2 else scored[:1]
@@ -169,12 +169,80 @@ def map_request(chunk: Chunk, max_tokens: int) -> dict[str, Any]:
         "variables": {"boundary": boundary_for(numbered), "sentences": numbered},
         "schema": MapReply,
         "max_tokens": max_tokens,
-        "narrow": {"sentences": {"type": "integer", "minimum": 1, "maximum": len(chunk.sentences)}},
+        "narrow": {"ids": {"type": "integer", "minimum": 1, "maximum": len(chunk.sentences)}},
     }
 
 
+# the show's intro and outro, ads and sponsor reads: never a key point
+_PROMO = re.compile(
+    r"\b(welcome (back )?to|thanks? (you )?for (listening|watching|tuning in)|subscribe|"
+    r"(our|this week's|today's) sponsors?|sponsored by|brought to you by|promo code|"
+    r"patreon|rate (and|&) review)\b",
+    re.IGNORECASE,
+)
+# words a small model lists as names that are not names of people or organisations
+_COMMON = frozenset(
+    (
+        "like yeah yes no okay ok so well right um uh and but the a an i you he she we they it "
+        "this that these those what who where when why how is are was were be there here also "
+        "my your our their his her its mr mrs ms dr sir god"
+    ).split()
+)
+_PLACES = frozenset(
+    (
+        "china chinese prc us usa america american americans united states uk britain british "
+        "england europe european eu west western east eastern asia asian africa japan japanese "
+        "korea korean taiwan taiwanese india indian russia russian germany german france "
+        "french israel iran singapore canada mexico beijing washington shanghai shenzhen "
+        "hangzhou guangdong london new york california silicon valley hong kong world"
+    ).split()
+)
+_JOINERS = frozenset("of and the for de van von bin da la du".split())
+
+
+def is_proper_name(name: str, text: str, max_words: int = 5) -> bool:
+    """A proper name the chunk contains: capitalised words (joiners like "of" inside),
+    not a common word, a clause or a place (a small model lists "China", "Like", "TCM
+    is", "training data" and "Silicon Valley" as names)."""
+    words = name.split()
+    if not words or not is_name_in(name, text, max_words=max_words):
+        return False
+    for i, word in enumerate(words):
+        bare = word.strip(".'’()")
+        inside = 0 < i < len(words) - 1
+        if bare.lower() in _COMMON and not bare.isupper():
+            return False
+        if bare[:1].islower() and not (inside and bare in _JOINERS):
+            return False
+    return name.lower().strip(".") not in _PLACES
+
+
+def is_person_name(name: str, text: str) -> bool:
+    """A person's name: a proper name of 1-4 words that is not an acronym ("TCM")."""
+    return is_proper_name(name, text, max_words=4) and not (
+        len(name.split()) == 1 and name.isupper()
+    )
+
+
+def is_promo(text: str) -> bool:
+    return bool(_PROMO.search(text))
+
+
+def _names(raw: list[str], keep: Callable[[str], bool], seen: set[str]) -> list[str]:
+    names = []
+    for name in (n.strip() for n in raw):
+        if name.lower() not in seen and keep(name):
+            seen.add(name.lower())
+            names.append(name)
+    return names
+
+
 def summarize_chunk(
-    chunk: Chunk, source_text: str, client: ModelClient, max_tokens: int
+    chunk: Chunk,
+    source_text: str,
+    client: ModelClient,
+    max_tokens: int,
+    policy: ModelPolicy = STRICT,
 ) -> ChunkSummary:
     reply = client.structured(
         stage="map",
@@ -186,38 +254,35 @@ def summarize_chunk(
 
     def evidence(statement: str, ids: Iterable[int]) -> list[Passage]:
         cited = [by_id[i] for i in sorted(set(ids))]
-        return passages_for(source_text, chunk.source_id, ground(statement, cited, chunk))
+        return passages_for(source_text, chunk.source_id, ground(statement, cited, chunk, policy))
 
-    points = sorted(reply.key_points, key=lambda p: -p.importance)
+    # a point is kept when it is not the show's own talk (a welcome, an ad), says
+    # something, and is new
+    points, said = [], set()
+    for p in reply.points:
+        key = " ".join(sorted(_words(p.text)))
+        if len(_words(p.text)) < 2 or key in said or is_promo(p.text):
+            continue
+        said.add(key)
+        points.append(p)
     seen: set[str] = set()
-    entities = []
-    for entity in reply.entities:
-        name = entity.name.strip()
-        if name.lower() not in seen and is_name_in(name, chunk.text):
-            seen.add(name.lower())
-            entities.append(Entity(name=name, kind=entity.kind))  # type: ignore[arg-type]
+    # a name the model also calls an organisation is not a person
+    organisations = _names(reply.organisations, lambda n: is_proper_name(n, chunk.text), seen)
+    people = _names(reply.people, lambda n: is_person_name(n, chunk.text), seen)
     return ChunkSummary(
         chunk_id=chunk.id,
         source_id=chunk.source_id,
-        topics=[clean(t) for t in reply.topics],
         key_points=[
             KeyPoint(
                 id=f"{chunk.id}/p{n}",
-                text=clean(p.point),
-                importance=p.importance,
-                evidence=evidence(p.point, p.sentences),
+                text=clean(p.text),
+                importance=max(1, 6 - n),  # the model lists the most important first
+                evidence=evidence(p.text, p.ids),
             )
             for n, p in enumerate(points, start=1)
         ],
-        entities=entities,
-        claims=[
-            Claim(
-                text=clean(c.claim),
-                speaker=clean(c.speaker) or None,
-                evidence=evidence(c.claim, c.sentences),
-            )
-            for c in reply.claims
-        ],
+        entities=[Entity(name=n, kind="person") for n in people]
+        + [Entity(name=n, kind="organisation") for n in organisations],
     )
 
 
@@ -242,18 +307,22 @@ def halves(chunk: Chunk) -> tuple[Chunk, Chunk]:
 
 
 def summarize_fitting(
-    chunk: Chunk, source_text: str, client: ModelClient, max_tokens: int
+    chunk: Chunk,
+    source_text: str,
+    client: ModelClient,
+    max_tokens: int,
+    policy: ModelPolicy = STRICT,
 ) -> ChunkSummary:
     """``summarize_chunk``, but a chunk too long for the context window (found by the
     client's pre-flight count, or said by the server) is split in two and each half
     summarised, never resent unchanged; the halves' summaries are merged."""
     try:
-        return summarize_chunk(chunk, source_text, client, max_tokens)
+        return summarize_chunk(chunk, source_text, client, max_tokens, policy)
     except ContextTooLong:
         if len(chunk.sentences) < 2:
             raise
-    parts = [summarize_fitting(h, source_text, client, max_tokens) for h in halves(chunk)]
-    points = sorted((p for s in parts for p in s.key_points), key=lambda p: -p.importance)
+    parts = [summarize_fitting(h, source_text, client, max_tokens, policy) for h in halves(chunk)]
+    points = [p for s in parts for p in s.key_points]  # in transcript order
     return ChunkSummary(
         chunk_id=chunk.id,
         source_id=chunk.source_id,
@@ -274,6 +343,7 @@ def map_chunks(
     max_tokens: int,
     workers: int,
     on_done: Callable[[ChunkSummary], Any] | None = None,
+    policy: ModelPolicy = STRICT,
 ) -> list[ChunkSummary]:
     """Summarise every chunk; a chunk that fails is recorded as failed and the run goes on.
 
@@ -281,7 +351,9 @@ def map_chunks(
     results: dict[str, ChunkSummary] = {}
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = {
-            pool.submit(summarize_fitting, c, source_texts[c.source_id], client, max_tokens): c
+            pool.submit(
+                summarize_fitting, c, source_texts[c.source_id], client, max_tokens, policy
+            ): c
             for c in chunks
         }
         try:

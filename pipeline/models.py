@@ -153,12 +153,22 @@ class ChunkSummary(Contract):
 # --------------------------------------------------------------------------- reduce
 
 
+class Cited(Contract):
+    """One sentence of model prose with the passages that state it (chosen by code)."""
+
+    text: str
+    citations: list[Passage]
+
+
 class Theme(Contract):
     id: str = Field(description="'<source_id>/t<n>'")
     title: str
     summary: str
     point_ids: list[str]
     citations: list[Passage]
+    sentence_citations: list[list[Passage]] = Field(
+        default_factory=list, description="the passages of each sentence of the summary"
+    )
 
 
 class Quote(Contract):
@@ -173,7 +183,13 @@ class SourceBrief(Contract):
     status: Literal["ok", "failed", "partial"] = "ok"
     error: str | None = None
     overview: str = ""
+    overview_citations: list[list[Passage]] = Field(
+        default_factory=list, description="the passages of each sentence of the overview"
+    )
     themes: list[Theme] = Field(default_factory=list)
+    key_facts: list[Cited] = Field(
+        default_factory=list, description="map claims with numbers and names, each cited"
+    )
     quotes: list[Quote] = Field(default_factory=list)
     people: list[str] = Field(default_factory=list)
     organisations: list[str] = Field(default_factory=list)
@@ -197,6 +213,9 @@ class Attributed(Contract):
 class CrossTheme(Contract):
     title: str
     summary: Attributed
+    sentence_citations: list[list[Passage]] = Field(
+        default_factory=list, description="the passages of each sentence of the summary"
+    )
 
 
 class Disagreement(Contract):
@@ -209,6 +228,9 @@ class CrossSourceBrief(Contract):
     status: Literal["ok", "failed"] = "ok"
     error: str | None = None
     overview: str = ""
+    overview_citations: list[list[Passage]] = Field(
+        default_factory=list, description="the passages of each sentence of the overview"
+    )
     themes: list[CrossTheme] = Field(default_factory=list)
     agreements: list[Attributed] = Field(default_factory=list)
     disagreements: list[Disagreement] = Field(default_factory=list)

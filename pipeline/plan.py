@@ -3,10 +3,12 @@
 ``plan_run`` ingests and chunks like ``run_pipeline`` and renders every map request
 exactly as the map stage will (same prompt, schema and cache key), so the map line is
 exact: which chunks the cache already answers, and the prompt tokens of the rest. Reduce
-and synthesis prompts depend on the map's replies, so their lines are estimates: one
-reduce per source with a chunk still to map (more when its notes need grouping), and one
-synthesis when any source brief changes. Token counts use tiktoken (cl100k); a served
-model's own tokenizer differs by a few percent. Nothing starts a model server.
+and synthesis prompts depend on the map's replies, so their lines are estimates: for each
+source with a chunk still to map, one reduce call per theme (their number follows the
+source's length) and one for its overview; and when any source brief changes, one
+synthesis call per cross-source theme and one for the overview. Token counts use
+tiktoken (cl100k); a served model's own tokenizer differs by a few percent. Nothing
+starts a model server.
 """
 
 from __future__ import annotations
@@ -23,11 +25,14 @@ from pipeline.llm import count_tokens
 from pipeline.map_stage import map_request
 from pipeline.prompts import load_prompt
 from pipeline.providers import family_of
+from pipeline.reduce_stage import source_tokens as tokens_of
 from pipeline.settings import Settings
+from pipeline.synthesize import MAX_CROSS_THEMES
+from pipeline.themes import theme_count
 
-NOTE_TOKENS = 30  # a reduce note ("P12: (importance 4) one sentence"), measured on seeds/
-THEME_TOKENS = 90  # a synthesis line (a source theme's title and summary)
-THEMES_PER_SOURCE = 4
+NOTE_TOKENS = 25  # a reduce note (one short key point), measured on seeds/
+THEME_TOKENS = 80  # a theme's title and summary
+POINTS_PER_CHUNK = 4  # key points the map returns per chunk, measured on seeds/
 
 
 class StagePlan(BaseModel):
@@ -94,15 +99,24 @@ def plan_run(
     def static(name: str, **values: str) -> int:
         return _message_tokens(load_prompt(name).render(**values))
 
+    themes = {t.source_id: theme_count(tokens_of(t)) for t in transcripts}
+    chunk_count = {sid: sum(c.source_id == sid for c in chunks) for sid in themes}
     reduce_static = static("reduce", boundary="<<<x>>>", title="", items="")
+    overview_static = static("reduce_overview", boundary="<<<x>>>", title="", items="")
+    reduce_calls = sum(themes[sid] + 1 for sid in changed)
     reduce_tokens = sum(
-        reduce_static + settings.points_per_chunk * n * NOTE_TOKENS for n in changed.values()
+        themes[sid] * reduce_static
+        + overview_static
+        + POINTS_PER_CHUNK * chunk_count[sid] * NOTE_TOKENS
+        + themes[sid] * THEME_TOKENS
+        for sid in changed
     )
-    synth_calls = 1 if changed else 0
-    synth_tokens = synth_calls * (
-        static("synthesize", boundary="<<<x>>>", items="")
-        + len(transcripts) * THEMES_PER_SOURCE * THEME_TOKENS
-    )
+    # cross-source themes pair themes of different sources
+    pairable = sum(themes.values()) - max(themes.values(), default=0)
+    cross = min(MAX_CROSS_THEMES, pairable)
+    synth_calls = cross + 1 if changed and cross else 0
+    synth_tokens = synth_calls * static("synthesize", boundary="<<<x>>>", items="")
+    synth_tokens += 3 * cross * THEME_TOKENS + cross * THEME_TOKENS if synth_calls else 0
     stages = [
         StagePlan(
             stage="map",
@@ -114,16 +128,16 @@ def plan_run(
         ),
         StagePlan(
             stage="reduce",
-            calls=len(changed),
-            cached=len(transcripts) - len(changed),
+            calls=reduce_calls,
+            cached=sum(n + 1 for sid, n in themes.items() if sid not in changed),
             prompt_tokens=reduce_tokens,
-            max_completion_tokens=len(changed) * settings.reduce_max_tokens,
+            max_completion_tokens=reduce_calls * settings.reduce_max_tokens,
             exact=False,
         ),
         StagePlan(
             stage="synthesize",
             calls=synth_calls,
-            cached=1 - synth_calls if transcripts else 0,
+            cached=cross + 1 if not changed and cross else 0,
             prompt_tokens=synth_tokens,
             max_completion_tokens=synth_calls * settings.synthesize_max_tokens,
             exact=False,

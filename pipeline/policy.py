@@ -1,17 +1,18 @@
 """Model policy: the rules that patch a small model's habits, each named, in one place.
 
 A 0.5B model copies a sentence from one passage and cites another, restates the
-question instead of answering it, and pads answers with loosely related sentences; the
-checks that catch those habits also refuse a strong model's correct paraphrases. So they
-are a policy that follows the model: ``STRICT`` for the embedded small models,
-``LENIENT`` for strong hosted ones (``policy_for``; the ``model_policy`` setting
+question instead of answering it, pads answers with loosely related sentences, copies
+text between fields of a brief and cites sentence numbers by habit; the checks that
+catch those habits also refuse a strong model's correct paraphrases and blunt its
+briefs. So they are a policy that follows the model: ``STRICT`` for the embedded small
+models, ``LENIENT`` for strong hosted ones (``policy_for``; the ``model_policy`` setting
 overrides the default).
 
 Not here, because they protect grounding and safety for every model and are never
 relaxed: cited ids must be among those supplied; every number (chip models like "H800"
 included) and every name in a statement must appear in the passages it cites; a number
 in the question must appear in the cited passages; quotes are cut from the source by
-code; foreign URLs are filtered; repeated titles are dropped.
+code; names must be in the chunk; foreign URLs are filtered; repeated titles are dropped.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ if TYPE_CHECKING:
 
 class ModelPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
     name: str = Field(description='"strict" (embedded small models) or "lenient" (strong models)')
+    # answers (`brief ask`)
     answer_support: float = Field(
         description=(
             "share of an answer statement's content words (stemmed, stop words out) that "
@@ -54,6 +57,23 @@ class ModelPolicy(BaseModel):
             'does not contain: written in digits, or also in words ("twelve percent")'
         )
     )
+    # briefs (map, reduce, synthesize)
+    repeat_prefix: int = Field(
+        description="two texts whose first N letters and digits match count as one "
+        "(a looping model's copy cut off at another length); 0: only identical texts"
+    )
+    rebuild_copied_summaries: bool = Field(
+        description="a summary that copies the overview or an earlier summary is rebuilt "
+        "from its own points instead of being kept"
+    )
+    cited_sentences_per_statement: int = Field(
+        description="at most this many of the sentences the model cites for one point are "
+        "kept (the ones sharing most words with the point)"
+    )
+    replace_habitual_citation: bool = Field(
+        description='when no cited sentence shares a word with the point (a model citing "1, '
+        "2, 3\" by habit), cite the chunk's best-matching sentence instead"
+    )
 
 
 STRICT = ModelPolicy(
@@ -62,6 +82,10 @@ STRICT = ModelPolicy(
     answer_moves_citation=True,
     answer_must_share_question_word=True,
     quantity_answer="digits",
+    repeat_prefix=60,
+    rebuild_copied_summaries=True,
+    cited_sentences_per_statement=2,
+    replace_habitual_citation=True,
 )
 LENIENT = ModelPolicy(
     name="lenient",
@@ -69,16 +93,20 @@ LENIENT = ModelPolicy(
     answer_moves_citation=False,
     answer_must_share_question_word=False,
     quantity_answer="digits_or_words",
+    repeat_prefix=0,
+    rebuild_copied_summaries=False,
+    cited_sentences_per_statement=3,
+    replace_habitual_citation=False,
 )
 POLICIES = {p.name: p for p in (STRICT, LENIENT)}
 
 
 def policy_for(settings: Settings) -> ModelPolicy:
     """``settings.model_policy``; "auto": the embedded model (or a llama.cpp server named
-    by api_base alone) -> STRICT, any named model -> LENIENT."""
+    by api_base alone) -> STRICT, any named model or model group -> LENIENT."""
     if settings.model_policy != "auto":
         return POLICIES[settings.model_policy]
-    return STRICT if settings.model is None else LENIENT
+    return STRICT if settings.embedded else LENIENT
 
 
 __all__ = ["LENIENT", "POLICIES", "STRICT", "ModelPolicy", "policy_for"]

@@ -1,201 +1,90 @@
 """Reduce: one ``SourceBrief`` per source from its chunk summaries.
 
-The model sees the source's key points as numbered notes (P1, P2, …) and answers with
-note ids; code turns ids back into points, citations and verbatim quotes. When the notes
-do not fit the model's context window (measured, not assumed), they are grouped into
-themes level by level (G1, G2, … carrying the points under them) until they fit.
+The map's key points are grouped into themes by code (``pipeline.themes``: contiguous
+stretches of the conversation, more for a longer source), so every part of the talk lands
+in some theme. The model then writes ONE theme at a time, a title and 2-3 sentences from
+that theme's points only (a short, focused prompt a small model handles), and finally an
+overview from the theme summaries. Code cites every sentence with the evidence of the
+points it restates, picks the key facts (points with numbers and names) and the quotes
+(verbatim evidence), so nothing the model writes carries its own citation.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.client import ModelClient
-from pipeline.llm import TOKEN_MARGIN, count_tokens
-from pipeline.models import ChunkSummary, KeyPoint, Passage, Quote, SourceBrief, Theme, Transcript
-from pipeline.prompts import Prompt, boundary_for, load_prompt
-from pipeline.repeats import Repeats, without_repeated_sentences
+from pipeline.llm import count_tokens
+from pipeline.map_stage import _words
+from pipeline.models import (
+    ChunkSummary,
+    Cited,
+    KeyPoint,
+    Passage,
+    Quote,
+    SourceBrief,
+    Theme,
+    Transcript,
+)
+from pipeline.policy import STRICT, ModelPolicy
+from pipeline.prompts import boundary_for, load_prompt
+from pipeline.repeats import Repeats, sentences_of, without_repeated_sentences
+from pipeline.themes import Vectorizer, group_points, lexical_vectors, theme_count
 
 
-def _check_note_ids(ids: list[str], info: ValidationInfo) -> list[str]:
-    known = (info.context or {}).get("note_ids")
-    if known is not None:
-        unknown = [i for i in ids if i not in known]
-        if unknown:
-            raise ValueError(f"note ids {unknown} are not in the notes")
-    return ids
+class ThemeReply(BaseModel):
+    """One theme, written from its own points only. Sentences are a bounded list: a small
+    model asked for "2 or 3 sentences" in one string writes seven."""
 
+    model_config = ConfigDict(extra="forbid")
 
-class ReplyTheme(BaseModel):
-    """Fields are generated in order: the notes are chosen before the summary is written,
-    so the summary is about those notes (a small model otherwise copies earlier text)."""
-
-    title: str = Field(min_length=2, max_length=120)
-    notes: list[str] = Field(min_length=1, max_length=40)
-    summary: str = Field(min_length=10, max_length=600)
-
-    _ids = field_validator("notes")(_check_note_ids)
-
-
-class GroupReply(BaseModel):
-    themes: list[ReplyTheme] = Field(min_length=1, max_length=5)
-
-
-class ReduceReply(BaseModel):
-    """Themes first, overview after: written first, the overview gets copied into every
-    theme summary by a small model."""
-
-    themes: list[ReplyTheme] = Field(min_length=1, max_length=6)
-    overview: str = Field(min_length=20, max_length=1200)
-    quote_notes: list[str] = Field(max_length=5)
-    open_questions: list[str] = Field(max_length=4)
-
-    _ids = field_validator("quote_notes")(_check_note_ids)
-
-
-@dataclass
-class Note:
-    id: str
-    text: str
-    points: list[KeyPoint] = field(default_factory=list)
-
-    def line(self) -> str:
-        return f"{self.id}: {self.text}"
-
-
-def fits(
-    prompt: Prompt, notes: list[Note], *, title: str, context_window: int, max_tokens: int
-) -> bool:
-    rendered = prompt.render(
-        boundary="<<<x>>>", title=title, items="\n".join(n.line() for n in notes)
+    title: str = Field(description="a specific title of 3 to 8 words")
+    summary: list[str] = Field(
+        min_length=1, max_length=3, description="2 or 3 sentences, with names and numbers"
     )
-    used = sum(count_tokens(m["content"]) + 8 for m in rendered) * TOKEN_MARGIN
-    return used + max_tokens <= context_window
 
 
-def group_to_fit(
-    notes: list[Note], prompt: Prompt, *, title: str, context_window: int, max_tokens: int
-) -> list[list[Note]]:
-    """Consecutive groups of notes, each as large as the context window allows."""
-    groups: list[list[Note]] = [[]]
-    for note in notes:
-        candidate = [*groups[-1], note]
-        if groups[-1] and not fits(
-            prompt, candidate, title=title, context_window=context_window, max_tokens=max_tokens
-        ):
-            groups.append([note])
-        else:
-            groups[-1] = candidate
-    return groups
+class OverviewReply(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    overview: list[str] = Field(
+        min_length=1, max_length=4, description="3 or 4 sentences: who, what, argument, end"
+    )
 
 
-def point_notes(summaries: list[ChunkSummary], per_chunk: int) -> list[Note]:
-    """The ``per_chunk`` most important points of every chunk, in transcript order: a
-    small model attends to the start of a long list, so the list is kept short and even."""
-    points = [
-        p
-        for s in summaries
-        if s.status == "ok"
-        for p in sorted(s.key_points, key=lambda p: -p.importance)[:per_chunk]
-    ]
-    return [
-        Note(id=f"P{n}", text=f"(importance {p.importance}) {p.text}", points=[p])
-        for n, p in enumerate(points, start=1)
-    ]
+def joined(sentences: list[str]) -> str:
+    """A reply's sentences as one text, each ending with a full stop."""
+    parts = [s.strip() for s in sentences if s.strip()]
+    return " ".join(p if p[-1] in ".!?" else p + "." for p in parts)
 
 
-def _resolve(ids: list[str], notes: dict[str, Note]) -> list[KeyPoint]:
-    out: list[KeyPoint] = []
-    for note_id in ids:
-        out.extend(p for p in notes[note_id].points if p not in out)
+def source_tokens(transcript: Transcript) -> int:
+    return count_tokens(" ".join(s.text for s in transcript.segments))
+
+
+def cite_sentences(text: str, points: Sequence[KeyPoint], per_sentence: int = 2) -> list[Cited]:
+    """``text`` sentence by sentence, each cited with the evidence of the points that
+    share the most content words with it (the best point when none shares a word)."""
+    out = []
+    usable = [p for p in points if p.evidence]
+    for sentence in sentences_of(text):
+        words = _words(sentence)
+        ranked = sorted(usable, key=lambda p: -len(words & _words(p.text)))
+        chosen = [p for p in ranked if words & _words(p.text)][:per_sentence] or ranked[:1]
+        passages = list({e.char_start: e for p in chosen for e in p.evidence[:1]}.values())
+        out.append(Cited(text=sentence, citations=sorted(passages, key=lambda e: e.char_start)))
     return out
 
 
-def _ask(
-    client: ModelClient,
-    prompt: Prompt,
-    notes: list[Note],
-    title: str,
-    schema: type[BaseModel],
-    max_tokens: int,
-) -> BaseModel:
-    items = "\n".join(n.line() for n in notes)
-    return client.structured(
-        stage="reduce",
-        prompt=prompt,
-        variables={"boundary": boundary_for(items), "title": title, "items": items},
-        schema=schema,
-        max_tokens=max_tokens,
-        context={"note_ids": {n.id for n in notes}},
-        narrow={
-            field: {"type": "string", "enum": [n.id for n in notes]}
-            for field in ("notes", "quote_notes")
-        },
-    )
-
-
-def collapse(
-    notes: list[Note], client: ModelClient, *, title: str, context_window: int, max_tokens: int
-) -> list[Note]:
-    """Group notes into themes, level by level, until they fit one final reduce call."""
-    final, group_prompt = load_prompt("reduce"), load_prompt("reduce_group")
-    level = 0
-    while not fits(final, notes, title=title, context_window=context_window, max_tokens=max_tokens):
-        level += 1
-        groups = group_to_fit(
-            notes, group_prompt, title=title, context_window=context_window, max_tokens=max_tokens
-        )
-        if len(groups) == len(notes):
-            raise ValueError(f"context window {context_window} is too small to reduce {title!r}")
-        merged: list[Note] = []
-        for group in groups:
-            reply = _ask(client, group_prompt, group, title, GroupReply, max_tokens)
-            by_id = {n.id: n for n in group}
-            for theme in reply.themes:  # type: ignore[attr-defined]
-                merged.append(
-                    Note(
-                        id=f"G{len(merged) + 1}",
-                        text=f"{theme.title}: {theme.summary}",
-                        points=_resolve(theme.notes, by_id),
-                    )
-                )
-        notes = merged
-    return notes
-
-
-def quote_from(points: list[KeyPoint]) -> Quote | None:
-    """The shortest evidence passage of the most important point: verbatim by construction."""
-    for point in sorted(points, key=lambda p: -p.importance):
-        if point.evidence:
-            passage = min(point.evidence, key=lambda e: len(e.text))
-            return Quote(passage=passage)
-    return None
-
-
-def fill_quotes(quotes: list[Quote], points: list[KeyPoint], limit: int = 5) -> list[Quote]:
-    """Top up the model's quote picks with the evidence of the most important points,
-    spread over the transcript (one per stretch), each a readable 60-400 characters."""
-    if len(quotes) >= limit or not points:
-        return quotes[:limit]
-    stretch = max(1, len(points) // limit)
-    chosen = list(quotes)
-    for start in range(0, len(points), stretch):
-        window = [p for p in points[start : start + stretch] if p.evidence]
-        candidates = [
-            (p.importance, e) for p in window for e in p.evidence if 60 <= len(e.text) <= 400
-        ]
-        if not candidates:
-            continue
-        best = max(candidates, key=lambda c: c[0])[1]
-        quote = Quote(passage=best)
-        if quote not in chosen:
-            chosen.append(quote)
-        if len(chosen) >= limit:
-            break
-    return sorted(chosen, key=lambda q: q.passage.char_start)
+def union(groups: Iterable[list[Passage]]) -> list[Passage]:
+    """Every passage of the groups once, in source order."""
+    unique = {(p.source_id, p.char_start): p for group in groups for p in group}
+    return sorted(unique.values(), key=lambda p: (p.source_id, p.char_start))
 
 
 def citations(points: list[KeyPoint], limit: int = 4) -> list[Passage]:
@@ -211,29 +100,145 @@ def from_points(points: list[KeyPoint], limit: int = 2) -> str:
     return " ".join(p.text.strip().rstrip(".") + "." for p in ordered)
 
 
-def distinct_themes(source_id: str, reply: ReduceReply, notes: dict[str, Note]) -> list[Theme]:
-    """The model's themes without its repeats: a theme whose title or set of notes
-    another theme already has is dropped; a summary that copies the overview or an
-    earlier summary is replaced by the theme's own most important points."""
-    titles, note_sets, summaries = Repeats(), Repeats(), Repeats(reply.overview)
+def write_theme(
+    points: list[KeyPoint],
+    client: ModelClient,
+    *,
+    title: str,
+    max_tokens: int,
+) -> ThemeReply:
+    """The model's title and summary of one group of points (one short call)."""
+    items = "\n".join(f"- {p.text}" for p in points)
+    reply = client.structured(
+        stage="reduce",
+        prompt=load_prompt("reduce"),
+        variables={"boundary": boundary_for(items), "title": title, "items": items},
+        schema=ThemeReply,
+        max_tokens=max_tokens,
+    )
+    assert isinstance(reply, ThemeReply)
+    return reply
+
+
+def build_themes(
+    source_id: str,
+    groups: list[list[KeyPoint]],
+    replies: list[ThemeReply],
+    policy: ModelPolicy = STRICT,
+) -> list[Theme]:
+    """Themes from the model's replies, each sentence cited; a repeated title gets its
+    summary's first words, a copied summary is rebuilt from its own points (strict)."""
+    titles, summaries = Repeats(prefix=policy.repeat_prefix), Repeats(prefix=policy.repeat_prefix)
     themes: list[Theme] = []
-    for theme in reply.themes:
-        points = _resolve(theme.notes, notes)
-        if not titles.is_new(theme.title) or not note_sets.is_new_key(frozenset(theme.notes)):
-            continue
-        summary = summaries.new_or_rebuilt(theme.summary, from_points(points))
-        if summary is None:
-            continue
+    for points, reply in zip(groups, replies, strict=True):
+        rebuilt = from_points(points)
+        summary = without_repeated_sentences(joined(reply.summary), policy.repeat_prefix)
+        if len(_words(summary)) < 3:
+            summary = rebuilt
+        if policy.rebuild_copied_summaries:
+            summary = summaries.new_or_rebuilt(summary, rebuilt) or rebuilt
+        title = reply.title.strip().rstrip(".") or points[0].text
+        if not titles.is_new(title):
+            title = f"{title} ({len(themes) + 1})"
+        sentences = cite_sentences(summary, points)
         themes.append(
             Theme(
                 id=f"{source_id}/t{len(themes) + 1}",
-                title=theme.title,
+                title=title,
                 summary=summary,
                 point_ids=[p.id for p in points],
-                citations=citations(points),
+                citations=union(c.citations for c in sentences) or citations(points),
+                sentence_citations=[c.citations for c in sentences],
             )
         )
     return themes
+
+
+_NUMBER = re.compile(r"\d")
+_NAME = re.compile(r"(?<=\S )[A-Z][\w'-]+")
+
+
+def fact_score(point: KeyPoint) -> int:
+    """How much a point reads as a fact: numbers count most, then names."""
+    return 2 * bool(_NUMBER.search(point.text)) + min(2, len(_NAME.findall(point.text)))
+
+
+def key_facts(
+    groups: list[list[KeyPoint]], themes: list[Theme], limit: int, per_sentence: int = 2
+) -> list[Cited]:
+    """The points with numbers and names that the theme summaries do not already say,
+    taken from every stretch of the conversation in turn, in transcript order."""
+    said = set().union(*(_words(t.summary) for t in themes)) if themes else set()
+    pools = [
+        sorted(
+            (p for p in g if fact_score(p) >= 1 and not _words(p.text) <= said and p.evidence),
+            key=lambda p: (-fact_score(p), -p.importance),
+        )
+        for g in groups
+    ]
+    chosen: list[KeyPoint] = []
+    while len(chosen) < limit and any(pools):
+        for pool in pools:
+            if pool and len(chosen) < limit:
+                chosen.append(pool.pop(0))
+    order = {p.id: n for n, p in enumerate(p for g in groups for p in g)}
+    chosen.sort(key=lambda p: order[p.id])
+    return [Cited(text=p.text.strip(), citations=p.evidence[:per_sentence]) for p in chosen]
+
+
+def fill_quotes(points: list[KeyPoint], limit: int = 3) -> list[Quote]:
+    """The evidence of the most important points, spread over the transcript (one per
+    stretch), each a readable 60-400 characters: verbatim by construction."""
+    if not points:
+        return []
+    stretch = max(1, -(-len(points) // limit))
+    chosen: list[Quote] = []
+    for start in range(0, len(points), stretch):
+        window = points[start : start + stretch]
+        candidates = [
+            (p.importance, e) for p in window for e in p.evidence if 60 <= len(e.text) <= 400
+        ]
+        if candidates:
+            quote = Quote(passage=max(candidates, key=lambda c: c[0])[1])
+            if quote not in chosen:
+                chosen.append(quote)
+    return sorted(chosen[:limit], key=lambda q: q.passage.char_start)
+
+
+def write_overview(themes: list[Theme], client: ModelClient, *, title: str, max_tokens: int) -> str:
+    items = "\n".join(f"- {t.title}: {t.summary}" for t in themes)
+    reply = client.structured(
+        stage="reduce",
+        prompt=load_prompt("reduce_overview"),
+        variables={"boundary": boundary_for(items), "title": title, "items": items},
+        schema=OverviewReply,
+        max_tokens=max_tokens,
+    )
+    assert isinstance(reply, OverviewReply)
+    return joined(reply.overview)
+
+
+def own_overview(
+    text: str, titles: list[str], summaries: list[str], policy: ModelPolicy = STRICT
+) -> str:
+    """The overview without a section title put in front of a sentence ("Title: ...")
+    and, under the strict policy, without the sentences that copy a section's summary (a
+    small model echoes its input); when nothing is left, the titles stand for it."""
+    heads = tuple(f"{t}:" for t in titles)
+    kept = [
+        s.removeprefix(next((h for h in heads if s.startswith(h)), "")).strip()
+        for s in sentences_of(text)
+    ]
+    if policy.rebuild_copied_summaries:
+        said = Repeats(
+            *(s for summary in summaries for s in sentences_of(summary)),
+            prefix=policy.repeat_prefix,
+        )
+        kept = [s for s in kept if said.is_new(s)]
+    overview = without_repeated_sentences(" ".join(kept), policy.repeat_prefix)
+    if overview or not titles:
+        return overview
+    return "The conversation covers " + "; ".join(titles) + "."
 
 
 def reduce_source(
@@ -243,8 +248,13 @@ def reduce_source(
     *,
     context_window: int,
     max_tokens: int,
-    points_per_chunk: int = 3,
+    points_per_chunk: int = 6,
+    policy: ModelPolicy = STRICT,
+    vectors: Vectorizer = lexical_vectors,
 ) -> SourceBrief:
+    """The source's brief: themes (one call each), an overview (one call), key facts and
+    quotes (code). ``context_window`` is kept for the callers: each call is small."""
+    del context_window
     title = transcript.metadata.get("title") or transcript.path.rsplit("/", 1)[-1]
     failed = sum(1 for s in summaries if s.status != "ok")
     base = SourceBrief(
@@ -254,32 +264,43 @@ def reduce_source(
         chunks_total=len(summaries),
         chunks_failed=failed,
     )
-    notes = point_notes(summaries, points_per_chunk)
-    if not notes:
+    points = [p for s in summaries if s.status == "ok" for p in s.key_points[:points_per_chunk]]
+    if not points:
         return base.model_copy(update={"status": "failed", "error": "no chunk was summarised"})
-    notes = collapse(
-        notes, client, title=title, context_window=context_window, max_tokens=max_tokens
+    tokens = source_tokens(transcript)
+    groups = group_points(points, theme_count(tokens), vectors)
+    # equal groups are asked once (two equal requests in flight would both be sent)
+    unique = {tuple(p.text for p in g): g for g in groups}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = dict(
+            zip(
+                unique,
+                pool.map(
+                    lambda g: write_theme(g, client, title=title, max_tokens=max_tokens),
+                    unique.values(),
+                ),
+                strict=True,
+            )
+        )
+    replies = [answers[tuple(p.text for p in g)] for g in groups]
+    themes = build_themes(transcript.source_id, groups, replies, policy)
+    overview = own_overview(
+        write_overview(themes, client, title=title, max_tokens=max_tokens),
+        [t.title for t in themes],
+        [t.summary for t in themes],
+        policy,
     )
-    reply = _ask(client, load_prompt("reduce"), notes, title, ReduceReply, max_tokens)
-    assert isinstance(reply, ReduceReply)
-    by_id = {n.id: n for n in notes}
-    themes = distinct_themes(transcript.source_id, reply, by_id)
-    quotes: list[Quote] = []
-    for note_id in reply.quote_notes:
-        quote = quote_from(by_id[note_id].points)
-        if quote and quote not in quotes:
-            quotes.append(quote)
-    quotes = fill_quotes(quotes, [p for n in notes for p in n.points])
     people, organisations = _entities(summaries)
     return base.model_copy(
         update={
             "status": "partial" if failed else "ok",
-            "overview": without_repeated_sentences(reply.overview),
+            "overview": overview,
+            "overview_citations": [c.citations for c in cite_sentences(overview, points)],
             "themes": themes,
-            "quotes": quotes,
+            "key_facts": key_facts(groups, themes, limit=theme_count(tokens) + 4),
+            "quotes": fill_quotes(points),
             "people": people,
             "organisations": organisations,
-            "open_questions": [q for q in reply.open_questions if q.strip()],
         }
     )
 
@@ -289,7 +310,7 @@ def _entities(summaries: list[ChunkSummary]) -> tuple[list[str], list[str]]:
     for summary in summaries:
         for entity in summary.entities:
             counts[entity.kind][entity.name.strip()] += 1
-    return (
-        [n for n, _ in counts["person"].most_common(20)],
-        [n for n, _ in counts["organisation"].most_common(20)],
-    )
+    people = [n for n, _ in counts["person"].most_common(15)]
+    taken = {n.lower() for n in people}
+    organisations = [n for n, _ in counts["organisation"].most_common(15) if n.lower() not in taken]
+    return people, organisations

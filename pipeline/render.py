@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from pipeline.models import Attributed, CrossSourceBrief, Passage, Quote, SourceBrief
+from pipeline.models import Attributed, Cited, CrossSourceBrief, Passage, Quote, SourceBrief
+from pipeline.repeats import sentences_of
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<])")
 _LINE_START = re.compile(r"^([#>+\-=]|\d+\.)")
@@ -43,6 +44,19 @@ def _quote(quote: Quote) -> str:
     return f"> {quote_text(quote.passage)}{speaker} {cite(quote.passage)}"
 
 
+def _cited(sentences: list[Cited]) -> str:
+    """Prose with each sentence followed by its own citations."""
+    return " ".join(f"{escape(c.text)} {cites(c.citations)}".strip() for c in sentences)
+
+
+def _by_sentence(text: str, citations: list[list[Passage]]) -> str:
+    """``text`` with each sentence followed by its citations ("" when they do not match)."""
+    texts = sentences_of(text)
+    if not citations or len(texts) != len(citations):
+        return ""
+    return _cited([Cited(text=t, citations=c) for t, c in zip(texts, citations, strict=True)])
+
+
 def source_markdown(brief: SourceBrief) -> str:
     out = [f"# {escape(brief.title)}", ""]
     facts = [f"source `{brief.source_id}`"]
@@ -55,14 +69,16 @@ def source_markdown(brief: SourceBrief) -> str:
         return "\n".join([*out, f"**Failed:** {escape(brief.error or 'unknown error')}", ""])
     if brief.chunks_failed:
         out += [f"**Partial:** {brief.chunks_failed} chunk(s) could not be summarised.", ""]
-    out += ["## Overview", "", escape(brief.overview), "", "## Key themes", ""]
+    overview = _by_sentence(brief.overview, brief.overview_citations) or escape(brief.overview)
+    out += ["## Overview", "", overview, "", "## Key themes", ""]
     for theme in brief.themes:
-        out += [
-            f"### {escape(theme.title)}",
-            "",
-            f"{escape(theme.summary)} {cites(theme.citations)}",
-            "",
-        ]
+        text = _by_sentence(theme.summary, theme.sentence_citations)
+        text = text or f"{escape(theme.summary)} {cites(theme.citations)}"
+        out += [f"### {escape(theme.title)}", "", text, ""]
+    if brief.key_facts:
+        out += ["## Key facts and figures", ""]
+        out += [f"- {_cited([fact])}" for fact in brief.key_facts]
+        out.append("")
     if brief.quotes:
         out += ["## Notable quotes", ""]
         for quote in brief.quotes:
@@ -93,9 +109,14 @@ def cross_markdown(brief: CrossSourceBrief, titles: dict[str, str]) -> str:
     out.append("")
     if brief.status == "failed":
         return "\n".join([*out, f"**Failed:** {escape(brief.error or 'unknown error')}", ""])
-    out += ["## Overview", "", escape(brief.overview), "", "## Themes across sources", ""]
+    overview = _by_sentence(brief.overview, brief.overview_citations)
+    out += ["## Overview", "", overview or escape(brief.overview), ""]
+    if brief.themes:
+        out += ["## Themes across sources", ""]
     for theme in brief.themes:
-        out += [f"### {escape(theme.title)}", "", _attributed(theme.summary), ""]
+        text = _by_sentence(theme.summary.text, theme.sentence_citations)
+        text = text or _attributed(theme.summary)
+        out += [f"### {escape(theme.title)}", "", text, ""]
     if brief.agreements:
         out += ["## Where the sources agree", ""]
         out += [f"- {_attributed(a)}" for a in brief.agreements]

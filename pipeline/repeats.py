@@ -4,7 +4,9 @@ A 0.5B model asked for several themes often writes the same summary under every 
 or copies the overview into each statement. Repeats add nothing for a reader, so the
 stages drop them or rebuild the text from the statement's own evidence. Two texts count
 as the same when their first ``PREFIX`` letters and digits (lower-cased, punctuation and
-spacing ignored) match: a copy cut off at a different length is still a copy.
+spacing ignored) match: a copy cut off at a different length is still a copy. That prefix
+rule patches a small model's habit, so its length comes from the model policy
+(``ModelPolicy.repeat_prefix``; 0 compares whole texts).
 """
 
 from __future__ import annotations
@@ -21,19 +23,21 @@ def _normal(text: str) -> str:
     return _NON_WORD.sub(" ", text.lower()).strip()
 
 
-def text_key(text: str) -> str:
-    return _normal(text)[:PREFIX]
+def text_key(text: str, prefix: int = PREFIX) -> str:
+    normal = _normal(text)
+    return normal[:prefix] if prefix else normal
 
 
 class Repeats:
     """Remembers what was said; ``is_new`` says whether a text (or key) is said for the
     first time, and remembers it."""
 
-    def __init__(self, *already_said: str) -> None:
-        self._seen: set[Hashable] = {text_key(t) for t in already_said if t.strip()}
+    def __init__(self, *already_said: str, prefix: int = PREFIX) -> None:
+        self.prefix = prefix
+        self._seen: set[Hashable] = {text_key(t, prefix) for t in already_said if t.strip()}
 
     def is_new(self, text: str) -> bool:
-        return self.is_new_key(text_key(text))
+        return self.is_new_key(text_key(text, self.prefix))
 
     def is_new_key(self, key: Hashable) -> bool:
         if key in self._seen:
@@ -44,7 +48,7 @@ class Repeats:
     def new_or_rebuilt(self, text: str, rebuilt: str) -> str | None:
         """``text`` without its repeated sentences if that is new; else ``rebuilt`` (the
         statement told from its own evidence) if that is new; else None: drop it."""
-        text = without_repeated_sentences(text)
+        text = without_repeated_sentences(text, self.prefix)
         if self.is_new(text):
             return text
         return rebuilt if self.is_new(rebuilt) else None
@@ -53,7 +57,12 @@ class Repeats:
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
-def without_repeated_sentences(text: str) -> str:
+def sentences_of(text: str) -> list[str]:
+    """Model prose cut into sentences (at ., ! or ? followed by a space)."""
+    return [s for s in _SENTENCE_END.split(text.strip()) if s.strip()]
+
+
+def without_repeated_sentences(text: str, prefix: int = PREFIX) -> str:
     """``text`` without the sentences that repeat an earlier one of it: a looping model
     writes the same sentence twice, the second time often cut short, so a sentence that
     is the start of an earlier one is a repeat too."""
@@ -62,7 +71,8 @@ def without_repeated_sentences(text: str) -> str:
     for sentence in _SENTENCE_END.split(text.strip()):
         key = _normal(sentence)
         if any(
-            key[:PREFIX] == e[:PREFIX] or (len(key) >= MIN_CUT_SHORT and e.startswith(key))
+            text_key(key, prefix) == text_key(e, prefix)
+            or (prefix and len(key) >= MIN_CUT_SHORT and e.startswith(key))
             for e in earlier
         ):
             continue

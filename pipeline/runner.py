@@ -27,6 +27,7 @@ from pipeline.ingest import ingest_paths, read_source_text
 from pipeline.map_stage import map_chunks
 from pipeline.models import Chunk, ChunkSummary, CrossSourceBrief, SkippedFile, SourceBrief
 from pipeline.outputs import OutputWriter
+from pipeline.policy import policy_for
 from pipeline.prompts import load_prompt
 from pipeline.providers import rung_for
 from pipeline.reduce_stage import reduce_source
@@ -34,7 +35,7 @@ from pipeline.retrieval import IndexParams
 from pipeline.settings import Settings
 from pipeline.synthesize import synthesize
 
-PROMPTS = ("map", "reduce", "reduce_group", "synthesize")
+PROMPTS = ("map", "reduce", "reduce_overview", "synthesize", "synthesize_overview")
 DEFAULT_CONTEXT_WINDOW = 8192
 
 
@@ -265,6 +266,7 @@ def _run_locked(
                 max_tokens=settings.map_max_tokens,
                 workers=session.workers,
                 on_done=lambda _: advance(1),
+                policy=policy_for(settings),
             )
         writer.write_jsonl("summaries.jsonl", summaries)
         seconds["map"] = time.monotonic() - mark
@@ -347,6 +349,7 @@ def _reduce_all(
                 context_window=session.context_window,
                 max_tokens=settings.reduce_max_tokens,
                 points_per_chunk=settings.points_per_chunk,
+                policy=policy_for(settings),
             )
         except (ModelAuthError, ModelUnreachable):
             raise
@@ -383,6 +386,7 @@ def _synthesize(
             session.client,
             context_window=session.context_window,
             max_tokens=settings.synthesize_max_tokens,
+            policy=policy_for(settings),
         )
     except (ModelAuthError, ModelUnreachable):
         raise

@@ -57,16 +57,16 @@ class Settings(BaseSettings):
     repeat_penalty: float = Field(
         1.1, description="llama.cpp repetition penalty (small models loop)"
     )
-    map_max_tokens: int = 600
-    reduce_max_tokens: int = 1000
-    synthesize_max_tokens: int = 1600
+    map_max_tokens: int = 400
+    reduce_max_tokens: int = 350
+    synthesize_max_tokens: int = 400
     answer_max_tokens: int = Field(500, description="output budget of one `brief ask` answer")
     embedding_model: str | None = Field(
         None, description="litellm embedding model fused with BM25 by `brief ask` (None: BM25)"
     )
     embedding_api_base: str | None = Field(None, description="server URL of embedding_model")
     points_per_chunk: int = Field(
-        3, description="most important map points per chunk kept for reduce"
+        6, description="most important map points per chunk kept for reduce"
     )
     timeout_s: float = Field(300.0, description="deadline for one model request")
     retries: int = Field(2, description="extra attempts on transient errors (429, 5xx, timeouts)")
@@ -76,15 +76,15 @@ class Settings(BaseSettings):
         "auto", description="how reply schemas are sent (pipeline/providers.py); auto: by provider"
     )
     model_policy: Literal["auto", "strict", "lenient"] = Field(
-        "auto", description="answer-check habits (pipeline/policy.py); auto: embedded -> strict"
+        "auto", description="small-model habit rules (pipeline/policy.py); auto: embedded -> strict"
     )
     model_list: list[Deployment] = Field(
         default_factory=list, description="several servers of one model, load-balanced"
     )
 
     # chunking
-    chunk_tokens: int = Field(900, description="target chunk size in tokens")
-    chunk_overlap_tokens: int = Field(60, description="sentences repeated from the previous chunk")
+    chunk_tokens: int = Field(1400, description="target chunk size in tokens")
+    chunk_overlap_tokens: int = Field(40, description="sentences repeated from the previous chunk")
     max_file_bytes: int = 20_000_000
 
     # embedded server

@@ -1,189 +1,213 @@
 """Synthesize: the ``CrossSourceBrief`` from all source briefs.
 
-The model sees every source theme as "T<n> [source 003] title: summary" and answers with
-theme ids. Code attributes each statement to the sources of the themes it cites and
-attaches those themes' citations, so every statement names its sources and passages.
+Code finds the source themes of different sources that say related things
+(``pipeline.themes.cross_groups``: lexical similarity unless an embedding vectorizer is
+passed). The model then writes ONE cross-source theme at a time from that group's themes
+only: a title, 2-3 sentences, and whether the sources agree, differ or complement each
+other, with the point they agree or differ on. An agreement rests on the group's themes;
+a disagreement puts each source's own theme on its side. Last, one call writes the
+overview from the cross-source themes. Every sentence is attributed by code to the
+source themes it restates, and so to their sources and passages.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Literal
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.client import ModelClient
-from pipeline.llm import TOKEN_MARGIN, count_tokens
+from pipeline.map_stage import _words
 from pipeline.models import (
     Attributed,
+    Cited,
     CrossSourceBrief,
     CrossTheme,
     Disagreement,
+    Passage,
     SourceBrief,
     Theme,
 )
+from pipeline.policy import STRICT, ModelPolicy
 from pipeline.prompts import boundary_for, load_prompt
-from pipeline.repeats import Repeats, without_repeated_sentences
+from pipeline.reduce_stage import joined, own_overview, union
+from pipeline.repeats import Repeats, sentences_of, without_repeated_sentences
+from pipeline.themes import Vectorizer, cross_groups, lexical_vectors
 
-_BARE_ID = re.compile(r"^\s*[A-Z]\d+\s*$")
-_FIRST_SENTENCE = re.compile(r".+?(?:[.!?](?=\s)|$)", re.DOTALL)
-
-
-def first_sentence(text: str) -> str:
-    match = _FIRST_SENTENCE.match(text.strip())
-    return match[0] if match else text.strip()
+MAX_CROSS_THEMES = 6
 
 
-def _check_theme_ids(ids: list[str], info: ValidationInfo) -> list[str]:
-    known = (info.context or {}).get("theme_ids")
-    if known is not None:
-        unknown = [i for i in ids if i not in known]
-        if unknown:
-            raise ValueError(f"theme ids {unknown} are not in the list")
-    return ids
+class CrossReply(BaseModel):
+    """One cross-source theme, from its group of source themes only."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(description="3 to 8 words naming the shared subject")
+    summary: list[str] = Field(
+        min_length=1, max_length=3, description="2 or 3 sentences: what each source says"
+    )
+    relation: Literal["agree", "differ", "complement"] = Field(
+        description="whether the sources agree, differ, or add different sides"
+    )
+    point: str = Field(description="one sentence: what they agree on, or how they differ")
 
 
-class ReplyStatement(BaseModel):
-    """The theme ids come before the text (fields are generated in order), so the text
-    is written about the themes just chosen."""
+class CrossOverviewReply(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
-    themes: list[str] = Field(min_length=1, max_length=8)
-    text: str = Field(min_length=5, max_length=300)
-
-    _ids = field_validator("themes")(_check_theme_ids)
-
-
-class ReplyCrossTheme(BaseModel):
-    title: str = Field(min_length=2, max_length=100)
-    themes: list[str] = Field(min_length=1, max_length=8)
-    summary: str = Field(min_length=10, max_length=400)
-
-    _ids = field_validator("themes")(_check_theme_ids)
-
-
-class ReplyDisagreement(BaseModel):
-    topic: str = Field(min_length=2, max_length=120)
-    side_a: ReplyStatement
-    side_b: ReplyStatement
-
-
-class SynthesisReply(BaseModel):
-    """Themes before the overview: written first, the overview gets copied into every
-    statement by a small model."""
-
-    themes: list[ReplyCrossTheme] = Field(min_length=1, max_length=5)
-    overview: str = Field(min_length=20, max_length=1000)
-    agreements: list[ReplyStatement] = Field(max_length=3)
-    disagreements: list[ReplyDisagreement] = Field(max_length=2)
-
-
-def theme_lines(briefs: list[SourceBrief], budget_tokens: int) -> dict[str, tuple[Theme, str]]:
-    """Number the source themes; round-robin over sources so that, if the budget runs
-    out, every source still contributes its first themes."""
-    listed: dict[str, tuple[Theme, str]] = {}
-    used = 0
-    depth = max((len(b.themes) for b in briefs), default=0)
-    for level in range(depth):
-        for brief in briefs:
-            if level >= len(brief.themes):
-                continue
-            theme = brief.themes[level]
-            line = f"[source {brief.source_id}] {theme.title}: {theme.summary}"
-            cost = int((count_tokens(line) + 4) * TOKEN_MARGIN)
-            if used + cost > budget_tokens:
-                return listed
-            listed[f"T{len(listed) + 1}"] = (theme, line)
-            used += cost
-    return listed
-
-
-def _attribute(text: str, ids: list[str], listed: dict[str, tuple[Theme, str]]) -> Attributed:
-    themes = [listed[i][0] for i in dict.fromkeys(ids)]
-    sources = sorted({t.id.split("/")[0] for t in themes})
-    passages = []
-    for theme in themes:
-        passages.extend(theme.citations[:1])
-    return Attributed(
-        text=text, theme_ids=[t.id for t in themes], source_ids=sources, citations=passages
+    overview: list[str] = Field(
+        min_length=1, max_length=5, description="3 to 5 sentences on what the sources say"
     )
 
 
-def from_themes(themes: list[Theme], limit: int = 3) -> str:
-    """A statement in the source briefs' own words: the first sentence of each theme."""
-    return " ".join(f"{t.id.split('/')[0]}: {first_sentence(t.summary)}" for t in themes[:limit])
+def first_sentence(text: str) -> str:
+    found = sentences_of(text)
+    return found[0] if found else text.strip()
 
 
-def distinct_statements(
-    reply: SynthesisReply, listed: dict[str, tuple[Theme, str]]
+def _theme_sentences(theme: Theme) -> list[Cited]:
+    texts = sentences_of(theme.summary)
+    if theme.sentence_citations and len(texts) == len(theme.sentence_citations):
+        return [
+            Cited(text=t, citations=c) for t, c in zip(texts, theme.sentence_citations, strict=True)
+        ]
+    return [Cited(text=theme.summary, citations=theme.citations[:1])]
+
+
+def attribute(text: str, themes: Sequence[Theme], *, all_themes: bool = False) -> Attributed:
+    """``text`` attributed to the themes that share the most content words with it (all
+    of them with ``all_themes``), each cited by its sentence closest to ``text``."""
+    words = _words(text)
+
+    def overlap(theme: Theme) -> int:
+        return len(words & _words(f"{theme.title} {theme.summary}"))
+
+    ranked = sorted(themes, key=lambda t: -overlap(t))
+    chosen = list(themes) if all_themes else [t for t in ranked if overlap(t)][:3] or ranked[:1]
+    passages: list[Passage] = []
+    for theme in chosen:
+        best = max(_theme_sentences(theme), key=lambda c: len(words & _words(c.text)))
+        passages.extend(p for p in best.citations[:1] if p not in passages)
+    return Attributed(
+        text=text,
+        theme_ids=[t.id for t in chosen],
+        source_ids=sorted({t.id.split("/")[0] for t in chosen}),
+        citations=passages,
+    )
+
+
+def write_cross_theme(group: list[Theme], client: ModelClient, max_tokens: int) -> CrossReply:
+    items = "\n".join(f"- [source {t.id.split('/')[0]}] {t.title}: {t.summary}" for t in group)
+    reply = client.structured(
+        stage="synthesize",
+        prompt=load_prompt("synthesize"),
+        variables={"boundary": boundary_for(items), "items": items},
+        schema=CrossReply,
+        max_tokens=max_tokens,
+    )
+    assert isinstance(reply, CrossReply)
+    return reply
+
+
+def build_cross(
+    groups: list[list[Theme]], replies: list[CrossReply], policy: ModelPolicy = STRICT
 ) -> tuple[list[CrossTheme], list[Attributed], list[Disagreement]]:
-    """The reply's statements without its repeats. A cross-source theme whose title or
-    set of source themes was seen is dropped, and one whose summary copies the overview
-    or an earlier statement is rebuilt from the source themes it cites. An agreement
-    must rest on two sources and say something new; a disagreement needs two sides that
-    say different things on different grounds."""
-    said, titles, groundings, topics = Repeats(reply.overview), Repeats(), Repeats(), Repeats()
-    themes = []
-    for t in reply.themes:
-        if not titles.is_new(t.title) or not groundings.is_new_key(frozenset(t.themes)):
-            continue
-        cited = [listed[i][0] for i in dict.fromkeys(t.themes)]
-        text = said.new_or_rebuilt(t.summary, from_themes(cited))
-        if text is None:
-            continue
-        # a small model sometimes gives a theme id ("T3") as the title
-        title = cited[0].title if _BARE_ID.match(t.title) else t.title
-        themes.append(CrossTheme(title=title, summary=_attribute(text, t.themes, listed)))
-    agreements = [
-        statement
-        for a in reply.agreements
-        if len((statement := _attribute(a.text, a.themes, listed)).source_ids) >= 2
-        and said.is_new(a.text)
-    ]
-    disagreements = [
-        Disagreement(
-            topic=d.topic,
-            side_a=_attribute(d.side_a.text, d.side_a.themes, listed),
-            side_b=_attribute(d.side_b.text, d.side_b.themes, listed),
+    """Cross-source themes, agreements and disagreements from the model's replies. A
+    summary that copies an earlier one is rebuilt from its source themes (strict)."""
+    said, titles = Repeats(prefix=policy.repeat_prefix), Repeats(prefix=policy.repeat_prefix)
+    themes, agreements, disagreements = [], [], []
+    for group, reply in zip(groups, replies, strict=True):
+        rebuilt = " ".join(f"{t.id.split('/')[0]}: {first_sentence(t.summary)}" for t in group)
+        summary = without_repeated_sentences(joined(reply.summary), policy.repeat_prefix)
+        if len(_words(summary)) < 3:
+            summary = rebuilt
+        if policy.rebuild_copied_summaries:
+            summary = said.new_or_rebuilt(summary, rebuilt) or rebuilt
+        title = reply.title.strip().rstrip(".")
+        if not title or not titles.is_new(title):  # a repeated title: the first theme's
+            title = group[0].title
+        sentences = [attribute(s, group) for s in sentences_of(summary)]
+        whole = attribute(summary, group, all_themes=True)
+        whole.citations = union([whole.citations, *(s.citations for s in sentences)])
+        themes.append(
+            CrossTheme(
+                title=title,
+                summary=whole,
+                sentence_citations=[s.citations for s in sentences],
+            )
         )
-        for d in reply.disagreements
-        if set(d.side_a.themes) != set(d.side_b.themes)
-        and topics.is_new(d.topic)
-        and said.is_new(d.side_a.text)
-        and said.is_new(d.side_b.text)
-    ]
+        point = reply.point.strip()
+        if reply.relation == "agree" and len(_words(point)) >= 3 and said.is_new(point):
+            agreements.append(attribute(point, group, all_themes=True))
+        elif reply.relation == "differ":
+            a = group[0]
+            b = next(t for t in group if t.id.split("/")[0] != a.id.split("/")[0])
+            disagreements.append(
+                Disagreement(
+                    topic=title,
+                    side_a=attribute(first_sentence(a.summary), [a]),
+                    side_b=attribute(first_sentence(b.summary), [b]),
+                )
+            )
     return themes, agreements, disagreements
 
 
 def synthesize(
-    briefs: list[SourceBrief], client: ModelClient, *, context_window: int, max_tokens: int
+    briefs: list[SourceBrief],
+    client: ModelClient,
+    *,
+    context_window: int,
+    max_tokens: int,
+    policy: ModelPolicy = STRICT,
+    vectors: Vectorizer = lexical_vectors,
 ) -> CrossSourceBrief:
+    """The cross-source brief: one call per group of related source themes, one for the
+    overview. ``context_window`` is kept for the callers: each call is small."""
+    del context_window
     usable = [b for b in briefs if b.status != "failed" and b.themes]
     source_ids = [b.source_id for b in briefs]
+    all_themes = [t for b in usable for t in b.themes]
     if not usable:
         return CrossSourceBrief(
             status="failed", error="no source brief to synthesize", source_ids=source_ids
         )
-    prompt = load_prompt("synthesize")
-    static = sum(count_tokens(m["content"]) for m in prompt.render(boundary="x", items=""))
-    budget = context_window - max_tokens - int(static * TOKEN_MARGIN) - 64
-    listed = theme_lines(usable, budget)
-    items = "\n".join(f"{tid}: {line}" for tid, (_, line) in listed.items())
+    groups = cross_groups(all_themes, MAX_CROSS_THEMES, vectors)
+    if not groups:  # one source: nothing to compare, its overview stands for the whole
+        only = usable[0]
+        return CrossSourceBrief(
+            overview=only.overview,
+            overview_citations=only.overview_citations,
+            quotes=only.quotes[:1],
+            source_ids=source_ids,
+        )
+    with ThreadPoolExecutor(max_workers=2) as pool:  # groups never share a theme
+        replies = list(pool.map(lambda g: write_cross_theme(g, client, max_tokens), groups))
+    themes, agreements, disagreements = build_cross(groups, replies, policy)
+    items = "\n".join(f"- {t.title}: {t.summary.text}" for t in themes)
     reply = client.structured(
         stage="synthesize",
-        prompt=prompt,
+        prompt=load_prompt("synthesize_overview"),
         variables={"boundary": boundary_for(items), "items": items},
-        schema=SynthesisReply,
+        schema=CrossOverviewReply,
         max_tokens=max_tokens,
-        context={"theme_ids": set(listed)},
-        narrow={"themes": {"type": "string", "enum": list(listed)}},
     )
-    themes, agreements, disagreements = distinct_statements(reply, listed)
+    assert isinstance(reply, CrossOverviewReply)
+    overview = own_overview(
+        joined(reply.overview),
+        [t.title for t in themes],
+        [t.summary.text for t in themes],
+        policy,
+    ).replace("The conversation covers", "The sources share", 1)
+    grouped = [t for g in groups for t in g]
     cited = {s for t in themes for s in t.summary.source_ids}
-    quotes = [b.quotes[0] for b in usable if b.quotes and b.source_id in cited]
     return CrossSourceBrief(
-        overview=without_repeated_sentences(reply.overview),
+        overview=overview,
+        overview_citations=[attribute(s, grouped).citations for s in sentences_of(overview)],
         themes=themes,
         agreements=agreements,
         disagreements=disagreements,
-        quotes=quotes,
+        quotes=[b.quotes[0] for b in usable if b.quotes and b.source_id in cited],
         source_ids=source_ids,
     )

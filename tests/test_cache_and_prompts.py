@@ -9,6 +9,7 @@ import pytest
 from pipeline.cache import CallCache, cache_key
 from pipeline.errors import PromptError
 from pipeline.prompts import boundary_for, load_prompt, parse_prompt
+from pipeline.runner import PROMPTS
 
 BASE = dict(
     model="openai/m",
@@ -72,7 +73,7 @@ def test_refresh_ignores_and_disabled_stores_nothing(tmp_path: Path) -> None:
 
 
 def test_prompt_files_declare_exactly_their_variables() -> None:
-    for name in ("map", "reduce", "reduce_group", "synthesize"):
+    for name in PROMPTS:
         prompt = load_prompt(name)
         assert prompt.variables
         messages = prompt.render(**{v: f"<{v}>" for v in prompt.variables})

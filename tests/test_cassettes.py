@@ -35,14 +35,18 @@ def test_pipeline_through_litellm_on_recorded_model_replies(api_base: str, tmp_p
     source = DATA / "mini_001.txt"
     manifest = run_pipeline([source], settings, tmp_path / "out")
     assert manifest.failures == []
-    assert manifest.total.calls == manifest.sources[0].chunks + 2
     assert manifest.total.prompt_tokens > 0 and manifest.total.completion_tokens > 0
     text = source.read_text(encoding="utf-8")
     brief = json.loads((tmp_path / "out/sources/mini_001.json").read_text())
     assert brief["overview"] and brief["themes"]
+    # map per chunk, then the new reduce: one call per theme and one for the overview
+    # (one source: nothing to compare, no synthesis call)
+    assert manifest.total.calls == manifest.sources[0].chunks + len(brief["themes"]) + 1
     for theme in brief["themes"]:
-        for passage in theme["citations"]:
-            assert text[passage["char_start"] : passage["char_end"]] == passage["text"]
+        assert theme["sentence_citations"] and all(theme["sentence_citations"])
+        for cited in theme["sentence_citations"]:
+            for passage in cited:
+                assert text[passage["char_start"] : passage["char_end"]] == passage["text"]
     assert "Cross-source brief" in (tmp_path / "out/brief.md").read_text()
 
 

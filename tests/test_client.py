@@ -79,8 +79,21 @@ def test_extract_json_strips_fences_and_prose(text: str) -> None:
 
 
 def test_narrow_items_constrains_id_lists_but_not_object_lists() -> None:
+    from pydantic import BaseModel
+
     from pipeline.client import narrow_items
-    from pipeline.synthesize import SynthesisReply
+
+    class ReplyStatement(BaseModel):
+        themes: list[str]
+        text: str
+
+    class ReplyCrossTheme(BaseModel):
+        title: str
+        themes: list[str]
+
+    class SynthesisReply(BaseModel):
+        themes: list[ReplyCrossTheme]
+        agreements: list[ReplyStatement]
 
     schema = narrow_items(
         SynthesisReply.model_json_schema(), {"themes": {"enum": ["T1"], "type": "string"}}

@@ -9,6 +9,7 @@ from test_stages import map_reply, point, transcript
 from pipeline.chunking import chunk_transcript
 from pipeline.map_stage import is_name_in, summarize_chunk
 from pipeline.models import ChunkSummary, Passage, SourceBrief, Theme
+from pipeline.policy import LENIENT, STRICT
 from pipeline.reduce_stage import reduce_source
 from pipeline.repeats import Repeats, text_key, without_repeated_sentences
 from pipeline.synthesize import first_sentence, synthesize
@@ -38,25 +39,28 @@ def test_repeats_remembers_what_was_said() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "kept"),
+    ("name", "contained", "listed"),
     [
-        ("DeepSeek", True),
-        ("Huawei", True),
-        ("A 0:00", False),  # a speaker label, not in the spoken text
-        ("Nvidia", False),  # not in the chunk at all
-        ("chips, you know, software", False),  # a clause
-        ("Export controls limit chips", True),  # in the text and short: cannot tell
-        ("China has many AI labs and more words here", False),  # a sentence
+        ("DeepSeek", True, True),
+        ("Huawei", True, True),
+        ("A 0:00", False, False),  # a speaker label, not in the spoken text
+        ("Nvidia", False, False),  # not in the chunk at all
+        ("chips, you know, software", False, False),  # a clause
+        ("Export controls limit chips", True, False),  # in the text, but not a proper name
+        ("China has many AI labs and more words here", False, False),  # a sentence
+        ("China", True, False),  # a place, not an organisation
     ],
 )
-def test_only_names_the_chunk_contains_are_listed(scripted, name: str, kept: bool) -> None:
+def test_only_names_the_chunk_contains_are_listed(
+    scripted, name: str, contained: bool, listed: bool
+) -> None:
     doc, text = transcript()
     chunk = chunk_transcript(doc, chunk_tokens=500)[0]
-    assert is_name_in(name, chunk.text) is kept
+    assert is_name_in(name, chunk.text) is contained
     reply = map_reply([("DeepSeek released R1", [2])])
-    reply["entities"] = [{"name": name, "kind": "organisation"}]
+    reply["organisations"] = [name]
     summary = summarize_chunk(chunk, text, scripted_with(scripted, reply), max_tokens=100)
-    assert [e.name for e in summary.entities] == ([name] if kept else [])
+    assert [e.name for e in summary.entities] == ([name] if listed else [])
 
 
 def scripted_with(scripted, reply):
@@ -64,36 +68,33 @@ def scripted_with(scripted, reply):
     return scripted
 
 
-def test_reduce_drops_repeated_themes_and_rebuilds_copied_summaries(scripted) -> None:
+@pytest.mark.parametrize(("policy", "rebuilt"), [(STRICT, True), (LENIENT, False)])
+def test_reduce_rebuilds_a_copied_theme_summary_under_the_strict_policy(
+    scripted, policy, rebuilt
+) -> None:
     doc, _ = transcript()
     summaries = [
         ChunkSummary(chunk_id=f"007:{i:04d}", source_id="007", key_points=[point(i)])
-        for i in range(3)
+        for i in range(2)
     ]
-    scripted.enqueue(
-        {
-            "overview": COPY + ".",
-            "themes": [
-                {"title": "Chips", "summary": "Chips are scarce in China.", "notes": ["P1"]},
-                {"title": "chips", "summary": "A new summary.", "notes": ["P2"]},  # title again
-                {"title": "Labs", "summary": "Another summary.", "notes": ["P1"]},  # notes again
-                {"title": "Talent", "summary": COPY + " etc.", "notes": ["P2", "P3"]},  # copy
-                {"title": "Money", "summary": "Chips are scarce in China!", "notes": ["P3"]},
-            ],
-            "quote_notes": [],
-            "open_questions": [],
-        }
+
+    def respond(stage, messages):
+        content = messages[1]["content"]
+        if "overview" in messages[0]["content"]:
+            return {"overview": [COPY + ".", "Something new."]}
+        if "subject0" in content:
+            return {"title": "Chips", "summary": [COPY + "."]}
+        return {"title": "chips", "summary": [COPY + ", and much more."]}  # a copy, and its title
+
+    scripted.responder = respond
+    brief = reduce_source(
+        doc, summaries, scripted, context_window=8192, max_tokens=200, policy=policy
     )
-    brief = reduce_source(doc, summaries, scripted, context_window=100_000, max_tokens=200)
-    assert [t.title for t in brief.themes] == ["Chips", "Talent", "Money"]
-    assert [t.id for t in brief.themes] == ["007/t1", "007/t2", "007/t3"]
-    talent = brief.themes[1]
-    assert (
-        talent.summary
-        == ("point number 1 " * 5).strip() + ". " + ("point number 2 " * 5).strip() + "."
-    )
-    # "Money" copied the first summary, and its own point is P3
-    assert brief.themes[2].summary.startswith("point number 2")
+    assert [t.title for t in brief.themes] == ["Chips", "chips (2)"]
+    second = brief.themes[1].summary
+    assert (second == point(1).text.strip() + ".") is rebuilt
+    # the overview's copy of a theme summary is dropped under the strict policy
+    assert brief.overview == ("Something new." if rebuilt else COPY + ". Something new.")
 
 
 def source_brief(sid: str, summary: str) -> SourceBrief:
@@ -106,64 +107,45 @@ def source_brief(sid: str, summary: str) -> SourceBrief:
 
 def briefs() -> list[SourceBrief]:
     return [
-        source_brief("001", "Labs share weights. They publish often."),
-        source_brief("002", "Chips are scarce. Smuggling grows."),
+        source_brief("001", "Labs share chips weights. They publish often."),
+        source_brief("002", "Chips are scarce for labs. Smuggling grows."),
     ]
 
 
-def test_synthesis_drops_copied_and_repeated_statements(scripted) -> None:
+@pytest.mark.parametrize("relation", ["agree", "differ", "complement"])
+def test_synthesis_turns_the_relation_into_an_agreement_or_two_sides(
+    scripted, relation: str
+) -> None:
     scripted.enqueue(
-        {
-            "overview": COPY + ".",
-            "themes": [
-                {"title": "Open", "summary": COPY, "themes": ["T1", "T2"]},
-                {"title": "T2", "summary": "Titled by an id.", "themes": ["T2"]},
-                {"title": "open", "summary": "A fresh summary.", "themes": ["T2"]},
-                {"title": "Closed", "summary": "Another summary.", "themes": ["T2", "T1"]},
-            ],
-            "agreements": [
-                {"text": COPY + " again", "themes": ["T1", "T2"]},
-                {"text": "Both see fast progress.", "themes": ["T1", "T2"]},
-                {"text": "Both see fast progress!", "themes": ["T1", "T2"]},
-            ],
-            "disagreements": [],
-        }
+        {"title": "Chips", "summary": ["Both on chips."], "relation": relation, "point": COPY},
+        {"overview": ["Both sources discuss chips."]},
     )
     cross = synthesize(briefs(), scripted, context_window=8192, max_tokens=500)
-    # "open" repeats a title; "Closed" rests on the same themes; "T2" is an id, not a title
-    assert [t.title for t in cross.themes] == ["Open", "Theme of 002"]
-    assert cross.themes[0].summary.text == "001: Labs share weights. 002: Chips are scarce."
-    assert [a.text for a in cross.agreements] == ["Both see fast progress."]
+    assert [a.text for a in cross.agreements] == ([COPY] if relation == "agree" else [])
+    assert cross.agreements == [] or cross.agreements[0].source_ids == ["001", "002"]
+    if relation == "differ":
+        [differ] = cross.disagreements
+        # each side is its own source's theme, in its own words, with its own citation
+        assert differ.side_a.text == "Labs share chips weights."
+        assert differ.side_b.text == "Chips are scarce for labs."
+        assert differ.side_b.citations[0].label == "002 L3-4"
+    else:
+        assert cross.disagreements == []
 
 
-@pytest.mark.parametrize(
-    ("side_a", "side_b", "kept"),
-    [
-        (("Progress is rapid.", ["T1"]), ("Progress is held back by chips.", ["T2"]), True),
-        (("it is fast", ["T1"]), ("it is fast", ["T2"]), False),  # both sides say the same
-        (("it is quick", ["T1"]), ("it is slow", ["T1"]), False),  # on the same grounds
-        ((COPY, ["T1"]), ("it is slow", ["T2"]), False),  # one side copies the overview
-    ],
-)
-def test_a_disagreement_needs_two_different_sides(scripted, side_a, side_b, kept) -> None:
-    # the theme's title is the disagreement's topic: a theme and a dispute may share one
-    theme = {"title": "Speed", "summary": "A fresh summary.", "themes": ["T1", "T2"]}
-    scripted.enqueue(
-        {
-            "overview": COPY + ".",
-            "themes": [theme],
-            "agreements": [],
-            "disagreements": [
-                {
-                    "topic": "Speed",
-                    "side_a": {"text": side_a[0], "themes": side_a[1]},
-                    "side_b": {"text": side_b[0], "themes": side_b[1]},
-                }
-            ],
+def test_synthesis_rebuilds_a_copied_cross_theme(scripted) -> None:
+    three = [*briefs(), source_brief("003", "Labs share chips weights and smuggle chips.")]
+    three[0] = three[0].model_copy(
+        update={
+            "themes": [*three[0].themes, three[2].themes[0].model_copy(update={"id": "001/t2"})]
         }
     )
-    cross = synthesize(briefs(), scripted, context_window=8192, max_tokens=500)
-    assert [d.topic for d in cross.disagreements] == (["Speed"] if kept else [])
+    reply = {"title": "Chips", "summary": [COPY], "relation": "complement", "point": "x y z"}
+    scripted.enqueue(reply, dict(reply, title="Weights"), {"overview": ["Overall, chips."]})
+    cross = synthesize(three, scripted, context_window=8192, max_tokens=500)
+    assert len(cross.themes) == 2
+    assert cross.themes[0].summary.text == COPY + "."
+    assert cross.themes[1].summary.text != COPY + "."  # rebuilt from its source themes
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,475 @@
+"""Score the briefs of a run against a key-fact set, with no model call.
+
+    .venv/bin/python bench/eval_brief.py                     # outputs/, both splits
+    .venv/bin/python bench/eval_brief.py --out /tmp/run --split tune
+    .venv/bin/python bench/eval_brief.py --json              # machine-readable
+
+Facts (bench/data/brief_facts.jsonl) and cross-source themes (brief_themes.jsonl) each
+carry 2-3 keyword groups; a group is ``alternative|alternative``, an alternative a word
+or phrase, ``word*`` a prefix. A fact is covered when every group matches the text:
+words are compared as PyStemmer English stems (the BM25 stemmer), numbers with their
+thousands commas dropped ("50,000" == "50000"), phrases as consecutive words.
+
+What is model-written prose: every string in OUT/sources/<id>.json and OUT/brief.json,
+walked generically, except (1) passages (any dict with the keys of
+pipeline.verify.PASSAGE_KEYS: quotes and citations are the source's words), (2) the
+values of the keys in SKIP_KEYS (ids, statuses, speakers, metadata), (3) strings copied
+from the brief's own metadata or a bare file name (a source brief's title is its file's
+title or name) and (4) the
+name lists of NAME_KEYS, which are scored by the names check instead. Strings are joined
+with a break, so a phrase never matches across two of them.
+
+Columns: source facts covered by the source brief (``brief``), and by the source brief
+plus the cross-source brief (``+cross``); the same coverage for two references cut to the
+same number of words as that source brief: the transcript's leading sentences (``lead``)
+and a TextRank extract (sumy; ``textrank``). A statement is any dict holding a list of
+passages (citations, evidence); it is supported when >= 60% of the content-word stems of
+its own strings occur in the union of its cited passages. Themes are matched against
+brief.json's prose and the references get the same number of words in total.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import re
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import Stemmer
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pipeline.chunking import sentence_pieces  # noqa: E402
+from pipeline.corpus import source_paths  # noqa: E402
+from pipeline.ingest import read_transcript  # noqa: E402
+from pipeline.retrieval import tokenize  # noqa: E402
+from pipeline.verify import PASSAGE_KEYS  # noqa: E402
+
+DATA = ROOT / "bench" / "data"
+SKIP_KEYS = frozenset(
+    "id source_id source_ids theme_ids point_ids chunk_id chunk_ids status error metadata "
+    "speaker timestamp kind chunks_total chunks_failed".split()
+)
+NAME_KEYS = {"people": "person", "organisations": "organisation", "organizations": "organisation"}
+SUPPORT_SHARE = 0.6
+# a source brief titled with its file name
+FILE_NAME = re.compile(r"[^\s/]+\.(?:txt|md|markdown|vtt|srt|json|html?|csv)", re.I)
+BREAK = "\x00"  # joins strings: never part of a word, so phrases stop at it
+
+_stemmer = Stemmer.Stemmer("english")
+_WORD = re.compile(r"(\d+(?:[.,]\d+)*[^\W_]*|[^\W_]+|\x00)(\*?)")
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+
+def terms(text: str) -> list[tuple[str, bool]]:
+    """(lower-cased word, ends with '*'); '50,000' -> '50000', "China's" -> 'china', 's'."""
+    out = []
+    for word, star in _WORD.findall(text.replace("’", "'")):
+        if _THOUSANDS.fullmatch(word):
+            word = word.replace(",", "")
+        out.append((word.lower(), bool(star)))
+    return out
+
+
+def words(text: str) -> list[str]:
+    return [w for w, _ in terms(text)]
+
+
+@functools.lru_cache(maxsize=4096)
+def stem(word: str) -> str:
+    return str(_stemmer.stemWord(word))
+
+
+class Text:
+    """A text's words and stems, indexed for keyword lookups."""
+
+    def __init__(self, text: str) -> None:
+        self.lower = words(text)
+        self.stems = _stemmer.stemWords(self.lower)
+        self.at: dict[str, list[int]] = {}
+        for i, s in enumerate(self.stems):
+            self.at.setdefault(s, []).append(i)
+
+    def _is(self, i: int, word: str, prefix: bool) -> bool:
+        if i >= len(self.lower):
+            return False
+        return self.lower[i].startswith(word) if prefix else self.stems[i] == stem(word)
+
+    def has(self, phrase: str) -> bool:
+        """True when the words of ``phrase`` occur here consecutively (stem or prefix)."""
+        tokens = terms(phrase)
+        if not tokens:
+            return False
+        first, prefix = tokens[0]
+        starts = (
+            [i for i, w in enumerate(self.lower) if w.startswith(first)]
+            if prefix
+            else self.at.get(stem(first), [])
+        )
+        return any(
+            all(self._is(i + j, w, p) for j, (w, p) in enumerate(tokens[1:], 1)) for i in starts
+        )
+
+    def matches(self, group: str) -> bool:
+        """A keyword group: alternatives separated by '|'."""
+        return any(self.has(alt) for alt in group.split("|"))
+
+    def covers(self, keywords: Sequence[str]) -> bool:
+        return all(self.matches(group) for group in keywords)
+
+
+def content_stems(text: str) -> set[str]:
+    """Stop words removed, stemmed: the BM25 tokenizer of `brief ask`."""
+    return set(tokenize([text])[0])
+
+
+# ---- names ------------------------------------------------------------------------
+
+# Words that make an entry a clause or a sentence fragment, not a name ("TCM is", "Like").
+CLAUSE_WORDS = frozenset(
+    "i you he she it we they me him her them my your his its our their this that these those "
+    "is are was were be been being am has have had do does did will would can could should "
+    "may might must shall not no yes yeah okay ok so like just very really right well um uh "
+    "but if because what which who whom when where why how there here then than also".split()
+)
+# Allowed inside a name, never first or last: "Bank of China", "Ludwig van Beethoven".
+JOINERS = frozenset("of the and for de del der van von bin al da di du le la & -".split())
+# Places and nationalities: not a person and not an organisation ("China" as a person).
+PLACE_NAMES = frozenset(
+    "china chinese prc us usa america american uk britain british england europe european "
+    "eu west western asia asian japan japanese korea korean taiwan taiwanese singapore india "
+    "russia germany france canada mexico beijing shanghai shenzhen hangzhou guangdong "
+    "california washington london world".split()
+) | {"united states", "u.s", "south korea", "hong kong", "silicon valley", "bay area", "new york"}
+
+
+def bad_name(name: str, kind: str, organisations: frozenset[str] | set[str] = frozenset()) -> str:
+    """Why ``name`` is not a proper name of a person or organisation, or ''.
+
+    Rules, in order: empty; a sentence mark (, ; : ? !) or more than 5 words; a clause
+    word (CLAUSE_WORDS, in any case, unless written in capitals like "US"); a word that
+    starts lower-case and has no capital (joiners like "of" excepted, not at the ends);
+    a place or nationality (PLACE_NAMES); for a person, an entry also listed as an
+    organisation in the same brief."""
+    tokens = name.replace("’", "'").split()
+    if not tokens:
+        return "empty"
+    if re.search(r"[,;:?!]", name) or len(tokens) > 5:
+        return "a phrase, not a name"
+    for i, token in enumerate(tokens):
+        bare = token.strip("\"'()[].")
+        low = bare.lower()
+        if low in CLAUSE_WORDS and not bare.isupper():
+            return f"clause word {bare!r}"
+        joiner = 0 < i < len(tokens) - 1 and low in JOINERS
+        if bare and bare == low and not any(c.isdigit() for c in bare) and not joiner:
+            return f"lower-case word {bare!r}"
+    if name.strip().lower().rstrip(".") in PLACE_NAMES:
+        return "a place, not " + ("a person" if kind == "person" else "an organisation")
+    if kind == "person" and name.casefold() in organisations:
+        return "also listed as an organisation"
+    return ""
+
+
+# ---- walking a brief ----------------------------------------------------------------
+
+
+def is_passage(value: Any) -> bool:
+    return isinstance(value, dict) and value.keys() >= PASSAGE_KEYS
+
+
+def model_strings(value: Any, copied: frozenset[str] = frozenset()) -> Iterator[str]:
+    """Every model-written string of a brief (see the module docstring)."""
+    if isinstance(value, dict):
+        if is_passage(value):
+            return
+        for key, child in value.items():
+            if key not in SKIP_KEYS and key not in NAME_KEYS:
+                yield from model_strings(child, copied)
+    elif isinstance(value, list):
+        for child in value:
+            yield from model_strings(child, copied)
+    elif isinstance(value, str) and value.strip() and not is_copied(value, copied):
+        yield value
+
+
+def is_copied(value: str, copied: frozenset[str]) -> bool:
+    """Taken from the brief's metadata, or a bare file name: not written by the model."""
+    return value in copied or bool(FILE_NAME.fullmatch(value.strip()))
+
+
+def copied_strings(brief: dict[str, Any]) -> frozenset[str]:
+    metadata = brief.get("metadata")
+    return (
+        frozenset(str(v) for v in metadata.values()) if isinstance(metadata, dict) else frozenset()
+    )
+
+
+def prose(brief: dict[str, Any]) -> str:
+    return f" {BREAK} ".join(model_strings(brief, copied_strings(brief)))
+
+
+@dataclass
+class Statement:
+    text: str
+    passages: list[dict[str, Any]]
+
+
+def statements(value: Any) -> Iterator[Statement]:
+    """Dicts that hold a list of passages, with their own (direct) model strings."""
+    if isinstance(value, dict) and not is_passage(value):
+        cited = [
+            child
+            for key, child in value.items()
+            if isinstance(child, list)
+            and key not in NAME_KEYS
+            and (key in ("citations", "evidence") or (child and all(map(is_passage, child))))
+        ]
+        if cited:
+            own = [v for k, v in value.items() if isinstance(v, str) and k not in SKIP_KEYS]
+            yield Statement(" ".join(own), [p for c in cited for p in c if is_passage(p)])
+        for key, child in value.items():
+            if key not in SKIP_KEYS:
+                yield from statements(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from statements(child)
+
+
+def supported(statement: Statement, share: float = SUPPORT_SHARE) -> bool:
+    own = content_stems(statement.text)
+    if not own or not statement.passages:
+        return False
+    cited = content_stems(" ".join(str(p["text"]) for p in statement.passages))
+    return len(own & cited) >= share * len(own)
+
+
+def listed_names(value: Any) -> Iterator[tuple[str, str]]:
+    """(kind, entry) for every string in a people/organisations list, at any depth."""
+    if isinstance(value, dict) and not is_passage(value):
+        for key, child in value.items():
+            if key in NAME_KEYS and isinstance(child, list):
+                yield from ((NAME_KEYS[key], str(x)) for x in child if isinstance(x, str))
+            else:
+                yield from listed_names(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from listed_names(child)
+
+
+def name_problems(brief: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(kind, entry, why) for each listed entry that is not a proper name of its kind."""
+    listed = list(listed_names(brief))
+    orgs = {n.casefold() for k, n in listed if k == "organisation"}
+    out = []
+    for kind, name in listed:
+        why = bad_name(name, kind, orgs)
+        if why:
+            out.append((kind, name, why))
+    return out
+
+
+# ---- references ---------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=64)
+def source_sentences(path: Path, source_id: str) -> list[str]:
+    """The transcript's sentences as the pipeline splits them (ingest + chunking)."""
+    return [p.text for p in sentence_pieces(read_transcript(path, source_id))]
+
+
+def cut(sentences: Iterable[str], n_words: int) -> str:
+    """The sentences, in the order given, cut at ``n_words`` words."""
+    out: list[str] = []
+    for sentence in sentences:
+        out.extend(sentence.split())
+        if len(out) >= n_words:
+            break
+    return " ".join(out[:n_words])
+
+
+@functools.lru_cache(maxsize=64)
+def textrank_order(sentences: tuple[str, ...]) -> list[str]:
+    """Sentences by sumy's TextRank score, best first (no nltk data needed: the document
+    is built from our own sentences and words, stemmed with PyStemmer)."""
+    try:
+        from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
+        from sumy.summarizers.text_rank import TextRankSummarizer
+        from sumy.utils import get_stop_words
+    except ImportError:
+        raise SystemExit("sumy is missing (dev dependency): run `make setup`") from None
+
+    class Words:
+        @staticmethod
+        def to_words(text: str) -> list[str]:
+            return [w for w in words(text) if w != BREAK]
+
+    sents = [Sentence(s, Words()) for s in sentences]
+    document = ObjectDocumentModel([Paragraph(sents)])
+    summarizer = TextRankSummarizer(_stemmer.stemWord)
+    summarizer.stop_words = get_stop_words("english")
+    ratings = summarizer.rate_sentences(document)
+    order = sorted(range(len(sents)), key=lambda i: (-ratings[sents[i]], i))
+    return [sentences[i] for i in order]
+
+
+# ---- scoring ------------------------------------------------------------------------
+
+
+def load_jsonl(path: Path, split: str) -> list[dict[str, Any]]:
+    rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    return [r for r in rows if split == "all" or r["split"] == split]
+
+
+@dataclass
+class SourceScore:
+    source_id: str
+    words: int = 0
+    statements: int = 0
+    supported: int = 0
+    names: int = 0
+    bad_names: list[tuple[str, str, str]] = field(default_factory=list)
+    covered: dict[str, list[str]] = field(default_factory=dict)  # column -> fact ids
+    facts: list[str] = field(default_factory=list)
+
+
+COLUMNS = ("brief", "+cross", "lead", "textrank")
+
+
+def score_run(out: Path, split: str = "all", data: Path = DATA) -> dict[str, Any]:
+    facts = load_jsonl(data / "brief_facts.jsonl", split)
+    themes = load_jsonl(data / "brief_themes.jsonl", split)
+    paths = source_paths(out)
+    cross = json.loads((out / "brief.json").read_text(encoding="utf-8"))
+    cross_prose = prose(cross)
+    cross_text = Text(cross_prose)
+    ranked: dict[str, tuple[list[str], list[str]]] = {}
+    scores = []
+    for file in sorted((out / "sources").glob("*.json")):
+        brief = json.loads(file.read_text(encoding="utf-8"))
+        sid = str(brief.get("source_id", file.stem))
+        text = prose(brief)
+        s = SourceScore(sid, words=len(text.replace(BREAK, " ").split()))
+        stmts = list(statements(brief))
+        s.statements, s.supported = len(stmts), sum(map(supported, stmts))
+        s.names = len(list(listed_names(brief)))
+        s.bad_names = name_problems(brief)
+        sentences = source_sentences(paths[sid], sid)
+        ranked[sid] = (sentences, textrank_order(tuple(sentences)))
+        texts = {
+            "brief": Text(text),
+            "+cross": Text(f"{text} {BREAK} {cross_prose}"),
+            "lead": Text(cut(ranked[sid][0], s.words)),
+            "textrank": Text(cut(ranked[sid][1], s.words)),
+        }
+        mine = [f for f in facts if f["source_id"] == sid]
+        s.facts = [f["id"] for f in mine]
+        s.covered = {
+            c: [f["id"] for f in mine if t.covers(f["keywords"])] for c, t in texts.items()
+        }
+        scores.append(s)
+    cross_words = len(cross_prose.replace(BREAK, " ").split())
+    share = cross_words // max(1, len(ranked))
+    theme_texts = {
+        "brief": cross_text,
+        "lead": Text(f" {BREAK} ".join(cut(lead, share) for lead, _ in ranked.values())),
+        "textrank": Text(f" {BREAK} ".join(cut(tr, share) for _, tr in ranked.values())),
+    }
+    theme_cover = {
+        c: [t["id"] for t in themes if x.covers(t["keywords"])] for c, x in theme_texts.items()
+    }
+    cross_stmts = list(statements(cross))
+    return {
+        "out": str(out),
+        "split": split,
+        "sources": [s.__dict__ for s in scores],
+        "cross": {
+            "words": cross_words,
+            "statements": len(cross_stmts),
+            "supported": sum(map(supported, cross_stmts)),
+            "themes": [t["id"] for t in themes],
+            "covered": theme_cover,
+        },
+    }
+
+
+# ---- report -------------------------------------------------------------------------
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{part}/{whole} ({part / whole:.0%})" if whole else "-"
+
+
+def table(result: dict[str, Any]) -> str:
+    head = (
+        "| source | words | statements | supported | not names | facts: brief | +cross "
+        "| lead | textrank |"
+    )
+    lines = [head, "|" + "---|" * 9]
+    sources, cross = result["sources"], result["cross"]
+
+    def row(label: str, items: list[dict[str, Any]], words: int, stm: int, sup: int) -> str:
+        n = sum(len(x["facts"]) for x in items)
+        names = sum(x["names"] for x in items)
+        bad = sum(len(x["bad_names"]) for x in items)
+        cov = [_pct(sum(len(x["covered"][c]) for x in items), n) for c in COLUMNS]
+        return (
+            f"| {label} | {words:,} | {stm} | {_pct(sup, stm)} | {_pct(bad, names)} | "
+            + " | ".join(cov)
+            + " |"
+        )
+
+    for s in sources:
+        lines.append(row(s["source_id"], [s], s["words"], s["statements"], s["supported"]))
+    lines.append(
+        f"| cross-source | {cross['words']:,} | {cross['statements']} | "
+        f"{_pct(cross['supported'], cross['statements'])} | - | "
+        + " | ".join(
+            f"themes {_pct(len(cross['covered'][c]), len(cross['themes']))}"
+            if c in cross["covered"]
+            else "-"
+            for c in COLUMNS
+        )
+        + " |"
+    )
+    lines.append(
+        row(
+            "all",
+            sources,
+            sum(s["words"] for s in sources) + cross["words"],
+            sum(s["statements"] for s in sources) + cross["statements"],
+            sum(s["supported"] for s in sources) + cross["supported"],
+        )
+    )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "outputs", help="run folder")
+    parser.add_argument("--split", choices=("tune", "check", "all"), default=None)
+    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    args = parser.parse_args(argv)
+    splits = [args.split] if args.split else ["tune", "check"]
+    results = [score_run(args.out, split) for split in splits]
+    if args.json:
+        print(json.dumps(results if len(results) > 1 else results[0], indent=1))
+        return 0
+    for result in results:
+        print(f"\n### {result['out']}: {result['split']} split\n")
+        print(table(result))
+    bad = results[0]["sources"]
+    listed = [f"{s['source_id']}: {n!r} ({why})" for s in bad for _, n, why in s["bad_names"]]
+    if listed:
+        print("\nnames listed that are not names: " + "; ".join(listed))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""Grouping: a source's key points into themes, and source themes across sources.
+
+Every grouping goes through one ``Vectorizer`` (texts -> one row per text, compared by
+cosine). The default is lexical: TF-IDF over the retrieval tokenizer's stemmed words.
+An embedding model can be plugged in by passing any other function of the same shape.
+
+A source's themes are contiguous stretches of its conversation, so every substantial
+part of it lands in some theme and the number of themes grows with its length; the cut
+between two stretches is moved to where the talk changes subject (lowest similarity
+between the points before and after).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from pipeline.models import KeyPoint, Theme
+from pipeline.retrieval import tokenize
+
+Vectorizer = Callable[[Sequence[str]], np.ndarray]
+
+TOKENS_PER_THEME = 2000  # source tokens per theme (a 20-chunk interview gets ~8 themes)
+MIN_THEMES, MAX_THEMES = 2, 10
+
+
+def lexical_vectors(texts: Sequence[str]) -> np.ndarray:
+    """Unit-length TF-IDF rows (log term frequency, smoothed idf)."""
+    docs = tokenize(texts) if texts else []
+    vocab: dict[str, int] = {}
+    for doc in docs:
+        for word in doc:
+            vocab.setdefault(word, len(vocab))
+    rows = np.zeros((len(docs), max(1, len(vocab))))
+    df = Counter(w for doc in docs for w in set(doc))
+    for r, doc in enumerate(docs):
+        for word, tf in Counter(doc).items():
+            idf = math.log((1 + len(docs)) / (1 + df[word])) + 1
+            rows[r, vocab[word]] = (1 + math.log(tf)) * idf
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return rows / np.where(norms == 0, 1, norms)
+
+
+def theme_count(source_tokens: int) -> int:
+    """How many themes a source of this many tokens gets."""
+    return max(MIN_THEMES, min(MAX_THEMES, round(source_tokens / TOKENS_PER_THEME)))
+
+
+def group_points(
+    points: Sequence[KeyPoint], count: int, vectors: Vectorizer = lexical_vectors
+) -> list[list[KeyPoint]]:
+    """``count`` contiguous groups of ``points`` (in transcript order), about equal in
+    size, each cut placed where the neighbouring points are least alike."""
+    points = list(points)
+    count = max(1, min(count, len(points)))
+    if count == 1:
+        return [points] if points else []
+    rows = vectors([p.text for p in points])
+    size = len(points) / count
+    window = 3
+    cuts: list[int] = []
+    for k in range(1, count):
+        ideal = round(k * size)
+        low = max(cuts[-1] + 1 if cuts else 1, ideal - int(size / 3))
+        high = min(len(points) - (count - k), ideal + int(size / 3))
+        best, best_score = ideal if low <= ideal <= high else low, math.inf
+        for cut in range(low, high + 1):
+            before = rows[max(0, cut - window) : cut].sum(axis=0)
+            after = rows[cut : cut + window].sum(axis=0)
+            norm = float(np.linalg.norm(before) * np.linalg.norm(after)) or 1.0
+            score = float(before @ after) / norm + abs(cut - ideal) / (size * 4)
+            if score < best_score:
+                best, best_score = cut, score
+        cuts.append(best)
+    bounds = [0, *cuts, len(points)]
+    return [points[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+
+
+def theme_text(theme: Theme) -> str:
+    return f"{theme.title}. {theme.summary}"
+
+
+def cross_groups(
+    themes: Sequence[Theme],
+    limit: int,
+    vectors: Vectorizer = lexical_vectors,
+    per_group: int = 3,
+) -> list[list[Theme]]:
+    """Up to ``limit`` groups of source themes from different sources that say related
+    things: the most alike pair not yet used starts a group, and the themes of other
+    sources most like it join (up to ``per_group``). Each theme is used once."""
+    if len(themes) < 2:
+        return []
+    rows = vectors([theme_text(t) for t in themes])
+    sims = rows @ rows.T
+    source = [t.id.split("/")[0] for t in themes]
+    pairs = sorted(
+        (
+            (float(sims[i, j]), i, j)
+            for i in range(len(themes))
+            for j in range(i + 1, len(themes))
+            if source[i] != source[j]
+        ),
+        reverse=True,
+    )
+    used: set[int] = set()
+    groups: list[list[int]] = []
+    for score, i, j in pairs:
+        if len(groups) >= limit:
+            break
+        if i in used or j in used:
+            continue
+        group = [i, j]
+        others = sorted(
+            (k for k in range(len(themes)) if k not in used and k not in group),
+            key=lambda k: -float(sims[k, i] + sims[k, j]),
+        )
+        for k in others:
+            if len(group) >= per_group:
+                break
+            if source[k] not in {source[g] for g in group} and sims[k, i] + sims[k, j] > score:
+                group.append(k)
+        used.update(group)
+        groups.append(group)
+    return [[themes[k] for k in g] for g in groups]
