@@ -385,17 +385,20 @@ def score_run(out: Path, split: str = "all", data: Path = DATA) -> dict[str, Any
         c: [t["id"] for t in themes if x.covers(t["keywords"])] for c, x in theme_texts.items()
     }
     cross_stmts = list(statements(cross))
+    cross_score = {
+        "words": cross_words,
+        "statements": len(cross_stmts),
+        "supported": sum(map(supported, cross_stmts)),
+        "themes": [t["id"] for t in themes],
+        "covered": theme_cover,
+    }
+    sources = [s.__dict__ for s in scores]
     return {
         "out": str(out),
         "split": split,
-        "sources": [s.__dict__ for s in scores],
-        "cross": {
-            "words": cross_words,
-            "statements": len(cross_stmts),
-            "supported": sum(map(supported, cross_stmts)),
-            "themes": [t["id"] for t in themes],
-            "covered": theme_cover,
-        },
+        "sources": sources,
+        "cross": cross_score,
+        "all": totals(sources, cross_score),
     }
 
 
@@ -406,46 +409,63 @@ def _pct(part: int, whole: int) -> str:
     return f"{part}/{whole} ({part / whole:.0%})" if whole else "-"
 
 
+def totals(sources: list[dict[str, Any]], cross: dict[str, Any]) -> dict[str, Any]:
+    """The whole run: counts summed over the source briefs (and the cross brief's words,
+    statements and themes)."""
+    n = sum(len(x["facts"]) for x in sources)
+    covered = {c: sum(len(x["covered"][c]) for x in sources) for c in COLUMNS}
+    themes = len(cross["themes"])
+    return {
+        "words": sum(x["words"] for x in sources) + cross["words"],
+        "statements": sum(x["statements"] for x in sources) + cross["statements"],
+        "supported": sum(x["supported"] for x in sources) + cross["supported"],
+        "names": sum(x["names"] for x in sources),
+        "bad_names": sum(len(x["bad_names"]) for x in sources),
+        "facts": n,
+        "covered": covered,
+        "coverage": {c: round(k / n, 3) if n else None for c, k in covered.items()},
+        "themes": themes,
+        "themes_covered": {c: len(v) for c, v in cross["covered"].items()},
+    }
+
+
 def table(result: dict[str, Any]) -> str:
-    head = (
+    lines = [
         "| source | words | statements | supported | not names | facts: brief | +cross "
-        "| lead | textrank |"
-    )
-    lines = [head, "|" + "---|" * 9]
-    sources, cross = result["sources"], result["cross"]
+        "| lead | textrank |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    cross = result["cross"]
 
-    def row(label: str, items: list[dict[str, Any]], words: int, stm: int, sup: int) -> str:
-        n = sum(len(x["facts"]) for x in items)
-        names = sum(x["names"] for x in items)
-        bad = sum(len(x["bad_names"]) for x in items)
-        cov = [_pct(sum(len(x["covered"][c]) for x in items), n) for c in COLUMNS]
-        return (
-            f"| {label} | {words:,} | {stm} | {_pct(sup, stm)} | {_pct(bad, names)} | "
-            + " | ".join(cov)
-            + " |"
+    def row(label: str, words: int, stm: int, sup: int, bad: int, names: int) -> str:
+        return f"| {label} | {words:,} | {stm} | {_pct(sup, stm)} | {_pct(bad, names)} | "
+
+    for s in result["sources"]:
+        cells = [_pct(len(s["covered"][c]), len(s["facts"])) for c in COLUMNS]
+        head = row(
+            s["source_id"],
+            s["words"],
+            s["statements"],
+            s["supported"],
+            len(s["bad_names"]),
+            s["names"],
         )
-
-    for s in sources:
-        lines.append(row(s["source_id"], [s], s["words"], s["statements"], s["supported"]))
+        lines.append(head + " | ".join(cells) + " |")
+    cells = [
+        f"themes {_pct(len(cross['covered'][c]), len(cross['themes']))}"
+        if c in cross["covered"]
+        else "-"
+        for c in COLUMNS
+    ]
+    sup = _pct(cross["supported"], cross["statements"])
+    head = f"| cross-source | {cross['words']:,} | {cross['statements']} | {sup} | - | "
+    lines.append(head + " | ".join(cells) + " |")
+    t = result["all"]
+    cells = [_pct(t["covered"][c], t["facts"]) for c in COLUMNS]
     lines.append(
-        f"| cross-source | {cross['words']:,} | {cross['statements']} | "
-        f"{_pct(cross['supported'], cross['statements'])} | - | "
-        + " | ".join(
-            f"themes {_pct(len(cross['covered'][c]), len(cross['themes']))}"
-            if c in cross["covered"]
-            else "-"
-            for c in COLUMNS
-        )
+        row("all", t["words"], t["statements"], t["supported"], t["bad_names"], t["names"])
+        + " | ".join(cells)
         + " |"
-    )
-    lines.append(
-        row(
-            "all",
-            sources,
-            sum(s["words"] for s in sources) + cross["words"],
-            sum(s["statements"] for s in sources) + cross["statements"],
-            sum(s["supported"] for s in sources) + cross["supported"],
-        )
     )
     return "\n".join(lines)
 
