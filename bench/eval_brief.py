@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import importlib.util
 import json
 import re
 import sys
@@ -298,12 +299,9 @@ def cut(sentences: Iterable[str], n_words: int) -> str:
 def textrank_order(sentences: tuple[str, ...]) -> list[str]:
     """Sentences by sumy's TextRank score, best first (no nltk data needed: the document
     is built from our own sentences and words, stemmed with PyStemmer)."""
-    try:
-        from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
-        from sumy.summarizers.text_rank import TextRankSummarizer
-        from sumy.utils import get_stop_words
-    except ImportError:
-        raise SystemExit("sumy is missing (dev dependency): run `make setup`") from None
+    from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
+    from sumy.summarizers.text_rank import TextRankSummarizer
+    from sumy.utils import get_stop_words
 
     class Words:
         @staticmethod
@@ -340,6 +338,8 @@ class SourceScore:
 
 
 COLUMNS = ("brief", "+cross", "lead", "textrank")
+# sumy is a dev dependency: without it the textrank column reads n/a, the rest still works
+HAVE_SUMY = importlib.util.find_spec("sumy") is not None
 
 
 def score_run(out: Path, split: str = "all", data: Path = DATA) -> dict[str, Any]:
@@ -361,13 +361,14 @@ def score_run(out: Path, split: str = "all", data: Path = DATA) -> dict[str, Any
         s.names = len(list(listed_names(brief)))
         s.bad_names = name_problems(brief)
         sentences = source_sentences(paths[sid], sid)
-        ranked[sid] = (sentences, textrank_order(tuple(sentences)))
+        ranked[sid] = (sentences, textrank_order(tuple(sentences)) if HAVE_SUMY else [])
         texts = {
             "brief": Text(text),
             "+cross": Text(f"{text} {BREAK} {cross_prose}"),
             "lead": Text(cut(ranked[sid][0], s.words)),
-            "textrank": Text(cut(ranked[sid][1], s.words)),
         }
+        if HAVE_SUMY:
+            texts["textrank"] = Text(cut(ranked[sid][1], s.words))
         mine = [f for f in facts if f["source_id"] == sid]
         s.facts = [f["id"] for f in mine]
         s.covered = {
@@ -379,8 +380,9 @@ def score_run(out: Path, split: str = "all", data: Path = DATA) -> dict[str, Any
     theme_texts = {
         "brief": cross_text,
         "lead": Text(f" {BREAK} ".join(cut(lead, share) for lead, _ in ranked.values())),
-        "textrank": Text(f" {BREAK} ".join(cut(tr, share) for _, tr in ranked.values())),
     }
+    if HAVE_SUMY:
+        theme_texts["textrank"] = Text(f" {BREAK} ".join(cut(t, share) for _, t in ranked.values()))
     theme_cover = {
         c: [t["id"] for t in themes if x.covers(t["keywords"])] for c, x in theme_texts.items()
     }
@@ -391,6 +393,7 @@ def score_run(out: Path, split: str = "all", data: Path = DATA) -> dict[str, Any
         "supported": sum(map(supported, cross_stmts)),
         "themes": [t["id"] for t in themes],
         "covered": theme_cover,
+        "columns": [c for c in COLUMNS if c != "textrank" or HAVE_SUMY],
     }
     sources = [s.__dict__ for s in scores]
     return {
@@ -413,7 +416,9 @@ def totals(sources: list[dict[str, Any]], cross: dict[str, Any]) -> dict[str, An
     """The whole run: counts summed over the source briefs (and the cross brief's words,
     statements and themes)."""
     n = sum(len(x["facts"]) for x in sources)
-    covered = {c: sum(len(x["covered"][c]) for x in sources) for c in COLUMNS}
+    covered = {
+        c: sum(len(x["covered"][c]) for x in sources) for c in COLUMNS if c in cross["columns"]
+    }
     themes = len(cross["themes"])
     return {
         "words": sum(x["words"] for x in sources) + cross["words"],
@@ -441,7 +446,10 @@ def table(result: dict[str, Any]) -> str:
         return f"| {label} | {words:,} | {stm} | {_pct(sup, stm)} | {_pct(bad, names)} | "
 
     for s in result["sources"]:
-        cells = [_pct(len(s["covered"][c]), len(s["facts"])) for c in COLUMNS]
+        cells = [
+            _pct(len(s["covered"][c]), len(s["facts"])) if c in s["covered"] else "n/a"
+            for c in COLUMNS
+        ]
         head = row(
             s["source_id"],
             s["words"],
@@ -454,14 +462,14 @@ def table(result: dict[str, Any]) -> str:
     cells = [
         f"themes {_pct(len(cross['covered'][c]), len(cross['themes']))}"
         if c in cross["covered"]
-        else "-"
+        else ("n/a" if c == "textrank" else "-")
         for c in COLUMNS
     ]
     sup = _pct(cross["supported"], cross["statements"])
     head = f"| cross-source | {cross['words']:,} | {cross['statements']} | {sup} | - | "
     lines.append(head + " | ".join(cells) + " |")
     t = result["all"]
-    cells = [_pct(t["covered"][c], t["facts"]) for c in COLUMNS]
+    cells = [_pct(t["covered"][c], t["facts"]) if c in t["covered"] else "n/a" for c in COLUMNS]
     lines.append(
         row("all", t["words"], t["statements"], t["supported"], t["bad_names"], t["names"])
         + " | ".join(cells)
@@ -478,6 +486,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     splits = [args.split] if args.split else ["tune", "check"]
     results = [score_run(args.out, split) for split in splits]
+    if not HAVE_SUMY:
+        print("sumy is not installed (dev dependency): run `make setup`", file=sys.stderr)
     if args.json:
         print(json.dumps(results if len(results) > 1 else results[0], indent=1))
         return 0
