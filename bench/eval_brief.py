@@ -11,13 +11,13 @@ words are compared as PyStemmer English stems (the BM25 stemmer), numbers with t
 thousands commas dropped ("50,000" == "50000"), phrases as consecutive words.
 
 What is model-written prose: every string in OUT/sources/<id>.json and OUT/brief.json,
-walked generically, except (1) passages (any dict with the keys of
-pipeline.verify.PASSAGE_KEYS: quotes and citations are the source's words), (2) the
-values of the keys in SKIP_KEYS (ids, statuses, speakers, metadata), (3) strings copied
-from the brief's own metadata or a bare file name (a source brief's title is its file's
-title or name) and (4) the
-name lists of NAME_KEYS, which are scored by the names check instead. Strings are joined
-with a break, so a phrase never matches across two of them.
+walked generically (new fields count without a change here), except (1) passages (any
+dict with the keys of pipeline.verify.PASSAGE_KEYS: quotes and citations are the
+source's words), (2) the values of the keys in SKIP_KEYS (ids, statuses, speakers,
+metadata), (3) strings copied from the brief's metadata and bare file names (a source
+brief's title is its file's title or name) and (4) the name lists of NAME_KEYS, which
+the names check scores instead. Strings are joined with a break, so a phrase never
+matches across two of them; the groups of one fact may match in different strings.
 
 Columns: source facts covered by the source brief (``brief``), and by the source brief
 plus the cross-source brief (``+cross``); the same coverage for two references cut to the
