@@ -346,7 +346,8 @@ def score_run(out: Path, split: str = "all", data: Path = DATA) -> dict[str, Any
     facts = load_jsonl(data / "brief_facts.jsonl", split)
     themes = load_jsonl(data / "brief_themes.jsonl", split)
     paths = source_paths(out)
-    cross = json.loads((out / "brief.json").read_text(encoding="utf-8"))
+    cross_file = out / "brief.json"  # absent when synthesis failed: no cross prose
+    cross = json.loads(cross_file.read_text(encoding="utf-8")) if cross_file.is_file() else {}
     cross_prose = prose(cross)
     cross_text = Text(cross_prose)
     ranked: dict[str, tuple[list[str], list[str]]] = {}
@@ -360,6 +361,8 @@ def score_run(out: Path, split: str = "all", data: Path = DATA) -> dict[str, Any
         s.statements, s.supported = len(stmts), sum(map(supported, stmts))
         s.names = len(list(listed_names(brief)))
         s.bad_names = name_problems(brief)
+        if sid not in paths:
+            raise SystemExit(f"{out}/manifest.json does not list source {sid}")
         sentences = source_sentences(paths[sid], sid)
         ranked[sid] = (sentences, textrank_order(tuple(sentences)) if HAVE_SUMY else [])
         texts = {
