@@ -481,11 +481,33 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def missed(result: dict[str, Any], split: str) -> str:
+    """The facts and themes of ``split`` that the briefs do not cover, with their text."""
+    facts = {f["id"]: f for f in load_jsonl(DATA / "brief_facts.jsonl", split)}
+    themes = {t["id"]: t for t in load_jsonl(DATA / "brief_themes.jsonl", split)}
+    lines = []
+    for s in result["sources"]:
+        for fid in s["facts"]:
+            if fid not in s["covered"]["brief"]:
+                f = facts[fid]
+                lines.append(
+                    f"- {fid} ({s['source_id']}) {f['fact']}  [{'; '.join(f['keywords'])}]"
+                )
+    for tid in result["cross"]["themes"]:
+        if tid not in result["cross"]["covered"]["brief"]:
+            t = themes[tid]
+            lines.append(f"- {tid} (cross) {t['theme']}  [{'; '.join(t['keywords'])}]")
+    return "missed by the briefs:\n" + "\n".join(lines) if lines else "nothing missed"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "outputs", help="run folder")
     parser.add_argument("--split", choices=("tune", "check", "all"), default=None)
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    parser.add_argument(
+        "--missed", action="store_true", help="list the facts and themes the briefs miss"
+    )
     args = parser.parse_args(argv)
     splits = [args.split] if args.split else ["tune", "check"]
     results = [score_run(args.out, split) for split in splits]
@@ -497,6 +519,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for result in results:
         print(f"\n### {result['out']}: {result['split']} split\n")
         print(table(result))
+        if args.missed:
+            print("\n" + missed(result, args.split or result["split"]))
     bad = results[0]["sources"]
     listed = [f"{s['source_id']}: {n!r} ({why})" for s in bad for _, n, why in s["bad_names"]]
     if listed:
