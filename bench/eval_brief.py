@@ -11,13 +11,13 @@ words are compared as PyStemmer English stems (the BM25 stemmer), numbers with t
 thousands commas dropped ("50,000" == "50000"), phrases as consecutive words.
 
 What is model-written prose: every string in OUT/sources/<id>.json and OUT/brief.json,
-walked generically, except (1) passages (any dict with the keys of
-pipeline.verify.PASSAGE_KEYS: quotes and citations are the source's words), (2) the
-values of the keys in SKIP_KEYS (ids, statuses, speakers, metadata), (3) strings copied
-from the brief's own metadata or a bare file name (a source brief's title is its file's
-title or name) and (4) the
-name lists of NAME_KEYS, which are scored by the names check instead. Strings are joined
-with a break, so a phrase never matches across two of them.
+walked generically (new fields count without a change here), except (1) passages (any
+dict with the keys of pipeline.verify.PASSAGE_KEYS: quotes and citations are the
+source's words), (2) the values of the keys in SKIP_KEYS (ids, statuses, speakers,
+metadata), (3) strings copied from the brief's metadata and bare file names (a source
+brief's title is its file's title or name) and (4) the name lists of NAME_KEYS, which
+the names check scores instead. Strings are joined with a break, so a phrase never
+matches across two of them; the groups of one fact may match in different strings.
 
 Columns: source facts covered by the source brief (``brief``), and by the source brief
 plus the cross-source brief (``+cross``); the same coverage for two references cut to the
@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import importlib.util
 import json
 import re
 import sys
@@ -298,12 +299,9 @@ def cut(sentences: Iterable[str], n_words: int) -> str:
 def textrank_order(sentences: tuple[str, ...]) -> list[str]:
     """Sentences by sumy's TextRank score, best first (no nltk data needed: the document
     is built from our own sentences and words, stemmed with PyStemmer)."""
-    try:
-        from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
-        from sumy.summarizers.text_rank import TextRankSummarizer
-        from sumy.utils import get_stop_words
-    except ImportError:
-        raise SystemExit("sumy is missing (dev dependency): run `make setup`") from None
+    from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
+    from sumy.summarizers.text_rank import TextRankSummarizer
+    from sumy.utils import get_stop_words
 
     class Words:
         @staticmethod
@@ -340,13 +338,16 @@ class SourceScore:
 
 
 COLUMNS = ("brief", "+cross", "lead", "textrank")
+# sumy is a dev dependency: without it the textrank column reads n/a, the rest still works
+HAVE_SUMY = importlib.util.find_spec("sumy") is not None
 
 
 def score_run(out: Path, split: str = "all", data: Path = DATA) -> dict[str, Any]:
     facts = load_jsonl(data / "brief_facts.jsonl", split)
     themes = load_jsonl(data / "brief_themes.jsonl", split)
     paths = source_paths(out)
-    cross = json.loads((out / "brief.json").read_text(encoding="utf-8"))
+    cross_file = out / "brief.json"  # absent when synthesis failed: no cross prose
+    cross = json.loads(cross_file.read_text(encoding="utf-8")) if cross_file.is_file() else {}
     cross_prose = prose(cross)
     cross_text = Text(cross_prose)
     ranked: dict[str, tuple[list[str], list[str]]] = {}
@@ -360,14 +361,17 @@ def score_run(out: Path, split: str = "all", data: Path = DATA) -> dict[str, Any
         s.statements, s.supported = len(stmts), sum(map(supported, stmts))
         s.names = len(list(listed_names(brief)))
         s.bad_names = name_problems(brief)
+        if sid not in paths:
+            raise SystemExit(f"{out}/manifest.json does not list source {sid}")
         sentences = source_sentences(paths[sid], sid)
-        ranked[sid] = (sentences, textrank_order(tuple(sentences)))
+        ranked[sid] = (sentences, textrank_order(tuple(sentences)) if HAVE_SUMY else [])
         texts = {
             "brief": Text(text),
             "+cross": Text(f"{text} {BREAK} {cross_prose}"),
             "lead": Text(cut(ranked[sid][0], s.words)),
-            "textrank": Text(cut(ranked[sid][1], s.words)),
         }
+        if HAVE_SUMY:
+            texts["textrank"] = Text(cut(ranked[sid][1], s.words))
         mine = [f for f in facts if f["source_id"] == sid]
         s.facts = [f["id"] for f in mine]
         s.covered = {
@@ -379,23 +383,28 @@ def score_run(out: Path, split: str = "all", data: Path = DATA) -> dict[str, Any
     theme_texts = {
         "brief": cross_text,
         "lead": Text(f" {BREAK} ".join(cut(lead, share) for lead, _ in ranked.values())),
-        "textrank": Text(f" {BREAK} ".join(cut(tr, share) for _, tr in ranked.values())),
     }
+    if HAVE_SUMY:
+        theme_texts["textrank"] = Text(f" {BREAK} ".join(cut(t, share) for _, t in ranked.values()))
     theme_cover = {
         c: [t["id"] for t in themes if x.covers(t["keywords"])] for c, x in theme_texts.items()
     }
     cross_stmts = list(statements(cross))
+    cross_score = {
+        "words": cross_words,
+        "statements": len(cross_stmts),
+        "supported": sum(map(supported, cross_stmts)),
+        "themes": [t["id"] for t in themes],
+        "covered": theme_cover,
+        "columns": [c for c in COLUMNS if c != "textrank" or HAVE_SUMY],
+    }
+    sources = [s.__dict__ for s in scores]
     return {
         "out": str(out),
         "split": split,
-        "sources": [s.__dict__ for s in scores],
-        "cross": {
-            "words": cross_words,
-            "statements": len(cross_stmts),
-            "supported": sum(map(supported, cross_stmts)),
-            "themes": [t["id"] for t in themes],
-            "covered": theme_cover,
-        },
+        "sources": sources,
+        "cross": cross_score,
+        "all": totals(sources, cross_score),
     }
 
 
@@ -406,48 +415,89 @@ def _pct(part: int, whole: int) -> str:
     return f"{part}/{whole} ({part / whole:.0%})" if whole else "-"
 
 
+def totals(sources: list[dict[str, Any]], cross: dict[str, Any]) -> dict[str, Any]:
+    """The whole run: counts summed over the source briefs (and the cross brief's words,
+    statements and themes)."""
+    n = sum(len(x["facts"]) for x in sources)
+    covered = {
+        c: sum(len(x["covered"][c]) for x in sources) for c in COLUMNS if c in cross["columns"]
+    }
+    themes = len(cross["themes"])
+    return {
+        "words": sum(x["words"] for x in sources) + cross["words"],
+        "statements": sum(x["statements"] for x in sources) + cross["statements"],
+        "supported": sum(x["supported"] for x in sources) + cross["supported"],
+        "names": sum(x["names"] for x in sources),
+        "bad_names": sum(len(x["bad_names"]) for x in sources),
+        "facts": n,
+        "covered": covered,
+        "coverage": {c: round(k / n, 3) if n else None for c, k in covered.items()},
+        "themes": themes,
+        "themes_covered": {c: len(v) for c, v in cross["covered"].items()},
+    }
+
+
 def table(result: dict[str, Any]) -> str:
-    head = (
+    lines = [
         "| source | words | statements | supported | not names | facts: brief | +cross "
-        "| lead | textrank |"
-    )
-    lines = [head, "|" + "---|" * 9]
-    sources, cross = result["sources"], result["cross"]
+        "| lead | textrank |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    cross = result["cross"]
 
-    def row(label: str, items: list[dict[str, Any]], words: int, stm: int, sup: int) -> str:
-        n = sum(len(x["facts"]) for x in items)
-        names = sum(x["names"] for x in items)
-        bad = sum(len(x["bad_names"]) for x in items)
-        cov = [_pct(sum(len(x["covered"][c]) for x in items), n) for c in COLUMNS]
-        return (
-            f"| {label} | {words:,} | {stm} | {_pct(sup, stm)} | {_pct(bad, names)} | "
-            + " | ".join(cov)
-            + " |"
-        )
+    def row(label: str, words: int, stm: int, sup: int, bad: int, names: int) -> str:
+        return f"| {label} | {words:,} | {stm} | {_pct(sup, stm)} | {_pct(bad, names)} | "
 
-    for s in sources:
-        lines.append(row(s["source_id"], [s], s["words"], s["statements"], s["supported"]))
-    lines.append(
-        f"| cross-source | {cross['words']:,} | {cross['statements']} | "
-        f"{_pct(cross['supported'], cross['statements'])} | - | "
-        + " | ".join(
-            f"themes {_pct(len(cross['covered'][c]), len(cross['themes']))}"
-            if c in cross["covered"]
-            else "-"
+    for s in result["sources"]:
+        cells = [
+            _pct(len(s["covered"][c]), len(s["facts"])) if c in s["covered"] else "n/a"
             for c in COLUMNS
+        ]
+        head = row(
+            s["source_id"],
+            s["words"],
+            s["statements"],
+            s["supported"],
+            len(s["bad_names"]),
+            s["names"],
         )
+        lines.append(head + " | ".join(cells) + " |")
+    cells = [
+        f"themes {_pct(len(cross['covered'][c]), len(cross['themes']))}"
+        if c in cross["covered"]
+        else ("n/a" if c == "textrank" else "-")
+        for c in COLUMNS
+    ]
+    sup = _pct(cross["supported"], cross["statements"])
+    head = f"| cross-source | {cross['words']:,} | {cross['statements']} | {sup} | - | "
+    lines.append(head + " | ".join(cells) + " |")
+    t = result["all"]
+    cells = [_pct(t["covered"][c], t["facts"]) if c in t["covered"] else "n/a" for c in COLUMNS]
+    lines.append(
+        row("all", t["words"], t["statements"], t["supported"], t["bad_names"], t["names"])
+        + " | ".join(cells)
         + " |"
     )
-    lines.append(
-        row(
-            "all",
-            sources,
-            sum(s["words"] for s in sources) + cross["words"],
-            sum(s["statements"] for s in sources) + cross["statements"],
-            sum(s["supported"] for s in sources) + cross["supported"],
-        )
-    )
     return "\n".join(lines)
+
+
+def missed(result: dict[str, Any], split: str) -> str:
+    """The facts and themes of ``split`` that the briefs do not cover, with their text."""
+    facts = {f["id"]: f for f in load_jsonl(DATA / "brief_facts.jsonl", split)}
+    themes = {t["id"]: t for t in load_jsonl(DATA / "brief_themes.jsonl", split)}
+    lines = []
+    for s in result["sources"]:
+        for fid in s["facts"]:
+            if fid not in s["covered"]["brief"]:
+                f = facts[fid]
+                lines.append(
+                    f"- {fid} ({s['source_id']}) {f['fact']}  [{'; '.join(f['keywords'])}]"
+                )
+    for tid in result["cross"]["themes"]:
+        if tid not in result["cross"]["covered"]["brief"]:
+            t = themes[tid]
+            lines.append(f"- {tid} (cross) {t['theme']}  [{'; '.join(t['keywords'])}]")
+    return "missed by the briefs:\n" + "\n".join(lines) if lines else "nothing missed"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -455,15 +505,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "outputs", help="run folder")
     parser.add_argument("--split", choices=("tune", "check", "all"), default=None)
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    parser.add_argument(
+        "--missed", action="store_true", help="list the facts and themes the briefs miss"
+    )
     args = parser.parse_args(argv)
     splits = [args.split] if args.split else ["tune", "check"]
     results = [score_run(args.out, split) for split in splits]
+    if not HAVE_SUMY:
+        print("sumy is not installed (dev dependency): run `make setup`", file=sys.stderr)
     if args.json:
         print(json.dumps(results if len(results) > 1 else results[0], indent=1))
         return 0
     for result in results:
         print(f"\n### {result['out']}: {result['split']} split\n")
         print(table(result))
+        if args.missed:
+            print("\n" + missed(result, args.split or result["split"]))
     bad = results[0]["sources"]
     listed = [f"{s['source_id']}: {n!r} ({why})" for s in bad for _, n, why in s["bad_names"]]
     if listed:

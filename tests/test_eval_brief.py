@@ -137,6 +137,13 @@ def test_split_selects_facts(run: tuple[Path, Path]) -> None:
     assert result["cross"]["themes"] == ["t02"]
 
 
+def test_a_run_without_a_cross_source_brief_is_scored(run: tuple[Path, Path]) -> None:
+    (run[0] / "brief.json").unlink()
+    result = eb.score_run(run[0], split="all", data=run[1])
+    assert result["sources"][0]["covered"]["+cross"] == ["f001", "f002"]
+    assert (result["cross"]["words"], result["all"]["themes_covered"]["brief"]) == (0, 0)
+
+
 def test_textrank_extract_is_cut_to_the_brief_length() -> None:
     sentences = TRANSCRIPT.splitlines()
     ranked = eb.textrank_order(tuple(sentences))

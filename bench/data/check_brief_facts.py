@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Check bench/data/brief_facts.jsonl and brief_themes.jsonl against the seed transcripts.
 
-Every evidence string must be verbatim in its source (one line, as the file has it), and
-every keyword group must match its source (a theme's: one of its sources) with the
-benchmark's own matcher (bench/eval_brief.py: PyStemmer stems, numbers normalised).
+Every evidence string must be verbatim in its source (one line, as the file has it);
+every keyword group must match its source (a theme's: one of its sources) and the fact's
+own sentence (our restatement is a faithful one, so it must carry the key words), with
+the benchmark's own matcher (bench/eval_brief.py: PyStemmer stems, numbers normalised).
 An alternative of a group that does not occur in the source is allowed (a correct
 spelling beside the transcript's garbled one) and listed as a note. Exits 1 on any
 failure. Usage (the project's venv, for PyStemmer):
@@ -76,6 +77,13 @@ def check_keywords(
     return notes
 
 
+def check_restated(rid: str, keywords: Any, sentence: str, errors: list[str]) -> None:
+    text = Text(sentence)
+    for group in keywords if isinstance(keywords, list) else []:
+        if not text.matches(str(group)):
+            errors.append(f"{rid}: keyword group {group!r} is not in its own sentence")
+
+
 def check_evidence(rid: str, ev: Any, source: str, raw: dict[str, str], errors: list[str]) -> None:
     if not isinstance(ev, str) or not 20 <= len(ev) <= 240:
         errors.append(f"{rid}: evidence must be a string of 20-240 characters: {ev!r}")
@@ -116,6 +124,7 @@ def main(argv: list[str]) -> int:
         splits[sid][str(f.get("split"))] += 1
         check_evidence(fid, f.get("evidence"), sid, raw, errors)
         notes += check_keywords(fid, f.get("keywords"), [sid], texts, errors)
+        check_restated(fid, f.get("keywords"), str(f.get("fact", "")), errors)
     for n, t in enumerate(themes, 1):
         tid = str(t.get("id", f"theme{n}"))
         if set(t) != THEME_FIELDS:
@@ -130,6 +139,7 @@ def main(argv: list[str]) -> int:
         for sid, text in ev.items():
             check_evidence(f"{tid}/{sid}", text, sid, raw, errors)
         notes += check_keywords(tid, t.get("keywords"), list(srcs), texts, errors)
+        check_restated(tid, t.get("keywords"), str(t.get("theme", "")), errors)
     if len(facts) < MIN_FACTS:
         errors.append(f"{len(facts)} facts, need >= {MIN_FACTS}")
     if len(themes) < MIN_THEMES:
