@@ -216,7 +216,7 @@ def verify(out_dir: Path) -> None:
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False))
 def prepare_model(config: Path | None) -> None:
     """Assemble and verify the embedded model file, and check the llama.cpp server."""
-    from pipeline import embedded
+    from pipeline import embedded, embedding_model
     from pipeline.settings import Settings
 
     try:
@@ -224,9 +224,11 @@ def prepare_model(config: Path | None) -> None:
         started = time.monotonic()
         path = embedded.ensure_model_file(settings.model_dir)
         binary = embedded.server_binary()
+        vectors = embedding_model.ensure_embedding_file(settings.model_dir)
     except BriefError as exc:
         _fail(str(exc))
     click.echo(f"model: {path} (sha256 verified, {time.monotonic() - started:.1f}s)")
+    click.echo(f"embedding model: {vectors} (converted from safetensors, sha256 verified)")
     click.echo(f"server: {binary}")
 
 
