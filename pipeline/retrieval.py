@@ -187,13 +187,15 @@ def make_pieces(chunks: Sequence[Chunk], texts: dict[str, str], params: IndexPar
         start = end = -1
         budget = 0
         for sentence, _ in sentences:
-            tokens = count_tokens(sentence.text)
-            if start >= 0 and budget + tokens <= params.piece_tokens:
-                end, budget = max(end, sentence.char_end), budget + tokens
-                continue
+            if start >= 0:  # the text between sentences (speaker labels) counts too
+                joined = count_tokens(text[start : max(end, sentence.char_end)])
+                if joined <= params.piece_tokens:
+                    end, budget = max(end, sentence.char_end), joined
+                    continue
             if start >= 0:
                 pieces.append(Piece(source_id=source_id, char_start=start, char_end=end))
-            start, end, budget = sentence.char_start, sentence.char_end, tokens
+            start, end = sentence.char_start, sentence.char_end
+            budget = count_tokens(text[start:end])
             while budget > params.piece_tokens:  # one long sentence: cut it
                 cut = _cut(text, start, end, params.piece_tokens)
                 pieces.append(Piece(source_id=source_id, char_start=start, char_end=cut))
