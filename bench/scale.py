@@ -42,7 +42,7 @@ class StandInEmbedder:
         import numpy as np
 
         rng = np.random.default_rng(len(texts))
-        return rng.standard_normal((len(texts), 384), dtype=np.float32).tolist()
+        return rng.standard_normal((len(texts), 384), dtype=np.float32)  # type: ignore[return-value]
 
 
 def question_embedding_ms(questions: list[str]) -> list[float]:

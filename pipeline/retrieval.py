@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 
 INDEX_VERSION = 4
 RRF_K = 60  # the usual constant of reciprocal rank fusion
+RRF_DEPTH = 1000  # ranks past this add nothing (1/1060 cannot lift an item into the top k)
+EMBED_BLOCK = 1024  # texts per embed_texts block
 
 _stemmer = Stemmer.Stemmer("english")
 
@@ -418,9 +420,12 @@ def rrf(rankings: Sequence[np.ndarray], weights: Sequence[float] | None = None) 
     fused = np.zeros(len(rankings[0]), dtype=np.float64)
     for scores, weight in zip(rankings, weights or [1.0] * len(rankings), strict=True):
         scores = np.asarray(scores)
-        ranks = np.empty(len(scores), dtype=np.int64)
-        ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
-        fused += np.where(scores > 0, weight / (RRF_K + ranks), 0.0)
+        top = np.arange(len(scores))
+        if len(scores) > RRF_DEPTH:  # O(n): only the head of a ranking matters
+            top = np.argpartition(-scores, RRF_DEPTH)[:RRF_DEPTH]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        top = top[scores[top] > 0]
+        fused[top] += weight / (RRF_K + np.arange(1, len(top) + 1))
     return fused
 
 
@@ -447,7 +452,11 @@ def embed_texts(embedder: ModelClient, texts: Sequence[str]) -> np.ndarray:
     """Unit-length embeddings (one row per text, float32) through the model client:
     cached per text, batched, checked. The one way any stage gets vectors (the index's
     pieces, the question, and whatever else wants to compare texts)."""
-    if not texts:
-        return np.zeros((0, 0), dtype=np.float32)
-    vectors = embedder.embed("embed", list(texts))
-    return unit(np.asarray(vectors, dtype=np.float32))
+    out: np.ndarray | None = None
+    # in blocks, so a large corpus never holds all its vectors as Python lists
+    for start in range(0, len(texts), EMBED_BLOCK):
+        block = unit(np.asarray(embedder.embed("embed", list(texts[start : start + EMBED_BLOCK]))))
+        if out is None:
+            out = np.empty((len(texts), block.shape[1]), dtype=np.float32)
+        out[start : start + len(block)] = block
+    return out if out is not None else np.zeros((0, 0), dtype=np.float32)
