@@ -56,7 +56,7 @@ class IndexParams(BaseModel):
     # pieces in training; a longer sentence is cut)
     piece_tokens: int = 64
     # weight of the embedding ranking against BM25's in reciprocal rank fusion
-    dense_weight: float = 1.0
+    dense_weight: float = 0.5
     # a new window starts when the previous one is this far along (0.75: a quarter of
     # its sentences on); 0 would start one at every sentence, 4x the windows for the
     # same recall on our development set and QMSum
