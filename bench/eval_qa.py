@@ -44,7 +44,7 @@ from pipeline.corpus import Corpus, open_corpus  # noqa: E402
 from pipeline.llm import count_tokens  # noqa: E402
 from pipeline.models import Answer, Segment, Transcript  # noqa: E402
 from pipeline.policy import policy_for  # noqa: E402
-from pipeline.retrieval import Hit, SearchIndex, build_index  # noqa: E402
+from pipeline.retrieval import Hit, SearchIndex, build_index, embed_texts  # noqa: E402
 from pipeline.runner import ModelSession  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
 from pipeline.verify import passage_problem  # noqa: E402
@@ -55,6 +55,22 @@ _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
 
 def normalise(text: str) -> str:
     return " ".join(text.translate(_QUOTES).split()).lower()
+
+
+def split_half(questions: list[dict[str, Any]], half: str) -> list[dict[str, Any]]:
+    """A fixed half of a question set: within each kind, questions ordered by the sha256
+    of their id go alternately to "tune" and "held" (decided before any measurement;
+    retrieval choices were tuned on "tune" only)."""
+    if half == "all":
+        return questions
+    chosen: set[str] = set()
+    for kind in sorted({kind_of(q) for q in questions}):
+        ids = sorted(
+            (q["id"] for q in questions if kind_of(q) == kind),
+            key=lambda i: hashlib.sha256(i.encode()).hexdigest(),
+        )
+        chosen |= set(ids[(half == "held") :: 2])
+    return [q for q in questions if q["id"] in chosen]
 
 
 def kind_of(question: dict[str, Any]) -> str:
@@ -246,7 +262,7 @@ def qmsum_transcript(meeting: dict[str, Any]) -> tuple[Transcript, str, list[int
     return transcript, text, turn_of_line
 
 
-def qmsum_report(folder: Path) -> str:
+def qmsum_report(folder: Path, session: ModelSession) -> str:
     meetings = [json.loads(line) for line in (folder / "qmsum_val_subset_meetings.jsonl").open()]
     queries = [json.loads(line) for line in (folder / "qmsum_val_subset_queries.jsonl").open()]
     chunks, texts, turns = [], {}, {}
@@ -256,12 +272,19 @@ def qmsum_report(folder: Path) -> str:
         texts[transcript.source_id] = text
         turns[transcript.source_id] = turn_of_line
         chunks += chunk_transcript(transcript, chunk_tokens=900, overlap_tokens=60)
-    index = build_index(chunks, [], texts)
+    index = build_index(chunks, [], texts, session.index_params)
+    if session.embedder is not None:
+        index.vectors = embed_texts(
+            session.embedder,
+            [texts[p.source_id][p.char_start : p.char_end] for p in index.pieces],
+        )
     build_s = time.perf_counter() - started
     specific = [q for q in queries if q["type"] == "specific"]
     hits_at = {k: 0 for k in (1, 3, 5)}
     for query in specific:
-        hits = index.search(query["query"], k=5, sources=[query["meeting_id"]])
+        hits, _ = retrieve(
+            query["query"], index, k=5, sources=[query["meeting_id"]], embedder=session.embedder
+        )
         lines = turns[query["meeting_id"]]
         for k in hits_at:
             hits_at[k] += any(
@@ -314,20 +337,34 @@ def main() -> None:
     parser.add_argument(
         "--log-replies", type=Path, help="append every answer request and raw reply here (JSONL)"
     )
+    parser.add_argument(
+        "--half",
+        choices=("all", "tune", "held"),
+        default="all",
+        help="a fixed half of the question set (see split_half)",
+    )
     args = parser.parse_args()
-    if args.qmsum:
-        print(f"QMSum subset ({args.qmsum}): retrieval, BM25 only\n")
-        print(qmsum_report(args.qmsum))
-        return
-    questions = [json.loads(line) for line in args.questions.open(encoding="utf-8") if line.strip()]
     settings = Settings.load(None)
     cache = CallCache(settings.cache_dir)
     session = ModelSession(settings, cache, log_dir=settings.cache_dir.parent)
+    method = f"BM25 + {settings.embedding_model} (RRF)" if session.embedder else "BM25"
+    if args.qmsum:
+        print(f"QMSum subset ({args.qmsum}): retrieval, {method}\n")
+        try:
+            print(qmsum_report(args.qmsum, session))
+        finally:
+            session.close()
+            cache.close()
+        return
+    questions = [json.loads(line) for line in args.questions.open(encoding="utf-8") if line.strip()]
+    questions = split_half(questions, args.half)
     corpus, _ = open_corpus(args.out, session.index_params, session.embedder)
     if args.log_replies:
         log_replies(session, args.log_replies)
-    method = f"BM25 + {settings.embedding_model} (RRF)" if settings.embedding_model else "BM25"
-    print(f"{args.questions.name}: {len(questions)} questions over {args.out} ({method})\n")
+    print(
+        f"{args.questions.name} ({args.half}): {len(questions)} questions over {args.out} "
+        f"({method})\n"
+    )
     print(retrieval_report(questions, corpus.index, session.embedder))
     if not args.retrieval_only:
         asked = questions

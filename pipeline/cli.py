@@ -236,7 +236,7 @@ def render(out_dir: Path) -> None:
 @click.option("--all", "every", is_flag=True, help="Every embedded model, not just the chosen one.")
 def prepare_model(config: Path | None, every: bool) -> None:
     """Assemble and verify the embedded model file, and check the llama.cpp server."""
-    from pipeline import embedded
+    from pipeline import embedded, embedding_model
     from pipeline.settings import Settings
 
     try:
@@ -249,8 +249,10 @@ def prepare_model(config: Path | None, every: bool) -> None:
             seconds = time.monotonic() - started
             click.echo(f"model {key}: {path} (size and sha256 verified, {seconds:.1f}s)")
         binary = embedded.server_binary()
+        vectors = embedding_model.ensure_embedding_file(settings.model_dir)
     except BriefError as exc:
         _fail(str(exc))
+    click.echo(f"embedding model: {vectors} (converted from safetensors, sha256 verified)")
     click.echo(f"server: {binary}")
 
 

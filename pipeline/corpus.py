@@ -7,8 +7,10 @@
 
 ``open_corpus`` loads the stored index, or builds (and stores) it when it is missing or
 no longer matches the chunks and summaries beside it or the index settings (window
-sizes, embedding model). With an embedding model, every window's vector is asked for
-through the model client (cached like every call) and stored with the index.
+sizes, embedding model). With an embedding model, the vector of every piece (a few
+sentences, see ``retrieval.make_pieces``) is asked for through the model client (cached
+per text like every call, so a new source costs only its own pieces) and stored with the
+index as ``vectors.npy``.
 """
 
 from __future__ import annotations
@@ -19,13 +21,11 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from pipeline.client import ModelClient
 from pipeline.errors import BriefError
 from pipeline.ingest import read_source_text
 from pipeline.models import Chunk, ChunkSummary
-from pipeline.retrieval import IndexParams, SearchIndex, build_index, unit
+from pipeline.retrieval import IndexParams, SearchIndex, build_index, embed_texts
 
 INDEX_DIR = "index"
 
@@ -95,8 +95,9 @@ def index_corpus(
     if params.embedding_model:
         if embedder is None:
             raise BriefError(f"embedding model {params.embedding_model} has no client")
-        vectors = embedder.embed("embed", [w.passage.text for w in index.windows])
-        index.vectors = unit(np.asarray(vectors, dtype=np.float32))
+        index.vectors = embed_texts(
+            embedder, [texts[p.source_id][p.char_start : p.char_end] for p in index.pieces]
+        )
     folder = out_dir / INDEX_DIR
     if folder.exists():
         shutil.rmtree(folder)

@@ -20,6 +20,7 @@ import socket
 import subprocess
 import time
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -180,9 +181,12 @@ class EmbeddedServer:
         threads: int | None,
         repeat_penalty: float,
         log_path: Path,
+        alias: str = MODEL_NAME,
+        extra_args: Sequence[str] = (),
     ) -> None:
         self.model_path = model_path
         self.alias = alias
+        self.extra_args = list(extra_args)  # e.g. the embedding server's --embedding
         self.slots = slots
         self.ctx_per_slot = ctx_per_slot
         self.threads = threads or max(1, os.cpu_count() or 1)
@@ -214,6 +218,7 @@ class EmbeddedServer:
             "--alias",
             self.alias,
             "--no-webui",
+            *self.extra_args,
         ]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("wb")

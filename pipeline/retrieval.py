@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import bm25s
 import numpy as np
@@ -32,8 +33,13 @@ from pydantic import BaseModel
 from pipeline.llm import count_tokens, encoding
 from pipeline.models import Chunk, ChunkSummary, Passage, Sentence, column_at
 
-INDEX_VERSION = 3
+if TYPE_CHECKING:
+    from pipeline.client import ModelClient
+
+INDEX_VERSION = 4
 RRF_K = 60  # the usual constant of reciprocal rank fusion
+RRF_DEPTH = 1000  # ranks past this add nothing (1/1060 cannot lift an item into the top k)
+EMBED_BLOCK = 1024  # texts per embed_texts block
 
 _stemmer = Stemmer.Stemmer("english")
 
@@ -42,9 +48,15 @@ class IndexParams(BaseModel):
     window_sentences: int = 40
     window_tokens: int = 400
     chunk_weight: float = 0.5
-    # a litellm embedding model: window vectors are stored with the index and the
-    # question's similarity ranking is fused with BM25's (None: BM25 alone)
+    # an embedding model ("embedded": MiniLM on llama-server; or a litellm model): the
+    # vectors of short pieces are stored with the index, a window scores as its best
+    # piece, and that ranking is fused with BM25's (None: BM25 alone)
     embedding_model: str | None = None
+    # pieces: runs of whole sentences up to this many tokens (MiniLM saw <= 128 word
+    # pieces in training; a longer sentence is cut)
+    piece_tokens: int = 64
+    # weight of the embedding ranking against BM25's in reciprocal rank fusion
+    dense_weight: float = 0.5
     # a new window starts when the previous one is this far along (0.75: a quarter of
     # its sentences on); 0 would start one at every sentence, 4x the windows for the
     # same recall on our development set and QMSum
@@ -56,6 +68,15 @@ class Window(BaseModel):
 
     passage: Passage
     chunk_ids: list[str]
+
+
+class Piece(BaseModel):
+    """A short run of sentences that is embedded on its own (a window scores as its best
+    piece): MiniLM reads 128 word pieces at most, a 400-token window is far past that."""
+
+    source_id: str
+    char_start: int
+    char_end: int
 
 
 class Hit(BaseModel):
@@ -159,6 +180,58 @@ def make_windows(
     return windows
 
 
+def make_pieces(chunks: Sequence[Chunk], texts: dict[str, str], params: IndexParams) -> list[Piece]:
+    """Each source's sentences packed, in order and without overlap, into pieces of at
+    most ``piece_tokens`` tokens; a longer sentence is cut into pieces on word bounds."""
+    pieces = []
+    for source_id, sentences in _source_sentences(chunks).items():
+        text = texts[source_id]
+        start = end = -1
+        budget = 0
+        for sentence, _ in sentences:
+            if start >= 0:  # the text between sentences (speaker labels) counts too
+                joined = count_tokens(text[start : max(end, sentence.char_end)])
+                if joined <= params.piece_tokens:
+                    end, budget = max(end, sentence.char_end), joined
+                    continue
+            if start >= 0:
+                pieces.append(Piece(source_id=source_id, char_start=start, char_end=end))
+            start, end = sentence.char_start, sentence.char_end
+            budget = count_tokens(text[start:end])
+            while budget > params.piece_tokens:  # one long sentence: cut it
+                cut = _cut(text, start, end, params.piece_tokens)
+                pieces.append(Piece(source_id=source_id, char_start=start, char_end=cut))
+                start = cut
+                while start < end and text[start].isspace():
+                    start += 1
+                budget = count_tokens(text[start:end])
+            if start >= end:
+                start = -1
+        if start >= 0:
+            pieces.append(Piece(source_id=source_id, char_start=start, char_end=end))
+    return pieces
+
+
+def window_pieces(windows: Sequence[Window], pieces: Sequence[Piece]) -> np.ndarray:
+    """(window, piece) index pairs, sorted by window, for every piece a window overlaps."""
+    by_source: dict[str, list[int]] = {}
+    for n, piece in enumerate(pieces):
+        by_source.setdefault(piece.source_id, []).append(n)
+    ids = {sid: np.asarray(ns, dtype=np.int64) for sid, ns in by_source.items()}
+    starts = {sid: np.array([pieces[n].char_start for n in ns]) for sid, ns in ids.items()}
+    ends = {sid: np.array([pieces[n].char_end for n in ns]) for sid, ns in ids.items()}
+    pairs = []
+    for w, window in enumerate(windows):
+        sid = window.passage.source_id
+        if sid not in ids:
+            continue
+        first = int(np.searchsorted(ends[sid], window.passage.char_start, side="right"))
+        last = int(np.searchsorted(starts[sid], window.passage.char_end, side="left"))
+        for n in ids[sid][first:last]:
+            pairs.append((w, int(n)))
+    return np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+
+
 def _cut(text: str, start: int, end: int, max_tokens: int) -> int:
     """The end of the longest prefix of ``text[start:end]`` within ``max_tokens``, moved
     back to the last space if there is one in its second half."""
@@ -197,11 +270,18 @@ class SearchIndex:
         *,
         window_bm25: bm25s.BM25 | None = None,
         chunk_bm25: bm25s.BM25 | None = None,
+        pieces: list[Piece] | None = None,
         vectors: np.ndarray | None = None,
     ) -> None:
         self.windows = windows
-        # one unit-length embedding per window, when an embedding model is configured
+        # the embedded pieces and one unit-length vector per piece (an embedding model
+        # is configured), and which pieces each window overlaps
+        self.pieces = pieces or []
         self.vectors = vectors
+        pairs = window_pieces(windows, self.pieces)
+        self._pair_pieces = pairs[:, 1]
+        self._pair_starts = np.searchsorted(pairs[:, 0], np.arange(len(windows)))
+        self._has_pieces = np.isin(np.arange(len(windows)), pairs[:, 0])
         self.chunk_ids = chunk_ids
         self.chunk_docs = chunk_docs
         self.params = params
@@ -230,10 +310,14 @@ class SearchIndex:
         return window + self.params.chunk_weight * best_chunk
 
     def dense_scores(self, query_vector: Sequence[float]) -> np.ndarray | None:
-        """Cosine similarity of every window to the question's embedding."""
-        if self.vectors is None:
+        """Every window's similarity to the question's embedding: the cosine of its best
+        piece (a window holds many topics; its best sentence says whether it answers)."""
+        if self.vectors is None or not len(self._pair_pieces):
             return None
-        return self.vectors @ unit(np.asarray(query_vector, dtype=np.float32))
+        sims = np.asarray(self.vectors @ unit(np.asarray(query_vector, dtype=np.float32)))
+        starts = np.minimum(self._pair_starts, len(self._pair_pieces) - 1)
+        pooled = np.maximum.reduceat(sims[self._pair_pieces], starts)
+        return np.where(self._has_pieces, pooled, -1.0).astype(np.float32)
 
     def search(
         self,
@@ -247,7 +331,7 @@ class SearchIndex:
         ``dense`` is one similarity per window from an embedding model, fused by rank."""
         scores = self.bm25_scores(query)
         if dense is not None:
-            scores = rrf([scores, dense])
+            scores = rrf([scores, dense], [1.0, self.params.dense_weight])
         allowed = np.ones(len(self.windows), dtype=bool)
         if sources:
             wanted = set(sources)
@@ -291,7 +375,8 @@ class SearchIndex:
             "windows": [w.model_dump(mode="json") for w in self.windows],
         }
         if self.vectors is not None:
-            np.save(folder / "vectors.npy", self.vectors, allow_pickle=False)
+            meta["pieces"] = [p.model_dump() for p in self.pieces]
+            np.save(folder / "vectors.npy", np.asarray(self.vectors), allow_pickle=False)
         tmp = folder / "meta.json.tmp"
         tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         tmp.replace(folder / "meta.json")
@@ -309,8 +394,10 @@ class SearchIndex:
             meta["fingerprint"],
             window_bm25=bm25s.BM25.load(folder / "windows", allow_pickle=False),
             chunk_bm25=bm25s.BM25.load(folder / "chunks", allow_pickle=False),
+            pieces=[Piece.model_validate(p) for p in meta.get("pieces", [])],
+            # memory-mapped: 1,000 transcripts' vectors are read, not copied
             vectors=(
-                np.load(folder / "vectors.npy", allow_pickle=False)
+                np.load(folder / "vectors.npy", mmap_mode="r", allow_pickle=False)
                 if (folder / "vectors.npy").is_file()
                 else None
             ),
@@ -327,15 +414,18 @@ def unit(vectors: np.ndarray) -> np.ndarray:
     return np.asarray(vectors / np.where(norms > 0, norms, 1.0), dtype=np.float32)
 
 
-def rrf(rankings: Sequence[np.ndarray]) -> np.ndarray:
-    """Reciprocal rank fusion of score arrays over the same items (higher is better).
-    An item scoring zero or less is not in that ranking (BM25: no query word)."""
+def rrf(rankings: Sequence[np.ndarray], weights: Sequence[float] | None = None) -> np.ndarray:
+    """Weighted reciprocal rank fusion of score arrays over the same items (higher is
+    better). An item scoring zero or less is not in that ranking (BM25: no query word)."""
     fused = np.zeros(len(rankings[0]), dtype=np.float64)
-    for scores in rankings:
+    for scores, weight in zip(rankings, weights or [1.0] * len(rankings), strict=True):
         scores = np.asarray(scores)
-        ranks = np.empty(len(scores), dtype=np.int64)
-        ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
-        fused += np.where(scores > 0, 1.0 / (RRF_K + ranks), 0.0)
+        top = np.arange(len(scores))
+        if len(scores) > RRF_DEPTH:  # O(n): only the head of a ranking matters
+            top = np.argpartition(-scores, RRF_DEPTH)[:RRF_DEPTH]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        top = top[scores[top] > 0]
+        fused[top] += weight / (RRF_K + np.arange(1, len(top) + 1))
     return fused
 
 
@@ -354,4 +444,19 @@ def build_index(
         [chunk_document(c, by_chunk.get(c.id)) for c in chunks],
         params,
         fingerprint,
+        pieces=make_pieces(chunks, texts, params) if params.embedding_model else None,
     )
+
+
+def embed_texts(embedder: ModelClient, texts: Sequence[str]) -> np.ndarray:
+    """Unit-length embeddings (one row per text, float32) through the model client:
+    cached per text, batched, checked. The one way any stage gets vectors (the index's
+    pieces, the question, and whatever else wants to compare texts)."""
+    out: np.ndarray | None = None
+    # in blocks, so a large corpus never holds all its vectors as Python lists
+    for start in range(0, len(texts), EMBED_BLOCK):
+        block = unit(np.asarray(embedder.embed("embed", list(texts[start : start + EMBED_BLOCK]))))
+        if out is None:
+            out = np.empty((len(texts), block.shape[1]), dtype=np.float32)
+        out[start : start + len(block)] = block
+    return out if out is not None else np.zeros((0, 0), dtype=np.float32)

@@ -22,6 +22,7 @@ from pipeline.cache import CallCache
 from pipeline.chunking import chunk_transcript
 from pipeline.client import ModelClient, StageUsage
 from pipeline.corpus import index_corpus
+from pipeline.embedding_model import EmbeddingService
 from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable
 from pipeline.ingest import ingest_paths, read_source_text
 from pipeline.map_stage import map_chunks
@@ -132,20 +133,13 @@ class ModelSession:
             self.model_sha256 = None
         self.workers = workers
         self.client.context_window = self.context_window
-        # `brief ask`'s optional embedding model: the same client class, so the same
-        # cache, retries and usage accounting
-        self.embedder: ModelClient | None = None
-        if settings.embedding_model:
-            self.embedder = ModelClient(
-                model=settings.embedding_model,
-                api_base=settings.embedding_api_base,
-                api_key=key,
-                cache=cache,
-                timeout_s=settings.timeout_s,
-                retries=settings.retries,
-                concurrency=workers,
-            )
-        self.index_params = IndexParams(embedding_model=settings.embedding_model)
+        # the embedding model of the index and of `brief ask`: the same client class, so
+        # the same cache, retries and usage accounting; its server starts on a cache miss
+        self.embedding = EmbeddingService(settings, cache, log_dir)
+        self.embedder: ModelClient | None = self.embedding.client
+        self.index_params = IndexParams(
+            embedding_model=settings.embedding_model if self.embedder else None
+        )
 
     def _start_server(self, settings: Settings, log_dir: Path) -> str:
         spec = embedded.embedded_model(settings.embedded_model)
@@ -180,6 +174,7 @@ class ModelSession:
     def close(self) -> None:
         if self.server is not None:
             self.server.stop()
+        self.embedding.close()
 
 
 def _group_client(

@@ -62,7 +62,9 @@ class Settings(BaseSettings):
     synthesize_max_tokens: int = 400
     answer_max_tokens: int = Field(500, description="output budget of one `brief ask` answer")
     embedding_model: str | None = Field(
-        None, description="litellm embedding model fused with BM25 by `brief ask` (None: BM25)"
+        "embedded",
+        description='embedding model fused with BM25 by `brief ask`: "embedded" (MiniLM on '
+        'llama.cpp), a litellm embedding model, or "none" (BM25 alone)',
     )
     embedding_api_base: str | None = Field(None, description="server URL of embedding_model")
     points_per_chunk: int = Field(

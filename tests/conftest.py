@@ -25,6 +25,9 @@ def isolated_places(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     for name in ("BRIEF_MODEL", "BRIEF_API_BASE", "BRIEF_API_KEY", "BRIEF_CONCURRENCY"):
         monkeypatch.delenv(name, raising=False)
+    # BM25 alone unless a test is about embeddings (it then sets the model itself): the
+    # default embedded embedding model would start a llama-server in every run test
+    monkeypatch.setenv("BRIEF_EMBEDDING_MODEL", "none")
     return tmp_path
 
 

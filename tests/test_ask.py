@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from pipeline.answer import AnswerReply, answer_question, numbers, supported, unsupported
 from pipeline.cli import main
 from pipeline.corpus import INDEX_DIR, open_corpus
-from pipeline.retrieval import SearchIndex
+from pipeline.retrieval import IndexParams, SearchIndex
 
 NEWSLETTER = 'now writes a very interesting sub-stack newsletter called "Concurrent"'
 
@@ -287,7 +287,8 @@ def test_cli_without_a_run_says_what_to_do(tmp_path: Path) -> None:
 
 def test_committed_outputs_carry_an_index_that_matches_them() -> None:
     out = SEEDS.parent / "outputs"
-    corpus, rebuilt = open_corpus(out)
+    # the default settings: BM25 fused with the embedded MiniLM (vectors.npy stored)
+    corpus, rebuilt = open_corpus(out, IndexParams(embedding_model="embedded"))
     assert not rebuilt  # brief run stored it, and it matches chunks.jsonl and summaries.jsonl
     for hit in corpus.index.search("DeepSeek open source", k=3):
         source = corpus.texts[hit.passage.source_id]

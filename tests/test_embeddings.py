@@ -1,9 +1,10 @@
-"""Optional embedding fusion for `brief ask`: vectors through the one client (cached,
-batched, checked), stored with the index, fused with BM25 by reciprocal rank.
+"""Embedding fusion for `brief ask`: vectors of short pieces through the one client
+(cached, batched, checked), stored with the index, pooled into window scores and fused
+with BM25 by weighted reciprocal rank.
 
-``litellm.embedding`` is replaced by a deterministic stand-in (a hashed bag of words
-with a few synonyms folded together), so these tests check the orchestration; no
-embedding model is available offline here (see README)."""
+Most tests replace ``litellm.embedding`` with a deterministic stand-in (a hashed bag of
+words with a few synonyms folded together) to check the orchestration; the last one runs
+the real embedded MiniLM on a paraphrase that BM25 alone misses."""
 
 from __future__ import annotations
 
@@ -22,8 +23,12 @@ from pipeline.cache import CallCache
 from pipeline.cli import main
 from pipeline.client import ModelClient
 from pipeline.corpus import INDEX_DIR, open_corpus
+from pipeline.embedding_model import EmbeddingService
 from pipeline.errors import ModelError
-from pipeline.retrieval import IndexParams, SearchIndex
+from pipeline.llm import count_tokens
+from pipeline.models import Chunk
+from pipeline.retrieval import IndexParams, SearchIndex, make_pieces
+from pipeline.settings import Settings
 
 # made-up words the stand-in model "understands" as words of the seeds
 SYNONYMS = {"zzqx": "newsletter", "qqvw": "concurrent"}
@@ -93,7 +98,8 @@ def test_vectors_are_stored_with_the_index_and_fused_by_rank(
     params = IndexParams(embedding_model="openai/fake-embed")
     corpus, rebuilt = open_corpus(out, params, client)
     assert rebuilt and corpus.index.vectors is not None
-    assert corpus.index.vectors.shape == (len(corpus.index.windows), DIMENSIONS)
+    assert corpus.index.vectors.shape == (len(corpus.index.pieces), DIMENSIONS)
+    assert len(corpus.index.pieces) > len(corpus.index.windows) / 4  # short pieces
     assert np.allclose(np.linalg.norm(corpus.index.vectors, axis=1), 1.0, atol=1e-5)
     assert (out / INDEX_DIR / "vectors.npy").is_file()
     assert SearchIndex.load(out / INDEX_DIR).vectors is not None
@@ -126,6 +132,63 @@ def test_ask_uses_the_configured_embedding_model(
     )
     assert result.exit_code == 3, result.output
     assert "built the search index" in result.stderr
-    windows = len(SearchIndex.load(out / INDEX_DIR).windows)
-    # every window once at indexing, then the question
-    assert sum(len(r) for r in fake.requests) == windows + 1
+    pieces = len(SearchIndex.load(out / INDEX_DIR).pieces)
+    # every piece once at indexing, then the question
+    assert sum(len(r) for r in fake.requests) == pieces + 1
+
+
+def test_pieces_are_short_ordered_and_cover_every_sentence(tmp_path: Path) -> None:
+    out = processed(tmp_path / "out", [SEEDS])
+    params = IndexParams(embedding_model="x", piece_tokens=64)
+    corpus, _ = open_corpus(out, IndexParams())
+    chunks = [Chunk.model_validate_json(line) for line in (out / "chunks.jsonl").open()]
+    pieces = make_pieces(chunks, corpus.texts, params)
+    for a, b in zip(pieces, pieces[1:], strict=False):
+        assert a.source_id != b.source_id or a.char_end <= b.char_start  # no overlap
+    for piece in pieces:
+        assert count_tokens(corpus.texts[piece.source_id][piece.char_start : piece.char_end]) <= 64
+    covered = {(p.source_id, n) for p in pieces for n in range(p.char_start, p.char_end)}
+    for chunk in chunks:
+        for sentence in chunk.sentences:
+            assert (chunk.source_id, sentence.char_start) in covered
+
+
+@pytest.mark.embedded
+def test_real_model_fusion_finds_a_paraphrase_that_bm25_misses(tmp_path: Path) -> None:
+    """Three short transcripts; the question shares no content word with the passage
+    that answers it. BM25 ranks another source first, fusion with MiniLM the right one."""
+    folder = tmp_path / "src"
+    folder.mkdir()
+    (folder / "a.txt").write_text(
+        "Host: Welcome back. Today we talk about gardening.\n"
+        "Guest: My tomatoes died last summer because the soil was too dry.\n"
+        "Host: What do you grow now?\nGuest: Mostly herbs and some beans.\n"
+    )
+    (folder / "b.txt").write_text(
+        "Host: Our guest ran a bakery for ten years.\n"
+        "Guest: We closed the shop when the rent tripled and customers stopped coming.\n"
+        "Host: Was it hard to close the business you loved?\n"
+        "Guest: It was, but the landlord left us no choice.\n"
+    )
+    (folder / "c.txt").write_text(
+        "Host: Let us talk about why the business of rent is hard.\n"
+        "Guest: Business rent business rent, the word business is everywhere in rent talks.\n"
+    )
+    out = processed(tmp_path / "out", [folder])
+    cache = CallCache(tmp_path / "cache")
+    settings = Settings.load(None, embedding_model="embedded", model_dir=tmp_path / "models")
+    service = EmbeddingService(settings, cache, tmp_path)
+    try:
+        question = "Why did the bakery owners shut down their store?"
+        plain, _ = open_corpus(out, IndexParams())
+        fused, _ = open_corpus(out, IndexParams(embedding_model="embedded"), service.client)
+        answer = "rent tripled"
+        bm25_top = plain.index.search(question, k=1)
+        assert not bm25_top or answer not in bm25_top[0].passage.text
+        hits, _ = retrieve(question, fused.index, k=1, embedder=service.client)
+        assert answer in hits[0].passage.text
+        assert service.server is not None  # started on the first cache miss
+    finally:
+        service.close()
+        cache.close()
+    assert service.server.process is None  # stopped

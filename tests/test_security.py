@@ -221,6 +221,8 @@ def test_product_path_opens_sockets_only_to_the_model_server(tmp_path: Path) -> 
             "HOME": str(tmp_path),
             "BRIEF_CACHE_DIR": str(tmp_path / "cache"),
             "PYTHONPATH": str(ROOT),
+            # the embedding model is a second local llama-server: this checks the chat path
+            "BRIEF_EMBEDDING_MODEL": "none",
         }
         args = ["run", str(MINI), "--out", str(tmp_path / "out"), "--api-base", server.url]
         done = subprocess.run(
