@@ -21,6 +21,7 @@ skipping any that overlap one already taken. When an embedding ranking is suppli
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,6 +30,7 @@ import numpy as np
 import Stemmer
 from pydantic import BaseModel
 
+from pipeline.errors import BriefError
 from pipeline.llm import count_tokens, encoding
 from pipeline.models import Chunk, ChunkSummary, Passage, Sentence, column_at
 
@@ -36,6 +38,9 @@ INDEX_VERSION = 3
 RRF_K = 60  # the usual constant of reciprocal rank fusion
 
 _stemmer = Stemmer.Stemmer("english")
+# bm25s sets its own logger to DEBUG, so every index build printed "Building index from
+# tokens" through the CLI's log handler
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 class IndexParams(BaseModel):
@@ -347,6 +352,8 @@ def build_index(
     fingerprint: str = "",
 ) -> SearchIndex:
     params = params or IndexParams()
+    if not chunks:  # bm25s cannot index nothing (ValueError deep inside it)
+        raise BriefError("there is nothing to search: the run found no transcript text")
     by_chunk = {s.chunk_id: s for s in summaries}
     return SearchIndex(
         make_windows(chunks, texts, params),
