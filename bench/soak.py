@@ -27,8 +27,11 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--latency", type=float, default=1.0, help="mean seconds per reply")
     parser.add_argument("--deadline", type=float, default=30.0, help="the client's timeout_s")
+    parser.add_argument(
+        "--outlast", type=float, default=0.0, help="share of requests that outlast the deadline"
+    )
     args = parser.parse_args()
-    r = run_soak(args.calls, args.concurrency, args.latency, args.deadline)
+    r = run_soak(args.calls, args.concurrency, args.latency, args.deadline, args.outlast)
     throughput = r["requests"] / r["wall"]
     ideal = args.concurrency / r["mean_latency"]
     print(f"# soak on {platform.node()}, Python {platform.python_version()}")

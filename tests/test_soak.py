@@ -39,7 +39,9 @@ def settled_fds(deadline: float) -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
-def soak(calls: int, concurrency: int, mean_latency: float, deadline: float) -> dict:
+def soak(
+    calls: int, concurrency: int, mean_latency: float, deadline: float, outlast: float
+) -> dict:
     from fault_server import Fault, FaultServer, Request
     from test_faults import ask, client_for
 
@@ -56,7 +58,7 @@ def soak(calls: int, concurrency: int, mean_latency: float, deadline: float) -> 
             return Fault(status=429, headers={"retry-after": "0.2"}, delay=delay)
         if roll < 0.06:
             return Fault(status=500, delay=delay)
-        if roll < 0.07 and request.seen == 1:
+        if roll < 0.06 + outlast and request.seen == 1:
             return Fault(delay=deadline + 1.0)  # the client gives up on it first
         return Fault(delay=delay)
 
@@ -111,11 +113,17 @@ def allocated_at(source: object) -> str:
     return "" if trace is None else " allocated at " + " <- ".join(trace.format()[::-1][:16])
 
 
-def run_soak(calls: int, concurrency: int, mean_latency: float, deadline: float) -> dict:
+def run_soak(
+    calls: int, concurrency: int, mean_latency: float, deadline: float, outlast: float = 0.01
+) -> dict:
     """``soak`` in a fresh Python process; its result."""
     here = Path(__file__).resolve().parent
     done = subprocess.run(
-        [sys.executable, __file__, *map(str, (calls, concurrency, mean_latency, deadline))],
+        [
+            sys.executable,
+            __file__,
+            *map(str, (calls, concurrency, mean_latency, deadline, outlast)),
+        ],
         capture_output=True,
         text=True,
         timeout=900,  # a watchdog, not a measure
@@ -157,5 +165,5 @@ def test_soak_many_calls_at_concurrency_20() -> None:
 
 
 if __name__ == "__main__":
-    calls, concurrency, latency, deadline = sys.argv[1:5]
-    print(json.dumps(soak(int(calls), int(concurrency), float(latency), float(deadline))))
+    calls, concurrency, latency, deadline, outlast = [*sys.argv[1:6], "0.01"][:5]
+    print(json.dumps(soak(int(calls), int(concurrency), *map(float, (latency, deadline, outlast)))))
