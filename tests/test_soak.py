@@ -54,11 +54,13 @@ def soak(
         with lock:
             roll, delay = rng.random(), rng.uniform(0.5, 1.5) * mean_latency
             latencies.append(delay)
+        if request.seen > 1:  # faults on first attempts only: the retries always suffice
+            return Fault(delay=delay)
         if roll < 0.05:
             return Fault(status=429, headers={"retry-after": "0.2"}, delay=delay)
         if roll < 0.06:
             return Fault(status=500, delay=delay)
-        if roll < 0.06 + outlast and request.seen == 1:
+        if roll < 0.06 + outlast:
             return Fault(delay=deadline + 1.0)  # the client gives up on it first
         return Fault(delay=delay)
 
