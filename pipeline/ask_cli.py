@@ -25,7 +25,22 @@ def _passage_lines(cited: CitedPassage) -> list[str]:
     ]
 
 
-def format_answer(answer: Answer) -> str:
+# the first words of a refusal reason (pipeline.answer), said for a reader; the reason's
+# detail in parentheses (the validator's own words) is shown only with --verbose or --json
+PLAIN_REASONS = {
+    "no answer with valid citations": (
+        "the model's answer was not supported by the passages it cited, so it is not shown"
+    ),
+}
+
+
+def plain_reason(reason: str | None) -> str:
+    """A refusal reason without the validator's internals."""
+    head = (reason or "no reason given").split(" (", 1)[0].strip()
+    return PLAIN_REASONS.get(head, head)
+
+
+def format_answer(answer: Answer, verbose: bool = False) -> str:
     lines: list[str] = []
     if answer.answered:
         for statement in answer.statements:
@@ -35,7 +50,9 @@ def format_answer(answer: Answer) -> str:
         for cited in answer.citations:
             lines += _passage_lines(cited)
     else:
-        lines.append(f"The sources don't answer this ({answer.reason}).")
+        lines.append(f"The sources don't answer this: {plain_reason(answer.reason)}.")
+        if verbose and answer.reason != plain_reason(answer.reason):
+            lines.append(textwrap.fill(f"Details: {answer.reason}", width=96))
         if answer.near_misses:
             lines += ["", "Nearest passages:"]
             for cited in answer.near_misses:
@@ -62,6 +79,9 @@ def format_answer(answer: Answer) -> str:
 )
 @click.option("--source", "sources", multiple=True, help="Only these source ids (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@click.option(
+    "--verbose", "-v", is_flag=True, help="On a refusal, also print the checks' own words."
+)
 @click.option("--model", help="litellm model string (default: the embedded local model).")
 @click.option("--api-base", help="Server URL; with no --model, reuse this llama.cpp server.")
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False))
@@ -71,6 +91,7 @@ def ask(
     k: int,
     sources: tuple[str, ...],
     as_json: bool,
+    verbose: bool,
     model: str | None,
     api_base: str | None,
     config: Path | None,
@@ -118,7 +139,7 @@ def ask(
 
         if question is not None:
             answer = one(question)
-            _show(answer, as_json)
+            _show(answer, as_json, verbose)
             if not answer.answered:
                 sys.exit(EXIT_REFUSED)
             return
@@ -130,7 +151,7 @@ def ask(
                 break
             if not text:
                 break
-            _show(one(text), as_json)
+            _show(one(text), as_json, verbose)
             click.echo("")
     except BriefError as exc:  # rejected credentials, unreachable server, bad outputs
         _fail(str(exc))
@@ -139,11 +160,11 @@ def ask(
         cache.close()
 
 
-def _show(answer: Answer, as_json: bool) -> None:
+def _show(answer: Answer, as_json: bool, verbose: bool) -> None:
     if as_json:
         click.echo(json.dumps(answer.model_dump(mode="json"), indent=2, ensure_ascii=False))
     else:
-        click.echo(format_answer(answer))
+        click.echo(format_answer(answer, verbose))
 
 
 def _fail(message: str) -> None:

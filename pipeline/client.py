@@ -348,8 +348,7 @@ class ModelClient:
         for attempt in range(self.retries + 1):
             started = time.monotonic()
             try:
-                with self._gate:
-                    response = within_deadline(call, kwargs, self.timeout_s)
+                response = within_deadline(call, kwargs, self.timeout_s, slot=self._gate)
             except (litellm.AuthenticationError, litellm.PermissionDeniedError):
                 raise self._auth_error() from None
             except litellm.ContextWindowExceededError:

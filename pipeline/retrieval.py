@@ -21,6 +21,7 @@ skipping any that overlap one already taken. When an embedding ranking is suppli
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +31,7 @@ import numpy as np
 import Stemmer
 from pydantic import BaseModel
 
+from pipeline.errors import BriefError
 from pipeline.llm import count_tokens, encoding
 from pipeline.models import Chunk, ChunkSummary, Passage, Sentence, column_at
 
@@ -42,6 +44,9 @@ RRF_DEPTH = 1000  # ranks past this add nothing (1/1060 cannot lift an item into
 EMBED_BLOCK = 1024  # texts per embed_texts block
 
 _stemmer = Stemmer.Stemmer("english")
+# bm25s sets its own logger to DEBUG, so every index build printed "Building index from
+# tokens" through the CLI's log handler
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 class IndexParams(BaseModel):
@@ -437,6 +442,8 @@ def build_index(
     fingerprint: str = "",
 ) -> SearchIndex:
     params = params or IndexParams()
+    if not chunks:  # bm25s cannot index nothing (ValueError deep inside it)
+        raise BriefError("there is nothing to search: the run found no transcript text")
     by_chunk = {s.chunk_id: s for s in summaries}
     return SearchIndex(
         make_windows(chunks, texts, params),

@@ -53,10 +53,20 @@ def connection_failed(exc: BaseException) -> bool:
     return False
 
 
-def within_deadline(call: Callable[..., Any], kwargs: dict[str, Any], deadline_s: float) -> Any:
+def within_deadline(
+    call: Callable[..., Any],
+    kwargs: dict[str, Any],
+    deadline_s: float,
+    slot: threading.Semaphore | None = None,
+) -> Any:
     """``call(**kwargs)`` (a litellm function) that gives up after ``deadline_s`` in total. The HTTP
     timeout alone is per read, so a server that drips a byte at a time never trips it;
-    the abandoned request runs on in a daemon thread until its own read timeout."""
+    the abandoned request runs on in a daemon thread until its own read timeout.
+
+    ``slot`` (the client's concurrency gate) is taken here and given back by the request's
+    own thread when the request has ended, not when the caller gives up on it: an
+    abandoned request still holds its connection and the server's attention, so it still
+    counts against the bound on requests in flight."""
     box: dict[str, Any] = {}
 
     def run() -> None:
@@ -64,9 +74,19 @@ def within_deadline(call: Callable[..., Any], kwargs: dict[str, Any], deadline_s
             box["response"] = call(**kwargs)
         except BaseException as exc:  # handed to the caller's thread
             box["error"] = exc
+        finally:
+            if slot is not None:
+                slot.release()
 
     worker = threading.Thread(target=run, daemon=True, name="model-call")
-    worker.start()
+    if slot is not None:
+        slot.acquire()
+    try:
+        worker.start()
+    except BaseException:
+        if slot is not None:
+            slot.release()
+        raise
     worker.join(deadline_s)
     if worker.is_alive():
         raise litellm.Timeout(

@@ -23,10 +23,17 @@ from pipeline.chunking import chunk_transcript
 from pipeline.client import ModelClient, StageUsage
 from pipeline.corpus import index_corpus
 from pipeline.embedding_model import EmbeddingService
-from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable
+from pipeline.errors import IngestError, ModelAuthError, ModelError, ModelUnreachable
 from pipeline.ingest import ingest_paths, read_source_text
 from pipeline.map_stage import map_chunks
-from pipeline.models import Chunk, ChunkSummary, CrossSourceBrief, SkippedFile, SourceBrief
+from pipeline.models import (
+    Chunk,
+    ChunkSummary,
+    CrossSourceBrief,
+    SkippedFile,
+    SourceBrief,
+    Transcript,
+)
 from pipeline.outputs import OutputWriter
 from pipeline.policy import policy_for
 from pipeline.prompts import load_prompt
@@ -211,16 +218,23 @@ def run_pipeline(
     session: ModelSession | None = None,
 ) -> Manifest:
     progress = progress or Progress()
+    started = time.monotonic()
+    transcripts, skipped = ingest_paths(paths, max_bytes=settings.max_file_bytes)
+    if not transcripts:  # before the output folder exists: nothing is written
+        reasons = "".join(f"; skipped {s.reason}" for s in skipped)
+        where = ", ".join(str(p) for p in paths)
+        raise IngestError(f"no transcripts found in {where}{reasons}")
     writer = OutputWriter(out_dir)
     writer.lock()
     try:
-        return _run_locked(paths, settings, writer, use_cache, refresh, progress, session)
+        ingested = (transcripts, skipped, time.monotonic() - started)
+        return _run_locked(ingested, settings, writer, use_cache, refresh, progress, session)
     finally:
         writer.unlock()
 
 
 def _run_locked(
-    paths: Sequence[Path],
+    ingested: tuple[list[Transcript], list[SkippedFile], float],
     settings: Settings,
     writer: OutputWriter,
     use_cache: bool,
@@ -228,16 +242,14 @@ def _run_locked(
     progress: Progress,
     session: ModelSession | None,
 ) -> Manifest:
-    started = time.monotonic()
-    seconds: dict[str, float] = {}
+    transcripts, skipped, ingest_seconds = ingested
+    started = time.monotonic() - ingest_seconds
+    seconds: dict[str, float] = {"ingest": ingest_seconds}
     cache = CallCache(settings.cache_dir, enabled=use_cache, refresh=refresh)
     own_session = session is None
     session = session or ModelSession(settings, cache, log_dir=settings.cache_dir.parent)
     try:
-        mark = time.monotonic()
-        transcripts, skipped = ingest_paths(paths, max_bytes=settings.max_file_bytes)
         texts = {t.source_id: read_source_text(Path(t.path)) for t in transcripts}
-        seconds["ingest"] = time.monotonic() - mark
         for item in skipped:
             progress.note(f"skipped {item.path}: {item.reason}")
 

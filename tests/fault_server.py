@@ -20,6 +20,7 @@ import hashlib
 import json
 import random
 import re
+import select
 import socket
 import struct
 import threading
@@ -209,11 +210,31 @@ class FaultServer:
                     with server.lock:
                         server.in_flight -= 1
 
+            def _client_left(self, seconds: float | None) -> bool:
+                """Wait ``seconds`` (None: until the server stops), or until the client
+                closes the connection: then True. Like a real server, which stops working
+                on a request whose client has gone, this one then stops counting it."""
+                end = None if seconds is None else time.monotonic() + seconds
+                while not server.stopping.is_set():
+                    left = 0.1 if end is None else min(0.1, end - time.monotonic())
+                    if left <= 0:
+                        return False
+                    if select.select([self.connection], [], [], left)[0]:
+                        try:
+                            if self.connection.recv(1, socket.MSG_PEEK) == b"":
+                                return True
+                        except OSError:
+                            return True
+                        server.stopping.wait(left)  # a pipelined request: not a hang-up
+                return False
+
             def _act(self, fault: Fault, body: dict[str, Any], digest: str) -> None:
-                if fault.delay:
-                    server.stopping.wait(fault.delay)
+                if fault.delay and self._client_left(fault.delay):
+                    self.close_connection = True
+                    return
                 if fault.hang:
-                    server.stopping.wait()
+                    self._client_left(None)
+                    self.close_connection = True
                     return
                 if fault.reset:
                     self.connection.setsockopt(

@@ -269,15 +269,35 @@ def test_cli_answer_json_refusal_exit_code_and_bad_source(seeds_out: Path, cli_s
     assert result.exit_code == 2 and "unknown source id(s) 999" in result.output
 
 
-def test_cli_interactive_keeps_one_session(seeds_out: Path, cli_session) -> None:
-    cli_session.enqueue(
-        {"answerable": False, "statements": []}, {"answerable": False, "statements": []}
-    )
-    result = CliRunner().invoke(
-        main, ["ask", "--out", str(seeds_out)], input="first question?\nsecond question?\n\n"
-    )
+def test_cli_interactive_keeps_the_model_warm(
+    seeds_out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real session with the embedded model: its server is started once for every
+    question of the loop (here the server is the fault server, which says 'not answerable')."""
+    from fault_server import FaultServer
+
+    events: list[str] = []
+
+    class Server:
+        def __init__(self, path: Path, **options: object) -> None:
+            pass
+
+        def start(self) -> str:
+            events.append("start")
+            return fault.url
+
+        def stop(self) -> None:
+            events.append("stop")
+
+    monkeypatch.setattr("pipeline.embedded.ensure_model_file", lambda folder: Path("m.gguf"))
+    monkeypatch.setattr("pipeline.embedded.EmbeddedServer", Server)
+    questions = "What is the newsletter called?\nWho writes the newsletter Concurrent?\n\n"
+    with FaultServer() as fault:
+        result = CliRunner().invoke(main, ["ask", "--out", str(seeds_out)], input=questions)
     assert result.exit_code == 0, result.output
     assert result.stdout.count("The sources don't answer this") == 2
+    assert fault.requests == 2  # one model call per question
+    assert events == ["start", "stop"]
 
 
 def test_cli_without_a_run_says_what_to_do(tmp_path: Path) -> None:

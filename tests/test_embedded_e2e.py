@@ -3,7 +3,10 @@ model assembled from its PyPI packages, a small transcript, real outputs."""
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,8 +17,21 @@ from pipeline.settings import Settings
 DATA = Path(__file__).resolve().parent / "data"
 
 
+@pytest.fixture
+def model_lock() -> Iterator[None]:
+    """On a machine shared by several people, BRIEF_TEST_MODEL_LOCK names a lock file
+    (flock) that every command starting a model server holds: one model at a time."""
+    name = os.environ.get("BRIEF_TEST_MODEL_LOCK")
+    if not name:
+        yield
+        return
+    with open(name, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed
+        yield
+
+
 @pytest.mark.embedded
-def test_embedded_model_briefs_a_small_transcript(tmp_path: Path) -> None:
+def test_embedded_model_briefs_a_small_transcript(tmp_path: Path, model_lock: None) -> None:
     source = DATA / "mini_001.txt"
     settings = Settings.load(None, chunk_tokens=300)
     manifest = run_pipeline([source], settings, tmp_path / "out")

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 from click.testing import CliRunner
 from conftest import ScriptedSession
+from fault_server import FaultServer
 from test_stages import generic_responder
 
 from pipeline import client as client_module
@@ -54,10 +55,13 @@ def test_plan_matches_the_run_and_sees_what_the_cache_answers(scripted, tmp_path
 
 
 def test_dry_run_prints_the_plan_and_calls_nothing(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["run", str(INPUTS[0]), "--dry-run", "--out", "o"])
+    with FaultServer() as server:
+        args = ["run", str(INPUTS[0]), "--dry-run", "--out", "o", "--api-base", server.url]
+        result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "dry run: 1 sources" in result.output
     assert "map" in result.output and "cost: at most $0.0000" in result.output
+    assert server.requests == 0  # no model call reached the server
     assert not Path("o").exists()
 
 
@@ -105,17 +109,33 @@ def test_calls_in_flight_never_exceed_the_concurrency_setting(monkeypatch) -> No
 
 
 def test_a_cached_run_does_not_import_litellm(tmp_path: Path) -> None:
-    """Importing litellm costs seconds; the CLI and tokenizer must not need it."""
+    """Importing litellm costs seconds: a rerun whose every call is cached runs the whole
+    pipeline (against a server it never calls) without importing it."""
     import subprocess
     import sys
 
     code = (
-        "import sys, pipeline.cli\n"
-        "from pipeline.llm import count_tokens\n"
-        "assert count_tokens('hello world') == 2\n"
-        "print('litellm' in sys.modules)\n"
+        "import sys\n"
+        "from pipeline.cli import main\n"
+        "try:\n"
+        "    main(sys.argv[1:])\n"
+        "except SystemExit as end:\n"
+        "    print('exit', end.code, 'litellm imported:', 'litellm' in sys.modules)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
-    )
-    assert done.stdout.strip() == "False"
+    source = Path(__file__).resolve().parent / "data/mini_001.txt"
+    with FaultServer() as server:
+        settings = Settings.load(None, api_base=server.url, chunk_tokens=300)
+        first = run_pipeline([source], settings, tmp_path / "out")
+        sent = server.requests
+        args = ["run", str(source), "--out", str(tmp_path / "out"), "--api-base", server.url]
+        done = subprocess.run(
+            [sys.executable, "-c", code, *args, "--chunk-tokens", "300"],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=300,  # a watchdog
+        )
+    assert first.total.calls == sent > 0
+    assert done.stdout.strip() == "exit 0 litellm imported: False", done.stderr[-2000:]
+    assert "model calls: 0" in done.stderr
+    assert server.requests == sent  # the rerun called nothing

@@ -3,7 +3,6 @@ rows 15, 17, 18, 19 and 20."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import vcr
+import yaml
 from fault_server import FaultServer
 
 from pipeline.errors import ModelUnreachable
@@ -79,18 +79,46 @@ def test_rendered_markdown_has_no_active_content(text: str) -> None:
     assert "](" not in rendered.replace("\\](", "")  # no link or image syntax survives
 
 
-def test_json_outputs_are_written_only_through_json_dumps() -> None:
-    """Every module that writes JSON files serialises with json.dumps (no hand-built JSON,
-    no pickle, no yaml), and writes through a temp file that is renamed."""
-    writers = []
-    for path in sorted((ROOT / "pipeline").glob("*.py")):
-        text = path.read_text()
-        if "write_text(" in text and ".json" in text:
-            writers.append(path.name)
-            assert "json.dumps(" in text, path.name
-            assert "import pickle" not in text and "yaml" not in text, path.name
-            assert "replace(" in text, path.name  # temp file + os.replace / Path.replace
-    assert "outputs.py" in writers
+HOSTILE_TEXT = 'a "quote", a \\ backslash, a\nnewline, </script>, \u2028, \x00, {"injected": 1}'
+
+
+def test_json_outputs_round_trip_hostile_text_and_are_written_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the JSON outputs promise, by behaviour: any text comes back exactly as it went
+    in, a write that fails half-way leaves the previous file whole (temp file + rename),
+    and the stored index loads without pickles."""
+    import numpy as np
+    from conftest import processed
+
+    from pipeline.corpus import open_corpus
+    from pipeline.models import SourceBrief
+    from pipeline.outputs import OutputWriter
+
+    out = tmp_path / "out"
+    writer = OutputWriter(out)
+    brief = SourceBrief(
+        source_id="s", title=HOSTILE_TEXT, overview=HOSTILE_TEXT, open_questions=[HOSTILE_TEXT]
+    )
+    writer.write_source(brief)
+    stored = out / "sources/s.json"
+    assert SourceBrief.model_validate_json(stored.read_text(encoding="utf-8")) == brief
+
+    def disk_full(src: object, dst: object) -> None:
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr("pipeline.outputs.os.replace", disk_full)
+    with pytest.raises(OSError, match="no space"):
+        writer.write_source(brief.model_copy(update={"title": "changed"}))
+    assert SourceBrief.model_validate_json(stored.read_text(encoding="utf-8")) == brief
+    assert not list(out.rglob(".*.tmp"))
+    monkeypatch.undo()
+
+    open_corpus(processed(tmp_path / "run", [MINI]))
+    arrays = list((tmp_path / "run/index").rglob("*.npy"))
+    assert arrays
+    for array in arrays:
+        np.load(array, allow_pickle=False)  # raises on a pickled array
 
 
 # --------------------------------------------------------------------- row 18
@@ -115,9 +143,13 @@ def test_cassettes_recorded_with_canary_keys_hold_no_secret(tmp_path: Path) -> N
         with recorder.use_cassette("openai.yaml"):
             settings = Settings.load(None, api_base=server.url, api_key=CANARIES[0])
             manifest = run_pipeline([MINI], settings, tmp_path / "out")
-        # the fault server answers in OpenAI's format, so the reply does not parse: only the
-        # request (and its x-api-key header) matters here
-        with recorder.use_cassette("anthropic.yaml"), contextlib.suppress(Exception):
+        # the fault server answers in OpenAI's format, so litellm cannot parse the reply
+        # (the error is expected): only the request and its x-api-key header matter here
+        sent = server.requests
+        with (
+            recorder.use_cassette("anthropic.yaml"),
+            pytest.raises(litellm.APIConnectionError, match="content"),  # OpenAI's reply shape
+        ):
             litellm.completion(
                 model="anthropic/claude-test",
                 api_base=server.url.removesuffix("/v1"),
@@ -126,8 +158,14 @@ def test_cassettes_recorded_with_canary_keys_hold_no_secret(tmp_path: Path) -> N
                 max_retries=0,
             )
     assert manifest.total.calls > 0
+    assert server.requests == sent + 1  # the Anthropic request went out, and was recorded:
+    recorded = yaml.safe_load((tmp_path / "cassettes/anthropic.yaml").read_text())
+    [interaction] = recorded["interactions"]
+    assert interaction["request"]["uri"].endswith("/v1/messages")
+    assert "claude-test" in interaction["request"]["body"]
+    assert "x-api-key" not in {h.lower() for h in interaction["request"]["headers"]}
     scanned = [p for p in tmp_path.rglob("*") if p.is_file()]
-    assert any(p.suffix == ".yaml" for p in scanned)
+    assert {p.name for p in scanned if p.suffix == ".yaml"} == {"openai.yaml", "anthropic.yaml"}
     for path in scanned:
         text = path.read_text(errors="replace")
         for canary in CANARIES:
@@ -195,21 +233,24 @@ def test_changed_prompt_does_not_replay_stale_answers(
 GUARD = """
 import socket, sys
 allowed = ("127.0.0.1", int(sys.argv[1]))
-seen = []
+seen, lookups = [], []
 def hook(event, args):
     if event == "socket.connect":
         address = args[1]
         seen.append(address)
         if tuple(address[:2]) != allowed:
             raise OSError(f"blocked connection to {address}")
-    if event == "socket.getaddrinfo" and args[0] not in ("127.0.0.1", "localhost"):
-        raise OSError(f"blocked lookup of {args[0]}")
+    if event == "socket.getaddrinfo":
+        lookups.append(str(args[0]))
+        if args[0] not in ("127.0.0.1", "localhost"):
+            raise OSError(f"blocked lookup of {args[0]}")
 sys.addaudithook(hook)
 from pipeline.cli import main
 try:
     main(sys.argv[2:])
 except SystemExit as exit:
     print("CONNECTIONS", sorted({tuple(a[:2]) for a in seen}), file=sys.stderr)
+    print("LOOKUPS", sorted(set(lookups)), file=sys.stderr)
     raise
 """
 
@@ -234,6 +275,9 @@ def test_product_path_opens_sockets_only_to_the_model_server(tmp_path: Path) -> 
         )
     assert done.returncode == 0, done.stderr[-2000:]
     assert f"CONNECTIONS [('127.0.0.1', {server.port})]" in done.stderr
+    # a blocked attempt counts too: the code swallows it (litellm falls back to its
+    # bundled price list when the download fails), so only the record shows it
+    assert "LOOKUPS ['127.0.0.1']" in done.stderr, done.stderr[-2000:]
     assert server.requests > 0
     assert json.loads((tmp_path / "out/manifest.json").read_text())["failures"] == []
 

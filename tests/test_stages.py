@@ -348,7 +348,7 @@ def test_committed_example_outputs_are_verbatim() -> None:
 
     out = Path(__file__).resolve().parent.parent / "outputs"
     if not (out / "manifest.json").is_file():
-        pytest.skip("no committed example run")
+        pytest.fail("outputs/ (the committed example run) is missing")
     checked, problems = verify_outputs(out)
     assert checked > 50
     assert problems == []

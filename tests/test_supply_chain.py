@@ -4,6 +4,7 @@ and no unknown ``.pth`` file (code that runs on every Python start) in the envir
 from __future__ import annotations
 
 import site
+import subprocess
 import sys
 import sysconfig
 import tomllib
@@ -42,9 +43,25 @@ def test_every_locked_package_is_hashed() -> None:
 
 
 def test_setup_installs_only_from_the_lock() -> None:
-    makefile = (ROOT / "Makefile").read_text()
-    assert "sync --locked" in makefile
-    assert "--require-hashes" in makefile
+    """The commands `make setup` runs (as make itself expands them, not the Makefile's
+    text): uv from a hash-pinned requirements file, then `uv sync --locked`, which
+    refuses a lock that does not match pyproject.toml and checks every hash."""
+    planned = subprocess.run(
+        ["make", "-n", "-B", ".venv/.synced"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert planned.returncode == 0, planned.stderr
+    installs = [
+        line.split()
+        for line in planned.stdout.splitlines()
+        if " install " in line or " sync" in line
+    ]
+    assert installs == [
+        [".tools/bin/python", "-m", "pip", "install", "--quiet", "--require-hashes", "-r",
+         ".ci/uv-requirements.txt"],
+        [".tools/bin/uv", "sync", "--locked", "--python", "python3"],
+    ]  # fmt: skip
+    requirements = (ROOT / ".ci/uv-requirements.txt").read_text()
+    assert "--hash=sha256:" in requirements
 
 
 def test_no_unknown_pth_files_in_the_environment() -> None:

@@ -1,0 +1,105 @@
+"""What a new user meets first: nothing to brief, a question before any run, a library's
+debug log on the terminal, and why `brief ask` gave no answer."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import SEEDS, ScriptedClient, ScriptedSession, processed
+
+from pipeline.cli import main
+from pipeline.corpus import open_corpus
+
+DEAD_SERVER = "http://127.0.0.1:9/v1"  # nothing listens: a model call would fail loudly
+
+
+def only_skipped(folder: Path) -> Path:
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    return folder
+
+
+def whitespace_file(folder: Path) -> Path:
+    path = folder / "blank.txt"
+    path.write_text("  \n\t\n   \n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "make", [lambda f: f, only_skipped, whitespace_file], ids=["empty", "skipped", "whitespace"]
+)
+def test_run_with_no_transcripts_exits_2_and_writes_nothing(tmp_path: Path, make) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    target = make(folder)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["run", str(target), "--out", str(out), "--api-base", DEAD_SERVER]
+    )
+    assert result.exit_code == 2, result.output
+    assert f"error: no transcripts found in {target}" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()
+    assert not (tmp_path / "cache").exists()  # not even the call cache was opened
+    if make is not whitespace_file and make is not only_skipped:
+        return
+    assert "is empty" in result.output  # the skipped files say why
+
+
+def test_ask_and_verify_before_any_run_say_what_to_do(tmp_path: Path) -> None:
+    for command in (["ask", "anything?"], ["verify"]):
+        result = CliRunner().invoke(main, [*command, "--out", str(tmp_path / "none")])
+        assert result.exit_code == 2, result.output
+        assert "run `brief run` first" in result.output
+        assert "Traceback" not in result.output
+
+
+def test_building_an_index_logs_nothing_below_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """bm25s set its own logger to DEBUG: every run printed 'Building index from tokens'."""
+    out = processed(tmp_path / "out", [SEEDS / "002_e97962a6dbc2b620.txt"])
+    with caplog.at_level(logging.DEBUG):
+        _, rebuilt = open_corpus(out)
+    assert rebuilt
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("bm25s")] == []
+
+
+@pytest.fixture
+def cli_session(monkeypatch: pytest.MonkeyPatch, scripted: ScriptedClient) -> ScriptedClient:
+    monkeypatch.setattr("pipeline.runner.ModelSession", lambda *a, **k: ScriptedSession(scripted))
+    return scripted
+
+
+INVENTED = {"answerable": True, "statements": [{"text": "Zebras fly to Mars.", "passages": [1]}]}
+
+
+def test_a_refusal_says_why_in_plain_words_details_on_request(tmp_path: Path, cli_session) -> None:
+    out = processed(tmp_path / "out", [SEEDS / "000_96f7fa1cd8d96bb9.txt"])
+    question = ["ask", "What is the newsletter called?", "--out", str(out)]
+    cli_session.enqueue(INVENTED, INVENTED)  # unsupported twice: a refusal
+    plain = CliRunner().invoke(main, question)
+    assert plain.exit_code == 3, plain.output
+    first = plain.stdout.splitlines()[0]
+    assert first == (
+        "The sources don't answer this: the model's answer was not supported by the "
+        "passages it cited, so it is not shown."
+    )
+    for internal in ("Value error", "did not validate", "re-ask", "statement 1", "("):
+        assert internal not in first
+
+    cli_session.enqueue(INVENTED, INVENTED)
+    verbose = CliRunner().invoke(main, [*question, "--verbose"])
+    assert verbose.exit_code == 3
+    assert verbose.stdout.splitlines()[0] == first
+    assert "Details: no answer with valid citations" in verbose.stdout
+    assert "did not validate" in verbose.stdout
+
+    cli_session.enqueue(INVENTED, INVENTED)
+    as_json = CliRunner().invoke(main, [*question, "--json"])
+    assert as_json.exit_code == 3
+    assert "did not validate" in json.loads(as_json.stdout)["reason"]
