@@ -181,7 +181,6 @@ class EmbeddedServer:
         threads: int | None,
         repeat_penalty: float,
         log_path: Path,
-        alias: str = MODEL_NAME,
         extra_args: Sequence[str] = (),
     ) -> None:
         self.model_path = model_path
