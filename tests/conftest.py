@@ -16,6 +16,7 @@ from pipeline.client import ModelClient
 from pipeline.retrieval import IndexParams
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+CASSETTE_MODEL = "qwen2.5-coder-0.5b"
 
 
 @pytest.fixture(autouse=True)
@@ -28,6 +29,9 @@ def isolated_places(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # BM25 alone unless a test is about embeddings (it then sets the model itself): the
     # default embedded embedding model would start a llama-server in every run test
     monkeypatch.setenv("BRIEF_EMBEDDING_MODEL", "none")
+    # the cassettes were recorded from this embedded model (its name is in every request
+    # body); the end-to-end test removes this to run the default model
+    monkeypatch.setenv("BRIEF_EMBEDDED_MODEL", CASSETTE_MODEL)
     return tmp_path
 
 

@@ -289,7 +289,7 @@ def test_cli_interactive_keeps_the_model_warm(
         def stop(self) -> None:
             events.append("stop")
 
-    monkeypatch.setattr("pipeline.embedded.ensure_model_file", lambda folder: Path("m.gguf"))
+    monkeypatch.setattr("pipeline.embedded.ensure_model_file", lambda folder, spec: Path("m.gguf"))
     monkeypatch.setattr("pipeline.embedded.EmbeddedServer", Server)
     questions = "What is the newsletter called?\nWho writes the newsletter Concurrent?\n\n"
     with FaultServer() as fault:

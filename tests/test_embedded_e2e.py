@@ -31,7 +31,10 @@ def model_lock() -> Iterator[None]:
 
 
 @pytest.mark.embedded
-def test_embedded_model_briefs_a_small_transcript(tmp_path: Path, model_lock: None) -> None:
+def test_embedded_model_briefs_a_small_transcript(
+    tmp_path: Path, model_lock: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BRIEF_EMBEDDED_MODEL")  # the default embedded model, whichever it is
     source = DATA / "mini_001.txt"
     settings = Settings.load(None, chunk_tokens=300)
     manifest = run_pipeline([source], settings, tmp_path / "out")

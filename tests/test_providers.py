@@ -280,7 +280,7 @@ def test_provider_request_follows_its_structured_output_rules(
     model: str | None, suffix: str, family: str, cache: CallCache, provider_env: None
 ) -> None:
     assert family_of(model).name == family
-    assert {"AnswerReply", "MapReply", "ReduceReply", "SynthesisReply"} <= {
+    assert {"AnswerReply", "MapReply", "ThemeReply", "OverviewReply", "CrossReply"} <= {
         m.__name__ for m in REPLIES
     }
     with RecordingServer() as server:
@@ -410,7 +410,7 @@ def test_openai_run_sends_no_strict_violation(tmp_path: Path, provider_env: None
         run_pipeline([mini], settings, tmp_path / "out")
         sent = [body for _, body in server.requests]
     names = {body["response_format"]["json_schema"]["name"] for body in sent}
-    assert {"MapReply", "ReduceReply", "SynthesisReply"} <= names
+    assert {"MapReply", "ThemeReply", "OverviewReply"} <= names
     violations = [
         p
         for body in sent

@@ -73,8 +73,10 @@ def test_run_writes_a_report_with_nothing_active_from_the_data(hostile_out: Path
     assert not re.search(r"(?:href|src)\s*=\s*[\"']?\s*javascript:", html, re.I)
     assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in html  # shown, as text
     assert "onerror=&quot;window.__pwned = 2&quot;" in html
-    brief = json.loads((hostile_out / "brief.json").read_text(encoding="utf-8"))
-    assert HOSTILE.strip() in brief["overview"]  # the model's text reached the report
+    # the model's text (not only the transcript's) reached the JSON the report is drawn from
+    written = json.dumps(HOSTILE.strip())[1:-1]
+    files = [hostile_out / "brief.json", *sorted((hostile_out / "sources").glob("*.json"))]
+    assert any(written in path.read_text(encoding="utf-8") for path in files)
 
 
 def test_report_is_self_contained(hostile_out: Path) -> None:
