@@ -26,7 +26,7 @@ from pipeline.errors import ConfigError
 DEFAULT_CONFIG_FILE = "brief.toml"
 # chosen by measurement on seeds/ (README "Models")
 EmbeddedModelKey = Literal["qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"]
-DEFAULT_EMBEDDED_MODEL: EmbeddedModelKey = "qwen2.5-coder-0.5b"
+DEFAULT_EMBEDDED_MODEL: EmbeddedModelKey = "qwen2.5-coder-1.5b"
 
 
 def _user_cache() -> Path:
