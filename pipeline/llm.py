@@ -6,10 +6,20 @@ litellm's bundled one is used, found without importing litellm. Importing litell
 5-20 s on a small machine, more than a whole cached rerun, so ``litellm`` here is a
 stand-in that imports the real module at its first attribute access: a run that every
 cache entry answers never imports it. Import both from here.
+
+litellm is given one HTTP client (``litellm.client_session``), made once and closed at
+exit. Its OpenAI-compatible path (the embedded server, OpenAI, the Router's deployments)
+caches the SDK client it builds, but looks up, builds and stores it in three steps
+(``_get_openai_client``): two first requests at once both build one, the second store
+replaces the first, and the first is dropped holding the connections of the requests
+that used it, which the garbage collector then finds unclosed. Around one shared HTTP
+client, every SDK client litellm builds uses the one connection pool, and a dropped one
+holds no connection.
 """
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import importlib.util
 import os
@@ -54,11 +64,24 @@ class _LazyLitellm:
                 module = importlib.import_module("litellm")
                 setattr(module, "suppress_debug_info", True)  # noqa: B010
                 setattr(module, "telemetry", False)  # noqa: B010
+                if module.client_session is None:  # one the caller set is kept
+                    setattr(module, "client_session", _shared_http_client())  # noqa: B010
                 _LazyLitellm._module = module
         return _LazyLitellm._module
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._module or self._load(), name)
+
+
+def _shared_http_client() -> Any:
+    """The HTTP client litellm would build for an SDK client (its SSL settings, its
+    defaults), built once; closed at exit, so no pooled connection outlives it."""
+    from litellm.llms.openai.common_utils import BaseOpenAILLM
+
+    client = BaseOpenAILLM._get_sync_http_client()
+    if client is not None:
+        atexit.register(client.close)
+    return client
 
 
 litellm: Any = _LazyLitellm()
