@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     )
     embedding_api_base: str | None = Field(None, description="server URL of embedding_model")
     points_per_chunk: int = Field(
-        6, description="most important map points per chunk kept for reduce"
+        8, description="most important map points per chunk kept for reduce"
     )
     timeout_s: float = Field(300.0, description="deadline for one model request")
     retries: int = Field(2, description="extra attempts on transient errors (429, 5xx, timeouts)")

@@ -1,4 +1,4 @@
-"""Grouping: a source's key points into themes, and source themes across sources.
+"""Grouping: a source's key points into themes, and statements across sources.
 
 Every grouping goes through one ``Vectorizer`` (texts -> one row per text, compared by
 cosine). The default is lexical: TF-IDF over the retrieval tokenizer's stemmed words.
@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from pipeline.models import KeyPoint, Theme
+from pipeline.models import KeyPoint
 from pipeline.retrieval import tokenize
 
 Vectorizer = Callable[[Sequence[str]], np.ndarray]
@@ -79,50 +79,64 @@ def group_points(
     return [points[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
 
 
-def theme_text(theme: Theme) -> str:
-    return f"{theme.title}. {theme.summary}"
+def centered(rows: np.ndarray) -> np.ndarray:
+    """Rows minus their mean, at unit length: texts of one corpus share its subject ("China's
+    AI"), which makes everything look alike; what is left tells the statements apart."""
+    if len(rows) < 2:
+        return rows
+    rows = rows - rows.mean(axis=0, keepdims=True)
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return rows / np.where(norms == 0, 1, norms)
+
+
+TOP_CROSS_PAIRS = 0.02  # share of the pairs of statements of different sources alike enough
 
 
 def cross_groups(
-    themes: Sequence[Theme],
+    texts: Sequence[str],
+    sources: Sequence[str],
     limit: int,
     vectors: Vectorizer = lexical_vectors,
-    per_group: int = 3,
-) -> list[list[Theme]]:
-    """Up to ``limit`` groups of source themes from different sources that say related
-    things: the most alike pair not yet used starts a group, and the themes of other
-    sources most like it join (up to ``per_group``). Each theme is used once."""
-    if len(themes) < 2:
+    *,
+    per_source: int = 2,
+    top_share: float = TOP_CROSS_PAIRS,
+) -> list[list[int]]:
+    """Up to ``limit`` groups of statements (indexes into ``texts``) from at least two
+    sources that are about one subject: the most alike pair of different sources not yet
+    used starts a group, and statements alike to every member join (at most
+    ``per_source`` from each source). "Alike" is relative, so that it means the same for
+    any vectorizer: as alike as the ``top_share`` most alike pairs of statements of
+    different sources (and more than unrelated, after centring). Each statement is used
+    once; groups are ordered by how alike their first pair is."""
+    if len(set(sources)) < 2:
         return []
-    rows = vectors([theme_text(t) for t in themes])
-    sims = rows @ rows.T
-    source = [t.id.split("/")[0] for t in themes]
-    pairs = sorted(
-        (
-            (float(sims[i, j]), i, j)
-            for i in range(len(themes))
-            for j in range(i + 1, len(themes))
-            if source[i] != source[j]
-        ),
+    sims = centered(vectors(list(texts)))
+    sims = sims @ sims.T
+    n = len(texts)
+    cross = sorted(
+        ((float(sims[i, j]), i, j) for i in range(n) for j in range(i + 1, n)),
         reverse=True,
     )
+    cross = [(s, i, j) for s, i, j in cross if sources[i] != sources[j]]
+    min_similarity = max(0.0, cross[max(0, round(len(cross) * top_share) - 1)][0])
+    pairs = [c for c in cross if c[0] >= min_similarity]
     used: set[int] = set()
     groups: list[list[int]] = []
-    for score, i, j in pairs:
+    for _, i, j in pairs:
         if len(groups) >= limit:
             break
         if i in used or j in used:
             continue
         group = [i, j]
         others = sorted(
-            (k for k in range(len(themes)) if k not in used and k not in group),
-            key=lambda k: -float(sims[k, i] + sims[k, j]),
+            (k for k in range(n) if k not in used and k not in group),
+            key=lambda k: -float(sims[k, group].min()),
         )
         for k in others:
-            if len(group) >= per_group:
+            if float(sims[k, group].min()) < min_similarity:
                 break
-            if source[k] not in {source[g] for g in group} and sims[k, i] + sims[k, j] > score:
+            if sum(sources[g] == sources[k] for g in group) < per_source:
                 group.append(k)
         used.update(group)
         groups.append(group)
-    return [[themes[k] for k in g] for g in groups]
+    return groups

@@ -366,43 +366,53 @@ def test_map_request_limits_sentence_numbers_to_the_chunk() -> None:
     assert (ids["minimum"], ids["maximum"]) == (1, len(chunk.sentences))
 
 
-def test_cross_groups_pair_related_themes_of_different_sources() -> None:
+def test_cross_groups_pair_related_statements_of_different_sources() -> None:
     from pipeline.themes import cross_groups
 
-    def theme(tid: str, text: str) -> Theme:
-        return Theme(id=tid, title=text, summary=text, point_ids=[], citations=[])
-
-    themes = [
-        theme("001/t1", "Huawei Ascend chips and export controls"),
-        theme("001/t2", "open source model weights from DeepSeek"),
-        theme("002/t1", "DeepSeek publishes open source weights"),
-        theme("002/t2", "export controls on Nvidia chips"),
-        theme("002/t3", "open source weights again"),  # same source as 002/t1: never paired
+    said = [
+        ("001", "China: Huawei Ascend chips and export controls"),
+        ("001", "China: open source model weights from DeepSeek"),
+        ("002", "China: DeepSeek publishes open source weights"),
+        ("002", "China: export controls on Nvidia chips"),
+        ("002", "China: DeepSeek open source weights, again"),  # same source as the one above
+        ("003", "China: the robot makers of Shenzhen"),  # nothing in common: no group
     ]
-    groups = cross_groups(themes, limit=5)
-    pairs = {frozenset(t.id for t in g) for g in groups}
-    assert pairs == {frozenset({"001/t1", "002/t2"}), frozenset({"001/t2", "002/t1"})}
-    assert cross_groups(themes[:2], limit=5) == []  # one source: nothing to compare
+    texts, sources = [t for _, t in said], [s for s, _ in said]
+    # alike enough: as alike as the most alike 30% of the 13 pairs across sources
+    groups = cross_groups(texts, sources, 5, top_share=0.3)
+    assert {frozenset(g) for g in groups} == {frozenset({0, 3}), frozenset({1, 2, 4})}
+    assert cross_groups(texts, sources, 5, top_share=0.1) == [[0, 3]]  # the most alike only
+    # at most per_source statements of one source in a group
+    groups = cross_groups(texts, sources, 5, per_source=1, top_share=0.3)
+    assert {frozenset(g) for g in groups} == {frozenset({0, 3}), frozenset({1, 4})}
+    assert cross_groups(texts[:2], sources[:2], limit=5) == []  # one source: nothing to compare
 
 
-def test_key_facts_prefer_numbers_and_names_not_said_by_the_themes() -> None:
-    from pipeline.reduce_stage import key_facts
+def test_picked_points_skip_what_is_said_spread_over_themes_and_keep_to_the_budget() -> None:
+    from pipeline.points import pick_points, split_facts
 
     points = [
         point(0, "DeepSeek trained R1 for 6 million dollars"),
-        point(1, "the talk is about many things"),
+        point(1, "the talk covers many other things"),
         point(2, "Huawei Ascend chips ship to Alibaba"),
         point(3, "Nvidia sold 20 percent fewer chips"),
+        point(4, "Nvidia sold 20 percent fewer chips last year"),  # repeats point 3
+        point(5, "ok"),  # says nothing
     ]
-    said = Theme(
-        id="007/t1",
-        title="t",
-        summary="Nvidia sold 20 percent fewer chips",
-        point_ids=[],
-        citations=[],
-    )
-    facts = key_facts([points[:2], points[2:]], [said], limit=5)
-    assert [f.text for f in facts] == [points[0].text, points[2].text]
-    assert all(
-        f.citations == p.evidence for f, p in zip(facts, (points[0], points[2]), strict=True)
-    )
+    groups = [points[:2], points[2:]]
+    said = [set(), {"nvidia", "sold", "percent", "fewer", "chips", "last", "year"}]
+    picked = pick_points(groups, said, budget_words=100)
+    assert [[p.id for p in g] for g in picked] == [
+        [points[0].id, points[1].id],
+        [points[2].id],  # 3 and 4 are said by the theme; 5 says nothing
+    ]
+    # the groups take turns, facts first, until the words run out
+    picked = pick_points([points[:2], points[2:4]], [set(), set()], budget_words=14)
+    assert [[p.id for p in g] for g in picked] == [[points[0].id], [points[2].id]]
+    # a repeat of a chosen point is left out
+    picked = pick_points([points[3:5]], [set()], budget_words=100)
+    assert [p.id for p in picked[0]] == [points[3].id]
+    facts, rest = split_facts([points[:2], points[2:4]])
+    assert [f.text for f in facts] == [points[0].text, points[2].text, points[3].text]
+    assert [[c.text for c in r] for r in rest] == [[points[1].text], []]
+    assert all(f.citations == points[0].evidence for f in facts[:1])
