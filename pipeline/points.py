@@ -2,11 +2,11 @@
 
 The map's points are the brief's raw material: short claims in the model's words, each
 with verbatim evidence. A source brief carries as many of them as its word budget allows
-(so a long source does not become a transcript), taken from every stretch of the
-conversation in turn, facts first. A point that repeats a chosen one (the chunks overlap,
-speakers repeat themselves) or that its theme's summary already says is left out. The
-points with numbers or several names become the "Key facts and figures"; the rest are
-listed under their theme.
+(about 900 words of prose in all, so that a long source does not become a transcript),
+taken from every stretch of the conversation in turn, facts first. A point that repeats a
+chosen one (the chunks overlap, speakers repeat themselves) or that its theme's summary
+already says is left out. The points with numbers or several names become the "Key facts
+and figures"; the rest are listed under their theme.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from pipeline.map_stage import _words
 from pipeline.models import Cited, KeyPoint
 
-POINT_WORDS = 650  # words of map points in one source brief (its prose stays ~400-900)
+BRIEF_WORDS = 900  # a source brief's prose: its overview, theme summaries and points
+MIN_POINT_WORDS = 300  # words of points a brief carries however long its summaries are
 REPEAT_SHARE = 0.6  # content words shared with a chosen point (of the shorter): a repeat
 
 _NUMBER = re.compile(r"\d")
@@ -53,7 +54,7 @@ def _next_new(pool: list[KeyPoint], said: set[str], taken: list[set[str]]) -> Ke
 def pick_points(
     groups: Sequence[Sequence[KeyPoint]],
     said: Sequence[set[str]],
-    budget_words: int = POINT_WORDS,
+    budget_words: int,
 ) -> list[list[KeyPoint]]:
     """For each group (a theme's points), the points the brief carries, in transcript
     order. Groups take turns, each offering its best remaining point (facts first, then
@@ -83,6 +84,11 @@ def pick_points(
             spent += cost
     order = {p.id: i for i, p in enumerate(p for g in groups for p in g)}
     return [sorted(c, key=lambda p: order[p.id]) for c in chosen]
+
+
+def point_budget(written: str) -> int:
+    """Words of points a brief carries besides the prose ``written`` for it already."""
+    return max(MIN_POINT_WORDS, BRIEF_WORDS - len(written.split()))
 
 
 def cited(point: KeyPoint, per_point: int = 2) -> Cited:

@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     repeat_penalty: float = Field(
         1.1, description="llama.cpp repetition penalty (small models loop)"
     )
-    map_max_tokens: int = 400
+    map_max_tokens: int = 450
     reduce_max_tokens: int = 350
     synthesize_max_tokens: int = 400
     answer_max_tokens: int = Field(500, description="output budget of one `brief ask` answer")

@@ -83,7 +83,7 @@ def _theme_sentences(theme: Theme) -> list[Cited]:
         return [
             Cited(text=t, citations=c) for t, c in zip(texts, theme.sentence_citations, strict=True)
         ]
-    return [Cited(text=theme.summary, citations=theme.citations[:1])]
+    return [Cited(text=t, citations=theme.citations[:1]) for t in texts]
 
 
 def statements_of(brief: SourceBrief) -> list[Statement]:

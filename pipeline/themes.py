@@ -79,10 +79,13 @@ def group_points(
     return [points[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
 
 
+MIN_CENTRED = 10  # fewer rows than this say too little of what they all share
+
+
 def centered(rows: np.ndarray) -> np.ndarray:
     """Rows minus their mean, at unit length: texts of one corpus share its subject ("China's
     AI"), which makes everything look alike; what is left tells the statements apart."""
-    if len(rows) < 2:
+    if len(rows) < MIN_CENTRED:
         return rows
     rows = rows - rows.mean(axis=0, keepdims=True)
     norms = np.linalg.norm(rows, axis=1, keepdims=True)
@@ -106,8 +109,8 @@ def cross_groups(
     used starts a group, and statements alike to every member join (at most
     ``per_source`` from each source). "Alike" is relative, so that it means the same for
     any vectorizer: as alike as the ``top_share`` most alike pairs of statements of
-    different sources (and more than unrelated, after centring). Each statement is used
-    once; groups are ordered by how alike their first pair is."""
+    different sources (at least ``limit`` pairs), and more than unrelated. Each statement
+    is used once; groups are ordered by how alike their first pair is."""
     if len(set(sources)) < 2:
         return []
     sims = centered(vectors(list(texts)))
@@ -118,7 +121,10 @@ def cross_groups(
         reverse=True,
     )
     cross = [(s, i, j) for s, i, j in cross if sources[i] != sources[j]]
-    min_similarity = max(0.0, cross[max(0, round(len(cross) * top_share) - 1)][0])
+    if not cross:
+        return []
+    kth = min(len(cross), max(limit, round(len(cross) * top_share)))
+    min_similarity = max(cross[kth - 1][0], 1e-9)  # and never unrelated (0) or opposed
     pairs = [c for c in cross if c[0] >= min_similarity]
     used: set[int] = set()
     groups: list[list[int]] = []

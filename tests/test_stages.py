@@ -194,7 +194,7 @@ def test_synthesis_attributes_every_statement_to_sources(scripted) -> None:
                 Theme(
                     id=f"{sid}/t{n}",
                     title=f"{subject} in {sid}",
-                    summary=f"The talk covers {subject} at length.",
+                    summary=f"{subject.capitalize()}.",
                     point_ids=[],
                     citations=[cite],
                 )
@@ -205,7 +205,7 @@ def test_synthesis_attributes_every_statement_to_sources(scripted) -> None:
         content = messages[1]["content"]
         if "overview" in messages[0]["content"]:
             return {"overview": ["Both sources discuss chips.", "They differ on open weights."]}
-        if "chips" in content:
+        if "chips" in content.lower():
             return {
                 "title": "Chips",
                 "summary": ["Source 001 covers chips.", "Source 002 covers chips too."],
@@ -370,18 +370,18 @@ def test_cross_groups_pair_related_statements_of_different_sources() -> None:
     from pipeline.themes import cross_groups
 
     said = [
-        ("001", "China: Huawei Ascend chips and export controls"),
-        ("001", "China: open source model weights from DeepSeek"),
-        ("002", "China: DeepSeek publishes open source weights"),
-        ("002", "China: export controls on Nvidia chips"),
-        ("002", "China: DeepSeek open source weights, again"),  # same source as the one above
-        ("003", "China: the robot makers of Shenzhen"),  # nothing in common: no group
+        ("001", "Huawei Ascend chips and export controls"),
+        ("001", "open source model weights from DeepSeek"),
+        ("002", "DeepSeek publishes open source weights"),
+        ("002", "export controls on Nvidia chips"),
+        ("002", "DeepSeek open source weights, again"),  # same source as the one above
+        ("003", "the robot makers of Shenzhen"),  # nothing in common: no group
     ]
     texts, sources = [t for _, t in said], [s for s, _ in said]
     # alike enough: as alike as the most alike 30% of the 13 pairs across sources
     groups = cross_groups(texts, sources, 5, top_share=0.3)
     assert {frozenset(g) for g in groups} == {frozenset({0, 3}), frozenset({1, 2, 4})}
-    assert cross_groups(texts, sources, 5, top_share=0.1) == [[0, 3]]  # the most alike only
+    assert cross_groups(texts, sources, 1, top_share=0.01) == [[0, 3]]  # the most alike only
     # at most per_source statements of one source in a group
     groups = cross_groups(texts, sources, 5, per_source=1, top_share=0.3)
     assert {frozenset(g) for g in groups} == {frozenset({0, 3}), frozenset({1, 4})}
