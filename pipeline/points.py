@@ -21,7 +21,7 @@ BRIEF_WORDS = 900  # a source brief's prose: its overview, theme summaries and p
 MIN_POINT_WORDS = 300  # words of points a brief carries however long its summaries are
 REPEAT_SHARE = 0.6  # content words shared with a chosen point (of the shorter): a repeat
 
-_NUMBER = re.compile(r"\d")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME = re.compile(r"(?<=\S )[A-Z][\w'-]+")
 
 
@@ -35,6 +35,11 @@ def is_fact(point: KeyPoint) -> bool:
     return fact_score(point) >= 2
 
 
+def content(text: str) -> set[str]:
+    """Content words and numbers: "20 percent" and "30 percent" are not the same point."""
+    return _words(text) | set(_NUMBER.findall(text))
+
+
 def repeats(words: set[str], chosen: Sequence[set[str]], share: float = REPEAT_SHARE) -> bool:
     return any(
         len(words & other) >= share * min(len(words), len(other)) for other in chosen if other
@@ -45,7 +50,7 @@ def _next_new(pool: list[KeyPoint], said: set[str], taken: list[set[str]]) -> Ke
     """The pool's next point that neither its theme nor a chosen point already says."""
     while pool:
         point = pool.pop(0)
-        words = _words(point.text)
+        words = content(point.text)
         if not words <= said and not repeats(words, taken):
             return point
     return None
@@ -80,7 +85,7 @@ def pick_points(
                 full = True
                 break
             chosen[n].append(point)
-            taken.append(_words(point.text))
+            taken.append(content(point.text))
             spent += cost
     order = {p.id: i for i, p in enumerate(p for g in groups for p in g)}
     return [sorted(c, key=lambda p: order[p.id]) for c in chosen]

@@ -31,7 +31,7 @@ from pipeline.models import (
     Theme,
     Transcript,
 )
-from pipeline.points import pick_points, point_budget, split_facts
+from pipeline.points import content, pick_points, point_budget, split_facts
 from pipeline.policy import STRICT, ModelPolicy
 from pipeline.prompts import boundary_for, load_prompt
 from pipeline.repeats import Repeats, sentences_of, without_repeated_sentences
@@ -256,7 +256,7 @@ def reduce_source(
         policy,
     )
     written = " ".join([overview, *(t.summary for t in themes)])
-    said = [_words(t.summary) for t in themes]
+    said = [content(t.summary) for t in themes]
     facts, more = split_facts(pick_points(groups, said, point_budget(written)))
     themes = [t.model_copy(update={"points": m}) for t, m in zip(themes, more, strict=True)]
     people, organisations = _entities(summaries)

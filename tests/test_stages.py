@@ -11,8 +11,18 @@ from conftest import ScriptedSession
 
 from pipeline.chunking import chunk_transcript
 from pipeline.map_stage import map_chunks, summarize_chunk
-from pipeline.models import ChunkSummary, KeyPoint, Passage, Segment, SourceBrief, Theme, Transcript
+from pipeline.models import (
+    ChunkSummary,
+    Cited,
+    KeyPoint,
+    Passage,
+    Segment,
+    SourceBrief,
+    Theme,
+    Transcript,
+)
 from pipeline.reduce_stage import reduce_source
+from pipeline.render import cross_markdown, source_markdown
 from pipeline.runner import run_pipeline
 from pipeline.settings import Settings
 from pipeline.synthesize import synthesize
@@ -181,6 +191,27 @@ def test_reduce_writes_one_theme_per_call_then_the_overview(scripted) -> None:
     # key facts: points with numbers and names that the themes do not already say
     assert brief.key_facts and all(f.citations for f in brief.key_facts)
     assert not {f.text for f in brief.key_facts} & {t.summary for t in brief.themes}
+    # a point is listed once at most (these 30 differ only in their subject and number:
+    # repeats of one another)
+    listed = [p.text for t in brief.themes for p in t.points] + [f.text for f in brief.key_facts]
+    assert len(listed) == len(set(listed))
+
+
+def test_theme_points_are_listed_under_their_theme_with_their_citations() -> None:
+    cite = Passage(source_id="007", char_start=0, char_end=1, line_start=5, line_end=5, text="x")
+    theme = Theme(
+        id="007/t1",
+        title="Chips",
+        summary="Chips are scarce.",
+        point_ids=[],
+        citations=[cite],
+        points=[Cited(text="Smuggling grows in Shenzhen", citations=[cite])],
+    )
+    markdown = source_markdown(SourceBrief(source_id="007", title="t", themes=[theme]))
+    assert (
+        "### Chips\n\nChips are scarce. [007 L5]\n\n- Smuggling grows in Shenzhen [007 L5]"
+        in markdown
+    )
 
 
 def test_synthesis_attributes_every_statement_to_sources(scripted) -> None:
@@ -232,6 +263,10 @@ def test_synthesis_attributes_every_statement_to_sources(scripted) -> None:
         assert theme.summary.source_ids == ["001", "002"]
         assert theme.sentence_citations and all(theme.sentence_citations)
     assert [a.text for a in cross.agreements] == ["Chips matter for both sources."]
+    # what each source says stays listed under the cross-source theme, cited
+    for theme in cross.themes:
+        assert [s.source_ids for s in theme.by_source] == [["001"], ["002"]]
+    assert "- Chips. (sources: 002) [002 L3-4]" in cross_markdown(cross, {})
     [differ] = cross.disagreements
     assert {differ.side_a.source_ids[0], differ.side_b.source_ids[0]} == {"001", "002"}
     assert differ.side_b.citations[0].label.endswith("L3-4")
@@ -389,7 +424,7 @@ def test_cross_groups_pair_related_statements_of_different_sources() -> None:
 
 
 def test_picked_points_skip_what_is_said_spread_over_themes_and_keep_to_the_budget() -> None:
-    from pipeline.points import pick_points, split_facts
+    from pipeline.points import content, pick_points, split_facts
 
     points = [
         point(0, "DeepSeek trained R1 for 6 million dollars"),
@@ -400,7 +435,7 @@ def test_picked_points_skip_what_is_said_spread_over_themes_and_keep_to_the_budg
         point(5, "ok"),  # says nothing
     ]
     groups = [points[:2], points[2:]]
-    said = [set(), {"nvidia", "sold", "percent", "fewer", "chips", "last", "year"}]
+    said = [set(), content("Nvidia sold 20 percent fewer chips, last year")]
     picked = pick_points(groups, said, budget_words=100)
     assert [[p.id for p in g] for g in picked] == [
         [points[0].id, points[1].id],
@@ -412,6 +447,9 @@ def test_picked_points_skip_what_is_said_spread_over_themes_and_keep_to_the_budg
     # a repeat of a chosen point is left out
     picked = pick_points([points[3:5]], [set()], budget_words=100)
     assert [p.id for p in picked[0]] == [points[3].id]
+    # ... but another number is another point
+    other = point(6, "Nvidia sold 30 percent fewer chips")
+    assert len(pick_points([[points[3], other]], [set()], budget_words=100)[0]) == 2
     facts, rest = split_facts([points[:2], points[2:4]])
     assert [f.text for f in facts] == [points[0].text, points[2].text, points[3].text]
     assert [[c.text for c in r] for r in rest] == [[points[1].text], []]
