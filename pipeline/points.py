@@ -41,8 +41,13 @@ def content(text: str) -> set[str]:
 
 
 def repeats(words: set[str], chosen: Sequence[set[str]], share: float = REPEAT_SHARE) -> bool:
+    """Whether a point with these content words says what a chosen one says: most words
+    shared, and no number of its own."""
+    numbers = {w for w in words if w[:1].isdigit()}
     return any(
-        len(words & other) >= share * min(len(words), len(other)) for other in chosen if other
+        len(words & other) >= share * min(len(words), len(other)) and numbers <= other
+        for other in chosen
+        if other
     )
 
 
