@@ -2,9 +2,10 @@
 
 Code splits every source brief into statements (its themes' sentences, their points, its
 key facts, each cited) and finds groups of statements from different sources that are
-about one subject (``pipeline.themes.cross_groups``: embedding similarity when the run has
-an embedding model, else lexical; centred on the corpus, so that the subject all sources
-share does not make everything look alike). The model then writes ONE cross-source theme
+about one subject (``pipeline.themes.cross_groups``: the statement most other sources echo
+starts a group; embedding similarity when the run has an embedding model, else lexical;
+centred on the corpus, so that the subject all sources share does not make everything look
+alike). The model then writes ONE cross-source theme
 at a time from that group's statements only: a title, 2-3 sentences, and whether the
 sources agree, differ or complement each other, with the point they agree or differ on.
 What each source says stays listed under the theme. An agreement rests on the group's
@@ -34,6 +35,7 @@ from pipeline.models import (
     SourceBrief,
     Theme,
 )
+from pipeline.points import content, repeats
 from pipeline.policy import STRICT, ModelPolicy
 from pipeline.prompts import boundary_for, load_prompt
 from pipeline.reduce_stage import joined, own_overview, union
@@ -87,8 +89,8 @@ def _theme_sentences(theme: Theme) -> list[Cited]:
 
 
 def statements_of(brief: SourceBrief) -> list[Statement]:
-    """What a source brief says, statement by statement. A key fact belongs to the theme
-    of the stretch its passage is in (themes are contiguous stretches)."""
+    """What a source brief says, statement by statement, each once. A key fact belongs to
+    the theme of the stretch its passage is in (themes are contiguous stretches)."""
     out: list[Statement] = []
     starts: list[tuple[int, str]] = []
     for theme in brief.themes:
@@ -100,7 +102,12 @@ def statements_of(brief: SourceBrief) -> list[Statement]:
         at = fact.citations[0].char_start if fact.citations else 0
         theme_id = next((tid for start, tid in reversed(starts) if start <= at), starts[0][1])
         out.append(Statement(brief.source_id, theme_id, fact.text, fact.citations))
-    return out
+    # a point that restates its theme's summary sentence says nothing new here
+    kept: list[Statement] = []
+    for statement in out:
+        if not repeats(content(statement.text), [content(k.text) for k in kept]):
+            kept.append(statement)
+    return kept
 
 
 def attribute(text: str, said: Sequence[Statement], *, all_of: bool = False) -> Attributed:

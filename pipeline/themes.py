@@ -92,7 +92,7 @@ def centered(rows: np.ndarray) -> np.ndarray:
     return rows / np.where(norms == 0, 1, norms)
 
 
-TOP_CROSS_PAIRS = 0.02  # share of the pairs of statements of different sources alike enough
+TOP_CROSS_PAIRS = 0.05  # share of the pairs of statements of different sources alike enough
 
 
 def cross_groups(
@@ -104,45 +104,53 @@ def cross_groups(
     per_source: int = 2,
     top_share: float = TOP_CROSS_PAIRS,
 ) -> list[list[int]]:
-    """Up to ``limit`` groups of statements (indexes into ``texts``) from at least two
-    sources that are about one subject: the most alike pair of different sources not yet
-    used starts a group, and statements alike to every member join (at most
-    ``per_source`` from each source). "Alike" is relative, so that it means the same for
-    any vectorizer: as alike as the ``top_share`` most alike pairs of statements of
-    different sources (at least ``limit`` pairs), and more than unrelated. Each statement
-    is used once; groups are ordered by how alike their first pair is."""
+    """Up to ``limit`` groups of statements (indexes into ``texts``) of at least two
+    sources about one subject. The statement that the most other sources echo starts a
+    group (a subject many conversations touch, not a coincidence of two), and the
+    statements alike to it join, the most alike first, at most ``per_source`` from each
+    source. "Alike" is relative, so that it means the same for any vectorizer: as alike
+    as the ``top_share`` most alike pairs of statements of different sources (at least
+    ``limit`` pairs), and more than unrelated. Each statement is used once."""
     if len(set(sources)) < 2:
         return []
-    sims = centered(vectors(list(texts)))
-    sims = sims @ sims.T
+    rows = centered(vectors(list(texts)))
+    sims = rows @ rows.T
     n = len(texts)
     cross = sorted(
-        ((float(sims[i, j]), i, j) for i in range(n) for j in range(i + 1, n)),
+        (float(sims[i, j]) for i in range(n) for j in range(i + 1, n) if sources[i] != sources[j]),
         reverse=True,
     )
-    cross = [(s, i, j) for s, i, j in cross if sources[i] != sources[j]]
     if not cross:
         return []
     kth = min(len(cross), max(limit, round(len(cross) * top_share)))
-    min_similarity = max(cross[kth - 1][0], 1e-9)  # and never unrelated (0) or opposed
-    pairs = [c for c in cross if c[0] >= min_similarity]
+    min_similarity = max(cross[kth - 1], 1e-9)  # and never unrelated (0) or opposed
     used: set[int] = set()
+
+    def echoes(i: int) -> list[int]:
+        """The unused statements of other sources alike to ``i``, the most alike first."""
+        alike = [
+            j
+            for j in range(n)
+            if j not in used and sources[j] != sources[i] and sims[i, j] >= min_similarity
+        ]
+        return sorted(alike, key=lambda j: -float(sims[i, j]))
+
+    def reach(i: int) -> tuple[int, float]:
+        found = echoes(i)
+        return len({sources[j] for j in found}), sum(float(sims[i, j]) for j in found)
+
     groups: list[list[int]] = []
-    for _, i, j in pairs:
-        if len(groups) >= limit:
+    while len(groups) < limit:
+        free = [i for i in range(n) if i not in used]
+        if not free:
             break
-        if i in used or j in used:
-            continue
-        group = [i, j]
-        others = sorted(
-            (k for k in range(n) if k not in used and k not in group),
-            key=lambda k: -float(sims[k, group].min()),
-        )
-        for k in others:
-            if float(sims[k, group].min()) < min_similarity:
-                break
-            if sum(sources[g] == sources[k] for g in group) < per_source:
-                group.append(k)
+        seed = max(free, key=reach)
+        if reach(seed)[0] == 0:
+            break
+        group = [seed]
+        for j in echoes(seed):
+            if sum(sources[g] == sources[j] for g in group) < per_source:
+                group.append(j)
         used.update(group)
         groups.append(group)
     return groups

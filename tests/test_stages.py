@@ -419,7 +419,12 @@ def test_cross_groups_pair_related_statements_of_different_sources() -> None:
     assert cross_groups(texts, sources, 1, top_share=0.01) == [[0, 3]]  # the most alike only
     # at most per_source statements of one source in a group
     groups = cross_groups(texts, sources, 5, per_source=1, top_share=0.3)
-    assert {frozenset(g) for g in groups} == {frozenset({0, 3}), frozenset({1, 4})}
+    assert {frozenset(g) for g in groups} == {frozenset({0, 3}), frozenset({1, 2})}
+    # the statement that the most other sources echo starts the first group
+    texts.append("open source weights from DeepSeek, and export controls")
+    sources.append("004")
+    groups = cross_groups(texts, sources, 5, top_share=0.3)
+    assert groups[0][0] == 1 and {sources[k] for k in groups[0]} == {"001", "002", "004"}
     assert cross_groups(texts[:2], sources[:2], limit=5) == []  # one source: nothing to compare
 
 
