@@ -63,7 +63,7 @@ class MapReply(BaseModel):
     organisations: list[str] = Field(
         max_length=8, description="companies, labs, governments and other bodies named"
     )
-    points: list[MapPoint] = Field(min_length=1, max_length=6)
+    points: list[MapPoint] = Field(min_length=1, max_length=8)
 
 
 def number_sentences(chunk: Chunk) -> str:

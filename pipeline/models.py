@@ -169,6 +169,9 @@ class Theme(Contract):
     sentence_citations: list[list[Passage]] = Field(
         default_factory=list, description="the passages of each sentence of the summary"
     )
+    points: list[Cited] = Field(
+        default_factory=list, description="more of the theme's map points, each cited"
+    )
 
 
 class Quote(Contract):
@@ -215,6 +218,9 @@ class CrossTheme(Contract):
     summary: Attributed
     sentence_citations: list[list[Passage]] = Field(
         default_factory=list, description="the passages of each sentence of the summary"
+    )
+    by_source: list[Attributed] = Field(
+        default_factory=list, description="what each source's brief says on the subject"
     )
 
 

@@ -101,7 +101,7 @@ def plan_run(
 
     themes = {t.source_id: theme_count(tokens_of(t)) for t in transcripts}
     chunk_count = {sid: sum(c.source_id == sid for c in chunks) for sid in themes}
-    reduce_static = static("reduce", boundary="<<<x>>>", title="", items="")
+    reduce_static = static("reduce", boundary="<<<x>>>", items="")
     overview_static = static("reduce_overview", boundary="<<<x>>>", title="", items="")
     reduce_calls = sum(themes[sid] + 1 for sid in changed)
     reduce_tokens = sum(

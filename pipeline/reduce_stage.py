@@ -5,13 +5,13 @@ stretches of the conversation, more for a longer source), so every part of the t
 in some theme. The model then writes ONE theme at a time, a title and 2-3 sentences from
 that theme's points only (a short, focused prompt a small model handles), and finally an
 overview from the theme summaries. Code cites every sentence with the evidence of the
-points it restates, picks the key facts (points with numbers and names) and the quotes
-(verbatim evidence), so nothing the model writes carries its own citation.
+points it restates, picks the map points the brief carries besides (``pipeline.points``:
+the key facts, and more points under each theme) and the quotes (verbatim evidence), so
+nothing the model writes carries its own citation.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +31,7 @@ from pipeline.models import (
     Theme,
     Transcript,
 )
+from pipeline.points import content, pick_points, point_budget, split_facts
 from pipeline.policy import STRICT, ModelPolicy
 from pipeline.prompts import boundary_for, load_prompt
 from pipeline.repeats import Repeats, sentences_of, without_repeated_sentences
@@ -100,19 +101,14 @@ def from_points(points: list[KeyPoint], limit: int = 2) -> str:
     return " ".join(p.text.strip().rstrip(".") + "." for p in ordered)
 
 
-def write_theme(
-    points: list[KeyPoint],
-    client: ModelClient,
-    *,
-    title: str,
-    max_tokens: int,
-) -> ThemeReply:
-    """The model's title and summary of one group of points (one short call)."""
+def write_theme(points: list[KeyPoint], client: ModelClient, *, max_tokens: int) -> ThemeReply:
+    """The model's title and summary of one group of points (one short call). The source's
+    title is not shown: a small model copies it as the theme's title."""
     items = "\n".join(f"- {p.text}" for p in points)
     reply = client.structured(
         stage="reduce",
         prompt=load_prompt("reduce"),
-        variables={"boundary": boundary_for(items), "title": title, "items": items},
+        variables={"boundary": boundary_for(items), "items": items},
         schema=ThemeReply,
         max_tokens=max_tokens,
     )
@@ -152,38 +148,6 @@ def build_themes(
             )
         )
     return themes
-
-
-_NUMBER = re.compile(r"\d")
-_NAME = re.compile(r"(?<=\S )[A-Z][\w'-]+")
-
-
-def fact_score(point: KeyPoint) -> int:
-    """How much a point reads as a fact: numbers count most, then names."""
-    return 2 * bool(_NUMBER.search(point.text)) + min(2, len(_NAME.findall(point.text)))
-
-
-def key_facts(
-    groups: list[list[KeyPoint]], themes: list[Theme], limit: int, per_sentence: int = 2
-) -> list[Cited]:
-    """The points with numbers and names that the theme summaries do not already say,
-    taken from every stretch of the conversation in turn, in transcript order."""
-    said = set().union(*(_words(t.summary) for t in themes)) if themes else set()
-    pools = [
-        sorted(
-            (p for p in g if fact_score(p) >= 1 and not _words(p.text) <= said and p.evidence),
-            key=lambda p: (-fact_score(p), -p.importance),
-        )
-        for g in groups
-    ]
-    chosen: list[KeyPoint] = []
-    while len(chosen) < limit and any(pools):
-        for pool in pools:
-            if pool and len(chosen) < limit:
-                chosen.append(pool.pop(0))
-    order = {p.id: n for n, p in enumerate(p for g in groups for p in g)}
-    chosen.sort(key=lambda p: order[p.id])
-    return [Cited(text=p.text.strip(), citations=p.evidence[:per_sentence]) for p in chosen]
 
 
 def fill_quotes(points: list[KeyPoint], limit: int = 3) -> list[Quote]:
@@ -248,12 +212,13 @@ def reduce_source(
     *,
     context_window: int,
     max_tokens: int,
-    points_per_chunk: int = 6,
+    points_per_chunk: int = 8,
     policy: ModelPolicy = STRICT,
     vectors: Vectorizer = lexical_vectors,
 ) -> SourceBrief:
-    """The source's brief: themes (one call each), an overview (one call), key facts and
-    quotes (code). ``context_window`` is kept for the callers: each call is small."""
+    """The source's brief: themes (one call each), an overview (one call), and by code
+    the map points it carries (``pipeline.points``: key facts, each theme's points) and
+    quotes. ``context_window`` is kept for the callers: each call is small."""
     del context_window
     title = transcript.metadata.get("title") or transcript.path.rsplit("/", 1)[-1]
     failed = sum(1 for s in summaries if s.status != "ok")
@@ -276,7 +241,7 @@ def reduce_source(
             zip(
                 unique,
                 pool.map(
-                    lambda g: write_theme(g, client, title=title, max_tokens=max_tokens),
+                    lambda g: write_theme(g, client, max_tokens=max_tokens),
                     unique.values(),
                 ),
                 strict=True,
@@ -290,6 +255,10 @@ def reduce_source(
         [t.summary for t in themes],
         policy,
     )
+    written = " ".join([overview, *(t.summary for t in themes)])
+    said = [content(t.summary) for t in themes]
+    facts, more = split_facts(pick_points(groups, said, point_budget(written)))
+    themes = [t.model_copy(update={"points": m}) for t, m in zip(themes, more, strict=True)]
     people, organisations = _entities(summaries)
     return base.model_copy(
         update={
@@ -297,7 +266,7 @@ def reduce_source(
             "overview": overview,
             "overview_citations": [c.citations for c in cite_sentences(overview, points)],
             "themes": themes,
-            "key_facts": key_facts(groups, themes, limit=theme_count(tokens) + 4),
+            "key_facts": facts,
             "quotes": fill_quotes(points),
             "people": people,
             "organisations": organisations,

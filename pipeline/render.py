@@ -75,6 +75,8 @@ def source_markdown(brief: SourceBrief) -> str:
         text = _by_sentence(theme.summary, theme.sentence_citations)
         text = text or f"{escape(theme.summary)} {cites(theme.citations)}"
         out += [f"### {escape(theme.title)}", "", text, ""]
+        if theme.points:
+            out += [*(f"- {_cited([point])}" for point in theme.points), ""]
     if brief.key_facts:
         out += ["## Key facts and figures", ""]
         out += [f"- {_cited([fact])}" for fact in brief.key_facts]
@@ -117,6 +119,8 @@ def cross_markdown(brief: CrossSourceBrief, titles: dict[str, str]) -> str:
         text = _by_sentence(theme.summary.text, theme.sentence_citations)
         text = text or _attributed(theme.summary)
         out += [f"### {escape(theme.title)}", "", text, ""]
+        if theme.by_source:
+            out += [*(f"- {_attributed(said)}" for said in theme.by_source), ""]
     if brief.agreements:
         out += ["## Where the sources agree", ""]
         out += [f"- {_attributed(a)}" for a in brief.agreements]

@@ -12,6 +12,7 @@ import contextlib
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +40,10 @@ from pipeline.policy import policy_for
 from pipeline.prompts import load_prompt
 from pipeline.providers import rung_for
 from pipeline.reduce_stage import reduce_source
-from pipeline.retrieval import IndexParams
+from pipeline.retrieval import IndexParams, embed_texts
 from pipeline.settings import Settings
 from pipeline.synthesize import synthesize
+from pipeline.themes import lexical_vectors
 
 PROMPTS = ("map", "reduce", "reduce_overview", "synthesize", "synthesize_overview")
 DEFAULT_CONTEXT_WINDOW = 8192
@@ -394,6 +396,7 @@ def _synthesize(
             context_window=session.context_window,
             max_tokens=settings.synthesize_max_tokens,
             policy=policy_for(settings),
+            vectors=partial(embed_texts, session.embedder) if session.embedder else lexical_vectors,
         )
     except (ModelAuthError, ModelUnreachable):
         raise

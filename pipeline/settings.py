@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     repeat_penalty: float = Field(
         1.1, description="llama.cpp repetition penalty (small models loop)"
     )
-    map_max_tokens: int = 400
+    map_max_tokens: int = 450
     reduce_max_tokens: int = 350
     synthesize_max_tokens: int = 400
     answer_max_tokens: int = Field(500, description="output budget of one `brief ask` answer")
@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     )
     embedding_api_base: str | None = Field(None, description="server URL of embedding_model")
     points_per_chunk: int = Field(
-        6, description="most important map points per chunk kept for reduce"
+        8, description="most important map points per chunk kept for reduce"
     )
     timeout_s: float = Field(300.0, description="deadline for one model request")
     retries: int = Field(2, description="extra attempts on transient errors (429, 5xx, timeouts)")

@@ -1,19 +1,24 @@
 """Synthesize: the ``CrossSourceBrief`` from all source briefs.
 
-Code finds the source themes of different sources that say related things
-(``pipeline.themes.cross_groups``: lexical similarity unless an embedding vectorizer is
-passed). The model then writes ONE cross-source theme at a time from that group's themes
-only: a title, 2-3 sentences, and whether the sources agree, differ or complement each
-other, with the point they agree or differ on. An agreement rests on the group's themes;
-a disagreement puts each source's own theme on its side. Last, one call writes the
-overview from the cross-source themes. Every sentence is attributed by code to the
-source themes it restates, and so to their sources and passages.
+Code splits every source brief into statements (its themes' sentences, their points, its
+key facts, each cited) and finds groups of statements from different sources that are
+about one subject (``pipeline.themes.cross_groups``: the statement most other sources echo
+starts a group; embedding similarity when the run has an embedding model, else lexical;
+centred on the corpus, so that the subject all sources share does not make everything look
+alike). The model then writes ONE cross-source theme
+at a time from that group's statements only: a title, 2-3 sentences, and whether the
+sources agree, differ or complement each other, with the point they agree or differ on.
+What each source says stays listed under the theme. An agreement rests on the group's
+statements; a disagreement puts each source's own statement on its side. Last, one call
+writes the overview from the cross-source themes. Every sentence is attributed by code to
+the statements it restates, and so to their sources and passages.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -30,6 +35,7 @@ from pipeline.models import (
     SourceBrief,
     Theme,
 )
+from pipeline.points import content, repeats
 from pipeline.policy import STRICT, ModelPolicy
 from pipeline.prompts import boundary_for, load_prompt
 from pipeline.reduce_stage import joined, own_overview, union
@@ -62,9 +68,15 @@ class CrossOverviewReply(BaseModel):
     )
 
 
-def first_sentence(text: str) -> str:
-    found = sentences_of(text)
-    return found[0] if found else text.strip()
+@dataclass(frozen=True)
+class Statement:
+    """One cited sentence of a source brief: a theme's summary sentence, one of its points,
+    or a key fact; with the theme it belongs to."""
+
+    source_id: str
+    theme_id: str
+    text: str
+    citations: list[Passage]
 
 
 def _theme_sentences(theme: Theme) -> list[Cited]:
@@ -73,33 +85,51 @@ def _theme_sentences(theme: Theme) -> list[Cited]:
         return [
             Cited(text=t, citations=c) for t, c in zip(texts, theme.sentence_citations, strict=True)
         ]
-    return [Cited(text=theme.summary, citations=theme.citations[:1])]
+    return [Cited(text=t, citations=theme.citations[:1]) for t in texts]
 
 
-def attribute(text: str, themes: Sequence[Theme], *, all_themes: bool = False) -> Attributed:
-    """``text`` attributed to the themes that share the most content words with it (all
-    of them with ``all_themes``), each cited by its sentence closest to ``text``."""
+def statements_of(brief: SourceBrief) -> list[Statement]:
+    """What a source brief says, statement by statement, each once. A key fact belongs to
+    the theme of the stretch its passage is in (themes are contiguous stretches)."""
+    out: list[Statement] = []
+    starts: list[tuple[int, str]] = []
+    for theme in brief.themes:
+        for said in [*_theme_sentences(theme), *theme.points]:
+            out.append(Statement(brief.source_id, theme.id, said.text, said.citations))
+        starts.append((min((c.char_start for c in theme.citations), default=0), theme.id))
+    starts.sort()
+    for fact in brief.key_facts:
+        at = fact.citations[0].char_start if fact.citations else 0
+        theme_id = next((tid for start, tid in reversed(starts) if start <= at), starts[0][1])
+        out.append(Statement(brief.source_id, theme_id, fact.text, fact.citations))
+    # a point that restates its theme's summary sentence says nothing new here
+    kept: list[Statement] = []
+    for statement in out:
+        if not repeats(content(statement.text), [content(k.text) for k in kept]):
+            kept.append(statement)
+    return kept
+
+
+def attribute(text: str, said: Sequence[Statement], *, all_of: bool = False) -> Attributed:
+    """``text`` attributed to the statements that share the most content words with it
+    (all of them with ``all_of``), each cited by its first passage."""
     words = _words(text)
-
-    def overlap(theme: Theme) -> int:
-        return len(words & _words(f"{theme.title} {theme.summary}"))
-
-    ranked = sorted(themes, key=lambda t: -overlap(t))
-    chosen = list(themes) if all_themes else [t for t in ranked if overlap(t)][:3] or ranked[:1]
+    ranked = sorted(said, key=lambda s: -len(words & _words(s.text)))
+    chosen = list(said) if all_of else [s for s in ranked if words & _words(s.text)][:3]
+    chosen = chosen or ranked[:1]
     passages: list[Passage] = []
-    for theme in chosen:
-        best = max(_theme_sentences(theme), key=lambda c: len(words & _words(c.text)))
-        passages.extend(p for p in best.citations[:1] if p not in passages)
+    for statement in chosen:
+        passages.extend(p for p in statement.citations[:1] if p not in passages)
     return Attributed(
         text=text,
-        theme_ids=[t.id for t in chosen],
-        source_ids=sorted({t.id.split("/")[0] for t in chosen}),
+        theme_ids=list(dict.fromkeys(s.theme_id for s in chosen)),
+        source_ids=sorted({s.source_id for s in chosen}),
         citations=passages,
     )
 
 
-def write_cross_theme(group: list[Theme], client: ModelClient, max_tokens: int) -> CrossReply:
-    items = "\n".join(f"- [source {t.id.split('/')[0]}] {t.title}: {t.summary}" for t in group)
+def write_cross_theme(group: list[Statement], client: ModelClient, max_tokens: int) -> CrossReply:
+    items = "\n".join(f"- [source {s.source_id}] {s.text}" for s in group)
     reply = client.structured(
         stage="synthesize",
         prompt=load_prompt("synthesize"),
@@ -112,43 +142,42 @@ def write_cross_theme(group: list[Theme], client: ModelClient, max_tokens: int) 
 
 
 def build_cross(
-    groups: list[list[Theme]], replies: list[CrossReply], policy: ModelPolicy = STRICT
+    groups: list[list[Statement]], replies: list[CrossReply], policy: ModelPolicy = STRICT
 ) -> tuple[list[CrossTheme], list[Attributed], list[Disagreement]]:
     """Cross-source themes, agreements and disagreements from the model's replies. A
-    summary that copies an earlier one is rebuilt from its source themes (strict)."""
+    summary that copies an earlier one is rebuilt from its statements (strict)."""
     said, titles = Repeats(prefix=policy.repeat_prefix), Repeats(prefix=policy.repeat_prefix)
     themes, agreements, disagreements = [], [], []
     for group, reply in zip(groups, replies, strict=True):
-        rebuilt = " ".join(f"{t.id.split('/')[0]}: {first_sentence(t.summary)}" for t in group)
+        firsts = list({s.source_id: s for s in reversed(group)}.values())[::-1]
+        rebuilt = " ".join(f"{s.source_id}: {s.text.rstrip('.')}." for s in firsts)
         summary = without_repeated_sentences(joined(reply.summary), policy.repeat_prefix)
         if len(_words(summary)) < 3:
             summary = rebuilt
         if policy.rebuild_copied_summaries:
             summary = said.new_or_rebuilt(summary, rebuilt) or rebuilt
         title = reply.title.strip().rstrip(".")
-        if not title or not titles.is_new(title):  # a repeated title: the first theme's
-            title = group[0].title
+        if not title or not titles.is_new(title):  # a repeated title: the first statement's
+            title = " ".join(group[0].text.split()[:8])
         sentences = [attribute(s, group) for s in sentences_of(summary)]
-        whole = attribute(summary, group, all_themes=True)
+        whole = attribute(summary, group, all_of=True)
         whole.citations = union([whole.citations, *(s.citations for s in sentences)])
         themes.append(
             CrossTheme(
                 title=title,
                 summary=whole,
                 sentence_citations=[s.citations for s in sentences],
+                by_source=[attribute(s.text, [s]) for s in group],
             )
         )
         point = reply.point.strip()
         if reply.relation == "agree" and len(_words(point)) >= 3 and said.is_new(point):
-            agreements.append(attribute(point, group, all_themes=True))
+            agreements.append(attribute(point, group, all_of=True))
         elif reply.relation == "differ":
-            a = group[0]
-            b = next(t for t in group if t.id.split("/")[0] != a.id.split("/")[0])
+            a, b = firsts[0], firsts[1]
             disagreements.append(
                 Disagreement(
-                    topic=title,
-                    side_a=attribute(first_sentence(a.summary), [a]),
-                    side_b=attribute(first_sentence(b.summary), [b]),
+                    topic=title, side_a=attribute(a.text, [a]), side_b=attribute(b.text, [b])
                 )
             )
     return themes, agreements, disagreements
@@ -168,13 +197,16 @@ def synthesize(
     del context_window
     usable = [b for b in briefs if b.status != "failed" and b.themes]
     source_ids = [b.source_id for b in briefs]
-    all_themes = [t for b in usable for t in b.themes]
     if not usable:
         return CrossSourceBrief(
             status="failed", error="no source brief to synthesize", source_ids=source_ids
         )
-    groups = cross_groups(all_themes, MAX_CROSS_THEMES, vectors)
-    if not groups:  # one source: nothing to compare, its overview stands for the whole
+    said = [s for b in usable for s in statements_of(b)]
+    found = cross_groups(
+        [s.text for s in said], [s.source_id for s in said], MAX_CROSS_THEMES, vectors
+    )
+    groups = [[said[k] for k in g] for g in found]
+    if not groups:  # one source, or nothing in common: its overview stands for the whole
         only = usable[0]
         return CrossSourceBrief(
             overview=only.overview,
@@ -182,7 +214,7 @@ def synthesize(
             quotes=only.quotes[:1],
             source_ids=source_ids,
         )
-    with ThreadPoolExecutor(max_workers=2) as pool:  # groups never share a theme
+    with ThreadPoolExecutor(max_workers=2) as pool:  # groups never share a statement
         replies = list(pool.map(lambda g: write_cross_theme(g, client, max_tokens), groups))
     themes, agreements, disagreements = build_cross(groups, replies, policy)
     items = "\n".join(f"- {t.title}: {t.summary.text}" for t in themes)
@@ -200,7 +232,7 @@ def synthesize(
         [t.summary.text for t in themes],
         policy,
     ).replace("The conversation covers", "The sources share", 1)
-    grouped = [t for g in groups for t in g]
+    grouped = [s for g in groups for s in g]
     cited = {s for t in themes for s in t.summary.source_ids}
     return CrossSourceBrief(
         overview=overview,

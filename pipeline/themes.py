@@ -1,4 +1,4 @@
-"""Grouping: a source's key points into themes, and source themes across sources.
+"""Grouping: a source's key points into themes, and statements across sources.
 
 Every grouping goes through one ``Vectorizer`` (texts -> one row per text, compared by
 cosine). The default is lexical: TF-IDF over the retrieval tokenizer's stemmed words.
@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from pipeline.models import KeyPoint, Theme
+from pipeline.models import KeyPoint
 from pipeline.retrieval import tokenize
 
 Vectorizer = Callable[[Sequence[str]], np.ndarray]
@@ -79,50 +79,78 @@ def group_points(
     return [points[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
 
 
-def theme_text(theme: Theme) -> str:
-    return f"{theme.title}. {theme.summary}"
+MIN_CENTRED = 10  # fewer rows than this say too little of what they all share
+
+
+def centered(rows: np.ndarray) -> np.ndarray:
+    """Rows minus their mean, at unit length: texts of one corpus share its subject ("China's
+    AI"), which makes everything look alike; what is left tells the statements apart."""
+    if len(rows) < MIN_CENTRED:
+        return rows
+    rows = rows - rows.mean(axis=0, keepdims=True)
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return rows / np.where(norms == 0, 1, norms)
+
+
+TOP_CROSS_PAIRS = 0.05  # share of the pairs of statements of different sources alike enough
 
 
 def cross_groups(
-    themes: Sequence[Theme],
+    texts: Sequence[str],
+    sources: Sequence[str],
     limit: int,
     vectors: Vectorizer = lexical_vectors,
-    per_group: int = 3,
-) -> list[list[Theme]]:
-    """Up to ``limit`` groups of source themes from different sources that say related
-    things: the most alike pair not yet used starts a group, and the themes of other
-    sources most like it join (up to ``per_group``). Each theme is used once."""
-    if len(themes) < 2:
+    *,
+    per_source: int = 2,
+    top_share: float = TOP_CROSS_PAIRS,
+) -> list[list[int]]:
+    """Up to ``limit`` groups of statements (indexes into ``texts``) of at least two
+    sources about one subject. The statement that the most other sources echo starts a
+    group (a subject many conversations touch, not a coincidence of two), and the
+    statements alike to it join, the most alike first, at most ``per_source`` from each
+    source. "Alike" is relative, so that it means the same for any vectorizer: as alike
+    as the ``top_share`` most alike pairs of statements of different sources (at least
+    ``limit`` pairs), and more than unrelated. Each statement is used once."""
+    if len(set(sources)) < 2:
         return []
-    rows = vectors([theme_text(t) for t in themes])
+    rows = centered(vectors(list(texts)))
     sims = rows @ rows.T
-    source = [t.id.split("/")[0] for t in themes]
-    pairs = sorted(
-        (
-            (float(sims[i, j]), i, j)
-            for i in range(len(themes))
-            for j in range(i + 1, len(themes))
-            if source[i] != source[j]
-        ),
+    n = len(texts)
+    cross = sorted(
+        (float(sims[i, j]) for i in range(n) for j in range(i + 1, n) if sources[i] != sources[j]),
         reverse=True,
     )
+    if not cross:
+        return []
+    kth = min(len(cross), max(limit, round(len(cross) * top_share)))
+    min_similarity = max(cross[kth - 1], 1e-9)  # and never unrelated (0) or opposed
     used: set[int] = set()
+
+    def echoes(i: int) -> list[int]:
+        """The unused statements of other sources alike to ``i``, the most alike first."""
+        alike = [
+            j
+            for j in range(n)
+            if j not in used and sources[j] != sources[i] and sims[i, j] >= min_similarity
+        ]
+        return sorted(alike, key=lambda j: -float(sims[i, j]))
+
+    def reach(i: int) -> tuple[int, float]:
+        found = echoes(i)
+        return len({sources[j] for j in found}), sum(float(sims[i, j]) for j in found)
+
     groups: list[list[int]] = []
-    for score, i, j in pairs:
-        if len(groups) >= limit:
+    while len(groups) < limit:
+        free = [i for i in range(n) if i not in used]
+        if not free:
             break
-        if i in used or j in used:
-            continue
-        group = [i, j]
-        others = sorted(
-            (k for k in range(len(themes)) if k not in used and k not in group),
-            key=lambda k: -float(sims[k, i] + sims[k, j]),
-        )
-        for k in others:
-            if len(group) >= per_group:
-                break
-            if source[k] not in {source[g] for g in group} and sims[k, i] + sims[k, j] > score:
-                group.append(k)
+        seed = max(free, key=reach)
+        if reach(seed)[0] == 0:
+            break
+        group = [seed]
+        for j in echoes(seed):
+            if sum(sources[g] == sources[j] for g in group) < per_source:
+                group.append(j)
         used.update(group)
         groups.append(group)
-    return [[themes[k] for k in g] for g in groups]
+    return groups

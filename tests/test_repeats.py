@@ -12,7 +12,7 @@ from pipeline.models import ChunkSummary, Passage, SourceBrief, Theme
 from pipeline.policy import LENIENT, STRICT
 from pipeline.reduce_stage import reduce_source
 from pipeline.repeats import Repeats, text_key, without_repeated_sentences
-from pipeline.synthesize import first_sentence, synthesize
+from pipeline.synthesize import synthesize
 
 COPY = "The conversation explores the impact of technology companies on China's AI strategy"
 
@@ -134,31 +134,21 @@ def test_synthesis_turns_the_relation_into_an_agreement_or_two_sides(
 
 
 def test_synthesis_rebuilds_a_copied_cross_theme(scripted) -> None:
-    three = [*briefs(), source_brief("003", "Labs share chips weights and smuggle chips.")]
-    three[0] = three[0].model_copy(
-        update={
-            "themes": [*three[0].themes, three[2].themes[0].model_copy(update={"id": "001/t2"})]
-        }
+    first = source_brief("001", "Smuggled chips reach labs.")
+    first = first.model_copy(
+        update={"themes": [*first.themes, *source_brief("001", "Open weights spread fast.").themes]}
     )
+    three = [
+        first,
+        source_brief("002", "Smuggled chips reach labs in Shenzhen."),
+        source_brief("003", "Open weights spread fast online."),
+    ]
     reply = {"title": "Chips", "summary": [COPY], "relation": "complement", "point": "x y z"}
     scripted.enqueue(reply, dict(reply, title="Weights"), {"overview": ["Overall, chips."]})
     cross = synthesize(three, scripted, context_window=8192, max_tokens=500)
     assert len(cross.themes) == 2
     assert cross.themes[0].summary.text == COPY + "."
-    assert cross.themes[1].summary.text != COPY + "."  # rebuilt from its source themes
-
-
-@pytest.mark.parametrize(
-    ("text", "first"),
-    [
-        ("One. Two.", "One."),
-        ("No full stop", "No full stop"),
-        ("Ends here.", "Ends here."),
-        ("  Why? Because.", "Why?"),
-    ],
-)
-def test_first_sentence(text: str, first: str) -> None:
-    assert first_sentence(text) == first
+    assert cross.themes[1].summary.text != COPY + "."  # rebuilt from its statements
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,18 @@ from conftest import ScriptedSession
 
 from pipeline.chunking import chunk_transcript
 from pipeline.map_stage import map_chunks, summarize_chunk
-from pipeline.models import ChunkSummary, KeyPoint, Passage, Segment, SourceBrief, Theme, Transcript
+from pipeline.models import (
+    ChunkSummary,
+    Cited,
+    KeyPoint,
+    Passage,
+    Segment,
+    SourceBrief,
+    Theme,
+    Transcript,
+)
 from pipeline.reduce_stage import reduce_source
+from pipeline.render import cross_markdown, source_markdown
 from pipeline.runner import run_pipeline
 from pipeline.settings import Settings
 from pipeline.synthesize import synthesize
@@ -181,6 +191,27 @@ def test_reduce_writes_one_theme_per_call_then_the_overview(scripted) -> None:
     # key facts: points with numbers and names that the themes do not already say
     assert brief.key_facts and all(f.citations for f in brief.key_facts)
     assert not {f.text for f in brief.key_facts} & {t.summary for t in brief.themes}
+    # a point is listed once at most (these 30 differ only in their subject and number:
+    # repeats of one another)
+    listed = [p.text for t in brief.themes for p in t.points] + [f.text for f in brief.key_facts]
+    assert len(listed) == len(set(listed))
+
+
+def test_theme_points_are_listed_under_their_theme_with_their_citations() -> None:
+    cite = Passage(source_id="007", char_start=0, char_end=1, line_start=5, line_end=5, text="x")
+    theme = Theme(
+        id="007/t1",
+        title="Chips",
+        summary="Chips are scarce.",
+        point_ids=[],
+        citations=[cite],
+        points=[Cited(text="Smuggling grows in Shenzhen", citations=[cite])],
+    )
+    markdown = source_markdown(SourceBrief(source_id="007", title="t", themes=[theme]))
+    assert (
+        "### Chips\n\nChips are scarce. [007 L5]\n\n- Smuggling grows in Shenzhen [007 L5]"
+        in markdown
+    )
 
 
 def test_synthesis_attributes_every_statement_to_sources(scripted) -> None:
@@ -194,7 +225,7 @@ def test_synthesis_attributes_every_statement_to_sources(scripted) -> None:
                 Theme(
                     id=f"{sid}/t{n}",
                     title=f"{subject} in {sid}",
-                    summary=f"The talk covers {subject} at length.",
+                    summary=f"{subject.capitalize()}.",
                     point_ids=[],
                     citations=[cite],
                 )
@@ -205,7 +236,7 @@ def test_synthesis_attributes_every_statement_to_sources(scripted) -> None:
         content = messages[1]["content"]
         if "overview" in messages[0]["content"]:
             return {"overview": ["Both sources discuss chips.", "They differ on open weights."]}
-        if "chips" in content:
+        if "chips" in content.lower():
             return {
                 "title": "Chips",
                 "summary": ["Source 001 covers chips.", "Source 002 covers chips too."],
@@ -232,6 +263,10 @@ def test_synthesis_attributes_every_statement_to_sources(scripted) -> None:
         assert theme.summary.source_ids == ["001", "002"]
         assert theme.sentence_citations and all(theme.sentence_citations)
     assert [a.text for a in cross.agreements] == ["Chips matter for both sources."]
+    # what each source says stays listed under the cross-source theme, cited
+    for theme in cross.themes:
+        assert [s.source_ids for s in theme.by_source] == [["001"], ["002"]]
+    assert "- Chips. (sources: 002) [002 L3-4]" in cross_markdown(cross, {})
     [differ] = cross.disagreements
     assert {differ.side_a.source_ids[0], differ.side_b.source_ids[0]} == {"001", "002"}
     assert differ.side_b.citations[0].label.endswith("L3-4")
@@ -366,43 +401,61 @@ def test_map_request_limits_sentence_numbers_to_the_chunk() -> None:
     assert (ids["minimum"], ids["maximum"]) == (1, len(chunk.sentences))
 
 
-def test_cross_groups_pair_related_themes_of_different_sources() -> None:
+def test_cross_groups_pair_related_statements_of_different_sources() -> None:
     from pipeline.themes import cross_groups
 
-    def theme(tid: str, text: str) -> Theme:
-        return Theme(id=tid, title=text, summary=text, point_ids=[], citations=[])
-
-    themes = [
-        theme("001/t1", "Huawei Ascend chips and export controls"),
-        theme("001/t2", "open source model weights from DeepSeek"),
-        theme("002/t1", "DeepSeek publishes open source weights"),
-        theme("002/t2", "export controls on Nvidia chips"),
-        theme("002/t3", "open source weights again"),  # same source as 002/t1: never paired
+    said = [
+        ("001", "Huawei Ascend chips and export controls"),
+        ("001", "open source model weights from DeepSeek"),
+        ("002", "DeepSeek publishes open source weights"),
+        ("002", "export controls on Nvidia chips"),
+        ("002", "DeepSeek open source weights, again"),  # same source as the one above
+        ("003", "the robot makers of Shenzhen"),  # nothing in common: no group
     ]
-    groups = cross_groups(themes, limit=5)
-    pairs = {frozenset(t.id for t in g) for g in groups}
-    assert pairs == {frozenset({"001/t1", "002/t2"}), frozenset({"001/t2", "002/t1"})}
-    assert cross_groups(themes[:2], limit=5) == []  # one source: nothing to compare
+    texts, sources = [t for _, t in said], [s for s, _ in said]
+    # alike enough: as alike as the most alike 30% of the 13 pairs across sources
+    groups = cross_groups(texts, sources, 5, top_share=0.3)
+    assert {frozenset(g) for g in groups} == {frozenset({0, 3}), frozenset({1, 2, 4})}
+    assert cross_groups(texts, sources, 1, top_share=0.01) == [[0, 3]]  # the most alike only
+    # at most per_source statements of one source in a group
+    groups = cross_groups(texts, sources, 5, per_source=1, top_share=0.3)
+    assert {frozenset(g) for g in groups} == {frozenset({0, 3}), frozenset({1, 2})}
+    # the statement that the most other sources echo starts the first group
+    texts.append("open source weights from DeepSeek, and export controls")
+    sources.append("004")
+    groups = cross_groups(texts, sources, 5, top_share=0.3)
+    assert groups[0][0] == 1 and {sources[k] for k in groups[0]} == {"001", "002", "004"}
+    assert cross_groups(texts[:2], sources[:2], limit=5) == []  # one source: nothing to compare
 
 
-def test_key_facts_prefer_numbers_and_names_not_said_by_the_themes() -> None:
-    from pipeline.reduce_stage import key_facts
+def test_picked_points_skip_what_is_said_spread_over_themes_and_keep_to_the_budget() -> None:
+    from pipeline.points import content, pick_points, split_facts
 
     points = [
         point(0, "DeepSeek trained R1 for 6 million dollars"),
-        point(1, "the talk is about many things"),
+        point(1, "the talk covers many other things"),
         point(2, "Huawei Ascend chips ship to Alibaba"),
         point(3, "Nvidia sold 20 percent fewer chips"),
+        point(4, "Nvidia sold 20 percent fewer chips last year"),  # repeats point 3
+        point(5, "ok"),  # says nothing
     ]
-    said = Theme(
-        id="007/t1",
-        title="t",
-        summary="Nvidia sold 20 percent fewer chips",
-        point_ids=[],
-        citations=[],
-    )
-    facts = key_facts([points[:2], points[2:]], [said], limit=5)
-    assert [f.text for f in facts] == [points[0].text, points[2].text]
-    assert all(
-        f.citations == p.evidence for f, p in zip(facts, (points[0], points[2]), strict=True)
-    )
+    groups = [points[:2], points[2:]]
+    said = [set(), content("Nvidia sold 20 percent fewer chips, last year")]
+    picked = pick_points(groups, said, budget_words=100)
+    assert [[p.id for p in g] for g in picked] == [
+        [points[0].id, points[1].id],
+        [points[2].id],  # 3 and 4 are said by the theme; 5 says nothing
+    ]
+    # the groups take turns, facts first, until the words run out
+    picked = pick_points([points[:2], points[2:4]], [set(), set()], budget_words=14)
+    assert [[p.id for p in g] for g in picked] == [[points[0].id], [points[2].id]]
+    # a repeat of a chosen point is left out
+    picked = pick_points([points[3:5]], [set()], budget_words=100)
+    assert [p.id for p in picked[0]] == [points[3].id]
+    # ... but another number is another point
+    other = point(6, "Nvidia sold 30 percent fewer chips")
+    assert len(pick_points([[points[3], other]], [set()], budget_words=100)[0]) == 2
+    facts, rest = split_facts([points[:2], points[2:4]])
+    assert [f.text for f in facts] == [points[0].text, points[2].text, points[3].text]
+    assert [[c.text for c in r] for r in rest] == [[points[1].text], []]
+    assert all(f.citations == points[0].evidence for f in facts[:1])
