@@ -62,6 +62,9 @@ class IndexParams(BaseModel):
     piece_tokens: int = 64
     # weight of the embedding ranking against BM25's in reciprocal rank fusion
     dense_weight: float = 0.5
+    # a window's embedding score: the mean cosine of its this many best pieces (1: the
+    # best piece alone; 2 lifted QMSum hit@1 0.59 -> 0.63, development set unchanged)
+    pooled_pieces: int = 2
     # a new window starts when the previous one is this far along (0.75: a quarter of
     # its sentences on); 0 would start one at every sentence, 4x the windows for the
     # same recall on our development set and QMSum
@@ -285,8 +288,11 @@ class SearchIndex:
         self.vectors = vectors
         pairs = window_pieces(windows, self.pieces)
         self._pair_pieces = pairs[:, 1]
-        self._pair_starts = np.searchsorted(pairs[:, 0], np.arange(len(windows)))
-        self._has_pieces = np.isin(np.arange(len(windows)), pairs[:, 0])
+        # the windows that overlap any piece, where each one's pairs start, and the
+        # position (in that list) of the window of every pair
+        self._pooled_windows, self._segment_starts, self._pair_segment = np.unique(
+            pairs[:, 0], return_index=True, return_inverse=True
+        )
         self.chunk_ids = chunk_ids
         self.chunk_docs = chunk_docs
         self.params = params
@@ -315,14 +321,35 @@ class SearchIndex:
         return window + self.params.chunk_weight * best_chunk
 
     def dense_scores(self, query_vector: Sequence[float]) -> np.ndarray | None:
-        """Every window's similarity to the question's embedding: the cosine of its best
-        piece (a window holds many topics; its best sentence says whether it answers)."""
+        """Every window's similarity to the question's embedding: the mean cosine of its
+        ``pooled_pieces`` best pieces (a window holds many topics; its best few sentences
+        say whether it answers). A window without pieces scores -1."""
         if self.vectors is None or not len(self._pair_pieces):
             return None
         sims = np.asarray(self.vectors @ unit(np.asarray(query_vector, dtype=np.float32)))
-        starts = np.minimum(self._pair_starts, len(self._pair_pieces) - 1)
-        pooled = np.maximum.reduceat(sims[self._pair_pieces], starts)
-        return np.where(self._has_pieces, pooled, -1.0).astype(np.float32)
+        scores = np.full(len(self.windows), -1.0, dtype=np.float32)
+        scores[self._pooled_windows] = self._pool(sims[self._pair_pieces])
+        return scores
+
+    def _pool(self, values: np.ndarray) -> np.ndarray:
+        """The mean of the ``pooled_pieces`` largest of each window's pair values (fewer
+        when a window overlaps fewer pieces): the largest is taken out in each round."""
+        values = np.array(values, dtype=np.float32)  # a copy: rounds overwrite it
+        total = np.zeros(len(self._segment_starts), dtype=np.float64)
+        taken = np.zeros(len(self._segment_starts), dtype=np.int64)
+        for round_ in range(max(1, self.params.pooled_pieces)):
+            best = np.maximum.reduceat(values, self._segment_starts)
+            found = best > -np.inf
+            total += np.where(found, best, 0.0)
+            taken += found
+            if round_ + 1 < self.params.pooled_pieces:
+                # take out one largest value per window (the first, when tied)
+                hits = np.flatnonzero(values == best[self._pair_segment])
+                segments = self._pair_segment[hits]
+                first = np.ones(len(hits), dtype=bool)
+                first[1:] = segments[1:] != segments[:-1]
+                values[hits[first]] = -np.inf
+        return (total / np.maximum(taken, 1)).astype(np.float32)
 
     def search(
         self,
