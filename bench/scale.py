@@ -92,13 +92,13 @@ class QuestionEmbedder:
 def one(size: int, folder: Path, queries: int, embed_questions: bool) -> dict[str, float]:
     """Process ``size`` transcripts in this process; return timings and memory. With
     ``embed_questions``, each query's latency includes embedding it with the real model."""
-    from synth import query_words, write_corpus
+    from synth import write_corpus
 
     from pipeline.chunking import chunk_transcript
     from pipeline.corpus import index_corpus
     from pipeline.ingest import ingest_paths, read_source_text
     from pipeline.outputs import OutputWriter
-    from pipeline.retrieval import IndexParams, SearchIndex
+    from pipeline.retrieval import IndexParams
 
     paths = write_corpus(folder / "sources", size)
     source_bytes = sum(p.stat().st_size for p in paths)
@@ -122,6 +122,44 @@ def one(size: int, folder: Path, queries: int, embed_questions: bool) -> dict[st
     index_corpus(folder / "out", chunks, [], texts, params, StandInEmbedder())  # type: ignore[arg-type]
     index_s = time.perf_counter() - mark
 
+    build_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # the questions in a process of their own, as `brief ask` would run them
+    asked = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--ask",
+            str(folder),
+            "--queries",
+            str(queries),
+            *(["--question-embedding"] if embed_questions else []),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return {
+        "size": size,
+        "source_mb": source_bytes / 1e6,
+        "chunks": len(chunks),
+        "vectors_mb": (folder / "out" / "index" / "vectors.npy").stat().st_size / 1e6,
+        "ingest_s": ingest_s,
+        "chunk_s": chunk_s,
+        "index_s": index_s,
+        "base_mb": base_mb,
+        "peak_mb": build_peak_mb,
+        **json.loads(asked.stdout.strip().splitlines()[-1]),
+    }
+
+
+def ask(folder: Path, queries: int, embed_questions: bool) -> dict[str, float]:
+    """Load the index and search ``queries`` questions, in this process; with
+    ``embed_questions`` each question's latency includes its real embedding."""
+    from synth import query_words
+
+    from pipeline.retrieval import SearchIndex
+
+    base_mb = _rss_mb()
     mark = time.perf_counter()
     index = SearchIndex.load(folder / "out" / "index")
     load_s = time.perf_counter() - mark
@@ -147,18 +185,11 @@ def one(size: int, folder: Path, queries: int, embed_questions: bool) -> dict[st
     latencies.sort()
     searches.sort()
     return {
-        "size": size,
-        "source_mb": source_bytes / 1e6,
-        "chunks": len(chunks),
         "windows": len(index.windows),
         "pieces": len(index.pieces),
-        "vectors_mb": (folder / "out" / "index" / "vectors.npy").stat().st_size / 1e6,
-        "ingest_s": ingest_s,
-        "chunk_s": chunk_s,
-        "index_s": index_s,
         "load_s": load_s,
-        "base_mb": base_mb,
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "ask_base_mb": base_mb,
+        "ask_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "server_peak_mb": server_mb,
         "search_ms_median": statistics.median(searches),
         "search_ms_p95": searches[int(0.95 * (len(searches) - 1))],
@@ -178,8 +209,12 @@ def main() -> None:
         "run it under flock /tmp/model.lock)",
     )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--ask", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--dir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.ask:
+        print(json.dumps(ask(args.ask, args.queries, args.question_embedding)))
+        return
     if args.one:
         print(json.dumps(one(args.one, args.dir, args.queries, args.question_embedding)))
         return
@@ -213,9 +248,10 @@ def main() -> None:
     print(
         "| transcripts | MB | chunks | windows | pieces (vectors MB) | ingest s | chunk s "
         "| index s | total s | ms per transcript | peak RSS MB (at start) | index load s "
-        "| search ms median / p95 | question ms median / p95 | embedding server peak RSS MB |"
+        "| ask peak RSS MB (at start) | search ms median / p95 | question ms median / p95 "
+        "| embedding server peak RSS MB |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         total = r["ingest_s"] + r["chunk_s"] + r["index_s"]
         question = (
@@ -229,7 +265,8 @@ def main() -> None:
             f"| {r['pieces']:,} ({r['vectors_mb']:.0f}) | {r['ingest_s']:.2f} "
             f"| {r['chunk_s']:.2f} | {r['index_s']:.2f} | {total:.2f} "
             f"| {total / r['size'] * 1000:.1f} | {r['peak_mb']:.0f} ({r['base_mb']:.0f}) "
-            f"| {r['load_s']:.2f} | {r['search_ms_median']:.1f} / {r['search_ms_p95']:.1f} "
+            f"| {r['load_s']:.2f} | {r['ask_peak_mb']:.0f} ({r['ask_base_mb']:.0f}) "
+            f"| {r['search_ms_median']:.1f} / {r['search_ms_p95']:.1f} "
             f"| {question} | {server} |"
         )
     if len(rows) >= 2:
@@ -242,8 +279,9 @@ def main() -> None:
         "\nsearch: BM25 + the dense ranking (pieces' vectors memory-mapped from vectors.npy, "
         "pooled per window, weighted RRF); piece vectors are stand-ins (random, 384 dims). "
         "question: embedding the question (real MiniLM on llama-server, through ModelClient "
-        "with an empty cache, --question-embedding) plus the search; peak RSS is the Python "
-        "process's, the embedding server's is its own column"
+        "with an empty cache, --question-embedding) plus the search. Peak RSS: of the "
+        "process that builds the index (`brief run`'s part) and of the one that loads it "
+        "and asks (`brief ask`'s); the embedding server's is its own column"
     )
 
 
