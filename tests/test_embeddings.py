@@ -27,7 +27,14 @@ from pipeline.embedding_model import EmbeddingService
 from pipeline.errors import ModelError
 from pipeline.llm import count_tokens
 from pipeline.models import Chunk
-from pipeline.retrieval import IndexParams, SearchIndex, make_pieces, unit, window_pieces
+from pipeline.retrieval import (
+    IndexParams,
+    SearchIndex,
+    _best_first,
+    make_pieces,
+    unit,
+    window_pieces,
+)
 from pipeline.settings import Settings
 
 # made-up words the stand-in model "understands" as words of the seeds
@@ -224,3 +231,19 @@ def test_real_model_fusion_finds_a_paraphrase_that_bm25_misses(tmp_path: Path) -
         service.close()
         cache.close()
     assert service.server.process is None  # stopped
+
+
+def test_search_sorts_only_the_head_and_selects_as_a_full_sort_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(3)
+    for scores in (rng.random(5000), np.round(rng.random(5000), 2), np.zeros(5000)):
+        head = _best_first(scores, 200)
+        assert len(head) >= 200
+        assert (head == np.argsort(-scores, kind="stable")[: len(head)]).all()  # ties too
+    index = open_corpus(processed(tmp_path / "out", [SEEDS]), IndexParams())[0].index
+    questions = ["Which newsletter does Afra Wang write?", "export controls on chips", "rent"]
+    found = [index.search(q, k=10) for q in questions]
+    monkeypatch.setattr("pipeline.retrieval.SELECT_HEAD", 1)  # the head is never enough
+    assert [index.search(q, k=10) for q in questions] == found
+    assert all(len(hits) == 10 for hits in found[:2])
