@@ -27,14 +27,8 @@ from pipeline.embedding_model import EmbeddingService
 from pipeline.errors import ModelError
 from pipeline.llm import count_tokens
 from pipeline.models import Chunk
-from pipeline.retrieval import (
-    IndexParams,
-    SearchIndex,
-    _best_first,
-    make_pieces,
-    unit,
-    window_pieces,
-)
+from pipeline.retrieval import IndexParams, SearchIndex, make_pieces, unit, window_pieces
+from pipeline.retrieval.index import _best_first
 from pipeline.settings import Settings
 
 # made-up words the stand-in model "understands" as words of the seeds
@@ -244,6 +238,6 @@ def test_search_sorts_only_the_head_and_selects_as_a_full_sort_would(
     index = open_corpus(processed(tmp_path / "out", [SEEDS]), IndexParams())[0].index
     questions = ["Which newsletter does Afra Wang write?", "export controls on chips", "rent"]
     found = [index.search(q, k=10) for q in questions]
-    monkeypatch.setattr("pipeline.retrieval.SELECT_HEAD", 1)  # the head is never enough
+    monkeypatch.setattr("pipeline.retrieval.index.SELECT_HEAD", 1)  # the head is never enough
     assert [index.search(q, k=10) for q in questions] == found
     assert all(len(hits) == 10 for hits in found[:2])
