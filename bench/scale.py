@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -31,9 +30,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 
-def _rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+def _rss_mb(field: str = "VmRSS", pid: int | str = "self") -> float:
+    """A memory figure of a process from /proc: VmRSS now, VmHWM its peak. (Not
+    getrusage's ru_maxrss: Linux keeps that across exec, so a process started by a big
+    one would report the parent's peak.)"""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return 0.0
 
@@ -78,11 +80,7 @@ class QuestionEmbedder:
         server = self.service.server
         if server is None or server.process is None:
             return 0.0
-        status = Path(f"/proc/{server.process.pid}/status").read_text()
-        for line in status.splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return 0.0
+        return _rss_mb("VmHWM", server.process.pid)
 
     def close(self) -> None:
         self.service.close()
@@ -122,7 +120,7 @@ def one(size: int, folder: Path, queries: int, embed_questions: bool) -> dict[st
     index_corpus(folder / "out", chunks, [], texts, params, StandInEmbedder())  # type: ignore[arg-type]
     index_s = time.perf_counter() - mark
 
-    build_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    build_peak_mb = _rss_mb("VmHWM")
     # the questions in a process of their own, as `brief ask` would run them
     asked = subprocess.run(
         [
@@ -189,7 +187,7 @@ def ask(folder: Path, queries: int, embed_questions: bool) -> dict[str, float]:
         "pieces": len(index.pieces),
         "load_s": load_s,
         "ask_base_mb": base_mb,
-        "ask_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "ask_peak_mb": _rss_mb("VmHWM"),
         "server_peak_mb": server_mb,
         "search_ms_median": statistics.median(searches),
         "search_ms_p95": searches[int(0.95 * (len(searches) - 1))],
