@@ -4,6 +4,7 @@
     .venv/bin/python bench/eval_qa.py --retrieval-only      # no model calls
     .venv/bin/python bench/eval_qa.py --questions held_out.jsonl --out outputs
     .venv/bin/python bench/eval_qa.py --qmsum ../shared/eval/qmsum
+    .venv/bin/python bench/eval_qa.py --retrieval-only --half tune --param pooled_pieces=1
 
 A question set is JSONL: ``question``, ``evidence`` (verbatim strings from the sources;
 empty when the sources do not answer it) and optionally ``kind`` (else "answerable" or
@@ -44,7 +45,7 @@ from pipeline.corpus import Corpus, open_corpus  # noqa: E402
 from pipeline.llm import count_tokens  # noqa: E402
 from pipeline.models import Answer, Segment, Transcript  # noqa: E402
 from pipeline.policy import policy_for  # noqa: E402
-from pipeline.retrieval import Hit, SearchIndex, build_index, embed_texts  # noqa: E402
+from pipeline.retrieval import Hit, IndexParams, SearchIndex, build_index, embed_texts  # noqa: E402
 from pipeline.runner import ModelSession  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
 from pipeline.verify import passage_problem  # noqa: E402
@@ -343,11 +344,28 @@ def main() -> None:
         default="all",
         help="a fixed half of the question set (see split_half)",
     )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override one retrieval.IndexParams field (e.g. dense_weight=0.7); repeatable",
+    )
     args = parser.parse_args()
     settings = Settings.load(None)
     cache = CallCache(settings.cache_dir)
     session = ModelSession(settings, cache, log_dir=settings.cache_dir.parent)
+    if args.param:
+        overrides = dict(p.split("=", 1) for p in args.param)
+        unknown = set(overrides) - set(IndexParams.model_fields)
+        if unknown:
+            parser.error(f"unknown index parameters: {', '.join(sorted(unknown))}")
+        session.index_params = IndexParams.model_validate(
+            {**session.index_params.model_dump(), **overrides}
+        )
     method = f"BM25 + {settings.embedding_model} (RRF)" if session.embedder else "BM25"
+    if args.param:
+        method += ", " + ", ".join(args.param)
     if args.qmsum:
         print(f"QMSum subset ({args.qmsum}): retrieval, {method}\n")
         try:

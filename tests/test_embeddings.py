@@ -27,7 +27,8 @@ from pipeline.embedding_model import EmbeddingService
 from pipeline.errors import ModelError
 from pipeline.llm import count_tokens
 from pipeline.models import Chunk
-from pipeline.retrieval import IndexParams, SearchIndex, make_pieces
+from pipeline.retrieval import IndexParams, SearchIndex, make_pieces, unit, window_pieces
+from pipeline.retrieval.index import _best_first
 from pipeline.settings import Settings
 
 # made-up words the stand-in model "understands" as words of the seeds
@@ -153,6 +154,34 @@ def test_pieces_are_short_ordered_and_cover_every_sentence(tmp_path: Path) -> No
             assert (chunk.source_id, sentence.char_start) in covered
 
 
+@pytest.mark.parametrize("pooled", [1, 2, 3])
+def test_window_scores_pool_their_best_pieces(
+    fake: FakeEmbedding, tmp_path: Path, pooled: int
+) -> None:
+    """dense_scores (vectorised) against a per-window loop: the mean cosine of each
+    window's ``pooled`` best pieces, fewer when it overlaps fewer, -1 with none."""
+    out = processed(tmp_path / "out", [SEEDS])
+    params = IndexParams(embedding_model="openai/fake-embed", pooled_pieces=pooled)
+    index = open_corpus(out, params, embedder(tmp_path))[0].index
+    assert index.vectors is not None
+    question = "Which newsletter does Afra Wang write, and what does concurrent mean?"
+    sims = np.asarray(index.vectors) @ unit(np.asarray(fake_vector(question), dtype=np.float32))
+    sims[:4] = sims[4]  # ties: the largest value twice in some windows
+    by_window: dict[int, list[float]] = {}
+    for window, piece in window_pieces(index.windows, index.pieces):
+        by_window.setdefault(int(window), []).append(float(sims[piece]))
+    expected = [
+        float(np.mean(sorted(by_window[w], reverse=True)[:pooled])) if w in by_window else -1.0
+        for w in range(len(index.windows))
+    ]
+    index.vectors = np.asarray(index.vectors).copy()
+    index.vectors[:4] = index.vectors[4]  # the same ties in the index's own vectors
+    got = index.dense_scores(fake_vector(question))
+    assert got is not None
+    assert np.allclose(got, expected, atol=1e-5)
+    assert sum(len(v) > pooled for v in by_window.values()) > 10  # pooling had a choice
+
+
 @pytest.mark.embedded
 def test_real_model_fusion_finds_a_paraphrase_that_bm25_misses(tmp_path: Path) -> None:
     """Three short transcripts; the question shares no content word with the passage
@@ -182,14 +211,33 @@ def test_real_model_fusion_finds_a_paraphrase_that_bm25_misses(tmp_path: Path) -
         # no word of the question is in any transcript: BM25 has nothing to go on
         question = "Why did the pastry makers cease operating?"
         plain, _ = open_corpus(out, IndexParams())
-        fused, _ = open_corpus(out, IndexParams(embedding_model="embedded"), service.client)
         answer = "rent tripled"
         bm25_top = plain.index.search(question, k=1)
         assert not bm25_top or answer not in bm25_top[0].passage.text
-        hits, _ = retrieve(question, fused.index, k=1, embedder=service.client)
-        assert answer in hits[0].passage.text
+        # a window scored by its best piece, and by the mean of its two best (the default)
+        for pooled in (1, 2):
+            params = IndexParams(embedding_model="embedded", pooled_pieces=pooled)
+            fused, _ = open_corpus(out, params, service.client)
+            hits, _ = retrieve(question, fused.index, k=1, embedder=service.client)
+            assert answer in hits[0].passage.text
         assert service.server is not None  # started on the first cache miss
     finally:
         service.close()
         cache.close()
     assert service.server.process is None  # stopped
+
+
+def test_search_sorts_only_the_head_and_selects_as_a_full_sort_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(3)
+    for scores in (rng.random(5000), np.round(rng.random(5000), 2), np.zeros(5000)):
+        head = _best_first(scores, 200)
+        assert len(head) >= 200
+        assert (head == np.argsort(-scores, kind="stable")[: len(head)]).all()  # ties too
+    index = open_corpus(processed(tmp_path / "out", [SEEDS]), IndexParams())[0].index
+    questions = ["Which newsletter does Afra Wang write?", "export controls on chips", "rent"]
+    found = [index.search(q, k=10) for q in questions]
+    monkeypatch.setattr("pipeline.retrieval.index.SELECT_HEAD", 1)  # the head is never enough
+    assert [index.search(q, k=10) for q in questions] == found
+    assert all(len(hits) == 10 for hits in found[:2])

@@ -1,0 +1,71 @@
+"""BM25 over words: the tokenizer (stop words, Snowball stems), the question words that
+are dropped from a query, what a chunk is indexed with, and bm25s scoring helpers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import bm25s
+import numpy as np
+import Stemmer
+
+from pipeline.models import Chunk, ChunkSummary
+
+_stemmer = Stemmer.Stemmer("english")
+# bm25s sets its own logger to DEBUG, so every index build printed "Building index from
+# tokens" through the CLI's log handler
+logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
+def tokenize(texts: Sequence[str]) -> list[list[str]]:
+    """Lower-cased, stop words removed, Snowball-stemmed word lists."""
+    return bm25s.tokenize(  # type: ignore[return-value]
+        list(texts), stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False
+    )
+
+
+# how questions about a conversation are phrased, not what they are about
+QUESTION_WORDS = frozenset(
+    tokenize(
+        [
+            "according accord guest host speaker speakers say says said saying mention "
+            "mentioned discuss discussed describe described episode podcast interview "
+            "transcript conversation thread commenter reader think thinks view explain "
+            "explains example give gave cite cited why how what which who whom whose when"
+        ]
+    )[0]
+)
+
+
+def query_terms(question: str) -> list[str]:
+    return [t for t in tokenize([question])[0] if t not in QUESTION_WORDS]
+
+
+def chunk_document(chunk: Chunk, summary: ChunkSummary | None) -> str:
+    """What the chunk index sees: the chunk's words and its map summary's words."""
+    parts = [chunk.text]
+    if summary is not None and summary.status == "ok":
+        parts += summary.topics
+        parts += [p.text for p in summary.key_points]
+        parts += [e.name for e in summary.entities]
+        parts += [c.text for c in summary.claims]
+    return "\n".join(parts)
+
+
+def _bm25(documents: Sequence[str]) -> bm25s.BM25:
+    retriever = bm25s.BM25()
+    retriever.index(tokenize(documents), show_progress=False)
+    return retriever
+
+
+def _scores(retriever: bm25s.BM25, query_tokens: list[str], size: int) -> np.ndarray:
+    known = [t for t in query_tokens if t in retriever.vocab_dict]
+    if not known:
+        return np.zeros(size, dtype=np.float32)
+    return np.asarray(retriever.get_scores(known), dtype=np.float32)
+
+
+def _normalised(scores: np.ndarray) -> np.ndarray:
+    top = float(scores.max(initial=0.0))
+    return scores / top if top > 0 else scores
