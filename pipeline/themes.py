@@ -101,7 +101,7 @@ def cross_groups(
     limit: int,
     vectors: Vectorizer = lexical_vectors,
     *,
-    per_source: int = 2,
+    per_source: int = 1,
     top_share: float = TOP_CROSS_PAIRS,
 ) -> list[list[int]]:
     """Up to ``limit`` groups of statements (indexes into ``texts``) of at least two

@@ -415,11 +415,11 @@ def test_cross_groups_pair_related_statements_of_different_sources() -> None:
     texts, sources = [t for _, t in said], [s for s, _ in said]
     # alike enough: as alike as the most alike 30% of the 13 pairs across sources
     groups = cross_groups(texts, sources, 5, top_share=0.3)
-    assert {frozenset(g) for g in groups} == {frozenset({0, 3}), frozenset({1, 2, 4})}
+    assert {frozenset(g) for g in groups} == {frozenset({0, 3}), frozenset({1, 2})}
     assert cross_groups(texts, sources, 1, top_share=0.01) == [[0, 3]]  # the most alike only
     # at most per_source statements of one source in a group
-    groups = cross_groups(texts, sources, 5, per_source=1, top_share=0.3)
-    assert {frozenset(g) for g in groups} == {frozenset({0, 3}), frozenset({1, 2})}
+    groups = cross_groups(texts, sources, 5, per_source=2, top_share=0.3)
+    assert {frozenset(g) for g in groups} == {frozenset({0, 3}), frozenset({1, 2, 4})}
     # the statement that the most other sources echo starts the first group
     texts.append("open source weights from DeepSeek, and export controls")
     sources.append("004")
