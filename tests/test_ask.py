@@ -323,3 +323,41 @@ def test_sentence_openers_are_not_names_but_names_are() -> None:
     passage = "Dan Wang said the factory opened before the pandemic."
     assert supported("According to Dan Wang, the factory opened before the pandemic.", passage)
     assert not supported("According to Dan Chen, the factory opened before the pandemic.", passage)
+
+
+# --------------------------------------------------------------------------- replay
+
+REPLIES = Path(__file__).parent / "data" / "answer_replies_sample.jsonl"
+
+
+def test_replay_reads_passages_that_run_over_several_lines() -> None:
+    from bench.replay_answers import parse_user
+
+    user = (
+        "Question: Who runs China?\n\n<<<DATA-0123abcd>>>\n"
+        "[1] (000 L1-2) China is run by engineers,\nsays Dan Wang.\n"
+        "[2] (003 L9-9) America is run by lawyers.\n<<<DATA-0123abcd>>>\n"
+    )
+    assert parse_user(user) == (
+        "Who runs China?",
+        {1: "China is run by engineers,\nsays Dan Wang.", 2: "America is run by lawyers."},
+    )
+
+
+def test_replay_reproduces_the_live_decisions_of_a_logged_run() -> None:
+    # four questions of a live 1.5B run (eval_qa --log-replies): answered on the first
+    # reply; refused by the checks, re-asked, then "not answerable" (twice); not answerable
+    from bench.replay_answers import read_log, replay
+    from pipeline.policy import STRICT
+
+    exchanges = read_log(REPLIES, {})
+    decisions = {e.question[:30]: replay(e, STRICT) for e in exchanges}
+    assert {q: v.decision for q, v in decisions.items()} == {
+        "What is Afra Wang's newsletter": "answered",
+        "What do the sources say about ": "said not answerable",
+        "How much did DeepSeek spend to": "said not answerable",
+        "How many H800 GPUs did DeepSee": "said not answerable",
+    }
+    assert "is not stated by passages [3]" in str(decisions["How many H800 GPUs did DeepSee"])
+    assert decisions["What is Afra Wang's newsletter"].statements[0]["passages"] == [1]
+    assert not any(v.note for v in decisions.values())  # the log holds every reply used
