@@ -194,14 +194,17 @@ def overlap(statement: str, evidence: str) -> float:
 def names(text: str) -> set[str]:
     """The stemmed capitalised words of ``text`` that are not stop words (names, mostly).
     A word capitalised only because it opens a sentence or clause ("However", "She",
-    "According") is not a name; a sentence-opening name ("Huawei ...") still is."""
+    "According") is not a name; a sentence-opening name ("Huawei ...") still is; the
+    lower-case part of a hyphenated word ("Roman-alphabet") is not."""
     openers = {
         m.group(1)
         for m in _SENTENCE_START.finditer(text)
         if m.group(1).lower().strip("'’") in _OPENERS
     }
     words = [w for w in _CAPITALISED.findall(text) if w not in openers]
-    return set(tokenize([" ".join(words)])[0]) - {""}
+    # in a hyphenated word only the capitalised parts are names: "Roman-alphabet" -> Roman
+    parts = [p for w in words for p in re.split(r"[-‐‑–]", w) if p[:1].isupper()]
+    return set(tokenize([" ".join(parts)])[0]) - {""}
 
 
 def unsupported(statement: str, evidence: str, policy: ModelPolicy = STRICT) -> str | None:

@@ -171,6 +171,38 @@ def test_a_statement_copied_from_another_passage_is_cited_to_that_passage() -> N
         AnswerReply.model_validate(data, context={"passages": passages, "question": "?"})
 
 
+def test_a_hyphenated_word_names_only_its_capitalised_part() -> None:
+    # dev q08, the 1.5B's first reply: right answer, wrong passage cited; the move to the
+    # passage that states it failed on "alphabet" (from "Roman-alphabet") counted as a name
+    from pipeline.answer import names
+
+    assert names("fitted onto Roman-alphabet keyboards") == {"roman"}
+    assert names("a Chinese-made chip and a Silicon-Valley firm") >= {"chines", "silicon", "valley"}
+    passages = {
+        1: (
+            'Then the second book is called "Chinese Typewriter". This one is written by a '
+            "Stanford technology historian named Tom Malaney. It tells how Chinese, with so "
+            "many characters, was fitted to the telegraph and the Roman keyboard."
+        ),
+        2: "I think it is Breakneck first. A very good writer.",
+    }
+    statement = (
+        "The recommended history of how Chinese characters were fitted onto Roman-alphabet "
+        "keyboards and telegraphy was written by Tom Malaney, a Stanford technology historian."
+    )
+    data = {"answerable": True, "statements": [{"text": statement, "passages": [2]}]}
+    question = (
+        "Who wrote the recommended history of how Chinese characters were fitted onto "
+        "Roman-alphabet keyboards and telegraphy?"
+    )
+    context = {"passages": passages, "question": question}
+    assert AnswerReply.model_validate(data, context=context).statements[0].passages == [1]
+    # a name the passages lack still fails, hyphenated or not
+    data["statements"][0]["text"] = statement.replace("Roman-alphabet", "Cyrillic-alphabet")
+    with pytest.raises(ValidationError, match="not stated by passages"):
+        AnswerReply.model_validate(data, context=context)
+
+
 QUESTION = "What is the newsletter called that Afra Wang writes?"
 
 
