@@ -13,7 +13,9 @@ that passes now but was re-asked live, or fails now but was not re-asked live, i
 its decision depends on a reply the log does not hold.
 
 Each line names the check that refused the first reply (the measurement that decides which
-rule of ``pipeline/policy.py`` or ``pipeline/answer.py`` refuses correct answers).
+rule of ``pipeline/policy.py`` or ``pipeline/answer.py`` refuses correct answers), and marks
+an accepted answer whose statements only restate the question ("restates": no content word
+beyond the question's; the checks let it pass, but it answers nothing).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from pydantic import ValidationError  # noqa: E402
 from pipeline.answer import AnswerReply, unsupported  # noqa: E402
 from pipeline.client import extract_json  # noqa: E402
 from pipeline.policy import POLICIES, ModelPolicy  # noqa: E402
+from pipeline.retrieval import tokenize  # noqa: E402
 
 _BOUNDARY = re.compile(r"^<<<DATA-[0-9a-f]+>>>$", re.MULTILINE)
 
@@ -136,6 +139,13 @@ def _decided(reply: AnswerReply, error: str | None, note: str) -> Verdict:
     return Verdict("answered", error, statements, note)
 
 
+def restates(question: str, statements: list[dict[str, Any]]) -> bool:
+    """Every statement's content words are the question's: it restates the question
+    ("The two podcasts describe X." for "How do the two podcasts describe X?")."""
+    asked = set(tokenize([question])[0])
+    return all(set(tokenize([s["text"]])[0]) - {""} <= asked for s in statements)
+
+
 def statement_problems(reply: str, exchange: Exchange, policy: ModelPolicy) -> list[str]:
     """For each statement of a reply, what ``unsupported`` finds missing from its passages."""
     try:
@@ -165,8 +175,12 @@ def main() -> None:
         verdict = replay(exchange, policy)
         kind = "answerable" if exchange.gold.get("evidence") else "unanswerable"
         totals[f"{kind} {verdict.decision}"] += 1
+        decision = verdict.decision
+        if verdict.statements and restates(exchange.question, verdict.statements):
+            totals[f"{kind} answered, restating the question"] += 1
+            decision += " (restates)"
         qid = exchange.gold.get("id", "?")
-        print(f"{qid:4} {kind:12} {verdict.decision:20} {exchange.question[:70]!r}")
+        print(f"{qid:4} {kind:12} {decision:20} {exchange.question[:70]!r}")
         if verdict.first_error:
             print(f"     first reply refused: {verdict.first_error[:300]}")
         if verdict.note:
