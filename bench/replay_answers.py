@@ -1,7 +1,7 @@
 """Replay logged answer replies through the answer checks: which check refuses which reply.
 
     .venv/bin/python bench/replay_answers.py /tmp/replies.jsonl [--policy strict|lenient]
-        [--questions bench/data/dev_qa.jsonl] [--show]
+        [--set answer_support=0.5] [--questions bench/data/dev_qa.jsonl] [--show]
 
 The log comes from ``bench/eval_qa.py --log-replies``: one line per request, with the
 messages sent and the model's raw reply; a re-ask is logged as a second request whose
@@ -166,8 +166,18 @@ def main() -> None:
     parser.add_argument("--policy", choices=sorted(POLICIES), default="strict")
     parser.add_argument("--questions", type=Path, default=ROOT / "bench/data/dev_qa.jsonl")
     parser.add_argument("--show", action="store_true", help="print each reply's statements")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="RULE=VALUE",
+        help="change one rule of the policy, e.g. --set answer_support=0.5 (repeatable)",
+    )
     args = parser.parse_args()
     policy = POLICIES[args.policy]
+    if args.set:
+        changes = dict(item.split("=", 1) for item in args.set)
+        policy = ModelPolicy.model_validate({**policy.model_dump(), **changes})
     lines = args.questions.open(encoding="utf-8")
     gold = {q["question"]: q for q in (json.loads(line) for line in lines if line.strip())}
     totals: Counter[str] = Counter()

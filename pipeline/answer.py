@@ -16,7 +16,8 @@ Guards for every model (grounding, never relaxed):
 Habit patches, set by the model policy (``pipeline.policy``: STRICT for the embedded
 model, LENIENT for strong ones): the share of a statement's words its passages must
 contain (``answer_support``), moving a citation to the passage that states the
-statement best (``answer_moves_citation``), requiring a word shared with the question
+statement best (``answer_moves_citation``), refusing a statement that only restates the
+question (``answer_rejects_restatement``), requiring a word shared with the question
 (``answer_must_share_question_word``) and how a quantity answer may be written
 (``quantity_answer``).
 
@@ -102,7 +103,13 @@ class AnswerReply(BaseModel):
         context = info.context or {}
         policy: ModelPolicy = context.get("policy", STRICT)
         supplied: dict[int, str] = context.get("passages", {})
+        question = context.get("question", "")
         for n, statement in enumerate(self.statements, start=1):
+            if policy.answer_rejects_restatement and restates(question, statement.text):
+                raise ValueError(
+                    f"statement {n} ({statement.text[:80]!r}) only restates the question: "
+                    "state what the passages say that answers it, or set answerable to false"
+                )
             cited = " ".join(supplied.get(i, "") for i in statement.passages)
             if policy.answer_moves_citation:
                 # a small model often copies a sentence from one passage and cites another:
@@ -127,7 +134,6 @@ class AnswerReply(BaseModel):
                     f"{statement.passages}: cite the passages that state it, or set "
                     "answerable to false"
                 )
-        question = context.get("question", "")
         if policy.answer_must_share_question_word and not any(
             addresses(question, s.text, supplied, s.passages) for s in self.statements
         ):
@@ -152,6 +158,14 @@ class AnswerReply(BaseModel):
                 "passages: set answerable to false if they do not state it"
             )
         return self
+
+
+def restates(question: str, statement: str) -> bool:
+    """Every content word of the statement (stemmed) is one of the question's: it says
+    nothing the question does not ("The two podcasts describe X." for "How do the two
+    podcasts describe X?")."""
+    words = set(tokenize([statement])[0]) - {""}
+    return bool(question) and words <= set(tokenize([question])[0])
 
 
 def addresses(question: str, statement: str, supplied: dict[int, str], cited: list[int]) -> bool:

@@ -117,7 +117,9 @@ def test_an_answer_must_carry_the_numbers_the_question_asks_for() -> None:
     # a model name is not a quantity, and a number from the question does not answer it
     assert "quantity" in str(
         _reply_problem(
-            "How many H800 GPUs were used?", "H800 GPUs were used.", "H800 GPUs were used."
+            "How many H800 GPUs were used?",
+            "H800 GPUs were used in training.",
+            "H800 GPUs were used in training.",
         )
     )
     # a chip model is a number: the wrong one is not in the passage ("H800" once read as "00")
@@ -376,16 +378,26 @@ def test_replay_reads_passages_that_run_over_several_lines() -> None:
     )
 
 
-def test_replay_reproduces_the_live_decisions_of_a_logged_run() -> None:
-    # four questions of a live 1.5B run (eval_qa --log-replies): answered on the first
-    # reply; refused by the checks, re-asked, then "not answerable" (twice); not answerable
+def _logged_decisions(policy):
     from bench.replay_answers import read_log, replay
+
+    return {e.question[:30]: replay(e, policy) for e in read_log(REPLIES, {})}
+
+
+def test_replay_reproduces_the_live_decisions_of_a_logged_run() -> None:
+    # six questions of a live 1.5B run (eval_qa --log-replies), replayed under the rules
+    # it ran with: answered on the first reply (twice, one only restating the question);
+    # refused by the checks, re-asked, then "not answerable" (three times); not answerable
     from pipeline.policy import STRICT
 
-    exchanges = read_log(REPLIES, {})
-    decisions = {e.question[:30]: replay(e, STRICT) for e in exchanges}
+    logged_under = STRICT.model_copy(
+        update={"answer_support": 0.6, "answer_rejects_restatement": False}
+    )
+    decisions = _logged_decisions(logged_under)
     assert {q: v.decision for q, v in decisions.items()} == {
         "What is Afra Wang's newsletter": "answered",
+        "How does the length of China's": "said not answerable",
+        "How do different sources chara": "answered",
         "What do the sources say about ": "said not answerable",
         "How much did DeepSeek spend to": "said not answerable",
         "How many H800 GPUs did DeepSee": "said not answerable",
@@ -393,3 +405,18 @@ def test_replay_reproduces_the_live_decisions_of_a_logged_run() -> None:
     assert "is not stated by passages [3]" in str(decisions["How many H800 GPUs did DeepSee"])
     assert decisions["What is Afra Wang's newsletter"].statements[0]["passages"] == [1]
     assert not any(v.note for v in decisions.values())  # the log holds every reply used
+
+
+def test_strict_rules_on_the_logged_replies() -> None:
+    # dev q02: "China's long-distance power grid is significantly longer than that in the
+    # United States" (50,000 km against "basically zero"): right, 55% of its words in its
+    # passages, refused at 60%; dev q51: the question restated, accepted as an answer
+    from pipeline.policy import STRICT
+
+    decisions = _logged_decisions(STRICT)
+    assert decisions["How does the length of China's"].decision == "answered"
+    assert decisions["How do different sources chara"].decision == "refused"
+    assert "only restates the question" in str(decisions["How do different sources chara"])
+    for unanswerable in ("How much did DeepSeek spend to", "How many H800 GPUs did DeepSee"):
+        assert decisions[unanswerable].decision != "answered"
+    assert decisions["What do the sources say about "].decision != "answered"  # wrong answer

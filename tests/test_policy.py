@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from pipeline.answer import AnswerReply, unsupported
+from pipeline.answer import AnswerReply, overlap, unsupported
 from pipeline.policy import LENIENT, STRICT, ModelPolicy, policy_for
 from pipeline.settings import Settings
 
@@ -55,8 +55,52 @@ def test_a_planted_wrong_fact_fails_under_every_policy(
 
 
 def test_strict_refuses_some_paraphrases_that_lenient_accepts() -> None:
-    # the reason the policy exists: the 60% overlap rule refuses loose paraphrases
+    # the reason the policy exists: strict rules (quantity in digits, a word shared with
+    # the question) refuse some of a strong model's paraphrases
     assert any(problem(p, STRICT) for p in CORRECT)
+
+
+def test_strict_needs_half_of_a_statement_s_words_in_its_passages() -> None:
+    # measured on the 1.5B's replies (bench/replay_answers.py, tune half): the one right
+    # answer the 60% share refused had 55% of its words in its passages
+    passage = "China has over 50,000 km of high voltage power lines; America basically none."
+    statement = {
+        "question": "How do the power lines of China and America compare?",
+        "passage": passage,
+    }
+    half = dict(statement, statement="China's power lines are far longer than America's.")
+    assert STRICT.answer_support == 0.5
+    assert 0.5 <= overlap(half["statement"], passage) < 0.6
+    assert problem(half, STRICT) is None
+    less = dict(
+        statement, statement="China's power lines are far longer, newer and cheaper than America's."
+    )
+    assert "not stated by passages" in str(problem(less, STRICT))
+
+
+@pytest.mark.parametrize(
+    ("question", "statement"),
+    [
+        (
+            "How do different sources characterize open-sourcing as the strategy of a "
+            "competitor that is behind?",
+            "Different sources characterize open-sourcing as the strategy of a competitor "
+            "that is behind.",
+        ),
+        (
+            "How do the two podcasts describe Mark Zuckerberg's copying of TikTok?",
+            "The two podcasts describe Mark Zuckerberg's copying of TikTok.",
+        ),
+    ],
+)
+def test_strict_refuses_a_restated_question(question: str, statement: str) -> None:
+    # the 1.5B's answers to dev q51 and q54, accepted before: they answer nothing
+    pair = {"question": question, "statement": statement, "passage": statement}
+    assert "only restates the question" in str(problem(pair, STRICT))
+    assert problem(pair, LENIENT) is None
+    answered = dict(pair, statement=statement.rstrip(".") + " by copying its features.")
+    answered["passage"] = answered["statement"]
+    assert problem(answered, STRICT) is None
 
 
 def test_policy_follows_the_model() -> None:
