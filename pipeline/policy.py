@@ -85,7 +85,7 @@ class ModelPolicy(BaseModel):
 
 STRICT = ModelPolicy(
     name="strict",
-    answer_support=0.5,
+    answer_support=0.6,
     answer_moves_citation=True,
     answer_rejects_restatement=True,
     answer_must_share_question_word=True,

@@ -408,15 +408,17 @@ def test_replay_reproduces_the_live_decisions_of_a_logged_run() -> None:
 
 
 def test_strict_rules_on_the_logged_replies() -> None:
-    # dev q02: "China's long-distance power grid is significantly longer than that in the
-    # United States" (50,000 km against "basically zero"): right, 55% of its words in its
-    # passages, refused at 60%; dev q51: the question restated, accepted as an answer
+    # dev q51: the question restated, accepted as an answer before answer_rejects_restatement
     from pipeline.policy import STRICT
 
     decisions = _logged_decisions(STRICT)
-    assert decisions["How does the length of China's"].decision == "answered"
     assert decisions["How do different sources chara"].decision == "refused"
     assert "only restates the question" in str(decisions["How do different sources chara"])
+    # dev q02: right ("significantly longer than that in the United States": 50,000 km
+    # against "basically zero") with 55% of its words in its passages, refused at 60%; not
+    # relaxed: in another run the same first statement came with an inverted one
+    # ("... not available in China") that every share lets pass
+    assert decisions["How does the length of China's"].decision == "said not answerable"
     for unanswerable in ("How much did DeepSeek spend to", "How many H800 GPUs did DeepSee"):
         assert decisions[unanswerable].decision != "answered"
     assert decisions["What do the sources say about "].decision != "answered"  # wrong answer

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from pipeline.answer import AnswerReply, overlap, unsupported
+from pipeline.answer import AnswerReply, unsupported
 from pipeline.policy import LENIENT, STRICT, ModelPolicy, policy_for
 from pipeline.settings import Settings
 
@@ -58,24 +58,6 @@ def test_strict_refuses_some_paraphrases_that_lenient_accepts() -> None:
     # the reason the policy exists: strict rules (quantity in digits, a word shared with
     # the question) refuse some of a strong model's paraphrases
     assert any(problem(p, STRICT) for p in CORRECT)
-
-
-def test_strict_needs_half_of_a_statement_s_words_in_its_passages() -> None:
-    # measured on the 1.5B's replies (bench/replay_answers.py, tune half): the one right
-    # answer the 60% share refused had 55% of its words in its passages
-    passage = "China has over 50,000 km of high voltage power lines; America basically none."
-    statement = {
-        "question": "How do the power lines of China and America compare?",
-        "passage": passage,
-    }
-    half = dict(statement, statement="China's power lines are far longer than America's.")
-    assert STRICT.answer_support == 0.5
-    assert 0.5 <= overlap(half["statement"], passage) < 0.6
-    assert problem(half, STRICT) is None
-    less = dict(
-        statement, statement="China's power lines are far longer, newer and cheaper than America's."
-    )
-    assert "not stated by passages" in str(problem(less, STRICT))
 
 
 @pytest.mark.parametrize(
