@@ -65,6 +65,10 @@ _NUMBER_WORDS = re.compile(
     r"double|twice|triple|quarter|percent)\b",
     re.IGNORECASE,
 )
+_YES_NO = re.compile(
+    r"\s*(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should|may)\b",
+    re.IGNORECASE,
+)
 _QUANTITY = re.compile(
     r"^\s*(how (many|much|long|old)\b)|"
     r"\bwhat (year|date|percentage|share|score|valuation|price|cost|number|amount)\b",
@@ -163,9 +167,11 @@ class AnswerReply(BaseModel):
 def restates(question: str, statement: str) -> bool:
     """Every content word of the statement (stemmed) is one of the question's: it says
     nothing the question does not ("The two podcasts describe X." for "How do the two
-    podcasts describe X?")."""
+    podcasts describe X?"). Not for a yes/no question, which a restatement answers."""
+    if not question or _YES_NO.match(question):
+        return False
     words = set(tokenize([statement])[0]) - {""}
-    return bool(question) and words <= set(tokenize([question])[0])
+    return words <= set(tokenize([question])[0])
 
 
 def addresses(question: str, statement: str, supplied: dict[int, str], cited: list[int]) -> bool:

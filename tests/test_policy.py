@@ -80,6 +80,12 @@ def test_strict_refuses_a_restated_question(question: str, statement: str) -> No
     pair = {"question": question, "statement": statement, "passage": statement}
     assert "only restates the question" in str(problem(pair, STRICT))
     assert problem(pair, LENIENT) is None
+    # a yes/no question is answered by its restatement
+    yes = {
+        "question": "Did DeepSeek release its weights?",
+        "passage": "DeepSeek released its weights.",
+    }
+    assert problem(dict(yes, statement="DeepSeek released its weights."), STRICT) is None
     answered = dict(pair, statement=statement.rstrip(".") + " by copying its features.")
     answered["passage"] = answered["statement"]
     assert problem(answered, STRICT) is None
