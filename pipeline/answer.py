@@ -9,7 +9,8 @@ Guards for every model (grounding, never relaxed):
   validation checks again);
 - every number (any token with a digit: "2023", "4.0", "H800", "4X") and every name in
   a statement must appear in the passages it cites, so a figure, a chip model or a name
-  the passages do not give does not pass;
+  the passages do not give does not pass (a people's adjective counts as its place's
+  name: "Japanese" for "Japan");
 - a number in the question (a year, say) must appear in the cited passages;
 - every cited passage must still be the exact slice of its source file.
 
@@ -65,6 +66,7 @@ _NUMBER_WORDS = re.compile(
     r"double|twice|triple|quarter|percent)\b",
     re.IGNORECASE,
 )
+_DEMONYM_SUFFIXES = ("es", "ese", "an", "n", "ian", "i")
 _YES_NO = re.compile(
     r"\s*(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should|may)\b",
     re.IGNORECASE,
@@ -234,13 +236,25 @@ def unsupported(statement: str, evidence: str, policy: ModelPolicy = STRICT) -> 
     missing = numbers(statement) - numbers(evidence)
     if missing:
         return f"the passages do not give {', '.join(sorted(missing))}"
-    absent = names(statement) - set(tokenize([evidence])[0])
+    words = set(tokenize([evidence])[0])
+    absent = {n for n in names(statement) - words if not _demonym_of(n, words)}
     if absent:
         return f"the passages do not name {', '.join(sorted(absent))}"
     share = overlap(statement, evidence)
     if share < policy.answer_support:
         return f"{share:.0%} of its words are in them, {policy.answer_support:.0%} needed"
     return None
+
+
+def _demonym_of(name: str, words: set[str]) -> bool:
+    """The (stemmed) name is the adjective of a place the evidence names: "japanes" of
+    "japan", "chines" of "china", "korean" of "korea", "american" of "america"."""
+    for suffix in _DEMONYM_SUFFIXES:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 3:
+            root = name[: -len(suffix)]
+            if root in words or root + "a" in words:
+                return True
+    return False
 
 
 def supported(statement: str, evidence: str, policy: ModelPolicy = STRICT) -> bool:

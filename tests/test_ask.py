@@ -205,6 +205,25 @@ def test_a_hyphenated_word_names_only_its_capitalised_part() -> None:
         AnswerReply.model_validate(data, context=context)
 
 
+def test_a_people_s_adjective_is_named_by_its_place() -> None:
+    # dev q20, the 0.5B's first reply: right, refused because "Japanese" (from the
+    # question) is not "Japan" to the names guard
+    passage = (
+        "A commenter said this sounds almost exactly like Japan's Fifth Generation AI project."
+    )
+    statement = (
+        "The Japanese AI project that a commenter compares China's AI push to is the Fifth "
+        "Generation AI project."
+    )
+    question = "Which Japanese AI project did a commenter compare China's AI push to?"
+    assert _reply_problem(question, statement, passage + " China's AI push.") is None
+    for place, people in [("China", "Chinese"), ("Korea", "Korean"), ("America", "American")]:
+        assert supported(f"{people} labs publish weights.", f"{place} labs publish weights.")
+    # another people, or a place the passage does not name, still fails
+    assert not supported("Korean labs publish weights.", "Japan labs publish weights.")
+    assert "do not name japanes" in str(unsupported("Japanese labs.", "Java labs."))
+
+
 QUESTION = "What is the newsletter called that Afra Wang writes?"
 
 
