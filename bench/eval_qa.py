@@ -141,8 +141,10 @@ def answer_report(
     session: ModelSession,
     settings: Settings,
     k: int,
+    latency: bool = False,
 ) -> str:
     stats: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    seconds: list[float] = []
 
     def one(question: dict[str, Any]) -> Answer:
         return answer_question(
@@ -156,10 +158,21 @@ def answer_report(
             policy=policy_for(settings),
         )
 
+    def timed(question: dict[str, Any]) -> Answer:
+        started = time.perf_counter()
+        answer = one(question)
+        seconds.append(time.perf_counter() - started)
+        return answer
+
     try:
-        # as many questions at once as the server has slots
-        with ThreadPoolExecutor(session.workers) as pool:
-            answers = list(pool.map(one, questions))
+        if latency:
+            # one question at a time, as a person asks them, the servers kept warm between
+            # questions; the first question also pays the servers' start (reported apart)
+            answers = [timed(q) for q in questions]
+        else:
+            # as many questions at once as the server has slots
+            with ThreadPoolExecutor(session.workers) as pool:
+                answers = list(pool.map(one, questions))
         for n, (question, answer) in enumerate(zip(questions, answers, strict=True), start=1):
             answerable = bool(question.get("evidence"))
             for key in (kind_of(question), "all"):
@@ -203,6 +216,15 @@ def answer_report(
             ]
         )
     usage = session.client.total()
+    timing = ""
+    if len(seconds) > 1:
+        ordered = sorted(seconds[1:])
+        p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+        timing = (
+            f"\nwarm ask latency over {len(ordered)} questions, one at a time: median "
+            f"{statistics.median(ordered):.1f} s, p95 {p95:.1f} s, max {ordered[-1]:.1f} s "
+            f"(the first question, servers starting: {seconds[0]:.1f} s)"
+        )
     return table(
         [
             "kind",
@@ -218,7 +240,7 @@ def answer_report(
     ) + (
         f"\n\nmodel calls {usage.calls} (cache hits {usage.cache_hits}, re-asks "
         f"{usage.reasks}), {usage.prompt_tokens} prompt / {usage.completion_tokens} "
-        "completion tokens"
+        "completion tokens" + timing
     )
 
 
@@ -339,6 +361,11 @@ def main() -> None:
         "--log-replies", type=Path, help="append every answer request and raw reply here (JSONL)"
     )
     parser.add_argument(
+        "--latency",
+        action="store_true",
+        help="answer one question at a time and report the median and p95 seconds per answer",
+    )
+    parser.add_argument(
         "--half",
         choices=("all", "tune", "held"),
         default="all",
@@ -394,7 +421,7 @@ def main() -> None:
                 if seen[kind_of(question)] <= args.answers_per_kind:
                     asked.append(question)
         print(f"\nAnswers (k={args.k}, {len(asked)} questions):\n")
-        print(answer_report(asked, corpus, session, settings, args.k))
+        print(answer_report(asked, corpus, session, settings, args.k, args.latency))
     session.close()
     cache.close()
 

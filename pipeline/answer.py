@@ -9,14 +9,16 @@ Guards for every model (grounding, never relaxed):
   validation checks again);
 - every number (any token with a digit: "2023", "4.0", "H800", "4X") and every name in
   a statement must appear in the passages it cites, so a figure, a chip model or a name
-  the passages do not give does not pass;
+  the passages do not give does not pass (a people's adjective counts as its place's
+  name: "Japanese" for "Japan");
 - a number in the question (a year, say) must appear in the cited passages;
 - every cited passage must still be the exact slice of its source file.
 
 Habit patches, set by the model policy (``pipeline.policy``: STRICT for the embedded
 model, LENIENT for strong ones): the share of a statement's words its passages must
 contain (``answer_support``), moving a citation to the passage that states the
-statement best (``answer_moves_citation``), requiring a word shared with the question
+statement best (``answer_moves_citation``), refusing a statement that only restates the
+question (``answer_rejects_restatement``), requiring a word shared with the question
 (``answer_must_share_question_word``) and how a quantity answer may be written
 (``quantity_answer``).
 
@@ -64,6 +66,11 @@ _NUMBER_WORDS = re.compile(
     r"double|twice|triple|quarter|percent)\b",
     re.IGNORECASE,
 )
+_DEMONYM_SUFFIXES = ("es", "ese", "an", "n", "ian", "i")
+_YES_NO = re.compile(
+    r"\s*(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should|may)\b",
+    re.IGNORECASE,
+)
 _QUANTITY = re.compile(
     r"^\s*(how (many|much|long|old)\b)|"
     r"\bwhat (year|date|percentage|share|score|valuation|price|cost|number|amount)\b",
@@ -102,7 +109,13 @@ class AnswerReply(BaseModel):
         context = info.context or {}
         policy: ModelPolicy = context.get("policy", STRICT)
         supplied: dict[int, str] = context.get("passages", {})
+        question = context.get("question", "")
         for n, statement in enumerate(self.statements, start=1):
+            if policy.answer_rejects_restatement and restates(question, statement.text):
+                raise ValueError(
+                    f"statement {n} ({statement.text[:80]!r}) only restates the question: "
+                    "state what the passages say that answers it, or set answerable to false"
+                )
             cited = " ".join(supplied.get(i, "") for i in statement.passages)
             if policy.answer_moves_citation:
                 # a small model often copies a sentence from one passage and cites another:
@@ -127,7 +140,6 @@ class AnswerReply(BaseModel):
                     f"{statement.passages}: cite the passages that state it, or set "
                     "answerable to false"
                 )
-        question = context.get("question", "")
         if policy.answer_must_share_question_word and not any(
             addresses(question, s.text, supplied, s.passages) for s in self.statements
         ):
@@ -152,6 +164,16 @@ class AnswerReply(BaseModel):
                 "passages: set answerable to false if they do not state it"
             )
         return self
+
+
+def restates(question: str, statement: str) -> bool:
+    """Every content word of the statement (stemmed) is one of the question's: it says
+    nothing the question does not ("The two podcasts describe X." for "How do the two
+    podcasts describe X?"). Not for a yes/no question, which a restatement answers."""
+    if not question or _YES_NO.match(question):
+        return False
+    words = set(tokenize([statement])[0]) - {""}
+    return words <= set(tokenize([question])[0])
 
 
 def addresses(question: str, statement: str, supplied: dict[int, str], cited: list[int]) -> bool:
@@ -194,14 +216,17 @@ def overlap(statement: str, evidence: str) -> float:
 def names(text: str) -> set[str]:
     """The stemmed capitalised words of ``text`` that are not stop words (names, mostly).
     A word capitalised only because it opens a sentence or clause ("However", "She",
-    "According") is not a name; a sentence-opening name ("Huawei ...") still is."""
+    "According") is not a name; a sentence-opening name ("Huawei ...") still is; the
+    lower-case part of a hyphenated word ("Roman-alphabet") is not."""
     openers = {
         m.group(1)
         for m in _SENTENCE_START.finditer(text)
         if m.group(1).lower().strip("'’") in _OPENERS
     }
     words = [w for w in _CAPITALISED.findall(text) if w not in openers]
-    return set(tokenize([" ".join(words)])[0]) - {""}
+    # in a hyphenated word only the capitalised parts are names: "Roman-alphabet" -> Roman
+    parts = [p for w in words for p in re.split(r"[-‐‑–]", w) if p[:1].isupper()]
+    return set(tokenize([" ".join(parts)])[0]) - {""}
 
 
 def unsupported(statement: str, evidence: str, policy: ModelPolicy = STRICT) -> str | None:
@@ -211,13 +236,25 @@ def unsupported(statement: str, evidence: str, policy: ModelPolicy = STRICT) -> 
     missing = numbers(statement) - numbers(evidence)
     if missing:
         return f"the passages do not give {', '.join(sorted(missing))}"
-    absent = names(statement) - set(tokenize([evidence])[0])
+    words = set(tokenize([evidence])[0])
+    absent = {n for n in names(statement) - words if not _demonym_of(n, words)}
     if absent:
         return f"the passages do not name {', '.join(sorted(absent))}"
     share = overlap(statement, evidence)
     if share < policy.answer_support:
         return f"{share:.0%} of its words are in them, {policy.answer_support:.0%} needed"
     return None
+
+
+def _demonym_of(name: str, words: set[str]) -> bool:
+    """The (stemmed) name is the adjective of a place the evidence names: "japanes" of
+    "japan", "chines" of "china", "korean" of "korea", "american" of "america"."""
+    for suffix in _DEMONYM_SUFFIXES:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 3:
+            root = name[: -len(suffix)]
+            if root in words or root + "a" in words:
+                return True
+    return False
 
 
 def supported(statement: str, evidence: str, policy: ModelPolicy = STRICT) -> bool:

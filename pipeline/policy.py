@@ -45,6 +45,13 @@ class ModelPolicy(BaseModel):
             "re-cited to that passage (small models copy from one passage and cite another)"
         )
     )
+    answer_rejects_restatement: bool = Field(
+        description=(
+            "a statement whose every content word is the question's (\"The two podcasts "
+            'describe X." for "How do the two podcasts describe X?") is not stated by its '
+            "passages: small models restate the question as their answer"
+        )
+    )
     answer_must_share_question_word: bool = Field(
         description=(
             "some statement must share a word with the question (or be a short phrase quoted "
@@ -80,6 +87,7 @@ STRICT = ModelPolicy(
     name="strict",
     answer_support=0.6,
     answer_moves_citation=True,
+    answer_rejects_restatement=True,
     answer_must_share_question_word=True,
     quantity_answer="digits",
     repeat_prefix=60,
@@ -91,6 +99,7 @@ LENIENT = ModelPolicy(
     name="lenient",
     answer_support=0.3,
     answer_moves_citation=False,
+    answer_rejects_restatement=False,
     answer_must_share_question_word=False,
     quantity_answer="digits_or_words",
     repeat_prefix=0,

@@ -117,7 +117,9 @@ def test_an_answer_must_carry_the_numbers_the_question_asks_for() -> None:
     # a model name is not a quantity, and a number from the question does not answer it
     assert "quantity" in str(
         _reply_problem(
-            "How many H800 GPUs were used?", "H800 GPUs were used.", "H800 GPUs were used."
+            "How many H800 GPUs were used?",
+            "H800 GPUs were used in training.",
+            "H800 GPUs were used in training.",
         )
     )
     # a chip model is a number: the wrong one is not in the passage ("H800" once read as "00")
@@ -169,6 +171,57 @@ def test_a_statement_copied_from_another_passage_is_cited_to_that_passage() -> N
     data["statements"][0]["text"] = "Shenzhen builds the most robots."  # stated by neither
     with pytest.raises(ValidationError, match="not stated by passages"):
         AnswerReply.model_validate(data, context={"passages": passages, "question": "?"})
+
+
+def test_a_hyphenated_word_names_only_its_capitalised_part() -> None:
+    # dev q08, the 1.5B's first reply: right answer, wrong passage cited; the move to the
+    # passage that states it failed on "alphabet" (from "Roman-alphabet") counted as a name
+    from pipeline.answer import names
+
+    assert names("fitted onto Roman-alphabet keyboards") == {"roman"}
+    assert names("a Chinese-made chip and a Silicon-Valley firm") >= {"chines", "silicon", "valley"}
+    passages = {
+        1: (
+            'Then the second book is called "Chinese Typewriter". This one is written by a '
+            "Stanford technology historian named Tom Malaney. It tells how Chinese, with so "
+            "many characters, was fitted to the telegraph and the Roman keyboard."
+        ),
+        2: "I think it is Breakneck first. A very good writer.",
+    }
+    statement = (
+        "The recommended history of how Chinese characters were fitted onto Roman-alphabet "
+        "keyboards and telegraphy was written by Tom Malaney, a Stanford technology historian."
+    )
+    data = {"answerable": True, "statements": [{"text": statement, "passages": [2]}]}
+    question = (
+        "Who wrote the recommended history of how Chinese characters were fitted onto "
+        "Roman-alphabet keyboards and telegraphy?"
+    )
+    context = {"passages": passages, "question": question}
+    assert AnswerReply.model_validate(data, context=context).statements[0].passages == [1]
+    # a name the passages lack still fails, hyphenated or not
+    data["statements"][0]["text"] = statement.replace("Roman-alphabet", "Cyrillic-alphabet")
+    with pytest.raises(ValidationError, match="not stated by passages"):
+        AnswerReply.model_validate(data, context=context)
+
+
+def test_a_people_s_adjective_is_named_by_its_place() -> None:
+    # dev q20, the 0.5B's first reply: right, refused because "Japanese" (from the
+    # question) is not "Japan" to the names guard
+    passage = (
+        "A commenter said this sounds almost exactly like Japan's Fifth Generation AI project."
+    )
+    statement = (
+        "The Japanese AI project that a commenter compares China's AI push to is the Fifth "
+        "Generation AI project."
+    )
+    question = "Which Japanese AI project did a commenter compare China's AI push to?"
+    assert _reply_problem(question, statement, passage + " China's AI push.") is None
+    for place, people in [("China", "Chinese"), ("Korea", "Korean"), ("America", "American")]:
+        assert supported(f"{people} labs publish weights.", f"{place} labs publish weights.")
+    # another people, or a place the passage does not name, still fails
+    assert not supported("Korean labs publish weights.", "Japan labs publish weights.")
+    assert "do not name japanes" in str(unsupported("Japanese labs.", "Java labs."))
 
 
 QUESTION = "What is the newsletter called that Afra Wang writes?"
@@ -323,3 +376,68 @@ def test_sentence_openers_are_not_names_but_names_are() -> None:
     passage = "Dan Wang said the factory opened before the pandemic."
     assert supported("According to Dan Wang, the factory opened before the pandemic.", passage)
     assert not supported("According to Dan Chen, the factory opened before the pandemic.", passage)
+
+
+# --------------------------------------------------------------------------- replay
+
+REPLIES = Path(__file__).parent / "data" / "answer_replies_sample.jsonl"
+
+
+def test_replay_reads_passages_that_run_over_several_lines() -> None:
+    from bench.replay_answers import parse_user
+
+    user = (
+        "Question: Who runs China?\n\n<<<DATA-0123abcd>>>\n"
+        "[1] (000 L1-2) China is run by engineers,\nsays Dan Wang.\n"
+        "[2] (003 L9-9) America is run by lawyers.\n<<<DATA-0123abcd>>>\n"
+    )
+    assert parse_user(user) == (
+        "Who runs China?",
+        {1: "China is run by engineers,\nsays Dan Wang.", 2: "America is run by lawyers."},
+    )
+
+
+def _logged_decisions(policy):
+    from bench.replay_answers import read_log, replay
+
+    return {e.question[:30]: replay(e, policy) for e in read_log(REPLIES, {})}
+
+
+def test_replay_reproduces_the_live_decisions_of_a_logged_run() -> None:
+    # six questions of a live 1.5B run (eval_qa --log-replies), replayed under the rules
+    # it ran with: answered on the first reply (twice, one only restating the question);
+    # refused by the checks, re-asked, then "not answerable" (three times); not answerable
+    from pipeline.policy import STRICT
+
+    logged_under = STRICT.model_copy(
+        update={"answer_support": 0.6, "answer_rejects_restatement": False}
+    )
+    decisions = _logged_decisions(logged_under)
+    assert {q: v.decision for q, v in decisions.items()} == {
+        "What is Afra Wang's newsletter": "answered",
+        "How does the length of China's": "said not answerable",
+        "How do different sources chara": "answered",
+        "What do the sources say about ": "said not answerable",
+        "How much did DeepSeek spend to": "said not answerable",
+        "How many H800 GPUs did DeepSee": "said not answerable",
+    }
+    assert "is not stated by passages [3]" in str(decisions["How many H800 GPUs did DeepSee"])
+    assert decisions["What is Afra Wang's newsletter"].statements[0]["passages"] == [1]
+    assert not any(v.note for v in decisions.values())  # the log holds every reply used
+
+
+def test_strict_rules_on_the_logged_replies() -> None:
+    # dev q51: the question restated, accepted as an answer before answer_rejects_restatement
+    from pipeline.policy import STRICT
+
+    decisions = _logged_decisions(STRICT)
+    assert decisions["How do different sources chara"].decision == "refused"
+    assert "only restates the question" in str(decisions["How do different sources chara"])
+    # dev q02: right ("significantly longer than that in the United States": 50,000 km
+    # against "basically zero") with 55% of its words in its passages, refused at 60%; not
+    # relaxed: in another run the same first statement came with an inverted one
+    # ("... not available in China") that every share lets pass
+    assert decisions["How does the length of China's"].decision == "said not answerable"
+    for unanswerable in ("How much did DeepSeek spend to", "How many H800 GPUs did DeepSee"):
+        assert decisions[unanswerable].decision != "answered"
+    assert decisions["What do the sources say about "].decision != "answered"  # wrong answer

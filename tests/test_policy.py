@@ -55,8 +55,40 @@ def test_a_planted_wrong_fact_fails_under_every_policy(
 
 
 def test_strict_refuses_some_paraphrases_that_lenient_accepts() -> None:
-    # the reason the policy exists: the 60% overlap rule refuses loose paraphrases
+    # the reason the policy exists: strict rules (quantity in digits, a word shared with
+    # the question) refuse some of a strong model's paraphrases
     assert any(problem(p, STRICT) for p in CORRECT)
+
+
+@pytest.mark.parametrize(
+    ("question", "statement"),
+    [
+        (
+            "How do different sources characterize open-sourcing as the strategy of a "
+            "competitor that is behind?",
+            "Different sources characterize open-sourcing as the strategy of a competitor "
+            "that is behind.",
+        ),
+        (
+            "How do the two podcasts describe Mark Zuckerberg's copying of TikTok?",
+            "The two podcasts describe Mark Zuckerberg's copying of TikTok.",
+        ),
+    ],
+)
+def test_strict_refuses_a_restated_question(question: str, statement: str) -> None:
+    # the 1.5B's answers to dev q51 and q54, accepted before: they answer nothing
+    pair = {"question": question, "statement": statement, "passage": statement}
+    assert "only restates the question" in str(problem(pair, STRICT))
+    assert problem(pair, LENIENT) is None
+    # a yes/no question is answered by its restatement
+    yes = {
+        "question": "Did DeepSeek release its weights?",
+        "passage": "DeepSeek released its weights.",
+    }
+    assert problem(dict(yes, statement="DeepSeek released its weights."), STRICT) is None
+    answered = dict(pair, statement=statement.rstrip(".") + " by copying its features.")
+    answered["passage"] = answered["statement"]
+    assert problem(answered, STRICT) is None
 
 
 def test_policy_follows_the_model() -> None:
