@@ -5,13 +5,13 @@ key facts, each cited) and finds groups of statements from different sources tha
 about one subject (``pipeline.themes.cross_groups``: the statement most other sources echo
 starts a group; embedding similarity when the run has an embedding model, else lexical;
 centred on the corpus, so that the subject all sources share does not make everything look
-alike). The model then writes ONE cross-source theme
-at a time from that group's statements only: a title, 2-3 sentences, and whether the
-sources agree, differ or complement each other, with the point they agree or differ on.
-What each source says stays listed under the theme. An agreement rests on the group's
-statements; a disagreement puts each source's own statement on its side. Last, one call
-writes the overview from the cross-source themes. Every sentence is attributed by code to
-the statements it restates, and so to their sources and passages.
+alike). The model then writes ONE cross-source theme at a time from that group's
+statements only: a title, 2-3 sentences, and whether the sources agree, differ or
+complement each other, with the point they agree or differ on. What each source says stays
+listed under the theme. An agreement rests on the group's statements; a disagreement puts
+each source's own statement on its side. Last, one call writes the overview from the
+cross-source themes. Every sentence is attributed by code to the statements it restates,
+and so to their sources and passages.
 """
 
 from __future__ import annotations
@@ -104,9 +104,12 @@ def statements_of(brief: SourceBrief) -> list[Statement]:
         out.append(Statement(brief.source_id, theme_id, fact.text, fact.citations))
     # a point that restates its theme's summary sentence says nothing new here
     kept: list[Statement] = []
+    kept_words: list[set[str]] = []
     for statement in out:
-        if not repeats(content(statement.text), [content(k.text) for k in kept]):
+        words = content(statement.text)
+        if not repeats(words, kept_words):
             kept.append(statement)
+            kept_words.append(words)
     return kept
 
 
