@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -101,19 +102,37 @@ def from_points(points: list[KeyPoint], limit: int = 2) -> str:
     return " ".join(p.text.strip().rstrip(".") + "." for p in ordered)
 
 
+Reply = TypeVar("Reply", bound=BaseModel)
+
+
+def ask_about(
+    client: ModelClient,
+    stage: str,
+    prompt: str,
+    items: str,
+    schema: type[Reply],
+    max_tokens: int,
+    **variables: str,
+) -> Reply:
+    """One call of the brief stages: a prompt over a list of items (a theme's notes, the
+    themes of an overview, a cross-source group's statements), shown between boundary
+    lines, answered as ``schema``."""
+    reply = client.structured(
+        stage=stage,
+        prompt=load_prompt(prompt),
+        variables={"boundary": boundary_for(items), "items": items, **variables},
+        schema=schema,
+        max_tokens=max_tokens,
+    )
+    assert isinstance(reply, schema)
+    return reply
+
+
 def write_theme(points: list[KeyPoint], client: ModelClient, *, max_tokens: int) -> ThemeReply:
     """The model's title and summary of one group of points (one short call). The source's
     title is not shown: a small model copies it as the theme's title."""
     items = "\n".join(f"- {p.text}" for p in points)
-    reply = client.structured(
-        stage="reduce",
-        prompt=load_prompt("reduce"),
-        variables={"boundary": boundary_for(items), "items": items},
-        schema=ThemeReply,
-        max_tokens=max_tokens,
-    )
-    assert isinstance(reply, ThemeReply)
-    return reply
+    return ask_about(client, "reduce", "reduce", items, ThemeReply, max_tokens)
 
 
 def build_themes(
@@ -171,14 +190,9 @@ def fill_quotes(points: list[KeyPoint], limit: int = 3) -> list[Quote]:
 
 def write_overview(themes: list[Theme], client: ModelClient, *, title: str, max_tokens: int) -> str:
     items = "\n".join(f"- {t.title}: {t.summary}" for t in themes)
-    reply = client.structured(
-        stage="reduce",
-        prompt=load_prompt("reduce_overview"),
-        variables={"boundary": boundary_for(items), "title": title, "items": items},
-        schema=OverviewReply,
-        max_tokens=max_tokens,
+    reply = ask_about(
+        client, "reduce", "reduce_overview", items, OverviewReply, max_tokens, title=title
     )
-    assert isinstance(reply, OverviewReply)
     return joined(reply.overview)
 
 

@@ -37,8 +37,7 @@ from pipeline.models import (
 )
 from pipeline.points import content, repeats
 from pipeline.policy import STRICT, ModelPolicy
-from pipeline.prompts import boundary_for, load_prompt
-from pipeline.reduce_stage import joined, own_overview, union
+from pipeline.reduce_stage import ask_about, joined, own_overview, union
 from pipeline.repeats import Repeats, sentences_of, without_repeated_sentences
 from pipeline.themes import Vectorizer, cross_groups, lexical_vectors
 
@@ -133,15 +132,7 @@ def attribute(text: str, said: Sequence[Statement], *, all_of: bool = False) -> 
 
 def write_cross_theme(group: list[Statement], client: ModelClient, max_tokens: int) -> CrossReply:
     items = "\n".join(f"- [source {s.source_id}] {s.text}" for s in group)
-    reply = client.structured(
-        stage="synthesize",
-        prompt=load_prompt("synthesize"),
-        variables={"boundary": boundary_for(items), "items": items},
-        schema=CrossReply,
-        max_tokens=max_tokens,
-    )
-    assert isinstance(reply, CrossReply)
-    return reply
+    return ask_about(client, "synthesize", "synthesize", items, CrossReply, max_tokens)
 
 
 def build_cross(
@@ -221,14 +212,9 @@ def synthesize(
         replies = list(pool.map(lambda g: write_cross_theme(g, client, max_tokens), groups))
     themes, agreements, disagreements = build_cross(groups, replies, policy)
     items = "\n".join(f"- {t.title}: {t.summary.text}" for t in themes)
-    reply = client.structured(
-        stage="synthesize",
-        prompt=load_prompt("synthesize_overview"),
-        variables={"boundary": boundary_for(items), "items": items},
-        schema=CrossOverviewReply,
-        max_tokens=max_tokens,
+    reply = ask_about(
+        client, "synthesize", "synthesize_overview", items, CrossOverviewReply, max_tokens
     )
-    assert isinstance(reply, CrossOverviewReply)
     overview = own_overview(
         joined(reply.overview),
         [t.title for t in themes],

@@ -3,7 +3,7 @@ the exact request, checked against each provider's documented structured-output 
 
 Every reply model the pipeline sends is found by reading the stage modules (any
 pydantic model of a pipeline module passed as an argument of a call, e.g.
-``client.structured(schema=AnswerReply)`` or ``_ask(..., ReduceReply, ...)``), so a new
+``client.structured(schema=AnswerReply)`` or ``ask_about(..., ThemeReply, ...)``), so a new
 reply model is covered without editing this file.
 """
 
@@ -40,17 +40,22 @@ PROMPT = parse_prompt("t", "---\nvariables: [x]\n---\n## system\nsay\n## user\n{
 def reply_models() -> list[type[BaseModel]]:
     """Every pydantic model of a pipeline module that is handed to the client seam: an
     argument of ``structured``/``request`` or of a function with a ``schema`` parameter
-    (like reduce's ``_ask``), or the value of a ``"schema"`` key (``map_request``)."""
+    (like reduce's ``ask_about``, also where another module calls it), or the value of a
+    ``"schema"`` key (``map_request``)."""
     found: dict[str, type[BaseModel]] = {}
-    for info in pkgutil.iter_modules(pipeline.__path__):
-        module = importlib.import_module(f"pipeline.{info.name}")
-        tree = ast.parse(Path(module.__file__ or "").read_text())
-        takers = {"structured", "request"} | {
-            node.name
-            for node in ast.walk(tree)
-            if isinstance(node, ast.FunctionDef)
-            and any(a.arg == "schema" for a in node.args.args + node.args.kwonlyargs)
-        }
+    modules = [
+        importlib.import_module(f"pipeline.{i.name}")
+        for i in pkgutil.iter_modules(pipeline.__path__)
+    ]
+    trees = {m: ast.parse(Path(m.__file__ or "").read_text()) for m in modules}
+    takers = {"structured", "request"} | {
+        node.name
+        for tree in trees.values()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef)
+        and any(a.arg == "schema" for a in node.args.args + node.args.kwonlyargs)
+    }
+    for module, tree in trees.items():
         values: list[ast.expr] = []
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
