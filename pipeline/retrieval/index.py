@@ -28,7 +28,7 @@ from pipeline.retrieval.text import _bm25, _normalised, _scores, chunk_document,
 if TYPE_CHECKING:
     from pipeline.client import ModelClient
 
-INDEX_VERSION = 4
+INDEX_VERSION = 5
 RRF_K = 60  # the usual constant of reciprocal rank fusion
 RRF_DEPTH = 1000  # ranks past this add nothing (1/1060 cannot lift an item into the top k)
 EMBED_BLOCK = 1024  # texts per embed_texts block
