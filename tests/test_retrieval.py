@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
+import pytest
+
 from pipeline.chunking import chunk_transcript
 from pipeline.llm import count_tokens
 from pipeline.models import Chunk, Segment, Transcript
-from pipeline.retrieval import IndexParams, make_windows
+from pipeline.retrieval import IndexParams, SearchIndex, build_index, make_windows
 from pipeline.verify import passage_problem
 
 
@@ -65,3 +68,51 @@ def test_a_sentence_longer_than_a_window_is_covered_to_its_end() -> None:
         covered |= set(range(passage.char_start, passage.char_end))
     assert all(n in covered for n, ch in enumerate(text) if not ch.isspace())
     assert any("drone parts in Shenzhen" in w.passage.text for w in windows)
+
+
+TOPICS = [
+    "The harbour freezes every winter and the ferries stop running.",
+    "Our bakery sells rye bread made with a sourdough starter.",
+    "Chip export controls slowed the training of large models.",
+    "The football club signed a new goalkeeper from Lisbon.",
+    "Rainfall in the valley doubled over the last decade.",
+    "The museum opened a wing for medieval manuscripts.",
+    "Train tickets between the two cities got cheaper this year.",
+    "A startup in the city makes drones for farmers.",
+]
+
+
+def topic_index(params: IndexParams) -> SearchIndex:
+    """Windows of one sentence each over eight unrelated topics, each said twice."""
+    lines = [(None, t) for t in TOPICS + TOPICS]
+    chunks, texts = chunks_of(lines)
+    # one sentence a window, and no chunk score (one chunk holds them all)
+    windows_params = params.model_copy(update={"window_sentences": 1, "chunk_weight": 0.0})
+    return build_index(chunks, [], texts, windows_params)
+
+
+@pytest.mark.parametrize("slots", [0, 1, 2])
+def test_the_last_places_go_to_the_embedding_ranking_s_own_best(slots: int) -> None:
+    """Fusion weighs BM25 first: a window that shares no word with the question but is
+    the embedding model's best still gets one of the last ``dense_slots`` places, and
+    the first places stay the fused ranking's."""
+    index = topic_index(IndexParams(dense_slots=slots))
+    question = "What did the speakers say about chip export controls, ferries and drones?"
+    target = next(n for n, w in enumerate(index.windows) if w.passage.text.startswith("The museum"))
+    dense = np.linspace(0.5, 0.1, len(index.windows)).astype(np.float32)
+    dense[target] = 0.9  # the embedding model's best window, and BM25 has no word of it
+    assert index.bm25_scores(question)[target] == 0
+    plain = topic_index(IndexParams(dense_slots=0)).search(question, k=5, dense=dense)
+    hits = index.search(question, k=5, dense=dense)
+    starts = [h.passage.char_start for h in hits]
+    assert len(set(starts)) == 5
+    assert (index.windows[target].passage.char_start in starts) == (slots > 0)
+    assert [h.passage.char_start for h in plain[: 5 - slots]] == starts[: 5 - slots]
+    assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
+
+
+def test_no_embedding_ranking_no_reserved_places() -> None:
+    index = topic_index(IndexParams(dense_slots=2))
+    hits = index.search("chip export controls and drones", k=5)
+    assert all(h.score > 0 for h in hits)  # only windows that match the words
+    assert len(hits) == 4  # two sentences about chips, two about drones

@@ -135,7 +135,8 @@ class SearchIndex:
         dense: np.ndarray | None = None,
     ) -> list[Hit]:
         """The top ``k`` non-overlapping windows. ``sources`` restricts the search;
-        ``dense`` is one similarity per window from an embedding model, fused by rank."""
+        ``dense`` is one similarity per window from an embedding model, fused by rank,
+        and the last ``dense_slots`` places go to its own best windows."""
         scores = self.bm25_scores(query)
         if dense is not None:
             scores = rrf([scores, dense], [1.0, self.params.dense_weight])
@@ -144,9 +145,14 @@ class SearchIndex:
             wanted = set(sources)
             allowed = np.array([w.passage.source_id in wanted for w in self.windows])
         scores = np.where(allowed, scores, -np.inf)
-        chosen = self._select(_best_first(scores, SELECT_HEAD * k), scores, k)
-        if len(chosen) < k:  # the head was all overlaps: the whole ranking
-            chosen = self._select(np.argsort(-scores, kind="stable"), scores, k)
+        reserved = min(self.params.dense_slots, k // 2) if dense is not None else 0
+        chosen = self._ranked(scores, k - reserved)
+        if reserved and dense is not None:
+            # dense + 2 > 0 for every window with pieces (cosines lie in [-1, 1])
+            semantic = np.where(allowed & (dense > -1), dense + 2.0, -np.inf)
+            chosen = self._ranked(semantic, k, chosen)
+            if len(chosen) < k:  # too few windows with pieces
+                chosen = self._ranked(scores, k, chosen)
         return [
             Hit(
                 rank=rank,
@@ -157,9 +163,19 @@ class SearchIndex:
             for rank, i in enumerate(chosen, start=1)
         ]
 
-    def _select(self, order: np.ndarray, scores: np.ndarray, k: int) -> list[int]:
+    def _ranked(self, scores: np.ndarray, k: int, chosen: list[int] | None = None) -> list[int]:
+        """``chosen`` filled up to ``k`` windows from ``scores``, best first, skipping any
+        that overlap one already chosen."""
+        picked = self._select(_best_first(scores, SELECT_HEAD * k), scores, k, chosen)
+        if len(picked) < k:  # the head was all overlaps: the whole ranking
+            picked = self._select(np.argsort(-scores, kind="stable"), scores, k, chosen)
+        return picked
+
+    def _select(
+        self, order: np.ndarray, scores: np.ndarray, k: int, chosen: list[int] | None = None
+    ) -> list[int]:
         """Best first, no two overlapping, only windows that match at all."""
-        chosen: list[int] = []
+        chosen = list(chosen or [])
         for i in (int(i) for i in order):
             if len(chosen) == k or not scores[i] > 0:
                 break
