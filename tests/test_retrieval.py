@@ -94,8 +94,8 @@ def topic_index(params: IndexParams) -> SearchIndex:
 @pytest.mark.parametrize("slots", [0, 1, 2])
 def test_the_last_places_go_to_the_embedding_ranking_s_own_best(slots: int) -> None:
     """Fusion weighs BM25 first: a window that shares no word with the question but is
-    the embedding model's best still gets one of the last ``dense_slots`` places, and
-    the first places stay the fused ranking's."""
+    the embedding model's best still gets one of the last ``dense_slots`` of five
+    places, and the first places stay the fused ranking's."""
     index = topic_index(IndexParams(dense_slots=slots))
     question = "What did the speakers say about chip export controls, ferries and drones?"
     target = next(n for n, w in enumerate(index.windows) if w.passage.text.startswith("The museum"))
@@ -109,6 +109,8 @@ def test_the_last_places_go_to_the_embedding_ranking_s_own_best(slots: int) -> N
     assert (index.windows[target].passage.char_start in starts) == (slots > 0)
     assert [h.passage.char_start for h in plain[: 5 - slots]] == starts[: 5 - slots]
     assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
+    # one ranking for every k: the top 5 of 10 are the top 5 (recall@5 is read off it)
+    assert index.search(question, k=10, dense=dense)[:5] == hits
 
 
 def test_no_embedding_ranking_no_reserved_places() -> None:

@@ -28,10 +28,10 @@ class IndexParams(BaseModel):
     # a window's embedding score: the mean cosine of its this many best pieces (1: the
     # best piece alone; 2 lifted QMSum hit@1 0.59 -> 0.63, development set unchanged)
     pooled_pieces: int = 2
-    # the last this many of the k passages (at most half of them) are the best windows of
-    # the embedding ranking alone that the fused ranking left out: fusion weighs BM25's
-    # ranking first, so a question that shares no word with its answer gets a place
-    # (2: development-set tune half recall@5 0.72 -> 0.77, QMSum unchanged; 3 lost QMSum)
+    # of every five passages, the last this many are the best windows of the embedding
+    # ranking alone that the fused ranking left out: fusion weighs BM25's ranking first,
+    # so a question that shares no word with its answer gets a place (2: development-set
+    # tune half recall@5 0.72 -> 0.77, QMSum unchanged; 3 lost QMSum hit@5)
     dense_slots: int = 2
     # a new window starts when the previous one is this far along (0.75: a quarter of
     # its sentences on); 0 would start one at every sentence, 4x the windows for the
