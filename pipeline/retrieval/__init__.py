@@ -4,7 +4,8 @@ Two BM25 indexes are built over the corpus that ``brief run`` processed:
 
 - **windows**: runs of up to ``window_sentences`` consecutive sentences of a source (at
   most ``window_tokens`` tokens), overlapping by ``window_overlap``. A window is what
-  the user is shown: the span that answers, not a 900-token chunk.
+  the user is shown: the span that answers, not a 900-token chunk. A single sentence
+  longer than ``window_tokens`` gets windows of its own, cut on word bounds, to its end.
 - **chunks**: each chunk's text together with its map summary (topics, key points,
   names, claims), so a question worded differently from the transcript still finds the
   chunk whose summary paraphrases it.
@@ -12,7 +13,8 @@ Two BM25 indexes are built over the corpus that ``brief run`` processed:
 A window's score is its own normalised BM25 score plus ``chunk_weight`` times the
 normalised score of the best chunk it lies in. The top windows are taken greedily,
 skipping any that overlap one already taken. When an embedding ranking is supplied
-(``search(..., dense=...)``), it is fused with the BM25 ranking by reciprocal rank.
+(``search(..., dense=...)``), it is fused with the BM25 ranking by reciprocal rank, and
+places 4 and 5 of every five (``dense_slots``) go to its own best windows.
 
     index = build_index(chunks, summaries, texts)
     hits = index.search("why did Silicon Valley change its mind?", k=5)

@@ -5,7 +5,7 @@ stage gets vectors."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +28,7 @@ from pipeline.retrieval.text import _bm25, _normalised, _scores, chunk_document,
 if TYPE_CHECKING:
     from pipeline.client import ModelClient
 
-INDEX_VERSION = 4
+INDEX_VERSION = 5
 RRF_K = 60  # the usual constant of reciprocal rank fusion
 RRF_DEPTH = 1000  # ranks past this add nothing (1/1060 cannot lift an item into the top k)
 EMBED_BLOCK = 1024  # texts per embed_texts block
@@ -135,7 +135,8 @@ class SearchIndex:
         dense: np.ndarray | None = None,
     ) -> list[Hit]:
         """The top ``k`` non-overlapping windows. ``sources`` restricts the search;
-        ``dense`` is one similarity per window from an embedding model, fused by rank."""
+        ``dense`` is one similarity per window from an embedding model, fused by rank;
+        of every five places, the last ``dense_slots`` go to its own best windows."""
         scores = self.bm25_scores(query)
         if dense is not None:
             scores = rrf([scores, dense], [1.0, self.params.dense_weight])
@@ -144,9 +145,23 @@ class SearchIndex:
             wanted = set(sources)
             allowed = np.array([w.passage.source_id in wanted for w in self.windows])
         scores = np.where(allowed, scores, -np.inf)
-        chosen = self._select(_best_first(scores, SELECT_HEAD * k), scores, k)
-        if len(chosen) < k:  # the head was all overlaps: the whole ranking
-            chosen = self._select(np.argsort(-scores, kind="stable"), scores, k)
+        rankings = [(scores, _ranking(scores, SELECT_HEAD * k))]
+        slots = self.params.dense_slots if dense is not None else 0
+        if slots and dense is not None:
+            # dense + 2 > 0 for every window with pieces (cosines lie in [-1, 1])
+            semantic = np.where(allowed & (dense > -1), dense + 2.0, -np.inf)
+            rankings.append((semantic, _ranking(semantic, SELECT_HEAD * k)))
+        chosen: list[int] = []
+        for place in range(k):
+            # places 4 and 5 of every five (dense_slots = 2) try the embedding ranking
+            # first: the same list for every k, so the top 5 of 10 are the top 5
+            first = 1 if slots and place % 5 >= 5 - slots else 0
+            picked = self._next(*rankings[first], chosen)
+            if picked is None and len(rankings) > 1:
+                picked = self._next(*rankings[1 - first], chosen)
+            if picked is None:
+                break
+            chosen.append(picked)
         return [
             Hit(
                 rank=rank,
@@ -157,16 +172,18 @@ class SearchIndex:
             for rank, i in enumerate(chosen, start=1)
         ]
 
-    def _select(self, order: np.ndarray, scores: np.ndarray, k: int) -> list[int]:
-        """Best first, no two overlapping, only windows that match at all."""
-        chosen: list[int] = []
-        for i in (int(i) for i in order):
-            if len(chosen) == k or not scores[i] > 0:
-                break
+    def _next(self, scores: np.ndarray, order: Iterator[int], chosen: list[int]) -> int | None:
+        """The best window of a ranking that is not chosen, overlaps none chosen and
+        matches at all (a window passed over here overlaps one chosen for good)."""
+        for i in order:
+            if not scores[i] > 0:
+                return None
             passage = self.windows[i].passage
-            if not any(_overlaps(passage, self.windows[c].passage) for c in chosen):
-                chosen.append(i)
-        return chosen
+            if i not in chosen and not any(
+                _overlaps(passage, self.windows[c].passage) for c in chosen
+            ):
+                return i
+        return None
 
     # ----------------------------------------------------------------- persistence
 
@@ -211,6 +228,15 @@ class SearchIndex:
                 else None
             ),
         )
+
+
+def _ranking(scores: np.ndarray, head: int) -> Iterator[int]:
+    """Window indexes best first, as a full stable sort orders them, sorting only the
+    ``head`` best unless more are asked for."""
+    first = _best_first(scores, head)
+    yield from (int(i) for i in first)
+    if len(first) < len(scores):  # the head was all overlaps: the whole ranking
+        yield from (int(i) for i in np.argsort(-scores, kind="stable")[len(first) :])
 
 
 def _best_first(scores: np.ndarray, head: int) -> np.ndarray:
