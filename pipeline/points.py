@@ -72,7 +72,7 @@ def pick_points(
     group, the content words its theme's summary already says."""
     pools = [
         sorted(
-            (p for p in group if p.evidence and len(_words(p.text)) >= 3),
+            (p for p in group if p.evidence and is_claim(p.text)),
             key=lambda p: (-fact_score(p), -p.importance),
         )
         for group in groups
@@ -94,6 +94,12 @@ def pick_points(
             spent += cost
     order = {p.id: i for i, p in enumerate(p for g in groups for p in g)}
     return [sorted(c, key=lambda p: order[p.id]) for c in chosen]
+
+
+def is_claim(text: str) -> bool:
+    """Three content words or more, and not a question (a small model copies the host's
+    questions as key points)."""
+    return len(_words(text)) >= 3 and not text.rstrip().endswith("?")
 
 
 def point_budget(written: str) -> int:
