@@ -453,6 +453,17 @@ def test_cross_groups_pair_related_statements_of_different_sources() -> None:
     assert cross_groups(texts[:2], sources[:2], limit=5) == []  # one source: nothing to compare
 
 
+def test_a_point_in_the_source_s_rare_words_is_picked_before_a_common_one() -> None:
+    from pipeline.points import fact_score, pick_points
+
+    common = [point(n, f"so China's AI industry grows fast, part {'abcd'[n]}") for n in range(4)]
+    rare = point(5, "so Breakneck calls America a lawyerly society")
+    assert {fact_score(p) for p in [*common, rare]} == {2}  # two names each, no number
+    # the same fact score and importance: the point in rarer words goes first
+    picked = pick_points([[*common, rare]], [set()], budget_words=8)
+    assert [p.id for p in picked[0]] == [rare.id]
+
+
 def test_picked_points_skip_what_is_said_spread_over_themes_and_keep_to_the_budget() -> None:
     from pipeline.points import content, pick_points, split_facts
 
@@ -473,11 +484,12 @@ def test_picked_points_skip_what_is_said_spread_over_themes_and_keep_to_the_budg
         [points[2].id],  # 3 and 4 are said by the theme; 5 says nothing; 7 asks
     ]
     # the groups take turns, facts first, until the words run out
+    # (2 and 3 are both facts; 3's words are rarer among these points)
     picked = pick_points([points[:2], points[2:4]], [set(), set()], budget_words=14)
-    assert [[p.id for p in g] for g in picked] == [[points[0].id], [points[2].id]]
+    assert [[p.id for p in g] for g in picked] == [[points[0].id], [points[3].id]]
     # a repeat of a chosen point is left out
     picked = pick_points([points[3:5]], [set()], budget_words=100)
-    assert [p.id for p in picked[0]] == [points[3].id]
+    assert [p.id for p in picked[0]] == [points[4].id]  # the one saying more particular words
     # ... but another number is another point
     other = point(6, "Nvidia sold 30 percent fewer chips")
     assert len(pick_points([[points[3], other]], [set()], budget_words=100)[0]) == 2
