@@ -28,6 +28,7 @@ from pipeline.models import (
 )
 from pipeline.policy import STRICT, ModelPolicy
 from pipeline.prompts import boundary_for, load_prompt
+from pipeline.retrieval import tokenize
 
 
 def _check_ids(ids: list[int], info: ValidationInfo) -> list[int]:
@@ -224,6 +225,17 @@ def is_person_name(name: str, text: str) -> bool:
     )
 
 
+def stems(text: str) -> set[str]:
+    """The stemmed content words of ``text`` (the retrieval tokenizer's)."""
+    return set(tokenize([text])[0]) - {""}
+
+
+def support(point: str, chunk_words: set[str]) -> float:
+    """The share of the point's stemmed content words that its chunk contains."""
+    words = stems(point)
+    return len(words & chunk_words) / len(words) if words else 0.0
+
+
 def is_promo(text: str) -> bool:
     return bool(_PROMO.search(text))
 
@@ -257,11 +269,14 @@ def summarize_chunk(
         return passages_for(source_text, chunk.source_id, ground(statement, cited, chunk, policy))
 
     # a point is kept when it is not the show's own talk (a welcome, an ad), says
-    # something, and is new
+    # something the chunk says, and is new
+    chunk_words = stems(chunk.text)
     points, said = [], set()
     for p in reply.points:
         key = " ".join(sorted(_words(p.text)))
         if len(_words(p.text)) < 2 or key in said or is_promo(p.text):
+            continue
+        if support(p.text, chunk_words) < policy.point_support:
             continue
         said.add(key)
         points.append(p)

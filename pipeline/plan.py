@@ -6,7 +6,8 @@ exact: which chunks the cache already answers, and the prompt tokens of the rest
 and synthesis prompts depend on the map's replies, so their lines are estimates: for each
 source with a chunk still to map, one reduce call per theme (their number follows the
 source's length) and one for its overview; and when any source brief changes, one
-synthesis call per cross-source theme and one for the overview. Token counts use
+synthesis call per cross-source theme (at most ``MAX_CROSS_THEMES``: an upper bound, the
+groups found depend on what the briefs say) and one for the overview. Token counts use
 tiktoken (cl100k); a served model's own tokenizer differs by a few percent. Nothing
 starts a model server.
 """
@@ -111,9 +112,8 @@ def plan_run(
         + themes[sid] * THEME_TOKENS
         for sid in changed
     )
-    # cross-source themes pair themes of different sources
-    pairable = sum(themes.values()) - max(themes.values(), default=0)
-    cross = min(MAX_CROSS_THEMES, pairable)
+    # cross-source themes group statements of different sources: at most MAX_CROSS_THEMES
+    cross = MAX_CROSS_THEMES if len(themes) > 1 else 0
     synth_calls = cross + 1 if changed and cross else 0
     synth_tokens = synth_calls * static("synthesize", boundary="<<<x>>>", items="")
     synth_tokens += 3 * cross * THEME_TOKENS + cross * THEME_TOKENS if synth_calls else 0

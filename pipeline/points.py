@@ -3,7 +3,8 @@
 The map's points are the brief's raw material: short claims in the model's words, each
 with verbatim evidence. A source brief carries as many of them as its word budget allows
 (about 900 words of prose in all, so that a long source does not become a transcript),
-taken from every stretch of the conversation in turn, facts first. A point that repeats a
+taken from every stretch of the conversation in turn, facts first, then the points in the
+words the source rarely uses (they say something particular). A point that repeats a
 chosen one (the chunks overlap, speakers repeat themselves) or that its theme's summary
 already says is left out. The points with numbers or several names become the "Key facts
 and figures"; the rest are listed under their theme.
@@ -11,7 +12,9 @@ and figures"; the rest are listed under their theme.
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 from pipeline.map_stage import _words
@@ -61,6 +64,19 @@ def _next_new(pool: list[KeyPoint], said: set[str], taken: list[set[str]]) -> Ke
     return None
 
 
+def rarity(points: Sequence[KeyPoint]) -> dict[str, float]:
+    """Per point, the mean inverse document frequency of its content words among these
+    points: a point in words the source rarely uses ("Breakneck", "dreadnought") says
+    something particular; one in its common words ("China's AI industry") says little."""
+    words = {p.id: content(p.text) for p in points}
+    df = Counter(w for ws in words.values() for w in ws)
+    n = len(points) + 1
+    return {
+        pid: sum(math.log(n / df[w]) for w in ws) / len(ws) if ws else 0.0
+        for pid, ws in words.items()
+    }
+
+
 def pick_points(
     groups: Sequence[Sequence[KeyPoint]],
     said: Sequence[set[str]],
@@ -68,12 +84,13 @@ def pick_points(
 ) -> list[list[KeyPoint]]:
     """For each group (a theme's points), the points the brief carries, in transcript
     order. Groups take turns, each offering its best remaining point (facts first, then
-    the model's order of importance), until the word budget is spent. ``said`` holds, per
+    the rarer words), until the word budget is spent. ``said`` holds, per
     group, the content words its theme's summary already says."""
+    rare = rarity([p for group in groups for p in group])
     pools = [
         sorted(
-            (p for p in group if p.evidence and len(_words(p.text)) >= 3),
-            key=lambda p: (-fact_score(p), -p.importance),
+            (p for p in group if p.evidence and is_claim(p.text)),
+            key=lambda p: (-fact_score(p), -rare[p.id]),
         )
         for group in groups
     ]
@@ -94,6 +111,12 @@ def pick_points(
             spent += cost
     order = {p.id: i for i, p in enumerate(p for g in groups for p in g)}
     return [sorted(c, key=lambda p: order[p.id]) for c in chosen]
+
+
+def is_claim(text: str) -> bool:
+    """Three content words or more, and not a question (a small model copies the host's
+    questions as key points)."""
+    return len(_words(text)) >= 3 and not text.rstrip().endswith("?")
 
 
 def point_budget(written: str) -> int:

@@ -81,6 +81,13 @@ class ModelPolicy(BaseModel):
         description='when no cited sentence shares a word with the point (a model citing "1, '
         "2, 3\" by habit), cite the chunk's best-matching sentence instead"
     )
+    point_support: float = Field(
+        description="share of a map point's content words (numbers included) that its chunk "
+        "must contain, else the point is dropped: small models copy the prompt's example "
+        "or add what the chunk does not say; a strong model's paraphrase uses other words",
+        ge=0.0,
+        le=1.0,
+    )
 
 
 STRICT = ModelPolicy(
@@ -94,6 +101,7 @@ STRICT = ModelPolicy(
     rebuild_copied_summaries=True,
     cited_sentences_per_statement=2,
     replace_habitual_citation=True,
+    point_support=0.5,
 )
 LENIENT = ModelPolicy(
     name="lenient",
@@ -106,6 +114,7 @@ LENIENT = ModelPolicy(
     rebuild_copied_summaries=False,
     cited_sentences_per_statement=3,
     replace_habitual_citation=False,
+    point_support=0.0,
 )
 POLICIES = {p.name: p for p in (STRICT, LENIENT)}
 

@@ -58,15 +58,19 @@ class Request:
 WORDS = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike".split()
 
 
-def minimal_instance(schema: dict[str, Any], defs: dict[str, Any] | None = None) -> Any:
+def minimal_instance(
+    schema: dict[str, Any], defs: dict[str, Any] | None = None, vocabulary: list[str] | None = None
+) -> Any:
     """The smallest JSON value a (pydantic-style) JSON schema accepts; every string in it
-    is different (so code that drops repeated statements keeps them), and the result is
-    the same for the same schema."""
+    is different (so code that drops repeated statements keeps them), made of the words
+    of ``vocabulary`` (the request's text: a point in words its chunk does not contain is
+    dropped) or of stock words, and the result is the same for the same schema and words."""
     counter = iter(range(1, 10**6))
+    vocab = vocabulary if vocabulary and len(vocabulary) >= 8 else WORDS
 
     def text(low: int, high: int) -> str:
         n = next(counter)
-        words = " ".join(WORDS[(n * k) % len(WORDS)] + str(n) for k in range(1, 9))
+        words = f"{n} " + " ".join(vocab[(n * k) % len(vocab)] for k in range(1, 9))
         value = words[: max(low, min(high, 48))].strip()
         return value.ljust(low, "x")
 
@@ -125,9 +129,21 @@ def completion(content: str, finish_reason: str = "stop") -> dict[str, Any]:
     }
 
 
+def request_words(body: dict[str, Any]) -> list[str]:
+    """The distinct longer words of the request's last message (of the data between its
+    boundary lines when it has them), in order."""
+    messages = body.get("messages") or [{}]
+    content = str(messages[-1].get("content", ""))
+    data = re.search(r"(<<<DATA-\w+>>>)(.*?)\1", content, re.DOTALL)
+    found = re.findall(r"[A-Za-z]{4,}", data.group(2) if data else content)
+    return list(dict.fromkeys(w.lower() for w in found))
+
+
 def valid_content(body: dict[str, Any]) -> str:
     schema = (body.get("response_format") or {}).get("json_schema", {}).get("schema")
-    return json.dumps(minimal_instance(schema) if schema else {"ok": True})
+    if not schema:
+        return json.dumps({"ok": True})
+    return json.dumps(minimal_instance(schema, vocabulary=request_words(body)))
 
 
 class FaultServer:

@@ -10,7 +10,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from fault_server import minimal_instance
+from fault_server import minimal_instance, request_words
 
 
 def schema_sent(path: str, body: dict[str, Any]) -> dict[str, Any] | None:
@@ -116,7 +116,9 @@ class RecordingServer:
                     return
                 time.sleep(delay)
                 schema = schema_sent(self.path, body)
-                content = json.dumps(minimal_instance(schema) if schema else {})
+                content = json.dumps(
+                    minimal_instance(schema, vocabulary=request_words(body)) if schema else {}
+                )
                 self._send(200, _reply(self.path.split("?")[0], body, content))
                 with owner._lock:
                     owner.answered.append(body)

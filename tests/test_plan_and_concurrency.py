@@ -32,26 +32,25 @@ def test_plan_matches_the_run_and_sees_what_the_cache_answers(scripted, tmp_path
     stages = {s.stage: s for s in before.stages}
     assert before.sources == 2 and stages["map"].cached == 0
     assert stages["map"].calls == before.chunks
-    # per source a call per theme (2 and 4, by length) and an overview; 2 cross themes + overview
-    assert (stages["reduce"].calls, stages["synthesize"].calls) == (8, 3)
+    # per source a call per theme (2 and 4, by length) and an overview; at most 6 cross
+    # themes + overview
+    assert (stages["reduce"].calls, stages["synthesize"].calls) == (8, 7)
     assert stages["map"].prompt_tokens > before.source_tokens  # every chunk plus instructions
     assert before.cost_usd is not None and before.cost_usd == 0.0  # embedded: free
 
     scripted.responder = generic_responder
     manifest = run_pipeline(INPUTS, settings, tmp_path / "out", session=ScriptedSession(scripted))
-    # exact for map and synthesis; the scripted map replies are all alike, so some theme
-    # requests of a source are equal and asked once: the plan is an upper bound there
+    # exact for map; an upper bound for reduce (equal theme requests of a source are asked
+    # once) and synthesis (the cross-source groups found depend on what the briefs say)
     asked = {k: u.calls + u.cache_hits for k, u in manifest.usage.items()}
-    assert asked["map"] == stages["map"].calls and asked["synthesize"] == 3
+    assert asked["map"] == stages["map"].calls
     assert 4 <= asked["reduce"] <= stages["reduce"].calls
+    assert 2 <= asked["synthesize"] <= stages["synthesize"].calls
 
     after = plan_run(INPUTS, settings, scripted, model="scripted/model")
     assert after.calls == 0 and after.prompt_tokens == 0
-    assert {s.stage: s.cached for s in after.stages} == {
-        "map": before.chunks,
-        "reduce": 8,
-        "synthesize": 3,
-    }
+    cached = {s.stage: s.cached for s in after.stages}
+    assert cached == {"map": before.chunks, "reduce": 8, "synthesize": 7}  # the estimates
 
 
 def test_dry_run_prints_the_plan_and_calls_nothing(tmp_path: Path) -> None:

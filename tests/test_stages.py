@@ -21,6 +21,7 @@ from pipeline.models import (
     Theme,
     Transcript,
 )
+from pipeline.policy import LENIENT, STRICT
 from pipeline.reduce_stage import reduce_source
 from pipeline.render import cross_markdown, source_markdown
 from pipeline.runner import run_pipeline
@@ -131,6 +132,28 @@ def test_map_drops_the_show_talk_and_lists_only_people(scripted) -> None:
     people = [e.name for e in summary.entities if e.kind == "person"]
     assert "China" not in people and "Like" not in people and "TCM is" not in people
     assert [e.name for e in summary.entities if e.kind == "organisation"] == ["DeepSeek"]
+
+
+@pytest.mark.parametrize(("policy", "kept"), [(STRICT, 1), (LENIENT, 2)])
+def test_a_point_the_chunk_does_not_say_is_dropped_under_the_strict_policy(
+    scripted, policy, kept
+) -> None:
+    doc, text = transcript()
+    chunk = chunk_transcript(doc, chunk_tokens=500)[0]
+    # a small model copies the prompt's example (or makes a point up) and cites sentence 1
+    reply = map_reply(
+        [
+            ("Huawei builds Ascend chips", [5]),
+            ("Norway's fund holds $1.6 trillion of oil money", [1]),
+        ]
+    )
+    scripted.enqueue(reply)
+    summary = summarize_chunk(chunk, text, scripted, max_tokens=100, policy=policy)
+    assert [p.text for p in summary.key_points][:kept] == [
+        "Huawei builds Ascend chips",
+        "Norway's fund holds $1.6 trillion of oil money",
+    ][:kept]
+    assert len(summary.key_points) == kept
 
 
 def point(n: int, text: str | None = None) -> KeyPoint:
@@ -276,8 +299,10 @@ def test_synthesis_attributes_every_statement_to_sources(scripted) -> None:
 def generic_responder(stage, messages):
     content = messages[1]["content"]
     if stage == "map":
-        first = int(re.search(r"^(\d+): ", content, re.MULTILINE).group(1))
-        return map_reply([("A point about this chunk", [first])])
+        # a point in the words of the chunk's first sentence (a point the chunk does not
+        # say is dropped)
+        first, said = re.search(r"^(\d+): (?:\(.*?\) )?(.*)$", content, re.MULTILINE).groups()
+        return map_reply([(" ".join(said.split()[:8]), [int(first)])])
     if "overview" in messages[0]["content"]:
         return {"overview": ["An overview of the talk."]}
     if stage == "reduce":
@@ -428,6 +453,17 @@ def test_cross_groups_pair_related_statements_of_different_sources() -> None:
     assert cross_groups(texts[:2], sources[:2], limit=5) == []  # one source: nothing to compare
 
 
+def test_a_point_in_the_source_s_rare_words_is_picked_before_a_common_one() -> None:
+    from pipeline.points import fact_score, pick_points
+
+    common = [point(n, f"so China's AI industry grows fast, part {'abcd'[n]}") for n in range(4)]
+    rare = point(5, "so Breakneck calls America a lawyerly society")
+    assert {fact_score(p) for p in [*common, rare]} == {2}  # two names each, no number
+    # the same fact score and importance: the point in rarer words goes first
+    picked = pick_points([[*common, rare]], [set()], budget_words=8)
+    assert [p.id for p in picked[0]] == [rare.id]
+
+
 def test_picked_points_skip_what_is_said_spread_over_themes_and_keep_to_the_budget() -> None:
     from pipeline.points import content, pick_points, split_facts
 
@@ -438,20 +474,22 @@ def test_picked_points_skip_what_is_said_spread_over_themes_and_keep_to_the_budg
         point(3, "Nvidia sold 20 percent fewer chips"),
         point(4, "Nvidia sold 20 percent fewer chips last year"),  # repeats point 3
         point(5, "ok"),  # says nothing
+        point(7, "Why is the Chinese AI industry open sourcing all these models?"),  # asks
     ]
     groups = [points[:2], points[2:]]
     said = [set(), content("Nvidia sold 20 percent fewer chips, last year")]
     picked = pick_points(groups, said, budget_words=100)
     assert [[p.id for p in g] for g in picked] == [
         [points[0].id, points[1].id],
-        [points[2].id],  # 3 and 4 are said by the theme; 5 says nothing
+        [points[2].id],  # 3 and 4 are said by the theme; 5 says nothing; 7 asks
     ]
     # the groups take turns, facts first, until the words run out
+    # (2 and 3 are both facts; 3's words are rarer among these points)
     picked = pick_points([points[:2], points[2:4]], [set(), set()], budget_words=14)
-    assert [[p.id for p in g] for g in picked] == [[points[0].id], [points[2].id]]
+    assert [[p.id for p in g] for g in picked] == [[points[0].id], [points[3].id]]
     # a repeat of a chosen point is left out
     picked = pick_points([points[3:5]], [set()], budget_words=100)
-    assert [p.id for p in picked[0]] == [points[3].id]
+    assert [p.id for p in picked[0]] == [points[4].id]  # the one saying more particular words
     # ... but another number is another point
     other = point(6, "Nvidia sold 30 percent fewer chips")
     assert len(pick_points([[points[3], other]], [set()], budget_words=100)[0]) == 2
