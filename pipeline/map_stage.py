@@ -195,7 +195,8 @@ _PLACES = frozenset(
         "england europe european eu west western east eastern asia asian africa japan japanese "
         "korea korean taiwan taiwanese india indian russia russian germany german france "
         "french israel iran singapore canada mexico beijing washington shanghai shenzhen "
-        "hangzhou guangdong london new york california silicon valley hong kong world"
+        "hangzhou guangdong london new york california silicon valley hong kong world "
+        "south north korea"
     ).split()
 )
 _JOINERS = frozenset("of and the for de van von bin da la du".split())
@@ -215,7 +216,8 @@ def is_proper_name(name: str, text: str, max_words: int = 5) -> bool:
             return False
         if bare[:1].islower() and not (inside and bare in _JOINERS):
             return False
-    return name.lower().strip(".") not in _PLACES
+    # a place, also of several words ("United States", "South Korea", "U.S.")
+    return not all(w.lower().replace(".", "") in _PLACES for w in words)
 
 
 def is_person_name(name: str, text: str) -> bool:

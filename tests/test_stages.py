@@ -134,6 +134,15 @@ def test_map_drops_the_show_talk_and_lists_only_people(scripted) -> None:
     assert [e.name for e in summary.entities if e.kind == "organisation"] == ["DeepSeek"]
 
 
+def test_a_place_of_several_words_is_not_an_organisation() -> None:
+    from pipeline.map_stage import is_proper_name
+
+    text = "The United States, the U.S. and South Korea; Bank of China and South Korea Telecom."
+    for place in ("United States", "U.S.", "South Korea"):
+        assert not is_proper_name(place, text)
+    assert is_proper_name("Bank of China", text) and is_proper_name("South Korea Telecom", text)
+
+
 @pytest.mark.parametrize(("policy", "kept"), [(STRICT, 1), (LENIENT, 2)])
 def test_a_point_the_chunk_does_not_say_is_dropped_under_the_strict_policy(
     scripted, policy, kept
