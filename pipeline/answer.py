@@ -110,36 +110,15 @@ class AnswerReply(BaseModel):
         policy: ModelPolicy = context.get("policy", STRICT)
         supplied: dict[int, str] = context.get("passages", {})
         question = context.get("question", "")
+        kept: list[AnswerStatement] = []
         for n, statement in enumerate(self.statements, start=1):
-            if policy.answer_rejects_restatement and restates(question, statement.text):
-                raise ValueError(
-                    f"statement {n} ({statement.text[:80]!r}) only restates the question: "
-                    "state what the passages say that answers it, or set answerable to false"
-                )
-            cited = " ".join(supplied.get(i, "") for i in statement.passages)
-            if policy.answer_moves_citation:
-                # a small model often copies a sentence from one passage and cites another:
-                # the citation moves to the supplied passage that states it best
-                best = max(
-                    supplied, key=lambda i: overlap(statement.text, supplied[i]), default=None
-                )
-                better = best is not None and overlap(statement.text, supplied[best]) > overlap(
-                    statement.text, cited
-                )
-                if (
-                    better
-                    and best is not None
-                    and supported(statement.text, supplied[best], policy)
-                ):
-                    statement.passages = [best]
-                    continue
-            problem = unsupported(statement.text, cited, policy)
-            if problem:
-                raise ValueError(
-                    f"statement {n} ({statement.text[:80]!r}) is not stated by passages "
-                    f"{statement.passages}: cite the passages that state it, or set "
-                    "answerable to false"
-                )
+            problem = _statement_problem(n, statement, question, supplied, policy)
+            if problem is None:
+                kept.append(statement)
+            elif n == 1 or not policy.answer_drops_unsupported_details:
+                raise ValueError(problem)
+            # else: a later statement its passages do not state is dropped, not printed
+        self.statements = kept
         if policy.answer_must_share_question_word and not any(
             addresses(question, s.text, supplied, s.passages) for s in self.statements
         ):
@@ -164,6 +143,44 @@ class AnswerReply(BaseModel):
                 "passages: set answerable to false if they do not state it"
             )
         return self
+
+
+def _statement_problem(
+    n: int,
+    statement: AnswerStatement,
+    question: str,
+    supplied: dict[int, str],
+    policy: ModelPolicy,
+) -> str | None:
+    """Why statement ``n`` cannot be printed as it is, worded as the re-ask tells the
+    model (what failed and what to do), or None; a better-stating passage may replace
+    its citation first (``answer_moves_citation``)."""
+    if policy.answer_rejects_restatement and restates(question, statement.text):
+        return (
+            f"statement {n} ({statement.text[:80]!r}) only restates the question: give the "
+            "fact it asks for (a name, number, place, reason or example) as a passage states "
+            "it, or set answerable to false"
+        )
+    cited = " ".join(supplied.get(i, "") for i in statement.passages)
+    if policy.answer_moves_citation:
+        # a small model often copies a sentence from one passage and cites another:
+        # the citation moves to the supplied passage that states it best
+        best = max(supplied, key=lambda i: overlap(statement.text, supplied[i]), default=None)
+        if (
+            best is not None
+            and overlap(statement.text, supplied[best]) > overlap(statement.text, cited)
+            and supported(statement.text, supplied[best], policy)
+        ):
+            statement.passages = [best]
+            return None
+    problem = unsupported(statement.text, cited, policy)
+    if problem is None:
+        return None
+    return (
+        f"statement {n} ({statement.text[:80]!r}) is not stated by passages "
+        f"{statement.passages}: {problem}. Write what the passage says, in its words, and "
+        "cite that passage, or set answerable to false"
+    )
 
 
 def restates(question: str, statement: str) -> bool:

@@ -224,6 +224,59 @@ def test_a_people_s_adjective_is_named_by_its_place() -> None:
     assert "do not name japanes" in str(unsupported("Japanese labs.", "Java labs."))
 
 
+def test_a_later_statement_its_passages_do_not_state_is_dropped_not_the_answer() -> None:
+    # dev q57, the 1.5B's first reply: the model's name right, the ranking wrong (the
+    # passage says Claude 3, not Quen, is "right up alongside" GPT-4 Turbo; "LMSys" is
+    # the question's spelling); re-asked, the 1.5B said "not answerable"
+    from pipeline.policy import LENIENT, STRICT
+
+    passages = {
+        1: (
+            "I also just checked the leaderboard, LNsys.org. Cloud3 has jumped right to the "
+            "top right up alongside the latest GPT-4 turbos. Right now, the number one "
+            "Chinese model on that leaderboard is Quen 1.572b, which I believe comes out of "
+            "Alibaba."
+        ),
+    }
+    first = {"text": "Alibaba's model on the leaderboard is called Quen 1.572b.", "passages": [1]}
+    wrong = {
+        "text": "Quen 1.572b ranked right up alongside the latest GPT-4 turbos on the LMSys board.",
+        "passages": [1],
+    }
+    question = "What is Alibaba's large language model called, and how did it rank on LMSys?"
+    data = {"answerable": True, "statements": [first, wrong]}
+
+    def validate(data: dict, policy=STRICT) -> AnswerReply:
+        context = {"passages": passages, "question": question, "policy": policy}
+        return AnswerReply.model_validate(data, context=context)
+
+    assert [s.text for s in validate(data).statements] == [first["text"]]
+    with pytest.raises(ValidationError, match="do not name lmsys"):
+        validate(data, LENIENT)  # a strong model is re-asked and repairs it
+    # the first statement is the answer: it is never dropped, whatever follows
+    with pytest.raises(ValidationError, match="statement 1 .* do not name lmsys"):
+        validate({"answerable": True, "statements": [wrong, first]})
+    # the checks on the whole answer see only what is kept: a figure only the dropped
+    # statement gave does not answer a quantity question
+    quantity = {"answerable": True, "statements": [first, dict(wrong, text="It scored 1290.")]}
+    context = {"passages": passages, "question": "What score did Quen get?", "policy": STRICT}
+    with pytest.raises(ValidationError, match="quantity"):
+        AnswerReply.model_validate(quantity, context=context)
+
+
+def test_the_reask_says_what_the_passages_lack() -> None:
+    # the re-ask is the validation error: it names the missing number or name and the fix
+    problem = _reply_problem(
+        "When was the line promised?",
+        "The line was promised for 2015.",
+        "The line was promised for 2020 by the state.",
+    )
+    assert "is not stated by passages [1]: the passages do not give 2015" in str(problem)
+    assert "cite that passage, or set answerable to false" in str(problem)
+    restated = _reply_problem("What rewards can Beijing dangle?", "Beijing can dangle rewards.", "")
+    assert "give the fact it asks for" in str(restated)
+
+
 QUESTION = "What is the newsletter called that Afra Wang writes?"
 
 
