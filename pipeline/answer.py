@@ -44,6 +44,12 @@ from pipeline.retrieval import Hit, SearchIndex, query_terms, tokenize
 from pipeline.verify import passage_problem
 
 NEAR_MISSES = 3
+# a passage is shown to the model with about this many of the source's following
+# characters, to the next line or sentence end: a window that stops mid-sentence ("...
+# gave an") otherwise hides the example it introduces
+FOLLOWING_CHARS = 200
+_FOLLOWING_SNAP = 200  # at most this much further to reach a line or sentence end
+_LINE_OR_SENTENCE_END = re.compile(r"[.!?\n]")
 # a token with a digit, letters attached included: "2,000", "4.0", "H800", "4X", "12%"
 _NUMBER = re.compile(r"(?<![\w.,])[A-Za-z]*\d[A-Za-z\d]*(?:[.,]\d+[A-Za-z\d]*)*")
 _PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -279,6 +285,31 @@ def supported(statement: str, evidence: str, policy: ModelPolicy = STRICT) -> bo
     return unsupported(statement, evidence, policy) is None
 
 
+def continued(hit: Hit, texts: dict[str, str], chars: int = FOLLOWING_CHARS) -> Hit:
+    """The hit with its passage continued by about ``chars`` characters of its source, to
+    the next line or sentence end: still an exact slice, so citations of it verify."""
+    passage = hit.passage
+    text = texts.get(passage.source_id)
+    if chars <= 0 or text is None or text[passage.char_start : passage.char_end] != passage.text:
+        return hit
+    target = min(len(text), passage.char_end + chars)
+    limit = min(len(text), target + _FOLLOWING_SNAP)
+    found = _LINE_OR_SENTENCE_END.search(text, target, limit)
+    end = found.end() if found else limit
+    while end > passage.char_end and text[end - 1].isspace():
+        end -= 1  # a trailing line break would print an empty line in the prompt
+    if end <= passage.char_end:
+        return hit
+    longer = passage.model_copy(
+        update={
+            "char_end": end,
+            "line_end": text.count("\n", 0, end) + 1,
+            "text": text[passage.char_start : end],
+        }
+    )
+    return hit.model_copy(update={"passage": longer})
+
+
 def render_passages(hits: Sequence[Hit]) -> str:
     return "\n".join(f"[{h.rank}] ({h.passage.label}) {h.passage.text}" for h in hits)
 
@@ -327,8 +358,10 @@ def answer_question(
     max_tokens: int = 500,
     embedder: ModelClient | None = None,
     policy: ModelPolicy = STRICT,
+    following_chars: int = FOLLOWING_CHARS,
 ) -> Answer:
     hits, ms = retrieve(question, index, k=k, sources=sources, embedder=embedder)
+    hits = [continued(h, texts, following_chars) for h in hits]
     if not hits or hits[0].score <= 0:
         return refusal(question, hits, "no passage shares a word with the question", ms)
     supplied = {h.rank: h.passage.text for h in hits}

@@ -277,6 +277,38 @@ def test_the_reask_says_what_the_passages_lack() -> None:
     assert "give the fact it asks for" in str(restated)
 
 
+def test_a_passage_cut_mid_sentence_is_shown_with_what_follows() -> None:
+    # dev q03: the retrieved window stopped at "Unitrade, gave an", before the example the
+    # question asks for; shown continued to a line end, it holds it and still verifies
+    from pipeline.answer import continued
+    from pipeline.models import Passage, column_at
+    from pipeline.retrieval import Hit
+    from pipeline.verify import passage_problem
+
+    text = (SEEDS / "000_96f7fa1cd8d96bb9.txt").read_text(encoding="utf-8")
+    start = text.index("And by building this, I mean")
+    end = text.index("gave an", start) + len("gave an")
+    passage = Passage(
+        source_id="000",
+        char_start=start,
+        char_end=end,
+        line_start=text.count("\n", 0, start) + 1,
+        line_end=text.count("\n", 0, end) + 1,
+        column=column_at(text, start),
+        text=text[start:end],
+    )
+    hit = Hit(rank=1, score=1.0, passage=passage, chunk_ids=[])
+    texts = {"000": text}
+    shown = continued(hit, texts).passage
+    assert "I can buy all the parts for a drone," in shown.text
+    assert shown.char_start == start and shown.line_start == passage.line_start
+    assert passage_problem(shown.model_dump(), texts) is None
+    assert len(shown.text) - len(passage.text) <= 400 and not shown.text[-1].isspace()
+    assert continued(hit, texts, chars=0) is hit
+    # a passage that is not its source's slice (a stale index) is left as it is
+    assert continued(hit, {"000": "other text"}) is hit
+
+
 QUESTION = "What is the newsletter called that Afra Wang writes?"
 
 
