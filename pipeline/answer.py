@@ -262,11 +262,26 @@ def unsupported(statement: str, evidence: str, policy: ModelPolicy = STRICT) -> 
     words = set(tokenize([evidence])[0])
     absent = {n for n in names(statement) - words if not _demonym_of(n, words)}
     if absent:
+        absent -= _spelled_out(statement, evidence)
+    if absent:
         return f"the passages do not name {', '.join(sorted(absent))}"
     share = overlap(statement, evidence)
     if share < policy.answer_support:
         return f"{share:.0%} of its words are in them, {policy.answer_support:.0%} needed"
     return None
+
+
+def _spelled_out(statement: str, evidence: str) -> set[str]:
+    """The (stemmed) acronyms of the statement that the evidence spells out word by word:
+    "SaaS" for "software as a service" (the speaker's "SAS" as transcribed; the question
+    writes "SaaS"). Four letters at least: shorter ones match chance runs of initials."""
+    initials = "".join(w[0] for w in re.findall(r"[a-z]+", evidence.lower()))
+    found = set()
+    for word in re.findall(r"\b[A-Za-z]*[A-Z][A-Za-z]*[A-Z][a-z]?\b", statement):
+        letters = word.lower()
+        if len(letters) >= 4 and letters in initials:
+            found.update(tokenize([word])[0])
+    return found
 
 
 def _demonym_of(name: str, words: set[str]) -> bool:

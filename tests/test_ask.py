@@ -309,6 +309,21 @@ def test_a_passage_cut_mid_sentence_is_shown_with_what_follows() -> None:
     assert continued(hit, {"000": "other text"}) is hit
 
 
+def test_an_acronym_the_passage_spells_out_is_named_by_it() -> None:
+    # dev q14, the 1.5B's first reply: right, in the question's spelling "SaaS"; the
+    # transcript has "SAS" and "software as a service"
+    passage = (
+        "China just historically has had a weak software as a service culture. This is from "
+        "McKinsey where it says that the size of China's SAS market is worth 5.2 billion "
+        "compared to the US's 120 billion."
+    )
+    statement = "According to McKinsey, China's SaaS market is worth 5.2 billion."
+    assert unsupported(statement, passage) is None
+    assert "do not name saa" in str(unsupported(statement, passage.replace("as a serv", "")))
+    # an acronym of three letters matches chance runs of initials: not accepted
+    assert "do not name gpu" in str(unsupported("China's GPU market is worth 5.2 billion.", passage))
+
+
 QUESTION = "What is the newsletter called that Afra Wang writes?"
 
 
