@@ -321,7 +321,8 @@ def test_an_acronym_the_passage_spells_out_is_named_by_it() -> None:
     assert unsupported(statement, passage) is None
     assert "do not name saa" in str(unsupported(statement, passage.replace("as a serv", "")))
     # an acronym of three letters matches chance runs of initials: not accepted
-    assert "do not name gpu" in str(unsupported("China's GPU market is worth 5.2 billion.", passage))
+    gpu = "China's GPU market is worth 5.2 billion."
+    assert "do not name gpu" in str(unsupported(gpu, passage))
 
 
 QUESTION = "What is the newsletter called that Afra Wang writes?"
