@@ -84,6 +84,23 @@ _QUANTITY = re.compile(
 )
 
 
+# words that add nothing to a restated question (BM25's stop list has only 33 words):
+# "China wants to escape FROM a choke point" restates "What choke point does China want
+# to escape?"
+_FILLER = frozenset(
+    tokenize(
+        [
+            "about across after against along also among around because been before behind "
+            "below between beyond can could did do does down during except from had has have "
+            "how its just like more most much near off onto other out over past since so some "
+            "than through toward towards under until up upon very via what when which while "
+            "who whom whose why within without would should may might must he she his her him "
+            "we our us you your me my this these those there here one really actually basically"
+        ]
+    )[0]
+)
+
+
 class AnswerStatement(BaseModel):
     text: str = Field(min_length=3, max_length=400)
     passages: list[int] = Field(min_length=1, max_length=3)
@@ -190,12 +207,13 @@ def _statement_problem(
 
 
 def restates(question: str, statement: str) -> bool:
-    """Every content word of the statement (stemmed) is one of the question's: it says
-    nothing the question does not ("The two podcasts describe X." for "How do the two
-    podcasts describe X?"). Not for a yes/no question, which a restatement answers."""
+    """Every content word of the statement (stemmed; ``_FILLER`` words aside) is one of the
+    question's: it says nothing the question does not ("The two podcasts describe X." for
+    "How do the two podcasts describe X?"). Not for a yes/no question, which a
+    restatement answers."""
     if not question or _YES_NO.match(question):
         return False
-    words = set(tokenize([statement])[0]) - {""}
+    words = set(tokenize([statement])[0]) - {""} - _FILLER
     return words <= set(tokenize([question])[0])
 
 

@@ -73,6 +73,11 @@ def test_strict_refuses_some_paraphrases_that_lenient_accepts() -> None:
             "How do the two podcasts describe Mark Zuckerberg's copying of TikTok?",
             "The two podcasts describe Mark Zuckerberg's copying of TikTok.",
         ),
+        (  # dev q15, the 1.5B: "from" (not in BM25's stop list) hid the restatement
+            "What choke point in Nvidia's software stack does the speaker say China wants to "
+            "escape?",
+            "The speaker says China wants to escape from a choke point in Nvidia's software stack.",
+        ),
     ],
 )
 def test_strict_refuses_a_restated_question(question: str, statement: str) -> None:
