@@ -34,8 +34,9 @@ sys.path.insert(0, str(ROOT))
 
 from pydantic import ValidationError  # noqa: E402
 
-from pipeline.answer import AnswerReply, unsupported  # noqa: E402
-from pipeline.answer import restates as restates_question  # noqa: E402
+from pipeline.answer import AnswerReply  # noqa: E402
+from pipeline.answer_checks import restates as restates_question  # noqa: E402
+from pipeline.answer_checks import unsupported  # noqa: E402
 from pipeline.client import extract_json  # noqa: E402
 from pipeline.policy import POLICIES, ModelPolicy  # noqa: E402
 
@@ -140,7 +141,7 @@ def _decided(reply: AnswerReply, error: str | None, note: str) -> Verdict:
 
 
 def restates(question: str, statements: list[dict[str, Any]]) -> bool:
-    """Every statement restates the question (``pipeline.answer.restates``: "The two
+    """Every statement restates the question (``pipeline.answer_checks.restates``: "The two
     podcasts describe X." for "How do the two podcasts describe X?")."""
     return all(restates_question(question, s["text"]) for s in statements)
 

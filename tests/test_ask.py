@@ -10,7 +10,8 @@ from click.testing import CliRunner
 from conftest import SEEDS, ScriptedClient, ScriptedSession, processed
 from pydantic import ValidationError
 
-from pipeline.answer import AnswerReply, answer_question, numbers, supported, unsupported
+from pipeline.answer import AnswerReply, answer_question
+from pipeline.answer_checks import numbers, supported, unsupported
 from pipeline.cli import main
 from pipeline.corpus import INDEX_DIR, open_corpus
 from pipeline.retrieval import IndexParams, SearchIndex
@@ -176,7 +177,7 @@ def test_a_statement_copied_from_another_passage_is_cited_to_that_passage() -> N
 def test_a_hyphenated_word_names_only_its_capitalised_part() -> None:
     # dev q08, the 1.5B's first reply: right answer, wrong passage cited; the move to the
     # passage that states it failed on "alphabet" (from "Roman-alphabet") counted as a name
-    from pipeline.answer import names
+    from pipeline.answer_checks import names
 
     assert names("fitted onto Roman-alphabet keyboards") == {"roman"}
     assert names("a Chinese-made chip and a Silicon-Valley firm") >= {"chines", "silicon", "valley"}
@@ -470,7 +471,7 @@ def test_committed_outputs_carry_an_index_that_matches_them() -> None:
 
 
 def test_sentence_openers_are_not_names_but_names_are() -> None:
-    from pipeline.answer import names
+    from pipeline.answer_checks import names
 
     assert names("However, she said it. According to the host, it works. She agrees.") == set()
     assert names("Huawei leads. According to Dan Wang, the H800 is slower.") >= {"huawei", "dan"}

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from pipeline.answer import AnswerReply, unsupported
+from pipeline.answer import AnswerReply
+from pipeline.answer_checks import unsupported
 from pipeline.policy import LENIENT, STRICT, ModelPolicy, policy_for
 from pipeline.settings import Settings
 
