@@ -34,10 +34,11 @@ sys.path.insert(0, str(ROOT))
 
 from pydantic import ValidationError  # noqa: E402
 
-from pipeline.answer import AnswerReply, unsupported  # noqa: E402
+from pipeline.answer import AnswerReply  # noqa: E402
+from pipeline.answer_checks import restates as restates_question  # noqa: E402
+from pipeline.answer_checks import unsupported  # noqa: E402
 from pipeline.client import extract_json  # noqa: E402
 from pipeline.policy import POLICIES, ModelPolicy  # noqa: E402
-from pipeline.retrieval import tokenize  # noqa: E402
 
 _BOUNDARY = re.compile(r"^<<<DATA-[0-9a-f]+>>>$", re.MULTILINE)
 
@@ -140,10 +141,9 @@ def _decided(reply: AnswerReply, error: str | None, note: str) -> Verdict:
 
 
 def restates(question: str, statements: list[dict[str, Any]]) -> bool:
-    """Every statement's content words are the question's: it restates the question
-    ("The two podcasts describe X." for "How do the two podcasts describe X?")."""
-    asked = set(tokenize([question])[0])
-    return all(set(tokenize([s["text"]])[0]) - {""} <= asked for s in statements)
+    """Every statement restates the question (``pipeline.answer_checks.restates``: "The two
+    podcasts describe X." for "How do the two podcasts describe X?")."""
+    return all(restates_question(question, s["text"]) for s in statements)
 
 
 def statement_problems(reply: str, exchange: Exchange, policy: ModelPolicy) -> list[str]:

@@ -10,7 +10,8 @@ Guards for every model (grounding, never relaxed):
 - every number (any token with a digit: "2023", "4.0", "H800", "4X") and every name in
   a statement must appear in the passages it cites, so a figure, a chip model or a name
   the passages do not give does not pass (a people's adjective counts as its place's
-  name: "Japanese" for "Japan");
+  name: "Japanese" for "Japan"; an acronym of four or more letters counts as named by
+  the words it stands for: "SaaS" by "software as a service");
 - a number in the question (a year, say) must appear in the cited passages;
 - every cited passage must still be the exact slice of its source file.
 
@@ -18,11 +19,17 @@ Habit patches, set by the model policy (``pipeline.policy``: STRICT for the embe
 model, LENIENT for strong ones): the share of a statement's words its passages must
 contain (``answer_support``), moving a citation to the passage that states the
 statement best (``answer_moves_citation``), refusing a statement that only restates the
-question (``answer_rejects_restatement``), requiring a word shared with the question
+question (``answer_rejects_restatement``), dropping a second or third statement its
+passages do not state instead of refusing the answer (``answer_drops_unsupported_details``),
+requiring a word shared with the question
 (``answer_must_share_question_word``) and how a quantity answer may be written
 (``quantity_answer``).
 
-A reply that fails these checks is re-asked once with the error (the client's re-ask);
+Each passage is shown continued to the end of its line or sentence (``continued``), so a
+window that stops mid-sentence does not hide the example it introduces.
+
+A reply that fails these checks is re-asked once with the error, which names what the
+passages lack (the client's re-ask);
 a second failure becomes a refusal. So does ``answerable: false``. A refusal lists the
 passages that came closest, and is a result, not an error.
 """
@@ -35,47 +42,32 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
+from pipeline.answer_checks import (
+    NUMBER_WORDS,
+    QUANTITY_QUESTION,
+    addresses,
+    numbers,
+    overlap,
+    quantities,
+    restates,
+    supported,
+    unsupported,
+)
 from pipeline.client import ModelClient
 from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable
 from pipeline.models import Answer, CitedPassage, Statement
 from pipeline.policy import STRICT, ModelPolicy
 from pipeline.prompts import boundary_for, load_prompt
-from pipeline.retrieval import Hit, SearchIndex, query_terms, tokenize
+from pipeline.retrieval import Hit, SearchIndex
 from pipeline.verify import passage_problem
 
 NEAR_MISSES = 3
-# a token with a digit, letters attached included: "2,000", "4.0", "H800", "4X", "12%"
-_NUMBER = re.compile(r"(?<![\w.,])[A-Za-z]*\d[A-Za-z\d]*(?:[.,]\d+[A-Za-z\d]*)*")
-_PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)?")
-_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|[\"“(]\s*)([A-Z][\w'’-]*)")
-# capitalised only because they open a sentence or a clause: not names
-_OPENERS = frozenset(
-    "according also although after again already among another as at because before both "
-    "but by during each either even every finally first for from further furthermore given "
-    "he her here his however i if in instead it its later meanwhile more moreover most "
-    "much no not now on once one only other otherwise our overall rather she since so some "
-    "still such than that the their then there therefore these they this those though thus "
-    "to today together under unlike until we what when where whether which while who why "
-    "with within without yes yet you".split()
-)
-_NUMBER_WORDS = re.compile(
-    r"\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
-    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
-    r"seventy|eighty|ninety|hundred|thousand|million|billion|trillion|dozen|half|"
-    r"double|twice|triple|quarter|percent)\b",
-    re.IGNORECASE,
-)
-_DEMONYM_SUFFIXES = ("es", "ese", "an", "n", "ian", "i")
-_YES_NO = re.compile(
-    r"\s*(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should|may)\b",
-    re.IGNORECASE,
-)
-_QUANTITY = re.compile(
-    r"^\s*(how (many|much|long|old)\b)|"
-    r"\bwhat (year|date|percentage|share|score|valuation|price|cost|number|amount)\b",
-    re.IGNORECASE,
-)
+# a passage is shown to the model with about this many of the source's following
+# characters, to the next line or sentence end: a window that stops mid-sentence ("...
+# gave an") otherwise hides the example it introduces
+FOLLOWING_CHARS = 200
+_FOLLOWING_SNAP = 200  # at most this much further to reach a line or sentence end
+_LINE_OR_SENTENCE_END = re.compile(r"[.!?\n]")
 
 
 class AnswerStatement(BaseModel):
@@ -110,36 +102,15 @@ class AnswerReply(BaseModel):
         policy: ModelPolicy = context.get("policy", STRICT)
         supplied: dict[int, str] = context.get("passages", {})
         question = context.get("question", "")
+        kept: list[AnswerStatement] = []
         for n, statement in enumerate(self.statements, start=1):
-            if policy.answer_rejects_restatement and restates(question, statement.text):
-                raise ValueError(
-                    f"statement {n} ({statement.text[:80]!r}) only restates the question: "
-                    "state what the passages say that answers it, or set answerable to false"
-                )
-            cited = " ".join(supplied.get(i, "") for i in statement.passages)
-            if policy.answer_moves_citation:
-                # a small model often copies a sentence from one passage and cites another:
-                # the citation moves to the supplied passage that states it best
-                best = max(
-                    supplied, key=lambda i: overlap(statement.text, supplied[i]), default=None
-                )
-                better = best is not None and overlap(statement.text, supplied[best]) > overlap(
-                    statement.text, cited
-                )
-                if (
-                    better
-                    and best is not None
-                    and supported(statement.text, supplied[best], policy)
-                ):
-                    statement.passages = [best]
-                    continue
-            problem = unsupported(statement.text, cited, policy)
-            if problem:
-                raise ValueError(
-                    f"statement {n} ({statement.text[:80]!r}) is not stated by passages "
-                    f"{statement.passages}: cite the passages that state it, or set "
-                    "answerable to false"
-                )
+            problem = _statement_problem(n, statement, question, supplied, policy)
+            if problem is None:
+                kept.append(statement)
+            elif n == 1 or not policy.answer_drops_unsupported_details:
+                raise ValueError(problem)
+            # else: a later statement its passages do not state is dropped, not printed
+        self.statements = kept
         if policy.answer_must_share_question_word and not any(
             addresses(question, s.text, supplied, s.passages) for s in self.statements
         ):
@@ -156,9 +127,9 @@ class AnswerReply(BaseModel):
             )
         answer = " ".join(s.text for s in self.statements)
         given = quantities(answer) - numbers(question)
-        if policy.quantity_answer == "digits_or_words" and _NUMBER_WORDS.search(answer):
+        if policy.quantity_answer == "digits_or_words" and NUMBER_WORDS.search(answer):
             given.add("in words")
-        if _QUANTITY.search(question) and not given:
+        if QUANTITY_QUESTION.search(question) and not given:
             raise ValueError(
                 "the question asks for a quantity or date and no statement gives one from the "
                 "passages: set answerable to false if they do not state it"
@@ -166,100 +137,67 @@ class AnswerReply(BaseModel):
         return self
 
 
-def restates(question: str, statement: str) -> bool:
-    """Every content word of the statement (stemmed) is one of the question's: it says
-    nothing the question does not ("The two podcasts describe X." for "How do the two
-    podcasts describe X?"). Not for a yes/no question, which a restatement answers."""
-    if not question or _YES_NO.match(question):
-        return False
-    words = set(tokenize([statement])[0]) - {""}
-    return words <= set(tokenize([question])[0])
+def _statement_problem(
+    n: int,
+    statement: AnswerStatement,
+    question: str,
+    supplied: dict[int, str],
+    policy: ModelPolicy,
+) -> str | None:
+    """Why statement ``n`` cannot be printed as it is, worded as the re-ask tells the
+    model (what failed and what to do), or None; a better-stating passage may replace
+    its citation first (``answer_moves_citation``)."""
+    if policy.answer_rejects_restatement and restates(question, statement.text):
+        return (
+            f"statement {n} ({statement.text[:80]!r}) only restates the question: give the "
+            "fact it asks for (a name, number, place, reason or example) as a passage states "
+            "it, or set answerable to false"
+        )
+    cited = " ".join(supplied.get(i, "") for i in statement.passages)
+    if policy.answer_moves_citation:
+        # a small model often copies a sentence from one passage and cites another:
+        # the citation moves to the supplied passage that states it best
+        best = max(supplied, key=lambda i: overlap(statement.text, supplied[i]), default=None)
+        if (
+            best is not None
+            and overlap(statement.text, supplied[best]) > overlap(statement.text, cited)
+            and supported(statement.text, supplied[best], policy)
+        ):
+            statement.passages = [best]
+            return None
+    problem = unsupported(statement.text, cited, policy)
+    if problem is None:
+        return None
+    return (
+        f"statement {n} ({statement.text[:80]!r}) is not stated by passages "
+        f"{statement.passages}: {problem}. Write what the passage says, in its words, and "
+        "cite that passage, or set answerable to false"
+    )
 
 
-def addresses(question: str, statement: str, supplied: dict[int, str], cited: list[int]) -> bool:
-    """The statement shares a word with the question, or is a short phrase quoted from
-    a cited passage that holds most of the question's words (the answer itself, like
-    "Concurrent." for "What is the newsletter called?")."""
-    asked = set(query_terms(question))
-    if not asked or asked & set(tokenize([statement])[0]):
-        return True
-    phrase = " ".join(statement.strip(" .!?").split()).lower()
-    if len(phrase.split()) > 5:
-        return False
-    for i in cited:
-        passage = supplied.get(i, "")
-        about = len(asked & set(tokenize([passage])[0])) * 2 >= len(asked)
-        if about and phrase in " ".join(passage.split()).lower():
-            return True
-    return False
-
-
-def numbers(text: str) -> set[str]:
-    """Every token with a digit in ``text``, lower-cased, without thousands separators:
-    "2,000" -> "2000", "H800" -> "h800" (so "H800" and "H100" differ), "4X" -> "4x"."""
-    return {m.replace(",", "").lower() for m in _NUMBER.findall(text)}
-
-
-def quantities(text: str) -> set[str]:
-    """The plain numbers of ``text`` (a model name like "H800" or "4X" is not a quantity)."""
-    return {n for n in numbers(text) if _PLAIN_NUMBER.fullmatch(n)}
-
-
-def overlap(statement: str, evidence: str) -> float:
-    """The share of the statement's content words (stemmed) that occur in the evidence."""
-    words = set(tokenize([statement])[0]) - {""}
-    if not words:
-        return 0.0
-    return len(words & set(tokenize([evidence])[0])) / len(words)
-
-
-def names(text: str) -> set[str]:
-    """The stemmed capitalised words of ``text`` that are not stop words (names, mostly).
-    A word capitalised only because it opens a sentence or clause ("However", "She",
-    "According") is not a name; a sentence-opening name ("Huawei ...") still is; the
-    lower-case part of a hyphenated word ("Roman-alphabet") is not."""
-    openers = {
-        m.group(1)
-        for m in _SENTENCE_START.finditer(text)
-        if m.group(1).lower().strip("'’") in _OPENERS
-    }
-    words = [w for w in _CAPITALISED.findall(text) if w not in openers]
-    # in a hyphenated word only the capitalised parts are names: "Roman-alphabet" -> Roman
-    parts = [p for w in words for p in re.split(r"[-‐‑–]", w) if p[:1].isupper()]
-    return set(tokenize([" ".join(parts)])[0]) - {""}
-
-
-def unsupported(statement: str, evidence: str, policy: ModelPolicy = STRICT) -> str | None:
-    """Why the evidence does not state the statement, or None: a number or a name (both
-    guards for every model) the evidence lacks, or too few of its words
-    (``policy.answer_support``)."""
-    missing = numbers(statement) - numbers(evidence)
-    if missing:
-        return f"the passages do not give {', '.join(sorted(missing))}"
-    words = set(tokenize([evidence])[0])
-    absent = {n for n in names(statement) - words if not _demonym_of(n, words)}
-    if absent:
-        return f"the passages do not name {', '.join(sorted(absent))}"
-    share = overlap(statement, evidence)
-    if share < policy.answer_support:
-        return f"{share:.0%} of its words are in them, {policy.answer_support:.0%} needed"
-    return None
-
-
-def _demonym_of(name: str, words: set[str]) -> bool:
-    """The (stemmed) name is the adjective of a place the evidence names: "japanes" of
-    "japan", "chines" of "china", "korean" of "korea", "american" of "america"."""
-    for suffix in _DEMONYM_SUFFIXES:
-        if name.endswith(suffix) and len(name) - len(suffix) >= 3:
-            root = name[: -len(suffix)]
-            if root in words or root + "a" in words:
-                return True
-    return False
-
-
-def supported(statement: str, evidence: str, policy: ModelPolicy = STRICT) -> bool:
-    """The evidence states the statement (``unsupported`` finds nothing missing)."""
-    return unsupported(statement, evidence, policy) is None
+def continued(hit: Hit, texts: dict[str, str], chars: int = FOLLOWING_CHARS) -> Hit:
+    """The hit with its passage continued by about ``chars`` characters of its source, to
+    the next line or sentence end: still an exact slice, so citations of it verify."""
+    passage = hit.passage
+    text = texts.get(passage.source_id)
+    if chars <= 0 or text is None or text[passage.char_start : passage.char_end] != passage.text:
+        return hit
+    target = min(len(text), passage.char_end + chars)
+    limit = min(len(text), target + _FOLLOWING_SNAP)
+    found = _LINE_OR_SENTENCE_END.search(text, target, limit)
+    end = found.end() if found else limit
+    while end > passage.char_end and text[end - 1].isspace():
+        end -= 1  # a trailing line break would print an empty line in the prompt
+    if end <= passage.char_end:
+        return hit
+    longer = passage.model_copy(
+        update={
+            "char_end": end,
+            "line_end": text.count("\n", 0, end) + 1,
+            "text": text[passage.char_start : end],
+        }
+    )
+    return hit.model_copy(update={"passage": longer})
 
 
 def render_passages(hits: Sequence[Hit]) -> str:
@@ -310,8 +248,10 @@ def answer_question(
     max_tokens: int = 500,
     embedder: ModelClient | None = None,
     policy: ModelPolicy = STRICT,
+    following_chars: int = FOLLOWING_CHARS,
 ) -> Answer:
     hits, ms = retrieve(question, index, k=k, sources=sources, embedder=embedder)
+    hits = [continued(h, texts, following_chars) for h in hits]
     if not hits or hits[0].score <= 0:
         return refusal(question, hits, "no passage shares a word with the question", ms)
     supplied = {h.rank: h.passage.text for h in hits}

@@ -52,6 +52,13 @@ class ModelPolicy(BaseModel):
             "passages: small models restate the question as their answer"
         )
     )
+    answer_drops_unsupported_details: bool = Field(
+        description=(
+            "a second or third answer statement that its passages do not state is dropped "
+            "instead of refusing the answer (re-asked, a small model gives up: it says "
+            "'not answerable'); the first statement, the answer itself, must always pass"
+        )
+    )
     answer_must_share_question_word: bool = Field(
         description=(
             "some statement must share a word with the question (or be a short phrase quoted "
@@ -95,6 +102,7 @@ STRICT = ModelPolicy(
     answer_support=0.6,
     answer_moves_citation=True,
     answer_rejects_restatement=True,
+    answer_drops_unsupported_details=True,
     answer_must_share_question_word=True,
     quantity_answer="digits",
     repeat_prefix=60,
@@ -108,6 +116,7 @@ LENIENT = ModelPolicy(
     answer_support=0.3,
     answer_moves_citation=False,
     answer_rejects_restatement=False,
+    answer_drops_unsupported_details=False,
     answer_must_share_question_word=False,
     quantity_answer="digits_or_words",
     repeat_prefix=0,

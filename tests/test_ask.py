@@ -10,7 +10,8 @@ from click.testing import CliRunner
 from conftest import SEEDS, ScriptedClient, ScriptedSession, processed
 from pydantic import ValidationError
 
-from pipeline.answer import AnswerReply, answer_question, numbers, supported, unsupported
+from pipeline.answer import AnswerReply, answer_question
+from pipeline.answer_checks import numbers, supported, unsupported
 from pipeline.cli import main
 from pipeline.corpus import INDEX_DIR, open_corpus
 from pipeline.retrieval import IndexParams, SearchIndex
@@ -176,7 +177,7 @@ def test_a_statement_copied_from_another_passage_is_cited_to_that_passage() -> N
 def test_a_hyphenated_word_names_only_its_capitalised_part() -> None:
     # dev q08, the 1.5B's first reply: right answer, wrong passage cited; the move to the
     # passage that states it failed on "alphabet" (from "Roman-alphabet") counted as a name
-    from pipeline.answer import names
+    from pipeline.answer_checks import names
 
     assert names("fitted onto Roman-alphabet keyboards") == {"roman"}
     assert names("a Chinese-made chip and a Silicon-Valley firm") >= {"chines", "silicon", "valley"}
@@ -222,6 +223,107 @@ def test_a_people_s_adjective_is_named_by_its_place() -> None:
     # another people, or a place the passage does not name, still fails
     assert not supported("Korean labs publish weights.", "Japan labs publish weights.")
     assert "do not name japanes" in str(unsupported("Japanese labs.", "Java labs."))
+
+
+def test_a_later_statement_its_passages_do_not_state_is_dropped_not_the_answer() -> None:
+    # dev q57, the 1.5B's first reply: the model's name right, the ranking wrong (the
+    # passage says Claude 3, not Quen, is "right up alongside" GPT-4 Turbo; "LMSys" is
+    # the question's spelling); re-asked, the 1.5B said "not answerable"
+    from pipeline.policy import LENIENT, STRICT
+
+    passages = {
+        1: (
+            "I also just checked the leaderboard, LNsys.org. Cloud3 has jumped right to the "
+            "top right up alongside the latest GPT-4 turbos. Right now, the number one "
+            "Chinese model on that leaderboard is Quen 1.572b, which I believe comes out of "
+            "Alibaba."
+        ),
+    }
+    first = {"text": "Alibaba's model on the leaderboard is called Quen 1.572b.", "passages": [1]}
+    wrong = {
+        "text": "Quen 1.572b ranked right up alongside the latest GPT-4 turbos on the LMSys board.",
+        "passages": [1],
+    }
+    question = "What is Alibaba's large language model called, and how did it rank on LMSys?"
+    data = {"answerable": True, "statements": [first, wrong]}
+
+    def validate(data: dict, policy=STRICT) -> AnswerReply:
+        context = {"passages": passages, "question": question, "policy": policy}
+        return AnswerReply.model_validate(data, context=context)
+
+    assert [s.text for s in validate(data).statements] == [first["text"]]
+    with pytest.raises(ValidationError, match="do not name lmsys"):
+        validate(data, LENIENT)  # a strong model is re-asked and repairs it
+    # the first statement is the answer: it is never dropped, whatever follows
+    with pytest.raises(ValidationError, match="statement 1 .* do not name lmsys"):
+        validate({"answerable": True, "statements": [wrong, first]})
+    # the checks on the whole answer see only what is kept: a figure only the dropped
+    # statement gave does not answer a quantity question
+    quantity = {"answerable": True, "statements": [first, dict(wrong, text="It scored 1290.")]}
+    context = {"passages": passages, "question": "What score did Quen get?", "policy": STRICT}
+    with pytest.raises(ValidationError, match="quantity"):
+        AnswerReply.model_validate(quantity, context=context)
+
+
+def test_the_reask_says_what_the_passages_lack() -> None:
+    # the re-ask is the validation error: it names the missing number or name and the fix
+    problem = _reply_problem(
+        "When was the line promised?",
+        "The line was promised for 2015.",
+        "The line was promised for 2020 by the state.",
+    )
+    assert "is not stated by passages [1]: the passages do not give 2015" in str(problem)
+    assert "cite that passage, or set answerable to false" in str(problem)
+    restated = _reply_problem("What rewards can Beijing dangle?", "Beijing can dangle rewards.", "")
+    assert "give the fact it asks for" in str(restated)
+
+
+def test_a_passage_cut_mid_sentence_is_shown_with_what_follows() -> None:
+    # dev q03: the retrieved window stopped at "Unitrade, gave an", before the example the
+    # question asks for; shown continued to a line end, it holds it and still verifies
+    from pipeline.answer import continued
+    from pipeline.models import Passage, column_at
+    from pipeline.retrieval import Hit
+    from pipeline.verify import passage_problem
+
+    text = (SEEDS / "000_96f7fa1cd8d96bb9.txt").read_text(encoding="utf-8")
+    start = text.index("And by building this, I mean")
+    end = text.index("gave an", start) + len("gave an")
+    passage = Passage(
+        source_id="000",
+        char_start=start,
+        char_end=end,
+        line_start=text.count("\n", 0, start) + 1,
+        line_end=text.count("\n", 0, end) + 1,
+        column=column_at(text, start),
+        text=text[start:end],
+    )
+    hit = Hit(rank=1, score=1.0, passage=passage, chunk_ids=[])
+    texts = {"000": text}
+    shown = continued(hit, texts).passage
+    assert "I can buy all the parts for a drone," in shown.text
+    assert shown.char_start == start and shown.line_start == passage.line_start
+    assert passage_problem(shown.model_dump(), texts) is None
+    assert len(shown.text) - len(passage.text) <= 400 and not shown.text[-1].isspace()
+    assert continued(hit, texts, chars=0) is hit
+    # a passage that is not its source's slice (a stale index) is left as it is
+    assert continued(hit, {"000": "other text"}) is hit
+
+
+def test_an_acronym_the_passage_spells_out_is_named_by_it() -> None:
+    # dev q14, the 1.5B's first reply: right, in the question's spelling "SaaS"; the
+    # transcript has "SAS" and "software as a service"
+    passage = (
+        "China just historically has had a weak software as a service culture. This is from "
+        "McKinsey where it says that the size of China's SAS market is worth 5.2 billion "
+        "compared to the US's 120 billion."
+    )
+    statement = "According to McKinsey, China's SaaS market is worth 5.2 billion."
+    assert unsupported(statement, passage) is None
+    assert "do not name saa" in str(unsupported(statement, passage.replace("as a serv", "")))
+    # an acronym of three letters matches chance runs of initials: not accepted
+    gpu = "China's GPU market is worth 5.2 billion."
+    assert "do not name gpu" in str(unsupported(gpu, passage))
 
 
 QUESTION = "What is the newsletter called that Afra Wang writes?"
@@ -369,7 +471,7 @@ def test_committed_outputs_carry_an_index_that_matches_them() -> None:
 
 
 def test_sentence_openers_are_not_names_but_names_are() -> None:
-    from pipeline.answer import names
+    from pipeline.answer_checks import names
 
     assert names("However, she said it. According to the host, it works. She agrees.") == set()
     assert names("Huawei leads. According to Dan Wang, the H800 is slower.") >= {"huawei", "dan"}

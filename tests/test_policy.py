@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from pipeline.answer import AnswerReply, unsupported
+from pipeline.answer import AnswerReply
+from pipeline.answer_checks import unsupported
 from pipeline.policy import LENIENT, STRICT, ModelPolicy, policy_for
 from pipeline.settings import Settings
 
@@ -72,6 +73,11 @@ def test_strict_refuses_some_paraphrases_that_lenient_accepts() -> None:
         (
             "How do the two podcasts describe Mark Zuckerberg's copying of TikTok?",
             "The two podcasts describe Mark Zuckerberg's copying of TikTok.",
+        ),
+        (  # dev q15, the 1.5B: "from" (not in BM25's stop list) hid the restatement
+            "What choke point in Nvidia's software stack does the speaker say China wants to "
+            "escape?",
+            "The speaker says China wants to escape from a choke point in Nvidia's software stack.",
         ),
     ],
 )
