@@ -7,7 +7,7 @@ fixed delay. Ideal wall = chunks x delay / concurrency; efficiency = ideal / wal
     .venv/bin/python bench/concurrency.py [--chunks 500] [--delay 0.3] [--levels 1,4,16,64]
 
 Many servers (``--servers 1,2,4``): the same map stage through a model group
-(``model_list``, litellm's Router, ``pipeline/servers.py``) over N fixture servers, each
+(``model_list``, litellm's Router, ``pipeline/model/servers.py``) over N fixture servers, each
 taking ``--per-server`` requests at once; throughput against one server. Then one server
 of the largest group is killed (SIGKILL) a third of the way in: the run must complete on
 the others, and no answered request may be sent again (each fixture logs what it answered).
@@ -31,14 +31,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fixture_server import FixtureServer  # noqa: E402
 from synth import write_corpus  # noqa: E402
 
-from pipeline.cache import CallCache  # noqa: E402
-from pipeline.chunking import chunk_transcript  # noqa: E402
-from pipeline.client import ModelClient  # noqa: E402
-from pipeline.ingest import ingest_paths, read_source_text  # noqa: E402
-from pipeline.map_stage import map_chunks  # noqa: E402
+from pipeline.inputs.chunking import chunk_transcript  # noqa: E402
+from pipeline.inputs.ingest import ingest_paths, read_source_text  # noqa: E402
+from pipeline.model.cache import CallCache  # noqa: E402
+from pipeline.model.client import ModelClient  # noqa: E402
+from pipeline.model.servers import ModelGroup  # noqa: E402
 from pipeline.models import Chunk  # noqa: E402
-from pipeline.servers import ModelGroup  # noqa: E402
 from pipeline.settings import Deployment  # noqa: E402
+from pipeline.stages.map_stage import map_chunks  # noqa: E402
 
 
 def make_chunks(folder: Path, wanted: int, chunk_tokens: int) -> tuple[list[Chunk], dict]:

@@ -12,7 +12,7 @@ thousands commas dropped ("50,000" == "50000"), phrases as consecutive words.
 
 What is model-written prose: every string in OUT/sources/<id>.json and OUT/brief.json,
 walked generically (new fields count without a change here), except (1) passages (any
-dict with the keys of pipeline.verify.PASSAGE_KEYS: quotes and citations are the
+dict with the keys of pipeline.outputs.verify.PASSAGE_KEYS: quotes and citations are the
 source's words), (2) the values of the keys in SKIP_KEYS (ids, statuses, speakers,
 metadata), (3) strings copied from the brief's metadata and bare file names (a source
 brief's title is its file's title or name) and (4) the name lists of NAME_KEYS, which
@@ -46,11 +46,11 @@ import Stemmer
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.chunking import sentence_pieces  # noqa: E402
-from pipeline.corpus import source_paths  # noqa: E402
-from pipeline.ingest import read_transcript  # noqa: E402
-from pipeline.retrieval import tokenize  # noqa: E402
-from pipeline.verify import PASSAGE_KEYS  # noqa: E402
+from pipeline.ask.corpus import source_paths  # noqa: E402
+from pipeline.ask.retrieval import tokenize  # noqa: E402
+from pipeline.inputs.chunking import sentence_pieces  # noqa: E402
+from pipeline.inputs.ingest import read_transcript  # noqa: E402
+from pipeline.outputs.verify import PASSAGE_KEYS  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 SKIP_KEYS = frozenset(

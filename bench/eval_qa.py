@@ -37,18 +37,18 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.answer import answer_question, retrieve  # noqa: E402
-from pipeline.cache import CallCache  # noqa: E402
-from pipeline.chunking import chunk_transcript  # noqa: E402
-from pipeline.client import ModelClient  # noqa: E402
-from pipeline.corpus import Corpus, open_corpus  # noqa: E402
-from pipeline.llm import count_tokens  # noqa: E402
+from pipeline.ask.answer import answer_question, retrieve  # noqa: E402
+from pipeline.ask.corpus import Corpus, open_corpus  # noqa: E402
+from pipeline.ask.retrieval import Hit, IndexParams, SearchIndex, build_index, embed_texts  # noqa: E402
+from pipeline.inputs.chunking import chunk_transcript  # noqa: E402
+from pipeline.model.cache import CallCache  # noqa: E402
+from pipeline.model.client import ModelClient  # noqa: E402
+from pipeline.model.llm import count_tokens  # noqa: E402
 from pipeline.models import Answer, Segment, Transcript  # noqa: E402
-from pipeline.policy import policy_for  # noqa: E402
-from pipeline.retrieval import Hit, IndexParams, SearchIndex, build_index, embed_texts  # noqa: E402
+from pipeline.outputs.verify import passage_problem  # noqa: E402
 from pipeline.runner import ModelSession  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
-from pipeline.verify import passage_problem  # noqa: E402
+from pipeline.stages.policy import policy_for  # noqa: E402
 
 KS = (1, 3, 5, 10)
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})

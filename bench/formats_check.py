@@ -18,11 +18,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from test_formats import MARKUP, SAMPLES, SPOKEN_WORDS  # noqa: E402
 
-from pipeline.chunking import chunk_transcript, sentence_pieces  # noqa: E402
-from pipeline.ingest import ingest_paths, read_source_text  # noqa: E402
+from pipeline.inputs.chunking import chunk_transcript, sentence_pieces  # noqa: E402
+from pipeline.inputs.ingest import ingest_paths, read_source_text  # noqa: E402
 from pipeline.models import Passage, SourceBrief, Theme, column_at  # noqa: E402
-from pipeline.outputs import OutputWriter  # noqa: E402
-from pipeline.verify import verify_outputs  # noqa: E402
+from pipeline.outputs.verify import verify_outputs  # noqa: E402
+from pipeline.outputs.writer import OutputWriter  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "formats"
 

@@ -24,14 +24,14 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import eval_brief  # noqa: E402
 
-from pipeline.cache import CallCache  # noqa: E402
-from pipeline.chunking import chunk_transcript  # noqa: E402
-from pipeline.ingest import ingest_paths, read_source_text  # noqa: E402
-from pipeline.map_stage import map_chunks  # noqa: E402
+from pipeline.inputs.chunking import chunk_transcript  # noqa: E402
+from pipeline.inputs.ingest import ingest_paths, read_source_text  # noqa: E402
+from pipeline.model.cache import CallCache  # noqa: E402
 from pipeline.models import Chunk  # noqa: E402
-from pipeline.policy import policy_for  # noqa: E402
 from pipeline.runner import ModelSession  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
+from pipeline.stages.map_stage import map_chunks  # noqa: E402
+from pipeline.stages.policy import policy_for  # noqa: E402
 
 
 def holder(fact: dict, chunks: list[Chunk], text: str) -> str | None:

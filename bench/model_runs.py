@@ -30,9 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.cache import CallCache  # noqa: E402
-from pipeline.ingest import ingest_paths, read_source_text  # noqa: E402
-from pipeline.llm import count_tokens  # noqa: E402
+from pipeline.inputs.ingest import ingest_paths, read_source_text  # noqa: E402
+from pipeline.model.cache import CallCache  # noqa: E402
+from pipeline.model.llm import count_tokens  # noqa: E402
 from pipeline.plan import plan_run  # noqa: E402
 from pipeline.runner import Manifest, ModelSession, run_pipeline  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402

@@ -13,7 +13,8 @@ that passes now but was re-asked live, or fails now but was not re-asked live, i
 its decision depends on a reply the log does not hold.
 
 Each line names the check that refused the first reply (the measurement that decides which
-rule of ``pipeline/policy.py`` or ``pipeline/answer.py`` refuses correct answers), and marks
+rule of ``pipeline/stages/policy.py`` or ``pipeline/ask/answer.py`` refuses correct
+answers), and marks
 an accepted answer whose statements only restate the question ("restates": no content word
 beyond the question's; the checks let it pass, but it answers nothing).
 """
@@ -34,11 +35,11 @@ sys.path.insert(0, str(ROOT))
 
 from pydantic import ValidationError  # noqa: E402
 
-from pipeline.answer import AnswerReply  # noqa: E402
-from pipeline.answer_checks import restates as restates_question  # noqa: E402
-from pipeline.answer_checks import unsupported  # noqa: E402
-from pipeline.client import extract_json  # noqa: E402
-from pipeline.policy import POLICIES, ModelPolicy  # noqa: E402
+from pipeline.ask.answer import AnswerReply  # noqa: E402
+from pipeline.ask.answer_checks import restates as restates_question  # noqa: E402
+from pipeline.ask.answer_checks import unsupported  # noqa: E402
+from pipeline.model.client import extract_json  # noqa: E402
+from pipeline.stages.policy import POLICIES, ModelPolicy  # noqa: E402
 
 _BOUNDARY = re.compile(r"^<<<DATA-[0-9a-f]+>>>$", re.MULTILINE)
 
@@ -141,7 +142,7 @@ def _decided(reply: AnswerReply, error: str | None, note: str) -> Verdict:
 
 
 def restates(question: str, statements: list[dict[str, Any]]) -> bool:
-    """Every statement restates the question (``pipeline.answer_checks.restates``: "The two
+    """Every statement restates the question (``pipeline.ask.answer_checks.restates``: "The two
     podcasts describe X." for "How do the two podcasts describe X?")."""
     return all(restates_question(question, s["text"]) for s in statements)
 

@@ -20,11 +20,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from synth import write_corpus  # noqa: E402
 
-from pipeline.chunking import chunk_transcript  # noqa: E402
-from pipeline.ingest import ingest_paths  # noqa: E402
+from pipeline.inputs.chunking import chunk_transcript  # noqa: E402
+from pipeline.inputs.ingest import ingest_paths  # noqa: E402
 from pipeline.models import Chunk, Passage, Quote, SourceBrief, Theme  # noqa: E402
-from pipeline.outputs import OutputWriter  # noqa: E402
-from pipeline.report_html import render_report  # noqa: E402
+from pipeline.outputs.report_html import render_report  # noqa: E402
+from pipeline.outputs.writer import OutputWriter  # noqa: E402
 
 
 def passage(chunk: Chunk, n: int) -> Passage:

@@ -58,8 +58,8 @@ class QuestionEmbedder:
     question is a miss: the server is started and warmed up outside the timing."""
 
     def __init__(self, folder: Path) -> None:
-        from pipeline.cache import CallCache
-        from pipeline.embedding_model import EmbeddingService
+        from pipeline.model.cache import CallCache
+        from pipeline.model.embedding_model import EmbeddingService
         from pipeline.settings import Settings
 
         self.cache = CallCache(folder / "calls")
@@ -71,7 +71,7 @@ class QuestionEmbedder:
         self.vector("warm up the server")
 
     def vector(self, question: str) -> Any:
-        from pipeline.retrieval import embed_texts
+        from pipeline.ask.retrieval import embed_texts
 
         return embed_texts(self.client, [question])[0]
 
@@ -92,11 +92,11 @@ def one(size: int, folder: Path, queries: int, embed_questions: bool) -> dict[st
     ``embed_questions``, each query's latency includes embedding it with the real model."""
     from synth import write_corpus
 
-    from pipeline.chunking import chunk_transcript
-    from pipeline.corpus import index_corpus
-    from pipeline.ingest import ingest_paths, read_source_text
-    from pipeline.outputs import OutputWriter
-    from pipeline.retrieval import IndexParams
+    from pipeline.ask.corpus import index_corpus
+    from pipeline.ask.retrieval import IndexParams
+    from pipeline.inputs.chunking import chunk_transcript
+    from pipeline.inputs.ingest import ingest_paths, read_source_text
+    from pipeline.outputs.writer import OutputWriter
 
     paths = write_corpus(folder / "sources", size)
     source_bytes = sum(p.stat().st_size for p in paths)
@@ -155,7 +155,7 @@ def ask(folder: Path, queries: int, embed_questions: bool) -> dict[str, float]:
     ``embed_questions`` each question's latency includes its real embedding."""
     from synth import query_words
 
-    from pipeline.retrieval import SearchIndex
+    from pipeline.ask.retrieval import SearchIndex
 
     base_mb = _rss_mb()
     mark = time.perf_counter()

@@ -1,10 +1,24 @@
 """Transcript briefing pipeline: Transcript -> Chunk -> ChunkSummary -> SourceBrief ->
 CrossSourceBrief, every model call through one client, every quote verbatim.
 
-The stages live in their own modules (``ingest``, ``chunking``, ``map_stage``,
-``reduce_stage``, ``synthesize``) and ``runner.run_pipeline`` wires them together. This
-package namespace exports only the light-weight contracts, settings and errors, so that
-importing it does not import litellm.
+The tree, by what a newcomer looks for:
+
+- ``inputs``: reading files (``formats``: one module per format family, a registry),
+  ``ingest`` and ``chunking``;
+- ``model``: the one client seam (``client``) and what it uses: ``cache``, ``retry``,
+  ``prompts``, ``providers`` (how schemas are sent), ``llm`` (litellm), ``servers``
+  (model groups) and the embedded llama.cpp servers (``embedded``, ``embedding_model``);
+- ``stages``: ``map_stage``, ``reduce_stage``, ``synthesize`` and their helpers
+  (``points``, ``themes``, ``repeats``), and ``policy``, every rule that patches a small
+  model's habits;
+- ``ask``: the search index and retrieval (``retrieval``, ``corpus``) and grounded
+  answers (``answer``, ``answer_checks``);
+- ``outputs``: the output folder (``writer``), the Markdown and HTML renderers, ``verify``;
+- at the top: the CLIs (``cli``, ``ask_cli``), ``runner.run_pipeline`` that wires the
+  stages, ``plan`` (dry run), ``settings``, ``models`` (the contracts) and ``errors``.
+
+This package namespace exports only the light-weight contracts, settings and errors, so
+that importing it does not import litellm.
 """
 
 from pipeline.errors import (

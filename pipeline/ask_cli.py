@@ -25,7 +25,7 @@ def _passage_lines(cited: CitedPassage) -> list[str]:
     ]
 
 
-# the first words of a refusal reason (pipeline.answer), said for a reader; the reason's
+# the first words of a refusal reason (pipeline.ask.answer), said for a reader; the reason's
 # detail in parentheses (the validator's own words) is shown only with --verbose or --json
 PLAIN_REASONS = {
     "no answer with valid citations": (
@@ -100,12 +100,12 @@ def ask(
     with no QUESTION, ask questions one after another with the model kept warm.
 
     Exit code: 0 answered, 3 the sources do not answer it, 2 error."""
-    from pipeline.answer import answer_question
-    from pipeline.cache import CallCache
-    from pipeline.corpus import open_corpus
-    from pipeline.policy import policy_for
+    from pipeline.ask.answer import answer_question
+    from pipeline.ask.corpus import open_corpus
+    from pipeline.model.cache import CallCache
     from pipeline.runner import ModelSession
     from pipeline.settings import Settings
+    from pipeline.stages.policy import policy_for
 
     try:
         settings = Settings.load(config, model=model, api_base=api_base)

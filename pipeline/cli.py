@@ -162,7 +162,7 @@ def run(
 
 
 def _print_plan(targets: list[Path], settings: Settings, *, use_cache: bool) -> None:
-    from pipeline.cache import CallCache
+    from pipeline.model.cache import CallCache
     from pipeline.plan import plan_run
     from pipeline.runner import ModelSession
 
@@ -202,7 +202,7 @@ def _print_plan(targets: list[Path], settings: Settings, *, use_cache: bool) -> 
 )
 def verify(out_dir: Path) -> None:
     """Check that every quote and citation in OUT is the exact passage of its source."""
-    from pipeline.verify import verify_outputs
+    from pipeline.outputs.verify import verify_outputs
 
     try:
         checked, problems = verify_outputs(out_dir)
@@ -220,7 +220,7 @@ def verify(out_dir: Path) -> None:
 )
 def render(out_dir: Path) -> None:
     """Redraw the markdown briefs and report.html in OUT from its JSON (no model call)."""
-    from pipeline.outputs import rerender
+    from pipeline.outputs.writer import rerender
 
     if not (out_dir / "brief.json").is_file() and not (out_dir / "sources").is_dir():
         _fail(f"{out_dir} has no brief.json or sources/; run `brief run` first")
@@ -236,7 +236,7 @@ def render(out_dir: Path) -> None:
 @click.option("--all", "every", is_flag=True, help="Every embedded model, not just the chosen one.")
 def prepare_model(config: Path | None, every: bool) -> None:
     """Assemble and verify the embedded model file, and check the llama.cpp server."""
-    from pipeline import embedded, embedding_model
+    from pipeline.model import embedded, embedding_model
     from pipeline.settings import Settings
 
     try:

@@ -19,17 +19,17 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from pipeline.chunking import chunk_transcript
-from pipeline.client import ModelClient
-from pipeline.ingest import ingest_paths, read_source_text
-from pipeline.llm import count_tokens
-from pipeline.map_stage import map_request
-from pipeline.prompts import load_prompt
-from pipeline.providers import family_of
-from pipeline.reduce_stage import source_tokens as tokens_of
+from pipeline.inputs.chunking import chunk_transcript
+from pipeline.inputs.ingest import ingest_paths, read_source_text
+from pipeline.model.client import ModelClient
+from pipeline.model.llm import count_tokens
+from pipeline.model.prompts import load_prompt
+from pipeline.model.providers import family_of
 from pipeline.settings import Settings
-from pipeline.synthesize import MAX_CROSS_THEMES
-from pipeline.themes import theme_count
+from pipeline.stages.map_stage import map_request
+from pipeline.stages.reduce_stage import source_tokens as tokens_of
+from pipeline.stages.synthesize import MAX_CROSS_THEMES
+from pipeline.stages.themes import theme_count
 
 NOTE_TOKENS = 25  # a reduce note (one short key point), measured on seeds/
 THEME_TOKENS = 80  # a theme's title and summary
@@ -52,7 +52,7 @@ class RunPlan(BaseModel):
     source_tokens: int
     stages: list[StagePlan]
     cost_usd: float | None
-    rung: str = Field("full", description="how reply schemas are sent (pipeline.providers)")
+    rung: str = Field("full", description="how reply schemas are sent (pipeline.model.providers)")
     provider: str = Field("llama.cpp server", description="the provider family of the model")
     servers: int = Field(1, description="deployments of the model group (model_list)")
 
@@ -167,7 +167,7 @@ def price(
     0 for the embedded model, None when litellm does not know the model's price."""
     if settings.embedded:
         return 0.0
-    from pipeline.llm import litellm
+    from pipeline.model.llm import litellm
 
     try:
         prompt_cost, completion_cost = litellm.cost_per_token(

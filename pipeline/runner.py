@@ -18,15 +18,17 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from pipeline import embedded
-from pipeline.cache import CallCache
-from pipeline.chunking import chunk_transcript
-from pipeline.client import ModelClient, StageUsage
-from pipeline.corpus import index_corpus
-from pipeline.embedding_model import EmbeddingService
+from pipeline.ask.corpus import index_corpus
+from pipeline.ask.retrieval import IndexParams, embed_texts
 from pipeline.errors import IngestError, ModelAuthError, ModelError, ModelUnreachable
-from pipeline.ingest import ingest_paths, read_source_text
-from pipeline.map_stage import map_chunks
+from pipeline.inputs.chunking import chunk_transcript
+from pipeline.inputs.ingest import ingest_paths, read_source_text
+from pipeline.model import embedded
+from pipeline.model.cache import CallCache
+from pipeline.model.client import ModelClient, StageUsage
+from pipeline.model.embedding_model import EmbeddingService
+from pipeline.model.prompts import load_prompt
+from pipeline.model.providers import rung_for
 from pipeline.models import (
     Chunk,
     ChunkSummary,
@@ -35,15 +37,13 @@ from pipeline.models import (
     SourceBrief,
     Transcript,
 )
-from pipeline.outputs import OutputWriter
-from pipeline.policy import policy_for
-from pipeline.prompts import load_prompt
-from pipeline.providers import rung_for
-from pipeline.reduce_stage import reduce_source
-from pipeline.retrieval import IndexParams, embed_texts
+from pipeline.outputs.writer import OutputWriter
 from pipeline.settings import Settings
-from pipeline.synthesize import synthesize
-from pipeline.themes import lexical_vectors
+from pipeline.stages.map_stage import map_chunks
+from pipeline.stages.policy import policy_for
+from pipeline.stages.reduce_stage import reduce_source
+from pipeline.stages.synthesize import synthesize
+from pipeline.stages.themes import lexical_vectors
 
 PROMPTS = ("map", "reduce", "reduce_overview", "synthesize", "synthesize_overview")
 DEFAULT_CONTEXT_WINDOW = 8192
@@ -173,7 +173,7 @@ class ModelSession:
                 return n_ctx
         if settings.model:
             with contextlib.suppress(Exception):
-                from pipeline.llm import litellm
+                from pipeline.model.llm import litellm
 
                 limit = litellm.get_model_info(settings.model).get("max_input_tokens")
                 if limit:
@@ -189,8 +189,8 @@ class ModelSession:
 def _group_client(
     settings: Settings, cache: CallCache, sampling: dict[str, Any]
 ) -> tuple[ModelClient, int]:
-    """The client over ``settings.model_list`` (pipeline.servers): cache identity = group."""
-    from pipeline.servers import ModelGroup
+    """The client over ``settings.model_list`` (pipeline.model.servers): cache identity = group."""
+    from pipeline.model.servers import ModelGroup
 
     name = settings.model or "model-group"
     group = ModelGroup(name, settings.model_list)

@@ -75,10 +75,12 @@ class Settings(BaseSettings):
     concurrency: int | None = Field(None, description="in-flight calls; default = server slots")
     context_window: int | None = Field(None, description="tokens; default = asked from the server")
     schema_mode: Literal["auto", "full", "strict", "json_schema", "json_object"] = Field(
-        "auto", description="how reply schemas are sent (pipeline/providers.py); auto: by provider"
+        "auto",
+        description="how reply schemas are sent (pipeline/model/providers.py); auto: by provider",
     )
     model_policy: Literal["auto", "strict", "lenient"] = Field(
-        "auto", description="small-model habit rules (pipeline/policy.py); auto: embedded -> strict"
+        "auto",
+        description="small-model habit rules (pipeline/stages/policy.py); auto: embedded -> strict",
     )
     model_list: list[Deployment] = Field(
         default_factory=list, description="several servers of one model, load-balanced"

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from pipeline.cache import CallCache
-from pipeline.client import ModelClient
-from pipeline.retrieval import IndexParams
+from pipeline.ask.retrieval import IndexParams
+from pipeline.model.cache import CallCache
+from pipeline.model.client import ModelClient
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 CASSETTE_MODEL = "qwen2.5-coder-0.5b"
@@ -80,9 +80,9 @@ class ScriptedSession:
 
 def processed(out: Path, paths: list[Path]) -> Path:
     """An output folder as `brief run` leaves it, minus the model's work (for `ask`)."""
-    from pipeline.chunking import chunk_transcript
-    from pipeline.ingest import ingest_paths
-    from pipeline.outputs import OutputWriter
+    from pipeline.inputs.chunking import chunk_transcript
+    from pipeline.inputs.ingest import ingest_paths
+    from pipeline.outputs.writer import OutputWriter
 
     transcripts, _ = ingest_paths(paths, max_bytes=20_000_000)
     writer = OutputWriter(out)
@@ -133,7 +133,7 @@ def recording_api_base(
     if record_mode == "none":
         yield REPLAY_API_BASE
         return
-    from pipeline import embedded
+    from pipeline.model import embedded
     from pipeline.settings import Settings
 
     settings = Settings.load(None)

@@ -10,11 +10,11 @@ from click.testing import CliRunner
 from conftest import SEEDS, ScriptedClient, ScriptedSession, processed
 from pydantic import ValidationError
 
-from pipeline.answer import AnswerReply, answer_question
-from pipeline.answer_checks import numbers, supported, unsupported
+from pipeline.ask.answer import AnswerReply, answer_question
+from pipeline.ask.answer_checks import numbers, supported, unsupported
+from pipeline.ask.corpus import INDEX_DIR, open_corpus
+from pipeline.ask.retrieval import IndexParams, SearchIndex
 from pipeline.cli import main
-from pipeline.corpus import INDEX_DIR, open_corpus
-from pipeline.retrieval import IndexParams, SearchIndex
 
 NEWSLETTER = 'now writes a very interesting sub-stack newsletter called "Concurrent"'
 
@@ -177,7 +177,7 @@ def test_a_statement_copied_from_another_passage_is_cited_to_that_passage() -> N
 def test_a_hyphenated_word_names_only_its_capitalised_part() -> None:
     # dev q08, the 1.5B's first reply: right answer, wrong passage cited; the move to the
     # passage that states it failed on "alphabet" (from "Roman-alphabet") counted as a name
-    from pipeline.answer_checks import names
+    from pipeline.ask.answer_checks import names
 
     assert names("fitted onto Roman-alphabet keyboards") == {"roman"}
     assert names("a Chinese-made chip and a Silicon-Valley firm") >= {"chines", "silicon", "valley"}
@@ -229,7 +229,7 @@ def test_a_later_statement_its_passages_do_not_state_is_dropped_not_the_answer()
     # dev q57, the 1.5B's first reply: the model's name right, the ranking wrong (the
     # passage says Claude 3, not Quen, is "right up alongside" GPT-4 Turbo; "LMSys" is
     # the question's spelling); re-asked, the 1.5B said "not answerable"
-    from pipeline.policy import LENIENT, STRICT
+    from pipeline.stages.policy import LENIENT, STRICT
 
     passages = {
         1: (
@@ -281,10 +281,10 @@ def test_the_reask_says_what_the_passages_lack() -> None:
 def test_a_passage_cut_mid_sentence_is_shown_with_what_follows() -> None:
     # dev q03: the retrieved window stopped at "Unitrade, gave an", before the example the
     # question asks for; shown continued to a line end, it holds it and still verifies
-    from pipeline.answer import continued
+    from pipeline.ask.answer import continued
+    from pipeline.ask.retrieval import Hit
     from pipeline.models import Passage, column_at
-    from pipeline.retrieval import Hit
-    from pipeline.verify import passage_problem
+    from pipeline.outputs.verify import passage_problem
 
     text = (SEEDS / "000_96f7fa1cd8d96bb9.txt").read_text(encoding="utf-8")
     start = text.index("And by building this, I mean")
@@ -444,8 +444,10 @@ def test_cli_interactive_keeps_the_model_warm(
         def stop(self) -> None:
             events.append("stop")
 
-    monkeypatch.setattr("pipeline.embedded.ensure_model_file", lambda folder, spec: Path("m.gguf"))
-    monkeypatch.setattr("pipeline.embedded.EmbeddedServer", Server)
+    monkeypatch.setattr(
+        "pipeline.model.embedded.ensure_model_file", lambda folder, spec: Path("m.gguf")
+    )
+    monkeypatch.setattr("pipeline.model.embedded.EmbeddedServer", Server)
     questions = "What is the newsletter called?\nWho writes the newsletter Concurrent?\n\n"
     with FaultServer() as fault:
         result = CliRunner().invoke(main, ["ask", "--out", str(seeds_out)], input=questions)
@@ -471,7 +473,7 @@ def test_committed_outputs_carry_an_index_that_matches_them() -> None:
 
 
 def test_sentence_openers_are_not_names_but_names_are() -> None:
-    from pipeline.answer_checks import names
+    from pipeline.ask.answer_checks import names
 
     assert names("However, she said it. According to the host, it works. She agrees.") == set()
     assert names("Huawei leads. According to Dan Wang, the H800 is slower.") >= {"huawei", "dan"}
@@ -509,7 +511,7 @@ def test_replay_reproduces_the_live_decisions_of_a_logged_run() -> None:
     # six questions of a live 1.5B run (eval_qa --log-replies), replayed under the rules
     # it ran with: answered on the first reply (twice, one only restating the question);
     # refused by the checks, re-asked, then "not answerable" (three times); not answerable
-    from pipeline.policy import STRICT
+    from pipeline.stages.policy import STRICT
 
     logged_under = STRICT.model_copy(
         update={"answer_support": 0.6, "answer_rejects_restatement": False}
@@ -530,7 +532,7 @@ def test_replay_reproduces_the_live_decisions_of_a_logged_run() -> None:
 
 def test_strict_rules_on_the_logged_replies() -> None:
     # dev q51: the question restated, accepted as an answer before answer_rejects_restatement
-    from pipeline.policy import STRICT
+    from pipeline.stages.policy import STRICT
 
     decisions = _logged_decisions(STRICT)
     assert decisions["How do different sources chara"].decision == "refused"

@@ -10,9 +10,9 @@ from pathlib import Path
 from click.testing import CliRunner
 from fault_server import FaultServer
 
-from pipeline.chunking import chunk_transcript
 from pipeline.cli import main
-from pipeline.ingest import ingest_paths
+from pipeline.inputs.chunking import chunk_transcript
+from pipeline.inputs.ingest import ingest_paths
 
 GOOD = "Ann: We planted {word} trees along the river this spring.\nBen: The {word} grew well.\n"
 
@@ -88,8 +88,8 @@ def test_bad_inputs_are_reported_and_the_rest_is_processed(tmp_path: Path) -> No
 def test_names_cannot_steer_writes_out_of_the_output_folder(tmp_path: Path) -> None:
     import pytest
 
-    from pipeline.ingest import source_id_for
-    from pipeline.outputs import OutputWriter
+    from pipeline.inputs.ingest import source_id_for
+    from pipeline.outputs.writer import OutputWriter
 
     for name in ("../../etc/passwd", "..\\..\\x.txt", "a\nb.txt", "/abs/x.txt", "...txt"):
         assert "/" not in source_id_for(Path(name)) and ".." not in source_id_for(Path(name))

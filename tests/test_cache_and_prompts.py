@@ -6,9 +6,9 @@ from pathlib import Path
 import diskcache
 import pytest
 
-from pipeline.cache import CallCache, cache_key
 from pipeline.errors import PromptError
-from pipeline.prompts import boundary_for, load_prompt, parse_prompt
+from pipeline.model.cache import CallCache, cache_key
+from pipeline.model.prompts import boundary_for, load_prompt, parse_prompt
 from pipeline.runner import PROMPTS
 
 BASE = dict(

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from conftest import processed, recording_api_base
 
-from pipeline.answer import answer_question
-from pipeline.cache import CallCache
-from pipeline.corpus import open_corpus
+from pipeline.ask.answer import answer_question
+from pipeline.ask.corpus import open_corpus
+from pipeline.model.cache import CallCache
 from pipeline.models import Answer
+from pipeline.outputs.verify import passage_problem
 from pipeline.runner import ModelSession, run_pipeline
 from pipeline.settings import Settings
-from pipeline.verify import passage_problem
 
 DATA = Path(__file__).resolve().parent / "data"
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.chunking import chunk_transcript
-from pipeline.ingest import read_source_text, read_transcript
-from pipeline.llm import count_tokens
+from pipeline.inputs.chunking import chunk_transcript
+from pipeline.inputs.ingest import read_source_text, read_transcript
+from pipeline.model.llm import count_tokens
 
 SEEDS = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("0*.txt"))
 

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import SEEDS, ScriptedClient, ScriptedSession, processed
 
+from pipeline.ask.corpus import open_corpus
 from pipeline.cli import main
-from pipeline.corpus import open_corpus
 
 DEAD_SERVER = "http://127.0.0.1:9/v1"  # nothing listens: a model call would fail loudly
 

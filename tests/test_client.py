@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from pipeline.client import extract_json
 from pipeline.errors import OutputInvalid
-from pipeline.prompts import parse_prompt
+from pipeline.model.client import extract_json
+from pipeline.model.prompts import parse_prompt
 
 PROMPT = parse_prompt("t", "---\nvariables: [x]\n---\n## system\nsay\n## user\n{{x}}\n")
 
@@ -81,7 +81,7 @@ def test_extract_json_strips_fences_and_prose(text: str) -> None:
 def test_narrow_items_constrains_id_lists_but_not_object_lists() -> None:
     from pydantic import BaseModel
 
-    from pipeline.client import narrow_items
+    from pipeline.model.client import narrow_items
 
     class ReplyStatement(BaseModel):
         themes: list[str]

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import embedded
 from pipeline.errors import ModelSetupError
+from pipeline.model import embedded
 from pipeline.settings import Settings
 
 

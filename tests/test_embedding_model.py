@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline import embedding_model
 from pipeline.errors import ModelSetupError
+from pipeline.model import embedding_model
 
 SENTENCES = [
     "The quick brown fox jumps over the lazy dog.",

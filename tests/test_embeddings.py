@@ -18,17 +18,17 @@ import pytest
 from click.testing import CliRunner
 from conftest import SEEDS, ScriptedSession, processed
 
-from pipeline.answer import retrieve
-from pipeline.cache import CallCache
+from pipeline.ask.answer import retrieve
+from pipeline.ask.corpus import INDEX_DIR, open_corpus
+from pipeline.ask.retrieval import IndexParams, SearchIndex, make_pieces, unit, window_pieces
+from pipeline.ask.retrieval.index import _best_first
 from pipeline.cli import main
-from pipeline.client import ModelClient
-from pipeline.corpus import INDEX_DIR, open_corpus
-from pipeline.embedding_model import EmbeddingService
 from pipeline.errors import ModelError
-from pipeline.llm import count_tokens
+from pipeline.model.cache import CallCache
+from pipeline.model.client import ModelClient
+from pipeline.model.embedding_model import EmbeddingService
+from pipeline.model.llm import count_tokens
 from pipeline.models import Chunk
-from pipeline.retrieval import IndexParams, SearchIndex, make_pieces, unit, window_pieces
-from pipeline.retrieval.index import _best_first
 from pipeline.settings import Settings
 
 # made-up words the stand-in model "understands" as words of the seeds
@@ -58,7 +58,7 @@ class FakeEmbedding:
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeEmbedding:
     embedding = FakeEmbedding()
-    monkeypatch.setattr("pipeline.client.litellm.embedding", embedding)
+    monkeypatch.setattr("pipeline.model.client.litellm.embedding", embedding)
     return embedding
 
 
@@ -83,10 +83,10 @@ def test_embed_batches_caches_and_checks_the_reply(
     def short(**kwargs: Any) -> Any:  # one vector missing from the reply
         return SimpleNamespace(data=[{"index": 0, "embedding": [1.0]}], usage=None)
 
-    monkeypatch.setattr("pipeline.client.litellm.embedding", short)
+    monkeypatch.setattr("pipeline.model.client.litellm.embedding", short)
     with pytest.raises(ModelError, match="asked for 2 embeddings, got 1"):
         client.embed("embed", ["unseen one", "unseen two"])
-    monkeypatch.setattr("pipeline.client.litellm.embedding", fake)
+    monkeypatch.setattr("pipeline.model.client.litellm.embedding", fake)
     client.embed("embed", ["unseen one", "unseen two"])
     assert fake.requests[-1] == ["unseen one", "unseen two"]  # nothing of the bad reply kept
 
@@ -238,6 +238,6 @@ def test_search_sorts_only_the_head_and_selects_as_a_full_sort_would(
     index = open_corpus(processed(tmp_path / "out", [SEEDS]), IndexParams())[0].index
     questions = ["Which newsletter does Afra Wang write?", "export controls on chips", "rent"]
     found = [index.search(q, k=10) for q in questions]
-    monkeypatch.setattr("pipeline.retrieval.index.SELECT_HEAD", 1)  # the head is never enough
+    monkeypatch.setattr("pipeline.ask.retrieval.index.SELECT_HEAD", 1)  # the head is never enough
     assert [index.search(q, k=10) for q in questions] == found
     assert all(len(hits) == 10 for hits in found[:2])

@@ -14,10 +14,10 @@ import pytest
 from fault_server import Fault, FaultServer, Request
 from pydantic import BaseModel, Field
 
-from pipeline.cache import CallCache
-from pipeline.client import ModelClient
 from pipeline.errors import ContextTooLong, ModelAuthError, ModelError, ModelUnreachable
-from pipeline.prompts import parse_prompt
+from pipeline.model.cache import CallCache
+from pipeline.model.client import ModelClient
+from pipeline.model.prompts import parse_prompt
 
 KEY = "sk-CANARYKEY123"
 PROMPT = parse_prompt("t", "---\nvariables: [x]\n---\n## system\nsay\n## user\n{{x}}\n")

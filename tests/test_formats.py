@@ -15,14 +15,14 @@ import pytest
 from conftest import ScriptedSession
 from test_stages import generic_responder
 
-from pipeline.chunking import chunk_transcript, sentence_pieces
 from pipeline.errors import IngestError
-from pipeline.formats import FORMATS
-from pipeline.ingest import ingest_paths, read_source_text, read_transcript
+from pipeline.inputs.chunking import chunk_transcript, sentence_pieces
+from pipeline.inputs.formats import FORMATS
+from pipeline.inputs.ingest import ingest_paths, read_source_text, read_transcript
 from pipeline.models import Chunk
+from pipeline.outputs.verify import verify_outputs
 from pipeline.runner import run_pipeline
 from pipeline.settings import Settings
-from pipeline.verify import verify_outputs
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "formats"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import IngestError
-from pipeline.ingest import ingest_paths, read_source_text, read_transcript
+from pipeline.inputs.ingest import ingest_paths, read_source_text, read_transcript
 from pipeline.models import Transcript
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"

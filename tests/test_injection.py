@@ -20,12 +20,12 @@ from injection_corpus import (
     report,
 )
 
-from pipeline.cache import CallCache
-from pipeline.chunking import chunk_transcript
-from pipeline.ingest import ingest_paths, read_source_text
-from pipeline.map_stage import map_chunks
+from pipeline.inputs.chunking import chunk_transcript
+from pipeline.inputs.ingest import ingest_paths, read_source_text
+from pipeline.model.cache import CallCache
 from pipeline.runner import ModelSession
 from pipeline.settings import Settings
+from pipeline.stages.map_stage import map_chunks
 
 CASSETTE = (
     Path(__file__).parent

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.map_stage import passages_for
 from pipeline.models import Passage, Sentence
+from pipeline.stages.map_stage import passages_for
 
 
 @pytest.mark.parametrize(
@@ -54,7 +54,7 @@ def test_passages_carry_their_column() -> None:
 
 
 def test_two_passages_on_one_line_are_cited_once() -> None:
-    from pipeline.render import cites
+    from pipeline.outputs.markdown import cites
 
     first, second, third = (
         Passage(

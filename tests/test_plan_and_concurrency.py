@@ -12,15 +12,15 @@ from conftest import ScriptedSession
 from fault_server import FaultServer
 from test_stages import generic_responder
 
-from pipeline import client as client_module
-from pipeline.cache import CallCache
 from pipeline.cli import main
-from pipeline.client import ModelClient
-from pipeline.map_stage import MapReply
+from pipeline.model import client as client_module
+from pipeline.model.cache import CallCache
+from pipeline.model.client import ModelClient
+from pipeline.model.prompts import load_prompt
 from pipeline.plan import plan_run
-from pipeline.prompts import load_prompt
 from pipeline.runner import run_pipeline
 from pipeline.settings import Settings
+from pipeline.stages.map_stage import MapReply
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 INPUTS = [SEEDS / "001_98262f875ff92a8b.txt", SEEDS / "002_e97962a6dbc2b620.txt"]

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from pipeline.answer import AnswerReply
-from pipeline.answer_checks import unsupported
-from pipeline.policy import LENIENT, STRICT, ModelPolicy, policy_for
+from pipeline.ask.answer import AnswerReply
+from pipeline.ask.answer_checks import unsupported
 from pipeline.settings import Settings
+from pipeline.stages.policy import LENIENT, STRICT, ModelPolicy, policy_for
 
 PAIRS = [
     json.loads(line)

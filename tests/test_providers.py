@@ -21,11 +21,11 @@ from pydantic import BaseModel
 from recording_server import RecordingServer, schema_sent
 
 import pipeline
-from pipeline.cache import CallCache, cache_key
-from pipeline.client import ModelClient, json_schema_of, narrow_items
 from pipeline.errors import ModelError, OutputInvalid
-from pipeline.prompts import parse_prompt
-from pipeline.providers import (
+from pipeline.model.cache import CallCache, cache_key
+from pipeline.model.client import ModelClient, json_schema_of, narrow_items
+from pipeline.model.prompts import parse_prompt
+from pipeline.model.providers import (
     ANTHROPIC_KEYWORDS,
     OPENAI_KEYWORDS,
     family_of,
@@ -44,8 +44,9 @@ def reply_models() -> list[type[BaseModel]]:
     ``"schema"`` key (``map_request``)."""
     found: dict[str, type[BaseModel]] = {}
     modules = [
-        importlib.import_module(f"pipeline.{i.name}")
-        for i in pkgutil.iter_modules(pipeline.__path__)
+        importlib.import_module(i.name)
+        for i in pkgutil.walk_packages(pipeline.__path__, "pipeline.")
+        if not i.ispkg
     ]
     trees = {m: ast.parse(Path(m.__file__ or "").read_text()) for m in modules}
     takers = {"structured", "request"} | {
@@ -79,7 +80,7 @@ def reply_models() -> list[type[BaseModel]]:
 REPLIES = reply_models()
 
 # ------------------------------------------------------------------ dialect checkers
-# written from the providers' documents, independently of pipeline.providers' tables
+# written from the providers' documents, independently of pipeline.model.providers' tables
 
 OPENAI_STRICT = {
     "type",
@@ -336,7 +337,7 @@ def test_a_constraint_moved_out_of_the_schema_is_kept_in_words() -> None:
 
 
 def test_the_default_rung_sends_and_keys_exactly_what_it_did_before(cache: CallCache) -> None:
-    from pipeline.answer import AnswerReply
+    from pipeline.ask.answer import AnswerReply
 
     narrow = {"passages": {"type": "integer", "minimum": 1, "maximum": 5}}
     own = narrow_items(json_schema_of(AnswerReply), narrow)
@@ -362,7 +363,7 @@ def test_the_default_rung_sends_and_keys_exactly_what_it_did_before(cache: CallC
 
 
 def test_json_object_rung_puts_the_schema_in_the_prompt(cache: CallCache) -> None:
-    from pipeline.answer import AnswerReply
+    from pipeline.ask.answer import AnswerReply
 
     with RecordingServer() as server:
         client = ModelClient(
@@ -379,7 +380,7 @@ def test_json_object_rung_puts_the_schema_in_the_prompt(cache: CallCache) -> Non
 
 
 def test_a_rejected_schema_names_the_next_rung(cache: CallCache, provider_env: None) -> None:
-    from pipeline.answer import AnswerReply
+    from pipeline.ask.answer import AnswerReply
 
     error = "Invalid schema for response_format 'AnswerReply': additionalProperties"
     with RecordingServer(status=400, error=error) as server:
@@ -392,7 +393,7 @@ def test_a_rejected_schema_names_the_next_rung(cache: CallCache, provider_env: N
 
 
 def test_an_unknown_model_names_litellm_model_string_form(cache: CallCache) -> None:
-    from pipeline.answer import AnswerReply
+    from pipeline.ask.answer import AnswerReply
 
     client = ModelClient(model="gpt-nonsense-9", api_base=None, cache=cache, retries=0)
     client.model = "made-up-model-name"
@@ -437,7 +438,7 @@ def test_a_model_group_spreads_calls_and_survives_a_killed_server(cache: CallCac
     by the others, and no answered call is sent again."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from pipeline.servers import ModelGroup
+    from pipeline.model.servers import ModelGroup
     from pipeline.settings import Deployment
 
     servers = [RecordingServer(delay=0.05).__enter__() for _ in range(3)]
@@ -477,7 +478,7 @@ def test_a_model_group_spreads_calls_and_survives_a_killed_server(cache: CallCac
 
 
 def test_model_list_in_settings_builds_a_group_client(tmp_path: Path) -> None:
-    from pipeline.cache import CallCache as Cache
+    from pipeline.model.cache import CallCache as Cache
     from pipeline.runner import ModelSession
     from pipeline.settings import Settings
 

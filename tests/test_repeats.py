@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 from test_stages import map_reply, point, transcript
 
-from pipeline.chunking import chunk_transcript
-from pipeline.map_stage import is_name_in, summarize_chunk
+from pipeline.inputs.chunking import chunk_transcript
 from pipeline.models import ChunkSummary, Passage, SourceBrief, Theme
-from pipeline.policy import LENIENT, STRICT
-from pipeline.reduce_stage import reduce_source
-from pipeline.repeats import Repeats, text_key, without_repeated_sentences
-from pipeline.synthesize import synthesize
+from pipeline.stages.map_stage import is_name_in, summarize_chunk
+from pipeline.stages.policy import LENIENT, STRICT
+from pipeline.stages.reduce_stage import reduce_source
+from pipeline.stages.repeats import Repeats, text_key, without_repeated_sentences
+from pipeline.stages.synthesize import synthesize
 
 COPY = "The conversation explores the impact of technology companies on China's AI strategy"
 

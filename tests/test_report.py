@@ -14,7 +14,7 @@ from conftest import ScriptedSession
 from test_stages import generic_responder
 
 from pipeline.cli import main
-from pipeline.report_html import passages_in, render_report
+from pipeline.outputs.report_html import passages_in, render_report
 from pipeline.runner import run_pipeline
 from pipeline.settings import Settings
 

@@ -8,11 +8,11 @@ import hashlib
 import numpy as np
 import pytest
 
-from pipeline.chunking import chunk_transcript
-from pipeline.llm import count_tokens
+from pipeline.ask.retrieval import IndexParams, SearchIndex, build_index, make_windows
+from pipeline.inputs.chunking import chunk_transcript
+from pipeline.model.llm import count_tokens
 from pipeline.models import Chunk, Segment, Transcript
-from pipeline.retrieval import IndexParams, SearchIndex, build_index, make_windows
-from pipeline.verify import passage_problem
+from pipeline.outputs.verify import passage_problem
 
 
 def transcript(lines: list[tuple[str | None, str]]) -> tuple[Transcript, str]:

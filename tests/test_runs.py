@@ -20,8 +20,8 @@ from fault_server import Fault, FaultServer, Request
 
 from pipeline.cli import main
 from pipeline.errors import ModelUnreachable, OutputLocked
-from pipeline.llm import count_tokens
-from pipeline.outputs import OutputWriter
+from pipeline.model.llm import count_tokens
+from pipeline.outputs.writer import OutputWriter
 from pipeline.runner import run_pipeline
 from pipeline.settings import Settings
 
@@ -215,7 +215,7 @@ def test_planted_pickles_are_refused_and_never_run(
 def test_cache_folder_is_created_0700_and_a_writable_one_is_reported(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from pipeline.cache import CallCache
+    from pipeline.model.cache import CallCache
 
     fresh = tmp_path / "new" / "calls"
     CallCache(fresh).close()

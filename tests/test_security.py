@@ -14,9 +14,9 @@ import yaml
 from fault_server import FaultServer
 
 from pipeline.errors import ModelUnreachable
+from pipeline.model.prompts import boundary_for, load_prompt
 from pipeline.models import Theme
-from pipeline.prompts import boundary_for, load_prompt
-from pipeline.render import source_markdown
+from pipeline.outputs.markdown import source_markdown
 from pipeline.runner import run_pipeline
 from pipeline.settings import Settings
 
@@ -91,9 +91,9 @@ def test_json_outputs_round_trip_hostile_text_and_are_written_whole(
     import numpy as np
     from conftest import processed
 
-    from pipeline.corpus import open_corpus
+    from pipeline.ask.corpus import open_corpus
     from pipeline.models import SourceBrief
-    from pipeline.outputs import OutputWriter
+    from pipeline.outputs.writer import OutputWriter
 
     out = tmp_path / "out"
     writer = OutputWriter(out)
@@ -107,7 +107,7 @@ def test_json_outputs_round_trip_hostile_text_and_are_written_whole(
     def disk_full(src: object, dst: object) -> None:
         raise OSError("no space left on device")
 
-    monkeypatch.setattr("pipeline.outputs.os.replace", disk_full)
+    monkeypatch.setattr("pipeline.outputs.writer.os.replace", disk_full)
     with pytest.raises(OSError, match="no space"):
         writer.write_source(brief.model_copy(update={"title": "changed"}))
     assert SourceBrief.model_validate_json(stored.read_text(encoding="utf-8")) == brief
@@ -137,7 +137,7 @@ def test_cassettes_recorded_with_canary_keys_hold_no_secret(tmp_path: Path) -> N
         filter_query_parameters=config["filter_query_parameters"],
         match_on=config["match_on"],
     )
-    from pipeline.llm import litellm
+    from pipeline.model.llm import litellm
 
     with FaultServer() as server:
         with recorder.use_cassette("openai.yaml"):
@@ -190,7 +190,7 @@ def test_committed_cassettes_and_outputs_hold_no_credentials() -> None:
 def test_changed_prompt_does_not_replay_stale_answers(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from pipeline import prompts
+    from pipeline.model import prompts
 
     real = prompts.load_prompt
 
@@ -219,7 +219,7 @@ def test_changed_prompt_does_not_replay_stale_answers(
         replay.use_cassette(str(ROOT / cassette)) as tape,
         pytest.raises(ModelUnreachable),
     ):
-        patch.setattr("pipeline.map_stage.load_prompt", edited)
+        patch.setattr("pipeline.stages.map_stage.load_prompt", edited)
         run_pipeline([MINI], settings, tmp_path / "out")
     assert tape.play_count == 0
     # control: the unedited prompt replays from the same cassette
@@ -295,7 +295,7 @@ def test_product_path_opens_sockets_only_to_the_model_server(tmp_path: Path) -> 
     ],
 )
 def test_map_output_loses_addresses_the_chunk_does_not_contain(text: str, kept: bool) -> None:
-    from pipeline.map_stage import without_foreign_urls
+    from pipeline.stages.map_stage import without_foreign_urls
 
     chunk = "The speaker cites https://known.org/page about harbours."
     cleaned = without_foreign_urls(text, chunk)

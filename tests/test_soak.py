@@ -46,7 +46,7 @@ def soak(
     from fault_server import Fault, FaultServer, Request
     from test_faults import ask, client_for
 
-    from pipeline.cache import CallCache
+    from pipeline.model.cache import CallCache
 
     rng, lock = random.Random(7), threading.Lock()
     latencies: list[float] = []

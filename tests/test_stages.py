@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import ScriptedSession
 
-from pipeline.chunking import chunk_transcript
-from pipeline.map_stage import map_chunks, summarize_chunk
+from pipeline.inputs.chunking import chunk_transcript
 from pipeline.models import (
     ChunkSummary,
     Cited,
@@ -21,12 +20,13 @@ from pipeline.models import (
     Theme,
     Transcript,
 )
-from pipeline.policy import LENIENT, STRICT
-from pipeline.reduce_stage import reduce_source
-from pipeline.render import cross_markdown, source_markdown
+from pipeline.outputs.markdown import cross_markdown, source_markdown
 from pipeline.runner import run_pipeline
 from pipeline.settings import Settings
-from pipeline.synthesize import synthesize
+from pipeline.stages.map_stage import map_chunks, summarize_chunk
+from pipeline.stages.policy import LENIENT, STRICT
+from pipeline.stages.reduce_stage import reduce_source
+from pipeline.stages.synthesize import synthesize
 
 TEXT = (
     "**A** (0:00):\n"
@@ -135,7 +135,7 @@ def test_map_drops_the_show_talk_and_lists_only_people(scripted) -> None:
 
 
 def test_a_place_of_several_words_is_not_an_organisation() -> None:
-    from pipeline.map_stage import is_proper_name
+    from pipeline.stages.map_stage import is_proper_name
 
     text = "The United States, the U.S. and South Korea; Bank of China and South Korea Telecom."
     for place in ("United States", "U.S.", "South Korea"):
@@ -178,7 +178,7 @@ def point(n: int, text: str | None = None) -> KeyPoint:
 
 
 def test_themes_are_contiguous_cover_every_point_and_grow_with_length() -> None:
-    from pipeline.themes import group_points, theme_count
+    from pipeline.stages.themes import group_points, theme_count
 
     points = [point(i, "chips export controls Huawei") for i in range(10)]
     points += [point(i, "open source models DeepSeek weights") for i in range(10, 20)]
@@ -393,7 +393,7 @@ def test_failed_chunk_is_reported_and_run_goes_on(scripted, tmp_path: Path) -> N
 
 
 def test_verify_catches_a_passage_that_is_not_the_source_slice(scripted, tmp_path: Path) -> None:
-    from pipeline.verify import verify_outputs
+    from pipeline.outputs.verify import verify_outputs
 
     seeds = Path(__file__).resolve().parent.parent / "seeds"
     scripted.responder = generic_responder
@@ -413,7 +413,7 @@ def test_verify_catches_a_passage_that_is_not_the_source_slice(scripted, tmp_pat
 
 def test_committed_example_outputs_are_verbatim() -> None:
     """The example run committed in outputs/ cites only exact passages of seeds/."""
-    from pipeline.verify import verify_outputs
+    from pipeline.outputs.verify import verify_outputs
 
     out = Path(__file__).resolve().parent.parent / "outputs"
     if not (out / "manifest.json").is_file():
@@ -424,8 +424,8 @@ def test_committed_example_outputs_are_verbatim() -> None:
 
 
 def test_map_request_limits_sentence_numbers_to_the_chunk() -> None:
-    from pipeline.client import json_schema_of, narrow_items
-    from pipeline.map_stage import map_request
+    from pipeline.model.client import json_schema_of, narrow_items
+    from pipeline.stages.map_stage import map_request
 
     doc, _ = transcript()
     chunk = chunk_transcript(doc, chunk_tokens=500)[0]
@@ -436,7 +436,7 @@ def test_map_request_limits_sentence_numbers_to_the_chunk() -> None:
 
 
 def test_cross_groups_pair_related_statements_of_different_sources() -> None:
-    from pipeline.themes import cross_groups
+    from pipeline.stages.themes import cross_groups
 
     said = [
         ("001", "Huawei Ascend chips and export controls"),
@@ -463,7 +463,7 @@ def test_cross_groups_pair_related_statements_of_different_sources() -> None:
 
 
 def test_a_point_in_the_source_s_rare_words_is_picked_before_a_common_one() -> None:
-    from pipeline.points import fact_score, pick_points
+    from pipeline.stages.points import fact_score, pick_points
 
     common = [point(n, f"so China's AI industry grows fast, part {'abcd'[n]}") for n in range(4)]
     rare = point(5, "so Breakneck calls America a lawyerly society")
@@ -474,7 +474,7 @@ def test_a_point_in_the_source_s_rare_words_is_picked_before_a_common_one() -> N
 
 
 def test_picked_points_skip_what_is_said_spread_over_themes_and_keep_to_the_budget() -> None:
-    from pipeline.points import content, pick_points, split_facts
+    from pipeline.stages.points import content, pick_points, split_facts
 
     points = [
         point(0, "DeepSeek trained R1 for 6 million dollars"),

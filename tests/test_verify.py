@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.verify import verify_outputs
+from pipeline.outputs.verify import verify_outputs
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,0 +1,1 @@
+"""Asking: the search index over a run's passages, retrieval and grounded answers."""

@@ -1,0 +1,302 @@
+"""Ask: a grounded answer to one question, or a refusal with the nearest passages.
+
+The model sees the question and the retrieved passages as ``[n] (label) text`` and
+answers with statements that cite passage numbers. Code then checks every citation.
+
+Guards for every model (grounding, never relaxed):
+
+- a cited number must be one of the passages supplied (the schema allows only those, and
+  validation checks again);
+- every number (any token with a digit: "2023", "4.0", "H800", "4X") and every name in
+  a statement must appear in the passages it cites, so a figure, a chip model or a name
+  the passages do not give does not pass (a people's adjective counts as its place's
+  name: "Japanese" for "Japan"; an acronym of four or more letters counts as named by
+  the words it stands for: "SaaS" by "software as a service");
+- a number in the question (a year, say) must appear in the cited passages;
+- every cited passage must still be the exact slice of its source file.
+
+Habit patches, set by the model policy (``pipeline.stages.policy``: STRICT for the embedded
+model, LENIENT for strong ones): the share of a statement's words its passages must
+contain (``answer_support``), moving a citation to the passage that states the
+statement best (``answer_moves_citation``), refusing a statement that only restates the
+question (``answer_rejects_restatement``), dropping a second or third statement its
+passages do not state instead of refusing the answer (``answer_drops_unsupported_details``),
+requiring a word shared with the question
+(``answer_must_share_question_word``) and how a quantity answer may be written
+(``quantity_answer``).
+
+Each passage is shown continued to the end of its line or sentence (``continued``), so a
+window that stops mid-sentence does not hide the example it introduces.
+
+A reply that fails these checks is re-asked once with the error, which names what the
+passages lack (the client's re-ask);
+a second failure becomes a refusal. So does ``answerable: false``. A refusal lists the
+passages that came closest, and is a result, not an error.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
+
+from pipeline.ask.answer_checks import (
+    NUMBER_WORDS,
+    QUANTITY_QUESTION,
+    addresses,
+    numbers,
+    overlap,
+    quantities,
+    restates,
+    supported,
+    unsupported,
+)
+from pipeline.ask.retrieval import Hit, SearchIndex
+from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable
+from pipeline.model.client import ModelClient
+from pipeline.model.prompts import boundary_for, load_prompt
+from pipeline.models import Answer, CitedPassage, Statement
+from pipeline.outputs.verify import passage_problem
+from pipeline.stages.policy import STRICT, ModelPolicy
+
+NEAR_MISSES = 3
+# a passage is shown to the model with about this many of the source's following
+# characters, to the next line or sentence end: a window that stops mid-sentence ("...
+# gave an") otherwise hides the example it introduces
+FOLLOWING_CHARS = 200
+_FOLLOWING_SNAP = 200  # at most this much further to reach a line or sentence end
+_LINE_OR_SENTENCE_END = re.compile(r"[.!?\n]")
+
+
+class AnswerStatement(BaseModel):
+    text: str = Field(min_length=3, max_length=400)
+    passages: list[int] = Field(min_length=1, max_length=3)
+
+    @field_validator("passages")
+    @classmethod
+    def _known(cls, ids: list[int], info: ValidationInfo) -> list[int]:
+        supplied = (info.context or {}).get("passages", {})
+        unknown = [i for i in ids if i not in supplied]
+        if unknown:
+            raise ValueError(
+                f"passage numbers {unknown} were not supplied (valid: 1-{len(supplied)})"
+            )
+        return ids
+
+
+class AnswerReply(BaseModel):
+    """What the model returns: whether the passages answer, then cited statements."""
+
+    answerable: bool
+    statements: list[AnswerStatement] = Field(max_length=3)
+
+    @model_validator(mode="after")
+    def _grounded(self, info: ValidationInfo) -> AnswerReply:
+        if not self.answerable:
+            return self
+        if not self.statements:
+            raise ValueError("answerable is true but no statement cites a passage")
+        context = info.context or {}
+        policy: ModelPolicy = context.get("policy", STRICT)
+        supplied: dict[int, str] = context.get("passages", {})
+        question = context.get("question", "")
+        kept: list[AnswerStatement] = []
+        for n, statement in enumerate(self.statements, start=1):
+            problem = _statement_problem(n, statement, question, supplied, policy)
+            if problem is None:
+                kept.append(statement)
+            elif n == 1 or not policy.answer_drops_unsupported_details:
+                raise ValueError(problem)
+            # else: a later statement its passages do not state is dropped, not printed
+        self.statements = kept
+        if policy.answer_must_share_question_word and not any(
+            addresses(question, s.text, supplied, s.passages) for s in self.statements
+        ):
+            raise ValueError(
+                "no statement shares a word with the question, so none answers it: answer "
+                "the question itself, or set answerable to false"
+            )
+        evidence = " ".join(supplied.get(i, "") for s in self.statements for i in s.passages)
+        missing = numbers(question) - numbers(evidence)
+        if missing:
+            raise ValueError(
+                f"the question names {', '.join(sorted(missing))}, which the cited passages "
+                "do not mention: set answerable to false unless a passage states it"
+            )
+        answer = " ".join(s.text for s in self.statements)
+        given = quantities(answer) - numbers(question)
+        if policy.quantity_answer == "digits_or_words" and NUMBER_WORDS.search(answer):
+            given.add("in words")
+        if QUANTITY_QUESTION.search(question) and not given:
+            raise ValueError(
+                "the question asks for a quantity or date and no statement gives one from the "
+                "passages: set answerable to false if they do not state it"
+            )
+        return self
+
+
+def _statement_problem(
+    n: int,
+    statement: AnswerStatement,
+    question: str,
+    supplied: dict[int, str],
+    policy: ModelPolicy,
+) -> str | None:
+    """Why statement ``n`` cannot be printed as it is, worded as the re-ask tells the
+    model (what failed and what to do), or None; a better-stating passage may replace
+    its citation first (``answer_moves_citation``)."""
+    if policy.answer_rejects_restatement and restates(question, statement.text):
+        return (
+            f"statement {n} ({statement.text[:80]!r}) only restates the question: give the "
+            "fact it asks for (a name, number, place, reason or example) as a passage states "
+            "it, or set answerable to false"
+        )
+    cited = " ".join(supplied.get(i, "") for i in statement.passages)
+    if policy.answer_moves_citation:
+        # a small model often copies a sentence from one passage and cites another:
+        # the citation moves to the supplied passage that states it best
+        best = max(supplied, key=lambda i: overlap(statement.text, supplied[i]), default=None)
+        if (
+            best is not None
+            and overlap(statement.text, supplied[best]) > overlap(statement.text, cited)
+            and supported(statement.text, supplied[best], policy)
+        ):
+            statement.passages = [best]
+            return None
+    problem = unsupported(statement.text, cited, policy)
+    if problem is None:
+        return None
+    return (
+        f"statement {n} ({statement.text[:80]!r}) is not stated by passages "
+        f"{statement.passages}: {problem}. Write what the passage says, in its words, and "
+        "cite that passage, or set answerable to false"
+    )
+
+
+def continued(hit: Hit, texts: dict[str, str], chars: int = FOLLOWING_CHARS) -> Hit:
+    """The hit with its passage continued by about ``chars`` characters of its source, to
+    the next line or sentence end: still an exact slice, so citations of it verify."""
+    passage = hit.passage
+    text = texts.get(passage.source_id)
+    if chars <= 0 or text is None or text[passage.char_start : passage.char_end] != passage.text:
+        return hit
+    target = min(len(text), passage.char_end + chars)
+    limit = min(len(text), target + _FOLLOWING_SNAP)
+    found = _LINE_OR_SENTENCE_END.search(text, target, limit)
+    end = found.end() if found else limit
+    while end > passage.char_end and text[end - 1].isspace():
+        end -= 1  # a trailing line break would print an empty line in the prompt
+    if end <= passage.char_end:
+        return hit
+    longer = passage.model_copy(
+        update={
+            "char_end": end,
+            "line_end": text.count("\n", 0, end) + 1,
+            "text": text[passage.char_start : end],
+        }
+    )
+    return hit.model_copy(update={"passage": longer})
+
+
+def render_passages(hits: Sequence[Hit]) -> str:
+    return "\n".join(f"[{h.rank}] ({h.passage.label}) {h.passage.text}" for h in hits)
+
+
+def _cited(hit: Hit) -> CitedPassage:
+    return CitedPassage(id=hit.rank, label=hit.passage.label, score=hit.score, passage=hit.passage)
+
+
+def refusal(question: str, hits: Sequence[Hit], reason: str, retrieval_ms: float) -> Answer:
+    return Answer(
+        question=question,
+        answered=False,
+        reason=reason,
+        near_misses=[_cited(h) for h in hits[:NEAR_MISSES]],
+        retrieved=len(hits),
+        retrieval_ms=retrieval_ms,
+    )
+
+
+def retrieve(
+    question: str,
+    index: SearchIndex,
+    *,
+    k: int = 5,
+    sources: Sequence[str] | None = None,
+    embedder: ModelClient | None = None,
+) -> tuple[list[Hit], float]:
+    """The top ``k`` passages and the milliseconds retrieval took (the question's
+    embedding included, when the index has window vectors and an embedder is given)."""
+    started = time.perf_counter()
+    dense = None
+    if embedder is not None and index.vectors is not None:
+        dense = index.dense_scores(embedder.embed("embed", [question])[0])
+    hits = index.search(question, k=k, sources=sources, dense=dense)
+    return hits, round((time.perf_counter() - started) * 1000, 2)
+
+
+def answer_question(
+    question: str,
+    index: SearchIndex,
+    texts: dict[str, str],
+    client: ModelClient,
+    *,
+    k: int = 5,
+    sources: Sequence[str] | None = None,
+    max_tokens: int = 500,
+    embedder: ModelClient | None = None,
+    policy: ModelPolicy = STRICT,
+    following_chars: int = FOLLOWING_CHARS,
+) -> Answer:
+    hits, ms = retrieve(question, index, k=k, sources=sources, embedder=embedder)
+    hits = [continued(h, texts, following_chars) for h in hits]
+    if not hits or hits[0].score <= 0:
+        return refusal(question, hits, "no passage shares a word with the question", ms)
+    supplied = {h.rank: h.passage.text for h in hits}
+    rendered = render_passages(hits)
+    try:
+        reply = client.structured(
+            stage="ask",
+            prompt=load_prompt("answer"),
+            variables={
+                "boundary": boundary_for(question + rendered),
+                "question": question,
+                "passages": rendered,
+            },
+            schema=AnswerReply,
+            max_tokens=max_tokens,
+            context={"passages": supplied, "question": question, "policy": policy},
+            narrow={"passages": {"type": "integer", "minimum": 1, "maximum": len(hits)}},
+        )
+    except (ModelAuthError, ModelUnreachable):
+        raise
+    except ModelError as exc:
+        return refusal(question, hits, f"no answer with valid citations ({exc})", ms)
+    if not reply.answerable:
+        return refusal(question, hits, "the passages found do not state the answer", ms)
+
+    by_rank = {h.rank: h for h in hits}
+    statements, cited_ids = [], set()
+    for statement in reply.statements:
+        ids = [
+            i
+            for i in dict.fromkeys(statement.passages)
+            if passage_problem(by_rank[i].passage.model_dump(), texts) is None
+        ]
+        if ids:
+            statements.append(Statement(text=statement.text.strip(), citations=ids))
+            cited_ids.update(ids)
+    if not statements:
+        return refusal(question, hits, "no cited passage matched its source file", ms)
+    return Answer(
+        question=question,
+        answered=True,
+        answer=" ".join(s.text for s in statements),
+        statements=statements,
+        citations=[_cited(by_rank[i]) for i in sorted(cited_ids)],
+        reason=None,
+        retrieved=len(hits),
+        retrieval_ms=ms,
+    )

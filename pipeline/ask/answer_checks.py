@@ -1,0 +1,175 @@
+"""The word-level checks behind an answer's grounding: numbers, names, shared words.
+
+``pipeline.ask.answer`` applies them to each statement of a model's reply (which of them
+apply, and how strictly, is the model policy's: ``pipeline.stages.policy``). Words are compared
+stemmed, as the search index stems them (``pipeline.ask.retrieval.tokenize``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.ask.retrieval import query_terms, tokenize
+from pipeline.stages.policy import STRICT, ModelPolicy
+
+# a token with a digit, letters attached included: "2,000", "4.0", "H800", "4X", "12%"
+_NUMBER = re.compile(r"(?<![\w.,])[A-Za-z]*\d[A-Za-z\d]*(?:[.,]\d+[A-Za-z\d]*)*")
+_PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|[\"“(]\s*)([A-Z][\w'’-]*)")
+# capitalised only because they open a sentence or a clause: not names
+_OPENERS = frozenset(
+    "according also although after again already among another as at because before both "
+    "but by during each either even every finally first for from further furthermore given "
+    "he her here his however i if in instead it its later meanwhile more moreover most "
+    "much no not now on once one only other otherwise our overall rather she since so some "
+    "still such than that the their then there therefore these they this those though thus "
+    "to today together under unlike until we what when where whether which while who why "
+    "with within without yes yet you".split()
+)
+NUMBER_WORDS = re.compile(
+    r"\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
+    r"seventy|eighty|ninety|hundred|thousand|million|billion|trillion|dozen|half|"
+    r"double|twice|triple|quarter|percent)\b",
+    re.IGNORECASE,
+)
+_DEMONYM_SUFFIXES = ("es", "ese", "an", "n", "ian", "i")
+_YES_NO = re.compile(
+    r"\s*(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should|may)\b",
+    re.IGNORECASE,
+)
+QUANTITY_QUESTION = re.compile(
+    r"^\s*(how (many|much|long|old)\b)|"
+    r"\bwhat (year|date|percentage|share|score|valuation|price|cost|number|amount)\b",
+    re.IGNORECASE,
+)
+
+
+# words that add nothing to a restated question (BM25's stop list has only 33 words):
+# "China wants to escape FROM a choke point" restates "What choke point does China want
+# to escape?"
+_FILLER = frozenset(
+    tokenize(
+        [
+            "about across after against along also among around because been before behind "
+            "below between beyond can could did do does down during except from had has have "
+            "how its just like more most much near off onto other out over past since so some "
+            "than through toward towards under until up upon very via what when which while "
+            "who whom whose why within without would should may might must he she his her him "
+            "we our us you your me my this these those there here one really actually basically"
+        ]
+    )[0]
+)
+
+
+def restates(question: str, statement: str) -> bool:
+    """Every content word of the statement (stemmed; ``_FILLER`` words aside) is one of the
+    question's: it says nothing the question does not ("The two podcasts describe X." for
+    "How do the two podcasts describe X?"). Not for a yes/no question, which a
+    restatement answers."""
+    if not question or _YES_NO.match(question):
+        return False
+    words = set(tokenize([statement])[0]) - {""} - _FILLER
+    return words <= set(tokenize([question])[0])
+
+
+def addresses(question: str, statement: str, supplied: dict[int, str], cited: list[int]) -> bool:
+    """The statement shares a word with the question, or is a short phrase quoted from
+    a cited passage that holds most of the question's words (the answer itself, like
+    "Concurrent." for "What is the newsletter called?")."""
+    asked = set(query_terms(question))
+    if not asked or asked & set(tokenize([statement])[0]):
+        return True
+    phrase = " ".join(statement.strip(" .!?").split()).lower()
+    if len(phrase.split()) > 5:
+        return False
+    for i in cited:
+        passage = supplied.get(i, "")
+        about = len(asked & set(tokenize([passage])[0])) * 2 >= len(asked)
+        if about and phrase in " ".join(passage.split()).lower():
+            return True
+    return False
+
+
+def numbers(text: str) -> set[str]:
+    """Every token with a digit in ``text``, lower-cased, without thousands separators:
+    "2,000" -> "2000", "H800" -> "h800" (so "H800" and "H100" differ), "4X" -> "4x"."""
+    return {m.replace(",", "").lower() for m in _NUMBER.findall(text)}
+
+
+def quantities(text: str) -> set[str]:
+    """The plain numbers of ``text`` (a model name like "H800" or "4X" is not a quantity)."""
+    return {n for n in numbers(text) if _PLAIN_NUMBER.fullmatch(n)}
+
+
+def overlap(statement: str, evidence: str) -> float:
+    """The share of the statement's content words (stemmed) that occur in the evidence."""
+    words = set(tokenize([statement])[0]) - {""}
+    if not words:
+        return 0.0
+    return len(words & set(tokenize([evidence])[0])) / len(words)
+
+
+def names(text: str) -> set[str]:
+    """The stemmed capitalised words of ``text`` that are not stop words (names, mostly).
+    A word capitalised only because it opens a sentence or clause ("However", "She",
+    "According") is not a name; a sentence-opening name ("Huawei ...") still is; the
+    lower-case part of a hyphenated word ("Roman-alphabet") is not."""
+    openers = {
+        m.group(1)
+        for m in _SENTENCE_START.finditer(text)
+        if m.group(1).lower().strip("'’") in _OPENERS
+    }
+    words = [w for w in _CAPITALISED.findall(text) if w not in openers]
+    # in a hyphenated word only the capitalised parts are names: "Roman-alphabet" -> Roman
+    parts = [p for w in words for p in re.split(r"[-‐‑–]", w) if p[:1].isupper()]
+    return set(tokenize([" ".join(parts)])[0]) - {""}
+
+
+def unsupported(statement: str, evidence: str, policy: ModelPolicy = STRICT) -> str | None:
+    """Why the evidence does not state the statement, or None: a number or a name (both
+    guards for every model) the evidence lacks, or too few of its words
+    (``policy.answer_support``)."""
+    missing = numbers(statement) - numbers(evidence)
+    if missing:
+        return f"the passages do not give {', '.join(sorted(missing))}"
+    words = set(tokenize([evidence])[0])
+    absent = {n for n in names(statement) - words if not _demonym_of(n, words)}
+    if absent:
+        absent -= _spelled_out(statement, evidence)
+    if absent:
+        return f"the passages do not name {', '.join(sorted(absent))}"
+    share = overlap(statement, evidence)
+    if share < policy.answer_support:
+        return f"{share:.0%} of its words are in them, {policy.answer_support:.0%} needed"
+    return None
+
+
+def _spelled_out(statement: str, evidence: str) -> set[str]:
+    """The (stemmed) acronyms of the statement that the evidence spells out word by word:
+    "SaaS" for "software as a service" (the speaker's "SAS" as transcribed; the question
+    writes "SaaS"). Four letters at least: shorter ones match chance runs of initials."""
+    initials = "".join(w[0] for w in re.findall(r"[a-z]+", evidence.lower()))
+    found = set()
+    for word in re.findall(r"\b[A-Za-z]*[A-Z][A-Za-z]*[A-Z][a-z]?\b", statement):
+        letters = word.lower()
+        if len(letters) >= 4 and letters in initials:
+            found.update(tokenize([word])[0])
+    return found
+
+
+def _demonym_of(name: str, words: set[str]) -> bool:
+    """The (stemmed) name is the adjective of a place the evidence names: "japanes" of
+    "japan", "chines" of "china", "korean" of "korea", "american" of "america"."""
+    for suffix in _DEMONYM_SUFFIXES:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 3:
+            root = name[: -len(suffix)]
+            if root in words or root + "a" in words:
+                return True
+    return False
+
+
+def supported(statement: str, evidence: str, policy: ModelPolicy = STRICT) -> bool:
+    """The evidence states the statement (``unsupported`` finds nothing missing)."""
+    return unsupported(statement, evidence, policy) is None

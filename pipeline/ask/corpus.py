@@ -1,0 +1,134 @@
+"""The corpus that ``brief run`` processed, as ``brief ask`` finds it in an output folder.
+
+    outputs/manifest.json     which sources, where their files are
+    outputs/chunks.jsonl      the chunks with their sentences and spans
+    outputs/summaries.jsonl   each chunk's map summary
+    outputs/index/            the search index, built by ``brief run``
+
+``open_corpus`` loads the stored index, or builds (and stores) it when it is missing or
+no longer matches the chunks and summaries beside it or the index settings (window
+sizes, embedding model). With an embedding model, the vector of every piece (a few
+sentences, see ``retrieval.make_pieces``) is asked for through the model client (cached
+per text like every call, so a new source costs only its own pieces) and stored with the
+index as ``vectors.npy``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.ask.retrieval import IndexParams, SearchIndex, build_index, embed_texts
+from pipeline.errors import BriefError
+from pipeline.inputs.ingest import read_source_text
+from pipeline.model.client import ModelClient
+from pipeline.models import Chunk, ChunkSummary
+
+INDEX_DIR = "index"
+
+
+def source_paths(out_dir: Path) -> dict[str, Path]:
+    """Source id -> its file, from the manifest. Outputs moved with the repository
+    (a fresh clone) find their sources in the ``seeds/`` folder beside them."""
+    try:
+        manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BriefError(
+            f"cannot read {out_dir}/manifest.json ({exc}); run `brief run` first"
+        ) from None
+    paths = {}
+    for source in manifest["sources"]:
+        path = Path(source["path"])
+        if not path.is_file():
+            path = out_dir.resolve().parent / "seeds" / path.name
+        paths[source["source_id"]] = path
+    return paths
+
+
+def read_sources(out_dir: Path) -> dict[str, str]:
+    texts = {}
+    for source_id, path in source_paths(out_dir).items():
+        try:
+            texts[source_id] = read_source_text(path)
+        except OSError as exc:
+            raise BriefError(f"cannot read source {source_id} at {path}: {exc}") from None
+    return texts
+
+
+def _read_jsonl(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise BriefError(f"cannot read {path} ({exc}); run `brief run` first") from None
+
+
+def corpus_fingerprint(out_dir: Path, params: IndexParams) -> str:
+    digest = hashlib.sha256(params.model_dump_json().encode())
+    for name in ("chunks.jsonl", "summaries.jsonl"):
+        path = out_dir / name
+        digest.update(path.read_bytes() if path.is_file() else b"")
+    return digest.hexdigest()[:16]
+
+
+@dataclass
+class Corpus:
+    out_dir: Path
+    texts: dict[str, str]
+    index: SearchIndex
+
+
+def index_corpus(
+    out_dir: Path,
+    chunks: list[Chunk],
+    summaries: list[ChunkSummary],
+    texts: dict[str, str],
+    params: IndexParams | None = None,
+    embedder: ModelClient | None = None,
+) -> SearchIndex:
+    """Build the index of an output folder whose chunks and summaries are written, and
+    store it there."""
+    params = params or IndexParams()
+    index = build_index(chunks, summaries, texts, params, corpus_fingerprint(out_dir, params))
+    if params.embedding_model:
+        if embedder is None:
+            raise BriefError(f"embedding model {params.embedding_model} has no client")
+        index.vectors = embed_texts(
+            embedder, [texts[p.source_id][p.char_start : p.char_end] for p in index.pieces]
+        )
+    folder = out_dir / INDEX_DIR
+    if folder.exists():
+        shutil.rmtree(folder)
+    index.save(folder)
+    return index
+
+
+def open_corpus(
+    out_dir: Path, params: IndexParams | None = None, embedder: ModelClient | None = None
+) -> tuple[Corpus, bool]:
+    """The corpus in ``out_dir`` and whether its index had to be (re)built."""
+    params = params or IndexParams()
+    texts = read_sources(out_dir)
+    folder = out_dir / INDEX_DIR
+    if (folder / "meta.json").is_file():
+        try:
+            index = SearchIndex.load(folder)
+        except (OSError, ValueError, KeyError):
+            pass  # unreadable or from another version: rebuilt below
+        else:
+            if index.fingerprint == corpus_fingerprint(out_dir, params):
+                return Corpus(out_dir, texts, index), False
+    chunks = [Chunk.model_validate_json(line) for line in _read_jsonl(out_dir / "chunks.jsonl")]
+    summaries_path = out_dir / "summaries.jsonl"
+    summaries = (
+        [ChunkSummary.model_validate_json(line) for line in _read_jsonl(summaries_path)]
+        if summaries_path.is_file()
+        else []
+    )
+    missing = sorted({c.source_id for c in chunks} - set(texts))
+    if missing:
+        raise BriefError(f"chunks.jsonl names sources the manifest lacks: {', '.join(missing)}")
+    index = index_corpus(out_dir, chunks, summaries, texts, params, embedder)
+    return Corpus(out_dir, texts, index), True

@@ -1,0 +1,1 @@
+"""Reading inputs: the file formats (a registry), ingesting and chunking."""

@@ -1,0 +1,229 @@
+"""Token-aware chunking: speaker turns, then sentences, packed up to a token budget.
+
+Sentences may run across segments (transcripts wrapped mid-sentence over lines or
+bullets); each ``Sentence`` keeps the exact span of the original file it came from, so a
+quote is always ``original_text[char_start:char_end]``. A chunk never ends mid-sentence
+unless a single sentence is longer than the budget, in which case that sentence alone is
+split at word boundaries.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+
+from pipeline.model.llm import count_tokens
+from pipeline.models import Chunk, Segment, Sentence, Transcript
+
+_SENTENCE_END = re.compile(r"[.!?。！？…]+[\"'”’)\]]*(?=\s)")
+LABEL_TOKENS = 4  # the "[12] " label each sentence gets in the map prompt
+_SOFT_END = (",", ";", ":", "-", "–", "—")
+
+
+@dataclass
+class _Piece:
+    """A sentence-sized run of one turn, with original offsets and position info."""
+
+    start: int
+    end: int
+    text: str
+    line_start: int
+    line_end: int
+    speaker: str | None
+    timestamp: str | None
+    turn: int
+
+
+def _newlines(text: str) -> list[int]:
+    return [m.start() for m in re.finditer("\n", text)]
+
+
+def _position(segment: Segment, newlines: list[int], offset: int) -> tuple[int, int]:
+    """(original char offset, line number) of ``offset`` inside ``segment.text``, given
+    the segment's newline offsets (found once: counting from 0 for every sentence is
+    quadratic in a long segment, and a 5 MB one-line transcript took minutes)."""
+    return segment.char_start + offset, segment.line_start + bisect_left(newlines, offset)
+
+
+def _turns(transcript: Transcript) -> list[list[Segment]]:
+    turns: list[list[Segment]] = []
+    for segment in transcript.segments:
+        same_turn = turns and (
+            turns[-1][-1].speaker == segment.speaker
+            and (segment.timestamp is None or segment.timestamp == turns[-1][-1].timestamp)
+        )
+        if same_turn:
+            turns[-1].append(segment)
+        else:
+            turns.append([segment])
+    return turns
+
+
+def _boundaries(segments: list[Segment]) -> list[tuple[int, int, int, int]]:
+    """Sentence boundaries as (first segment, start offset, last segment, end offset)."""
+    spans: list[tuple[int, int, int, int]] = []
+    open_at: tuple[int, int] | None = None
+    for index, segment in enumerate(segments):
+        text = segment.text
+        cursor = 0
+        for match in _SENTENCE_END.finditer(text):
+            start = open_at or (index, _skip_space(text, cursor))
+            spans.append((*start, index, match.end()))
+            open_at, cursor = None, match.end()
+        rest_start = _skip_space(text, cursor)
+        if rest_start < len(text):
+            if open_at is None:
+                open_at = (index, rest_start)
+            following = segments[index + 1].text if index + 1 < len(segments) else ""
+            line_is_sentence = not text.rstrip().endswith(_SOFT_END) and (
+                not following or following[:1].isupper()
+            )
+            if line_is_sentence:
+                spans.append((*open_at, index, len(text.rstrip())))
+                open_at = None
+    if open_at is not None:
+        last = len(segments) - 1
+        spans.append((*open_at, last, len(segments[last].text.rstrip())))
+    return spans
+
+
+def _skip_space(text: str, cursor: int) -> int:
+    while cursor < len(text) and text[cursor].isspace():
+        cursor += 1
+    return cursor
+
+
+def sentence_pieces(transcript: Transcript) -> list[_Piece]:
+    pieces: list[_Piece] = []
+    for turn_index, segments in enumerate(_turns(transcript)):
+        newlines = [_newlines(s.text) for s in segments]
+        for first, start, last, end in _boundaries(segments):
+            char_start, line_start = _position(segments[first], newlines[first], start)
+            char_end, line_end = _position(segments[last], newlines[last], end)
+            if first == last:
+                text = segments[first].text[start:end]
+            else:
+                middle = [s.text for s in segments[first + 1 : last]]
+                text = " ".join([segments[first].text[start:], *middle, segments[last].text[:end]])
+            text = " ".join(text.split())
+            if text:
+                pieces.append(
+                    _Piece(
+                        char_start,
+                        char_end,
+                        text,
+                        line_start,
+                        line_end,
+                        segments[first].speaker,
+                        segments[first].timestamp,
+                        turn_index,
+                    )
+                )
+    return pieces
+
+
+def _split_long(piece: _Piece, budget: int) -> list[_Piece]:
+    """Split one over-long single-segment sentence at word boundaries."""
+    if count_tokens(piece.text) <= budget or piece.line_start != piece.line_end:
+        return [piece]
+    words = list(re.finditer(r"\S+", piece.text))
+    parts, begin = [], 0
+    while begin < len(words):
+        end = begin + 1
+        while (
+            end < len(words)
+            and count_tokens(piece.text[words[begin].start() : words[end].end()]) <= budget
+        ):
+            end += 1
+        lo, hi = words[begin].start(), words[end - 1].end()
+        parts.append(
+            _Piece(
+                piece.start + lo,
+                piece.start + hi,
+                piece.text[lo:hi],
+                piece.line_start,
+                piece.line_end,
+                piece.speaker,
+                piece.timestamp,
+                piece.turn,
+            )
+        )
+        begin = end
+    return parts
+
+
+def chunk_transcript(
+    transcript: Transcript, *, chunk_tokens: int, overlap_tokens: int = 0
+) -> list[Chunk]:
+    """Pack sentences into chunks of at most ``chunk_tokens`` tokens."""
+    pieces = [
+        p
+        for piece in sentence_pieces(transcript)
+        for p in _split_long(piece, chunk_tokens - LABEL_TOKENS)
+    ]
+    sizes = [count_tokens(p.text) + LABEL_TOKENS for p in pieces]
+    chunks: list[Chunk] = []
+    current: list[int] = []
+    total = 0
+    new_in_current = 0
+    for index, size in enumerate(sizes):
+        starts_turn = bool(current) and pieces[index].turn != pieces[current[-1]].turn
+        full = total + size > chunk_tokens
+        ends_at_turn = starts_turn and total >= 0.7 * chunk_tokens
+        if current and new_in_current and (full or ends_at_turn):
+            chunks.append(_make_chunk(transcript.source_id, len(chunks), pieces, current, total))
+            current, total = _overlap(current, sizes, overlap_tokens, chunk_tokens - size)
+            new_in_current = 0
+        current.append(index)
+        total += size
+        new_in_current += 1
+    if current and new_in_current:
+        chunks.append(_make_chunk(transcript.source_id, len(chunks), pieces, current, total))
+    return chunks
+
+
+def _overlap(
+    previous: list[int], sizes: list[int], overlap: int, room: int
+) -> tuple[list[int], int]:
+    kept: list[int] = []
+    total = 0
+    for index in reversed(previous):
+        if total + sizes[index] > min(overlap, room):
+            break
+        kept.insert(0, index)
+        total += sizes[index]
+    return kept, total
+
+
+def _make_chunk(
+    source_id: str, index: int, pieces: list[_Piece], members: list[int], tokens: int
+) -> Chunk:
+    chosen = [pieces[i] for i in members]
+    sentences = [
+        Sentence(
+            id=n,
+            text=p.text,
+            char_start=p.start,
+            char_end=p.end,
+            line_start=p.line_start,
+            line_end=p.line_end,
+            speaker=p.speaker,
+            timestamp=p.timestamp,
+        )
+        for n, p in enumerate(chosen, start=1)
+    ]
+    stamps = [p.timestamp for p in chosen if p.timestamp]
+    return Chunk(
+        id=f"{source_id}:{index:04d}",
+        source_id=source_id,
+        index=index,
+        sentences=sentences,
+        tokens=tokens,
+        char_start=chosen[0].start,
+        char_end=max(p.end for p in chosen),
+        line_start=chosen[0].line_start,
+        line_end=max(p.line_end for p in chosen),
+        time_start=stamps[0] if stamps else None,
+        time_end=stamps[-1] if stamps else None,
+    )

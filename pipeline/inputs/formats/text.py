@@ -1,0 +1,247 @@
+"""The seed layouts, read as written (offsets index the file itself): markdown notes,
+podcast pages, bold speaker turns, language-tagged text, threads, and plain text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from pipeline.inputs.formats.base import (
+    Format,
+    Line,
+    Parsed,
+    line_segments,
+    nonempty,
+    seg,
+    text_format,
+)
+from pipeline.models import Segment
+
+_BULLET = re.compile(r"^\s*(?:[*+\-•]|\d+[.)])\s+")
+_HEADING = re.compile(r"^\s*#{1,6}\s+(.+?)\s*#*\s*$")
+_SHOW_LINE = re.compile(
+    r"^\s*\*\*(?P<show>[^*]+?):?\*\*:?\s*\[(?P<date>[^\]]+)\]\((?P<url>[^)\s]+)\)\s*$"
+)
+_FM_ITEM = re.compile(r"^\s*([A-Za-z_][\w \-]{0,60}?)\s*:\s*(.*?)\s*$")
+
+
+def _front_matter_end(lines: Sequence[Line]) -> int:
+    """Index of the closing ``---`` of YAML front matter on line 1, or -1."""
+    if not lines or lines[0][2].strip() != "---":
+        return -1
+    for i, (_, _, raw) in enumerate(lines[1:101], 1):
+        if raw.strip() == "---":
+            return i
+        if raw.strip() and not raw.startswith((" ", "\t", "-")) and not _FM_ITEM.match(raw):
+            return -1
+    return -1
+
+
+def _is_markdown(lines: list[Line]) -> bool:
+    if _front_matter_end(lines) > 0:
+        return True
+    body = nonempty(lines)
+    bullets = sum(1 for line in body if _BULLET.match(line[2]))
+    heading = any(_HEADING.match(line[2]) for line in body[:5])
+    return heading and bullets * 2 >= len(body)
+
+
+def _parse_markdown(lines: list[Line]) -> Parsed:
+    meta: dict[str, str] = {}
+    end = _front_matter_end(lines)
+    for _, _, raw in lines[1:end] if end > 0 else []:
+        m = _FM_ITEM.match(raw)
+        if m and m.group(2):
+            key = re.sub(r"[^a-z0-9]+", "_", m.group(1).lower()).strip("_")
+            meta[key] = m.group(2).strip("\"'")
+    segments: list[Segment] = []
+    for line in lines[end + 1 :]:
+        heading, show = _HEADING.match(line[2]), _SHOW_LINE.match(line[2])
+        bullet = _BULLET.match(line[2])
+        if heading and not segments:
+            meta.setdefault("title", heading.group(1))
+        elif show and not segments:
+            meta["show"] = show.group("show").strip()
+            meta["date"] = show.group("date").strip()
+            meta["url"] = show.group("url")
+        elif (found := seg(line, bullet.end() if bullet else 0)) is not None:
+            segments.append(found)
+    return segments, meta
+
+
+_URL = re.compile(r"https?://[^\s<>\"')\]]+|www\.[^\s<>\"')\]]+")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_DATE_KEY = re.compile(r"^\s*(?:episode\s+)?(?:date|published|air\s*date|aired)\s*:\s*", re.I)
+_HEADER_KEY = re.compile(
+    r"^\s*(?:episode\s+)?(?:date|published|air\s*date|aired|duration|length|runtime|hosts?"
+    r"|guests?|season|episode)\s*:",
+    re.I,
+)
+_CHROME = re.compile(
+    r"^\s*(?:transcript|show\s+notes|episode\s+notes|description|discussion|comments?|share"
+    r"|sponsors?|chapters|links)\s*(?:\(\d+\))?\s*:?\s*$",
+    re.I,
+)
+_SPONSOR = re.compile(r"sponsored by|brought to you by|promo code|use code", re.I)
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?"
+_DATE = re.compile(
+    rf"^(?:{_MONTH} \d{{1,2}}, \d{{4}}|\d{{1,2}} {_MONTH} \d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})"
+)
+_PROSE_RUN = 6  # this many plain lines in a row mean the transcript has begun
+
+
+def _is_header_marker(text: str) -> bool:
+    patterns = (_URL, _EMAIL, _HEADER_KEY, _CHROME, _SPONSOR)
+    return any(p.search(text) for p in patterns)
+
+
+def _is_podcast_page(lines: list[Line]) -> bool:
+    return any(_DATE_KEY.match(line[2]) for line in nonempty(lines)[:5])
+
+
+def _parse_podcast_page(lines: list[Line]) -> Parsed:
+    body = nonempty(lines)
+    last_marker, run = -1, 0
+    for i, (_, _, raw) in enumerate(body[:40]):
+        if _is_header_marker(raw):
+            last_marker, run = i, 0
+        elif last_marker >= 0 and (run := run + 1) >= _PROSE_RUN:
+            break
+    header, transcript = body[: last_marker + 1], body[last_marker + 1 :]
+    meta: dict[str, str] = {}
+    description: list[str] = []
+    for i, (_, _, raw) in enumerate(header):
+        text = raw.strip()
+        if (m := _DATE_KEY.match(text)) is not None:
+            value = text[m.end() :]
+            d = _DATE.match(value)
+            meta["date"] = d.group(0) if d else value
+            if d and value[d.end() :].strip():
+                description.append(value[d.end() :].strip())  # "April 16, 2025Grace Shao is"
+        elif i == 0 and not _is_header_marker(text):
+            meta["title"] = text
+        elif not _is_header_marker(text):
+            description.append(text)
+    meta["description"] = re.split(r"\s+-{3,}\s+", " ".join(description))[0].strip()
+    header_text = "\n".join(line[2] for line in header)
+    for key, pattern in (("links", _URL), ("email", _EMAIL)):
+        meta[key] = ", ".join(dict.fromkeys(x.rstrip(".,;:") for x in pattern.findall(header_text)))
+    return line_segments(transcript), meta
+
+
+_TS = r"\d{1,2}:\d{2}(?::\d{2})?"  # m:ss or h:mm:ss
+_TURN = re.compile(rf"^\s*\*\*(?P<speaker>[^*\n]{{1,60}}?)\*\*\s*\((?P<ts>{_TS})\)\s*:?")
+
+
+def _is_speaker_turns(lines: list[Line]) -> bool:
+    first = nonempty(lines)[:1]
+    turns = sum(1 for line in lines if _TURN.match(line[2]))
+    return bool(first and _TURN.match(first[0][2])) or turns >= 2
+
+
+def _parse_speaker_turns(lines: list[Line]) -> Parsed:
+    segments: list[Segment] = []
+    speakers: dict[str, None] = {}
+    speaker: str | None = None
+    timestamp: str | None = None
+    for line in lines:
+        m = _TURN.match(line[2])
+        if m:
+            speaker, timestamp = m.group("speaker").strip(), m.group("ts")
+            speakers[speaker] = None
+        if (found := seg(line, m.end() if m else 0, speaker, timestamp)) is not None:
+            segments.append(found)
+    return segments, {"speakers": ", ".join(speakers)}
+
+
+_LANG_TAG = re.compile(r"^\s*\[(?P<lang>[A-Za-z][A-Za-z \-]*?)(?:\s*\([^)]*\))?\]\s*$")
+_LANGUAGES = {
+    "english",
+    "chinese",
+    "mandarin",
+    "cantonese",
+    "spanish",
+    "french",
+    "german",
+    "japanese",
+    "korean",
+    "portuguese",
+    "russian",
+    "italian",
+    "arabic",
+    "hindi",
+    "dutch",
+    "turkish",
+    "polish",
+    "swedish",
+    "vietnamese",
+    "thai",
+    "indonesian",
+    "hebrew",
+    "greek",
+    "ukrainian",
+    "malay",
+}
+
+
+def _language_tag(lines: list[Line]) -> str | None:
+    first = nonempty(lines)[:1]
+    m = _LANG_TAG.match(first[0][2]) if first else None
+    if m and m.group("lang").split()[0].lower() in _LANGUAGES:
+        return m.group("lang").strip()
+    return None
+
+
+def _parse_language_tagged(lines: list[Line]) -> Parsed:
+    first = nonempty(lines)[:1][0]
+    rest = [line for line in lines if line[0] != first[0]]
+    return line_segments(rest), {"language": _language_tag(lines) or ""}
+
+
+def _repeated_tail(lines: Sequence[Line]) -> tuple[int, int] | None:
+    """(first, last) file line numbers of a trailing block repeating an earlier block."""
+    body = nonempty(lines)
+    keys = [line[2].strip() for line in body]
+    n = len(keys)
+    if n < 4:
+        return None
+    best = 0
+    same = [j for j in range(n - 1) if keys[j] == keys[-1]]
+    for j in dict.fromkeys(same[:25] + same[-25:]):  # bounded work on pathological input
+        k = 0
+        while j - k >= 0 and j < n - 1 - k and keys[j - k] == keys[n - 1 - k]:
+            k += 1
+        best = max(best, k)
+    if best < 2 or sum(len(key) for key in keys[n - best :]) < 200:
+        return None
+    return body[n - best][0], body[-1][0]
+
+
+def _is_thread(lines: list[Line]) -> bool:
+    quoted = sum(1 for line in lines if line[2].lstrip().startswith(">"))
+    return quoted >= 2 or _repeated_tail(lines) is not None
+
+
+def _parse_thread(lines: list[Line]) -> Parsed:
+    tail = _repeated_tail(lines)
+    if tail is None:
+        return line_segments(lines), {}
+    kept = [line for line in lines if line[0] < tail[0]]
+    return line_segments(kept), {"dropped_repeated_lines": f"{tail[0]}-{tail[1]}"}
+
+
+def _parse_plain(lines: list[Line]) -> Parsed:
+    """Every non-empty line a segment."""
+    return line_segments(lines), {}
+
+
+FORMATS: list[Format] = [
+    text_format("markdown", _is_markdown, _parse_markdown),
+    text_format("podcast_page", _is_podcast_page, _parse_podcast_page),
+    text_format("speaker_turns", _is_speaker_turns, _parse_speaker_turns),
+    text_format(
+        "language_tagged", lambda lines: _language_tag(lines) is not None, _parse_language_tagged
+    ),
+    text_format("thread", _is_thread, _parse_thread),
+]
+PLAIN = text_format("plain", lambda lines: True, _parse_plain)

@@ -1,0 +1,469 @@
+"""The one seam through which every model call goes.
+
+``ModelClient.structured`` renders a prompt file, asks the model (through litellm) for
+JSON constrained by a pydantic schema, validates the reply (with a validation context, so
+for instance sentence ids can be checked against the chunk), re-asks once with the
+validation error, retries transient faults in exactly one place (the policy is in
+``pipeline.model.retry``; litellm's and the OpenAI SDK's own retries are turned off), refuses
+before sending a prompt that cannot fit the context window, caches only validated
+results, and counts usage per stage.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import openai
+from pydantic import BaseModel, ValidationError
+
+from pipeline.errors import (
+    ContextTooLong,
+    ModelAuthError,
+    ModelError,
+    ModelUnreachable,
+    OutputInvalid,
+)
+from pipeline.model.cache import CallCache, cache_key
+from pipeline.model.llm import TOKEN_MARGIN, count_tokens, litellm
+from pipeline.model.prompts import Prompt
+from pipeline.model.providers import (
+    DEFAULT_RUNG,
+    Rung,
+    response_format,
+    schema_rejected_hint,
+    unknown_model_hint,
+    with_schema_in_prompt,
+)
+from pipeline.model.retry import backoff, connection_failed, transient, within_deadline
+
+T = TypeVar("T", bound=BaseModel)
+
+_CUT_OFF = "\x00length"  # marks a reply that ended at max_tokens
+_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
+_TRAILING_COMMA = re.compile(r",\s*([}\]])")
+
+
+class StageUsage(BaseModel):
+    calls: int = 0
+    cache_hits: int = 0
+    reasks: int = 0
+    retries: int = 0
+    failures: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_prompt_tokens: int = 0
+    seconds_in_calls: float = 0.0
+
+
+def extract_json(text: str) -> Any:
+    """Parse a JSON object out of a reply. Deterministic cleanups only, each of which
+    cannot change what a complete reply says: strip code fences, drop prose around the
+    outermost braces, drop trailing commas. A reply cut off mid-object stays invalid."""
+    stripped = _FENCE.sub("", text.strip())
+    try:
+        return json.loads(stripped)
+    except json.JSONDecodeError:
+        start, end = stripped.find("{"), stripped.rfind("}")
+        if start == -1 or end <= start:
+            raise
+        body = stripped[start : end + 1]
+        try:
+            return json.loads(body)
+        except json.JSONDecodeError:
+            return json.loads(_TRAILING_COMMA.sub(r"\1", body))
+
+
+class ModelClient:
+    def __init__(
+        self,
+        *,
+        model: str,
+        api_base: str | None,
+        cache: CallCache,
+        api_key: str | None = None,
+        cache_identity: str | None = None,
+        sampling: dict[str, Any] | None = None,
+        extra_body: dict[str, Any] | None = None,
+        timeout_s: float = 300.0,
+        retries: int = 2,
+        concurrency: int = 2,
+        connect: Callable[[], str] | None = None,
+        context_window: int | None = None,
+        rung: Rung = DEFAULT_RUNG,
+        router: Any | None = None,
+    ) -> None:
+        self.model = model
+        self.api_base = api_base
+        self.cache = cache
+        self._api_key = api_key
+        # what identifies the server in cache keys: the embedded server's port changes
+        # every run, so it passes a stable identity (the model file's hash) instead
+        self.cache_identity = cache_identity or api_base
+        self.sampling = dict(sampling or {})
+        self.extra_body = dict(extra_body or {})
+        self.timeout_s = timeout_s
+        self.retries = retries
+        # pre-flight: a request whose prompt and output budget cannot fit is never sent
+        self.context_window = context_window
+        self._gate = threading.BoundedSemaphore(max(1, concurrency))
+        # started on the first real request, so a fully cached run never starts a server
+        self._connect = connect
+        self._connect_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self.usage: dict[str, StageUsage] = defaultdict(StageUsage)
+        # how the reply schema is sent (pipeline.model.providers): "full" for llama.cpp-like
+        # servers (the request as it always was), a lower rung for hosted providers
+        self.rung: Rung = rung
+        # several deployments of one model (pipeline.model.servers.ModelGroup): it picks the
+        # server of each request; the cache identity is the model group
+        self.router = router
+
+    # ------------------------------------------------------------------ public
+
+    def structured(
+        self,
+        *,
+        stage: str,
+        prompt: Prompt,
+        variables: dict[str, str],
+        schema: type[T],
+        max_tokens: int,
+        context: dict[str, Any] | None = None,
+        narrow: dict[str, dict[str, Any]] | None = None,
+    ) -> T:
+        """Ask for a ``schema`` instance. ``narrow`` maps array field names to the item
+        schema the server should enforce for this call (e.g. the ids that exist), so a
+        grammar-constrained server cannot even emit an unknown id; validation still checks."""
+        messages, json_schema, key = self._plan(prompt, variables, schema, max_tokens, narrow)
+        self.check_fits(messages, max_tokens)
+        cached = self.cache.get(key)
+        if cached is not None:
+            try:
+                result = schema.model_validate(cached, context=context)
+            except ValidationError:
+                pass  # stored under older rules: ask again
+            else:
+                self._count(stage, cache_hits=1)
+                return result
+
+        reply = self._ask(stage, messages, json_schema, schema.__name__, max_tokens)
+        try:
+            data, result = self._validate(reply, schema, context)
+        except (ValueError, ValidationError) as first_error:
+            self._count(stage, reasks=1)
+            retry_messages = [
+                *messages,
+                {"role": "assistant", "content": reply[:4000]},
+                {"role": "user", "content": _reask_text(first_error)},
+            ]
+            # a reply cut off at the limit is never repaired: ask again with twice the room
+            room = max_tokens * 2 if reply.startswith(_CUT_OFF) else max_tokens
+            reply = self._ask(stage, retry_messages, json_schema, schema.__name__, room)
+            try:
+                data, result = self._validate(reply, schema, context)
+            except (ValueError, ValidationError) as second_error:
+                self._count(stage, failures=1)
+                raise OutputInvalid(
+                    f"{stage}: reply did not validate after one re-ask: "
+                    f"{_short_error(second_error)}"
+                ) from None
+        self.cache.set(key, data)
+        return result
+
+    def check_fits(self, messages: list[dict[str, str]], max_tokens: int) -> None:
+        """Raise ``ContextTooLong`` before sending a request that cannot fit the window."""
+        if not self.context_window:
+            return
+        # the same estimate the reduce stage plans its groups with
+        needed = int(sum(count_tokens(m["content"]) + 8 for m in messages) * TOKEN_MARGIN)
+        if needed + max_tokens > self.context_window:
+            raise ContextTooLong(
+                f"the prompt needs about {needed} tokens plus {max_tokens} for the reply; "
+                f"the context window is {self.context_window}"
+            )
+
+    def total(self) -> StageUsage:
+        total = StageUsage()
+        for usage in self.usage.values():
+            for field in StageUsage.model_fields:
+                setattr(total, field, getattr(total, field) + getattr(usage, field))
+        return total
+
+    def request(
+        self,
+        *,
+        prompt: Prompt,
+        variables: dict[str, str],
+        schema: type[BaseModel],
+        max_tokens: int,
+        narrow: dict[str, dict[str, Any]] | None = None,
+    ) -> tuple[list[dict[str, str]], str]:
+        """The messages and cache key that ``structured`` would use, without calling.
+        For the dry-run planner; a test checks that both agree."""
+        messages, _, key = self._plan(prompt, variables, schema, max_tokens, narrow)
+        return messages, key
+
+    def is_cached(self, key: str) -> bool:
+        return self.cache.get(key) is not None
+
+    def embed(self, stage: str, texts: Sequence[str], batch: int = 32) -> list[list[float]]:
+        """One embedding vector per text, each cached on its own; the texts not in the
+        cache are sent in batches of ``batch``. A reply with the wrong number of vectors,
+        or vectors of different sizes, is an error and nothing of it is cached."""
+        keys = [
+            cache_key(
+                model=self.model,
+                api_base=self.cache_identity,
+                messages=[{"role": "embed", "content": text}],
+                schema={},
+                params={},
+            )
+            for text in texts
+        ]
+        vectors: dict[int, list[float]] = {}
+        for i, key in enumerate(keys):
+            cached = self.cache.get(key)
+            if cached is not None and isinstance(cached.get("vector"), list):
+                vectors[i] = cached["vector"]
+                self._count(stage, cache_hits=1)
+        missing = [i for i in range(len(texts)) if i not in vectors]
+        if missing:
+            self._connect_once()
+        for start in range(0, len(missing), batch):
+            part = missing[start : start + batch]
+            kwargs = {
+                "model": self.model,
+                "input": [texts[i] for i in part],
+                "api_base": self.api_base,
+                "api_key": self._api_key,
+                "timeout": self.timeout_s,
+                "max_retries": 0,
+            }
+            response = self._send(stage, litellm.embedding, kwargs)
+            items = sorted(response.data, key=lambda item: item["index"])
+            got = [[float(x) for x in item["embedding"]] for item in items]
+            if len(got) != len(part) or len({len(v) for v in got}) != 1:
+                raise ModelError(
+                    f"{stage}: asked for {len(part)} embeddings, got {len(got)} "
+                    f"of sizes {sorted({len(v) for v in got})}"
+                )
+            for i, vector in zip(part, got, strict=True):
+                vectors[i] = vector
+                self.cache.set(keys[i], {"vector": vector})
+        return [vectors[i] for i in range(len(texts))]
+
+    # ------------------------------------------------------------------ internals
+
+    def _plan(
+        self,
+        prompt: Prompt,
+        variables: dict[str, str],
+        schema: type[BaseModel],
+        max_tokens: int,
+        narrow: dict[str, dict[str, Any]] | None,
+    ) -> tuple[list[dict[str, str]], dict[str, Any], str]:
+        """The messages, output schema and cache key of one structured call."""
+        messages = prompt.render(**variables)
+        json_schema = reply_schema(schema, narrow)
+        params: dict[str, Any] = {**self.sampling, **self.extra_body, "max_tokens": max_tokens}
+        if self.rung != DEFAULT_RUNG:
+            # keyed on the reply model's own schema plus the rung; the default rung's
+            # key is unchanged, so caches made before rungs existed stay warm
+            params["schema_mode"] = self.rung
+        key = cache_key(
+            model=self.model,
+            api_base=self.cache_identity,
+            messages=messages,
+            schema=json_schema,
+            params=params,
+        )
+        if self.rung == "json_object":
+            messages = with_schema_in_prompt(messages, json_schema)
+        return messages, json_schema, key
+
+    def _validate(
+        self, reply: str, schema: type[T], context: dict[str, Any] | None
+    ) -> tuple[dict[str, Any], T]:
+        if reply.startswith(_CUT_OFF):
+            raise ValueError("the reply was cut off at the token limit; answer more briefly")
+        data = extract_json(reply)
+        if not isinstance(data, dict):
+            raise ValueError(f"expected a JSON object, got {type(data).__name__}")
+        return data, schema.model_validate(data, context=context)
+
+    def _ask(
+        self,
+        stage: str,
+        messages: list[dict[str, str]],
+        json_schema: dict[str, Any],
+        name: str,
+        max_tokens: int,
+    ) -> str:
+        """One logical request, retried on transient errors; returns the reply text.
+
+        A reply cut off at the token limit is returned marked, never repaired."""
+        self._connect_once()
+        kwargs: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "api_base": self.api_base,
+            "api_key": self._api_key,
+            "max_tokens": max_tokens,
+            "timeout": self.timeout_s,
+            "num_retries": 0,
+            "max_retries": 0,
+            "response_format": response_format(self.rung, name, json_schema, self.model),
+            **self.sampling,
+        }
+        if self.extra_body:
+            kwargs["extra_body"] = self.extra_body
+        call = litellm.completion
+        if self.router is not None:
+            del kwargs["api_base"], kwargs["api_key"]  # each deployment has its own
+            call = self.router.completion
+        response = self._send(stage, call, kwargs)
+        choice = response.choices[0]
+        text = choice.message.content or ""
+        if choice.finish_reason == "length":
+            return _CUT_OFF + text
+        return text
+
+    def _connect_once(self) -> None:
+        if self._connect is not None:
+            with self._connect_lock:
+                if self._connect is not None:
+                    self.api_base = self._connect()
+                    self._connect = None
+
+    def _send(self, stage: str, call: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+        """``call(**kwargs)`` (a litellm function) within the deadline, retried on
+        transient errors with backoff: the one place where requests are retried."""
+        for attempt in range(self.retries + 1):
+            started = time.monotonic()
+            try:
+                response = within_deadline(call, kwargs, self.timeout_s, slot=self._gate)
+            except (litellm.AuthenticationError, litellm.PermissionDeniedError):
+                raise self._auth_error() from None
+            except litellm.ContextWindowExceededError:
+                raise ContextTooLong(f"{stage}: the server says the prompt is too long") from None
+            except transient() as exc:
+                self._count(stage, seconds_in_calls=time.monotonic() - started)
+                if attempt == self.retries:
+                    if connection_failed(exc):
+                        raise ModelUnreachable(
+                            f"model server unreachable at {self.api_base or self.model}: "
+                            "start it, or fix --api-base"
+                        ) from None
+                    raise ModelError(f"{stage}: {type(exc).__name__}: {_first_line(exc)}") from None
+                self._count(stage, retries=1)
+                time.sleep(backoff(exc, attempt))
+                continue
+            except (litellm.APIError, openai.APIError) as exc:
+                status = getattr(exc, "status_code", None)
+                if status in (401, 403):
+                    raise self._auth_error() from None  # litellm maps some 403s to APIError
+                text = str(exc)
+                if "LLM Provider NOT provided" in text or (
+                    status == 404 and "model" in text.lower()
+                ):
+                    raise ModelError(f"{stage}: {unknown_model_hint(self.model)}") from None
+                if status == 400 and "schema" in text.lower():
+                    raise ModelError(
+                        f"{stage}: {schema_rejected_hint(self.rung)} ({_first_line(exc)})"
+                    ) from None
+                # 400, 404 and other client errors: this call fails, unretried
+                raise ModelError(f"{stage}: {type(exc).__name__}: {_first_line(exc)}") from None
+            self._record(stage, response, time.monotonic() - started)
+            return response
+        raise AssertionError("unreachable")
+
+    def _auth_error(self) -> ModelAuthError:
+        # never the key itself, nor the provider's message (some echo part of the key)
+        return ModelAuthError(
+            f"the server at {self.api_base or self.model} rejected the credentials; "
+            "check the API key in your environment or BRIEF_API_KEY"
+        )
+
+    def _record(self, stage: str, response: Any, seconds: float) -> None:
+        usage = getattr(response, "usage", None)
+        details = getattr(usage, "prompt_tokens_details", None)
+        self._count(
+            stage,
+            calls=1,
+            prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
+            completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
+            cached_prompt_tokens=getattr(details, "cached_tokens", 0) or 0,
+            seconds_in_calls=seconds,
+        )
+
+    def _count(self, stage: str, **increments: float) -> None:
+        with self._lock:
+            usage = self.usage[stage]
+            for field, value in increments.items():
+                setattr(usage, field, getattr(usage, field) + value)
+
+
+@functools.cache
+def _schema_text(schema: type[BaseModel]) -> str:
+    return json.dumps(schema.model_json_schema())
+
+
+def reply_schema(
+    schema: type[BaseModel], narrow: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The one function that makes the schema of a reply model for a call: pydantic's
+    schema, array items narrowed for this call. ``pipeline.model.providers.response_format``
+    then shapes it for the client's rung (strict-valid by construction below "full")."""
+    return narrow_items(json_schema_of(schema), narrow or {})
+
+
+def json_schema_of(schema: type[BaseModel]) -> dict[str, Any]:
+    """``schema.model_json_schema()``, generated once per class (it costs ~5 ms, a
+    quarter of a call's client-side CPU against a fast server); a fresh copy each time."""
+    return dict(json.loads(_schema_text(schema)))
+
+
+def narrow_items(json_schema: dict[str, Any], narrow: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A copy of ``json_schema`` where every array-of-scalars property named in ``narrow``
+    gets the given item schema (at any depth, including ``$defs``)."""
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {key: walk(value) for key, value in node.items()}
+            for name, prop in (out.get("properties") or {}).items():
+                items = prop.get("items") or {}
+                if name in narrow and items.get("type") in ("string", "integer"):
+                    prop["items"] = dict(narrow[name])
+            return out
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        return node
+
+    return walk(json_schema) if narrow else json_schema
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [""])[0][:300]
+
+
+def _short_error(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'reply'}: {e['msg']}" for e in exc.errors()[:5]
+        )
+    return str(exc)[:300]
+
+
+def _reask_text(exc: Exception) -> str:
+    return (
+        "Your reply was not valid: "
+        + _short_error(exc)
+        + ". Reply again with the corrected JSON object only."
+    )

@@ -1,0 +1,1 @@
+"""Writing a run: the output folder, Markdown and HTML renderers, verification."""

@@ -1,0 +1,142 @@
+"""Markdown rendering of briefs. Model text is escaped (no raw HTML, links or images get
+through); citations read ``[003 @ 14:32]`` or ``[002 L41-44]``."""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.models import Attributed, Cited, CrossSourceBrief, Passage, Quote, SourceBrief
+from pipeline.stages.repeats import sentences_of
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<])")
+_LINE_START = re.compile(r"^([#>+\-=]|\d+\.)")
+_BULLET_MARKER = re.compile(r"\n[ \t]*\*[ \t]+")
+
+
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def escape(text: str) -> str:
+    """Model or transcript text as inert markdown: no HTML, links, images or emphasis, and
+    no zero-width or bidi control characters (they can hide or reorder what is shown; the
+    JSON output keeps the exact text)."""
+    flat = " ".join(_INVISIBLE.sub("", text).split())
+    return _LINE_START.sub(r"\\\1", _MD_SPECIAL.sub(r"\\\1", flat))
+
+
+def cite(passage: Passage) -> str:
+    return f"[{passage.label}]"
+
+
+def cites(passages: list[Passage]) -> str:
+    """Each label once: two sentences on one line are two passages but one place to look."""
+    return " ".join(dict.fromkeys(cite(p) for p in passages))
+
+
+def quote_text(passage: Passage) -> str:
+    """The verbatim passage for reading: line breaks (and the bullet markers of
+    bulleted transcripts) shown as spaces. The JSON output keeps the exact slice."""
+    return escape(_BULLET_MARKER.sub(" ", passage.text))
+
+
+def _quote(quote: Quote) -> str:
+    speaker = f" — {escape(quote.speaker)}" if quote.speaker else ""
+    return f"> {quote_text(quote.passage)}{speaker} {cite(quote.passage)}"
+
+
+def _cited(sentences: list[Cited]) -> str:
+    """Prose with each sentence followed by its own citations."""
+    return " ".join(f"{escape(c.text)} {cites(c.citations)}".strip() for c in sentences)
+
+
+def _by_sentence(text: str, citations: list[list[Passage]]) -> str:
+    """``text`` with each sentence followed by its citations ("" when they do not match)."""
+    texts = sentences_of(text)
+    if not citations or len(texts) != len(citations):
+        return ""
+    return _cited([Cited(text=t, citations=c) for t, c in zip(texts, citations, strict=True)])
+
+
+def source_markdown(brief: SourceBrief) -> str:
+    out = [f"# {escape(brief.title)}", ""]
+    facts = [f"source `{brief.source_id}`"]
+    for key in ("date", "show", "language", "speakers"):
+        if brief.metadata.get(key):
+            facts.append(f"{key}: {escape(brief.metadata[key])}")
+    facts.append(f"chunks: {brief.chunks_total} ({brief.chunks_failed} failed)")
+    out += [" · ".join(facts), ""]
+    if brief.status == "failed":
+        return "\n".join([*out, f"**Failed:** {escape(brief.error or 'unknown error')}", ""])
+    if brief.chunks_failed:
+        out += [f"**Partial:** {brief.chunks_failed} chunk(s) could not be summarised.", ""]
+    overview = _by_sentence(brief.overview, brief.overview_citations) or escape(brief.overview)
+    out += ["## Overview", "", overview, "", "## Key themes", ""]
+    for theme in brief.themes:
+        text = _by_sentence(theme.summary, theme.sentence_citations)
+        text = text or f"{escape(theme.summary)} {cites(theme.citations)}"
+        out += [f"### {escape(theme.title)}", "", text, ""]
+        if theme.points:
+            out += [*(f"- {_cited([point])}" for point in theme.points), ""]
+    if brief.key_facts:
+        out += ["## Key facts and figures", ""]
+        out += [f"- {_cited([fact])}" for fact in brief.key_facts]
+        out.append("")
+    if brief.quotes:
+        out += ["## Notable quotes", ""]
+        for quote in brief.quotes:
+            out += [_quote(quote), ""]
+    if brief.people or brief.organisations:
+        out += ["## People and organisations", ""]
+        if brief.people:
+            out.append("- People: " + ", ".join(escape(p) for p in brief.people))
+        if brief.organisations:
+            out.append("- Organisations: " + ", ".join(escape(o) for o in brief.organisations))
+        out.append("")
+    if brief.open_questions:
+        out += ["## Open questions", ""]
+        out += [f"- {escape(q)}" for q in brief.open_questions]
+        out.append("")
+    return "\n".join(out)
+
+
+def _attributed(statement: Attributed) -> str:
+    sources = ", ".join(statement.source_ids)
+    return f"{escape(statement.text)} (sources: {sources}) {cites(statement.citations)}"
+
+
+def cross_markdown(brief: CrossSourceBrief, titles: dict[str, str]) -> str:
+    out = ["# Cross-source brief", ""]
+    out += ["Sources:", ""]
+    out += [f"- `{sid}`: {escape(titles.get(sid, sid))}" for sid in brief.source_ids]
+    out.append("")
+    if brief.status == "failed":
+        return "\n".join([*out, f"**Failed:** {escape(brief.error or 'unknown error')}", ""])
+    overview = _by_sentence(brief.overview, brief.overview_citations)
+    out += ["## Overview", "", overview or escape(brief.overview), ""]
+    if brief.themes:
+        out += ["## Themes across sources", ""]
+    for theme in brief.themes:
+        text = _by_sentence(theme.summary.text, theme.sentence_citations)
+        text = text or _attributed(theme.summary)
+        out += [f"### {escape(theme.title)}", "", text, ""]
+        if theme.by_source:
+            out += [*(f"- {_attributed(said)}" for said in theme.by_source), ""]
+    if brief.agreements:
+        out += ["## Where the sources agree", ""]
+        out += [f"- {_attributed(a)}" for a in brief.agreements]
+        out.append("")
+    if brief.disagreements:
+        out += ["## Where the sources differ", ""]
+        for item in brief.disagreements:
+            out += [
+                f"### {escape(item.topic)}",
+                "",
+                f"- {_attributed(item.side_a)}",
+                f"- {_attributed(item.side_b)}",
+                "",
+            ]
+    if brief.quotes:
+        out += ["## Notable quotes", ""]
+        for quote in brief.quotes:
+            out += [_quote(quote), ""]
+    return "\n".join(out)

@@ -1,0 +1,278 @@
+"""``report.html``: the briefs as one self-contained page, every citation a link into the
+transcript it cites.
+
+Built from an output folder only (``brief.json``, ``sources/*.json``, ``chunks.jsonl``
+and the source texts the manifest names), so ``brief render`` redraws it with no model
+call. The page has no remote resource (a Content-Security-Policy forbids them); every
+string from a transcript or a model goes through ``html.escape``.
+
+Rendering is data-driven: any dict carrying the passage keys (``source_id``,
+``char_start``, ``char_end``, ``line_start``, ``line_end``, ``text``) becomes a citation
+link wherever it sits, so a new brief section renders without code here; the known
+sections (overview, themes, quotes, ...) get their own layout.
+
+Each transcript is cut into spans at every sentence and passage boundary (``data-o`` =
+offset into the source text) and kept in a ``<template>``: inert until its source is
+opened, which keeps a 1,000-transcript page quick to load. A click on a citation fills
+the transcript in, wraps the cited spans in one ``<mark>`` (whose text is then exactly
+the passage), scrolls to it and shows timestamp, speaker and lines with a back link.
+"""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_right
+from collections.abc import Iterator
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from pipeline.ask.corpus import read_sources
+from pipeline.errors import BriefError
+from pipeline.models import Passage
+from pipeline.outputs.report_page import PAGE
+
+PASSAGE_KEYS = {"source_id", "char_start", "char_end", "line_start", "line_end", "text"}
+_SKIP = {"id", "ids", "point_ids", "theme_ids", "source_ids", "status", "error", "source_id"}
+_TITLE_KEYS = ("title", "topic", "name", "heading")
+_KNOWN_SOURCE = ("overview", "themes", "quotes", "people", "organisations", "open_questions")
+_KNOWN_CROSS = ("overview", "themes", "agreements", "disagreements", "quotes")
+_HEADINGS = {
+    "themes": "Key themes",
+    "quotes": "Notable quotes",
+    "agreements": "Where the sources agree",
+    "disagreements": "Where the sources differ",
+    "open_questions": "Open questions",
+}
+
+
+def is_passage(value: Any) -> bool:
+    return isinstance(value, dict) and value.keys() >= PASSAGE_KEYS
+
+
+def passages_in(value: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(value, dict):
+        if is_passage(value):
+            yield value
+        for child in value.values():
+            yield from passages_in(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from passages_in(child)
+
+
+def _label(p: dict[str, Any]) -> str:
+    known = {k: p[k] for k in Passage.model_fields if k in p}
+    try:
+        return Passage.model_validate(known).label
+    except ValueError:
+        return f"{p['source_id']} L{p['line_start']}"
+
+
+class _Sentences:
+    """The sentences of one source (from chunks.jsonl), to name a passage's speaker."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        unique = {(s["char_start"], s["char_end"]): s for s in rows}
+        self.rows = [unique[k] for k in sorted(unique)]
+        self.starts = [s["char_start"] for s in self.rows]
+
+    def at(self, offset: int) -> dict[str, Any] | None:
+        i = bisect_right(self.starts, offset) - 1
+        return self.rows[i] if i >= 0 and offset < self.rows[i]["char_end"] else None
+
+
+class Report:
+    def __init__(
+        self,
+        cross: dict[str, Any] | None,
+        sources: list[dict[str, Any]],
+        sentences: dict[str, list[dict[str, Any]]],
+        texts: dict[str, str],
+    ) -> None:
+        self.cross = cross
+        self.sources = sources
+        self.texts = texts
+        self.sentences = {sid: _Sentences(rows) for sid, rows in sentences.items()}
+        self.titles = {s["source_id"]: s.get("title") or s["source_id"] for s in sources}
+        self.cited: dict[str, list[dict[str, Any]]] = {}  # source id -> passages cited in it
+        for p in passages_in([cross, sources]):
+            self.cited.setdefault(str(p["source_id"]), []).append(p)
+        self.count = 0  # citations rendered: each gets an id for the back link
+
+    # ------------------------------------------------------------------ citations
+
+    def cite(self, p: dict[str, Any]) -> str:
+        self.count += 1
+        sid = str(p["source_id"])
+        known = sid in self.texts
+        sentence = self.sentences.get(sid, _Sentences([])).at(p["char_start"]) if known else None
+        stamp = p.get("timestamp") or (sentence or {}).get("timestamp")
+        speaker = (sentence or {}).get("speaker")
+        lines = f"L{p['line_start']}" + (
+            f"-{p['line_end']}" if p["line_end"] != p["line_start"] else ""
+        )
+        where = " · ".join(x for x in (f"source {sid}", stamp, speaker, lines) if x)
+        a, b, s = int(p["char_start"]), int(p["char_end"]), escape(sid)
+        return (
+            f'<a class="cite" id="c{self.count}" href="#p-{s}-{a}-{b}" data-s="{s}" '
+            f'data-a="{a}" data-b="{b}" data-where="{escape(where)}">[{escape(_label(p))}]</a>'
+        )
+
+    def cites(self, passages: list[dict[str, Any]]) -> str:
+        return " ".join(self.cite(p) for p in passages)
+
+    # ------------------------------------------------------------------ generic values
+
+    def quote(self, item: dict[str, Any]) -> str:
+        speaker = item.get("speaker")
+        who = f' <span class="who">— {escape(str(speaker))}</span>' if speaker else ""
+        text = " ".join(str(item["passage"]["text"]).split())
+        return f"<blockquote>{escape(text)}{who} {self.cite(item['passage'])}</blockquote>"
+
+    def value(self, value: Any) -> str:
+        """Any JSON value: passages become citations, quotes block quotes, dicts items."""
+        if is_passage(value):
+            return self.cite(value)
+        if isinstance(value, dict) and is_passage(value.get("passage")):
+            return self.quote(value)
+        if isinstance(value, dict):
+            return self.item(value)
+        if isinstance(value, list):
+            if value and all(is_passage(v) for v in value):
+                return f'<span class="cites">{self.cites(value)}</span>'
+            if value and all(isinstance(v, dict) and is_passage(v.get("passage")) for v in value):
+                return "".join(self.quote(v) for v in value)
+            items = [self.value(v) for v in value]
+            return "<ul>" + "".join(f"<li>{i}</li>" for i in items if i) + "</ul>" if items else ""
+        if isinstance(value, str):
+            return f"<span>{escape(value)}</span>" if value else ""
+        if isinstance(value, bool) or value is None:
+            return ""
+        return f"<span>{escape(str(value))}</span>"
+
+    def item(self, item: dict[str, Any]) -> str:
+        """A dict: its title as a heading, its text, its citations, then anything else."""
+        out = []
+        title = next((item[k] for k in _TITLE_KEYS if isinstance(item.get(k), str)), None)
+        if title:
+            out.append(f"<h4>{escape(title)}</h4>")
+        for key, child in item.items():
+            if key in _SKIP or key in _TITLE_KEYS and child == title:
+                continue
+            rendered = self.value(child)
+            if not rendered:
+                continue
+            if key in ("text", "summary", "citations", "evidence", "passage") or is_passage(child):
+                out.append(rendered)
+            else:
+                out.append(
+                    f'<div class="kv"><span class="k">{escape(_words(key))}</span> {rendered}</div>'
+                )
+        sources = item.get("source_ids")
+        if isinstance(sources, list) and sources:
+            links = ", ".join(
+                f'<a href="#src-{escape(str(s))}">{escape(str(s))}</a>' for s in sources
+            )
+            out.append(f'<span class="k">(sources: {links})</span>')
+        return f'<div class="item">{" ".join(out)}</div>'
+
+    def section(self, key: str, value: Any) -> str:
+        body = self.value(value)
+        if not body:
+            return ""
+        if key == "overview":
+            return f'<h3>Overview</h3><p class="overview">{body}</p>'
+        return f"<h3>{escape(_HEADINGS.get(key, _words(key)))}</h3>{body}"
+
+    def sections(self, brief: dict[str, Any], known: tuple[str, ...]) -> str:
+        """Known sections first in their order, then any other section the JSON has."""
+        if brief.get("status") == "failed":
+            return f'<p class="failed">Failed: {escape(str(brief.get("error") or "unknown"))}</p>'
+        skip = set(_SKIP) | {"title", "metadata", "chunks_total", "chunks_failed"}
+        keys = [k for k in known if k in brief]
+        keys += [k for k in brief if k not in known and k not in skip]
+        return "".join(self.section(k, brief[k]) for k in keys)
+
+    # ------------------------------------------------------------------ the page
+
+    def transcript(self, sid: str) -> str:
+        text = self.texts[sid]
+        sentences = self.sentences.get(sid, _Sentences([])).rows
+        cuts = {0, len(text)}
+        cuts |= {s["char_start"] for s in sentences}  # a sentence's span runs to the next one
+        for p in self.cited.get(sid, []):
+            cuts |= {p["char_start"], p["char_end"]}
+        bounds = sorted(c for c in cuts if 0 <= c <= len(text))
+        starts = {s["char_start"] for s in sentences}
+        spans = []
+        for a, b in zip(bounds, bounds[1:], strict=False):
+            anchor = f' id="s-{escape(sid)}-{a}"' if a in starts else ""  # a sentence starts
+            spans.append(f'<span data-o="{a}"{anchor}>{escape(text[a:b])}</span>')
+        return "".join(spans)
+
+    def source(self, brief: dict[str, Any]) -> str:
+        sid = str(brief["source_id"])
+        meta = brief.get("metadata") or {}
+        facts = [f"source {sid}"] + [
+            f"{k}: {v}" for k, v in meta.items() if k in ("date", "show", "language", "speakers")
+        ]
+        facts.append(
+            f"chunks: {brief.get('chunks_total', 0)} ({brief.get('chunks_failed', 0)} failed)"
+        )
+        head = (
+            f'<section class="source" id="src-{escape(sid)}"><h2>{escape(self.titles[sid])}</h2>'
+            f'<p class="facts">{escape(" · ".join(facts))}</p>'
+        )
+        body = self.sections(brief, _KNOWN_SOURCE)
+        transcript = ""
+        if sid in self.texts:
+            transcript = (
+                f'<details class="tx" id="tx-{escape(sid)}" data-s="{escape(sid)}">'
+                f"<summary>Transcript {escape(sid)}</summary>"
+                f'<div class="where" hidden></div><div class="text"></div></details>'
+                f'<template id="tt-{escape(sid)}">{self.transcript(sid)}</template>'
+            )
+        return f"{head}{body}{transcript}</section>"
+
+    def page(self) -> str:
+        nav = ['<a href="#cross">Cross-source brief</a>'] + [
+            f'<a href="#src-{escape(sid)}">{escape(sid)}</a>' for sid in self.titles
+        ]
+        cross = ""
+        if self.cross is not None:
+            names = "".join(
+                f'<li><a href="#src-{escape(s)}">{escape(s)}</a>: {escape(self.titles.get(s, s))}'
+                "</li>"
+                for s in self.cross.get("source_ids", [])
+            )
+            cross = (
+                f'<section id="cross"><h2>Cross-source brief</h2><ul class="srcs">{names}</ul>'
+                f"{self.sections(self.cross, _KNOWN_CROSS)}</section>"
+            )
+        sources = "".join(self.source(b) for b in self.sources)
+        body = f"<nav>{' '.join(nav)}</nav><main>{cross}{sources}</main>"
+        return PAGE.replace("%BODY%", body)
+
+
+def _words(key: str) -> str:
+    return key.replace("_", " ").capitalize()
+
+
+def _load(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BriefError(f"cannot read {path} ({exc}); run `brief run` first") from None
+
+
+def render_report(out_dir: Path) -> str:
+    """The HTML report of the output folder ``out_dir``."""
+    cross = _load(out_dir / "brief.json") if (out_dir / "brief.json").is_file() else None
+    sources = [_load(p) for p in sorted((out_dir / "sources").glob("*.json"))]
+    sentences: dict[str, list[dict[str, Any]]] = {}
+    chunks = out_dir / "chunks.jsonl"
+    for line in chunks.read_text(encoding="utf-8").splitlines() if chunks.is_file() else []:
+        chunk = json.loads(line)
+        sentences.setdefault(chunk["source_id"], []).extend(chunk["sentences"])
+    return Report(cross, sources, sentences, read_sources(out_dir)).page()

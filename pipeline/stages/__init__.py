@@ -1,0 +1,1 @@
+"""The brief stages (map, reduce, synthesize), their helpers and the small-model policy."""

@@ -1,0 +1,397 @@
+"""Map: one ``ChunkSummary`` per chunk.
+
+The model sees the chunk as numbered sentences and answers with sentence numbers, never
+with quotes. Code then resolves every number to the exact span of the source file, so
+each point's evidence is verbatim and locatable. Numbers that are not in the chunk fail
+validation, which feeds the client's one re-ask.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from pipeline.ask.retrieval import tokenize
+from pipeline.errors import ContextTooLong, ModelAuthError, ModelError, ModelUnreachable
+from pipeline.model.client import ModelClient
+from pipeline.model.prompts import boundary_for, load_prompt
+from pipeline.models import (
+    Chunk,
+    ChunkSummary,
+    Entity,
+    KeyPoint,
+    Passage,
+    Sentence,
+    column_at,
+)
+from pipeline.stages.policy import STRICT, ModelPolicy
+
+
+def _check_ids(ids: list[int], info: ValidationInfo) -> list[int]:
+    known = (info.context or {}).get("sentence_ids")
+    if known is not None:
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise ValueError(
+                f"sentence numbers {unknown} are not in the chunk (valid: 1-{max(known)})"
+            )
+    return ids
+
+
+class MapPoint(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(description="one short sentence: who holds what, with names and numbers")
+    ids: list[int] = Field(
+        min_length=1, max_length=3, description="numbers of the sentences that state it"
+    )
+
+    _ids = field_validator("ids")(_check_ids)
+
+
+class MapReply(BaseModel):
+    """What the model returns for one chunk (sentence numbers, no quotes): terse, because
+    generation is most of the model's time. The short name lists come first: a small
+    model tends to leave the last field of a reply empty, and the points matter most."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    people: list[str] = Field(max_length=8, description="people named in the chunk")
+    organisations: list[str] = Field(
+        max_length=8, description="companies, labs, governments and other bodies named"
+    )
+    points: list[MapPoint] = Field(min_length=1, max_length=8)
+
+
+def number_sentences(chunk: Chunk) -> str:
+    """'n: text' lines (two tokens a sentence less than '[n] text': numbering is about a
+    seventh of the map's prompt); the speaker (and timestamp) is shown when it changes."""
+    lines, last_speaker = [], None
+    for sentence in chunk.sentences:
+        label = ""
+        if sentence.speaker and sentence.speaker != last_speaker:
+            stamp = f" {sentence.timestamp}" if sentence.timestamp else ""
+            label = f"({sentence.speaker}{stamp}) "
+            last_speaker = sentence.speaker
+        lines.append(f"{sentence.id}: {label}{sentence.text}")
+    return "\n".join(lines)
+
+
+def passages_for(source_text: str, source_id: str, sentences: list[Sentence]) -> list[Passage]:
+    """One passage per run of consecutive sentences, sliced verbatim from the source."""
+    ordered = sorted(sentences, key=lambda s: s.id)
+    runs: list[list[Sentence]] = []
+    for sentence in ordered:
+        if runs and sentence.id == runs[-1][-1].id + 1:
+            runs[-1].append(sentence)
+        else:
+            runs.append([sentence])
+    passages = []
+    for run in runs:
+        start, end = run[0].char_start, max(s.char_end for s in run)
+        passages.append(
+            Passage(
+                source_id=source_id,
+                char_start=start,
+                char_end=end,
+                line_start=run[0].line_start,
+                line_end=max(s.line_end for s in run),
+                column=column_at(source_text, start),
+                timestamp=run[0].timestamp,
+                text=source_text[start:end],
+            )
+        )
+    return passages
+
+
+_WORD = re.compile(r"[^\W_]+")
+_STOP = frozenset(
+    (
+        "a an and are as at be but by for from has have he her his i in is it its of on or "
+        "our she so that the their them they this to was we were what which who will with you"
+    ).split()
+)
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2}
+
+
+def ground(
+    statement: str, cited: list[Sentence], chunk: Chunk, policy: ModelPolicy = STRICT
+) -> list[Sentence]:
+    """The cited sentences that share the most content words with the statement (up to
+    the policy's number). Small models often cite "1, 2, 3" by habit: when no cited
+    sentence shares a word with the statement, the strict policy uses the chunk's
+    best-matching sentence instead."""
+    words = _words(statement)
+    scored = sorted(cited, key=lambda s: -len(words & _words(s.text)))
+    keep = policy.cited_sentences_per_statement
+    supported = [s for s in scored if words & _words(s.text)][:keep]
+    if not supported and not policy.replace_habitual_citation:
+        supported = scored[:keep]
+    if not supported:
+        best = max(chunk.sentences, key=lambda s: len(words & _words(s.text)))
+        supported = [best] if len(words & _words(best.text)) >= 2 else scored[:1]
+    return sorted(supported, key=lambda s: s.id)
+
+
+_URL = re.compile(r"(?:https?://|www\.)[^\s)\]>\"']+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io)\b")
+
+
+def without_foreign_urls(text: str, source: str) -> str:
+    """Model text with every address the chunk does not contain taken out: an injected
+    instruction may ask for a link or image that sends data to someone else."""
+    return _URL.sub(lambda m: m.group(0) if m.group(0) in source else "[link removed]", text)
+
+
+_CLAUSE_MARK = re.compile(r"[,;:?!()\"\n]")
+
+
+def is_name_in(name: str, text: str, max_words: int = 6) -> bool:
+    """Whether ``name`` reads as a name that the text really contains: a small model
+    also lists speaker labels, clauses and whole sentences as "organisations"."""
+    return (
+        0 < len(name.split()) <= max_words
+        and not _CLAUSE_MARK.search(name)
+        and name.lower() in text.lower()
+    )
+
+
+def map_request(chunk: Chunk, max_tokens: int) -> dict[str, Any]:
+    """The arguments of a chunk's map call (shared by the run and the dry-run planner)."""
+    numbered = number_sentences(chunk)
+    return {
+        "prompt": load_prompt("map"),
+        "variables": {"boundary": boundary_for(numbered), "sentences": numbered},
+        "schema": MapReply,
+        "max_tokens": max_tokens,
+        "narrow": {"ids": {"type": "integer", "minimum": 1, "maximum": len(chunk.sentences)}},
+    }
+
+
+# the show's intro and outro, ads and sponsor reads: never a key point
+_PROMO = re.compile(
+    r"\b(welcome (back )?to|thanks? (you )?for (listening|watching|tuning in)|subscribe|"
+    r"(our|this week's|today's) sponsors?|sponsored by|brought to you by|promo code|"
+    r"patreon|rate (and|&) review)\b",
+    re.IGNORECASE,
+)
+# words a small model lists as names that are not names of people or organisations
+_COMMON = frozenset(
+    (
+        "like yeah yes no okay ok so well right um uh and but the a an i you he she we they it "
+        "this that these those what who where when why how is are was were be there here also "
+        "my your our their his her its mr mrs ms dr sir god"
+    ).split()
+)
+_PLACES = frozenset(
+    (
+        "china chinese prc us usa america american americans united states uk britain british "
+        "england europe european eu west western east eastern asia asian africa japan japanese "
+        "korea korean taiwan taiwanese india indian russia russian germany german france "
+        "french israel iran singapore canada mexico beijing washington shanghai shenzhen "
+        "hangzhou guangdong london new york california silicon valley hong kong world "
+        "south north korea"
+    ).split()
+)
+_JOINERS = frozenset("of and the for de van von bin da la du".split())
+
+
+def is_proper_name(name: str, text: str, max_words: int = 5) -> bool:
+    """A proper name the chunk contains: capitalised words (joiners like "of" inside),
+    not a common word, a clause or a place (a small model lists "China", "Like", "TCM
+    is", "training data" and "Silicon Valley" as names)."""
+    words = name.split()
+    if not words or not is_name_in(name, text, max_words=max_words):
+        return False
+    for i, word in enumerate(words):
+        bare = word.strip(".'’()")
+        inside = 0 < i < len(words) - 1
+        if bare.lower() in _COMMON and not bare.isupper():
+            return False
+        if bare[:1].islower() and not (inside and bare in _JOINERS):
+            return False
+    # a place, also of several words ("United States", "South Korea", "U.S.")
+    return not all(w.lower().replace(".", "") in _PLACES for w in words)
+
+
+def is_person_name(name: str, text: str) -> bool:
+    """A person's name: a proper name of 1-4 words that is not an acronym ("TCM")."""
+    return is_proper_name(name, text, max_words=4) and not (
+        len(name.split()) == 1 and name.isupper()
+    )
+
+
+def stems(text: str) -> set[str]:
+    """The stemmed content words of ``text`` (the retrieval tokenizer's)."""
+    return set(tokenize([text])[0]) - {""}
+
+
+def support(point: str, chunk_words: set[str]) -> float:
+    """The share of the point's stemmed content words that its chunk contains."""
+    words = stems(point)
+    return len(words & chunk_words) / len(words) if words else 0.0
+
+
+def is_promo(text: str) -> bool:
+    return bool(_PROMO.search(text))
+
+
+def _names(raw: list[str], keep: Callable[[str], bool], seen: set[str]) -> list[str]:
+    names = []
+    for name in (n.strip() for n in raw):
+        if name.lower() not in seen and keep(name):
+            seen.add(name.lower())
+            names.append(name)
+    return names
+
+
+def summarize_chunk(
+    chunk: Chunk,
+    source_text: str,
+    client: ModelClient,
+    max_tokens: int,
+    policy: ModelPolicy = STRICT,
+) -> ChunkSummary:
+    reply = client.structured(
+        stage="map",
+        context={"sentence_ids": {s.id for s in chunk.sentences}},
+        **map_request(chunk, max_tokens),
+    )
+    by_id = {s.id: s for s in chunk.sentences}
+    clean = lambda text: without_foreign_urls(text, chunk.text)  # noqa: E731
+
+    def evidence(statement: str, ids: Iterable[int]) -> list[Passage]:
+        cited = [by_id[i] for i in sorted(set(ids))]
+        return passages_for(source_text, chunk.source_id, ground(statement, cited, chunk, policy))
+
+    # a point is kept when it is not the show's own talk (a welcome, an ad), says
+    # something the chunk says, and is new
+    chunk_words = stems(chunk.text)
+    points, said = [], set()
+    for p in reply.points:
+        key = " ".join(sorted(_words(p.text)))
+        if len(_words(p.text)) < 2 or key in said or is_promo(p.text):
+            continue
+        if support(p.text, chunk_words) < policy.point_support:
+            continue
+        said.add(key)
+        points.append(p)
+    seen: set[str] = set()
+    # a name the model also calls an organisation is not a person
+    organisations = _names(reply.organisations, lambda n: is_proper_name(n, chunk.text), seen)
+    people = _names(reply.people, lambda n: is_person_name(n, chunk.text), seen)
+    return ChunkSummary(
+        chunk_id=chunk.id,
+        source_id=chunk.source_id,
+        key_points=[
+            KeyPoint(
+                id=f"{chunk.id}/p{n}",
+                text=clean(p.text),
+                importance=max(1, 6 - n),  # the model lists the most important first
+                evidence=evidence(p.text, p.ids),
+            )
+            for n, p in enumerate(points, start=1)
+        ],
+        entities=[Entity(name=n, kind="person") for n in people]
+        + [Entity(name=n, kind="organisation") for n in organisations],
+    )
+
+
+def halves(chunk: Chunk) -> tuple[Chunk, Chunk]:
+    """A chunk split in two at its middle sentence, each half numbered from 1."""
+    middle = len(chunk.sentences) // 2
+
+    def part(sentences: list[Sentence]) -> Chunk:
+        renumbered = [s.model_copy(update={"id": n}) for n, s in enumerate(sentences, start=1)]
+        return chunk.model_copy(
+            update={
+                "sentences": renumbered,
+                "tokens": max(1, chunk.tokens * len(sentences) // len(chunk.sentences)),
+                "char_start": sentences[0].char_start,
+                "char_end": max(s.char_end for s in sentences),
+                "line_start": sentences[0].line_start,
+                "line_end": max(s.line_end for s in sentences),
+            }
+        )
+
+    return part(chunk.sentences[:middle]), part(chunk.sentences[middle:])
+
+
+def summarize_fitting(
+    chunk: Chunk,
+    source_text: str,
+    client: ModelClient,
+    max_tokens: int,
+    policy: ModelPolicy = STRICT,
+) -> ChunkSummary:
+    """``summarize_chunk``, but a chunk too long for the context window (found by the
+    client's pre-flight count, or said by the server) is split in two and each half
+    summarised, never resent unchanged; the halves' summaries are merged."""
+    try:
+        return summarize_chunk(chunk, source_text, client, max_tokens, policy)
+    except ContextTooLong:
+        if len(chunk.sentences) < 2:
+            raise
+    parts = [summarize_fitting(h, source_text, client, max_tokens, policy) for h in halves(chunk)]
+    points = [p for s in parts for p in s.key_points]  # in transcript order
+    return ChunkSummary(
+        chunk_id=chunk.id,
+        source_id=chunk.source_id,
+        topics=list(dict.fromkeys(t for s in parts for t in s.topics))[:4],
+        key_points=[
+            p.model_copy(update={"id": f"{chunk.id}/p{n}"}) for n, p in enumerate(points, start=1)
+        ],
+        entities=list({e.name.lower(): e for s in parts for e in s.entities}.values()),
+        claims=[c for s in parts for c in s.claims],
+    )
+
+
+def map_chunks(
+    chunks: list[Chunk],
+    source_texts: dict[str, str],
+    client: ModelClient,
+    *,
+    max_tokens: int,
+    workers: int,
+    on_done: Callable[[ChunkSummary], Any] | None = None,
+    policy: ModelPolicy = STRICT,
+) -> list[ChunkSummary]:
+    """Summarise every chunk; a chunk that fails is recorded as failed and the run goes on.
+
+    Bad credentials or an unreachable server stop the whole run: every call would fail."""
+    results: dict[str, ChunkSummary] = {}
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = {
+            pool.submit(
+                summarize_fitting, c, source_texts[c.source_id], client, max_tokens, policy
+            ): c
+            for c in chunks
+        }
+        try:
+            for future in as_completed(futures):
+                chunk = futures[future]
+                try:
+                    summary = future.result()
+                except (ModelAuthError, ModelUnreachable):
+                    raise
+                except ModelError as exc:
+                    summary = ChunkSummary(
+                        chunk_id=chunk.id,
+                        source_id=chunk.source_id,
+                        status="failed",
+                        error=str(exc),
+                    )
+                results[chunk.id] = summary
+                if on_done is not None:
+                    on_done(summary)
+        except BaseException:
+            for pending in futures:
+                pending.cancel()
+            raise
+    return [results[c.id] for c in chunks]

@@ -1,0 +1,135 @@
+"""Which of the map's key points a source brief carries, and where.
+
+The map's points are the brief's raw material: short claims in the model's words, each
+with verbatim evidence. A source brief carries as many of them as its word budget allows
+(about 900 words of prose in all, so that a long source does not become a transcript),
+taken from every stretch of the conversation in turn, facts first, then the points in the
+words the source rarely uses (they say something particular). A point that repeats a
+chosen one (the chunks overlap, speakers repeat themselves) or that its theme's summary
+already says is left out. The points with numbers or several names become the "Key facts
+and figures"; the rest are listed under their theme.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from pipeline.models import Cited, KeyPoint
+from pipeline.stages.map_stage import _words
+
+BRIEF_WORDS = 900  # a source brief's prose: its overview, theme summaries and points
+MIN_POINT_WORDS = 300  # words of points a brief carries however long its summaries are
+REPEAT_SHARE = 0.6  # content words shared with a chosen point (of the shorter): a repeat
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NAME = re.compile(r"(?<=\S )[A-Z][\w'-]+")
+
+
+def fact_score(point: KeyPoint) -> int:
+    """How much a point reads as a fact: numbers count most, then names."""
+    return 2 * bool(_NUMBER.search(point.text)) + min(2, len(_NAME.findall(point.text)))
+
+
+def is_fact(point: KeyPoint) -> bool:
+    """A number, or two names: what "Key facts and figures" lists."""
+    return fact_score(point) >= 2
+
+
+def content(text: str) -> set[str]:
+    """Content words and numbers: "20 percent" and "30 percent" are not the same point."""
+    return _words(text) | set(_NUMBER.findall(text))
+
+
+def repeats(words: set[str], chosen: Sequence[set[str]], share: float = REPEAT_SHARE) -> bool:
+    """Whether a point with these content words says what a chosen one says: most words
+    shared, and no number of its own."""
+    numbers = {w for w in words if w[:1].isdigit()}
+    return any(
+        len(words & other) >= share * min(len(words), len(other)) and numbers <= other
+        for other in chosen
+        if other
+    )
+
+
+def _next_new(pool: list[KeyPoint], said: set[str], taken: list[set[str]]) -> KeyPoint | None:
+    """The pool's next point that neither its theme nor a chosen point already says."""
+    while pool:
+        point = pool.pop(0)
+        words = content(point.text)
+        if not words <= said and not repeats(words, taken):
+            return point
+    return None
+
+
+def rarity(points: Sequence[KeyPoint]) -> dict[str, float]:
+    """Per point, the mean inverse document frequency of its content words among these
+    points: a point in words the source rarely uses ("Breakneck", "dreadnought") says
+    something particular; one in its common words ("China's AI industry") says little."""
+    words = {p.id: content(p.text) for p in points}
+    df = Counter(w for ws in words.values() for w in ws)
+    n = len(points) + 1
+    return {
+        pid: sum(math.log(n / df[w]) for w in ws) / len(ws) if ws else 0.0
+        for pid, ws in words.items()
+    }
+
+
+def pick_points(
+    groups: Sequence[Sequence[KeyPoint]],
+    said: Sequence[set[str]],
+    budget_words: int,
+) -> list[list[KeyPoint]]:
+    """For each group (a theme's points), the points the brief carries, in transcript
+    order. Groups take turns, each offering its best remaining point (facts first, then
+    the rarer words), until the word budget is spent. ``said`` holds, per
+    group, the content words its theme's summary already says."""
+    rare = rarity([p for group in groups for p in group])
+    pools = [
+        sorted(
+            (p for p in group if p.evidence and is_claim(p.text)),
+            key=lambda p: (-fact_score(p), -rare[p.id]),
+        )
+        for group in groups
+    ]
+    chosen: list[list[KeyPoint]] = [[] for _ in groups]
+    taken: list[set[str]] = []
+    spent, full = 0, False
+    while not full and any(pools):
+        for n, pool in enumerate(pools):
+            point = _next_new(pool, said[n], taken)
+            if point is None:
+                continue
+            cost = len(point.text.split())
+            if spent + cost > budget_words:
+                full = True
+                break
+            chosen[n].append(point)
+            taken.append(content(point.text))
+            spent += cost
+    order = {p.id: i for i, p in enumerate(p for g in groups for p in g)}
+    return [sorted(c, key=lambda p: order[p.id]) for c in chosen]
+
+
+def is_claim(text: str) -> bool:
+    """Three content words or more, and not a question (a small model copies the host's
+    questions as key points)."""
+    return len(_words(text)) >= 3 and not text.rstrip().endswith("?")
+
+
+def point_budget(written: str) -> int:
+    """Words of points a brief carries besides the prose ``written`` for it already."""
+    return max(MIN_POINT_WORDS, BRIEF_WORDS - len(written.split()))
+
+
+def cited(point: KeyPoint, per_point: int = 2) -> Cited:
+    return Cited(text=point.text.strip(), citations=point.evidence[:per_point])
+
+
+def split_facts(picked: Sequence[Sequence[KeyPoint]]) -> tuple[list[Cited], list[list[Cited]]]:
+    """The picked points as (key facts in transcript order, each theme's other points)."""
+    facts = [cited(p) for group in picked for p in group if is_fact(p)]
+    rest = [[cited(p) for p in group if not is_fact(p)] for group in picked]
+    return facts, rest

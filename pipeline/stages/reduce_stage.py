@@ -1,0 +1,299 @@
+"""Reduce: one ``SourceBrief`` per source from its chunk summaries.
+
+The map's key points are grouped into themes by code (``pipeline.stages.themes``: contiguous
+stretches of the conversation, more for a longer source), so every part of the talk lands
+in some theme. The model then writes ONE theme at a time, a title and 2-3 sentences from
+that theme's points only (a short, focused prompt a small model handles), and finally an
+overview from the theme summaries. Code cites every sentence with the evidence of the
+points it restates, picks the map points the brief carries besides (``pipeline.stages.points``:
+the key facts, and more points under each theme) and the quotes (verbatim evidence), so
+nothing the model writes carries its own citation.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pipeline.model.client import ModelClient
+from pipeline.model.llm import count_tokens
+from pipeline.model.prompts import boundary_for, load_prompt
+from pipeline.models import (
+    ChunkSummary,
+    Cited,
+    KeyPoint,
+    Passage,
+    Quote,
+    SourceBrief,
+    Theme,
+    Transcript,
+)
+from pipeline.stages.map_stage import _words
+from pipeline.stages.points import content, pick_points, point_budget, split_facts
+from pipeline.stages.policy import STRICT, ModelPolicy
+from pipeline.stages.repeats import Repeats, sentences_of, without_repeated_sentences
+from pipeline.stages.themes import Vectorizer, group_points, lexical_vectors, theme_count
+
+
+class ThemeReply(BaseModel):
+    """One theme, written from its own points only. Sentences are a bounded list: a small
+    model asked for "2 or 3 sentences" in one string writes seven."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(description="a specific title of 3 to 8 words")
+    summary: list[str] = Field(
+        min_length=1, max_length=3, description="2 or 3 sentences, with names and numbers"
+    )
+
+
+class OverviewReply(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    overview: list[str] = Field(
+        min_length=1, max_length=4, description="3 or 4 sentences: who, what, argument, end"
+    )
+
+
+def joined(sentences: list[str]) -> str:
+    """A reply's sentences as one text, each ending with a full stop."""
+    parts = [s.strip() for s in sentences if s.strip()]
+    return " ".join(p if p[-1] in ".!?" else p + "." for p in parts)
+
+
+def source_tokens(transcript: Transcript) -> int:
+    return count_tokens(" ".join(s.text for s in transcript.segments))
+
+
+def cite_sentences(text: str, points: Sequence[KeyPoint], per_sentence: int = 2) -> list[Cited]:
+    """``text`` sentence by sentence, each cited with the evidence of the points that
+    share the most content words with it (the best point when none shares a word)."""
+    out = []
+    usable = [p for p in points if p.evidence]
+    for sentence in sentences_of(text):
+        words = _words(sentence)
+        ranked = sorted(usable, key=lambda p: -len(words & _words(p.text)))
+        chosen = [p for p in ranked if words & _words(p.text)][:per_sentence] or ranked[:1]
+        passages = list({e.char_start: e for p in chosen for e in p.evidence[:1]}.values())
+        out.append(Cited(text=sentence, citations=sorted(passages, key=lambda e: e.char_start)))
+    return out
+
+
+def union(groups: Iterable[list[Passage]]) -> list[Passage]:
+    """Every passage of the groups once, in source order."""
+    unique = {(p.source_id, p.char_start): p for group in groups for p in group}
+    return sorted(unique.values(), key=lambda p: (p.source_id, p.char_start))
+
+
+def citations(points: list[KeyPoint], limit: int = 4) -> list[Passage]:
+    """The first evidence passage of the most important points, each passage once."""
+    ordered = sorted(points, key=lambda p: -p.importance)
+    unique = {p.evidence[0].char_start: p.evidence[0] for p in ordered if p.evidence}
+    return list(unique.values())[:limit]
+
+
+def from_points(points: list[KeyPoint], limit: int = 2) -> str:
+    """A theme summary in the map's own words: its most important points."""
+    ordered = sorted(points, key=lambda p: -p.importance)[:limit]
+    return " ".join(p.text.strip().rstrip(".") + "." for p in ordered)
+
+
+Reply = TypeVar("Reply", bound=BaseModel)
+
+
+def ask_about(
+    client: ModelClient,
+    stage: str,
+    prompt: str,
+    items: str,
+    schema: type[Reply],
+    max_tokens: int,
+    **variables: str,
+) -> Reply:
+    """One call of the brief stages: a prompt over a list of items (a theme's notes, the
+    themes of an overview, a cross-source group's statements), shown between boundary
+    lines, answered as ``schema``."""
+    reply = client.structured(
+        stage=stage,
+        prompt=load_prompt(prompt),
+        variables={"boundary": boundary_for(items), "items": items, **variables},
+        schema=schema,
+        max_tokens=max_tokens,
+    )
+    assert isinstance(reply, schema)
+    return reply
+
+
+def write_theme(points: list[KeyPoint], client: ModelClient, *, max_tokens: int) -> ThemeReply:
+    """The model's title and summary of one group of points (one short call). The source's
+    title is not shown: a small model copies it as the theme's title."""
+    items = "\n".join(f"- {p.text}" for p in points)
+    return ask_about(client, "reduce", "reduce", items, ThemeReply, max_tokens)
+
+
+def build_themes(
+    source_id: str,
+    groups: list[list[KeyPoint]],
+    replies: list[ThemeReply],
+    policy: ModelPolicy = STRICT,
+) -> list[Theme]:
+    """Themes from the model's replies, each sentence cited; a repeated title gets its
+    summary's first words, a copied summary is rebuilt from its own points (strict)."""
+    titles, summaries = Repeats(prefix=policy.repeat_prefix), Repeats(prefix=policy.repeat_prefix)
+    themes: list[Theme] = []
+    for points, reply in zip(groups, replies, strict=True):
+        rebuilt = from_points(points)
+        summary = without_repeated_sentences(joined(reply.summary), policy.repeat_prefix)
+        if len(_words(summary)) < 3:
+            summary = rebuilt
+        if policy.rebuild_copied_summaries:
+            summary = summaries.new_or_rebuilt(summary, rebuilt) or rebuilt
+        title = reply.title.strip().rstrip(".") or points[0].text
+        if not titles.is_new(title):
+            title = f"{title} ({len(themes) + 1})"
+        sentences = cite_sentences(summary, points)
+        themes.append(
+            Theme(
+                id=f"{source_id}/t{len(themes) + 1}",
+                title=title,
+                summary=summary,
+                point_ids=[p.id for p in points],
+                citations=union(c.citations for c in sentences) or citations(points),
+                sentence_citations=[c.citations for c in sentences],
+            )
+        )
+    return themes
+
+
+def fill_quotes(points: list[KeyPoint], limit: int = 3) -> list[Quote]:
+    """The evidence of the most important points, spread over the transcript (one per
+    stretch), each a readable 60-400 characters: verbatim by construction."""
+    if not points:
+        return []
+    stretch = max(1, -(-len(points) // limit))
+    chosen: list[Quote] = []
+    for start in range(0, len(points), stretch):
+        window = points[start : start + stretch]
+        candidates = [
+            (p.importance, e) for p in window for e in p.evidence if 60 <= len(e.text) <= 400
+        ]
+        if candidates:
+            quote = Quote(passage=max(candidates, key=lambda c: c[0])[1])
+            if quote not in chosen:
+                chosen.append(quote)
+    return sorted(chosen[:limit], key=lambda q: q.passage.char_start)
+
+
+def write_overview(themes: list[Theme], client: ModelClient, *, title: str, max_tokens: int) -> str:
+    items = "\n".join(f"- {t.title}: {t.summary}" for t in themes)
+    reply = ask_about(
+        client, "reduce", "reduce_overview", items, OverviewReply, max_tokens, title=title
+    )
+    return joined(reply.overview)
+
+
+def own_overview(
+    text: str, titles: list[str], summaries: list[str], policy: ModelPolicy = STRICT
+) -> str:
+    """The overview without a section title put in front of a sentence ("Title: ...")
+    and, under the strict policy, without the sentences that copy a section's summary (a
+    small model echoes its input); when nothing is left, the titles stand for it."""
+    heads = tuple(f"{t}:" for t in titles)
+    kept = [
+        s.removeprefix(next((h for h in heads if s.startswith(h)), "")).strip()
+        for s in sentences_of(text)
+    ]
+    if policy.rebuild_copied_summaries:
+        said = Repeats(
+            *(s for summary in summaries for s in sentences_of(summary)),
+            prefix=policy.repeat_prefix,
+        )
+        kept = [s for s in kept if said.is_new(s)]
+    overview = without_repeated_sentences(" ".join(kept), policy.repeat_prefix)
+    if overview or not titles:
+        return overview
+    return "The conversation covers " + "; ".join(titles) + "."
+
+
+def reduce_source(
+    transcript: Transcript,
+    summaries: list[ChunkSummary],
+    client: ModelClient,
+    *,
+    context_window: int,
+    max_tokens: int,
+    points_per_chunk: int = 8,
+    policy: ModelPolicy = STRICT,
+    vectors: Vectorizer = lexical_vectors,
+) -> SourceBrief:
+    """The source's brief: themes (one call each), an overview (one call), and by code
+    the map points it carries (``pipeline.stages.points``: key facts, each theme's points) and
+    quotes. ``context_window`` is kept for the callers: each call is small."""
+    del context_window
+    title = transcript.metadata.get("title") or transcript.path.rsplit("/", 1)[-1]
+    failed = sum(1 for s in summaries if s.status != "ok")
+    base = SourceBrief(
+        source_id=transcript.source_id,
+        title=title,
+        metadata=transcript.metadata,
+        chunks_total=len(summaries),
+        chunks_failed=failed,
+    )
+    points = [p for s in summaries if s.status == "ok" for p in s.key_points[:points_per_chunk]]
+    if not points:
+        return base.model_copy(update={"status": "failed", "error": "no chunk was summarised"})
+    tokens = source_tokens(transcript)
+    groups = group_points(points, theme_count(tokens), vectors)
+    # equal groups are asked once (two equal requests in flight would both be sent)
+    unique = {tuple(p.text for p in g): g for g in groups}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = dict(
+            zip(
+                unique,
+                pool.map(
+                    lambda g: write_theme(g, client, max_tokens=max_tokens),
+                    unique.values(),
+                ),
+                strict=True,
+            )
+        )
+    replies = [answers[tuple(p.text for p in g)] for g in groups]
+    themes = build_themes(transcript.source_id, groups, replies, policy)
+    overview = own_overview(
+        write_overview(themes, client, title=title, max_tokens=max_tokens),
+        [t.title for t in themes],
+        [t.summary for t in themes],
+        policy,
+    )
+    written = " ".join([overview, *(t.summary for t in themes)])
+    said = [content(t.summary) for t in themes]
+    facts, more = split_facts(pick_points(groups, said, point_budget(written)))
+    themes = [t.model_copy(update={"points": m}) for t, m in zip(themes, more, strict=True)]
+    people, organisations = _entities(summaries)
+    return base.model_copy(
+        update={
+            "status": "partial" if failed else "ok",
+            "overview": overview,
+            "overview_citations": [c.citations for c in cite_sentences(overview, points)],
+            "themes": themes,
+            "key_facts": facts,
+            "quotes": fill_quotes(points),
+            "people": people,
+            "organisations": organisations,
+        }
+    )
+
+
+def _entities(summaries: list[ChunkSummary]) -> tuple[list[str], list[str]]:
+    counts: dict[str, Counter[str]] = {"person": Counter(), "organisation": Counter()}
+    for summary in summaries:
+        for entity in summary.entities:
+            counts[entity.kind][entity.name.strip()] += 1
+    people = [n for n, _ in counts["person"].most_common(15)]
+    taken = {n.lower() for n in people}
+    organisations = [n for n, _ in counts["organisation"].most_common(15) if n.lower() not in taken]
+    return people, organisations

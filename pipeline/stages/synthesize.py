@@ -1,0 +1,234 @@
+"""Synthesize: the ``CrossSourceBrief`` from all source briefs.
+
+Code splits every source brief into statements (its themes' sentences, their points, its
+key facts, each cited) and finds groups of statements from different sources that are
+about one subject (``pipeline.stages.themes.cross_groups``: the statement most other sources echo
+starts a group; embedding similarity when the run has an embedding model, else lexical;
+centred on the corpus, so that the subject all sources share does not make everything look
+alike). The model then writes ONE cross-source theme at a time from that group's
+statements only: a title, 2-3 sentences, and whether the sources agree, differ or
+complement each other, with the point they agree or differ on. What each source says stays
+listed under the theme. An agreement rests on the group's statements; a disagreement puts
+each source's own statement on its side. Last, one call writes the overview from the
+cross-source themes. Every sentence is attributed by code to the statements it restates,
+and so to their sources and passages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pipeline.model.client import ModelClient
+from pipeline.models import (
+    Attributed,
+    Cited,
+    CrossSourceBrief,
+    CrossTheme,
+    Disagreement,
+    Passage,
+    SourceBrief,
+    Theme,
+)
+from pipeline.stages.map_stage import _words
+from pipeline.stages.points import content, repeats
+from pipeline.stages.policy import STRICT, ModelPolicy
+from pipeline.stages.reduce_stage import ask_about, joined, own_overview, union
+from pipeline.stages.repeats import Repeats, sentences_of, without_repeated_sentences
+from pipeline.stages.themes import Vectorizer, cross_groups, lexical_vectors
+
+MAX_CROSS_THEMES = 6
+
+
+class CrossReply(BaseModel):
+    """One cross-source theme, from its group of source themes only."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(description="3 to 8 words naming the shared subject")
+    summary: list[str] = Field(
+        min_length=1, max_length=3, description="2 or 3 sentences: what each source says"
+    )
+    relation: Literal["agree", "differ", "complement"] = Field(
+        description="whether the sources agree, differ, or add different sides"
+    )
+    point: str = Field(description="one sentence: what they agree on, or how they differ")
+
+
+class CrossOverviewReply(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    overview: list[str] = Field(
+        min_length=1, max_length=5, description="3 to 5 sentences on what the sources say"
+    )
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One cited sentence of a source brief: a theme's summary sentence, one of its points,
+    or a key fact; with the theme it belongs to."""
+
+    source_id: str
+    theme_id: str
+    text: str
+    citations: list[Passage]
+
+
+def _theme_sentences(theme: Theme) -> list[Cited]:
+    texts = sentences_of(theme.summary)
+    if theme.sentence_citations and len(texts) == len(theme.sentence_citations):
+        return [
+            Cited(text=t, citations=c) for t, c in zip(texts, theme.sentence_citations, strict=True)
+        ]
+    return [Cited(text=t, citations=theme.citations[:1]) for t in texts]
+
+
+def statements_of(brief: SourceBrief) -> list[Statement]:
+    """What a source brief says, statement by statement, each once. A key fact belongs to
+    the theme of the stretch its passage is in (themes are contiguous stretches)."""
+    out: list[Statement] = []
+    starts: list[tuple[int, str]] = []
+    for theme in brief.themes:
+        for said in [*_theme_sentences(theme), *theme.points]:
+            out.append(Statement(brief.source_id, theme.id, said.text, said.citations))
+        starts.append((min((c.char_start for c in theme.citations), default=0), theme.id))
+    starts.sort()
+    for fact in brief.key_facts:
+        at = fact.citations[0].char_start if fact.citations else 0
+        theme_id = next((tid for start, tid in reversed(starts) if start <= at), starts[0][1])
+        out.append(Statement(brief.source_id, theme_id, fact.text, fact.citations))
+    # a point that restates its theme's summary sentence says nothing new here
+    kept: list[Statement] = []
+    kept_words: list[set[str]] = []
+    for statement in out:
+        words = content(statement.text)
+        if not repeats(words, kept_words):
+            kept.append(statement)
+            kept_words.append(words)
+    return kept
+
+
+def attribute(text: str, said: Sequence[Statement], *, all_of: bool = False) -> Attributed:
+    """``text`` attributed to the statements that share the most content words with it
+    (all of them with ``all_of``), each cited by its first passage."""
+    words = _words(text)
+    ranked = sorted(said, key=lambda s: -len(words & _words(s.text)))
+    chosen = list(said) if all_of else [s for s in ranked if words & _words(s.text)][:3]
+    chosen = chosen or ranked[:1]
+    passages: list[Passage] = []
+    for statement in chosen:
+        passages.extend(p for p in statement.citations[:1] if p not in passages)
+    return Attributed(
+        text=text,
+        theme_ids=list(dict.fromkeys(s.theme_id for s in chosen)),
+        source_ids=sorted({s.source_id for s in chosen}),
+        citations=passages,
+    )
+
+
+def write_cross_theme(group: list[Statement], client: ModelClient, max_tokens: int) -> CrossReply:
+    items = "\n".join(f"- [source {s.source_id}] {s.text}" for s in group)
+    return ask_about(client, "synthesize", "synthesize", items, CrossReply, max_tokens)
+
+
+def build_cross(
+    groups: list[list[Statement]], replies: list[CrossReply], policy: ModelPolicy = STRICT
+) -> tuple[list[CrossTheme], list[Attributed], list[Disagreement]]:
+    """Cross-source themes, agreements and disagreements from the model's replies. A
+    summary that copies an earlier one is rebuilt from its statements (strict)."""
+    said, titles = Repeats(prefix=policy.repeat_prefix), Repeats(prefix=policy.repeat_prefix)
+    themes, agreements, disagreements = [], [], []
+    for group, reply in zip(groups, replies, strict=True):
+        firsts = list({s.source_id: s for s in reversed(group)}.values())[::-1]
+        rebuilt = " ".join(f"{s.source_id}: {s.text.rstrip('.')}." for s in firsts)
+        summary = without_repeated_sentences(joined(reply.summary), policy.repeat_prefix)
+        if len(_words(summary)) < 3:
+            summary = rebuilt
+        if policy.rebuild_copied_summaries:
+            summary = said.new_or_rebuilt(summary, rebuilt) or rebuilt
+        title = reply.title.strip().rstrip(".")
+        if not title or not titles.is_new(title):  # a repeated title: the first statement's
+            title = " ".join(group[0].text.split()[:8])
+        sentences = [attribute(s, group) for s in sentences_of(summary)]
+        whole = attribute(summary, group, all_of=True)
+        whole.citations = union([whole.citations, *(s.citations for s in sentences)])
+        themes.append(
+            CrossTheme(
+                title=title,
+                summary=whole,
+                sentence_citations=[s.citations for s in sentences],
+                by_source=[attribute(s.text, [s]) for s in group],
+            )
+        )
+        point = reply.point.strip()
+        if reply.relation == "agree" and len(_words(point)) >= 3 and said.is_new(point):
+            agreements.append(attribute(point, group, all_of=True))
+        elif reply.relation == "differ":
+            a, b = firsts[0], firsts[1]
+            disagreements.append(
+                Disagreement(
+                    topic=title, side_a=attribute(a.text, [a]), side_b=attribute(b.text, [b])
+                )
+            )
+    return themes, agreements, disagreements
+
+
+def synthesize(
+    briefs: list[SourceBrief],
+    client: ModelClient,
+    *,
+    context_window: int,
+    max_tokens: int,
+    policy: ModelPolicy = STRICT,
+    vectors: Vectorizer = lexical_vectors,
+) -> CrossSourceBrief:
+    """The cross-source brief: one call per group of related source themes, one for the
+    overview. ``context_window`` is kept for the callers: each call is small."""
+    del context_window
+    usable = [b for b in briefs if b.status != "failed" and b.themes]
+    source_ids = [b.source_id for b in briefs]
+    if not usable:
+        return CrossSourceBrief(
+            status="failed", error="no source brief to synthesize", source_ids=source_ids
+        )
+    said = [s for b in usable for s in statements_of(b)]
+    found = cross_groups(
+        [s.text for s in said], [s.source_id for s in said], MAX_CROSS_THEMES, vectors
+    )
+    groups = [[said[k] for k in g] for g in found]
+    if not groups:  # one source, or nothing in common: its overview stands for the whole
+        only = usable[0]
+        return CrossSourceBrief(
+            overview=only.overview,
+            overview_citations=only.overview_citations,
+            quotes=only.quotes[:1],
+            source_ids=source_ids,
+        )
+    with ThreadPoolExecutor(max_workers=2) as pool:  # groups never share a statement
+        replies = list(pool.map(lambda g: write_cross_theme(g, client, max_tokens), groups))
+    themes, agreements, disagreements = build_cross(groups, replies, policy)
+    items = "\n".join(f"- {t.title}: {t.summary.text}" for t in themes)
+    reply = ask_about(
+        client, "synthesize", "synthesize_overview", items, CrossOverviewReply, max_tokens
+    )
+    overview = own_overview(
+        joined(reply.overview),
+        [t.title for t in themes],
+        [t.summary.text for t in themes],
+        policy,
+    ).replace("The conversation covers", "The sources share", 1)
+    grouped = [s for g in groups for s in g]
+    cited = {s for t in themes for s in t.summary.source_ids}
+    return CrossSourceBrief(
+        overview=overview,
+        overview_citations=[attribute(s, grouped).citations for s in sentences_of(overview)],
+        themes=themes,
+        agreements=agreements,
+        disagreements=disagreements,
+        quotes=[b.quotes[0] for b in usable if b.quotes and b.source_id in cited],
+        source_ids=source_ids,
+    )
