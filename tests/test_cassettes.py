@@ -60,18 +60,22 @@ def test_ask_through_litellm_on_recorded_model_replies(api_base: str, tmp_path: 
     def ask(question: str) -> Answer:
         return answer_question(question, corpus.index, corpus.texts, session.client, k=3)
 
-    answered = ask("What did the British invent in World War I that restarted the arms race?")
+    # (the 0.5B on the answer prompt that asks for the passage's own words refuses "What
+    # did the British invent in World War I...?": it copies the Zai sentence; README)
+    answered = ask("Which university incubated the lab Zai?")
     assert answered.answered and answered.citations
     for cited in answered.citations:
         assert passage_problem(cited.passage.model_dump(), corpus.texts) is None
-    assert any("British invented" in c.passage.text for c in answered.citations)
+    assert any("Sinhua University" in c.passage.text for c in answered.citations)
+    assert "Sinhua" in " ".join(s.text for s in answered.statements)
 
     refused = ask("How many GPUs did the Chinese government buy in 2023?")
-    # the model invents "4 GPUs"; code rejects it, re-asks once, then refuses
+    # the model invents "1 GPU"; code rejects it (the number is in no passage) and re-asks
+    # once; re-asked, the model says the passages do not state it: refused
     assert not refused.answered and refused.near_misses
-    assert "valid citations" in (refused.reason or "")
+    assert refused.reason == "the passages found do not state the answer"
     usage = session.client.usage["ask"]
-    assert (usage.calls, usage.reasks, usage.failures) == (3, 1, 1)
+    assert (usage.calls, usage.reasks, usage.failures) == (3, 1, 0)
 
 
 def test_cassettes_hold_no_credentials() -> None:
