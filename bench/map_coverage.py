@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import eval_brief  # noqa: E402
 
-from pipeline.inputs.chunking import chunk_transcript  # noqa: E402
+from pipeline.inputs.chunking import chunk_all  # noqa: E402
 from pipeline.inputs.ingest import ingest_paths, read_source_text  # noqa: E402
 from pipeline.model.cache import CallCache  # noqa: E402
 from pipeline.models import Chunk  # noqa: E402
@@ -58,13 +58,11 @@ def main() -> None:
     facts = eval_brief.load_jsonl(eval_brief.DATA / "brief_facts.jsonl", args.split)
     transcripts, _ = ingest_paths([args.seeds], max_bytes=settings.max_file_bytes)
     texts = {t.source_id: read_source_text(Path(t.path)) for t in transcripts}
-    chunks = [
-        c
-        for t in transcripts
-        for c in chunk_transcript(
-            t, chunk_tokens=settings.chunk_tokens, overlap_tokens=settings.chunk_overlap_tokens
-        )
-    ]
+    chunks = chunk_all(
+        transcripts,
+        chunk_tokens=settings.chunk_tokens,
+        overlap_tokens=settings.chunk_overlap_tokens,
+    )
     where = {f["id"]: holder(f, chunks, texts[f["source_id"]]) for f in facts}
     chosen = [c for c in chunks if c.id in set(where.values())]
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from pipeline.inputs.chunking import chunk_transcript
+from pipeline.inputs.chunking import chunk_all
 from pipeline.inputs.ingest import ingest_paths, read_source_text
 from pipeline.model.client import ModelClient
 from pipeline.model.llm import count_tokens
@@ -79,13 +79,11 @@ def plan_run(
     """What ``run_pipeline(paths, settings)`` would ask ``client``'s model, without asking."""
     transcripts, _ = ingest_paths(paths, max_bytes=settings.max_file_bytes)
     source_tokens = sum(count_tokens(read_source_text(Path(t.path))) for t in transcripts)
-    chunks = [
-        c
-        for t in transcripts
-        for c in chunk_transcript(
-            t, chunk_tokens=settings.chunk_tokens, overlap_tokens=settings.chunk_overlap_tokens
-        )
-    ]
+    chunks = chunk_all(
+        transcripts,
+        chunk_tokens=settings.chunk_tokens,
+        overlap_tokens=settings.chunk_overlap_tokens,
+    )
     map_calls = map_cached = map_tokens = 0
     changed: dict[str, int] = {}
     for chunk in chunks:

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from pipeline.ask.corpus import index_corpus
 from pipeline.ask.retrieval import IndexParams, embed_texts
 from pipeline.errors import IngestError, ModelAuthError, ModelError, ModelUnreachable
-from pipeline.inputs.chunking import chunk_transcript
+from pipeline.inputs.chunking import chunk_all
 from pipeline.inputs.ingest import ingest_paths, read_source_text
 from pipeline.model import embedded
 from pipeline.model.cache import CallCache
@@ -30,7 +30,6 @@ from pipeline.model.embedding_model import EmbeddingService
 from pipeline.model.prompts import load_prompt
 from pipeline.model.providers import rung_for
 from pipeline.models import (
-    Chunk,
     ChunkSummary,
     CrossSourceBrief,
     SkippedFile,
@@ -256,13 +255,11 @@ def _run_locked(
             progress.note(f"skipped {item.path}: {item.reason}")
 
         mark = time.monotonic()
-        chunks: list[Chunk] = []
-        for transcript in transcripts:
-            chunks += chunk_transcript(
-                transcript,
-                chunk_tokens=settings.chunk_tokens,
-                overlap_tokens=settings.chunk_overlap_tokens,
-            )
+        chunks = chunk_all(
+            transcripts,
+            chunk_tokens=settings.chunk_tokens,
+            overlap_tokens=settings.chunk_overlap_tokens,
+        )
         writer.write_chunks(chunks)
         seconds["chunk"] = time.monotonic() - mark
 

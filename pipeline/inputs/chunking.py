@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline.model.llm import count_tokens
@@ -227,3 +228,17 @@ def _make_chunk(
         time_start=stamps[0] if stamps else None,
         time_end=stamps[-1] if stamps else None,
     )
+
+
+def chunk_all(
+    transcripts: Sequence[Transcript], *, chunk_tokens: int, overlap_tokens: int
+) -> list[Chunk]:
+    """Every transcript's chunks, in order: what a run maps (the run, its dry-run plan and
+    the map benchmark chunk alike)."""
+    return [
+        chunk
+        for transcript in transcripts
+        for chunk in chunk_transcript(
+            transcript, chunk_tokens=chunk_tokens, overlap_tokens=overlap_tokens
+        )
+    ]
