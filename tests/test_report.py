@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -95,7 +96,11 @@ def test_every_passage_becomes_a_link_and_its_spans_make_its_text(hostile_out: P
     passages = [p for f in files for p in passages_in(json.loads(f.read_text(encoding="utf-8")))]
     assert passages
     links = re.findall(r'<a class="cite"[^>]* data-s="([^"]+)" data-a="(\d+)" data-b="(\d+)"', html)
-    assert len(links) == len(passages)
+    # every passage is linked (a theme's own citations repeat its sentences' citations,
+    # shown once, after each sentence)
+    assert set(links) == {
+        (p["source_id"], str(p["char_start"]), str(p["char_end"])) for p in passages
+    }
     import html as htmllib
 
     for sid in {p["source_id"] for p in passages}:
@@ -147,3 +152,27 @@ def test_brief_render_names_the_fix_when_nothing_was_run(tmp_path: Path) -> None
     result = CliRunner().invoke(main, ["render", "--out", str(tmp_path / "none")])
     assert result.exit_code == 2
     assert "run `brief run` first" in result.output
+
+
+def test_a_summary_shows_each_sentence_with_its_own_citations() -> None:
+    """As in the Markdown: no list of citation lists beside the summary."""
+    page = render_report(ROOT / "outputs")
+    assert "Sentence citations" not in page
+    brief = json.loads((ROOT / "outputs" / "sources" / "000.json").read_text())
+    theme = next(t for t in brief["themes"] if len(t["sentence_citations"]) > 1)
+    from pipeline.stages.repeats import sentences_of
+
+    first, second = sentences_of(theme["summary"])[:2]
+    # the first sentence, then its citations, then the second sentence
+    between = page.split(escape(first), 1)[1].split(escape(second), 1)[0]
+    assert 'class="cites"' in between
+    # and no passage of the outputs goes unlinked
+    files = [
+        ROOT / "outputs" / "brief.json",
+        *sorted((ROOT / "outputs" / "sources").glob("*.json")),
+    ]
+    passages = [p for f in files for p in passages_in(json.loads(f.read_text(encoding="utf-8")))]
+    links = re.findall(r'<a class="cite"[^>]* data-s="([^"]+)" data-a="(\d+)" data-b="(\d+)"', page)
+    assert set(links) == {
+        (p["source_id"], str(p["char_start"]), str(p["char_end"])) for p in passages
+    }

@@ -31,6 +31,7 @@ from pipeline.ask.corpus import read_sources
 from pipeline.errors import BriefError
 from pipeline.models import Passage
 from pipeline.outputs.report_page import PAGE
+from pipeline.stages.repeats import sentences_of
 
 PASSAGE_KEYS = {"source_id", "char_start", "char_end", "line_start", "line_end", "text"}
 _SKIP = {"id", "ids", "point_ids", "theme_ids", "source_ids", "status", "error", "source_id"}
@@ -157,8 +158,17 @@ class Report:
         title = next((item[k] for k in _TITLE_KEYS if isinstance(item.get(k), str)), None)
         if title:
             out.append(f"<h4>{escape(title)}</h4>")
+        # a summary whose every sentence has its own citations reads as the Markdown does:
+        # each sentence followed by its citations, instead of a list of citation lists
+        by_sentence = self.by_sentence(
+            item.get("summary"), item.get("sentence_citations"), item.get("citations")
+        )
         for key, child in item.items():
             if key in _SKIP or key in _TITLE_KEYS and child == title:
+                continue
+            if by_sentence and key in ("summary", "citations", "sentence_citations"):
+                if key == "summary":
+                    out.append(by_sentence)
                 continue
             rendered = self.value(child)
             if not rendered:
@@ -176,6 +186,25 @@ class Report:
             )
             out.append(f'<span class="k">(sources: {links})</span>')
         return f'<div class="item">{" ".join(out)}</div>'
+
+    def by_sentence(self, summary: Any, citations: Any, item_citations: Any = None) -> str:
+        """``summary`` (a text, or a dict with one) with each sentence followed by its
+        citations; "" when the citations do not match the sentences one to one."""
+        text = summary.get("text") if isinstance(summary, dict) else summary
+        if not isinstance(text, str) or not isinstance(citations, list) or not citations:
+            return ""
+        sentences = sentences_of(text)
+        if len(sentences) != len(citations):
+            return ""
+        shown = " ".join(
+            f'<span>{escape(t)}</span> <span class="cites">{self.cites(c)}</span>'
+            for t, c in zip(sentences, citations, strict=True)
+        )
+        # the summary's own citations that no sentence carries still show, after it
+        whole = summary.get("citations") if isinstance(summary, dict) else item_citations
+        said = {_key(p) for cited in citations for p in cited}
+        rest = [p for p in whole or [] if is_passage(p) and _key(p) not in said]
+        return shown + (f' <span class="cites">{self.cites(rest)}</span>' if rest else "")
 
     def section(self, key: str, value: Any) -> str:
         body = self.value(value)
@@ -253,6 +282,10 @@ class Report:
         sources = "".join(self.source(b) for b in self.sources)
         body = f"<nav>{' '.join(nav)}</nav><main>{cross}{sources}</main>"
         return PAGE.replace("%BODY%", body)
+
+
+def _key(passage: dict[str, Any]) -> tuple[Any, Any, Any]:
+    return passage.get("source_id"), passage.get("char_start"), passage.get("char_end")
 
 
 def _words(key: str) -> str:
