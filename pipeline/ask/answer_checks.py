@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.ask.retrieval import query_terms, tokenize
+from pipeline.ask.retrieval import query_terms, share_in, stems, tokenize
 from pipeline.stages.policy import STRICT, ModelPolicy
 
 # a token with a digit, letters attached included: "2,000", "4.0", "H800", "4X", "12%"
@@ -70,7 +70,7 @@ def restates(question: str, statement: str) -> bool:
     restatement answers."""
     if not question or _YES_NO.match(question):
         return False
-    words = set(tokenize([statement])[0]) - {""} - _FILLER
+    words = stems(statement) - _FILLER
     return words <= set(tokenize([question])[0])
 
 
@@ -105,10 +105,7 @@ def quantities(text: str) -> set[str]:
 
 def overlap(statement: str, evidence: str) -> float:
     """The share of the statement's content words (stemmed) that occur in the evidence."""
-    words = set(tokenize([statement])[0]) - {""}
-    if not words:
-        return 0.0
-    return len(words & set(tokenize([evidence])[0])) / len(words)
+    return share_in(stems(statement), stems(evidence))
 
 
 def names(text: str) -> set[str]:
@@ -124,7 +121,7 @@ def names(text: str) -> set[str]:
     words = [w for w in _CAPITALISED.findall(text) if w not in openers]
     # in a hyphenated word only the capitalised parts are names: "Roman-alphabet" -> Roman
     parts = [p for w in words for p in re.split(r"[-‐‑–]", w) if p[:1].isupper()]
-    return set(tokenize([" ".join(parts)])[0]) - {""}
+    return stems(" ".join(parts))
 
 
 def unsupported(statement: str, evidence: str, policy: ModelPolicy = STRICT) -> str | None:
@@ -140,7 +137,7 @@ def unsupported(statement: str, evidence: str, policy: ModelPolicy = STRICT) -> 
         absent -= _spelled_out(statement, evidence)
     if absent:
         return f"the passages do not name {', '.join(sorted(absent))}"
-    share = overlap(statement, evidence)
+    share = share_in(stems(statement), words)  # the evidence tokenized once
     if share < policy.answer_support:
         return f"{share:.0%} of its words are in them, {policy.answer_support:.0%} needed"
     return None

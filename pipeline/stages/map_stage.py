@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from pipeline.ask.retrieval import tokenize
+from pipeline.ask.retrieval import share_in, stems
 from pipeline.errors import ContextTooLong, ModelAuthError, ModelError, ModelUnreachable
 from pipeline.model.client import ModelClient
 from pipeline.model.prompts import boundary_for, load_prompt
@@ -227,17 +227,6 @@ def is_person_name(name: str, text: str) -> bool:
     )
 
 
-def stems(text: str) -> set[str]:
-    """The stemmed content words of ``text`` (the retrieval tokenizer's)."""
-    return set(tokenize([text])[0]) - {""}
-
-
-def support(point: str, chunk_words: set[str]) -> float:
-    """The share of the point's stemmed content words that its chunk contains."""
-    words = stems(point)
-    return len(words & chunk_words) / len(words) if words else 0.0
-
-
 def is_promo(text: str) -> bool:
     return bool(_PROMO.search(text))
 
@@ -278,7 +267,7 @@ def summarize_chunk(
         key = " ".join(sorted(_words(p.text)))
         if len(_words(p.text)) < 2 or key in said or is_promo(p.text):
             continue
-        if support(p.text, chunk_words) < policy.point_support:
+        if share_in(stems(p.text), chunk_words) < policy.point_support:
             continue
         said.add(key)
         points.append(p)

@@ -41,7 +41,14 @@ from pipeline.ask.retrieval.spans import (
     make_windows,
     window_pieces,
 )
-from pipeline.ask.retrieval.text import QUESTION_WORDS, chunk_document, query_terms, tokenize
+from pipeline.ask.retrieval.text import (
+    QUESTION_WORDS,
+    chunk_document,
+    query_terms,
+    share_in,
+    stems,
+    tokenize,
+)
 
 __all__ = [
     "EMBED_BLOCK",
@@ -62,6 +69,8 @@ __all__ = [
     "make_windows",
     "query_terms",
     "rrf",
+    "share_in",
+    "stems",
     "tokenize",
     "unit",
     "window_pieces",

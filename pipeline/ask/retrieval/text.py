@@ -25,6 +25,16 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
     )
 
 
+def stems(text: str) -> set[str]:
+    """The distinct stemmed content words of ``text``."""
+    return set(tokenize([text])[0]) - {""}
+
+
+def share_in(words: set[str], within: set[str]) -> float:
+    """The share of ``words`` that ``within`` contains (0 when there are none)."""
+    return len(words & within) / len(words) if words else 0.0
+
+
 # how questions about a conversation are phrased, not what they are about
 QUESTION_WORDS = frozenset(
     tokenize(
