@@ -4,9 +4,13 @@ through); citations read ``[003 @ 14:32]`` or ``[002 L41-44]``."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import TypeVar
 
 from pipeline.models import Attributed, Cited, CrossSourceBrief, Passage, Quote, SourceBrief
 from pipeline.stages.repeats import sentences_of
+
+T = TypeVar("T")
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<])")
 _LINE_START = re.compile(r"^([#>+\-=]|\d+\.)")
@@ -49,12 +53,18 @@ def _cited(sentences: list[Cited]) -> str:
     return " ".join(f"{escape(c.text)} {cites(c.citations)}".strip() for c in sentences)
 
 
-def _by_sentence(text: str, citations: list[list[Passage]]) -> str:
-    """``text`` with each sentence followed by its citations ("" when they do not match)."""
+def cited_sentences(text: str, citations: Sequence[T]) -> list[tuple[str, T]]:
+    """``text``'s sentences, each with its citations; [] unless they match one to one
+    (the Markdown and the HTML report show a summary this way)."""
     texts = sentences_of(text)
     if not citations or len(texts) != len(citations):
-        return ""
-    return _cited([Cited(text=t, citations=c) for t, c in zip(texts, citations, strict=True)])
+        return []
+    return list(zip(texts, citations, strict=True))
+
+
+def _by_sentence(text: str, citations: list[list[Passage]]) -> str:
+    """``text`` with each sentence followed by its citations ("" when they do not match)."""
+    return _cited([Cited(text=t, citations=c) for t, c in cited_sentences(text, citations)])
 
 
 def source_markdown(brief: SourceBrief) -> str:

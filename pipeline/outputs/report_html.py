@@ -30,8 +30,8 @@ from typing import Any
 from pipeline.ask.corpus import read_sources
 from pipeline.errors import BriefError
 from pipeline.models import Passage
+from pipeline.outputs.markdown import cited_sentences
 from pipeline.outputs.report_page import PAGE
-from pipeline.stages.repeats import sentences_of
 
 PASSAGE_KEYS = {"source_id", "char_start", "char_end", "line_start", "line_end", "text"}
 _SKIP = {"id", "ids", "point_ids", "theme_ids", "source_ids", "status", "error", "source_id"}
@@ -191,14 +191,13 @@ class Report:
         """``summary`` (a text, or a dict with one) with each sentence followed by its
         citations; "" when the citations do not match the sentences one to one."""
         text = summary.get("text") if isinstance(summary, dict) else summary
-        if not isinstance(text, str) or not isinstance(citations, list) or not citations:
+        if not isinstance(text, str) or not isinstance(citations, list):
             return ""
-        sentences = sentences_of(text)
-        if len(sentences) != len(citations):
+        pairs = cited_sentences(text, citations)
+        if not pairs:
             return ""
         shown = " ".join(
-            f'<span>{escape(t)}</span> <span class="cites">{self.cites(c)}</span>'
-            for t, c in zip(sentences, citations, strict=True)
+            f'<span>{escape(t)}</span> <span class="cites">{self.cites(c)}</span>' for t, c in pairs
         )
         # the summary's own citations that no sentence carries still show, after it
         whole = summary.get("citations") if isinstance(summary, dict) else item_citations
