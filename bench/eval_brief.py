@@ -47,10 +47,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.ask.corpus import source_paths  # noqa: E402
-from pipeline.ask.retrieval import tokenize  # noqa: E402
 from pipeline.inputs.chunking import sentence_pieces  # noqa: E402
 from pipeline.inputs.ingest import read_transcript  # noqa: E402
 from pipeline.outputs.verify import PASSAGE_KEYS  # noqa: E402
+from pipeline.text import tokenize  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 SKIP_KEYS = frozenset(

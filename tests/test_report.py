@@ -160,7 +160,7 @@ def test_a_summary_shows_each_sentence_with_its_own_citations() -> None:
     assert "Sentence citations" not in page
     brief = json.loads((ROOT / "outputs" / "sources" / "000.json").read_text())
     theme = next(t for t in brief["themes"] if len(t["sentence_citations"]) > 1)
-    from pipeline.stages.repeats import sentences_of
+    from pipeline.text import sentences_of
 
     first, second = sentences_of(theme["summary"])[:2]
     # the first sentence, then its citations, then the second sentence

@@ -2,15 +2,16 @@
 
 ``pipeline.ask.answer`` applies them to each statement of a model's reply (which of them
 apply, and how strictly, is the model policy's: ``pipeline.stages.policy``). Words are compared
-stemmed, as the search index stems them (``pipeline.ask.retrieval.tokenize``).
+stemmed, as the search index stems them (``pipeline.text.tokenize``).
 """
 
 from __future__ import annotations
 
 import re
 
-from pipeline.ask.retrieval import query_terms, share_in, stems, tokenize
+from pipeline.ask.retrieval import query_terms
 from pipeline.stages.policy import STRICT, ModelPolicy
+from pipeline.text import share_in, stems, tokenize
 
 # a token with a digit, letters attached included: "2,000", "4.0", "H800", "4X", "12%"
 _NUMBER = re.compile(r"(?<![\w.,])[A-Za-z]*\d[A-Za-z\d]*(?:[.,]\d+[A-Za-z\d]*)*")

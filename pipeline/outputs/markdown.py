@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 from pipeline.models import Attributed, Cited, CrossSourceBrief, Passage, Quote, SourceBrief
-from pipeline.stages.repeats import sentences_of
+from pipeline.text import sentences_of
 
 T = TypeVar("T")
 

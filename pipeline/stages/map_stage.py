@@ -15,7 +15,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from pipeline.ask.retrieval import share_in, stems
 from pipeline.errors import ContextTooLong, ModelAuthError, ModelError, ModelUnreachable
 from pipeline.model.client import ModelClient
 from pipeline.model.prompts import boundary_for, load_prompt
@@ -29,6 +28,7 @@ from pipeline.models import (
     column_at,
 )
 from pipeline.stages.policy import STRICT, ModelPolicy
+from pipeline.text import share_in, stems
 
 
 def _check_ids(ids: list[int], info: ValidationInfo) -> list[int]:

@@ -35,8 +35,9 @@ from pipeline.models import (
 from pipeline.stages.map_stage import _words
 from pipeline.stages.points import content, pick_points, point_budget, split_facts
 from pipeline.stages.policy import STRICT, ModelPolicy
-from pipeline.stages.repeats import Repeats, sentences_of, without_repeated_sentences
+from pipeline.stages.repeats import Repeats, without_repeated_sentences
 from pipeline.stages.themes import Vectorizer, group_points, lexical_vectors, theme_count
+from pipeline.text import sentences_of
 
 
 class ThemeReply(BaseModel):

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Hashable
 
+from pipeline.text import sentences_of
+
 PREFIX = 60
 MIN_CUT_SHORT = 15  # a shorter sentence may start an earlier one by chance ("Yes.")
 _NON_WORD = re.compile(r"[\W_]+")
@@ -54,21 +56,13 @@ class Repeats:
         return rebuilt if self.is_new(rebuilt) else None
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-
-
-def sentences_of(text: str) -> list[str]:
-    """Model prose cut into sentences (at ., ! or ? followed by a space)."""
-    return [s for s in _SENTENCE_END.split(text.strip()) if s.strip()]
-
-
 def without_repeated_sentences(text: str, prefix: int = PREFIX) -> str:
     """``text`` without the sentences that repeat an earlier one of it: a looping model
     writes the same sentence twice, the second time often cut short, so a sentence that
     is the start of an earlier one is a repeat too."""
     kept: list[str] = []
     earlier: list[str] = []
-    for sentence in _SENTENCE_END.split(text.strip()):
+    for sentence in sentences_of(text):
         key = _normal(sentence)
         if any(
             text_key(key, prefix) == text_key(e, prefix)

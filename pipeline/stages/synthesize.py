@@ -38,8 +38,9 @@ from pipeline.stages.map_stage import _words
 from pipeline.stages.points import content, repeats
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.reduce_stage import ask_about, joined, own_overview, union
-from pipeline.stages.repeats import Repeats, sentences_of, without_repeated_sentences
+from pipeline.stages.repeats import Repeats, without_repeated_sentences
 from pipeline.stages.themes import Vectorizer, cross_groups, lexical_vectors
+from pipeline.text import sentences_of
 
 MAX_CROSS_THEMES = 6
 

@@ -18,8 +18,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from pipeline.ask.retrieval import tokenize
 from pipeline.models import KeyPoint
+from pipeline.text import tokenize
 
 Vectorizer = Callable[[Sequence[str]], np.ndarray]
 

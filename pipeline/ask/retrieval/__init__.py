@@ -45,9 +45,6 @@ from pipeline.ask.retrieval.text import (
     QUESTION_WORDS,
     chunk_document,
     query_terms,
-    share_in,
-    stems,
-    tokenize,
 )
 
 __all__ = [
@@ -69,9 +66,6 @@ __all__ = [
     "make_windows",
     "query_terms",
     "rrf",
-    "share_in",
-    "stems",
-    "tokenize",
     "unit",
     "window_pieces",
 ]

@@ -1,39 +1,16 @@
-"""BM25 over words: the tokenizer (stop words, Snowball stems), the question words that
-are dropped from a query, what a chunk is indexed with, and bm25s scoring helpers."""
+"""BM25 over words (``pipeline.text.tokenize``: stop words, Snowball stems): the question
+words that are dropped from a query, what a chunk is indexed with, and bm25s scoring
+helpers."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 
 import bm25s
 import numpy as np
-import Stemmer
 
 from pipeline.models import Chunk, ChunkSummary
-
-_stemmer = Stemmer.Stemmer("english")
-# bm25s sets its own logger to DEBUG, so every index build printed "Building index from
-# tokens" through the CLI's log handler
-logging.getLogger("bm25s").setLevel(logging.WARNING)
-
-
-def tokenize(texts: Sequence[str]) -> list[list[str]]:
-    """Lower-cased, stop words removed, Snowball-stemmed word lists."""
-    return bm25s.tokenize(  # type: ignore[return-value]
-        list(texts), stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False
-    )
-
-
-def stems(text: str) -> set[str]:
-    """The distinct stemmed content words of ``text``."""
-    return set(tokenize([text])[0]) - {""}
-
-
-def share_in(words: set[str], within: set[str]) -> float:
-    """The share of ``words`` that ``within`` contains (0 when there are none)."""
-    return len(words & within) / len(words) if words else 0.0
-
+from pipeline.text import tokenize
 
 # how questions about a conversation are phrased, not what they are about
 QUESTION_WORDS = frozenset(

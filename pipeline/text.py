@@ -1,0 +1,48 @@
+"""Words and sentences as every package counts them.
+
+- ``tokenize`` / ``stems``: lower-cased words, stop words removed, Snowball-stemmed: the
+  words the search index holds, and what the map's point-support rule, the grouping of
+  themes and the answer checks compare.
+- ``share_in``: the share of one set of words that another contains.
+- ``sentences_of``: model prose cut into sentences (source text is cut by
+  ``pipeline.inputs.chunking``, which also knows CJK marks and closing quotes).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+
+import bm25s
+import Stemmer
+
+_stemmer = Stemmer.Stemmer("english")
+# bm25s sets its own logger to DEBUG, so every index build printed "Building index from
+# tokens" through the CLI's log handler
+logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
+def tokenize(texts: Sequence[str]) -> list[list[str]]:
+    """Lower-cased, stop words removed, Snowball-stemmed word lists."""
+    return bm25s.tokenize(  # type: ignore[return-value]
+        list(texts), stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False
+    )
+
+
+def stems(text: str) -> set[str]:
+    """The distinct stemmed content words of ``text``."""
+    return set(tokenize([text])[0]) - {""}
+
+
+def share_in(words: set[str], within: set[str]) -> float:
+    """The share of ``words`` that ``within`` contains (0 when there are none)."""
+    return len(words & within) / len(words) if words else 0.0
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def sentences_of(text: str) -> list[str]:
+    """Model prose cut into sentences (at ., ! or ? followed by a space)."""
+    return [s for s in _SENTENCE_END.split(text.strip()) if s.strip()]
