@@ -4,6 +4,7 @@
   words the search index holds, and what the map's point-support rule, the grouping of
   themes and the answer checks compare.
 - ``share_in``: the share of one set of words that another contains.
+- ``plain_words``: the unstemmed content words the stages match statements with.
 - ``sentences_of``: model prose cut into sentences (source text is cut by
   ``pipeline.inputs.chunking``, which also knows CJK marks and closing quotes).
 """
@@ -38,6 +39,24 @@ def stems(text: str) -> set[str]:
 def share_in(words: set[str], within: set[str]) -> float:
     """The share of ``words`` that ``within`` contains (0 when there are none)."""
     return len(words & within) / len(words) if words else 0.0
+
+
+_WORD = re.compile(r"[^\W_]+")
+_STOP = frozenset(
+    (
+        "a an and are as at be but by for from has have he her his i in is it its of on or "
+        "our she so that the their them they this to was we were what which who will with you"
+    ).split()
+)
+
+
+def plain_words(text: str) -> set[str]:
+    """The distinct lower-cased words of ``text`` of three letters or more, a short stop
+    list aside, not stemmed: what the stages match a statement to its sentences and
+    points with, and count a claim's words by. A second notion of "word" beside
+    ``stems``, kept because the briefs were tuned with it: switching the picking of
+    points to ``stems`` changes which points a brief carries."""
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2}
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")

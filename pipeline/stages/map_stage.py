@@ -28,7 +28,7 @@ from pipeline.models import (
     column_at,
 )
 from pipeline.stages.policy import STRICT, ModelPolicy
-from pipeline.text import share_in, stems
+from pipeline.text import plain_words, share_in, stems
 
 
 def _check_ids(ids: list[int], info: ValidationInfo) -> list[int]:
@@ -108,19 +108,6 @@ def passages_for(source_text: str, source_id: str, sentences: list[Sentence]) ->
     return passages
 
 
-_WORD = re.compile(r"[^\W_]+")
-_STOP = frozenset(
-    (
-        "a an and are as at be but by for from has have he her his i in is it its of on or "
-        "our she so that the their them they this to was we were what which who will with you"
-    ).split()
-)
-
-
-def _words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2}
-
-
 def ground(
     statement: str, cited: list[Sentence], chunk: Chunk, policy: ModelPolicy = STRICT
 ) -> list[Sentence]:
@@ -128,15 +115,15 @@ def ground(
     the policy's number). Small models often cite "1, 2, 3" by habit: when no cited
     sentence shares a word with the statement, the strict policy uses the chunk's
     best-matching sentence instead."""
-    words = _words(statement)
-    scored = sorted(cited, key=lambda s: -len(words & _words(s.text)))
+    words = plain_words(statement)
+    scored = sorted(cited, key=lambda s: -len(words & plain_words(s.text)))
     keep = policy.cited_sentences_per_statement
-    supported = [s for s in scored if words & _words(s.text)][:keep]
+    supported = [s for s in scored if words & plain_words(s.text)][:keep]
     if not supported and not policy.replace_habitual_citation:
         supported = scored[:keep]
     if not supported:
-        best = max(chunk.sentences, key=lambda s: len(words & _words(s.text)))
-        supported = [best] if len(words & _words(best.text)) >= 2 else scored[:1]
+        best = max(chunk.sentences, key=lambda s: len(words & plain_words(s.text)))
+        supported = [best] if len(words & plain_words(best.text)) >= 2 else scored[:1]
     return sorted(supported, key=lambda s: s.id)
 
 
@@ -264,8 +251,8 @@ def summarize_chunk(
     chunk_words = stems(chunk.text)
     points, said = [], set()
     for p in reply.points:
-        key = " ".join(sorted(_words(p.text)))
-        if len(_words(p.text)) < 2 or key in said or is_promo(p.text):
+        key = " ".join(sorted(plain_words(p.text)))
+        if len(plain_words(p.text)) < 2 or key in said or is_promo(p.text):
             continue
         if share_in(stems(p.text), chunk_words) < policy.point_support:
             continue

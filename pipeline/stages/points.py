@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from pipeline.models import Cited, KeyPoint
-from pipeline.stages.map_stage import _words
+from pipeline.text import plain_words
 
 BRIEF_WORDS = 900  # a source brief's prose: its overview, theme summaries and points
 MIN_POINT_WORDS = 300  # words of points a brief carries however long its summaries are
@@ -40,7 +40,7 @@ def is_fact(point: KeyPoint) -> bool:
 
 def content(text: str) -> set[str]:
     """Content words and numbers: "20 percent" and "30 percent" are not the same point."""
-    return _words(text) | set(_NUMBER.findall(text))
+    return plain_words(text) | set(_NUMBER.findall(text))
 
 
 def repeats(words: set[str], chosen: Sequence[set[str]], share: float = REPEAT_SHARE) -> bool:
@@ -116,7 +116,7 @@ def pick_points(
 def is_claim(text: str) -> bool:
     """Three content words or more, and not a question (a small model copies the host's
     questions as key points)."""
-    return len(_words(text)) >= 3 and not text.rstrip().endswith("?")
+    return len(plain_words(text)) >= 3 and not text.rstrip().endswith("?")
 
 
 def point_budget(written: str) -> int:

@@ -32,12 +32,11 @@ from pipeline.models import (
     Theme,
     Transcript,
 )
-from pipeline.stages.map_stage import _words
 from pipeline.stages.points import content, pick_points, point_budget, split_facts
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
 from pipeline.stages.themes import Vectorizer, group_points, lexical_vectors, theme_count
-from pipeline.text import sentences_of
+from pipeline.text import plain_words, sentences_of
 
 
 class ThemeReply(BaseModel):
@@ -76,9 +75,9 @@ def cite_sentences(text: str, points: Sequence[KeyPoint], per_sentence: int = 2)
     out = []
     usable = [p for p in points if p.evidence]
     for sentence in sentences_of(text):
-        words = _words(sentence)
-        ranked = sorted(usable, key=lambda p: -len(words & _words(p.text)))
-        chosen = [p for p in ranked if words & _words(p.text)][:per_sentence] or ranked[:1]
+        words = plain_words(sentence)
+        ranked = sorted(usable, key=lambda p: -len(words & plain_words(p.text)))
+        chosen = [p for p in ranked if words & plain_words(p.text)][:per_sentence] or ranked[:1]
         passages = list({e.char_start: e for p in chosen for e in p.evidence[:1]}.values())
         out.append(Cited(text=sentence, citations=sorted(passages, key=lambda e: e.char_start)))
     return out
@@ -149,7 +148,7 @@ def build_themes(
     for points, reply in zip(groups, replies, strict=True):
         rebuilt = from_points(points)
         summary = without_repeated_sentences(joined(reply.summary), policy.repeat_prefix)
-        if len(_words(summary)) < 3:
+        if len(plain_words(summary)) < 3:
             summary = rebuilt
         if policy.rebuild_copied_summaries:
             summary = summaries.new_or_rebuilt(summary, rebuilt) or rebuilt

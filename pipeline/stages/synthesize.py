@@ -34,13 +34,12 @@ from pipeline.models import (
     SourceBrief,
     Theme,
 )
-from pipeline.stages.map_stage import _words
 from pipeline.stages.points import content, repeats
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.reduce_stage import ask_about, joined, own_overview, union
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
 from pipeline.stages.themes import Vectorizer, cross_groups, lexical_vectors
-from pipeline.text import sentences_of
+from pipeline.text import plain_words, sentences_of
 
 MAX_CROSS_THEMES = 6
 
@@ -116,9 +115,9 @@ def statements_of(brief: SourceBrief) -> list[Statement]:
 def attribute(text: str, said: Sequence[Statement], *, all_of: bool = False) -> Attributed:
     """``text`` attributed to the statements that share the most content words with it
     (all of them with ``all_of``), each cited by its first passage."""
-    words = _words(text)
-    ranked = sorted(said, key=lambda s: -len(words & _words(s.text)))
-    chosen = list(said) if all_of else [s for s in ranked if words & _words(s.text)][:3]
+    words = plain_words(text)
+    ranked = sorted(said, key=lambda s: -len(words & plain_words(s.text)))
+    chosen = list(said) if all_of else [s for s in ranked if words & plain_words(s.text)][:3]
     chosen = chosen or ranked[:1]
     passages: list[Passage] = []
     for statement in chosen:
@@ -147,7 +146,7 @@ def build_cross(
         firsts = list({s.source_id: s for s in reversed(group)}.values())[::-1]
         rebuilt = " ".join(f"{s.source_id}: {s.text.rstrip('.')}." for s in firsts)
         summary = without_repeated_sentences(joined(reply.summary), policy.repeat_prefix)
-        if len(_words(summary)) < 3:
+        if len(plain_words(summary)) < 3:
             summary = rebuilt
         if policy.rebuild_copied_summaries:
             summary = said.new_or_rebuilt(summary, rebuilt) or rebuilt
@@ -166,7 +165,7 @@ def build_cross(
             )
         )
         point = reply.point.strip()
-        if reply.relation == "agree" and len(_words(point)) >= 3 and said.is_new(point):
+        if reply.relation == "agree" and len(plain_words(point)) >= 3 and said.is_new(point):
             agreements.append(attribute(point, group, all_of=True))
         elif reply.relation == "differ":
             a, b = firsts[0], firsts[1]
