@@ -46,6 +46,7 @@ from pipeline.ask.retrieval.text import (
     chunk_document,
     query_terms,
 )
+from pipeline.text import tokenize  # the tokenizer the index is built with
 
 __all__ = [
     "EMBED_BLOCK",
@@ -66,6 +67,7 @@ __all__ = [
     "make_windows",
     "query_terms",
     "rrf",
+    "tokenize",
     "unit",
     "window_pieces",
 ]
