@@ -72,7 +72,7 @@ def restates(question: str, statement: str) -> bool:
     if not question or _YES_NO.match(question):
         return False
     words = stems(statement) - _FILLER
-    return words <= set(tokenize([question])[0])
+    return words <= stems(question)
 
 
 def addresses(question: str, statement: str, supplied: dict[int, str], cited: list[int]) -> bool:
@@ -80,14 +80,14 @@ def addresses(question: str, statement: str, supplied: dict[int, str], cited: li
     a cited passage that holds most of the question's words (the answer itself, like
     "Concurrent." for "What is the newsletter called?")."""
     asked = set(query_terms(question))
-    if not asked or asked & set(tokenize([statement])[0]):
+    if not asked or asked & stems(statement):
         return True
     phrase = " ".join(statement.strip(" .!?").split()).lower()
     if len(phrase.split()) > 5:
         return False
     for i in cited:
         passage = supplied.get(i, "")
-        about = len(asked & set(tokenize([passage])[0])) * 2 >= len(asked)
+        about = len(asked & stems(passage)) * 2 >= len(asked)
         if about and phrase in " ".join(passage.split()).lower():
             return True
     return False
@@ -132,7 +132,7 @@ def unsupported(statement: str, evidence: str, policy: ModelPolicy = STRICT) -> 
     missing = numbers(statement) - numbers(evidence)
     if missing:
         return f"the passages do not give {', '.join(sorted(missing))}"
-    words = set(tokenize([evidence])[0])
+    words = stems(evidence)
     absent = {n for n in names(statement) - words if not _demonym_of(n, words)}
     if absent:
         absent -= _spelled_out(statement, evidence)
@@ -153,7 +153,7 @@ def _spelled_out(statement: str, evidence: str) -> set[str]:
     for word in re.findall(r"\b[A-Za-z]*[A-Z][A-Za-z]*[A-Z][a-z]?\b", statement):
         letters = word.lower()
         if len(letters) >= 4 and letters in initials:
-            found.update(tokenize([word])[0])
+            found |= stems(word)
     return found
 
 
