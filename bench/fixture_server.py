@@ -1,6 +1,6 @@
 """A benchmark fixture, not a model: an OpenAI-compatible chat endpoint that answers every
 request after a fixed delay with the smallest JSON object that satisfies the request's
-``response_format`` schema.
+``response_format`` schema (``tests/fault_server.py``'s ``minimal_instance``).
 
 It stands in for a hosted model whose cost is latency, so that the concurrency benchmark
 measures the pipeline's ability to hide latency and nothing else. Run it alone with
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import subprocess
 import sys
 import threading
@@ -25,44 +24,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-_CHOICE = re.compile(r"^\^\(([^()]*)\)\$$")
-
-
-def minimal_instance(schema: dict[str, Any], defs: dict[str, Any] | None = None) -> Any:
-    """The smallest value valid under the subset of JSON Schema that pydantic emits."""
-    defs = defs if defs is not None else schema.get("$defs", {})
-    if "$ref" in schema:
-        return minimal_instance(defs[schema["$ref"].rsplit("/", 1)[-1]], defs)
-    if "enum" in schema:
-        return schema["enum"][0]
-    if "const" in schema:
-        return schema["const"]
-    for key in ("anyOf", "oneOf", "allOf"):
-        if key in schema:
-            return minimal_instance(schema[key][0], defs)
-    kind = schema.get("type", "object")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "null")
-    if kind == "object":
-        props = schema.get("properties", {})
-        return {name: minimal_instance(props[name], defs) for name in schema.get("required", [])}
-    if kind == "array":
-        count = max(1, schema.get("minItems", 0))
-        return [minimal_instance(schema.get("items", {}), defs) for _ in range(count)]
-    if kind == "string":
-        choice = _CHOICE.match(schema.get("pattern", ""))
-        if choice:
-            return choice.group(1).split("|")[0]
-        return "fixture reply"[: max(schema.get("maxLength", 13), 1)].ljust(
-            schema.get("minLength", 0), "x"
-        )
-    if kind == "integer":
-        return int(schema.get("minimum", 1))
-    if kind == "number":
-        return float(schema.get("minimum", 1.0))
-    if kind == "boolean":
-        return False
-    return None
+# the smallest schema-valid reply: the tests' fault server makes it (one definition)
+sys.path.append(str(Path(__file__).resolve().parent.parent / "tests"))
+from fault_server import minimal_instance  # noqa: E402
 
 
 class _Handler(BaseHTTPRequestHandler):
