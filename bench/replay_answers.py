@@ -38,7 +38,7 @@ from pydantic import ValidationError  # noqa: E402
 from pipeline.ask.answer import AnswerReply  # noqa: E402
 from pipeline.ask.answer_checks import restates as restates_question  # noqa: E402
 from pipeline.ask.answer_checks import unsupported  # noqa: E402
-from pipeline.model.client import extract_json  # noqa: E402
+from pipeline.model.reply import extract_json  # noqa: E402
 from pipeline.stages.policy import POLICIES, ModelPolicy  # noqa: E402
 
 _BOUNDARY = re.compile(r"^<<<DATA-[0-9a-f]+>>>$", re.MULTILINE)

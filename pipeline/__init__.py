@@ -5,9 +5,10 @@ The tree, by what a newcomer looks for:
 
 - ``inputs``: reading files (``formats``: one module per format family, a registry),
   ``ingest`` and ``chunking``;
-- ``model``: the one client seam (``client``) and what it uses: ``cache``, ``retry``,
-  ``prompts``, ``providers`` (how schemas are sent), ``llm`` (litellm), ``servers``
-  (model groups) and the embedded llama.cpp servers (``embedded``, ``embedding_model``);
+- ``model``: the one client seam (``client``) and what it uses: ``reply`` (the reply's
+  schema, parsing and validation), ``cache``, ``retry``, ``prompts``, ``providers`` (how
+  schemas are sent), ``llm`` (litellm), ``servers`` (model groups) and the embedded
+  llama.cpp servers (``embedded``, ``embedding_model``);
 - ``stages``: ``map_stage``, ``reduce_stage``, ``synthesize`` and their helpers
   (``points``, ``themes``, ``repeats``), and ``policy``, every rule that patches a small
   model's habits;
@@ -15,7 +16,8 @@ The tree, by what a newcomer looks for:
   answers (``answer``, ``answer_checks``);
 - ``outputs``: the output folder (``writer``), the Markdown and HTML renderers, ``verify``;
 - at the top: the CLIs (``cli``, ``ask_cli``), ``runner.run_pipeline`` that wires the
-  stages, ``plan`` (dry run), ``settings``, ``models`` (the contracts) and ``errors``.
+  stages, ``plan`` (dry run), ``settings``, ``models`` (the contracts), ``errors`` and
+  ``text`` (words and sentences as every package counts them).
 
 This package namespace exports only the light-weight contracts, settings and errors, so
 that importing it does not import litellm.

@@ -4,8 +4,8 @@ import pytest
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from pipeline.errors import OutputInvalid
-from pipeline.model.client import extract_json
 from pipeline.model.prompts import parse_prompt
+from pipeline.model.reply import extract_json
 
 PROMPT = parse_prompt("t", "---\nvariables: [x]\n---\n## system\nsay\n## user\n{{x}}\n")
 
@@ -81,7 +81,7 @@ def test_extract_json_strips_fences_and_prose(text: str) -> None:
 def test_narrow_items_constrains_id_lists_but_not_object_lists() -> None:
     from pydantic import BaseModel
 
-    from pipeline.model.client import narrow_items
+    from pipeline.model.reply import narrow_items
 
     class ReplyStatement(BaseModel):
         themes: list[str]

@@ -23,7 +23,7 @@ from recording_server import RecordingServer, schema_sent
 import pipeline
 from pipeline.errors import ModelError, OutputInvalid
 from pipeline.model.cache import CallCache, cache_key
-from pipeline.model.client import ModelClient, json_schema_of, narrow_items
+from pipeline.model.client import ModelClient
 from pipeline.model.prompts import parse_prompt
 from pipeline.model.providers import (
     ANTHROPIC_KEYWORDS,
@@ -33,6 +33,7 @@ from pipeline.model.providers import (
     rung_for,
     strict_schema,
 )
+from pipeline.model.reply import json_schema_of, narrow_items
 
 PROMPT = parse_prompt("t", "---\nvariables: [x]\n---\n## system\nsay\n## user\n{{x}}\n")
 

@@ -424,7 +424,7 @@ def test_committed_example_outputs_are_verbatim() -> None:
 
 
 def test_map_request_limits_sentence_numbers_to_the_chunk() -> None:
-    from pipeline.model.client import json_schema_of, narrow_items
+    from pipeline.model.reply import json_schema_of, narrow_items
     from pipeline.stages.map_stage import map_request
 
     doc, _ = transcript()

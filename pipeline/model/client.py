@@ -3,17 +3,15 @@
 ``ModelClient.structured`` renders a prompt file, asks the model (through litellm) for
 JSON constrained by a pydantic schema, validates the reply (with a validation context, so
 for instance sentence ids can be checked against the chunk), re-asks once with the
-validation error, retries transient faults in exactly one place (the policy is in
-``pipeline.model.retry``; litellm's and the OpenAI SDK's own retries are turned off), refuses
-before sending a prompt that cannot fit the context window, caches only validated
-results, and counts usage per stage.
+validation error (what a reply must be, and how it is read: ``pipeline.model.reply``),
+retries transient faults in exactly one place (the policy is in ``pipeline.model.retry``;
+litellm's and the OpenAI SDK's own retries are turned off), refuses before sending a
+prompt that cannot fit the context window, caches only validated results, and counts
+usage per stage.
 """
 
 from __future__ import annotations
 
-import functools
-import json
-import re
 import threading
 import time
 from collections import defaultdict
@@ -41,13 +39,10 @@ from pipeline.model.providers import (
     unknown_model_hint,
     with_schema_in_prompt,
 )
+from pipeline.model.reply import CUT_OFF, reask_text, reply_schema, short_error, validated
 from pipeline.model.retry import backoff, connection_failed, transient, within_deadline
 
 T = TypeVar("T", bound=BaseModel)
-
-_CUT_OFF = "\x00length"  # marks a reply that ended at max_tokens
-_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
-_TRAILING_COMMA = re.compile(r",\s*([}\]])")
 
 
 class StageUsage(BaseModel):
@@ -60,24 +55,6 @@ class StageUsage(BaseModel):
     completion_tokens: int = 0
     cached_prompt_tokens: int = 0
     seconds_in_calls: float = 0.0
-
-
-def extract_json(text: str) -> Any:
-    """Parse a JSON object out of a reply. Deterministic cleanups only, each of which
-    cannot change what a complete reply says: strip code fences, drop prose around the
-    outermost braces, drop trailing commas. A reply cut off mid-object stays invalid."""
-    stripped = _FENCE.sub("", text.strip())
-    try:
-        return json.loads(stripped)
-    except json.JSONDecodeError:
-        start, end = stripped.find("{"), stripped.rfind("}")
-        if start == -1 or end <= start:
-            raise
-        body = stripped[start : end + 1]
-        try:
-            return json.loads(body)
-        except json.JSONDecodeError:
-            return json.loads(_TRAILING_COMMA.sub(r"\1", body))
 
 
 class ModelClient:
@@ -155,24 +132,23 @@ class ModelClient:
 
         reply = self._ask(stage, messages, json_schema, schema.__name__, max_tokens)
         try:
-            data, result = self._validate(reply, schema, context)
+            data, result = validated(reply, schema, context)
         except (ValueError, ValidationError) as first_error:
             self._count(stage, reasks=1)
             retry_messages = [
                 *messages,
                 {"role": "assistant", "content": reply[:4000]},
-                {"role": "user", "content": _reask_text(first_error)},
+                {"role": "user", "content": reask_text(first_error)},
             ]
             # a reply cut off at the limit is never repaired: ask again with twice the room
-            room = max_tokens * 2 if reply.startswith(_CUT_OFF) else max_tokens
+            room = max_tokens * 2 if reply.startswith(CUT_OFF) else max_tokens
             reply = self._ask(stage, retry_messages, json_schema, schema.__name__, room)
             try:
-                data, result = self._validate(reply, schema, context)
+                data, result = validated(reply, schema, context)
             except (ValueError, ValidationError) as second_error:
                 self._count(stage, failures=1)
                 raise OutputInvalid(
-                    f"{stage}: reply did not validate after one re-ask: "
-                    f"{_short_error(second_error)}"
+                    f"{stage}: reply did not validate after one re-ask: {short_error(second_error)}"
                 ) from None
         self.cache.set(key, data)
         return result
@@ -288,16 +264,6 @@ class ModelClient:
             messages = with_schema_in_prompt(messages, json_schema)
         return messages, json_schema, key
 
-    def _validate(
-        self, reply: str, schema: type[T], context: dict[str, Any] | None
-    ) -> tuple[dict[str, Any], T]:
-        if reply.startswith(_CUT_OFF):
-            raise ValueError("the reply was cut off at the token limit; answer more briefly")
-        data = extract_json(reply)
-        if not isinstance(data, dict):
-            raise ValueError(f"expected a JSON object, got {type(data).__name__}")
-        return data, schema.model_validate(data, context=context)
-
     def _ask(
         self,
         stage: str,
@@ -332,7 +298,7 @@ class ModelClient:
         choice = response.choices[0]
         text = choice.message.content or ""
         if choice.finish_reason == "length":
-            return _CUT_OFF + text
+            return CUT_OFF + text
         return text
 
     def _connect_once(self) -> None:
@@ -410,60 +376,5 @@ class ModelClient:
                 setattr(usage, field, getattr(usage, field) + value)
 
 
-@functools.cache
-def _schema_text(schema: type[BaseModel]) -> str:
-    return json.dumps(schema.model_json_schema())
-
-
-def reply_schema(
-    schema: type[BaseModel], narrow: dict[str, dict[str, Any]] | None = None
-) -> dict[str, Any]:
-    """The one function that makes the schema of a reply model for a call: pydantic's
-    schema, array items narrowed for this call. ``pipeline.model.providers.response_format``
-    then shapes it for the client's rung (strict-valid by construction below "full")."""
-    return narrow_items(json_schema_of(schema), narrow or {})
-
-
-def json_schema_of(schema: type[BaseModel]) -> dict[str, Any]:
-    """``schema.model_json_schema()``, generated once per class (it costs ~5 ms, a
-    quarter of a call's client-side CPU against a fast server); a fresh copy each time."""
-    return dict(json.loads(_schema_text(schema)))
-
-
-def narrow_items(json_schema: dict[str, Any], narrow: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """A copy of ``json_schema`` where every array-of-scalars property named in ``narrow``
-    gets the given item schema (at any depth, including ``$defs``)."""
-
-    def walk(node: Any) -> Any:
-        if isinstance(node, dict):
-            out = {key: walk(value) for key, value in node.items()}
-            for name, prop in (out.get("properties") or {}).items():
-                items = prop.get("items") or {}
-                if name in narrow and items.get("type") in ("string", "integer"):
-                    prop["items"] = dict(narrow[name])
-            return out
-        if isinstance(node, list):
-            return [walk(item) for item in node]
-        return node
-
-    return walk(json_schema) if narrow else json_schema
-
-
 def _first_line(exc: Exception) -> str:
     return (str(exc).strip().splitlines() or [""])[0][:300]
-
-
-def _short_error(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'reply'}: {e['msg']}" for e in exc.errors()[:5]
-        )
-    return str(exc)[:300]
-
-
-def _reask_text(exc: Exception) -> str:
-    return (
-        "Your reply was not valid: "
-        + _short_error(exc)
-        + ". Reply again with the corrected JSON object only."
-    )
