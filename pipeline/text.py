@@ -60,8 +60,20 @@ def plain_words(text: str) -> set[str]:
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# a full stop after a title is never a sentence's end ("Dr. Li", "Mr. Smith")
+_TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|St|Sen|Rep|Gen|Gov)\.$")
 
 
 def sentences_of(text: str) -> list[str]:
-    """Model prose cut into sentences (at ., ! or ? followed by a space)."""
-    return [s for s in _SENTENCE_END.split(text.strip()) if s.strip()]
+    """Model prose cut into sentences (at ., ! or ? followed by a space), except where
+    what follows starts in lower case or the stop ends a title: "the U.S. view is",
+    "e.g. chips" and "Dr. Li" are not two sentences each."""
+    sentences: list[str] = []
+    for piece in _SENTENCE_END.split(text.strip()):
+        if not piece.strip():
+            continue
+        if sentences and (piece[0].islower() or _TITLE.search(sentences[-1])):
+            sentences[-1] = f"{sentences[-1]} {piece}"
+        else:
+            sentences.append(piece)
+    return sentences

@@ -506,3 +506,53 @@ def test_picked_points_skip_what_is_said_spread_over_themes_and_keep_to_the_budg
     assert [f.text for f in facts] == [points[0].text, points[2].text, points[3].text]
     assert [[c.text for c in r] for r in rest] == [[points[1].text], []]
     assert all(f.citations == points[0].evidence for f in facts[:1])
+
+
+def test_chatter_is_not_carried_under_the_strict_policy_but_is_under_the_lenient() -> None:
+    from pipeline.stages.points import pick_points
+
+    claim = point(0, "Maidea launched air conditioners that run DeepSeek")
+    chatter = point(1, "I'm like, dude, you literally work in tech.")
+    strict = pick_points([[claim, chatter]], [set()], 100, STRICT.point_specificity)
+    lenient = pick_points([[claim, chatter]], [set()], 100, LENIENT.point_specificity)
+    assert [p.id for p in strict[0]] == [claim.id]
+    assert [p.id for p in lenient[0]] == [claim.id, chatter.id]
+
+
+@pytest.mark.parametrize(
+    ("prose", "expected"),
+    [
+        (
+            "The U.S. view is that China copies. It does not.",
+            ["The U.S. view is that China copies.", "It does not."],
+        ),
+        ("Dr. Li agrees. Prof. Wang does not!", ["Dr. Li agrees.", "Prof. Wang does not!"]),
+        (
+            "Chips, e.g. the H800, are banned. Why? Export controls.",
+            ["Chips, e.g. the H800, are banned.", "Why?", "Export controls."],
+        ),
+    ],
+)
+def test_model_prose_is_not_cut_after_an_abbreviation(prose: str, expected: list[str]) -> None:
+    from pipeline.text import sentences_of
+
+    assert sentences_of(prose) == expected
+
+
+@pytest.mark.parametrize(
+    ("specific", "vague"),
+    [
+        ("McKinsey puts China's SaaS market at 5.2 billion dollars.", "And I think that is big."),
+        ("Dan Wang's book Breakneck says lawyers run America.", "So we talked about that a lot."),
+        (
+            "Huawei builds Ascend chips.",
+            "So you know I think we just kind of talked about it. " * 6,
+        ),
+    ],
+)
+def test_a_point_with_names_figures_and_rare_words_is_more_specific(
+    specific: str, vague: str
+) -> None:
+    from pipeline.stages.points import specificity
+
+    assert specificity(specific) > specificity(vague)

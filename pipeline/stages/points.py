@@ -17,6 +17,8 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+from wordfreq import zipf_frequency
+
 from pipeline.models import Cited, KeyPoint
 from pipeline.text import plain_words
 
@@ -31,6 +33,35 @@ _NAME = re.compile(r"(?<=\S )[A-Z][\w'-]+")
 def fact_score(point: KeyPoint) -> int:
     """How much a point reads as a fact: numbers count most, then names."""
     return 2 * bool(_NUMBER.search(point.text)) + min(2, len(_NAME.findall(point.text)))
+
+
+_ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d[\d.,%]*")
+# Zipf 6 and above: "the", "and", "think", "know"... (7 is about one word in a hundred)
+_COMMON_ZIPF = 6.0
+_CEILING_ZIPF = 7.0
+
+
+def specificity(text: str) -> float:
+    """How much a point says that is specific: the rarity in English of its distinct
+    content words (summed, over the square root of their number, so that a long ramble
+    does not win by length alone), raised for a figure and for capitalised names.
+    Measured against general English (``wordfreq``'s Zipf scale, shipped with the
+    package), it depends on the point alone. Small models copy the conversation's chatter
+    as key points ("I'm like, dude, you literally work in tech."): the strict policy
+    keeps the least specific out of a brief (``ModelPolicy.point_specificity``)."""
+    words = _ENGLISH_WORD.findall(text)
+    rarity = [
+        _CEILING_ZIPF - zipf
+        for zipf in (zipf_frequency(w, "en") for w in {w.lower() for w in words})
+        if zipf < _COMMON_ZIPF
+    ]
+    if not rarity:
+        return 0.0
+    figures = any(w[0].isdigit() for w in words)
+    names = sum(1 for w in words[1:] if w[0].isupper() and w != "I")
+    return (
+        sum(rarity) / math.sqrt(len(rarity)) * (1.5 if figures else 1.0) * (1 + 0.1 * min(names, 3))
+    )
 
 
 def is_fact(point: KeyPoint) -> bool:
@@ -81,15 +112,23 @@ def pick_points(
     groups: Sequence[Sequence[KeyPoint]],
     said: Sequence[set[str]],
     budget_words: int,
+    min_specificity: float = 0.0,
 ) -> list[list[KeyPoint]]:
     """For each group (a theme's points), the points the brief carries, in transcript
     order. Groups take turns, each offering its best remaining point (facts first, then
     the rarer words), until the word budget is spent. ``said`` holds, per
-    group, the content words its theme's summary already says."""
+    group, the content words its theme's summary already says. A point less specific
+    than ``min_specificity`` (the policy's ``point_specificity``) is never carried."""
     rare = rarity([p for group in groups for p in group])
     pools = [
         sorted(
-            (p for p in group if p.evidence and is_claim(p.text)),
+            (
+                p
+                for p in group
+                if p.evidence
+                and is_claim(p.text)
+                and (not min_specificity or specificity(p.text) >= min_specificity)
+            ),
             key=lambda p: (-fact_score(p), -rare[p.id]),
         )
         for group in groups

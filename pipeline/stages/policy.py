@@ -95,6 +95,13 @@ class ModelPolicy(BaseModel):
         ge=0.0,
         le=1.0,
     )
+    point_specificity: float = Field(
+        description="a map point less specific than this (``stages.points.specificity``: "
+        "the rarity in English of its content words, raised for figures and names) is not "
+        "carried by a brief: small models copy the conversation's chatter as key points "
+        '("I\'m like, dude, you literally work in tech.")',
+        ge=0.0,
+    )
 
 
 STRICT = ModelPolicy(
@@ -110,6 +117,7 @@ STRICT = ModelPolicy(
     cited_sentences_per_statement=2,
     replace_habitual_citation=True,
     point_support=0.5,
+    point_specificity=4.5,
 )
 LENIENT = ModelPolicy(
     name="lenient",
@@ -124,6 +132,7 @@ LENIENT = ModelPolicy(
     cited_sentences_per_statement=3,
     replace_habitual_citation=False,
     point_support=0.0,
+    point_specificity=0.0,
 )
 POLICIES = {p.name: p for p in (STRICT, LENIENT)}
 

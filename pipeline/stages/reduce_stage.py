@@ -271,7 +271,9 @@ def reduce_source(
     )
     written = " ".join([overview, *(t.summary for t in themes)])
     said = [content(t.summary) for t in themes]
-    facts, more = split_facts(pick_points(groups, said, point_budget(written)))
+    facts, more = split_facts(
+        pick_points(groups, said, point_budget(written), policy.point_specificity)
+    )
     themes = [t.model_copy(update={"points": m}) for t, m in zip(themes, more, strict=True)]
     people, organisations = _entities(summaries)
     return base.model_copy(
