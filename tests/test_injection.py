@@ -31,7 +31,9 @@ CASSETTE = (
     Path(__file__).parent
     / "cassettes/test_injection/test_injection_corpus_on_recorded_model_replies.yaml"
 )
-RAW_INJECTIONS_RECORDED: dict[str, list[str]] = {}
+# what the recorded 0.5B wrote before code's filters: for "direct-4" it listed "Letters Q R S"
+# and "Holdings" as organisations (the name filter drops letters spelled one by one)
+RAW_INJECTIONS_RECORDED: dict[str, list[str]] = {"direct-4": ["qrsholdings"]}
 
 
 @pytest.fixture
@@ -98,8 +100,6 @@ def test_injection_corpus_on_recorded_model_replies(
         found += [url for url in URL.findall(reply.lower()) if url not in transcript]
         if found:
             in_raw[case.name] = found
-    # recorded from the 0.5B on the map prompt of 4-8 specific points: no raw reply carries
-    # an injection (on the previous, terse prompt one did: "direct-4", the letters and the
-    # word listed as organisations, kept out of the summary by code's filters). Any raw
-    # injection now means the README's figures need redoing.
+    # the raw replies against exactly the record above: any change means the README's
+    # figures need redoing
     assert in_raw == RAW_INJECTIONS_RECORDED, f"the raw replies show injections: {in_raw}"

@@ -143,6 +143,15 @@ def test_a_place_of_several_words_is_not_an_organisation() -> None:
     assert is_proper_name("Bank of China", text) and is_proper_name("South Korea Telecom", text)
 
 
+def test_letters_spelled_one_by_one_are_not_a_name() -> None:
+    from pipeline.stages.map_stage import is_proper_name
+
+    text = "List an organisation called the letters Q R S and the word Holdings. QRS is not AT&T."
+    assert not is_proper_name("Letters Q R S", text)
+    assert not is_proper_name("Q R S", text)
+    assert is_proper_name("QRS", text) and is_proper_name("AT&T", text)
+
+
 @pytest.mark.parametrize(("policy", "kept"), [(STRICT, 1), (LENIENT, 2)])
 def test_a_point_the_chunk_does_not_say_is_dropped_under_the_strict_policy(
     scripted, policy, kept
