@@ -118,3 +118,24 @@ def test_no_embedding_ranking_no_reserved_places() -> None:
     hits = index.search("chip export controls and drones", k=5)
     assert all(h.score > 0 for h in hits)  # only windows that match the words
     assert len(hits) == 4  # two sentences about chips, two about drones
+
+
+def test_the_saved_search_index_is_the_same_bytes_whatever_the_hash_seed(tmp_path) -> None:
+    """bm25s numbers its vocabulary in set order: without sorting, two runs of the same
+    corpus wrote different index files (the committed outputs changed on every rerun)."""
+    import subprocess
+    import sys
+
+    build = (
+        "import sys; from pipeline.ask.retrieval.text import _bm25; "
+        "_bm25(['DeepSeek trained R1 cheaply', 'Huawei builds Ascend chips', "
+        "'export controls limit Nvidia chips', 'open source spreads fast']"
+        ").save(sys.argv[1], allow_pickle=False)"
+    )
+    for seed in ("1", "2"):
+        env = {"PYTHONHASHSEED": seed, "PATH": ""}
+        subprocess.run([sys.executable, "-c", build, str(tmp_path / seed)], env=env, check=True)
+    names = sorted(p.name for p in (tmp_path / "1").iterdir())
+    assert names and names == sorted(p.name for p in (tmp_path / "2").iterdir())
+    for name in names:
+        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name

@@ -41,8 +41,13 @@ def chunk_document(chunk: Chunk, summary: ChunkSummary | None) -> str:
 
 
 def _bm25(documents: Sequence[str]) -> bm25s.BM25:
+    """A BM25 index whose vocabulary is numbered in sorted order: bm25s numbers it in
+    set order, which changes with PYTHONHASHSEED, so the saved index differed byte for
+    byte between two runs of the same corpus."""
+    tokens = tokenize(documents)
+    vocab = {word: n for n, word in enumerate(sorted({w for doc in tokens for w in doc}))}
     retriever = bm25s.BM25()
-    retriever.index(tokenize(documents), show_progress=False)
+    retriever.index(([[vocab[w] for w in doc] for doc in tokens], vocab), show_progress=False)
     return retriever
 
 
