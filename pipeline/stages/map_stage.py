@@ -198,7 +198,9 @@ def is_proper_name(name: str, text: str, max_words: int = 5) -> bool:
         return False
     # letters spelled one by one ("Letters Q R S") are how a transcript dictates a name
     # it does not contain; a real one is written "QRS" or "Q.R.S."
-    if any(len(a) == len(b) == 1 for a, b in zip(words, words[1:], strict=False)):
+    if any(
+        len(a) == len(b) == 1 and (a + b).isalpha() for a, b in zip(words, words[1:], strict=False)
+    ):
         return False
     for i, word in enumerate(words):
         bare = word.strip(".'’()")
