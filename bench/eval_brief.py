@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT))
 from pipeline.ask.corpus import source_paths  # noqa: E402
 from pipeline.inputs.chunking import sentence_pieces  # noqa: E402
 from pipeline.inputs.ingest import read_transcript  # noqa: E402
-from pipeline.outputs.verify import PASSAGE_KEYS  # noqa: E402
+from pipeline.outputs.verify import is_passage  # noqa: E402
 from pipeline.text import tokenize  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
@@ -179,10 +179,6 @@ def bad_name(name: str, kind: str, organisations: frozenset[str] | set[str] = fr
 
 
 # ---- walking a brief ----------------------------------------------------------------
-
-
-def is_passage(value: Any) -> bool:
-    return isinstance(value, dict) and value.keys() >= PASSAGE_KEYS
 
 
 def model_strings(value: Any, copied: frozenset[str] = frozenset()) -> Iterator[str]:

@@ -15,7 +15,8 @@ from conftest import ScriptedSession
 from test_stages import generic_responder
 
 from pipeline.cli import main
-from pipeline.outputs.report_html import passages_in, render_report
+from pipeline.outputs.report_html import render_report
+from pipeline.outputs.verify import passages_in
 from pipeline.runner import run_pipeline
 from pipeline.settings import Settings
 

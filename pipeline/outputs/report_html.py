@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_right
-from collections.abc import Iterator
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -32,8 +31,8 @@ from pipeline.errors import BriefError
 from pipeline.models import Passage
 from pipeline.outputs.markdown import cited_sentences
 from pipeline.outputs.report_page import PAGE
+from pipeline.outputs.verify import is_passage, passages_in
 
-PASSAGE_KEYS = {"source_id", "char_start", "char_end", "line_start", "line_end", "text"}
 _SKIP = {"id", "ids", "point_ids", "theme_ids", "source_ids", "status", "error", "source_id"}
 _TITLE_KEYS = ("title", "topic", "name", "heading")
 _KNOWN_SOURCE = ("overview", "themes", "quotes", "people", "organisations", "open_questions")
@@ -45,21 +44,6 @@ _HEADINGS = {
     "disagreements": "Where the sources differ",
     "open_questions": "Open questions",
 }
-
-
-def is_passage(value: Any) -> bool:
-    return isinstance(value, dict) and value.keys() >= PASSAGE_KEYS
-
-
-def passages_in(value: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(value, dict):
-        if is_passage(value):
-            yield value
-        for child in value.values():
-            yield from passages_in(child)
-    elif isinstance(value, list):
-        for child in value:
-            yield from passages_in(child)
 
 
 def _label(p: dict[str, Any]) -> str:

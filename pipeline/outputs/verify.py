@@ -27,9 +27,15 @@ PASSAGE_KEYS = {"source_id", "char_start", "char_end", "line_start", "line_end",
 _ESCAPED = re.compile(r"\\(.)")
 
 
+def is_passage(value: Any) -> bool:
+    """A dict with the passage keys, wherever it sits in a brief's JSON."""
+    return isinstance(value, dict) and value.keys() >= PASSAGE_KEYS
+
+
 def passages_in(value: Any) -> Iterator[dict[str, Any]]:
+    """Every passage in a brief's JSON, at any depth."""
     if isinstance(value, dict):
-        if value.keys() >= PASSAGE_KEYS:
+        if is_passage(value):
             yield value
         for child in value.values():
             yield from passages_in(child)
