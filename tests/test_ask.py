@@ -225,6 +225,26 @@ def test_a_people_s_adjective_is_named_by_its_place() -> None:
     assert "do not name japanes" in str(unsupported("Japanese labs.", "Java labs."))
 
 
+@pytest.mark.parametrize(
+    ("statement", "passage"),
+    [
+        ("They make up 60% of America's output.", "They make up 60% of the US output."),
+        ("The US leads in chips.", "America leads in chips."),
+        ("The US leads in chips.", "The United States leads in chips."),
+        ("American labs lead.", "U.S. labs lead."),
+        ("The UK regulates first.", "Britain regulates first."),
+    ],
+)
+def test_a_country_named_another_way_is_named(statement: str, passage: str) -> None:
+    # held q28, the 1.5B's first reply: right, refused because the passage says "the US"
+    assert unsupported(statement, passage) is None
+
+
+def test_the_pronoun_us_does_not_name_america() -> None:
+    assert "do not name america" in str(unsupported("America leads.", "Let us lead."))
+    assert "do not name america" in str(unsupported("America leads.", "Britain leads."))
+
+
 def test_a_later_statement_its_passages_do_not_state_is_dropped_not_the_answer() -> None:
     # dev q57, the 1.5B's first reply: the model's name right, the ranking wrong (the
     # passage says Claude 3, not Quen, is "right up alongside" GPT-4 Turbo; "LMSys" is

@@ -36,6 +36,19 @@ NUMBER_WORDS = re.compile(
     re.IGNORECASE,
 )
 _DEMONYM_SUFFIXES = ("es", "ese", "an", "n", "ian", "i")
+# a country a speaker names one way and a statement another ("the US" and "America"): the
+# statement's (stemmed) name, and how the evidence may name the same country. Matched on
+# the evidence as written, so that the pronoun "us" never names the United States.
+_COUNTRY_ALIASES = {
+    **dict.fromkeys(
+        ("america", "american", "us", "usa"),
+        re.compile(r"\b(?:U\.S\.(?:A\.)?|USA?|United States|America(?:ns?)?)(?!\w)"),
+    ),
+    **dict.fromkeys(
+        ("britain", "british", "uk"),
+        re.compile(r"\b(?:U\.K\.|UK|United Kingdom|Britain|British)(?!\w)"),
+    ),
+}
 _YES_NO = re.compile(
     r"\s*(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should|may)\b",
     re.IGNORECASE,
@@ -133,7 +146,11 @@ def unsupported(statement: str, evidence: str, policy: ModelPolicy = STRICT) -> 
     if missing:
         return f"the passages do not give {', '.join(sorted(missing))}"
     words = stems(evidence)
-    absent = {n for n in names(statement) - words if not _demonym_of(n, words)}
+    absent = {
+        n
+        for n in names(statement) - words
+        if not _demonym_of(n, words) and not _country_named(n, evidence)
+    }
     if absent:
         absent -= _spelled_out(statement, evidence)
     if absent:
@@ -166,6 +183,13 @@ def _demonym_of(name: str, words: set[str]) -> bool:
             if root in words or root + "a" in words:
                 return True
     return False
+
+
+def _country_named(name: str, evidence: str) -> bool:
+    """The (stemmed) name is a country the evidence names another way: "america" for
+    "the US", "uk" for "Britain" (``_COUNTRY_ALIASES``)."""
+    alias = _COUNTRY_ALIASES.get(name)
+    return alias is not None and alias.search(evidence) is not None
 
 
 def supported(statement: str, evidence: str, policy: ModelPolicy = STRICT) -> bool:
