@@ -275,7 +275,7 @@ def reduce_source(
         pick_points(groups, said, point_budget(written), policy.point_specificity)
     )
     themes = [t.model_copy(update={"points": m}) for t, m in zip(themes, more, strict=True)]
-    people, organisations = _entities(summaries)
+    people, organisations = listed_entities(summaries)
     return base.model_copy(
         update={
             "status": "partial" if failed else "ok",
@@ -290,12 +290,19 @@ def reduce_source(
     )
 
 
-def _entities(summaries: list[ChunkSummary]) -> tuple[list[str], list[str]]:
-    counts: dict[str, Counter[str]] = {"person": Counter(), "organisation": Counter()}
+def listed_entities(summaries: list[ChunkSummary]) -> tuple[list[str], list[str]]:
+    """The source's 15 most often named people and organisations. A name that chunks list
+    under both kinds goes under the one most of them give it ("Meta" as a person once and
+    an organisation three times is an organisation); a tie goes to the first kind given."""
+    counts: dict[str, Counter[str]] = {}
     for summary in summaries:
         for entity in summary.entities:
-            counts[entity.kind][entity.name.strip()] += 1
-    people = [n for n, _ in counts["person"].most_common(15)]
+            counts.setdefault(entity.name.strip(), Counter())[entity.kind] += 1
+    kinds = {name: given.most_common(1)[0][0] for name, given in counts.items()}
+    ranked = sorted(counts, key=lambda name: -counts[name].total())  # stable: first seen first
+    people = [n for n in ranked if kinds[n] == "person"][:15]
     taken = {n.lower() for n in people}
-    organisations = [n for n, _ in counts["organisation"].most_common(15) if n.lower() not in taken]
+    organisations = [n for n in ranked if kinds[n] == "organisation" and n.lower() not in taken][
+        :15
+    ]
     return people, organisations
