@@ -565,3 +565,21 @@ def test_a_point_with_names_figures_and_rare_words_is_more_specific(
     from pipeline.stages.points import specificity
 
     assert specificity(specific) > specificity(vague)
+
+
+def test_a_name_listed_as_both_kinds_goes_under_the_kind_most_chunks_give_it() -> None:
+    from pipeline.models import Entity
+    from pipeline.stages.reduce_stage import listed_entities
+
+    def chunk(i: int, *entities: tuple[str, str]) -> ChunkSummary:
+        listed = [Entity(name=n, kind=k) for n, k in entities]  # type: ignore[arg-type]
+        return ChunkSummary(chunk_id=f"007:{i:04d}", source_id="007", entities=listed)
+
+    summaries = [
+        chunk(0, ("Meta", "person"), ("Grace Shao", "person")),
+        chunk(1, ("Meta", "organisation"), ("Grace Shao", "person"), ("Alibaba", "person")),
+        chunk(2, ("Meta", "organisation"), ("Alibaba", "organisation")),
+    ]
+    people, organisations = listed_entities(summaries)
+    assert people == ["Grace Shao", "Alibaba"]  # a tie: the kind given first
+    assert organisations == ["Meta"]
