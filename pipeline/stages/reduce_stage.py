@@ -291,18 +291,15 @@ def reduce_source(
 
 
 def listed_entities(summaries: list[ChunkSummary]) -> tuple[list[str], list[str]]:
-    """The source's 15 most often named people and organisations. A name that chunks list
-    under both kinds goes under the one most of them give it ("Meta" as a person once and
-    an organisation three times is an organisation); a tie goes to the first kind given."""
+    """The source's 15 most often named people and organisations. A name that any chunk
+    lists as an organisation is not a person, as within one chunk (``map_stage``): the
+    model lists companies as people ("Meta"), not people as companies."""
     counts: dict[str, Counter[str]] = {}
     for summary in summaries:
         for entity in summary.entities:
             counts.setdefault(entity.name.strip(), Counter())[entity.kind] += 1
-    kinds = {name: given.most_common(1)[0][0] for name, given in counts.items()}
     ranked = sorted(counts, key=lambda name: -counts[name].total())  # stable: first seen first
-    people = [n for n in ranked if kinds[n] == "person"][:15]
-    taken = {n.lower() for n in people}
-    organisations = [n for n in ranked if kinds[n] == "organisation" and n.lower() not in taken][
-        :15
-    ]
-    return people, organisations
+    organisations = [n for n in ranked if counts[n]["organisation"]]
+    taken = {n.lower() for n in organisations}
+    people = [n for n in ranked if n.lower() not in taken]
+    return people[:15], organisations[:15]
