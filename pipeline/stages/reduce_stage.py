@@ -294,12 +294,16 @@ def listed_entities(summaries: list[ChunkSummary]) -> tuple[list[str], list[str]
     """The source's 15 most often named people and organisations. A name that any chunk
     lists as an organisation is not a person, as within one chunk (``map_stage``): the
     model lists companies as people ("Meta"), not people as companies."""
-    counts: dict[str, Counter[str]] = {}
+    named: Counter[str] = Counter()
+    called_organisation: set[str] = set()
     for summary in summaries:
         for entity in summary.entities:
-            counts.setdefault(entity.name.strip(), Counter())[entity.kind] += 1
-    ranked = sorted(counts, key=lambda name: -counts[name].total())  # stable: first seen first
-    organisations = [n for n in ranked if counts[n]["organisation"]]
+            name = entity.name.strip()
+            named[name] += 1
+            if entity.kind == "organisation":
+                called_organisation.add(name)
+    ranked = [name for name, _ in named.most_common()]  # ties: first seen first
+    organisations = [n for n in ranked if n in called_organisation]
     taken = {n.lower() for n in organisations}
     people = [n for n in ranked if n.lower() not in taken]
     return people[:15], organisations[:15]
