@@ -181,7 +181,8 @@ class Quote(Contract):
 
 class SourceBrief(Contract):
     source_id: str
-    title: str
+    title: str = Field(description="the file's own title, else one the model wrote")
+    file: str = Field("", description="the source file's name")
     metadata: dict[str, str] = Field(default_factory=dict)
     status: Literal["ok", "failed", "partial"] = "ok"
     error: str | None = None

@@ -27,6 +27,7 @@ from pipeline.model.prompts import load_prompt
 from pipeline.model.providers import family_of
 from pipeline.settings import Settings
 from pipeline.stages.map_stage import map_request
+from pipeline.stages.policy import policy_for
 from pipeline.stages.reduce_stage import source_tokens as tokens_of
 from pipeline.stages.synthesize import MAX_CROSS_THEMES
 from pipeline.stages.themes import theme_count
@@ -84,10 +85,12 @@ def plan_run(
         chunk_tokens=settings.chunk_tokens,
         overlap_tokens=settings.chunk_overlap_tokens,
     )
+    one_line = policy_for(settings).one_line_replies
     map_calls = map_cached = map_tokens = 0
     changed: dict[str, int] = {}
     for chunk in chunks:
-        messages, key = client.request(**map_request(chunk, settings.map_max_tokens))
+        request = map_request(chunk, settings.map_max_tokens, one_line=one_line)
+        messages, key = client.request(**request)
         if client.is_cached(key):
             map_cached += 1
             continue
@@ -96,7 +99,7 @@ def plan_run(
         changed[chunk.source_id] = changed.get(chunk.source_id, 0) + 1
 
     def static(name: str, **values: str) -> int:
-        return _message_tokens(load_prompt(name).render(**values))
+        return _message_tokens(load_prompt(name, one_line=one_line).render(**values))
 
     themes = {t.source_id: theme_count(tokens_of(t)) for t in transcripts}
     chunk_count = {sid: sum(c.source_id == sid for c in chunks) for sid in themes}

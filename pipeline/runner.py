@@ -365,6 +365,7 @@ def _reduce_all(
                 status="failed",
                 error=str(exc),
                 title=transcript.metadata.get("title") or Path(transcript.path).name,
+                file=Path(transcript.path).name,
                 metadata=transcript.metadata,
                 chunks_total=len(mine),
                 chunks_failed=sum(s.status == "failed" for s in mine),

@@ -78,9 +78,10 @@ class Settings(BaseSettings):
         "auto",
         description="how reply schemas are sent (pipeline/model/providers.py); auto: by provider",
     )
-    model_policy: Literal["auto", "strict", "lenient"] = Field(
+    model_policy: Literal["auto", "strict", "strict-0.5b", "lenient"] = Field(
         "auto",
-        description="small-model habit rules (pipeline/stages/policy.py); auto: embedded -> strict",
+        description="small-model habit rules (pipeline/stages/policy.py); auto: the embedded "
+        "model's own, lenient for any other",
     )
     model_list: list[Deployment] = Field(
         default_factory=list, description="several servers of one model, load-balanced"

@@ -48,6 +48,7 @@ def _fake_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parts: list[byt
         sha256=hashlib.sha256(joined).hexdigest(),
         packages=tuple(f"fake_part{n}" for n in range(1, len(parts) + 1)),
         distribution="fake-part1",
+        policy="strict",
     )
 
 

@@ -81,7 +81,7 @@ def test_reduce_rebuilds_a_copied_theme_summary_under_the_strict_policy(
     def respond(stage, messages):
         content = messages[1]["content"]
         if "overview" in messages[0]["content"]:
-            return {"overview": [COPY + ".", "Something new."]}
+            return {"title": "Chips", "overview": [COPY + ".", "Something new."]}
         if "subject0" in content:
             return {"title": "Chips", "summary": [COPY + "."]}
         return {"title": "chips", "summary": [COPY + ", and much more."]}  # a copy, and its title

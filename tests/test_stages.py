@@ -24,7 +24,7 @@ from pipeline.outputs.markdown import cross_markdown, source_markdown
 from pipeline.runner import run_pipeline
 from pipeline.settings import Settings
 from pipeline.stages.map_stage import map_chunks, summarize_chunk
-from pipeline.stages.policy import LENIENT, STRICT
+from pipeline.stages.policy import LENIENT, STRICT, STRICT_05B
 from pipeline.stages.reduce_stage import reduce_source
 from pipeline.stages.synthesize import synthesize
 
@@ -89,6 +89,57 @@ def test_map_resolves_sentence_ids_to_verbatim_passages(scripted) -> None:
     assert summary.key_points[1].evidence[0].timestamp == "1:05"
     prompt = scripted.history[0][1]["content"]
     assert "1: (A 0:00) China has many AI labs." in prompt
+
+
+@pytest.mark.parametrize(
+    ("policy", "asked"), [(STRICT, True), (STRICT_05B, False), (LENIENT, False)]
+)
+def test_the_policy_says_whether_replies_are_asked_for_on_one_line(scripted, policy, asked) -> None:
+    doc, text = transcript()
+    chunk = chunk_transcript(doc, chunk_tokens=500)[0]
+    scripted.enqueue(map_reply([("DeepSeek released R1 in January", [2])]))
+    summary = summarize_chunk(chunk, text, scripted, max_tokens=100, policy=policy)
+    scripted.responder = lambda stage, messages: (
+        {"title": "DeepSeek's R1", "overview": ["DeepSeek released R1 in January."]}
+        if "overview" in messages[0]["content"]
+        else {"title": "DeepSeek's R1 release", "summary": ["DeepSeek released R1 in January."]}
+    )
+    reduce_source(doc, [summary], scripted, context_window=8192, max_tokens=200, policy=policy)
+    systems = [messages[0]["content"] for messages in scripted.history]
+    assert len(systems) == 3  # map, one theme, the overview
+    assert [("on one line, with no line breaks" in s) for s in systems] == [asked] * 3
+
+
+def test_a_source_whose_file_has_no_title_gets_the_models(scripted) -> None:
+    doc, text = transcript()
+    chunk = chunk_transcript(doc, chunk_tokens=500)[0]
+    scripted.enqueue(map_reply([("DeepSeek released R1 in January", [2])]))
+    summary = summarize_chunk(chunk, text, scripted, max_tokens=100)
+    scripted.responder = generic_responder
+    titled = reduce_source(doc, [summary], scripted, context_window=8192, max_tokens=200)
+    assert (titled.title, titled.file) == ("A talk", "007.txt")  # the file's own title
+    untitled = doc.model_copy(update={"metadata": {}})
+    brief = reduce_source(untitled, [summary], scripted, context_window=8192, max_tokens=200)
+    assert (brief.title, brief.file) == ("A talk about AI labs", "007.txt")
+    assert source_markdown(brief).startswith(
+        "# A talk about AI labs\n\nsource `007` · file `007.txt` · chunks: 1 (0 failed)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "kept"),
+    [
+        ("  China's open-source AI strategy. ", "China's open-source AI strategy"),
+        ('"Chips and export controls"', "Chips and export controls"),
+        ("", ""),
+        (" . ", ""),
+        (" ".join(["word"] * 13), ""),  # a sentence, not a title
+    ],
+)
+def test_a_written_title_is_a_short_line(written: str, kept: str) -> None:
+    from pipeline.stages.reduce_stage import written_title
+
+    assert written_title(written) == kept
 
 
 def test_consecutive_supported_sentences_form_one_passage(scripted) -> None:
@@ -212,7 +263,10 @@ def test_reduce_writes_one_theme_per_call_then_the_overview(scripted) -> None:
 
     def respond(stage, messages):
         if "overview" in messages[0]["content"]:
-            return {"overview": ["Speaker 3 says subject3 costs 3 million.", "More follows."]}
+            return {
+                "title": "What the subjects cost",
+                "overview": ["Speaker 3 says subject3 costs 3 million.", "More follows."],
+            }
         notes = re.findall(r"^- (.*)$", messages[1]["content"], re.MULTILINE)
         return {"title": f"About {notes[0][:20]}", "summary": [notes[0], "It matters."]}
 
@@ -322,7 +376,8 @@ def generic_responder(stage, messages):
         first, said = re.search(r"^(\d+): (?:\(.*?\) )?(.*)$", content, re.MULTILINE).groups()
         return map_reply([(" ".join(said.split()[:8]), [int(first)])])
     if "overview" in messages[0]["content"]:
-        return {"overview": ["An overview of the talk."]}
+        titled = {"title": "A talk about AI labs"} if stage == "reduce" else {}
+        return {**titled, "overview": ["An overview of the talk."]}
     if stage == "reduce":
         return {"title": "Theme", "summary": ["A summary of these notes."]}
     return {

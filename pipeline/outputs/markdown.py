@@ -70,6 +70,8 @@ def _by_sentence(text: str, citations: list[list[Passage]]) -> str:
 def source_markdown(brief: SourceBrief) -> str:
     out = [f"# {escape(brief.title)}", ""]
     facts = [f"source `{brief.source_id}`"]
+    if brief.file:
+        facts.append(f"file `{brief.file.replace('`', '')}`")  # a code span: no escapes
     for key in ("date", "show", "language", "speakers"):
         if brief.metadata.get(key):
             facts.append(f"{key}: {escape(brief.metadata[key])}")

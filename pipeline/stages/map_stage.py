@@ -149,11 +149,12 @@ def is_name_in(name: str, text: str, max_words: int = 6) -> bool:
     )
 
 
-def map_request(chunk: Chunk, max_tokens: int) -> dict[str, Any]:
-    """The arguments of a chunk's map call (shared by the run and the dry-run planner)."""
+def map_request(chunk: Chunk, max_tokens: int, *, one_line: bool = False) -> dict[str, Any]:
+    """The arguments of a chunk's map call (shared by the run and the dry-run planner);
+    ``one_line``: the policy's ``one_line_replies``."""
     numbered = number_sentences(chunk)
     return {
-        "prompt": load_prompt("map"),
+        "prompt": load_prompt("map", one_line=one_line),
         "variables": {"boundary": boundary_for(numbered), "sentences": numbered},
         "schema": MapReply,
         "max_tokens": max_tokens,
@@ -243,7 +244,7 @@ def summarize_chunk(
     reply = client.structured(
         stage="map",
         context={"sentence_ids": {s.id for s in chunk.sentences}},
-        **map_request(chunk, max_tokens),
+        **map_request(chunk, max_tokens, one_line=policy.one_line_replies),
     )
     by_id = {s.id: s for s in chunk.sentences}
     clean = lambda text: without_foreign_urls(text, chunk.text)  # noqa: E731

@@ -4,9 +4,9 @@ A 0.5B model copies a sentence from one passage and cites another, restates the
 question instead of answering it, pads answers with loosely related sentences, copies
 text between fields of a brief and cites sentence numbers by habit; the checks that
 catch those habits also refuse a strong model's correct paraphrases and blunt its
-briefs. So they are a policy that follows the model: ``STRICT`` for the embedded small
-models, ``LENIENT`` for strong hosted ones (``policy_for``; the ``model_policy`` setting
-overrides the default).
+briefs. So they are a policy that follows the model: ``STRICT`` for the embedded 1.5B,
+``STRICT_05B`` for the embedded 0.5B (STRICT but for one habit of its own), ``LENIENT``
+for strong hosted ones (``policy_for``; the ``model_policy`` setting overrides the default).
 
 Not here, because they protect grounding and safety for every model and are never
 relaxed: cited ids must be among those supplied; every number (chip models like "H800"
@@ -20,6 +20,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from pipeline.model.embedded import embedded_model
 
 if TYPE_CHECKING:
     from pipeline.settings import Settings
@@ -95,6 +97,11 @@ class ModelPolicy(BaseModel):
         ge=0.0,
         le=1.0,
     )
+    one_line_replies: bool = Field(
+        description="the brief prompts' '## one-line reply' section joins their system "
+        "message: the JSON reply on one line, in a shape shown (a reply's indentation is "
+        "about 15% of its tokens); asked so, the 0.5B runs on to the token limit"
+    )
     point_specificity: float = Field(
         description="a map point less specific than this (``stages.points.specificity``: "
         "the rarity in English of its content words, raised for figures and names) is not "
@@ -117,8 +124,10 @@ STRICT = ModelPolicy(
     cited_sentences_per_statement=2,
     replace_habitual_citation=True,
     point_support=0.5,
+    one_line_replies=True,
     point_specificity=4.5,
 )
+STRICT_05B = STRICT.model_copy(update={"name": "strict-0.5b", "one_line_replies": False})
 LENIENT = ModelPolicy(
     name="lenient",
     answer_support=0.3,
@@ -132,17 +141,21 @@ LENIENT = ModelPolicy(
     cited_sentences_per_statement=3,
     replace_habitual_citation=False,
     point_support=0.0,
+    one_line_replies=False,
     point_specificity=0.0,
 )
-POLICIES = {p.name: p for p in (STRICT, LENIENT)}
+POLICIES = {p.name: p for p in (STRICT, STRICT_05B, LENIENT)}
 
 
 def policy_for(settings: Settings) -> ModelPolicy:
     """``settings.model_policy``; "auto": the embedded model (or a llama.cpp server named
-    by api_base alone) -> STRICT, any named model or model group -> LENIENT."""
+    by api_base alone, taken to serve the ``embedded_model`` setting's model) -> that
+    model's policy, any named model or model group -> LENIENT."""
     if settings.model_policy != "auto":
         return POLICIES[settings.model_policy]
-    return STRICT if settings.embedded else LENIENT
+    if not settings.embedded:
+        return LENIENT
+    return POLICIES[embedded_model(settings.embedded_model).policy]
 
 
-__all__ = ["LENIENT", "POLICIES", "STRICT", "ModelPolicy", "policy_for"]
+__all__ = ["LENIENT", "POLICIES", "STRICT", "STRICT_05B", "ModelPolicy", "policy_for"]

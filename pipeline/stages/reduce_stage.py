@@ -54,6 +54,11 @@ class ThemeReply(BaseModel):
 class OverviewReply(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    title: str = Field(
+        max_length=120,
+        description="4 to 10 words naming what the conversation is about (for a source "
+        "whose file has no title)",
+    )
     overview: list[str] = Field(
         min_length=1, max_length=4, description="3 or 4 sentences: who, what, argument, end"
     )
@@ -112,14 +117,16 @@ def ask_about(
     items: str,
     schema: type[Reply],
     max_tokens: int,
+    *,
+    one_line: bool,
     **variables: str,
 ) -> Reply:
     """One call of the brief stages: a prompt over a list of items (a theme's notes, the
     themes of an overview, a cross-source group's statements), shown between boundary
-    lines, answered as ``schema``."""
+    lines, answered as ``schema`` (on one line when the policy's ``one_line_replies``)."""
     reply = client.structured(
         stage=stage,
-        prompt=load_prompt(prompt),
+        prompt=load_prompt(prompt, one_line=one_line),
         variables={"boundary": boundary_for(items), "items": items, **variables},
         schema=schema,
         max_tokens=max_tokens,
@@ -128,11 +135,13 @@ def ask_about(
     return reply
 
 
-def write_theme(points: list[KeyPoint], client: ModelClient, *, max_tokens: int) -> ThemeReply:
+def write_theme(
+    points: list[KeyPoint], client: ModelClient, *, max_tokens: int, one_line: bool
+) -> ThemeReply:
     """The model's title and summary of one group of points (one short call). The source's
     title is not shown: a small model copies it as the theme's title."""
     items = "\n".join(f"- {p.text}" for p in points)
-    return ask_about(client, "reduce", "reduce", items, ThemeReply, max_tokens)
+    return ask_about(client, "reduce", "reduce", items, ThemeReply, max_tokens, one_line=one_line)
 
 
 def build_themes(
@@ -188,12 +197,27 @@ def fill_quotes(points: list[KeyPoint], limit: int = 3) -> list[Quote]:
     return sorted(chosen[:limit], key=lambda q: q.passage.char_start)
 
 
-def write_overview(themes: list[Theme], client: ModelClient, *, title: str, max_tokens: int) -> str:
+def write_overview(
+    themes: list[Theme], client: ModelClient, *, title: str, max_tokens: int, one_line: bool
+) -> OverviewReply:
+    """The overview of a source's themes, and a title for the source (one call)."""
     items = "\n".join(f"- {t.title}: {t.summary}" for t in themes)
-    reply = ask_about(
-        client, "reduce", "reduce_overview", items, OverviewReply, max_tokens, title=title
+    return ask_about(
+        client,
+        "reduce",
+        "reduce_overview",
+        items,
+        OverviewReply,
+        max_tokens,
+        one_line=one_line,
+        title=title,
     )
-    return joined(reply.overview)
+
+
+def written_title(text: str, max_words: int = 12) -> str:
+    """The model's title for a source whose file has none; "" when it is not one."""
+    title = " ".join(text.split()).strip(" .\"'")
+    return title if 0 < len(title.split()) <= max_words else ""
 
 
 def own_overview(
@@ -234,11 +258,13 @@ def reduce_source(
     the map points it carries (``pipeline.stages.points``: key facts, each theme's points) and
     quotes. ``context_window`` is kept for the callers: each call is small."""
     del context_window
-    title = transcript.metadata.get("title") or transcript.path.rsplit("/", 1)[-1]
+    file = transcript.path.rsplit("/", 1)[-1]
+    title = transcript.metadata.get("title") or file
     failed = sum(1 for s in summaries if s.status != "ok")
     base = SourceBrief(
         source_id=transcript.source_id,
         title=title,
+        file=file,
         metadata=transcript.metadata,
         chunks_total=len(summaries),
         chunks_failed=failed,
@@ -255,7 +281,9 @@ def reduce_source(
             zip(
                 unique,
                 pool.map(
-                    lambda g: write_theme(g, client, max_tokens=max_tokens),
+                    lambda g: write_theme(
+                        g, client, max_tokens=max_tokens, one_line=policy.one_line_replies
+                    ),
                     unique.values(),
                 ),
                 strict=True,
@@ -263,8 +291,11 @@ def reduce_source(
         )
     replies = [answers[tuple(p.text for p in g)] for g in groups]
     themes = build_themes(transcript.source_id, groups, replies, policy)
+    reply = write_overview(
+        themes, client, title=title, max_tokens=max_tokens, one_line=policy.one_line_replies
+    )
     overview = own_overview(
-        write_overview(themes, client, title=title, max_tokens=max_tokens),
+        joined(reply.overview),
         [t.title for t in themes],
         [t.summary for t in themes],
         policy,
@@ -279,6 +310,7 @@ def reduce_source(
     return base.model_copy(
         update={
             "status": "partial" if failed else "ok",
+            "title": transcript.metadata.get("title") or written_title(reply.title) or file,
             "overview": overview,
             "overview_citations": [c.citations for c in cite_sentences(overview, points)],
             "themes": themes,

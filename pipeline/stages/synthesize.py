@@ -130,9 +130,13 @@ def attribute(text: str, said: Sequence[Statement], *, all_of: bool = False) -> 
     )
 
 
-def write_cross_theme(group: list[Statement], client: ModelClient, max_tokens: int) -> CrossReply:
+def write_cross_theme(
+    group: list[Statement], client: ModelClient, max_tokens: int, one_line: bool
+) -> CrossReply:
     items = "\n".join(f"- [source {s.source_id}] {s.text}" for s in group)
-    return ask_about(client, "synthesize", "synthesize", items, CrossReply, max_tokens)
+    return ask_about(
+        client, "synthesize", "synthesize", items, CrossReply, max_tokens, one_line=one_line
+    )
 
 
 def build_cross(
@@ -209,11 +213,22 @@ def synthesize(
             source_ids=source_ids,
         )
     with ThreadPoolExecutor(max_workers=2) as pool:  # groups never share a statement
-        replies = list(pool.map(lambda g: write_cross_theme(g, client, max_tokens), groups))
+        replies = list(
+            pool.map(
+                lambda g: write_cross_theme(g, client, max_tokens, policy.one_line_replies),
+                groups,
+            )
+        )
     themes, agreements, disagreements = build_cross(groups, replies, policy)
     items = "\n".join(f"- {t.title}: {t.summary.text}" for t in themes)
     reply = ask_about(
-        client, "synthesize", "synthesize_overview", items, CrossOverviewReply, max_tokens
+        client,
+        "synthesize",
+        "synthesize_overview",
+        items,
+        CrossOverviewReply,
+        max_tokens,
+        one_line=policy.one_line_replies,
     )
     overview = own_overview(
         joined(reply.overview),
