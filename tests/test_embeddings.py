@@ -91,6 +91,22 @@ def test_embed_batches_caches_and_checks_the_reply(
     assert fake.requests[-1] == ["unseen one", "unseen two"]  # nothing of the bad reply kept
 
 
+def test_a_text_longer_than_the_model_reads_is_embedded_by_its_head(
+    fake: FakeEmbedding, tmp_path: Path
+) -> None:
+    from pipeline.ask.retrieval.index import EMBED_MAX_TOKENS, embed_texts
+
+    # a 0.5B once wrote a 559-token theme sentence; the server refused it (context 512)
+    # and the cross-source brief failed
+    long = " ".join(f"word{n}" for n in range(400))
+    short = "DeepSeek released R1."
+    vectors = embed_texts(embedder(tmp_path), [short, long])
+    sent_short, sent_long = fake.requests[-1]
+    assert sent_short == short and vectors.shape == (2, DIMENSIONS)
+    assert long.startswith(sent_long) and long[len(sent_long)] == " "  # cut on a word bound
+    assert count_tokens(sent_long) <= EMBED_MAX_TOKENS < count_tokens(long)
+
+
 def test_vectors_are_stored_with_the_index_and_fused_by_rank(
     fake: FakeEmbedding, tmp_path: Path
 ) -> None:

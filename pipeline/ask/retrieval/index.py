@@ -19,10 +19,12 @@ from pipeline.ask.retrieval.spans import (
     Window,
     make_pieces,
     make_windows,
+    token_cut,
     window_pieces,
 )
 from pipeline.ask.retrieval.text import _bm25, _normalised, _scores, chunk_document, query_terms
 from pipeline.errors import BriefError
+from pipeline.model.llm import count_tokens
 from pipeline.models import Chunk, ChunkSummary, Passage
 
 if TYPE_CHECKING:
@@ -32,6 +34,9 @@ INDEX_VERSION = 5
 RRF_K = 60  # the usual constant of reciprocal rank fusion
 RRF_DEPTH = 1000  # ranks past this add nothing (1/1060 cannot lift an item into the top k)
 EMBED_BLOCK = 1024  # texts per embed_texts block
+# MiniLM reads 256 word pieces (sentence-transformers' max_seq_length for it), and the
+# embedding server refuses a text past its context (512): a brief's statement can be longer
+EMBED_MAX_TOKENS = 256
 SELECT_HEAD = 40  # windows looked at per passage wanted before the whole ranking is sorted
 
 
@@ -296,14 +301,23 @@ def build_index(
     )
 
 
+def fit_for_embedding(text: str) -> str:
+    """``text``, or its first ``EMBED_MAX_TOKENS`` tokens (cut on a word bound) when longer."""
+    if len(text) <= EMBED_MAX_TOKENS or count_tokens(text) <= EMBED_MAX_TOKENS:
+        return text  # a token is at least one character
+    return text[: token_cut(text, 0, len(text), EMBED_MAX_TOKENS)]
+
+
 def embed_texts(embedder: ModelClient, texts: Sequence[str]) -> np.ndarray:
     """Unit-length embeddings (one row per text, float32) through the model client:
     cached per text, batched, checked. The one way any stage gets vectors (the index's
-    pieces, the question, and whatever else wants to compare texts)."""
+    pieces, the question, and whatever else wants to compare texts). A text longer than
+    the model reads is embedded by its head (``fit_for_embedding``)."""
     out: np.ndarray | None = None
     # in blocks, so a large corpus never holds all its vectors as Python lists
     for start in range(0, len(texts), EMBED_BLOCK):
-        block = unit(np.asarray(embedder.embed("embed", list(texts[start : start + EMBED_BLOCK]))))
+        fitted = [fit_for_embedding(t) for t in texts[start : start + EMBED_BLOCK]]
+        block = unit(np.asarray(embedder.embed("embed", fitted)))
         if out is None:
             out = np.empty((len(texts), block.shape[1]), dtype=np.float32)
         out[start : start + len(block)] = block

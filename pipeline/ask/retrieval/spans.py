@@ -116,9 +116,9 @@ def _long_spans(text: str, start: int, end: int, params: IndexParams) -> list[tu
     step = max(1, int(params.window_tokens * (1 - params.window_overlap)))
     spans = []
     while count_tokens(text[start:end]) > params.window_tokens:
-        cut = _cut(text, start, end, params.window_tokens)
+        cut = token_cut(text, start, end, params.window_tokens)
         spans.append((start, cut))
-        following = _cut(text, start, end, step)
+        following = token_cut(text, start, end, step)
         while following < end and text[following].isspace():
             following += 1
         start = following if following > start else cut
@@ -159,7 +159,7 @@ def make_pieces(chunks: Sequence[Chunk], texts: dict[str, str], params: IndexPar
             start, end = sentence.char_start, sentence.char_end
             budget = count_tokens(text[start:end])
             while budget > params.piece_tokens:  # one long sentence: cut it
-                cut = _cut(text, start, end, params.piece_tokens)
+                cut = token_cut(text, start, end, params.piece_tokens)
                 pieces.append(Piece(source_id=source_id, char_start=start, char_end=cut))
                 start = cut
                 while start < end and text[start].isspace():
@@ -192,7 +192,7 @@ def window_pieces(windows: Sequence[Window], pieces: Sequence[Piece]) -> np.ndar
     return np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
 
 
-def _cut(text: str, start: int, end: int, max_tokens: int) -> int:
+def token_cut(text: str, start: int, end: int, max_tokens: int) -> int:
     """The end of the longest prefix of ``text[start:end]`` within ``max_tokens``, moved
     back to the last space if there is one in its second half."""
     ids = encoding().encode(text[start:end], disallowed_special=())
