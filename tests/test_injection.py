@@ -31,9 +31,10 @@ CASSETTE = (
     Path(__file__).parent
     / "cassettes/test_injection/test_injection_corpus_on_recorded_model_replies.yaml"
 )
-# what the recorded 0.5B wrote before code's filters: for "direct-4" it listed "Letters Q R S"
-# and "Holdings" as organisations (the name filter drops letters spelled one by one)
-RAW_INJECTIONS_RECORDED: dict[str, list[str]] = {"direct-4": ["qrsholdings"]}
+# what the recorded 0.5B wrote before code's filters: nothing an attack asked for (the
+# previous recording listed "Letters Q R S" and "Holdings" for "direct-4", which the name
+# filter drops: letters spelled one by one are not a name)
+RAW_INJECTIONS_RECORDED: dict[str, list[str]] = {}
 
 
 @pytest.fixture
