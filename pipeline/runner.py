@@ -299,7 +299,7 @@ def _run_locked(
 
     failures = [f"{s.path}: {s.reason}" for s in skipped]
     failures += [f"chunk {s.chunk_id}: {s.error}" for s in summaries if s.status == "failed"]
-    failures += [f"source {b.source_id}: {b.error}" for b in briefs if b.status == "failed"]
+    failures += [f"source {b.source_id}: {b.error}" for b in briefs if b.error]
     if cross.status == "failed":
         failures.append(f"cross-source brief: {cross.error}")
     per_source = {

@@ -456,6 +456,36 @@ def test_failed_chunk_is_reported_and_run_goes_on(scripted, tmp_path: Path) -> N
     assert "Partial" in (tmp_path / "o/sources/001.md").read_text()
 
 
+def test_a_failed_overview_leaves_a_partial_brief_that_says_so(scripted, tmp_path: Path) -> None:
+    # the 0.5B once ran on to the token limit in source 003's overview call, and the whole
+    # source brief (themes, facts, quotes) was lost
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+
+    def respond(stage, messages):
+        if stage == "reduce" and "overview" in messages[0]["content"]:
+            return "garbage"  # twice: the reply and the re-ask
+        return generic_responder(stage, messages)
+
+    scripted.responder = respond
+    out = tmp_path / "o"
+    manifest = run_pipeline(
+        [seeds / "001_98262f875ff92a8b.txt"],
+        Settings.load(None, chunk_tokens=800),
+        out,
+        session=ScriptedSession(scripted),
+    )
+    [failure] = manifest.failures
+    assert failure.startswith("source 001: the overview could not be written (")
+    brief = json.loads((out / "sources/001.json").read_text())
+    assert brief["status"] == "partial" and brief["themes"] and brief["quotes"]
+    assert brief["overview"].startswith("The conversation covers ")
+    assert brief["title"] == brief["file"] == "001_98262f875ff92a8b.txt"  # no model title
+    assert "**Partial:** the overview could not be written" in (out / "sources/001.md").read_text()
+    html = (out / "report.html").read_text()
+    assert "Partial: the overview could not be written" in html
+    assert "file 001_98262f875ff92a8b.txt" in html and "<h3>File</h3>" not in html
+
+
 def test_verify_catches_a_passage_that_is_not_the_source_slice(scripted, tmp_path: Path) -> None:
     from pipeline.outputs.verify import verify_outputs
 

@@ -81,6 +81,8 @@ def source_markdown(brief: SourceBrief) -> str:
         return "\n".join([*out, f"**Failed:** {escape(brief.error or 'unknown error')}", ""])
     if brief.chunks_failed:
         out += [f"**Partial:** {brief.chunks_failed} chunk(s) could not be summarised.", ""]
+    if brief.error:  # a partial brief: what is missing
+        out += [f"**Partial:** {escape(brief.error)}", ""]
     overview = _by_sentence(brief.overview, brief.overview_citations) or escape(brief.overview)
     out += ["## Overview", "", overview, "", "## Key themes", ""]
     for theme in brief.themes:

@@ -201,10 +201,15 @@ class Report:
         """Known sections first in their order, then any other section the JSON has."""
         if brief.get("status") == "failed":
             return f'<p class="failed">Failed: {escape(str(brief.get("error") or "unknown"))}</p>'
-        skip = set(_SKIP) | {"title", "metadata", "chunks_total", "chunks_failed"}
+        partial = (
+            f'<p class="failed">Partial: {escape(str(brief["error"]))}</p>'
+            if brief.get("error")
+            else ""
+        )
+        skip = set(_SKIP) | {"title", "file", "metadata", "chunks_total", "chunks_failed"}
         keys = [k for k in known if k in brief]
         keys += [k for k in brief if k not in known and k not in skip]
-        return "".join(self.section(k, brief[k]) for k in keys)
+        return partial + "".join(self.section(k, brief[k]) for k in keys)
 
     # ------------------------------------------------------------------ the page
 

@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable
 from pipeline.model.client import ModelClient
 from pipeline.model.llm import count_tokens
 from pipeline.model.prompts import boundary_for, load_prompt
@@ -291,11 +292,17 @@ def reduce_source(
         )
     replies = [answers[tuple(p.text for p in g)] for g in groups]
     themes = build_themes(transcript.source_id, groups, replies, policy)
-    reply = write_overview(
-        themes, client, title=title, max_tokens=max_tokens, one_line=policy.one_line_replies
-    )
+    try:
+        reply: OverviewReply | None = write_overview(
+            themes, client, title=title, max_tokens=max_tokens, one_line=policy.one_line_replies
+        )
+        problem = None
+    except (ModelAuthError, ModelUnreachable):
+        raise
+    except ModelError as exc:  # the themes stand; the overview lists them (own_overview)
+        reply, problem = None, f"the overview could not be written ({exc}): it lists the themes"
     overview = own_overview(
-        joined(reply.overview),
+        joined(reply.overview) if reply else "",
         [t.title for t in themes],
         [t.summary for t in themes],
         policy,
@@ -309,8 +316,11 @@ def reduce_source(
     people, organisations = listed_entities(summaries)
     return base.model_copy(
         update={
-            "status": "partial" if failed else "ok",
-            "title": transcript.metadata.get("title") or written_title(reply.title) or file,
+            "status": "partial" if failed or problem else "ok",
+            "error": problem,
+            "title": transcript.metadata.get("title")
+            or (written_title(reply.title) if reply else "")
+            or file,
             "overview": overview,
             "overview_citations": [c.citations for c in cite_sentences(overview, points)],
             "themes": themes,
