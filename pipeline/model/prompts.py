@@ -30,8 +30,8 @@ from pathlib import Path
 from pipeline.errors import PromptError
 
 _VAR = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
-_SECTION = re.compile(r"^## (system|user|one-line reply)\s*$", re.MULTILINE)
 ONE_LINE = "one-line reply"
+_SECTION = re.compile(rf"^## (system|user|{ONE_LINE})\s*$", re.MULTILINE)
 
 
 def prompts_dir() -> Path:
