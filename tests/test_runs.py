@@ -248,8 +248,8 @@ def test_second_run_on_the_same_outputs_refuses(tmp_path: Path) -> None:
 
 def test_400_fails_that_chunk_only(tmp_path: Path) -> None:
     def script(request: Request) -> Fault | None:
-        text = request.body["messages"][-1]["content"]
-        if "When I went on and I tried" in text and "Summarise" in text:
+        system, text = (m["content"] for m in request.body["messages"])
+        if "When I went on and I tried" in text and "take notes on one chunk" in system:
             return Fault(status=400)
         return None
 
