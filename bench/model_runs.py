@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from pipeline.cli import EXIT_FAILURES  # noqa: E402
 from pipeline.inputs.ingest import ingest_paths, read_source_text  # noqa: E402
 from pipeline.model.cache import CallCache  # noqa: E402
 from pipeline.model.llm import count_tokens  # noqa: E402
@@ -176,13 +177,14 @@ def warm(inputs: list[Path], settings: Settings, work: Path) -> list[tuple[str, 
         "BRIEF_CHUNK_TOKENS": str(settings.chunk_tokens),
     }
     started = time.perf_counter()
-    subprocess.run(
+    done = subprocess.run(
         [str(brief), "run", *map(str, inputs), "--out", str(work / "out-warm-cli")],
         env=env,
-        check=True,
         capture_output=True,
     )
     cli_wall = time.perf_counter() - started
+    if done.returncode not in (0, EXIT_FAILURES):  # a run with failures still writes all
+        raise RuntimeError(f"brief run failed ({done.returncode}): {done.stderr.decode()[-500:]}")
     cli = Manifest.model_validate_json((work / "out-warm-cli" / "manifest.json").read_text())
     rows.append(("`brief run` (new process)", cli_wall, cli.total.calls, cli.total.cache_hits))
     started = time.perf_counter()
