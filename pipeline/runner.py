@@ -360,12 +360,13 @@ def _reduce_all(
         except (ModelAuthError, ModelUnreachable):
             raise
         except (ModelError, ValueError) as exc:
+            file = Path(transcript.path).name
             brief = SourceBrief(
                 source_id=transcript.source_id,
                 status="failed",
                 error=str(exc),
-                title=transcript.metadata.get("title") or Path(transcript.path).name,
-                file=Path(transcript.path).name,
+                title=transcript.metadata.get("title") or file,
+                file=file,
                 metadata=transcript.metadata,
                 chunks_total=len(mine),
                 chunks_failed=sum(s.status == "failed" for s in mine),
