@@ -40,7 +40,7 @@ from pipeline.outputs.writer import OutputWriter
 from pipeline.settings import Settings
 from pipeline.stages.map_stage import map_chunks
 from pipeline.stages.policy import policy_for
-from pipeline.stages.reduce_stage import reduce_source
+from pipeline.stages.reduce_stage import file_and_title, reduce_source
 from pipeline.stages.synthesize import synthesize
 from pipeline.stages.themes import lexical_vectors
 
@@ -360,12 +360,12 @@ def _reduce_all(
         except (ModelAuthError, ModelUnreachable):
             raise
         except (ModelError, ValueError) as exc:
-            file = Path(transcript.path).name
+            file, title = file_and_title(transcript)
             brief = SourceBrief(
                 source_id=transcript.source_id,
                 status="failed",
                 error=str(exc),
-                title=transcript.metadata.get("title") or file,
+                title=title,
                 file=file,
                 metadata=transcript.metadata,
                 chunks_total=len(mine),

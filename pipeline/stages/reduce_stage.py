@@ -215,6 +215,13 @@ def write_overview(
     )
 
 
+def file_and_title(transcript: Transcript) -> tuple[str, str]:
+    """The source file's name, and the brief's title until the model writes one: the
+    file's own title, else its name (the run's failed brief uses it too)."""
+    file = transcript.path.rsplit("/", 1)[-1]
+    return file, transcript.metadata.get("title") or file
+
+
 def written_title(text: str, max_words: int = 12) -> str:
     """The model's title for a source whose file has none; "" when it is not one."""
     title = " ".join(text.split()).strip(" .\"'")
@@ -259,8 +266,7 @@ def reduce_source(
     the map points it carries (``pipeline.stages.points``: key facts, each theme's points) and
     quotes. ``context_window`` is kept for the callers: each call is small."""
     del context_window
-    file = transcript.path.rsplit("/", 1)[-1]
-    title = transcript.metadata.get("title") or file
+    file, title = file_and_title(transcript)
     failed = sum(1 for s in summaries if s.status != "ok")
     base = SourceBrief(
         source_id=transcript.source_id,
@@ -318,9 +324,9 @@ def reduce_source(
         update={
             "status": "partial" if failed or problem else "ok",
             "error": problem,
-            "title": transcript.metadata.get("title")
-            or (written_title(reply.title) if reply else "")
-            or file,
+            "title": title
+            if transcript.metadata.get("title")
+            else (written_title(reply.title) if reply else "") or file,
             "overview": overview,
             "overview_citations": [c.citations for c in cite_sentences(overview, points)],
             "themes": themes,
