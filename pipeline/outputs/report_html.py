@@ -231,7 +231,10 @@ class Report:
     def source(self, brief: dict[str, Any]) -> str:
         sid = str(brief["source_id"])
         meta = brief.get("metadata") or {}
-        facts = [f"source {sid}", *([f"file {brief['file']}"] if brief.get("file") else [])] + [
+        facts = [f"source {sid}"]
+        if brief.get("file"):
+            facts.append(f"file {brief['file']}")
+        facts += [
             f"{k}: {v}" for k, v in meta.items() if k in ("date", "show", "language", "speakers")
         ]
         facts.append(
