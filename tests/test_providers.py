@@ -337,6 +337,24 @@ def test_a_constraint_moved_out_of_the_schema_is_kept_in_words() -> None:
     assert made["properties"]["ids"]["items"]["maximum"] == 4  # OpenAI takes maximum
 
 
+def test_a_tuple_of_points_is_sent_as_its_widest_item_where_tuples_are_not_taken() -> None:
+    """The map asks for one point per part of the chunk (``prefixItems``, which llama.cpp
+    enforces); OpenAI's dialect has no tuples: it gets one item schema whose sentence
+    numbers span all the parts, and the count in words."""
+    from pipeline.stages.map_stage import MapReply
+
+    parts = [
+        {"ids": {"type": "integer", "minimum": a, "maximum": b}} for a, b in [(1, 9), (10, 30)]
+    ]
+    schema = narrow_items(json_schema_of(MapReply), {"points": parts})
+    made = strict_schema(schema)
+    points = made["properties"]["points"]
+    assert "prefixItems" not in points and points["minItems"] == points["maxItems"] == 2
+    ids = points["items"]["properties"]["ids"]["items"]
+    assert (ids["minimum"], ids["maximum"]) == (1, 30)
+    assert openai_strict_violations(made) == []
+
+
 def test_the_default_rung_sends_and_keys_exactly_what_it_did_before(cache: CallCache) -> None:
     from pipeline.ask.answer import AnswerReply
 

@@ -88,7 +88,8 @@ def test_map_resolves_sentence_ids_to_verbatim_passages(scripted) -> None:
     assert first.evidence[0].timestamp == "0:00"
     assert summary.key_points[1].evidence[0].timestamp == "1:05"
     prompt = scripted.history[0][1]["content"]
-    assert "1: (A 0:00) China has many AI labs." in prompt
+    # one sentence a line; the part's sentence to note (its most specific) numbered
+    assert "\n(A 0:00) China has many AI labs.\n2: DeepSeek released R1 in January.\n" in prompt
 
 
 @pytest.mark.parametrize(
@@ -425,7 +426,8 @@ def test_run_writes_outputs_and_a_rerun_makes_no_calls(scripted, tmp_path: Path)
             source_text[quote["passage"]["char_start"] : quote["passage"]["char_end"]]
             == quote["passage"]["text"]
         )
-    assert "[001 @ 0:00]" in (out / "sources/001.md").read_text()
+    # a citation into a timestamped transcript shows the time (and the column on a long line)
+    assert re.search(r"\[001 @ 0:00(, L2:\d+)?\]", (out / "sources/001.md").read_text())
 
     scripted.history.clear()
     scripted.usage.clear()
@@ -440,7 +442,7 @@ def test_failed_chunk_is_reported_and_run_goes_on(scripted, tmp_path: Path) -> N
     replies = iter(["garbage", "more garbage"])
 
     def respond(stage, messages):
-        if stage == "map" and "1: (A 0:00) When I went on" in messages[1]["content"]:
+        if stage == "map" and "\n(A 0:00) When I went on" in messages[1]["content"]:
             return next(replies)
         return generic_responder(stage, messages)
 
@@ -501,7 +503,8 @@ def test_verify_catches_a_passage_that_is_not_the_source_slice(scripted, tmp_pat
     checked, problems = verify_outputs(out)
     assert checked > 0 and problems == []
     brief_file = out / "sources/001.json"
-    brief_file.write_text(brief_file.read_text().replace("When I went on", "When I went in"))
+    cited = json.loads(brief_file.read_text())["quotes"][0]["passage"]["text"]
+    brief_file.write_text(brief_file.read_text().replace(cited, cited[:-1] + "#"))
     assert verify_outputs(out)[1]
 
 
@@ -527,6 +530,101 @@ def test_map_request_limits_sentence_numbers_to_the_chunk() -> None:
     schema = narrow_items(json_schema_of(request["schema"]), request["narrow"])
     ids = schema["$defs"]["MapPoint"]["properties"]["ids"]["items"]
     assert (ids["minimum"], ids["maximum"]) == (1, len(chunk.sentences))
+
+
+def test_map_points_come_one_from_each_part_of_the_chunk() -> None:
+    """The reply's points are a tuple: point k cites the numbered sentence of part k
+    (llama.cpp enforces it), and the parts cover the chunk in order, about 350 tokens each."""
+    from pipeline.model.reply import json_schema_of, narrow_items
+    from pipeline.stages.map_stage import MAX_POINTS, MapReply, anchor, map_request, parts
+
+    doc, _ = transcript()
+    chunk = chunk_transcript(doc, chunk_tokens=500)[0]
+    long = chunk.model_copy(update={"tokens": 1400})
+    assert len(parts(long)) == 4 and len(parts(chunk)) == max(1, round(chunk.tokens / 350))
+    many = long.model_copy(update={"tokens": 10**5})
+    assert len(parts(many)) == min(MAX_POINTS, len(chunk.sentences))  # one sentence at least
+    split = parts(long)
+    assert [s.id for p in split for s in p] == [s.id for s in chunk.sentences]
+    schema = narrow_items(json_schema_of(MapReply), map_request(long, 100)["narrow"])
+    points = schema["properties"]["points"]
+    assert points["minItems"] == points["maxItems"] == len(split) and "items" not in points
+    ranges = [
+        (i["properties"]["ids"]["items"]["minimum"], i["properties"]["ids"]["items"]["maximum"])
+        for i in points["prefixItems"]
+    ]
+    assert ranges == [(anchor(p).id, anchor(p).id) for p in split]
+    assert list(points["prefixItems"][0]["properties"]) == ["ids", "text"]  # ids first
+
+
+def test_each_part_numbers_its_most_specific_statement_and_its_point_cites_it() -> None:
+    from pipeline.model.reply import json_schema_of, narrow_items
+    from pipeline.stages.map_stage import MapReply, anchor, map_request, number_sentences, parts
+
+    doc, _ = transcript()
+    chunk = chunk_transcript(doc, chunk_tokens=500)[0]
+    texts = [
+        "Is that right?",  # a question: never marked while a statement is there
+        "Yeah, I think so, you know.",
+        "Huawei shipped 200,000 Ascend 910B chips to Baidu in 2025.",
+        "Take a free trial at example.com slash deals.",  # a sponsor read
+        "Baidu trains Ernie on them.",
+        "Okay.",
+    ]
+    sentences = [
+        s.model_copy(update={"text": t}) for s, t in zip(chunk.sentences, texts, strict=True)
+    ]
+    chunk = chunk.model_copy(update={"sentences": sentences, "tokens": 700})
+    split = parts(chunk)
+    assert [[s.id for s in p] for p in split] == [[1, 2, 3], [4, 5, 6]]
+    assert [anchor(p).id for p in split] == [3, 5]
+    lines = number_sentences(chunk, [3, 5]).splitlines()
+    assert [line.split(":")[0] for line in lines if line[0].isdigit()] == ["3", "5"]
+    request = map_request(chunk, 100)
+    assert request["variables"]["sentences"].splitlines()[2].startswith("3: Huawei shipped")
+    points = narrow_items(json_schema_of(MapReply), request["narrow"])["properties"]["points"]
+    ranges = [
+        (i["properties"]["ids"]["items"]["minimum"], i["properties"]["ids"]["items"]["maximum"])
+        for i in points["prefixItems"]
+    ]
+    assert ranges == [(3, 3), (5, 5)]  # each point cites its part's numbered sentence
+
+
+def test_map_importance_is_the_points_specificity_not_their_order(scripted) -> None:
+    doc, text = transcript()
+    chunk = chunk_transcript(doc, chunk_tokens=500)[0]
+    vague = chunk.sentences[0].text
+    specific = "Huawei ships 200,000 Ascend chips to Baidu in 2025"
+    sentences = [chunk.sentences[0], chunk.sentences[1].model_copy(update={"text": specific})]
+    scripted.enqueue(map_reply([(vague, [1]), (specific, [2])]))
+    chunk = chunk.model_copy(update={"sentences": sentences})
+    summary = summarize_chunk(chunk, text, scripted, max_tokens=100, policy=LENIENT)
+    assert [p.text for p in summary.key_points] == [vague, specific]  # the chunk's order
+    assert [p.importance for p in summary.key_points] == [4, 5]
+
+
+def test_a_long_cross_source_brief_leaves_out_its_longest_listed_statements() -> None:
+    from pipeline.models import Attributed, CrossTheme
+    from pipeline.stages.synthesize import within_words
+
+    def said(words: int, source: str) -> Attributed:
+        return Attributed(text="word " * words, theme_ids=[], source_ids=[source], citations=[])
+
+    themes = [
+        CrossTheme(
+            title="A subject",
+            summary=said(10, "001"),
+            by_source=[said(50, "001"), said(5, "002"), said(40, "003"), said(6, "004")],
+        ),
+        CrossTheme(
+            title="Another", summary=said(10, "002"), by_source=[said(30, "002"), said(8, "003")]
+        ),
+    ]
+    # 2 + 10 + 101 + 1 + 10 + 38 = 162 words; 100 leave out the 50 and the 40, never a pair
+    kept = within_words(themes, other_words=0, budget=100)
+    assert [[len(a.text.split()) for a in t.by_source] for t in kept] == [[5, 6], [30, 8]]
+    assert within_words(themes, other_words=0, budget=1_000) == themes
+    assert [len(t.by_source) for t in within_words(themes, other_words=0, budget=10)] == [2, 2]
 
 
 def test_cross_groups_pair_related_statements_of_different_sources() -> None:

@@ -39,7 +39,14 @@ from pipeline.model.providers import (
     unknown_model_hint,
     with_schema_in_prompt,
 )
-from pipeline.model.reply import CUT_OFF, reask_text, reply_schema, short_error, validated
+from pipeline.model.reply import (
+    CUT_OFF,
+    Narrowing,
+    reask_text,
+    reply_schema,
+    short_error,
+    validated,
+)
 from pipeline.model.retry import backoff, connection_failed, transient, within_deadline
 
 T = TypeVar("T", bound=BaseModel)
@@ -113,11 +120,12 @@ class ModelClient:
         schema: type[T],
         max_tokens: int,
         context: dict[str, Any] | None = None,
-        narrow: dict[str, dict[str, Any]] | None = None,
+        narrow: Narrowing | None = None,
     ) -> T:
         """Ask for a ``schema`` instance. ``narrow`` maps array field names to the item
         schema the server should enforce for this call (e.g. the ids that exist), so a
-        grammar-constrained server cannot even emit an unknown id; validation still checks."""
+        grammar-constrained server cannot even emit an unknown id; validation still checks.
+        A list of narrowings makes the array a tuple (``pipeline.model.reply.narrow_items``)."""
         messages, json_schema, key = self._plan(prompt, variables, schema, max_tokens, narrow)
         self.check_fits(messages, max_tokens)
         cached = self.cache.get(key)
@@ -179,7 +187,7 @@ class ModelClient:
         variables: dict[str, str],
         schema: type[BaseModel],
         max_tokens: int,
-        narrow: dict[str, dict[str, Any]] | None = None,
+        narrow: Narrowing | None = None,
     ) -> tuple[list[dict[str, str]], str]:
         """The messages and cache key that ``structured`` would use, without calling.
         For the dry-run planner; a test checks that both agree."""
@@ -243,7 +251,7 @@ class ModelClient:
         variables: dict[str, str],
         schema: type[BaseModel],
         max_tokens: int,
-        narrow: dict[str, dict[str, Any]] | None,
+        narrow: Narrowing | None,
     ) -> tuple[list[dict[str, str]], dict[str, Any], str]:
         """The messages, output schema and cache key of one structured call."""
         messages = prompt.render(**variables)

@@ -22,14 +22,15 @@ _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 
 
+Narrowing = dict[str, Any]  # a field name -> an item schema, or a list of narrowings
+
+
 @functools.cache
 def _schema_text(schema: type[BaseModel]) -> str:
     return json.dumps(schema.model_json_schema())
 
 
-def reply_schema(
-    schema: type[BaseModel], narrow: dict[str, dict[str, Any]] | None = None
-) -> dict[str, Any]:
+def reply_schema(schema: type[BaseModel], narrow: Narrowing | None = None) -> dict[str, Any]:
     """The one function that makes the schema of a reply model for a call: pydantic's
     schema, array items narrowed for this call. ``pipeline.model.providers.response_format``
     then shapes it for the client's rung (strict-valid by construction below "full")."""
@@ -42,17 +43,34 @@ def json_schema_of(schema: type[BaseModel]) -> dict[str, Any]:
     return dict(json.loads(_schema_text(schema)))
 
 
-def narrow_items(json_schema: dict[str, Any], narrow: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def narrow_items(json_schema: dict[str, Any], narrow: Narrowing) -> dict[str, Any]:
     """A copy of ``json_schema`` where every array-of-scalars property named in ``narrow``
-    gets the given item schema (at any depth, including ``$defs``)."""
+    gets the given item schema (at any depth, including ``$defs``), and every
+    array-of-objects property named with a list of narrowings becomes a tuple of exactly
+    that many items, item k narrowed by the k-th (a map's points, each from its own part
+    of the chunk: llama.cpp's grammar enforces ``prefixItems``)."""
+    defs = json_schema.get("$defs", {})
+
+    def resolved(node: dict[str, Any]) -> dict[str, Any]:
+        ref = node.get("$ref", "")
+        return dict(defs[ref.rsplit("/", 1)[-1]]) if ref.startswith("#/$defs/") else node
 
     def walk(node: Any) -> Any:
         if isinstance(node, dict):
             out = {key: walk(value) for key, value in node.items()}
             for name, prop in (out.get("properties") or {}).items():
                 items = prop.get("items") or {}
-                if name in narrow and items.get("type") in ("string", "integer"):
-                    prop["items"] = dict(narrow[name])
+                wanted = narrow.get(name)
+                if isinstance(wanted, dict) and items.get("type") in ("string", "integer"):
+                    prop["items"] = dict(wanted)
+                elif isinstance(wanted, list) and items:
+                    item = resolved(items)
+                    out["properties"][name] = {
+                        **{k: v for k, v in prop.items() if k not in ("items", "maxItems")},
+                        "prefixItems": [narrow_items(item, each) for each in wanted],
+                        "minItems": len(wanted),
+                        "maxItems": len(wanted),
+                    }
             return out
         if isinstance(node, list):
             return [walk(item) for item in node]

@@ -42,6 +42,7 @@ from pipeline.stages.themes import Vectorizer, cross_groups, lexical_vectors
 from pipeline.text import plain_words, sentences_of
 
 MAX_CROSS_THEMES = 6
+CROSS_WORDS = 1_100  # the cross-source brief's prose, at most (the issue: 500-1,200)
 
 
 class CrossReply(BaseModel):
@@ -181,6 +182,39 @@ def build_cross(
     return themes, agreements, disagreements
 
 
+def words_of(*texts: str) -> int:
+    return sum(len(t.split()) for t in texts)
+
+
+def within_words(themes: list[CrossTheme], other_words: int, budget: int) -> list[CrossTheme]:
+    """The themes with their longest listed statements left out, one at a time, until the
+    brief's prose (theirs and ``other_words``) fits ``budget`` words; each theme keeps
+    two at least. A map point can be a long sentence of the transcript's in other words,
+    and six themes of five of them made a cross-source brief of 2,100 words."""
+    listed = [list(t.by_source) for t in themes]
+
+    def total() -> int:
+        own = words_of(*(t.title + " " + t.summary.text for t in themes))
+        return other_words + own + words_of(*(a.text for items in listed for a in items))
+
+    while total() > budget:
+        longest = max(
+            (
+                (len(a.text.split()), n, k)
+                for n, items in enumerate(listed)
+                if len(items) > 2
+                for k, a in enumerate(items)
+            ),
+            default=None,
+        )
+        if longest is None:
+            break
+        del listed[longest[1]][longest[2]]
+    return [
+        t.model_copy(update={"by_source": items}) for t, items in zip(themes, listed, strict=True)
+    ]
+
+
 def synthesize(
     briefs: list[SourceBrief],
     client: ModelClient,
@@ -238,10 +272,12 @@ def synthesize(
     ).replace("The conversation covers", "The sources share", 1)
     grouped = [s for g in groups for s in g]
     cited = {s for t in themes for s in t.summary.source_ids}
+    sides = [x.text for d in disagreements for x in (d.side_a, d.side_b)]
+    other = words_of(overview, *(a.text for a in agreements), *sides)
     return CrossSourceBrief(
         overview=overview,
         overview_citations=[attribute(s, grouped).citations for s in sentences_of(overview)],
-        themes=themes,
+        themes=within_words(themes, other, CROSS_WORDS),
         agreements=agreements,
         disagreements=disagreements,
         quotes=[b.quotes[0] for b in usable if b.quotes and b.source_id in cited],
