@@ -97,9 +97,10 @@ class MapReply(BaseModel):
 def anchor(part: list[Sentence]) -> Sentence:
     """The sentence a part's map point starts from: its most specific
     (``pipeline.stages.points.specificity``: rare words, figures, names). Left to choose,
-    the 1.5B's points held 6 of the 38 development facts that their chunks hold; the
-    most specific sentence of each part holds 15 of them. A question is taken only from
-    a part of questions, a sponsor read never when there is another sentence."""
+    the 1.5B's points held 6 of the 38 tune facts that their chunks hold; the most
+    specific sentence of each ~350-token part holds 14 of them (README, seventh round).
+    A question is taken only from a part of questions, a sponsor read never when the
+    part has another sentence."""
     return max(
         part,
         key=lambda s: (
