@@ -40,7 +40,7 @@ from pipeline.outputs.writer import OutputWriter
 from pipeline.settings import Settings
 from pipeline.stages.map_stage import map_chunks
 from pipeline.stages.policy import policy_for
-from pipeline.stages.reduce_stage import file_and_title, reduce_source
+from pipeline.stages.reduce_stage import file_and_title, organisations_named, reduce_source
 from pipeline.stages.synthesize import synthesize
 from pipeline.stages.themes import lexical_vectors
 
@@ -345,6 +345,8 @@ def _reduce_all(
     writer: OutputWriter,
     progress: Progress,
 ) -> list[SourceBrief]:
+    organisations = organisations_named(summaries)  # across sources: see listed_entities
+
     def one(transcript: Any) -> SourceBrief:
         mine = [s for s in summaries if s.source_id == transcript.source_id]
         try:
@@ -356,6 +358,7 @@ def _reduce_all(
                 max_tokens=settings.reduce_max_tokens,
                 points_per_chunk=settings.points_per_chunk,
                 policy=policy_for(settings),
+                known_organisations=organisations,
             )
         except (ModelAuthError, ModelUnreachable):
             raise

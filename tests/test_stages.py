@@ -766,3 +766,48 @@ def test_a_name_any_chunk_lists_as_an_organisation_is_not_a_person() -> None:
     people, organisations = listed_entities(summaries)
     assert people == ["Grace Shao"]
     assert organisations == ["Meta", "Alibaba"]  # the most often named first
+
+
+def test_a_name_another_source_lists_as_an_organisation_is_not_a_person(
+    scripted, tmp_path: Path
+) -> None:
+    """ "OpenAI" under People in one source's brief, under Organisations in another's: the
+    run passes every source's organisations to each source's brief."""
+    from pipeline.models import Entity
+    from pipeline.stages.reduce_stage import listed_entities, organisations_named
+
+    def chunk(source: str, *entities: tuple[str, str]) -> ChunkSummary:
+        listed = [Entity(name=n, kind=k) for n, k in entities]  # type: ignore[arg-type]
+        return ChunkSummary(chunk_id=f"{source}:0000", source_id=source, entities=listed)
+
+    mine = [chunk("007", ("OpenAI", "person"), ("Sam Altman", "person"))]
+    other = [chunk("008", ("openai", "organisation"), ("Sam Altman", "person"))]
+    assert listed_entities(mine) == (["OpenAI", "Sam Altman"], [])
+    known = organisations_named(mine + other)
+    assert known == {"openai"}
+    assert listed_entities(mine, known) == (["Sam Altman"], ["OpenAI"])
+
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    inputs = [seeds / "001_98262f875ff92a8b.txt", seeds / "002_e97962a6dbc2b620.txt"]
+
+    first = inputs[0].read_text(encoding="utf-8")
+
+    def respond(stage, messages):  # source 001's chunks call it a person, 002's an organisation
+        reply = generic_responder(stage, messages)
+        if stage == "map":
+            line = messages[1]["content"].splitlines()[1].split(") ")[-1]
+            in_001 = line in first
+            reply["people"] = ["OpenAI"] if in_001 else []
+            reply["organisations"] = [] if in_001 else ["OpenAI"]
+        return reply
+
+    scripted.responder = respond
+    run_pipeline(
+        inputs,
+        Settings.load(None, chunk_tokens=800),
+        tmp_path / "o",
+        session=ScriptedSession(scripted),
+    )
+    briefs = {s: json.loads((tmp_path / f"o/sources/{s}.json").read_text()) for s in ("001", "002")}
+    assert "OpenAI" in briefs["002"]["organisations"]
+    assert "OpenAI" in briefs["001"]["organisations"] and "OpenAI" not in briefs["001"]["people"]

@@ -13,7 +13,7 @@ nothing the model writes carries its own citation.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
@@ -261,10 +261,12 @@ def reduce_source(
     points_per_chunk: int = 8,
     policy: ModelPolicy = STRICT,
     vectors: Vectorizer = lexical_vectors,
+    known_organisations: Collection[str] = (),
 ) -> SourceBrief:
     """The source's brief: themes (one call each), an overview (one call), and by code
     the map points it carries (``pipeline.stages.points``: key facts, each theme's points) and
-    quotes. ``context_window`` is kept for the callers: each call is small."""
+    quotes. ``context_window`` is kept for the callers: each call is small.
+    ``known_organisations``: see ``listed_entities``."""
     del context_window
     file, title = file_and_title(transcript)
     failed = sum(1 for s in summaries if s.status != "ok")
@@ -319,7 +321,7 @@ def reduce_source(
         pick_points(groups, said, point_budget(written), policy.point_specificity)
     )
     themes = [t.model_copy(update={"points": m}) for t, m in zip(themes, more, strict=True)]
-    people, organisations = listed_entities(summaries)
+    people, organisations = listed_entities(summaries, known_organisations)
     return base.model_copy(
         update={
             "status": "partial" if failed or problem else "ok",
@@ -338,20 +340,32 @@ def reduce_source(
     )
 
 
-def listed_entities(summaries: list[ChunkSummary]) -> tuple[list[str], list[str]]:
+def listed_entities(
+    summaries: list[ChunkSummary], known_organisations: Collection[str] = ()
+) -> tuple[list[str], list[str]]:
     """The source's 15 most often named people and organisations. A name that any chunk
     lists as an organisation is not a person, as within one chunk (``map_stage``): the
-    model lists companies as people ("Meta"), not people as companies."""
+    model lists companies as people ("Meta"), not people as companies. So is a name in
+    ``known_organisations`` (lower case: what the other sources' chunks list as
+    organisations, ``organisations_named``): the 1.5B listed "OpenAI", "Google" and
+    "Alibaba" as people in one source and as organisations in another."""
     named: Counter[str] = Counter()
     called_organisation: set[str] = set()
     for summary in summaries:
         for entity in summary.entities:
             name = entity.name.strip()
             named[name] += 1
-            if entity.kind == "organisation":
+            if entity.kind == "organisation" or name.lower() in known_organisations:
                 called_organisation.add(name)
     ranked = [name for name, _ in named.most_common()]  # ties: first seen first
     organisations = [n for n in ranked if n in called_organisation]
     taken = {n.lower() for n in organisations}
     people = [n for n in ranked if n.lower() not in taken]
     return people[:15], organisations[:15]
+
+
+def organisations_named(summaries: Iterable[ChunkSummary]) -> frozenset[str]:
+    """Every name (lower case) that some chunk lists as an organisation."""
+    return frozenset(
+        e.name.strip().lower() for s in summaries for e in s.entities if e.kind == "organisation"
+    )
