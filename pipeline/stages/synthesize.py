@@ -192,12 +192,9 @@ def within_words(themes: list[CrossTheme], other_words: int, budget: int) -> lis
     two at least. A map point can be a long sentence of the transcript's in other words,
     and six themes of five of them made a cross-source brief of 2,100 words."""
     listed = [list(t.by_source) for t in themes]
-
-    def total() -> int:
-        own = words_of(*(t.title + " " + t.summary.text for t in themes))
-        return other_words + own + words_of(*(a.text for items in listed for a in items))
-
-    while total() > budget:
+    total = other_words + words_of(*(t.title + " " + t.summary.text for t in themes))
+    total += words_of(*(a.text for items in listed for a in items))
+    while total > budget:
         longest = max(
             (
                 (len(a.text.split()), n, k)
@@ -209,7 +206,9 @@ def within_words(themes: list[CrossTheme], other_words: int, budget: int) -> lis
         )
         if longest is None:
             break
-        del listed[longest[1]][longest[2]]
+        words, n, k = longest
+        del listed[n][k]
+        total -= words
     return [
         t.model_copy(update={"by_source": items}) for t, items in zip(themes, listed, strict=True)
     ]
