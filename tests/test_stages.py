@@ -532,6 +532,12 @@ def test_map_request_limits_sentence_numbers_to_the_chunk() -> None:
     assert (ids["minimum"], ids["maximum"]) == (1, len(chunk.sentences))
 
 
+def cited_ranges(points: dict) -> list[tuple[int, int]]:
+    """The sentence numbers each item of a map reply's points tuple may cite."""
+    bounds = [item["properties"]["ids"]["items"] for item in points["prefixItems"]]
+    return [(b["minimum"], b["maximum"]) for b in bounds]
+
+
 def test_map_points_come_one_from_each_part_of_the_chunk() -> None:
     """The reply's points are a tuple: point k cites the numbered sentence of part k
     (llama.cpp enforces it), and the parts cover the chunk in order, about 350 tokens each."""
@@ -549,10 +555,7 @@ def test_map_points_come_one_from_each_part_of_the_chunk() -> None:
     schema = narrow_items(json_schema_of(MapReply), map_request(long, 100)["narrow"])
     points = schema["properties"]["points"]
     assert points["minItems"] == points["maxItems"] == len(split) and "items" not in points
-    ranges = [
-        (i["properties"]["ids"]["items"]["minimum"], i["properties"]["ids"]["items"]["maximum"])
-        for i in points["prefixItems"]
-    ]
+    ranges = cited_ranges(points)
     assert ranges == [(anchor(p).id, anchor(p).id) for p in split]
     assert list(points["prefixItems"][0]["properties"]) == ["ids", "text"]  # ids first
 
@@ -583,10 +586,7 @@ def test_each_part_numbers_its_most_specific_statement_and_its_point_cites_it() 
     request = map_request(chunk, 100)
     assert request["variables"]["sentences"].splitlines()[2].startswith("3: Huawei shipped")
     points = narrow_items(json_schema_of(MapReply), request["narrow"])["properties"]["points"]
-    ranges = [
-        (i["properties"]["ids"]["items"]["minimum"], i["properties"]["ids"]["items"]["maximum"])
-        for i in points["prefixItems"]
-    ]
+    ranges = cited_ranges(points)
     assert ranges == [(3, 3), (5, 5)]  # each point cites its part's numbered sentence
 
 

@@ -197,7 +197,7 @@ def within_words(themes: list[CrossTheme], other_words: int, budget: int) -> lis
     while total > budget:
         longest = max(
             (
-                (len(a.text.split()), n, k)
+                (words_of(a.text), n, k)
                 for n, items in enumerate(listed)
                 if len(items) > 2
                 for k, a in enumerate(items)
