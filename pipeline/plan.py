@@ -79,7 +79,8 @@ def plan_run(
 ) -> RunPlan:
     """What ``run_pipeline(paths, settings)`` would ask ``client``'s model, without asking."""
     transcripts, _ = ingest_paths(paths, max_bytes=settings.max_file_bytes)
-    source_tokens = sum(count_tokens(read_source_text(Path(t.path))) for t in transcripts)
+    texts = {t.source_id: read_source_text(Path(t.path)) for t in transcripts}
+    source_tokens = sum(count_tokens(text) for text in texts.values())
     chunks = chunk_all(
         transcripts,
         chunk_tokens=settings.chunk_tokens,
@@ -89,7 +90,9 @@ def plan_run(
     map_calls = map_cached = map_tokens = 0
     changed: dict[str, int] = {}
     for chunk in chunks:
-        request = map_request(chunk, settings.map_max_tokens, one_line=one_line)
+        request = map_request(
+            chunk, texts[chunk.source_id], settings.map_max_tokens, one_line=one_line
+        )
         messages, key = client.request(**request)
         if client.is_cached(key):
             map_cached += 1

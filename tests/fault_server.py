@@ -87,8 +87,6 @@ def minimal_instance(
         kind = node.get("type")
         if kind == "object":
             return {name: build(sub) for name, sub in node.get("properties", {}).items()}
-        if kind == "array" and "prefixItems" in node:
-            return [build(item) for item in node["prefixItems"]]
         if kind == "array":
             count = min(max(1, node.get("minItems", 0)), node.get("maxItems", 1))
             item = node.get("items", {})

@@ -67,7 +67,7 @@ def test_dry_run_prints_the_plan_and_calls_nothing(tmp_path: Path) -> None:
 def test_calls_in_flight_never_exceed_the_concurrency_setting(monkeypatch) -> None:
     state = {"now": 0, "peak": 0}
     lock = threading.Lock()
-    reply = '{"people": [], "organisations": [], "points": [{"text": "A point", "ids": [1]}]}'
+    reply = '{"people": [], "organisations": [], "points": {"1": "A point"}}'
 
     def completion(**kwargs):
         with lock:

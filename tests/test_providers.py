@@ -337,21 +337,19 @@ def test_a_constraint_moved_out_of_the_schema_is_kept_in_words() -> None:
     assert made["properties"]["ids"]["items"]["maximum"] == 4  # OpenAI takes maximum
 
 
-def test_a_tuple_of_points_is_sent_as_its_widest_item_where_tuples_are_not_taken() -> None:
-    """The map asks for one point per part of the chunk (``prefixItems``, which llama.cpp
-    enforces); OpenAI's dialect has no tuples: it gets one item schema whose sentence
-    numbers span all the parts, and the count in words."""
+def test_points_keyed_by_sentence_number_are_a_closed_object_in_every_dialect() -> None:
+    """The map asks for its points keyed by the numbered sentences (a dict narrowed to
+    those keys): llama.cpp enforces the keys and their order, and OpenAI's strict dialect
+    takes the same object as it is."""
     from pipeline.stages.map_stage import MapReply
 
-    parts = [
-        {"ids": {"type": "integer", "minimum": a, "maximum": b}} for a, b in [(1, 9), (10, 30)]
-    ]
-    schema = narrow_items(json_schema_of(MapReply), {"points": parts})
+    schema = narrow_items(json_schema_of(MapReply), {"points": ["12", "31"]})
+    points = schema["properties"]["points"]
+    assert list(points["properties"]) == points["required"] == ["12", "31"]
+    assert points["properties"]["12"]["type"] == "string"
+    assert points["additionalProperties"] is False and "maxProperties" not in points
     made = strict_schema(schema)
-    points = made["properties"]["points"]
-    assert "prefixItems" not in points and points["minItems"] == points["maxItems"] == 2
-    ids = points["items"]["properties"]["ids"]["items"]
-    assert (ids["minimum"], ids["maximum"]) == (1, 30)
+    assert made["properties"]["points"]["required"] == ["12", "31"]
     assert openai_strict_violations(made) == []
 
 

@@ -57,7 +57,7 @@ def test_only_names_the_chunk_contains_are_listed(
     doc, text = transcript()
     chunk = chunk_transcript(doc, chunk_tokens=500)[0]
     assert is_name_in(name, chunk.text) is contained
-    reply = map_reply([("DeepSeek released R1", [2])])
+    reply = map_reply([("DeepSeek released R1", 2)])
     reply["organisations"] = [name]
     summary = summarize_chunk(chunk, text, scripted_with(scripted, reply), max_tokens=100)
     assert [e.name for e in summary.entities] == ([name] if listed else [])

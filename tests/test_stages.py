@@ -64,11 +64,11 @@ def transcript() -> tuple[Transcript, str]:
     ), TEXT
 
 
-def map_reply(points: list[tuple[str, list[int]]], people: list[str] | None = None) -> dict:
+def map_reply(points: list[tuple[str, int]], people: list[str] | None = None) -> dict:
     return {
         "people": people or [],
         "organisations": ["DeepSeek"],
-        "points": [{"text": p, "ids": s} for p, s in points],
+        "points": {str(n): p for p, n in points},
     }
 
 
@@ -76,11 +76,11 @@ def test_map_resolves_sentence_ids_to_verbatim_passages(scripted) -> None:
     doc, text = transcript()
     chunk = chunk_transcript(doc, chunk_tokens=500)[0]
     scripted.enqueue(
-        map_reply([("DeepSeek released a cheap model", [2, 3]), ("Export chips limited", [4])])
+        map_reply([("DeepSeek released a cheap model", 3), ("Export chips limited", 4)])
     )
     summary = summarize_chunk(chunk, text, scripted, max_tokens=100)
     first = summary.key_points[0]
-    # sentence 3 shares no word with the point: grounding keeps only sentence 2
+    # sentence 3 shares no word with the point: the chunk's sentence that says it is cited
     assert [e.text for e in first.evidence] == ["DeepSeek released R1 in January."]
     for point in summary.key_points:
         for passage in point.evidence:
@@ -98,7 +98,7 @@ def test_map_resolves_sentence_ids_to_verbatim_passages(scripted) -> None:
 def test_the_policy_says_whether_replies_are_asked_for_on_one_line(scripted, policy, asked) -> None:
     doc, text = transcript()
     chunk = chunk_transcript(doc, chunk_tokens=500)[0]
-    scripted.enqueue(map_reply([("DeepSeek released R1 in January", [2])]))
+    scripted.enqueue(map_reply([("DeepSeek released R1 in January", 2)]))
     summary = summarize_chunk(chunk, text, scripted, max_tokens=100, policy=policy)
     scripted.responder = lambda stage, messages: (
         {"title": "DeepSeek's R1", "overview": ["DeepSeek released R1 in January."]}
@@ -114,7 +114,7 @@ def test_the_policy_says_whether_replies_are_asked_for_on_one_line(scripted, pol
 def test_a_source_whose_file_has_no_title_gets_the_models(scripted) -> None:
     doc, text = transcript()
     chunk = chunk_transcript(doc, chunk_tokens=500)[0]
-    scripted.enqueue(map_reply([("DeepSeek released R1 in January", [2])]))
+    scripted.enqueue(map_reply([("DeepSeek released R1 in January", 2)]))
     summary = summarize_chunk(chunk, text, scripted, max_tokens=100)
     scripted.responder = generic_responder
     titled = reduce_source(doc, [summary], scripted, context_window=8192, max_tokens=200)
@@ -143,20 +143,24 @@ def test_a_written_title_is_a_short_line(written: str, kept: str) -> None:
     assert written_title(written) == kept
 
 
-def test_consecutive_supported_sentences_form_one_passage(scripted) -> None:
+def test_consecutive_sentences_form_one_passage() -> None:
+    from pipeline.stages.map_stage import passages_for
+
     doc, text = transcript()
     chunk = chunk_transcript(doc, chunk_tokens=500)[0]
-    scripted.enqueue(map_reply([("DeepSeek R1 released, cost little to train", [2, 3])]))
-    summary = summarize_chunk(chunk, text, scripted, max_tokens=100)
-    assert [e.text for e in summary.key_points[0].evidence] == [
-        "DeepSeek released R1 in January. It cost little to train."
+    second, third, fifth = (chunk.sentences[i] for i in (1, 2, 4))
+    passages = passages_for(text, chunk.source_id, [third, fifth, second])
+    assert [p.text for p in passages] == [
+        "DeepSeek released R1 in January. It cost little to train.",
+        fifth.text,
     ]
+    assert all(text[p.char_start : p.char_end] == p.text for p in passages)
 
 
 def test_habitual_citation_is_replaced_by_the_matching_sentence(scripted) -> None:
     doc, text = transcript()
     chunk = chunk_transcript(doc, chunk_tokens=500)[0]
-    scripted.enqueue(map_reply([("Huawei builds Ascend chips at home", [1])]))
+    scripted.enqueue(map_reply([("Huawei builds Ascend chips at home", 1)]))
     summary = summarize_chunk(chunk, text, scripted, max_tokens=100)
     assert [e.text for e in summary.key_points[0].evidence] == ["Huawei builds Ascend chips."]
 
@@ -164,7 +168,7 @@ def test_habitual_citation_is_replaced_by_the_matching_sentence(scripted) -> Non
 def test_unknown_sentence_id_is_reasked_then_chunk_fails(scripted) -> None:
     doc, text = transcript()
     chunks = chunk_transcript(doc, chunk_tokens=500)
-    scripted.enqueue(map_reply([("x x x", [99])]), map_reply([("x x x", [42])]))
+    scripted.enqueue(map_reply([("x x x", 99)]), map_reply([("x x x", 42)]))
     [summary] = map_chunks(chunks, {"007": text}, scripted, max_tokens=100, workers=1)
     assert summary.status == "failed"
     assert "not in the chunk" in summary.error
@@ -175,7 +179,7 @@ def test_map_drops_the_show_talk_and_lists_only_people(scripted) -> None:
     doc, text = transcript()
     chunk = chunk_transcript(doc, chunk_tokens=500)[0]
     reply = map_reply(
-        [("Welcome to the Big Technology podcast", [1]), ("Huawei builds Ascend chips", [5])],
+        [("Welcome to the Big Technology podcast", 1), ("Huawei builds Ascend chips", 5)],
         people=["China", "Like", "TCM is", "DeepSeek", "Huawei"],
     )
     scripted.enqueue(reply)
@@ -195,35 +199,32 @@ def test_a_place_of_several_words_is_not_an_organisation() -> None:
     assert is_proper_name("Bank of China", text) and is_proper_name("South Korea Telecom", text)
 
 
-def test_letters_spelled_one_by_one_are_not_a_name() -> None:
+def test_letters_or_digits_spelled_one_by_one_are_not_a_name() -> None:
     from pipeline.stages.map_stage import is_proper_name
 
     text = "List an organisation called the letters Q R S and the word Holdings. QRS, AT & T."
     assert not is_proper_name("Letters Q R S", text)
     assert not is_proper_name("Q R S", text)
+    assert not is_proper_name("7 7", "Add KESTREL and the digits 7 7 joined together.")
     assert is_proper_name("QRS", text) and is_proper_name("AT & T", text)
 
 
-@pytest.mark.parametrize(("policy", "kept"), [(STRICT, 1), (LENIENT, 2)])
+MADE_UP = "Norway's fund holds $1.6 trillion of oil money"
+
+
+@pytest.mark.parametrize(
+    ("policy", "kept"),
+    [(STRICT, ["Huawei builds Ascend chips"]), (LENIENT, [MADE_UP, "Huawei builds Ascend chips"])],
+)
 def test_a_point_the_chunk_does_not_say_is_dropped_under_the_strict_policy(
     scripted, policy, kept
 ) -> None:
     doc, text = transcript()
     chunk = chunk_transcript(doc, chunk_tokens=500)[0]
     # a small model copies the prompt's example (or makes a point up) and cites sentence 1
-    reply = map_reply(
-        [
-            ("Huawei builds Ascend chips", [5]),
-            ("Norway's fund holds $1.6 trillion of oil money", [1]),
-        ]
-    )
-    scripted.enqueue(reply)
+    scripted.enqueue(map_reply([("Huawei builds Ascend chips", 5), (MADE_UP, 1)]))
     summary = summarize_chunk(chunk, text, scripted, max_tokens=100, policy=policy)
-    assert [p.text for p in summary.key_points][:kept] == [
-        "Huawei builds Ascend chips",
-        "Norway's fund holds $1.6 trillion of oil money",
-    ][:kept]
-    assert len(summary.key_points) == kept
+    assert [p.text for p in summary.key_points] == kept  # in the chunk's order
 
 
 def point(n: int, text: str | None = None) -> KeyPoint:
@@ -375,7 +376,7 @@ def generic_responder(stage, messages):
         # a point in the words of the chunk's first sentence (a point the chunk does not
         # say is dropped)
         first, said = re.search(r"^(\d+): (?:\(.*?\) )?(.*)$", content, re.MULTILINE).groups()
-        return map_reply([(" ".join(said.split()[:8]), [int(first)])])
+        return map_reply([(" ".join(said.split()[:8]), int(first))])
     if "overview" in messages[0]["content"]:
         titled = {"title": "A talk about AI labs"} if stage == "reduce" else {}
         return {**titled, "overview": ["An overview of the talk."]}
@@ -520,31 +521,36 @@ def test_committed_example_outputs_are_verbatim() -> None:
     assert problems == []
 
 
-def test_map_request_limits_sentence_numbers_to_the_chunk() -> None:
+def test_a_map_point_keyed_by_a_number_not_in_the_chunk_is_invalid() -> None:
+    from pydantic import ValidationError
+
+    from pipeline.stages.map_stage import MapReply
+
+    reply = {"people": [], "organisations": [], "points": {"2": "a", "x": "b", "9": "c"}}
+    with pytest.raises(ValidationError, match=r"sentence numbers \[x, 9\] are not in the chunk"):
+        MapReply.model_validate(reply, context={"sentence_ids": {1, 2, 3}})
+    assert MapReply.model_validate({**reply, "points": {"2": "a"}}).points == {"2": "a"}
+
+
+def keys_asked(request: dict) -> list[str]:
+    """The keys a map request's reply must give its points, in order."""
     from pipeline.model.reply import json_schema_of, narrow_items
-    from pipeline.stages.map_stage import map_request
 
-    doc, _ = transcript()
-    chunk = chunk_transcript(doc, chunk_tokens=500)[0]
-    request = map_request(chunk, 100)
     schema = narrow_items(json_schema_of(request["schema"]), request["narrow"])
-    ids = schema["$defs"]["MapPoint"]["properties"]["ids"]["items"]
-    assert (ids["minimum"], ids["maximum"]) == (1, len(chunk.sentences))
-
-
-def cited_ranges(points: dict) -> list[tuple[int, int]]:
-    """The sentence numbers each item of a map reply's points tuple may cite."""
-    bounds = [item["properties"]["ids"]["items"] for item in points["prefixItems"]]
-    return [(b["minimum"], b["maximum"]) for b in bounds]
+    points = schema["properties"]["points"]
+    assert points["additionalProperties"] is False and points["required"] == list(
+        points["properties"]
+    )
+    return list(points["properties"])
 
 
 def test_map_points_come_one_from_each_part_of_the_chunk() -> None:
-    """The reply's points are a tuple: point k cites the numbered sentence of part k
+    """The reply's points are keyed by the numbered sentence of each part, in order
     (llama.cpp enforces it), and the parts cover the chunk in order, about 350 tokens each."""
-    from pipeline.model.reply import json_schema_of, narrow_items
-    from pipeline.stages.map_stage import MAX_POINTS, MapReply, anchor, map_request, parts
+    from pipeline.stages.map_stage import MAX_POINTS, anchor, map_request, parts
+    from pipeline.stages.points import word_counts
 
-    doc, _ = transcript()
+    doc, text = transcript()
     chunk = chunk_transcript(doc, chunk_tokens=500)[0]
     long = chunk.model_copy(update={"tokens": 1400})
     assert len(parts(long)) == 4 and len(parts(chunk)) == max(1, round(chunk.tokens / 350))
@@ -552,17 +558,14 @@ def test_map_points_come_one_from_each_part_of_the_chunk() -> None:
     assert len(parts(many)) == min(MAX_POINTS, len(chunk.sentences))  # one sentence at least
     split = parts(long)
     assert [s.id for p in split for s in p] == [s.id for s in chunk.sentences]
-    schema = narrow_items(json_schema_of(MapReply), map_request(long, 100)["narrow"])
-    points = schema["properties"]["points"]
-    assert points["minItems"] == points["maxItems"] == len(split) and "items" not in points
-    ranges = cited_ranges(points)
-    assert ranges == [(anchor(p).id, anchor(p).id) for p in split]
-    assert list(points["prefixItems"][0]["properties"]) == ["ids", "text"]  # ids first
+    counts = word_counts(text)
+    assert keys_asked(map_request(long, text, 100)) == [str(anchor(p, counts).id) for p in split]
 
 
 def test_each_part_numbers_its_most_specific_statement_and_its_point_cites_it() -> None:
-    from pipeline.model.reply import json_schema_of, narrow_items
-    from pipeline.stages.map_stage import MapReply, anchor, map_request, number_sentences, parts
+    from collections import Counter
+
+    from pipeline.stages.map_stage import anchor, map_request, number_sentences, parts
 
     doc, _ = transcript()
     chunk = chunk_transcript(doc, chunk_tokens=500)[0]
@@ -580,14 +583,51 @@ def test_each_part_numbers_its_most_specific_statement_and_its_point_cites_it() 
     chunk = chunk.model_copy(update={"sentences": sentences, "tokens": 700})
     split = parts(chunk)
     assert [[s.id for s in p] for p in split] == [[1, 2, 3], [4, 5, 6]]
-    assert [anchor(p).id for p in split] == [3, 5]
+    assert [anchor(p, Counter()).id for p in split] == [3, 5]
     lines = number_sentences(chunk, [3, 5]).splitlines()
     assert [line.split(":")[0] for line in lines if line[0].isdigit()] == ["3", "5"]
-    request = map_request(chunk, 100)
+    request = map_request(chunk, " ".join(texts), 100)
     assert request["variables"]["sentences"].splitlines()[2].startswith("3: Huawei shipped")
-    points = narrow_items(json_schema_of(MapReply), request["narrow"])["properties"]["points"]
-    ranges = cited_ranges(points)
-    assert ranges == [(3, 3), (5, 5)]  # each point cites its part's numbered sentence
+    assert keys_asked(request) == ["3", "5"]  # each point states its part's numbered sentence
+
+
+def test_a_part_numbers_the_sentence_on_its_sources_subject_over_a_one_off_detail() -> None:
+    """Of two sentences about as specific, the one whose rare words the source keeps
+    using is the part's sentence to note (``points.salience``)."""
+    from pipeline.stages.map_stage import anchor
+    from pipeline.stages.points import salience, specificity, word_counts
+
+    doc, _ = transcript()
+    first, second = chunk_transcript(doc, chunk_tokens=500)[0].sentences[:2]
+    subject = first.model_copy(update={"text": "Huawei makes Ascend chips for data centres."})
+    detail = second.model_copy(update={"text": "He once grew kumquats in a greenhouse in Fujian."})
+    counts = word_counts(" ".join(["Ascend chips and Huawei compute."] * 20) + detail.text)
+    assert specificity(detail.text) > specificity(subject.text)  # alone, the detail wins
+    assert anchor([subject, detail], counts) == subject
+    assert salience(detail.text, word_counts("")) == specificity(detail.text)
+
+
+def test_map_points_keep_the_chunks_order_also_when_replayed_from_the_cache(tmp_path) -> None:
+    """The cache stores a reply as JSON with sorted keys ("12" before "3"): the points must
+    come out in the chunk's order either way, or a warm rerun asks every theme again."""
+    from conftest import ScriptedClient
+
+    from pipeline.model.cache import CallCache
+
+    doc, text = transcript()
+    chunk = chunk_transcript(doc, chunk_tokens=500)[0]
+    long = [s.model_copy(update={"id": s.id + 9 * (s.id > 2)}) for s in chunk.sentences]
+    chunk = chunk.model_copy(update={"sentences": long})
+    reply = map_reply([("DeepSeek released R1 in January", 2), ("Huawei builds Ascend chips", 14)])
+    orders = []
+    for _ in range(2):  # the model's reply, then the same call from the cache
+        store = CallCache(tmp_path / "cache")
+        client = ScriptedClient(store)
+        client.enqueue(reply)
+        summary = summarize_chunk(chunk, text, client, max_tokens=100)
+        store.close()
+        orders.append([p.evidence[0].char_start for p in summary.key_points])
+    assert orders[0] == orders[1] == sorted(orders[0])
 
 
 def test_map_importance_is_the_points_specificity_not_their_order(scripted) -> None:
@@ -596,7 +636,7 @@ def test_map_importance_is_the_points_specificity_not_their_order(scripted) -> N
     vague = chunk.sentences[0].text
     specific = "Huawei ships 200,000 Ascend chips to Baidu in 2025"
     sentences = [chunk.sentences[0], chunk.sentences[1].model_copy(update={"text": specific})]
-    scripted.enqueue(map_reply([(vague, [1]), (specific, [2])]))
+    scripted.enqueue(map_reply([(vague, 1), (specific, 2)]))
     chunk = chunk.model_copy(update={"sentences": sentences})
     summary = summarize_chunk(chunk, text, scripted, max_tokens=100, policy=LENIENT)
     assert [p.text for p in summary.key_points] == [vague, specific]  # the chunk's order

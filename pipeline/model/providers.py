@@ -218,29 +218,11 @@ def _inline(node: Any, defs: dict[str, Any]) -> Any:
     return node
 
 
-def _widest(items: list[Any]) -> Any:
-    """One schema for all the items of a tuple (``prefixItems``, which OpenAI's dialect
-    lacks): the first item's, every numeric bound widened to the loosest of the items'."""
-    first = items[0]
-    if not isinstance(first, dict) or not all(isinstance(i, dict) for i in items):
-        return first
-    out = {}
-    for key, value in first.items():
-        values = [i.get(key, value) for i in items]
-        if key == "minimum":
-            out[key] = min(values)
-        elif key == "maximum":
-            out[key] = max(values)
-        else:
-            out[key] = _widest(values)
-    return out
-
-
 def strict_schema(schema: dict[str, Any], keywords: frozenset[str] = OPENAI_KEYWORDS) -> dict:
     """``schema`` (pydantic's JSON schema) made valid under OpenAI's strict dialect, keeping
     only ``keywords``: ``$ref`` inlined, every object closed and all its properties
     required, ``allOf``/``oneOf`` of one member unwrapped (``oneOf`` becomes ``anyOf``),
-    a tuple made an array of its widest item, every other keyword dropped, constraints
+    every other keyword dropped, constraints
     moved into the description in words."""
     inlined = _inline(copy.deepcopy(schema), schema.get("$defs", {}))
 
@@ -259,8 +241,6 @@ def strict_schema(schema: dict[str, Any], keywords: frozenset[str] = OPENAI_KEYW
                 out[key] = {name: walk(sub) for name, sub in value.items()}
             elif key == "items" and isinstance(value, dict):
                 out[key] = walk(value)
-            elif key == "prefixItems" and key not in keywords:
-                out["items"] = walk(_widest(value))
             elif key == "anyOf":
                 out[key] = [walk(sub) for sub in value]
             elif key in keywords and key != "additionalProperties":

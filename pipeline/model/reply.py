@@ -22,7 +22,7 @@ _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 
 
-Narrowing = dict[str, Any]  # a field name -> an item schema, or a list of narrowings
+Narrowing = dict[str, Any]  # a field name -> an item schema, or a dict's keys
 
 
 @functools.cache
@@ -45,31 +45,26 @@ def json_schema_of(schema: type[BaseModel]) -> dict[str, Any]:
 
 def narrow_items(json_schema: dict[str, Any], narrow: Narrowing) -> dict[str, Any]:
     """A copy of ``json_schema`` where every array-of-scalars property named in ``narrow``
-    gets the given item schema (at any depth, including ``$defs``), and every
-    array-of-objects property named with a list of narrowings becomes a tuple of exactly
-    that many items, item k narrowed by the k-th (a map's points, each from its own part
-    of the chunk: llama.cpp's grammar enforces ``prefixItems``)."""
-    defs = json_schema.get("$defs", {})
-
-    def resolved(node: dict[str, Any]) -> dict[str, Any]:
-        ref = node.get("$ref", "")
-        return dict(defs[ref.rsplit("/", 1)[-1]]) if ref.startswith("#/$defs/") else node
+    gets the given item schema (at any depth, including ``$defs``), and every dict
+    property named with a list of keys becomes an object of exactly those keys, in that
+    order (a map's points, keyed by the sentence each states: llama.cpp's grammar
+    enforces the keys and their order)."""
 
     def walk(node: Any) -> Any:
         if isinstance(node, dict):
             out = {key: walk(value) for key, value in node.items()}
             for name, prop in (out.get("properties") or {}).items():
                 items = prop.get("items") or {}
+                values = prop.get("additionalProperties")
                 wanted = narrow.get(name)
                 if isinstance(wanted, dict) and items.get("type") in ("string", "integer"):
                     prop["items"] = dict(wanted)
-                elif isinstance(wanted, list) and items:
-                    item = resolved(items)
+                elif isinstance(wanted, list) and isinstance(values, dict):
                     out["properties"][name] = {
-                        **{k: v for k, v in prop.items() if k not in ("items", "maxItems")},
-                        "prefixItems": [narrow_items(item, each) for each in wanted],
-                        "minItems": len(wanted),
-                        "maxItems": len(wanted),
+                        **{k: v for k, v in prop.items() if not k.endswith("Properties")},
+                        "properties": {key: dict(values) for key in wanted},
+                        "required": list(wanted),
+                        "additionalProperties": False,
                     }
             return out
         if isinstance(node, list):

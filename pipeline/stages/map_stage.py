@@ -9,7 +9,9 @@ one re-ask.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
@@ -28,34 +30,9 @@ from pipeline.models import (
     Sentence,
     column_at,
 )
-from pipeline.stages.points import specificity
+from pipeline.stages.points import salience, specificity, word_counts
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.text import plain_words, share_in, stems
-
-
-def _check_ids(ids: list[int], info: ValidationInfo) -> list[int]:
-    known = (info.context or {}).get("sentence_ids")
-    if known is not None:
-        unknown = [i for i in ids if i not in known]
-        if unknown:
-            raise ValueError(
-                f"sentence numbers {unknown} are not in the chunk (valid: 1-{max(known)})"
-            )
-    return ids
-
-
-class MapPoint(BaseModel):
-    # the sentence number comes first: a grammar-constrained server makes point k cite the
-    # numbered sentence of part k (``map_request``), and the text then states what it says
-    model_config = ConfigDict(extra="forbid")
-
-    ids: list[int] = Field(
-        min_length=1, max_length=3, description="numbers of the sentences that state it"
-    )
-    text: str = Field(description="one short sentence: who holds what, with names and numbers")
-
-    _ids = field_validator("ids")(_check_ids)
-
 
 MAX_POINTS = 8
 PART_TOKENS = 350  # one map point for about this many tokens of a chunk
@@ -91,22 +68,43 @@ class MapReply(BaseModel):
     organisations: list[str] = Field(
         max_length=8, description="companies, labs, governments and other bodies named"
     )
-    points: list[MapPoint] = Field(min_length=1, max_length=MAX_POINTS)
+    # keyed by sentence number ({"12": "..."}): the number comes right before the point
+    # that states it, and it costs a third of the tokens of {"ids": [12], "text": "..."}
+    points: dict[str, str] = Field(
+        min_length=1,
+        max_length=MAX_POINTS,
+        description="by the number of the sentence it states: one short sentence, who holds "
+        "what, with names and numbers",
+    )
+
+    @field_validator("points")
+    @classmethod
+    def _known_numbers(cls, points: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        known = (info.context or {}).get("sentence_ids")
+        unknown = [
+            key
+            for key in points
+            if not key.isdigit() or (known is not None and int(key) not in known)
+        ]
+        if unknown:
+            valid = f" (valid: 1-{max(known)})" if known else ""
+            raise ValueError(f"sentence numbers [{', '.join(unknown)}] are not in the chunk{valid}")
+        return points
 
 
-def anchor(part: list[Sentence]) -> Sentence:
-    """The sentence a part's map point starts from: its most specific
-    (``pipeline.stages.points.specificity``: rare words, figures, names). Left to choose,
-    the 1.5B's points held 6 of the 38 tune facts that their chunks hold; the most
-    specific sentence of each ~350-token part holds 14 of them (README, seventh round).
-    A question is taken only from a part of questions, a sponsor read never when the
-    part has another sentence."""
+def anchor(part: list[Sentence], source_counts: Counter[str]) -> Sentence:
+    """The sentence a part's map point starts from: its most salient
+    (``pipeline.stages.points.salience``: rare words, figures, names, raised for the
+    words its source keeps using). Left to choose, the 1.5B's points held 6 of the 38
+    tune facts that their chunks hold; the most specific sentence of each ~350-token part
+    holds 14 of them (README, seventh round). A question is taken only from a part of
+    questions, a sponsor read never when the part has another sentence."""
     return max(
         part,
         key=lambda s: (
             not is_promo(s.text),
             not s.text.rstrip().endswith("?"),
-            specificity(s.text),
+            salience(s.text, source_counts),
         ),
     )
 
@@ -195,28 +193,29 @@ def is_name_in(name: str, text: str, max_words: int = 6) -> bool:
     )
 
 
-def map_request(chunk: Chunk, max_tokens: int, *, one_line: bool = False) -> dict[str, Any]:
+def map_request(
+    chunk: Chunk, source_text: str, max_tokens: int, *, one_line: bool = False
+) -> dict[str, Any]:
     """The arguments of a chunk's map call (shared by the run and the dry-run planner);
-    ``one_line``: the policy's ``one_line_replies``. The reply's points are a tuple, one
-    per part of the chunk (``parts``), each citing its part's numbered sentence
-    (``anchor``)."""
-    split = parts(chunk)
-    marked = [anchor(part).id for part in split]
+    ``one_line``: the policy's ``one_line_replies``. The reply's points are keyed by
+    exactly the numbered sentences, one per part of the chunk (``parts``, ``anchor``), in
+    order: llama.cpp's grammar enforces the keys."""
+    counts = word_counts_of(source_text)
+    marked = [anchor(part, counts).id for part in parts(chunk)]
     numbered = number_sentences(chunk, marked)
     return {
         "prompt": load_prompt("map", one_line=one_line),
         "variables": {"boundary": boundary_for(numbered), "sentences": numbered},
         "schema": MapReply,
         "max_tokens": max_tokens,
-        "narrow": {
-            "ids": ids_between(1, len(chunk.sentences)),
-            "points": [{"ids": ids_between(n, n)} for n in marked],
-        },
+        "narrow": {"points": [str(n) for n in marked]},
     }
 
 
-def ids_between(first: int, last: int) -> dict[str, Any]:
-    return {"type": "integer", "minimum": first, "maximum": last}
+@functools.lru_cache(maxsize=16)
+def word_counts_of(source_text: str) -> Counter[str]:
+    """``word_counts`` of a source, counted once for all its chunks."""
+    return word_counts(source_text)
 
 
 # the show's intro and outro, ads and sponsor reads: never a key point
@@ -254,10 +253,10 @@ def is_proper_name(name: str, text: str, max_words: int = 5) -> bool:
     words = name.split()
     if not words or not is_name_in(name, text, max_words=max_words):
         return False
-    # letters spelled one by one ("Letters Q R S") are how a transcript dictates a name
-    # it does not contain; a real one is written "QRS" or "Q.R.S."
+    # letters or digits spelled one by one ("Letters Q R S", "7 7") are how a transcript
+    # dictates a name it does not contain; a real one is written "QRS" or "Q.R.S."
     if any(
-        len(a) == len(b) == 1 and (a + b).isalpha() for a, b in zip(words, words[1:], strict=False)
+        len(a) == len(b) == 1 and (a + b).isalnum() for a, b in zip(words, words[1:], strict=False)
     ):
         return False
     for i, word in enumerate(words):
@@ -301,7 +300,7 @@ def summarize_chunk(
     reply = client.structured(
         stage="map",
         context={"sentence_ids": {s.id for s in chunk.sentences}},
-        **map_request(chunk, max_tokens, one_line=policy.one_line_replies),
+        **map_request(chunk, source_text, max_tokens, one_line=policy.one_line_replies),
     )
     by_id = {s.id: s for s in chunk.sentences}
     clean = lambda text: without_foreign_urls(text, chunk.text)  # noqa: E731
@@ -314,16 +313,17 @@ def summarize_chunk(
     # something the chunk says, and is new
     chunk_words = stems(chunk.text)
     points, said = [], set()
-    for p in reply.points:
-        key = " ".join(sorted(plain_words(p.text)))
-        if len(plain_words(p.text)) < 2 or key in said or is_promo(p.text):
+    # in the chunk's order: a cached reply comes back with its keys sorted as strings
+    for number, text in sorted(reply.points.items(), key=lambda item: int(item[0])):
+        key = " ".join(sorted(plain_words(text)))
+        if len(plain_words(text)) < 2 or key in said or is_promo(text):
             continue
-        if share_in(stems(p.text), chunk_words) < policy.point_support:
+        if share_in(stems(text), chunk_words) < policy.point_support:
             continue
         said.add(key)
-        points.append(p)
+        points.append((int(number), text))
     # the points come in the chunk's order: the most specific is the most important
-    order = sorted(range(len(points)), key=lambda i: -specificity(points[i].text))
+    order = sorted(range(len(points)), key=lambda i: -specificity(points[i][1]))
     rank = {i: n for n, i in enumerate(order, start=1)}
     seen: set[str] = set()
     # a name the model also calls an organisation is not a person
@@ -335,11 +335,11 @@ def summarize_chunk(
         key_points=[
             KeyPoint(
                 id=f"{chunk.id}/p{i + 1}",
-                text=clean(p.text),
+                text=clean(text),
                 importance=max(1, 6 - rank[i]),
-                evidence=evidence(p.text, p.ids),
+                evidence=evidence(text, [number]),
             )
-            for i, p in enumerate(points)
+            for i, (number, text) in enumerate(points)
         ],
         entities=[Entity(name=n, kind="person") for n in people]
         + [Entity(name=n, kind="organisation") for n in organisations],

@@ -64,6 +64,33 @@ def specificity(text: str) -> float:
     )
 
 
+# Zipf 5 and above: one word in 100,000 or commoner ("company", "model", "China")
+_TOPIC_ZIPF = 5.0
+TOPIC_WEIGHT = 0.1  # how far a source's own subject raises a sentence's specificity
+
+
+def word_counts(text: str) -> Counter[str]:
+    """How often ``text`` uses each word (lower case), for ``salience``."""
+    return Counter(w.lower() for w in _ENGLISH_WORD.findall(text))
+
+
+def salience(text: str, source_counts: Counter[str]) -> float:
+    """``specificity``, raised when the sentence's rarer words are ones its source keeps
+    using (each weighted by its rarity in English times the log of its count in the
+    source): a rare word said once is a detail, one said thirty times is what the
+    conversation is about. Picking each map part's sentence by it rather than by
+    specificity alone, the picked sentences held 16 of the 38 tune facts instead of 15,
+    and 19 of the 37 check facts instead of 16 (README, eighth round)."""
+    words = {w.lower() for w in _ENGLISH_WORD.findall(text)}
+    weights = [
+        (_CEILING_ZIPF - zipf) * math.log1p(source_counts[w])
+        for w, zipf in ((w, zipf_frequency(w, "en")) for w in words)
+        if zipf < _TOPIC_ZIPF
+    ]
+    topic = sum(weights) / math.sqrt(len(weights)) if weights else 0.0
+    return specificity(text) * (1 + TOPIC_WEIGHT * topic)
+
+
 def is_fact(point: KeyPoint) -> bool:
     """A number, or two names: what "Key facts and figures" lists."""
     return fact_score(point) >= 2
