@@ -82,13 +82,10 @@ class ModelPolicy(BaseModel):
         description="a summary that copies the overview or an earlier summary is rebuilt "
         "from its own points instead of being kept"
     )
-    cited_sentences_per_statement: int = Field(
-        description="at most this many of the sentences the model cites for one point are "
-        "kept (the ones sharing most words with the point)"
-    )
     replace_habitual_citation: bool = Field(
-        description='when no cited sentence shares a word with the point (a model citing "1, '
-        "2, 3\" by habit), cite the chunk's best-matching sentence instead"
+        description="when the sentence a map point was asked for shares no word with the "
+        "point (a small model states another sentence), cite the chunk's best-matching "
+        "sentence instead"
     )
     point_support: float = Field(
         description="share of a map point's content words (numbers included) that its chunk "
@@ -121,7 +118,6 @@ STRICT = ModelPolicy(
     quantity_answer="digits",
     repeat_prefix=60,
     rebuild_copied_summaries=True,
-    cited_sentences_per_statement=2,
     replace_habitual_citation=True,
     point_support=0.5,
     one_line_replies=True,
@@ -138,7 +134,6 @@ LENIENT = ModelPolicy(
     quantity_answer="digits_or_words",
     repeat_prefix=0,
     rebuild_copied_summaries=False,
-    cited_sentences_per_statement=3,
     replace_habitual_citation=False,
     point_support=0.0,
     one_line_replies=False,
