@@ -760,6 +760,10 @@ def test_chatter_is_not_carried_under_the_strict_policy_but_is_under_the_lenient
         ),
         ("Dr. Li agrees. Prof. Wang does not!", ["Dr. Li agrees.", "Prof. Wang does not!"]),
         (
+            "China vs. US Technological Development: a long race. It goes on.",
+            ["China vs. US Technological Development: a long race.", "It goes on."],
+        ),
+        (
             "Chips, e.g. the H800, are banned. Why? Export controls.",
             ["Chips, e.g. the H800, are banned.", "Why?", "Export controls."],
         ),
