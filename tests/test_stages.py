@@ -368,6 +368,11 @@ def test_synthesis_attributes_every_statement_to_sources(scripted) -> None:
     assert {differ.side_a.source_ids[0], differ.side_b.source_ids[0]} == {"001", "002"}
     assert differ.side_b.citations[0].label.endswith("L3-4")
     assert cross.overview_citations and all(cross.overview_citations)
+    # the overview is asked from each theme's subject and what its sources agree or differ
+    # on, not from the themes' summaries (which a small model copies as its overview)
+    asked = scripted.history[-1][1]["content"]
+    assert "- Chips (sources 001, 002; they agree): Chips matter for both sources." in asked
+    assert "Source 001 covers chips." not in asked
 
 
 def generic_responder(stage, messages):

@@ -253,7 +253,12 @@ def synthesize(
             )
         )
     themes, agreements, disagreements = build_cross(groups, replies, policy)
-    items = "\n".join(f"- {t.title}: {t.summary.text}" for t in themes)
+    # the themes' subjects and what their sources agree or differ on, not their summaries:
+    # given those, the 1.5B copied them as its overview, and the copies are dropped
+    items = "\n".join(
+        f"- {t.title} (sources {', '.join(t.summary.source_ids)}; they {r.relation}): {r.point}"
+        for t, r in zip(themes, replies, strict=True)
+    )
     reply = ask_about(
         client,
         "synthesize",
