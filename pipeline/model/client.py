@@ -125,7 +125,8 @@ class ModelClient:
         """Ask for a ``schema`` instance. ``narrow`` maps array field names to the item
         schema the server should enforce for this call (e.g. the ids that exist), so a
         grammar-constrained server cannot even emit an unknown id; validation still checks.
-        A list of narrowings makes the array a tuple (``pipeline.model.reply.narrow_items``)."""
+        A list of keys makes a dict field an object of exactly those keys, in order
+        (``pipeline.model.reply.narrow_items``)."""
         messages, json_schema, key = self._plan(prompt, variables, schema, max_tokens, narrow)
         self.check_fits(messages, max_tokens)
         cached = self.cache.get(key)

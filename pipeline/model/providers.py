@@ -222,8 +222,7 @@ def strict_schema(schema: dict[str, Any], keywords: frozenset[str] = OPENAI_KEYW
     """``schema`` (pydantic's JSON schema) made valid under OpenAI's strict dialect, keeping
     only ``keywords``: ``$ref`` inlined, every object closed and all its properties
     required, ``allOf``/``oneOf`` of one member unwrapped (``oneOf`` becomes ``anyOf``),
-    every other keyword dropped, constraints
-    moved into the description in words."""
+    every other keyword dropped, constraints moved into the description in words."""
     inlined = _inline(copy.deepcopy(schema), schema.get("$defs", {}))
 
     def walk(node: dict[str, Any]) -> dict[str, Any]:
