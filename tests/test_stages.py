@@ -817,6 +817,25 @@ def test_a_name_any_chunk_lists_as_an_organisation_is_not_a_person() -> None:
     assert organisations == ["Meta", "Alibaba"]  # the most often named first
 
 
+def test_the_spellings_of_a_name_are_one_name_under_its_most_frequent_spelling() -> None:
+    """The 1.5B listed "DeepSeek" as a person in source 003's brief, where other chunks of
+    the same source listed "Deep Seek" as an organisation."""
+    from pipeline.models import Entity
+    from pipeline.stages.reduce_stage import listed_entities, name_key
+
+    def chunk(i: int, *entities: tuple[str, str]) -> ChunkSummary:
+        listed = [Entity(name=n, kind=k) for n, k in entities]  # type: ignore[arg-type]
+        return ChunkSummary(chunk_id=f"007:{i:04d}", source_id="007", entities=listed)
+
+    assert name_key("Deep Seek") == name_key("DeepSeek") == name_key("deep-seek")
+    summaries = [
+        chunk(0, ("DeepSeek", "person"), ("Grace Shao", "person")),
+        chunk(1, ("Deep Seek", "organisation"), ("Grace  Shao", "person")),
+        chunk(2, ("Deep Seek", "organisation"), ("Grace Shao", "person")),
+    ]
+    assert listed_entities(summaries) == (["Grace Shao"], ["Deep Seek"])
+
+
 def test_a_name_another_source_lists_as_an_organisation_is_not_a_person(
     scripted, tmp_path: Path
 ) -> None:

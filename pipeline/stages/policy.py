@@ -79,7 +79,7 @@ class ModelPolicy(BaseModel):
         "(a looping model's copy cut off at another length); 0: only identical texts"
     )
     rebuild_copied_summaries: bool = Field(
-        description="a summary that copies the overview or an earlier summary is rebuilt "
+        description="a theme's summary that copies an earlier theme's summary is rebuilt "
         "from its own points instead of being kept"
     )
     replace_habitual_citation: bool = Field(

@@ -12,6 +12,7 @@ nothing the model writes carries its own citation.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -228,23 +229,17 @@ def written_title(text: str, max_words: int = 12) -> str:
     return title if 0 < len(title.split()) <= max_words else ""
 
 
-def own_overview(
-    text: str, titles: list[str], summaries: list[str], policy: ModelPolicy = STRICT
-) -> str:
+def own_overview(text: str, titles: list[str], policy: ModelPolicy = STRICT) -> str:
     """The overview without a section title put in front of a sentence ("Title: ...")
-    and, under the strict policy, without the sentences that copy a section's summary (a
-    small model echoes its input); when nothing is left, the titles stand for it."""
+    and without a sentence it repeats; when nothing is left, the titles stand for it.
+    A sentence that restates a section's summary stays: an overview picks what matters
+    from its sections. When the strict policy dropped those, four of the five source
+    overviews of the seeds were a list of titles or one sentence (README, ninth round)."""
     heads = tuple(f"{t}:" for t in titles)
     kept = [
         s.removeprefix(next((h for h in heads if s.startswith(h)), "")).strip()
         for s in sentences_of(text)
     ]
-    if policy.rebuild_copied_summaries:
-        said = Repeats(
-            *(s for summary in summaries for s in sentences_of(summary)),
-            prefix=policy.repeat_prefix,
-        )
-        kept = [s for s in kept if said.is_new(s)]
     overview = without_repeated_sentences(" ".join(kept), policy.repeat_prefix)
     if overview or not titles:
         return overview
@@ -310,10 +305,7 @@ def reduce_source(
     except ModelError as exc:  # the themes stand; the overview lists them (own_overview)
         reply, problem = None, f"the overview could not be written ({exc}): it lists the themes"
     overview = own_overview(
-        joined(reply.overview) if reply else "",
-        [t.title for t in themes],
-        [t.summary for t in themes],
-        policy,
+        joined(reply.overview) if reply else "", [t.title for t in themes], policy
     )
     written = " ".join([overview, *(t.summary for t in themes)])
     said = [content(t.summary) for t in themes]
@@ -340,32 +332,47 @@ def reduce_source(
     )
 
 
+def name_key(name: str) -> str:
+    """One key for the spellings of a name: lower case, without spaces, dots and hyphens
+    ("Deep Seek", "DeepSeek", "deepseek"; "Open AI", "OpenAI")."""
+    return _NAME_SPACING.sub("", name.lower())
+
+
+_NAME_SPACING = re.compile(r"[\s.\-‐–—]+")
+
+
 def listed_entities(
     summaries: list[ChunkSummary], known_organisations: Collection[str] = ()
 ) -> tuple[list[str], list[str]]:
-    """The source's 15 most often named people and organisations. A name that any chunk
-    lists as an organisation is not a person, as within one chunk (``map_stage``): the
-    model lists companies as people ("Meta"), not people as companies. So is a name in
-    ``known_organisations`` (lower case: what the other sources' chunks list as
-    organisations, ``organisations_named``): the 1.5B listed "OpenAI", "Google" and
-    "Alibaba" as people in one source and as organisations in another."""
+    """The source's 15 most often named people and organisations, each under its most
+    frequent spelling (``name_key``: "Deep Seek" and "DeepSeek" are one name). A name that
+    any chunk lists as an organisation is not a person, as within one chunk
+    (``map_stage``): the model lists companies as people ("Meta"), not people as
+    companies. So is a name in ``known_organisations`` (``name_key``s: what the other
+    sources' chunks list as organisations, ``organisations_named``): the 1.5B listed
+    "OpenAI", "Google" and "Alibaba" as people in one source and as organisations in
+    another, and "DeepSeek" as a person where another chunk of the same source listed
+    "Deep Seek" as an organisation."""
     named: Counter[str] = Counter()
+    spellings: dict[str, Counter[str]] = {}
     called_organisation: set[str] = set()
     for summary in summaries:
         for entity in summary.entities:
             name = entity.name.strip()
-            named[name] += 1
-            if entity.kind == "organisation" or name.lower() in known_organisations:
-                called_organisation.add(name)
-    ranked = [name for name, _ in named.most_common()]  # ties: first seen first
-    organisations = [n for n in ranked if n in called_organisation]
-    taken = {n.lower() for n in organisations}
-    people = [n for n in ranked if n.lower() not in taken]
+            key = name_key(name)
+            named[key] += 1
+            spellings.setdefault(key, Counter())[name] += 1
+            if entity.kind == "organisation" or key in known_organisations:
+                called_organisation.add(key)
+    ranked = [key for key, _ in named.most_common()]  # ties: first seen first
+    shown = {key: spellings[key].most_common(1)[0][0] for key in ranked}
+    organisations = [shown[k] for k in ranked if k in called_organisation]
+    people = [shown[k] for k in ranked if k not in called_organisation]
     return people[:15], organisations[:15]
 
 
 def organisations_named(summaries: Iterable[ChunkSummary]) -> frozenset[str]:
-    """Every name (lower case) that some chunk lists as an organisation."""
+    """The ``name_key`` of every name that some chunk lists as an organisation."""
     return frozenset(
-        e.name.strip().lower() for s in summaries for e in s.entities if e.kind == "organisation"
+        name_key(e.name.strip()) for s in summaries for e in s.entities if e.kind == "organisation"
     )

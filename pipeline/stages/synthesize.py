@@ -268,12 +268,9 @@ def synthesize(
         max_tokens,
         one_line=policy.one_line_replies,
     )
-    overview = own_overview(
-        joined(reply.overview),
-        [t.title for t in themes],
-        [t.summary.text for t in themes],
-        policy,
-    ).replace("The conversation covers", "The sources share", 1)
+    overview = own_overview(joined(reply.overview), [t.title for t in themes], policy).replace(
+        "The conversation covers", "The sources share", 1
+    )
     grouped = [s for g in groups for s in g]
     cited = {s for t in themes for s in t.summary.source_ids}
     sides = [x.text for d in disagreements for x in (d.side_a, d.side_b)]
