@@ -11,6 +11,7 @@ from conftest import ScriptedSession
 
 from pipeline.inputs.chunking import chunk_transcript
 from pipeline.models import (
+    Chunk,
     ChunkSummary,
     Cited,
     KeyPoint,
@@ -879,3 +880,56 @@ def test_a_name_another_source_lists_as_an_organisation_is_not_a_person(
     briefs = {s: json.loads((tmp_path / f"o/sources/{s}.json").read_text()) for s in ("001", "002")}
     assert "OpenAI" in briefs["002"]["organisations"]
     assert "OpenAI" in briefs["001"]["organisations"] and "OpenAI" not in briefs["001"]["people"]
+
+
+def ad_break_chunk() -> tuple[Chunk, str]:
+    """A chunk of two parts whose second part is a sponsor read, and its source text."""
+    doc, _ = transcript()
+    chunk = chunk_transcript(doc, chunk_tokens=500)[0]
+    texts = [
+        "Is that right?",
+        "Yeah, I think so, you know.",
+        "Huawei shipped 200,000 Ascend 910B chips to Baidu in 2025.",
+        "We'll be right back after a word from our sponsors.",
+        "Acme Widgets, founded by Jane Roe, builds the fastest widgets for your team.",
+        "Go to acme.com slash talk for a 20% discount.",
+    ]
+    text, sentences = "", []
+    for sentence, said in zip(chunk.sentences, texts, strict=True):
+        start = len(text)
+        text += said + " "
+        sentences.append(
+            sentence.model_copy(
+                update={"text": said, "char_start": start, "char_end": start + len(said)}
+            )
+        )
+    return chunk.model_copy(update={"sentences": sentences, "text": text, "tokens": 700}), text
+
+
+def test_sponsor_reads_run_from_the_ad_break_to_the_last_call_to_action() -> None:
+    from pipeline.stages.map_stage import AD_CHARS, in_sponsor_read, sponsor_reads
+
+    chunk, text = ad_break_chunk()
+    reads = sponsor_reads(text)
+    assert [in_sponsor_read(s, reads) for s in chunk.sentences] == [False] * 3 + [True] * 3
+    # a web address said once in the conversation is no read, nor one far from the next
+    plug = "You can read me at aiproem dot substack.com. " + "We talk. " * (AD_CHARS // 9)
+    assert sponsor_reads(plug + "Chips matter. Find my book at example.com today.") == ()
+
+
+def test_a_part_that_is_all_sponsor_read_has_no_point_and_its_names_are_not_listed(
+    scripted,
+) -> None:
+    from pipeline.stages.map_stage import map_request
+
+    chunk, text = ad_break_chunk()
+    assert keys_asked(map_request(chunk, text, 100)) == ["3"]
+    scripted.enqueue(
+        {
+            "people": ["Jane Roe"],
+            "organisations": ["Huawei", "Acme Widgets"],
+            "points": {"3": "Huawei shipped 200,000 Ascend 910B chips to Baidu in 2025."},
+        }
+    )
+    summary = summarize_chunk(chunk, text, scripted, max_tokens=100)
+    assert [e.name for e in summary.entities] == ["Huawei"]

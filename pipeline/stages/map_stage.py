@@ -98,7 +98,8 @@ def anchor(part: list[Sentence], source_counts: Counter[str]) -> Sentence:
     words its source keeps using). Left to choose, the 1.5B's points held 6 of the 38
     tune facts that their chunks hold; the most specific sentence of each ~350-token part
     holds 14 of them (README, seventh round). A question is taken only from a part of
-    questions, a sponsor read never when the part has another sentence."""
+    questions, a welcome never when the part has another sentence (``map_request`` takes
+    the sponsor reads out of the parts first)."""
     return max(
         part,
         key=lambda s: (
@@ -194,7 +195,12 @@ def map_request(
     exactly the numbered sentences, one per part of the chunk (``parts``, ``anchor``), in
     order: llama.cpp's grammar enforces the keys."""
     counts = word_counts_of(source_text)
-    marked = [anchor(part, counts).id for part in parts(chunk)]
+    reads = sponsor_reads(source_text)
+    talk = [[s for s in part if not in_sponsor_read(s, reads)] for part in parts(chunk)]
+    # a part that is all sponsor read has no point; a chunk that is all ads keeps one
+    marked = [anchor(part, counts).id for part in talk if part] or [
+        anchor(chunk.sentences, counts).id
+    ]
     numbered = number_sentences(chunk, marked)
     return {
         "prompt": load_prompt("map", one_line=one_line),
@@ -218,6 +224,41 @@ _PROMO = re.compile(
     r"patreon|rate (and|&) review|free (trial|test drive)|(\.|dot )com (slash|/))\b",
     re.IGNORECASE,
 )
+# an ad break, and an ad's call to action (a web address, an offer, a code to mention)
+_AD_BREAK = re.compile(
+    r"\b(word from (our|this week's|today's) sponsors?|sponsored by|brought to you by)\b",
+    re.IGNORECASE,
+)
+_CALL_TO_ACTION = re.compile(
+    r"(\w\.com\b|\bdot com\b|\bpromo code\b|\b\d+% (off|discount)\b|\bdiscount code\b|"
+    r"\bfree (trial|test drive)\b|\bmention [A-Z]\w* (when|to)\b)",
+    re.IGNORECASE,
+)
+AD_CHARS = 2000  # at most this far from an ad break or a call to action to the next call
+
+
+@functools.lru_cache(maxsize=16)
+def sponsor_reads(source_text: str) -> tuple[tuple[int, int], ...]:
+    """The character spans of a source's sponsor reads: from an ad break ("after a word
+    from our sponsors") or a call to action ("brave.com slash ads", "a 25% discount")
+    through the next call to action within ``AD_CHARS``. Ad reads run back to back
+    between the break and the return to the conversation, each ending on its address or
+    code; a web address said once in a conversation ("dot substack.com") is no read."""
+    marks = sorted(
+        [(m.start(), m.end(), False) for m in _AD_BREAK.finditer(source_text)]
+        + [(m.start(), m.end(), True) for m in _CALL_TO_ACTION.finditer(source_text)]
+    )
+    spans: list[tuple[int, int]] = []
+    for (start, _, _), (_, end, calls) in zip(marks, marks[1:], strict=False):
+        if calls and end - start <= AD_CHARS:
+            spans.append((start, end))
+    return tuple(spans)
+
+
+def in_sponsor_read(sentence: Sentence, reads: Iterable[tuple[int, int]]) -> bool:
+    return any(sentence.char_start < end and start < sentence.char_end for start, end in reads)
+
+
 # words a small model lists as names that are not names of people or organisations
 _COMMON = frozenset(
     (
@@ -320,8 +361,11 @@ def summarize_chunk(
     rank = {i: n for n, i in enumerate(order, start=1)}
     seen: set[str] = set()
     # a name the model also calls an organisation is not a person
-    organisations = _names(reply.organisations, lambda n: is_proper_name(n, chunk.text), seen)
-    people = _names(reply.people, lambda n: is_person_name(n, chunk.text), seen)
+    reads = sponsor_reads(source_text)
+    # names said only in a sponsor read (the sponsor, its founder) are not the talk's
+    talk = " ".join(s.text for s in chunk.sentences if not in_sponsor_read(s, reads))
+    organisations = _names(reply.organisations, lambda n: is_proper_name(n, talk), seen)
+    people = _names(reply.people, lambda n: is_person_name(n, talk), seen)
     return ChunkSummary(
         chunk_id=chunk.id,
         source_id=chunk.source_id,
