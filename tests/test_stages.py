@@ -933,3 +933,20 @@ def test_a_part_that_is_all_sponsor_read_has_no_point_and_its_names_are_not_list
     )
     summary = summarize_chunk(chunk, text, scripted, max_tokens=100)
     assert [e.name for e in summary.entities] == ["Huawei"]
+
+
+def test_a_sponsor_read_runs_from_its_first_ad_break_across_a_second_one() -> None:
+    from pipeline.stages.map_stage import sponsor_reads
+
+    text = (
+        "Chips matter. After a word from our sponsors. Acme builds widgets. "
+        "This show is brought to you by Acme. Go to acme.com now. Back to chips."
+    )
+    reads = sponsor_reads(text)
+
+    def read(words: str) -> bool:
+        at = text.index(words)
+        return any(start <= at < end for start, end in reads)
+
+    assert read("word from our sponsors") and read("Acme builds") and read("acme.com")
+    assert not read("Chips matter") and not read("Back to chips")

@@ -244,13 +244,12 @@ def sponsor_reads(source_text: str) -> tuple[tuple[int, int], ...]:
     through the next call to action within ``AD_CHARS``. Ad reads run back to back
     between the break and the return to the conversation, each ending on its address or
     code; a web address said once in a conversation ("dot substack.com") is no read."""
-    marks = sorted(
-        [(m.start(), m.end(), False) for m in _AD_BREAK.finditer(source_text)]
-        + [(m.start(), m.end(), True) for m in _CALL_TO_ACTION.finditer(source_text)]
-    )
+    calls = [(m.start(), m.end()) for m in _CALL_TO_ACTION.finditer(source_text)]
+    starts = sorted([m.start() for m in _AD_BREAK.finditer(source_text)] + [a for a, _ in calls])
     spans: list[tuple[int, int]] = []
-    for (start, _, _), (_, end, calls) in zip(marks, marks[1:], strict=False):
-        if calls and end - start <= AD_CHARS:
+    for start in starts:
+        end = next((e for a, e in calls if a > start), None)  # the next call to action
+        if end is not None and end - start <= AD_CHARS:
             spans.append((start, end))
     return tuple(spans)
 
