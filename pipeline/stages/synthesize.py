@@ -254,7 +254,7 @@ def synthesize(
         )
     themes, agreements, disagreements = build_cross(groups, replies, policy)
     # the themes' subjects and what their sources agree or differ on, not their summaries:
-    # given those, the 1.5B copied them as its overview, and the copies are dropped
+    # given those, the 1.5B copied them as its overview
     items = "\n".join(
         f"- {t.title} (sources {', '.join(t.summary.source_ids)}; they {r.relation}): {r.point}"
         for t, r in zip(themes, replies, strict=True)
