@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.inputs.chunking import chunk_transcript
+from pipeline.inputs.chunking import MAX_SENTENCE_CHARS, chunk_transcript
 from pipeline.inputs.ingest import read_source_text, read_transcript
 from pipeline.model.llm import count_tokens
 
@@ -80,3 +80,32 @@ def test_a_sentence_longer_than_the_budget_is_split_at_words(tmp_path: Path) -> 
     for chunk in chunks:
         for sentence in chunk.sentences:
             assert text[sentence.char_start : sentence.char_end] == sentence.text
+
+
+def test_a_sentence_written_a_clause_a_line_ends_with_a_line_once_it_is_long(
+    tmp_path: Path,
+) -> None:
+    # a translated podcast: one clause a line, each ending in a comma, a full stop rarely
+    clauses = [
+        f"and then clause number {n} of the story went on a little further," for n in range(30)
+    ]
+    path = tmp_path / "clauses.txt"
+    path.write_text("\n".join(clauses) + "\nThe end.\n", encoding="utf-8")
+    text = path.read_text()
+    sentences = [
+        s
+        for c in chunk_transcript(read_transcript(path, "x"), chunk_tokens=900)
+        for s in c.sentences
+    ]
+    assert len(sentences) > 5  # not one 2,000-character sentence
+    longest_line = max(len(line) for line in clauses)
+    for sentence in sentences:
+        assert len(sentence.text) < MAX_SENTENCE_CHARS + longest_line
+        assert text[sentence.char_end - 1] in ",."  # each ends where a line ends
+    # a short sentence over lines ending in commas still runs on to its full stop
+    path.write_text("First, as I said,\nwe go on,\nand stop here.\nNext one.\n", encoding="utf-8")
+    [chunk] = chunk_transcript(read_transcript(path, "y"), chunk_tokens=900)
+    assert [s.text for s in chunk.sentences] == [
+        "First, as I said, we go on, and stop here.",
+        "Next one.",
+    ]

@@ -20,6 +20,11 @@ from pipeline.models import Chunk, Segment, Sentence, Transcript
 _SENTENCE_END = re.compile(r"[.!?。！？…]+[\"'”’)\]]*(?=\s)")
 LABEL_TOKENS = 4  # the "[12] " label each sentence gets in the map prompt
 _SOFT_END = (",", ";", ":", "-", "–", "—")
+# a sentence runs on over lines that end in a comma or mid-clause (a translated podcast
+# written a clause a line, a transcript wrapped at 90 columns) until a full stop, or to
+# the end of the line where it reaches this length: a 13-line "sentence" is no unit to
+# note, cite or quote
+MAX_SENTENCE_CHARS = 300
 
 
 @dataclass
@@ -77,8 +82,8 @@ def _boundaries(segments: list[Segment]) -> list[tuple[int, int, int, int]]:
             if open_at is None:
                 open_at = (index, rest_start)
             following = segments[index + 1].text if index + 1 < len(segments) else ""
-            line_is_sentence = not text.rstrip().endswith(_SOFT_END) and (
-                not following or following[:1].isupper()
+            line_is_sentence = _open_chars(segments, open_at, index) >= MAX_SENTENCE_CHARS or (
+                not text.rstrip().endswith(_SOFT_END) and (not following or following[:1].isupper())
             )
             if line_is_sentence:
                 spans.append((*open_at, index, len(text.rstrip())))
@@ -87,6 +92,12 @@ def _boundaries(segments: list[Segment]) -> list[tuple[int, int, int, int]]:
         last = len(segments) - 1
         spans.append((*open_at, last, len(segments[last].text.rstrip())))
     return spans
+
+
+def _open_chars(segments: list[Segment], open_at: tuple[int, int], index: int) -> int:
+    """Characters of the sentence opened at ``open_at``, up to the end of segment ``index``."""
+    first, start = open_at
+    return sum(len(segments[i].text) for i in range(first, index + 1)) - start
 
 
 def _skip_space(text: str, cursor: int) -> int:
