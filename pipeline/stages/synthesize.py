@@ -16,6 +16,7 @@ and so to their sources and passages.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -113,13 +114,27 @@ def statements_of(brief: SourceBrief) -> list[Statement]:
     return kept
 
 
+_SOURCE_WORD = re.compile(r"\bsources?\b", re.IGNORECASE)
+
+
 def attribute(text: str, said: Sequence[Statement], *, all_of: bool = False) -> Attributed:
-    """``text`` attributed to the statements that share the most content words with it
-    (all of them with ``all_of``), each cited by its first passage."""
+    """``text`` attributed to the statements that share the most content words with it,
+    at most three, each sharing at least half as many as the best (all of them with
+    ``all_of``), each cited by its first passage. A sentence that names its sources
+    ("Source 001: ...", "Sources 001 and 004 ...") is attributed to the best statement of
+    each source it names, and to no other: the words it shares with another source's
+    statement ("China", "model") do not make that statement its evidence."""
     words = plain_words(text)
-    ranked = sorted(said, key=lambda s: -len(words & plain_words(s.text)))
-    chosen = list(said) if all_of else [s for s in ranked if words & plain_words(s.text)][:3]
-    chosen = chosen or ranked[:1]
+    shared = {id(s): len(words & plain_words(s.text)) for s in said}
+    ranked = sorted(said, key=lambda s: -shared[id(s)])
+    named = [sid for sid in dict.fromkeys(s.source_id for s in said) if _names(text, sid)]
+    if all_of:
+        chosen = list(said)
+    elif named:
+        chosen = [next(s for s in ranked if s.source_id == sid) for sid in named]
+    else:
+        best = shared[id(ranked[0])] if ranked else 0
+        chosen = [s for s in ranked if 0 < 2 * shared[id(s)] >= best][:3] or ranked[:1]
     passages: list[Passage] = []
     for statement in chosen:
         passages.extend(p for p in statement.citations[:1] if p not in passages)
@@ -128,6 +143,13 @@ def attribute(text: str, said: Sequence[Statement], *, all_of: bool = False) -> 
         theme_ids=list(dict.fromkeys(s.theme_id for s in chosen)),
         source_ids=sorted({s.source_id for s in chosen}),
         citations=passages,
+    )
+
+
+def _names(text: str, source_id: str) -> bool:
+    """ "Source 001: ...", "Sources 001 and 003 ..." name 001."""
+    return bool(
+        _SOURCE_WORD.search(text) and re.search(rf"(?<![\w.]){re.escape(source_id)}(?![\w])", text)
     )
 
 
