@@ -86,12 +86,17 @@ def plan_run(
         chunk_tokens=settings.chunk_tokens,
         overlap_tokens=settings.chunk_overlap_tokens,
     )
-    one_line = policy_for(settings).one_line_replies
+    policy = policy_for(settings)
+    one_line = policy.one_line_replies
     map_calls = map_cached = map_tokens = 0
     changed: dict[str, int] = {}
     for chunk in chunks:
         request = map_request(
-            chunk, texts[chunk.source_id], settings.map_max_tokens, one_line=one_line
+            chunk,
+            texts[chunk.source_id],
+            settings.map_max_tokens,
+            one_line=one_line,
+            point_chars=policy.point_max_chars,
         )
         messages, key = client.request(**request)
         if client.is_cached(key):

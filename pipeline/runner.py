@@ -88,6 +88,17 @@ class Manifest(BaseModel):
     failures: list[str]
 
 
+def _embedded_server_options(settings: Settings) -> dict[str, Any]:
+    """llama-server's own request options for the embedded model (at the server started
+    here, or at an ``api_base`` taken to serve it): its repeat penalty and, under a policy
+    that bans them, no line breaks."""
+    options: dict[str, Any] = {"repeat_penalty": settings.repeat_penalty}
+    if policy_for(settings).line_breaks_banned:
+        spec = embedded.embedded_model(settings.embedded_model)
+        options["logit_bias"] = [[token, False] for token in embedded.line_break_tokens(spec)]
+    return options
+
+
 class ModelSession:
     """The client for this run plus, when embedded, the llama.cpp server behind it."""
 
@@ -107,7 +118,7 @@ class ModelSession:
                 cache=cache,
                 cache_identity=f"embedded:{spec.sha256}",
                 sampling=sampling,
-                extra_body={"repeat_penalty": settings.repeat_penalty},
+                extra_body=_embedded_server_options(settings),
                 timeout_s=settings.timeout_s,
                 retries=settings.retries,
                 concurrency=workers,
@@ -125,7 +136,7 @@ class ModelSession:
             self.model = settings.model or f"openai/{spec.name}"
             self.context_window = settings.context_window or self._ask_context(settings)
             workers = settings.concurrency or 4
-            extra = {"repeat_penalty": settings.repeat_penalty} if settings.model is None else {}
+            extra = _embedded_server_options(settings) if settings.model is None else {}
             self.client = ModelClient(
                 model=self.model,
                 api_base=settings.api_base,

@@ -5,6 +5,8 @@
   themes and the answer checks compare.
 - ``share_in``: the share of one set of words that another contains.
 - ``plain_words``: the unstemmed content words the stages match statements with.
+- ``numbers``: the tokens with a digit, which a statement may only hold when its evidence
+  does (the answer checks, the brief's theme sentences).
 - ``sentences_of``: model prose cut into sentences (source text is cut by
   ``pipeline.inputs.chunking``, which also knows CJK marks and closing quotes).
 """
@@ -22,6 +24,8 @@ _stemmer = Stemmer.Stemmer("english")
 # bm25s sets its own logger to DEBUG, so every index build printed "Building index from
 # tokens" through the CLI's log handler
 logging.getLogger("bm25s").setLevel(logging.WARNING)
+# a token with a digit, letters attached included: "2,000", "4.0", "H800", "4X", "12%"
+_NUMBER = re.compile(r"(?<![\w.,])[A-Za-z]*\d[A-Za-z\d]*(?:[.,]\d+[A-Za-z\d]*)*")
 
 
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
@@ -78,3 +82,9 @@ def sentences_of(text: str) -> list[str]:
         else:
             sentences.append(piece)
     return sentences
+
+
+def numbers(text: str) -> set[str]:
+    """Every token with a digit in ``text``, lower-cased, without thousands separators:
+    "2,000" -> "2000", "H800" -> "h800" (so "H800" and "H100" differ), "4X" -> "4x"."""
+    return {m.replace(",", "").lower() for m in _NUMBER.findall(text)}

@@ -33,6 +33,20 @@ def test_every_part_package_is_installed_and_the_parts_add_up(key: str) -> None:
     assert sum(part.stat().st_size for part in parts) == spec.size
 
 
+@pytest.mark.parametrize("key", sorted(embedded.EMBEDDED_MODELS))
+def test_the_shipped_line_break_tokens_are_those_of_the_model_file(key: str) -> None:
+    from gguf import GGUFReader
+
+    spec = embedded.EMBEDDED_MODELS[key]
+    model_file = embedded.ensure_model_file(Settings.load(None).model_dir, spec)
+    field = GGUFReader(model_file).fields["tokenizer.ggml.tokens"]
+    pieces = [bytes(field.parts[i]).decode("utf-8", "replace") for i in field.data]
+    # byte-level BPE writes "\n" as "Ċ" and "\r" as "č"
+    breaks = tuple(i for i, piece in enumerate(pieces) if "Ċ" in piece or "č" in piece)
+    assert embedded.line_break_tokens(spec) == breaks
+    assert pieces[breaks[0]] == "Ċ" and len(breaks) > 1000  # "\n", ",\n", "{\n  "…
+
+
 def _fake_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parts: list[bytes]):
     for number, data in enumerate(parts, start=1):
         folder = tmp_path / "site" / f"fake_part{number}" / "data"
@@ -49,6 +63,7 @@ def _fake_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parts: list[byt
         packages=tuple(f"fake_part{n}" for n in range(1, len(parts) + 1)),
         distribution="fake-part1",
         policy="strict",
+        line_break_file="qwen2.5-line-break-tokens.json",
     )
 
 

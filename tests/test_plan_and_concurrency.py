@@ -93,7 +93,11 @@ def test_calls_in_flight_never_exceed_the_concurrency_setting(monkeypatch) -> No
         client.structured(
             stage="map",
             prompt=load_prompt("map"),
-            variables={"boundary": "<<<b>>>", "sentences": f"[1] Sentence number {n}."},
+            variables={
+                "boundary": "<<<b>>>",
+                "sentences": f"1: Sentence number {n}.",
+                "openings": "1: Sentence",
+            },
             schema=MapReply,
             max_tokens=100,
         )

@@ -106,12 +106,41 @@ def test_policy_follows_the_model() -> None:
 
 def test_the_05b_policy_is_strict_but_for_one_line_replies() -> None:
     assert STRICT.one_line_replies and not STRICT_05B.one_line_replies
+    assert STRICT_05B.line_breaks_banned and not STRICT.line_breaks_banned
     differ = {
         name
         for name in ModelPolicy.model_fields
         if getattr(STRICT, name) != getattr(STRICT_05B, name)
     }
-    assert differ == {"name", "one_line_replies"}
+    assert differ == {"name", "one_line_replies", "line_breaks_banned", "point_max_chars"}
+
+
+@pytest.mark.parametrize(
+    ("options", "banned"),
+    [
+        ({"embedded_model": "qwen2.5-coder-0.5b"}, True),
+        ({"embedded_model": "qwen2.5-coder-1.5b"}, False),
+        # a llama.cpp server named by api_base alone is taken to serve the embedded model
+        ({"embedded_model": "qwen2.5-coder-0.5b", "api_base": "http://127.0.0.1:9/v1"}, True),
+        ({"model": "openai/gpt-4o-mini", "model_policy": "strict-0.5b"}, False),
+    ],
+)
+def test_line_breaks_are_banned_at_the_05b_server_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, options: dict[str, str], banned: bool
+) -> None:
+    from pipeline.model.cache import CallCache
+    from pipeline.model.embedded import EMBEDDED_MODELS, line_break_tokens
+    from pipeline.runner import ModelSession
+
+    monkeypatch.setattr(ModelSession, "_ask_context", lambda self, settings: 8192)
+    session = ModelSession(Settings.load(None, **options), CallCache(tmp_path / "c"), tmp_path)
+    bias = session.client.extra_body.get("logit_bias")
+    if banned:
+        tokens = line_break_tokens(EMBEDDED_MODELS["qwen2.5-coder-0.5b"])
+        assert bias == [[token, False] for token in tokens]
+        assert 198 in tokens  # "\n" itself
+    else:
+        assert bias is None
 
 
 def test_every_rule_is_documented() -> None:

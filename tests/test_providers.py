@@ -71,6 +71,8 @@ def reply_models() -> list[type[BaseModel]]:
                     for k, v in zip(node.keys, node.values, strict=True)
                     if isinstance(k, ast.Constant) and k.value == "schema"
                 ]
+        # either branch of "A if cond else B"
+        values += [b for v in values if isinstance(v, ast.IfExp) for b in (v.body, v.orelse)]
         for value in values:
             target = getattr(module, value.id, None) if isinstance(value, ast.Name) else None
             if isinstance(target, type) and issubclass(target, BaseModel):

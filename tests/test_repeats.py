@@ -170,3 +170,22 @@ def test_synthesis_rebuilds_a_copied_cross_theme(scripted) -> None:
 )
 def test_repeated_sentences_are_dropped(text: str, cleaned: str) -> None:
     assert without_repeated_sentences(text) == cleaned
+
+
+def test_a_theme_sentence_with_a_figure_its_notes_lack_is_dropped() -> None:
+    from pipeline.stages.reduce_stage import ThemeReply, build_themes
+
+    notes = [
+        point(1, "Huawei shipped 200,000 Ascend chips to Baidu."),
+        point(2, "Baidu trains Ernie."),
+    ]
+    reply = ThemeReply(
+        title="Ascend chips",
+        summary=[
+            "The port handles 40% of the region's grain exports.",  # a prompt example, copied
+            "Huawei shipped 200,000 Ascend chips, which Baidu uses for Ernie.",
+        ],
+    )
+    for policy in (STRICT, LENIENT):
+        [theme] = build_themes("007", [notes], [reply], policy)
+        assert theme.summary == "Huawei shipped 200,000 Ascend chips, which Baidu uses for Ernie."

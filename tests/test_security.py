@@ -41,9 +41,12 @@ def test_built_prompt_has_exactly_one_closing_boundary(content: str) -> None:
     # the attacker also plants the boundary an earlier version of the content would get
     content = content + "\n" + boundary_for(content)
     boundary = boundary_for(content)
-    messages = load_prompt("map").render(boundary=boundary, sentences=f"[1] {content}")
+    # the transcript and, after it, its numbered sentences' openings: data both
+    messages = load_prompt("map").render(
+        boundary=boundary, sentences=f"1: {content}", openings=f"1: {content}"
+    )
     user = messages[-1]["content"]
-    assert user.count(boundary) == 2  # one opening, one closing line
+    assert user.count(boundary) == 4  # each of the two data blocks: one opening, one closing
     assert user.rstrip().endswith(boundary)
     assert [m["role"] for m in messages] == ["system", "user"]
     if "{{boundary}}" in content:

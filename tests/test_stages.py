@@ -10,6 +10,7 @@ import pytest
 from conftest import ScriptedSession
 
 from pipeline.inputs.chunking import chunk_transcript
+from pipeline.model.reply import json_schema_of, narrow_items
 from pipeline.models import (
     Chunk,
     ChunkSummary,
@@ -27,7 +28,7 @@ from pipeline.settings import Settings
 from pipeline.stages.map_stage import map_chunks, summarize_chunk
 from pipeline.stages.policy import LENIENT, STRICT, STRICT_05B
 from pipeline.stages.reduce_stage import reduce_source
-from pipeline.stages.synthesize import synthesize
+from pipeline.stages.synthesize import Statement, attribute, synthesize
 
 TEXT = (
     "**A** (0:00):\n"
@@ -110,6 +111,33 @@ def test_the_policy_says_whether_replies_are_asked_for_on_one_line(scripted, pol
     systems = [messages[0]["content"] for messages in scripted.history]
     assert len(systems) == 3  # map, one theme, the overview
     assert [("on one line, with no line breaks" in s) for s in systems] == [asked] * 3
+
+
+def test_the_05b_points_are_capped_by_the_schema_and_cut_back_to_a_clause(scripted) -> None:
+    from pipeline.stages.map_stage import map_request
+
+    doc, text = transcript()
+    chunk = chunk_transcript(doc, chunk_tokens=500)[0]
+    for policy, cap in [(STRICT_05B, 300), (STRICT, None), (LENIENT, None)]:
+        request = map_request(chunk, text, 100, point_chars=policy.point_max_chars)
+        schema = narrow_items(json_schema_of(request["schema"]), request["narrow"])
+        values = schema["properties"]["points"]["properties"].values()
+        assert {v.get("maxLength") for v in values} == {cap}
+    # what the grammar leaves of a point copied on and on: 300 characters, then cut back
+    copied = "DeepSeek released R1 in January, " + "and then the lab went on, " * 11
+    scripted.enqueue(map_reply([(copied[:300], 2)]))
+    summary = summarize_chunk(chunk, text, scripted, max_tokens=100, policy=STRICT_05B)
+    [point] = summary.key_points
+    assert point.text.startswith("DeepSeek released R1") and point.text.endswith("went on …")
+    assert len(point.text) <= 300
+
+
+def test_a_point_that_copies_a_listed_opening_is_dropped(scripted) -> None:
+    doc, text = transcript()
+    chunk = chunk_transcript(doc, chunk_tokens=500)[0]
+    scripted.enqueue(map_reply([("DeepSeek released R1 in", 2), ("DeepSeek released R1 in …", 3)]))
+    summary = summarize_chunk(chunk, text, scripted, max_tokens=100, policy=LENIENT)
+    assert [p.text for p in summary.key_points] == ["DeepSeek released R1 in"]
 
 
 def test_a_source_whose_file_has_no_title_gets_the_models(scripted) -> None:
@@ -376,6 +404,35 @@ def test_synthesis_attributes_every_statement_to_sources(scripted) -> None:
     assert "Source 001 covers chips." not in asked
 
 
+def test_a_cross_source_sentence_cites_its_own_evidence_only() -> None:
+    def said(sid: str, start: int, text: str) -> Statement:
+        cite = Passage(
+            source_id=sid,
+            char_start=start,
+            char_end=start + 1,
+            line_start=start,
+            line_end=start,
+            text="x",
+        )
+        return Statement(sid, f"{sid}/t1", text, [cite])
+
+    group = [
+        said("001", 1, "China lists AI as national infrastructure, like the power grid."),
+        said("003", 2, "China's AI firms aim at consumer apps."),
+        said("004", 3, "China's AI rules stress safety and alignment of models."),
+    ]
+    # named: the sentence is about source 001, whatever words it shares with 003 and 004
+    named = attribute("Source 001: China treats AI as infrastructure.", group)
+    assert named.source_ids == ["001"] and [c.line_start for c in named.citations] == [1]
+    both = attribute("Sources 001 and 004 see AI as infrastructure to keep safe.", group)
+    assert both.source_ids == ["001", "004"]
+    # unnamed: only statements sharing at least half as many words as the best one
+    rules = attribute("China's AI rules stress the safety of models.", group)
+    assert rules.source_ids == ["004"]
+    assert attribute("China and AI.", group).source_ids == ["001", "003", "004"]
+    assert attribute("Chips.", group).source_ids == ["001"]  # nothing shared: the first
+
+
 def generic_responder(stage, messages):
     content = messages[1]["content"]
     if stage == "map":
@@ -571,7 +628,7 @@ def test_map_points_come_one_from_each_part_of_the_chunk() -> None:
 def test_each_part_numbers_its_most_specific_statement_and_its_point_cites_it() -> None:
     from collections import Counter
 
-    from pipeline.stages.map_stage import anchor, map_request, number_sentences, parts
+    from pipeline.stages.map_stage import anchor, map_request, number_sentences, openings, parts
 
     doc, _ = transcript()
     chunk = chunk_transcript(doc, chunk_tokens=500)[0]
@@ -595,6 +652,15 @@ def test_each_part_numbers_its_most_specific_statement_and_its_point_cites_it() 
     request = map_request(chunk, " ".join(texts), 100)
     assert request["variables"]["sentences"].splitlines()[2].startswith("3: Huawei shipped")
     assert keys_asked(request) == ["3", "5"]  # each point states its part's numbered sentence
+    # listed again after the transcript, by their opening words (at most 12), in order
+    assert request["variables"]["openings"] == (
+        "3: Huawei shipped 200,000 Ascend 910B chips to Baidu in 2025.\n"
+        "5: Baidu trains Ernie on them."
+    )
+    assert openings(chunk, [3], words=4) == "3: Huawei shipped 200,000 Ascend …"
+    rendered = request["prompt"].render(**request["variables"])[1]["content"]
+    boundary = request["variables"]["boundary"]
+    assert rendered.count(boundary) == 4 and rendered.rindex("5: Baidu") > rendered.index("Okay.")
 
 
 def test_a_part_numbers_the_sentence_on_its_sources_subject_over_a_one_off_detail() -> None:

@@ -46,7 +46,6 @@ from pipeline.ask.answer_checks import (
     NUMBER_WORDS,
     QUANTITY_QUESTION,
     addresses,
-    numbers,
     overlap,
     quantities,
     restates,
@@ -60,6 +59,7 @@ from pipeline.model.prompts import boundary_for, load_prompt
 from pipeline.models import Answer, CitedPassage, Statement
 from pipeline.outputs.verify import passage_problem
 from pipeline.stages.policy import STRICT, ModelPolicy
+from pipeline.text import numbers
 
 NEAR_MISSES = 3
 # a passage is shown to the model with about this many of the source's following

@@ -11,10 +11,8 @@ import re
 
 from pipeline.ask.retrieval import query_terms
 from pipeline.stages.policy import STRICT, ModelPolicy
-from pipeline.text import share_in, stems, tokenize
+from pipeline.text import numbers, share_in, stems, tokenize
 
-# a token with a digit, letters attached included: "2,000", "4.0", "H800", "4X", "12%"
-_NUMBER = re.compile(r"(?<![\w.,])[A-Za-z]*\d[A-Za-z\d]*(?:[.,]\d+[A-Za-z\d]*)*")
 _PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|[\"“(]\s*)([A-Z][\w'’-]*)")
@@ -104,12 +102,6 @@ def addresses(question: str, statement: str, supplied: dict[int, str], cited: li
         if about and phrase in " ".join(passage.split()).lower():
             return True
     return False
-
-
-def numbers(text: str) -> set[str]:
-    """Every token with a digit in ``text``, lower-cased, without thousands separators:
-    "2,000" -> "2000", "H800" -> "h800" (so "H800" and "H100" differ), "4X" -> "4x"."""
-    return {m.replace(",", "").lower() for m in _NUMBER.findall(text)}
 
 
 def quantities(text: str) -> set[str]:

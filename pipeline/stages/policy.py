@@ -5,7 +5,8 @@ question instead of answering it, pads answers with loosely related sentences, c
 text between fields of a brief and cites sentence numbers by habit; the checks that
 catch those habits also refuse a strong model's correct paraphrases and blunt its
 briefs. So they are a policy that follows the model: ``STRICT`` for the embedded 1.5B,
-``STRICT_05B`` for the embedded 0.5B (STRICT but for one habit of its own), ``LENIENT``
+``STRICT_05B`` for the embedded 0.5B (STRICT but for habits of its own: it indents its
+replies, runs on when asked not to, and copies line after line into a point), ``LENIENT``
 for strong hosted ones (``policy_for``; the ``model_policy`` setting overrides the default).
 
 Not here, because they protect grounding and safety for every model and are never
@@ -99,6 +100,19 @@ class ModelPolicy(BaseModel):
         "message: the JSON reply on one line, in a shape shown (a reply's indentation is "
         "about 15% of its tokens); asked so, the 0.5B runs on to the token limit"
     )
+    line_breaks_banned: bool = Field(
+        description="the embedded server may not sample a token that holds a line break "
+        "(``embedded.line_break_tokens``, a logit bias): llama.cpp's JSON grammar lets a "
+        "model indent its reply, the 0.5B does, and it cannot be asked not to "
+        "(``one_line_replies``)"
+    )
+    point_max_chars: int = Field(
+        description="a map point's length cap in characters, in its reply schema (so "
+        "llama.cpp's grammar ends the point there; code cuts it back to a clause end): the "
+        "0.5B copies the transcript's lines on into one point until the token limit; 0: "
+        "no cap",
+        ge=0,
+    )
     point_specificity: float = Field(
         description="a map point less specific than this (``stages.points.specificity``: "
         "the rarity in English of its content words, raised for figures and names) is not "
@@ -121,9 +135,18 @@ STRICT = ModelPolicy(
     replace_habitual_citation=True,
     point_support=0.5,
     one_line_replies=True,
+    line_breaks_banned=False,
+    point_max_chars=0,
     point_specificity=4.5,
 )
-STRICT_05B = STRICT.model_copy(update={"name": "strict-0.5b", "one_line_replies": False})
+STRICT_05B = STRICT.model_copy(
+    update={
+        "name": "strict-0.5b",
+        "one_line_replies": False,
+        "line_breaks_banned": True,
+        "point_max_chars": 300,
+    }
+)
 LENIENT = ModelPolicy(
     name="lenient",
     answer_support=0.3,
@@ -137,6 +160,8 @@ LENIENT = ModelPolicy(
     replace_habitual_citation=False,
     point_support=0.0,
     one_line_replies=False,
+    line_breaks_banned=False,
+    point_max_chars=0,
     point_specificity=0.0,
 )
 POLICIES = {p.name: p for p in (STRICT, STRICT_05B, LENIENT)}

@@ -38,7 +38,7 @@ from pipeline.stages.points import content, pick_points, point_budget, split_fac
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
 from pipeline.stages.themes import Vectorizer, group_points, lexical_vectors, theme_count
-from pipeline.text import plain_words, sentences_of
+from pipeline.text import numbers, plain_words, sentences_of
 
 
 class ThemeReply(BaseModel):
@@ -158,7 +158,10 @@ def build_themes(
     themes: list[Theme] = []
     for points, reply in zip(groups, replies, strict=True):
         rebuilt = from_points(points)
-        summary = without_repeated_sentences(joined(reply.summary), policy.repeat_prefix)
+        # a figure the theme's notes do not hold is not theirs (a prompt's example, copied)
+        known = numbers(" ".join(p.text for p in points))
+        said = [s for s in reply.summary if numbers(s) <= known]
+        summary = without_repeated_sentences(joined(said), policy.repeat_prefix)
         if len(plain_words(summary)) < 3:
             summary = rebuilt
         if policy.rebuild_copied_summaries:
