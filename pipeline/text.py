@@ -64,15 +64,16 @@ def plain_words(text: str) -> set[str]:
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-# a full stop after a title or "vs" is never a sentence's end ("Dr. Li", "Mr. Smith",
-# "China vs. US Technological Development")
-_TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|St|Sen|Rep|Gen|Gov|vs)\.$")
+# a full stop after a title, "vs" or one capital letter is never a sentence's end ("Dr. Li",
+# "Mr. Smith", "China vs. US Technological Development", "the U. S. lead", "J. Smith")
+_TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|St|Sen|Rep|Gen|Gov|vs|[A-Z])\.$")
 
 
 def sentences_of(text: str) -> list[str]:
     """Model prose cut into sentences (at ., ! or ? followed by a space), except where
-    what follows starts in lower case or the stop ends a title or "vs": "the U.S. view
-    is", "e.g. chips", "Dr. Li" and "China vs. US" are not two sentences each."""
+    what follows starts in lower case or the stop ends a title, "vs" or an initial: "the
+    U.S. view is", "the U. S. view", "e.g. chips", "Dr. Li" and "China vs. US" are not
+    two sentences each."""
     sentences: list[str] = []
     for piece in _SENTENCE_END.split(text.strip()):
         if not piece.strip():

@@ -836,6 +836,10 @@ def test_chatter_is_not_carried_under_the_strict_policy_but_is_under_the_lenient
             ["China vs. US Technological Development: a long race.", "It goes on."],
         ),
         (
+            "S. companies had a lead. U. S. companies had a lead, said J. Smith. Plan B.",
+            ["S. companies had a lead.", "U. S. companies had a lead, said J. Smith.", "Plan B."],
+        ),
+        (
             "Chips, e.g. the H800, are banned. Why? Export controls.",
             ["Chips, e.g. the H800, are banned.", "Why?", "Export controls."],
         ),
