@@ -228,6 +228,24 @@ def test_a_place_of_several_words_is_not_an_organisation() -> None:
     assert is_proper_name("Bank of China", text) and is_proper_name("South Korea Telecom", text)
 
 
+def test_products_bodies_and_common_nouns_are_not_people() -> None:
+    from pipeline.stages.map_stage import is_body, is_person_name
+
+    text = (
+        "I heard Grace Shao say her father uses a chatbot; Ernie 4.0, Yee34B and U.com were named, "
+        "and Georgia University and Shanghai AI Labs. Father Chatbot Grace."
+    )
+    for thing in ("Ernie 4.0", "Yee34B", "U.com", "Georgia University", "Father", "Chatbot"):
+        assert not is_person_name(thing, text), thing
+    assert is_person_name("Grace Shao", text) and is_person_name("Grace", text)
+    assert not is_person_name("Grandparent", "I saw my grandparents. Grandparent.")
+    # a transcript in lower case says nothing by its case
+    assert is_person_name("Zuckerberg", "i met mark zuckerberg. Zuckerberg.")
+    assert is_person_name("Zuckerberg", "I met Zuckerberg; Zuckerberg and mark zuckerberg.")
+    assert is_body("Shanghai AI Labs") and is_body("Georgia University")
+    assert not is_body("Grace Shao")
+
+
 def test_letters_or_digits_spelled_one_by_one_are_not_a_name() -> None:
     from pipeline.stages.map_stage import is_proper_name
 
@@ -661,6 +679,34 @@ def test_each_part_numbers_its_most_specific_statement_and_its_point_cites_it() 
     rendered = request["prompt"].render(**request["variables"])[1]["content"]
     boundary = request["variables"]["boundary"]
     assert rendered.count(boundary) == 4 and rendered.rindex("5: Baidu") > rendered.index("Okay.")
+
+
+def test_a_long_sentence_is_numbered_from_its_most_salient_clause() -> None:
+    """The model restates a numbered sentence from its first words: in a long sentence of
+    clauses, the numbered part starts at the clause with the figures and names, and the
+    words before it stand unnumbered on the line above."""
+    from collections import Counter
+
+    from pipeline.stages.map_stage import number_sentences, openings, salient_clause
+
+    doc, _ = transcript()
+    chunk = chunk_transcript(doc, chunk_tokens=500)[0]
+    long = (
+        "So I think, you know, it is really about the kind of thing that people here "
+        "talk about all the time and it is pretty basic, honestly, and then for example, "
+        "there are 70 million skilled workers in Shenzhen factories building drones."
+    )
+    first = chunk.sentences[0].model_copy(update={"text": long})
+    chunk = chunk.model_copy(update={"sentences": [first, *chunk.sentences[1:]]})
+    at = salient_clause(long, Counter(), words=12)
+    assert long[at:].startswith("there are 70 million skilled workers")
+    assert salient_clause("Huawei shipped 200,000 chips.", Counter(), words=12) == 0  # short
+    lines = number_sentences(chunk, [1], {1: at}).splitlines()
+    assert lines[0].endswith("and then for example,") and not lines[0][0].isdigit()
+    assert lines[1].startswith("1: there are 70 million")
+    assert openings(chunk, [1], words=4, starts={1: at}) == "1: there are 70 million …"
+    whole = number_sentences(chunk, [1]).splitlines()[0]  # 1: (speaker) So I think ...
+    assert whole.startswith("1: ") and whole.endswith("building drones.")
 
 
 def test_a_part_numbers_the_sentence_on_its_sources_subject_over_a_one_off_detail() -> None:

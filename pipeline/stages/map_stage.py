@@ -37,6 +37,7 @@ from pipeline.text import plain_words, share_in, stems
 MAX_POINTS = 8
 PART_TOKENS = 350  # one map point for about this many tokens of a chunk
 OPENING_WORDS = 12  # a numbered sentence is listed again after the transcript by these
+POINT_WORDS = 30  # about what the 1.5B writes for a point (mean 30.5 words, tenth round)
 CUT_MARK = "…"  # ends an opening that is not the whole sentence
 
 
@@ -141,31 +142,73 @@ def anchor(part: list[Sentence], source_counts: Counter[str]) -> Sentence:
     )
 
 
-def number_sentences(chunk: Chunk, marked: Iterable[int]) -> str:
+_WORD_START = re.compile(r"\S+")
+_CLAUSE_END = (",", ";", ":")
+
+
+def salient_clause(text: str, source_counts: Counter[str], words: int = POINT_WORDS) -> int:
+    """Where in a long sentence its point should start (a character offset): the clause
+    (the sentence's start, or a word after a comma, semicolon or colon) whose next
+    ``words`` words are the most salient (``salience``). The model restates a numbered
+    sentence from its first words and stops after about 30 of them: in a 300-character
+    sentence of clauses ("It's this kind of deep infrastructure, Then for example, there
+    are 70 million skilled workers, ...") the figure came too late. The first 30 words of
+    the numbered sentences held 39 of the 75 key facts, the 30 words from their most
+    salient clause 48 (README, eleventh round)."""
+    found = list(_WORD_START.finditer(text))
+    if len(found) <= words:
+        return 0
+    starts = [0] + [
+        i + 1
+        for i, word in enumerate(found[:-4])  # a clause of 4 words or more
+        if word.group().endswith(_CLAUSE_END)
+    ]
+    best = max(
+        starts,
+        key=lambda i: salience(" ".join(w.group() for w in found[i : i + words]), source_counts),
+    )
+    return found[best].start()
+
+
+def number_sentences(
+    chunk: Chunk, marked: Iterable[int], starts: dict[int, int] | None = None
+) -> str:
     """One sentence a line, 'n: text' for a sentence to note and the text alone for the
     rest (numbering every sentence cost about an eighth of the map's prompt); the speaker
-    (and timestamp) is shown when it changes."""
-    lines, last_speaker, marked = [], None, set(marked)
+    (and timestamp) is shown when it changes. ``starts``: per numbered sentence, where
+    its numbered part starts (``salient_clause``); the words before stand on a line of
+    their own, unnumbered, right above it."""
+    lines, last_speaker, marked, starts = [], None, set(marked), starts or {}
     for sentence in chunk.sentences:
         label = ""
         if sentence.speaker and sentence.speaker != last_speaker:
             stamp = f" {sentence.timestamp}" if sentence.timestamp else ""
             label = f"({sentence.speaker}{stamp}) "
             last_speaker = sentence.speaker
+        text, at = sentence.text, starts.get(sentence.id, 0)
+        if at:
+            lines.append(f"{label}{text[:at].rstrip()}")
+            text, label = text[at:], ""
         number = f"{sentence.id}: " if sentence.id in marked else ""
-        lines.append(f"{number}{label}{sentence.text}")
+        lines.append(f"{number}{label}{text}")
     return "\n".join(lines)
 
 
-def openings(chunk: Chunk, marked: Iterable[int], words: int = OPENING_WORDS) -> str:
-    """The numbered sentences again, 'n: opening words …' a line, for after the transcript:
+def openings(
+    chunk: Chunk,
+    marked: Iterable[int],
+    words: int = OPENING_WORDS,
+    starts: dict[int, int] | None = None,
+) -> str:
+    """The numbered sentences (from ``starts``, as numbered) again, 'n: opening words …'
+    a line, for after the transcript:
     listed right before its reply, what to restate in order, the 1.5B's points stated their
     own sentence: 189 of 199 held 60% of its content words, against 137 of 195 with the
     numbers in the transcript alone (README, tenth round)."""
-    by_id = {sentence.id: sentence for sentence in chunk.sentences}
+    by_id, starts = {sentence.id: sentence for sentence in chunk.sentences}, starts or {}
     lines = []
     for number in marked:
-        said = by_id[number].text.split()
+        said = by_id[number].text[starts.get(number, 0) :].split()
         cut = " ".join(said[:words]) + (f" {CUT_MARK}" if len(said) > words else "")
         lines.append(f"{number}: {cut}")
     return "\n".join(lines)
@@ -252,8 +295,10 @@ def map_request(
     marked = [anchor(part, counts).id for part in talk if part] or [
         anchor(chunk.sentences, counts).id
     ]
-    numbered = number_sentences(chunk, marked)
-    again = openings(chunk, marked)
+    by_id = {s.id: s for s in chunk.sentences}
+    starts = {n: salient_clause(by_id[n].text, counts) for n in marked}
+    numbered = number_sentences(chunk, marked, starts)
+    again = openings(chunk, marked, starts=starts)
     return {
         "prompt": load_prompt("map", one_line=one_line),
         "variables": {
@@ -359,11 +404,47 @@ def is_proper_name(name: str, text: str, max_words: int = 5) -> bool:
     return not all(w.lower().replace(".", "") in _PLACES for w in words)
 
 
+# the last word of a name that names a body, not a person ("Georgia University")
+_BODY_WORDS = frozenset(
+    (
+        "university college academy institute school lab labs laboratory research group inc "
+        "corp corporation company ltd bank ministry party times news cloud robotics dynamics "
+        "technologies motors capital ventures foundation association council agency"
+    ).split()
+)
+
+
+def is_body(name: str) -> bool:
+    """A name that ends in a word naming a body: "Shanghai AI Labs", "Georgia University"."""
+    words = name.split()
+    return bool(words) and words[-1].lower().strip(".,") in _BODY_WORDS
+
+
 def is_person_name(name: str, text: str) -> bool:
-    """A person's name: a proper name of 1-4 words that is not an acronym ("TCM")."""
-    return is_proper_name(name, text, max_words=4) and not (
-        len(name.split()) == 1 and name.isupper()
-    )
+    """A person's name: a proper name of 1-4 words that is not an acronym ("TCM"), holds
+    no digit or web address ("Ernie 4.0", "Yee34B", "U.com" are products), is not a body
+    (``is_body``) and, of one word, is not a common noun: a chunk written in upper and lower
+    case writes it in lower case as often as not ("Father", "Chatbot", "Grandparent": the
+    1.5B listed them as people). A transcript in lower case ("i had a conversation with mark
+    zuckerberg") tells nothing by its case: there the last rule does not apply."""
+    words = name.split()
+    if not is_proper_name(name, text, max_words=4) or (len(words) == 1 and name.isupper()):
+        return False
+    if any(c.isdigit() for c in name) or ".com" in name.lower() or is_body(name):
+        return False
+    if len(words) > 1 or not _in_case(text):
+        return True
+    said = re.findall(rf"(?<![\w-]){re.escape(name)}s?(?![\w-])", text, re.IGNORECASE)
+    return sum(w[0].isupper() for w in said) > sum(w[0].islower() for w in said)
+
+
+_PRONOUN_I = re.compile(r"(?<![\w'’-])[iI](?![\w'’-])")
+
+
+def _in_case(text: str) -> bool:
+    """The text is written in upper and lower case: its pronoun "I" is mostly upper case."""
+    found = _PRONOUN_I.findall(text)
+    return found.count("I") > found.count("i")
 
 
 def is_promo(text: str) -> bool:
@@ -429,7 +510,9 @@ def summarize_chunk(
     reads = sponsor_reads(source_text)
     # names said only in a sponsor read (the sponsor, its founder) are not the talk's
     talk = " ".join(s.text for s in chunk.sentences if not in_sponsor_read(s, reads))
-    organisations = _names(reply.organisations, lambda n: is_proper_name(n, talk), seen)
+    # a body listed as a person ("Georgia University") is an organisation
+    bodies = [n for n in reply.people if is_body(n)]
+    organisations = _names([*reply.organisations, *bodies], lambda n: is_proper_name(n, talk), seen)
     people = _names(reply.people, lambda n: is_person_name(n, talk), seen)
     return ChunkSummary(
         chunk_id=chunk.id,
