@@ -117,12 +117,13 @@ def briefs() -> list[SourceBrief]:
 def test_synthesis_turns_the_relation_into_an_agreement_or_two_sides(
     scripted, relation: str
 ) -> None:
+    point = "Labs of both sources need chips."
     scripted.enqueue(
-        {"title": "Chips", "summary": ["Both on chips."], "relation": relation, "point": COPY},
+        {"title": "Chips", "summary": ["Both on chips."], "relation": relation, "point": point},
         {"overview": ["Both sources discuss chips."]},
     )
     cross = synthesize(briefs(), scripted, context_window=8192, max_tokens=500)
-    assert [a.text for a in cross.agreements] == ([COPY] if relation == "agree" else [])
+    assert [a.text for a in cross.agreements] == ([point] if relation == "agree" else [])
     assert cross.agreements == [] or cross.agreements[0].source_ids == ["001", "002"]
     if relation == "differ":
         [differ] = cross.disagreements
@@ -132,6 +133,26 @@ def test_synthesis_turns_the_relation_into_an_agreement_or_two_sides(
         assert differ.side_b.citations[0].label == "002 L3-4"
     else:
         assert cross.disagreements == []
+
+
+def test_an_agreement_that_restates_one_source_only_is_not_listed(scripted) -> None:
+    """ "The sources agree on ..." is an agreement only when it restates statements of two
+    sources or more; it is cited by those, not by every statement of its group."""
+    scripted.enqueue(
+        {"title": "Chips", "summary": ["On chips."], "relation": "agree", "point": COPY},
+        {"overview": ["Both sources discuss chips."]},
+    )
+    assert synthesize(briefs(), scripted, context_window=8192, max_tokens=500).agreements == []
+    scripted.enqueue(
+        {
+            "title": "Chips",
+            "summary": ["On chips."],
+            "relation": "agree",
+            "point": "Smuggling grows in Shenzhen markets.",  # 002 only
+        },
+        {"overview": ["Both sources discuss chips."]},
+    )
+    assert synthesize(briefs(), scripted, context_window=8192, max_tokens=500).agreements == []
 
 
 def test_synthesis_rebuilds_a_copied_cross_theme(scripted) -> None:
@@ -189,3 +210,17 @@ def test_a_theme_sentence_with_a_figure_its_notes_lack_is_dropped() -> None:
     for policy in (STRICT, LENIENT):
         [theme] = build_themes("007", [notes], [reply], policy)
         assert theme.summary == "Huawei shipped 200,000 Ascend chips, which Baidu uses for Ernie."
+
+
+def test_the_sides_of_a_disagreement_are_the_statements_its_point_is_about() -> None:
+    from pipeline.stages.synthesize import Statement, sides
+
+    group = [
+        Statement("001", "001/t1", "China was humiliated for a century.", []),
+        Statement("001", "001/t2", "Export controls limit chips in China.", []),
+        Statement("004", "004/t1", "Beijing is sunny in spring.", []),
+        Statement("004", "004/t3", "Stockpiles of chips will run out.", []),
+    ]
+    a, b = sides("001 blames export controls on chips; 004 the stockpiles of chips.", group)
+    assert (a.theme_id, b.theme_id) == ("001/t2", "004/t3")
+    assert sides("They differ.", group) is None  # no shared word: the caller's fallback

@@ -242,6 +242,11 @@ def test_products_bodies_and_common_nouns_are_not_people() -> None:
     # a transcript in lower case says nothing by its case
     assert is_person_name("Zuckerberg", "i met mark zuckerberg. Zuckerberg.")
     assert is_person_name("Zuckerberg", "I met Zuckerberg; Zuckerberg and mark zuckerberg.")
+    # counted over the whole source when given: a chunk that only writes "Chatbot" capitalised
+    source = "I like a chatbot. I use chatbots. Chatbot answers."
+    assert is_person_name("Chatbot", "Chatbot answers.") and not is_person_name(
+        "Chatbot", "Chatbot answers.", source
+    )
     assert is_body("Shanghai AI Labs") and is_body("Georgia University")
     assert not is_body("Grace Shao")
 

@@ -420,21 +420,23 @@ def is_body(name: str) -> bool:
     return bool(words) and words[-1].lower().strip(".,") in _BODY_WORDS
 
 
-def is_person_name(name: str, text: str) -> bool:
+def is_person_name(name: str, text: str, source: str = "") -> bool:
     """A person's name: a proper name of 1-4 words that is not an acronym ("TCM"), holds
     no digit or web address ("Ernie 4.0", "Yee34B", "U.com" are products), is not a body
-    (``is_body``) and, of one word, is not a common noun: a chunk written in upper and lower
-    case writes it in lower case as often as not ("Father", "Chatbot", "Grandparent": the
-    1.5B listed them as people). A transcript in lower case ("i had a conversation with mark
-    zuckerberg") tells nothing by its case: there the last rule does not apply."""
+    (``is_body``) and, of one word, is not a common noun: its ``source`` (else ``text``),
+    written in upper and lower case, writes it in lower case as often as not ("Father",
+    "Chatbot": the 1.5B listed them as people). A transcript in lower case ("i had a
+    conversation with mark zuckerberg") tells nothing by its case: there the last rule
+    does not apply."""
     words = name.split()
     if not is_proper_name(name, text, max_words=4) or (len(words) == 1 and name.isupper()):
         return False
     if any(c.isdigit() for c in name) or ".com" in name.lower() or is_body(name):
         return False
-    if len(words) > 1 or not _in_case(text):
+    whole = source or text
+    if len(words) > 1 or not _in_case(whole):
         return True
-    said = re.findall(rf"(?<![\w-]){re.escape(name)}s?(?![\w-])", text, re.IGNORECASE)
+    said = re.findall(rf"(?<![\w-]){re.escape(name)}s?(?![\w-])", whole, re.IGNORECASE)
     return sum(w[0].isupper() for w in said) > sum(w[0].islower() for w in said)
 
 
@@ -513,7 +515,7 @@ def summarize_chunk(
     # a body listed as a person ("Georgia University") is an organisation
     bodies = [n for n in reply.people if is_body(n)]
     organisations = _names([*reply.organisations, *bodies], lambda n: is_proper_name(n, talk), seen)
-    people = _names(reply.people, lambda n: is_person_name(n, talk), seen)
+    people = _names(reply.people, lambda n: is_person_name(n, talk, source_text), seen)
     return ChunkSummary(
         chunk_id=chunk.id,
         source_id=chunk.source_id,

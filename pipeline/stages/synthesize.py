@@ -8,7 +8,8 @@ centred on the corpus, so that the subject all sources share does not make every
 alike). The model then writes ONE cross-source theme at a time from that group's
 statements only: a title, 2-3 sentences, and whether the sources agree, differ or
 complement each other, with the point they agree or differ on. What each source says stays
-listed under the theme. An agreement rests on the group's statements; a disagreement puts
+listed under the theme. An agreement rests on the statements it restates, from two sources
+at least (else it is not listed); a disagreement puts
 each source's own statement on its side. Last, one call writes the overview from the
 cross-source themes. Every sentence is attributed by code to the statements it restates,
 and so to their sources and passages.
@@ -153,6 +154,27 @@ def _names(text: str, source_id: str) -> bool:
     )
 
 
+def sides(point: str, group: Sequence[Statement]) -> tuple[Statement, Statement] | None:
+    """The two sides of a disagreement: of the two sources whose statements share the
+    most content words with the model's ``point`` ("Source 001 sees chips as the limit,
+    source 004 the stockpiles"), each one's statement that shares the most; None when two
+    sources do not both share a word with it. The first statement of each source, taken
+    before, set "China's Centennial National Humiliation" against a remark on dialectical
+    materialism."""
+    words = plain_words(point)
+    best: dict[str, tuple[int, Statement]] = {}
+    for statement in group:
+        shared = len(words & plain_words(statement.text))
+        if shared and shared > best.get(statement.source_id, (0, statement))[0]:
+            best[statement.source_id] = (shared, statement)
+    ranked = sorted(best.values(), key=lambda pair: -pair[0])
+    if len(ranked) < 2:
+        return None
+    first, second = ranked[0][1], ranked[1][1]
+    order = {id(s): n for n, s in enumerate(group)}
+    return (first, second) if order[id(first)] < order[id(second)] else (second, first)
+
+
 def write_cross_theme(
     group: list[Statement], client: ModelClient, max_tokens: int, one_line: bool
 ) -> CrossReply:
@@ -192,10 +214,20 @@ def build_cross(
             )
         )
         point = reply.point.strip()
-        if reply.relation == "agree" and len(plain_words(point)) >= 3 and said.is_new(point):
-            agreements.append(attribute(point, group, all_of=True))
+        # an agreement is cited by the statements it restates, as any sentence is, and
+        # is one only when they come from two sources or more: the 1.5B's "The sources
+        # agree on the commoditization of AI labs and the start of Moonshot AI" was cited
+        # on all five sources of its group
+        agreed = attribute(point, group)
+        if (
+            reply.relation == "agree"
+            and len(plain_words(point)) >= 3
+            and len(agreed.source_ids) >= 2
+            and said.is_new(point)
+        ):
+            agreements.append(agreed)
         elif reply.relation == "differ":
-            a, b = firsts[0], firsts[1]
+            a, b = sides(point, group) or (firsts[0], firsts[1])
             disagreements.append(
                 Disagreement(
                     topic=title, side_a=attribute(a.text, [a]), side_b=attribute(b.text, [b])
