@@ -575,6 +575,38 @@ def test_a_failed_overview_leaves_a_partial_brief_that_says_so(scripted, tmp_pat
     assert "file 001_98262f875ff92a8b.txt" in html and "<h3>File</h3>" not in html
 
 
+def test_a_failed_theme_is_told_in_its_points_words_and_the_brief_stands(
+    scripted, tmp_path: Path
+) -> None:
+    # the 0.5B ran on to the token limit in one theme call of source 000 (eleventh round),
+    # and the whole source brief was lost
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    failed: list[str] = []
+
+    def respond(stage, messages):
+        theme_call = stage == "reduce" and "overview" not in messages[0]["content"]
+        if theme_call and (not failed or messages[1]["content"] == failed[0]):
+            failed[:1] = [messages[1]["content"]]
+            return "garbage"  # twice: the reply and the re-ask
+        return generic_responder(stage, messages)
+
+    scripted.responder = respond
+    out = tmp_path / "o"
+    manifest = run_pipeline(
+        [seeds / "001_98262f875ff92a8b.txt"],
+        Settings.load(None, chunk_tokens=800),
+        out,
+        session=ScriptedSession(scripted),
+    )
+    [failure] = manifest.failures
+    assert failure.startswith("source 001: theme 1 could not be written (")
+    brief = json.loads((out / "sources/001.json").read_text())
+    assert brief["status"] == "partial" and len(brief["themes"]) >= 2 and brief["overview"]
+    first = brief["themes"][0]
+    assert first["summary"] and first["sentence_citations"] and all(first["sentence_citations"])
+    assert "**Partial:** theme 1 could not be written" in (out / "sources/001.md").read_text()
+
+
 def test_verify_catches_a_passage_that_is_not_the_source_slice(scripted, tmp_path: Path) -> None:
     from pipeline.outputs.verify import verify_outputs
 

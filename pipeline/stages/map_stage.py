@@ -129,9 +129,9 @@ def anchor(part: list[Sentence], source_counts: Counter[str]) -> Sentence:
     (``pipeline.stages.points.salience``: rare words, figures, names, raised for the
     words its source keeps using). Left to choose, the 1.5B's points held 6 of the 38
     tune facts that their chunks hold; the most specific sentence of each ~350-token part
-    holds 14 of them (README, seventh round). A question is taken only from a part of
-    questions, a welcome never when the part has another sentence (``map_request`` takes
-    the sponsor reads out of the parts first)."""
+    holds 14 of them (docs/evaluation-history.md, seventh round). A question is taken
+    only from a part of questions, a welcome never when the part has another sentence
+    (``map_request`` takes the sponsor reads out of the parts first)."""
     return max(
         part,
         key=lambda s: (
@@ -154,7 +154,7 @@ def salient_clause(text: str, source_counts: Counter[str], words: int = POINT_WO
     sentence of clauses ("It's this kind of deep infrastructure, Then for example, there
     are 70 million skilled workers, ...") the figure came too late. The first 30 words of
     the numbered sentences held 39 of the 75 key facts, the 30 words from their most
-    salient clause 48 (README, eleventh round)."""
+    salient clause 48 (docs/evaluation-history.md, eleventh round)."""
     found = list(_WORD_START.finditer(text))
     if len(found) <= words:
         return 0
@@ -204,7 +204,7 @@ def openings(
     a line, for after the transcript:
     listed right before its reply, what to restate in order, the 1.5B's points stated their
     own sentence: 189 of 199 held 60% of its content words, against 137 of 195 with the
-    numbers in the transcript alone (README, tenth round)."""
+    numbers in the transcript alone (docs/evaluation-history.md, tenth round)."""
     by_id, starts = {sentence.id: sentence for sentence in chunk.sentences}, starts or {}
     lines = []
     for number in marked:

@@ -80,7 +80,7 @@ def salience(text: str, source_counts: Counter[str]) -> float:
     source): a rare word said once is a detail, one said thirty times is what the
     conversation is about. Picking each map part's sentence by it rather than by
     specificity alone, the picked sentences held 16 of the 38 tune facts instead of 15,
-    and 19 of the 37 check facts instead of 16 (README, eighth round)."""
+    and 19 of the 37 check facts instead of 16 (docs/evaluation-history.md, eighth round)."""
     words = {w.lower() for w in _ENGLISH_WORD.findall(text)}
     weights = [
         (_CEILING_ZIPF - zipf) * math.log1p(source_counts[w])

@@ -139,25 +139,40 @@ def ask_about(
 
 def write_theme(
     points: list[KeyPoint], client: ModelClient, *, max_tokens: int, one_line: bool
-) -> ThemeReply:
+) -> ThemeReply | ModelError:
     """The model's title and summary of one group of points (one short call). The source's
-    title is not shown: a small model copies it as the theme's title."""
+    title is not shown: a small model copies it as the theme's title. A reply that fails
+    (after the client's re-ask and retries) is returned, not raised: the theme is then
+    told in its points' words (``build_themes``) and the rest of the brief stands."""
     items = "\n".join(f"- {p.text}" for p in points)
-    return ask_about(client, "reduce", "reduce", items, ThemeReply, max_tokens, one_line=one_line)
+    try:
+        return ask_about(
+            client, "reduce", "reduce", items, ThemeReply, max_tokens, one_line=one_line
+        )
+    except (ModelAuthError, ModelUnreachable):
+        raise
+    except ModelError as exc:
+        return exc
 
 
 def build_themes(
     source_id: str,
     groups: list[list[KeyPoint]],
-    replies: list[ThemeReply],
+    replies: Sequence[ThemeReply | ModelError],
     policy: ModelPolicy = STRICT,
 ) -> list[Theme]:
     """Themes from the model's replies, each sentence cited; a repeated title gets its
-    summary's first words, a copied summary is rebuilt from its own points (strict)."""
+    summary's first words, a copied summary is rebuilt from its own points (strict), and
+    a theme whose call failed is its most important points under the first one's words."""
     titles, summaries = Repeats(prefix=policy.repeat_prefix), Repeats(prefix=policy.repeat_prefix)
     themes: list[Theme] = []
-    for points, reply in zip(groups, replies, strict=True):
+    for points, answer in zip(groups, replies, strict=True):
         rebuilt = from_points(points)
+        reply = (
+            answer
+            if isinstance(answer, ThemeReply)
+            else ThemeReply(title=" ".join(points[0].text.split()[:8]), summary=[rebuilt])
+        )
         # a figure the theme's notes do not hold is not theirs (a prompt's example, copied)
         known = numbers(" ".join(p.text for p in points))
         said = [s for s in reply.summary if numbers(s) <= known]
@@ -237,7 +252,8 @@ def own_overview(text: str, titles: list[str], policy: ModelPolicy = STRICT) -> 
     and without a sentence it repeats; when nothing is left, the titles stand for it.
     A sentence that restates a section's summary stays: an overview picks what matters
     from its sections. When the strict policy dropped those, four of the five source
-    overviews of the seeds were a list of titles or one sentence (README, ninth round)."""
+    overviews of the seeds were a list of titles or one sentence
+    (docs/evaluation-history.md, ninth round)."""
     heads = tuple(f"{t}:" for t in titles)
     kept = [
         s.removeprefix(next((h for h in heads if s.startswith(h)), "")).strip()
@@ -298,6 +314,11 @@ def reduce_source(
         )
     replies = [answers[tuple(p.text for p in g)] for g in groups]
     themes = build_themes(transcript.source_id, groups, replies, policy)
+    failed_themes = [
+        f"theme {n} could not be written ({r}): it lists its points"
+        for n, r in enumerate(replies, start=1)
+        if isinstance(r, ModelError)
+    ]
     try:
         reply: OverviewReply | None = write_overview(
             themes, client, title=title, max_tokens=max_tokens, one_line=policy.one_line_replies
@@ -307,6 +328,7 @@ def reduce_source(
         raise
     except ModelError as exc:  # the themes stand; the overview lists them (own_overview)
         reply, problem = None, f"the overview could not be written ({exc}): it lists the themes"
+    problem = "; ".join([*failed_themes, *([problem] if problem else [])]) or None
     overview = own_overview(
         joined(reply.overview) if reply else "", [t.title for t in themes], policy
     )
