@@ -545,18 +545,17 @@ def test_failed_chunk_is_reported_and_run_goes_on(scripted, tmp_path: Path) -> N
     assert "Partial" in (tmp_path / "o/sources/001.md").read_text()
 
 
-def test_a_failed_overview_leaves_a_partial_brief_that_says_so(scripted, tmp_path: Path) -> None:
-    # the 0.5B once ran on to the token limit in source 003's overview call, and the whole
-    # source brief (themes, facts, quotes) was lost
+def run_001_with_reduce_failing(scripted, out: Path, fails) -> tuple[str, dict]:
+    """Source 001 through the pipeline with the reduce replies for which ``fails(messages)``
+    holds made invalid (the reply and the re-ask): the run's one failure and the brief."""
     seeds = Path(__file__).resolve().parent.parent / "seeds"
 
     def respond(stage, messages):
-        if stage == "reduce" and "overview" in messages[0]["content"]:
-            return "garbage"  # twice: the reply and the re-ask
+        if stage == "reduce" and fails(messages):
+            return "garbage"
         return generic_responder(stage, messages)
 
     scripted.responder = respond
-    out = tmp_path / "o"
     manifest = run_pipeline(
         [seeds / "001_98262f875ff92a8b.txt"],
         Settings.load(None, chunk_tokens=800),
@@ -564,8 +563,17 @@ def test_a_failed_overview_leaves_a_partial_brief_that_says_so(scripted, tmp_pat
         session=ScriptedSession(scripted),
     )
     [failure] = manifest.failures
+    return failure, json.loads((out / "sources/001.json").read_text())
+
+
+def test_a_failed_overview_leaves_a_partial_brief_that_says_so(scripted, tmp_path: Path) -> None:
+    # the 0.5B once ran on to the token limit in source 003's overview call, and the whole
+    # source brief (themes, facts, quotes) was lost
+    out = tmp_path / "o"
+    failure, brief = run_001_with_reduce_failing(
+        scripted, out, lambda messages: "overview" in messages[0]["content"]
+    )
     assert failure.startswith("source 001: the overview could not be written (")
-    brief = json.loads((out / "sources/001.json").read_text())
     assert brief["status"] == "partial" and brief["themes"] and brief["quotes"]
     assert brief["overview"].startswith("The conversation covers ")
     assert brief["title"] == brief["file"] == "001_98262f875ff92a8b.txt"  # no model title
@@ -580,27 +588,17 @@ def test_a_failed_theme_is_told_in_its_points_words_and_the_brief_stands(
 ) -> None:
     # the 0.5B ran on to the token limit in one theme call of source 000 (eleventh round),
     # and the whole source brief was lost
-    seeds = Path(__file__).resolve().parent.parent / "seeds"
     failed: list[str] = []
 
-    def respond(stage, messages):
-        theme_call = stage == "reduce" and "overview" not in messages[0]["content"]
-        if theme_call and (not failed or messages[1]["content"] == failed[0]):
-            failed[:1] = [messages[1]["content"]]
-            return "garbage"  # twice: the reply and the re-ask
-        return generic_responder(stage, messages)
+    def first_theme(messages) -> bool:
+        if "overview" in messages[0]["content"]:
+            return False
+        failed[:] = failed or [messages[1]["content"]]
+        return messages[1]["content"] == failed[0]
 
-    scripted.responder = respond
     out = tmp_path / "o"
-    manifest = run_pipeline(
-        [seeds / "001_98262f875ff92a8b.txt"],
-        Settings.load(None, chunk_tokens=800),
-        out,
-        session=ScriptedSession(scripted),
-    )
-    [failure] = manifest.failures
+    failure, brief = run_001_with_reduce_failing(scripted, out, first_theme)
     assert failure.startswith("source 001: theme 1 could not be written (")
-    brief = json.loads((out / "sources/001.json").read_text())
     assert brief["status"] == "partial" and len(brief["themes"]) >= 2 and brief["overview"]
     first = brief["themes"][0]
     assert first["summary"] and first["sentence_citations"] and all(first["sentence_citations"])
