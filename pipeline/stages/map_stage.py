@@ -200,11 +200,11 @@ def openings(
     words: int = OPENING_WORDS,
     starts: dict[int, int] | None = None,
 ) -> str:
-    """The numbered sentences (from ``starts``, as numbered) again, 'n: opening words …'
-    a line, for after the transcript:
-    listed right before its reply, what to restate in order, the 1.5B's points stated their
-    own sentence: 189 of 199 held 60% of its content words, against 137 of 195 with the
-    numbers in the transcript alone (docs/evaluation-history.md, tenth round)."""
+    """The numbered sentences again (each from its ``starts``, as numbered), 'n: opening
+    words …' a line, for after the transcript: listed right before its reply, what to
+    restate in order, the 1.5B's points stated their own sentence: 189 of 199 held 60% of
+    its content words, against 137 of 195 with the numbers in the transcript alone
+    (docs/evaluation-history.md, tenth round)."""
     by_id, starts = {sentence.id: sentence for sentence in chunk.sentences}, starts or {}
     lines = []
     for number in marked:
@@ -443,6 +443,7 @@ def is_person_name(name: str, text: str, source: str = "") -> bool:
 _PRONOUN_I = re.compile(r"(?<![\w'’-])[iI](?![\w'’-])")
 
 
+@functools.lru_cache(maxsize=16)
 def _in_case(text: str) -> bool:
     """The text is written in upper and lower case: its pronoun "I" is mostly upper case."""
     found = _PRONOUN_I.findall(text)
