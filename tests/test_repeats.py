@@ -143,6 +143,9 @@ def test_an_agreement_that_restates_one_source_only_is_not_listed(scripted) -> N
         {"overview": ["Both sources discuss chips."]},
     )
     assert synthesize(briefs(), scripted, context_window=8192, max_tokens=500).agreements == []
+    # the overview is not told that they agree
+    asked = scripted.history[-1][1]["content"]
+    assert "they complement" in asked and "they agree" not in asked
     scripted.enqueue(
         {
             "title": "Chips",

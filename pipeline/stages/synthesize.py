@@ -308,9 +308,17 @@ def synthesize(
         )
     themes, agreements, disagreements = build_cross(groups, replies, policy)
     # the themes' subjects and what their sources agree or differ on, not their summaries:
-    # given those, the 1.5B copied them as its overview
+    # given those, the 1.5B copied them as its overview. An agreement that two sources do
+    # not back (not listed) is told as sides that complement each other: told "they
+    # agree", the overview said "Both sources agree" of what one source said
+    agreed = {a.text for a in agreements}
+
+    def relation(r: CrossReply) -> str:
+        unbacked = r.relation == "agree" and r.point.strip() not in agreed
+        return "complement" if unbacked else r.relation
+
     items = "\n".join(
-        f"- {t.title} (sources {', '.join(t.summary.source_ids)}; they {r.relation}): {r.point}"
+        f"- {t.title} (sources {', '.join(t.summary.source_ids)}; they {relation(r)}): {r.point}"
         for t, r in zip(themes, replies, strict=True)
     )
     reply = ask_about(
