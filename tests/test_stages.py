@@ -228,6 +228,20 @@ def test_a_place_of_several_words_is_not_an_organisation() -> None:
     assert is_proper_name("Bank of China", text) and is_proper_name("South Korea Telecom", text)
 
 
+def test_an_overview_copied_from_one_theme_spans_the_themes() -> None:
+    from pipeline.stages.reduce_stage import spread_over_themes
+
+    summaries = ["Chips are scarce. Labs stockpile them. Smuggling grows.", "Weights are open."]
+    copied = "Chips are scarce. Labs stockpile them. Smuggling grows."
+    assert spread_over_themes(copied, summaries) == (
+        "Chips are scarce. Weights are open. Smuggling grows."  # no third theme: kept
+    )
+    own = "The talk is about chips. Labs stockpile them. Weights are open."
+    assert spread_over_themes(own, summaries) == own  # one copy per theme at most: kept
+    lone = "Chips are scarce. Labs stockpile them."
+    assert spread_over_themes(lone, summaries[:1]) == lone  # no other theme to draw on
+
+
 def test_products_bodies_and_common_nouns_are_not_people() -> None:
     from pipeline.stages.map_stage import is_body, is_person_name
 

@@ -83,6 +83,12 @@ class ModelPolicy(BaseModel):
         description="a theme's summary that copies an earlier theme's summary is rebuilt "
         "from its own points instead of being kept"
     )
+    overview_spans_themes: bool = Field(
+        description="a source overview that copies several sentences of one theme's "
+        "summary keeps the first of them, and each dropped copy gives way to the first "
+        "sentence of a theme the overview does not draw on yet: the 1.5B's overview of a "
+        "9-theme source was its first theme's three sentences, word for word"
+    )
     replace_habitual_citation: bool = Field(
         description="when the sentence a map point was asked for shares no word with the "
         "point (a small model states another sentence), cite the chunk's best-matching "
@@ -132,6 +138,7 @@ STRICT = ModelPolicy(
     quantity_answer="digits",
     repeat_prefix=60,
     rebuild_copied_summaries=True,
+    overview_spans_themes=True,
     replace_habitual_citation=True,
     point_support=0.5,
     one_line_replies=True,
@@ -157,6 +164,7 @@ LENIENT = ModelPolicy(
     quantity_answer="digits_or_words",
     repeat_prefix=0,
     rebuild_copied_summaries=False,
+    overview_spans_themes=False,
     replace_habitual_citation=False,
     point_support=0.0,
     one_line_replies=False,

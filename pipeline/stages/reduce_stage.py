@@ -234,6 +234,28 @@ def write_overview(
     )
 
 
+def spread_over_themes(overview: str, summaries: Sequence[str]) -> str:
+    """The overview with at most one sentence copied from each theme's summary: a further
+    copy gives way to the first sentence of a theme the overview does not draw on, in
+    order (kept when none is left), so the overview keeps its length and spans the source
+    (``ModelPolicy.overview_spans_themes``)."""
+    said = sentences_of(overview)
+    owners = [
+        next((k for k, s in enumerate(summaries) if sentence in sentences_of(s)), None)
+        for sentence in said
+    ]
+    fresh = iter(
+        first[0]
+        for k, first in enumerate(sentences_of(s)[:1] for s in summaries)
+        if first and k not in owners
+    )
+    out: list[str] = []
+    for n, (sentence, owner) in enumerate(zip(said, owners, strict=True)):
+        copied_again = owner is not None and owner in owners[:n]
+        out.append(next(fresh, sentence) if copied_again else sentence)
+    return " ".join(out)
+
+
 def file_and_title(transcript: Transcript) -> tuple[str, str]:
     """The source file's name, and the brief's title until the model writes one: the
     file's own title, else its name (the run's failed brief uses it too)."""
@@ -332,6 +354,8 @@ def reduce_source(
     overview = own_overview(
         joined(reply.overview) if reply else "", [t.title for t in themes], policy
     )
+    if policy.overview_spans_themes:
+        overview = spread_over_themes(overview, [t.summary for t in themes])
     written = " ".join([overview, *(t.summary for t in themes)])
     said = [content(t.summary) for t in themes]
     facts, more = split_facts(
