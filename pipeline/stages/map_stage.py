@@ -434,9 +434,14 @@ def is_person_name(name: str, text: str, source: str = "") -> bool:
     if any(c.isdigit() for c in name) or ".com" in name.lower() or is_body(name):
         return False
     whole = source or text
-    if len(words) > 1 or not _in_case(whole):
-        return True
-    said = re.findall(rf"(?<![\w-]){re.escape(name)}s?(?![\w-])", whole, re.IGNORECASE)
+    return len(words) > 1 or not _in_case(whole) or _mostly_capitalised(name, whole)
+
+
+@functools.lru_cache(maxsize=4096)
+def _mostly_capitalised(word: str, text: str) -> bool:
+    """``text`` writes ``word`` (or its plural) capitalised more often than in lower case;
+    counted once per word and source, since every chunk of a source asks again."""
+    said = re.findall(rf"(?<![\w-]){re.escape(word)}s?(?![\w-])", text, re.IGNORECASE)
     return sum(w[0].isupper() for w in said) > sum(w[0].islower() for w in said)
 
 

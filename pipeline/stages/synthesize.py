@@ -118,6 +118,18 @@ def statements_of(brief: SourceBrief) -> list[Statement]:
 _SOURCE_WORD = re.compile(r"\bsources?\b", re.IGNORECASE)
 
 
+def best_by_source(text: str, said: Sequence[Statement]) -> dict[str, tuple[int, Statement]]:
+    """Per source, in the order the statements come, its statement that shares the most
+    content words with ``text`` (the first of equals) and how many it shares."""
+    words = plain_words(text)
+    best: dict[str, tuple[int, Statement]] = {}
+    for statement in said:
+        shared = len(words & plain_words(statement.text))
+        if statement.source_id not in best or shared > best[statement.source_id][0]:
+            best[statement.source_id] = (shared, statement)
+    return best
+
+
 def attribute(text: str, said: Sequence[Statement], *, all_of: bool = False) -> Attributed:
     """``text`` attributed to the statements that share the most content words with it,
     at most three, each sharing at least half as many as the best (all of them with
@@ -132,7 +144,8 @@ def attribute(text: str, said: Sequence[Statement], *, all_of: bool = False) -> 
     if all_of:
         chosen = list(said)
     elif named:
-        chosen = [next(s for s in ranked if s.source_id == sid) for sid in named]
+        per_source = best_by_source(text, said)
+        chosen = [per_source[sid][1] for sid in named]
     else:
         best = shared[id(ranked[0])] if ranked else 0
         chosen = [s for s in ranked if 0 < 2 * shared[id(s)] >= best][:3] or ranked[:1]
@@ -161,13 +174,10 @@ def sides(point: str, group: Sequence[Statement]) -> tuple[Statement, Statement]
     sources do not both share a word with it. The first statement of each source, taken
     before, set "China's Centennial National Humiliation" against a remark on dialectical
     materialism."""
-    words = plain_words(point)
-    best: dict[str, tuple[int, Statement]] = {}
-    for statement in group:
-        shared = len(words & plain_words(statement.text))
-        if shared and shared > best.get(statement.source_id, (0, statement))[0]:
-            best[statement.source_id] = (shared, statement)
-    ranked = sorted(best.values(), key=lambda pair: -pair[0])
+    ranked = sorted(
+        (pair for pair in best_by_source(point, group).values() if pair[0]),
+        key=lambda pair: -pair[0],
+    )
     if len(ranked) < 2:
         return None
     first, second = ranked[0][1], ranked[1][1]
