@@ -294,7 +294,7 @@ def _run_locked(
 
         mark = time.monotonic()
         with progress.stage("synthesize", 1) as advance:
-            cross = _synthesize(briefs, session, settings)
+            cross = _synthesize(briefs, summaries, session, settings)
             advance(1)
         writer.write_cross(cross, {b.source_id: b.title for b in briefs})
         seconds["synthesize"] = time.monotonic() - mark
@@ -400,7 +400,10 @@ def _reduce_all(
 
 
 def _synthesize(
-    briefs: list[SourceBrief], session: ModelSession, settings: Settings
+    briefs: list[SourceBrief],
+    summaries: list[ChunkSummary],
+    session: ModelSession,
+    settings: Settings,
 ) -> CrossSourceBrief:
     try:
         return synthesize(
@@ -410,6 +413,12 @@ def _synthesize(
             max_tokens=settings.synthesize_max_tokens,
             policy=policy_for(settings),
             vectors=partial(embed_texts, session.embedder) if session.embedder else lexical_vectors,
+            points={
+                b.source_id: [
+                    p for s in summaries if s.source_id == b.source_id for p in s.key_points
+                ]
+                for b in briefs
+            },
         )
     except (ModelAuthError, ModelUnreachable):
         raise

@@ -849,18 +849,20 @@ def test_cross_groups_pair_related_statements_of_different_sources() -> None:
         ("003", "the robot makers of Shenzhen"),  # nothing in common: no group
     ]
     texts, sources = [t for _, t in said], [s for s, _ in said]
-    # alike enough: as alike as the most alike 30% of the 13 pairs across sources
-    groups = cross_groups(texts, sources, 5, top_share=0.3)
-    assert {frozenset(g) for g in groups} == {frozenset({0, 3}), frozenset({1, 2})}
-    assert cross_groups(texts, sources, 1, top_share=0.01) == [[0, 3]]  # the most alike only
-    # at most per_source statements of one source in a group
-    groups = cross_groups(texts, sources, 5, per_source=2, top_share=0.3)
-    assert {frozenset(g) for g in groups} == {frozenset({0, 3}), frozenset({1, 2, 4})}
-    # the statement that the most other sources echo starts the first group
-    texts.append("open source weights from DeepSeek, and export controls")
+    # clusters join while as alike as the most alike 30% of the 13 pairs across sources
+    groups = cross_groups(texts, sources, 5, link_share=0.3)
+    # the tighter first (the larger is looser), its most central statement first
+    assert groups == [[0, 3], [2, 4, 1]]
+    assert cross_groups(texts, sources, 1, link_share=0.3) == [[0, 3]]
+    # at most per_source statements of one source: the ones most alike to the rest
+    assert cross_groups(texts, sources, 5, per_source=1, link_share=0.3) == [[0, 3], [2, 1]]
+    # a stricter link: only the most alike pairs join, and a cluster of one source is none
+    assert cross_groups(texts, sources, 5, link_share=0.01) == [[0, 3]]
+    # the group of the most sources comes first
+    texts.append("export controls on chips, and Huawei")
     sources.append("004")
-    groups = cross_groups(texts, sources, 5, top_share=0.3)
-    assert groups[0][0] == 1 and {sources[k] for k in groups[0]} == {"001", "002", "004"}
+    groups = cross_groups(texts, sources, 5, link_share=0.3)
+    assert {sources[k] for k in groups[0]} == {"001", "002", "004"}
     assert cross_groups(texts[:2], sources[:2], limit=5) == []  # one source: nothing to compare
 
 

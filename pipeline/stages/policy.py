@@ -89,6 +89,12 @@ class ModelPolicy(BaseModel):
         "sentence of a theme the overview does not draw on yet: the 1.5B's overview of a "
         "9-theme source was its first theme's three sentences, word for word"
     )
+    agreement_needs_two_sources: bool = Field(
+        description="a cross-source overview sentence that says the sources agree (or "
+        "agree but differ) while it restates one source's statements only loses that "
+        "claim: told the sources complement each other, the 1.5B wrote 'All sources agree "
+        "that AI has the potential to drive innovation in the United States' of one source"
+    )
     replace_habitual_citation: bool = Field(
         description="when the sentence a map point was asked for shares no word with the "
         "point (a small model states another sentence), cite the chunk's best-matching "
@@ -139,6 +145,7 @@ STRICT = ModelPolicy(
     repeat_prefix=60,
     rebuild_copied_summaries=True,
     overview_spans_themes=True,
+    agreement_needs_two_sources=True,
     replace_habitual_citation=True,
     point_support=0.5,
     one_line_replies=True,
@@ -165,6 +172,7 @@ LENIENT = ModelPolicy(
     repeat_prefix=0,
     rebuild_copied_summaries=False,
     overview_spans_themes=False,
+    agreement_needs_two_sources=False,
     replace_habitual_citation=False,
     point_support=0.0,
     one_line_replies=False,

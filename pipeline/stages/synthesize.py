@@ -1,24 +1,25 @@
 """Synthesize: the ``CrossSourceBrief`` from all source briefs.
 
 Code splits every source brief into statements (its themes' sentences, their points, its
-key facts, each cited) and finds groups of statements from different sources that are
-about one subject (``pipeline.stages.themes.cross_groups``: the statement most other sources echo
-starts a group; embedding similarity when the run has an embedding model, else lexical;
-centred on the corpus, so that the subject all sources share does not make everything look
-alike). The model then writes ONE cross-source theme at a time from that group's
-statements only: a title, 2-3 sentences, and whether the sources agree, differ or
-complement each other, with the point they agree or differ on. What each source says stays
-listed under the theme. An agreement rests on the statements it restates, from two sources
-at least (else it is not listed); a disagreement puts
-each source's own statement on its side. Last, one call writes the overview from the
-cross-source themes. Every sentence is attributed by code to the statements it restates,
-and so to their sources and passages.
+key facts, each cited), adds the source's map points no theme carried, and clusters the
+statements of all sources (``pipeline.stages.themes.cross_groups``: average linkage,
+embedding similarity when the run has an embedding model, else lexical; centred on the
+corpus, so that the subject all sources share does not make everything look alike); a
+cluster that spans two sources or more is a cross-source subject. The model then writes
+ONE cross-source theme at a time from that group's statements only: a title, 2-3
+sentences, and whether the sources agree, differ or complement each other, with the point
+they agree or differ on. What each source says stays listed under the theme. An agreement
+rests on the statements it restates, from two sources at least (else it is not listed); a
+disagreement puts each source's own statement on its side. Last, one call writes the
+overview from the cross-source themes (strict policy: a sentence that says sources agree
+loses that claim when it restates one source). Every sentence is attributed by code to
+the statements it restates, and so to their sources and passages.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
@@ -32,6 +33,7 @@ from pipeline.models import (
     CrossSourceBrief,
     CrossTheme,
     Disagreement,
+    KeyPoint,
     Passage,
     SourceBrief,
     Theme,
@@ -43,7 +45,7 @@ from pipeline.stages.repeats import Repeats, without_repeated_sentences
 from pipeline.stages.themes import Vectorizer, cross_groups, lexical_vectors
 from pipeline.text import plain_words, sentences_of
 
-MAX_CROSS_THEMES = 6
+MAX_CROSS_THEMES = 8
 CROSS_WORDS = 1_100  # the cross-source brief's prose, at most (the issue: 500-1,200)
 
 
@@ -90,9 +92,11 @@ def _theme_sentences(theme: Theme) -> list[Cited]:
     return [Cited(text=t, citations=theme.citations[:1]) for t in texts]
 
 
-def statements_of(brief: SourceBrief) -> list[Statement]:
-    """What a source brief says, statement by statement, each once. A key fact belongs to
-    the theme of the stretch its passage is in (themes are contiguous stretches)."""
+def statements_of(brief: SourceBrief, points: Sequence[KeyPoint] = ()) -> list[Statement]:
+    """What a source brief says, statement by statement, each once, then the source's map
+    points it does not carry (``points``: the raw material a cross-source subject may
+    rest on, though no theme of its own source carried it). A key fact or a point belongs
+    to the theme of the stretch its passage is in (themes are contiguous stretches)."""
     out: list[Statement] = []
     starts: list[tuple[int, str]] = []
     for theme in brief.themes:
@@ -100,10 +104,12 @@ def statements_of(brief: SourceBrief) -> list[Statement]:
             out.append(Statement(brief.source_id, theme.id, said.text, said.citations))
         starts.append((min((c.char_start for c in theme.citations), default=0), theme.id))
     starts.sort()
-    for fact in brief.key_facts:
-        at = fact.citations[0].char_start if fact.citations else 0
+    placed = [(f.text, f.citations) for f in brief.key_facts]
+    placed += [(p.text, p.evidence) for p in points]
+    for text, citations in placed:
+        at = citations[0].char_start if citations else 0
         theme_id = next((tid for start, tid in reversed(starts) if start <= at), starts[0][1])
-        out.append(Statement(brief.source_id, theme_id, fact.text, fact.citations))
+        out.append(Statement(brief.source_id, theme_id, text, citations))
     # a point that restates its theme's summary sentence says nothing new here
     kept: list[Statement] = []
     kept_words: list[set[str]] = []
@@ -246,6 +252,29 @@ def build_cross(
     return themes, agreements, disagreements
 
 
+_AGREE = re.compile(
+    r"^(?:all|both|the)\s+(?:(?:two|three|four|five)\s+)?sources\s+agree\s+(that|on)\s+",
+    re.IGNORECASE,
+)
+_BUT_DIFFER = re.compile(r",?\s+but\s+(?:they\s+)?(?:differ|disagree)\b.*$", re.IGNORECASE)
+
+
+def one_source_claim(sentence: str, source_ids: Sequence[str]) -> str:
+    """The sentence without its claim that sources agree (and differ), when it restates
+    the statements of one source at most (``source_ids``): "All sources agree that X,
+    but they differ on Y." -> "X."; "Both sources agree on X." -> "Source 001 discusses
+    X." Any other sentence as it is."""
+    found = _AGREE.match(sentence)
+    if found is None or len(source_ids) >= 2:
+        return sentence
+    rest = _BUT_DIFFER.sub("", sentence[found.end() :]).rstrip(" .")
+    if not rest:
+        return sentence
+    if found.group(1).lower() == "on":
+        return f"Source {source_ids[0]} discusses {rest}." if source_ids else sentence
+    return f"{rest[:1].upper()}{rest[1:]}."
+
+
 def words_of(*texts: str) -> int:
     return sum(len(t.split()) for t in texts)
 
@@ -286,9 +315,12 @@ def synthesize(
     max_tokens: int,
     policy: ModelPolicy = STRICT,
     vectors: Vectorizer = lexical_vectors,
+    points: Mapping[str, Sequence[KeyPoint]] | None = None,
 ) -> CrossSourceBrief:
-    """The cross-source brief: one call per group of related source themes, one for the
-    overview. ``context_window`` is kept for the callers: each call is small."""
+    """The cross-source brief: one call per group of related statements, one for the
+    overview. Statements are what the source briefs say and, given ``points`` (each
+    source's map points), the points they do not carry. ``context_window`` is kept for
+    the callers: each call is small."""
     del context_window
     usable = [b for b in briefs if b.status != "failed" and b.themes]
     source_ids = [b.source_id for b in briefs]
@@ -296,7 +328,7 @@ def synthesize(
         return CrossSourceBrief(
             status="failed", error="no source brief to synthesize", source_ids=source_ids
         )
-    said = [s for b in usable for s in statements_of(b)]
+    said = [s for b in usable for s in statements_of(b, (points or {}).get(b.source_id, ()))]
     found = cross_groups(
         [s.text for s in said], [s.source_id for s in said], MAX_CROSS_THEMES, vectors
     )
@@ -344,6 +376,10 @@ def synthesize(
         "The conversation covers", "The sources share", 1
     )
     grouped = [s for g in groups for s in g]
+    if policy.agreement_needs_two_sources:
+        overview = " ".join(
+            one_source_claim(s, attribute(s, grouped).source_ids) for s in sentences_of(overview)
+        )
     cited = {s for t in themes for s in t.summary.source_ids}
     sides = [x.text for d in disagreements for x in (d.side_a, d.side_b)]
     other = words_of(overview, *(a.text for a in agreements), *sides)
