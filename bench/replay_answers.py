@@ -156,7 +156,7 @@ def statement_problems(reply: str, exchange: Exchange, policy: ModelPolicy) -> l
     lines = []
     for s in data.get("statements", []) if isinstance(data, dict) else []:
         cited = " ".join(exchange.passages.get(i, "") for i in s.get("passages", []))
-        why = unsupported(s.get("text", ""), cited, policy)
+        why = unsupported(s.get("text", ""), cited, policy, exchange.question)
         lines.append(f"{s.get('text', '')!r} {s.get('passages')}: {why or 'supported'}")
     return lines
 

@@ -80,6 +80,33 @@ def test_supported_needs_shared_content_words() -> None:
     assert supported("The US Government spends $760 billion annually.", spending)
 
 
+def test_a_statement_may_repeat_the_question_s_framing_when_it_adds_a_number() -> None:
+    # dev q04 (the 1.5B's first reply, right, refused): the question's "Golden State" and
+    # "bullet-train line" are not the passage's words ("California", "high-speed rail");
+    # the year the statement adds is
+    question = "In what year was the Golden State's bullet-train line promised to begin service?"
+    passage = (
+        "The simplest example is the notorious high-speed rail in California. Then they "
+        "previously said that the opening time was to be opened in 2020."
+    )
+    statement = "The Golden State's bullet-train line was promised to begin service in 2020."
+    assert unsupported(statement, passage) == "the passages do not name golden, state"
+    assert unsupported(statement, passage, question=question) is None
+    # what it adds must still be the passage's: the number, a name, its other words
+    later = statement.replace("2020", "2021")
+    assert unsupported(later, passage, question=question) == "the passages do not give 2021"
+    named = statement.replace("line", "line of Governor Newsom")
+    assert "do not name governor, newsom" in str(unsupported(named, passage, question=question))
+    padded = statement.replace("in 2020", "to every commuter by the state railway in 2020")
+    assert "needed" in str(unsupported(padded, passage, question=question))
+    # a name the passage gives is not enough to lean on the question (a false premise:
+    # the passage is about Uber's founder, not Elon Musk)
+    premise = "What did Kai-Fu Lee say about Elon Musk's robotaxi plans?"
+    evidence = "Kai-Fu Lee wrote that Uber's founder broke an arm in China."
+    said = "Kai-Fu Lee said Elon Musk's robotaxi plans would break an arm in China."
+    assert "do not name elon, musk" in str(unsupported(said, evidence, question=premise))
+
+
 def _reply_problem(question: str, statement: str, passage: str) -> str | None:
     data = {"answerable": True, "statements": [{"text": statement, "passages": [1]}]}
     try:
@@ -167,6 +194,12 @@ def test_a_statement_copied_from_another_passage_is_cited_to_that_passage() -> N
     assert reply.statements[0].passages == [2]
     # cited to a passage that shares enough words, while another states it outright
     passages[1] = "Hangzhou is a city in China."
+    reply = AnswerReply.model_validate(data, context={"passages": passages, "question": "?"})
+    assert reply.statements[0].passages == [2]
+    # cited to a passage that shares as many of its words but lacks its number (dev q04)
+    passages[1] = "Hangzhou is a second-tier city, a million strong."
+    passages[2] = "Hangzhou has 12 million people, a second-tier town."
+    data["statements"][0]["text"] = "Hangzhou is a second-tier city of 12 million."
     reply = AnswerReply.model_validate(data, context={"passages": passages, "question": "?"})
     assert reply.statements[0].passages == [2]
     data["statements"][0]["text"] = "Shenzhen builds the most robots."  # stated by neither

@@ -130,27 +130,52 @@ def names(text: str) -> set[str]:
     return stems(" ".join(parts))
 
 
-def unsupported(statement: str, evidence: str, policy: ModelPolicy = STRICT) -> str | None:
+def unsupported(
+    statement: str, evidence: str, policy: ModelPolicy = STRICT, question: str = ""
+) -> str | None:
     """Why the evidence does not state the statement, or None: a number or a name (both
     guards for every model) the evidence lacks, or too few of its words
-    (``policy.answer_support``)."""
+    (``policy.answer_support``).
+
+    The question's own words that the evidence lacks are the analyst's framing ("the
+    Golden State" of a question whose passage says "California"): a statement that
+    repeats them and adds a number the evidence gives is also judged on what it adds
+    beyond the question, since the framing is not its claim. Without such a number,
+    every word counts.
+    """
     missing = numbers(statement) - numbers(evidence)
     if missing:
         return f"the passages do not give {', '.join(sorted(missing))}"
     words = stems(evidence)
+    said = stems(statement)
+    framing = _framing(statement, evidence, question, words)
     absent = {
         n
-        for n in names(statement) - words
+        for n in names(statement) - words - framing
         if not _demonym_of(n, words) and not _country_named(n, evidence)
     }
     if absent:
         absent -= _spelled_out(statement, evidence)
     if absent:
         return f"the passages do not name {', '.join(sorted(absent))}"
-    share = share_in(stems(statement), words)  # the evidence tokenized once
+    share = share_in(said, words)  # the evidence tokenized once
+    if framing:  # or what the statement adds beyond the question
+        share = max(share, share_in(said - stems(question), words))
     if share < policy.answer_support:
         return f"{share:.0%} of its words are in them, {policy.answer_support:.0%} needed"
     return None
+
+
+def _framing(statement: str, evidence: str, question: str, words: set[str]) -> set[str]:
+    """The question's (stemmed) words that the statement repeats and the evidence lacks,
+    when the statement also gives a number of the evidence that the question does not
+    (its answer); else none. A name is not enough: "China" or "Kai-Fu Lee" added to the
+    framing of a question whose premise the passages do not hold would pass."""
+    if not question:
+        return set()
+    framing = (stems(statement) & stems(question)) - words
+    given = (numbers(statement) & numbers(evidence)) - numbers(question)
+    return framing if framing and given else set()
 
 
 def _spelled_out(statement: str, evidence: str) -> set[str]:
@@ -184,6 +209,8 @@ def _country_named(name: str, evidence: str) -> bool:
     return alias is not None and alias.search(evidence) is not None
 
 
-def supported(statement: str, evidence: str, policy: ModelPolicy = STRICT) -> bool:
+def supported(
+    statement: str, evidence: str, policy: ModelPolicy = STRICT, question: str = ""
+) -> bool:
     """The evidence states the statement (``unsupported`` finds nothing missing)."""
-    return unsupported(statement, evidence, policy) is None
+    return unsupported(statement, evidence, policy, question) is None
