@@ -109,3 +109,26 @@ def test_a_sentence_written_a_clause_a_line_ends_with_a_line_once_it_is_long(
         "First, as I said, we go on, and stop here.",
         "Next one.",
     ]
+
+
+def test_an_abbreviation_s_stop_ends_no_sentence_before_a_lower_case_word(tmp_path: Path) -> None:
+    # 003: "So the first two years ..., the U.S." / "for sure, I mean, U.S." / "companies
+    # 100% had a lead" were three sentences, one quote cut after "the U.S."
+    path = tmp_path / "abbreviations.txt"
+    path.write_text(
+        "Since November 22, the U.S. for sure, I mean, U.S. companies had a lead. "
+        "Ask Dr. Li about it, e.g. chips at 10 p.m. tonight. It is made in the U.S. "
+        "The next one starts here. And we saw a lot of U.S.\n"
+        "capital pulling out. it ends. lower case goes on.\n",
+        encoding="utf-8",
+    )
+    [chunk] = chunk_transcript(read_transcript(path, "x"), chunk_tokens=900)
+    assert [s.text for s in chunk.sentences] == [
+        "Since November 22, the U.S. for sure, I mean, U.S. companies had a lead.",
+        "Ask Dr. Li about it, e.g. chips at 10 p.m. tonight.",
+        "It is made in the U.S.",  # an abbreviation before a capital may end a sentence
+        "The next one starts here.",
+        "And we saw a lot of U.S. capital pulling out.",  # over a line break too
+        "it ends.",  # a plain word's stop ends a sentence before lower case
+        "lower case goes on.",
+    ]
