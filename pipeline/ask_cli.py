@@ -135,6 +135,7 @@ def ask(
                 max_tokens=settings.answer_max_tokens,
                 embedder=session.embedder,
                 policy=policy_for(settings),
+                expand_question=settings.expand_questions,
             )
 
         if question is not None:

@@ -67,6 +67,12 @@ class Settings(BaseSettings):
         'llama.cpp), a litellm embedding model, or "none" (BM25 alone)',
     )
     embedding_api_base: str | None = Field(None, description="server URL of embedding_model")
+    expand_questions: bool = Field(
+        False,
+        description="`brief ask` also searches for the words of a passage the model imagines "
+        "answering the question (one more model call a question; never shown or cited; off: "
+        "with the embedded 1.5B it did not help the tune half or QMSum, README)",
+    )
     points_per_chunk: int = Field(
         8, description="most important map points per chunk kept for reduce"
     )

@@ -598,3 +598,51 @@ def test_strict_rules_on_the_logged_replies() -> None:
     for unanswerable in ("How much did DeepSeek spend to", "How many H800 GPUs did DeepSee"):
         assert decisions[unanswerable].decision != "answered"
     assert decisions["What do the sources say about "].decision != "answered"  # wrong answer
+
+
+def test_an_expanded_question_finds_the_passage_in_the_speakers_words(
+    seeds_out: Path, scripted: ScriptedClient
+) -> None:
+    # dev q04: "the Golden State's bullet-train line" is, in 000, "the notorious high-speed
+    # rail in California"; the model's imagined passage gives BM25 the speakers' words
+    from pipeline.ask.answer import expand, retrieve
+
+    corpus, _ = open_corpus(seeds_out)
+    question = "When did the Golden State promise its bullet-train line would open?"
+    evidence = "high-speed rail in California"
+    plain, _ = retrieve(question, corpus.index, k=5)
+    assert not any(evidence in h.passage.text for h in plain)
+    scripted.enqueue({"passage": "California promised the high-speed rail would open in 2020."})
+    words = expand(question, scripted)
+    assert words.startswith(question) and "California" in words
+    expanded, _ = retrieve(question, corpus.index, k=5, words=words)
+    assert any(evidence in h.passage.text for h in expanded)
+    # the answer is asked of the passages the expanded search found, with the question
+    # alone: the imagined passage is never shown (its call is cached: asked once)
+    scripted.enqueue({"answerable": False, "statements": []})
+    answer = answer_question(question, corpus.index, corpus.texts, scripted, expand_question=True)
+    asked = scripted.history[-1][1]["content"]
+    assert "Golden State" in asked and evidence in asked and "would open in 2020" not in asked
+    assert not answer.answered and len(scripted.history) == 2
+
+
+def test_a_failed_expansion_searches_for_the_question_alone(scripted: ScriptedClient) -> None:
+    from pipeline.ask.answer import expand
+
+    scripted.enqueue("not json", "still not json")  # the reply, and the re-ask's
+    assert expand("What did Dan Wang say?", scripted) == "What did Dan Wang say?"
+
+
+def test_cli_expands_the_question_when_the_setting_says_so(
+    seeds_out: Path, cli_session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRIEF_EXPAND_QUESTIONS", "true")
+    cli_session.enqueue(
+        {"passage": "Her newsletter is called Concurrent."},
+        {"answerable": False, "statements": []},
+    )
+    result = CliRunner().invoke(main, ["ask", QUESTION, "--out", str(seeds_out)])
+    assert result.exit_code == 3, result.output
+    first, second = cli_session.history
+    assert "only used to search" in first[0]["content"]  # prompts/expand.md
+    assert "Her newsletter is called Concurrent." not in second[1]["content"]

@@ -28,6 +28,10 @@ requiring a word shared with the question
 Each passage is shown continued to the end of its line or sentence (``continued``), so a
 window that stops mid-sentence does not hide the example it introduces.
 
+Retrieval may search for more than the question's words: with ``expand_question`` (the
+``expand_questions`` setting), BM25 also searches for the words of a passage the model
+imagines answering it (``expand``), which is never shown or cited.
+
 A reply that fails these checks is re-asked once with the error, which names what the
 passages lack (the client's re-ask);
 a second failure becomes a refusal. So does ``answerable: false``. A refusal lists the
@@ -62,6 +66,9 @@ from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.text import numbers
 
 NEAR_MISSES = 3
+# the imagined passage of ``expand``: two sentences (the 1.5B writes 40-60 tokens)
+EXPANSION_MAX_TOKENS = 120
+EXPANSION_MAX_CHARS = 600
 # a passage is shown to the model with about this many of the source's following
 # characters, to the next line or sentence end: a window that stops mid-sentence ("...
 # gave an") otherwise hides the example it introduces
@@ -219,6 +226,36 @@ def refusal(question: str, hits: Sequence[Hit], reason: str, retrieval_ms: float
     )
 
 
+class Expansion(BaseModel):
+    """A passage the model imagines answering the question: only searched with."""
+
+    passage: str = Field(
+        max_length=EXPANSION_MAX_CHARS,
+        description="two sentences a speaker might say that answer the question",
+    )
+
+
+def expand(question: str, client: ModelClient) -> str:
+    """The question followed by the words of a passage the model imagines answering it
+    (HyDE: Gao et al., 2022), for BM25: a question worded unlike its passage ("the Golden
+    State's bullet-train line") gains the words the speakers use ("California", "high-speed
+    rail"). The passage is never shown, quoted or cited; the question's embedding is still
+    the question's own. A failed call leaves the question as it is."""
+    try:
+        reply = client.structured(
+            stage="ask",
+            prompt=load_prompt("expand"),
+            variables={"question": question},
+            schema=Expansion,
+            max_tokens=EXPANSION_MAX_TOKENS,
+        )
+    except (ModelAuthError, ModelUnreachable):
+        raise
+    except ModelError:
+        return question
+    return f"{question} {reply.passage}"
+
+
 def retrieve(
     question: str,
     index: SearchIndex,
@@ -226,14 +263,16 @@ def retrieve(
     k: int = 5,
     sources: Sequence[str] | None = None,
     embedder: ModelClient | None = None,
+    words: str | None = None,
 ) -> tuple[list[Hit], float]:
     """The top ``k`` passages and the milliseconds retrieval took (the question's
-    embedding included, when the index has window vectors and an embedder is given)."""
+    embedding included, when the index has window vectors and an embedder is given).
+    ``words``: what BM25 searches for, when not the question itself (``expand``)."""
     started = time.perf_counter()
     dense = None
     if embedder is not None and index.vectors is not None:
         dense = index.dense_scores(embedder.embed("embed", [question])[0])
-    hits = index.search(question, k=k, sources=sources, dense=dense)
+    hits = index.search(words or question, k=k, sources=sources, dense=dense)
     return hits, round((time.perf_counter() - started) * 1000, 2)
 
 
@@ -249,8 +288,12 @@ def answer_question(
     embedder: ModelClient | None = None,
     policy: ModelPolicy = STRICT,
     following_chars: int = FOLLOWING_CHARS,
+    expand_question: bool = False,
 ) -> Answer:
-    hits, ms = retrieve(question, index, k=k, sources=sources, embedder=embedder)
+    """The answer to ``question``, or a refusal. ``expand_question``: BM25 also searches
+    for the words of a passage the model imagines answering it (``expand``: one more call)."""
+    words = expand(question, client) if expand_question else None
+    hits, ms = retrieve(question, index, k=k, sources=sources, embedder=embedder, words=words)
     hits = [continued(h, texts, following_chars) for h in hits]
     if not hits or hits[0].score <= 0:
         return refusal(question, hits, "no passage shares a word with the question", ms)

@@ -14,6 +14,7 @@ from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.text import numbers, share_in, stems, tokenize
 
 _PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_AMOUNT = re.compile(r"(?<![\w.,-])\d+(?:[.,]\d+)*(?![\w-]|[.,]\d)")
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|[\"“(]\s*)([A-Z][\w'’-]*)")
 # capitalised only because they open a sentence or a clause: not names
@@ -139,7 +140,7 @@ def unsupported(
 
     The question's own words that the evidence lacks are the analyst's framing ("the
     Golden State" of a question whose passage says "California"): a statement that
-    repeats them and adds a number the evidence gives is also judged on what it adds
+    repeats them and adds a plain number the evidence gives is also judged on what it adds
     beyond the question, since the framing is not its claim. Without such a number,
     every word counts.
     """
@@ -168,14 +169,22 @@ def unsupported(
 
 def _framing(statement: str, evidence: str, question: str, words: set[str]) -> set[str]:
     """The question's (stemmed) words that the statement repeats and the evidence lacks,
-    when the statement also gives a number of the evidence that the question does not
-    (its answer); else none. A name is not enough: "China" or "Kai-Fu Lee" added to the
-    framing of a question whose premise the passages do not hold would pass."""
+    when the statement also gives a plain number of the evidence that the question does
+    not (its answer: a year, an amount, a share); else none. A name is not enough:
+    "China" or "Kai-Fu Lee" added to the framing of a question whose premise the passages
+    do not hold would pass; nor is a model's name ("Quen 1.572b ranked alongside GPT-4 on
+    the LMSys board": the passage ranks another model so)."""
     if not question:
         return set()
     framing = (stems(statement) & stems(question)) - words
-    given = (numbers(statement) & numbers(evidence)) - numbers(question)
+    given = (_amounts(statement) & _amounts(evidence)) - numbers(question)
     return framing if framing and given else set()
+
+
+def _amounts(text: str) -> set[str]:
+    """The numbers of ``text`` that stand alone ("2020", "$760 billion", "60%"), not a
+    part of a name ("GPT-4", "H800", "Quen 1.572b")."""
+    return {m.replace(",", "") for m in _AMOUNT.findall(text)}
 
 
 def _spelled_out(statement: str, evidence: str) -> set[str]:
