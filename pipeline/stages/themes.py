@@ -137,40 +137,40 @@ def cross_groups(
         if len(by_source) < 2:
             continue
         centrality = {i: float(sims[i, members].sum() - sims[i, i]) for i in members}
-        central = sorted(members, key=lambda i: -centrality[i])
-        kept = [
-            i for k, i in enumerate(central) if _rank_in_source(central, k, sources) < per_source
-        ]
+        kept, taken = [], Counter[str]()
+        for i in sorted(members, key=lambda i: -centrality[i]):
+            if taken[sources[i]] < per_source:
+                kept.append(i)
+            taken[sources[i]] += 1
         pairs = [sims[i, j] for i in members for j in members if sources[i] < sources[j]]
         groups.append(((len(by_source), float(np.mean(pairs))), kept))
     groups.sort(key=lambda g: tuple(-x for x in g[0]))
     return [kept for _, kept in groups[:limit]]
 
 
-def _rank_in_source(order: list[int], k: int, sources: Sequence[str]) -> int:
-    """How many statements of the same source come before ``order[k]``."""
-    return sum(sources[i] == sources[order[k]] for i in order[:k])
-
-
 def _average_linkage(sims: np.ndarray, threshold: float) -> list[list[int]]:
     """Clusters of ``sims``' rows: the pair of clusters with the highest mean similarity
-    joins while that mean is at least ``threshold``."""
+    joins while that mean is at least ``threshold``. The matrix of means is kept up to
+    date, not recomputed: a merge changes only the merged cluster's row and column (2,000
+    statements: 10 s recomputed)."""
     n = len(sims)
     total = sims.copy()  # summed similarity between clusters
+    mean = sims.copy()  # total / (size x size), -inf for a cluster gone and the diagonal
+    np.fill_diagonal(mean, -np.inf)
     size = np.ones(n)
     members = [[i] for i in range(n)]
     alive = np.ones(n, dtype=bool)
-    while alive.sum() > 1:
-        mean = total / np.outer(size, size)
-        mean[~alive, :] = -np.inf
-        mean[:, ~alive] = -np.inf
-        np.fill_diagonal(mean, -np.inf)
-        x, y = np.unravel_index(int(np.argmax(mean)), mean.shape)
-        if mean[x, y] < threshold:
+    while True:
+        x, y = divmod(int(np.argmax(mean)), n)
+        if not mean[x, y] >= threshold:
             break
         total[x, :] += total[y, :]
         total[:, x] += total[:, y]
         size[x] += size[y]
         members[x] += members[y]
         alive[y] = False
+        mean[y, :] = mean[:, y] = -np.inf
+        mean[x, :] = np.where(alive, total[x, :] / (size[x] * size), -np.inf)
+        mean[:, x] = np.where(alive, total[:, x] / (size * size[x]), -np.inf)
+        mean[x, x] = -np.inf
     return [members[i] for i in range(n) if alive[i]]
