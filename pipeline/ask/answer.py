@@ -161,18 +161,18 @@ def _statement_problem(
             "it, or set answerable to false"
         )
     cited = " ".join(supplied.get(i, "") for i in statement.passages)
+    problem = unsupported(statement.text, cited, policy, question)
     if policy.answer_moves_citation:
         # a small model often copies a sentence from one passage and cites another: the
         # citation moves to the supplied passage that states it best, of those that state it
         stating = [i for i in supplied if supported(statement.text, supplied[i], policy, question)]
         best = max(stating, key=lambda i: overlap(statement.text, supplied[i]), default=None)
         if best is not None and (
-            overlap(statement.text, supplied[best]) > overlap(statement.text, cited)
-            or not supported(statement.text, cited, policy, question)
+            problem is not None
+            or overlap(statement.text, supplied[best]) > overlap(statement.text, cited)
         ):
             statement.passages = [best]
             return None
-    problem = unsupported(statement.text, cited, policy, question)
     if problem is None:
         return None
     return (

@@ -149,7 +149,15 @@ def unsupported(
         return f"the passages do not give {', '.join(sorted(missing))}"
     words = stems(evidence)
     said = stems(statement)
-    framing = _framing(statement, evidence, question, words)
+    asked = stems(question) if question else set()
+    # the framing counts only beside a stand-alone number of the evidence that the
+    # question lacks (its answer: a year, an amount, a share). A name is not enough: "China"
+    # or "Kai-Fu Lee" added to the framing of a question whose premise the passages do not
+    # hold would pass; nor is a model's name ("Quen 1.572b ranked alongside GPT-4 on the
+    # LMSys board": the passage ranks another model so)
+    framing = (said & asked) - words
+    if not (_amounts(statement) & _amounts(evidence)) - numbers(question):
+        framing = set()
     absent = {
         n
         for n in names(statement) - words - framing
@@ -161,24 +169,10 @@ def unsupported(
         return f"the passages do not name {', '.join(sorted(absent))}"
     share = share_in(said, words)  # the evidence tokenized once
     if framing:  # or what the statement adds beyond the question
-        share = max(share, share_in(said - stems(question), words))
+        share = max(share, share_in(said - asked, words))
     if share < policy.answer_support:
         return f"{share:.0%} of its words are in them, {policy.answer_support:.0%} needed"
     return None
-
-
-def _framing(statement: str, evidence: str, question: str, words: set[str]) -> set[str]:
-    """The question's (stemmed) words that the statement repeats and the evidence lacks,
-    when the statement also gives a plain number of the evidence that the question does
-    not (its answer: a year, an amount, a share); else none. A name is not enough:
-    "China" or "Kai-Fu Lee" added to the framing of a question whose premise the passages
-    do not hold would pass; nor is a model's name ("Quen 1.572b ranked alongside GPT-4 on
-    the LMSys board": the passage ranks another model so)."""
-    if not question:
-        return set()
-    framing = (stems(statement) & stems(question)) - words
-    given = (_amounts(statement) & _amounts(evidence)) - numbers(question)
-    return framing if framing and given else set()
 
 
 def _amounts(text: str) -> set[str]:
