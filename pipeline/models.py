@@ -221,7 +221,8 @@ class CrossTheme(Contract):
         default_factory=list, description="the passages of each sentence of the summary"
     )
     by_source: list[Attributed] = Field(
-        default_factory=list, description="what each source's brief says on the subject"
+        default_factory=list,
+        description="what each source's brief says on the subject, unless the summary says it",
     )
 
 

@@ -37,6 +37,7 @@ from pipeline.models import (
 from pipeline.stages.points import content, pick_points, point_budget, split_facts
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
+from pipeline.stages.spoken import in_writing
 from pipeline.stages.themes import Vectorizer, group_points, lexical_vectors, theme_count
 from pipeline.text import numbers, plain_words, sentences_of
 
@@ -356,6 +357,9 @@ def reduce_source(
     )
     if policy.overview_spans_themes:
         overview = spread_over_themes(overview, [t.summary for t in themes])
+    # printed without speech fillers; the overview was asked from the summaries as written
+    overview = in_writing(overview)
+    themes = [t.model_copy(update={"summary": in_writing(t.summary)}) for t in themes]
     written = " ".join([overview, *(t.summary for t in themes)])
     said = [content(t.summary) for t in themes]
     facts, more = split_facts(

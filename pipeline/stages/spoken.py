@@ -1,0 +1,88 @@
+"""Speech fillers out of a point a brief prints.
+
+The map's points state a sentence of the conversation, and a small model states it in
+the speaker's words: "if you read some of like Chinese, China's like official policy,
+like documents, they categorize AI as national infrastructure". A brief is read, not
+heard: ``without_fillers`` takes out the words that carry nothing in writing ("like" as a
+filler, "you know", "kind of", "I mean", "basically", a stammered "the the", an opening
+"So" or "And") and keeps every word that could carry meaning ("things like batteries",
+"I like it", "what kind of model", "China is like Germany"). The words a point loses are
+words a brief's budget no longer spends (``pipeline.stages.points``). Quotes are never
+touched: they stay verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.text import sentences_of
+
+# "like" as a filler: after a word that takes no "like" in writing ("some of like
+# Chinese", "China's like official policy", "the most like adept", "so like"), or before
+# a comma ("documents, like, they"; "we have like, we have").
+_AFTER = r"of|as|at|in|on|for|with|from|by|about|into|and|or|but|so|most|um|uh"
+# "China's like", not "it's like" (it is like)
+_POSSESSIVE = r"(?<!\bit)(?<!\bthat)(?<!\bhe)(?<!\bshe)(?<!\bthere)(?<!\bwhat)(?<!\bwho)['’]s?"
+_LIKE_AFTER_WORD = re.compile(rf"(?i)(\b(?:{_AFTER})|{_POSSESSIVE}) like(?:,(?= )|(?= ))(?! to\b)")
+# not a quote's "I was like, ..."
+_LIKE_COMMA = re.compile(
+    r"(?i)(?:^|(?<!\bwas)(?<!\bis)(?<!\bwere)(?<!\bam)(?<!['’]m)(?<!['’]re) )like,(?= )"
+)
+# a number after a dropped filler "like" is an estimate: "for like 10 years"
+_LIKE_NUMBER = re.compile(rf"(?i)(\b(?:{_AFTER})|{_POSSESSIVE}) like (?=\$?\d)")
+
+# filler phrases set off by commas; a filler phrase after a word takes its comma along
+_SET_OFF = r"you know|I mean|I think|I guess|um+|uh+|er|sort of|kind of|like|right|yeah|basically"
+_BETWEEN_COMMAS = re.compile(rf"(?i),\s*(?:{_SET_OFF}),(?=\s)")
+_FIGURE = tuple("$0123456789")  # "makes, like, 40%": no comma left before a figure
+_ADVERB = re.compile(r"(?i) (?:you know,|(?:basically|literally|actually|um+|uh+),?)(?=[ .;:!?])")
+_TAG = re.compile(r"(?i),\s*(?:right|you know|I think)\s*([.?!]?)$")
+# an opening "Well," "Now," "Okay," only with its comma ("Well known labs", "Now is the time")
+_OPENING = re.compile(
+    r"(?i)^(?:(?:(?:so(?! far\b| much\b| many\b| long\b| that\b)|and|yeah|um+|uh+|i mean|"
+    r"you know|like|basically|actually)\b,?|(?:well|okay|ok|oh|now|right),)\s+)+"
+)
+# inside a clause: hedges that add nothing in print, unless a determiner makes them a noun
+# ("what kind of model", "a sort of bubble" keep theirs)
+_HEDGE = re.compile(
+    r"(?i)(?<!\bwhat)(?<!\bthis)(?<!\bthat)(?<!\bsome)(?<!\bany)(?<!\bthe)(?<!\bone)"
+    r"(?<!\bevery)(?<!\ba)(?<!\bsame)(?<!\bno)(?<!\bkinds)(?<!\bsorts)"
+    r" (?:kind|sort) of(?: like)?(?= )"
+)
+# "the the", "really really really"; not "had had", "that that" (grammatical)
+_STAMMER = re.compile(r"(?i)\b(?!had\b|that\b)(\w+(?:'\w+)?)(?: \1\b)+")
+_SPACES = re.compile(r" {2,}")
+_SPACE_BEFORE_MARK = re.compile(r" +(?=[,.;:!?])")
+_DOUBLE_COMMA = re.compile(r",(?:\s*,)+")
+
+
+def without_fillers(text: str) -> str:
+    """``text`` without the speech fillers a written brief has no use for, its first
+    letter raised when an opening filler is dropped. Never empty: a text that would be
+    left with under three words is returned as it was."""
+    out = " ".join(text.split())
+    out = _LIKE_NUMBER.sub(
+        lambda m: f"{m[1]} " if m[1].lower() == "about" else f"{m[1]} about ", out
+    )
+    out = _LIKE_AFTER_WORD.sub(r"\1", out)
+    out = _BETWEEN_COMMAS.sub(
+        lambda m: "" if out[m.end() + 1 : m.end() + 2] in _FIGURE else ",", out
+    )
+    out = _LIKE_COMMA.sub("", out)
+    out = _HEDGE.sub("", out)
+    out = _ADVERB.sub("", out)
+    out = _STAMMER.sub(r"\1", out)
+    out = _TAG.sub(lambda m: m[1] or "", out)
+    opening = _OPENING.match(out)
+    if opening and opening.end() < len(out):
+        rest = out[opening.end() :]
+        out = rest[0].upper() + rest[1:]
+    out = _DOUBLE_COMMA.sub(",", out)
+    out = _SPACE_BEFORE_MARK.sub("", _SPACES.sub(" ", out)).strip(" ,")
+    return out if len(out.split()) >= 3 else text.strip()
+
+
+def in_writing(text: str) -> str:
+    """Model prose sentence by sentence ``without_fillers``: a small model copies the
+    speakers' words into its sentences too ("Danwang's book is Breakneck, right.")."""
+    return " ".join(without_fillers(s) for s in sentences_of(text))

@@ -1,0 +1,127 @@
+"""Speech fillers out of the points and sentences a brief prints (``pipeline.stages.spoken``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.models import ChunkSummary, KeyPoint, Passage
+from pipeline.stages.points import pick_points, split_facts
+from pipeline.stages.reduce_stage import reduce_source
+from pipeline.stages.spoken import without_fillers
+
+
+@pytest.mark.parametrize(
+    ("spoken", "written"),
+    [
+        (  # the seeds' 001, as the 1.5B stated it
+            "if you read some of like Chinese, China's like official policy, like documents, "
+            "they categorize AI as national infrastructure in the same category as like "
+            "electricity grids, railways, Internet.",
+            "if you read some of Chinese, China's official policy, like documents, they "
+            "categorize AI as national infrastructure in the same category as electricity "
+            "grids, railways, Internet.",
+        ),
+        (
+            "Even though a lot of those innovations are actually invented in Britain, the US "
+            "is one of the most like adept at like actually co proliferating those technologies.",
+            "Even though a lot of those innovations are invented in Britain, the US is one of "
+            "the most adept at co proliferating those technologies.",
+        ),
+        (
+            "So commoditize your complement is this idea of like if you, you know, there's "
+            "different layers where value can accrue.",
+            "Commoditize your complement is this idea of if you, there's different layers "
+            "where value can accrue.",
+        ),
+        (
+            "I think that China was basically looked at as like, you know, a more collectivist "
+            "society.",
+            "I think that China was looked at as a more collectivist society.",
+        ),
+        (
+            "And he said there's 600 million people using it.",
+            "He said there's 600 million people using it.",
+        ),
+        ("Chips were kind of the the bottleneck, right?", "Chips were the bottleneck?"),
+        (
+            "They trained it for like 10 years on the data.",
+            "They trained it for about 10 years on the data.",
+        ),
+        ("Yeah, so, um, Huawei makes the chips.", "Huawei makes the chips."),
+    ],
+)
+def test_fillers_are_taken_out(spoken: str, written: str) -> None:
+    assert without_fillers(spoken) == written
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "China pushes sectors like batteries, chips and solar.",  # "like": such as
+        "Users like the app because it is cheap.",  # a verb
+        "China is like Germany in the nineteenth century.",  # a comparison
+        "It's like a dreadnought moment for software.",
+        "What kind of model did DeepSeek release?",  # a noun
+        "So far only 40 apps have been approved.",  # "so far" is not an opening filler
+        "Well known labs such as Zhipu publish their weights.",
+        "Now is the time for Chinese labs to open their models.",
+        "She had had enough of the export rules.",  # grammatical repeats stay
+        "He knows that that is against the terms of use.",
+        "The toys and whatnot that you know of are made there.",
+        "I was like, dude, you work in tech.",  # a quote's "was like," stays
+        "Like it.",  # under three words once cleaned: left as it was
+    ],
+)
+def test_words_that_carry_meaning_stay(text: str) -> None:
+    assert without_fillers(text) == text
+
+
+def test_a_brief_prints_its_points_without_fillers_and_counts_their_words_so() -> None:
+    evidence = [
+        Passage(source_id="s", char_start=0, char_end=1, line_start=1, line_end=1, text="x")
+    ]
+    talky = KeyPoint(
+        id="s:0/p1",
+        text="So, like, you know, Huawei basically makes, like, 40% of the chips, right.",
+        importance=5,
+        evidence=evidence,
+    )
+    plain = KeyPoint(
+        id="s:0/p2",
+        text="SMIC fabricates the Ascend chips for Huawei.",
+        importance=3,
+        evidence=evidence,
+    )
+    # cleaned, the point costs 6 words: with a budget of 14 both fit; as said (13), one
+    picked = pick_points([[talky, plain]], [set()], budget_words=14)
+    facts, _ = split_facts(picked)
+    assert [f.text for f in facts] == [
+        "Huawei makes 40% of the chips.",
+        "SMIC fabricates the Ascend chips for Huawei.",
+    ]
+
+
+def test_a_source_brief_prints_the_models_sentences_without_fillers(scripted) -> None:
+    from test_stages import point, transcript
+
+    doc, _ = transcript()
+    summaries = [
+        ChunkSummary(
+            chunk_id="007:0000",
+            source_id="007",
+            key_points=[point(1, "Huawei builds the Ascend chips for Chinese labs.")],
+        )
+    ]
+
+    def respond(stage, messages):
+        if "overview" in messages[0]["content"]:
+            return {"title": "Chips", "overview": ["So, like, Huawei builds the chips, right."]}
+        return {"title": "Chips", "summary": ["Huawei basically builds the Ascend chips, right."]}
+
+    scripted.responder = respond
+    brief = reduce_source(doc, summaries, scripted, context_window=8192, max_tokens=200)
+    assert brief.overview == "Huawei builds the chips."
+    assert [t.summary for t in brief.themes] == ["Huawei builds the Ascend chips."]
+    assert all(t.sentence_citations == [t.citations] for t in brief.themes)
+    # the overview is asked from the summaries as the model wrote them
+    assert "Huawei basically builds the Ascend chips, right." in scripted.history[-1][1]["content"]
