@@ -1,4 +1,4 @@
-"""Speech fillers out of a point a brief prints.
+"""Speech fillers out of what a brief prints.
 
 The map's points state a sentence of the conversation, and a small model states it in
 the speaker's words: "if you read some of like Chinese, China's like official policy,
@@ -34,7 +34,6 @@ _LIKE_NUMBER = re.compile(rf"(?i)(\b(?:{_AFTER})|{_POSSESSIVE}) like (?=\$?\d)")
 # filler phrases set off by commas; a filler phrase after a word takes its comma along
 _SET_OFF = r"you know|I mean|I think|I guess|um+|uh+|er|sort of|kind of|like|right|yeah|basically"
 _BETWEEN_COMMAS = re.compile(rf"(?i),\s*(?:{_SET_OFF}),(?=\s)")
-_FIGURE = tuple("$0123456789")  # "makes, like, 40%": no comma left before a figure
 _ADVERB = re.compile(r"(?i) (?:you know,|(?:basically|literally|actually|um+|uh+),?)(?=[ .;:!?])")
 _TAG = re.compile(r"(?i),\s*(?:right|you know|I think)\s*([.?!]?)$")
 # an opening "Well," "Now," "Okay," only with its comma ("Well known labs", "Now is the time")
@@ -56,6 +55,13 @@ _SPACE_BEFORE_MARK = re.compile(r" +(?=[,.;:!?])")
 _DOUBLE_COMMA = re.compile(r",(?:\s*,)+")
 
 
+def _set_off(found: re.Match[str]) -> str:
+    """What stands for a filler set off by commas: one comma ("home to Zili, you know, the
+    conglomerate"), none before a figure ("makes, like, 40%")."""
+    after = found.string[found.end() + 1 : found.end() + 2]
+    return "" if after and after in "$0123456789" else ","
+
+
 def without_fillers(text: str) -> str:
     """``text`` without the speech fillers a written brief has no use for, its first
     letter raised when an opening filler is dropped. Never empty: a text that would be
@@ -65,9 +71,7 @@ def without_fillers(text: str) -> str:
         lambda m: f"{m[1]} " if m[1].lower() == "about" else f"{m[1]} about ", out
     )
     out = _LIKE_AFTER_WORD.sub(r"\1", out)
-    out = _BETWEEN_COMMAS.sub(
-        lambda m: "" if out[m.end() + 1 : m.end() + 2] in _FIGURE else ",", out
-    )
+    out = _BETWEEN_COMMAS.sub(_set_off, out)
     out = _LIKE_COMMA.sub("", out)
     out = _HEDGE.sub("", out)
     out = _ADVERB.sub("", out)
