@@ -12,6 +12,7 @@ from pipeline.stages.map_stage import is_name_in, summarize_chunk
 from pipeline.stages.policy import LENIENT, STRICT
 from pipeline.stages.reduce_stage import reduce_source
 from pipeline.stages.repeats import Repeats, text_key, without_repeated_sentences
+from pipeline.stages.spoken import in_writing
 from pipeline.stages.synthesize import synthesize
 
 COPY = "The conversation explores the impact of technology companies on China's AI strategy"
@@ -92,7 +93,8 @@ def test_reduce_rebuilds_a_copied_theme_summary_under_the_strict_policy(
     )
     assert [t.title for t in brief.themes] == ["Chips", "chips (2)"]
     second = brief.themes[1].summary
-    assert (second == point(1).text.strip() + ".") is rebuilt
+    # rebuilt: its point's words, printed as a sentence (``spoken.in_writing``)
+    assert (second == in_writing(point(1).text.strip() + ".")) is rebuilt
     # the overview keeps a theme summary's sentence under either policy: dropped, it left
     # four of the seeds' five source overviews a list of titles or one sentence
     assert brief.overview == COPY + ". Something new."

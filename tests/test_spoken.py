@@ -7,7 +7,7 @@ import pytest
 from pipeline.models import ChunkSummary, KeyPoint, Passage
 from pipeline.stages.points import pick_points, split_facts
 from pipeline.stages.reduce_stage import reduce_source
-from pipeline.stages.spoken import without_fillers
+from pipeline.stages.spoken import as_written, without_fillers
 
 
 @pytest.mark.parametrize(
@@ -125,3 +125,24 @@ def test_a_source_brief_prints_the_models_sentences_without_fillers(scripted) ->
     assert all(t.sentence_citations == [t.citations] for t in brief.themes)
     # the overview is asked from the summaries as the model wrote them
     assert "Huawei basically builds the Ascend chips, right." in scripted.history[-1][1]["content"]
+
+
+@pytest.mark.parametrize(
+    ("point", "printed"),
+    [
+        (
+            "glorifies individual inventors the same way",
+            "Glorifies individual inventors the same way.",
+        ),
+        (
+            "China's AI open source is a very rational choice",
+            "China's AI open source is a very rational choice.",
+        ),
+        ("iPhone sales fell 24% in China", "iPhone sales fell 24% in China."),
+        ("'commoditise their complement'", "'commoditise their complement'."),
+        ("Is open source a moat?", "Is open source a moat?"),
+        ("the grid, the chips and …", "The grid, the chips and …"),
+    ],
+)
+def test_a_point_is_printed_as_a_sentence(point: str, printed: str) -> None:
+    assert as_written(point) == printed

@@ -908,8 +908,13 @@ def test_picked_points_skip_what_is_said_spread_over_themes_and_keep_to_the_budg
     other = point(6, "Nvidia sold 30 percent fewer chips")
     assert len(pick_points([[points[3], other]], [set()], budget_words=100)[0]) == 2
     facts, rest = split_facts([points[:2], points[2:4]])
-    assert [f.text for f in facts] == [points[0].text, points[2].text, points[3].text]
-    assert [[c.text for c in r] for r in rest] == [[points[1].text], []]
+    # printed as written sentences (``spoken.as_written``)
+    assert [f.text for f in facts] == [
+        "DeepSeek trained R1 for 6 million dollars.",
+        "Huawei Ascend chips ship to Alibaba.",
+        "Nvidia sold 20 percent fewer chips.",
+    ]
+    assert [[c.text for c in r] for r in rest] == [["The talk covers many other things."], []]
     assert all(f.citations == points[0].evidence for f in facts[:1])
 
 

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from wordfreq import zipf_frequency
 
 from pipeline.models import Cited, KeyPoint
-from pipeline.stages.spoken import without_fillers
+from pipeline.stages.spoken import as_written
 from pipeline.text import plain_words
 
 BRIEF_WORDS = 900  # a source brief's prose: its overview, theme summaries and points
@@ -169,7 +169,7 @@ def pick_points(
             point = _next_new(pool, said[n], taken)
             if point is None:
                 continue
-            cost = len(without_fillers(point.text).split())
+            cost = len(as_written(point.text).split())
             if spent + cost > budget_words:
                 full = True
                 break
@@ -192,8 +192,8 @@ def point_budget(written: str) -> int:
 
 
 def cited(point: KeyPoint, per_point: int = 2) -> Cited:
-    """A carried point as the brief prints it: without speech fillers (``spoken``)."""
-    return Cited(text=without_fillers(point.text), citations=point.evidence[:per_point])
+    """A carried point as the brief prints it: a written sentence (``spoken.as_written``)."""
+    return Cited(text=as_written(point.text), citations=point.evidence[:per_point])
 
 
 def split_facts(picked: Sequence[Sequence[KeyPoint]]) -> tuple[list[Cited], list[list[Cited]]]:

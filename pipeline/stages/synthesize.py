@@ -42,7 +42,7 @@ from pipeline.stages.points import content, repeats
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.reduce_stage import ask_about, joined, own_overview, union
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
-from pipeline.stages.spoken import without_fillers
+from pipeline.stages.spoken import as_written
 from pipeline.stages.themes import Vectorizer, cross_groups, lexical_vectors
 from pipeline.text import plain_words, sentences_of, share_in
 
@@ -109,7 +109,7 @@ def statements_of(brief: SourceBrief, points: Sequence[KeyPoint] = ()) -> list[S
         starts.append((min((c.char_start for c in theme.citations), default=0), theme.id))
     starts.sort()
     placed = [(f.text, f.citations) for f in brief.key_facts]
-    placed += [(without_fillers(p.text), p.evidence) for p in points]
+    placed += [(as_written(p.text), p.evidence) for p in points]
     for text, citations in placed:
         at = citations[0].char_start if citations else 0
         theme_id = next((tid for start, tid in reversed(starts) if start <= at), starts[0][1])
