@@ -10,8 +10,9 @@ The tree, by what a newcomer looks for:
   schemas are sent), ``llm`` (litellm), ``servers`` (model groups) and the embedded
   llama.cpp servers (``embedded``, ``embedding_model``);
 - ``stages``: ``map_stage``, ``reduce_stage``, ``synthesize`` and their helpers
-  (``points``, ``themes``, ``repeats``), and ``policy``, every rule that patches a small
-  model's habits;
+  (``points``, ``themes``, ``repeats``, ``names``: which listed names are names,
+  ``show_talk``: intros, ads and sponsor reads, ``spoken``: what a brief prints in written
+  language), and ``policy``, every rule that patches a small model's habits;
 - ``ask``: the search index and retrieval (``retrieval``, ``corpus``) and grounded
   answers (``answer``, ``answer_checks``);
 - ``outputs``: the output folder (``writer``), the Markdown and HTML renderers, ``verify``;

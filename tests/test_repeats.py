@@ -8,7 +8,8 @@ from test_stages import map_reply, point, transcript
 
 from pipeline.inputs.chunking import chunk_transcript
 from pipeline.models import ChunkSummary, Passage, SourceBrief, Theme
-from pipeline.stages.map_stage import is_name_in, summarize_chunk
+from pipeline.stages.map_stage import summarize_chunk
+from pipeline.stages.names import is_name_in
 from pipeline.stages.policy import LENIENT, STRICT
 from pipeline.stages.reduce_stage import reduce_source
 from pipeline.stages.repeats import Repeats, text_key, without_repeated_sentences

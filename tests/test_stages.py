@@ -220,7 +220,7 @@ def test_map_drops_the_show_talk_and_lists_only_people(scripted) -> None:
 
 
 def test_a_place_of_several_words_is_not_an_organisation() -> None:
-    from pipeline.stages.map_stage import is_proper_name
+    from pipeline.stages.names import is_proper_name
 
     text = "The United States, the U.S. and South Korea; Bank of China and South Korea Telecom."
     for place in ("United States", "U.S.", "South Korea"):
@@ -243,7 +243,7 @@ def test_an_overview_copied_from_one_theme_spans_the_themes() -> None:
 
 
 def test_products_bodies_and_common_nouns_are_not_people() -> None:
-    from pipeline.stages.map_stage import is_body, is_person_name
+    from pipeline.stages.names import is_body, is_person_name
 
     text = (
         "I heard Grace Shao say her father uses a chatbot; Ernie 4.0, Yee34B and U.com were named, "
@@ -266,7 +266,7 @@ def test_products_bodies_and_common_nouns_are_not_people() -> None:
 
 
 def test_letters_or_digits_spelled_one_by_one_are_not_a_name() -> None:
-    from pipeline.stages.map_stage import is_proper_name
+    from pipeline.stages.names import is_proper_name
 
     text = "List an organisation called the letters Q R S and the word Holdings. QRS, AT & T."
     assert not is_proper_name("Letters Q R S", text)
@@ -1083,7 +1083,7 @@ def ad_break_chunk() -> tuple[Chunk, str]:
 
 
 def test_sponsor_reads_run_from_the_ad_break_to_the_last_call_to_action() -> None:
-    from pipeline.stages.map_stage import AD_CHARS, in_sponsor_read, sponsor_reads
+    from pipeline.stages.show_talk import AD_CHARS, in_sponsor_read, sponsor_reads
 
     chunk, text = ad_break_chunk()
     reads = sponsor_reads(text)
@@ -1112,7 +1112,7 @@ def test_a_part_that_is_all_sponsor_read_has_no_point_and_its_names_are_not_list
 
 
 def test_a_sponsor_read_runs_from_its_first_ad_break_across_a_second_one() -> None:
-    from pipeline.stages.map_stage import sponsor_reads
+    from pipeline.stages.show_talk import sponsor_reads
 
     text = (
         "Chips matter. After a word from our sponsors. Acme builds widgets. "

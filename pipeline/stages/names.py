@@ -1,0 +1,133 @@
+"""Which of the names a small model lists are names: of people, of organisations.
+
+The map's reply lists the people and organisations a chunk names; a small model also
+lists speaker labels, clauses, places and common nouns there ("Like", "TCM is", "China",
+"Father", "Ernie 4.0"). Code keeps the proper names the chunk really contains, and sorts
+bodies ("Georgia University") from people.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+
+_CLAUSE_MARK = re.compile(r"[,;:?!()\"\n]")
+
+
+def is_name_in(name: str, text: str, max_words: int = 6) -> bool:
+    """Whether ``name`` reads as a name that the text really contains: a small model
+    also lists speaker labels, clauses and whole sentences as "organisations"."""
+    return (
+        0 < len(name.split()) <= max_words
+        and not _CLAUSE_MARK.search(name)
+        and name.lower() in text.lower()
+    )
+
+
+# words a small model lists as names that are not names of people or organisations
+_COMMON = frozenset(
+    (
+        "like yeah yes no okay ok so well right um uh and but the a an i you he she we they it "
+        "this that these those what who where when why how is are was were be there here also "
+        "my your our their his her its mr mrs ms dr sir god"
+    ).split()
+)
+_PLACES = frozenset(
+    (
+        "china chinese prc us usa america american americans united states uk britain british "
+        "england europe european eu west western east eastern asia asian africa japan japanese "
+        "korea korean taiwan taiwanese india indian russia russian germany german france "
+        "french israel iran singapore canada mexico beijing washington shanghai shenzhen "
+        "hangzhou guangdong london new york california silicon valley hong kong world "
+        "south north korea"
+    ).split()
+)
+_JOINERS = frozenset("of and the for de van von bin da la du".split())
+
+
+def is_proper_name(name: str, text: str, max_words: int = 5) -> bool:
+    """A proper name the chunk contains: capitalised words (joiners like "of" inside),
+    not a common word, a clause or a place (a small model lists "China", "Like", "TCM
+    is", "training data" and "Silicon Valley" as names)."""
+    words = name.split()
+    if not words or not is_name_in(name, text, max_words=max_words):
+        return False
+    # letters or digits spelled one by one ("Letters Q R S", "7 7") are how a transcript
+    # dictates a name it does not contain; a real one is written "QRS" or "Q.R.S."
+    if any(
+        len(a) == len(b) == 1 and (a + b).isalnum() for a, b in zip(words, words[1:], strict=False)
+    ):
+        return False
+    for i, word in enumerate(words):
+        bare = word.strip(".'’()")
+        inside = 0 < i < len(words) - 1
+        if bare.lower() in _COMMON and not bare.isupper():
+            return False
+        if bare[:1].islower() and not (inside and bare in _JOINERS):
+            return False
+    # a place, also of several words ("United States", "South Korea", "U.S.")
+    return not all(w.lower().replace(".", "") in _PLACES for w in words)
+
+
+# the last word of a name that names a body, not a person ("Georgia University")
+_BODY_WORDS = frozenset(
+    (
+        "university college academy institute school lab labs laboratory research group inc "
+        "corp corporation company ltd bank ministry party times news cloud robotics dynamics "
+        "technologies motors capital ventures foundation association council agency"
+    ).split()
+)
+
+
+def is_body(name: str) -> bool:
+    """A name that ends in a word naming a body: "Shanghai AI Labs", "Georgia University"."""
+    words = name.split()
+    return bool(words) and words[-1].lower().strip(".,") in _BODY_WORDS
+
+
+def is_person_name(name: str, text: str, source: str = "") -> bool:
+    """A person's name: a proper name of 1-4 words that is not an acronym ("TCM"), holds
+    no digit or web address ("Ernie 4.0", "Yee34B", "U.com" are products), is not a body
+    (``is_body``) and, of one word, is not a common noun: its ``source`` (else ``text``),
+    written in upper and lower case, writes it in lower case as often as not ("Father",
+    "Chatbot": the 1.5B listed them as people). A transcript in lower case ("i had a
+    conversation with mark zuckerberg") tells nothing by its case: there the last rule
+    does not apply."""
+    words = name.split()
+    if not is_proper_name(name, text, max_words=4) or (len(words) == 1 and name.isupper()):
+        return False
+    if any(c.isdigit() for c in name) or ".com" in name.lower() or is_body(name):
+        return False
+    whole = source or text
+    return len(words) > 1 or not _in_case(whole) or _mostly_capitalised(name, whole)
+
+
+@functools.lru_cache(maxsize=4096)
+def _mostly_capitalised(word: str, text: str) -> bool:
+    """``text`` writes ``word`` (or its plural) capitalised more often than in lower case;
+    counted once per word and source, since every chunk of a source asks again."""
+    said = re.findall(rf"(?<![\w-]){re.escape(word)}s?(?![\w-])", text, re.IGNORECASE)
+    return sum(w[0].isupper() for w in said) > sum(w[0].islower() for w in said)
+
+
+_PRONOUN_I = re.compile(r"(?<![\w'’-])[iI](?![\w'’-])")
+
+
+@functools.lru_cache(maxsize=16)
+def _in_case(text: str) -> bool:
+    """The text is written in upper and lower case: its pronoun "I" is mostly upper case."""
+    found = _PRONOUN_I.findall(text)
+    return found.count("I") > found.count("i")
+
+
+def kept_names(raw: list[str], keep: Callable[[str], bool], seen: set[str]) -> list[str]:
+    """The names of ``raw`` that ``keep`` accepts, each once (``seen``: lower case, shared
+    by the calls for one chunk, so that a name listed as an organisation is not a person
+    too)."""
+    names = []
+    for name in (n.strip() for n in raw):
+        if name.lower() not in seen and keep(name):
+            seen.add(name.lower())
+            names.append(name)
+    return names

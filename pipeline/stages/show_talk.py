@@ -1,0 +1,57 @@
+"""The show's own talk: its intro and outro, ad breaks and sponsor reads.
+
+None of it is what a conversation says: a point is never asked on a sponsor read, and a
+welcome is no key point (``pipeline.stages.map_stage``).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+
+from pipeline.models import Sentence
+
+# the show's intro and outro, ads and sponsor reads: never a key point
+_PROMO = re.compile(
+    r"\b(welcome (back )?to|thanks? (you )?for (listening|watching|tuning in)|subscribe|"
+    r"(our|this week's|today's) sponsors?|sponsored by|brought to you by|promo code|"
+    r"patreon|rate (and|&) review|free (trial|test drive)|(\.|dot )com (slash|/))\b",
+    re.IGNORECASE,
+)
+# an ad break, and an ad's call to action (a web address, an offer, a code to mention)
+_AD_BREAK = re.compile(
+    r"\b(word from (our|this week's|today's) sponsors?|sponsored by|brought to you by)\b",
+    re.IGNORECASE,
+)
+_CALL_TO_ACTION = re.compile(
+    r"(\w\.com\b|\bdot com\b|\bpromo code\b|\b\d+% (off|discount)\b|\bdiscount code\b|"
+    r"\bfree (trial|test drive)\b|\bmention [A-Z]\w* (when|to)\b)",
+    re.IGNORECASE,
+)
+AD_CHARS = 2000  # at most this far from an ad break or a call to action to the next call
+
+
+@functools.lru_cache(maxsize=16)
+def sponsor_reads(source_text: str) -> tuple[tuple[int, int], ...]:
+    """The character spans of a source's sponsor reads: from an ad break ("after a word
+    from our sponsors") or a call to action ("brave.com slash ads", "a 25% discount")
+    through the next call to action within ``AD_CHARS``. Ad reads run back to back
+    between the break and the return to the conversation, each ending on its address or
+    code; a web address said once in a conversation ("dot substack.com") is no read."""
+    calls = [(m.start(), m.end()) for m in _CALL_TO_ACTION.finditer(source_text)]
+    starts = sorted([m.start() for m in _AD_BREAK.finditer(source_text)] + [a for a, _ in calls])
+    spans: list[tuple[int, int]] = []
+    for start in starts:
+        end = next((e for a, e in calls if a > start), None)  # the next call to action
+        if end is not None and end - start <= AD_CHARS:
+            spans.append((start, end))
+    return tuple(spans)
+
+
+def in_sponsor_read(sentence: Sentence, reads: Iterable[tuple[int, int]]) -> bool:
+    return any(sentence.char_start < end and start < sentence.char_end for start, end in reads)
+
+
+def is_promo(text: str) -> bool:
+    return bool(_PROMO.search(text))
