@@ -39,8 +39,9 @@ from pipeline.models import (
 from pipeline.outputs.writer import OutputWriter
 from pipeline.settings import Settings
 from pipeline.stages.map_stage import map_chunks
+from pipeline.stages.names import organisations_by_likeness, organisations_named
 from pipeline.stages.policy import policy_for
-from pipeline.stages.reduce_stage import file_and_title, organisations_named, reduce_source
+from pipeline.stages.reduce_stage import file_and_title, reduce_source
 from pipeline.stages.synthesize import synthesize
 from pipeline.stages.themes import lexical_vectors
 
@@ -356,7 +357,13 @@ def _reduce_all(
     writer: OutputWriter,
     progress: Progress,
 ) -> list[SourceBrief]:
-    organisations = organisations_named(summaries)  # across sources: see listed_entities
+    # across sources: see listed_entities; with an embedding model, also the names listed
+    # as people that read as the run's organisations
+    organisations = organisations_named(summaries)
+    if session.embedder is not None:
+        organisations |= organisations_by_likeness(
+            summaries, partial(embed_texts, session.embedder)
+        )
 
     def one(transcript: Any) -> SourceBrief:
         mine = [s for s in summaries if s.source_id == transcript.source_id]

@@ -978,7 +978,7 @@ def test_a_point_with_names_figures_and_rare_words_is_more_specific(
 
 def test_a_name_any_chunk_lists_as_an_organisation_is_not_a_person() -> None:
     from pipeline.models import Entity
-    from pipeline.stages.reduce_stage import listed_entities
+    from pipeline.stages.names import listed_entities
 
     def chunk(i: int, *entities: tuple[str, str]) -> ChunkSummary:
         listed = [Entity(name=n, kind=k) for n, k in entities]  # type: ignore[arg-type]
@@ -998,7 +998,7 @@ def test_the_spellings_of_a_name_are_one_name_under_its_most_frequent_spelling()
     """The 1.5B listed "DeepSeek" as a person in source 003's brief, where other chunks of
     the same source listed "Deep Seek" as an organisation."""
     from pipeline.models import Entity
-    from pipeline.stages.reduce_stage import listed_entities, name_key
+    from pipeline.stages.names import listed_entities, name_key
 
     def chunk(i: int, *entities: tuple[str, str]) -> ChunkSummary:
         listed = [Entity(name=n, kind=k) for n, k in entities]  # type: ignore[arg-type]
@@ -1019,7 +1019,7 @@ def test_a_name_another_source_lists_as_an_organisation_is_not_a_person(
     """ "OpenAI" under People in one source's brief, under Organisations in another's: the
     run passes every source's organisations to each source's brief."""
     from pipeline.models import Entity
-    from pipeline.stages.reduce_stage import listed_entities, organisations_named
+    from pipeline.stages.names import listed_entities, organisations_named
 
     def chunk(source: str, *entities: tuple[str, str]) -> ChunkSummary:
         listed = [Entity(name=n, kind=k) for n, k in entities]  # type: ignore[arg-type]

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable
+
+import numpy as np
+
+from pipeline.models import ChunkSummary
+from pipeline.stages.themes import Vectorizer
 
 _CLAUSE_MARK = re.compile(r"[,;:?!()\"\n]")
 
@@ -131,3 +137,93 @@ def kept_names(raw: list[str], keep: Callable[[str], bool], seen: set[str]) -> l
             seen.add(name.lower())
             names.append(name)
     return names
+
+
+def name_key(name: str) -> str:
+    """One key for the spellings of a name: lower case, without spaces, dots and hyphens
+    ("Deep Seek", "DeepSeek", "deepseek"; "Open AI", "OpenAI")."""
+    return _NAME_SPACING.sub("", name.lower())
+
+
+_NAME_SPACING = re.compile(r"[\s.\-‐–—]+")
+
+
+def listed_entities(
+    summaries: list[ChunkSummary], known_organisations: Collection[str] = ()
+) -> tuple[list[str], list[str]]:
+    """The source's 15 most often named people and organisations, each under its most
+    frequent spelling (``name_key``: "Deep Seek" and "DeepSeek" are one name). A name that
+    any chunk lists as an organisation is not a person, as within one chunk
+    (``map_stage``): the model lists companies as people ("Meta"), not people as
+    companies. So is a name in ``known_organisations`` (``name_key``s: what the other
+    sources' chunks list as organisations, ``organisations_named``): the 1.5B listed
+    "OpenAI", "Google" and "Alibaba" as people in one source and as organisations in
+    another, and "DeepSeek" as a person where another chunk of the same source listed
+    "Deep Seek" as an organisation."""
+    named: Counter[str] = Counter()
+    spellings: dict[str, Counter[str]] = {}
+    called_organisation: set[str] = set()
+    for summary in summaries:
+        for entity in summary.entities:
+            name = entity.name.strip()
+            key = name_key(name)
+            named[key] += 1
+            spellings.setdefault(key, Counter())[name] += 1
+            if entity.kind == "organisation" or key in known_organisations:
+                called_organisation.add(key)
+    ranked = [key for key, _ in named.most_common()]  # ties: first seen first
+    shown = {key: spellings[key].most_common(1)[0][0] for key in ranked}
+    organisations = [shown[k] for k in ranked if k in called_organisation]
+    people = [shown[k] for k in ranked if k not in called_organisation]
+    return people[:15], organisations[:15]
+
+
+def organisations_named(summaries: Iterable[ChunkSummary]) -> frozenset[str]:
+    """The ``name_key`` of every name that some chunk lists as an organisation."""
+    return frozenset(
+        name_key(e.name.strip()) for s in summaries for e in s.entities if e.kind == "organisation"
+    )
+
+
+MIN_EXAMPLES = 5  # names of each kind the run lists before any is judged by the others
+NEIGHBOURS = 5
+BLOCK = 1024  # names compared at once
+
+
+def organisations_by_likeness(
+    summaries: Iterable[ChunkSummary], vectors: Vectorizer
+) -> frozenset[str]:
+    """The ``name_key`` of every name the run's chunks list as a person only, that reads
+    as an organisation: its vector (``vectors``: the run's embedding model) is nearer the
+    mean of the names listed as organisations than the mean of the other people's, and
+    most of its ``NEIGHBOURS`` nearest listed names are organisations. The run's own lists
+    are the examples: the 1.5B listed "Amazon", "Intel", "Nvidia", "Microsoft Azure" and
+    "Western Chatbot" as people and never as organisations, so ``organisations_named``
+    did not catch them."""
+    people: dict[str, str] = {}
+    organisations: dict[str, str] = {}
+    for summary in summaries:
+        for entity in summary.entities:
+            name = entity.name.strip()
+            kind = organisations if entity.kind == "organisation" else people
+            kind.setdefault(name_key(name), name)
+    people = {key: name for key, name in people.items() if key not in organisations}
+    if len(people) < MIN_EXAMPLES or len(organisations) < MIN_EXAMPLES:
+        return frozenset()
+    rows = np.asarray(vectors([*people.values(), *organisations.values()]), dtype=np.float32)
+    count = len(people)
+    persons = rows[:count]
+    # each person's mean likeness to the other people, and to the organisations
+    to_people = (persons @ persons.sum(axis=0) - (persons * persons).sum(axis=1)) / (count - 1)
+    to_bodies = persons @ rows[count:].mean(axis=0)
+    moved = []
+    for start in range(0, count, BLOCK):  # blocks: a run may list thousands of names
+        similar = persons[start : start + BLOCK] @ rows.T
+        similar[np.arange(len(similar)), np.arange(start, start + len(similar))] = -np.inf
+        nearest = np.argpartition(-similar, NEIGHBOURS - 1, axis=1)[:, :NEIGHBOURS]
+        bodies_near = (nearest >= count).sum(axis=1)
+        for offset, key in enumerate(list(people)[start : start + BLOCK]):
+            i = start + offset
+            if to_bodies[i] > to_people[i] and bodies_near[offset] > NEIGHBOURS // 2:
+                moved.append(key)
+    return frozenset(moved)

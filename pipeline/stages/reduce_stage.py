@@ -12,8 +12,6 @@ nothing the model writes carries its own citation.
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -34,6 +32,7 @@ from pipeline.models import (
     Theme,
     Transcript,
 )
+from pipeline.stages.names import listed_entities
 from pipeline.stages.points import content, pick_points, point_budget, split_facts
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
@@ -382,50 +381,4 @@ def reduce_source(
             "people": people,
             "organisations": organisations,
         }
-    )
-
-
-def name_key(name: str) -> str:
-    """One key for the spellings of a name: lower case, without spaces, dots and hyphens
-    ("Deep Seek", "DeepSeek", "deepseek"; "Open AI", "OpenAI")."""
-    return _NAME_SPACING.sub("", name.lower())
-
-
-_NAME_SPACING = re.compile(r"[\s.\-‐–—]+")
-
-
-def listed_entities(
-    summaries: list[ChunkSummary], known_organisations: Collection[str] = ()
-) -> tuple[list[str], list[str]]:
-    """The source's 15 most often named people and organisations, each under its most
-    frequent spelling (``name_key``: "Deep Seek" and "DeepSeek" are one name). A name that
-    any chunk lists as an organisation is not a person, as within one chunk
-    (``map_stage``): the model lists companies as people ("Meta"), not people as
-    companies. So is a name in ``known_organisations`` (``name_key``s: what the other
-    sources' chunks list as organisations, ``organisations_named``): the 1.5B listed
-    "OpenAI", "Google" and "Alibaba" as people in one source and as organisations in
-    another, and "DeepSeek" as a person where another chunk of the same source listed
-    "Deep Seek" as an organisation."""
-    named: Counter[str] = Counter()
-    spellings: dict[str, Counter[str]] = {}
-    called_organisation: set[str] = set()
-    for summary in summaries:
-        for entity in summary.entities:
-            name = entity.name.strip()
-            key = name_key(name)
-            named[key] += 1
-            spellings.setdefault(key, Counter())[name] += 1
-            if entity.kind == "organisation" or key in known_organisations:
-                called_organisation.add(key)
-    ranked = [key for key, _ in named.most_common()]  # ties: first seen first
-    shown = {key: spellings[key].most_common(1)[0][0] for key in ranked}
-    organisations = [shown[k] for k in ranked if k in called_organisation]
-    people = [shown[k] for k in ranked if k not in called_organisation]
-    return people[:15], organisations[:15]
-
-
-def organisations_named(summaries: Iterable[ChunkSummary]) -> frozenset[str]:
-    """The ``name_key`` of every name that some chunk lists as an organisation."""
-    return frozenset(
-        name_key(e.name.strip()) for s in summaries for e in s.entities if e.kind == "organisation"
     )

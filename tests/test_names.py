@@ -1,0 +1,67 @@
+"""Names listed as people that read as organisations (``names.organisations_by_likeness``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline.ask.retrieval import embed_texts
+from pipeline.model.cache import CallCache
+from pipeline.model.embedding_model import EmbeddingService
+from pipeline.models import ChunkSummary, Entity
+from pipeline.settings import Settings
+from pipeline.stages.names import listed_entities, organisations_by_likeness
+
+PEOPLE = ["Sam Altman", "Jack Ma", "Grace Shao", "Kai-Fu Lee", "Eddie Wu", "Liang Wenfeng"]
+ORGANISATIONS = ["Microsoft", "Google", "Alibaba", "Tencent", "Baidu", "Huawei"]
+
+
+def listed(people: Sequence[str], organisations: Sequence[str]) -> list[ChunkSummary]:
+    entities = [Entity(name=n, kind="person") for n in people]
+    entities += [Entity(name=n, kind="organisation") for n in organisations]
+    return [ChunkSummary(chunk_id="007:0000", source_id="007", entities=entities)]
+
+
+def by_axis(texts: Sequence[str]) -> np.ndarray:
+    """People along one axis, organisations along another; "Nvidia" among the
+    organisations, "Zhang Wei" and "Peter" among the people."""
+    bodies = {*ORGANISATIONS, "Nvidia"}
+    rows = [[0.2, 1.0] if t in bodies else [1.0, 0.2] for t in texts]
+    return np.asarray(rows) / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def test_a_person_that_reads_as_the_runs_organisations_is_listed_as_one() -> None:
+    summaries = listed([*PEOPLE, "Nvidia", "Zhang Wei", "Peter"], ORGANISATIONS)
+    moved = organisations_by_likeness(summaries, by_axis)
+    assert moved == {"nvidia"}
+    people, organisations = listed_entities(summaries, moved)
+    assert "Nvidia" in organisations and "Nvidia" not in people
+    assert {"Zhang Wei", "Peter", *PEOPLE} == set(people)
+
+
+def test_too_few_examples_of_either_kind_judge_nothing() -> None:
+    assert organisations_by_likeness(listed([*PEOPLE, "Nvidia"], ORGANISATIONS[:4]), by_axis) == (
+        frozenset()
+    )
+    assert organisations_by_likeness(listed(PEOPLE[:3] + ["Nvidia"], ORGANISATIONS), by_axis) == (
+        frozenset()
+    )
+
+
+@pytest.mark.embedded
+def test_the_real_embedding_model_tells_companies_listed_as_people(tmp_path: Path) -> None:
+    """What the 1.5B did with the seeds: "Amazon" and "Intel" among the people."""
+    cache = CallCache(tmp_path / "cache")
+    settings = Settings.load(None, embedding_model="embedded", model_dir=tmp_path / "models")
+    service = EmbeddingService(settings, cache, tmp_path)
+    try:
+        summaries = listed([*PEOPLE, "Amazon", "Intel", "Jensen Huang"], ORGANISATIONS)
+        moved = organisations_by_likeness(summaries, partial(embed_texts, service.client))
+    finally:
+        service.close()
+        cache.close()
+    assert moved == {"amazon", "intel"}
