@@ -361,9 +361,14 @@ def _reduce_all(
     # as people that read as the run's organisations
     organisations = organisations_named(summaries)
     if session.embedder is not None:
-        organisations |= organisations_by_likeness(
-            summaries, partial(embed_texts, session.embedder)
-        )
+        try:
+            organisations |= organisations_by_likeness(
+                summaries, partial(embed_texts, session.embedder)
+            )
+        except (ModelAuthError, ModelUnreachable):
+            raise
+        except ModelError:  # the lists stay as the chunks gave them; the synthesis and the
+            pass  # index, which embed next, report what failed
 
     def one(transcript: Any) -> SourceBrief:
         mine = [s for s in summaries if s.source_id == transcript.source_id]

@@ -65,3 +65,35 @@ def test_the_real_embedding_model_tells_companies_listed_as_people(tmp_path: Pat
         service.close()
         cache.close()
     assert moved == {"amazon", "intel"}
+
+
+def test_names_that_cannot_be_embedded_leave_the_briefs_standing(
+    scripted, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The likeness of names is a refinement: when the embedding model fails on it, the
+    lists stay as the chunks gave them and every brief is written."""
+    from conftest import ScriptedSession
+    from test_embeddings import FakeEmbedding, embedder
+    from test_stages import generic_responder
+
+    from pipeline.errors import ModelError
+    from pipeline.runner import run_pipeline
+
+    monkeypatch.setattr("pipeline.model.client.litellm.embedding", FakeEmbedding())
+
+    def fails(*args: object) -> frozenset[str]:
+        raise ModelError("the embedding server said 500")
+
+    monkeypatch.setattr("pipeline.runner.organisations_by_likeness", fails)
+    scripted.responder = generic_responder
+    session = ScriptedSession(scripted)
+    session.embedder = embedder(tmp_path)  # type: ignore[assignment]
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    manifest = run_pipeline(
+        [seeds / "001_98262f875ff92a8b.txt"],
+        Settings.load(None, chunk_tokens=800),
+        tmp_path / "out",
+        session=session,
+    )
+    assert manifest.failures == []
+    assert [s.status for s in manifest.sources] == ["ok"]
