@@ -32,6 +32,7 @@ from pipeline.model.providers import rung_for
 from pipeline.models import (
     ChunkSummary,
     CrossSourceBrief,
+    KeyPoint,
     SkippedFile,
     SourceBrief,
     Transcript,
@@ -417,6 +418,9 @@ def _synthesize(
     session: ModelSession,
     settings: Settings,
 ) -> CrossSourceBrief:
+    points: dict[str, list[KeyPoint]] = {}  # each source's map points, in one pass
+    for summary in summaries:
+        points.setdefault(summary.source_id, []).extend(summary.key_points)
     try:
         return synthesize(
             briefs,
@@ -425,12 +429,7 @@ def _synthesize(
             max_tokens=settings.synthesize_max_tokens,
             policy=policy_for(settings),
             vectors=partial(embed_texts, session.embedder) if session.embedder else lexical_vectors,
-            points={
-                b.source_id: [
-                    p for s in summaries if s.source_id == b.source_id for p in s.key_points
-                ]
-                for b in briefs
-            },
+            points=points,
         )
     except (ModelAuthError, ModelUnreachable):
         raise

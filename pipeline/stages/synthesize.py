@@ -223,6 +223,7 @@ def build_cross(
         if not title or not titles.is_new(title):  # a repeated title: the first statement's
             title = " ".join(group[0].text.split()[:8])
         sentences = [attribute(s, group) for s in sentences_of(summary)]
+        summary_words = content(summary)
         whole = attribute(summary, group, all_of=True)
         whole.citations = union([whole.citations, *(s.citations for s in sentences)])
         themes.append(
@@ -233,7 +234,7 @@ def build_cross(
                 by_source=[
                     attribute(s.text, [s])
                     for s in group
-                    if share_in(content(s.text), content(summary)) < RESTATED
+                    if share_in(content(s.text), summary_words) < RESTATED
                 ],
             )
         )
