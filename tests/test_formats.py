@@ -89,6 +89,34 @@ def test_offsets_index_the_normalised_text(name: str) -> None:
         assert lines[s.line_start - 1] == prefix + s.text
 
 
+def test_lines_that_name_their_speaker_give_turns(tmp_path: Path) -> None:
+    """ "Alice Chen: text" lines (meeting minutes, chat logs, exported transcripts; QMSum's
+    meetings): the name is the speaker, not a word of the sentence, and a sentence never
+    runs from one speaker's line into the next's ("..., Project Manager: Okay.")."""
+    path = tmp_path / "meeting.txt"
+    lines, previous = [], None
+    for u in SPOKEN:  # the name when the speaker changes, as many exports do
+        lines.append(u["text"] if u["speaker"] == previous else f"{u['speaker']}: {u['text']}")
+        previous = u["speaker"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    t = read_transcript(path, "m")
+    assert t.format == "named_lines"
+    assert set(t.metadata["speakers"].split(", ")) == FULL_NAMES
+    text = path.read_text(encoding="utf-8")
+    sentences = sentence_pieces(t)
+    assert sum(words(s.text) for s in sentences) == SPOKEN_WORDS  # every word once, no name
+    for s in sentences:
+        assert s.speaker in FULL_NAMES
+        assert not any(f"{name}:" in s.text for name in FULL_NAMES)
+        assert " ".join(text[s.start : s.end].split()) == s.text  # a slice of the file
+    said_by = {s.text: s.speaker for s in sentences}
+    assert said_by["How small is small?"] == "Alice Chen"
+    # prose with a "Note: ..." line is no such transcript
+    prose = tmp_path / "notes.txt"
+    prose.write_text("Note: read this first.\nThe budget grew.\nIt grew again.\n", "utf-8")
+    assert read_transcript(prose, "p").format == "plain"
+
+
 def test_youtube_rolling_captions_keep_each_word_once() -> None:
     t = read_transcript(DATA / "youtube_auto.vtt", "yt")
     spoken = " ".join(u["text"] for u in SPOKEN).split()

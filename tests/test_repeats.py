@@ -162,27 +162,46 @@ def test_an_agreement_that_restates_one_source_only_is_not_listed(scripted) -> N
 
 
 @pytest.mark.parametrize("policy", [STRICT, LENIENT], ids=["strict", "lenient"])
-def test_an_overview_that_says_one_source_agrees_loses_the_claim(scripted, policy) -> None:
+def test_an_overview_that_says_the_sources_agree_loses_the_claim_unless_listed(
+    scripted, policy
+) -> None:
     reply = {"title": "Chips", "summary": ["On chips."], "relation": "agree", "point": "x y z"}
     one = "All sources agree that labs share weights, but they differ on the markets."
     two = "Both sources agree that labs need chips."  # 001 ("labs") and 002 ("chips")
     scripted.enqueue(reply, {"overview": [one, two]})
     cross = synthesize(briefs(), scripted, context_window=8192, max_tokens=500, policy=policy)
+    assert cross.agreements == []  # "x y z" restates no statement
     if policy.agreement_needs_two_sources:
-        assert cross.overview == "Labs share weights. " + two  # restates 001 alone
+        # one restates 001 alone; two restates both sources, but no agreement is listed
+        assert cross.overview == "Labs share weights. Labs need chips."
     else:
         assert cross.overview == f"{one} {two}"
     assert [[p.source_id for p in c] for c in cross.overview_citations] == [["001"], ["001", "002"]]
 
 
-def test_one_source_claim_keeps_what_the_sentence_says() -> None:
-    from pipeline.stages.synthesize import one_source_claim
+def test_an_overview_may_say_the_sources_agree_on_a_listed_agreement(scripted) -> None:
+    point = "Labs of both sources need chips."  # 001 ("labs") and 002 ("chips"): listed
+    said = "Both sources agree that labs need chips, but they differ on smuggling."
+    scripted.enqueue(
+        {"title": "Chips", "summary": ["On chips."], "relation": "agree", "point": point},
+        {"overview": [said]},
+    )
+    cross = synthesize(briefs(), scripted, context_window=8192, max_tokens=500)
+    assert [a.text for a in cross.agreements] == [point]
+    assert cross.overview == said
+
+
+def test_an_unbacked_agreement_claim_keeps_what_the_sentence_says() -> None:
+    from pipeline.stages.synthesize import unbacked_claim_removed as removed
 
     said = "Both sources agree on the commoditization of AI labs, but disagree on Moonshot."
-    assert one_source_claim(said, ["001"]) == "Source 001 discusses the commoditization of AI labs."
-    assert one_source_claim(said, ["001", "002"]) == said
-    assert one_source_claim("The sources agree that X is Y.", []) == "X is Y."
-    assert one_source_claim("Sources 001 and 002 agree that X.", ["001"]) == (
+    assert removed(said, ["001"]) == "Source 001 discusses the commoditization of AI labs."
+    assert removed(said, ["001", "002"]) == (
+        "Sources 001 and 002 discuss the commoditization of AI labs."
+    )
+    assert removed(said, ["001", "002"], ["Both agree on the commoditization of AI labs."]) == said
+    assert removed("The sources agree that X is Y.", []) == "X is Y."
+    assert removed("Sources 001 and 002 agree that X.", ["001"]) == (
         "Sources 001 and 002 agree that X."  # names its sources: attributed to them
     )
 

@@ -17,6 +17,7 @@ from pipeline.models import (
     Cited,
     KeyPoint,
     Passage,
+    Quote,
     Segment,
     SourceBrief,
     Theme,
@@ -414,8 +415,23 @@ def test_synthesis_attributes_every_statement_to_sources(scripted) -> None:
         }
 
     scripted.responder = respond
+    # the cross-source brief quotes each source's most specific quote, not its first
+    quoted = [
+        Quote(
+            passage=Passage(
+                source_id="001", char_start=n, char_end=n + 1, line_start=n, line_end=n, text=t
+            )
+        )
+        for n, t in enumerate(
+            [
+                "Yeah, I'm really excited for this conversation, welcome to the show everyone.",
+                "Huawei shipped 400,000 Ascend 910B chips to Baidu and Tencent in 2024.",
+            ]
+        )
+    ]
+    first = brief("001", "chips", "weights").model_copy(update={"quotes": quoted})
     cross = synthesize(
-        [brief("001", "chips", "weights"), brief("002", "weights", "chips")],
+        [first, brief("002", "weights", "chips")],
         scripted,
         context_window=8192,
         max_tokens=500,
@@ -440,6 +456,7 @@ def test_synthesis_attributes_every_statement_to_sources(scripted) -> None:
     asked = scripted.history[-1][1]["content"]
     assert "- Chips (sources 001, 002; they agree): Chips matter for both sources." in asked
     assert "Source 001 covers hardware." not in asked
+    assert [q.passage.text for q in cross.quotes] == [quoted[1].passage.text]
 
 
 def test_a_cross_source_sentence_cites_its_own_evidence_only() -> None:

@@ -91,9 +91,11 @@ class ModelPolicy(BaseModel):
     )
     agreement_needs_two_sources: bool = Field(
         description="a cross-source overview sentence that says the sources agree (or "
-        "agree but differ) while it restates one source's statements only loses that "
-        "claim: told the sources complement each other, the 1.5B wrote 'All sources agree "
-        "that AI has the potential to drive innovation in the United States' of one source"
+        "agree but differ) loses that claim unless what it says they agree on restates an "
+        "agreement the brief lists (one two sources' statements back): told the sources "
+        "complement each other, the 1.5B wrote 'All sources agree that AI has the potential "
+        "to drive innovation in the United States' of one source, and told they differ, "
+        "'Both sources agree that China's AI open source is rational' of two"
     )
     replace_habitual_citation: bool = Field(
         description="when the sentence a map point was asked for shares no word with the "

@@ -12,7 +12,7 @@ they agree or differ on. What each source says stays listed under the theme. An 
 rests on the statements it restates, from two sources at least (else it is not listed); a
 disagreement puts each source's own statement on its side. Last, one call writes the
 overview from the cross-source themes (strict policy: a sentence that says sources agree
-loses that claim when it restates one source). Every sentence is attributed by code to
+loses that claim unless it restates an agreement listed). Every sentence is attributed by code to
 the statements it restates, and so to their sources and passages.
 """
 
@@ -38,7 +38,7 @@ from pipeline.models import (
     SourceBrief,
     Theme,
 )
-from pipeline.stages.points import content, repeats
+from pipeline.stages.points import content, repeats, specificity
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.reduce_stage import ask_about, joined, own_overview, union
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
@@ -50,6 +50,9 @@ MAX_CROSS_THEMES = 8
 # a source's statement is listed under a cross-source theme unless its summary says it:
 # the 1.5B's summaries copy a group's statements, and 13 of the seeds' 23 were printed twice
 RESTATED = 0.8  # share of the statement's content words in the summary
+# an overview's "the sources agree that X" restates a listed agreement holding this share
+# of X's content words
+AGREEMENT_RESTATED = 0.6
 CROSS_WORDS = 1_100  # the cross-source brief's prose, at most (the issue: 500-1,200)
 
 
@@ -268,19 +271,31 @@ _AGREE = re.compile(
 _BUT_DIFFER = re.compile(r",?\s+but\s+(?:they\s+)?(?:differ|disagree)\b.*$", re.IGNORECASE)
 
 
-def one_source_claim(sentence: str, source_ids: Sequence[str]) -> str:
-    """The sentence without its claim that sources agree (and differ), when it restates
-    the statements of one source at most (``source_ids``): "All sources agree that X,
-    but they differ on Y." -> "X."; "Both sources agree on X." -> "Source 001 discusses
-    X." Any other sentence as it is."""
+def unbacked_claim_removed(
+    sentence: str, source_ids: Sequence[str], agreements: Sequence[str] = ()
+) -> str:
+    """The sentence without its claim that sources agree (and differ), unless it restates
+    one of the listed ``agreements`` (those two sources' statements back): "All sources
+    agree that X, but they differ on Y." -> "X."; "Both sources agree on X." -> "Source
+    001 discusses X." (``source_ids``: the sources of the statements it restates). Told
+    that 000 and 001 differ on open source, the 1.5B's overview said "Both sources agree
+    that China's AI open source is rational but differ on its potential impact", and
+    001 had said "China was behind on open source". Any other sentence as it is."""
     found = _AGREE.match(sentence)
-    if found is None or len(source_ids) >= 2:
+    if found is None:
         return sentence
     rest = _BUT_DIFFER.sub("", sentence[found.end() :]).rstrip(" .")
-    if not rest:
+    backed = any(
+        share_in(content(rest), content(agreed)) >= AGREEMENT_RESTATED for agreed in agreements
+    )
+    if not rest or backed:
         return sentence
     if found.group(1).lower() == "on":
-        return f"Source {source_ids[0]} discusses {rest}." if source_ids else sentence
+        if not source_ids:
+            return sentence
+        if len(source_ids) == 1:
+            return f"Source {source_ids[0]} discusses {rest}."
+        return f"Sources {' and '.join(source_ids)} discuss {rest}."
     return f"{rest[:1].upper()}{rest[1:]}."
 
 
@@ -387,7 +402,8 @@ def synthesize(
     grouped = [s for g in groups for s in g]
     if policy.agreement_needs_two_sources:
         overview = " ".join(
-            one_source_claim(s, attribute(s, grouped).source_ids) for s in sentences_of(overview)
+            unbacked_claim_removed(s, attribute(s, grouped).source_ids, list(agreed))
+            for s in sentences_of(overview)
         )
     cited = {s for t in themes for s in t.summary.source_ids}
     sides = [x.text for d in disagreements for x in (d.side_a, d.side_b)]
@@ -398,6 +414,12 @@ def synthesize(
         themes=within_words(themes, other, CROSS_WORDS),
         agreements=agreements,
         disagreements=disagreements,
-        quotes=[b.quotes[0] for b in usable if b.quotes and b.source_id in cited],
+        # each source's most specific quote: its first was often the show's opening
+        # ("Yeah, I'm really excited for this conversation, ... 12 time zones apart")
+        quotes=[
+            max(b.quotes, key=lambda q: specificity(q.passage.text))
+            for b in usable
+            if b.quotes and b.source_id in cited
+        ],
         source_ids=source_ids,
     )

@@ -47,7 +47,8 @@ _PREFIX = re.compile(r"^(?P<name>[^\W\d_][^:.?!,;\"()\[\]<>]{0,40}?):\s+(?P<rest
 _MAX_NAME_WORDS = 4
 
 
-def _prefix(text: str) -> tuple[str, str] | None:
+def speaker_prefix(text: str) -> tuple[str, str] | None:
+    """(name, the rest) of ``Name: text`` (a name of at most four words), else None."""
     m = _PREFIX.match(text)
     if m and len(m.group("name").split()) <= _MAX_NAME_WORDS:
         return m.group("name").strip(), m.group("rest")
@@ -58,7 +59,7 @@ def speaker_prefixes(cues: list[Cue]) -> list[Cue]:
     """Move ``Name: text`` prefixes into the speaker when at least half the cues have one
     (so a lone "Note: ..." in prose stays text); a cue without one continues the last
     speaker, as in files that name the speaker only when the turn changes."""
-    found = [_prefix(c.text) if c.speaker is None else None for c in cues]
+    found = [speaker_prefix(c.text) if c.speaker is None else None for c in cues]
     if not cues or sum(f is not None for f in found) * 2 < len(cues):
         return cues
     out, last = [], None

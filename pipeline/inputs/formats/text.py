@@ -15,6 +15,7 @@ from pipeline.inputs.formats.base import (
     seg,
     text_format,
 )
+from pipeline.inputs.formats.cues import speaker_prefix
 from pipeline.models import Segment
 
 _BULLET = re.compile(r"^\s*(?:[*+\-•]|\d+[.)])\s+")
@@ -154,6 +155,29 @@ def _parse_speaker_turns(lines: list[Line]) -> Parsed:
     return segments, {"speakers": ", ".join(speakers)}
 
 
+def _is_named_lines(lines: list[Line]) -> bool:
+    body = nonempty(lines)
+    named = sum(1 for line in body if speaker_prefix(line[2]))
+    return len(body) >= 2 and named * 2 >= len(body)
+
+
+def _parse_named_lines(lines: list[Line]) -> Parsed:
+    """Lines that start with a speaker's name and a colon ("Project Manager: So um ...",
+    meeting minutes, chat logs, many exported transcripts): the name is the speaker, not
+    text; a line without one continues the last speaker."""
+    segments: list[Segment] = []
+    speakers: dict[str, None] = {}
+    speaker: str | None = None
+    for line in lines:
+        start = 0
+        if found := speaker_prefix(line[2]):
+            speaker, start = found[0], len(line[2]) - len(found[1])
+            speakers[speaker] = None
+        if (segment := seg(line, start, speaker)) is not None:
+            segments.append(segment)
+    return segments, {"speakers": ", ".join(speakers)}
+
+
 _LANG_TAG = re.compile(r"^\s*\[(?P<lang>[A-Za-z][A-Za-z \-]*?)(?:\s*\([^)]*\))?\]\s*$")
 _LANGUAGES = {
     "english",
@@ -242,6 +266,7 @@ FORMATS: list[Format] = [
     text_format(
         "language_tagged", lambda lines: _language_tag(lines) is not None, _parse_language_tagged
     ),
+    text_format("named_lines", _is_named_lines, _parse_named_lines),
     text_format("thread", _is_thread, _parse_thread),
 ]
 PLAIN = text_format("plain", lambda lines: True, _parse_plain)
