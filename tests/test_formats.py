@@ -117,6 +117,27 @@ def test_lines_that_name_their_speaker_give_turns(tmp_path: Path) -> None:
     assert read_transcript(prose, "p").format == "plain"
 
 
+def test_a_parliament_s_speakers_keep_their_names_not_their_seats(tmp_path: Path) -> None:
+    # QMSum's committee meetings (Canada's House of Commons): a title and the riding and
+    # party in brackets, nested in the chair's
+    path = tmp_path / "committee.txt"
+    path.write_text(
+        "The Chair (Hon. Anthony Rota (Nipissing—Timiskaming, Lib.)): I call this meeting "
+        "to order.\n"
+        "Ms. Elizabeth May (Saanich—Gulf Islands, GP): Thank you, Mr. Chair. I rise today.\n"
+        "The Chair (Hon. Anthony Rota (Nipissing—Timiskaming, Lib.)): Thank you.\n"
+        "Mr. Garnett Genuis (Sherwood Park—Fort Saskatchewan, CPC): Two petitions today.\n",
+        encoding="utf-8",
+    )
+    t = read_transcript(path, "c")
+    assert t.format == "named_lines"
+    assert t.metadata["speakers"] == "The Chair, Ms. Elizabeth May, Mr. Garnett Genuis"
+    assert [s.text for s in t.segments][:2] == [
+        "I call this meeting to order.",
+        "Thank you, Mr. Chair. I rise today.",
+    ]
+
+
 def test_youtube_rolling_captions_keep_each_word_once() -> None:
     t = read_transcript(DATA / "youtube_auto.vtt", "yt")
     spoken = " ".join(u["text"] for u in SPOKEN).split()
