@@ -166,13 +166,26 @@ def unsupported(
     if absent:
         absent -= _spelled_out(statement, evidence)
     if absent:
-        return f"the passages do not name {', '.join(sorted(absent))}"
+        return f"the passages do not name {', '.join(as_written(absent, statement))}"
     share = share_in(said, words)  # the evidence tokenized once
     if framing:  # or what the statement adds beyond the question
         share = max(share, share_in(said - asked, words))
     if share < policy.answer_support:
         return f"{share:.0%} of its words are in them, {policy.answer_support:.0%} needed"
     return None
+
+
+def as_written(found: set[str], statement: str) -> list[str]:
+    """The statement's capitalised words whose stems are ``found``, as the statement writes
+    them (a re-ask that says "do not name kerri, brown" reads as a typo to the model)."""
+    words = []
+    for word in _CAPITALISED.findall(statement):
+        for part in re.split(r"[-‐‑–]", word):
+            part = re.sub(r"['’]s$", "", part)  # "State's": State
+            if stems(part) & found and part not in words:
+                words.append(part)
+    missed = found - stems(" ".join(words))
+    return words + sorted(missed)
 
 
 def _amounts(text: str) -> set[str]:
