@@ -166,7 +166,7 @@ def unsupported(
     if absent:
         absent -= _spelled_out(statement, evidence)
     if absent:
-        return f"the passages do not name {', '.join(as_written(absent, statement))}"
+        return f"the passages do not name {', '.join(names_as_written(absent, statement))}"
     share = share_in(said, words)  # the evidence tokenized once
     if framing:  # or what the statement adds beyond the question
         share = max(share, share_in(said - asked, words))
@@ -175,7 +175,7 @@ def unsupported(
     return None
 
 
-def as_written(found: set[str], statement: str) -> list[str]:
+def names_as_written(found: set[str], statement: str) -> list[str]:
     """The statement's capitalised words whose stems are ``found``, as the statement writes
     them (a re-ask that says "do not name kerri, brown" reads as a typo to the model)."""
     words = []

@@ -216,13 +216,13 @@ def organisations_by_likeness(
     # each person's mean likeness to the other people, and to the organisations
     to_people = (persons @ persons.sum(axis=0) - (persons * persons).sum(axis=1)) / (count - 1)
     to_bodies = persons @ rows[count:].mean(axis=0)
-    moved = []
+    keys, moved = list(people), []
     for start in range(0, count, BLOCK):  # blocks: a run may list thousands of names
         similar = persons[start : start + BLOCK] @ rows.T
         similar[np.arange(len(similar)), np.arange(start, start + len(similar))] = -np.inf
         nearest = np.argpartition(-similar, NEIGHBOURS - 1, axis=1)[:, :NEIGHBOURS]
         bodies_near = (nearest >= count).sum(axis=1)
-        for offset, key in enumerate(list(people)[start : start + BLOCK]):
+        for offset, key in enumerate(keys[start : start + BLOCK]):
             i = start + offset
             if to_bodies[i] > to_people[i] and bodies_near[offset] > NEIGHBOURS // 2:
                 moved.append(key)
