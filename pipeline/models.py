@@ -233,7 +233,7 @@ class Disagreement(Contract):
 
 
 class CrossSourceBrief(Contract):
-    status: Literal["ok", "failed"] = "ok"
+    status: Literal["ok", "failed", "partial"] = "ok"
     error: str | None = None
     overview: str = ""
     overview_citations: list[list[Passage]] = Field(

@@ -313,7 +313,7 @@ def _run_locked(
     failures = [f"{s.path}: {s.reason}" for s in skipped]
     failures += [f"chunk {s.chunk_id}: {s.error}" for s in summaries if s.status == "failed"]
     failures += [f"source {b.source_id}: {b.error}" for b in briefs if b.error]
-    if cross.status == "failed":
+    if cross.error:  # failed, or partial: a theme or the overview could not be written
         failures.append(f"cross-source brief: {cross.error}")
     per_source = {
         t.source_id: [s for s in summaries if s.source_id == t.source_id] for t in transcripts

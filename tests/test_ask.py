@@ -14,6 +14,7 @@ from pipeline.ask.answer import AnswerReply, answer_question
 from pipeline.ask.answer_checks import numbers, supported, unsupported
 from pipeline.ask.corpus import INDEX_DIR, open_corpus
 from pipeline.ask.retrieval import IndexParams, SearchIndex
+from pipeline.ask_cli import EXCERPT_WORDS, excerpt
 from pipeline.cli import main
 
 NEWSLETTER = 'now writes a very interesting sub-stack newsletter called "Concurrent"'
@@ -479,6 +480,8 @@ def test_cli_answer_json_refusal_exit_code_and_bad_source(seeds_out: Path, cli_s
     result = runner.invoke(main, ["ask", "What was the revenue?", "--out", str(seeds_out)])
     assert result.exit_code == 3
     assert "The sources don't answer this" in result.stdout and "Nearest passages" in result.stdout
+    shown = [line for line in result.stdout.splitlines() if line.startswith("    ")]
+    assert shown and len(" ".join(shown)) < 3 * 2 * (EXCERPT_WORDS * 8)  # excerpts, not windows
 
     result = runner.invoke(main, ["ask", QUESTION, "--out", str(seeds_out), "--source", "999"])
     assert result.exit_code == 2 and "unknown source id(s) 999" in result.output
@@ -653,3 +656,14 @@ def test_cli_expands_the_question_when_the_setting_says_so(
     first, second = cli_session.history
     assert "only used to search" in first[0]["content"]  # prompts/expand.md
     assert "Her newsletter is called Concurrent." not in second[1]["content"]
+
+
+def test_a_refusal_shows_the_sentences_of_a_passage_nearest_the_question() -> None:
+    filler = [f"We talked about the weather on day {n} and it was fine." for n in range(12)]
+    passage = " ".join([*filler[:6], "Revenue of the chip unit rose 40% in 2024.", *filler[6:]])
+    shown = excerpt(passage, "How much did the chip unit's revenue grow?", words=20)
+    assert shown.startswith("… ") and shown.endswith(" …")
+    assert "Revenue of the chip unit rose 40% in 2024." in shown
+    assert len(shown.split()) < len(passage.split()) / 3
+    # a short passage is shown whole, with no gap marks
+    assert excerpt("Revenue rose 40%.", "revenue?") == "Revenue rose 40%."

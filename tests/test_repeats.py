@@ -116,6 +116,10 @@ def briefs() -> list[SourceBrief]:
     ]
 
 
+# the strict policy's checks, with the relations stated as a strong model's are
+JUDGING = STRICT.model_copy(update={"relations_stated": True})
+
+
 @pytest.mark.parametrize("relation", ["agree", "differ", "complement"])
 def test_synthesis_turns_the_relation_into_an_agreement_or_two_sides(
     scripted, relation: str
@@ -125,7 +129,7 @@ def test_synthesis_turns_the_relation_into_an_agreement_or_two_sides(
         {"title": "Chips", "summary": ["Both on chips."], "relation": relation, "point": point},
         {"overview": ["Both sources discuss chips."]},
     )
-    cross = synthesize(briefs(), scripted, context_window=8192, max_tokens=500)
+    cross = synthesize(briefs(), scripted, context_window=8192, max_tokens=500, policy=JUDGING)
     assert [a.text for a in cross.agreements] == ([point] if relation == "agree" else [])
     assert cross.agreements == [] or cross.agreements[0].source_ids == ["001", "002"]
     if relation == "differ":
@@ -138,6 +142,23 @@ def test_synthesis_turns_the_relation_into_an_agreement_or_two_sides(
         assert cross.disagreements == []
 
 
+@pytest.mark.parametrize("relation", ["agree", "differ"])
+def test_the_embedded_models_verdicts_are_not_stated(scripted, relation: str) -> None:
+    """Under the strict policy the sources of a subject stand side by side under it: the
+    brief lists no agreement or disagreement, and the overview is told the point without
+    its verdict, and says none."""
+    point = "Both sources agree that labs need chips, but they differ on smuggling."
+    scripted.enqueue(
+        {"title": "Chips", "summary": ["Both on chips."], "relation": relation, "point": point},
+        {"overview": ["The sources disagree on chips for labs."]},
+    )
+    cross = synthesize(briefs(), scripted, context_window=8192, max_tokens=500)
+    assert cross.agreements == [] and cross.disagreements == []
+    asked = scripted.history[-1][1]["content"]
+    assert "- Chips (sources 001, 002): Labs need chips.\n" in asked and "they " not in asked
+    assert cross.overview == "Sources 001 and 002 discuss chips for labs."
+
+
 def test_an_agreement_that_restates_one_source_only_is_not_listed(scripted) -> None:
     """ "The sources agree on ..." is an agreement only when it restates statements of two
     sources or more; it is cited by those, not by every statement of its group."""
@@ -145,7 +166,8 @@ def test_an_agreement_that_restates_one_source_only_is_not_listed(scripted) -> N
         {"title": "Chips", "summary": ["On chips."], "relation": "agree", "point": COPY},
         {"overview": ["Both sources discuss chips."]},
     )
-    assert synthesize(briefs(), scripted, context_window=8192, max_tokens=500).agreements == []
+    cross = synthesize(briefs(), scripted, context_window=8192, max_tokens=500, policy=JUDGING)
+    assert cross.agreements == []
     # the overview is not told that they agree
     asked = scripted.history[-1][1]["content"]
     assert "they complement" in asked and "they agree" not in asked
@@ -158,7 +180,8 @@ def test_an_agreement_that_restates_one_source_only_is_not_listed(scripted) -> N
         },
         {"overview": ["Both sources discuss chips."]},
     )
-    assert synthesize(briefs(), scripted, context_window=8192, max_tokens=500).agreements == []
+    cross = synthesize(briefs(), scripted, context_window=8192, max_tokens=500, policy=JUDGING)
+    assert cross.agreements == []
 
 
 @pytest.mark.parametrize("policy", [STRICT, LENIENT], ids=["strict", "lenient"])
@@ -186,7 +209,7 @@ def test_an_overview_may_say_the_sources_agree_on_a_listed_agreement(scripted) -
         {"title": "Chips", "summary": ["On chips."], "relation": "agree", "point": point},
         {"overview": [said]},
     )
-    cross = synthesize(briefs(), scripted, context_window=8192, max_tokens=500)
+    cross = synthesize(briefs(), scripted, context_window=8192, max_tokens=500, policy=JUDGING)
     assert [a.text for a in cross.agreements] == [point]
     assert cross.overview == said
 
@@ -275,3 +298,24 @@ def test_the_sides_of_a_disagreement_are_the_statements_its_point_is_about() -> 
     a, b = sides("001 blames export controls on chips; 004 the stockpiles of chips.", group)
     assert (a.theme_id, b.theme_id) == ("001/t2", "004/t3")
     assert sides("They differ.", group) is None  # no shared word: the caller's fallback
+
+
+def test_a_failed_cross_overview_leaves_a_partial_cross_source_brief(scripted) -> None:
+    """The 1.5B once ran on to the token limit in the cross-source overview call, and the
+    whole cross-source brief was lost; now the themes stand and the overview lists them.
+    With no theme written, the brief has failed."""
+    from pipeline.outputs.markdown import cross_markdown
+
+    scripted.responder = lambda stage, messages: "garbage"
+    failed = synthesize(briefs(), scripted, context_window=8192, max_tokens=500)
+    assert failed.status == "failed" and not failed.themes
+    assert (failed.error or "").startswith("cross-source theme 1 could not be written (")
+    theme = {"title": "Chips", "summary": ["On chips."], "relation": "agree", "point": "x"}
+    scripted.responder = lambda stage, messages: (
+        "garbage" if "overview" in messages[0]["content"] else theme
+    )
+    cross = synthesize(briefs(), scripted, context_window=8192, max_tokens=500)
+    assert cross.status == "partial" and [t.title for t in cross.themes] == ["Chips"]
+    assert (cross.error or "").startswith("the overview could not be written (")
+    assert cross.overview == "The sources share Chips."
+    assert "**Partial:** the overview could not be written" in cross_markdown(cross, {})

@@ -243,6 +243,20 @@ def test_an_overview_copied_from_one_theme_spans_the_themes() -> None:
     assert spread_over_themes(lone, summaries[:1]) == lone  # no other theme to draw on
 
 
+def test_an_overview_of_titles_gives_way_to_the_sections_first_sentences() -> None:
+    from pipeline.stages.reduce_stage import own_overview
+
+    titles = ["Chip Supply", "Open Weights: A Comparison"]
+    summaries = ["Chips are scarce. Labs stockpile them.", "Weights are open."]
+    titled = "Chip Supply. Open weights. Labs stockpile them."  # a title's head stands for it
+    assert own_overview(titled, titles, summaries=summaries) == (
+        "Chips are scarce. Weights are open. Labs stockpile them."
+    )
+    # a title put in front of a sentence loses it; with no summaries, a title stays
+    assert own_overview("Chip Supply: chips are scarce.", titles) == "chips are scarce."
+    assert own_overview("Chip Supply.", titles) == "Chip Supply."
+
+
 def test_products_bodies_and_common_nouns_are_not_people() -> None:
     from pipeline.stages.names import is_body, is_person_name
 
@@ -435,6 +449,7 @@ def test_synthesis_attributes_every_statement_to_sources(scripted) -> None:
         scripted,
         context_window=8192,
         max_tokens=500,
+        policy=STRICT.model_copy(update={"relations_stated": True}),  # as a strong model's
     )
     assert len(scripted.history) == 3  # two cross-source themes, one overview
     assert sorted(t.title for t in cross.themes) == ["Chips", "Open weights"]
@@ -1126,6 +1141,43 @@ def test_a_part_that_is_all_sponsor_read_has_no_point_and_its_names_are_not_list
     )
     summary = summarize_chunk(chunk, text, scripted, max_tokens=100)
     assert [e.name for e in summary.entities] == ["Huawei"]
+
+
+def test_a_point_that_states_the_ad_instead_of_its_sentence_is_dropped(scripted) -> None:
+    """The read is shown, unnumbered: asked for sentence 3, a model may state the ad, and
+    the point's evidence would become the ad's sentence."""
+    chunk, text = ad_break_chunk()
+    scripted.enqueue(
+        {
+            "people": [],
+            "organisations": ["Acme Widgets"],
+            "points": {"3": "Acme Widgets, founded by Jane Roe, builds the fastest widgets."},
+        }
+    )
+    assert summarize_chunk(chunk, text, scripted, max_tokens=100).key_points == []
+
+
+def test_greetings_and_topic_labels_are_no_key_points(scripted) -> None:
+    from collections import Counter
+
+    from pipeline.stages.map_stage import anchor
+    from pipeline.stages.show_talk import is_promo
+
+    chunk, text = ad_break_chunk()
+    greeting = "Yeah, I'm really excited for this conversation, 12 time zones apart with Huawei."
+    fact = "Baidu trains Ernie."
+    assert is_promo(greeting) and is_promo("Thanks so much for having me.")
+    said = (greeting, fact)
+    part = [s.model_copy(update={"text": t}) for s, t in zip(chunk.sentences, said, strict=False)]
+    assert anchor(part, Counter()).text == fact
+    scripted.enqueue(
+        {
+            "people": [],
+            "organisations": ["Huawei"],
+            "points": {"3": "Asian cultures"},  # a topic's name, not a claim
+        }
+    )
+    assert summarize_chunk(chunk, text, scripted, max_tokens=100).key_points == []
 
 
 def test_a_sponsor_read_runs_from_its_first_ad_break_across_a_second_one() -> None:

@@ -125,6 +125,8 @@ def cross_markdown(brief: CrossSourceBrief, titles: dict[str, str]) -> str:
     out.append("")
     if brief.status == "failed":
         return "\n".join([*out, f"**Failed:** {escape(brief.error or 'unknown error')}", ""])
+    if brief.error:  # a partial brief: what is missing
+        out += [f"**Partial:** {escape(brief.error)}", ""]
     overview = _by_sentence(brief.overview, brief.overview_citations)
     out += ["## Overview", "", overview or escape(brief.overview), ""]
     if brief.themes:

@@ -31,7 +31,7 @@ from pipeline.models import (
     column_at,
 )
 from pipeline.stages.names import is_body, is_person_name, is_proper_name, kept_names
-from pipeline.stages.points import salience, specificity, word_counts
+from pipeline.stages.points import is_label, salience, specificity, word_counts
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.show_talk import in_sponsor_read, is_promo, sponsor_reads
 from pipeline.text import plain_words, share_in, stems
@@ -328,13 +328,18 @@ def summarize_chunk(
     by_id = {s.id: s for s in chunk.sentences}
     clean = lambda text: without_foreign_urls(text, chunk.text)  # noqa: E731
 
-    def evidence(statement: str, number: int) -> list[Passage]:
-        cited = ground(statement, by_id[number], chunk, policy)
-        return passages_for(source_text, chunk.source_id, [cited])
+    reads = sponsor_reads(source_text)
 
-    # a point is kept when it is not the show's own talk (a welcome, an ad), says
-    # something the chunk says, is new, and is no copy of the openings listed after the
-    # transcript (it ends in their cut mark: "Grace, like, I hear you, but I'm also …")
+    def grounded(statement: str, number: int) -> Sentence:
+        return ground(statement, by_id[number], chunk, policy)
+
+    def evidence(statement: str, number: int) -> list[Passage]:
+        return passages_for(source_text, chunk.source_id, [grounded(statement, number)])
+
+    # a point is kept when it is a claim, not a topic's label; is not the show's own talk
+    # (a welcome, an ad) nor grounded in it; says something the chunk says, is new, and is
+    # no copy of the openings listed after the transcript (it ends in their cut mark:
+    # "Grace, like, I hear you, but I'm also …")
     chunk_words = stems(chunk.text)
     points, said = [], set()
     # in the chunk's order: a cached reply comes back with its keys sorted as strings
@@ -343,9 +348,14 @@ def summarize_chunk(
             continue
         text = cut_back(said_text, policy.point_max_chars) if policy.point_max_chars else said_text
         key = " ".join(sorted(plain_words(text)))
-        if len(plain_words(text)) < 2 or key in said or is_promo(text):
+        if len(plain_words(text)) < 2 or key in said or is_promo(text) or is_label(text):
             continue
         if share_in(stems(text), chunk_words) < policy.point_support:
+            continue
+        # no sentence of a sponsor read is numbered, but the read is shown: asked for the
+        # sentence after it, the 1.5B stated "I believe in Omniki so much that I invested
+        # in it and I recommend you use it too", and its evidence became the ad's
+        if in_sponsor_read(grounded(text, int(number)), reads):
             continue
         said.add(key)
         points.append((int(number), text))
@@ -354,7 +364,6 @@ def summarize_chunk(
     rank = {i: n for n, i in enumerate(order, start=1)}
     seen: set[str] = set()
     # a name the model also calls an organisation is not a person
-    reads = sponsor_reads(source_text)
     # names said only in a sponsor read (the sponsor, its founder) are not the talk's
     talk = " ".join(s.text for s in chunk.sentences if not in_sponsor_read(s, reads))
     # a body listed as a person ("Georgia University") is an organisation

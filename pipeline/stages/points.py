@@ -186,6 +186,14 @@ def is_claim(text: str) -> bool:
     return len(plain_words(text)) >= 3 and not text.rstrip().endswith("?")
 
 
+def is_label(text: str) -> bool:
+    """A topic's name, not a claim: two words or fewer and no figure. For a chunk of
+    talk about the government's view of AI, the 1.5B once wrote its four points as
+    "Asian cultures", "government attitude", "self-driving cars" and "The government
+    work report" (three words may be a terse claim: "Export chips limited")."""
+    return len(text.split()) <= 2 and not _NUMBER.search(text)
+
+
 def point_budget(written: str) -> int:
     """Words of points a brief carries besides the prose ``written`` for it already."""
     return max(MIN_POINT_WORDS, BRIEF_WORDS - len(written.split()))

@@ -97,6 +97,14 @@ class ModelPolicy(BaseModel):
         "to drive innovation in the United States' of one source, and told they differ, "
         "'Both sources agree that China's AI open source is rational' of two"
     )
+    relations_stated: bool = Field(
+        description="the cross-source brief lists where the sources agree and where they "
+        "differ, as the model judged each shared subject, and its overview is told those "
+        "judgments; else (false) each subject's sources stand side by side under it, with "
+        "no verdict: read by hand, 4 of the 1.5B's 43 distinct 'differ' pairs (4 more "
+        "arguable) and 2 of its 20 agreements (1 more arguable) in the briefs of the "
+        "fourteen rounds' runs held (docs/evaluation-history.md, fifteenth round)"
+    )
     replace_habitual_citation: bool = Field(
         description="when the sentence a map point was asked for shares no word with the "
         "point (a small model states another sentence), cite the chunk's best-matching "
@@ -148,6 +156,7 @@ STRICT = ModelPolicy(
     rebuild_copied_summaries=True,
     overview_spans_themes=True,
     agreement_needs_two_sources=True,
+    relations_stated=False,
     replace_habitual_citation=True,
     point_support=0.5,
     one_line_replies=True,
@@ -175,6 +184,7 @@ LENIENT = ModelPolicy(
     rebuild_copied_summaries=False,
     overview_spans_themes=False,
     agreement_needs_two_sources=False,
+    relations_stated=True,
     replace_habitual_citation=False,
     point_support=0.0,
     one_line_replies=False,

@@ -269,18 +269,34 @@ def written_title(text: str, max_words: int = 12) -> str:
     return title if 0 < len(title.split()) <= max_words else ""
 
 
-def own_overview(text: str, titles: list[str], policy: ModelPolicy = STRICT) -> str:
+def _bare(text: str) -> str:
+    return " ".join(text.lower().split()).strip(" .:")
+
+
+def own_overview(
+    text: str, titles: list[str], policy: ModelPolicy = STRICT, summaries: Sequence[str] = ()
+) -> str:
     """The overview without a section title put in front of a sentence ("Title: ...")
     and without a sentence it repeats; when nothing is left, the titles stand for it.
     A sentence that restates a section's summary stays: an overview picks what matters
     from its sections. When the strict policy dropped those, four of the five source
     overviews of the seeds were a list of titles or one sentence
-    (docs/evaluation-history.md, ninth round)."""
+    (docs/evaluation-history.md, ninth round). A sentence that is only a section's title
+    gives way to the first sentence of that section's summary (``summaries``, in the
+    titles' order): the 1.5B once wrote source 004's overview as four of its titles
+    ("China's AI Regulations: A Brief Overview. Chatbot Competition and Public
+    Awareness. ...")."""
     heads = tuple(f"{t}:" for t in titles)
+    firsts = {  # a title, or its head before a colon ("ChatGPT vs. Ernie 4.0: A Comparison")
+        _bare(name): next(iter(sentences_of(summary)), "")
+        for title, summary in zip(titles, summaries, strict=False)
+        for name in {title, title.split(":", 1)[0]}
+    }
     kept = [
         s.removeprefix(next((h for h in heads if s.startswith(h)), "")).strip()
         for s in sentences_of(text)
     ]
+    kept = [firsts.get(_bare(s), s) for s in kept]
     overview = without_repeated_sentences(" ".join(kept), policy.repeat_prefix)
     if overview or not titles:
         return overview
@@ -352,7 +368,10 @@ def reduce_source(
         reply, problem = None, f"the overview could not be written ({exc}): it lists the themes"
     problem = "; ".join([*failed_themes, *([problem] if problem else [])]) or None
     overview = own_overview(
-        joined(reply.overview) if reply else "", [t.title for t in themes], policy
+        joined(reply.overview) if reply else "",
+        [t.title for t in themes],
+        policy,
+        [t.summary for t in themes],
     )
     if policy.overview_spans_themes:
         overview = spread_over_themes(overview, [t.summary for t in themes])

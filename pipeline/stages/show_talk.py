@@ -16,7 +16,11 @@ from pipeline.models import Sentence
 _PROMO = re.compile(
     r"\b(welcome (back )?to|thanks? (you )?for (listening|watching|tuning in)|subscribe|"
     r"(our|this week's|today's) sponsors?|sponsored by|brought to you by|promo code|"
-    r"patreon|rate (and|&) review|free (trial|test drive)|(\.|dot )com (slash|/))\b",
+    r"patreon|rate (and|&) review|free (trial|test drive)|(\.|dot )com (slash|/)|"
+    # a greeting: "I'm really excited for this conversation", "thanks for having me"
+    r"(excited|glad|happy|thrilled|delighted) (for|about|to (have|be|do)) (this|our|the) "
+    r"(conversation|episode|chat|interview)|thanks? (you )?(so much )?for having me|"
+    r"(great|good|nice) to (be here|have you))\b",
     re.IGNORECASE,
 )
 # an ad break, and an ad's call to action (a web address, an offer, a code to mention)

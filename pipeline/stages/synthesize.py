@@ -8,11 +8,13 @@ corpus, so that the subject all sources share does not make everything look alik
 cluster that spans two sources or more is a cross-source subject. The model then writes
 ONE cross-source theme at a time from that group's statements only: a title, 2-3
 sentences, and whether the sources agree, differ or complement each other, with the point
-they agree or differ on. What each source says stays listed under the theme. An agreement
-rests on the statements it restates, from two sources at least (else it is not listed); a
-disagreement puts each source's own statement on its side. Last, one call writes the
-overview from the cross-source themes (strict policy: a sentence that says sources agree
-loses that claim unless it restates an agreement listed). Every sentence is attributed by code to
+they agree or differ on. What each source says stays listed under the theme. Where the
+policy states relations (``ModelPolicy.relations_stated``: not for the embedded models,
+whose verdicts seldom held), an agreement rests on the statements it restates, from two
+sources at least (else it is not listed), and a disagreement puts each source's own
+statement on its side. Last, one call writes the overview from the cross-source themes
+(strict policy: a sentence that says sources agree loses that claim unless it restates
+an agreement listed). Every sentence is attributed by code to
 the statements it restates, and so to their sources and passages.
 """
 
@@ -26,6 +28,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable
 from pipeline.model.client import ModelClient
 from pipeline.models import (
     Attributed,
@@ -241,6 +244,8 @@ def build_cross(
                 ],
             )
         )
+        if not policy.relations_stated:
+            continue
         point = reply.point.strip()
         # an agreement is cited by the statements it restates, as any sentence is, and
         # is one only when they come from two sources or more: the 1.5B's "The sources
@@ -264,39 +269,49 @@ def build_cross(
     return themes, agreements, disagreements
 
 
-_AGREE = re.compile(
-    r"^(?:all|both|the)\s+(?:(?:two|three|four|five)\s+)?sources\s+agree\s+(that|on)\s+",
+_VERDICT = re.compile(
+    r"^(?:(?:all|both|the)\s+)?(?:(?:two|three|four|five)\s+)?sources\s+"
+    r"(agree|disagree|differ)\s+(that|on|about|in)\s+",
     re.IGNORECASE,
 )
-_BUT_DIFFER = re.compile(r",?\s+but\s+(?:they\s+)?(?:differ|disagree)\b.*$", re.IGNORECASE)
+# a clause that says the sources (or one of them) see it otherwise
+_BUT_DIFFER = re.compile(
+    r",?\s+(?:but|while|whereas)\s+"
+    r"(?:(?:they|the\s+(?:first|second|other)\s+source|source\s+\d+)\s+)?"
+    r"(?:differ|disagree|have\s+different|notes?|adds?|says?)\b.*$",
+    re.IGNORECASE,
+)
 
 
 def unbacked_claim_removed(
     sentence: str, source_ids: Sequence[str], agreements: Sequence[str] = ()
 ) -> str:
-    """The sentence without its claim that sources agree (and differ), unless it restates
+    """The sentence without its claim that sources agree or differ, unless it restates
     one of the listed ``agreements`` (those two sources' statements back): "All sources
-    agree that X, but they differ on Y." -> "X."; "Both sources agree on X." -> "Source
-    001 discusses X." (``source_ids``: the sources of the statements it restates). Told
+    agree that X, but they differ on Y." -> "X."; "Both sources agree on X." or "The
+    sources disagree on whether X." -> "Sources 001 and 002 discuss X." (``source_ids``:
+    the sources of the statements it restates); "X, but they differ on Y." -> "X." Told
     that 000 and 001 differ on open source, the 1.5B's overview said "Both sources agree
     that China's AI open source is rational but differ on its potential impact", and
     001 had said "China was behind on open source". Any other sentence as it is."""
-    found = _AGREE.match(sentence)
+    found = _VERDICT.match(sentence)
     if found is None:
-        return sentence
+        cut = _BUT_DIFFER.sub("", sentence)
+        return sentence if cut == sentence or not cut else f"{cut.rstrip(' .')}."
     rest = _BUT_DIFFER.sub("", sentence[found.end() :]).rstrip(" .")
-    backed = any(
-        share_in(content(rest), content(agreed)) >= AGREEMENT_RESTATED for agreed in agreements
+    agreed = found.group(1).lower() == "agree"
+    backed = agreed and any(
+        share_in(content(rest), content(listed)) >= AGREEMENT_RESTATED for listed in agreements
     )
     if not rest or backed:
         return sentence
-    if found.group(1).lower() == "on":
-        if not source_ids:
-            return sentence
-        if len(source_ids) == 1:
-            return f"Source {source_ids[0]} discusses {rest}."
-        return f"Sources {' and '.join(source_ids)} discuss {rest}."
-    return f"{rest[:1].upper()}{rest[1:]}."
+    if agreed and found.group(2).lower() == "that":
+        return f"{rest[:1].upper()}{rest[1:]}."
+    if not source_ids:
+        return sentence
+    if len(source_ids) == 1:
+        return f"Source {source_ids[0]} discusses {rest}."
+    return f"Sources {' and '.join(source_ids)} discuss {rest}."
 
 
 def words_of(*texts: str) -> int:
@@ -365,13 +380,26 @@ def synthesize(
             quotes=only.quotes[:1],
             source_ids=source_ids,
         )
+
+    def written(group: list[Statement]) -> CrossReply | ModelError:
+        try:
+            return write_cross_theme(group, client, max_tokens, policy.one_line_replies)
+        except (ModelAuthError, ModelUnreachable):
+            raise
+        except ModelError as exc:  # the other themes stand
+            return exc
+
     with ThreadPoolExecutor(max_workers=2) as pool:  # groups never share a statement
-        replies = list(
-            pool.map(
-                lambda g: write_cross_theme(g, client, max_tokens, policy.one_line_replies),
-                groups,
-            )
-        )
+        answers = list(pool.map(written, groups))
+    problems = [
+        f"cross-source theme {n} could not be written ({a})"
+        for n, a in enumerate(answers, start=1)
+        if isinstance(a, ModelError)
+    ]
+    groups = [g for g, a in zip(groups, answers, strict=True) if not isinstance(a, ModelError)]
+    replies = [a for a in answers if not isinstance(a, ModelError)]
+    if not replies:
+        return CrossSourceBrief(status="failed", error="; ".join(problems), source_ids=source_ids)
     themes, agreements, disagreements = build_cross(groups, replies, policy)
     # the themes' subjects and what their sources agree or differ on, not their summaries:
     # given those, the 1.5B copied them as its overview. An agreement that two sources do
@@ -383,22 +411,35 @@ def synthesize(
         unbacked = r.relation == "agree" and r.point.strip() not in agreed
         return "complement" if unbacked else r.relation
 
-    items = "\n".join(
-        f"- {t.title} (sources {', '.join(t.summary.source_ids)}; they {relation(r)}): {r.point}"
-        for t, r in zip(themes, replies, strict=True)
-    )
-    reply = ask_about(
-        client,
-        "synthesize",
-        "synthesize_overview",
-        items,
-        CrossOverviewReply,
-        max_tokens,
-        one_line=policy.one_line_replies,
-    )
-    overview = own_overview(joined(reply.overview), [t.title for t in themes], policy).replace(
-        "The conversation covers", "The sources share", 1
-    )
+    def item(theme: CrossTheme, reply: CrossReply) -> str:
+        sources = f"sources {', '.join(theme.summary.source_ids)}"
+        if not policy.relations_stated:  # what the point says, without its verdict
+            said = unbacked_claim_removed(reply.point.strip(), theme.summary.source_ids)
+            return f"- {theme.title} ({sources}): {said}"
+        return f"- {theme.title} ({sources}; they {relation(reply)}): {reply.point}"
+
+    items = "\n".join(item(t, r) for t, r in zip(themes, replies, strict=True))
+    try:
+        reply: CrossOverviewReply | None = ask_about(
+            client,
+            "synthesize",
+            "synthesize_overview",
+            items,
+            CrossOverviewReply,
+            max_tokens,
+            one_line=policy.one_line_replies,
+        )
+    except (ModelAuthError, ModelUnreachable):
+        raise
+    except ModelError as exc:  # the themes stand; the overview lists them (own_overview)
+        reply = None
+        problems.append(f"the overview could not be written ({exc}): it lists the themes")
+    overview = own_overview(
+        joined(reply.overview) if reply else "",
+        [t.title for t in themes],
+        policy,
+        [t.summary.text for t in themes],
+    ).replace("The conversation covers", "The sources share", 1)
     grouped = [s for g in groups for s in g]
     if policy.agreement_needs_two_sources:
         overview = " ".join(
@@ -409,6 +450,8 @@ def synthesize(
     sides = [x.text for d in disagreements for x in (d.side_a, d.side_b)]
     other = words_of(overview, *(a.text for a in agreements), *sides)
     return CrossSourceBrief(
+        status="partial" if problems else "ok",
+        error="; ".join(problems) or None,
         overview=overview,
         overview_citations=[attribute(s, grouped).citations for s in sentences_of(overview)],
         themes=within_words(themes, other, CROSS_WORDS),
