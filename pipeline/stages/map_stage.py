@@ -362,8 +362,7 @@ def summarize_chunk(
     # the points come in the chunk's order: the most specific is the most important
     order = sorted(range(len(points)), key=lambda i: -specificity(points[i][1]))
     rank = {i: n for n, i in enumerate(order, start=1)}
-    seen: set[str] = set()
-    # a name the model also calls an organisation is not a person
+    seen: set[str] = set()  # a name the model also calls an organisation is not a person
     # names said only in a sponsor read (the sponsor, its founder) are not the talk's
     talk = " ".join(s.text for s in chunk.sentences if not in_sponsor_read(s, reads))
     # a body listed as a person ("Georgia University") is an organisation
