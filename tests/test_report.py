@@ -158,7 +158,15 @@ def test_brief_render_names_the_fix_when_nothing_was_run(tmp_path: Path) -> None
 def test_a_summary_shows_each_sentence_with_its_own_citations() -> None:
     """As in the Markdown: no list of citation lists beside the summary."""
     page = render_report(ROOT / "outputs")
-    assert "Sentence citations" not in page
+    assert "Sentence citations" not in page and "Overview citations" not in page
+    # an overview too: each sentence, then its citations
+    cross = json.loads((ROOT / "outputs" / "brief.json").read_text())
+    from pipeline.outputs.report_html import cited_sentences
+
+    said, cites = cited_sentences(cross["overview"], cross["overview_citations"])[0]
+    overview = page.split('<p class="overview">', 1)[1].split("</p>", 1)[0]
+    assert overview.startswith(f'<span>{escape(said)}</span> <span class="cites">')
+    assert f'data-a="{cites[0]["char_start"]}"' in overview.split(escape(said), 1)[1]
     brief = json.loads((ROOT / "outputs" / "sources" / "000.json").read_text())
     theme = next(t for t in brief["themes"] if len(t["sentence_citations"]) > 1)
     from pipeline.text import sentences_of

@@ -189,12 +189,15 @@ class Report:
         rest = [p for p in whole or [] if is_passage(p) and _key(p) not in said]
         return shown + (f' <span class="cites">{self.cites(rest)}</span>' if rest else "")
 
-    def section(self, key: str, value: Any) -> str:
+    def section(self, key: str, value: Any, citations: Any = None) -> str:
+        """One section; the overview with each sentence followed by its citations
+        (``citations``: the brief's ``overview_citations``), as the Markdown prints it."""
+        if key == "overview":
+            body = self.by_sentence(value, citations) or self.value(value)
+            return f'<h3>Overview</h3><p class="overview">{body}</p>' if body else ""
         body = self.value(value)
         if not body:
             return ""
-        if key == "overview":
-            return f'<h3>Overview</h3><p class="overview">{body}</p>'
         return f"<h3>{escape(_HEADINGS.get(key, _words(key)))}</h3>{body}"
 
     def sections(self, brief: dict[str, Any], known: tuple[str, ...]) -> str:
@@ -207,9 +210,11 @@ class Report:
             else ""
         )
         skip = set(_SKIP) | {"title", "file", "metadata", "chunks_total", "chunks_failed"}
+        skip.add("overview_citations")  # shown with the overview's sentences
         keys = [k for k in known if k in brief]
         keys += [k for k in brief if k not in known and k not in skip]
-        return partial + "".join(self.section(k, brief[k]) for k in keys)
+        cited = brief.get("overview_citations")
+        return partial + "".join(self.section(k, brief[k], cited) for k in keys)
 
     # ------------------------------------------------------------------ the page
 
