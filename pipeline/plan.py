@@ -5,7 +5,8 @@ exactly as the map stage will (same prompt, schema and cache key), so the map li
 exact: which chunks the cache already answers, and the prompt tokens of the rest. Reduce
 and synthesis prompts depend on the map's replies, so their lines are estimates: for each
 source with a chunk still to map, one reduce call per theme (their number follows the
-source's length) and one for its overview; and when any source brief changes, one
+source's length), one for its overview and, when the policy says so, two that sort
+its listed names (``pipeline.stages.name_kinds``); and when any source brief changes, one
 synthesis call per cross-source theme (at most ``MAX_CROSS_THEMES``: an upper bound, the
 groups found depend on what the briefs say) and one for the overview. Token counts use
 tiktoken (cl100k); a served model's own tokenizer differs by a few percent. Nothing
@@ -33,6 +34,8 @@ from pipeline.stages.synthesize import MAX_CROSS_THEMES
 from pipeline.stages.themes import theme_count
 
 NOTE_TOKENS = 25  # a reduce note (one short key point), measured on seeds/
+NAME_CALLS = 2  # a source's listed names, sorted alone and in their first mention
+NAMES_TOKENS = 900  # of ~30 names, once alone and once with ~18 words each (seeds/)
 THEME_TOKENS = 80  # a theme's title and summary
 POINTS_PER_CHUNK = 4  # key points the map returns per chunk, measured on seeds/
 
@@ -113,10 +116,14 @@ def plan_run(
     chunk_count = {sid: sum(c.source_id == sid for c in chunks) for sid in themes}
     reduce_static = static("reduce", boundary="<<<x>>>", items="")
     overview_static = static("reduce_overview", boundary="<<<x>>>", title="", items="")
-    reduce_calls = sum(themes[sid] + 1 for sid in changed)
+    names_static = static("names", boundary="<<<x>>>", items="")
+    name_calls = NAME_CALLS if policy.names_sorted_by_vote else 0
+    reduce_calls = sum(themes[sid] + 1 + name_calls for sid in changed)
     reduce_tokens = sum(
         themes[sid] * reduce_static
         + overview_static
+        + name_calls * names_static
+        + (NAMES_TOKENS if name_calls else 0)
         + POINTS_PER_CHUNK * chunk_count[sid] * NOTE_TOKENS
         + themes[sid] * THEME_TOKENS
         for sid in changed
@@ -138,7 +145,7 @@ def plan_run(
         StagePlan(
             stage="reduce",
             calls=reduce_calls,
-            cached=sum(n + 1 for sid, n in themes.items() if sid not in changed),
+            cached=sum(n + 1 + name_calls for sid, n in themes.items() if sid not in changed),
             prompt_tokens=reduce_tokens,
             max_completion_tokens=reduce_calls * settings.reduce_max_tokens,
             exact=False,

@@ -40,13 +40,14 @@ from pipeline.models import (
 from pipeline.outputs.writer import OutputWriter
 from pipeline.settings import Settings
 from pipeline.stages.map_stage import map_chunks
+from pipeline.stages.name_kinds import with_sorted_names
 from pipeline.stages.names import organisations_by_likeness, organisations_named
 from pipeline.stages.policy import policy_for
 from pipeline.stages.reduce_stage import file_and_title, reduce_source
 from pipeline.stages.synthesize import synthesize
 from pipeline.stages.themes import lexical_vectors
 
-PROMPTS = ("map", "reduce", "reduce_overview", "synthesize", "synthesize_overview")
+PROMPTS = ("map", "reduce", "reduce_overview", "names", "synthesize", "synthesize_overview")
 DEFAULT_CONTEXT_WINDOW = 8192
 
 
@@ -291,7 +292,7 @@ def _run_locked(
         seconds["map"] = time.monotonic() - mark
 
         mark = time.monotonic()
-        briefs = _reduce_all(transcripts, summaries, session, settings, writer, progress)
+        briefs = _reduce_all(transcripts, summaries, texts, session, settings, writer, progress)
         seconds["reduce"] = time.monotonic() - mark
 
         mark = time.monotonic()
@@ -353,6 +354,7 @@ def _run_locked(
 def _reduce_all(
     transcripts: list,
     summaries: list[ChunkSummary],
+    texts: dict[str, str],
     session: ModelSession,
     settings: Settings,
     writer: OutputWriter,
@@ -371,6 +373,8 @@ def _reduce_all(
         except ModelError:  # the lists stay as the chunks gave them; the synthesis and the
             pass  # index, which embed next, report what failed
 
+    policy = policy_for(settings)
+
     def one(transcript: Any) -> SourceBrief:
         mine = [s for s in summaries if s.source_id == transcript.source_id]
         try:
@@ -381,9 +385,17 @@ def _reduce_all(
                 context_window=session.context_window,
                 max_tokens=settings.reduce_max_tokens,
                 points_per_chunk=settings.points_per_chunk,
-                policy=policy_for(settings),
+                policy=policy,
                 known_organisations=organisations,
             )
+            if policy.names_sorted_by_vote:
+                brief = with_sorted_names(
+                    brief,
+                    texts[transcript.source_id],
+                    session.client,
+                    settings.reduce_max_tokens,
+                    one_line=policy.one_line_replies,
+                )
         except (ModelAuthError, ModelUnreachable):
             raise
         except (ModelError, ValueError) as exc:

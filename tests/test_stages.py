@@ -505,6 +505,8 @@ def test_a_cross_source_sentence_cites_its_own_evidence_only() -> None:
 
 def generic_responder(stage, messages):
     content = messages[1]["content"]
+    if '"kinds"' in messages[0]["content"]:  # the names' sort: no vote, the lists stand
+        return {"kinds": {}}
     if stage == "map":
         # a point in the words of the chunk's first sentence (a point the chunk does not
         # say is dropped)
@@ -537,7 +539,8 @@ def test_run_writes_outputs_and_a_rerun_makes_no_calls(scripted, tmp_path: Path)
         len(json.loads((out / f"sources/{s}.json").read_text())["themes"]) for s in ("001", "002")
     )
     cross = json.loads((out / "brief.json").read_text())
-    # map per chunk; per source one call per theme and one overview; per cross theme one call
+    # map per chunk; per source one call per theme and one overview (the 0.5B's policy
+    # sorts no names by vote); per cross theme one call
     asked = {k: u.calls + u.cache_hits for k, u in manifest.usage.items()}
     # (the scripted map replies are all alike, so some theme requests are equal: asked once)
     assert asked["map"] == chunks and asked["synthesize"] == len(cross["themes"]) + 1

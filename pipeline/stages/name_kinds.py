@@ -1,0 +1,129 @@
+"""Name kinds: a source brief's people and organisations, sorted again by vote.
+
+The map lists the names each chunk mentions as people or organisations, and a small
+model lists companies as people: the seeds' briefs listed "ByteDance", "Hugging Face",
+"Waymark", "Taobao" and "Unitry" (Unitree) under People, "Jeff Ding" and "Balaji" under
+Organisations, and "Confucianism", "Grandparent" and "Zoning Law of Silicon Valley" as
+either (read by hand: 22 of 109 names misfiled; docs/evaluation-history.md, fifteenth round).
+Two short calls per source ask the model what each listed name names, "person",
+"organisation" or "other" (a product, place, idea, common word): once for the names
+alone, once for each with the words around its first mention. Asked one way only, the
+1.5B refiled right names wrong too (alone: 16 refiled right, 6 wrong; in their mention:
+11 and 5); a name changes kind only when both replies agree against the map's list
+(two votes of three): 12 of 106 misfiled, none refiled wrong (the 0.5B's two sorts
+agreed on moving people to organisations: ``ModelPolicy.names_sorted_by_vote``). One
+both call "other" is listed under neither. The reply's keys are the names, in order
+(llama.cpp's grammar enforces them), so each name gets one answer.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable
+from pipeline.model.client import ModelClient
+from pipeline.model.prompts import boundary_for, load_prompt
+from pipeline.models import SourceBrief
+
+Kind = Literal["person", "organisation", "other"]
+MENTION_CHARS = 50  # of the transcript on each side of a name's first mention
+
+
+class NameKinds(BaseModel):
+    """What each listed name names: keyed by the names, in the order given."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kinds: dict[str, Kind] = Field(
+        description='each name, as given: "person", "organisation" or "other"'
+    )
+
+
+def first_mention(name: str, source_text: str, chars: int = MENTION_CHARS) -> str:
+    """The whole words within ``chars`` of the first place ``source_text`` says ``name``
+    (any case), on one line; "" when it does not say it."""
+    found = re.search(re.escape(name), source_text, re.IGNORECASE)
+    if found is None:
+        return ""
+    start, end = max(0, found.start() - chars), min(len(source_text), found.end() + chars)
+    words = source_text[start:end].split()
+
+    def cut(at: int) -> bool:  # a word runs across ``at``
+        return not (source_text[at - 1].isspace() or source_text[at].isspace())
+
+    if start > 0 and cut(start):
+        words = words[1:]  # a word cut at the start
+    if end < len(source_text) and cut(end):
+        words = words[:-1]  # and at the end
+    return " ".join(words)
+
+
+def ask_kinds(
+    names: list[str],
+    client: ModelClient,
+    max_tokens: int,
+    *,
+    one_line: bool,
+    source_text: str = "",
+) -> dict[str, Kind]:
+    """The model's kind for each of ``names``; with ``source_text``, each name is shown
+    with the words around its first mention."""
+
+    def item(name: str) -> str:
+        around = first_mention(name, source_text) if source_text else ""
+        return f'- {name}: "... {around} ..."' if around else f"- {name}"
+
+    items = "\n".join(item(n) for n in names)
+    reply = client.structured(
+        stage="reduce",
+        prompt=load_prompt("names", one_line=one_line),
+        variables={"boundary": boundary_for(items), "items": items},
+        schema=NameKinds,
+        max_tokens=max_tokens,
+        narrow={"kinds": names},
+    )
+    assert isinstance(reply, NameKinds)
+    return {name: kind for name, kind in reply.kinds.items() if name in names}
+
+
+def voted(listed: Kind, *votes: Kind | None) -> Kind:
+    """The kind two of the three judgments give (the map's list first), else the map's."""
+    if len(votes) == 2 and votes[0] is not None and votes[0] == votes[1]:
+        return votes[0]
+    return listed
+
+
+def with_sorted_names(
+    brief: SourceBrief,
+    source_text: str,
+    client: ModelClient,
+    max_tokens: int,
+    *,
+    one_line: bool,
+) -> SourceBrief:
+    """``brief`` with its people and organisations sorted again by vote (see the module);
+    as it was when either call fails (the brief is not lost for its lists)."""
+    names = [*brief.people, *brief.organisations]
+    if not names:
+        return brief
+    try:
+        alone = ask_kinds(names, client, max_tokens, one_line=one_line)
+        seen = ask_kinds(names, client, max_tokens, one_line=one_line, source_text=source_text)
+    except (ModelAuthError, ModelUnreachable):
+        raise
+    except ModelError:
+        return brief
+    people = set(brief.people)
+    kinds = {
+        n: voted("person" if n in people else "organisation", alone.get(n), seen.get(n))
+        for n in names
+    }
+    return brief.model_copy(
+        update={
+            "people": [n for n in names if kinds[n] == "person"],
+            "organisations": [n for n in names if kinds[n] == "organisation"],
+        }
+    )
