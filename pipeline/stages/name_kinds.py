@@ -89,11 +89,10 @@ def ask_kinds(
     return {name: kind for name, kind in reply.kinds.items() if name in names}
 
 
-def voted(listed: Kind, *votes: Kind | None) -> Kind:
-    """The kind two of the three judgments give (the map's list first), else the map's."""
-    if len(votes) == 2 and votes[0] is not None and votes[0] == votes[1]:
-        return votes[0]
-    return listed
+def voted(listed: Kind, alone: Kind | None, seen: Kind | None) -> Kind:
+    """The kind two of the three judgments give: the map's list, the sort of the names
+    alone and the sort of them in their mention (``None``: no answer); else the map's."""
+    return alone if alone is not None and alone == seen else listed
 
 
 def with_sorted_names(
