@@ -159,6 +159,8 @@ def test_a_summary_shows_each_sentence_with_its_own_citations() -> None:
     """As in the Markdown: no list of citation lists beside the summary."""
     page = render_report(ROOT / "outputs")
     assert "Sentence citations" not in page and "Overview citations" not in page
+    # the Markdown's headings
+    assert "<h3>Themes across sources</h3>" in page and "<h3>Key facts and figures</h3>" in page
     # an overview too: each sentence, then its citations
     cross = json.loads((ROOT / "outputs" / "brief.json").read_text())
     from pipeline.outputs.report_html import cited_sentences

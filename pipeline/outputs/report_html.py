@@ -37,13 +37,15 @@ _SKIP = {"id", "ids", "point_ids", "theme_ids", "source_ids", "status", "error",
 _TITLE_KEYS = ("title", "topic", "name", "heading")
 _KNOWN_SOURCE = ("overview", "themes", "quotes", "people", "organisations", "open_questions")
 _KNOWN_CROSS = ("overview", "themes", "agreements", "disagreements", "quotes")
-_HEADINGS = {
+_HEADINGS = {  # as the Markdown's
     "themes": "Key themes",
+    "key_facts": "Key facts and figures",
     "quotes": "Notable quotes",
     "agreements": "Where the sources agree",
     "disagreements": "Where the sources differ",
     "open_questions": "Open questions",
 }
+_CROSS_HEADINGS = {**_HEADINGS, "themes": "Themes across sources"}
 
 
 def _label(p: dict[str, Any]) -> str:
@@ -189,7 +191,9 @@ class Report:
         rest = [p for p in whole or [] if is_passage(p) and _key(p) not in said]
         return shown + (f' <span class="cites">{self.cites(rest)}</span>' if rest else "")
 
-    def section(self, key: str, value: Any, citations: Any = None) -> str:
+    def section(
+        self, key: str, value: Any, citations: Any = None, headings: dict[str, str] = _HEADINGS
+    ) -> str:
         """One section; the overview with each sentence followed by its citations
         (``citations``: the brief's ``overview_citations``), as the Markdown prints it."""
         if key == "overview":
@@ -198,9 +202,11 @@ class Report:
         body = self.value(value)
         if not body:
             return ""
-        return f"<h3>{escape(_HEADINGS.get(key, _words(key)))}</h3>{body}"
+        return f"<h3>{escape(headings.get(key, _words(key)))}</h3>{body}"
 
-    def sections(self, brief: dict[str, Any], known: tuple[str, ...]) -> str:
+    def sections(
+        self, brief: dict[str, Any], known: tuple[str, ...], headings: dict[str, str] = _HEADINGS
+    ) -> str:
         """Known sections first in their order, then any other section the JSON has."""
         if brief.get("status") == "failed":
             return f'<p class="failed">Failed: {escape(str(brief.get("error") or "unknown"))}</p>'
@@ -214,7 +220,7 @@ class Report:
         keys = [k for k in known if k in brief]
         keys += [k for k in brief if k not in known and k not in skip]
         cited = brief.get("overview_citations")
-        return partial + "".join(self.section(k, brief[k], cited) for k in keys)
+        return partial + "".join(self.section(k, brief[k], cited, headings) for k in keys)
 
     # ------------------------------------------------------------------ the page
 
@@ -273,7 +279,7 @@ class Report:
             )
             cross = (
                 f'<section id="cross"><h2>Cross-source brief</h2><ul class="srcs">{names}</ul>'
-                f"{self.sections(self.cross, _KNOWN_CROSS)}</section>"
+                f"{self.sections(self.cross, _KNOWN_CROSS, _CROSS_HEADINGS)}</section>"
             )
         sources = "".join(self.source(b) for b in self.sources)
         body = f"<nav>{' '.join(nav)}</nav><main>{cross}{sources}</main>"
