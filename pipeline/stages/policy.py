@@ -108,7 +108,7 @@ class ModelPolicy(BaseModel):
     )
     names_sorted_by_vote: bool = Field(
         description="each source brief's people and organisations are sorted again by "
-        "vote (``stages.name_kinds``: two calls a source): the 1.5B's sorts refiled 9 "
+        "vote (``stages.name_kinds``: two calls a source): the 1.5B's sorts refiled 10 "
         "misfiled names of the seeds' briefs and no other; the 0.5B's moved people to "
         "organisations ('JD Vance', 'Zuckerberg'), 23 misfiled of 102 against 22 of 109"
     )

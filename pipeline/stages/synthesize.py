@@ -203,11 +203,19 @@ def sides(point: str, group: Sequence[Statement]) -> tuple[Statement, Statement]
 
 def write_cross_theme(
     group: list[Statement], client: ModelClient, max_tokens: int, one_line: bool
-) -> CrossReply:
+) -> CrossReply | ModelError:
+    """The model's cross-source theme for one group of statements (one short call). A reply
+    that fails is returned, not raised, as ``reduce_stage.write_theme``'s: that subject is
+    left out and the rest of the brief stands."""
     items = "\n".join(f"- [source {s.source_id}] {s.text}" for s in group)
-    return ask_about(
-        client, "synthesize", "synthesize", items, CrossReply, max_tokens, one_line=one_line
-    )
+    try:
+        return ask_about(
+            client, "synthesize", "synthesize", items, CrossReply, max_tokens, one_line=one_line
+        )
+    except (ModelAuthError, ModelUnreachable):
+        raise
+    except ModelError as exc:
+        return exc
 
 
 def build_cross(
@@ -381,16 +389,13 @@ def synthesize(
             source_ids=source_ids,
         )
 
-    def written(group: list[Statement]) -> CrossReply | ModelError:
-        try:
-            return write_cross_theme(group, client, max_tokens, policy.one_line_replies)
-        except (ModelAuthError, ModelUnreachable):
-            raise
-        except ModelError as exc:  # the other themes stand
-            return exc
-
     with ThreadPoolExecutor(max_workers=2) as pool:  # groups never share a statement
-        answers = list(pool.map(written, groups))
+        answers = list(
+            pool.map(
+                lambda g: write_cross_theme(g, client, max_tokens, policy.one_line_replies),
+                groups,
+            )
+        )
     problems = [
         f"cross-source theme {n} could not be written ({a})"
         for n, a in enumerate(answers, start=1)
