@@ -46,7 +46,7 @@ from pipeline.model.client import ModelClient  # noqa: E402
 from pipeline.model.llm import count_tokens  # noqa: E402
 from pipeline.models import Answer, Segment, Transcript  # noqa: E402
 from pipeline.outputs.verify import passage_problem  # noqa: E402
-from pipeline.runner import ModelSession  # noqa: E402
+from pipeline.session import ModelSession  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
 from pipeline.stages.policy import policy_for  # noqa: E402
 

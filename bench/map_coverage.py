@@ -28,7 +28,7 @@ from pipeline.inputs.chunking import chunk_all  # noqa: E402
 from pipeline.inputs.ingest import ingest_paths, read_source_text  # noqa: E402
 from pipeline.model.cache import CallCache  # noqa: E402
 from pipeline.models import Chunk  # noqa: E402
-from pipeline.runner import ModelSession  # noqa: E402
+from pipeline.session import ModelSession  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
 from pipeline.stages.map_stage import map_chunks  # noqa: E402
 from pipeline.stages.policy import policy_for  # noqa: E402

@@ -35,7 +35,8 @@ from pipeline.inputs.ingest import ingest_paths, read_source_text  # noqa: E402
 from pipeline.model.cache import CallCache  # noqa: E402
 from pipeline.model.llm import count_tokens  # noqa: E402
 from pipeline.plan import plan_run  # noqa: E402
-from pipeline.runner import Manifest, ModelSession, run_pipeline  # noqa: E402
+from pipeline.runner import Manifest, run_pipeline  # noqa: E402
+from pipeline.session import ModelSession  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
 
 _PROMPT = re.compile(r"prompt eval time =\s*([\d.]+) ms /\s*(\d+) tokens")

@@ -9,15 +9,18 @@ The tree, by what a newcomer looks for:
   schema, parsing and validation), ``cache``, ``retry``, ``prompts``, ``providers`` (how
   schemas are sent), ``llm`` (litellm), ``servers`` (model groups) and the embedded
   llama.cpp servers (``embedded``, ``embedding_model``);
-- ``stages``: ``map_stage``, ``reduce_stage``, ``synthesize`` and their helpers
-  (``points``, ``themes``, ``repeats``, ``names``: which listed names are names,
+- ``stages``: ``map_stage`` (and ``map_request``: which sentences it asks about),
+  ``reduce_stage``, ``synthesize`` (and ``cross_statements``: a brief as cited
+  statements) and their helpers (``points``, ``themes``, ``repeats``, ``names``: which
+  listed names are names, ``name_kinds``: people or organisations, by vote,
   ``show_talk``: intros, ads and sponsor reads, ``spoken``: what a brief prints in written
   language), and ``policy``, every rule that patches a small model's habits;
 - ``ask``: the search index and retrieval (``retrieval``, ``corpus``) and grounded
   answers (``answer``, ``answer_checks``);
 - ``outputs``: the output folder (``writer``), the Markdown and HTML renderers, ``verify``;
 - at the top: the CLIs (``cli``, ``ask_cli``), ``runner.run_pipeline`` that wires the
-  stages, ``plan`` (dry run), ``settings``, ``models`` (the contracts), ``errors`` and
+  stages, ``session`` (the model client of a run and the servers behind it), ``plan``
+  (dry run), ``settings``, ``models`` (the contracts), ``errors`` and
   ``text`` (words and sentences as every package counts them).
 
 This package namespace exports only the light-weight contracts, settings and errors, so

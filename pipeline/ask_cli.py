@@ -135,7 +135,7 @@ def ask(
     from pipeline.ask.answer import answer_question
     from pipeline.ask.corpus import open_corpus
     from pipeline.model.cache import CallCache
-    from pipeline.runner import ModelSession
+    from pipeline.session import ModelSession
     from pipeline.settings import Settings
     from pipeline.stages.policy import policy_for
 

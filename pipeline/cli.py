@@ -164,7 +164,7 @@ def run(
 def _print_plan(targets: list[Path], settings: Settings, *, use_cache: bool) -> None:
     from pipeline.model.cache import CallCache
     from pipeline.plan import plan_run
-    from pipeline.runner import ModelSession
+    from pipeline.session import ModelSession
 
     cache = CallCache(settings.cache_dir, enabled=use_cache)
     session = ModelSession(settings, cache, log_dir=settings.cache_dir.parent)

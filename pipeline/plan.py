@@ -27,7 +27,7 @@ from pipeline.model.llm import count_tokens
 from pipeline.model.prompts import load_prompt
 from pipeline.model.providers import family_of
 from pipeline.settings import Settings
-from pipeline.stages.map_stage import map_request
+from pipeline.stages.map_request import map_request
 from pipeline.stages.policy import policy_for
 from pipeline.stages.reduce_stage import source_tokens as tokens_of
 from pipeline.stages.synthesize import MAX_CROSS_THEMES

@@ -18,17 +18,15 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from pipeline import session as sessions
 from pipeline.ask.corpus import index_corpus
-from pipeline.ask.retrieval import IndexParams, embed_texts
+from pipeline.ask.retrieval import embed_texts
 from pipeline.errors import IngestError, ModelAuthError, ModelError, ModelUnreachable
 from pipeline.inputs.chunking import chunk_all
 from pipeline.inputs.ingest import ingest_paths, read_source_text
-from pipeline.model import embedded
 from pipeline.model.cache import CallCache
-from pipeline.model.client import ModelClient, StageUsage
-from pipeline.model.embedding_model import EmbeddingService
+from pipeline.model.client import StageUsage
 from pipeline.model.prompts import load_prompt
-from pipeline.model.providers import rung_for
 from pipeline.models import (
     ChunkSummary,
     CrossSourceBrief,
@@ -48,7 +46,6 @@ from pipeline.stages.synthesize import synthesize
 from pipeline.stages.themes import lexical_vectors
 
 PROMPTS = ("map", "reduce", "reduce_overview", "names", "synthesize", "synthesize_overview")
-DEFAULT_CONTEXT_WINDOW = 8192
 
 
 class Progress:
@@ -91,137 +88,6 @@ class Manifest(BaseModel):
     failures: list[str]
 
 
-def _embedded_server_options(settings: Settings) -> dict[str, Any]:
-    """llama-server's own request options for the embedded model (at the server started
-    here, or at an ``api_base`` taken to serve it): its repeat penalty and, under a policy
-    that bans them, no line breaks."""
-    options: dict[str, Any] = {"repeat_penalty": settings.repeat_penalty}
-    if policy_for(settings).line_breaks_banned:
-        spec = embedded.embedded_model(settings.embedded_model)
-        options["logit_bias"] = [[token, False] for token in embedded.line_break_tokens(spec)]
-    return options
-
-
-class ModelSession:
-    """The client for this run plus, when embedded, the llama.cpp server behind it."""
-
-    def __init__(self, settings: Settings, cache: CallCache, log_dir: Path) -> None:
-        self.server: embedded.EmbeddedServer | None = None
-        sampling = {"temperature": settings.temperature}
-        key = settings.api_key.get_secret_value() if settings.api_key else None
-        spec = embedded.embedded_model(settings.embedded_model)
-        if settings.embedded and settings.api_base is None:
-            self.model = f"openai/{spec.name}"
-            self.context_window = settings.context_window or settings.server_ctx_per_slot
-            workers = settings.concurrency or settings.server_slots
-            self.client = ModelClient(
-                model=self.model,
-                api_base=None,
-                api_key="no-key",
-                cache=cache,
-                cache_identity=f"embedded:{spec.sha256}",
-                sampling=sampling,
-                extra_body=_embedded_server_options(settings),
-                timeout_s=settings.timeout_s,
-                retries=settings.retries,
-                concurrency=workers,
-                connect=lambda: self._start_server(settings, log_dir),
-                rung=rung_for(None, settings.schema_mode),
-            )
-            self.model_sha256: str | None = spec.sha256
-        elif settings.model_list:
-            self.client, workers = _group_client(settings, cache, sampling)
-            self.model = self.client.model
-            self.context_window = settings.context_window or DEFAULT_CONTEXT_WINDOW
-            self.model_sha256 = None
-        else:
-            # a model string, or an api_base pointing at a server that is already running
-            self.model = settings.model or f"openai/{spec.name}"
-            self.context_window = settings.context_window or self._ask_context(settings)
-            workers = settings.concurrency or 4
-            extra = _embedded_server_options(settings) if settings.model is None else {}
-            self.client = ModelClient(
-                model=self.model,
-                api_base=settings.api_base,
-                api_key=key or "no-key",
-                cache=cache,
-                sampling=sampling,
-                extra_body=extra,
-                timeout_s=settings.timeout_s,
-                retries=settings.retries,
-                concurrency=workers,
-                rung=rung_for(settings.model, settings.schema_mode),
-            )
-            self.model_sha256 = None
-        self.workers = workers
-        self.client.context_window = self.context_window
-        # the embedding model of the index and of `brief ask`: the same client class, so
-        # the same cache, retries and usage accounting; its server starts on a cache miss
-        self.embedding = EmbeddingService(settings, cache, log_dir)
-        self.embedder: ModelClient | None = self.embedding.client
-        self.index_params = IndexParams(
-            embedding_model=settings.embedding_model if self.embedder else None
-        )
-
-    def _start_server(self, settings: Settings, log_dir: Path) -> str:
-        spec = embedded.embedded_model(settings.embedded_model)
-        path = embedded.ensure_model_file(settings.model_dir, spec)
-        self.server = embedded.EmbeddedServer(
-            path,
-            alias=spec.name,
-            slots=settings.server_slots,
-            ctx_per_slot=settings.server_ctx_per_slot,
-            threads=settings.server_threads,
-            repeat_penalty=settings.repeat_penalty,
-            log_path=log_dir / "llama-server.log",
-        )
-        return self.server.start()
-
-    @staticmethod
-    def _ask_context(settings: Settings) -> int:
-        if settings.api_base:
-            props = embedded.server_props(settings.api_base)
-            n_ctx = props.get("default_generation_settings", {}).get("n_ctx")
-            if isinstance(n_ctx, int) and n_ctx > 0:
-                return n_ctx
-        if settings.model:
-            with contextlib.suppress(Exception):
-                from pipeline.model.llm import litellm
-
-                limit = litellm.get_model_info(settings.model).get("max_input_tokens")
-                if limit:
-                    return int(limit)
-        return DEFAULT_CONTEXT_WINDOW
-
-    def close(self) -> None:
-        if self.server is not None:
-            self.server.stop()
-        self.embedding.close()
-
-
-def _group_client(
-    settings: Settings, cache: CallCache, sampling: dict[str, Any]
-) -> tuple[ModelClient, int]:
-    """The client over ``settings.model_list`` (pipeline.model.servers): cache identity = group."""
-    from pipeline.model.servers import ModelGroup
-
-    name = settings.model or "model-group"
-    group = ModelGroup(name, settings.model_list)
-    client = ModelClient(
-        model=name,
-        api_base=None,
-        cache=cache,
-        cache_identity=f"group:{name}",
-        sampling=sampling,
-        timeout_s=settings.timeout_s,
-        retries=settings.retries,
-        concurrency=settings.concurrency or group.concurrency,
-        rung=rung_for(settings.model_list[0].model, settings.schema_mode),
-        router=group,
-    )
-    return client, settings.concurrency or group.concurrency
-
-
 def run_pipeline(
     paths: Sequence[Path],
     settings: Settings,
@@ -230,7 +96,7 @@ def run_pipeline(
     use_cache: bool = True,
     refresh: bool = False,
     progress: Progress | None = None,
-    session: ModelSession | None = None,
+    session: sessions.ModelSession | None = None,
 ) -> Manifest:
     progress = progress or Progress()
     started = time.monotonic()
@@ -255,14 +121,14 @@ def _run_locked(
     use_cache: bool,
     refresh: bool,
     progress: Progress,
-    session: ModelSession | None,
+    session: sessions.ModelSession | None,
 ) -> Manifest:
     transcripts, skipped, ingest_seconds = ingested
     started = time.monotonic() - ingest_seconds
     seconds: dict[str, float] = {"ingest": ingest_seconds}
     cache = CallCache(settings.cache_dir, enabled=use_cache, refresh=refresh)
     own_session = session is None
-    session = session or ModelSession(settings, cache, log_dir=settings.cache_dir.parent)
+    session = session or sessions.ModelSession(settings, cache, log_dir=settings.cache_dir.parent)
     try:
         texts = {t.source_id: read_source_text(Path(t.path)) for t in transcripts}
         for item in skipped:
@@ -355,7 +221,7 @@ def _reduce_all(
     transcripts: list,
     summaries: list[ChunkSummary],
     texts: dict[str, str],
-    session: ModelSession,
+    session: sessions.ModelSession,
     settings: Settings,
     writer: OutputWriter,
     progress: Progress,
@@ -427,7 +293,7 @@ def _reduce_all(
 def _synthesize(
     briefs: list[SourceBrief],
     summaries: list[ChunkSummary],
-    session: ModelSession,
+    session: sessions.ModelSession,
     settings: Settings,
 ) -> CrossSourceBrief:
     points: dict[str, list[KeyPoint]] = {}  # each source's map points, in one pass

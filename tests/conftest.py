@@ -63,7 +63,7 @@ class ScriptedClient(ModelClient):
 
 
 class ScriptedSession:
-    """Stands in for runner.ModelSession."""
+    """Stands in for session.ModelSession."""
 
     def __init__(self, client: ScriptedClient, context_window: int = 8192) -> None:
         self.client = client

@@ -461,7 +461,7 @@ def test_model_refusal_and_no_matching_words(seeds_out: Path, scripted) -> None:
 
 @pytest.fixture
 def cli_session(monkeypatch: pytest.MonkeyPatch, scripted: ScriptedClient) -> ScriptedClient:
-    monkeypatch.setattr("pipeline.runner.ModelSession", lambda *a, **k: ScriptedSession(scripted))
+    monkeypatch.setattr("pipeline.session.ModelSession", lambda *a, **k: ScriptedSession(scripted))
     return scripted
 
 

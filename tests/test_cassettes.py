@@ -15,7 +15,8 @@ from pipeline.ask.corpus import open_corpus
 from pipeline.model.cache import CallCache
 from pipeline.models import Answer
 from pipeline.outputs.verify import passage_problem
-from pipeline.runner import ModelSession, run_pipeline
+from pipeline.runner import run_pipeline
+from pipeline.session import ModelSession
 from pipeline.settings import Settings
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -71,7 +71,7 @@ def test_building_an_index_logs_nothing_below_warning(
 
 @pytest.fixture
 def cli_session(monkeypatch: pytest.MonkeyPatch, scripted: ScriptedClient) -> ScriptedClient:
-    monkeypatch.setattr("pipeline.runner.ModelSession", lambda *a, **k: ScriptedSession(scripted))
+    monkeypatch.setattr("pipeline.session.ModelSession", lambda *a, **k: ScriptedSession(scripted))
     return scripted
 
 

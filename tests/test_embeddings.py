@@ -142,7 +142,7 @@ def test_ask_uses_the_configured_embedding_model(
     session = ScriptedSession(scripted)
     session.index_params = IndexParams(embedding_model="openai/fake-embed")
     session.embedder = embedder(tmp_path)  # type: ignore[assignment]
-    monkeypatch.setattr("pipeline.runner.ModelSession", lambda *a, **k: session)
+    monkeypatch.setattr("pipeline.session.ModelSession", lambda *a, **k: session)
     scripted.enqueue({"answerable": False, "statements": []})
     result = CliRunner().invoke(
         main, ["ask", "Which zzqx does Afra Wang write?", "--out", str(out)]

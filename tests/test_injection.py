@@ -23,7 +23,7 @@ from injection_corpus import (
 from pipeline.inputs.chunking import chunk_transcript
 from pipeline.inputs.ingest import ingest_paths, read_source_text
 from pipeline.model.cache import CallCache
-from pipeline.runner import ModelSession
+from pipeline.session import ModelSession
 from pipeline.settings import Settings
 from pipeline.stages.map_stage import map_chunks
 

@@ -20,7 +20,7 @@ from pipeline.model.prompts import load_prompt
 from pipeline.plan import plan_run
 from pipeline.runner import run_pipeline
 from pipeline.settings import Settings
-from pipeline.stages.map_stage import MapReply
+from pipeline.stages.map_request import MapReply
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 INPUTS = [SEEDS / "001_98262f875ff92a8b.txt", SEEDS / "002_e97962a6dbc2b620.txt"]

@@ -136,7 +136,7 @@ def test_line_breaks_are_banned_at_the_05b_server_only(
 ) -> None:
     from pipeline.model.cache import CallCache
     from pipeline.model.embedded import EMBEDDED_MODELS, line_break_tokens
-    from pipeline.runner import ModelSession
+    from pipeline.session import ModelSession
 
     monkeypatch.setattr(ModelSession, "_ask_context", lambda self, settings: 8192)
     session = ModelSession(Settings.load(None, **options), CallCache(tmp_path / "c"), tmp_path)

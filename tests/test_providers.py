@@ -343,7 +343,7 @@ def test_points_keyed_by_sentence_number_are_a_closed_object_in_every_dialect() 
     """The map asks for its points keyed by the numbered sentences (a dict narrowed to
     those keys): llama.cpp enforces the keys and their order, and OpenAI's strict dialect
     takes the same object as it is."""
-    from pipeline.stages.map_stage import MapReply
+    from pipeline.stages.map_request import MapReply
 
     schema = narrow_items(json_schema_of(MapReply), {"points": ["12", "31"]})
     points = schema["properties"]["points"]
@@ -498,7 +498,7 @@ def test_a_model_group_spreads_calls_and_survives_a_killed_server(cache: CallCac
 
 def test_model_list_in_settings_builds_a_group_client(tmp_path: Path) -> None:
     from pipeline.model.cache import CallCache as Cache
-    from pipeline.runner import ModelSession
+    from pipeline.session import ModelSession
     from pipeline.settings import Settings
 
     config = tmp_path / "brief.toml"

@@ -287,7 +287,7 @@ def test_a_theme_sentence_with_a_figure_its_notes_lack_is_dropped() -> None:
 
 
 def test_the_sides_of_a_disagreement_are_the_statements_its_point_is_about() -> None:
-    from pipeline.stages.synthesize import Statement, sides
+    from pipeline.stages.cross_statements import Statement, sides
 
     group = [
         Statement("001", "001/t1", "China was humiliated for a century.", []),

@@ -222,7 +222,7 @@ def test_changed_prompt_does_not_replay_stale_answers(
         replay.use_cassette(str(ROOT / cassette)) as tape,
         pytest.raises(ModelUnreachable),
     ):
-        patch.setattr("pipeline.stages.map_stage.load_prompt", edited)
+        patch.setattr("pipeline.stages.map_request.load_prompt", edited)
         run_pipeline([MINI], settings, tmp_path / "out")
     assert tape.play_count == 0
     # control: the unedited prompt replays from the same cassette

@@ -26,10 +26,11 @@ from pipeline.models import (
 from pipeline.outputs.markdown import cross_markdown, source_markdown
 from pipeline.runner import run_pipeline
 from pipeline.settings import Settings
+from pipeline.stages.cross_statements import Statement, attribute
 from pipeline.stages.map_stage import map_chunks, summarize_chunk
 from pipeline.stages.policy import LENIENT, STRICT, STRICT_05B
 from pipeline.stages.reduce_stage import reduce_source
-from pipeline.stages.synthesize import Statement, attribute, synthesize
+from pipeline.stages.synthesize import synthesize
 
 TEXT = (
     "**A** (0:00):\n"
@@ -115,7 +116,7 @@ def test_the_policy_says_whether_replies_are_asked_for_on_one_line(scripted, pol
 
 
 def test_the_05b_points_are_capped_by_the_schema_and_cut_back_to_a_clause(scripted) -> None:
-    from pipeline.stages.map_stage import map_request
+    from pipeline.stages.map_request import map_request
 
     doc, text = transcript()
     chunk = chunk_transcript(doc, chunk_tokens=500)[0]
@@ -693,7 +694,7 @@ def test_committed_example_outputs_are_verbatim() -> None:
 def test_a_map_point_keyed_by_a_number_not_in_the_chunk_is_invalid() -> None:
     from pydantic import ValidationError
 
-    from pipeline.stages.map_stage import MapReply
+    from pipeline.stages.map_request import MapReply
 
     reply = {"people": [], "organisations": [], "points": {"2": "a", "x": "b", "9": "c"}}
     with pytest.raises(ValidationError, match=r"sentence numbers \[x, 9\] are not in the chunk"):
@@ -716,7 +717,7 @@ def keys_asked(request: dict) -> list[str]:
 def test_map_points_come_one_from_each_part_of_the_chunk() -> None:
     """The reply's points are keyed by the numbered sentence of each part, in order
     (llama.cpp enforces it), and the parts cover the chunk in order, about 350 tokens each."""
-    from pipeline.stages.map_stage import MAX_POINTS, anchor, map_request, parts
+    from pipeline.stages.map_request import MAX_POINTS, anchor, map_request, parts
     from pipeline.stages.points import word_counts
 
     doc, text = transcript()
@@ -734,7 +735,7 @@ def test_map_points_come_one_from_each_part_of_the_chunk() -> None:
 def test_each_part_numbers_its_most_specific_statement_and_its_point_cites_it() -> None:
     from collections import Counter
 
-    from pipeline.stages.map_stage import anchor, map_request, number_sentences, openings, parts
+    from pipeline.stages.map_request import anchor, map_request, number_sentences, openings, parts
 
     doc, _ = transcript()
     chunk = chunk_transcript(doc, chunk_tokens=500)[0]
@@ -775,7 +776,7 @@ def test_a_long_sentence_is_numbered_from_its_most_salient_clause() -> None:
     words before it stand unnumbered on the line above."""
     from collections import Counter
 
-    from pipeline.stages.map_stage import number_sentences, openings, salient_clause
+    from pipeline.stages.map_request import number_sentences, openings, salient_clause
 
     doc, _ = transcript()
     chunk = chunk_transcript(doc, chunk_tokens=500)[0]
@@ -800,7 +801,7 @@ def test_a_long_sentence_is_numbered_from_its_most_salient_clause() -> None:
 def test_a_part_numbers_the_sentence_on_its_sources_subject_over_a_one_off_detail() -> None:
     """Of two sentences about as specific, the one whose rare words the source keeps
     using is the part's sentence to note (``points.salience``)."""
-    from pipeline.stages.map_stage import anchor
+    from pipeline.stages.map_request import anchor
     from pipeline.stages.points import salience, specificity, word_counts
 
     doc, _ = transcript()
@@ -1131,7 +1132,7 @@ def test_sponsor_reads_run_from_the_ad_break_to_the_last_call_to_action() -> Non
 def test_a_part_that_is_all_sponsor_read_has_no_point_and_its_names_are_not_listed(
     scripted,
 ) -> None:
-    from pipeline.stages.map_stage import map_request
+    from pipeline.stages.map_request import map_request
 
     chunk, text = ad_break_chunk()
     assert keys_asked(map_request(chunk, text, 100)) == ["3"]
@@ -1163,7 +1164,7 @@ def test_a_point_that_states_the_ad_instead_of_its_sentence_is_dropped(scripted)
 def test_greetings_and_topic_labels_are_no_key_points(scripted) -> None:
     from collections import Counter
 
-    from pipeline.stages.map_stage import anchor
+    from pipeline.stages.map_request import anchor
     from pipeline.stages.show_talk import is_promo
 
     chunk, text = ad_break_chunk()

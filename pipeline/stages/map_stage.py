@@ -1,26 +1,21 @@
 """Map: one ``ChunkSummary`` per chunk.
 
-The model sees the chunk one sentence a line, the sentence to note in each part of it
-numbered, and answers with sentence numbers, never with quotes. Code then resolves every
-number to the exact span of the source file, so each point's evidence is verbatim and
-locatable. Numbers that are not in the chunk fail validation, which feeds the client's
-one re-ask.
+The model is asked for one point per numbered sentence of the chunk
+(``pipeline.stages.map_request``) and answers with sentence numbers, never with quotes.
+Code then resolves every number to the exact span of the source file, so each point's
+evidence is verbatim and locatable. Numbers that are not in the chunk fail validation,
+which feeds the client's one re-ask.
 """
 
 from __future__ import annotations
 
-import functools
 import re
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from typing import Annotated, Any
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator
+from typing import Any
 
 from pipeline.errors import ContextTooLong, ModelAuthError, ModelError, ModelUnreachable
 from pipeline.model.client import ModelClient
-from pipeline.model.prompts import boundary_for, load_prompt
 from pipeline.models import (
     Chunk,
     ChunkSummary,
@@ -30,88 +25,12 @@ from pipeline.models import (
     Sentence,
     column_at,
 )
+from pipeline.stages.map_request import CUT_MARK, map_request
 from pipeline.stages.names import is_body, is_person_name, is_proper_name, kept_names
-from pipeline.stages.points import is_label, salience, specificity, word_counts
+from pipeline.stages.points import is_label, specificity
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.show_talk import in_sponsor_read, is_promo, sponsor_reads
 from pipeline.text import plain_words, share_in, stems
-
-MAX_POINTS = 8
-PART_TOKENS = 350  # one map point for about this many tokens of a chunk
-OPENING_WORDS = 12  # a numbered sentence is listed again after the transcript by these
-POINT_WORDS = 30  # about what the 1.5B writes for a point (mean 30.5 words, tenth round)
-CUT_MARK = "…"  # ends an opening that is not the whole sentence
-
-
-def parts(chunk: Chunk, part_tokens: int = PART_TOKENS) -> list[list[Sentence]]:
-    """The chunk's sentences in consecutive parts of about ``part_tokens`` tokens each
-    (split by characters; 1 to ``MAX_POINTS`` parts), one map point per part: asked for
-    "the most important points", a small model took 56% of them from the first fifth of
-    its chunk and left the rest of it out of every brief."""
-    sentences = chunk.sentences
-    count = max(1, min(MAX_POINTS, len(sentences), round(chunk.tokens / part_tokens)))
-    starts, before = [], 0  # each sentence's offset in the chunk's text
-    for sentence in sentences:
-        starts.append(before)
-        before += len(sentence.text)
-    cuts = [0]
-    for k in range(1, count):
-        at = next((i for i, start in enumerate(starts) if start * count >= k * before), len(starts))
-        # at least one sentence in each part, before and after the cut
-        cuts.append(min(max(at, cuts[-1] + 1), len(sentences) - (count - k)))
-    return [sentences[a:b] for a, b in zip(cuts, cuts[1:] + [len(sentences)], strict=True)]
-
-
-class MapReply(BaseModel):
-    """What the model returns for one chunk (sentence numbers, no quotes): terse, because
-    generation is most of the model's time. The short name lists come first: a small
-    model tends to leave the last field of a reply empty, and the points matter most."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    people: list[str] = Field(max_length=8, description="people named in the chunk")
-    organisations: list[str] = Field(
-        max_length=8, description="companies, labs, governments and other bodies named"
-    )
-    # keyed by sentence number ({"12": "..."}): the number comes right before the point
-    # that states it, 7 tokens a point fewer than {"ids": [12], "text": "..."}
-    points: dict[str, str] = Field(
-        min_length=1,
-        max_length=MAX_POINTS,
-        description="by the number of the sentence it states: one short sentence, who holds "
-        "what, with names and numbers",
-    )
-
-    @field_validator("points")
-    @classmethod
-    def _known_numbers(cls, points: dict[str, str], info: ValidationInfo) -> dict[str, str]:
-        known = (info.context or {}).get("sentence_ids")
-        unknown = [
-            key
-            for key in points
-            if not key.isdigit() or (known is not None and int(key) not in known)
-        ]
-        if unknown:
-            valid = f" (valid: 1-{max(known)})" if known else ""
-            raise ValueError(f"sentence numbers [{', '.join(unknown)}] are not in the chunk{valid}")
-        return points
-
-
-@functools.cache
-def capped_reply(point_chars: int) -> type[MapReply]:
-    """``MapReply`` whose points have at most ``point_chars`` characters (the policy's
-    ``point_max_chars``)."""
-    value = Annotated[str, Field(max_length=point_chars)]
-    field = Field(
-        min_length=1,
-        max_length=MAX_POINTS,
-        description=MapReply.model_fields["points"].description,
-    )
-    return create_model(
-        "MapReply",
-        __base__=MapReply,
-        points=(dict[str, value], field),  # type: ignore[valid-type]
-    )
 
 
 def cut_back(text: str, limit: int) -> str:
@@ -124,96 +43,6 @@ def cut_back(text: str, limit: int) -> str:
         if at > limit // 2:
             return text[:at] + ("." if end == ". " else " …")
     return text.rsplit(" ", 1)[0] + " …"
-
-
-def anchor(part: list[Sentence], source_counts: Counter[str]) -> Sentence:
-    """The sentence a part's map point starts from: its most salient
-    (``pipeline.stages.points.salience``: rare words, figures, names, raised for the
-    words its source keeps using). Left to choose, the 1.5B's points held 6 of the 38
-    tune facts that their chunks hold; the most specific sentence of each ~350-token part
-    holds 14 of them (docs/evaluation-history.md, seventh round). A question is taken
-    only from a part of questions, a welcome never when the part has another sentence
-    (``map_request`` takes the sponsor reads out of the parts first)."""
-    return max(
-        part,
-        key=lambda s: (
-            not is_promo(s.text),
-            not s.text.rstrip().endswith("?"),
-            salience(s.text, source_counts),
-        ),
-    )
-
-
-_WORD_START = re.compile(r"\S+")
-_CLAUSE_END = (",", ";", ":")
-
-
-def salient_clause(text: str, source_counts: Counter[str], words: int = POINT_WORDS) -> int:
-    """Where in a long sentence its point should start (a character offset): the clause
-    (the sentence's start, or a word after a comma, semicolon or colon) whose next
-    ``words`` words are the most salient (``salience``). The model restates a numbered
-    sentence from its first words and stops after about 30 of them: in a 300-character
-    sentence of clauses ("It's this kind of deep infrastructure, Then for example, there
-    are 70 million skilled workers, ...") the figure came too late. The first 30 words of
-    the numbered sentences held 39 of the 75 key facts, the 30 words from their most
-    salient clause 48 (docs/evaluation-history.md, eleventh round)."""
-    found = list(_WORD_START.finditer(text))
-    if len(found) <= words:
-        return 0
-    starts = [0] + [
-        i + 1
-        for i, word in enumerate(found[:-4])  # a clause of 4 words or more
-        if word.group().endswith(_CLAUSE_END)
-    ]
-    best = max(
-        starts,
-        key=lambda i: salience(" ".join(w.group() for w in found[i : i + words]), source_counts),
-    )
-    return found[best].start()
-
-
-def number_sentences(
-    chunk: Chunk, marked: Iterable[int], starts: dict[int, int] | None = None
-) -> str:
-    """One sentence a line, 'n: text' for a sentence to note and the text alone for the
-    rest (numbering every sentence cost about an eighth of the map's prompt); the speaker
-    (and timestamp) is shown when it changes. ``starts``: per numbered sentence, where
-    its numbered part starts (``salient_clause``); the words before stand on a line of
-    their own, unnumbered, right above it."""
-    lines, last_speaker, marked, starts = [], None, set(marked), starts or {}
-    for sentence in chunk.sentences:
-        label = ""
-        if sentence.speaker and sentence.speaker != last_speaker:
-            stamp = f" {sentence.timestamp}" if sentence.timestamp else ""
-            label = f"({sentence.speaker}{stamp}) "
-            last_speaker = sentence.speaker
-        text, at = sentence.text, starts.get(sentence.id, 0)
-        if at:
-            lines.append(f"{label}{text[:at].rstrip()}")
-            text, label = text[at:], ""
-        number = f"{sentence.id}: " if sentence.id in marked else ""
-        lines.append(f"{number}{label}{text}")
-    return "\n".join(lines)
-
-
-def openings(
-    chunk: Chunk,
-    marked: Iterable[int],
-    words: int = OPENING_WORDS,
-    starts: dict[int, int] | None = None,
-) -> str:
-    """The numbered sentences again (each from its ``starts``, as numbered), 'n: opening
-    words …' a line, for after the transcript: listed right before its reply, what to
-    restate in order, the 1.5B's points stated their own sentence: 189 of 199 held 60% of
-    its content words, against 137 of 195 with the numbers in the transcript alone
-    (docs/evaluation-history.md, tenth round)."""
-    by_id, starts = {sentence.id: sentence for sentence in chunk.sentences}, starts or {}
-    lines = []
-    for number in marked:
-        said = by_id[number].text[starts.get(number, 0) :].split()
-        cut = " ".join(said[:words]) + (f" {CUT_MARK}" if len(said) > words else "")
-        lines.append(f"{number}: {cut}")
-    return "\n".join(lines)
 
 
 def passages_for(source_text: str, source_id: str, sentences: list[Sentence]) -> list[Passage]:
@@ -262,49 +91,6 @@ def without_foreign_urls(text: str, source: str) -> str:
     """Model text with every address the chunk does not contain taken out: an injected
     instruction may ask for a link or image that sends data to someone else."""
     return _URL.sub(lambda m: m.group(0) if m.group(0) in source else "[link removed]", text)
-
-
-def map_request(
-    chunk: Chunk,
-    source_text: str,
-    max_tokens: int,
-    *,
-    one_line: bool = False,
-    point_chars: int = 0,
-) -> dict[str, Any]:
-    """The arguments of a chunk's map call (shared by the run and the dry-run planner);
-    ``one_line``, ``point_chars``: the policy's ``one_line_replies`` and
-    ``point_max_chars``. The reply's points are keyed by
-    exactly the numbered sentences, one per part of the chunk (``parts``, ``anchor``), in
-    order: llama.cpp's grammar enforces the keys."""
-    counts = word_counts_of(source_text)
-    reads = sponsor_reads(source_text)
-    talk = [[s for s in part if not in_sponsor_read(s, reads)] for part in parts(chunk)]
-    # a part that is all sponsor read has no point; a chunk that is all ads keeps one
-    marked = [anchor(part, counts).id for part in talk if part] or [
-        anchor(chunk.sentences, counts).id
-    ]
-    by_id = {s.id: s for s in chunk.sentences}
-    starts = {n: salient_clause(by_id[n].text, counts) for n in marked}
-    numbered = number_sentences(chunk, marked, starts)
-    again = openings(chunk, marked, starts=starts)
-    return {
-        "prompt": load_prompt("map", one_line=one_line),
-        "variables": {
-            "boundary": boundary_for(f"{numbered}\n{again}"),
-            "sentences": numbered,
-            "openings": again,
-        },
-        "schema": capped_reply(point_chars) if point_chars else MapReply,
-        "max_tokens": max_tokens,
-        "narrow": {"points": [str(n) for n in marked]},
-    }
-
-
-@functools.lru_cache(maxsize=16)
-def word_counts_of(source_text: str) -> Counter[str]:
-    """``word_counts`` of a source, counted once for all its chunks."""
-    return word_counts(source_text)
 
 
 def summarize_chunk(

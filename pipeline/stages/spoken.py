@@ -93,7 +93,7 @@ def as_written(text: str) -> str:
     """``text`` ``without_fillers``, as a sentence: a capital first letter when its first
     word is in lower case ("glorifies individual inventor..." -> "Glorifies..."; "iPhone"
     stays), and a full stop when it ends in a letter or a figure. A point starts where
-    its salient clause does (``map_stage.salient_clause``) and ends where the model
+    its salient clause does (``map_request.salient_clause``) and ends where the model
     stopped: 20 of the 79 points of the seeds' briefs began in lower case or ended with
     no stop."""
     out = without_fillers(text)

@@ -1,0 +1,140 @@
+"""A source brief as statements, and a cross-source sentence attributed to them.
+
+Synthesize (``pipeline.stages.synthesize``) works on statements: each cited sentence of
+a source brief (a theme's summary sentence, one of its points, a key fact), each once,
+with the theme it belongs to. Code, not the model, decides which statements a
+cross-source sentence rests on (``attribute``: the ones sharing the most content words,
+or, for a sentence that names its sources, each named source's best) and which two
+statements are the sides of a disagreement (``sides``); their passages are the
+sentence's citations.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pipeline.models import Attributed, Cited, KeyPoint, Passage, SourceBrief, Theme
+from pipeline.stages.points import content, repeats
+from pipeline.stages.spoken import as_written
+from pipeline.text import plain_words, sentences_of
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One cited sentence of a source brief: a theme's summary sentence, one of its points,
+    or a key fact; with the theme it belongs to."""
+
+    source_id: str
+    theme_id: str
+    text: str
+    citations: list[Passage]
+
+
+def _theme_sentences(theme: Theme) -> list[Cited]:
+    texts = sentences_of(theme.summary)
+    if theme.sentence_citations and len(texts) == len(theme.sentence_citations):
+        return [
+            Cited(text=t, citations=c) for t, c in zip(texts, theme.sentence_citations, strict=True)
+        ]
+    return [Cited(text=t, citations=theme.citations[:1]) for t in texts]
+
+
+def statements_of(brief: SourceBrief, points: Sequence[KeyPoint] = ()) -> list[Statement]:
+    """What a source brief says, statement by statement, each once, then the source's map
+    points it does not carry (``points``: the raw material a cross-source subject may
+    rest on, though no theme of its own source carried it). A key fact or a point belongs
+    to the theme of the stretch its passage is in (themes are contiguous stretches)."""
+    out: list[Statement] = []
+    starts: list[tuple[int, str]] = []
+    for theme in brief.themes:
+        for said in [*_theme_sentences(theme), *theme.points]:
+            out.append(Statement(brief.source_id, theme.id, said.text, said.citations))
+        starts.append((min((c.char_start for c in theme.citations), default=0), theme.id))
+    starts.sort()
+    placed = [(f.text, f.citations) for f in brief.key_facts]
+    placed += [(as_written(p.text), p.evidence) for p in points]
+    for text, citations in placed:
+        at = citations[0].char_start if citations else 0
+        theme_id = next((tid for start, tid in reversed(starts) if start <= at), starts[0][1])
+        out.append(Statement(brief.source_id, theme_id, text, citations))
+    # a point that restates its theme's summary sentence says nothing new here
+    kept: list[Statement] = []
+    kept_words: list[set[str]] = []
+    for statement in out:
+        words = content(statement.text)
+        if not repeats(words, kept_words):
+            kept.append(statement)
+            kept_words.append(words)
+    return kept
+
+
+_SOURCE_WORD = re.compile(r"\bsources?\b", re.IGNORECASE)
+
+
+def best_by_source(text: str, said: Sequence[Statement]) -> dict[str, tuple[int, Statement]]:
+    """Per source, in the order the statements come, its statement that shares the most
+    content words with ``text`` (the first of equals) and how many it shares."""
+    words = plain_words(text)
+    best: dict[str, tuple[int, Statement]] = {}
+    for statement in said:
+        shared = len(words & plain_words(statement.text))
+        if statement.source_id not in best or shared > best[statement.source_id][0]:
+            best[statement.source_id] = (shared, statement)
+    return best
+
+
+def attribute(text: str, said: Sequence[Statement], *, all_of: bool = False) -> Attributed:
+    """``text`` attributed to the statements that share the most content words with it,
+    at most three, each sharing at least half as many as the best (all of them with
+    ``all_of``), each cited by its first passage. A sentence that names its sources
+    ("Source 001: ...", "Sources 001 and 004 ...") is attributed to the best statement of
+    each source it names, and to no other: the words it shares with another source's
+    statement ("China", "model") do not make that statement its evidence."""
+    words = plain_words(text)
+    shared = {id(s): len(words & plain_words(s.text)) for s in said}
+    ranked = sorted(said, key=lambda s: -shared[id(s)])
+    named = [sid for sid in dict.fromkeys(s.source_id for s in said) if _names(text, sid)]
+    if all_of:
+        chosen = list(said)
+    elif named:
+        per_source = best_by_source(text, said)
+        chosen = [per_source[sid][1] for sid in named]
+    else:
+        best = shared[id(ranked[0])] if ranked else 0
+        chosen = [s for s in ranked if 0 < 2 * shared[id(s)] >= best][:3] or ranked[:1]
+    passages: list[Passage] = []
+    for statement in chosen:
+        passages.extend(p for p in statement.citations[:1] if p not in passages)
+    return Attributed(
+        text=text,
+        theme_ids=list(dict.fromkeys(s.theme_id for s in chosen)),
+        source_ids=sorted({s.source_id for s in chosen}),
+        citations=passages,
+    )
+
+
+def _names(text: str, source_id: str) -> bool:
+    """ "Source 001: ...", "Sources 001 and 003 ..." name 001."""
+    return bool(
+        _SOURCE_WORD.search(text) and re.search(rf"(?<![\w.]){re.escape(source_id)}(?![\w])", text)
+    )
+
+
+def sides(point: str, group: Sequence[Statement]) -> tuple[Statement, Statement] | None:
+    """The two sides of a disagreement: of the two sources whose statements share the
+    most content words with the model's ``point`` ("Source 001 sees chips as the limit,
+    source 004 the stockpiles"), each one's statement that shares the most; None when two
+    sources do not both share a word with it. The first statement of each source, taken
+    before, set "China's Centennial National Humiliation" against a remark on dialectical
+    materialism."""
+    ranked = sorted(
+        (pair for pair in best_by_source(point, group).values() if pair[0]),
+        key=lambda pair: -pair[0],
+    )
+    if len(ranked) < 2:
+        return None
+    first, second = ranked[0][1], ranked[1][1]
+    order = {id(s): n for n, s in enumerate(group)}
+    return (first, second) if order[id(first)] < order[id(second)] else (second, first)
