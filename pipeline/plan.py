@@ -5,8 +5,8 @@ exactly as the map stage will (same prompt, schema and cache key), so the map li
 exact: which chunks the cache already answers, and the prompt tokens of the rest. Reduce
 and synthesis prompts depend on the map's replies, so their lines are estimates: for each
 source with a chunk still to map, one reduce call per theme (their number follows the
-source's length), one for its overview and, when the policy says so, two that sort
-its listed names (``pipeline.stages.name_kinds``); and when any source brief changes, one
+source's length), one for its overview and, when the policy says so, up to two that
+sort its listed names (``pipeline.stages.name_kinds``); and when any source brief changes, one
 synthesis call per cross-source theme (at most ``MAX_CROSS_THEMES``: an upper bound, the
 groups found depend on what the briefs say) and one for the overview. Token counts use
 tiktoken (cl100k); a served model's own tokenizer differs by a few percent. Nothing
@@ -34,8 +34,8 @@ from pipeline.stages.synthesize import MAX_CROSS_THEMES
 from pipeline.stages.themes import theme_count
 
 NOTE_TOKENS = 25  # a reduce note (one short key point), measured on seeds/
-NAME_CALLS = 2  # a source's listed names, sorted alone and in their first mention
-NAMES_TOKENS = 900  # of ~30 names, once alone and once with ~18 words each (seeds/)
+NAME_CALLS = 2  # at most: a source's names sorted alone, then those it moves in their mention
+NAMES_TOKENS = 250  # ~20 names alone, the few it moves with ~18 words each (seeds/)
 THEME_TOKENS = 80  # a theme's title and summary
 POINTS_PER_CHUNK = 4  # key points the map returns per chunk, measured on seeds/
 
@@ -100,6 +100,7 @@ def plan_run(
             settings.map_max_tokens,
             one_line=one_line,
             point_chars=policy.point_max_chars,
+            part_tokens=policy.map_part_tokens,
         )
         messages, key = client.request(**request)
         if client.is_cached(key):

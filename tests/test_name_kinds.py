@@ -31,13 +31,12 @@ def test_a_name_changes_kind_only_when_both_sorts_agree(scripted) -> None:
                 "Huawei": "organisation",
             }
         },
-        {  # each in its first mention
+        {  # in their first mention: only the names the first sort would move
             "kinds": {
                 "ByteDance": "organisation",
                 "Dan Wang": "person",
                 "Grandparent": "other",
                 "Jeff Ding": "person",
-                "Huawei": "organisation",
             }
         },
     )
@@ -47,6 +46,15 @@ def test_a_name_changes_kind_only_when_both_sorts_agree(scripted) -> None:
     alone, seen = (messages[1]["content"] for messages in scripted.history)
     assert "- Dan Wang\n" in alone and "Dan Wang wrote Breakneck" not in alone
     assert '- Dan Wang: "... ' in seen and "Dan Wang wrote Breakneck" in seen
+    assert "- Huawei" in alone and "- Huawei" not in seen  # filed as the map filed it
+
+
+def test_no_second_sort_when_the_first_moves_no_name(scripted) -> None:
+    kinds = {"ByteDance": "person", "Dan Wang": "person", "Grandparent": "person"}
+    kinds |= {"Jeff Ding": "organisation", "Huawei": "organisation"}
+    scripted.enqueue({"kinds": kinds})
+    assert with_sorted_names(listed(), TEXT, scripted, 200, one_line=True) == listed()
+    assert len(scripted.history) == 1
 
 
 def test_the_lists_stand_when_a_sort_fails_or_says_nothing(scripted) -> None:

@@ -27,14 +27,14 @@ INPUTS = [SEEDS / "001_98262f875ff92a8b.txt", SEEDS / "002_e97962a6dbc2b620.txt"
 
 
 def test_plan_matches_the_run_and_sees_what_the_cache_answers(scripted, tmp_path: Path) -> None:
-    # the 1.5B's policy: its names are sorted by vote, two calls a source
+    # the 1.5B's policy: its names are sorted by vote, up to two calls a source
     settings = Settings.load(None, chunk_tokens=800, model_policy="strict")
     before = plan_run(INPUTS, settings, scripted, model="scripted/model")
     stages = {s.stage: s for s in before.stages}
     assert before.sources == 2 and stages["map"].cached == 0
     assert stages["map"].calls == before.chunks
-    # per source a call per theme (2 and 4, by length), an overview and the names' two
-    # sorts; at most 8 cross themes + overview
+    # per source a call per theme (2 and 4, by length), an overview and the names' sorts
+    # (two at most); at most 8 cross themes + overview
     assert (stages["reduce"].calls, stages["synthesize"].calls) == (12, 9)
     assert stages["map"].prompt_tokens > before.source_tokens  # every chunk plus instructions
     assert before.cost_usd is not None and before.cost_usd == 0.0  # embedded: free

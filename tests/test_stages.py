@@ -200,10 +200,13 @@ def test_unknown_sentence_id_is_reasked_then_chunk_fails(scripted) -> None:
     doc, text = transcript()
     chunks = chunk_transcript(doc, chunk_tokens=500)
     scripted.enqueue(map_reply([("x x x", 99)]), map_reply([("x x x", 42)]))
+    # then asked in two halves, once: the first half fails as well
+    scripted.enqueue(map_reply([("x x x", 77)]), map_reply([("x x x", 78)]))
     [summary] = map_chunks(chunks, {"007": text}, scripted, max_tokens=100, workers=1)
     assert summary.status == "failed"
     assert "not in the chunk" in summary.error
     assert "sentence numbers [99]" in scripted.history[1][-1]["content"]
+    assert len(scripted.history) == 4
 
 
 def test_map_drops_the_show_talk_and_lists_only_people(scripted) -> None:
@@ -577,11 +580,11 @@ def test_run_writes_outputs_and_a_rerun_makes_no_calls(scripted, tmp_path: Path)
 def test_failed_chunk_is_reported_and_run_goes_on(scripted, tmp_path: Path) -> None:
     seeds = Path(__file__).resolve().parent.parent / "seeds"
     inputs = [seeds / "001_98262f875ff92a8b.txt"]
-    replies = iter(["garbage", "more garbage"])
 
     def respond(stage, messages):
+        # the chunk, its re-ask, and its first half and that half's re-ask
         if stage == "map" and "\n(A 0:00) When I went on" in messages[1]["content"]:
-            return next(replies)
+            return "garbage"
         return generic_responder(stage, messages)
 
     scripted.responder = respond
@@ -1129,6 +1132,22 @@ def test_sponsor_reads_run_from_the_ad_break_to_the_last_call_to_action() -> Non
     assert sponsor_reads(plug + "Chips matter. Find my book at example.com today.") == ()
 
 
+def test_another_show_s_read_ends_at_its_podcast_app_not_at_the_guest_s_address() -> None:
+    from pipeline.stages.show_talk import sponsor_reads
+
+    text = (  # 003, shortened
+        "Manus is next. So we're going to take a quick break and come back right after this. "
+        "Let me tell you about The Hustle Daily Show, a podcast of business news. "
+        "So, search for The Hustle Daily Show and your favorite podcast app. "
+        "And we're back here with Grace Shao, a Hong Kong-based writer and analyst. "
+        "You can get her newsletter AI Proem on Substack. It's aiproem dot substack.com."
+    )
+    reads = sponsor_reads(text)  # from "take a quick break" and from "come back"
+    start, end = min(a for a, _ in reads), max(b for _, b in reads)
+    assert text[start:end].startswith("take a quick break")
+    assert text[start:end].endswith("your favorite podcast app")
+
+
 def test_a_part_that_is_all_sponsor_read_has_no_point_and_its_names_are_not_listed(
     scripted,
 ) -> None:
@@ -1199,3 +1218,43 @@ def test_a_sponsor_read_runs_from_its_first_ad_break_across_a_second_one() -> No
 
     assert read("word from our sponsors") and read("Acme builds") and read("acme.com")
     assert not read("Chips matter") and not read("Back to chips")
+
+
+def test_a_chunk_whose_reply_fails_twice_is_asked_again_in_two_halves(scripted) -> None:
+    from pipeline.errors import OutputInvalid
+    from pipeline.stages.map_stage import summarize_fitting
+
+    doc, text = transcript()
+    chunk = chunk_transcript(doc, chunk_tokens=500)[0]
+
+    def states_each_numbered_sentence(stage, messages):
+        numbered = dict(re.findall(r"^(\d+): (.+)$", messages[-1]["content"], re.MULTILINE))
+        return map_reply([(said, int(n)) for n, said in numbered.items()])
+
+    scripted.enqueue("not json", "still not json")  # the reply and its re-ask
+    scripted.responder = states_each_numbered_sentence
+    summary = summarize_fitting(chunk, text, scripted, max_tokens=100)
+    assert len(scripted.history) == 4  # the whole chunk twice, then each half once
+    assert summary.status == "ok" and summary.chunk_id == chunk.id
+    quoted = [e.text for p in summary.key_points for e in p.evidence]
+    assert len(quoted) == 2 and quoted[0] in text.split("**B**")[0]
+    assert quoted[1] in text.split("**B**")[1]  # one point from each half, in order
+    # once only: a half that fails too is not split again
+    scripted.history.clear()
+    scripted.responder = lambda stage, messages: "not json"
+    with pytest.raises(OutputInvalid):  # (another budget: the halves' replies are cached)
+        summarize_fitting(chunk, text, scripted, max_tokens=120)
+    assert len(scripted.history) == 4  # the whole chunk twice, the first half twice
+
+
+def test_two_short_particular_points_take_the_room_of_one_long_one() -> None:
+    from pipeline.stages.points import pick_points
+
+    long = point(0, "breakneck calls the country a lawyerly society where judges and lawyers rule")
+    short = [
+        point(1, "breakneck praises engineering states"),
+        point(2, "lawyerly courts slow building"),
+    ]
+    # no figure or name: ranked by their rare words, for their length
+    picked = pick_points([[long, *short]], [set()], budget_words=10)
+    assert [p.id for p in picked[0]] == [short[0].id, short[1].id]

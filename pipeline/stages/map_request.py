@@ -1,11 +1,12 @@
 """The map's request for a chunk: which sentences it asks about, and how it shows them.
 
-A chunk is cut into parts of about ``PART_TOKENS`` tokens, and the most salient sentence
-of each part (``anchor``) is numbered: the map states one point per numbered sentence.
-The model sees the chunk one sentence a line, the numbered sentences listed again after
-it by their opening words, and replies with points keyed by those numbers (``MapReply``;
-llama.cpp's grammar enforces the keys). ``map_request`` builds the call for the map
-stage and for the dry-run planner alike, so both count the same tokens.
+A chunk is cut into parts of about ``PART_TOKENS`` tokens (the policy's
+``map_part_tokens``), and the most salient sentence of each part (``anchor``) is
+numbered: the map states one point per numbered sentence. The model sees the chunk one
+sentence a line, the numbered sentences listed again after it by their opening words,
+and replies with points keyed by those numbers (``MapReply``; llama.cpp's grammar
+enforces the keys). ``map_request`` builds the call for the map stage and for the
+dry-run planner alike, so both count the same tokens.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pipeline.stages.points import salience, word_counts
 from pipeline.stages.show_talk import in_sponsor_read, is_promo, sponsor_reads
 
 MAX_POINTS = 8
-PART_TOKENS = 350  # one map point for about this many tokens of a chunk
+PART_TOKENS = 350  # one map point for about this many tokens of a chunk (by default)
 OPENING_WORDS = 12  # a numbered sentence is listed again after the transcript by these
 POINT_WORDS = 30  # about what the 1.5B writes for a point (mean 30.5 words, tenth round)
 CUT_MARK = "…"  # ends an opening that is not the whole sentence
@@ -198,15 +199,18 @@ def map_request(
     *,
     one_line: bool = False,
     point_chars: int = 0,
+    part_tokens: int = PART_TOKENS,
 ) -> dict[str, Any]:
     """The arguments of a chunk's map call (shared by the run and the dry-run planner);
-    ``one_line``, ``point_chars``: the policy's ``one_line_replies`` and
-    ``point_max_chars``. The reply's points are keyed by
+    ``one_line``, ``point_chars``, ``part_tokens``: the policy's ``one_line_replies``,
+    ``point_max_chars`` and ``map_part_tokens``. The reply's points are keyed by
     exactly the numbered sentences, one per part of the chunk (``parts``, ``anchor``), in
     order: llama.cpp's grammar enforces the keys."""
     counts = word_counts_of(source_text)
     reads = sponsor_reads(source_text)
-    talk = [[s for s in part if not in_sponsor_read(s, reads)] for part in parts(chunk)]
+    talk = [
+        [s for s in part if not in_sponsor_read(s, reads)] for part in parts(chunk, part_tokens)
+    ]
     # a part that is all sponsor read has no point; a chunk that is all ads keeps one
     marked = [anchor(part, counts).id for part in talk if part] or [
         anchor(chunk.sentences, counts).id

@@ -14,7 +14,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
-from pipeline.errors import ContextTooLong, ModelAuthError, ModelError, ModelUnreachable
+from pipeline.errors import (
+    ContextTooLong,
+    ModelAuthError,
+    ModelError,
+    ModelUnreachable,
+    OutputInvalid,
+)
 from pipeline.model.client import ModelClient
 from pipeline.models import (
     Chunk,
@@ -109,6 +115,7 @@ def summarize_chunk(
             max_tokens,
             one_line=policy.one_line_replies,
             point_chars=policy.point_max_chars,
+            part_tokens=policy.map_part_tokens,
         ),
     )
     by_id = {s.id: s for s in chunk.sentences}
@@ -200,16 +207,28 @@ def summarize_fitting(
     client: ModelClient,
     max_tokens: int,
     policy: ModelPolicy = STRICT,
+    *,
+    halve_invalid: bool = True,
 ) -> ChunkSummary:
     """``summarize_chunk``, but a chunk too long for the context window (found by the
     client's pre-flight count, or said by the server) is split in two and each half
-    summarised, never resent unchanged; the halves' summaries are merged."""
+    summarised, never resent unchanged; the halves' summaries are merged. So is, once
+    (``halve_invalid``), a chunk whose reply failed validation after the client's re-ask,
+    each half with half the points to write: asked for eight points, the 1.5B ran on
+    past the token limit twice on a chunk of 003 (sixteenth round), and the chunk was
+    lost to the brief."""
     try:
         return summarize_chunk(chunk, source_text, client, max_tokens, policy)
     except ContextTooLong:
         if len(chunk.sentences) < 2:
             raise
-    parts = [summarize_fitting(h, source_text, client, max_tokens, policy) for h in halves(chunk)]
+    except OutputInvalid:
+        if not halve_invalid or len(chunk.sentences) < 2:
+            raise
+    parts = [
+        summarize_fitting(h, source_text, client, max_tokens, policy, halve_invalid=False)
+        for h in halves(chunk)
+    ]
     points = [p for s in parts for p in s.key_points]  # in transcript order
     return ChunkSummary(
         chunk_id=chunk.id,

@@ -5,15 +5,18 @@ model lists companies as people: the seeds' briefs listed "ByteDance", "Hugging 
 "Waymark", "Taobao" and "Unitry" (Unitree) under People, "Jeff Ding" and "Balaji" under
 Organisations, and "Confucianism", "Grandparent" and "Zoning Law of Silicon Valley" as
 either (read by hand: 22 of 109 names misfiled; docs/evaluation-history.md, fifteenth round).
-Two short calls per source ask the model what each listed name names, "person",
-"organisation" or "other" (a product, place, idea, common word): once for the names
-alone, once for each with the words around its first mention. Asked one way only, the
-1.5B refiled right names wrong too (alone: 16 refiled right, 6 wrong; in their mention:
-11 and 5); a name changes kind only when both replies agree against the map's list
-(two votes of three): 12 of 106 misfiled, none refiled wrong (the 0.5B's two sorts
-agreed on moving people to organisations: ``ModelPolicy.names_sorted_by_vote``). One
-both call "other" is listed under neither. The reply's keys are the names, in order
-(llama.cpp's grammar enforces them), so each name gets one answer.
+Short calls ask the model what each listed name names, "person", "organisation" or
+"other" (a product, place, idea, common word): first for all the names alone, then, for
+the names that first sort would move, each with the words around its first mention.
+Asked one way only, the 1.5B refiled right names wrong too (alone: 16 refiled right, 6
+wrong; in their mention: 11 and 5); a name changes kind only when both replies agree
+against the map's list (two votes of three): 12 of 106 misfiled, none refiled wrong (the
+0.5B's two sorts agreed on moving people to organisations:
+``ModelPolicy.names_sorted_by_vote``). One both call "other" is listed under neither. A
+name the first sort leaves where the map put it stays there whatever the second says,
+so the second is asked only about the others (and not at all when there are none). The
+reply's keys are the names, in order (llama.cpp's grammar enforces them), so each name
+gets one answer.
 """
 
 from __future__ import annotations
@@ -108,18 +111,21 @@ def with_sorted_names(
     names = [*brief.people, *brief.organisations]
     if not names:
         return brief
+    people = set(brief.people)
+    listed: dict[str, Kind] = {n: "person" if n in people else "organisation" for n in names}
     try:
         alone = ask_kinds(names, client, max_tokens, one_line=one_line)
-        seen = ask_kinds(names, client, max_tokens, one_line=one_line, source_text=source_text)
+        doubted = [n for n in names if alone.get(n, listed[n]) != listed[n]]
+        seen = (
+            ask_kinds(doubted, client, max_tokens, one_line=one_line, source_text=source_text)
+            if doubted
+            else {}
+        )
     except (ModelAuthError, ModelUnreachable):
         raise
     except ModelError:
         return brief
-    people = set(brief.people)
-    kinds = {
-        n: voted("person" if n in people else "organisation", alone.get(n), seen.get(n))
-        for n in names
-    }
+    kinds = {n: voted(listed[n], alone.get(n), seen.get(n)) for n in names}
     return brief.model_copy(
         update={
             "people": [n for n in names if kinds[n] == "person"],

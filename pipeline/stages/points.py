@@ -4,10 +4,10 @@ The map's points are the brief's raw material: short claims in the model's words
 with verbatim evidence. A source brief carries as many of them as its word budget allows
 (about 900 words of prose in all, so that a long source does not become a transcript),
 taken from every stretch of the conversation in turn, facts first, then the points in the
-words the source rarely uses (they say something particular). A point that repeats a
-chosen one (the chunks overlap, speakers repeat themselves) or that its theme's summary
-already says is left out. The points with numbers or several names become the "Key facts
-and figures"; the rest are listed under their theme.
+words the source rarely uses (they say something particular), for their length. A point
+that repeats a chosen one (the chunks overlap, speakers repeat themselves) or that its
+theme's summary already says is left out. The points with numbers or several names
+become the "Key facts and figures"; the rest are listed under their theme.
 """
 
 from __future__ import annotations
@@ -144,7 +144,9 @@ def pick_points(
 ) -> list[list[KeyPoint]]:
     """For each group (a theme's points), the points the brief carries, in transcript
     order. Groups take turns, each offering its best remaining point (facts first, then
-    the rarer words), until the word budget is spent. ``said`` holds, per
+    the rarer words for their length: the mean rarity over the square root of the
+    point's words, so that two short particular points can take the room of one long
+    one), until the word budget is spent. ``said`` holds, per
     group, the content words its theme's summary already says. A point less specific
     than ``min_specificity`` (the policy's ``point_specificity``) is never carried."""
     rare = rarity([p for group in groups for p in group])
@@ -157,7 +159,7 @@ def pick_points(
                 and is_claim(p.text)
                 and (not min_specificity or specificity(p.text) >= min_specificity)
             ),
-            key=lambda p: (-fact_score(p), -rare[p.id]),
+            key=lambda p: (-fact_score(p), -rare[p.id] / math.sqrt(len(p.text.split()))),
         )
         for group in groups
     ]

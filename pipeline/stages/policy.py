@@ -108,7 +108,7 @@ class ModelPolicy(BaseModel):
     )
     names_sorted_by_vote: bool = Field(
         description="each source brief's people and organisations are sorted again by "
-        "vote (``stages.name_kinds``: two calls a source): the 1.5B's sorts refiled 10 "
+        "vote (``stages.name_kinds``: up to two calls a source): the 1.5B's sorts refiled 10 "
         "misfiled names of the seeds' briefs and no other; the 0.5B's moved people to "
         "organisations ('JD Vance', 'Zuckerberg'), 23 misfiled of 102 against 22 of 109"
     )
@@ -142,6 +142,14 @@ class ModelPolicy(BaseModel):
         "no cap",
         ge=0,
     )
+    map_part_tokens: int = Field(
+        description="one map point for about this many tokens of a chunk (its most salient "
+        "sentence, ``stages.map_request.parts``): at 175 instead of 350, the 1.5B's points "
+        "held 57 of the 75 development facts instead of 47, for about twice the map's "
+        "completion tokens (docs/evaluation-history.md, sixteenth round); the 0.5B and "
+        "hosted models, not measured so, keep 350",
+        ge=50,
+    )
     point_specificity: float = Field(
         description="a map point less specific than this (``stages.points.specificity``: "
         "the rarity in English of its content words, raised for figures and names) is not "
@@ -170,6 +178,7 @@ STRICT = ModelPolicy(
     one_line_replies=True,
     line_breaks_banned=False,
     point_max_chars=0,
+    map_part_tokens=175,
     point_specificity=4.5,
 )
 STRICT_05B = STRICT.model_copy(
@@ -178,6 +187,7 @@ STRICT_05B = STRICT.model_copy(
         "one_line_replies": False,
         "line_breaks_banned": True,
         "point_max_chars": 300,
+        "map_part_tokens": 350,
         "names_sorted_by_vote": False,
     }
 )
@@ -200,6 +210,7 @@ LENIENT = ModelPolicy(
     one_line_replies=False,
     line_breaks_banned=False,
     point_max_chars=0,
+    map_part_tokens=350,
     point_specificity=0.0,
 )
 POLICIES = {p.name: p for p in (STRICT, STRICT_05B, LENIENT)}

@@ -25,12 +25,21 @@ _PROMO = re.compile(
 )
 # an ad break, and an ad's call to action (a web address, an offer, a code to mention)
 _AD_BREAK = re.compile(
-    r"\b(word from (our|this week's|today's) sponsors?|sponsored by|brought to you by)\b",
+    r"\b(word from (our|this week's|today's) sponsors?|sponsored by|brought to you by|"
+    # "So we're going to take a quick break and come back right after this." (003)
+    r"take a (quick|short) break|(be|come) (right )?back (right )?after this)\b",
     re.IGNORECASE,
 )
 _CALL_TO_ACTION = re.compile(
     r"(\w\.com\b|\bdot com\b|\bpromo code\b|\b\d+% (off|discount)\b|\bdiscount code\b|"
     r"\bfree (trial|test drive)\b|\bmention [A-Z]\w* (when|to)\b)",
+    re.IGNORECASE,
+)
+# ends a read, never starts one: another show's read, "search for The Hustle Daily Show
+# and your favorite podcast app" (003), runs on into the host's return to the guest
+_READ_END = re.compile(
+    r"\b(in|on|and) your favou?rite podcast app\b|"
+    r"\bwherever you (get|listen to) (your )?podcasts\b",
     re.IGNORECASE,
 )
 AD_CHARS = 2000  # at most this far from an ad break or a call to action to the next call
@@ -45,9 +54,10 @@ def sponsor_reads(source_text: str) -> tuple[tuple[int, int], ...]:
     code; a web address said once in a conversation ("dot substack.com") is no read."""
     calls = [(m.start(), m.end()) for m in _CALL_TO_ACTION.finditer(source_text)]
     starts = sorted([m.start() for m in _AD_BREAK.finditer(source_text)] + [a for a, _ in calls])
+    ends = sorted(calls + [(m.start(), m.end()) for m in _READ_END.finditer(source_text)])
     spans: list[tuple[int, int]] = []
     for start in starts:
-        end = next((e for a, e in calls if a > start), None)  # the next call to action
+        end = next((e for a, e in ends if a > start), None)  # the next call to action
         if end is not None and end - start <= AD_CHARS:
             spans.append((start, end))
     return tuple(spans)
