@@ -27,7 +27,7 @@ from pipeline.model.llm import count_tokens
 from pipeline.model.prompts import load_prompt
 from pipeline.model.providers import family_of
 from pipeline.settings import Settings
-from pipeline.stages.map_request import map_request
+from pipeline.stages.map_request import MAX_POINTS, map_request
 from pipeline.stages.policy import policy_for
 from pipeline.stages.reduce_stage import source_tokens as tokens_of
 from pipeline.stages.synthesize import MAX_CROSS_THEMES
@@ -37,7 +37,6 @@ NOTE_TOKENS = 25  # a reduce note (one short key point), measured on seeds/
 NAME_CALLS = 2  # at most: a source's names sorted alone, then those it moves in their mention
 NAMES_TOKENS = 250  # ~20 names alone, the few it moves with ~18 words each (seeds/)
 THEME_TOKENS = 80  # a theme's title and summary
-POINTS_PER_CHUNK = 4  # key points the map returns per chunk, measured on seeds/
 
 
 class StagePlan(BaseModel):
@@ -119,13 +118,16 @@ def plan_run(
     overview_static = static("reduce_overview", boundary="<<<x>>>", title="", items="")
     names_static = static("names", boundary="<<<x>>>", items="")
     name_calls = NAME_CALLS if policy.names_sorted_by_vote else 0
+    # one key point per part of a chunk (``map_request.parts``), at most MAX_POINTS
+    parts = round(settings.chunk_tokens / policy.map_part_tokens)
+    points_per_chunk = max(1, min(MAX_POINTS, parts))
     reduce_calls = sum(themes[sid] + 1 + name_calls for sid in changed)
     reduce_tokens = sum(
         themes[sid] * reduce_static
         + overview_static
         + name_calls * names_static
         + (NAMES_TOKENS if name_calls else 0)
-        + POINTS_PER_CHUNK * chunk_count[sid] * NOTE_TOKENS
+        + points_per_chunk * chunk_count[sid] * NOTE_TOKENS
         + themes[sid] * THEME_TOKENS
         for sid in changed
     )

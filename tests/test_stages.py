@@ -134,10 +134,12 @@ def test_the_05b_points_are_capped_by_the_schema_and_cut_back_to_a_clause(script
     assert len(point.text) <= 300
 
 
-def test_a_point_that_copies_a_listed_opening_is_dropped(scripted) -> None:
+@pytest.mark.parametrize("mark", ["…", "..."])  # the listing's mark, or the 1.5B's own
+def test_a_point_that_copies_a_listed_opening_is_dropped(scripted, mark) -> None:
     doc, text = transcript()
     chunk = chunk_transcript(doc, chunk_tokens=500)[0]
-    scripted.enqueue(map_reply([("DeepSeek released R1 in", 2), ("DeepSeek released R1 in …", 3)]))
+    copied = f"DeepSeek released R1 in{mark}"
+    scripted.enqueue(map_reply([("DeepSeek released R1 in", 2), (copied, 3)]))
     summary = summarize_chunk(chunk, text, scripted, max_tokens=100, policy=LENIENT)
     assert [p.text for p in summary.key_points] == ["DeepSeek released R1 in"]
 

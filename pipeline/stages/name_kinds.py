@@ -10,8 +10,9 @@ Short calls ask the model what each listed name names, "person", "organisation" 
 the names that first sort would move, each with the words around its first mention.
 Asked one way only, the 1.5B refiled right names wrong too (alone: 16 refiled right, 6
 wrong; in their mention: 11 and 5); a name changes kind only when both replies agree
-against the map's list (two votes of three): 12 of 106 misfiled, none refiled wrong (the
-0.5B's two sorts agreed on moving people to organisations:
+against the map's list (two votes of three): 12 of 106 misfiled (22 of 109 before), none
+refiled wrong, and 11 when the second sort is asked only about the names the first would move
+(the 0.5B's two sorts agreed on moving people to organisations:
 ``ModelPolicy.names_sorted_by_vote``). One both call "other" is listed under neither. A
 name the first sort leaves where the map put it stays there whatever the second says,
 so the second is asked only about the others (and not at all when there are none). The

@@ -49,7 +49,8 @@ AD_CHARS = 2000  # at most this far from an ad break or a call to action to the 
 def sponsor_reads(source_text: str) -> tuple[tuple[int, int], ...]:
     """The character spans of a source's sponsor reads: from an ad break ("after a word
     from our sponsors") or a call to action ("brave.com slash ads", "a 25% discount")
-    through the next call to action within ``AD_CHARS``. Ad reads run back to back
+    through the next call to action (or another show's "in your favorite podcast app")
+    within ``AD_CHARS``. Ad reads run back to back
     between the break and the return to the conversation, each ending on its address or
     code; a web address said once in a conversation ("dot substack.com") is no read."""
     calls = [(m.start(), m.end()) for m in _CALL_TO_ACTION.finditer(source_text)]
