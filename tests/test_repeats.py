@@ -227,6 +227,22 @@ def test_an_unbacked_agreement_claim_keeps_what_the_sentence_says() -> None:
     assert removed("Sources 001 and 002 agree that X.", ["001"]) == (
         "Sources 001 and 002 agree that X."  # names its sources: attributed to them
     )
+    # the same claim put another way
+    there = "However, there is disagreement about the impact on the US economy."
+    assert (
+        removed(there, ["002", "004"])
+        == "Sources 002 and 004 discuss the impact on the US economy."
+    )
+    assert removed("There is agreement that X is Y.", []) == "X is Y."
+    assert removed("There is a debate.", ["002"]) == "There is a debate."  # about nothing named
+
+
+def test_a_reply_sentence_ends_with_one_full_stop() -> None:
+    from pipeline.stages.reduce_stage import joined
+
+    assert joined(["China is a major player in AI technology.,", "Chips matter;", " "]) == (
+        "China is a major player in AI technology. Chips matter."
+    )
 
 
 def test_synthesis_rebuilds_a_copied_cross_theme(scripted) -> None:

@@ -67,9 +67,10 @@ class OverviewReply(BaseModel):
 
 
 def joined(sentences: list[str]) -> str:
-    """A reply's sentences as one text, each ending with a full stop."""
-    parts = [s.strip() for s in sentences if s.strip()]
-    return " ".join(p if p[-1] in ".!?" else p + "." for p in parts)
+    """A reply's sentences as one text, each ending with a full stop (and only one: the
+    1.5B once ended a sentence "technology.,")."""
+    parts = [s.strip().rstrip(",;:").rstrip() for s in sentences]
+    return " ".join(p if p[-1] in ".!?" else p + "." for p in parts if p)
 
 
 def source_tokens(transcript: Transcript) -> int:

@@ -168,7 +168,31 @@ _BUT_DIFFER = re.compile(
 )
 
 
+# "However, there is disagreement about X": the same claim as "The sources disagree on X"
+_THERE_IS = re.compile(
+    r"^(?:(?:however|but|yet),?\s+)?there\s+(?:is|are)\s+(?:some\s+|a\s+|general\s+)?"
+    r"(disagreement|agreement|consensus|debate)\s+(?:among\s+the\s+sources\s+)?"
+    r"(that|on|about|over|in)\s+",
+    re.IGNORECASE,
+)
+
+
 def unbacked_claim_removed(
+    sentence: str, source_ids: Sequence[str], agreements: Sequence[str] = ()
+) -> str:
+    """``_unbacked_claim_removed``, also for a claim put as "there is (dis)agreement
+    about X" (the 1.5B's cross-source overview: "However, there is disagreement about
+    the impact on the US economy ...")."""
+    there = _THERE_IS.match(sentence)
+    if there is None:
+        return _unbacked_claim_removed(sentence, source_ids, agreements)
+    verdict = "agree" if there.group(1).lower() in ("agreement", "consensus") else "disagree"
+    claim = f"The sources {verdict} {there.group(2)} {sentence[there.end() :]}"
+    said = _unbacked_claim_removed(claim, source_ids, agreements)
+    return sentence if said == claim else said
+
+
+def _unbacked_claim_removed(
     sentence: str, source_ids: Sequence[str], agreements: Sequence[str] = ()
 ) -> str:
     """The sentence without its claim that sources agree or differ, unless it restates
