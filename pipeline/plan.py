@@ -27,7 +27,7 @@ from pipeline.model.llm import count_tokens
 from pipeline.model.prompts import load_prompt
 from pipeline.model.providers import family_of
 from pipeline.settings import Settings
-from pipeline.stages.map_request import MAX_POINTS, map_request
+from pipeline.stages.map_request import map_request, point_count
 from pipeline.stages.policy import policy_for
 from pipeline.stages.reduce_stage import source_tokens as tokens_of
 from pipeline.stages.synthesize import MAX_CROSS_THEMES
@@ -118,9 +118,7 @@ def plan_run(
     overview_static = static("reduce_overview", boundary="<<<x>>>", title="", items="")
     names_static = static("names", boundary="<<<x>>>", items="")
     name_calls = NAME_CALLS if policy.names_sorted_by_vote else 0
-    # one key point per part of a chunk (``map_request.parts``), at most MAX_POINTS
-    parts = round(settings.chunk_tokens / policy.map_part_tokens)
-    points_per_chunk = max(1, min(MAX_POINTS, parts))
+    points_per_chunk = point_count(settings.chunk_tokens, policy.map_part_tokens)
     reduce_calls = sum(themes[sid] + 1 + name_calls for sid in changed)
     reduce_tokens = sum(
         themes[sid] * reduce_static

@@ -31,13 +31,19 @@ POINT_WORDS = 30  # about what the 1.5B writes for a point (mean 30.5 words, ten
 CUT_MARK = "…"  # ends an opening that is not the whole sentence
 
 
+def point_count(tokens: int, part_tokens: int = PART_TOKENS) -> int:
+    """The map points asked of a chunk of ``tokens`` tokens: one a part, 1 to
+    ``MAX_POINTS`` (fewer when the chunk has fewer sentences, ``parts``)."""
+    return max(1, min(MAX_POINTS, round(tokens / part_tokens)))
+
+
 def parts(chunk: Chunk, part_tokens: int = PART_TOKENS) -> list[list[Sentence]]:
     """The chunk's sentences in consecutive parts of about ``part_tokens`` tokens each
     (split by characters; 1 to ``MAX_POINTS`` parts), one map point per part: asked for
     "the most important points", a small model took 56% of them from the first fifth of
     its chunk and left the rest of it out of every brief."""
     sentences = chunk.sentences
-    count = max(1, min(MAX_POINTS, len(sentences), round(chunk.tokens / part_tokens)))
+    count = min(len(sentences), point_count(chunk.tokens, part_tokens))
     starts, before = [], 0  # each sentence's offset in the chunk's text
     for sentence in sentences:
         starts.append(before)

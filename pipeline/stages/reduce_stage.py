@@ -138,6 +138,27 @@ def ask_about(
     return reply
 
 
+def ask_or_failure(
+    client: ModelClient,
+    stage: str,
+    prompt: str,
+    items: str,
+    schema: type[Reply],
+    max_tokens: int,
+    *,
+    one_line: bool,
+) -> Reply | ModelError:
+    """``ask_about``, with a reply that fails (after the client's re-ask and retries)
+    returned, not raised, so that the caller leaves out only that part; bad credentials
+    or an unreachable server still stop the run."""
+    try:
+        return ask_about(client, stage, prompt, items, schema, max_tokens, one_line=one_line)
+    except (ModelAuthError, ModelUnreachable):
+        raise
+    except ModelError as exc:
+        return exc
+
+
 def write_theme(
     points: list[KeyPoint], client: ModelClient, *, max_tokens: int, one_line: bool
 ) -> ThemeReply | ModelError:
@@ -146,14 +167,9 @@ def write_theme(
     (after the client's re-ask and retries) is returned, not raised: the theme is then
     told in its points' words (``build_themes``) and the rest of the brief stands."""
     items = "\n".join(f"- {p.text}" for p in points)
-    try:
-        return ask_about(
-            client, "reduce", "reduce", items, ThemeReply, max_tokens, one_line=one_line
-        )
-    except (ModelAuthError, ModelUnreachable):
-        raise
-    except ModelError as exc:
-        return exc
+    return ask_or_failure(
+        client, "reduce", "reduce", items, ThemeReply, max_tokens, one_line=one_line
+    )
 
 
 def build_themes(

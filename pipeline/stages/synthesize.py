@@ -40,7 +40,7 @@ from pipeline.models import (
 from pipeline.stages.cross_statements import Statement, attribute, sides, statements_of
 from pipeline.stages.points import content, specificity
 from pipeline.stages.policy import STRICT, ModelPolicy
-from pipeline.stages.reduce_stage import ask_about, joined, own_overview, union
+from pipeline.stages.reduce_stage import ask_about, ask_or_failure, joined, own_overview, union
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
 from pipeline.stages.themes import Vectorizer, cross_groups, lexical_vectors
 from pipeline.text import plain_words, sentences_of, share_in
@@ -85,14 +85,9 @@ def write_cross_theme(
     that fails is returned, not raised, as ``reduce_stage.write_theme``'s: that subject is
     left out and the rest of the brief stands."""
     items = "\n".join(f"- [source {s.source_id}] {s.text}" for s in group)
-    try:
-        return ask_about(
-            client, "synthesize", "synthesize", items, CrossReply, max_tokens, one_line=one_line
-        )
-    except (ModelAuthError, ModelUnreachable):
-        raise
-    except ModelError as exc:
-        return exc
+    return ask_or_failure(
+        client, "synthesize", "synthesize", items, CrossReply, max_tokens, one_line=one_line
+    )
 
 
 def build_cross(
