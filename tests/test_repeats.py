@@ -335,3 +335,17 @@ def test_a_failed_cross_overview_leaves_a_partial_cross_source_brief(scripted) -
     assert (cross.error or "").startswith("the overview could not be written (")
     assert cross.overview == "The sources share Chips."
     assert "**Partial:** the overview could not be written" in cross_markdown(cross, {})
+
+
+def test_a_host_s_question_among_the_uncarried_points_is_no_cross_source_statement() -> None:
+    from pipeline.models import KeyPoint
+    from pipeline.stages.cross_statements import statements_of
+
+    cite = Passage(source_id="001", char_start=5, char_end=9, line_start=5, line_end=5, text="y")
+    asked = "Can I just follow up here? Or so is what you say that labs publish weights often."
+    points = [
+        KeyPoint(id=f"001:0000/p{n}", text=text, importance=3, evidence=[cite])
+        for n, text in enumerate([asked, "Huawei ships Ascend chips to labs."], start=1)
+    ]
+    said = [s.text for s in statements_of(source_brief("001", "Labs share weights."), points)]
+    assert said == ["Labs share weights.", "Huawei ships Ascend chips to labs."]

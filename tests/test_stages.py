@@ -1192,6 +1192,8 @@ def test_greetings_and_topic_labels_are_no_key_points(scripted) -> None:
     greeting = "Yeah, I'm really excited for this conversation, 12 time zones apart with Huawei."
     fact = "Baidu trains Ernie."
     assert is_promo(greeting) and is_promo("Thanks so much for having me.")
+    assert is_promo("Now, I hope you enjoy this insider's view on China's AI ecosystem.")
+    assert is_promo("Thank you so much for coming on and sharing all this perspective.")
     said = (greeting, fact)
     part = [s.model_copy(update={"text": t}) for s, t in zip(chunk.sentences, said, strict=False)]
     assert anchor(part, Counter()).text == fact
@@ -1260,3 +1262,72 @@ def test_two_short_particular_points_take_the_room_of_one_long_one() -> None:
     # no figure or name: ranked by their rare words, for their length
     picked = pick_points([[long, *short]], [set()], budget_words=10)
     assert [p.id for p in picked[0]] == [short[0].id, short[1].id]
+
+
+def test_a_point_that_copies_the_listing_is_asked_again_on_its_own_part(scripted) -> None:
+    from pipeline.stages.policy import STRICT, STRICT_05B
+
+    doc, text = transcript()
+    chunk = chunk_transcript(doc, chunk_tokens=500)[0]
+    chunk = chunk.model_copy(update={"tokens": 3 * STRICT.map_part_tokens})  # three parts
+    asked: list[dict[str, str]] = []  # per call, its numbered sentences
+    restates = True  # asked again, the model states the sentence (else copies it again)
+
+    def copies_the_first_listed(stage, messages):
+        numbered = dict(re.findall(r"^(\d+): (.+)$", messages[-1]["content"], re.MULTILINE))
+        asked.append(numbered)
+        first = min(numbered, key=int)
+        copy = " ".join(numbered[first].split()[:3]) + " …"
+        if len(asked) > 1:  # asked again
+            return map_reply([(f"Restated: {numbered[first]}" if restates else copy, int(first))])
+        return map_reply([(copy if n == first else said, int(n)) for n, said in numbered.items()])
+
+    scripted.responder = copies_the_first_listed
+    summary = summarize_chunk(chunk, text, scripted, max_tokens=100, policy=STRICT_05B)
+    assert len(asked) == 1  # the 0.5B's policy drops the copy and asks nothing more
+    assert len(summary.key_points) == len(asked[0]) - 1
+
+    asked.clear()
+    summary = summarize_chunk(chunk, text, scripted, max_tokens=120, policy=STRICT)
+    assert len(asked) == 2 and len(asked[0]) > 1
+    again = min(asked[0], key=int)
+    assert list(asked[1]) == [again]  # the copied sentence alone, numbered as in the chunk
+    # shown its part of the chunk only
+    assert len(scripted.history[-1][-1]["content"]) < len(scripted.history[-2][-1]["content"])
+    restated = [p for p in summary.key_points if p.text.startswith("Restated: ")]
+    assert len(summary.key_points) == len(asked[0]) and len(restated) == 1
+    sentence = next(s for s in chunk.sentences if s.id == int(again))
+    assert sentence.text in restated[0].evidence[0].text
+
+    # copied again: the point is dropped, never asked a third time
+    asked.clear()
+    restates = False
+    summary = summarize_chunk(chunk, text, scripted, max_tokens=140, policy=STRICT)
+    assert len(asked) == 2 and len(summary.key_points) == len(asked[0]) - 1
+
+
+def test_a_question_is_no_claim_even_with_its_restatement_after_it() -> None:
+    from pipeline.stages.points import is_claim
+
+    assert is_claim("Alibaba and Tencent release open source models.")
+    assert not is_claim("Why does Alibaba release open source models?")
+    host = (
+        "Can I just follow up here? Or so is what you're saying that open source models "
+        "come out of China because consumer companies build them."
+    )
+    assert not is_claim(host)
+    # a claim that quotes a question inside it stays one
+    assert is_claim(
+        "He asked what comes next? and then answered that chips come first, then models."
+    )
+
+
+def test_a_point_loses_the_sentence_numbers_it_copied() -> None:
+    from pipeline.stages.map_stage import without_labels
+
+    copied = "Not just the rail, 26: the completeness of the infrastructure, 3: 2 ratios"
+    assert without_labels(copied, ["26", "30"]) == (
+        "Not just the rail, the completeness of the infrastructure, 3: 2 ratios"
+    )
+    assert without_labels("26: China builds fast", ["26"]) == "China builds fast"
+    assert without_labels("It rose by 26: a record", []) == "It rose by 26: a record"

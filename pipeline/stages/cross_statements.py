@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline.models import Attributed, Cited, KeyPoint, Passage, SourceBrief, Theme
-from pipeline.stages.points import content, repeats
+from pipeline.stages.points import content, is_claim, repeats
 from pipeline.stages.spoken import as_written
 from pipeline.text import plain_words, sentences_of
 
@@ -54,7 +54,7 @@ def statements_of(brief: SourceBrief, points: Sequence[KeyPoint] = ()) -> list[S
         starts.append((min((c.char_start for c in theme.citations), default=0), theme.id))
     starts.sort()
     placed = [(f.text, f.citations) for f in brief.key_facts]
-    placed += [(as_written(p.text), p.evidence) for p in points]
+    placed += [(as_written(p.text), p.evidence) for p in points if is_claim(p.text)]
     for text, citations in placed:
         at = citations[0].char_start if citations else 0
         theme_id = next((tid for start, tid in reversed(starts) if start <= at), starts[0][1])

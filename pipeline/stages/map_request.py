@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator
@@ -198,6 +198,20 @@ def openings(
     return "\n".join(lines)
 
 
+def anchors(chunk: Chunk, source_text: str, part_tokens: int = PART_TOKENS) -> list[int]:
+    """The sentences a chunk's map call numbers: each part's ``anchor``, the sponsor reads
+    left out (a part that is all sponsor read has no point; a chunk that is all ads
+    keeps one)."""
+    counts = word_counts_of(source_text)
+    reads = sponsor_reads(source_text)
+    talk = [
+        [s for s in part if not in_sponsor_read(s, reads)] for part in parts(chunk, part_tokens)
+    ]
+    return [anchor(part, counts).id for part in talk if part] or [
+        anchor(chunk.sentences, counts).id
+    ]
+
+
 def map_request(
     chunk: Chunk,
     source_text: str,
@@ -206,21 +220,16 @@ def map_request(
     one_line: bool = False,
     point_chars: int = 0,
     part_tokens: int = PART_TOKENS,
+    marked: Sequence[int] = (),
 ) -> dict[str, Any]:
     """The arguments of a chunk's map call (shared by the run and the dry-run planner);
     ``one_line``, ``point_chars``, ``part_tokens``: the policy's ``one_line_replies``,
     ``point_max_chars`` and ``map_part_tokens``. The reply's points are keyed by
     exactly the numbered sentences, one per part of the chunk (``parts``, ``anchor``), in
-    order: llama.cpp's grammar enforces the keys."""
+    order: llama.cpp's grammar enforces the keys. ``marked``: number these sentences
+    instead (a point asked again, ``map_stage.restated``)."""
     counts = word_counts_of(source_text)
-    reads = sponsor_reads(source_text)
-    talk = [
-        [s for s in part if not in_sponsor_read(s, reads)] for part in parts(chunk, part_tokens)
-    ]
-    # a part that is all sponsor read has no point; a chunk that is all ads keeps one
-    marked = [anchor(part, counts).id for part in talk if part] or [
-        anchor(chunk.sentences, counts).id
-    ]
+    marked = list(marked) or anchors(chunk, source_text, part_tokens)
     by_id = {s.id: s for s in chunk.sentences}
     starts = {n: salient_clause(by_id[n].text, counts) for n in marked}
     numbered = number_sentences(chunk, marked, starts)

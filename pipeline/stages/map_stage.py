@@ -10,7 +10,7 @@ which feeds the client's one re-ask.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
@@ -31,7 +31,7 @@ from pipeline.models import (
     Sentence,
     column_at,
 )
-from pipeline.stages.map_request import CUT_MARK, map_request
+from pipeline.stages.map_request import CUT_MARK, map_request, parts
 from pipeline.stages.names import is_body, is_person_name, is_proper_name, kept_names
 from pipeline.stages.points import is_label, specificity
 from pipeline.stages.policy import STRICT, ModelPolicy
@@ -131,15 +131,20 @@ def summarize_chunk(
 
     # a point is kept when it is a claim, not a topic's label; is not the show's own talk
     # (a welcome, an ad) nor grounded in it; says something the chunk says, is new, and is
-    # no copy of the openings listed after the transcript (it ends in their cut mark:
-    # "Grace, like, I hear you, but I'm also …", or in three dots: "And I'm like, from
-    # what I saw of Ernie 4.0 and from ...", 7 of the 1.5B's 385 points, sixteenth round)
+    # no copy of the openings listed after the transcript (``copies_listing``; the strict
+    # policy asks for such a point again, ``restated``)
     chunk_words = stems(chunk.text)
     points, said = [], set()
     # in the chunk's order: a cached reply comes back with its keys sorted as strings
     for number, said_text in sorted(reply.points.items(), key=lambda item: int(item[0])):
-        if said_text.rstrip().endswith((CUT_MARK, "...")):  # the 1.5B writes it either way
-            continue
+        if copies_listing(said_text):
+            again = policy.restate_copied_points and restated(
+                chunk, int(number), source_text, client, max_tokens, policy
+            )
+            if not again:
+                continue
+            said_text = again
+        said_text = without_labels(said_text, reply.points)
         text = cut_back(said_text, policy.point_max_chars) if policy.point_max_chars else said_text
         key = " ".join(sorted(plain_words(text)))
         if len(plain_words(text)) < 2 or key in said or is_promo(text) or is_label(text):
@@ -182,24 +187,82 @@ def summarize_chunk(
     )
 
 
+def copies_listing(point: str) -> bool:
+    """Whether a point copies its sentence's opening as listed after the transcript: it
+    ends in the listing's cut mark ("Grace, like, I hear you, but I'm also …") or in three
+    dots ("And I'm like, from what I saw of Ernie 4.0 and from ...": the 1.5B writes it
+    either way; 7 of its 385 points in the sixteenth round, 6 of 8 on one chunk)."""
+    return point.rstrip().endswith((CUT_MARK, "..."))
+
+
+def without_labels(point: str, numbers: Iterable[str]) -> str:
+    """A point without the sentence numbers it copied from the transcript's lines ("...
+    not just the high-speed rail, 26: the completeness of the infrastructure ...")."""
+    labels = "|".join(re.escape(n) for n in numbers)
+    return re.sub(rf"(?:^|(?<=\s))(?:{labels}): ", "", point) if labels else point
+
+
+def excerpt(chunk: Chunk, sentences: list[Sentence]) -> Chunk:
+    """The stretch of ``chunk`` that these consecutive sentences of it make."""
+    return chunk.model_copy(
+        update={
+            "sentences": sentences,
+            "tokens": max(1, chunk.tokens * len(sentences) // len(chunk.sentences)),
+            "char_start": sentences[0].char_start,
+            "char_end": max(s.char_end for s in sentences),
+            "line_start": sentences[0].line_start,
+            "line_end": max(s.line_end for s in sentences),
+        }
+    )
+
+
+def restated(
+    chunk: Chunk,
+    number: int,
+    source_text: str,
+    client: ModelClient,
+    max_tokens: int,
+    policy: ModelPolicy,
+) -> str | None:
+    """The point on sentence ``number`` asked again, on the part of the chunk it was
+    picked from alone (``map_request.parts``: about ``map_part_tokens`` tokens, the same
+    sentence numbered, one point to write); None when the reply copies the listing again
+    or fails validation. On a chunk of long sentences the 1.5B copied the listing for six
+    of its eight points and that stretch of the talk was lost to the brief."""
+    part = next(
+        (p for p in parts(chunk, policy.map_part_tokens) if any(s.id == number for s in p)),
+        [s for s in chunk.sentences if s.id == number],
+    )
+    stretch = excerpt(chunk, part)
+    try:
+        reply = client.structured(
+            stage="map",
+            context={"sentence_ids": {s.id for s in part}},
+            **map_request(
+                stretch,
+                source_text,
+                max_tokens,
+                one_line=policy.one_line_replies,
+                point_chars=policy.point_max_chars,
+                marked=[number],
+            ),
+        )
+    except OutputInvalid:
+        return None
+    text = reply.points.get(str(number), "")
+    return None if copies_listing(text) else text
+
+
 def halves(chunk: Chunk) -> tuple[Chunk, Chunk]:
     """A chunk split in two at its middle sentence, each half numbered from 1."""
     middle = len(chunk.sentences) // 2
 
-    def part(sentences: list[Sentence]) -> Chunk:
-        renumbered = [s.model_copy(update={"id": n}) for n, s in enumerate(sentences, start=1)]
-        return chunk.model_copy(
-            update={
-                "sentences": renumbered,
-                "tokens": max(1, chunk.tokens * len(sentences) // len(chunk.sentences)),
-                "char_start": sentences[0].char_start,
-                "char_end": max(s.char_end for s in sentences),
-                "line_start": sentences[0].line_start,
-                "line_end": max(s.line_end for s in sentences),
-            }
+    def renumbered(sentences: list[Sentence]) -> Chunk:
+        return excerpt(
+            chunk, [s.model_copy(update={"id": n}) for n, s in enumerate(sentences, start=1)]
         )
 
-    return part(chunk.sentences[:middle]), part(chunk.sentences[middle:])
+    return renumbered(chunk.sentences[:middle]), renumbered(chunk.sentences[middle:])
 
 
 def summarize_fitting(

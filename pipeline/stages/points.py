@@ -21,7 +21,7 @@ from wordfreq import zipf_frequency
 
 from pipeline.models import Cited, KeyPoint
 from pipeline.stages.spoken import as_written
-from pipeline.text import plain_words
+from pipeline.text import plain_words, sentences_of
 
 BRIEF_WORDS = 900  # a source brief's prose: its overview, theme summaries and points
 MIN_POINT_WORDS = 300  # words of points a brief carries however long its summaries are
@@ -183,9 +183,13 @@ def pick_points(
 
 
 def is_claim(text: str) -> bool:
-    """Three content words or more, and not a question (a small model copies the host's
-    questions as key points)."""
-    return len(plain_words(text)) >= 3 and not text.rstrip().endswith("?")
+    """Three content words or more, and not a question, nor opening with one (a small
+    model copies the host's questions as key points: "Can I just follow up here? Or so is
+    what you're saying that we're seeing all these open source AI companies ...")."""
+    said = sentences_of(text)
+    return len(plain_words(text)) >= 3 and not any(
+        s.rstrip().endswith("?") for s in said[:1] + said[-1:]
+    )
 
 
 def is_label(text: str) -> bool:

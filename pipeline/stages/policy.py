@@ -150,6 +150,13 @@ class ModelPolicy(BaseModel):
         "hosted models, not measured so, keep 350",
         ge=50,
     )
+    restate_copied_points: bool = Field(
+        description="a map point that copies its sentence's opening as listed after the "
+        "transcript (it ends in the listing's cut mark) is asked again, once, on that "
+        "sentence's part of the chunk alone (``stages.map_stage.restated``): with eight "
+        "points to write on a chunk of long sentences the 1.5B copied the listing for six "
+        "of them, and the chunk's stretch of talk was lost to the brief"
+    )
     point_specificity: float = Field(
         description="a map point less specific than this (``stages.points.specificity``: "
         "the rarity in English of its content words, raised for figures and names) is not "
@@ -179,6 +186,7 @@ STRICT = ModelPolicy(
     line_breaks_banned=False,
     point_max_chars=0,
     map_part_tokens=175,
+    restate_copied_points=True,
     point_specificity=4.5,
 )
 STRICT_05B = STRICT.model_copy(
@@ -188,6 +196,7 @@ STRICT_05B = STRICT.model_copy(
         "line_breaks_banned": True,
         "point_max_chars": 300,
         "map_part_tokens": 350,
+        "restate_copied_points": False,
         "names_sorted_by_vote": False,
     }
 )
@@ -211,6 +220,7 @@ LENIENT = ModelPolicy(
     line_breaks_banned=False,
     point_max_chars=0,
     map_part_tokens=350,
+    restate_copied_points=False,
     point_specificity=0.0,
 )
 POLICIES = {p.name: p for p in (STRICT, STRICT_05B, LENIENT)}

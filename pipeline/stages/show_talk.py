@@ -20,7 +20,11 @@ _PROMO = re.compile(
     # a greeting: "I'm really excited for this conversation", "thanks for having me"
     r"(excited|glad|happy|thrilled|delighted) (for|about|to (have|be|do)) (this|our|the) "
     r"(conversation|episode|chat|interview)|thanks? (you )?(so much )?for having me|"
-    r"(great|good|nice) to (be here|have you))\b",
+    r"(great|good|nice) to (be here|have you)|"
+    # the send-off: "Thank you so much for coming on and sharing all this fascinating ..."
+    r"thanks? (you )?(so much |very much )?for (coming on|joining (us|me)|being (here|on))|"
+    # the host's send-off into the interview: "Now, I hope you enjoy this insider's view"
+    r"hope you (all )?enjoy (this|the|our|today's))\b",
     re.IGNORECASE,
 )
 # an ad break, and an ad's call to action (a web address, an offer, a code to mention)
