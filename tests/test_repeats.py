@@ -349,3 +349,15 @@ def test_a_host_s_question_among_the_uncarried_points_is_no_cross_source_stateme
     ]
     said = [s.text for s in statements_of(source_brief("001", "Labs share weights."), points)]
     assert said == ["Labs share weights.", "Huawei ships Ascend chips to labs."]
+
+
+def test_source_ids_joined_by_and_are_listed_as_a_series() -> None:
+    from pipeline.stages.synthesize import in_series, listed_in_series
+
+    assert in_series(["001"]) == "001" and in_series(["001", "004"]) == "001 and 004"
+    said = "Sources 000 and 002 and 003 and 004 agree that AI helps. Sources 001 and 002 differ."
+    assert listed_in_series(said) == (
+        "Sources 000, 002, 003 and 004 agree that AI helps. Sources 001 and 002 differ."
+    )
+    years = "In 2020 and 2021 and 2022 sales grew."  # only a list of sources
+    assert listed_in_series(years) == years

@@ -215,7 +215,26 @@ def _unbacked_claim_removed(
         return sentence
     if len(source_ids) == 1:
         return f"Source {source_ids[0]} discusses {rest}."
+    # "and" between every two ids, as the overview's prompt has always shown them (its
+    # replies are cached on it); the brief prints them as a series (``listed_in_series``)
     return f"Sources {' and '.join(source_ids)} discuss {rest}."
+
+
+def in_series(ids: Sequence[str]) -> str:
+    """Source ids as a reader lists them: "000 and 002", "000, 002 and 003"."""
+    return ids[0] if len(ids) == 1 else f"{', '.join(ids[:-1])} and {ids[-1]}"
+
+
+_AND_SERIES = re.compile(r"(?<=\bSources )(\d{3,})((?: and \d{3,}){2,})\b")
+
+
+def listed_in_series(text: str) -> str:
+    """A text's runs of source ids joined by "and" listed as a series: the 1.5B wrote
+    "Sources 000 and 002 and 003 and 004 agree that ..." in the cross-source overview
+    ("Sources 000, 002, 003 and 004 agree that ...")."""
+    return _AND_SERIES.sub(
+        lambda m: in_series([m.group(1), *re.findall(r"\d{3,}", m.group(2))]), text
+    )
 
 
 def words_of(*texts: str) -> int:
@@ -347,6 +366,7 @@ def synthesize(
             unbacked_claim_removed(s, attribute(s, grouped).source_ids, list(agreed))
             for s in sentences_of(overview)
         )
+    overview = listed_in_series(overview)
     cited = {s for t in themes for s in t.summary.source_ids}
     sides = [x.text for d in disagreements for x in (d.side_a, d.side_b)]
     other = words_of(overview, *(a.text for a in agreements), *sides)
