@@ -147,12 +147,15 @@ def ask_or_failure(
     max_tokens: int,
     *,
     one_line: bool,
+    **variables: str,
 ) -> Reply | ModelError:
     """``ask_about``, with a reply that fails (after the client's re-ask and retries)
     returned, not raised, so that the caller leaves out only that part; bad credentials
     or an unreachable server still stop the run."""
     try:
-        return ask_about(client, stage, prompt, items, schema, max_tokens, one_line=one_line)
+        return ask_about(
+            client, stage, prompt, items, schema, max_tokens, one_line=one_line, **variables
+        )
     except (ModelAuthError, ModelUnreachable):
         raise
     except ModelError as exc:
@@ -236,10 +239,11 @@ def fill_quotes(points: list[KeyPoint], limit: int = 3) -> list[Quote]:
 
 def write_overview(
     themes: list[Theme], client: ModelClient, *, title: str, max_tokens: int, one_line: bool
-) -> OverviewReply:
-    """The overview of a source's themes, and a title for the source (one call)."""
+) -> OverviewReply | ModelError:
+    """The overview of a source's themes, and a title for the source (one call); a reply
+    that fails is returned, not raised, as ``write_theme``'s."""
     items = "\n".join(f"- {t.title}: {t.summary}" for t in themes)
-    return ask_about(
+    return ask_or_failure(
         client,
         "reduce",
         "reduce_overview",
@@ -374,15 +378,15 @@ def reduce_source(
         for n, r in enumerate(replies, start=1)
         if isinstance(r, ModelError)
     ]
-    try:
-        reply: OverviewReply | None = write_overview(
-            themes, client, title=title, max_tokens=max_tokens, one_line=policy.one_line_replies
-        )
-        problem = None
-    except (ModelAuthError, ModelUnreachable):
-        raise
-    except ModelError as exc:  # the themes stand; the overview lists them (own_overview)
-        reply, problem = None, f"the overview could not be written ({exc}): it lists the themes"
+    answer = write_overview(
+        themes, client, title=title, max_tokens=max_tokens, one_line=policy.one_line_replies
+    )
+    # a failed overview: the themes stand, and the overview lists them (own_overview)
+    reply, problem = (
+        (None, f"the overview could not be written ({answer}): it lists the themes")
+        if isinstance(answer, ModelError)
+        else (answer, None)
+    )
     problem = "; ".join([*failed_themes, *([problem] if problem else [])]) or None
     overview = own_overview(
         joined(reply.overview) if reply else "",

@@ -27,7 +27,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable
+from pipeline.errors import ModelError
 from pipeline.model.client import ModelClient
 from pipeline.models import (
     Attributed,
@@ -40,7 +40,7 @@ from pipeline.models import (
 from pipeline.stages.cross_statements import Statement, attribute, sides, statements_of
 from pipeline.stages.points import content, specificity
 from pipeline.stages.policy import STRICT, ModelPolicy
-from pipeline.stages.reduce_stage import ask_about, ask_or_failure, joined, own_overview, union
+from pipeline.stages.reduce_stage import ask_or_failure, joined, own_overview, union
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
 from pipeline.stages.themes import Vectorizer, cross_groups, lexical_vectors
 from pipeline.text import plain_words, sentences_of, share_in
@@ -339,21 +339,18 @@ def synthesize(
         return f"- {theme.title} ({sources}; they {relation(reply)}): {reply.point}"
 
     items = "\n".join(item(t, r) for t, r in zip(themes, replies, strict=True))
-    try:
-        reply: CrossOverviewReply | None = ask_about(
-            client,
-            "synthesize",
-            "synthesize_overview",
-            items,
-            CrossOverviewReply,
-            max_tokens,
-            one_line=policy.one_line_replies,
-        )
-    except (ModelAuthError, ModelUnreachable):
-        raise
-    except ModelError as exc:  # the themes stand; the overview lists them (own_overview)
-        reply = None
-        problems.append(f"the overview could not be written ({exc}): it lists the themes")
+    answer = ask_or_failure(
+        client,
+        "synthesize",
+        "synthesize_overview",
+        items,
+        CrossOverviewReply,
+        max_tokens,
+        one_line=policy.one_line_replies,
+    )
+    reply = None if isinstance(answer, ModelError) else answer
+    if reply is None:  # the themes stand; the overview lists them (own_overview)
+        problems.append(f"the overview could not be written ({answer}): it lists the themes")
     overview = own_overview(
         joined(reply.overview) if reply else "",
         [t.title for t in themes],
