@@ -202,6 +202,30 @@ def test_an_overview_that_says_the_sources_agree_loses_the_claim_unless_listed(
     assert [[p.source_id for p in c] for c in cross.overview_citations] == [["001"], ["001", "002"]]
 
 
+@pytest.mark.parametrize("policy", [STRICT, LENIENT], ids=["strict", "lenient"])
+def test_an_overview_sentence_its_statements_do_not_state_gives_way_to_a_theme_s(
+    scripted, policy
+) -> None:
+    """The 1.5B's cross-source overview of the seeds was boilerplate ("AI can help
+    companies stay ahead of the curve"): under the strict policy a sentence that the
+    statements it rests on do not state gives way to a theme's first sentence, and one
+    that only names sources and their verdict is dropped."""
+    boilerplate = "AI can help companies stay ahead of the curve."
+    stated = "Chips are scarce for labs."
+    framing = "Sources 001 and 002 discuss these differences."
+    scripted.enqueue(
+        {"title": "Chips", "summary": ["Labs share chips weights."], "relation": "agree"}
+        | {"point": "Labs need chips."},
+        {"overview": [boilerplate, stated, framing]},
+    )
+    cross = synthesize(briefs(), scripted, context_window=8192, max_tokens=500, policy=policy)
+    if policy.overview_support:
+        assert cross.overview == f"Labs share chips weights. {stated}"
+        assert len(cross.overview_citations) == 2 and all(cross.overview_citations)
+    else:
+        assert cross.overview == f"{boilerplate} {stated} {framing}"
+
+
 def test_an_overview_may_say_the_sources_agree_on_a_listed_agreement(scripted) -> None:
     point = "Labs of both sources need chips."  # 001 ("labs") and 002 ("chips"): listed
     said = "Both sources agree that labs need chips, but they differ on smuggling."

@@ -98,6 +98,15 @@ class ModelPolicy(BaseModel):
         "to drive innovation in the United States' of one source, and told they differ, "
         "'Both sources agree that China's AI open source is rational' of two"
     )
+    overview_support: float = Field(
+        description="share of a cross-source overview sentence's content words that the "
+        "passages it rests on must contain, else it gives way to a cross-source theme's "
+        "first sentence (``stages.cross_statements.stated_overview``): told each subject "
+        "in one line, the 1.5B wrote the overview as a press release's boilerplate ('AI "
+        "can help companies stay ahead of the curve'); 0: every sentence kept",
+        ge=0.0,
+        le=1.0,
+    )
     relations_stated: bool = Field(
         description="the cross-source brief lists where the sources agree and where they "
         "differ, as the model judged each shared subject, and its overview is told those "
@@ -178,6 +187,7 @@ STRICT = ModelPolicy(
     rebuild_copied_summaries=True,
     overview_spans_themes=True,
     agreement_needs_two_sources=True,
+    overview_support=0.6,
     relations_stated=False,
     names_sorted_by_vote=True,
     replace_habitual_citation=True,
@@ -212,6 +222,7 @@ LENIENT = ModelPolicy(
     rebuild_copied_summaries=False,
     overview_spans_themes=False,
     agreement_needs_two_sources=False,
+    overview_support=0.0,
     relations_stated=True,
     names_sorted_by_vote=True,
     replace_habitual_citation=False,

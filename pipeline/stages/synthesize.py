@@ -13,9 +13,10 @@ policy states relations (``ModelPolicy.relations_stated``: not for the embedded 
 whose verdicts seldom held), an agreement rests on the statements it restates, from two
 sources at least (else it is not listed), and a disagreement puts each source's own
 statement on its side. Last, one call writes the overview from the cross-source themes
-(strict policy: a sentence that says sources agree loses that claim unless it restates
-an agreement listed). Every sentence is attributed by code to
-the statements it restates, and so to their sources and passages.
+(strict policy: a sentence that the statements it rests on do not state gives way to a
+theme's first sentence, ``ModelPolicy.overview_support``; a sentence that says sources
+agree loses that claim unless it restates an agreement listed). Every sentence is
+attributed by code to the statements it restates, and so to their sources and passages.
 """
 
 from __future__ import annotations
@@ -37,7 +38,14 @@ from pipeline.models import (
     KeyPoint,
     SourceBrief,
 )
-from pipeline.stages.cross_statements import Statement, attribute, sides, statements_of
+from pipeline.stages.cross_statements import (
+    Statement,
+    attribute,
+    first_stated,
+    sides,
+    stated_overview,
+    statements_of,
+)
 from pipeline.stages.points import content, specificity
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.reduce_stage import ask_or_failure, joined, own_overview, union
@@ -358,6 +366,10 @@ def synthesize(
         [t.summary.text for t in themes],
     ).replace("The conversation covers", "The sources share", 1)
     grouped = [s for g in groups for s in g]
+    if reply is not None and policy.overview_support:
+        share = policy.overview_support
+        firsts = first_stated([t.summary.text for t in themes], grouped, share)
+        overview = stated_overview(overview, grouped, firsts, share, list(agreed))
     if policy.agreement_needs_two_sources:
         overview = " ".join(
             unbacked_claim_removed(s, attribute(s, grouped).source_ids, list(agreed))
