@@ -214,8 +214,12 @@ def test_an_overview_sentence_its_statements_do_not_state_gives_way_to_a_theme_s
     stated = "Chips are scarce for labs."
     framing = "Sources 001 and 002 discuss these differences."
     scripted.enqueue(
-        {"title": "Chips", "summary": ["Labs share chips weights."], "relation": "agree"}
-        | {"point": "Labs need chips."},
+        {
+            "title": "Chips",
+            "summary": ["Labs share chips weights."],
+            "relation": "agree",
+            "point": "Labs need chips.",
+        },
         {"overview": [boilerplate, stated, framing]},
     )
     cross = synthesize(briefs(), scripted, context_window=8192, max_tokens=500, policy=policy)

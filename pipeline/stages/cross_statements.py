@@ -187,14 +187,14 @@ def stated_overview(
     """The overview's sentences that what they rest on states (``stated_share`` at least
     ``share``), each other one giving way, while the overview has fewer than
     ``OVERVIEW_SENTENCES``, to the next ``fallback`` sentence (``first_stated``, in the
-    themes' order) it does not say yet. Told each subject
-    in one line, the 1.5B wrote the seeds' cross-source overview as a press release's
-    boilerplate: "AI has the potential to drive innovation across various industries,
-    from healthcare to manufacturing", "Sources 000, 002, 003 and 004 agree that AI can
-    help companies stay ahead of the curve": eight of its ten sentences held 25% to 56%
-    of their content words in what they rest on, one named only sources and a verdict
-    ("discuss these differences"), and one held 80% ("Open source accelerates the
-    adoption of AI technology")."""
+    themes' order) it does not say yet. Told each subject in one line, the 1.5B wrote
+    the seeds' cross-source overview as a press release's boilerplate: "AI has the
+    potential to drive innovation across various industries, from healthcare to
+    manufacturing", "Sources 000, 002, 003 and 004 agree that AI can help companies stay
+    ahead of the curve": eight of its ten sentences held 25% to 56% of their content
+    words in what they rest on, one named only sources and a verdict ("discuss these
+    differences"), and one held 80% ("Open source accelerates the adoption of AI
+    technology")."""
     said_first = sentences_of(overview)
     spare = iter(f for f in fallback if f not in said_first)
     out: list[str] = []
