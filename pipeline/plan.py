@@ -2,12 +2,14 @@
 
 ``plan_run`` ingests and chunks like ``run_pipeline`` and renders every map request
 exactly as the map stage will (same prompt, schema and cache key), so the map line is
-exact: which chunks the cache already answers, and the prompt tokens of the rest. Reduce
-and synthesis prompts depend on the map's replies, so their lines are estimates: for each
-source with a chunk still to map, one reduce call per theme (their number follows the
-source's length), one for its overview and, when the policy says so, up to two that
-sort its listed names (``pipeline.stages.name_kinds``); and when any source brief changes, one
-synthesis call per cross-source theme (at most ``MAX_CROSS_THEMES``: an upper bound, the
+exact: which chunks the cache already answers, and the prompt tokens of the rest. The
+map points asked again, and the reduce and synthesis prompts, depend on the map's
+replies, so their lines are estimates: about ``RESTATED_PER_CALL`` points asked again a
+map call (when the policy asks again); for each source with a chunk still to map, one
+reduce call per theme (their number follows the source's length), one for its overview
+and, when the policy says so, up to two that sort its listed names
+(``pipeline.stages.name_kinds``); and when any source brief changes, one synthesis call
+per cross-source theme (at most ``MAX_CROSS_THEMES``: an upper bound, the
 groups found depend on what the briefs say) and one for the overview. Token counts use
 tiktoken (cl100k); a served model's own tokenizer differs by a few percent. Nothing
 starts a model server.
@@ -34,6 +36,11 @@ from pipeline.stages.synthesize import MAX_CROSS_THEMES
 from pipeline.stages.themes import theme_count
 
 NOTE_TOKENS = 25  # a reduce note (one short key point), measured on seeds/
+# a map point the model copied from the openings listing is asked again on its own part
+# (``ModelPolicy.restate_copied_points``): 21 per 53 chunks in the seventeenth and
+# eighteenth rounds' cold runs over seeds/, each request about 630 tokens (tiktoken)
+RESTATED_PER_CALL = 0.4
+RESTATED_TOKENS = 630
 NAME_CALLS = 2  # at most: a source's names sorted alone, then those it moves in their mention
 NAMES_TOKENS = 250  # ~20 names alone, the few it moves with ~18 words each (seeds/)
 THEME_TOKENS = 80  # a theme's title and summary
@@ -134,6 +141,7 @@ def plan_run(
     synth_calls = cross + 1 if changed and cross else 0
     synth_tokens = synth_calls * static("synthesize", boundary="<<<x>>>", items="")
     synth_tokens += 3 * cross * THEME_TOKENS + cross * THEME_TOKENS if synth_calls else 0
+    again = round(RESTATED_PER_CALL * map_calls) if policy.restate_copied_points else 0
     stages = [
         StagePlan(
             stage="map",
@@ -142,6 +150,14 @@ def plan_run(
             prompt_tokens=map_tokens,
             max_completion_tokens=map_calls * settings.map_max_tokens,
             exact=True,
+        ),
+        StagePlan(
+            stage="map again",
+            calls=again,
+            cached=0,
+            prompt_tokens=again * RESTATED_TOKENS,
+            max_completion_tokens=again * settings.map_max_tokens,
+            exact=False,
         ),
         StagePlan(
             stage="reduce",

@@ -37,6 +37,8 @@ def test_plan_matches_the_run_and_sees_what_the_cache_answers(scripted, tmp_path
     # (two at most); at most 8 cross themes + overview
     assert (stages["reduce"].calls, stages["synthesize"].calls) == (12, 9)
     assert stages["map"].prompt_tokens > before.source_tokens  # every chunk plus instructions
+    # the points the model copies from the listing, asked again: an estimate, 0.4 a call
+    assert stages["map again"].calls == round(0.4 * before.chunks) and not stages["map again"].exact
     assert before.cost_usd is not None and before.cost_usd == 0.0  # embedded: free
 
     scripted.responder = generic_responder
@@ -51,7 +53,7 @@ def test_plan_matches_the_run_and_sees_what_the_cache_answers(scripted, tmp_path
     after = plan_run(INPUTS, settings, scripted, model="scripted/model")
     assert after.calls == 0 and after.prompt_tokens == 0
     cached = {s.stage: s.cached for s in after.stages}
-    assert cached == {"map": before.chunks, "reduce": 12, "synthesize": 9}  # the estimates
+    assert cached == {"map": before.chunks, "map again": 0, "reduce": 12, "synthesize": 9}
 
 
 def test_dry_run_prints_the_plan_and_calls_nothing(tmp_path: Path) -> None:
