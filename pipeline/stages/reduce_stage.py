@@ -381,13 +381,11 @@ def reduce_source(
     answer = write_overview(
         themes, client, title=title, max_tokens=max_tokens, one_line=policy.one_line_replies
     )
-    # a failed overview: the themes stand, and the overview lists them (own_overview)
-    reply, problem = (
-        (None, f"the overview could not be written ({answer}): it lists the themes")
-        if isinstance(answer, ModelError)
-        else (answer, None)
-    )
-    problem = "; ".join([*failed_themes, *([problem] if problem else [])]) or None
+    reply = None if isinstance(answer, ModelError) else answer
+    problems = list(failed_themes)
+    if reply is None:  # the themes stand; the overview lists them (own_overview)
+        problems.append(f"the overview could not be written ({answer}): it lists the themes")
+    problem = "; ".join(problems) or None
     overview = own_overview(
         joined(reply.overview) if reply else "",
         [t.title for t in themes],
