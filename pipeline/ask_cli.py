@@ -9,52 +9,31 @@ from pathlib import Path
 
 import click
 
+from pipeline.ask.excerpts import excerpt
 from pipeline.errors import BriefError
 from pipeline.models import Answer, CitedPassage
-from pipeline.text import sentences_of, stems
 
 EXIT_REFUSED = 3  # the sources do not answer the question (not an error)
 EXIT_ERROR = 2
 
 
-EXCERPT_WORDS = 60  # of a nearest passage, printed under a refusal
-
-
-def _passage_lines(cited: CitedPassage, quote: str | None = None) -> list[str]:
-    quote = quote or " ".join(cited.passage.text.split())
-    body = textwrap.fill(f"“{quote}”", width=96, initial_indent="    ", subsequent_indent="    ")
-    return [
-        f"[{cited.id}] {cited.label}  (chars {cited.passage.char_start}-{cited.passage.char_end})",
-        body,
+def _passage_lines(cited: CitedPassage, cited_for: str) -> list[str]:
+    """A passage's header (its label and characters), then the stretches of it that
+    ``cited_for`` is nearest, each under its own lines (``excerpts.excerpt``)."""
+    lines = [
+        f"[{cited.id}] {cited.label}  (chars {cited.passage.char_start}-{cited.passage.char_end})"
     ]
-
-
-def excerpt(passage: str, question: str, words: int = EXCERPT_WORDS) -> str:
-    """The sentences of ``passage`` that share the most words with ``question``, then those
-    around the first of them, in the passage's order, up to about ``words`` words, gaps
-    marked "…": under a refusal, three whole 400-token passages printed some 6,000
-    characters to read past."""
-    sentences = sentences_of(" ".join(passage.split()))
-    if not sentences:
-        return passage
-    asked = stems(question)
-    shared = [len(asked & stems(sentence)) for sentence in sentences]
-    best = shared.index(max(shared))  # then the sentences around it: the nearest's context
-    ranked = sorted(range(len(sentences)), key=lambda i: (-shared[i], abs(i - best)))
-    chosen: list[int] = []
-    for i in ranked:
-        if chosen and sum(len(sentences[k].split()) for k in chosen) >= words:
-            break
-        chosen.append(i)
-    chosen.sort()
-    parts = [] if chosen[0] == 0 else ["…"]
-    for n, i in enumerate(chosen):
-        if n and i != chosen[n - 1] + 1:
-            parts.append("…")
-        parts.append(sentences[i])
-    if chosen[-1] != len(sentences) - 1:
-        parts.append("…")
-    return " ".join(parts)
+    for run in excerpt(cited.passage, cited_for):
+        lines.append(
+            textwrap.fill(
+                f"{run.location} “{run.text}”",
+                width=96,
+                initial_indent="    ",
+                subsequent_indent=" " * (6 + len(run.location)),
+                break_on_hyphens=False,  # the file's words, whole: "ultra-high", not "ultra-"
+            )
+        )
+    return lines
 
 
 # the first words of a refusal reason (pipeline.ask.answer), said for a reader; the reason's
@@ -78,17 +57,18 @@ def format_answer(answer: Answer, verbose: bool = False) -> str:
         for statement in answer.statements:
             refs = "".join(f"[{i}]" for i in statement.citations)
             lines.append(textwrap.fill(f"{statement.text} {refs}", width=96))
-        lines += ["", "Sources (each checked against its file):"]
+        lines += ["", "Sources (each checked against its file; the lines nearest the answer):"]
         for cited in answer.citations:
-            lines += _passage_lines(cited)
+            said = " ".join(s.text for s in answer.statements if cited.id in s.citations)
+            lines += _passage_lines(cited, said)
     else:
         lines.append(f"The sources don't answer this: {plain_reason(answer.reason)}.")
         if verbose and answer.reason != plain_reason(answer.reason):
             lines.append(textwrap.fill(f"Details: {answer.reason}", width=96))
         if answer.near_misses:
-            lines += ["", "Nearest passages (the sentences nearest the question; --json: whole):"]
+            lines += ["", "Nearest passages (the lines nearest the question; --json: whole):"]
             for cited in answer.near_misses:
-                lines += _passage_lines(cited, excerpt(cited.passage.text, answer.question))
+                lines += _passage_lines(cited, answer.question)
     return "\n".join(lines)
 
 

@@ -13,9 +13,10 @@ from pydantic import ValidationError
 from pipeline.ask.answer import AnswerReply, answer_question
 from pipeline.ask.answer_checks import numbers, supported, unsupported
 from pipeline.ask.corpus import INDEX_DIR, open_corpus
+from pipeline.ask.excerpts import EXCERPT_WORDS, excerpt
 from pipeline.ask.retrieval import IndexParams, SearchIndex
-from pipeline.ask_cli import EXCERPT_WORDS, excerpt
 from pipeline.cli import main
+from pipeline.models import Passage
 
 NEWSLETTER = 'now writes a very interesting sub-stack newsletter called "Concurrent"'
 
@@ -476,6 +477,18 @@ def test_cli_answer_json_refusal_exit_code_and_bad_source(seeds_out: Path, cli_s
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["answered"] and NEWSLETTER in data["citations"][0]["passage"]["text"]
+    # printed, the passage is its lines nearest the statement, with where they are
+    cli_session.enqueue(
+        {
+            "answerable": True,
+            "statements": [{"text": "It is called Concurrent.", "passages": [rank]}],
+        }
+    )
+    result = runner.invoke(main, ["ask", QUESTION, "--out", str(seeds_out)])
+    assert result.exit_code == 0, result.output
+    header, first_run = result.stdout.split("the lines nearest the answer):\n")[1].splitlines()[:2]
+    assert header.startswith(f"[{rank}] 000 L") and first_run.startswith("    L")
+    assert "Concurrent" in result.stdout.split(header)[1]
 
     result = runner.invoke(main, ["ask", "What was the revenue?", "--out", str(seeds_out)])
     assert result.exit_code == 3
@@ -658,12 +671,46 @@ def test_cli_expands_the_question_when_the_setting_says_so(
     assert "Her newsletter is called Concurrent." not in second[1]["content"]
 
 
-def test_a_refusal_shows_the_sentences_of_a_passage_nearest_the_question() -> None:
+def _passage(text: str, line_start: int = 10, column: int = 1) -> Passage:
+    return Passage(
+        source_id="007",
+        char_start=500,
+        char_end=500 + len(text),
+        line_start=line_start,
+        line_end=line_start + text.count("\n"),
+        column=column,
+        text=text,
+    )
+
+
+def test_a_passage_is_shown_by_the_lines_nearest_what_it_is_cited_for() -> None:
+    """Printed whole, a passage buried the line that states the answer in 450 words."""
     filler = [f"We talked about the weather on day {n} and it was fine." for n in range(12)]
-    passage = " ".join([*filler[:6], "Revenue of the chip unit rose 40% in 2024.", *filler[6:]])
-    shown = excerpt(passage, "How much did the chip unit's revenue grow?", words=20)
-    assert shown.startswith("… ") and shown.endswith(" …")
-    assert "Revenue of the chip unit rose 40% in 2024." in shown
-    assert len(shown.split()) < len(passage.split()) / 3
-    # a short passage is shown whole, with no gap marks
-    assert excerpt("Revenue rose 40%.", "revenue?") == "Revenue rose 40%."
+    lines = [*filler[:6], "Revenue of the chip unit rose 40% in 2024.", *filler[6:]]
+    passage = _passage("\n".join(lines))
+    (run,) = excerpt(passage, "How much did the chip unit's revenue grow?", words=20)
+    assert "Revenue of the chip unit rose 40% in 2024." in run.text
+    assert len(run.text.split()) < len(passage.text.split()) / 3
+    # the revenue line is the passage's 7th, line 16 of the file, after the line before it
+    assert run.location == "L15-16"
+    assert run.text.startswith("We talked about the weather on day 5")
+    # a short passage is shown whole
+    (whole,) = excerpt(_passage("Revenue rose 40%."), "revenue?")
+    assert (whole.location, whole.text) == ("L10", "Revenue rose 40%.")
+
+
+def test_an_excerpt_deep_in_a_long_line_gives_its_column_and_a_second_stretch() -> None:
+    """One line of a timestamped transcript can run to thousands of words: a stretch of it
+    is found by its column, and a second stretch holds what the first does not."""
+    filler = " ".join(f"Nothing else was said on day {n}." for n in range(40))
+    text = f"Chips were the bottleneck. {filler} Export controls hit Nvidia sales."
+    passage = _passage(text, line_start=2, column=700)
+    runs = excerpt(passage, "chips bottleneck; export controls on Nvidia sales", words=1)
+    assert [r.text for r in runs] == [
+        "Chips were the bottleneck.",
+        "Export controls hit Nvidia sales.",
+    ]
+    # the second sentence is 40 sentences on in the same line: the passage's column plus that
+    offset = text.index("Export")
+    assert runs[0].location == "L2:700" and runs[1].location == f"L2:{700 + offset}"
+    assert text[offset:].startswith(runs[1].text)

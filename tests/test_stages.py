@@ -29,7 +29,7 @@ from pipeline.settings import Settings
 from pipeline.stages.cross_statements import Statement, attribute
 from pipeline.stages.map_stage import map_chunks, summarize_chunk
 from pipeline.stages.policy import LENIENT, STRICT, STRICT_05B
-from pipeline.stages.reduce_stage import reduce_source
+from pipeline.stages.reduce_stage import fill_quotes, reduce_source
 from pipeline.stages.synthesize import synthesize
 
 TEXT = (
@@ -1331,3 +1331,32 @@ def test_a_point_loses_the_sentence_numbers_it_copied() -> None:
     )
     assert without_labels("26: China builds fast", ["26"]) == "China builds fast"
     assert without_labels("It rose by 26: a record", []) == "It rose by 26: a record"
+
+
+def test_a_source_s_quotes_are_each_stretch_s_most_specific_evidence() -> None:
+    said = [
+        "Yeah, I'm really excited for this conversation, welcome to the show everyone.",
+        "Huawei shipped 400,000 Ascend 910B chips to Baidu and Tencent in 2024, they said.",
+        "So we talked about that for a while and then we moved on to other things.",
+        "McKinsey puts China's SaaS market at 5.2 billion dollars against 120 billion.",
+    ]
+    points = [
+        KeyPoint(
+            id=f"001:0000/p{n + 1}",
+            text=text,
+            importance=5 - n,  # the welcome ranks first in its chunk
+            evidence=[
+                Passage(
+                    source_id="001",
+                    char_start=100 * n,
+                    char_end=100 * n + len(text),
+                    line_start=n + 1,
+                    line_end=n + 1,
+                    text=text,
+                )
+            ],
+        )
+        for n, text in enumerate(said)
+    ]
+    quotes = fill_quotes(points, limit=2)  # two stretches of two points
+    assert [q.passage.text for q in quotes] == [said[1], said[3]]

@@ -1,0 +1,149 @@
+"""What ``brief ask`` prints of a passage: the lines that say it, each findable in its file.
+
+A retrieved passage is a window of 300-500 tokens. Printed whole under an answer, it
+buried the line that states it: "Dan Wang's book Breakneck proposes that America is run
+by lawyers, while China is run by engineers. [1]" came with 450 words of source 000's
+lines L672-741 to read through for two lines of them. So a passage is cut into units (its
+lines; a line's sentences when it holds several, as the one 3,600-word line of a
+timestamped transcript does) and the reader gets the stretch of consecutive units, about
+``EXCERPT_WORDS`` words, that holds the most of the words of what it is cited for (the
+answer's statements that cite it, or, under a refusal, the question), and a second one
+when that holds two or more of the words the first lacks. Each stretch is printed with
+its own location (``L699-701``, ``L2:9127``), which finds it in the file as the passage's
+label finds the passage. The text is the file's own (whitespace folded); ``--json``
+keeps whole passages.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.models import Passage
+from pipeline.text import sentences_of, stems
+
+EXCERPT_WORDS = 60  # of a passage, printed under an answer or a refusal
+LONG_UNIT_WORDS = 3 * EXCERPT_WORDS  # a unit past this (a line with no stops) is cut in pieces
+
+_LINE = re.compile(r"[^\n]+")
+_WORD = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A stretch of a passage's text: ``passage.text[start:end]``."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Run:
+    """Consecutive units of a passage as printed: where they are, and their text."""
+
+    location: str
+    text: str
+
+
+def _pieces(line: str, offset: int) -> list[Unit]:
+    """A line's sentences (``text.sentences_of``) as units, a sentence too long to read
+    as one (no stops for hundreds of words) in pieces of ``EXCERPT_WORDS`` words.
+    ``sentences_of`` only cuts between words and joins with one space, so a sentence's
+    words are the line's next words: their offsets place it."""
+    words = list(_WORD.finditer(line))
+    units: list[Unit] = []
+    at = 0
+    for sentence in sentences_of(line):
+        n = len(sentence.split())
+        mine = words[at : at + n]
+        at += n
+        size = len(mine) if len(mine) <= LONG_UNIT_WORDS else EXCERPT_WORDS
+        for k in range(0, len(mine), size):
+            piece = mine[k : k + size]
+            units.append(
+                Unit(
+                    offset + piece[0].start(),
+                    offset + piece[-1].end(),
+                    " ".join(w[0] for w in piece),
+                )
+            )
+    return units
+
+
+def units_of(text: str) -> list[Unit]:
+    """A passage's units in order: its lines, each cut into its sentences."""
+    return [u for line in _LINE.finditer(text) for u in _pieces(line[0], line.start())]
+
+
+def located(passage: Passage, start: int, end: int) -> str:
+    """Where ``passage.text[start:end]`` is in its file: ``L699-701``, or ``L2:9127``
+    deep in a long line (``Passage.label`` of it, less the source id)."""
+    text = passage.text
+    newline = text.rfind("\n", 0, start)
+    column = passage.column + start if newline < 0 else start - newline
+    lines = text.count("\n", 0, start)
+    part = Passage(
+        source_id=passage.source_id,
+        char_start=passage.char_start + start,
+        char_end=passage.char_start + end,
+        line_start=passage.line_start + lines,
+        line_end=passage.line_start + lines + text.count("\n", start, end),
+        column=column,
+        text=text[start:end],
+    )
+    return part.label.removeprefix(f"{passage.source_id} ")
+
+
+def _window(units: list[Unit], centre: int, words: int) -> range:
+    """Units around ``centre``, the one before and the next in turn (what leads to a
+    line comes first), until about ``words`` words."""
+    lo, hi = centre, centre + 1
+    count = len(units[centre].text.split())
+    while count < words and (lo > 0 or hi < len(units)):
+        if hi < len(units) and (hi - centre <= centre - lo or lo == 0):
+            count += len(units[hi].text.split())
+            hi += 1
+        else:
+            lo -= 1
+            count += len(units[lo].text.split())
+    return range(lo, hi)
+
+
+def excerpt(
+    passage: Passage, cited_for: str, words: int = EXCERPT_WORDS, runs: int = 2
+) -> list[Run]:
+    """Up to ``runs`` stretches of ``passage``, each about ``words`` words of consecutive
+    units: the stretch that holds the most of ``cited_for``'s words, then, for words it
+    does not hold, the stretch that holds most of those (two or more), in the passage's
+    order, each with its location."""
+    units = units_of(passage.text)
+    if not units:  # only white space
+        return [Run(located(passage, 0, len(passage.text)), "")]
+    wanted = stems(cited_for)
+    held = [wanted & stems(u.text) for u in units]
+    chosen: list[range] = []
+    for _ in range(runs):
+        taken = {i for w in chosen for i in w}
+        best: tuple[int, int, int] | None = None  # stems held, the centre's own, -centre
+        for centre in range(len(units)):
+            window = _window(units, centre, words)
+            if taken.intersection(window):
+                continue
+            key = (len(set().union(*(held[i] for i in window))), len(held[centre]), -centre)
+            if best is None or key > best:
+                best = key
+        if best is None or (chosen and best[0] < 2):
+            break
+        window = _window(units, -best[2], words)
+        chosen.append(window)
+        wanted -= set().union(*(held[i] for i in window))
+        held = [h & wanted for h in held]
+    chosen.sort(key=lambda w: w.start)
+    return [
+        Run(
+            located(passage, units[w.start].start, units[w[-1]].end),
+            " ".join(units[i].text for i in w),
+        )
+        for w in chosen
+    ]
