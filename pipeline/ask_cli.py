@@ -119,6 +119,11 @@ def ask(
     from pipeline.settings import Settings
     from pipeline.stages.policy import policy_for
 
+    if question is not None and not question.strip():
+        raise click.UsageError(
+            "QUESTION is empty: ask something, or give no QUESTION to ask one question "
+            "after another"
+        )
     try:
         settings = Settings.load(config, model=model, api_base=api_base)
     except BriefError as exc:

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from conftest import SEEDS, ScriptedClient, ScriptedSession, processed
 from pydantic import ValidationError
 
-from pipeline.ask.answer import AnswerReply, answer_question
+from pipeline.ask.answer import NOTHING_ASKED, AnswerReply, answer_question
 from pipeline.ask.answer_checks import numbers, supported, unsupported
 from pipeline.ask.corpus import INDEX_DIR, open_corpus
 from pipeline.ask.excerpts import EXCERPT_WORDS, excerpt
@@ -458,6 +458,25 @@ def test_model_refusal_and_no_matching_words(seeds_out: Path, scripted) -> None:
     nothing = ask(seeds_out, scripted, "zyxwvut qqqxxx?")
     assert not nothing.answered and "shares a word" in nothing.reason
     assert len(scripted.history) == 1  # no model call without any retrieved passage
+
+
+def test_a_question_of_question_words_only_is_refused_without_a_call(
+    seeds_out: Path, scripted
+) -> None:
+    """The embedding ranks some passage first for any text: an empty question was
+    answered "Deepseek was an outlier", and every check passed it (there was no question
+    word for a statement to share)."""
+    for question in ("", "?", "What is it?", "Why?"):
+        answer = ask(seeds_out, scripted, question)
+        assert not answer.answered and answer.reason == NOTHING_ASKED
+        assert answer.near_misses == []
+    assert scripted.history == []
+
+
+def test_cli_refuses_an_empty_question_as_a_usage_error(seeds_out: Path, cli_session) -> None:
+    result = CliRunner().invoke(main, ["ask", "  ", "--out", str(seeds_out)])
+    assert result.exit_code == 2 and "QUESTION is empty" in result.output
+    assert cli_session.history == []
 
 
 @pytest.fixture

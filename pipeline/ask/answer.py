@@ -56,7 +56,7 @@ from pipeline.ask.answer_checks import (
     supported,
     unsupported,
 )
-from pipeline.ask.retrieval import Hit, SearchIndex
+from pipeline.ask.retrieval import Hit, SearchIndex, query_terms
 from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable
 from pipeline.model.client import ModelClient
 from pipeline.model.prompts import boundary_for, load_prompt
@@ -215,6 +215,12 @@ def _cited(hit: Hit) -> CitedPassage:
     return CitedPassage(id=hit.rank, label=hit.passage.label, score=hit.score, passage=hit.passage)
 
 
+# a question of question words only: every passage "shares" none of its words, and the
+# checks that hold an answer to the question have nothing to hold it to (an empty question
+# was answered "Deepseek was an outlier" from whatever the embedding ranked first)
+NOTHING_ASKED = "the question names nothing to look for: ask about someone or something"
+
+
 def refusal(question: str, hits: Sequence[Hit], reason: str, retrieval_ms: float) -> Answer:
     return Answer(
         question=question,
@@ -292,6 +298,8 @@ def answer_question(
 ) -> Answer:
     """The answer to ``question``, or a refusal. ``expand_question``: BM25 also searches
     for the words of a passage the model imagines answering it (``expand``: one more call)."""
+    if not query_terms(question):  # "", "?", "What did the guest say?"
+        return refusal(question, [], NOTHING_ASKED, 0.0)
     words = expand(question, client) if expand_question else None
     hits, ms = retrieve(question, index, k=k, sources=sources, embedder=embedder, words=words)
     hits = [continued(h, texts, following_chars) for h in hits]
