@@ -18,7 +18,7 @@ from pipeline.model import embedded
 from pipeline.model.cache import CallCache
 from pipeline.model.client import ModelClient
 from pipeline.model.embedding_model import EmbeddingService
-from pipeline.model.providers import rung_for
+from pipeline.model.providers import rung_for, server_key
 from pipeline.settings import Settings
 from pipeline.stages.policy import policy_for
 
@@ -77,7 +77,7 @@ class ModelSession:
             self.client = ModelClient(
                 model=self.model,
                 api_base=settings.api_base,
-                api_key=key or "no-key",
+                api_key=server_key(key, settings.api_base),
                 cache=cache,
                 sampling=sampling,
                 extra_body=extra,

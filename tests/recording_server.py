@@ -92,6 +92,7 @@ class RecordingServer:
     def __init__(self, status: int = 200, error: str = "", delay: float = 0.0) -> None:
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.answered: list[dict[str, Any]] = []  # bodies of the requests answered 200
+        self.keys: list[str | None] = []  # each request's key header, as sent
         self.status = status
         self.error = error
         self._lock = threading.Lock()
@@ -111,6 +112,9 @@ class RecordingServer:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 with owner._lock:
                     owner.requests.append((self.path, body))
+                    owner.keys.append(
+                        self.headers.get("Authorization") or self.headers.get("x-api-key")
+                    )
                 if owner.status != 200:
                     self._send(owner.status, {"error": {"message": owner.error}})
                     return

@@ -133,6 +133,48 @@ def test_server_down_says_unreachable_at_api_base(cache) -> None:
         ask(client)
 
 
+@pytest.mark.parametrize(
+    ("model", "variable"),
+    [
+        ("anthropic/claude-3-5-haiku-latest", "ANTHROPIC_API_BASE"),
+        ("mistral/mistral-small-latest", "MISTRAL_API_BASE"),
+    ],
+)
+def test_a_hosted_api_that_does_not_answer_says_so(
+    cache, monkeypatch: pytest.MonkeyPatch, model: str, variable: str
+) -> None:
+    """litellm calls Anthropic's and Mistral's APIs through httpx itself: a connection that
+    fails comes back as InternalServerError with httpx's ConnectError as its cause and no
+    SDK APIConnectionError. It was a plain model error: `brief ask` printed it as "the
+    model's answer was not supported by the passages it cited", `brief run` failed every
+    chunk in turn."""
+    server = FaultServer()  # bound but never started, then closed: nothing listens
+    monkeypatch.setenv(variable, server.url)
+    server.httpd.server_close()
+    client = ModelClient(model=model, api_base=None, api_key=KEY, cache=cache, retries=0)
+    provider = model.split("/")[0]
+    with pytest.raises(ModelUnreachable, match=f"cannot reach the {provider} API for {model}"):
+        ask(client)
+
+
+def test_a_hosted_model_without_its_key_stops_before_its_first_request(
+    cache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    with FaultServer() as server:
+        monkeypatch.setenv("ANTHROPIC_API_BASE", server.url)
+        client = ModelClient(
+            model="anthropic/claude-3-5-haiku-latest", api_base=None, cache=cache, retries=0
+        )
+        with pytest.raises(ModelAuthError, match="ANTHROPIC_API_KEY is not set"):
+            ask(client)
+        assert server.counts == {}  # nothing was sent
+        monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+        with pytest.raises(ModelError) as caught:  # the fault server speaks OpenAI's format
+            ask(client)
+        assert "is not set" not in str(caught.value) and len(server.counts) == 1
+
+
 def test_connection_reset_says_unreachable(cache) -> None:
     with FaultServer(lambda r: Fault(reset=True)) as server:
         client = client_for(server, cache, retries=1)

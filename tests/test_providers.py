@@ -445,6 +445,32 @@ def test_openai_run_sends_no_strict_violation(tmp_path: Path, provider_env: None
     assert all(body["response_format"]["json_schema"]["strict"] is True for body in sent)
 
 
+def test_a_hosted_model_sends_the_provider_key_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`brief run --model openai/gpt-4o-mini` with OPENAI_API_KEY exported: the session
+    passed the local servers' placeholder key, and litellm sent it in place of the
+    provider's ("Bearer no-key"), so a hosted model could never be used. A server named
+    with --api-base still gets the placeholder, never the provider's key."""
+    from pipeline.model.cache import CallCache as Cache
+    from pipeline.session import ModelSession
+    from pipeline.settings import Settings
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-the-environment")
+    with RecordingServer() as server:
+        monkeypatch.setenv("OPENAI_API_BASE", server.root + "/v1")  # where litellm sends it
+        monkeypatch.setenv("OPENAI_BASE_URL", server.root + "/v1")
+        for api_base in (None, server.root + "/v1"):
+            settings = Settings.load(
+                None, model="openai/gpt-4o-mini", api_base=api_base, context_window=16000
+            )
+            session = ModelSession(settings, Cache(tmp_path / str(bool(api_base))), tmp_path)
+            session.client.structured(
+                stage="t", prompt=PROMPT, variables={"x": "hi"}, schema=Echo, max_tokens=9
+            )
+    assert server.keys == ["Bearer sk-from-the-environment", "Bearer no-key"]
+
+
 # ------------------------------------------------------------------ many servers
 
 

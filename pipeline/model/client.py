@@ -34,6 +34,7 @@ from pipeline.model.prompts import Prompt
 from pipeline.model.providers import (
     DEFAULT_RUNG,
     Rung,
+    missing_key,
     response_format,
     schema_rejected_hint,
     unknown_model_hint,
@@ -100,6 +101,7 @@ class ModelClient:
         # started on the first real request, so a fully cached run never starts a server
         self._connect = connect
         self._connect_lock = threading.Lock()
+        self._key_checked = False
         self._lock = threading.Lock()
         self.usage: dict[str, StageUsage] = defaultdict(StageUsage)
         # how the reply schema is sent (pipeline.model.providers): "full" for llama.cpp-like
@@ -311,11 +313,20 @@ class ModelClient:
         return text
 
     def _connect_once(self) -> None:
+        """Before the first request: start the server (embedded), or check that a hosted
+        provider's key is set (``missing_key``), so that the run stops at once naming the
+        variable instead of failing every request."""
         if self._connect is not None:
             with self._connect_lock:
                 if self._connect is not None:
                     self.api_base = self._connect()
                     self._connect = None
+        elif not self._key_checked:
+            self._key_checked = True
+            if self.api_base is None and self._api_key is None and self.router is None:
+                missing = missing_key(self.model)
+                if missing:
+                    raise ModelAuthError(missing)
 
     def _send(self, stage: str, call: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
         """``call(**kwargs)`` (a litellm function) within the deadline, retried on
@@ -332,10 +343,7 @@ class ModelClient:
                 self._count(stage, seconds_in_calls=time.monotonic() - started)
                 if attempt == self.retries:
                     if connection_failed(exc):
-                        raise ModelUnreachable(
-                            f"model server unreachable at {self.api_base or self.model}: "
-                            "start it, or fix --api-base"
-                        ) from None
+                        raise ModelUnreachable(self._unreachable()) from None
                     raise ModelError(f"{stage}: {type(exc).__name__}: {_first_line(exc)}") from None
                 self._count(stage, retries=1)
                 time.sleep(backoff(exc, attempt))
@@ -358,6 +366,17 @@ class ModelClient:
             self._record(stage, response, time.monotonic() - started)
             return response
         raise AssertionError("unreachable")
+
+    def _unreachable(self) -> str:
+        """What to do when nothing answers: start a local server, or reach a hosted API."""
+        if self.api_base or self.router is not None:  # the embedded server has one by now
+            where = self.api_base or self.model
+            return f"model server unreachable at {where}: start it, or fix --api-base"
+        provider = self.model.split("/", 1)[0]
+        return (
+            f"cannot reach the {provider} API for {self.model}: check the network "
+            "connection, or name a server that serves it with --api-base"
+        )
 
     def _auth_error(self) -> ModelAuthError:
         # never the key itself, nor the provider's message (some echo part of the key)

@@ -188,6 +188,7 @@ class EmbeddingService:
 
     def __init__(self, settings: Settings, cache: CallCache, log_dir: Path) -> None:
         from pipeline.model.client import ModelClient
+        from pipeline.model.providers import server_key
 
         self.server: embedded.EmbeddedServer | None = None
         self.client: ModelClient | None = None
@@ -216,7 +217,7 @@ class EmbeddingService:
             self.client = ModelClient(
                 model=str(model),
                 api_base=settings.embedding_api_base,
-                api_key=key or ("no-key" if settings.embedding_api_base else None),
+                api_key=server_key(key, settings.embedding_api_base),
                 **common,  # type: ignore[arg-type]
             )
 

@@ -312,6 +312,39 @@ def schema_rejected_hint(rung: Rung) -> str:
     )
 
 
+def server_key(key: str | None, api_base: str | None) -> str | None:
+    """The API key a request carries: the configured one; else, for a server at
+    ``api_base``, a placeholder (the OpenAI SDK wants some key, and a local server takes
+    any), never the provider's key from the environment (it would go to that server);
+    else None, so that litellm reads the provider's own variable (``OPENAI_API_KEY``,
+    ``ANTHROPIC_API_KEY`` ...). Sending the placeholder to a hosted provider too, as
+    before, every request to OpenAI went out as "Bearer no-key" with the key exported."""
+    if key:
+        return key
+    return "no-key" if api_base else None
+
+
+def missing_key(model: str) -> str | None:
+    """What is missing before a hosted provider can be asked anything: its key's
+    environment variable (``litellm.validate_environment``: "ANTHROPIC_API_KEY is not
+    set ..."), or None. Only ``*_API_KEY`` names count: Ollama's optional
+    ``OLLAMA_API_BASE``, Azure's base and version, and AWS credentials (a profile or role
+    will do) are not asked for here; a request without them fails with its own error."""
+    from pipeline.model.llm import litellm  # imported by the first request, not before
+
+    try:
+        report = litellm.validate_environment(model=model)
+    except Exception:  # a model litellm cannot place: its first request says so
+        return None
+    keys = [k for k in report.get("missing_keys") or [] if k.endswith("_API_KEY")]
+    if report.get("keys_in_environment") or not keys:
+        return None
+    return (
+        f"{' or '.join(keys)} is not set: {model} reads its key from there; export it, "
+        "or set BRIEF_API_KEY (api_key in brief.toml)"
+    )
+
+
 def unknown_model_hint(model: str) -> str:
     return (
         f"litellm does not know the model {model!r}: name it as provider/model, for example "
@@ -328,10 +361,12 @@ __all__ = [
     "Family",
     "Rung",
     "family_of",
+    "missing_key",
     "next_rung",
     "response_format",
     "rung_for",
     "schema_rejected_hint",
+    "server_key",
     "strict_schema",
     "unknown_model_hint",
     "with_schema_in_prompt",

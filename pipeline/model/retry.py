@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import openai
 
 from pipeline.model.llm import litellm
@@ -39,15 +40,20 @@ def __getattr__(name: str) -> Any:
 
 
 def connection_failed(exc: BaseException) -> bool:
-    """Whether a transient error was a refused or reset connection. litellm reports
-    those as InternalServerError; the cause chain still holds the SDK's error."""
+    """Whether a transient error was a refused or reset connection, or a host name that
+    does not resolve. litellm reports those as InternalServerError; the cause chain
+    still holds the SDK's error, or, for providers litellm calls through httpx itself
+    (Anthropic, Mistral), httpx's: without it an unreachable Anthropic API was "no answer
+    with valid citations" under `brief ask`, and every chunk a failure under `brief run`."""
     seen: BaseException | None = exc
     for _ in range(10):
         if seen is None:
             return False
         if isinstance(seen, litellm.Timeout | openai.APITimeoutError):
             return False
-        if isinstance(seen, litellm.APIConnectionError | openai.APIConnectionError):
+        if isinstance(
+            seen, litellm.APIConnectionError | openai.APIConnectionError | httpx.ConnectError
+        ):
             return True
         seen = seen.__cause__ or seen.__context__
     return False

@@ -25,6 +25,7 @@ import time
 from typing import Any
 
 from pipeline.model.llm import litellm
+from pipeline.model.providers import server_key
 from pipeline.model.retry import connection_failed
 from pipeline.settings import Deployment
 
@@ -49,7 +50,9 @@ class ModelGroup:
                 "litellm_params": {
                     "model": d.model,
                     "api_base": d.api_base,
-                    "api_key": d.api_key.get_secret_value() if d.api_key else "no-key",
+                    "api_key": server_key(
+                        d.api_key.get_secret_value() if d.api_key else None, d.api_base
+                    ),
                 },
                 "model_info": {"id": deployment_id},
             }
