@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from pipeline.ask.excerpts import excerpt
-from pipeline.errors import BriefError
+from pipeline.errors import BriefError, ModelAuthError, ModelError, ModelUnreachable
 from pipeline.models import Answer, CitedPassage
 
 EXIT_REFUSED = 3  # the sources do not answer the question (not an error)
@@ -169,7 +169,12 @@ def ask(
                 break
             if not text:
                 break
-            _show(one(text), as_json, verbose)
+            try:
+                _show(one(text), as_json, verbose)
+            except (ModelAuthError, ModelUnreachable):
+                raise  # no later question can be answered either
+            except ModelError as exc:  # this question's call failed: say so, go on
+                click.echo(f"error: {exc}", err=True)
             click.echo("")
     except BriefError as exc:  # rejected credentials, unreachable server, bad outputs
         _fail(str(exc))

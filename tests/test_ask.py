@@ -16,6 +16,7 @@ from pipeline.ask.corpus import INDEX_DIR, open_corpus
 from pipeline.ask.excerpts import EXCERPT_WORDS, excerpt
 from pipeline.ask.retrieval import IndexParams, SearchIndex
 from pipeline.cli import main
+from pipeline.errors import ModelError
 from pipeline.models import Passage
 
 NEWSLETTER = 'now writes a very interesting sub-stack newsletter called "Concurrent"'
@@ -471,6 +472,31 @@ def test_a_question_of_question_words_only_is_refused_without_a_call(
         assert not answer.answered and answer.reason == NOTHING_ASKED
         assert answer.near_misses == []
     assert scripted.history == []
+
+
+def test_a_call_that_fails_is_an_error_not_a_refusal(seeds_out: Path, cli_session) -> None:
+    """A server failing after its retries said "The sources don't answer this: the model's
+    answer was not supported by the passages it cited" (exit 3) about sources it never
+    read. Now it is an error (exit 2); asked one question after another, that question's
+    error is said and the next question is asked."""
+    calls = []
+
+    def respond(stage: str, messages: list) -> dict:
+        calls.append(stage)
+        if len(calls) == 1:
+            raise ModelError("ask: InternalServerError: the server fell over")
+        return {"answerable": False, "statements": []}
+
+    cli_session.responder = respond
+    result = CliRunner().invoke(main, ["ask", QUESTION, "--out", str(seeds_out)])
+    assert result.exit_code == 2 and "the server fell over" in result.output
+    assert "don't answer" not in result.output
+    calls.clear()
+    questions = f"{QUESTION}\nWho writes the newsletter Concurrent?\n\n"
+    result = CliRunner().invoke(main, ["ask", "--out", str(seeds_out)], input=questions)
+    assert result.exit_code == 0, result.output
+    assert "error: ask: InternalServerError: the server fell over" in result.output
+    assert result.stdout.count("The sources don't answer this") == 1
 
 
 def test_cli_refuses_an_empty_question_as_a_usage_error(seeds_out: Path, cli_session) -> None:

@@ -57,7 +57,7 @@ from pipeline.ask.answer_checks import (
     unsupported,
 )
 from pipeline.ask.retrieval import Hit, SearchIndex, query_terms
-from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable
+from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable, OutputInvalid
 from pipeline.model.client import ModelClient
 from pipeline.model.prompts import boundary_for, load_prompt
 from pipeline.models import Answer, CitedPassage, Statement
@@ -321,10 +321,10 @@ def answer_question(
             context={"passages": supplied, "question": question, "policy": policy},
             narrow={"passages": {"type": "integer", "minimum": 1, "maximum": len(hits)}},
         )
-    except (ModelAuthError, ModelUnreachable):
-        raise
-    except ModelError as exc:
+    except OutputInvalid as exc:  # the replies failed the checks: a refusal, with why
         return refusal(question, hits, f"no answer with valid citations ({exc})", ms)
+    # any other ModelError (the server failing after its retries, a rejected request) is
+    # raised: it says nothing about the sources, and was printed as a refusal
     if not reply.answerable:
         return refusal(question, hits, "the passages found do not state the answer", ms)
 
