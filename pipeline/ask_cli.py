@@ -186,8 +186,14 @@ def ask(
 def _show(answer: Answer, as_json: bool, verbose: bool) -> None:
     if as_json:
         click.echo(json.dumps(answer.model_dump(mode="json"), indent=2, ensure_ascii=False))
-    else:
-        click.echo(format_answer(answer, verbose))
+        return
+    if answer.left_out:
+        click.echo(
+            f"note: the model saw {answer.retrieved} passages; the last {answer.left_out} "
+            "found did not fit its context window (a smaller --k fits)",
+            err=True,
+        )
+    click.echo(format_answer(answer, verbose))
 
 
 def _fail(message: str) -> None:

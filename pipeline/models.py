@@ -277,5 +277,8 @@ class Answer(Contract):
         default_factory=list, description="when refused: the closest passages found"
     )
     reason: str | None = Field(None, description="why the question was not answered")
-    retrieved: int = 0
+    retrieved: int = Field(default=0, description="passages shown to the model")
+    left_out: int = Field(
+        default=0, description="passages found but left out: they did not fit the model's context"
+    )
     retrieval_ms: float = 0.0

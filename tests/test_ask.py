@@ -499,6 +499,20 @@ def test_a_call_that_fails_is_an_error_not_a_refusal(seeds_out: Path, cli_sessio
     assert result.stdout.count("The sources don't answer this") == 1
 
 
+def test_passages_that_do_not_fit_the_context_are_left_out_not_the_question(
+    seeds_out: Path, scripted
+) -> None:
+    """`--k 20` on the embedded model's 8,192-token context failed with "the prompt needs
+    about 10415 tokens": the last passages are left out instead, before any call."""
+    scripted.context_window = 2200  # the answer prompt and about two 400-token passages
+    scripted.enqueue({"answerable": False, "statements": []})
+    answer = ask(seeds_out, scripted)
+    assert 1 <= answer.retrieved < 5 and answer.retrieved + answer.left_out == 5
+    assert len(scripted.history) == 1  # the passages were fitted before the one call
+    sent = scripted.history[0][-1]["content"]
+    assert f"[{answer.retrieved}] (" in sent and f"[{answer.retrieved + 1}] (" not in sent
+
+
 def test_cli_refuses_an_empty_question_as_a_usage_error(seeds_out: Path, cli_session) -> None:
     result = CliRunner().invoke(main, ["ask", "  ", "--out", str(seeds_out)])
     assert result.exit_code == 2 and "QUESTION is empty" in result.output

@@ -57,7 +57,13 @@ from pipeline.ask.answer_checks import (
     unsupported,
 )
 from pipeline.ask.retrieval import Hit, SearchIndex, query_terms
-from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable, OutputInvalid
+from pipeline.errors import (
+    ContextTooLong,
+    ModelAuthError,
+    ModelError,
+    ModelUnreachable,
+    OutputInvalid,
+)
 from pipeline.model.client import ModelClient
 from pipeline.model.prompts import boundary_for, load_prompt
 from pipeline.models import Answer, CitedPassage, Statement
@@ -282,6 +288,40 @@ def retrieve(
     return hits, round((time.perf_counter() - started) * 1000, 2)
 
 
+def ask_within_context(
+    question: str, hits: list[Hit], client: ModelClient, max_tokens: int, policy: ModelPolicy
+) -> tuple[AnswerReply, list[Hit]]:
+    """The model's reply on as many of ``hits`` as its context holds, best first, and
+    those hits: ``--k 20`` with the embedded model (20 passages of ~450 tokens against an
+    8,192-token context) failed with "the prompt needs about 10415 tokens"; the last
+    passages are left out instead (``Answer.left_out`` says how many). A prompt that
+    does not fit is refused before it is sent (``ContextTooLong``), so trying costs no
+    call."""
+    while True:
+        supplied = {h.rank: h.passage.text for h in hits}
+        rendered = render_passages(hits)
+        try:
+            reply = client.structured(
+                stage="ask",
+                prompt=load_prompt("answer"),
+                variables={
+                    "boundary": boundary_for(question + rendered),
+                    "question": question,
+                    "passages": rendered,
+                },
+                schema=AnswerReply,
+                max_tokens=max_tokens,
+                context={"passages": supplied, "question": question, "policy": policy},
+                narrow={"passages": {"type": "integer", "minimum": 1, "maximum": len(hits)}},
+            )
+        except ContextTooLong:
+            if len(hits) == 1:
+                raise
+            hits = hits[:-1]
+            continue
+        return reply, hits
+
+
 def answer_question(
     question: str,
     index: SearchIndex,
@@ -305,28 +345,17 @@ def answer_question(
     hits = [continued(h, texts, following_chars) for h in hits]
     if not hits or hits[0].score <= 0:
         return refusal(question, hits, "no passage shares a word with the question", ms)
-    supplied = {h.rank: h.passage.text for h in hits}
-    rendered = render_passages(hits)
+    found = len(hits)
     try:
-        reply = client.structured(
-            stage="ask",
-            prompt=load_prompt("answer"),
-            variables={
-                "boundary": boundary_for(question + rendered),
-                "question": question,
-                "passages": rendered,
-            },
-            schema=AnswerReply,
-            max_tokens=max_tokens,
-            context={"passages": supplied, "question": question, "policy": policy},
-            narrow={"passages": {"type": "integer", "minimum": 1, "maximum": len(hits)}},
-        )
+        reply, hits = ask_within_context(question, hits, client, max_tokens, policy)
     except OutputInvalid as exc:  # the replies failed the checks: a refusal, with why
         return refusal(question, hits, f"no answer with valid citations ({exc})", ms)
     # any other ModelError (the server failing after its retries, a rejected request) is
     # raised: it says nothing about the sources, and was printed as a refusal
+    left_out = found - len(hits)
     if not reply.answerable:
-        return refusal(question, hits, "the passages found do not state the answer", ms)
+        answer = refusal(question, hits, "the passages found do not state the answer", ms)
+        return answer.model_copy(update={"left_out": left_out})
 
     by_rank = {h.rank: h for h in hits}
     statements, cited_ids = [], set()
@@ -340,7 +369,8 @@ def answer_question(
             statements.append(Statement(text=statement.text.strip(), citations=ids))
             cited_ids.update(ids)
     if not statements:
-        return refusal(question, hits, "no cited passage matched its source file", ms)
+        answer = refusal(question, hits, "no cited passage matched its source file", ms)
+        return answer.model_copy(update={"left_out": left_out})
     return Answer(
         question=question,
         answered=True,
@@ -350,4 +380,5 @@ def answer_question(
         reason=None,
         retrieved=len(hits),
         retrieval_ms=ms,
+        left_out=left_out,
     )
