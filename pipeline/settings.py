@@ -94,8 +94,15 @@ class Settings(BaseSettings):
     )
 
     # chunking
-    chunk_tokens: int = Field(1400, description="target chunk size in tokens")
-    chunk_overlap_tokens: int = Field(40, description="sentences repeated from the previous chunk")
+    chunk_tokens: int = Field(
+        1400,
+        ge=100,
+        description="target chunk size in tokens (100 at least: each map call "
+        "carries ~400 tokens of instructions; 10 made 9,019 chunks of the seeds)",
+    )
+    chunk_overlap_tokens: int = Field(
+        40, ge=0, description="sentences repeated from the previous chunk"
+    )
     max_file_bytes: int = 20_000_000
 
     # embedded server

@@ -32,6 +32,9 @@ def test_unknown_keys_and_bad_values_are_rejected(tmp_path: Path) -> None:
     config.write_text('chunk_tokens = "many"\n')
     with pytest.raises(ConfigError, match="chunk_tokens"):
         Settings.load(config)
+    # 10 made 9,019 map calls of the seeds, each mostly instructions
+    with pytest.raises(ConfigError, match="chunk_tokens: Input should be greater than or"):
+        Settings.load(None, chunk_tokens=10)
     with pytest.raises(ConfigError, match="does not exist"):
         Settings.load(tmp_path / "missing.toml")
 
