@@ -177,6 +177,8 @@ def _print_plan(targets: list[Path], settings: Settings, *, use_cache: bool) -> 
         f"dry run: {plan.sources} sources, {plan.chunks} chunks, "
         f"{plan.source_tokens:,} source tokens, model {plan.model}"
     )
+    for line in plan.skipped:  # as the run will report them
+        click.echo(f"skipped {line}")
     click.echo(f"{'stage':<11}{'calls':>7}{'cached':>8}{'prompt tokens':>15}{'max completion':>16}")
     for stage in plan.stages:
         mark = "" if stage.exact else "  (estimate)"

@@ -23,7 +23,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from pipeline.inputs.chunking import chunk_all
-from pipeline.inputs.ingest import ingest_paths, read_source_text
+from pipeline.inputs.ingest import read_source_text, transcripts_in
 from pipeline.model.client import ModelClient
 from pipeline.model.llm import count_tokens
 from pipeline.model.prompts import load_prompt
@@ -65,6 +65,7 @@ class RunPlan(BaseModel):
     rung: str = Field("full", description="how reply schemas are sent (pipeline.model.providers)")
     provider: str = Field("llama.cpp server", description="the provider family of the model")
     servers: int = Field(1, description="deployments of the model group (model_list)")
+    skipped: list[str] = Field(default_factory=list, description="files skipped, with why")
 
     @property
     def calls(self) -> int:
@@ -87,7 +88,7 @@ def plan_run(
     paths: Sequence[Path], settings: Settings, client: ModelClient, *, model: str
 ) -> RunPlan:
     """What ``run_pipeline(paths, settings)`` would ask ``client``'s model, without asking."""
-    transcripts, _ = ingest_paths(paths, max_bytes=settings.max_file_bytes)
+    transcripts, skipped = transcripts_in(paths, max_bytes=settings.max_file_bytes)
     texts = {t.source_id: read_source_text(Path(t.path)) for t in transcripts}
     source_tokens = sum(count_tokens(text) for text in texts.values())
     chunks = chunk_all(
@@ -188,6 +189,7 @@ def plan_run(
             settings.model_list[0].model if settings.model_list else settings.model
         ).name,
         servers=max(1, len(settings.model_list)),
+        skipped=[f"{s.path}: {s.reason}" for s in skipped],
     )
     plan.cost_usd = price(model, plan.prompt_tokens, plan.max_completion_tokens, settings)
     return plan

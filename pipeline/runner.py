@@ -21,9 +21,9 @@ from pydantic import BaseModel
 from pipeline import session as sessions
 from pipeline.ask.corpus import index_corpus
 from pipeline.ask.retrieval import embed_texts
-from pipeline.errors import IngestError, ModelAuthError, ModelError, ModelUnreachable
+from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable
 from pipeline.inputs.chunking import chunk_all
-from pipeline.inputs.ingest import ingest_paths, read_source_text
+from pipeline.inputs.ingest import read_source_text, transcripts_in
 from pipeline.model.cache import CallCache
 from pipeline.model.client import StageUsage
 from pipeline.model.prompts import load_prompt
@@ -100,11 +100,8 @@ def run_pipeline(
 ) -> Manifest:
     progress = progress or Progress()
     started = time.monotonic()
-    transcripts, skipped = ingest_paths(paths, max_bytes=settings.max_file_bytes)
-    if not transcripts:  # before the output folder exists: nothing is written
-        reasons = "".join(f"; skipped {s.reason}" for s in skipped)
-        where = ", ".join(str(p) for p in paths)
-        raise IngestError(f"no transcripts found in {where}{reasons}")
+    # before the output folder exists: with nothing to brief, nothing is written
+    transcripts, skipped = transcripts_in(paths, max_bytes=settings.max_file_bytes)
     writer = OutputWriter(out_dir)
     writer.lock()
     try:

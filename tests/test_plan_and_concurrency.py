@@ -67,6 +67,27 @@ def test_dry_run_prints_the_plan_and_calls_nothing(tmp_path: Path) -> None:
     assert not Path("o").exists()
 
 
+def test_dry_run_names_the_files_the_run_would_skip(tmp_path: Path) -> None:
+    """The dry run listed only what it would brief: an empty or binary file in the folder
+    went unmentioned, and a folder of nothing but such files planned 0 calls (exit 0)
+    where the run says "no transcripts found" (exit 2)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "empty.txt").write_text("")
+    (folder / "blob.dat").write_bytes(b"\x00\x01binary")
+    args = ["run", str(folder), "--dry-run", "--out", str(tmp_path / "o")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and "no transcripts found" in result.output
+    assert "empty.txt is empty" in result.output and "blob.dat contains NUL bytes" in result.output
+    (folder / "talk.txt").write_text(INPUTS[0].read_text())
+    with FaultServer() as server:
+        result = CliRunner().invoke(main, [*args, "--api-base", server.url])
+    assert result.exit_code == 0, result.output
+    assert "dry run: 1 sources" in result.output
+    assert "skipped " in result.output and "empty.txt is empty or whitespace only" in result.output
+    assert server.requests == 0
+
+
 def test_calls_in_flight_never_exceed_the_concurrency_setting(monkeypatch) -> None:
     state = {"now": 0, "peak": 0}
     lock = threading.Lock()

@@ -144,3 +144,16 @@ def ingest_paths(
             continue
         used.add(sid)
     return transcripts, skipped
+
+
+def transcripts_in(
+    paths: Sequence[Path], *, max_bytes: int = 20_000_000
+) -> tuple[list[Transcript], list[SkippedFile]]:
+    """``ingest_paths``, or an ``IngestError`` naming every skipped file when nothing is
+    left to brief: the same for a run and for its dry run."""
+    transcripts, skipped = ingest_paths(paths, max_bytes=max_bytes)
+    if not transcripts:
+        reasons = "".join(f"; skipped {s.reason}" for s in skipped)
+        where = ", ".join(str(p) for p in paths)
+        raise IngestError(f"no transcripts found in {where}{reasons}")
+    return transcripts, skipped
