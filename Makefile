@@ -45,7 +45,7 @@ test: setup
 record: setup
 	$(VENV)/bin/pytest tests/test_cassettes.py tests/test_injection.py -o addopts="" --record-mode=rewrite
 
-# Benchmarks (README "Performance"): each prints a table. The model runs take ~40 min.
+# Benchmarks (README "Performance"): each prints a table. The model runs take about an hour.
 bench: bench-no-model
 	$(VENV)/bin/python bench/model_runs.py
 
