@@ -338,7 +338,7 @@ def answer_question(
 ) -> Answer:
     """The answer to ``question``, or a refusal. ``expand_question``: BM25 also searches
     for the words of a passage the model imagines answering it (``expand``: one more call)."""
-    if not query_terms(question):  # "", "?", "What did the guest say?"
+    if not query_terms(question):  # "", "?", "What is it?"
         return refusal(question, [], NOTHING_ASKED, 0.0)
     words = expand(question, client) if expand_question else None
     hits, ms = retrieve(question, index, k=k, sources=sources, embedder=embedder, words=words)
