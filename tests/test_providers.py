@@ -560,3 +560,22 @@ def test_dry_run_shows_the_rung(flags: list[str], shown: str) -> None:
     result = CliRunner().invoke(main, ["run", str(mini), "--dry-run", *flags])
     assert result.exit_code == 0, result.output
     assert shown in result.output
+
+
+def test_dry_run_says_when_the_hosted_model_s_key_is_not_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    mini = Path(__file__).parent / "data" / "mini_001.txt"
+    args = ["run", str(mini), "--dry-run", "--model", "openai/gpt-4o-mini"]
+    monkeypatch.setenv("BRIEF_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "note: OPENAI_API_KEY is not set" in result.output
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0 and "note:" not in result.output
