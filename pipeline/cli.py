@@ -170,6 +170,7 @@ def _print_plan(targets: list[Path], settings: Settings, *, use_cache: bool) -> 
     session = ModelSession(settings, cache, log_dir=settings.cache_dir.parent)
     try:
         plan = plan_run(targets, settings, session.client, model=session.model)
+        missing = session.client.missing_credentials() if plan.calls else None
     finally:
         session.close()
         cache.close()
@@ -196,12 +197,8 @@ def _print_plan(targets: list[Path], settings: Settings, *, use_cache: bool) -> 
         click.echo("cost: unknown (litellm has no price for this model)")
     else:
         click.echo(f"cost: at most ${plan.cost_usd:.4f} (completions at their full budget)")
-    if settings.model and not settings.api_base and not settings.api_key and plan.calls:
-        from pipeline.model.providers import missing_key
-
-        missing = missing_key(settings.model)  # what the run would stop on, said now
-        if missing:
-            click.echo(f"note: {missing}")
+    if missing:  # what the run would stop on, said now
+        click.echo(f"note: {missing}")
 
 
 @main.command()

@@ -323,10 +323,17 @@ class ModelClient:
                     self._connect = None
         elif not self._key_checked:
             self._key_checked = True
-            if self.api_base is None and self._api_key is None and self.router is None:
-                missing = missing_key(self.model)
-                if missing:
-                    raise ModelAuthError(missing)
+            missing = self.missing_credentials()
+            if missing:
+                raise ModelAuthError(missing)
+
+    def missing_credentials(self) -> str | None:
+        """What a hosted provider's first request would stop on (``missing_key``: its key's
+        variable not set), or None; asked only of a hosted model: no server of ours to
+        start, no ``api_base``, no configured key, no model group."""
+        if self._connect or self.api_base or self._api_key or self.router is not None:
+            return None
+        return missing_key(self.model)
 
     def _send(self, stage: str, call: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
         """``call(**kwargs)`` (a litellm function) within the deadline, retried on
