@@ -227,13 +227,16 @@ def _cited(hit: Hit) -> CitedPassage:
 NOTHING_ASKED = "the question names nothing to look for: ask about someone or something"
 
 
-def refusal(question: str, hits: Sequence[Hit], reason: str, retrieval_ms: float) -> Answer:
+def refusal(
+    question: str, hits: Sequence[Hit], reason: str, retrieval_ms: float, left_out: int = 0
+) -> Answer:
     return Answer(
         question=question,
         answered=False,
         reason=reason,
         near_misses=[_cited(h) for h in hits[:NEAR_MISSES]],
         retrieved=len(hits),
+        left_out=left_out,
         retrieval_ms=retrieval_ms,
     )
 
@@ -354,8 +357,7 @@ def answer_question(
     # raised: it says nothing about the sources, and was printed as a refusal
     left_out = found - len(hits)
     if not reply.answerable:
-        answer = refusal(question, hits, "the passages found do not state the answer", ms)
-        return answer.model_copy(update={"left_out": left_out})
+        return refusal(question, hits, "the passages found do not state the answer", ms, left_out)
 
     by_rank = {h.rank: h for h in hits}
     statements, cited_ids = [], set()
@@ -369,8 +371,7 @@ def answer_question(
             statements.append(Statement(text=statement.text.strip(), citations=ids))
             cited_ids.update(ids)
     if not statements:
-        answer = refusal(question, hits, "no cited passage matched its source file", ms)
-        return answer.model_copy(update={"left_out": left_out})
+        return refusal(question, hits, "no cited passage matched its source file", ms, left_out)
     return Answer(
         question=question,
         answered=True,
