@@ -617,6 +617,29 @@ def test_sentence_openers_are_not_names_but_names_are() -> None:
     assert not supported("According to Dan Chen, the factory opened before the pandemic.", passage)
 
 
+def test_a_word_the_question_writes_in_lower_case_opens_a_statement_as_no_name() -> None:
+    # the 1.5B's first reply to a development question (tune q13): the re-ask told it
+    # "the passages do not name Adapting", a name that is no name, instead of the real
+    # fault, that most of the statement's words are the question's
+    question = "Why is adapting an existing open model attractive to Chinese firms?"
+    statement = "Adapting an existing open model is attractive because it costs less compute."
+    passage = "Fine tuning an existing open model costs less compute, so it is attractive."
+    assert unsupported(statement, passage) == "the passages do not name Adapting"
+    assert unsupported(statement, passage, question=question) is None
+    # only as the sentence's opener: inside it, a capitalised word is still a name
+    named = "It is attractive because Adapting costs less compute."
+    assert unsupported(named, passage, question=question) == "the passages do not name Adapting"
+    # and a name the question capitalises stays a name
+    assert (
+        unsupported(
+            "Huawei fine tunes an existing open model for less compute.",
+            passage,
+            question="Why does Huawei fine tune an existing open model?",
+        )
+        == "the passages do not name Huawei"
+    )
+
+
 # --------------------------------------------------------------------------- replay
 
 REPLIES = Path(__file__).parent / "data" / "answer_replies_sample.jsonl"

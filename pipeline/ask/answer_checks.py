@@ -16,6 +16,7 @@ from pipeline.text import numbers, share_in, stems, tokenize
 _PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _AMOUNT = re.compile(r"(?<![\w.,-])\d+(?:[.,]\d+)*(?![\w-]|[.,]\d)")
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
+_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’-]*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|[\"“(]\s*)([A-Z][\w'’-]*)")
 # capitalised only because they open a sentence or a clause: not names
 _OPENERS = frozenset(
@@ -115,15 +116,18 @@ def overlap(statement: str, evidence: str) -> float:
     return share_in(stems(statement), stems(evidence))
 
 
-def names(text: str) -> set[str]:
+def names(text: str, written_lower: str = "") -> set[str]:
     """The stemmed capitalised words of ``text`` that are not stop words (names, mostly).
     A word capitalised only because it opens a sentence or clause ("However", "She",
-    "According") is not a name; a sentence-opening name ("Huawei ...") still is; the
-    lower-case part of a hyphenated word ("Roman-alphabet") is not."""
+    "According", or a word that ``written_lower``, the question, writes in lower case:
+    "Adapting an open model ..." for "Why is adapting an open model ...") is not a name; a
+    sentence-opening name ("Huawei ...") still is; the lower-case part of a hyphenated
+    word ("Roman-alphabet") is not."""
+    lowered = set(_LOWER_WORD.findall(written_lower))
     openers = {
         m.group(1)
         for m in _SENTENCE_START.finditer(text)
-        if m.group(1).lower().strip("'’") in _OPENERS
+        if m.group(1).lower().strip("'’") in _OPENERS | lowered
     }
     words = [w for w in _CAPITALISED.findall(text) if w not in openers]
     # in a hyphenated word only the capitalised parts are names: "Roman-alphabet" -> Roman
@@ -160,7 +164,7 @@ def unsupported(
         framing = set()
     absent = {
         n
-        for n in names(statement) - words - framing
+        for n in names(statement, question) - words - framing
         if not _demonym_of(n, words) and not _country_named(n, evidence)
     }
     if absent:
