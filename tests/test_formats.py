@@ -39,11 +39,15 @@ SAMPLES = {
     "whisper.json": ("asr_json", set()),
     "whisperx_diarized.json": ("asr_json", {"SPEAKER_00", "SPEAKER_01", "SPEAKER_02"}),
     "faster_whisper.json": ("asr_json", set()),
+    "assemblyai.json": ("asr_json", {"Speaker A", "Speaker B", "Speaker C"}),
+    "deepgram.json": ("asr_json", {"Speaker 0", "Speaker 1", "Speaker 2"}),
+    "rev.json": ("asr_json", FULL_NAMES),
+    "transcript.html": ("html", FULL_NAMES),
 }
 # what caption markup looks like if it leaks into a sentence
 MARKUP = re.compile(
     r"<[^>]*>|-->|&(?:amp|lt|gt|nbsp|quot);|\{\\|WEBVTT|\bNOTE\b|\bSTYLE\b|::cue"
-    r"|\d{1,2}:\d{2}:\d{2}[.,]\d{3}|align:|position:|\"(?:start|end|segments|tokens)\""
+    r"|\d{1,2}:\d{2}:\d{2}[.,]\d{3}|align:|position:|\"(?:start|end|segments|tokens|utterances|transcript|monologues|elements|ts)\""
 )
 
 
@@ -162,6 +166,72 @@ def test_whisper_metadata_stays_metadata() -> None:
     assert not any(re.search(r"\d{5}|avg_logprob|temperature", s.text) for s in t.segments)
 
 
+def test_asr_services_json_keeps_their_times_and_speakers() -> None:
+    # AssemblyAI counts milliseconds, Deepgram and Rev seconds: each first cue is 59:00
+    for name, language in (("assemblyai.json", "en_us"), ("deepgram.json", None)):
+        t = read_transcript(DATA / name, "a")
+        assert t.segments[0].timestamp == "59:00", name
+        assert t.metadata.get("language") == language
+        assert t.metadata["duration"] == "1:01:05", name
+    rev = read_transcript(DATA / "rev.json", "r")
+    first = SPOKEN[0]
+    assert (rev.segments[0].text, rev.segments[0].speaker) == (first["text"], first["speaker"])
+
+
+def test_deepgram_without_utterances_is_read_by_paragraph(tmp_path: Path) -> None:
+    paragraphs = [
+        {"speaker": 1, "sentences": [{"text": "We met in May.", "start": 61.5, "end": 63.0}]},
+        {
+            "speaker": 0,
+            "sentences": [
+                {"text": "Costs rose twelve percent.", "start": 64.0, "end": 66.0},
+                {"text": "So we cut the survey.", "start": 66.2, "end": 68.0},
+            ],
+        },
+    ]
+    alternative = {"transcript": "...", "paragraphs": {"paragraphs": paragraphs}}
+    path = tmp_path / "call.json"
+    path.write_text(json.dumps({"results": {"channels": [{"alternatives": [alternative]}]}}))
+    t = read_transcript(path, "call")
+    assert t.format == "asr_json"
+    assert [(s.text, s.speaker, s.timestamp) for s in t.segments] == [
+        ("We met in May.", "Speaker 1", "1:01"),
+        ("Costs rose twelve percent. So we cut the survey.", "Speaker 0", "1:04"),
+    ]
+
+
+def test_a_web_page_without_times_reads_its_paragraphs_and_leaves_its_chrome(
+    tmp_path: Path,
+) -> None:
+    page = tmp_path / "episode.html"
+    page.write_text(
+        "<!doctype html><html><head><title>Ep. 4: Chips</title>"
+        "<script>var x = '<p>not text</p>';</script></head><body>"
+        "<nav><ul><li>Home</li><li>About</li></ul></nav>"
+        "<div class='transcript'><p>Alice: Export rules changed in <em>2022</em>.</p>"
+        "<p>Bob: Nvidia&#8217;s H20 sales fell 40%.<br>Alice: And then?</p>"
+        "<p>Bob: They recovered.</p></div>"
+        "<footer><form><button>Subscribe</button></form>Terms</footer></body></html>",
+        encoding="utf-8",
+    )
+    t = read_transcript(page, "ep")
+    assert (t.format, t.metadata["title"]) == ("html", "Ep. 4: Chips")
+    assert [(s.speaker, s.text, s.timestamp) for s in t.segments] == [
+        ("Alice", "Export rules changed in 2022.", None),
+        ("Bob", "Nvidia’s H20 sales fell 40%.", None),
+        ("Alice", "And then?", None),
+        ("Bob", "They recovered.", None),
+    ]
+    assert read_source_text(page).splitlines()[1] == "Bob: Nvidia’s H20 sales fell 40%."
+    bare = tmp_path / "bare.html"
+    bare.write_text("<html><head><title>x</title></head><body><nav>Home</nav></body></html>")
+    transcripts, skipped = ingest_paths([bare])
+    assert transcripts == [] and "bare.html has no text outside its markup" in skipped[0].reason
+    prose = tmp_path / "notes.txt"  # a transcript that mentions a tag is no web page
+    prose.write_text("We talked about <html> tags.\nAnd then about <p> tags.\n")
+    assert read_transcript(prose, "n").format == "plain"
+
+
 @pytest.mark.parametrize(("name", "fmt"), [("zoom.vtt", "webvtt"), ("whisper.json", "asr_json")])
 def test_format_found_by_content_not_extension(tmp_path: Path, name: str, fmt: str) -> None:
     renamed = tmp_path / "recording.txt"
@@ -223,10 +293,10 @@ def test_run_over_every_sample_verifies_and_cites_timestamps(scripted, tmp_path:
         inputs, Settings.load(None, chunk_tokens=300), out, session=ScriptedSession(scripted)
     )
     assert manifest.failures == []
-    assert {s.format for s in manifest.sources} == {"webvtt", "srt", "asr_json"}
+    assert {s.format for s in manifest.sources} == {"webvtt", "srt", "asr_json", "html"}
     checked, problems = verify_outputs(out)
     assert checked > 0 and problems == []
-    for sid in ("zoom", "speakers", "whisper", "youtube_auto"):
+    for sid in ("zoom", "speakers", "whisper", "youtube_auto", "transcript", "rev"):
         markdown = (out / "sources" / f"{sid}.md").read_text(encoding="utf-8")
         assert re.search(rf"\[{sid} @ (?:59|1:0[01]):\d\d\]", markdown), sid
     report = (out / "report.html").read_text(encoding="utf-8")

@@ -5,18 +5,26 @@ To add a format: write a module here with a ``FORMAT = Format(name, detect, read
 mistaken for. The first format whose ``detect`` accepts the decoded text reads it; plain
 text (every non-empty line a segment) takes whatever nothing else claims.
 
-    asr_json      Whisper / faster-whisper / WhisperX JSON     (cues.py: normalised text)
-    webvtt        WebVTT: Zoom, YouTube auto-captions, <v>     (cues.py: normalised text)
-    srt           SubRip subtitles                             (cues.py: normalised text)
+    asr_json      Whisper family, AssemblyAI, Deepgram, Rev JSON  (cues.py: normalised text)
+    webvtt        WebVTT: Zoom, YouTube auto-captions, <v>        (cues.py: normalised text)
+    srt           SubRip subtitles                                (cues.py: normalised text)
+    html          a web page holding a transcript                 (cues.py: normalised text)
     markdown, podcast_page, speaker_turns, language_tagged, thread, plain   (text.py)
 """
 
 from __future__ import annotations
 
-from pipeline.inputs.formats import asr_json, subrip, text, vtt
+from pipeline.inputs.formats import asr_json, html, subrip, text, vtt
 from pipeline.inputs.formats.base import Format, Line, Reading, Unreadable, split_lines
 
-FORMATS: list[Format] = [asr_json.FORMAT, vtt.FORMAT, subrip.FORMAT, *text.FORMATS, text.PLAIN]
+FORMATS: list[Format] = [
+    asr_json.FORMAT,
+    vtt.FORMAT,
+    subrip.FORMAT,
+    html.FORMAT,
+    *text.FORMATS,
+    text.PLAIN,
+]
 
 
 def detect(text: str, lines: list[Line]) -> Format:

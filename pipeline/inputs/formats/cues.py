@@ -1,4 +1,4 @@
-"""Caption and ASR files as a normalised transcript: one line per cue.
+"""Caption, ASR and web-page files as a normalised transcript: one line per cue.
 
 A caption file's own lines are mostly markup (cue numbers, ``-->`` timings, settings,
 ``<c>`` tags, rolling repeats), so its passages cannot be slices of the file. Instead
@@ -8,6 +8,8 @@ same way each time the file is read (ingest, ``brief verify``, ``brief ask``):
     [0:01] Alice Chen: Good morning everyone.
     [0:06] Bob: Thanks for having me.
     [1:02:03] a cue without a speaker
+
+A cue without a time (a web page's paragraph) has no ``[time]``.
 
 Segments are the cue texts after the ``[time] Speaker: `` prefix, so timestamps and
 speakers stay metadata of the segment and never enter a sentence; line N is cue N.
@@ -24,7 +26,7 @@ from pipeline.models import Segment
 
 @dataclass(frozen=True)
 class Cue:
-    start: float  # seconds from the start of the recording
+    start: float | None  # seconds from the start of the recording (None: not timed)
     text: str
     speaker: str | None = None
 
@@ -88,9 +90,9 @@ def normalise(cues: list[Cue], metadata: dict[str, str]) -> Reading:
         text = clean(cue.text)
         if not text:
             continue
-        stamp = clock(cue.start)
+        stamp = clock(cue.start) if cue.start is not None else None
         who = clean(cue.speaker) if cue.speaker else None
-        prefix = f"[{stamp}] " + (f"{who}: " if who else "")
+        prefix = (f"[{stamp}] " if stamp else "") + (f"{who}: " if who else "")
         number = len(lines) + 1
         segments.append(
             Segment(

@@ -7,6 +7,7 @@ with the quirks real files have. Run once; the outputs are committed:
 from __future__ import annotations
 
 import json
+from html import escape
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -119,6 +120,122 @@ def faster_whisper() -> str:
     )
 
 
+SPEAKERS = sorted({u["speaker"] for u in SPOKEN})
+
+
+def _timed_words(u: dict) -> list[tuple[float, float, str]]:
+    ws = u["text"].split()
+    step = (u["end"] - u["start"]) / len(ws)
+    return [(u["start"] + i * step, u["start"] + (i + 1) * step, w) for i, w in enumerate(ws)]
+
+
+def assemblyai() -> str:
+    """AssemblyAI's transcript with speaker labels: times in milliseconds, speakers "A"..."""
+    utterances = [
+        {
+            "confidence": 0.93,
+            "end": round(u["end"] * 1000),
+            "speaker": "ABC"[SPEAKERS.index(u["speaker"])],
+            "start": round(u["start"] * 1000),
+            "text": u["text"],
+            "words": [
+                {"text": w, "start": round(a * 1000), "end": round(b * 1000), "confidence": 0.9}
+                for a, b, w in _timed_words(u)[:3]
+            ],
+        }
+        for u in SPOKEN
+    ]
+    text = " ".join(u["text"] for u in SPOKEN)
+    data = {"id": "5551722-f677", "status": "completed", "language_code": "en_us", "text": text}
+    data |= {"utterances": utterances, "audio_duration": int(SPOKEN[-1]["end"])}
+    return json.dumps(data, indent=2)
+
+
+def deepgram() -> str:
+    """Deepgram's pre-recorded response with utterances and diarization: seconds, speaker 0..."""
+    utterances = [
+        {
+            "start": u["start"],
+            "end": u["end"],
+            "confidence": 0.98,
+            "channel": 0,
+            "transcript": u["text"],
+            "speaker": SPEAKERS.index(u["speaker"]),
+            "id": f"utt-{n}",
+            "words": [
+                {"word": w.lower().strip(".,?!"), "start": a, "end": b, "punctuated_word": w}
+                for a, b, w in _timed_words(u)[:3]
+            ],
+        }
+        for n, u in enumerate(SPOKEN)
+    ]
+    transcript = " ".join(u["text"] for u in SPOKEN)
+    channel = {"alternatives": [{"transcript": transcript, "confidence": 0.99, "words": []}]}
+    metadata = {"request_id": "a1b2", "duration": SPOKEN[-1]["end"], "channels": 1}
+    return json.dumps(
+        {"metadata": metadata, "results": {"channels": [channel], "utterances": utterances}},
+        indent=2,
+    )
+
+
+def rev() -> str:
+    """Rev's transcript JSON: monologues of text and punctuation elements, named speakers."""
+    monologues = []
+    for u in SPOKEN:
+        elements = []
+        for a, b, w in _timed_words(u):
+            word, mark = (w[:-1], w[-1]) if w[-1] in ".,?!" else (w, "")
+            elements.append({"type": "text", "value": word, "ts": a, "end_ts": b, "confidence": 1})
+            if mark:
+                elements.append({"type": "punct", "value": mark})
+            elements.append({"type": "punct", "value": " "})
+        monologues.append(
+            {
+                "speaker": SPEAKERS.index(u["speaker"]),
+                "speaker_name": u["speaker"],
+                "elements": elements[:-1],
+            }
+        )
+    return json.dumps({"monologues": monologues})
+
+
+def html_page() -> str:
+    """A podcast site's transcript page, saved from the browser: chrome around it (head,
+    navigation, the episode header, an aside, the footer, scripts), entities, and each
+    turn a paragraph "<strong>Name</strong> (h:mm:ss): words"; one paragraph holds two
+    turns split by <br>."""
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        "<title>Quarterly planning call &mdash; transcript</title>",
+        "<style>p { margin: 0 0 1em }</style><script>window.dataLayer = [];</script>",
+        "</head><body>",
+        '<nav><a href="/">Home</a> <a href="/episodes">Episodes</a></nav>',
+        "<header><h1>Quarterly planning call</h1><p>Episode 12</p></header>",
+        "<main><article>",
+    ]
+
+    def turn(u: dict) -> str:
+        h, rest = divmod(int(u["start"]), 3600)
+        stamp = f"{h:02d}:{rest // 60:02d}:{rest % 60:02d}"
+        return f"<strong>{u['speaker']}</strong> ({stamp}): {escape(u['text'], quote=False)}"
+
+    for n, u in enumerate(SPOKEN):
+        if n == 5:
+            continue  # said in the paragraph before
+        if n == 4:
+            out.append(f"<p>{turn(u)}<br>\n{turn(SPOKEN[n + 1])}</p>")
+            continue
+        out.append(f"<p>{turn(u)}</p>")
+    out += [
+        "</article></main>",
+        "<aside><p>Subscribe to our newsletter for every new episode.</p></aside>",
+        "<footer>&copy; 2026 Example Media</footer><script>track();</script>",
+        "</body></html>",
+    ]
+    return "\n".join(out)
+
+
 if __name__ == "__main__":
     for name, text in [
         ("zoom.vtt", zoom()),
@@ -128,5 +245,9 @@ if __name__ == "__main__":
         ("whisper.json", whisper(False)),
         ("whisperx_diarized.json", whisper(True)),
         ("faster_whisper.json", faster_whisper()),
+        ("assemblyai.json", assemblyai()),
+        ("deepgram.json", deepgram()),
+        ("rev.json", rev()),
+        ("transcript.html", html_page()),
     ]:
         (HERE / name).write_bytes(text.encode("utf-8"))
