@@ -132,8 +132,14 @@ def ask(
     session = ModelSession(settings, cache, log_dir=settings.cache_dir.parent)
     try:
         corpus, rebuilt = open_corpus(out_dir, session.index_params, session.embedder)
-        if rebuilt:
+        if rebuilt and corpus.stored:
             click.echo(f"built the search index in {out_dir}/index", err=True)
+        elif rebuilt:
+            click.echo(
+                f"built a search index for these index settings in memory "
+                f"({out_dir}/index keeps the one brief run built)",
+                err=True,
+            )
         unknown = sorted(set(sources) - set(corpus.index.source_ids))
         if unknown:
             raise click.UsageError(

@@ -72,6 +72,25 @@ def test_index_is_stored_reloaded_and_rebuilt_when_stale(tmp_path: Path) -> None
     ]
 
 
+def test_other_index_settings_are_built_in_memory_and_the_stored_index_kept(
+    tmp_path: Path,
+) -> None:
+    out = processed(tmp_path / "out", [SEEDS / "002_e97962a6dbc2b620.txt"])
+    open_corpus(out)  # brief run's index, stored
+    stored = (out / INDEX_DIR / "meta.json").read_bytes()
+    other, rebuilt = open_corpus(out, IndexParams(window_tokens=200))
+    assert rebuilt and not other.stored and other.index.params.window_tokens == 200
+    assert (out / INDEX_DIR / "meta.json").read_bytes() == stored
+    default, rebuilt = open_corpus(out)
+    assert not rebuilt and default.stored  # no rebuild for the next default question
+    # once the run's files change, the stored index is stale: the one asked for replaces it
+    chunks = (out / "chunks.jsonl").read_text().splitlines()
+    (out / "chunks.jsonl").write_text("\n".join(chunks[:3]) + "\n")
+    fresh, rebuilt = open_corpus(out, IndexParams(window_tokens=200))
+    assert rebuilt and fresh.stored
+    assert SearchIndex.load(out / INDEX_DIR).params.window_tokens == 200
+
+
 def test_supported_needs_shared_content_words() -> None:
     evidence = "China has more than 50,000 kilometers of ultra-high voltage transmission lines"
     assert supported("China built over 50,000 km of high voltage lines", evidence)

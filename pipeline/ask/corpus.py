@@ -6,8 +6,12 @@
     outputs/index/            the search index, built by ``brief run``
 
 ``open_corpus`` loads the stored index, or builds (and stores) it when it is missing or
-no longer matches the chunks and summaries beside it or the index settings (window
-sizes, embedding model). With an embedding model, the vector of every piece (a few
+no longer matches the chunks and summaries beside it. Asked for other index settings
+(window sizes, ``embedding_model = "none"``) than the stored index was built with, while
+that index still matches the run's files, it builds the one asked for in memory and
+leaves the stored one as ``brief run`` wrote it: a question asked with other settings
+does not change the output folder (a committed one would show as modified), nor cost
+the next default question a rebuild. With an embedding model, the vector of every piece (a few
 sentences, see ``retrieval.make_pieces``) is asked for through the model client (cached
 per text like every call, so a new source costs only its own pieces) and stored with the
 index as ``vectors.npy``.
@@ -78,6 +82,7 @@ class Corpus:
     out_dir: Path
     texts: dict[str, str]
     index: SearchIndex
+    stored: bool = True  # the index is the one in ``out_dir/index`` (False: built in memory)
 
 
 def index_corpus(
@@ -87,9 +92,10 @@ def index_corpus(
     texts: dict[str, str],
     params: IndexParams | None = None,
     embedder: ModelClient | None = None,
+    store: bool = True,
 ) -> SearchIndex:
     """Build the index of an output folder whose chunks and summaries are written, and
-    store it there."""
+    store it there (unless ``store`` is False)."""
     params = params or IndexParams()
     index = build_index(chunks, summaries, texts, params, corpus_fingerprint(out_dir, params))
     if params.embedding_model:
@@ -98,10 +104,11 @@ def index_corpus(
         index.vectors = embed_texts(
             embedder, [texts[p.source_id][p.char_start : p.char_end] for p in index.pieces]
         )
-    folder = out_dir / INDEX_DIR
-    if folder.exists():
-        shutil.rmtree(folder)
-    index.save(folder)
+    if store:
+        folder = out_dir / INDEX_DIR
+        if folder.exists():
+            shutil.rmtree(folder)
+        index.save(folder)
     return index
 
 
@@ -112,6 +119,7 @@ def open_corpus(
     params = params or IndexParams()
     texts = read_sources(out_dir)
     folder = out_dir / INDEX_DIR
+    current = False  # the stored index matches the run's files, under its own settings
     if (folder / "meta.json").is_file():
         try:
             index = SearchIndex.load(folder)
@@ -120,6 +128,7 @@ def open_corpus(
         else:
             if index.fingerprint == corpus_fingerprint(out_dir, params):
                 return Corpus(out_dir, texts, index), False
+            current = index.fingerprint == corpus_fingerprint(out_dir, index.params)
     chunks = [Chunk.model_validate_json(line) for line in _read_jsonl(out_dir / "chunks.jsonl")]
     summaries_path = out_dir / "summaries.jsonl"
     summaries = (
@@ -130,5 +139,5 @@ def open_corpus(
     missing = sorted({c.source_id for c in chunks} - set(texts))
     if missing:
         raise BriefError(f"chunks.jsonl names sources the manifest lacks: {', '.join(missing)}")
-    index = index_corpus(out_dir, chunks, summaries, texts, params, embedder)
-    return Corpus(out_dir, texts, index), True
+    index = index_corpus(out_dir, chunks, summaries, texts, params, embedder, store=not current)
+    return Corpus(out_dir, texts, index, stored=not current), True
