@@ -97,3 +97,12 @@ def test_names_that_cannot_be_embedded_leave_the_briefs_standing(
     )
     assert manifest.failures == []
     assert [s.status for s in manifest.sources] == ["ok"]
+
+
+def test_a_possessive_is_listed_as_its_name() -> None:
+    from pipeline.stages.names import kept_names
+
+    seen: set[str] = set()
+    listed = ["Patel's", "Dwarkesh Patel’s", "Patel", "Xi's"]
+    assert kept_names(listed, lambda name: True, seen) == ["Patel", "Dwarkesh Patel", "Xi"]
+    assert kept_names(["Lets", "Jones'"], lambda name: True, seen) == ["Lets", "Jones'"]

@@ -127,12 +127,15 @@ def _in_case(text: str) -> bool:
     return found.count("I") > found.count("i")
 
 
+_POSSESSIVE = re.compile(r"(?<=\w)['’]s$")
+
+
 def kept_names(raw: list[str], keep: Callable[[str], bool], seen: set[str]) -> list[str]:
     """The names of ``raw`` that ``keep`` accepts, each once (``seen``: lower case, shared
     by the calls for one chunk, so that a name listed as an organisation is not a person
-    too)."""
+    too), without a possessive's "'s" (the 1.5B listed "Patel's" as a person)."""
     names = []
-    for name in (n.strip() for n in raw):
+    for name in (_POSSESSIVE.sub("", n.strip()) for n in raw):
         if name.lower() not in seen and keep(name):
             seen.add(name.lower())
             names.append(name)
