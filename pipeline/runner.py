@@ -164,6 +164,12 @@ def _run_locked(
             advance(1)
         writer.write_cross(cross, {b.source_id: b.title for b in briefs})
         seconds["synthesize"] = time.monotonic() - mark
+        dropped = writer.drop_other_sources({t.source_id for t in transcripts})
+        if dropped:
+            progress.note(
+                f"removed the briefs of {len(dropped)} earlier source(s) not in this run "
+                f"({', '.join(dropped)}); brief them together with these to keep them"
+            )
 
         mark = time.monotonic()
         # for `brief ask`

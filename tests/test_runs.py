@@ -21,8 +21,9 @@ from fault_server import Fault, FaultServer, Request
 from pipeline.cli import main
 from pipeline.errors import ModelUnreachable, OutputLocked
 from pipeline.model.llm import count_tokens
+from pipeline.outputs.verify import verify_outputs
 from pipeline.outputs.writer import OutputWriter
-from pipeline.runner import run_pipeline
+from pipeline.runner import Progress, run_pipeline
 from pipeline.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -158,6 +159,34 @@ def test_finished_run_repeated_costs_nothing_and_outputs_are_identical(tmp_path:
     assert {k: v for k, v in old.items() if k not in volatile} == {
         k: v for k, v in new.items() if k not in volatile
     }
+
+
+def test_a_run_over_other_files_removes_the_earlier_sources_briefs(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    notes: list[str] = []
+
+    class Notes(Progress):
+        def note(self, message: str) -> None:
+            notes.append(message)
+
+    with FaultServer() as server:
+        run_pipeline([*INPUTS, ROOT / "seeds/002_e97962a6dbc2b620.txt"], settings_for(server), out)
+        assert (out / "sources" / "002.json").is_file()
+        (out / "sources" / "reading-list.json").write_text('{"source_id": "someone else"}')
+        manifest = run_pipeline(INPUTS, settings_for(server), out, progress=Notes())
+    assert manifest.failures == []
+    assert sorted(p.name for p in (out / "sources").iterdir()) == [
+        "001.json",
+        "001.md",
+        "reading-list.json",  # not a brief named after its source: not ours to remove
+    ]
+    assert notes == [
+        "removed the briefs of 1 earlier source(s) not in this run (002); brief them "
+        "together with these to keep them"
+    ]
+    assert 'data-s="002"' not in (out / "report.html").read_text(encoding="utf-8")
+    checked, problems = verify_outputs(out)
+    assert checked > 0 and problems == []
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garble"])

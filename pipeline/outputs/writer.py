@@ -17,7 +17,7 @@ import fcntl
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +101,27 @@ class OutputWriter:
     def write_source(self, brief: SourceBrief) -> None:
         self.write_json(f"sources/{brief.source_id}.json", brief)
         self.write_text(f"sources/{brief.source_id}.md", source_markdown(brief))
+
+    def drop_other_sources(self, kept: Collection[str]) -> list[str]:
+        """Remove the briefs (``sources/<id>.json`` and ``.md``) of sources other than
+        ``kept``, and return their ids: a run over other files into the same folder left
+        the earlier run's briefs beside its own, and the report showed them, ``brief
+        verify`` failed on their quotes (their sources were no longer the run's) and the
+        chunks, index and manifest no longer knew them. Only a JSON file that holds the
+        brief of the source it is named after is removed, with its markdown."""
+        dropped = []
+        for path in sorted((self.root / "sources").glob("*.json")):
+            if path.stem in kept:
+                continue
+            try:
+                named = json.loads(path.read_text(encoding="utf-8")).get("source_id")
+            except (OSError, ValueError, AttributeError):
+                continue  # not a brief this tool wrote
+            if named == path.stem:
+                path.unlink(missing_ok=True)
+                path.with_suffix(".md").unlink(missing_ok=True)
+                dropped.append(path.stem)
+        return dropped
 
     def write_cross(self, brief: CrossSourceBrief, titles: dict[str, str]) -> None:
         self.write_json("brief.json", brief)
