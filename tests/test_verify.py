@@ -103,3 +103,17 @@ def test_every_kind_of_change_is_found(copy: Path, name: str) -> None:
     assert len(problems) == 1 and all(part in problems[0] for part in expected.split("…"))
     result = CliRunner().invoke(main, ["verify", "--out", str(copy)])
     assert result.exit_code == 1 and "1 problems" in result.output
+
+
+def test_a_source_changed_since_the_run_is_named_with_its_fix(copy: Path) -> None:
+    source = copy.parent / "seeds" / "002_e97962a6dbc2b620.txt"
+    source.write_text("Editor's note: lightly edited.\n" + source.read_text(encoding="utf-8"))
+    checked, problems = verify_outputs(copy)
+    # one problem for the source, not one for each of its passages (154 of them)
+    assert len(problems) == 1 and problems[0].startswith("source 002 (")
+    assert "changed since `brief run`" in problems[0] and "run `brief run` again" in problems[0]
+    assert checked > 0  # the other sources' passages are still checked
+    for command in (["ask", "What about censorship?"], ["render"]):
+        result = CliRunner().invoke(main, [*command, "--out", str(copy)])
+        assert result.exit_code == 2, command
+        assert "source 002" in result.output and "run `brief run` again" in result.output

@@ -34,25 +34,55 @@ from pipeline.models import Chunk, ChunkSummary
 INDEX_DIR = "index"
 
 
-def source_paths(out_dir: Path) -> dict[str, Path]:
-    """Source id -> its file, from the manifest. Outputs moved with the repository
-    (a fresh clone) find their sources in the ``seeds/`` folder beside them."""
+def _manifest_sources(out_dir: Path) -> list[dict[str, str]]:
     try:
         manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise BriefError(
             f"cannot read {out_dir}/manifest.json ({exc}); run `brief run` first"
         ) from None
-    paths = {}
-    for source in manifest["sources"]:
-        path = Path(source["path"])
-        if not path.is_file():
-            path = out_dir.resolve().parent / "seeds" / path.name
-        paths[source["source_id"]] = path
-    return paths
+    return list(manifest["sources"])
 
 
-def read_sources(out_dir: Path) -> dict[str, str]:
+def _located(out_dir: Path, source: dict[str, str]) -> Path:
+    path = Path(source["path"])
+    return path if path.is_file() else out_dir.resolve().parent / "seeds" / path.name
+
+
+def source_paths(out_dir: Path) -> dict[str, Path]:
+    """Source id -> its file, from the manifest. Outputs moved with the repository
+    (a fresh clone) find their sources in the ``seeds/`` folder beside them."""
+    return {s["source_id"]: _located(out_dir, s) for s in _manifest_sources(out_dir)}
+
+
+def changed_sources(out_dir: Path) -> dict[str, str]:
+    """Source id -> why its file is not the one ``brief run`` read (its sha256 differs
+    from the manifest's), for each such source: every offset, line number and citation
+    of it points at the text as it was. A source that cannot be read is left to
+    ``read_sources`` to report."""
+    changed = {}
+    for source in _manifest_sources(out_dir):
+        path = _located(out_dir, source)
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            continue
+        if source.get("sha256") and digest != source["sha256"]:
+            changed[source["source_id"]] = (
+                f"source {source['source_id']} ({path}) changed since `brief run` wrote "
+                f"{out_dir}: its passages and citations point at the text as it was; run "
+                "`brief run` again (chunks that did not change come from the cache)"
+            )
+    return changed
+
+
+def read_sources(out_dir: Path, *, unchanged: bool = True) -> dict[str, str]:
+    """Each source's text as ``brief run`` read it (``read_source_text``). With
+    ``unchanged``, a source whose file changed since the run is an error that names the
+    fix (``changed_sources``): read at the old offsets, its citations would point at
+    other lines, and ``brief ask`` printed them as checked."""
+    if unchanged and (changed := changed_sources(out_dir)):
+        raise BriefError("; ".join(changed.values()))
     texts = {}
     for source_id, path in source_paths(out_dir).items():
         try:

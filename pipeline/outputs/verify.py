@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pipeline.ask.corpus import read_sources
+from pipeline.ask.corpus import changed_sources, read_sources
 from pipeline.models import Quote, column_at
 from pipeline.outputs.markdown import _BULLET_MARKER, _INVISIBLE
 
@@ -45,8 +45,15 @@ def passages_in(value: Any) -> Iterator[dict[str, Any]]:
 
 
 def verify_outputs(out_dir: Path) -> tuple[int, list[str]]:
-    """(number of passages and markdown quotes checked, problems found)."""
-    texts = read_sources(out_dir)
+    """(number of passages and markdown quotes checked, problems found). The passages of
+    a source whose file changed since the run are not checked one by one: one problem
+    says so and names the fix (``changed_sources``)."""
+    changed = changed_sources(out_dir)
+    texts = {
+        sid: text
+        for sid, text in read_sources(out_dir, unchanged=False).items()
+        if sid not in changed
+    }
     files = [out_dir / "brief.json", *sorted((out_dir / "sources").glob("*.json"))]
     briefs = [(file, json.loads(file.read_text(encoding="utf-8"))) for file in files]
     documents: list[tuple[str, Any]] = [(file.name, brief) for file, brief in briefs]
@@ -57,6 +64,8 @@ def verify_outputs(out_dir: Path) -> tuple[int, list[str]]:
     checked, problems = 0, []
     for name, document in documents:
         for passage in passages_in(document):
+            if passage["source_id"] in changed:
+                continue
             checked += 1
             problem = passage_problem(passage, texts)
             if problem:
@@ -65,9 +74,11 @@ def verify_outputs(out_dir: Path) -> tuple[int, list[str]]:
     for file, brief in briefs:
         markdown = file.with_suffix(".md")
         quotes = [Quote.model_validate(q) for q in brief.get("quotes", [])]
+        if any(q.passage.source_id in changed for q in quotes):
+            continue  # its quotes are checked when its sources are the run's again
         checked += len(quotes)
         problems += [f"{markdown.name}: {p}" for p in markdown_problems(markdown, quotes, texts)]
-    return checked, problems
+    return checked, problems + list(changed.values())
 
 
 def passage_problem(passage: dict[str, Any], texts: dict[str, str]) -> str | None:
