@@ -31,7 +31,7 @@ def make_inputs(root: Path, outside: Path) -> dict[str, str]:
         "empty.txt": "is empty",
         "blank.txt": "is empty or whitespace only",
         "binary.bin": "NUL bytes",
-        "latin1.txt": "is not valid UTF-8",
+        "latin1.txt": "is not valid UTF-8 (bad byte at 8); save it as UTF-8, e.g. `iconv",
         "huge.txt": "is too big",
         "subfolder": "is a directory",
         "escape.txt": "outside",

@@ -31,7 +31,13 @@ def _decode(data: bytes) -> str:
     try:
         text = data.decode(codec)
     except UnicodeDecodeError as exc:
-        raise _Unreadable(f"is not valid {codec.upper()} (bad byte at {exc.start})") from None
+        fix = (
+            "; save it as UTF-8, e.g. `iconv -f WINDOWS-1252 -t UTF-8 FILE > NEW` "
+            "(`-f GB18030` for Chinese, `-f SHIFT_JIS` for Japanese)"
+            if codec == "utf-8"
+            else ""
+        )
+        raise _Unreadable(f"is not valid {codec.upper()} (bad byte at {exc.start}){fix}") from None
     if "\x00" in text:
         raise _Unreadable("contains NUL characters (binary file?)")
     return text.removeprefix("\ufeff")
