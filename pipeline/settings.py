@@ -7,9 +7,11 @@ output; it is written to the manifest.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
+import tomllib
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -141,10 +143,10 @@ class Settings(BaseSettings):
         cls._toml_path = config
         try:
             return cls(**given)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {config} is not valid TOML: {exc}") from None
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-            )
+            problems = "; ".join(_problem(e) for e in exc.errors())
             where = f" (from {config}, BRIEF_* environment or flags)" if config else ""
             raise ConfigError(f"invalid settings{where}: {problems}") from None
         finally:
@@ -161,3 +163,14 @@ class Settings(BaseSettings):
             deployment.pop("api_key", None)
         blob = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _problem(error: Any) -> str:
+    """One validation error as the message says it; a setting that does not exist names
+    the one it is most likely a misspelling of ("embeding_model": embedding_model)."""
+    where = ".".join(str(p) for p in error["loc"])
+    if error["type"] == "extra_forbidden" and len(error["loc"]) == 1:
+        near = difflib.get_close_matches(where, Settings.model_fields, n=1)
+        hint = f" (did you mean {near[0]}?)" if near else ""
+        return f"{where}: no such setting{hint}"
+    return f"{where}: {error['msg']}"

@@ -27,7 +27,15 @@ def test_brief_toml_in_the_working_folder_is_read(tmp_path: Path) -> None:
 def test_unknown_keys_and_bad_values_are_rejected(tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
     config.write_text("chunk_tokns = 500\n")
-    with pytest.raises(ConfigError, match="chunk_tokns"):
+    with pytest.raises(
+        ConfigError, match=r"chunk_tokns: no such setting \(did you mean chunk_tokens\?\)"
+    ):
+        Settings.load(config)
+    config.write_text("colour = 1\n")
+    with pytest.raises(ConfigError, match=r"colour: no such setting$"):
+        Settings.load(config)
+    config.write_text("chunk_tokens = \n")  # a syntax error: it was a traceback
+    with pytest.raises(ConfigError, match=r"c.toml is not valid TOML: Invalid value \(at line 1"):
         Settings.load(config)
     config.write_text('chunk_tokens = "many"\n')
     with pytest.raises(ConfigError, match="chunk_tokens"):
