@@ -5,6 +5,7 @@ credentials, unreachable servers, context length, malformed and cut-off replies.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -154,6 +155,21 @@ def test_a_hosted_api_that_does_not_answer_says_so(
     client = ModelClient(model=model, api_base=None, api_key=KEY, cache=cache, retries=0)
     provider = model.split("/")[0]
     with pytest.raises(ModelUnreachable, match=f"cannot reach the {provider} API for {model}"):
+        ask(client)
+
+
+@pytest.mark.parametrize("model", ["ollama/llama3.2", "ollama_chat/llama3.2"])
+def test_an_ollama_that_is_not_running_is_named_by_its_address(
+    cache, monkeypatch: pytest.MonkeyPatch, model: str
+) -> None:
+    """Ollama runs on the user's machine: "check the network connection" sent them the
+    wrong way; the address litellm tried (OLLAMA_API_BASE, else localhost:11434) is it."""
+    server = FaultServer()  # bound but never started, then closed: nothing listens
+    monkeypatch.setenv("OLLAMA_API_BASE", server.url)
+    server.httpd.server_close()
+    client = ModelClient(model=model, api_base=None, cache=cache, retries=0)
+    expected = f"model server unreachable at {server.url} (Ollama, for {model}): start Ollama"
+    with pytest.raises(ModelUnreachable, match=re.escape(expected)):
         ask(client)
 
 

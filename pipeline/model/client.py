@@ -34,6 +34,7 @@ from pipeline.model.prompts import Prompt
 from pipeline.model.providers import (
     DEFAULT_RUNG,
     Rung,
+    family_of,
     missing_key,
     response_format,
     schema_rejected_hint,
@@ -379,6 +380,12 @@ class ModelClient:
         if self.api_base or self.router is not None:  # the embedded server has one by now
             where = self.api_base or self.model
             return f"model server unreachable at {where}: start it, or fix --api-base"
+        family = family_of(self.model)
+        if (local := family.local_address()) is not None:
+            return (
+                f"model server unreachable at {local} ({family.name}, for {self.model}): "
+                f"start {family.name} there, or name its address with --api-base"
+            )
         provider = self.model.split("/", 1)[0]
         return (
             f"cannot reach the {provider} API for {self.model}: check the network "

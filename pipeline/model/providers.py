@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -107,6 +108,19 @@ class Family(BaseModel):
         description="schema keywords kept on the strict and json_schema rungs",
     )
     rule: str = Field(description="the provider's documented structured-output rule")
+    local_base: tuple[str, str] | None = Field(
+        default=None,
+        description="a local server's address without --api-base: (the environment "
+        "variable litellm reads it from, the address litellm uses when it is not set)",
+    )
+
+    def local_address(self) -> str | None:
+        """Where litellm sends this family's requests when no --api-base is given, for a
+        server that runs on the user's machine (Ollama), else None."""
+        if self.local_base is None:
+            return None
+        variable, default = self.local_base
+        return os.environ.get(variable) or default
 
 
 FAMILIES: tuple[Family, ...] = (
@@ -165,6 +179,7 @@ FAMILIES: tuple[Family, ...] = (
         prefixes=("ollama/", "ollama_chat/"),
         rung="full",
         rule="the schema goes in `format`; Ollama compiles it into a llama.cpp grammar",
+        local_base=("OLLAMA_API_BASE", "http://localhost:11434"),
     ),
     Family(
         name="vLLM",
