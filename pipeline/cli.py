@@ -125,7 +125,7 @@ def run(
             chunk_tokens=chunk_tokens,
         )
         if dry_run:
-            _print_plan(targets, settings, use_cache=not no_cache and not refresh)
+            _print_plan(targets, settings, out_dir, use_cache=not no_cache and not refresh)
             return
         manifest = run_pipeline(
             targets,
@@ -161,7 +161,7 @@ def run(
         sys.exit(EXIT_FAILURES)
 
 
-def _print_plan(targets: list[Path], settings: Settings, *, use_cache: bool) -> None:
+def _print_plan(targets: list[Path], settings: Settings, out_dir: Path, *, use_cache: bool) -> None:
     from pipeline.model.cache import CallCache
     from pipeline.plan import plan_run
     from pipeline.session import ModelSession
@@ -169,7 +169,7 @@ def _print_plan(targets: list[Path], settings: Settings, *, use_cache: bool) -> 
     cache = CallCache(settings.cache_dir, enabled=use_cache)
     session = ModelSession(settings, cache, log_dir=settings.cache_dir.parent)
     try:
-        plan = plan_run(targets, settings, session.client, model=session.model)
+        plan = plan_run(targets, settings, session.client, model=session.model, outputs=out_dir)
         missing = session.client.missing_credentials() if plan.calls else None
     finally:
         session.close()

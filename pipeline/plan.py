@@ -85,10 +85,16 @@ def _message_tokens(messages: list[dict[str, str]]) -> int:
 
 
 def plan_run(
-    paths: Sequence[Path], settings: Settings, client: ModelClient, *, model: str
+    paths: Sequence[Path],
+    settings: Settings,
+    client: ModelClient,
+    *,
+    model: str,
+    outputs: Path | None = None,
 ) -> RunPlan:
-    """What ``run_pipeline(paths, settings)`` would ask ``client``'s model, without asking."""
-    transcripts, skipped = transcripts_in(paths, max_bytes=settings.max_file_bytes)
+    """What ``run_pipeline(paths, settings, outputs)`` would ask ``client``'s model,
+    without asking."""
+    transcripts, skipped = transcripts_in(paths, max_bytes=settings.max_file_bytes, outputs=outputs)
     texts = {t.source_id: read_source_text(Path(t.path)) for t in transcripts}
     source_tokens = sum(count_tokens(text) for text in texts.values())
     chunks = chunk_all(

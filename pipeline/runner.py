@@ -101,7 +101,7 @@ def run_pipeline(
     progress = progress or Progress()
     started = time.monotonic()
     # before the output folder exists: with nothing to brief, nothing is written
-    transcripts, skipped = transcripts_in(paths, max_bytes=settings.max_file_bytes)
+    transcripts, skipped = transcripts_in(paths, max_bytes=settings.max_file_bytes, outputs=out_dir)
     writer = OutputWriter(out_dir)
     writer.lock()
     try:

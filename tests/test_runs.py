@@ -20,6 +20,7 @@ from fault_server import Fault, FaultServer, Request
 
 from pipeline.cli import main
 from pipeline.errors import ModelUnreachable, OutputLocked
+from pipeline.inputs.ingest import OUTPUT_NAMES
 from pipeline.model.llm import count_tokens
 from pipeline.outputs.verify import verify_outputs
 from pipeline.outputs.writer import OutputWriter
@@ -187,6 +188,25 @@ def test_a_run_over_other_files_removes_the_earlier_sources_briefs(tmp_path: Pat
     assert 'data-s="002"' not in (out / "report.html").read_text(encoding="utf-8")
     checked, problems = verify_outputs(out)
     assert checked > 0 and problems == []
+
+
+def test_a_run_into_its_input_folder_does_not_read_its_own_outputs(tmp_path: Path) -> None:
+    talks, other = tmp_path / "talks", tmp_path / "other"
+    for folder in (talks, other):
+        folder.mkdir()
+        (folder / "001.txt").write_bytes(INPUTS[0].read_bytes())
+    with FaultServer() as server:
+        first = run_pipeline([talks], settings_for(server), talks)
+        again = run_pipeline([talks], settings_for(server), talks)  # brief.md etc. are there
+        run_pipeline([other], settings_for(server), other / "out")
+        nested = run_pipeline([other], settings_for(server), other / "out")
+    assert [s.source_id for s in again.sources] == ["001"] and again.total.calls == 0
+    assert again.skipped == [] and first.failures == again.failures == []
+    # a folder of outputs inside the input folder is left out, not reported as skipped
+    assert [s.source_id for s in nested.sources] == ["001"] and nested.skipped == []
+    # what the writer writes is what ingest leaves out: a new output file must be added there
+    written = {p.name for p in talks.iterdir() if not p.name.startswith(".")}
+    assert written - {"001.txt"} <= OUTPUT_NAMES and "brief.md" in written
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garble"])

@@ -93,13 +93,31 @@ def source_id_for(path: Path) -> str:
     return m.group(1) if m else (re.sub(r"[^a-z0-9_-]", "-", path.stem.lower()) or "source")
 
 
-def _expand(paths: Sequence[Path]) -> dict[Path, Path | None]:
-    """Each file to read, with the folder it was found in (None when named directly)."""
+# what ``brief run`` writes into an output folder (``pipeline.outputs.writer``)
+OUTPUT_NAMES = frozenset(
+    "brief.md brief.json chunks.jsonl summaries.jsonl manifest.json report.html "
+    "sources index".split()
+)
+
+
+def _expand(paths: Sequence[Path], outputs: Path | None = None) -> dict[Path, Path | None]:
+    """Each file to read, with the folder it was found in (None when named directly). In
+    a folder, what a run writes into ``outputs`` (the output folder itself, and its
+    files when it is that folder) is no transcript: ``brief run talks --out talks`` read
+    its own brief.md, manifest.json and chunks.jsonl as three more sources on the rerun."""
     out: dict[Path, Path | None] = {}
+    own = outputs.resolve() if outputs is not None else None
     for path in paths:
         if path.is_dir():
             for p in sorted(path.iterdir(), key=lambda p: p.name):
-                if not p.name.startswith(".") and not p.name.upper().startswith("README"):
+                written = own is not None and (
+                    p.resolve() == own or (p.parent.resolve() == own and p.name in OUTPUT_NAMES)
+                )
+                if (
+                    not written
+                    and not p.name.startswith(".")
+                    and not p.name.upper().startswith("README")
+                ):
                     out.setdefault(p, path)
         else:
             out.setdefault(path, None)
@@ -132,13 +150,14 @@ def _check(path: Path, max_bytes: int) -> bytes:
 
 
 def ingest_paths(
-    paths: Sequence[Path], *, max_bytes: int = 20_000_000
+    paths: Sequence[Path], *, max_bytes: int = 20_000_000, outputs: Path | None = None
 ) -> tuple[list[Transcript], list[SkippedFile]]:
-    """Read every file (directories: their files, by name); unreadable ones are skipped."""
+    """Read every file (directories: their files, by name, not what a run wrote into
+    ``outputs``); unreadable ones are skipped."""
     transcripts: list[Transcript] = []
     skipped: list[SkippedFile] = []
     used: set[str] = set()
-    for path, folder in _expand(paths).items():
+    for path, folder in _expand(paths, outputs).items():
         base = source_id_for(path)
         sid = next(c for c in chain([base], (f"{base}-{k}" for k in count(2))) if c not in used)
         try:
@@ -153,11 +172,11 @@ def ingest_paths(
 
 
 def transcripts_in(
-    paths: Sequence[Path], *, max_bytes: int = 20_000_000
+    paths: Sequence[Path], *, max_bytes: int = 20_000_000, outputs: Path | None = None
 ) -> tuple[list[Transcript], list[SkippedFile]]:
     """``ingest_paths``, or an ``IngestError`` naming every skipped file when nothing is
     left to brief: the same for a run and for its dry run."""
-    transcripts, skipped = ingest_paths(paths, max_bytes=max_bytes)
+    transcripts, skipped = ingest_paths(paths, max_bytes=max_bytes, outputs=outputs)
     if not transcripts:
         reasons = "".join(f"; skipped {s.reason}" for s in skipped)
         where = ", ".join(str(p) for p in paths)
