@@ -10,11 +10,11 @@ no longer matches the chunks and summaries beside it. Asked for other index sett
 (window sizes, ``embedding_model = "none"``) than the stored index was built with, while
 that index still matches the run's files, it builds the one asked for in memory and
 leaves the stored one as ``brief run`` wrote it: a question asked with other settings
-does not change the output folder (a committed one would show as modified), nor cost
-the next default question a rebuild. With an embedding model, the vector of every piece (a few
-sentences, see ``retrieval.make_pieces``) is asked for through the model client (cached
-per text like every call, so a new source costs only its own pieces) and stored with the
-index as ``vectors.npy``.
+does not change the output folder (a committed one would show as modified), nor cost the
+next default question a rebuild. With an embedding model, the vector of every piece (a
+few sentences, see ``retrieval.make_pieces``) is asked for through the model client
+(cached per text like every call, so a new source costs only its own pieces) and stored
+with the index as ``vectors.npy``.
 """
 
 from __future__ import annotations
@@ -79,8 +79,9 @@ def changed_sources(out_dir: Path) -> dict[str, str]:
 def read_sources(out_dir: Path, *, unchanged: bool = True) -> dict[str, str]:
     """Each source's text as ``brief run`` read it (``read_source_text``). With
     ``unchanged``, a source whose file changed since the run is an error that names the
-    fix (``changed_sources``): read at the old offsets, its citations would point at
-    other lines, and ``brief ask`` printed them as checked."""
+    fix (``changed_sources``): read at the old offsets, its passages are no longer its
+    slices, and ``brief ask`` refused every answer citing one ("no cited passage matched
+    its source file") and showed them under their old line numbers."""
     if unchanged and (changed := changed_sources(out_dir)):
         raise BriefError("; ".join(changed.values()))
     texts = {}
