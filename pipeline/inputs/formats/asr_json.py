@@ -67,35 +67,42 @@ def _text(value: Any) -> str:
     return value
 
 
-def _whisper(data: Any) -> list[Cue] | None:
-    items = _records(data.get("segments") if isinstance(data, dict) else data, "start", "text")
-    if items is None:
-        return None
+def _whisper_segments(data: Any) -> Items | None:
+    return _records(data.get("segments") if isinstance(data, dict) else data, "start", "text")
+
+
+def _whisper(items: Items) -> list[Cue]:
     return [Cue(_seconds(i["start"]), _text(i["text"]), _label(i.get("speaker"))) for i in items]
 
 
-def _assemblyai(data: Any) -> list[Cue] | None:
-    items = _records(_get(data, "utterances"), "start", "text")
-    if items is None:
-        return None
+def _assemblyai_utterances(data: Any) -> Items | None:
+    return _records(_get(data, "utterances"), "start", "text")
+
+
+def _assemblyai(items: Items) -> list[Cue]:
     return [
         Cue(_seconds(i["start"], 0.001), _text(i["text"]), _label(i.get("speaker"))) for i in items
     ]
 
 
-def _deepgram(data: Any) -> list[Cue] | None:
-    items = _records(_get(data, "results", "utterances"), "start", "transcript")
-    if items is not None:
-        return [
-            Cue(_seconds(i["start"]), _text(i["transcript"]), _label(i.get("speaker")))
-            for i in items
-        ]
+def _deepgram_utterances(data: Any) -> Items | None:
+    return _records(_get(data, "results", "utterances"), "start", "transcript")
+
+
+def _deepgram(items: Items) -> list[Cue]:
+    return [
+        Cue(_seconds(i["start"]), _text(i["transcript"]), _label(i.get("speaker"))) for i in items
+    ]
+
+
+def _deepgram_paragraphs(data: Any) -> Items | None:
     best = _get(data, "results", "channels", 0, "alternatives", 0, "paragraphs", "paragraphs")
-    paragraphs = _records(best, "sentences")
-    if paragraphs is None:
-        return None
+    return _records(best, "sentences")
+
+
+def _deepgram_by_paragraph(items: Items) -> list[Cue]:
     cues = []
-    for p in paragraphs:
+    for p in items:
         sentences = _records(p["sentences"], "start", "text") or []
         if sentences:
             words = " ".join(_text(s["text"]) for s in sentences)
@@ -103,12 +110,13 @@ def _deepgram(data: Any) -> list[Cue] | None:
     return cues
 
 
-def _rev(data: Any) -> list[Cue] | None:
-    monologues = _records(_get(data, "monologues"), "elements")
-    if monologues is None:
-        return None
+def _rev_monologues(data: Any) -> Items | None:
+    return _records(_get(data, "monologues"), "elements")
+
+
+def _rev(items: Items) -> list[Cue]:
     cues = []
-    for m in monologues:
+    for m in items:
         elements = [e for e in m["elements"] if isinstance(e, dict)]
         timed = [e for e in elements if e.get("type") == "text" and "ts" in e]
         words = "".join(str(e.get("value", "")) for e in elements)
@@ -118,8 +126,17 @@ def _rev(data: Any) -> list[Cue] | None:
     return cues
 
 
-# in order: the first layout that recognises the JSON reads it
-_LAYOUTS: list[Callable[[Any], list[Cue] | None]] = [_whisper, _assemblyai, _deepgram, _rev]
+# (its records, if the JSON has this layout's shape; how they read as cues), in order:
+# the first layout whose records are found reads the file. Finding them looks at fields
+# only, so detecting a layout costs no reading; a bad value is an error of the reading.
+Layout = tuple[Callable[[Any], Items | None], Callable[[Items], list[Cue]]]
+_LAYOUTS: list[Layout] = [
+    (_whisper_segments, _whisper),
+    (_assemblyai_utterances, _assemblyai),
+    (_deepgram_utterances, _deepgram),
+    (_deepgram_paragraphs, _deepgram_by_paragraph),
+    (_rev_monologues, _rev),
+]
 
 
 def _load(text: str) -> Any:
@@ -131,14 +148,11 @@ def _load(text: str) -> Any:
         return None
 
 
-def _layout(data: Any) -> Callable[[Any], list[Cue] | None] | None:
-    """The first layout whose shape ``data`` has (its records' fields present)."""
-    for read in _LAYOUTS:
-        try:
-            if read(data) is not None:
-                return read
-        except Unreadable:
-            return read  # its shape, with a bad value: read it to say so
+def _layout(data: Any) -> tuple[Items, Callable[[Items], list[Cue]]] | None:
+    """The records of the first layout whose shape ``data`` has, and their reader."""
+    for records, read in _LAYOUTS:
+        if (items := records(data)) is not None:
+            return items, read
     return None
 
 
@@ -148,8 +162,8 @@ def _is_asr_json(text: str, lines: list[Line]) -> bool:
 
 def _read(text: str, lines: list[Line]) -> Reading:
     data = _load(text)
-    layout = _layout(data)
-    cues = (layout(data) if layout else None) or []
+    found = _layout(data)
+    cues = found[1](found[0]) if found else []
     meta: dict[str, str] = {}
     language = _get(data, "language") or _get(data, "language_code")
     if isinstance(language, str):
@@ -165,11 +179,8 @@ def _duration(data: Any) -> float | None:
     for value in (_get(data, "metadata", "duration"), _get(data, "audio_duration")):
         if isinstance(value, int | float):
             return float(value)
-    segments = data.get("segments") if isinstance(data, dict) else data
     ends = [
-        end
-        for s in (segments if isinstance(segments, list) else [])
-        if isinstance(s, dict) and isinstance(end := s.get("end"), int | float)
+        end for s in _whisper_segments(data) or [] if isinstance(end := s.get("end"), int | float)
     ]
     return max(ends) if ends else None
 
