@@ -27,7 +27,7 @@ from pathlib import Path
 
 from pipeline.ask.retrieval import IndexParams, SearchIndex, build_index, embed_texts
 from pipeline.errors import BriefError
-from pipeline.inputs.ingest import read_source_text
+from pipeline.inputs.ingest import source_text
 from pipeline.model.client import ModelClient
 from pipeline.models import Chunk, ChunkSummary
 
@@ -55,41 +55,38 @@ def source_paths(out_dir: Path) -> dict[str, Path]:
     return {s["source_id"]: _located(out_dir, s) for s in _manifest_sources(out_dir)}
 
 
-def changed_sources(out_dir: Path) -> dict[str, str]:
-    """Source id -> why its file is not the one ``brief run`` read (its sha256 differs
-    from the manifest's), for each such source: every offset, line number and citation
-    of it points at the text as it was. A source that cannot be read is left to
-    ``read_sources`` to report."""
-    changed = {}
+def sources_as_read(out_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """(source id -> its text as ``brief run`` read it, source id -> why its file is not
+    the one ``brief run`` read), each file read once. A source whose file changed since
+    the run (its sha256 differs from the manifest's) has no text: every offset, line
+    number and citation of it points at the text as it was."""
+    texts, changed = {}, {}
     for source in _manifest_sources(out_dir):
-        path = _located(out_dir, source)
+        source_id, path = source["source_id"], _located(out_dir, source)
         try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        except OSError:
-            continue
-        if source.get("sha256") and digest != source["sha256"]:
-            changed[source["source_id"]] = (
-                f"source {source['source_id']} ({path}) changed since `brief run` wrote "
-                f"{out_dir}: its passages and citations point at the text as it was; run "
-                "`brief run` again (chunks that did not change come from the cache)"
-            )
-    return changed
-
-
-def read_sources(out_dir: Path, *, unchanged: bool = True) -> dict[str, str]:
-    """Each source's text as ``brief run`` read it (``read_source_text``). With
-    ``unchanged``, a source whose file changed since the run is an error that names the
-    fix (``changed_sources``): read at the old offsets, its passages are no longer its
-    slices, and ``brief ask`` refused every answer citing one ("no cited passage matched
-    its source file") and showed them under their old line numbers."""
-    if unchanged and (changed := changed_sources(out_dir)):
-        raise BriefError("; ".join(changed.values()))
-    texts = {}
-    for source_id, path in source_paths(out_dir).items():
-        try:
-            texts[source_id] = read_source_text(path)
+            data = path.read_bytes()
         except OSError as exc:
             raise BriefError(f"cannot read source {source_id} at {path}: {exc}") from None
+        if source.get("sha256") and hashlib.sha256(data).hexdigest() != source["sha256"]:
+            changed[source_id] = (
+                f"source {source_id} ({path}) changed since `brief run` wrote {out_dir}: its "
+                "passages and citations point at the text as it was; run `brief run` again "
+                "(chunks that did not change come from the cache)"
+            )
+        else:
+            texts[source_id] = source_text(data, path)
+    return texts, changed
+
+
+def read_sources(out_dir: Path) -> dict[str, str]:
+    """Each source's text as ``brief run`` read it (``read_source_text``). A source whose
+    file changed since the run is an error that names the fix (``sources_as_read``):
+    read at the old offsets, its passages are no longer its slices, and ``brief ask``
+    refused every answer citing one ("no cited passage matched its source file") and
+    showed them under their old line numbers."""
+    texts, changed = sources_as_read(out_dir)
+    if changed:
+        raise BriefError("; ".join(changed.values()))
     return texts
 
 

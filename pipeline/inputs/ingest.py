@@ -54,7 +54,16 @@ def read_source_text(path: Path) -> str:
     """The text of ``path`` that all segment offsets refer to: the decoded file for text
     layouts, the normalised transcript for caption and ASR formats (``formats/cues.py``)."""
     try:
-        text = _decode(_read_bytes(path))
+        data = _read_bytes(path)
+    except _Unreadable as exc:
+        raise IngestError(f"{path} {exc}") from None
+    return source_text(data, path)
+
+
+def source_text(data: bytes, path: Path) -> str:
+    """``read_source_text`` of the bytes ``data`` already read from ``path``."""
+    try:
+        text = _decode(data)
         lines = formats.split_lines(text)
         found = formats.detect(text, lines) if text.strip() else None
         return found.read(text, lines).source if found and found.normalised else text

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pipeline.ask.corpus import changed_sources, read_sources
+from pipeline.ask.corpus import sources_as_read
 from pipeline.models import Quote, column_at
 from pipeline.outputs.markdown import _BULLET_MARKER, _INVISIBLE
 
@@ -47,13 +47,8 @@ def passages_in(value: Any) -> Iterator[dict[str, Any]]:
 def verify_outputs(out_dir: Path) -> tuple[int, list[str]]:
     """(number of passages and markdown quotes checked, problems found). The passages of
     a source whose file changed since the run are not checked one by one: one problem
-    says so and names the fix (``changed_sources``)."""
-    changed = changed_sources(out_dir)
-    texts = {
-        sid: text
-        for sid, text in read_sources(out_dir, unchanged=False).items()
-        if sid not in changed
-    }
+    says so and names the fix (``sources_as_read``)."""
+    texts, changed = sources_as_read(out_dir)
     files = [out_dir / "brief.json", *sorted((out_dir / "sources").glob("*.json"))]
     briefs = [(file, json.loads(file.read_text(encoding="utf-8"))) for file in files]
     documents: list[tuple[str, Any]] = [(file.name, brief) for file, brief in briefs]
