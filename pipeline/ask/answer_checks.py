@@ -123,11 +123,11 @@ def names(text: str, written_lower: str = "") -> set[str]:
     "Adapting an open model ..." for "Why is adapting an open model ...") is not a name; a
     sentence-opening name ("Huawei ...") still is; the lower-case part of a hyphenated
     word ("Roman-alphabet") is not."""
-    lowered = set(_LOWER_WORD.findall(written_lower))
+    not_names = _OPENERS.union(_LOWER_WORD.findall(written_lower))
     openers = {
         m.group(1)
         for m in _SENTENCE_START.finditer(text)
-        if m.group(1).lower().strip("'’") in _OPENERS | lowered
+        if m.group(1).lower().strip("'’") in not_names
     }
     words = [w for w in _CAPITALISED.findall(text) if w not in openers]
     # in a hyphenated word only the capitalised parts are names: "Roman-alphabet" -> Roman

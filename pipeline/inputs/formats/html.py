@@ -28,7 +28,6 @@ _BLOCKS = frozenset(
     "p div li ul ol dl dt dd h1 h2 h3 h4 h5 h6 blockquote pre br hr tr td th table section "
     "article main figure figcaption caption details summary address".split()
 )
-_VOID = frozenset("br hr img input meta link area base col embed source track wbr".split())
 _HTML_START = re.compile(
     r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]", re.I | re.S
 )
@@ -53,7 +52,7 @@ class _Blocks(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "title":
             self._in_title = True
-        elif tag in _SKIPPED and tag not in _VOID:
+        elif tag in _SKIPPED:
             self._open.append(tag)
         elif tag in _BLOCKS:
             self._flush()
