@@ -1,7 +1,8 @@
 """One settings object: TOML file < environment (BRIEF_*) < command-line flags.
 
-Unknown keys are rejected everywhere, so a typo in ``brief.toml`` is an error, not a
-silently ignored setting. ``fingerprint()`` hashes everything that can change an
+Unknown keys are rejected everywhere, so a typo in ``brief.toml`` or in a ``BRIEF_*``
+variable is an error, not a silently ignored setting (``BRIEF_TEST_*`` is the test
+suite's own). ``fingerprint()`` hashes everything that can change an
 output; it is written to the manifest.
 """
 
@@ -12,6 +13,7 @@ import hashlib
 import json
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -26,6 +28,8 @@ from pydantic_settings import (
 from pipeline.errors import ConfigError
 
 DEFAULT_CONFIG_FILE = "brief.toml"
+ENV_PREFIX = "BRIEF_"
+NOT_SETTINGS_PREFIX = "BRIEF_TEST_"  # variables of the test suite (BRIEF_TEST_MODEL_LOCK)
 # chosen by measurement on seeds/ (README "Models")
 EmbeddedModelKey = Literal["qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"]
 DEFAULT_EMBEDDED_MODEL: EmbeddedModelKey = "qwen2.5-coder-1.5b"
@@ -46,7 +50,7 @@ class Deployment(BaseModel):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BRIEF_", extra="forbid")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid")
 
     # the model: None means the embedded model (`embedded_model`) served by llama.cpp
     model: str | None = Field(None, description="litellm model string, e.g. openai/gpt-4o-mini")
@@ -140,6 +144,9 @@ class Settings(BaseSettings):
         if config is not None and not config.is_file():
             raise ConfigError(f"config file {config} does not exist")
         given = {k: v for k, v in overrides.items() if v is not None}
+        unknown = unknown_variables(os.environ)
+        if unknown:
+            raise ConfigError(f"invalid settings: {'; '.join(unknown)}")
         cls._toml_path = config
         try:
             return cls(**given)
@@ -165,12 +172,34 @@ class Settings(BaseSettings):
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
+def _nearest(name: str) -> str | None:
+    near = difflib.get_close_matches(name, Settings.model_fields, n=1)
+    return near[0] if near else None
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """A problem for each ``BRIEF_*`` variable that names no setting: pydantic-settings
+    ignores them, so ``BRIEF_EMBEDING_MODEL=none`` left the embedding model on."""
+    problems = []
+    for name in sorted(environ):
+        upper = name.upper()
+        if not upper.startswith(ENV_PREFIX) or upper.startswith(NOT_SETTINGS_PREFIX):
+            continue
+        key = upper.removeprefix(ENV_PREFIX).lower()
+        if key in Settings.model_fields:
+            continue
+        near = _nearest(key)
+        hint = f" (did you mean {ENV_PREFIX}{near.upper()}?)" if near else ""
+        problems.append(f"environment variable {name}: no such setting{hint}")
+    return problems
+
+
 def _problem(error: Any) -> str:
     """One validation error as the message says it; a setting that does not exist names
     the one it is most likely a misspelling of ("embeding_model": embedding_model)."""
     where = ".".join(str(p) for p in error["loc"])
     if error["type"] == "extra_forbidden" and len(error["loc"]) == 1:
-        near = difflib.get_close_matches(where, Settings.model_fields, n=1)
-        hint = f" (did you mean {near[0]}?)" if near else ""
+        near = _nearest(where)
+        hint = f" (did you mean {near}?)" if near else ""
         return f"{where}: no such setting{hint}"
     return f"{where}: {error['msg']}"

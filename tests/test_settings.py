@@ -47,6 +47,21 @@ def test_unknown_keys_and_bad_values_are_rejected(tmp_path: Path) -> None:
         Settings.load(tmp_path / "missing.toml")
 
 
+def test_unknown_brief_variables_are_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BRIEF_EMBEDING_MODEL", "none")  # it left the embedding model on
+    with pytest.raises(
+        ConfigError,
+        match=r"environment variable BRIEF_EMBEDING_MODEL: no such setting "
+        r"\(did you mean BRIEF_EMBEDDING_MODEL\?\)",
+    ):
+        Settings.load(None)
+    monkeypatch.delenv("BRIEF_EMBEDING_MODEL")
+    monkeypatch.setenv("brief_chunk_tokens", "500")  # names are not case-sensitive
+    monkeypatch.setenv("BRIEF_TEST_ANYTHING", "1")  # the test suite's own variables
+    monkeypatch.setenv("BRIEFING", "1")
+    assert Settings.load(None).chunk_tokens == 500
+
+
 def test_fingerprint_follows_output_settings_but_not_secrets() -> None:
     base = Settings.load(None)
     assert base.fingerprint() == Settings.load(None, api_key="sk-other").fingerprint()
