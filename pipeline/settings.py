@@ -63,7 +63,9 @@ class Settings(BaseSettings):
     repeat_penalty: float = Field(
         1.1, description="llama.cpp repetition penalty (small models loop)"
     )
-    map_max_tokens: int = 450
+    map_max_tokens: int = Field(
+        600, description="a map reply's budget: 8 points of at most 350 characters, the names"
+    )
     reduce_max_tokens: int = 350
     synthesize_max_tokens: int = 400
     answer_max_tokens: int = Field(500, description="output budget of one `brief ask` answer")

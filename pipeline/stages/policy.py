@@ -147,7 +147,10 @@ class ModelPolicy(BaseModel):
     point_max_chars: int = Field(
         description="a map point's length cap in characters, in its reply schema (so "
         "llama.cpp's grammar ends the point there; code cuts it back to a clause end): the "
-        "0.5B copies the transcript's lines on into one point until the token limit; 0: "
+        "0.5B copies the transcript's lines on into one point until the token limit, and "
+        "the 1.5B copied source 000's comma-spliced 60-word sentences into points of 500 "
+        "to 1,000 characters (5 replies of a cold run ran to the limit and were asked "
+        "again whole; at 350, none: docs/evaluation-history.md, twenty-second round); 0: "
         "no cap",
         ge=0,
     )
@@ -194,7 +197,7 @@ STRICT = ModelPolicy(
     point_support=0.5,
     one_line_replies=True,
     line_breaks_banned=False,
-    point_max_chars=0,
+    point_max_chars=350,
     map_part_tokens=175,
     restate_copied_points=True,
     point_specificity=4.5,
