@@ -371,12 +371,22 @@ def test_a_host_s_question_among_the_uncarried_points_is_no_cross_source_stateme
 
     cite = Passage(source_id="001", char_start=5, char_end=9, line_start=5, line_end=5, text="y")
     asked = "Can I just follow up here? Or so is what you say that labs publish weights often."
+    # the speech-to-text writes the word after the question mark in lower case
+    lower = "So can I just follow up here? or so is what you say that labs buy chips often."
     points = [
         KeyPoint(id=f"001:0000/p{n}", text=text, importance=3, evidence=[cite])
-        for n, text in enumerate([asked, "Huawei ships Ascend chips to labs."], start=1)
+        for n, text in enumerate([asked, lower, "Huawei ships Ascend chips to labs."], start=1)
     ]
     said = [s.text for s in statements_of(source_brief("001", "Labs share weights."), points)]
     assert said == ["Labs share weights.", "Huawei ships Ascend chips to labs."]
+
+
+def test_what_the_episode_covers_is_no_cross_source_statement() -> None:
+    from pipeline.stages.cross_statements import statements_of
+
+    summary = "The conversation discusses chips in China and the US. Labs share weights."
+    said = [s.text for s in statements_of(source_brief("001", summary))]
+    assert said == ["Labs share weights."]
 
 
 def test_source_ids_joined_by_and_are_listed_as_a_series() -> None:

@@ -1316,10 +1316,31 @@ def test_a_question_is_no_claim_even_with_its_restatement_after_it() -> None:
         "come out of China because consumer companies build them."
     )
     assert not is_claim(host)
+    # the speech-to-text's lower case after the question does not make it a claim
+    assert not is_claim(
+        "So can I just follow up here? or so is what you're saying that "
+        + "open source models come out of China."
+    )
+    # a tag question ends a claim without making it a question
+    assert is_claim(
+        "So we're seeing companies like Unitree taking up 40% of quadruped robots, right? "
+        "quite a lead."
+    )
     # a claim that quotes a question inside it stays one
     assert is_claim(
         "He asked what comes next? and then answered that chips come first, then models."
     )
+
+
+def test_talk_about_the_talk_is_told_from_what_is_said() -> None:
+    from pipeline.stages.show_talk import about_the_talk
+
+    assert about_the_talk("The conversation discusses the differences between AI ecosystems.")
+    assert about_the_talk("We're discussing China's AI positioning and how competitive it is.")
+    assert about_the_talk("I would love to work with you to make an episode about it.")
+    # what a speaker says about something discussed elsewhere is a claim
+    assert not about_the_talk("The host discusses using OpenAI outputs to train Chinese models.")
+    assert not about_the_talk("Discussions of AI are on the mainstream news in China.")
 
 
 def test_a_point_loses_the_sentence_numbers_it_copied() -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from pipeline.models import Attributed, Cited, KeyPoint, Passage, SourceBrief, Theme
 from pipeline.stages.points import content, is_claim, repeats
+from pipeline.stages.show_talk import about_the_talk
 from pipeline.stages.spoken import as_written
 from pipeline.text import plain_words, sentences_of, share_in, stems
 
@@ -64,6 +65,9 @@ def statements_of(brief: SourceBrief, points: Sequence[KeyPoint] = ()) -> list[S
     kept_words: list[set[str]] = []
     for statement in out:
         words = content(statement.text)
+        # what the episode covers is no subject the sources share
+        if about_the_talk(statement.text):
+            continue
         if not repeats(words, kept_words):
             kept.append(statement)
             kept_words.append(words)

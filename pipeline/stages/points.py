@@ -182,13 +182,28 @@ def pick_points(
     return [sorted(c, key=lambda p: order[p.id]) for c in chosen]
 
 
+# a question asked, not reported: its first word (after a discourse marker) is an
+# auxiliary or a question word and it ends within 100 characters ("Can I just follow up
+# here?", not "He asked what ...?" nor "which is deployment, ..., tacit knowledge?")
+_ASKED = re.compile(
+    r"^(?:(?:so|and|but|okay|ok|well|now|then|um|uh|yeah),?\s+)*"
+    r"(?:can|could|would|will|do|does|did|is|are|was|were|have|has|should|shall|may|might|"
+    r"what|why|how)\b[^.!?]{0,100}\?",
+    re.IGNORECASE,
+)
+
+
 def is_claim(text: str) -> bool:
     """Three content words or more, and not a question, nor opening with one (a small
     model copies the host's questions as key points: "Can I just follow up here? Or so is
-    what you're saying that we're seeing all these open source AI companies ...")."""
+    what you're saying that we're seeing all these open source AI companies ..."; the
+    speech-to-text often writes the next word in lower case, "... here? or so is what
+    ...", so a question asked at the start counts whatever follows it)."""
     said = sentences_of(text)
-    return len(plain_words(text)) >= 3 and not any(
-        s.rstrip().endswith("?") for s in said[:1] + said[-1:]
+    return (
+        len(plain_words(text)) >= 3
+        and not any(s.rstrip().endswith("?") for s in said[:1] + said[-1:])
+        and not _ASKED.match(text.strip())
     )
 
 

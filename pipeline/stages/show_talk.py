@@ -1,7 +1,9 @@
-"""The show's own talk: its intro and outro, ad breaks and sponsor reads.
+"""The show's own talk: its intro and outro, ad breaks and sponsor reads, and talk
+about the talk (what the episode covers, a call for guests).
 
-None of it is what a conversation says: a point is never asked on a sponsor read, and a
-welcome is no key point (``pipeline.stages.map_stage``).
+None of it is what a conversation says: a point is never asked on a sponsor read, a
+welcome is no key point (``pipeline.stages.map_stage``), and what the episode covers is
+no subject the sources share (``pipeline.stages.cross_statements``).
 """
 
 from __future__ import annotations
@@ -74,3 +76,22 @@ def in_sponsor_read(sentence: Sentence, reads: Iterable[tuple[int, int]]) -> boo
 
 def is_promo(text: str) -> bool:
     return bool(_PROMO.search(text))
+
+
+# talk about the talk: what the episode covers, who is invited to discuss, a call for
+# guests ("The conversation discusses the differences between ...", "We're discussing
+# China's AI positioning", "I would love to work with you to make an episode about it")
+_ABOUT_THE_TALK = re.compile(
+    r"^(?:so,?\s+|in\s+)?(?:the|this|our|today's)\s+(?:[\w-]+\s+){0,2}"
+    r"(?:conversation|episode|podcast|show|interview|discussion)\s+"
+    r"(?:discuss|cover|explore|look|focus|touch)|"
+    r"^(?:so,?\s+)?(?:we're|we are|we'll|we will|let's)\s+(?:be\s+)?"
+    r"(?:discussing|talking about|going to (?:talk|discuss)|delivering|covering)\b|"
+    r"\b(?:make|do|record) an episode\b",
+    re.IGNORECASE,
+)
+
+
+def about_the_talk(text: str) -> bool:
+    """Whether a statement says what the conversation covers rather than what it says."""
+    return bool(_ABOUT_THE_TALK.search(text.strip()))
