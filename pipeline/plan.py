@@ -38,7 +38,8 @@ from pipeline.stages.themes import theme_count
 NOTE_TOKENS = 25  # a reduce note (one short key point), measured on seeds/
 # a map point the model copied from the openings listing is asked again on its own part
 # (``ModelPolicy.restate_copied_points``): 21 per 53 chunks in the seventeenth and
-# eighteenth rounds' cold runs over seeds/, each request about 630 tokens (tiktoken)
+# eighteenth rounds' cold runs over seeds/, 25 in the twenty-second's, each request about
+# 630 tokens (tiktoken)
 RESTATED_PER_CALL = 0.4
 RESTATED_TOKENS = 630
 NAME_CALLS = 2  # at most: a source's names sorted alone, then those it moves in their mention
