@@ -1319,7 +1319,7 @@ def test_a_question_is_no_claim_even_with_its_restatement_after_it() -> None:
     # the speech-to-text's lower case after the question does not make it a claim
     assert not is_claim(
         "So can I just follow up here? or so is what you're saying that "
-        + "open source models come out of China."
+        "open source models come out of China."
     )
     # a tag question ends a claim without making it a question
     assert is_claim(

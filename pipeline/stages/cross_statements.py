@@ -64,10 +64,10 @@ def statements_of(brief: SourceBrief, points: Sequence[KeyPoint] = ()) -> list[S
     kept: list[Statement] = []
     kept_words: list[set[str]] = []
     for statement in out:
-        words = content(statement.text)
         # what the episode covers is no subject the sources share
         if about_the_talk(statement.text):
             continue
+        words = content(statement.text)
         if not repeats(words, kept_words):
             kept.append(statement)
             kept_words.append(words)
