@@ -230,6 +230,45 @@ def test_an_overview_sentence_its_statements_do_not_state_gives_way_to_a_theme_s
         assert cross.overview == f"{boilerplate} {stated} {framing}"
 
 
+def test_a_theme_sentence_stands_in_for_the_overview_only_when_it_stands_alone(
+    scripted,
+) -> None:
+    """A theme's sentence that leans on the one before it ("They ...") or that restates a
+    sentence the overview keeps does not stand in for a sentence given way (strict): the
+    seeds' cross-source overview read "They were behind on open source ..." (41 words)."""
+    scripted.enqueue(
+        {
+            "title": "Chips",
+            # leans on the sentence before; restates the kept one; stands alone
+            "summary": [
+                "They share chips weights.",
+                "Chips are scarce for labs.",
+                "Labs share chips weights.",
+            ],
+            "relation": "agree",
+            "point": "Labs need chips.",
+        },
+        {
+            "overview": [
+                "AI can help companies stay ahead of the curve.",
+                "Chips are scarce for labs.",
+            ]
+        },
+    )
+    cross = synthesize(briefs(), scripted, context_window=8192, max_tokens=500, policy=STRICT)
+    assert cross.overview == "Labs share chips weights. Chips are scarce for labs."
+
+
+def test_a_sentence_that_leans_on_another_or_runs_long_does_not_stand_alone() -> None:
+    from pipeline.stages.cross_statements import OVERVIEW_SENTENCE_WORDS, stands_alone
+
+    assert stands_alone("Open source accelerates the adoption of AI.")
+    assert stands_alone("Theirs is a long road.")  # "theirs" is not "their"
+    for leaning in ("They were behind on open source.", "But labs share.", "It is cheap."):
+        assert not stands_alone(leaning)
+    assert not stands_alone(" ".join(["word"] * (OVERVIEW_SENTENCE_WORDS + 1)) + ".")
+
+
 def test_an_overview_may_say_the_sources_agree_on_a_listed_agreement(scripted) -> None:
     point = "Labs of both sources need chips."  # 001 ("labs") and 002 ("chips"): listed
     said = "Both sources agree that labs need chips, but they differ on smuggling."

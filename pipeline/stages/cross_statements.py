@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline.models import Attributed, Cited, KeyPoint, Passage, SourceBrief, Theme
-from pipeline.stages.points import content, is_claim, repeats
+from pipeline.stages.points import REPEAT_SHARE, content, is_claim, repeats
 from pipeline.stages.show_talk import about_the_talk
 from pipeline.stages.spoken import as_written
 from pipeline.text import plain_words, sentences_of, share_in, stems
@@ -169,13 +169,53 @@ def stated_share(text: str, said: Sequence[Statement], listed: Sequence[str] = (
 
 
 OVERVIEW_SENTENCES = 5  # what the overview prompt asks for at most
+OVERVIEW_SENTENCE_WORDS = 35  # a sentence the overview takes from a theme, at most
+
+# words that open a sentence leaning on the one before it: a pronoun or a connective
+_LEANING = re.compile(
+    r"^(?:they|them|their|it|its|he|she|his|her|this|that|these|those|and|but|so|"
+    r"because|also|then|which|or)\b",
+    re.IGNORECASE,
+)
 
 
-def first_stated(summaries: Sequence[str], said: Sequence[Statement], share: float) -> list[str]:
-    """Per summary (a cross-source theme's), its first sentence that is a claim and that
-    what it rests on states (``stated_share`` at least ``share``), if any."""
+def stands_alone(sentence: str) -> bool:
+    """Whether a sentence can open a paragraph of its own: it does not lean on the one
+    before it (a pronoun or a connective first) and is short enough to read as a line of
+    an overview. The 1.5B's theme summaries copy their statements, and the cross-source
+    overview took "They were behind on open source on a lot of AI development and having
+    this force multiplier ... is what helped them like catch up to where they are
+    today" (41 words) from one: whose "they", the overview does not say."""
+    return not _LEANING.match(sentence.strip()) and len(sentence.split()) <= OVERVIEW_SENTENCE_WORDS
+
+
+def first_stated(
+    summaries: Sequence[str],
+    said: Sequence[Statement],
+    share: float,
+    told: Sequence[str] = (),
+) -> list[str]:
+    """Per summary (a cross-source theme's), its first sentence that is a claim, stands
+    alone (``stands_alone``), says something besides the sentences ``told`` already (no
+    one of them holds ``REPEAT_SHARE`` of its content words) and that what it rests on
+    states (``stated_share`` at least ``share``), if any."""
+    known = [content(x) for x in told]
+
+    def says_more(words: set[str]) -> bool:
+        return not any(share_in(words, k) >= REPEAT_SHARE for k in known)
+
     firsts = (
-        next((x for x in sentences_of(t) if is_claim(x) and stated_share(x, said) >= share), None)
+        next(
+            (
+                x
+                for x in sentences_of(t)
+                if is_claim(x)
+                and stands_alone(x)
+                and says_more(content(x))
+                and stated_share(x, said) >= share
+            ),
+            None,
+        )
         for t in summaries
     )
     return [f for f in firsts if f is not None]
@@ -184,26 +224,27 @@ def first_stated(summaries: Sequence[str], said: Sequence[Statement], share: flo
 def stated_overview(
     overview: str,
     said: Sequence[Statement],
-    fallback: Sequence[str],
+    summaries: Sequence[str],
     share: float,
     listed: Sequence[str] = (),
 ) -> str:
     """The overview's sentences that what they rest on states (``stated_share`` at least
     ``share``), each other one giving way, while the overview has fewer than
-    ``OVERVIEW_SENTENCES``, to the next ``fallback`` sentence (``first_stated``, in the
-    themes' order) it does not say yet. Told each subject in one line, the 1.5B wrote
-    the seeds' cross-source overview as a press release's boilerplate: "AI has the
-    potential to drive innovation across various industries, from healthcare to
-    manufacturing", "Sources 000, 002, 003 and 004 agree that AI can help companies stay
-    ahead of the curve": eight of its ten sentences held 25% to 56% of their content
-    words in what they rest on, one named only sources and a verdict ("discuss these
-    differences"), and one held 80% ("Open source accelerates the adoption of AI
-    technology")."""
+    ``OVERVIEW_SENTENCES``, to the next theme's sentence (``first_stated`` of the themes'
+    ``summaries``, in their order: one a theme, none restating a sentence kept). Told
+    each subject in one line, the 1.5B wrote the seeds' cross-source overview as a press
+    release's boilerplate: "AI has the potential to drive innovation across various
+    industries, from healthcare to manufacturing", "Sources 000, 002, 003 and 004 agree
+    that AI can help companies stay ahead of the curve": eight of its ten sentences held
+    25% to 56% of their content words in what they rest on, one named only sources and a
+    verdict ("discuss these differences"), and one held 80% ("Open source accelerates the
+    adoption of AI technology")."""
     said_first = sentences_of(overview)
-    spare = iter(f for f in fallback if f not in said_first)
+    stated = [x for x in said_first if stated_share(x, said, listed) >= share]
+    spare = iter(f for f in first_stated(summaries, said, share, stated) if f not in said_first)
     out: list[str] = []
     for sentence in said_first:
-        if stated_share(sentence, said, listed) >= share:
+        if sentence in stated:
             out.append(sentence)
         elif len(out) < OVERVIEW_SENTENCES:
             instead = next((f for f in spare if f not in out), None)

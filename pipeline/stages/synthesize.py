@@ -41,7 +41,6 @@ from pipeline.models import (
 from pipeline.stages.cross_statements import (
     Statement,
     attribute,
-    first_stated,
     sides,
     stated_overview,
     statements_of,
@@ -368,8 +367,8 @@ def synthesize(
     grouped = [s for g in groups for s in g]
     if reply is not None and policy.overview_support:
         share = policy.overview_support
-        firsts = first_stated([t.summary.text for t in themes], grouped, share)
-        overview = stated_overview(overview, grouped, firsts, share, list(agreed))
+        summaries = [t.summary.text for t in themes]
+        overview = stated_overview(overview, grouped, summaries, share, list(agreed))
     if policy.agreement_needs_two_sources:
         overview = " ".join(
             unbacked_claim_removed(s, attribute(s, grouped).source_ids, list(agreed))
