@@ -305,7 +305,7 @@ def test_an_unbacked_agreement_claim_keeps_what_the_sentence_says() -> None:
 
 
 def test_a_reply_sentence_ends_with_one_full_stop() -> None:
-    from pipeline.stages.reduce_stage import joined
+    from pipeline.stages.item_calls import joined
 
     assert joined(["China is a major player in AI technology.,", "Chips matter;", " "]) == (
         "China is a major player in AI technology. Chips matter."

@@ -171,7 +171,7 @@ def test_a_source_whose_file_has_no_title_gets_the_models(scripted) -> None:
     ],
 )
 def test_a_written_title_is_a_short_line(written: str, kept: str) -> None:
-    from pipeline.stages.reduce_stage import written_title
+    from pipeline.stages.overview import written_title
 
     assert written_title(written) == kept
 
@@ -236,7 +236,7 @@ def test_a_place_of_several_words_is_not_an_organisation() -> None:
 
 
 def test_an_overview_copied_from_one_theme_spans_the_themes() -> None:
-    from pipeline.stages.reduce_stage import spread_over_themes
+    from pipeline.stages.overview import spread_over_themes
 
     summaries = ["Chips are scarce. Labs stockpile them. Smuggling grows.", "Weights are open."]
     copied = "Chips are scarce. Labs stockpile them. Smuggling grows."
@@ -250,7 +250,7 @@ def test_an_overview_copied_from_one_theme_spans_the_themes() -> None:
 
 
 def test_an_overview_of_titles_gives_way_to_the_sections_first_sentences() -> None:
-    from pipeline.stages.reduce_stage import own_overview
+    from pipeline.stages.overview import own_overview
 
     titles = ["Chip Supply", "Open Weights: A Comparison"]
     summaries = ["Chips are scarce. Labs stockpile them.", "Weights are open."]

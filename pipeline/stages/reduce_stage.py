@@ -14,14 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable
+from pipeline.errors import ModelError
 from pipeline.model.client import ModelClient
 from pipeline.model.llm import count_tokens
-from pipeline.model.prompts import boundary_for, load_prompt
 from pipeline.models import (
     ChunkSummary,
     Cited,
@@ -32,7 +30,14 @@ from pipeline.models import (
     Theme,
     Transcript,
 )
+from pipeline.stages.item_calls import ask_or_failure, joined
 from pipeline.stages.names import listed_entities
+from pipeline.stages.overview import (
+    own_overview,
+    spread_over_themes,
+    write_overview,
+    written_title,
+)
 from pipeline.stages.points import (
     content,
     pick_points,
@@ -57,26 +62,6 @@ class ThemeReply(BaseModel):
     summary: list[str] = Field(
         min_length=1, max_length=3, description="2 or 3 sentences, with names and numbers"
     )
-
-
-class OverviewReply(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    title: str = Field(
-        max_length=120,
-        description="4 to 10 words naming what the conversation is about (for a source "
-        "whose file has no title)",
-    )
-    overview: list[str] = Field(
-        min_length=1, max_length=4, description="3 or 4 sentences: who, what, argument, end"
-    )
-
-
-def joined(sentences: list[str]) -> str:
-    """A reply's sentences as one text, each ending with a full stop (and only one: the
-    1.5B once ended a sentence "technology.,")."""
-    parts = [s.strip().rstrip(",;:").rstrip() for s in sentences]
-    return " ".join(p if p[-1] in ".!?" else p + "." for p in parts if p)
 
 
 def source_tokens(transcript: Transcript) -> int:
@@ -114,58 +99,6 @@ def from_points(points: list[KeyPoint], limit: int = 2) -> str:
     """A theme summary in the map's own words: its most important points."""
     ordered = sorted(points, key=lambda p: -p.importance)[:limit]
     return " ".join(p.text.strip().rstrip(".") + "." for p in ordered)
-
-
-Reply = TypeVar("Reply", bound=BaseModel)
-
-
-def ask_about(
-    client: ModelClient,
-    stage: str,
-    prompt: str,
-    items: str,
-    schema: type[Reply],
-    max_tokens: int,
-    *,
-    one_line: bool,
-    **variables: str,
-) -> Reply:
-    """One call of the brief stages: a prompt over a list of items (a theme's notes, the
-    themes of an overview, a cross-source group's statements), shown between boundary
-    lines, answered as ``schema`` (on one line when the policy's ``one_line_replies``)."""
-    reply = client.structured(
-        stage=stage,
-        prompt=load_prompt(prompt, one_line=one_line),
-        variables={"boundary": boundary_for(items), "items": items, **variables},
-        schema=schema,
-        max_tokens=max_tokens,
-    )
-    assert isinstance(reply, schema)
-    return reply
-
-
-def ask_or_failure(
-    client: ModelClient,
-    stage: str,
-    prompt: str,
-    items: str,
-    schema: type[Reply],
-    max_tokens: int,
-    *,
-    one_line: bool,
-    **variables: str,
-) -> Reply | ModelError:
-    """``ask_about``, with a reply that fails (after the client's re-ask and retries)
-    returned, not raised, so that the caller leaves out only that part; bad credentials
-    or an unreachable server still stop the run."""
-    try:
-        return ask_about(
-            client, stage, prompt, items, schema, max_tokens, one_line=one_line, **variables
-        )
-    except (ModelAuthError, ModelUnreachable):
-        raise
-    except ModelError as exc:
-        return exc
 
 
 def write_theme(
@@ -247,91 +180,11 @@ def fill_quotes(points: list[KeyPoint], limit: int = 3) -> list[Quote]:
     return sorted(chosen[:limit], key=lambda q: q.passage.char_start)
 
 
-def write_overview(
-    themes: list[Theme], client: ModelClient, *, title: str, max_tokens: int, one_line: bool
-) -> OverviewReply | ModelError:
-    """The overview of a source's themes, and a title for the source (one call); a reply
-    that fails is returned, not raised, as ``write_theme``'s."""
-    items = "\n".join(f"- {t.title}: {t.summary}" for t in themes)
-    return ask_or_failure(
-        client,
-        "reduce",
-        "reduce_overview",
-        items,
-        OverviewReply,
-        max_tokens,
-        one_line=one_line,
-        title=title,
-    )
-
-
-def spread_over_themes(overview: str, summaries: Sequence[str]) -> str:
-    """The overview with at most one sentence copied from each theme's summary: a further
-    copy gives way to the first sentence of a theme the overview does not draw on, in
-    order (kept when none is left), so the overview keeps its length and spans the source
-    (``ModelPolicy.overview_spans_themes``)."""
-    said = sentences_of(overview)
-    owners = [
-        next((k for k, s in enumerate(summaries) if sentence in sentences_of(s)), None)
-        for sentence in said
-    ]
-    fresh = iter(
-        first[0]
-        for k, first in enumerate(sentences_of(s)[:1] for s in summaries)
-        if first and k not in owners
-    )
-    out: list[str] = []
-    for n, (sentence, owner) in enumerate(zip(said, owners, strict=True)):
-        copied_again = owner is not None and owner in owners[:n]
-        out.append(next(fresh, sentence) if copied_again else sentence)
-    return " ".join(out)
-
-
 def file_and_title(transcript: Transcript) -> tuple[str, str]:
     """The source file's name, and the brief's title until the model writes one: the
     file's own title, else its name (the run's failed brief uses it too)."""
     file = transcript.path.rsplit("/", 1)[-1]
     return file, transcript.metadata.get("title") or file
-
-
-def written_title(text: str, max_words: int = 12) -> str:
-    """The model's title for a source whose file has none; "" when it is not one."""
-    title = " ".join(text.split()).strip(" .\"'")
-    return title if 0 < len(title.split()) <= max_words else ""
-
-
-def _bare(text: str) -> str:
-    return " ".join(text.lower().split()).strip(" .:")
-
-
-def own_overview(
-    text: str, titles: list[str], policy: ModelPolicy = STRICT, summaries: Sequence[str] = ()
-) -> str:
-    """The overview without a section title put in front of a sentence ("Title: ...")
-    and without a sentence it repeats; when nothing is left, the titles stand for it.
-    A sentence that restates a section's summary stays: an overview picks what matters
-    from its sections. When the strict policy dropped those, four of the five source
-    overviews of the seeds were a list of titles or one sentence
-    (docs/evaluation-history.md, ninth round). A sentence that is only a section's title
-    gives way to the first sentence of that section's summary (``summaries``, in the
-    titles' order): the 1.5B once wrote source 004's overview as four of its titles
-    ("China's AI Regulations: A Brief Overview. Chatbot Competition and Public
-    Awareness. ...")."""
-    heads = tuple(f"{t}:" for t in titles)
-    firsts = {  # a title, or its head before a colon ("ChatGPT vs. Ernie 4.0: A Comparison")
-        _bare(name): next(iter(sentences_of(summary)), "")
-        for title, summary in zip(titles, summaries, strict=False)
-        for name in {title, title.split(":", 1)[0]}
-    }
-    kept = [
-        s.removeprefix(next((h for h in heads if s.startswith(h)), "")).strip()
-        for s in sentences_of(text)
-    ]
-    kept = [firsts.get(_bare(s), s) for s in kept]
-    overview = without_repeated_sentences(" ".join(kept), policy.repeat_prefix)
-    if overview or not titles:
-        return overview
-    return "The conversation covers " + "; ".join(titles) + "."
 
 
 def reduce_source(

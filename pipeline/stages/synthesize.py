@@ -45,9 +45,11 @@ from pipeline.stages.cross_statements import (
     stated_overview,
     statements_of,
 )
+from pipeline.stages.item_calls import ask_or_failure, joined
+from pipeline.stages.overview import own_overview
 from pipeline.stages.points import content, specificity
 from pipeline.stages.policy import STRICT, ModelPolicy
-from pipeline.stages.reduce_stage import ask_or_failure, joined, own_overview, union
+from pipeline.stages.reduce_stage import union
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
 from pipeline.stages.themes import Vectorizer, cross_groups, lexical_vectors
 from pipeline.text import plain_words, sentences_of, share_in

@@ -1,0 +1,111 @@
+"""A source's overview: asked from its themes (one call), then held to them by code (a
+section title put in front of a sentence goes, a sentence that is only a title gives
+way to that theme's first sentence, the overview spans the themes), and the source's
+title when its file has none."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pipeline.errors import ModelError
+from pipeline.model.client import ModelClient
+from pipeline.models import Theme
+from pipeline.stages.item_calls import ask_or_failure
+from pipeline.stages.policy import STRICT, ModelPolicy
+from pipeline.stages.repeats import without_repeated_sentences
+from pipeline.text import sentences_of
+
+
+class OverviewReply(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(
+        max_length=120,
+        description="4 to 10 words naming what the conversation is about (for a source "
+        "whose file has no title)",
+    )
+    overview: list[str] = Field(
+        min_length=1, max_length=4, description="3 or 4 sentences: who, what, argument, end"
+    )
+
+
+def write_overview(
+    themes: list[Theme], client: ModelClient, *, title: str, max_tokens: int, one_line: bool
+) -> OverviewReply | ModelError:
+    """The overview of a source's themes, and a title for the source (one call); a reply
+    that fails is returned, not raised, as ``reduce_stage.write_theme``'s."""
+    items = "\n".join(f"- {t.title}: {t.summary}" for t in themes)
+    return ask_or_failure(
+        client,
+        "reduce",
+        "reduce_overview",
+        items,
+        OverviewReply,
+        max_tokens,
+        one_line=one_line,
+        title=title,
+    )
+
+
+def spread_over_themes(overview: str, summaries: Sequence[str]) -> str:
+    """The overview with at most one sentence copied from each theme's summary: a further
+    copy gives way to the first sentence of a theme the overview does not draw on, in
+    order (kept when none is left), so the overview keeps its length and spans the source
+    (``ModelPolicy.overview_spans_themes``)."""
+    said = sentences_of(overview)
+    owners = [
+        next((k for k, s in enumerate(summaries) if sentence in sentences_of(s)), None)
+        for sentence in said
+    ]
+    fresh = iter(
+        first[0]
+        for k, first in enumerate(sentences_of(s)[:1] for s in summaries)
+        if first and k not in owners
+    )
+    out: list[str] = []
+    for n, (sentence, owner) in enumerate(zip(said, owners, strict=True)):
+        copied_again = owner is not None and owner in owners[:n]
+        out.append(next(fresh, sentence) if copied_again else sentence)
+    return " ".join(out)
+
+
+def written_title(text: str, max_words: int = 12) -> str:
+    """The model's title for a source whose file has none; "" when it is not one."""
+    title = " ".join(text.split()).strip(" .\"'")
+    return title if 0 < len(title.split()) <= max_words else ""
+
+
+def _bare(text: str) -> str:
+    return " ".join(text.lower().split()).strip(" .:")
+
+
+def own_overview(
+    text: str, titles: list[str], policy: ModelPolicy = STRICT, summaries: Sequence[str] = ()
+) -> str:
+    """The overview without a section title put in front of a sentence ("Title: ...")
+    and without a sentence it repeats; when nothing is left, the titles stand for it.
+    A sentence that restates a section's summary stays: an overview picks what matters
+    from its sections. When the strict policy dropped those, four of the five source
+    overviews of the seeds were a list of titles or one sentence
+    (docs/evaluation-history.md, ninth round). A sentence that is only a section's title
+    gives way to the first sentence of that section's summary (``summaries``, in the
+    titles' order): the 1.5B once wrote source 004's overview as four of its titles
+    ("China's AI Regulations: A Brief Overview. Chatbot Competition and Public
+    Awareness. ...")."""
+    heads = tuple(f"{t}:" for t in titles)
+    firsts = {  # a title, or its head before a colon ("ChatGPT vs. Ernie 4.0: A Comparison")
+        _bare(name): next(iter(sentences_of(summary)), "")
+        for title, summary in zip(titles, summaries, strict=False)
+        for name in {title, title.split(":", 1)[0]}
+    }
+    kept = [
+        s.removeprefix(next((h for h in heads if s.startswith(h)), "")).strip()
+        for s in sentences_of(text)
+    ]
+    kept = [firsts.get(_bare(s), s) for s in kept]
+    overview = without_repeated_sentences(" ".join(kept), policy.repeat_prefix)
+    if overview or not titles:
+        return overview
+    return "The conversation covers " + "; ".join(titles) + "."
