@@ -21,6 +21,7 @@ from pipeline.plan import plan_run
 from pipeline.runner import run_pipeline
 from pipeline.settings import Settings
 from pipeline.stages.map_request import MapReply
+from pipeline.stages.synthesize import MAX_CROSS_THEMES
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 INPUTS = [SEEDS / "001_98262f875ff92a8b.txt", SEEDS / "002_e97962a6dbc2b620.txt"]
@@ -34,8 +35,8 @@ def test_plan_matches_the_run_and_sees_what_the_cache_answers(scripted, tmp_path
     assert before.sources == 2 and stages["map"].cached == 0
     assert stages["map"].calls == before.chunks
     # per source a call per theme (2 and 4, by length), an overview and the names' sorts
-    # (two at most); at most 8 cross themes + overview
-    assert (stages["reduce"].calls, stages["synthesize"].calls) == (12, 9)
+    # (two at most); at most MAX_CROSS_THEMES cross themes + overview
+    assert (stages["reduce"].calls, stages["synthesize"].calls) == (12, MAX_CROSS_THEMES + 1)
     assert stages["map"].prompt_tokens > before.source_tokens  # every chunk plus instructions
     # the points the model copies from the listing, asked again: an estimate, 0.4 a call
     assert stages["map again"].calls == round(0.4 * before.chunks) and not stages["map again"].exact
@@ -53,7 +54,8 @@ def test_plan_matches_the_run_and_sees_what_the_cache_answers(scripted, tmp_path
     after = plan_run(INPUTS, settings, scripted, model="scripted/model")
     assert after.calls == 0 and after.prompt_tokens == 0
     cached = {s.stage: s.cached for s in after.stages}
-    assert cached == {"map": before.chunks, "map again": 0, "reduce": 12, "synthesize": 9}
+    synthesize = MAX_CROSS_THEMES + 1
+    assert cached == {"map": before.chunks, "map again": 0, "reduce": 12, "synthesize": synthesize}
 
 
 def test_dry_run_prints_the_plan_and_calls_nothing(tmp_path: Path) -> None:

@@ -269,6 +269,37 @@ def test_a_sentence_that_leans_on_another_or_runs_long_does_not_stand_alone() ->
     assert not stands_alone(" ".join(["word"] * (OVERVIEW_SENTENCE_WORDS + 1)) + ".")
 
 
+def test_a_sentence_naming_the_wrong_source_names_the_one_it_restates() -> None:
+    from pipeline.stages.cross_statements import Statement, named_rightly
+
+    group = [
+        Statement("000", "t1", "Developers abroad build on China's open source models.", []),
+        Statement("004", "t2", "Chinese developers focus on catching up with OpenAI.", []),
+    ]
+    swapped = "Source 000: Chinese developers focus on catching up with OpenAI."
+    assert named_rightly(swapped, group) == (
+        "Source 004: Chinese developers focus on catching up with OpenAI."
+    )
+    right = "Source 000: Developers abroad build on China's open source models."
+    assert named_rightly(right, group) == right
+    # two sources named, or a sentence no statement holds: as it is
+    both = "Sources 000 and 004: Chinese developers focus on catching up with OpenAI."
+    assert named_rightly(both, group) == both
+    loose = "Source 000: AI labs compete worldwide on price and talent."
+    assert named_rightly(loose, group) == loose
+
+
+def test_an_overview_sentence_that_only_says_a_title_says_nothing() -> None:
+    from pipeline.stages.cross_statements import only_a_title
+
+    titles = ["China's Middle Class", "DeepSeek's Moat"]
+    assert only_a_title("China's Middle Class has a middle class.", titles)
+    assert only_a_title("DeepSeek's moat matters.", titles)
+    assert not only_a_title("China's middle class is 40% of the population.", titles)
+    assert not only_a_title("DeepSeek has no moat.", titles)
+    assert not only_a_title("China's Middle Class has a middle class.", [])
+
+
 def test_an_overview_may_say_the_sources_agree_on_a_listed_agreement(scripted) -> None:
     point = "Labs of both sources need chips."  # 001 ("labs") and 002 ("chips"): listed
     said = "Both sources agree that labs need chips, but they differ on smuggling."

@@ -1343,6 +1343,18 @@ def test_talk_about_the_talk_is_told_from_what_is_said() -> None:
     assert not about_the_talk("Discussions of AI are on the mainstream news in China.")
 
 
+def test_a_speaker_on_their_own_whereabouts_is_told_from_a_claim() -> None:
+    from pipeline.stages.show_talk import about_the_speaker
+
+    assert about_the_speaker("So now I'm in Hong Kong, but I've spent time in Singapore.")
+    assert about_the_speaker("I've now been working in Beijing for the past five years.")
+    assert about_the_speaker("I mentioned that I spent a day in China on a stopover.")
+    # a company's "we", and what a speaker says of others, are claims
+    assert not about_the_speaker("We have been working for five years on our own chips.")
+    assert not about_the_speaker("Engineers in Shenzhen have been working in shifts.")
+    assert not about_the_speaker("I think China spent a decade building its grid.")
+
+
 def test_a_point_loses_the_sentence_numbers_it_copied() -> None:
     from pipeline.stages.map_stage import without_labels
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from pipeline.models import Attributed, Cited, KeyPoint, Passage, SourceBrief, Theme
 from pipeline.stages.points import REPEAT_SHARE, content, is_claim, repeats
-from pipeline.stages.show_talk import about_the_talk
+from pipeline.stages.show_talk import about_the_speaker, about_the_talk
 from pipeline.stages.spoken import as_written
 from pipeline.text import plain_words, sentences_of, share_in, stems
 
@@ -64,8 +64,9 @@ def statements_of(brief: SourceBrief, points: Sequence[KeyPoint] = ()) -> list[S
     kept: list[Statement] = []
     kept_words: list[set[str]] = []
     for statement in out:
-        # what the episode covers is no subject the sources share
-        if about_the_talk(statement.text):
+        # what the episode covers, or where a speaker lives and works, is no subject the
+        # sources share
+        if about_the_talk(statement.text) or about_the_speaker(statement.text):
             continue
         words = content(statement.text)
         if not repeats(words, kept_words):
@@ -126,6 +127,36 @@ def _names(text: str, source_id: str) -> bool:
     return bool(
         _SOURCE_WORD.search(text) and re.search(rf"(?<![\w.]){re.escape(source_id)}(?![\w])", text)
     )
+
+
+_ONE_SOURCE = re.compile(r"\bSource (\d{3,})\b")
+# a sentence that names one source is another source's statement when that statement holds
+# this share of its content words and the named source's statements under half of it
+COPIED = 0.8
+
+
+def named_rightly(sentence: str, group: Sequence[Statement]) -> str:
+    """``sentence`` with the one source it names ("Source 000: ...") changed to the source
+    whose statement of ``group`` it restates, when it restates one (``COPIED``) and the
+    statements of the source it names hold under half of its content words; any other
+    sentence as it is. The 1.5B's summary of a group of two swapped its sources: "Source
+    000: Chinese developers are focusing on improving their tech ..." (004's words, which
+    no statement of 000 holds) and "Source 004: But what they are worried about is that
+    developers around the world are using China's open source model ..." (000's); cited
+    on the source each named, neither sentence was what its passage says."""
+    named = set(_ONE_SOURCE.findall(sentence))
+    if len(named) != 1 or re.search(r"\bsources\b", sentence, re.IGNORECASE):
+        return sentence
+    [source_id] = named
+    words = stems(_FRAMING.sub(" ", sentence))
+    held = {id(x): share_in(words, stems(x.text)) for x in group}
+    own = max((held[id(x)] for x in group if x.source_id == source_id), default=0.0)
+    other = max(
+        (x for x in group if x.source_id != source_id), key=lambda x: held[id(x)], default=None
+    )
+    if other is None or own >= 0.5 or held[id(other)] < COPIED:
+        return sentence
+    return _ONE_SOURCE.sub(f"Source {other.source_id}", sentence)
 
 
 def sides(point: str, group: Sequence[Statement]) -> tuple[Statement, Statement] | None:
@@ -221,17 +252,33 @@ def first_stated(
     return [f for f in firsts if f is not None]
 
 
+_NEGATION = re.compile(r"\b(?:no|not|never|none|nor|without)\b|n't\b", re.IGNORECASE)
+
+
+def only_a_title(sentence: str, titles: Sequence[str]) -> bool:
+    """Whether a sentence says no more than one of the ``titles``: one content word or
+    figure besides, at most, and no negation ("DeepSeek has no moat" under "DeepSeek's
+    Moat" is a claim). Told ten cross-source subjects, the 1.5B's overview said "China's
+    Middle Class has a middle class"."""
+    if _NEGATION.search(sentence):
+        return False
+    words = content(sentence)
+    return any(len(words - content(title)) <= 1 for title in titles)
+
+
 def stated_overview(
     overview: str,
     said: Sequence[Statement],
     summaries: Sequence[str],
     share: float,
     listed: Sequence[str] = (),
+    titles: Sequence[str] = (),
 ) -> str:
     """The overview's sentences that what they rest on states (``stated_share`` at least
     ``share``), each other one giving way, while the overview has fewer than
     ``OVERVIEW_SENTENCES``, to the next theme's sentence (``first_stated`` of the themes'
-    ``summaries``, in their order: one a theme, none restating a sentence kept). Told
+    ``summaries``, in their order: one a theme, none restating a sentence kept); so does
+    a sentence that says no more than a theme's title (``only_a_title``). Told
     each subject in one line, the 1.5B wrote the seeds' cross-source overview as a press
     release's boilerplate: "AI has the potential to drive innovation across various
     industries, from healthcare to manufacturing", "Sources 000, 002, 003 and 004 agree
@@ -240,7 +287,11 @@ def stated_overview(
     verdict ("discuss these differences"), and one held 80% ("Open source accelerates the
     adoption of AI technology")."""
     said_first = sentences_of(overview)
-    stated = [x for x in said_first if stated_share(x, said, listed) >= share]
+    stated = [
+        x
+        for x in said_first
+        if stated_share(x, said, listed) >= share and not only_a_title(x, titles)
+    ]
     spare = iter(f for f in first_stated(summaries, said, share, stated) if f not in said_first)
     out: list[str] = []
     for sentence in said_first:

@@ -95,3 +95,22 @@ _ABOUT_THE_TALK = re.compile(
 def about_the_talk(text: str) -> bool:
     """Whether a statement says what the conversation covers rather than what it says."""
     return bool(_ABOUT_THE_TALK.search(text.strip()))
+
+
+# a speaker on their own whereabouts and career: "Now I'm in Hong Kong, but I've spent time
+# in Singapore, Beijing and Shanghai", "I've now been working in Beijing for the past five
+# years" (two sources' such remarks made the cross-source theme "China's Economic Growth":
+# "Source 003: Hong Kong is part of China. Source 004: Beijing has been growing rapidly")
+_ABOUT_THE_SPEAKER = re.compile(
+    r"\bI(?:'m|\s+am|'ve|\s+have|\s+had|'d)?\s+(?:now\s+|also\s+|actually\s+|just\s+)?"
+    r"(?:been\s+)?(?:living|lived|live|working|worked|based|born|grew up|moved|spent|studied)\s+"
+    r"(?:in|at|for|time|a\s+day|\w+\s+years?)\b|"
+    r"\bI(?:'m|\s+am)\s+(?:now\s+)?(?:in|based in|from)\s+[A-Z]",
+)
+
+
+def about_the_speaker(text: str) -> bool:
+    """Whether a statement tells where a speaker lives, works or has been (who they are,
+    not what they say about the subject). "I" only: a company's "we have been working
+    for five years on chips" is a claim."""
+    return bool(_ABOUT_THE_SPEAKER.search(text))

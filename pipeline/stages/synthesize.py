@@ -54,7 +54,7 @@ from pipeline.stages.repeats import Repeats, without_repeated_sentences
 from pipeline.stages.themes import Vectorizer, cross_groups, lexical_vectors
 from pipeline.text import plain_words, sentences_of, share_in
 
-MAX_CROSS_THEMES = 8
+MAX_CROSS_THEMES = 10  # two more than the eight before: the same budget of words, more subjects
 # a source's statement is listed under a cross-source theme unless its summary says it:
 # the 1.5B's summaries copy a group's statements, and 13 of the seeds' 23 were printed twice
 RESTATED = 0.8  # share of the statement's content words in the summary
@@ -370,7 +370,8 @@ def synthesize(
     if reply is not None and policy.overview_support:
         share = policy.overview_support
         summaries = [t.summary.text for t in themes]
-        overview = stated_overview(overview, grouped, summaries, share, list(agreed))
+        titles = [t.title for t in themes]
+        overview = stated_overview(overview, grouped, summaries, share, list(agreed), titles)
     if policy.agreement_needs_two_sources:
         overview = " ".join(
             unbacked_claim_removed(s, attribute(s, grouped).source_ids, list(agreed))
