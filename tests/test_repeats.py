@@ -289,6 +289,28 @@ def test_a_sentence_naming_the_wrong_source_names_the_one_it_restates() -> None:
     assert named_rightly(loose, group) == loose
 
 
+def test_a_cross_source_summary_names_the_source_each_sentence_restates(scripted) -> None:
+    """The cross-source brief prints and cites a summary sentence under the source whose
+    statement it restates, whichever source the model named."""
+    said = [
+        source_brief("001", "Labs share chips weights openly."),
+        source_brief("002", "Chips weights are scarce, smuggling grows."),
+    ]
+    scripted.enqueue(
+        {
+            "title": "Chips",
+            "summary": ["Source 001: Chips weights are scarce, smuggling grows."],
+            "relation": "complement",
+            "point": "Labs need chips.",
+        },
+        {"overview": ["Labs share chips weights openly."]},
+    )
+    cross = synthesize(said, scripted, context_window=8192, max_tokens=500, policy=STRICT)
+    [theme] = cross.themes
+    assert theme.summary.text == "Source 002: Chips weights are scarce, smuggling grows."
+    assert [p.source_id for p in theme.sentence_citations[0]] == ["002"]
+
+
 def test_an_overview_sentence_that_only_says_a_title_says_nothing() -> None:
     from pipeline.stages.cross_statements import only_a_title
 

@@ -41,6 +41,7 @@ from pipeline.models import (
 from pipeline.stages.cross_statements import (
     Statement,
     attribute,
+    named_rightly,
     sides,
     stated_overview,
     statements_of,
@@ -110,6 +111,7 @@ def build_cross(
         firsts = list({s.source_id: s for s in reversed(group)}.values())[::-1]
         rebuilt = " ".join(f"{s.source_id}: {s.text.rstrip('.')}." for s in firsts)
         summary = without_repeated_sentences(joined(reply.summary), policy.repeat_prefix)
+        summary = " ".join(named_rightly(s, group) for s in sentences_of(summary))
         if len(plain_words(summary)) < 3:
             summary = rebuilt
         if policy.rebuild_copied_summaries:
