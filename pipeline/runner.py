@@ -39,7 +39,11 @@ from pipeline.outputs.writer import OutputWriter
 from pipeline.settings import Settings
 from pipeline.stages.map_stage import map_chunks
 from pipeline.stages.name_kinds import with_sorted_names
-from pipeline.stages.names import organisations_by_likeness, organisations_named
+from pipeline.stages.names import (
+    organisations_by_likeness,
+    organisations_named,
+    without_short_forms,
+)
 from pipeline.stages.policy import policy_for
 from pipeline.stages.reduce_stage import file_and_title, reduce_source
 from pipeline.stages.synthesize import synthesize
@@ -265,6 +269,7 @@ def _reduce_all(
                     settings.reduce_max_tokens,
                     one_line=policy.one_line_replies,
                 )
+            brief = brief.model_copy(update={"people": without_short_forms(brief.people)})
         except (ModelAuthError, ModelUnreachable):
             raise
         except (ModelError, ValueError) as exc:

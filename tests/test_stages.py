@@ -930,13 +930,15 @@ def test_picked_points_skip_what_is_said_spread_over_themes_and_keep_to_the_budg
         point(4, "Nvidia sold 20 percent fewer chips last year"),  # repeats point 3
         point(5, "ok"),  # says nothing
         point(7, "Why is the Chinese AI industry open sourcing all these models?"),  # asks
+        point(8, "We're delivering a China episode all about China's AI positioning"),  # talk
+        point(9, "Now I'm in Hong Kong, but I've spent time in Singapore and Beijing"),  # where
     ]
     groups = [points[:2], points[2:]]
     said = [set(), content("Nvidia sold 20 percent fewer chips, last year")]
     picked = pick_points(groups, said, budget_words=100)
     assert [[p.id for p in g] for g in picked] == [
         [points[0].id, points[1].id],
-        [points[2].id],  # 3 and 4 are said by the theme; 5 says nothing; 7 asks
+        [points[2].id],  # 3 and 4 are said by the theme; 5 says nothing; 7 asks; 8, 9 not about it
     ]
     # the groups take turns, facts first, until the words run out
     # (2 and 3 are both facts; 3's words are rarer among these points)
@@ -1338,6 +1340,9 @@ def test_talk_about_the_talk_is_told_from_what_is_said() -> None:
     assert about_the_talk("The conversation discusses the differences between AI ecosystems.")
     assert about_the_talk("We're discussing China's AI positioning and how competitive it is.")
     assert about_the_talk("I would love to work with you to make an episode about it.")
+    assert about_the_talk("Folks, we're pushing past 10 p.m. now.")  # the show keeping time
+    assert about_the_talk("All right, we're running out of time.")
+    assert not about_the_talk("We are pushing past the limits of what chips can do.")
     # what a speaker says about something discussed elsewhere is a claim
     assert not about_the_talk("The host discusses using OpenAI outputs to train Chinese models.")
     assert not about_the_talk("Discussions of AI are on the mainstream news in China.")
@@ -1393,3 +1398,37 @@ def test_a_source_s_quotes_are_each_stretch_s_most_specific_evidence() -> None:
     ]
     quotes = fill_quotes(points, limit=2)  # two stretches of two points
     assert [q.passage.text for q in quotes] == [said[1], said[3]]
+
+
+def test_a_person_listed_by_first_name_too_is_listed_once(scripted, tmp_path: Path) -> None:
+    """003's brief listed "Grace, Grace Shao": a one-word name that starts or ends exactly
+    one longer listed name is that person; a word two names share stays listed."""
+    from pipeline.stages.names import without_short_forms
+
+    assert without_short_forms(["Grace", "Grace Shao", "Altman", "Sam Altman"]) == [
+        "Grace Shao",
+        "Sam Altman",
+    ]
+    assert without_short_forms(["Li", "Yuan Li", "Li Kaifu", "Alex"]) == [
+        "Li",
+        "Yuan Li",
+        "Li Kaifu",
+        "Alex",
+    ]
+
+    def respond(stage, messages):
+        reply = generic_responder(stage, messages)
+        if stage == "map":
+            reply["people"] = ["Grace", "Grace Shao", "Alex"]
+        return reply
+
+    scripted.responder = respond
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    run_pipeline(
+        [seeds / "003_ab8002d8241df0d9.txt"],
+        Settings.load(None, chunk_tokens=800),
+        tmp_path / "o",
+        session=ScriptedSession(scripted),
+    )
+    people = json.loads((tmp_path / "o/sources/003.json").read_text())["people"]
+    assert "Grace Shao" in people and "Grace" not in people and "Alex" in people

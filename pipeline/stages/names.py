@@ -181,6 +181,18 @@ def listed_entities(
     return people[:15], organisations[:15]
 
 
+def without_short_forms(people: list[str]) -> list[str]:
+    """``people`` without a one-word name that is the first or last word of exactly one
+    longer listed name: "Grace" is "Grace Shao" (003's list read "Grace, Grace Shao"). A
+    word two longer names share ("Li" of "Yuan Li" and "Li Kaifu") stays listed."""
+    ends: Counter[str] = Counter()
+    for name in people:
+        words = name.lower().split()
+        if len(words) > 1:
+            ends.update({words[0], words[-1]})
+    return [n for n in people if len(n.split()) > 1 or ends[n.lower()] != 1]
+
+
 def organisations_named(summaries: Iterable[ChunkSummary]) -> frozenset[str]:
     """The ``name_key`` of every name that some chunk lists as an organisation."""
     return frozenset(

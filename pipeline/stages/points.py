@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from wordfreq import zipf_frequency
 
 from pipeline.models import Cited, KeyPoint
+from pipeline.stages.show_talk import about_the_speaker, about_the_talk
 from pipeline.stages.spoken import as_written
 from pipeline.text import plain_words, sentences_of
 
@@ -148,7 +149,9 @@ def pick_points(
     point's words, so that two short particular points can take the room of one long
     one), until the word budget is spent. ``said`` holds, per
     group, the content words its theme's summary already says. A point less specific
-    than ``min_specificity`` (the policy's ``point_specificity``) is never carried."""
+    than ``min_specificity`` (the policy's ``point_specificity``) is never carried, nor
+    one about the talk or where a speaker lives (``show_talk``: "We're delivering a China
+    episode all about ...", "Now I'm in Hong Kong, but ..." were two of 003's key facts)."""
     rare = rarity([p for group in groups for p in group])
     pools = [
         sorted(
@@ -157,6 +160,8 @@ def pick_points(
                 for p in group
                 if p.evidence
                 and is_claim(p.text)
+                and not about_the_talk(p.text)
+                and not about_the_speaker(p.text)
                 and (not min_specificity or specificity(p.text) >= min_specificity)
             ),
             key=lambda p: (-fact_score(p), -rare[p.id] / math.sqrt(len(p.text.split()))),

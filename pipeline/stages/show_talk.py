@@ -2,8 +2,9 @@
 about the talk (what the episode covers, a call for guests).
 
 None of it is what a conversation says: a point is never asked on a sponsor read, a
-welcome is no key point (``pipeline.stages.map_stage``), and what the episode covers is
-no subject the sources share (``pipeline.stages.cross_statements``).
+welcome is no key point (``pipeline.stages.map_stage``), and what the episode covers or
+where a speaker lives is no point a brief carries (``pipeline.stages.points``) and no
+subject the sources share (``pipeline.stages.cross_statements``).
 """
 
 from __future__ import annotations
@@ -79,15 +80,18 @@ def is_promo(text: str) -> bool:
 
 
 # talk about the talk: what the episode covers, who is invited to discuss, a call for
-# guests ("The conversation discusses the differences between ...", "We're discussing
-# China's AI positioning", "I would love to work with you to make an episode about it")
+# guests, the show keeping time ("The conversation discusses the differences between ...",
+# "We're discussing China's AI positioning", "I would love to work with you to make an
+# episode about it", "Folks, we're pushing past 10 p.m. now")
 _ABOUT_THE_TALK = re.compile(
     r"^(?:so,?\s+|in\s+)?(?:the|this|our|today's)\s+(?:[\w-]+\s+){0,2}"
     r"(?:conversation|episode|podcast|show|interview|discussion)\s+"
     r"(?:discuss|cover|explore|look|focus|touch)|"
     r"^(?:so,?\s+)?(?:we're|we are|we'll|we will|let's)\s+(?:be\s+)?"
     r"(?:discussing|talking about|going to (?:talk|discuss)|delivering|covering)\b|"
-    r"\b(?:make|do|record) an episode\b",
+    r"\b(?:make|do|record) an episode\b|"
+    # the show keeping time: "Folks, we're pushing past 10 p.m. now", "we're running out of time"
+    r"\b(?:we're|we are)\s+(?:running out of time|pushing past\s+\d)",
     re.IGNORECASE,
 )
 
