@@ -403,23 +403,31 @@ def test_repeated_sentences_are_dropped(text: str, cleaned: str) -> None:
     assert without_repeated_sentences(text) == cleaned
 
 
-def test_a_theme_sentence_with_a_figure_its_notes_lack_is_dropped() -> None:
+@pytest.mark.parametrize(
+    "dropped",
+    [
+        "The port handles 40% of the region's grain exports.",  # a prompt example, copied
+        "Can these shiny and powerful technologies be created?",  # a speaker's, copied
+    ],
+)
+def test_a_theme_sentence_with_a_figure_its_notes_lack_or_a_question_is_dropped(
+    dropped: str,
+) -> None:
     from pipeline.stages.reduce_stage import ThemeReply, build_themes
 
     notes = [
         point(1, "Huawei shipped 200,000 Ascend chips to Baidu."),
-        point(2, "Baidu trains Ernie."),
+        point(2, "Can these shiny and powerful technologies be created?"),
     ]
-    reply = ThemeReply(
-        title="Ascend chips",
-        summary=[
-            "The port handles 40% of the region's grain exports.",  # a prompt example, copied
-            "Huawei shipped 200,000 Ascend chips, which Baidu uses for Ernie.",
-        ],
-    )
+    stated = "Huawei shipped 200,000 Ascend chips, which Baidu uses for Ernie."
+    only_asks = ThemeReply(title="Chips", summary=["Can China make its own chips?"])
     for policy in (STRICT, LENIENT):
+        reply = ThemeReply(title="Ascend chips", summary=[dropped, stated])
         [theme] = build_themes("007", [notes], [reply], policy)
-        assert theme.summary == "Huawei shipped 200,000 Ascend chips, which Baidu uses for Ernie."
+        assert theme.summary == stated
+        # nothing stated: rebuilt from the points that state, not the one that asks
+        [theme] = build_themes("007", [notes], [only_asks], policy)
+        assert theme.summary == "Huawei shipped 200,000 Ascend chips to Baidu."
 
 
 def test_the_sides_of_a_disagreement_are_the_statements_its_point_is_about() -> None:

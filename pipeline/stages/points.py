@@ -198,18 +198,22 @@ _ASKED = re.compile(
 )
 
 
-def is_claim(text: str) -> bool:
-    """Three content words or more, and not a question, nor opening with one (a small
-    model copies the host's questions as key points: "Can I just follow up here? Or so is
-    what you're saying that we're seeing all these open source AI companies ..."; the
-    speech-to-text often writes the next word in lower case, "... here? or so is what
-    ...", so a question asked at the start counts whatever follows it)."""
+def is_question(text: str) -> bool:
+    """Whether a text asks rather than states: its first or last sentence is a question,
+    or it opens with one (the speech-to-text often writes the next word in lower case,
+    "Can I just follow up here? or so is what ...", so a question asked at the start
+    counts whatever follows it)."""
     said = sentences_of(text)
-    return (
-        len(plain_words(text)) >= 3
-        and not any(s.rstrip().endswith("?") for s in said[:1] + said[-1:])
-        and not _ASKED.match(text.strip())
+    return any(s.rstrip().endswith("?") for s in said[:1] + said[-1:]) or bool(
+        _ASKED.match(text.strip())
     )
+
+
+def is_claim(text: str) -> bool:
+    """Three content words or more, and not a question (a small model copies the host's
+    questions as key points: "Can I just follow up here? Or so is what you're saying that
+    we're seeing all these open source AI companies ...")."""
+    return len(plain_words(text)) >= 3 and not is_question(text)
 
 
 def is_label(text: str) -> bool:

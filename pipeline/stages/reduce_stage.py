@@ -40,6 +40,7 @@ from pipeline.stages.overview import (
 )
 from pipeline.stages.points import (
     content,
+    is_question,
     pick_points,
     point_budget,
     specificity,
@@ -96,8 +97,10 @@ def citations(points: list[KeyPoint], limit: int = 4) -> list[Passage]:
 
 
 def from_points(points: list[KeyPoint], limit: int = 2) -> str:
-    """A theme summary in the map's own words: its most important points."""
-    ordered = sorted(points, key=lambda p: -p.importance)[:limit]
+    """A theme summary in the map's own words: its most important points that state
+    rather than ask."""
+    stating = [p for p in points if not is_question(p.text)] or points
+    ordered = sorted(stating, key=lambda p: -p.importance)[:limit]
     return " ".join(p.text.strip().rstrip(".") + "." for p in ordered)
 
 
@@ -120,9 +123,10 @@ def build_themes(
     replies: Sequence[ThemeReply | ModelError],
     policy: ModelPolicy = STRICT,
 ) -> list[Theme]:
-    """Themes from the model's replies, each sentence cited; a repeated title gets its
-    summary's first words, a copied summary is rebuilt from its own points (strict), and
-    a theme whose call failed is its most important points under the first one's words."""
+    """Themes from the model's replies, each sentence cited; a sentence with a figure the
+    points lack or that asks a question is left out, a repeated title gets its summary's
+    first words, a copied summary is rebuilt from its own points (strict), and a theme
+    whose call failed is its most important points under the first one's words."""
     titles, summaries = Repeats(prefix=policy.repeat_prefix), Repeats(prefix=policy.repeat_prefix)
     themes: list[Theme] = []
     for points, answer in zip(groups, replies, strict=True):
@@ -136,6 +140,10 @@ def build_themes(
         known = numbers(" ".join(p.text for p in points))
         said = [s for s in reply.summary if numbers(s) <= known]
         summary = without_repeated_sentences(joined(said), policy.repeat_prefix)
+        if any(is_question(x) for x in sentences_of(summary)):
+            # a summary states what its points say: 000's read "Can these shiny and
+            # powerful technologies be created?" (a speaker's question, copied)
+            summary = " ".join(x for x in sentences_of(summary) if not is_question(x))
         if len(plain_words(summary)) < 3:
             summary = rebuilt
         if policy.rebuild_copied_summaries:
