@@ -140,10 +140,12 @@ def build_themes(
         known = numbers(" ".join(p.text for p in points))
         said = [s for s in reply.summary if numbers(s) <= known]
         summary = without_repeated_sentences(joined(said), policy.repeat_prefix)
-        if any(is_question(x) for x in sentences_of(summary)):
-            # a summary states what its points say: 000's read "Can these shiny and
-            # powerful technologies be created?" (a speaker's question, copied)
-            summary = " ".join(x for x in sentences_of(summary) if not is_question(x))
+        # a summary states what its points say: 000's read "Can these shiny and powerful
+        # technologies be created?" (a speaker's question, copied)
+        written = sentences_of(summary)
+        stated = [x for x in written if not is_question(x)]
+        if len(stated) < len(written):  # else as it was, spacing and all
+            summary = " ".join(stated)
         if len(plain_words(summary)) < 3:
             summary = rebuilt
         if policy.rebuild_copied_summaries:
