@@ -204,6 +204,14 @@ def answer_report(
                     for e in question.get("evidence", [])
                     for c in answer.citations
                 )
+                row["several sources asked"] += answer.answered and (
+                    len(question.get("sources", [])) >= 2
+                )
+                row["several sources cited"] += (
+                    answer.answered
+                    and len(question.get("sources", [])) >= 2
+                    and len({c.passage.source_id for c in answer.citations}) >= 2
+                )
             state = "answered" if answer.answered else f"refused ({answer.reason})"
             print(f"  {n}/{len(questions)} {question.get('id', '')} {state}", file=sys.stderr)
     finally:
@@ -219,6 +227,7 @@ def answer_report(
                 f"{row['answers all verified']}/{row['answered']}",
                 f"{row['verified']}/{row['citations']}",
                 f"{row['cites evidence']}/{row['answered']}",
+                f"{row['several sources cited']}/{row['several sources asked']}",
                 f"{row['refused unanswerable']}/{row['unanswerable']}",
                 f"{row['falsely refused']}/{n_answerable}",
             ]
@@ -241,6 +250,7 @@ def answer_report(
             "answers with all citations verified",
             "citations verified",
             "answers citing gold evidence",
+            "answers to a several-source question citing 2+ sources",
             "unanswerable refused",
             "answerable falsely refused",
         ],

@@ -397,6 +397,19 @@ def test_synthesis_rebuilds_a_copied_cross_theme(scripted) -> None:
         ("Yes. Yes indeed, it is.", "Yes. Yes indeed, it is."),  # a longer one is new
         ("It is. It", "It is. It"),  # too short to call a cut-short copy
         ("  ", ""),
+        # two overlapping points copied one after the other: the stretch is said once
+        (
+            "Even big firms would just use pirated Word and Excel, all of this laid the "
+            "foundation. big firms would just use pirated Word and Excel, all of this laid "
+            "the foundation to now where there are no enterprise companies.",
+            "Even big firms would just use pirated Word and Excel, all of this laid the "
+            "foundation to now where there are no enterprise companies.",
+        ),
+        # seven words twice in a row is not a stretch: said again on purpose, or by chance
+        (
+            "Open models cut the cost of AI. open models cut the cost of AI for all.",
+            "Open models cut the cost of AI. open models cut the cost of AI for all.",
+        ),
     ],
 )
 def test_repeated_sentences_are_dropped(text: str, cleaned: str) -> None:

@@ -142,6 +142,10 @@ def test_a_source_brief_prints_the_models_sentences_without_fillers(scripted) ->
         ("'commoditise their complement'", "'commoditise their complement'."),
         ("Is open source a moat?", "Is open source a moat?"),
         ("the grid, the chips and …", "The grid, the chips and …"),
+        # initials together, as the sources write them
+        ("they mess with U. S. research labs", "They mess with U.S. research labs."),
+        ("the U. K. and the E. U. agree", "The U.K. and the E.U. agree."),
+        ("Plan B. Then more", "Plan B. Then more."),
     ],
 )
 def test_a_point_is_printed_as_a_sentence(point: str, printed: str) -> None:

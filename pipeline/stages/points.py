@@ -62,7 +62,10 @@ def specificity(text: str) -> float:
     figures = any(w[0].isdigit() for w in words)
     names = sum(1 for w in words[1:] if w[0].isupper() and w != "I")
     return (
-        sum(rarity) / math.sqrt(len(rarity)) * (1.5 if figures else 1.0) * (1 + 0.1 * min(names, 3))
+        math.fsum(rarity)
+        / math.sqrt(len(rarity))
+        * (1.5 if figures else 1.0)
+        * (1 + 0.1 * min(names, 3))
     )
 
 
@@ -89,7 +92,7 @@ def salience(text: str, source_counts: Counter[str]) -> float:
         for w, zipf in ((w, zipf_frequency(w, "en")) for w in words)
         if zipf < _TOPIC_ZIPF
     ]
-    topic = sum(weights) / math.sqrt(len(weights)) if weights else 0.0
+    topic = math.fsum(weights) / math.sqrt(len(weights)) if weights else 0.0
     return specificity(text) * (1 + TOPIC_WEIGHT * topic)
 
 
@@ -132,7 +135,7 @@ def rarity(points: Sequence[KeyPoint]) -> dict[str, float]:
     df = Counter(w for ws in words.values() for w in ws)
     n = len(points) + 1
     return {
-        pid: sum(math.log(n / df[w]) for w in ws) / len(ws) if ws else 0.0
+        pid: math.fsum(math.log(n / df[w]) for w in ws) / len(ws) if ws else 0.0
         for pid, ws in words.items()
     }
 

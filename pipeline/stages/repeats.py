@@ -18,7 +18,9 @@ from pipeline.text import sentences_of
 
 PREFIX = 60
 MIN_CUT_SHORT = 15  # a shorter sentence may start an earlier one by chance ("Yes.")
+RUN_WORDS = 8  # a stretch of this many words or more said twice in a row is said once
 _NON_WORD = re.compile(r"[\W_]+")
+_WORD = re.compile(r"[^\W_]+")
 
 
 def _normal(text: str) -> str:
@@ -59,10 +61,11 @@ class Repeats:
 def without_repeated_sentences(text: str, prefix: int = PREFIX) -> str:
     """``text`` without the sentences that repeat an earlier one of it: a looping model
     writes the same sentence twice, the second time often cut short, so a sentence that
-    is the start of an earlier one is a repeat too."""
+    is the start of an earlier one is a repeat too; so is a stretch said twice in a row
+    (``without_repeated_runs``)."""
     kept: list[str] = []
     earlier: list[str] = []
-    for sentence in sentences_of(text):
+    for sentence in sentences_of(without_repeated_runs(text)):
         key = _normal(sentence)
         if any(
             text_key(key, prefix) == text_key(e, prefix)
@@ -73,3 +76,29 @@ def without_repeated_sentences(text: str, prefix: int = PREFIX) -> str:
         earlier.append(key)
         kept.append(sentence)
     return " ".join(kept)
+
+
+def without_repeated_runs(text: str, min_words: int = RUN_WORDS) -> str:
+    """``text`` with a stretch of ``min_words`` words or more that comes twice in a row
+    said once: the first copy's end runs on into what follows the second. Two map points
+    of source 003 overlapped (one ran on into the clause the next one starts at), and
+    the theme summary the 1.5B wrote from them said "... all of this laid the foundation.
+    mega legitimate companies would just use pirated like word and Excel whatever all of
+    this laid the foundation to now where ..." (the stretch twice). Sentences that only
+    repeat an earlier one are ``without_repeated_sentences``'s."""
+    while True:
+        words = list(_WORD.finditer(text))
+        said = [w.group().lower() for w in words]
+        run = next(
+            (
+                (i, n)
+                for n in range(min_words, len(said) // 2 + 1)
+                for i in range(len(said) - 2 * n + 1)
+                if said[i] == said[i + n] and said[i : i + n] == said[i + n : i + 2 * n]
+            ),
+            None,
+        )
+        if run is None:
+            return text
+        i, n = run
+        text = text[: words[i + n - 1].end()] + text[words[i + 2 * n - 1].end() :]
