@@ -17,11 +17,19 @@ EXIT_REFUSED = 3  # the sources do not answer the question (not an error)
 EXIT_ERROR = 2
 
 
-def _passage_lines(cited: CitedPassage, cited_for: str) -> list[str]:
-    """A passage's header (its label and characters), then the stretches of it that
+TITLE_CHARS = 60  # of a source's title in a passage's header
+
+
+def _passage_lines(cited: CitedPassage, cited_for: str, titles: dict[str, str]) -> list[str]:
+    """A passage's header (its label, characters and source's title: an answer cites
+    sources by id, which a reader does not know by heart), then the stretches of it that
     ``cited_for`` is nearest, each under its own lines (``excerpts.excerpt``)."""
+    title = titles.get(cited.passage.source_id, "")
+    if len(title) > TITLE_CHARS:
+        title = title[:TITLE_CHARS].rsplit(" ", 1)[0].rstrip(" ,:;—-") + "…"
     lines = [
         f"[{cited.id}] {cited.label}  (chars {cited.passage.char_start}-{cited.passage.char_end})"
+        + (f"  {title}" if title else "")
     ]
     for run in excerpt(cited.passage, cited_for):
         lines.append(
@@ -51,7 +59,11 @@ def plain_reason(reason: str | None) -> str:
     return PLAIN_REASONS.get(head, head)
 
 
-def format_answer(answer: Answer, verbose: bool = False) -> str:
+def format_answer(
+    answer: Answer, verbose: bool = False, titles: dict[str, str] | None = None
+) -> str:
+    """The answer as printed; ``titles``: each source's title, shown with its passages."""
+    titles = titles or {}
     lines: list[str] = []
     if answer.answered:
         for statement in answer.statements:
@@ -60,7 +72,7 @@ def format_answer(answer: Answer, verbose: bool = False) -> str:
         lines += ["", "Sources (each checked against its file; the lines nearest the answer):"]
         for cited in answer.citations:
             said = " ".join(s.text for s in answer.statements if cited.id in s.citations)
-            lines += _passage_lines(cited, said)
+            lines += _passage_lines(cited, said, titles)
     else:
         lines.append(f"The sources don't answer this: {plain_reason(answer.reason)}.")
         if verbose and answer.reason != plain_reason(answer.reason):
@@ -68,7 +80,7 @@ def format_answer(answer: Answer, verbose: bool = False) -> str:
         if answer.near_misses:
             lines += ["", "Nearest passages (the lines nearest the question; --json: whole):"]
             for cited in answer.near_misses:
-                lines += _passage_lines(cited, answer.question)
+                lines += _passage_lines(cited, answer.question, titles)
     return "\n".join(lines)
 
 
@@ -113,7 +125,7 @@ def ask(
 
     Exit code: 0 answered, 3 the sources do not answer it, 2 error."""
     from pipeline.ask.answer import answer_question
-    from pipeline.ask.corpus import open_corpus
+    from pipeline.ask.corpus import open_corpus, source_titles
     from pipeline.model.cache import CallCache
     from pipeline.session import ModelSession
     from pipeline.settings import Settings
@@ -140,6 +152,7 @@ def ask(
                 f"({out_dir}/index keeps the one brief run built)",
                 err=True,
             )
+        titles = source_titles(out_dir)
         unknown = sorted(set(sources) - set(corpus.index.source_ids))
         if unknown:
             raise click.UsageError(
@@ -163,7 +176,7 @@ def ask(
 
         if question is not None:
             answer = one(question)
-            _show(answer, as_json, verbose)
+            _show(answer, as_json, verbose, titles)
             if not answer.answered:
                 sys.exit(EXIT_REFUSED)
             return
@@ -176,7 +189,7 @@ def ask(
             if not text:
                 break
             try:
-                _show(one(text), as_json, verbose)
+                _show(one(text), as_json, verbose, titles)
             except (ModelAuthError, ModelUnreachable):
                 raise  # no later question can be answered either
             except ModelError as exc:  # this question's call failed: say so, go on
@@ -189,7 +202,7 @@ def ask(
         cache.close()
 
 
-def _show(answer: Answer, as_json: bool, verbose: bool) -> None:
+def _show(answer: Answer, as_json: bool, verbose: bool, titles: dict[str, str]) -> None:
     if as_json:
         click.echo(json.dumps(answer.model_dump(mode="json"), indent=2, ensure_ascii=False))
         return
@@ -199,7 +212,7 @@ def _show(answer: Answer, as_json: bool, verbose: bool) -> None:
             "found did not fit its context window (a smaller --k fits)",
             err=True,
         )
-    click.echo(format_answer(answer, verbose))
+    click.echo(format_answer(answer, verbose, titles))
 
 
 def _fail(message: str) -> None:

@@ -578,6 +578,32 @@ def test_cli_answer_json_refusal_exit_code_and_bad_source(seeds_out: Path, cli_s
     assert result.exit_code == 2 and "unknown source id(s) 999" in result.output
 
 
+def test_a_printed_passage_names_its_source_by_title(
+    seeds_out: Path, cli_session, tmp_path: Path
+) -> None:
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(seeds_out, out)
+    (out / "sources").mkdir(exist_ok=True)
+    title = "Silicon Valley Envy and Chinese Innovation: Afra Wang on open source and more"
+    brief = {"source_id": "000", "title": title}
+    (out / "sources" / "000.json").write_text(json.dumps(brief), encoding="utf-8")
+    (out / "sources" / "001.json").write_text("{not json", encoding="utf-8")  # no title
+    rank = newsletter_rank(seeds_out)
+    cli_session.enqueue(
+        {
+            "answerable": True,
+            "statements": [{"text": "It is called Concurrent.", "passages": [rank]}],
+        }
+    )
+    result = CliRunner().invoke(main, ["ask", QUESTION, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    header = result.stdout.split("the lines nearest the answer):\n")[1].splitlines()[0]
+    assert header.startswith(f"[{rank}] 000 L")
+    assert header.endswith("  Silicon Valley Envy and Chinese Innovation: Afra Wang on…")
+
+
 def test_cli_interactive_keeps_the_model_warm(
     seeds_out: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
