@@ -183,6 +183,12 @@ def answer_report(
                 answers = list(pool.map(one, questions))
         for n, (question, answer) in enumerate(zip(questions, answers, strict=True), start=1):
             answerable = bool(question.get("evidence"))
+            # per answer, counted under its kind and under "all"
+            verified = [
+                passage_problem(c.passage.model_dump(), corpus.texts) is None
+                for c in answer.citations
+            ]
+            several = answer.answered and len(question.get("sources", [])) >= 2
             for key in (kind_of(question), "all"):
                 row = stats[key]
                 row["n"] += 1
@@ -191,26 +197,16 @@ def answer_report(
                 row["refused unanswerable"] += (not answerable) and not answer.answered
                 row["falsely refused"] += answerable and not answer.answered
                 row["citations"] += len(answer.citations)
-                row["verified"] += sum(
-                    passage_problem(c.passage.model_dump(), corpus.texts) is None
-                    for c in answer.citations
-                )
-                row["answers all verified"] += answer.answered and all(
-                    passage_problem(c.passage.model_dump(), corpus.texts) is None
-                    for c in answer.citations
-                )
+                row["verified"] += sum(verified)
+                row["answers all verified"] += answer.answered and all(verified)
                 row["cites evidence"] += answer.answered and any(
                     normalise(e) in normalise(c.passage.text)
                     for e in question.get("evidence", [])
                     for c in answer.citations
                 )
-                row["several sources asked"] += answer.answered and (
-                    len(question.get("sources", [])) >= 2
-                )
-                row["several sources cited"] += (
-                    answer.answered
-                    and len(question.get("sources", [])) >= 2
-                    and len({c.passage.source_id for c in answer.citations}) >= 2
+                row["several sources asked"] += several
+                row["several sources cited"] += several and (
+                    len({c.passage.source_id for c in answer.citations}) >= 2
                 )
             state = "answered" if answer.answered else f"refused ({answer.reason})"
             print(f"  {n}/{len(questions)} {question.get('id', '')} {state}", file=sys.stderr)
