@@ -152,7 +152,7 @@ def ask(
                 f"({out_dir}/index keeps the one brief run built)",
                 err=True,
             )
-        titles = source_titles(out_dir)
+        titles = {} if as_json else source_titles(out_dir)  # JSON names sources by id
         unknown = sorted(set(sources) - set(corpus.index.source_ids))
         if unknown:
             raise click.UsageError(

@@ -45,7 +45,7 @@ def share_in(words: set[str], within: set[str]) -> float:
     return len(words & within) / len(words) if words else 0.0
 
 
-_WORD = re.compile(r"[^\W_]+")
+WORD = re.compile(r"[^\W_]+")  # a word: letters and digits
 _STOP = frozenset(
     (
         "a an and are as at be but by for from has have he her his i in is it its of on or "
@@ -60,7 +60,7 @@ def plain_words(text: str) -> set[str]:
     points with, and count a claim's words by. A second notion of "word" beside
     ``stems``, kept because the briefs were tuned with it: switching the picking of
     points to ``stems`` changes which points a brief carries."""
-    return {w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2}
+    return {w for w in WORD.findall(text.lower()) if w not in _STOP and len(w) > 2}
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")

@@ -106,3 +106,17 @@ def test_a_possessive_is_listed_as_its_name() -> None:
     listed = ["Patel's", "Dwarkesh Patel’s", "Patel", "Xi's"]
     assert kept_names(listed, lambda name: True, seen) == ["Patel", "Dwarkesh Patel", "Xi"]
     assert kept_names(["Lets", "Jones'"], lambda name: True, seen) == ["Lets", "Jones'"]
+
+
+def test_a_person_spelt_two_ways_is_listed_once_as_more_often_spelt() -> None:
+    # 000 listed "Mark Zuckerberg" and "Mark Segerberg", 004 "Kai-Fu Lee" and "Kaifu Li"
+    summaries = listed(
+        ["Mark Zuckerberg", "Kai-Fu Lee", "Mark Zuckerberg", "Mark Segerberg", "Kaifu Li"]
+        + ["Kai-Fu Lee", "Dan Wang", "Yan Wang", "Jack Ma", "Jack Dorsey", "Grace"],
+        [],
+    )
+    people, _ = listed_entities(summaries)
+    assert people == ["Mark Zuckerberg", "Kai-Fu Lee", "Dan Wang", "Yan Wang", "Jack Ma"] + [
+        "Jack Dorsey",
+        "Grace",
+    ]

@@ -7,7 +7,8 @@ import pytest
 from pipeline.models import ChunkSummary, KeyPoint, Passage
 from pipeline.stages.points import pick_points, split_facts
 from pipeline.stages.reduce_stage import reduce_source
-from pipeline.stages.spoken import as_written, without_fillers
+from pipeline.stages.spoken import as_written, in_writing, without_fillers
+from pipeline.text import sentences_of
 
 
 @pytest.mark.parametrize(
@@ -146,7 +147,28 @@ def test_a_source_brief_prints_the_models_sentences_without_fillers(scripted) ->
         ("they mess with U. S. research labs", "They mess with U.S. research labs."),
         ("the U. K. and the E. U. agree", "The U.K. and the E.U. agree."),
         ("Plan B. Then more", "Plan B. Then more."),
+        # a translation's sentences joined by commas (000): one sentence still, for its
+        # citations; not before a name or "I"
+        (
+            "they reverse engineer innovations in China, This is the path of Silicon Valley,"
+            " For example, I was looking at A16Z",
+            "They reverse engineer innovations in China; this is the path of Silicon Valley;"
+            " for example, I was looking at A16Z.",
+        ),
+        (
+            "Shih says, I quote, Huawei leads, and Grace Shao, the host, agrees",
+            "Shih says, I quote, Huawei leads, and Grace Shao, the host, agrees.",
+        ),
     ],
 )
 def test_a_point_is_printed_as_a_sentence(point: str, printed: str) -> None:
     assert as_written(point) == printed
+
+
+def test_comma_joined_sentences_keep_a_summary_s_count_of_sentences() -> None:
+    # a summary's citations are listed one per sentence (``sentence_citations``)
+    summary = "A leg was broken, They were overwhelmed by rivals. Uber left, Then Didi won."
+    assert in_writing(summary) == (
+        "A leg was broken; they were overwhelmed by rivals. Uber left; then Didi won."
+    )
+    assert len(sentences_of(in_writing(summary))) == len(sentences_of(summary)) == 2

@@ -32,6 +32,11 @@ Retrieval may search for more than the question's words: with ``expand_question`
 ``expand_questions`` setting), BM25 also searches for the words of a passage the model
 imagines answering it (``expand``), which is never shown or cited.
 
+A question about several sources (``several.asks_several``: "What do the sources say
+...", "How do X and Y view ...", two questions in one) is asked once more of a source the
+answer does not cite, on that source's own passages, and what that answer states is
+added with its citations (``several.merged``).
+
 A reply that fails these checks is re-asked once with the error, which names what the
 passages lack (the client's re-ask);
 a second failure becomes a refusal. So does ``answerable: false``. A refusal lists the
@@ -57,6 +62,7 @@ from pipeline.ask.answer_checks import (
     unsupported,
 )
 from pipeline.ask.retrieval import Hit, SearchIndex, query_terms
+from pipeline.ask.several import asks_several, merged, other_sources
 from pipeline.errors import (
     ContextTooLong,
     ModelAuthError,
@@ -344,10 +350,34 @@ def answer_question(
     if not query_terms(question):  # "", "?", "What is it?"
         return refusal(question, [], NOTHING_ASKED, 0.0)
     words = expand(question, client) if expand_question else None
-    hits, ms = retrieve(question, index, k=k, sources=sources, embedder=embedder, words=words)
-    hits = [continued(h, texts, following_chars) for h in hits]
-    if not hits or hits[0].score <= 0:
-        return refusal(question, hits, "no passage shares a word with the question", ms)
+
+    def answer_from(within: Sequence[str] | None) -> tuple[Answer, list[Hit]]:
+        hits, ms = retrieve(question, index, k=k, sources=within, embedder=embedder, words=words)
+        hits = [continued(h, texts, following_chars) for h in hits]
+        if not hits or hits[0].score <= 0:
+            return refusal(question, hits, "no passage shares a word with the question", ms), hits
+        return answered_on(question, hits, texts, client, max_tokens, policy, ms), hits
+
+    first, hits = answer_from(sources)
+    if not asks_several(question) or (sources is not None and len(set(sources)) < 2):
+        return first
+    # a question about several sources: asked again of another source alone (several.py)
+    cited = {c.passage.source_id for c in first.citations}
+    found_in = [h.passage.source_id for h in hits]
+    more = [answer_from([s])[0] for s in other_sources(found_in, cited, 1 if cited else 2)]
+    return merged([first, *more])
+
+
+def answered_on(
+    question: str,
+    hits: list[Hit],
+    texts: dict[str, str],
+    client: ModelClient,
+    max_tokens: int,
+    policy: ModelPolicy,
+    ms: float,
+) -> Answer:
+    """The model's answer on these passages, its citations checked, or a refusal."""
     found = len(hits)
     try:
         reply, hits = ask_within_context(question, hits, client, max_tokens, policy)

@@ -12,6 +12,7 @@ import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable
+from difflib import SequenceMatcher
 
 import numpy as np
 
@@ -49,6 +50,9 @@ _PLACES = frozenset(
         "south north korea"
     ).split()
 )
+# how alike two spellings of a person's name with the same first name are at least
+# (difflib's ratio of their ``name_key``s)
+SPELLING_LIKENESS = 0.7
 _JOINERS = frozenset("of and the for de van von bin da la du".split())
 
 
@@ -177,8 +181,23 @@ def listed_entities(
     ranked = [key for key, _ in named.most_common()]  # ties: first seen first
     shown = {key: spellings[key].most_common(1)[0][0] for key in ranked}
     organisations = [shown[k] for k in ranked if k in called_organisation]
-    people = [shown[k] for k in ranked if k not in called_organisation]
+    people: list[str] = []
+    for key in ranked:  # a variant after the more often listed spelling it varies
+        name = shown[key]
+        if key not in called_organisation and not any(spelt_alike(name, p) for p in people):
+            people.append(name)
     return people[:15], organisations[:15]
+
+
+def spelt_alike(name: str, other: str, likeness: float = SPELLING_LIKENESS) -> bool:
+    """Two spellings of one person's name, as speech-to-text and translation write it:
+    the same first name and the whole alike ("Mark Zuckerberg" and "Mark Segerberg" in
+    000, "Kai-Fu Lee" and "Kaifu Li" in 004: 0.74 and 0.80 alike). Two names that differ
+    in their first name stay apart ("Dan Wang" and "Yan Wang", 0.86 alike)."""
+    words, others = name.split(), other.split()
+    if len(words) < 2 or len(others) < 2 or name_key(words[0]) != name_key(others[0]):
+        return False
+    return SequenceMatcher(None, name_key(name), name_key(other)).ratio() >= likeness
 
 
 def without_short_forms(people: list[str]) -> list[str]:

@@ -14,13 +14,12 @@ from __future__ import annotations
 import re
 from collections.abc import Hashable
 
-from pipeline.text import sentences_of
+from pipeline.text import WORD, sentences_of
 
 PREFIX = 60
 MIN_CUT_SHORT = 15  # a shorter sentence may start an earlier one by chance ("Yes.")
 RUN_WORDS = 8  # a stretch of this many words or more said twice in a row is said once
 _NON_WORD = re.compile(r"[\W_]+")
-_WORD = re.compile(r"[^\W_]+")
 
 
 def _normal(text: str) -> str:
@@ -87,7 +86,7 @@ def without_repeated_runs(text: str, min_words: int = RUN_WORDS) -> str:
     this laid the foundation to now where ..." (the stretch twice). Sentences that only
     repeat an earlier one are ``without_repeated_sentences``'s."""
     while True:
-        words = list(_WORD.finditer(text))
+        words = list(WORD.finditer(text))
         said = [w.group().lower() for w in words]
         run = next(
             (

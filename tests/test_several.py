@@ -1,0 +1,104 @@
+"""A question about several sources, answered source by source (``ask/several.py``)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import SEEDS, ScriptedClient, processed
+
+from pipeline.ask.answer import answer_question
+from pipeline.ask.corpus import open_corpus
+from pipeline.ask.several import asks_several, merged, other_sources
+from pipeline.models import Answer, CitedPassage, Passage, Statement
+
+# a passage as the answer prompt shows it: "[n] (label) text", the text over lines
+_PASSAGE = re.compile(r"^\[(\d+)\] \((\S+) [^)]*\) (.*?)(?=^\[\d+\] \(|\Z)", re.M | re.S)
+
+
+@pytest.fixture(scope="module")
+def seeds_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return processed(tmp_path_factory.mktemp("several") / "out", [SEEDS])
+
+
+@pytest.mark.parametrize(
+    ("question", "several"),
+    [
+        ("What do the sources say about how Uber fared in China?", True),
+        ("Do both podcasts agree on open source?", True),
+        ("How do DeepSeek's founder and L Squared view the chip ban?", True),
+        ("What is Alibaba's model called, and how did it rank?", True),
+        ("What is the newsletter called that Afra Wang writes?", False),
+        ("How does China's grid compare with America's?", False),
+        ("DeepSeek and Qwen: who leads?", False),  # the question's own first words
+    ],
+)
+def test_a_question_about_several_sources_is_told_apart(question: str, several: bool) -> None:
+    assert asks_several(question) is several
+
+
+def test_other_sources_are_taken_in_the_order_found() -> None:
+    assert other_sources(["003", "003", "000", "004", "000"], {"003"}, 1) == ["000"]
+    assert other_sources(["003", "000", "004"], set(), 2) == ["003", "000"]
+
+
+def _answer(source: str, ids: list[int], text: str) -> Answer:
+    passages = [
+        CitedPassage(
+            id=i,
+            label=f"{source} L{i}",
+            score=1.0,
+            passage=Passage(
+                source_id=source, char_start=i, char_end=i + 1, line_start=i, line_end=i, text="x"
+            ),
+        )
+        for i in ids
+    ]
+    return Answer(
+        question="q",
+        answered=True,
+        answer=text,
+        statements=[Statement(text=text, citations=ids)],
+        citations=passages,
+        retrieved=5,
+        retrieval_ms=2.0,
+    )
+
+
+def test_merged_answers_renumber_their_passages_and_keep_only_answers() -> None:
+    refused = Answer(question="q", answered=False, reason="no", retrieved=5)
+    both = merged([_answer("003", [2, 4], "Uber left."), refused, _answer("000", [1], "It sold.")])
+    assert [c.id for c in both.citations] == [1, 2, 3]
+    assert [c.passage.source_id for c in both.citations] == ["003", "003", "000"]
+    assert [s.citations for s in both.statements] == [[1, 2], [3]]
+    assert both.answer == "Uber left. It sold." and both.retrieved == 15
+    assert merged([refused, refused]) is refused
+
+
+def _copy_the_uber_sentence(stage: str, messages: list[dict[str, str]]) -> dict:
+    """Answers from the first passage that names Uber, with its clause that does."""
+    for number, _, text in _PASSAGE.findall(messages[-1]["content"]):
+        clause = next((c for c in re.split(r"[.,?!]", text) if "Uber" in c), None)
+        if clause:
+            return {"answerable": True, "statements": [{"text": clause, "passages": [int(number)]}]}
+    return {"answerable": False, "statements": []}
+
+
+def test_a_several_source_question_is_asked_again_of_another_source_alone(
+    seeds_out: Path, scripted: ScriptedClient
+) -> None:
+    corpus, _ = open_corpus(seeds_out)
+    scripted.responder = _copy_the_uber_sentence
+    question = "What do the sources say about how Uber fared when it competed in China?"
+    within = ["000", "003"]  # the two podcasts that tell of Uber in China
+    answer = answer_question(question, corpus.index, corpus.texts, scripted, k=5, sources=within)
+    assert answer.answered and len(scripted.history) == 2
+    cited = [c.passage.source_id for c in answer.citations]
+    assert sorted(set(cited)) == ["000", "003"]
+    second = {source for _, source, _ in _PASSAGE.findall(scripted.history[1][-1]["content"])}
+    assert second == {cited[-1]}  # the second call saw that source's passages alone
+    # a question about one thing is asked once, and so is one limited to one source
+    answer_question(question, corpus.index, corpus.texts, scripted, k=5, sources=[cited[0]])
+    answer_question("What became of Uber in China?", corpus.index, corpus.texts, scripted, k=5)
+    assert len(scripted.history) == 4
