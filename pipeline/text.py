@@ -89,3 +89,16 @@ def numbers(text: str) -> set[str]:
     """Every token with a digit in ``text``, lower-cased, without thousands separators:
     "2,000" -> "2000", "H800" -> "h800" (so "H800" and "H100" differ), "4X" -> "4x"."""
     return {m.replace(",", "").lower() for m in _NUMBER.findall(text)}
+
+
+def cut_back(text: str, limit: int) -> str:
+    """A text the grammar ended at ``limit`` characters (a map point, an answer's
+    statement), cut back to its last sentence or clause end in its second half, else to
+    its last whole word with an ellipsis."""
+    if len(text) < limit:
+        return text
+    for end in (". ", "; ", ", "):
+        at = text.rfind(end)
+        if at > limit // 2:
+            return text[:at] + ("." if end == ". " else " …")
+    return text.rsplit(" ", 1)[0] + " …"

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from conftest import SEEDS, ScriptedClient, ScriptedSession, processed
 from pydantic import ValidationError
 
-from pipeline.ask.answer import NOTHING_ASKED, AnswerReply, answer_question
+from pipeline.ask.answer import NOTHING_ASKED, STATEMENT_CHARS, AnswerReply, answer_question
 from pipeline.ask.answer_checks import numbers, supported, unsupported
 from pipeline.ask.corpus import INDEX_DIR, open_corpus
 from pipeline.ask.excerpts import EXCERPT_WORDS, excerpt
@@ -841,3 +841,20 @@ def test_an_excerpt_deep_in_a_long_line_gives_its_column_and_a_second_stretch() 
     offset = text.index("Export")
     assert runs[0].location == "L2:700" and runs[1].location == f"L2:{700 + offset}"
     assert text[offset:].startswith(runs[1].text)
+
+
+def test_a_statement_the_grammar_ended_mid_word_is_printed_to_its_last_sentence(
+    seeds_out: Path, scripted: ScriptedClient
+) -> None:
+    # the 1.5B copied a passage until the schema's 400 characters: "... big open US-L"
+    rank = newsletter_rank(seeds_out)
+    corpus, _ = open_corpus(seeds_out)
+    passage = next(h.passage.text for h in corpus.index.search(QUESTION) if h.rank == rank)
+    at = passage.index("now writes")
+    copied = " ".join(passage[max(0, at - 200) :].split())[:STATEMENT_CHARS]
+    assert len(copied) == STATEMENT_CHARS and ". " in copied[STATEMENT_CHARS // 2 :]
+    scripted.enqueue({"answerable": True, "statements": [{"text": copied, "passages": [rank]}]})
+    answer = ask(seeds_out, scripted)
+    assert answer.answered
+    printed = answer.statements[0].text
+    assert printed.endswith(".") and copied.startswith(printed[:-1]) and len(printed) < len(copied)

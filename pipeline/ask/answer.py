@@ -75,7 +75,7 @@ from pipeline.model.prompts import boundary_for, load_prompt
 from pipeline.models import Answer, CitedPassage, Statement
 from pipeline.outputs.verify import passage_problem
 from pipeline.stages.policy import STRICT, ModelPolicy
-from pipeline.text import numbers
+from pipeline.text import cut_back, numbers
 
 NEAR_MISSES = 3
 # the imagined passage of ``expand``: two sentences (the 1.5B writes 40-60 tokens)
@@ -89,8 +89,11 @@ _FOLLOWING_SNAP = 200  # at most this much further to reach a line or sentence e
 _LINE_OR_SENTENCE_END = re.compile(r"[.!?\n]")
 
 
+STATEMENT_CHARS = 400  # the grammar ends a statement here: printed cut back to a sentence
+
+
 class AnswerStatement(BaseModel):
-    text: str = Field(min_length=3, max_length=400)
+    text: str = Field(min_length=3, max_length=STATEMENT_CHARS)
     passages: list[int] = Field(min_length=1, max_length=3)
 
     @field_validator("passages")
@@ -398,7 +401,10 @@ def answered_on(
             if passage_problem(by_rank[i].passage.model_dump(), texts) is None
         ]
         if ids:
-            statements.append(Statement(text=statement.text.strip(), citations=ids))
+            # a statement the grammar ended mid-word ("... big open US-L") is printed
+            # to its last sentence end; the checks passed on all of it
+            text = cut_back(statement.text, STATEMENT_CHARS).strip()
+            statements.append(Statement(text=text, citations=ids))
             cited_ids.update(ids)
     if not statements:
         return refusal(question, hits, "no cited passage matched its source file", ms, left_out)

@@ -36,19 +36,7 @@ from pipeline.stages.names import is_body, is_person_name, is_proper_name, kept_
 from pipeline.stages.points import is_label, specificity
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.show_talk import in_sponsor_read, is_promo, sponsor_reads
-from pipeline.text import plain_words, share_in, stems
-
-
-def cut_back(text: str, limit: int) -> str:
-    """A point the grammar ended at ``limit`` characters, cut back to its last sentence or
-    clause end in its second half, else to its last whole word with an ellipsis."""
-    if len(text) < limit:
-        return text
-    for end in (". ", "; ", ", "):
-        at = text.rfind(end)
-        if at > limit // 2:
-            return text[:at] + ("." if end == ". " else " …")
-    return text.rsplit(" ", 1)[0] + " …"
+from pipeline.text import cut_back, plain_words, share_in, stems
 
 
 def passages_for(source_text: str, source_id: str, sentences: list[Sentence]) -> list[Passage]:
