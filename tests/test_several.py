@@ -11,6 +11,7 @@ from conftest import SEEDS, ScriptedClient, processed
 from pipeline.ask.answer import answer_question
 from pipeline.ask.corpus import open_corpus
 from pipeline.ask.several import asks_several, merged, other_sources
+from pipeline.errors import ModelError, ModelUnreachable
 from pipeline.models import Answer, CitedPassage, Passage, Statement
 
 # a passage as the answer prompt shows it: "[n] (label) text", the text over lines
@@ -102,3 +103,32 @@ def test_a_several_source_question_is_asked_again_of_another_source_alone(
     answer_question(question, corpus.index, corpus.texts, scripted, k=5, sources=[cited[0]])
     answer_question("What became of Uber in China?", corpus.index, corpus.texts, scripted, k=5)
     assert len(scripted.history) == 4
+
+
+def _failing_alone(failure: Exception):
+    """Answers the first call (passages of both sources); the call on one source's
+    passages alone fails with ``failure``."""
+
+    def respond(stage: str, messages: list[dict[str, str]]) -> dict:
+        shown = {source for _, source, _ in _PASSAGE.findall(messages[-1]["content"])}
+        if len(shown) == 1:
+            raise failure
+        return _copy_the_uber_sentence(stage, messages)
+
+    return respond
+
+
+def test_a_second_call_that_fails_leaves_the_first_answer(
+    seeds_out: Path, scripted: ScriptedClient
+) -> None:
+    corpus, _ = open_corpus(seeds_out)
+    question = "What do the sources say about how Uber fared when it competed in China?"
+    within = ["000", "003"]
+    scripted.responder = _failing_alone(ModelError("ask: InternalServerError: it fell over"))
+    answer = answer_question(question, corpus.index, corpus.texts, scripted, k=5, sources=within)
+    assert len(scripted.history) == 2 and answer.answered
+    assert len({c.passage.source_id for c in answer.citations}) == 1
+    # an unreachable server is raised: no later question can be answered either
+    scripted.responder = _failing_alone(ModelUnreachable("ask: cannot reach the model server"))
+    with pytest.raises(ModelUnreachable):
+        answer_question(question, corpus.index, corpus.texts, scripted, k=5, sources=within)

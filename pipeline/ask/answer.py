@@ -367,7 +367,14 @@ def answer_question(
     # a question about several sources: asked again of another source alone (several.py)
     cited = {c.passage.source_id for c in first.citations}
     found_in = [h.passage.source_id for h in hits]
-    more = [answer_from([s])[0] for s in other_sources(found_in, cited, 1 if cited else 2)]
+    more = []
+    for source in other_sources(found_in, cited, 1 if cited else 2):
+        try:
+            more.append(answer_from([source])[0])
+        except (ModelAuthError, ModelUnreachable):
+            raise  # no later call can be answered either
+        except ModelError:  # that call failed after its retries: the answer found stands
+            break
     return merged([first, *more])
 
 
