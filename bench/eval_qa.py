@@ -37,9 +37,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.ask.answer import answer_question, expand, retrieve  # noqa: E402
+from pipeline.ask.answer import answer_question, as_read, expand, retrieve  # noqa: E402
 from pipeline.ask.corpus import Corpus, open_corpus  # noqa: E402
-from pipeline.ask.retrieval import Hit, IndexParams, SearchIndex, build_index, embed_texts  # noqa: E402
+from pipeline.ask.focus import FOCUS_TOKENS  # noqa: E402
+from pipeline.ask.retrieval import Hit, IndexParams, build_index, embed_texts  # noqa: E402
 from pipeline.inputs.chunking import chunk_transcript  # noqa: E402
 from pipeline.model.cache import CallCache  # noqa: E402
 from pipeline.model.client import ModelClient  # noqa: E402
@@ -108,34 +109,44 @@ def _fmt(value: Any) -> str:
 
 def retrieval_report(
     questions: list[dict[str, Any]],
-    index: SearchIndex,
+    corpus: Corpus,
     embedder: ModelClient | None,
     expander: ModelClient | None = None,
+    focus_tokens: int = FOCUS_TOKENS,
+    k: int = 5,
 ) -> str:
-    """Recall per kind; ``expander``: BM25 also searches for its imagined answer (the
-    model call is not part of the latency reported, which is retrieval's own)."""
+    """Recall per kind, and "read@k": the evidence in the ``k`` passages as the model
+    reads them (``as_read``: the later ones focused, each continued); ``expander``: BM25
+    also searches for its imagined answer (the model call is not part of the latency
+    reported, which is retrieval's own)."""
+    index = corpus.index
     by_kind: dict[str, list[list[float]]] = defaultdict(list)
-    latencies = []
+    latencies, read_tokens = [], []
     for question in questions:
         text = question["question"]
         words = expand(text, expander) if expander is not None else None
         hits, ms = retrieve(text, index, k=max(KS), embedder=embedder, words=words)
         latencies.append(ms)
+        read = as_read(text, hits[:k], index, corpus.texts, embedder, focus_tokens)
+        read_tokens.append(sum(count_tokens(h.passage.text) for h in read))
         if question.get("evidence"):
-            row = [evidence_recall(question["evidence"], hits[:k]) for k in KS]
+            row = [evidence_recall(question["evidence"], hits[:n]) for n in KS]
+            row.append(evidence_recall(question["evidence"], read))
             by_kind[kind_of(question)].append(row)
             by_kind["all answerable"].append(row)
     rows = [
-        [kind, len(rows_), *(statistics.mean(r[i] for r in rows_) for i in range(len(KS)))]
+        [kind, len(rows_), *(statistics.mean(r[i] for r in rows_) for i in range(len(KS) + 1))]
         for kind, rows_ in sorted(by_kind.items(), key=lambda kv: kv[0] == "all answerable")
     ]
     tokens = [count_tokens(w.passage.text) for w in index.windows]
     latencies.sort()
     return (
-        table(["kind", "n", *(f"recall@{k}" for k in KS)], rows)
+        table(["kind", "n", *(f"recall@{n}" for n in KS), f"read@{k}"], rows)
         + f"\n\npassages: {len(index.windows)} windows, {statistics.mean(tokens):.0f} tokens "
-        f"on average, {max(tokens)} at most; retrieval latency over {len(latencies)} queries: "
-        f"median {statistics.median(latencies):.1f} ms, max {latencies[-1]:.1f} ms"
+        f"on average, {max(tokens)} at most; the model reads {statistics.mean(read_tokens):.0f} "
+        f"tokens of passages a question on average (focus {focus_tokens}); retrieval latency "
+        f"over {len(latencies)} queries: median {statistics.median(latencies):.1f} ms, max "
+        f"{latencies[-1]:.1f} ms"
     )
 
 
@@ -164,6 +175,7 @@ def answer_report(
             embedder=session.embedder,
             policy=policy_for(settings),
             expand_question=settings.expand_questions,
+            focus_tokens=settings.ask_focus_tokens,
         )
 
     def timed(question: dict[str, Any]) -> Answer:
@@ -299,7 +311,21 @@ def qmsum_transcript(meeting: dict[str, Any]) -> tuple[Transcript, str, list[int
     return transcript, text, turn_of_line
 
 
-def qmsum_report(folder: Path, session: ModelSession, expander: ModelClient | None = None) -> str:
+def touches_gold(hit: Hit, turn_of_line: list[int], spans: list[list[int]]) -> bool:
+    """Whether a passage holds a line of one of the gold spans' turns."""
+    return any(
+        a <= turn_of_line[line - 1] <= b
+        for line in range(hit.passage.line_start, hit.passage.line_end + 1)
+        for a, b in spans
+    )
+
+
+def qmsum_report(
+    folder: Path,
+    session: ModelSession,
+    expander: ModelClient | None = None,
+    focus_tokens: int = FOCUS_TOKENS,
+) -> str:
     meetings = [json.loads(line) for line in (folder / "qmsum_val_subset_meetings.jsonl").open()]
     queries = [json.loads(line) for line in (folder / "qmsum_val_subset_queries.jsonl").open()]
     chunks, texts, turns = [], {}, {}
@@ -318,6 +344,7 @@ def qmsum_report(folder: Path, session: ModelSession, expander: ModelClient | No
     build_s = time.perf_counter() - started
     specific = [q for q in queries if q["type"] == "specific"]
     hits_at = {k: 0 for k in (1, 3, 5)}
+    read_hits, read_tokens = 0, []
     for query in specific:
         words = expand(query["query"], expander) if expander is not None else None
         hits, _ = retrieve(
@@ -328,25 +355,27 @@ def qmsum_report(folder: Path, session: ModelSession, expander: ModelClient | No
             embedder=session.embedder,
             words=words,
         )
-        lines = turns[query["meeting_id"]]
+        lines, spans = turns[query["meeting_id"]], query["gold_spans"]
         for k in hits_at:
-            hits_at[k] += any(
-                any(
-                    a <= lines[line - 1] <= b
-                    for line in range(h.passage.line_start, h.passage.line_end + 1)
-                    for a, b in query["gold_spans"]
-                )
-                for h in hits[:k]
-            )
+            hits_at[k] += any(touches_gold(h, lines, spans) for h in hits[:k])
+        read = as_read(query["query"], hits, index, texts, session.embedder, focus_tokens)
+        read_hits += any(touches_gold(h, lines, spans) for h in read)
+        read_tokens.append(sum(count_tokens(h.passage.text) for h in read))
     tokens = [count_tokens(w.passage.text) for w in index.windows]
     rows = [
-        ["specific", len(specific), *(hits_at[k] / len(specific) for k in (1, 3, 5))],
+        [
+            "specific",
+            len(specific),
+            *(hits_at[k] / len(specific) for k in (1, 3, 5)),
+            read_hits / len(specific),
+        ],
     ]
     return (
-        table(["queries", "n", "hit@1", "hit@3", "hit@5"], rows)
+        table(["queries", "n", "hit@1", "hit@3", "hit@5", "read@5"], rows)
         + f"\n\n{len(meetings)} meetings, {len(chunks)} chunks, {len(index.windows)} passages "
-        f"({statistics.mean(tokens):.0f} tokens on average, {max(tokens)} at most); "
-        f"index built in {build_s:.1f} s; each query searched within its own meeting"
+        f"({statistics.mean(tokens):.0f} tokens on average, {max(tokens)} at most; the model "
+        f"reads {statistics.mean(read_tokens):.0f} a query, focus {focus_tokens}); index built "
+        f"in {build_s:.1f} s; each query searched within its own meeting"
     )
 
 
@@ -425,7 +454,7 @@ def main() -> None:
     if args.qmsum:
         print(f"QMSum subset ({args.qmsum}): retrieval, {method}\n")
         try:
-            print(qmsum_report(args.qmsum, session, expander))
+            print(qmsum_report(args.qmsum, session, expander, settings.ask_focus_tokens))
         finally:
             session.close()
             cache.close()
@@ -439,7 +468,11 @@ def main() -> None:
         f"{args.questions.name} ({args.half}): {len(questions)} questions over {args.out} "
         f"({method})\n"
     )
-    print(retrieval_report(questions, corpus.index, session.embedder, expander))
+    print(
+        retrieval_report(
+            questions, corpus, session.embedder, expander, settings.ask_focus_tokens, args.k
+        )
+    )
     if not args.retrieval_only:
         asked = questions
         if args.answers_per_kind:

@@ -172,6 +172,7 @@ def ask(
                 embedder=session.embedder,
                 policy=policy_for(settings),
                 expand_question=settings.expand_questions,
+                focus_tokens=settings.ask_focus_tokens,
             )
 
         if question is not None:

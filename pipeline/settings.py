@@ -81,6 +81,13 @@ class Settings(BaseSettings):
         "answering the question (one more model call a question; never shown or cited; off: "
         "with the embedded 1.5B it did not help the tune half or QMSum, README)",
     )
+    ask_focus_tokens: int = Field(
+        192,
+        ge=0,
+        description="`brief ask` shows the model its first three passages whole and each later "
+        "one by its stretch nearest the question, at most this many tokens (reading the "
+        "prompt is most of an answer's time on a CPU; 0: every passage whole)",
+    )
     points_per_chunk: int = Field(
         8, description="most important map points per chunk kept for reduce"
     )

@@ -61,6 +61,7 @@ from pipeline.ask.answer_checks import (
     supported,
     unsupported,
 )
+from pipeline.ask.focus import FOCUS_TOKENS, focused
 from pipeline.ask.retrieval import Hit, SearchIndex, query_terms
 from pipeline.ask.several import asks_several, merged, other_sources
 from pipeline.errors import (
@@ -222,6 +223,24 @@ def continued(hit: Hit, texts: dict[str, str], chars: int = FOLLOWING_CHARS) -> 
     return hit.model_copy(update={"passage": longer})
 
 
+def as_read(
+    question: str,
+    hits: Sequence[Hit],
+    index: SearchIndex,
+    texts: dict[str, str],
+    embedder: ModelClient | None,
+    focus_tokens: int = FOCUS_TOKENS,
+    following_chars: int = FOLLOWING_CHARS,
+) -> list[Hit]:
+    """The passages as the model reads them: after the first three, each by its stretch
+    nearest the question (``pipeline.ask.focus``, by the question's embedding that
+    ``retrieve`` used, read from the cache again), and each ``continued``."""
+    dense = focus_tokens > 0 and embedder is not None and index.vectors is not None
+    vector = embedder.embed("embed", [question])[0] if dense and embedder is not None else None
+    shown = focused(hits, vector, index, texts, tokens=focus_tokens)
+    return [continued(h, texts, following_chars) for h in shown]
+
+
 def render_passages(hits: Sequence[Hit]) -> str:
     return "\n".join(f"[{h.rank}] ({h.passage.label}) {h.passage.text}" for h in hits)
 
@@ -347,16 +366,19 @@ def answer_question(
     policy: ModelPolicy = STRICT,
     following_chars: int = FOLLOWING_CHARS,
     expand_question: bool = False,
+    focus_tokens: int = FOCUS_TOKENS,
 ) -> Answer:
     """The answer to ``question``, or a refusal. ``expand_question``: BM25 also searches
-    for the words of a passage the model imagines answering it (``expand``: one more call)."""
+    for the words of a passage the model imagines answering it (``expand``: one more call).
+    ``focus_tokens``: how much of each passage after the first three the model reads
+    (``pipeline.ask.focus``; 0: all of it)."""
     if not query_terms(question):  # "", "?", "What is it?"
         return refusal(question, [], NOTHING_ASKED, 0.0)
     words = expand(question, client) if expand_question else None
 
     def answer_from(within: Sequence[str] | None) -> tuple[Answer, list[Hit]]:
         hits, ms = retrieve(question, index, k=k, sources=within, embedder=embedder, words=words)
-        hits = [continued(h, texts, following_chars) for h in hits]
+        hits = as_read(question, hits, index, texts, embedder, focus_tokens, following_chars)
         if not hits or hits[0].score <= 0:
             return refusal(question, hits, "no passage shares a word with the question", ms), hits
         return answered_on(question, hits, texts, client, max_tokens, policy, ms), hits

@@ -172,23 +172,40 @@ def make_pieces(chunks: Sequence[Chunk], texts: dict[str, str], params: IndexPar
     return pieces
 
 
+PieceSpans = tuple[np.ndarray, np.ndarray, np.ndarray]  # indexes, starts, ends
+
+
+def pieces_by_source(pieces: Sequence[Piece]) -> dict[str, PieceSpans]:
+    """Per source: its pieces' indexes (into ``pieces``), starts and ends, in source order."""
+    grouped: dict[str, list[int]] = {}
+    for n, piece in enumerate(pieces):
+        grouped.setdefault(piece.source_id, []).append(n)
+    return {
+        sid: (
+            np.asarray(ns, dtype=np.int64),
+            np.array([pieces[n].char_start for n in ns]),
+            np.array([pieces[n].char_end for n in ns]),
+        )
+        for sid, ns in grouped.items()
+    }
+
+
+def overlapping(spans: PieceSpans, passage: Passage) -> np.ndarray:
+    """The indexes of the pieces (of ``passage``'s source) that overlap it."""
+    ids, starts, ends = spans
+    first = int(np.searchsorted(ends, passage.char_start, side="right"))
+    last = int(np.searchsorted(starts, passage.char_end, side="left"))
+    return ids[first:last]
+
+
 def window_pieces(windows: Sequence[Window], pieces: Sequence[Piece]) -> np.ndarray:
     """(window, piece) index pairs, sorted by window, for every piece a window overlaps."""
-    by_source: dict[str, list[int]] = {}
-    for n, piece in enumerate(pieces):
-        by_source.setdefault(piece.source_id, []).append(n)
-    ids = {sid: np.asarray(ns, dtype=np.int64) for sid, ns in by_source.items()}
-    starts = {sid: np.array([pieces[n].char_start for n in ns]) for sid, ns in ids.items()}
-    ends = {sid: np.array([pieces[n].char_end for n in ns]) for sid, ns in ids.items()}
+    by_source = pieces_by_source(pieces)
     pairs = []
     for w, window in enumerate(windows):
-        sid = window.passage.source_id
-        if sid not in ids:
-            continue
-        first = int(np.searchsorted(ends[sid], window.passage.char_start, side="right"))
-        last = int(np.searchsorted(starts[sid], window.passage.char_end, side="left"))
-        for n in ids[sid][first:last]:
-            pairs.append((w, int(n)))
+        spans = by_source.get(window.passage.source_id)
+        if spans is not None:
+            pairs += [(w, int(n)) for n in overlapping(spans, window.passage)]
     return np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
 
 
