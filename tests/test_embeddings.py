@@ -22,6 +22,7 @@ from pipeline.ask.answer import retrieve
 from pipeline.ask.corpus import INDEX_DIR, open_corpus
 from pipeline.ask.retrieval import IndexParams, SearchIndex, make_pieces, unit, window_pieces
 from pipeline.ask.retrieval.index import _best_first
+from pipeline.ask.retrieval.spans import spans_by_source
 from pipeline.cli import main
 from pipeline.errors import ModelError
 from pipeline.model.cache import CallCache
@@ -184,7 +185,7 @@ def test_window_scores_pool_their_best_pieces(
     sims = np.asarray(index.vectors) @ unit(np.asarray(fake_vector(question), dtype=np.float32))
     sims[:4] = sims[4]  # ties: the largest value twice in some windows
     by_window: dict[int, list[float]] = {}
-    for window, piece in window_pieces(index.windows, index.pieces):
+    for window, piece in window_pieces(index.windows, spans_by_source(index.pieces)):
         by_window.setdefault(int(window), []).append(float(sims[piece]))
     expected = [
         float(np.mean(sorted(by_window[w], reverse=True)[:pooled])) if w in by_window else -1.0

@@ -235,8 +235,9 @@ def as_read(
     """The passages as the model reads them: after the first three, each by its stretch
     nearest the question (``pipeline.ask.focus``, by the question's embedding that
     ``retrieve`` used, read from the cache again), and each ``continued``."""
-    dense = focus_tokens > 0 and embedder is not None and index.vectors is not None
-    vector = embedder.embed("embed", [question])[0] if dense and embedder is not None else None
+    vector = None
+    if focus_tokens > 0 and embedder is not None and index.vectors is not None:
+        vector = embedder.embed("embed", [question])[0]
     shown = focused(hits, vector, index, texts, tokens=focus_tokens)
     return [continued(h, texts, following_chars) for h in shown]
 

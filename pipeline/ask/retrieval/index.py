@@ -16,12 +16,12 @@ from pydantic import BaseModel
 from pipeline.ask.retrieval.spans import (
     IndexParams,
     Piece,
-    PieceSpans,
+    SourceSpans,
     Window,
     make_pieces,
     make_windows,
     overlapping,
-    pieces_by_source,
+    spans_by_source,
     token_cut,
     window_pieces,
 )
@@ -69,7 +69,8 @@ class SearchIndex:
         # is configured), and which pieces each window overlaps
         self.pieces = pieces or []
         self.vectors = vectors
-        pairs = window_pieces(windows, self.pieces)
+        self._piece_spans = spans_by_source(self.pieces)
+        pairs = window_pieces(windows, self._piece_spans)
         self._pair_pieces = pairs[:, 1]
         # the windows that overlap any piece, where each one's pairs start, and the
         # position (in that list) of the window of every pair
@@ -77,8 +78,7 @@ class SearchIndex:
             pairs[:, 0], return_index=True, return_inverse=True
         )
         # built on first use, for `brief ask`'s focused passages (``pipeline.ask.focus``)
-        self._by_source: dict[str, PieceSpans] | None = None
-        self._window_starts: dict[str, tuple[np.ndarray, list[int]]] | None = None
+        self._window_spans: dict[str, SourceSpans] | None = None
         self.chunk_ids = chunk_ids
         self.chunk_docs = chunk_docs
         self.params = params
@@ -95,25 +95,20 @@ class SearchIndex:
 
     def pieces_within(self, passage: Passage) -> list[int]:
         """The pieces (indexes into ``pieces``) that overlap ``passage``, in source order."""
-        if self._by_source is None:
-            self._by_source = pieces_by_source(self.pieces)
-        spans = self._by_source.get(passage.source_id)
+        spans = self._piece_spans.get(passage.source_id)
         return [] if spans is None else [int(n) for n in overlapping(spans, passage)]
 
     def timestamp_at(self, source_id: str, char: int) -> str | None:
         """The timestamp of the last window of the source that starts at or before
         ``char`` (a window starts at a sentence, and carries that sentence's time)."""
-        if self._window_starts is None:
-            grouped: dict[str, list[int]] = {}
-            for n, window in enumerate(self.windows):
-                grouped.setdefault(window.passage.source_id, []).append(n)
-            self._window_starts = {
-                sid: (np.array([self.windows[n].passage.char_start for n in ns]), ns)
-                for sid, ns in grouped.items()
-            }
-        starts, ids = self._window_starts.get(source_id, (np.zeros(0), []))
+        if self._window_spans is None:
+            self._window_spans = spans_by_source([w.passage for w in self.windows])
+        spans = self._window_spans.get(source_id)
+        if spans is None:
+            return None
+        ids, starts, _ = spans
         at = int(np.searchsorted(starts, char, side="right")) - 1
-        return self.windows[ids[at]].passage.timestamp if at >= 0 else None
+        return self.windows[int(ids[at])].passage.timestamp if at >= 0 else None
 
     @property
     def source_ids(self) -> list[str]:

@@ -4,6 +4,7 @@ embedded), cut from each source's sentences, and the index parameters that size 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 from pydantic import BaseModel
@@ -172,38 +173,47 @@ def make_pieces(chunks: Sequence[Chunk], texts: dict[str, str], params: IndexPar
     return pieces
 
 
-PieceSpans = tuple[np.ndarray, np.ndarray, np.ndarray]  # indexes, starts, ends
+class Located(Protocol):
+    """A span of a source: a piece, or a window's passage."""
+
+    source_id: str
+    char_start: int
+    char_end: int
 
 
-def pieces_by_source(pieces: Sequence[Piece]) -> dict[str, PieceSpans]:
-    """Per source: its pieces' indexes (into ``pieces``), starts and ends, in source order."""
+SourceSpans = tuple[np.ndarray, np.ndarray, np.ndarray]  # indexes, starts, ends
+
+
+def spans_by_source(spans: Sequence[Located]) -> dict[str, SourceSpans]:
+    """Per source: its spans' indexes (into ``spans``), starts and ends, in the order
+    given (pieces and windows are made in source order)."""
     grouped: dict[str, list[int]] = {}
-    for n, piece in enumerate(pieces):
-        grouped.setdefault(piece.source_id, []).append(n)
+    for n, span in enumerate(spans):
+        grouped.setdefault(span.source_id, []).append(n)
     return {
         sid: (
             np.asarray(ns, dtype=np.int64),
-            np.array([pieces[n].char_start for n in ns]),
-            np.array([pieces[n].char_end for n in ns]),
+            np.array([spans[n].char_start for n in ns]),
+            np.array([spans[n].char_end for n in ns]),
         )
         for sid, ns in grouped.items()
     }
 
 
-def overlapping(spans: PieceSpans, passage: Passage) -> np.ndarray:
-    """The indexes of the pieces (of ``passage``'s source) that overlap it."""
+def overlapping(spans: SourceSpans, passage: Passage) -> np.ndarray:
+    """The indexes of the spans (of ``passage``'s source) that overlap it."""
     ids, starts, ends = spans
     first = int(np.searchsorted(ends, passage.char_start, side="right"))
     last = int(np.searchsorted(starts, passage.char_end, side="left"))
     return ids[first:last]
 
 
-def window_pieces(windows: Sequence[Window], pieces: Sequence[Piece]) -> np.ndarray:
-    """(window, piece) index pairs, sorted by window, for every piece a window overlaps."""
-    by_source = pieces_by_source(pieces)
+def window_pieces(windows: Sequence[Window], pieces: dict[str, SourceSpans]) -> np.ndarray:
+    """(window, piece) index pairs, sorted by window, for every piece a window overlaps
+    (``pieces``: the pieces ``spans_by_source``)."""
     pairs = []
     for w, window in enumerate(windows):
-        spans = by_source.get(window.passage.source_id)
+        spans = pieces.get(window.passage.source_id)
         if spans is not None:
             pairs += [(w, int(n)) for n in overlapping(spans, window.passage)]
     return np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
