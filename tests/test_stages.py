@@ -263,6 +263,54 @@ def test_an_overview_of_titles_gives_way_to_the_sections_first_sentences() -> No
     assert own_overview("Chip Supply.", titles) == "Chip Supply."
 
 
+@pytest.mark.parametrize(
+    ("sentence", "told"),
+    [
+        ("Afra Wang discusses Silicon Valley's envy of China.", True),
+        ("The host mentions Kai Fu Lee's comments on apps copying Chinese AI companies.", True),
+        ("The article discusses China's AI open source models as a strategic choice.", True),
+        ("L Squared shares insights on the major AI players in China.", True),
+        ("We're delivering a China episode all about China's AI positioning.", True),
+        ("Kai Fu Lee mentions that apps come up and immediately copy them in China.", False),
+        ("Huawei covers 40% of the market.", True),  # read as talk: the rule's known cost
+        ("China is leading the industry due to its manufacturing and cheap labor.", False),
+        ("Shao highlights the rise of open source deals in China's AI space.", False),
+    ],
+)
+def test_who_talks_about_what_is_told_from_what_is_said(sentence: str, told: bool) -> None:
+    from pipeline.stages.show_talk import tells_the_talk
+
+    assert tells_the_talk(sentence) is told
+
+
+def test_an_overview_s_later_sentences_state_what_is_said() -> None:
+    from pipeline.stages.overview import stated_after_the_first
+
+    summaries = [
+        "Afra Wang discusses Silicon Valley's envy of China. Engineers run China.",
+        "The host discusses open source. I think you see it. Labs open their weights.",
+        "The quote wasn't as crazy as I thought. Chips are the bottleneck for Chinese labs.",
+        "But they differ. Huawei sells 40% of the accelerators.",
+    ]
+    overview = (
+        "Afra Wang discusses Silicon Valley's envy of China. The article covers export rules. "
+        "Engineers run China by plan. The speakers say you pay for it."
+    )
+    # the first sentence introduces and stays; a later one that tells the talk or is in a
+    # speaker's own words gives way to the first claim of a theme the overview does not
+    # draw on, in the themes' order (no talk, no "I" or "you", none leaning on another)
+    assert stated_after_the_first(overview, summaries) == (
+        "Afra Wang discusses Silicon Valley's envy of China. Labs open their weights. "
+        "Engineers run China by plan. Chips are the bottleneck for Chinese labs."
+    )
+    assert stated_after_the_first(overview, summaries[:2]) == (  # none left: kept
+        "Afra Wang discusses Silicon Valley's envy of China. Labs open their weights. "
+        "Engineers run China by plan. The speakers say you pay for it."
+    )
+    stated = "Engineers run China by plan. Labs open their weights."
+    assert stated_after_the_first(stated, summaries) == stated
+
+
 def test_products_bodies_and_common_nouns_are_not_people() -> None:
     from pipeline.stages.names import is_body, is_person_name
 

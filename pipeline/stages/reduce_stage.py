@@ -35,6 +35,7 @@ from pipeline.stages.names import listed_entities
 from pipeline.stages.overview import (
     own_overview,
     spread_over_themes,
+    stated_after_the_first,
     write_overview,
     written_title,
 )
@@ -267,6 +268,8 @@ def reduce_source(
     )
     if policy.overview_spans_themes:
         overview = spread_over_themes(overview, [t.summary for t in themes])
+    if policy.overview_states:
+        overview = stated_after_the_first(overview, [t.summary for t in themes])
     # printed without speech fillers; the overview was asked from the summaries as written
     overview = in_writing(overview)
     themes = [t.model_copy(update={"summary": in_writing(t.summary)}) for t in themes]

@@ -4,7 +4,8 @@ about the talk (what the episode covers, a call for guests).
 None of it is what a conversation says: a point is never asked on a sponsor read, a
 welcome is no key point (``pipeline.stages.map_stage``), and what the episode covers or
 where a speaker lives is no point a brief carries (``pipeline.stages.points``) and no
-subject the sources share (``pipeline.stages.cross_statements``).
+subject the sources share (``pipeline.stages.cross_statements``); nor is who talks about
+what a later sentence of a source's overview (``pipeline.stages.overview``).
 """
 
 from __future__ import annotations
@@ -99,6 +100,25 @@ _ABOUT_THE_TALK = re.compile(
 def about_the_talk(text: str) -> bool:
     """Whether a statement says what the conversation covers rather than what it says."""
     return bool(_ABOUT_THE_TALK.search(text.strip()))
+
+
+# who talks about what, in a brief's words: "Afra Wang discusses Silicon Valley's envy of
+# China", "The host mentions Kai Fu Lee's comments on ...", "The article discusses ..." (not
+# a claim reported: "Kai Fu Lee mentions that apps ...")
+_TELLS_THE_TALK = re.compile(
+    r"^(?:(?i:the|this|our)\s+(?:[\w-]+\s+)?(?:host|guest|speakers?|author|analyst|article|"
+    r"book|podcast|episode|conversation|interview|discussion|show|video|thread|post)|"
+    r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3})\s+(?:also\s+)?"
+    r"(?:discuss(?:es|ed)?|talks?\s+about|mentions?|covers?|explores?|touches\s+on|"
+    r"delves\s+into|shares?\s+(?:insights|thoughts|views))\b(?!\s+that\b)"
+)
+
+
+def tells_the_talk(text: str) -> bool:
+    """Whether a statement tells who talks about what rather than what is said: talk
+    about the talk (``about_the_talk``), or "Afra Wang discusses Silicon Valley's envy of
+    China", as a small model writes an overview."""
+    return bool(_TELLS_THE_TALK.match(text.strip())) or about_the_talk(text)
 
 
 # a speaker on their own whereabouts and career: "Now I'm in Hong Kong, but I've spent time
