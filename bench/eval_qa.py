@@ -8,7 +8,11 @@
 
 A question set is JSONL: ``question``, ``evidence`` (verbatim strings from the sources;
 empty when the sources do not answer it) and optionally ``kind`` (else "answerable" or
-"unanswerable"). Retrieval recall@k is the share of a question's evidence strings that
+"unanswerable") and ``answer``: keyword groups that a right and whole answer states, in
+``bench/eval_brief.py``'s syntax (``A|B`` alternatives, ``word*`` a prefix, stems
+compared). An answer "states the answer" when its statements hold every group: a
+question of two parts answered in one, or a reason that is not the source's, does not.
+Retrieval recall@k is the share of a question's evidence strings that
 lie inside one of the top-k passages (whitespace and quote styles normalised), averaged
 per kind. With answers (the default), every question is asked through the real client
 path (the configured model, embedded by default; answers are cached like every call).
@@ -37,6 +41,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.eval_brief import Text  # noqa: E402
 from pipeline.ask.answer import answer_question, as_read, expand, retrieve  # noqa: E402
 from pipeline.ask.corpus import Corpus, open_corpus  # noqa: E402
 from pipeline.ask.focus import FOCUS_TOKENS  # noqa: E402
@@ -153,6 +158,13 @@ def retrieval_report(
 # --------------------------------------------------------------------------- answers
 
 
+def states_answer(answer: Answer, question: dict[str, Any]) -> bool:
+    """Whether an answer's statements hold every keyword group of the question's
+    ``answer`` (False when it has none: nothing to check against)."""
+    groups = question.get("answer") or []
+    return bool(groups) and Text(answer.answer).covers(groups)
+
+
 def answer_report(
     questions: list[dict[str, Any]],
     corpus: Corpus,
@@ -216,6 +228,8 @@ def answer_report(
                     for e in question.get("evidence", [])
                     for c in answer.citations
                 )
+                row["keyed"] += answer.answered and bool(question.get("answer"))
+                row["states answer"] += answer.answered and states_answer(answer, question)
                 row["several sources asked"] += several
                 row["several sources cited"] += several and (
                     len({c.passage.source_id for c in answer.citations}) >= 2
@@ -235,6 +249,7 @@ def answer_report(
                 f"{row['answers all verified']}/{row['answered']}",
                 f"{row['verified']}/{row['citations']}",
                 f"{row['cites evidence']}/{row['answered']}",
+                f"{row['states answer']}/{row['keyed']}",
                 f"{row['several sources cited']}/{row['several sources asked']}",
                 f"{row['refused unanswerable']}/{row['unanswerable']}",
                 f"{row['falsely refused']}/{n_answerable}",
@@ -258,6 +273,7 @@ def answer_report(
             "answers with all citations verified",
             "citations verified",
             "answers citing gold evidence",
+            "answers stating the answer",
             "answers to a several-source question citing 2+ sources",
             "unanswerable refused",
             "answerable falsely refused",

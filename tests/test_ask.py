@@ -858,3 +858,36 @@ def test_a_statement_the_grammar_ended_mid_word_is_printed_to_its_last_sentence(
     assert answer.answered
     printed = answer.statements[0].text
     assert printed.endswith(".") and copied.startswith(printed[:-1]) and len(printed) < len(copied)
+
+
+def test_an_answer_states_the_answer_only_with_every_part_of_it() -> None:
+    from bench.eval_qa import states_answer
+    from pipeline.models import Answer
+
+    question = {
+        "question": "What is Afra Wang's newsletter called, and what does the name mean?",
+        "answer": ["Concurrent", "simultaneous*"],
+    }
+
+    def said(text: str) -> Answer:
+        return Answer(question=question["question"], answered=True, answer=text)
+
+    assert not states_answer(said("Afra Wang's newsletter is called 'Concurrent'."), question)
+    whole = "It is called Concurrent, which means proceeding simultaneously."
+    assert states_answer(said(whole), question)
+    assert not states_answer(said(whole), {"question": "?"})  # nothing to check against
+
+
+def test_the_development_questions_check_out_against_the_seeds() -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    checked = subprocess.run(
+        [sys.executable, str(root / "bench" / "data" / "check_dev_qa.py")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout
+    assert checked.stdout.rstrip().endswith("OK")

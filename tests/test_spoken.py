@@ -70,6 +70,8 @@ def test_fillers_are_taken_out(spoken: str, written: str) -> None:
         "He knows that that is against the terms of use.",
         "The toys and whatnot that you know of are made there.",
         "I was like, dude, you work in tech.",  # a quote's "was like," stays
+        "When he fought Didi in China, he's like, it was madness.",  # so does "he's like,"
+        "She's like, I now use it for my diagnosis.",
         "Like it.",  # under three words once cleaned: left as it was
     ],
 )

@@ -16,6 +16,13 @@ QA = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "dev_qa.jsonl")
 SEEDS = sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "..", "..", "seeds")
 KINDS = {"lookup", "paraphrase", "multi_source", "unanswerable"}
 FIELDS = {"id", "question", "evidence", "sources", "kind"}
+ANSWER = "answer"  # answerable questions: keyword groups a right and whole answer states
+
+
+def group_in(group, text):
+    """Whether one alternative of a keyword group ("A|B", "word*": a prefix) occurs in
+    ``text`` (lower case; the scorer, bench/eval_qa.py, compares stems and is looser)."""
+    return any(alt.rstrip("*").lower() in text.lower() for alt in group.split("|"))
 
 
 def load_sources():
@@ -45,8 +52,9 @@ def main():
                 errors.append(f"line {lineno}: bad JSON: {e}")
                 continue
             qid = q.get("id", f"line{lineno}")
-            if set(q) != FIELDS:
-                errors.append(f"{qid}: fields {sorted(q)} != {sorted(FIELDS)}")
+            expected = FIELDS if q.get("kind") == "unanswerable" else FIELDS | {ANSWER}
+            if set(q) != expected:
+                errors.append(f"{qid}: fields {sorted(q)} != {sorted(expected)}")
             if qid != f"q{n:02d}":
                 errors.append(f"{qid}: expected id q{n:02d}")
             if qid in ids:
@@ -88,6 +96,12 @@ def main():
             for s in srcs:
                 if s not in covered:
                     errors.append(f"{qid}: source {s} has no evidence string found in it")
+            groups = q.get(ANSWER) or []
+            if not groups or not all(isinstance(g, str) and g.strip() for g in groups):
+                errors.append(f"{qid}: answer needs keyword groups")
+            for group in groups:  # the answer's words are the evidence's, not invented
+                if isinstance(group, str) and not group_in(group, " ".join(ev)):
+                    errors.append(f"{qid}: answer keywords {group!r} not in its evidence")
     print(f"questions: {n}")
     print("per kind:  " + ", ".join(f"{k}={kinds[k]}" for k in sorted(kinds)))
     print("per source: " + ", ".join(f"{s}={per_source[s]}" for s in sorted(per_source)))

@@ -24,9 +24,10 @@ _AFTER = r"of|as|at|in|on|for|with|from|by|about|into|and|or|but|so|most|um|uh"
 # "China's like", not "it's like" (it is like)
 _POSSESSIVE = r"(?<!\bit)(?<!\bthat)(?<!\bhe)(?<!\bshe)(?<!\bthere)(?<!\bwhat)(?<!\bwho)['’]s?"
 _LIKE_AFTER_WORD = re.compile(rf"(?i)(\b(?:{_AFTER})|{_POSSESSIVE}) like(?:,(?= )|(?= ))(?! to\b)")
-# not a quote's "I was like, ..."
+# not a quote's "I was like, ...", "he's like, it was madness" (dropped, "he's it was madness")
 _LIKE_COMMA = re.compile(
-    r"(?i)(?:^|(?<!\bwas)(?<!\bis)(?<!\bwere)(?<!\bam)(?<!['’]m)(?<!['’]re) )like,(?= )"
+    r"(?i)(?:^|(?<!\bwas)(?<!\bis)(?<!\bwere)(?<!\bam)(?<!['’]m)(?<!['’]re)"
+    r"(?<!\bhe['’]s)(?<!\bshe['’]s) )like,(?= )"
 )
 # a number after a dropped filler "like" is an estimate: "for like 10 years"
 _LIKE_NUMBER = re.compile(rf"(?i)(\b(?:{_AFTER})|{_POSSESSIVE}) like (?=\$?\d)")
