@@ -307,7 +307,7 @@ def test_an_overview_s_later_sentences_state_what_is_said() -> None:
         "Afra Wang discusses Silicon Valley's envy of China. Labs open their weights. "
         "Engineers run China by plan. The speakers say you pay for it."
     )
-    stated = "Engineers run China by plan. Labs open their weights."
+    stated = "Engineers run China by plan. The Dreadnought was a British ship of World War I."
     assert stated_after_the_first(stated, summaries) == stated
 
 

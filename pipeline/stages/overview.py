@@ -77,7 +77,10 @@ def spread_over_themes(overview: str, summaries: Sequence[str]) -> str:
 
 
 # a speaker's own words copied: "Real Chinas are you will see a boy paying for ..."
-_SPEAKER_S_OWN = re.compile(r"\b(?:I|I'm|I've|I'd|me|my|we|we're|our|us|you|you're|your)\b")
+# ("World War I" is no speaker)
+_SPEAKER_S_OWN = re.compile(
+    r"\b(?:(?<!\bWar )I|I'm|I've|I'd|me|my|we|we're|our|us|you|you're|your)\b"
+)
 
 
 def stated_after_the_first(overview: str, summaries: Sequence[str]) -> str:
