@@ -29,6 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from pipeline.model.embedded import unwind_on_sigterm  # noqa: E402
+
 
 def _rss_mb(field: str = "VmRSS", pid: int | str = "self") -> float:
     """A memory figure of a process from /proc: VmRSS now, VmHWM its peak. (Not
@@ -197,6 +199,7 @@ def ask(folder: Path, queries: int, embed_questions: bool) -> dict[str, float]:
 
 
 def main() -> None:
+    unwind_on_sigterm()  # a killed run stops the model servers it started
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10,100,1000")
     parser.add_argument("--queries", type=int, default=100)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -15,6 +14,7 @@ import click
 
 from pipeline.ask_cli import ask
 from pipeline.errors import BriefError, ModelAuthError, ModelUnreachable
+from pipeline.model.embedded import unwind_on_sigterm
 from pipeline.runner import Progress
 
 if TYPE_CHECKING:
@@ -65,11 +65,7 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     # SIGTERM (kill, a CI timeout) unwinds like Ctrl-C: the embedded llama-server is
     # stopped and the output lock released instead of being left behind
-    signal.signal(signal.SIGTERM, _terminate)
-
-
-def _terminate(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
+    unwind_on_sigterm()
 
 
 @main.command()

@@ -103,3 +103,27 @@ def test_a_refusal_says_why_in_plain_words_details_on_request(tmp_path: Path, cl
     as_json = CliRunner().invoke(main, [*question, "--json"])
     assert as_json.exit_code == 3
     assert "did not validate" in json.loads(as_json.stdout)["reason"]
+
+
+def test_sigterm_unwinds_so_that_exit_handlers_stop_the_servers(tmp_path: Path) -> None:
+    # EmbeddedServer.start registers its stop with atexit; Python's default SIGTERM ends
+    # the process without running atexit, and a killed bench/eval_qa.py left its
+    # llama-server running. Here a stand-in exit handler must run on SIGTERM.
+    import signal
+    import subprocess
+    import sys
+
+    stopped = tmp_path / "stopped"
+    program = (
+        "import atexit, sys, time\n"
+        "from pipeline.model.embedded import unwind_on_sigterm\n"
+        "unwind_on_sigterm()\n"
+        f"atexit.register(lambda: open({str(stopped)!r}, 'w').write('stopped'))\n"
+        "print('ready', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", program], stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+    child.send_signal(signal.SIGTERM)
+    assert child.wait(timeout=30) == 128 + signal.SIGTERM
+    assert stopped.read_text() == "stopped"

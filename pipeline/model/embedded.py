@@ -17,6 +17,7 @@ import functools
 import hashlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -27,6 +28,20 @@ from importlib import resources
 from pathlib import Path
 
 from pipeline.errors import ModelSetupError
+
+
+def unwind_on_sigterm() -> None:
+    """SIGTERM (``kill``, a CI timeout) unwinds the program like Ctrl-C, so that its exit
+    handlers stop the embedded servers it started (``EmbeddedServer.start`` registers
+    ``stop``); by default SIGTERM ends Python at once and leaves a ``llama-server`` of
+    1-2.5 GB running with no one to stop it (a killed ``bench/eval_qa.py`` did). Call it
+    from the main thread of a program's entry point (``brief``, the bench scripts that
+    start a model)."""
+    signal.signal(signal.SIGTERM, _terminate)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 @dataclass(frozen=True)
