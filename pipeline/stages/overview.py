@@ -7,7 +7,7 @@ none."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -54,6 +54,21 @@ def write_overview(
     )
 
 
+def first_sentences(
+    summaries: Sequence[str],
+    drawn_on: Collection[int | None],
+    fits: Callable[[str], bool] = lambda _: True,
+) -> Iterator[str]:
+    """Per theme summary the overview does not draw on (its index not in ``drawn_on``),
+    in order, its first sentence that ``fits``: what a sentence of the overview gives way
+    to (a theme with none gives none)."""
+    for k, summary in enumerate(summaries):
+        if k not in drawn_on:
+            first = next((x for x in sentences_of(summary) if fits(x)), None)
+            if first is not None:
+                yield first
+
+
 def spread_over_themes(overview: str, summaries: Sequence[str]) -> str:
     """The overview with at most one sentence copied from each theme's summary: a further
     copy gives way to the first sentence of a theme the overview does not draw on, in
@@ -64,11 +79,7 @@ def spread_over_themes(overview: str, summaries: Sequence[str]) -> str:
         next((k for k, s in enumerate(summaries) if sentence in sentences_of(s)), None)
         for sentence in said
     ]
-    fresh = iter(
-        first[0]
-        for k, first in enumerate(sentences_of(s)[:1] for s in summaries)
-        if first and k not in owners
-    )
+    fresh = first_sentences(summaries, owners)
     out: list[str] = []
     for n, (sentence, owner) in enumerate(zip(said, owners, strict=True)):
         copied_again = owner is not None and owner in owners[:n]
@@ -100,12 +111,11 @@ def stated_after_the_first(overview: str, summaries: Sequence[str]) -> str:
     def told_so(x: str) -> bool:
         return tells_the_talk(x) or bool(_SPEAKER_S_OWN.search(x))
 
-    claims = [
-        next((x for x in sentences if is_claim(x) and stands_alone(x) and not told_so(x)), "")
-        for sentences in map(sentences_of, summaries)
-        if not any(x in said for x in sentences)
-    ]
-    fresh = iter([x for x in claims if x])
+    def states(x: str) -> bool:
+        return is_claim(x) and stands_alone(x) and not told_so(x)
+
+    drawn_on = {k for k, s in enumerate(summaries) if any(x in said for x in sentences_of(s))}
+    fresh = first_sentences(summaries, drawn_on, states)
     return " ".join(said[:1] + [next(fresh, x) if told_so(x) else x for x in said[1:]])
 
 
