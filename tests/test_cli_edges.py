@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,42 @@ def test_sigterm_unwinds_so_that_exit_handlers_stop_the_servers(tmp_path: Path) 
     child.send_signal(signal.SIGTERM)
     assert child.wait(timeout=30) == 128 + signal.SIGTERM
     assert stopped.read_text() == "stopped"
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_program_killed_by_sigkill_takes_its_servers_with_it() -> None:
+    # nothing runs in a program on SIGKILL (or the OOM killer): the servers, started in
+    # worker threads that end mid-run, must end with the process, not with their thread
+    import signal
+    import subprocess
+    import time
+
+    program = (
+        "import threading, time\n"
+        "from pipeline.model.embedded import spawn_server\n"
+        "started = []\n"
+        "worker = threading.Thread(target=lambda: started.append(spawn_server(['sleep', '120'])))\n"
+        "worker.start()\n"
+        "worker.join()\n"
+        "print(started[0].pid, flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", program], stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    server = int(child.stdout.readline())
+    time.sleep(0.5)
+    assert _running(server), "the server ended with the thread that started it"
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while _running(server) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _running(server), "the server outlived the program that started it"

@@ -13,19 +13,25 @@ talks to it through litellm like to any other OpenAI-compatible server.
 from __future__ import annotations
 
 import atexit
+import ctypes
 import functools
 import hashlib
 import json
 import os
+import queue
 import signal
 import socket
 import subprocess
+import sys
+import threading
 import time
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import ModelSetupError
 
@@ -42,6 +48,60 @@ def unwind_on_sigterm() -> None:
 
 def _terminate(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
+
+
+class _Spawner:
+    """Starts the model servers from one thread that lives as long as the program, each
+    child asking Linux to send it SIGTERM when that thread ends (``PR_SET_PDEATHSIG``).
+
+    Exit handlers stop the servers on a normal exit, Ctrl-C and SIGTERM; nothing runs in
+    the program on SIGKILL or the OOM killer, and a ``llama-server`` of 1-2.5 GB was left
+    running with no one to stop it. Linux sends the parent-death signal when the *thread*
+    that started the child ends, and the servers start lazily in worker threads that end
+    mid-run: so they start here, on a daemon thread that ends only with the process."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[tuple[list[str], dict[str, Any], Future[Any]]] = (
+            queue.SimpleQueue()
+        )
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def popen(self, command: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="spawner", daemon=True)
+                self._thread.start()
+        done: Future[subprocess.Popen[bytes]] = Future()
+        self._jobs.put((command, kwargs, done))
+        return done.result()
+
+    def _run(self) -> None:
+        while True:
+            command, kwargs, done = self._jobs.get()
+            try:
+                done.set_result(subprocess.Popen(command, preexec_fn=_die_with_parent(), **kwargs))
+            except BaseException as error:  # handed to the caller's thread
+                done.set_exception(error)
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """The child's ``prctl(PR_SET_PDEATHSIG, SIGTERM)`` (Linux only; elsewhere nothing)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up in the parent, not the child
+    parent = os.getpid()
+
+    def set_signal() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before the signal was asked for
+            os._exit(1)
+
+    return set_signal
+
+
+_PR_SET_PDEATHSIG = 1
+spawn_server = _Spawner().popen
 
 
 @dataclass(frozen=True)
@@ -253,7 +313,7 @@ class EmbeddedServer:
         ]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("wb")
-        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        self.process = spawn_server(command, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         atexit.register(self.stop)
         deadline = time.monotonic() + timeout_s
