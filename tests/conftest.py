@@ -1,10 +1,12 @@
 """Shared fixtures: an isolated cache and output folder for every test, and a scripted
-model client for orchestration tests (the product path uses the real client)."""
+model client for orchestration tests (the product path uses the real client); and the
+small transcript, points and canned replies the stage tests share."""
 
 from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ import pytest
 from pipeline.ask.retrieval import IndexParams
 from pipeline.model.cache import CallCache
 from pipeline.model.client import ModelClient
+from pipeline.models import KeyPoint, Passage, Segment, Transcript
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 CASSETTE_MODEL = "qwen2.5-coder-0.5b"
@@ -104,6 +107,86 @@ def cache(tmp_path: Path) -> CallCache:
 @pytest.fixture
 def scripted(cache: CallCache) -> ScriptedClient:
     return ScriptedClient(cache)
+
+
+# ------------------------------------------------------------------ stage helpers
+
+TEXT = (
+    "**A** (0:00):\n"
+    "China has many AI labs. DeepSeek released R1 in January. It cost little to train.\n"
+    "**B** (1:05):\n"
+    "Export controls limit chips. Huawei builds Ascend chips. Open source spreads fast.\n"
+)
+
+
+def transcript() -> tuple[Transcript, str]:
+    segments = []
+    for line_no, line in enumerate(TEXT.splitlines(), start=1):
+        if line.startswith("**"):
+            speaker, stamp = re.match(r"\*\*(\w)\*\* \((.*)\):", line).groups()
+            continue
+        start = TEXT.index(line)
+        segments.append(
+            Segment(
+                text=line,
+                char_start=start,
+                char_end=start + len(line),
+                line_start=line_no,
+                line_end=line_no,
+                speaker=speaker,
+                timestamp=stamp,
+            )
+        )
+    return Transcript(
+        source_id="007",
+        path="/x/007.txt",
+        format="test",
+        sha256="0",
+        metadata={"title": "A talk"},
+        segments=segments,
+    ), TEXT
+
+
+def map_reply(points: list[tuple[str, int]], people: list[str] | None = None) -> dict:
+    return {
+        "people": people or [],
+        "organisations": ["DeepSeek"],
+        "points": {str(n): p for p, n in points},
+    }
+
+
+def point(n: int, text: str | None = None) -> KeyPoint:
+    passage = Passage(
+        source_id="007", char_start=n, char_end=n + 1, line_start=n + 1, line_end=n + 1, text="x"
+    )
+    return KeyPoint(
+        id=f"007:{n:04d}/p1",
+        text=text or f"point number {n} about subject{n} " * 2,
+        importance=3,
+        evidence=[passage],
+    )
+
+
+def generic_responder(stage, messages):
+    content = messages[1]["content"]
+    if '"kinds"' in messages[0]["content"]:  # the names' sort: no vote, the lists stand
+        return {"kinds": {}}
+    if stage == "map":
+        # a point in the words of the chunk's first sentence (a point the chunk does not
+        # say is dropped)
+        first, said = re.search(r"^(\d+): (?:\(.*?\) )?(.*)$", content, re.MULTILINE).groups()
+        return map_reply([(" ".join(said.split()[:8]), int(first))])
+    if "overview" in messages[0]["content"]:
+        titled = {"title": "A talk about AI labs"} if stage == "reduce" else {}
+        return {**titled, "overview": ["An overview of the talk."]}
+    if stage == "reduce":
+        return {"title": "Theme", "summary": ["A summary of these notes."]}
+    return {
+        "title": "Across",
+        "summary": ["Everything together."],
+        "relation": "agree",
+        "point": "They agree on this point.",
+    }
 
 
 # ------------------------------------------------------------------ cassettes

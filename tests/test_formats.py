@@ -12,8 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ScriptedSession
-from test_stages import generic_responder
+from conftest import ScriptedSession, generic_responder
 
 from pipeline.errors import IngestError
 from pipeline.inputs.chunking import chunk_transcript, sentence_pieces

@@ -72,9 +72,8 @@ def test_names_that_cannot_be_embedded_leave_the_briefs_standing(
 ) -> None:
     """The likeness of names is a refinement: when the embedding model fails on it, the
     lists stay as the chunks gave them and every brief is written."""
-    from conftest import ScriptedSession
+    from conftest import ScriptedSession, generic_responder
     from test_embeddings import FakeEmbedding, embedder
-    from test_stages import generic_responder
 
     from pipeline.errors import ModelError
     from pipeline.runner import run_pipeline

@@ -8,9 +8,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from click.testing import CliRunner
-from conftest import ScriptedSession
+from conftest import ScriptedSession, generic_responder
 from fault_server import FaultServer
-from test_stages import generic_responder
 
 from pipeline.cli import main
 from pipeline.model import client as client_module

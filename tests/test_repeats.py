@@ -4,7 +4,7 @@ summaries are rebuilt from their own evidence, and non-names are not listed as n
 from __future__ import annotations
 
 import pytest
-from test_stages import map_reply, point, transcript
+from conftest import map_reply, point, transcript
 
 from pipeline.inputs.chunking import chunk_transcript
 from pipeline.models import ChunkSummary, Passage, SourceBrief, Theme

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ScriptedSession
-from test_stages import generic_responder
+from conftest import ScriptedSession, generic_responder
 
 from pipeline.cli import main
 from pipeline.outputs.report_html import render_report

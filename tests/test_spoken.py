@@ -105,7 +105,7 @@ def test_a_brief_prints_its_points_without_fillers_and_counts_their_words_so() -
 
 
 def test_a_source_brief_prints_the_models_sentences_without_fillers(scripted) -> None:
-    from test_stages import point, transcript
+    from conftest import point, transcript
 
     doc, _ = transcript()
     summaries = [

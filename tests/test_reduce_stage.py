@@ -1,0 +1,420 @@
+"""Reduce stage (``pipeline.stages.reduce_stage``): titles, themes, overviews, points, names."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import generic_responder, map_reply, point, transcript
+
+from pipeline.inputs.chunking import chunk_transcript
+from pipeline.models import ChunkSummary, KeyPoint, Passage
+from pipeline.outputs.markdown import source_markdown
+from pipeline.stages.map_stage import summarize_chunk
+from pipeline.stages.policy import LENIENT, STRICT
+from pipeline.stages.reduce_stage import fill_quotes, reduce_source
+
+
+def test_a_source_whose_file_has_no_title_gets_the_models(scripted) -> None:
+    doc, text = transcript()
+    chunk = chunk_transcript(doc, chunk_tokens=500)[0]
+    scripted.enqueue(map_reply([("DeepSeek released R1 in January", 2)]))
+    summary = summarize_chunk(chunk, text, scripted, max_tokens=100)
+    scripted.responder = generic_responder
+    titled = reduce_source(doc, [summary], scripted, context_window=8192, max_tokens=200)
+    assert (titled.title, titled.file) == ("A talk", "007.txt")  # the file's own title
+    untitled = doc.model_copy(update={"metadata": {}})
+    brief = reduce_source(untitled, [summary], scripted, context_window=8192, max_tokens=200)
+    assert (brief.title, brief.file) == ("A talk about AI labs", "007.txt")
+    assert source_markdown(brief).startswith(
+        "# A talk about AI labs\n\nsource `007` · file `007.txt` · chunks: 1 (0 failed)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "kept"),
+    [
+        ("  China's open-source AI strategy. ", "China's open-source AI strategy"),
+        ('"Chips and export controls"', "Chips and export controls"),
+        ("", ""),
+        (" . ", ""),
+        (" ".join(["word"] * 13), ""),  # a sentence, not a title
+    ],
+)
+def test_a_written_title_is_a_short_line(written: str, kept: str) -> None:
+    from pipeline.stages.overview import written_title
+
+    assert written_title(written) == kept
+
+
+def test_an_overview_copied_from_one_theme_spans_the_themes() -> None:
+    from pipeline.stages.overview import spread_over_themes
+
+    summaries = ["Chips are scarce. Labs stockpile them. Smuggling grows.", "Weights are open."]
+    copied = "Chips are scarce. Labs stockpile them. Smuggling grows."
+    assert spread_over_themes(copied, summaries) == (
+        "Chips are scarce. Weights are open. Smuggling grows."  # no third theme: kept
+    )
+    own = "The talk is about chips. Labs stockpile them. Weights are open."
+    assert spread_over_themes(own, summaries) == own  # one copy per theme at most: kept
+    lone = "Chips are scarce. Labs stockpile them."
+    assert spread_over_themes(lone, summaries[:1]) == lone  # no other theme to draw on
+
+
+def test_an_overview_of_titles_gives_way_to_the_sections_first_sentences() -> None:
+    from pipeline.stages.overview import own_overview
+
+    titles = ["Chip Supply", "Open Weights: A Comparison"]
+    summaries = ["Chips are scarce. Labs stockpile them.", "Weights are open."]
+    titled = "Chip Supply. Open weights. Labs stockpile them."  # a title's head stands for it
+    assert own_overview(titled, titles, summaries=summaries) == (
+        "Chips are scarce. Weights are open. Labs stockpile them."
+    )
+    # a title put in front of a sentence loses it; with no summaries, a title stays
+    assert own_overview("Chip Supply: chips are scarce.", titles) == "chips are scarce."
+    assert own_overview("Chip Supply.", titles) == "Chip Supply."
+
+
+@pytest.mark.parametrize(
+    ("sentence", "told"),
+    [
+        ("Afra Wang discusses Silicon Valley's envy of China.", True),
+        ("The host mentions Kai Fu Lee's comments on apps copying Chinese AI companies.", True),
+        ("The article discusses China's AI open source models as a strategic choice.", True),
+        ("L Squared shares insights on the major AI players in China.", True),
+        ("We're delivering a China episode all about China's AI positioning.", True),
+        ("Kai Fu Lee mentions that apps come up and immediately copy them in China.", False),
+        ("Huawei covers 40% of the market.", True),  # read as talk: the rule's known cost
+        ("China is leading the industry due to its manufacturing and cheap labor.", False),
+        ("Shao highlights the rise of open source deals in China's AI space.", False),
+    ],
+)
+def test_who_talks_about_what_is_told_from_what_is_said(sentence: str, told: bool) -> None:
+    from pipeline.stages.show_talk import tells_the_talk
+
+    assert tells_the_talk(sentence) is told
+
+
+def test_an_overview_s_later_sentences_state_what_is_said() -> None:
+    from pipeline.stages.overview import stated_after_the_first
+
+    summaries = [
+        "Afra Wang discusses Silicon Valley's envy of China. Engineers run China.",
+        "The host discusses open source. I think you see it. Labs open their weights.",
+        "The quote wasn't as crazy as I thought. Chips are the bottleneck for Chinese labs.",
+        "But they differ. Huawei sells 40% of the accelerators.",
+    ]
+    overview = (
+        "Afra Wang discusses Silicon Valley's envy of China. The article covers export rules. "
+        "Engineers run China by plan. The speakers say you pay for it."
+    )
+    # the first sentence introduces and stays; a later one that tells the talk or is in a
+    # speaker's own words gives way to the first claim of a theme the overview does not
+    # draw on, in the themes' order (no talk, no "I" or "you", none leaning on another)
+    assert stated_after_the_first(overview, summaries) == (
+        "Afra Wang discusses Silicon Valley's envy of China. Labs open their weights. "
+        "Engineers run China by plan. Chips are the bottleneck for Chinese labs."
+    )
+    assert stated_after_the_first(overview, summaries[:2]) == (  # none left: kept
+        "Afra Wang discusses Silicon Valley's envy of China. Labs open their weights. "
+        "Engineers run China by plan. The speakers say you pay for it."
+    )
+    stated = "Engineers run China by plan. The Dreadnought was a British ship of World War I."
+    assert stated_after_the_first(stated, summaries) == stated
+
+
+def test_themes_are_contiguous_cover_every_point_and_grow_with_length() -> None:
+    from pipeline.stages.themes import group_points, theme_count
+
+    points = [point(i, "chips export controls Huawei") for i in range(10)]
+    points += [point(i, "open source models DeepSeek weights") for i in range(10, 20)]
+    groups = group_points(points, 2)
+    assert [len(g) for g in groups] == [10, 10]  # the cut falls where the subject changes
+    assert [p for g in group_points(points, 5) for p in g] == points
+    assert theme_count(4_000) < theme_count(15_000) < theme_count(25_000)
+    assert theme_count(15_000) > 2  # a 20-chunk interview gets more than two themes
+
+
+def test_reduce_writes_one_theme_per_call_then_the_overview(scripted) -> None:
+    doc, _ = transcript()
+    doc = doc.model_copy(update={"segments": doc.segments * 600})  # ~12,000 tokens
+    summaries = [
+        ChunkSummary(
+            chunk_id=f"007:{i:04d}",
+            source_id="007",
+            key_points=[point(i, f"Speaker {i} says subject{i} costs {i} million dollars")],
+        )
+        for i in range(30)
+    ]
+
+    def respond(stage, messages):
+        if "overview" in messages[0]["content"]:
+            return {
+                "title": "What the subjects cost",
+                "overview": ["Speaker 3 says subject3 costs 3 million.", "More follows."],
+            }
+        notes = re.findall(r"^- (.*)$", messages[1]["content"], re.MULTILINE)
+        return {"title": f"About {notes[0][:20]}", "summary": [notes[0], "It matters."]}
+
+    scripted.responder = respond
+    brief = reduce_source(doc, summaries, scripted, context_window=8192, max_tokens=200)
+    theme_calls = [h for h in scripted.history if "overview" not in h[0]["content"]]
+    assert len(theme_calls) == len(brief.themes) > 2
+    assert len(scripted.history) == len(brief.themes) + 1
+    # each theme call sees only its own points, and together they see all of them
+    seen = [n for h in theme_calls for n in re.findall(r"subject(\d+) ", h[1]["content"])]
+    assert sorted(map(int, seen)) == list(range(30))
+    assert sum(len(t.point_ids) for t in brief.themes) == 30
+    # every sentence is cited, by the point it restates
+    for theme in brief.themes:
+        assert theme.sentence_citations and all(theme.sentence_citations)
+    assert 4 in [c.line_start for c in brief.overview_citations[0]]
+    # key facts: points with numbers and names that the themes do not already say
+    assert brief.key_facts and all(f.citations for f in brief.key_facts)
+    assert not {f.text for f in brief.key_facts} & {t.summary for t in brief.themes}
+    # a point is listed once at most (these 30 differ only in their subject and number:
+    # repeats of one another)
+    listed = [p.text for t in brief.themes for p in t.points] + [f.text for f in brief.key_facts]
+    assert len(listed) == len(set(listed))
+
+
+def test_a_point_in_the_source_s_rare_words_is_picked_before_a_common_one() -> None:
+    from pipeline.stages.points import fact_score, pick_points
+
+    common = [point(n, f"so China's AI industry grows fast, part {'abcd'[n]}") for n in range(4)]
+    rare = point(5, "so Breakneck calls America a lawyerly society")
+    assert {fact_score(p) for p in [*common, rare]} == {2}  # two names each, no number
+    # the same fact score and importance: the point in rarer words goes first
+    picked = pick_points([[*common, rare]], [set()], budget_words=8)
+    assert [p.id for p in picked[0]] == [rare.id]
+
+
+def test_picked_points_skip_what_is_said_spread_over_themes_and_keep_to_the_budget() -> None:
+    from pipeline.stages.points import content, pick_points, split_facts
+
+    points = [
+        point(0, "DeepSeek trained R1 for 6 million dollars"),
+        point(1, "the talk covers many other things"),
+        point(2, "Huawei Ascend chips ship to Alibaba"),
+        point(3, "Nvidia sold 20 percent fewer chips"),
+        point(4, "Nvidia sold 20 percent fewer chips last year"),  # repeats point 3
+        point(5, "ok"),  # says nothing
+        point(7, "Why is the Chinese AI industry open sourcing all these models?"),  # asks
+        point(8, "We're delivering a China episode all about China's AI positioning"),  # talk
+        point(9, "Now I'm in Hong Kong, but I've spent time in Singapore and Beijing"),  # where
+    ]
+    groups = [points[:2], points[2:]]
+    said = [set(), content("Nvidia sold 20 percent fewer chips, last year")]
+    picked = pick_points(groups, said, budget_words=100)
+    assert [[p.id for p in g] for g in picked] == [
+        [points[0].id, points[1].id],
+        [points[2].id],  # 3 and 4 are said by the theme; 5 says nothing; 7 asks; 8, 9 not about it
+    ]
+    # the groups take turns, facts first, until the words run out
+    # (2 and 3 are both facts; 3's words are rarer among these points)
+    picked = pick_points([points[:2], points[2:4]], [set(), set()], budget_words=14)
+    assert [[p.id for p in g] for g in picked] == [[points[0].id], [points[3].id]]
+    # a repeat of a chosen point is left out
+    picked = pick_points([points[3:5]], [set()], budget_words=100)
+    assert [p.id for p in picked[0]] == [points[4].id]  # the one saying more particular words
+    # ... but another number is another point
+    other = point(6, "Nvidia sold 30 percent fewer chips")
+    assert len(pick_points([[points[3], other]], [set()], budget_words=100)[0]) == 2
+    facts, rest = split_facts([points[:2], points[2:4]])
+    # printed as written sentences (``spoken.as_written``)
+    assert [f.text for f in facts] == [
+        "DeepSeek trained R1 for 6 million dollars.",
+        "Huawei Ascend chips ship to Alibaba.",
+        "Nvidia sold 20 percent fewer chips.",
+    ]
+    assert [[c.text for c in r] for r in rest] == [["The talk covers many other things."], []]
+    assert all(f.citations == points[0].evidence for f in facts[:1])
+
+
+def test_chatter_is_not_carried_under_the_strict_policy_but_is_under_the_lenient() -> None:
+    from pipeline.stages.points import pick_points
+
+    claim = point(0, "Maidea launched air conditioners that run DeepSeek")
+    chatter = point(1, "I'm like, dude, you literally work in tech.")
+    strict = pick_points([[claim, chatter]], [set()], 100, STRICT.point_specificity)
+    lenient = pick_points([[claim, chatter]], [set()], 100, LENIENT.point_specificity)
+    assert [p.id for p in strict[0]] == [claim.id]
+    assert [p.id for p in lenient[0]] == [claim.id, chatter.id]
+
+
+@pytest.mark.parametrize(
+    ("prose", "expected"),
+    [
+        (
+            "The U.S. view is that China copies. It does not.",
+            ["The U.S. view is that China copies.", "It does not."],
+        ),
+        ("Dr. Li agrees. Prof. Wang does not!", ["Dr. Li agrees.", "Prof. Wang does not!"]),
+        (
+            "China vs. US Technological Development: a long race. It goes on.",
+            ["China vs. US Technological Development: a long race.", "It goes on."],
+        ),
+        (
+            "S. companies had a lead. U. S. companies had a lead, said J. Smith. Plan B.",
+            ["S. companies had a lead.", "U. S. companies had a lead, said J. Smith.", "Plan B."],
+        ),
+        (
+            "Chips, e.g. the H800, are banned. Why? Export controls.",
+            ["Chips, e.g. the H800, are banned.", "Why?", "Export controls."],
+        ),
+    ],
+)
+def test_model_prose_is_not_cut_after_an_abbreviation(prose: str, expected: list[str]) -> None:
+    from pipeline.text import sentences_of
+
+    assert sentences_of(prose) == expected
+
+
+@pytest.mark.parametrize(
+    ("specific", "vague"),
+    [
+        ("McKinsey puts China's SaaS market at 5.2 billion dollars.", "And I think that is big."),
+        ("Dan Wang's book Breakneck says lawyers run America.", "So we talked about that a lot."),
+        (
+            "Huawei builds Ascend chips.",
+            "So you know I think we just kind of talked about it. " * 6,
+        ),
+    ],
+)
+def test_a_point_with_names_figures_and_rare_words_is_more_specific(
+    specific: str, vague: str
+) -> None:
+    from pipeline.stages.points import specificity
+
+    assert specificity(specific) > specificity(vague)
+
+
+def test_a_name_any_chunk_lists_as_an_organisation_is_not_a_person() -> None:
+    from pipeline.models import Entity
+    from pipeline.stages.names import listed_entities
+
+    def chunk(i: int, *entities: tuple[str, str]) -> ChunkSummary:
+        listed = [Entity(name=n, kind=k) for n, k in entities]  # type: ignore[arg-type]
+        return ChunkSummary(chunk_id=f"007:{i:04d}", source_id="007", entities=listed)
+
+    summaries = [
+        chunk(0, ("Meta", "person"), ("Grace Shao", "person")),
+        chunk(1, ("Meta", "organisation"), ("Grace Shao", "person"), ("Alibaba", "person")),
+        chunk(2, ("Meta", "organisation"), ("Alibaba", "organisation")),
+    ]
+    people, organisations = listed_entities(summaries)
+    assert people == ["Grace Shao"]
+    assert organisations == ["Meta", "Alibaba"]  # the most often named first
+
+
+def test_the_spellings_of_a_name_are_one_name_under_its_most_frequent_spelling() -> None:
+    """The 1.5B listed "DeepSeek" as a person in source 003's brief, where other chunks of
+    the same source listed "Deep Seek" as an organisation."""
+    from pipeline.models import Entity
+    from pipeline.stages.names import listed_entities, name_key
+
+    def chunk(i: int, *entities: tuple[str, str]) -> ChunkSummary:
+        listed = [Entity(name=n, kind=k) for n, k in entities]  # type: ignore[arg-type]
+        return ChunkSummary(chunk_id=f"007:{i:04d}", source_id="007", entities=listed)
+
+    assert name_key("Deep Seek") == name_key("DeepSeek") == name_key("deep-seek")
+    summaries = [
+        chunk(0, ("DeepSeek", "person"), ("Grace Shao", "person")),
+        chunk(1, ("Deep Seek", "organisation"), ("Grace  Shao", "person")),
+        chunk(2, ("Deep Seek", "organisation"), ("Grace Shao", "person")),
+    ]
+    assert listed_entities(summaries) == (["Grace Shao"], ["Deep Seek"])
+
+
+def test_two_short_particular_points_take_the_room_of_one_long_one() -> None:
+    from pipeline.stages.points import pick_points
+
+    long = point(0, "breakneck calls the country a lawyerly society where judges and lawyers rule")
+    short = [
+        point(1, "breakneck praises engineering states"),
+        point(2, "lawyerly courts slow building"),
+    ]
+    # no figure or name: ranked by their rare words, for their length
+    picked = pick_points([[long, *short]], [set()], budget_words=10)
+    assert [p.id for p in picked[0]] == [short[0].id, short[1].id]
+
+
+def test_a_question_is_no_claim_even_with_its_restatement_after_it() -> None:
+    from pipeline.stages.points import is_claim
+
+    assert is_claim("Alibaba and Tencent release open source models.")
+    assert not is_claim("Why does Alibaba release open source models?")
+    host = (
+        "Can I just follow up here? Or so is what you're saying that open source models "
+        "come out of China because consumer companies build them."
+    )
+    assert not is_claim(host)
+    # the speech-to-text's lower case after the question does not make it a claim
+    assert not is_claim(
+        "So can I just follow up here? or so is what you're saying that "
+        "open source models come out of China."
+    )
+    # a tag question ends a claim without making it a question
+    assert is_claim(
+        "So we're seeing companies like Unitree taking up 40% of quadruped robots, right? "
+        "quite a lead."
+    )
+    # a claim that quotes a question inside it stays one
+    assert is_claim(
+        "He asked what comes next? and then answered that chips come first, then models."
+    )
+
+
+def test_talk_about_the_talk_is_told_from_what_is_said() -> None:
+    from pipeline.stages.show_talk import about_the_talk
+
+    assert about_the_talk("The conversation discusses the differences between AI ecosystems.")
+    assert about_the_talk("We're discussing China's AI positioning and how competitive it is.")
+    assert about_the_talk("I would love to work with you to make an episode about it.")
+    assert about_the_talk("Folks, we're pushing past 10 p.m. now.")  # the show keeping time
+    assert about_the_talk("All right, we're running out of time.")
+    assert not about_the_talk("We are pushing past the limits of what chips can do.")
+    # what a speaker says about something discussed elsewhere is a claim
+    assert not about_the_talk("The host discusses using OpenAI outputs to train Chinese models.")
+    assert not about_the_talk("Discussions of AI are on the mainstream news in China.")
+
+
+def test_a_speaker_on_their_own_whereabouts_is_told_from_a_claim() -> None:
+    from pipeline.stages.show_talk import about_the_speaker
+
+    assert about_the_speaker("So now I'm in Hong Kong, but I've spent time in Singapore.")
+    assert about_the_speaker("I've now been working in Beijing for the past five years.")
+    assert about_the_speaker("I mentioned that I spent a day in China on a stopover.")
+    # a company's "we", and what a speaker says of others, are claims
+    assert not about_the_speaker("We have been working for five years on our own chips.")
+    assert not about_the_speaker("Engineers in Shenzhen have been working in shifts.")
+    assert not about_the_speaker("I think China spent a decade building its grid.")
+
+
+def test_a_source_s_quotes_are_each_stretch_s_most_specific_evidence() -> None:
+    said = [
+        "Yeah, I'm really excited for this conversation, welcome to the show everyone.",
+        "Huawei shipped 400,000 Ascend 910B chips to Baidu and Tencent in 2024, they said.",
+        "So we talked about that for a while and then we moved on to other things.",
+        "McKinsey puts China's SaaS market at 5.2 billion dollars against 120 billion.",
+    ]
+    points = [
+        KeyPoint(
+            id=f"001:0000/p{n + 1}",
+            text=text,
+            importance=5 - n,  # the welcome ranks first in its chunk
+            evidence=[
+                Passage(
+                    source_id="001",
+                    char_start=100 * n,
+                    char_end=100 * n + len(text),
+                    line_start=n + 1,
+                    line_end=n + 1,
+                    text=text,
+                )
+            ],
+        )
+        for n, text in enumerate(said)
+    ]
+    quotes = fill_quotes(points, limit=2)  # two stretches of two points
+    assert [q.passage.text for q in quotes] == [said[1], said[3]]

@@ -1,0 +1,173 @@
+"""Synthesize stage (``pipeline.stages.synthesize``): cross-source themes and attribution."""
+
+from __future__ import annotations
+
+from pipeline.models import Passage, Quote, SourceBrief, Theme
+from pipeline.outputs.markdown import cross_markdown
+from pipeline.stages.cross_statements import Statement, attribute
+from pipeline.stages.policy import STRICT
+from pipeline.stages.synthesize import synthesize
+
+
+def test_synthesis_attributes_every_statement_to_sources(scripted) -> None:
+    def brief(sid: str, *subjects: str) -> SourceBrief:
+        themes = []
+        for n, subject in enumerate(subjects, start=1):
+            cite = Passage(
+                source_id=sid, char_start=n, char_end=n + 1, line_start=3, line_end=4, text="x"
+            )
+            themes.append(
+                Theme(
+                    id=f"{sid}/t{n}",
+                    title=f"{subject} in {sid}",
+                    summary=f"{subject.capitalize()}.",
+                    point_ids=[],
+                    citations=[cite],
+                )
+            )
+        return SourceBrief(source_id=sid, title=sid, themes=themes)
+
+    def respond(stage, messages):
+        content = messages[1]["content"]
+        if "overview" in messages[0]["content"]:
+            return {"overview": ["Both sources discuss chips.", "They differ on open weights."]}
+        if "chips" in content.lower():
+            return {
+                "title": "Chips",
+                "summary": ["Source 001 covers hardware.", "Source 002 covers hardware too."],
+                "relation": "agree",
+                "point": "Chips matter for both sources.",
+            }
+        return {
+            "title": "Open weights",
+            "summary": ["The sources cover weights."],
+            "relation": "differ",
+            "point": "They differ.",
+        }
+
+    scripted.responder = respond
+    # the cross-source brief quotes each source's most specific quote, not its first
+    quoted = [
+        Quote(
+            passage=Passage(
+                source_id="001", char_start=n, char_end=n + 1, line_start=n, line_end=n, text=t
+            )
+        )
+        for n, t in enumerate(
+            [
+                "Yeah, I'm really excited for this conversation, welcome to the show everyone.",
+                "Huawei shipped 400,000 Ascend 910B chips to Baidu and Tencent in 2024.",
+            ]
+        )
+    ]
+    first = brief("001", "chips", "weights").model_copy(update={"quotes": quoted})
+    cross = synthesize(
+        [first, brief("002", "weights", "chips")],
+        scripted,
+        context_window=8192,
+        max_tokens=500,
+        policy=STRICT.model_copy(update={"relations_stated": True}),  # as a strong model's
+    )
+    assert len(scripted.history) == 3  # two cross-source themes, one overview
+    assert sorted(t.title for t in cross.themes) == ["Chips", "Open weights"]
+    for theme in cross.themes:
+        assert theme.summary.source_ids == ["001", "002"]
+        assert theme.sentence_citations and all(theme.sentence_citations)
+    assert [a.text for a in cross.agreements] == ["Chips matter for both sources."]
+    # what each source says stays listed under the cross-source theme, cited, unless the
+    # theme's summary says it already ("The sources cover weights." says "Weights.")
+    by_source = {t.title: [s.source_ids for s in t.by_source] for t in cross.themes}
+    assert by_source == {"Chips": [["001"], ["002"]], "Open weights": []}
+    assert "- Chips. (sources: 002) [002 L3-4]" in cross_markdown(cross, {})
+    [differ] = cross.disagreements
+    assert {differ.side_a.source_ids[0], differ.side_b.source_ids[0]} == {"001", "002"}
+    assert differ.side_b.citations[0].label.endswith("L3-4")
+    assert cross.overview_citations and all(cross.overview_citations)
+    # the overview is asked from each theme's subject and what its sources agree or differ
+    # on, not from the themes' summaries (which a small model copies as its overview)
+    asked = scripted.history[-1][1]["content"]
+    assert "- Chips (sources 001, 002; they agree): Chips matter for both sources." in asked
+    assert "Source 001 covers hardware." not in asked
+    assert [q.passage.text for q in cross.quotes] == [quoted[1].passage.text]
+
+
+def test_a_cross_source_sentence_cites_its_own_evidence_only() -> None:
+    def said(sid: str, start: int, text: str) -> Statement:
+        cite = Passage(
+            source_id=sid,
+            char_start=start,
+            char_end=start + 1,
+            line_start=start,
+            line_end=start,
+            text="x",
+        )
+        return Statement(sid, f"{sid}/t1", text, [cite])
+
+    group = [
+        said("001", 1, "China lists AI as national infrastructure, like the power grid."),
+        said("003", 2, "China's AI firms aim at consumer apps."),
+        said("004", 3, "China's AI rules stress safety and alignment of models."),
+    ]
+    # named: the sentence is about source 001, whatever words it shares with 003 and 004
+    named = attribute("Source 001: China treats AI as infrastructure.", group)
+    assert named.source_ids == ["001"] and [c.line_start for c in named.citations] == [1]
+    both = attribute("Sources 001 and 004 see AI as infrastructure to keep safe.", group)
+    assert both.source_ids == ["001", "004"]
+    # unnamed: only statements sharing at least half as many words as the best one
+    rules = attribute("China's AI rules stress the safety of models.", group)
+    assert rules.source_ids == ["004"]
+    assert attribute("China and AI.", group).source_ids == ["001", "003", "004"]
+    assert attribute("Chips.", group).source_ids == ["001"]  # nothing shared: the first
+
+
+def test_a_long_cross_source_brief_leaves_out_its_longest_listed_statements() -> None:
+    from pipeline.models import Attributed, CrossTheme
+    from pipeline.stages.synthesize import within_words
+
+    def said(words: int, source: str) -> Attributed:
+        return Attributed(text="word " * words, theme_ids=[], source_ids=[source], citations=[])
+
+    themes = [
+        CrossTheme(
+            title="A subject",
+            summary=said(10, "001"),
+            by_source=[said(50, "001"), said(5, "002"), said(40, "003"), said(6, "004")],
+        ),
+        CrossTheme(
+            title="Another", summary=said(10, "002"), by_source=[said(30, "002"), said(8, "003")]
+        ),
+    ]
+    # 2 + 10 + 101 + 1 + 10 + 38 = 162 words; 100 leave out the 50 and the 40, never a pair
+    kept = within_words(themes, other_words=0, budget=100)
+    assert [[len(a.text.split()) for a in t.by_source] for t in kept] == [[5, 6], [30, 8]]
+    assert within_words(themes, other_words=0, budget=1_000) == themes
+    assert [len(t.by_source) for t in within_words(themes, other_words=0, budget=10)] == [2, 2]
+
+
+def test_cross_groups_pair_related_statements_of_different_sources() -> None:
+    from pipeline.stages.themes import cross_groups
+
+    said = [
+        ("001", "Huawei Ascend chips and export controls"),
+        ("001", "open source model weights from DeepSeek"),
+        ("002", "DeepSeek publishes open source weights"),
+        ("002", "export controls on Nvidia chips"),
+        ("002", "DeepSeek open source weights, again"),  # same source as the one above
+        ("003", "the robot makers of Shenzhen"),  # nothing in common: no group
+    ]
+    texts, sources = [t for _, t in said], [s for s, _ in said]
+    # clusters join while as alike as the most alike 30% of the 13 pairs across sources
+    groups = cross_groups(texts, sources, 5, link_share=0.3)
+    # the tighter first (the larger is looser), its most central statement first
+    assert groups == [[0, 3], [2, 4, 1]]
+    assert cross_groups(texts, sources, 1, link_share=0.3) == [[0, 3]]
+    # at most per_source statements of one source: the ones most alike to the rest
+    assert cross_groups(texts, sources, 5, per_source=1, link_share=0.3) == [[0, 3], [2, 1]]
+    # a stricter link: only the most alike pairs join, and a cluster of one source is none
+    assert cross_groups(texts, sources, 5, link_share=0.01) == [[0, 3]]
+    # the group of the most sources comes first
+    texts.append("export controls on chips, and Huawei")
+    sources.append("004")
+    groups = cross_groups(texts, sources, 5, link_share=0.3)
+    assert {sources[k] for k in groups[0]} == {"001", "002", "004"}
+    assert cross_groups(texts[:2], sources[:2], limit=5) == []  # one source: nothing to compare
