@@ -173,6 +173,7 @@ def answer_report(
     settings: Settings,
     k: int,
     latency: bool = False,
+    answers_out: Path | None = None,
 ) -> str:
     stats: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     seconds: list[float] = []
@@ -237,6 +238,15 @@ def answer_report(
                 )
             state = "answered" if answer.answered else f"refused ({answer.reason})"
             print(f"  {n}/{len(questions)} {question.get('id', '')} {state}", file=sys.stderr)
+            if answers_out is not None:
+                record = {
+                    "id": question.get("id", ""),
+                    "kind": kind_of(question),
+                    "states_answer": answer.answered and states_answer(answer, question),
+                    "answer": answer.model_dump(mode="json", exclude={"near_misses"}),
+                }
+                with answers_out.open("a", encoding="utf-8") as out:
+                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
     finally:
         session.close()
     rows = []
@@ -433,6 +443,12 @@ def main() -> None:
         "--log-replies", type=Path, help="append every answer request and raw reply here (JSONL)"
     )
     parser.add_argument(
+        "--answers-out",
+        type=Path,
+        help="append each question's answer (text, statements, citations, whether it states "
+        "the answer) here (JSONL), to be read by hand",
+    )
+    parser.add_argument(
         "--latency",
         action="store_true",
         help="answer one question at a time and report the median and p95 seconds per answer",
@@ -501,7 +517,9 @@ def main() -> None:
                 if seen[kind_of(question)] <= args.answers_per_kind:
                     asked.append(question)
         print(f"\nAnswers (k={args.k}, {len(asked)} questions):\n")
-        print(answer_report(asked, corpus, session, settings, args.k, args.latency))
+        print(
+            answer_report(asked, corpus, session, settings, args.k, args.latency, args.answers_out)
+        )
     session.close()
     cache.close()
 

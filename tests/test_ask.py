@@ -18,6 +18,7 @@ from pipeline.ask.retrieval import IndexParams, SearchIndex
 from pipeline.cli import main
 from pipeline.errors import ModelError
 from pipeline.models import Passage
+from pipeline.stages.policy import LENIENT, STRICT, ModelPolicy
 
 NEWSLETTER = 'now writes a very interesting sub-stack newsletter called "Concurrent"'
 
@@ -891,3 +892,16 @@ def test_the_development_questions_check_out_against_the_seeds() -> None:
     )
     assert checked.returncode == 0, checked.stdout
     assert checked.stdout.rstrip().endswith("OK")
+
+
+@pytest.mark.parametrize(("policy", "widened"), [(STRICT, True), (LENIENT, False)])
+def test_a_statement_cut_from_a_sentence_is_printed_whole_under_the_strict_policy(
+    seeds_out: Path, scripted: ScriptedClient, policy: ModelPolicy, widened: bool
+) -> None:
+    rank = newsletter_rank(seeds_out)
+    clause = 'now writes a very interesting sub-stack newsletter called "Concurrent".'
+    scripted.enqueue({"answerable": True, "statements": [{"text": clause, "passages": [rank]}]})
+    corpus, _ = open_corpus(seeds_out)
+    answer = answer_question(QUESTION, corpus.index, corpus.texts, scripted, policy=policy)
+    whole = "Afra used to work in Silicon Valley and " + clause
+    assert answer.answered and answer.answer == (whole if widened else clause)

@@ -22,7 +22,9 @@ statement best (``answer_moves_citation``), refusing a statement that only resta
 question (``answer_rejects_restatement``), dropping a second or third statement its
 passages do not state instead of refusing the answer (``answer_drops_unsupported_details``),
 requiring a word shared with the question
-(``answer_must_share_question_word``) and how a quantity answer may be written
+(``answer_must_share_question_word``), printing a statement copied from part of a
+passage's sentence as that whole sentence (``answer_whole_sentence``,
+``pipeline.ask.whole_sentence``) and how a quantity answer may be written
 (``quantity_answer``).
 
 Each passage is shown continued to the end of its line or sentence (``continued``), so a
@@ -64,6 +66,7 @@ from pipeline.ask.answer_checks import (
 from pipeline.ask.focus import FOCUS_TOKENS, focused
 from pipeline.ask.retrieval import Hit, SearchIndex, query_terms
 from pipeline.ask.several import asks_several, merged, other_sources
+from pipeline.ask.whole_sentence import whole_sentence
 from pipeline.errors import (
     ContextTooLong,
     ModelAuthError,
@@ -434,6 +437,8 @@ def answered_on(
             # a statement the grammar ended mid-word ("... big open US-L") is printed
             # to its last sentence end; the checks passed on all of it
             text = cut_back(statement.text, STATEMENT_CHARS).strip()
+            if policy.answer_whole_sentence:  # checked as it was, printed as its sentence
+                text = whole_sentence(text, [by_rank[i].passage.text for i in ids])
             statements.append(Statement(text=text, citations=ids))
             cited_ids.update(ids)
     if not statements:

@@ -69,6 +69,13 @@ class ModelPolicy(BaseModel):
             "from its passage): small models answer with a true but unrelated sentence"
         )
     )
+    answer_whole_sentence: bool = Field(
+        description=(
+            "a statement copied from part of a passage's sentence is printed as that whole "
+            "sentence (``ask.whole_sentence``): a small model copies the clause next to the "
+            "one that answers"
+        )
+    )
     quantity_answer: Literal["digits", "digits_or_words"] = Field(
         description=(
             'a quantity question ("how many", "what year"...) needs a number the question '
@@ -192,6 +199,7 @@ STRICT = ModelPolicy(
     answer_rejects_restatement=True,
     answer_drops_unsupported_details=True,
     answer_must_share_question_word=True,
+    answer_whole_sentence=True,
     quantity_answer="digits",
     repeat_prefix=60,
     rebuild_copied_summaries=True,
@@ -228,6 +236,7 @@ LENIENT = ModelPolicy(
     answer_rejects_restatement=False,
     answer_drops_unsupported_details=False,
     answer_must_share_question_word=False,
+    answer_whole_sentence=False,
     quantity_answer="digits_or_words",
     repeat_prefix=0,
     rebuild_copied_summaries=False,
