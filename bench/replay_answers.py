@@ -35,9 +35,9 @@ sys.path.insert(0, str(ROOT))
 
 from pydantic import ValidationError  # noqa: E402
 
-from pipeline.ask.answer import AnswerReply  # noqa: E402
 from pipeline.ask.answer_checks import restates as restates_question  # noqa: E402
 from pipeline.ask.answer_checks import unsupported  # noqa: E402
+from pipeline.ask.answer_reply import AnswerReply  # noqa: E402
 from pipeline.model.reply import extract_json  # noqa: E402
 from pipeline.stages.policy import POLICIES, ModelPolicy  # noqa: E402
 

@@ -10,8 +10,9 @@ from click.testing import CliRunner
 from conftest import SEEDS, ScriptedClient, ScriptedSession, processed
 from pydantic import ValidationError
 
-from pipeline.ask.answer import NOTHING_ASKED, STATEMENT_CHARS, AnswerReply, answer_question
+from pipeline.ask.answer import NOTHING_ASKED, answer_question
 from pipeline.ask.answer_checks import numbers, supported, unsupported
+from pipeline.ask.answer_reply import STATEMENT_CHARS, AnswerReply
 from pipeline.ask.corpus import INDEX_DIR, open_corpus
 from pipeline.ask.excerpts import EXCERPT_WORDS, excerpt
 from pipeline.ask.retrieval import IndexParams, SearchIndex

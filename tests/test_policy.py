@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from pipeline.ask.answer import AnswerReply
 from pipeline.ask.answer_checks import unsupported
+from pipeline.ask.answer_reply import AnswerReply
 from pipeline.settings import Settings
 from pipeline.stages.policy import LENIENT, STRICT, STRICT_05B, ModelPolicy, policy_for
 

@@ -356,7 +356,7 @@ def test_points_keyed_by_sentence_number_are_a_closed_object_in_every_dialect() 
 
 
 def test_the_default_rung_sends_and_keys_exactly_what_it_did_before(cache: CallCache) -> None:
-    from pipeline.ask.answer import AnswerReply
+    from pipeline.ask.answer_reply import AnswerReply
 
     narrow = {"passages": {"type": "integer", "minimum": 1, "maximum": 5}}
     own = narrow_items(json_schema_of(AnswerReply), narrow)
@@ -382,7 +382,7 @@ def test_the_default_rung_sends_and_keys_exactly_what_it_did_before(cache: CallC
 
 
 def test_json_object_rung_puts_the_schema_in_the_prompt(cache: CallCache) -> None:
-    from pipeline.ask.answer import AnswerReply
+    from pipeline.ask.answer_reply import AnswerReply
 
     with RecordingServer() as server:
         client = ModelClient(
@@ -399,7 +399,7 @@ def test_json_object_rung_puts_the_schema_in_the_prompt(cache: CallCache) -> Non
 
 
 def test_a_rejected_schema_names_the_next_rung(cache: CallCache, provider_env: None) -> None:
-    from pipeline.ask.answer import AnswerReply
+    from pipeline.ask.answer_reply import AnswerReply
 
     error = "Invalid schema for response_format 'AnswerReply': additionalProperties"
     with RecordingServer(status=400, error=error) as server:
@@ -412,7 +412,7 @@ def test_a_rejected_schema_names_the_next_rung(cache: CallCache, provider_env: N
 
 
 def test_an_unknown_model_names_litellm_model_string_form(cache: CallCache) -> None:
-    from pipeline.ask.answer import AnswerReply
+    from pipeline.ask.answer_reply import AnswerReply
 
     client = ModelClient(model="gpt-nonsense-9", api_base=None, cache=cache, retries=0)
     client.model = "made-up-model-name"

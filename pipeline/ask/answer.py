@@ -1,7 +1,9 @@
 """Ask: a grounded answer to one question, or a refusal with the nearest passages.
 
 The model sees the question and the retrieved passages as ``[n] (label) text`` and
-answers with statements that cite passage numbers. Code then checks every citation.
+answers with statements that cite passage numbers (``pipeline.ask.answer_reply``: the
+reply's schema, and the validator where the checks below run). Code then checks every
+citation.
 
 Guards for every model (grounding, never relaxed):
 
@@ -51,18 +53,9 @@ import re
 import time
 from collections.abc import Sequence
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, Field
 
-from pipeline.ask.answer_checks import (
-    NUMBER_WORDS,
-    QUANTITY_QUESTION,
-    addresses,
-    overlap,
-    quantities,
-    restates,
-    supported,
-    unsupported,
-)
+from pipeline.ask.answer_reply import STATEMENT_CHARS, AnswerReply
 from pipeline.ask.focus import FOCUS_TOKENS, focused
 from pipeline.ask.retrieval import Hit, SearchIndex, query_terms
 from pipeline.ask.several import asks_several, merged, other_sources
@@ -79,7 +72,7 @@ from pipeline.model.prompts import boundary_for, load_prompt
 from pipeline.models import Answer, CitedPassage, Statement
 from pipeline.outputs.verify import passage_problem
 from pipeline.stages.policy import STRICT, ModelPolicy
-from pipeline.text import cut_back, numbers
+from pipeline.text import cut_back
 
 NEAR_MISSES = 3
 # the imagined passage of ``expand``: two sentences (the 1.5B writes 40-60 tokens)
@@ -91,114 +84,6 @@ EXPANSION_MAX_CHARS = 600
 FOLLOWING_CHARS = 200
 _FOLLOWING_SNAP = 200  # at most this much further to reach a line or sentence end
 _LINE_OR_SENTENCE_END = re.compile(r"[.!?\n]")
-
-
-STATEMENT_CHARS = 400  # the grammar ends a statement here: printed cut back to a sentence
-
-
-class AnswerStatement(BaseModel):
-    text: str = Field(min_length=3, max_length=STATEMENT_CHARS)
-    passages: list[int] = Field(min_length=1, max_length=3)
-
-    @field_validator("passages")
-    @classmethod
-    def _known(cls, ids: list[int], info: ValidationInfo) -> list[int]:
-        supplied = (info.context or {}).get("passages", {})
-        unknown = [i for i in ids if i not in supplied]
-        if unknown:
-            raise ValueError(
-                f"passage numbers {unknown} were not supplied (valid: 1-{len(supplied)})"
-            )
-        return ids
-
-
-class AnswerReply(BaseModel):
-    """What the model returns: whether the passages answer, then cited statements."""
-
-    answerable: bool
-    statements: list[AnswerStatement] = Field(max_length=3)
-
-    @model_validator(mode="after")
-    def _grounded(self, info: ValidationInfo) -> AnswerReply:
-        if not self.answerable:
-            return self
-        if not self.statements:
-            raise ValueError("answerable is true but no statement cites a passage")
-        context = info.context or {}
-        policy: ModelPolicy = context.get("policy", STRICT)
-        supplied: dict[int, str] = context.get("passages", {})
-        question = context.get("question", "")
-        kept: list[AnswerStatement] = []
-        for n, statement in enumerate(self.statements, start=1):
-            problem = _statement_problem(n, statement, question, supplied, policy)
-            if problem is None:
-                kept.append(statement)
-            elif n == 1 or not policy.answer_drops_unsupported_details:
-                raise ValueError(problem)
-            # else: a later statement its passages do not state is dropped, not printed
-        self.statements = kept
-        if policy.answer_must_share_question_word and not any(
-            addresses(question, s.text, supplied, s.passages) for s in self.statements
-        ):
-            raise ValueError(
-                "no statement shares a word with the question, so none answers it: answer "
-                "the question itself, or set answerable to false"
-            )
-        evidence = " ".join(supplied.get(i, "") for s in self.statements for i in s.passages)
-        missing = numbers(question) - numbers(evidence)
-        if missing:
-            raise ValueError(
-                f"the question names {', '.join(sorted(missing))}, which the cited passages "
-                "do not mention: set answerable to false unless a passage states it"
-            )
-        answer = " ".join(s.text for s in self.statements)
-        given = quantities(answer) - numbers(question)
-        if policy.quantity_answer == "digits_or_words" and NUMBER_WORDS.search(answer):
-            given.add("in words")
-        if QUANTITY_QUESTION.search(question) and not given:
-            raise ValueError(
-                "the question asks for a quantity or date and no statement gives one from the "
-                "passages: set answerable to false if they do not state it"
-            )
-        return self
-
-
-def _statement_problem(
-    n: int,
-    statement: AnswerStatement,
-    question: str,
-    supplied: dict[int, str],
-    policy: ModelPolicy,
-) -> str | None:
-    """Why statement ``n`` cannot be printed as it is, worded as the re-ask tells the
-    model (what failed and what to do), or None; a better-stating passage may replace
-    its citation first (``answer_moves_citation``)."""
-    if policy.answer_rejects_restatement and restates(question, statement.text):
-        return (
-            f"statement {n} ({statement.text[:80]!r}) only restates the question: give the "
-            "fact it asks for (a name, number, place, reason or example) as a passage states "
-            "it, or set answerable to false"
-        )
-    cited = " ".join(supplied.get(i, "") for i in statement.passages)
-    problem = unsupported(statement.text, cited, policy, question)
-    if policy.answer_moves_citation:
-        # a small model often copies a sentence from one passage and cites another: the
-        # citation moves to the supplied passage that states it best, of those that state it
-        stating = [i for i in supplied if supported(statement.text, supplied[i], policy, question)]
-        best = max(stating, key=lambda i: overlap(statement.text, supplied[i]), default=None)
-        if best is not None and (
-            problem is not None
-            or overlap(statement.text, supplied[best]) > overlap(statement.text, cited)
-        ):
-            statement.passages = [best]
-            return None
-    if problem is None:
-        return None
-    return (
-        f"statement {n} ({statement.text[:80]!r}) is not stated by passages "
-        f"{statement.passages}: {problem}. Write what the passage says, in its words, and "
-        "cite that passage, or set answerable to false"
-    )
 
 
 def continued(hit: Hit, texts: dict[str, str], chars: int = FOLLOWING_CHARS) -> Hit:
