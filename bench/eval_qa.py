@@ -215,6 +215,7 @@ def answer_report(
                 for c in answer.citations
             ]
             several = answer.answered and len(question.get("sources", [])) >= 2
+            states = answer.answered and states_answer(answer, question)
             for key in (kind_of(question), "all"):
                 row = stats[key]
                 row["n"] += 1
@@ -231,7 +232,7 @@ def answer_report(
                     for c in answer.citations
                 )
                 row["keyed"] += answer.answered and bool(question.get("answer"))
-                row["states answer"] += answer.answered and states_answer(answer, question)
+                row["states answer"] += states
                 row["several sources asked"] += several
                 row["several sources cited"] += several and (
                     len({c.passage.source_id for c in answer.citations}) >= 2
@@ -242,7 +243,7 @@ def answer_report(
                 record = {
                     "id": question.get("id", ""),
                     "kind": kind_of(question),
-                    "states_answer": answer.answered and states_answer(answer, question),
+                    "states_answer": states,
                     "answer": answer.model_dump(mode="json", exclude={"near_misses"}),
                 }
                 with answers_out.open("a", encoding="utf-8") as out:

@@ -21,7 +21,8 @@ ANSWER = "answer"  # answerable questions: keyword groups a right and whole answ
 
 def group_in(group, text):
     """Whether one alternative of a keyword group ("A|B", "word*": a prefix) occurs in
-    ``text`` (lower case; the scorer, bench/eval_qa.py, compares stems and is looser)."""
+    ``text`` as a substring (lower case: this checker is stdlib only; the scorer,
+    bench/eval_qa.py, matches whole words by their stems)."""
     return any(alt.rstrip("*").lower() in text.lower() for alt in group.split("|"))
 
 

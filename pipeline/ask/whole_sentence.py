@@ -20,17 +20,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from pipeline.text import sentences_of
+from pipeline.text import WORD, sentences_of
 
 COPIED_SHARE = 0.8  # of a statement's words, running word for word in the sentence
 WHOLE_SENTENCE_WORDS = 70  # the longest sentence a statement is widened to
 
-_WORD = re.compile(r"[\w'’]+")
 _SPACE_BEFORE_STOP = re.compile(r"\s+([.,;:!?])")  # a caption line of its own: "industry\n."
 
 
 def _words(text: str) -> list[str]:
-    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+    return WORD.findall(text.lower())
 
 
 def _longest_run(a: list[str], b: list[str]) -> int:

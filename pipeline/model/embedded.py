@@ -18,16 +18,14 @@ import functools
 import hashlib
 import json
 import os
-import queue
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -50,39 +48,26 @@ def _terminate(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-class _Spawner:
-    """Starts the model servers from one thread that lives as long as the program, each
-    child asking Linux to send it SIGTERM when that thread ends (``PR_SET_PDEATHSIG``).
+# The model servers start from one worker thread that lives as long as the program, each
+# child asking Linux to send it SIGTERM when that thread ends (``PR_SET_PDEATHSIG``, in
+# ``_die_with_parent``). Exit handlers stop the servers on a normal exit, Ctrl-C and
+# SIGTERM; nothing runs in the program on SIGKILL or the OOM killer, and a ``llama-server``
+# of 1-2.5 GB was left running with no one to stop it. Linux sends the parent-death
+# signal when the *thread* that started the child ends, and the servers start lazily in
+# worker threads that end mid-run: so they start on this pool's one thread, which ends
+# only when the interpreter shuts down.
+_SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spawner")
 
-    Exit handlers stop the servers on a normal exit, Ctrl-C and SIGTERM; nothing runs in
-    the program on SIGKILL or the OOM killer, and a ``llama-server`` of 1-2.5 GB was left
-    running with no one to stop it. Linux sends the parent-death signal when the *thread*
-    that started the child ends, and the servers start lazily in worker threads that end
-    mid-run: so they start here, on a daemon thread that ends only with the process."""
 
-    def __init__(self) -> None:
-        self._jobs: queue.SimpleQueue[tuple[list[str], dict[str, Any], Future[Any]]] = (
-            queue.SimpleQueue()
-        )
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
+def spawn_server(command: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
+    """``subprocess.Popen(command, **kwargs)``, started so that the child ends with this
+    process, however this process ends (see ``_SPAWNER``)."""
+    die_with_parent = _die_with_parent()
 
-    def popen(self, command: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="spawner", daemon=True)
-                self._thread.start()
-        done: Future[subprocess.Popen[bytes]] = Future()
-        self._jobs.put((command, kwargs, done))
-        return done.result()
+    def start() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(command, preexec_fn=die_with_parent, **kwargs)
 
-    def _run(self) -> None:
-        while True:
-            command, kwargs, done = self._jobs.get()
-            try:
-                done.set_result(subprocess.Popen(command, preexec_fn=_die_with_parent(), **kwargs))
-            except BaseException as error:  # handed to the caller's thread
-                done.set_exception(error)
+    return _SPAWNER.submit(start).result()
 
 
 def _die_with_parent() -> Callable[[], None] | None:
@@ -101,7 +86,6 @@ def _die_with_parent() -> Callable[[], None] | None:
 
 
 _PR_SET_PDEATHSIG = 1
-spawn_server = _Spawner().popen
 
 
 @dataclass(frozen=True)
