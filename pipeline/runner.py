@@ -260,6 +260,7 @@ def _reduce_all(
                 points_per_chunk=settings.points_per_chunk,
                 policy=policy,
                 known_organisations=organisations,
+                workers=session.workers,
             )
             if policy.names_sorted_by_vote:
                 brief = with_sorted_names(
@@ -316,6 +317,7 @@ def _synthesize(
             policy=policy_for(settings),
             vectors=partial(embed_texts, session.embedder) if session.embedder else lexical_vectors,
             points=points,
+            workers=session.workers,
         )
     except (ModelAuthError, ModelUnreachable):
         raise

@@ -120,8 +120,11 @@ class Settings(BaseSettings):
     )
     max_file_bytes: int = 20_000_000
 
-    # embedded server
-    server_slots: int = 2
+    # embedded server. One slot: the calls then go one at a time in the run's order, so a
+    # cold rerun writes the same briefs byte for byte (with two, llama.cpp batches the
+    # slots' requests together and their numbers differ in the last bits), and on two
+    # cores it is no slower (seeds/001, cold: 231-254 s against 243-260 s with two)
+    server_slots: int = 1
     server_ctx_per_slot: int = 8192
     server_threads: int | None = None
 

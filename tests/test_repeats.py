@@ -335,7 +335,7 @@ def test_an_overview_may_say_the_sources_agree_on_a_listed_agreement(scripted) -
 
 
 def test_an_unbacked_agreement_claim_keeps_what_the_sentence_says() -> None:
-    from pipeline.stages.synthesize import unbacked_claim_removed as removed
+    from pipeline.stages.cross_claims import unbacked_claim_removed as removed
 
     said = "Both sources agree on the commoditization of AI labs, but disagree on Moonshot."
     assert removed(said, ["001"]) == "Source 001 discusses the commoditization of AI labs."
@@ -503,7 +503,7 @@ def test_what_the_episode_covers_is_no_cross_source_statement() -> None:
 
 
 def test_source_ids_joined_by_and_are_listed_as_a_series() -> None:
-    from pipeline.stages.synthesize import in_series, listed_in_series
+    from pipeline.stages.cross_claims import in_series, listed_in_series
 
     assert in_series(["001"]) == "001" and in_series(["001", "004"]) == "001 and 004"
     said = "Sources 000 and 002 and 003 and 004 agree that AI helps. Sources 001 and 002 differ."

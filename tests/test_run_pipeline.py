@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import random
 import re
+import threading
+import time
 from pathlib import Path
 
 import pytest
-from conftest import ScriptedSession, generic_responder
+from conftest import ScriptedClient, ScriptedSession, generic_responder
 
+from pipeline.model.cache import CallCache
 from pipeline.models import ChunkSummary, Cited, Passage, SourceBrief, Theme
 from pipeline.outputs.markdown import source_markdown
 from pipeline.runner import run_pipeline
@@ -274,3 +278,48 @@ def test_a_person_listed_by_first_name_too_is_listed_once(scripted, tmp_path: Pa
     )
     people = json.loads((tmp_path / "o/sources/003.json").read_text())["people"]
     assert "Grace Shao" in people and "Grace" not in people and "Alex" in people
+
+
+def _run_recorded(tmp_path: Path, name: str, workers: int, seed: int) -> tuple[list[str], int]:
+    """A whole run over two seeds whose scripted replies take a random while: the order in
+    which the calls reached the model, and how many were in flight at most."""
+    rng = random.Random(seed)
+    state = {"now": 0, "peak": 0}
+    lock = threading.Lock()
+
+    def responder(stage, messages):
+        with lock:
+            state["now"] += 1
+            state["peak"] = max(state["peak"], state["now"])
+            pause = rng.uniform(0.0, 0.02)
+        time.sleep(pause)
+        with lock:
+            state["now"] -= 1
+        return generic_responder(stage, messages)
+
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    inputs = [seeds / "001_98262f875ff92a8b.txt", seeds / "002_e97962a6dbc2b620.txt"]
+    cache = CallCache(tmp_path / f"{name}-cache")
+    client = ScriptedClient(cache)
+    client.responder = responder
+    session = ScriptedSession(client)
+    session.workers = workers
+    try:
+        run_pipeline(
+            inputs, Settings.load(None, chunk_tokens=800), tmp_path / name, session=session
+        )
+    finally:
+        cache.close()
+    return [m[1]["content"] for m in client.history], state["peak"]
+
+
+def test_one_worker_sends_every_call_alone_and_in_the_same_order(tmp_path: Path) -> None:
+    """With one server slot, a cold rerun writes the same briefs only if the calls reach
+    the server in the same order (llama.cpp reuses the prompt prefix its slot holds):
+    every stage's calls go one at a time, in the run's own order, whatever each takes."""
+    first, peak = _run_recorded(tmp_path, "a", workers=1, seed=1)
+    again, peak_again = _run_recorded(tmp_path, "b", workers=1, seed=2)
+    assert peak == peak_again == 1
+    assert len(first) > 20 and first == again
+    _, two = _run_recorded(tmp_path, "c", workers=2, seed=3)
+    assert two > 1  # (the random pauses do overlap the calls that may overlap)

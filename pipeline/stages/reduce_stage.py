@@ -209,11 +209,14 @@ def reduce_source(
     policy: ModelPolicy = STRICT,
     vectors: Vectorizer = lexical_vectors,
     known_organisations: Collection[str] = (),
+    workers: int = 2,
 ) -> SourceBrief:
     """The source's brief: themes (one call each), an overview (one call), and by code
     the map points it carries (``pipeline.stages.points``: key facts, each theme's points) and
     quotes. ``context_window`` is kept for the callers: each call is small.
-    ``known_organisations``: see ``listed_entities``."""
+    ``known_organisations``: see ``listed_entities``. ``workers``: theme calls in flight
+    (one: the calls go in a fixed order, which a one-slot server needs to answer a cold
+    rerun the same)."""
     del context_window
     file, title = file_and_title(transcript)
     failed = sum(1 for s in summaries if s.status != "ok")
@@ -232,7 +235,7 @@ def reduce_source(
     groups = group_points(points, theme_count(tokens), vectors)
     # equal groups are asked once (two equal requests in flight would both be sent)
     unique = {tuple(p.text for p in g): g for g in groups}
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         answers = dict(
             zip(
                 unique,

@@ -21,7 +21,6 @@ attributed by code to the statements it restates, and so to their sources and pa
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
@@ -38,6 +37,7 @@ from pipeline.models import (
     KeyPoint,
     SourceBrief,
 )
+from pipeline.stages.cross_claims import listed_in_series, unbacked_claim_removed
 from pipeline.stages.cross_statements import (
     Statement,
     attribute,
@@ -59,9 +59,6 @@ MAX_CROSS_THEMES = 10  # two more than the eight before: the same budget of word
 # a source's statement is listed under a cross-source theme unless its summary says it:
 # the 1.5B's summaries copy a group's statements, and 13 of the seeds' 23 were printed twice
 RESTATED = 0.8  # share of the statement's content words in the summary
-# an overview's "the sources agree that X" restates a listed agreement holding this share
-# of X's content words
-AGREEMENT_RESTATED = 0.6
 CROSS_WORDS = 1_100  # the cross-source brief's prose, at most (the issue: 500-1,200)
 
 
@@ -160,94 +157,6 @@ def build_cross(
     return themes, agreements, disagreements
 
 
-_VERDICT = re.compile(
-    r"^(?:(?:all|both|the)\s+)?(?:(?:two|three|four|five)\s+)?sources\s+"
-    r"(agree|disagree|differ)\s+(that|on|about|in)\s+",
-    re.IGNORECASE,
-)
-# a clause that says the sources (or one of them) see it otherwise
-_BUT_DIFFER = re.compile(
-    r",?\s+(?:but|while|whereas)\s+"
-    r"(?:(?:they|the\s+(?:first|second|other)\s+source|source\s+\d+)\s+)?"
-    r"(?:differ|disagree|have\s+different|notes?|adds?|says?)\b.*$",
-    re.IGNORECASE,
-)
-
-
-# "However, there is disagreement about X": the same claim as "The sources disagree on X"
-_THERE_IS = re.compile(
-    r"^(?:(?:however|but|yet),?\s+)?there\s+(?:is|are)\s+(?:some\s+|a\s+|general\s+)?"
-    r"(disagreement|agreement|consensus|debate)\s+(?:among\s+the\s+sources\s+)?"
-    r"(that|on|about|over|in)\s+",
-    re.IGNORECASE,
-)
-
-
-def unbacked_claim_removed(
-    sentence: str, source_ids: Sequence[str], agreements: Sequence[str] = ()
-) -> str:
-    """``_unbacked_claim_removed``, also for a claim put as "there is (dis)agreement
-    about X" (the 1.5B's cross-source overview: "However, there is disagreement about
-    the impact on the US economy ...")."""
-    there = _THERE_IS.match(sentence)
-    if there is None:
-        return _unbacked_claim_removed(sentence, source_ids, agreements)
-    verdict = "agree" if there.group(1).lower() in ("agreement", "consensus") else "disagree"
-    claim = f"The sources {verdict} {there.group(2)} {sentence[there.end() :]}"
-    said = _unbacked_claim_removed(claim, source_ids, agreements)
-    return sentence if said == claim else said
-
-
-def _unbacked_claim_removed(
-    sentence: str, source_ids: Sequence[str], agreements: Sequence[str] = ()
-) -> str:
-    """The sentence without its claim that sources agree or differ, unless it restates
-    one of the listed ``agreements`` (those two sources' statements back): "All sources
-    agree that X, but they differ on Y." -> "X."; "Both sources agree on X." or "The
-    sources disagree on whether X." -> "Sources 001 and 002 discuss X." (``source_ids``:
-    the sources of the statements it restates); "X, but they differ on Y." -> "X." Told
-    that 000 and 001 differ on open source, the 1.5B's overview said "Both sources agree
-    that China's AI open source is rational but differ on its potential impact", and
-    001 had said "China was behind on open source". Any other sentence as it is."""
-    found = _VERDICT.match(sentence)
-    if found is None:
-        cut = _BUT_DIFFER.sub("", sentence)
-        return sentence if cut == sentence or not cut else f"{cut.rstrip(' .')}."
-    rest = _BUT_DIFFER.sub("", sentence[found.end() :]).rstrip(" .")
-    agreed = found.group(1).lower() == "agree"
-    backed = agreed and any(
-        share_in(content(rest), content(listed)) >= AGREEMENT_RESTATED for listed in agreements
-    )
-    if not rest or backed:
-        return sentence
-    if agreed and found.group(2).lower() == "that":
-        return f"{rest[:1].upper()}{rest[1:]}."
-    if not source_ids:
-        return sentence
-    if len(source_ids) == 1:
-        return f"Source {source_ids[0]} discusses {rest}."
-    # "and" between every two ids, as the overview's prompt has always shown them (its
-    # replies are cached on it); the brief prints them as a series (``listed_in_series``)
-    return f"Sources {' and '.join(source_ids)} discuss {rest}."
-
-
-def in_series(ids: Sequence[str]) -> str:
-    """Source ids as a reader lists them: "000 and 002", "000, 002 and 003"."""
-    return ids[0] if len(ids) == 1 else f"{', '.join(ids[:-1])} and {ids[-1]}"
-
-
-_AND_SERIES = re.compile(r"(?<=\bSources )(\d{3,})((?: and \d{3,}){2,})\b")
-
-
-def listed_in_series(text: str) -> str:
-    """A text's runs of source ids joined by "and" listed as a series: the 1.5B wrote
-    "Sources 000 and 002 and 003 and 004 agree that ..." in the cross-source overview
-    ("Sources 000, 002, 003 and 004 agree that ...")."""
-    return _AND_SERIES.sub(
-        lambda m: in_series([m.group(1), *re.findall(r"\d{3,}", m.group(2))]), text
-    )
-
-
 def words_of(*texts: str) -> int:
     return sum(len(t.split()) for t in texts)
 
@@ -289,11 +198,12 @@ def synthesize(
     policy: ModelPolicy = STRICT,
     vectors: Vectorizer = lexical_vectors,
     points: Mapping[str, Sequence[KeyPoint]] | None = None,
+    workers: int = 2,
 ) -> CrossSourceBrief:
     """The cross-source brief: one call per group of related statements, one for the
     overview. Statements are what the source briefs say and, given ``points`` (each
     source's map points), the points they do not carry. ``context_window`` is kept for
-    the callers: each call is small."""
+    the callers: each call is small. ``workers``: calls in flight (see ``reduce_source``)."""
     del context_window
     usable = [b for b in briefs if b.status != "failed" and b.themes]
     source_ids = [b.source_id for b in briefs]
@@ -315,7 +225,7 @@ def synthesize(
             source_ids=source_ids,
         )
 
-    with ThreadPoolExecutor(max_workers=2) as pool:  # groups never share a statement
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:  # groups never share a statement
         answers = list(
             pool.map(
                 lambda g: write_cross_theme(g, client, max_tokens, policy.one_line_replies),
