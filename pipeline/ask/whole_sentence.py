@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from difflib import SequenceMatcher
 
 from pipeline.text import WORD, sentences_of
 
@@ -33,17 +34,9 @@ def _words(text: str) -> list[str]:
 
 
 def _longest_run(a: list[str], b: list[str]) -> int:
-    """The most words of ``a`` that occur in a row, in order, in ``b``."""
-    best = 0
-    previous = [0] * (len(b) + 1)
-    for word in a:
-        current = [0] * (len(b) + 1)
-        for j, other in enumerate(b, start=1):
-            if word == other:
-                current[j] = previous[j - 1] + 1
-                best = max(best, current[j])
-        previous = current
-    return best
+    """The most words of ``a`` that occur in a row, in order, in ``b`` (difflib's longest
+    matching block; no junk heuristic, so it is the exact longest run)."""
+    return SequenceMatcher(None, a, b, autojunk=False).find_longest_match().size
 
 
 def whole_sentence(statement: str, passages: Iterable[str]) -> str:
