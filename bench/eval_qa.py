@@ -49,7 +49,7 @@ from pipeline.ask.retrieval import Hit, IndexParams, build_index, embed_texts  #
 from pipeline.inputs.chunking import chunk_transcript  # noqa: E402
 from pipeline.model.cache import CallCache  # noqa: E402
 from pipeline.model.client import ModelClient  # noqa: E402
-from pipeline.model.embedded import unwind_on_sigterm  # noqa: E402
+from pipeline.model.embedded import unwind_on_signals  # noqa: E402
 from pipeline.model.llm import count_tokens  # noqa: E402
 from pipeline.models import Answer, Segment, Transcript  # noqa: E402
 from pipeline.outputs.verify import passage_problem  # noqa: E402
@@ -423,7 +423,7 @@ def log_replies(session: ModelSession, path: Path) -> None:
 
 
 def main() -> None:
-    unwind_on_sigterm()  # a killed run stops the model servers it started
+    unwind_on_signals()  # a killed run stops the model servers it started
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--questions", type=Path, default=ROOT / "bench/data/dev_qa.jsonl")
     parser.add_argument("--out", type=Path, default=ROOT / "outputs", help="brief run's outputs")

@@ -27,7 +27,7 @@ import eval_brief  # noqa: E402
 from pipeline.inputs.chunking import chunk_all  # noqa: E402
 from pipeline.inputs.ingest import ingest_paths, read_source_text  # noqa: E402
 from pipeline.model.cache import CallCache  # noqa: E402
-from pipeline.model.embedded import unwind_on_sigterm  # noqa: E402
+from pipeline.model.embedded import unwind_on_signals  # noqa: E402
 from pipeline.models import Chunk  # noqa: E402
 from pipeline.session import ModelSession  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
@@ -46,7 +46,7 @@ def holder(fact: dict, chunks: list[Chunk], text: str) -> str | None:
 
 
 def main() -> None:
-    unwind_on_sigterm()  # a killed run stops the model servers it started
+    unwind_on_signals()  # a killed run stops the model servers it started
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--split", choices=("tune", "check", "all"), default="tune")
     parser.add_argument("--chunk-tokens", type=int, default=None)

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from pipeline.cli import EXIT_FAILURES  # noqa: E402
 from pipeline.inputs.ingest import ingest_paths, read_source_text  # noqa: E402
 from pipeline.model.cache import CallCache  # noqa: E402
-from pipeline.model.embedded import unwind_on_sigterm  # noqa: E402
+from pipeline.model.embedded import unwind_on_signals  # noqa: E402
 from pipeline.model.llm import count_tokens  # noqa: E402
 from pipeline.plan import plan_run  # noqa: E402
 from pipeline.runner import Manifest, run_pipeline  # noqa: E402
@@ -234,7 +234,7 @@ def print_incremental(result: dict) -> None:
 
 
 def main() -> None:
-    unwind_on_sigterm()  # a killed run stops the model servers it started
+    unwind_on_signals()  # a killed run stops the model servers it started
     parser = argparse.ArgumentParser()
     parser.add_argument("--inputs", type=Path, nargs="+", default=[ROOT / "seeds"])
     parser.add_argument("--extra", type=Path, default=ROOT / "tests" / "data" / "mini_001.txt")

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from pipeline.model.embedded import unwind_on_sigterm  # noqa: E402
+from pipeline.model.embedded import unwind_on_signals  # noqa: E402
 
 
 def _rss_mb(field: str = "VmRSS", pid: int | str = "self") -> float:
@@ -199,7 +199,7 @@ def ask(folder: Path, queries: int, embed_questions: bool) -> dict[str, float]:
 
 
 def main() -> None:
-    unwind_on_sigterm()  # a killed run stops the model servers it started
+    unwind_on_signals()  # a killed run stops the model servers it started
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10,100,1000")
     parser.add_argument("--queries", type=int, default=100)

@@ -14,7 +14,7 @@ import click
 
 from pipeline.ask_cli import ask
 from pipeline.errors import BriefError, ModelAuthError, ModelUnreachable
-from pipeline.model.embedded import unwind_on_sigterm
+from pipeline.model.embedded import unwind_on_signals
 from pipeline.runner import Progress
 
 if TYPE_CHECKING:
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 EXIT_FAILURES = 1  # the run finished, but some file, chunk or brief failed
 EXIT_ERROR = 2  # the run could not finish (settings, model server, credentials)
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as a shell reports it
 
 
 class BarProgress(Progress):
@@ -65,7 +66,7 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     # SIGTERM (kill, a CI timeout) unwinds like Ctrl-C: the embedded llama-server is
     # stopped and the output lock released instead of being left behind
-    unwind_on_sigterm()
+    unwind_on_signals()
 
 
 @main.command()
@@ -135,6 +136,13 @@ def run(
         _fail(f"{exc}")
     except ModelUnreachable as exc:
         _fail(f"{exc}. Completed calls are cached; rerun the same command to resume.")
+    except KeyboardInterrupt:  # Ctrl-C; the calls in flight were abandoned (model.stopping)
+        click.echo(
+            "\nstopped: every model call that completed is cached; "
+            "rerun the same command to resume.",
+            err=True,
+        )
+        sys.exit(EXIT_INTERRUPTED)
     except BriefError as exc:
         _fail(str(exc))
     total = manifest.total

@@ -13,6 +13,9 @@
         ├── ContextTooLong      the prompt cannot fit the context window (split the input)
         └── OutputInvalid       the reply did not validate, even after the re-ask
 
+    Interrupted                 a KeyboardInterrupt, not a BriefError: the program was told to
+                                stop (Ctrl-C, SIGTERM) and a call waiting on its reply gave up
+
 Messages name the fix where there is one.
 """
 
@@ -64,3 +67,10 @@ class ContextTooLong(ModelError):
 
 class OutputInvalid(ModelError):
     """The model's reply did not validate against the schema, even after one re-ask."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """The program is stopping (Ctrl-C, SIGTERM: ``pipeline.model.retry.stop_calls``), so a
+    call stopped waiting for its reply, its turn or its retry. A ``KeyboardInterrupt``, so
+    that no ``except Exception`` records it as a failed chunk or brief: the run unwinds, and
+    every call that completed is in the cache for the rerun."""

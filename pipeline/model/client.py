@@ -50,6 +50,7 @@ from pipeline.model.reply import (
     validated,
 )
 from pipeline.model.retry import backoff, connection_failed, transient, within_deadline
+from pipeline.model.stopping import pause
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -354,7 +355,7 @@ class ModelClient:
                         raise ModelUnreachable(self._unreachable()) from None
                     raise ModelError(f"{stage}: {type(exc).__name__}: {_first_line(exc)}") from None
                 self._count(stage, retries=1)
-                time.sleep(backoff(exc, attempt))
+                pause(backoff(exc, attempt))
                 continue
             except (litellm.APIError, openai.APIError) as exc:
                 status = getattr(exc, "status_code", None)

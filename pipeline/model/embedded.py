@@ -32,20 +32,31 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ModelSetupError
+from pipeline.model.stopping import check_stopping, stop_calls, stopping
 
 
-def unwind_on_sigterm() -> None:
-    """SIGTERM (``kill``, a CI timeout) unwinds the program like Ctrl-C, so that its exit
-    handlers stop the embedded servers it started (``EmbeddedServer.start`` registers
-    ``stop``); by default SIGTERM ends Python at once and leaves a ``llama-server`` of
-    1-2.5 GB running with no one to stop it (a killed ``bench/eval_qa.py`` did). Call it
-    from the main thread of a program's entry point (``brief``, the bench scripts that
-    start a model)."""
+def unwind_on_signals() -> None:
+    """Ctrl-C (SIGINT) and SIGTERM (``kill``, a CI timeout) unwind the program at once.
+    Every model call waiting on its reply gives up (``stopping.stop_calls``: a stage's
+    thread pool waited for the call in flight, about 40 s), and the exit handlers stop
+    the embedded servers the program started (``EmbeddedServer.start`` registers
+    ``stop``). By default SIGTERM ends Python at once and leaves a ``llama-server`` of
+    1-2.5 GB running with no one to stop it (a killed ``bench/eval_qa.py`` did). SIGINT
+    stays ignored where the shell ignores it (a background job). Call it from the main
+    thread of a program's entry point (``brief``, the bench scripts that start a model)."""
     signal.signal(signal.SIGTERM, _terminate)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _interrupt)
 
 
 def _terminate(signum: int, frame: object) -> None:
+    stop_calls()
     raise SystemExit(128 + signum)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    stop_calls()
+    raise KeyboardInterrupt
 
 
 # The model servers start from one worker thread that lives as long as the program, each
@@ -311,6 +322,7 @@ class EmbeddedServer:
                 self.api_base = f"http://127.0.0.1:{port}/v1"
                 return self.api_base
             time.sleep(0.3)
+            check_stopping()  # the exit handler registered above stops the process
         self.stop()
         raise ModelSetupError(
             f"llama-server did not become healthy in {timeout_s:.0f}s; see {self.log_path}"
@@ -322,7 +334,9 @@ class EmbeddedServer:
             return
         process.terminate()
         try:
-            process.wait(timeout=10)
+            # llama-server looks at SIGTERM between batches: one evaluating a prompt for an
+            # abandoned call (the program is stopping) took over 10 s; its work is not wanted
+            process.wait(timeout=1 if stopping() else 10)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()

@@ -19,6 +19,7 @@ import httpx
 import openai
 
 from pipeline.model.llm import litellm
+from pipeline.model.stopping import POLL_S, check_stopping
 
 
 def transient() -> tuple[type[Exception], ...]:
@@ -67,7 +68,8 @@ def within_deadline(
 ) -> Any:
     """``call(**kwargs)`` (a litellm function) that gives up after ``deadline_s`` in total. The HTTP
     timeout alone is per read, so a server that drips a byte at a time never trips it;
-    the abandoned request runs on in a daemon thread until its own read timeout.
+    the abandoned request runs on in a daemon thread until its own read timeout. When
+    the program is told to stop (``stop_calls``), the wait ends at once: ``Interrupted``.
 
     ``slot`` (the client's concurrency gate) is taken here and given back by the request's
     own thread when the request has ended, not when the caller gives up on it: an
@@ -85,15 +87,22 @@ def within_deadline(
                 slot.release()
 
     worker = threading.Thread(target=run, daemon=True, name="model-call")
+    check_stopping()
     if slot is not None:
-        slot.acquire()
+        while not slot.acquire(timeout=POLL_S):
+            check_stopping()
     try:
+        check_stopping()
         worker.start()
     except BaseException:
         if slot is not None:
             slot.release()
         raise
-    worker.join(deadline_s)
+    deadline = time.monotonic() + deadline_s
+    while worker.is_alive() and time.monotonic() < deadline:
+        worker.join(min(POLL_S, max(0.0, deadline - time.monotonic())))
+        if worker.is_alive():  # a reply that came is kept (and cached) even so
+            check_stopping()
     if worker.is_alive():
         raise litellm.Timeout(
             message=f"no complete reply within {deadline_s:g}s",

@@ -27,6 +27,7 @@ from typing import Any
 from pipeline.model.llm import litellm
 from pipeline.model.providers import server_key
 from pipeline.model.retry import connection_failed
+from pipeline.model.stopping import POLL_S, check_stopping
 from pipeline.settings import Deployment
 
 
@@ -99,7 +100,8 @@ class ModelGroup:
                     self.busy[chosen] += 1
                     self.sent[chosen] += 1
                     return chosen
-                self._changed.wait(0.5)
+                self._changed.wait(POLL_S)
+                check_stopping()
 
 
 __all__ = ["ModelGroup"]
