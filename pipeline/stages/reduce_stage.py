@@ -209,14 +209,14 @@ def reduce_source(
     policy: ModelPolicy = STRICT,
     vectors: Vectorizer = lexical_vectors,
     known_organisations: Collection[str] = (),
-    workers: int = 2,
+    workers: int = 1,
 ) -> SourceBrief:
     """The source's brief: themes (one call each), an overview (one call), and by code
     the map points it carries (``pipeline.stages.points``: key facts, each theme's points) and
     quotes. ``context_window`` is kept for the callers: each call is small.
     ``known_organisations``: see ``listed_entities``. ``workers``: theme calls in flight
-    (one: the calls go in a fixed order, which a one-slot server needs to answer a cold
-    rerun the same)."""
+    (the run passes its own; one, the default, sends the calls in a fixed order, which a
+    one-slot server needs to answer a cold rerun the same)."""
     del context_window
     file, title = file_and_title(transcript)
     failed = sum(1 for s in summaries if s.status != "ok")

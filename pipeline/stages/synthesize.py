@@ -198,7 +198,7 @@ def synthesize(
     policy: ModelPolicy = STRICT,
     vectors: Vectorizer = lexical_vectors,
     points: Mapping[str, Sequence[KeyPoint]] | None = None,
-    workers: int = 2,
+    workers: int = 1,
 ) -> CrossSourceBrief:
     """The cross-source brief: one call per group of related statements, one for the
     overview. Statements are what the source briefs say and, given ``points`` (each
