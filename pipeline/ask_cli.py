@@ -15,6 +15,7 @@ from pipeline.models import Answer, CitedPassage
 
 EXIT_REFUSED = 3  # the sources do not answer the question (not an error)
 EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as a shell reports it
 
 
 TITLE_CHARS = 60  # of a source's title in a passage's header
@@ -198,6 +199,9 @@ def ask(
             click.echo("")
     except BriefError as exc:  # rejected credentials, unreachable server, bad outputs
         _fail(str(exc))
+    except KeyboardInterrupt:  # Ctrl-C; the call in flight was abandoned (model.stopping)
+        click.echo("\nstopped", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     finally:
         session.close()
         cache.close()

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pipeline.ask_cli import ask
+from pipeline.ask_cli import EXIT_INTERRUPTED, ask
 from pipeline.errors import BriefError, ModelAuthError, ModelUnreachable
 from pipeline.model.embedded import unwind_on_signals
 from pipeline.runner import Progress
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 
 EXIT_FAILURES = 1  # the run finished, but some file, chunk or brief failed
 EXIT_ERROR = 2  # the run could not finish (settings, model server, credentials)
-EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as a shell reports it
 
 
 class BarProgress(Progress):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SEEDS, ScriptedClient, ScriptedSession, generic_responder
+from conftest import SEEDS, ScriptedClient, ScriptedSession, generic_responder, processed
 from fault_server import Fault, FaultServer
 from test_faults import ask, client_for
 
@@ -181,3 +181,19 @@ def test_ctrl_c_of_brief_run_says_how_to_resume_and_the_rerun_reuses_what_comple
     assert code == 0, output
     assert map_calls == all_map_calls - (len(sent) - 1)  # only the calls not completed
     assert (out / "brief.md").read_text() == (tmp_path / "whole-out" / "brief.md").read_text()
+
+
+def test_ctrl_c_of_brief_ask_exits_130(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scripted: ScriptedClient
+) -> None:
+    monkeypatch.setattr("pipeline.session.ModelSession", lambda *a, **k: ScriptedSession(scripted))
+    out = processed(tmp_path / "out", [SEEDS / "000_96f7fa1cd8d96bb9.txt"])
+
+    def stopped(stage, messages):
+        stop_calls()
+        raise Interrupted("stopped")
+
+    scripted.responder = stopped
+    result = CliRunner().invoke(main, ["ask", "What is the newsletter called?", "--out", str(out)])
+    assert result.exit_code == 130, result.output
+    assert "Traceback" not in result.output
