@@ -63,8 +63,8 @@ class BarProgress(Progress):
 def main() -> None:
     """Turn transcripts into briefing documents with verbatim, traceable citations."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    # SIGTERM (kill, a CI timeout) unwinds like Ctrl-C: the embedded llama-server is
-    # stopped and the output lock released instead of being left behind
+    # Ctrl-C and SIGTERM (kill, a CI timeout) unwind at once: the calls in flight are
+    # abandoned, the embedded llama-server is stopped and the output lock released
     unwind_on_signals()
 
 

@@ -70,7 +70,7 @@ class OutputInvalid(ModelError):
 
 
 class Interrupted(KeyboardInterrupt):
-    """The program is stopping (Ctrl-C, SIGTERM: ``pipeline.model.retry.stop_calls``), so a
+    """The program is stopping (Ctrl-C, SIGTERM: ``pipeline.model.stopping.stop_calls``), so a
     call stopped waiting for its reply, its turn or its retry. A ``KeyboardInterrupt``, so
     that no ``except Exception`` records it as a failed chunk or brief: the run unwinds, and
     every call that completed is in the cache for the rerun."""
