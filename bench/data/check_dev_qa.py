@@ -53,11 +53,13 @@ def main():
                 errors.append(f"line {lineno}: bad JSON: {e}")
                 continue
             qid = q.get("id", f"line{lineno}")
+            if n == 1:  # ids run from the first one's letters: q01, q02 ... (t01 ...)
+                prefix = qid.rstrip("0123456789") or "q"
             expected = FIELDS if q.get("kind") == "unanswerable" else FIELDS | {ANSWER}
             if set(q) != expected:
                 errors.append(f"{qid}: fields {sorted(q)} != {sorted(expected)}")
-            if qid != f"q{n:02d}":
-                errors.append(f"{qid}: expected id q{n:02d}")
+            if qid != f"{prefix}{n:02d}":
+                errors.append(f"{qid}: expected id {prefix}{n:02d}")
             if qid in ids:
                 errors.append(f"{qid}: duplicate id")
             ids.add(qid)
