@@ -880,13 +880,14 @@ def test_an_answer_states_the_answer_only_with_every_part_of_it() -> None:
     assert not states_answer(said(whole), {"question": "?"})  # nothing to check against
 
 
-def test_the_development_questions_check_out_against_the_seeds() -> None:
+@pytest.mark.parametrize("questions", ["dev_qa.jsonl", "two_part_qa.jsonl"])
+def test_the_development_questions_check_out_against_the_seeds(questions: str) -> None:
     import subprocess
     import sys
 
-    root = Path(__file__).resolve().parent.parent
+    data = Path(__file__).resolve().parent.parent / "bench" / "data"
     checked = subprocess.run(
-        [sys.executable, str(root / "bench" / "data" / "check_dev_qa.py")],
+        [sys.executable, str(data / "check_dev_qa.py"), str(data / questions)],
         capture_output=True,
         text=True,
         check=False,
