@@ -410,6 +410,39 @@ def test_an_acronym_the_passage_spells_out_is_named_by_it() -> None:
     assert "do not name GPU" in str(unsupported(gpu, passage))
 
 
+def test_a_name_the_passage_writes_apart_is_named_by_it() -> None:
+    # two_part_qa t06 and t02, the 1.5B's right replies, refused as naming what the
+    # passages do not name: the speech-to-text writes "open AI's chat GPT", "Break Neck"
+    users = (
+        "And he said there's 600 million people using their AI assistant within\n"
+        "their apps compared to 400 million of open AI's chat GPT."
+    )
+    statement = "Meta has 600 million users compared to 400 million of OpenAI's ChatGPT."
+    assert unsupported(statement.replace("Meta has", "There are"), users) is None
+    book = "That is, Dan Wang’s latest book is called Break Neck,"
+    assert unsupported("Dan Wang's latest book is called Breakneck.", book) is None
+    # the parts apart, or other words between them, do not name it
+    assert "do not name OpenAI" in str(
+        unsupported("OpenAI released a model.", "The open source AI community released a model.")
+    )
+    assert "do not name Breakneck" in str(
+        unsupported("His book is called Breakneck.", "His book is a break from the neck.")
+    )
+
+
+def test_a_model_size_run_into_letters_by_the_transcript_is_given() -> None:
+    # two_part_qa t09: "Yi-34B" in the question, "Yee34B" in the transcript
+    passage = "This is Yee34B. And this is from the company that was started by Kai-Fu Lee."
+    question = "Who started the company behind Yi-34B?"
+    answer = "The company was started by Kai-Fu Lee."
+    assert _reply_problem(question, answer, passage) is None
+    assert "do not mention" in str(_reply_problem(question, answer, passage.replace("34B", "")))
+    # a figure is not taken out of a chip's name: "H800" gives no "800"
+    assert unsupported("DeepSeek used 800 chips.", "DeepSeek trained on H800 chips.") == (
+        "the passages do not give 800"
+    )
+
+
 QUESTION = "What is the newsletter called that Afra Wang writes?"
 
 

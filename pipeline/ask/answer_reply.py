@@ -16,6 +16,7 @@ from pipeline.ask.answer_checks import (
     NUMBER_WORDS,
     QUANTITY_QUESTION,
     addresses,
+    given_numbers,
     overlap,
     quantities,
     restates,
@@ -77,7 +78,7 @@ class AnswerReply(BaseModel):
                 "the question itself, or set answerable to false"
             )
         evidence = " ".join(supplied.get(i, "") for s in self.statements for i in s.passages)
-        missing = numbers(question) - numbers(evidence)
+        missing = numbers(question) - given_numbers(evidence)
         if missing:
             raise ValueError(
                 f"the question names {', '.join(sorted(missing))}, which the cited passages "
