@@ -87,7 +87,6 @@ def within_deadline(
                 slot.release()
 
     worker = threading.Thread(target=run, daemon=True, name="model-call")
-    check_stopping()
     if slot is not None:
         while not slot.acquire(timeout=POLL_S):
             check_stopping()
