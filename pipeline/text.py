@@ -5,6 +5,8 @@
   themes and the answer checks compare.
 - ``share_in``: the share of one set of words that another contains.
 - ``plain_words``: the unstemmed content words the stages match statements with.
+- ``name_words``: the stemmed capitalised words that are not a sentence's opener (names,
+  mostly): what the answer checks and the cross-source brief hold to their passages.
 - ``numbers``: the tokens with a digit, which a statement may only hold when its evidence
   does (the answer checks, the brief's theme sentences).
 - ``sentences_of``: model prose cut into sentences (source text is cut by
@@ -26,6 +28,40 @@ _stemmer = Stemmer.Stemmer("english")
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 # a token with a digit, letters attached included: "2,000", "4.0", "H800", "4X", "12%"
 _NUMBER = re.compile(r"(?<![\w.,])[A-Za-z]*\d[A-Za-z\d]*(?:[.,]\d+[A-Za-z\d]*)*")
+
+
+CAPITALISED_WORD = re.compile(r"\b[A-Z][\w'’-]*")
+_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’-]*")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|[\"“(]\s*)([A-Z][\w'’-]*)")
+# capitalised only because they open a sentence or a clause: not names
+_OPENERS = frozenset(
+    "according also although after again already among another as at because before both "
+    "but by during each either even every finally first for from further furthermore given "
+    "he her here his however i if in instead it its later meanwhile more moreover most "
+    "much no not now on once one only other otherwise our overall rather she since so some "
+    "still such than that the their then there therefore these they this those though thus "
+    "to today together under unlike until we what when where whether which while who why "
+    "with within without yes yet you".split()
+)
+
+
+def name_words(text: str, written_lower: str = "") -> set[str]:
+    """The stemmed capitalised words of ``text`` that are not stop words (names, mostly).
+    A word capitalised only because it opens a sentence or clause ("However", "She",
+    "According", or a word that ``written_lower``, the question, writes in lower case:
+    "Adapting an open model ..." for "Why is adapting an open model ...") is not a name; a
+    sentence-opening name ("Huawei ...") still is; the lower-case part of a hyphenated
+    word ("Roman-alphabet") is not."""
+    not_names = _OPENERS.union(_LOWER_WORD.findall(written_lower))
+    openers = {
+        m.group(1)
+        for m in _SENTENCE_START.finditer(text)
+        if m.group(1).lower().strip("'’") in not_names
+    }
+    words = [w for w in CAPITALISED_WORD.findall(text) if w not in openers]
+    # in a hyphenated word only the capitalised parts are names: "Roman-alphabet" -> Roman
+    parts = [p for w in words for p in re.split(r"[-‐‑–]", w) if p[:1].isupper()]
+    return stems(" ".join(parts))
 
 
 def tokenize(texts: Sequence[str]) -> list[list[str]]:

@@ -234,7 +234,7 @@ def test_a_statement_copied_from_another_passage_is_cited_to_that_passage() -> N
 def test_a_hyphenated_word_names_only_its_capitalised_part() -> None:
     # dev q08, the 1.5B's first reply: right answer, wrong passage cited; the move to the
     # passage that states it failed on "alphabet" (from "Roman-alphabet") counted as a name
-    from pipeline.ask.answer_checks import names
+    from pipeline.text import name_words as names
 
     assert names("fitted onto Roman-alphabet keyboards") == {"roman"}
     assert names("a Chinese-made chip and a Silicon-Valley firm") >= {"chines", "silicon", "valley"}
@@ -688,7 +688,7 @@ def test_committed_outputs_carry_an_index_that_matches_them() -> None:
 
 
 def test_sentence_openers_are_not_names_but_names_are() -> None:
-    from pipeline.ask.answer_checks import names
+    from pipeline.text import name_words as names
 
     assert names("However, she said it. According to the host, it works. She agrees.") == set()
     assert names("Huawei leads. According to Dan Wang, the H800 is slower.") >= {"huawei", "dan"}

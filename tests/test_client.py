@@ -22,14 +22,14 @@ class Reply(BaseModel):
         return ids
 
 
-def ask(client, x: str = "hello"):
+def ask(client, x: str = "hello", known: frozenset[int] = frozenset({1, 2})):
     return client.structured(
         stage="t",
         prompt=PROMPT,
         variables={"x": x},
         schema=Reply,
         max_tokens=50,
-        context={"ids": {1, 2}},
+        context={"ids": known},
     )
 
 
@@ -60,6 +60,21 @@ def test_valid_reply_is_cached(scripted) -> None:
     scripted.enqueue({"ids": [2]})
     ask(scripted, x="other input")
     assert len(scripted.history) == 2
+
+
+def test_a_result_asked_again_gives_way_to_the_first_reply_when_the_rules_take_it(
+    scripted,
+) -> None:
+    """A stored result is what a call would return under today's rules: the first reply,
+    once the rule that refused it is loosened (as an answer check was, while a cached "not
+    answerable" given when asked again stayed the answer of every rerun)."""
+    scripted.enqueue({"ids": [7]}, {"ids": [2]})
+    assert ask(scripted).ids == [2]
+    assert ask(scripted).ids == [2]  # the same rules: the result asked again, no call
+    assert ask(scripted, known=frozenset({1, 2, 7})).ids == [7]  # id 7 now known: no call
+    assert ask(scripted).ids == [2]  # and the stricter rules again: nothing was lost
+    assert len(scripted.history) == 2
+    assert scripted.usage["t"].cache_hits == 3
 
 
 def test_cut_off_reply_is_not_repaired(scripted) -> None:

@@ -512,3 +512,20 @@ def test_source_ids_joined_by_and_are_listed_as_a_series() -> None:
     )
     years = "In 2020 and 2021 and 2022 sales grew."  # only a list of sources
     assert listed_in_series(years) == years
+
+
+def test_a_theme_the_overview_does_not_draw_on_yet_stands_in_first() -> None:
+    """The seeds' cross-source overview, given way one sentence, took the next sentence of
+    a theme it drew on already and said the CCP was not involved twice; a theme it does
+    not draw on yet stands in first, then the others."""
+    from pipeline.stages.cross_statements import first_stated
+
+    summaries = [
+        "Chips are scarce for the labs in Beijing. Labs share their chip designs openly.",
+        "Huawei sells its Ascend chips to Baidu.",
+    ]
+    told = ["Chips are scarce for the labs in Beijing."]
+    assert first_stated(summaries, [], 0.0, told) == [
+        "Huawei sells its Ascend chips to Baidu.",
+        "Labs share their chip designs openly.",
+    ]

@@ -91,18 +91,20 @@ def test_synthesis_attributes_every_statement_to_sources(scripted) -> None:
     assert [q.passage.text for q in cross.quotes] == [quoted[1].passage.text]
 
 
-def test_a_cross_source_sentence_cites_its_own_evidence_only() -> None:
-    def said(sid: str, start: int, text: str) -> Statement:
-        cite = Passage(
-            source_id=sid,
-            char_start=start,
-            char_end=start + 1,
-            line_start=start,
-            line_end=start,
-            text="x",
-        )
-        return Statement(sid, f"{sid}/t1", text, [cite])
+def said(sid: str, line: int, text: str, passage: str = "x") -> Statement:
+    """A statement of source ``sid`` cited on one line, the passage ``passage``."""
+    cite = Passage(
+        source_id=sid,
+        char_start=line,
+        char_end=line + 1,
+        line_start=line,
+        line_end=line,
+        text=passage,
+    )
+    return Statement(sid, f"{sid}/t1", text, [cite])
 
+
+def test_a_cross_source_sentence_cites_its_own_evidence_only() -> None:
     group = [
         said("001", 1, "China lists AI as national infrastructure, like the power grid."),
         said("003", 2, "China's AI firms aim at consumer apps."),
@@ -171,3 +173,45 @@ def test_cross_groups_pair_related_statements_of_different_sources() -> None:
     groups = cross_groups(texts, sources, 5, link_share=0.3)
     assert {sources[k] for k in groups[0]} == {"001", "002", "004"}
     assert cross_groups(texts[:2], sources[:2], limit=5) == []  # one source: nothing to compare
+
+
+def test_a_cross_source_sentence_never_joins_names_that_only_different_sources_hold() -> None:
+    """The seeds' cross-source brief said "Japan's Fifth Generation AI project is similar
+    to Moonshot AI and Drupal AI in that they are both startups funded by Tsinghua
+    University": Japan's project from 002, the startups and Tsinghua from 004."""
+    from pipeline.stages.cross_statements import names_apart, stated_overview
+    from pipeline.stages.policy import LENIENT
+    from pipeline.stages.synthesize import CrossReply, build_cross
+
+    japan = "This sounds almost exactly like Japan's Fifth Generation AI project."
+    startups = "Moonshot AI and Drupal AI were both started by Tsinghua professors."
+    report = "The government work report mentions the AI Plus initiative."
+    group = [
+        said("002", 68, japan, japan),
+        said("004", 117, startups, startups),
+        said("004", 789, report, report),
+    ]
+    fused = (
+        "Japan's Fifth Generation AI project is similar to Moonshot AI and Drupal AI in that "
+        "they are both startups funded by Tsinghua University."
+    )
+    own = "Moonshot AI and Drupal AI were started by Tsinghua professors."
+    assert names_apart(fused, group)
+    assert not names_apart(own, group)  # one source holds every name
+    assert not names_apart("Japan's Fifth Generation AI project was a government plan.", group)
+    # "AI", held by both sources, joins nothing; a name no source holds is another check's
+    assert not names_apart("AI startups in Beijing attract funding like the AI Plus plan.", group)
+
+    reply = CrossReply(
+        title="AI Projects", summary=[own, fused], relation="complement", point="AI projects."
+    )
+    [theme], _, _ = build_cross([group], [reply], STRICT)
+    assert theme.summary.text == own
+    [theme], _, _ = build_cross([group], [reply], LENIENT)  # a strong model's comparison
+    assert theme.summary.text == f"{own} {fused}"
+
+    # the overview: the sentence gives way to a theme's first sentence it does not say yet
+    summaries = ["The government work report mentions the AI Plus initiative."]
+    kept = stated_overview(f"{own} {fused}", group, summaries, 0.6, names_together=True)
+    assert kept == f"{own} {summaries[0]}"
+    assert stated_overview(f"{own} {fused}", group, summaries, 0.6) == f"{own} {fused}"

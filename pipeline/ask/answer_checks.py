@@ -11,23 +11,10 @@ import re
 
 from pipeline.ask.retrieval import query_terms
 from pipeline.stages.policy import STRICT, ModelPolicy
-from pipeline.text import numbers, share_in, stems, tokenize
+from pipeline.text import CAPITALISED_WORD, name_words, numbers, share_in, stems, tokenize
 
 _PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _AMOUNT = re.compile(r"(?<![\w.,-])\d+(?:[.,]\d+)*(?![\w-]|[.,]\d)")
-_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
-_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’-]*")
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|[\"“(]\s*)([A-Z][\w'’-]*)")
-# capitalised only because they open a sentence or a clause: not names
-_OPENERS = frozenset(
-    "according also although after again already among another as at because before both "
-    "but by during each either even every finally first for from further furthermore given "
-    "he her here his however i if in instead it its later meanwhile more moreover most "
-    "much no not now on once one only other otherwise our overall rather she since so some "
-    "still such than that the their then there therefore these they this those though thus "
-    "to today together under unlike until we what when where whether which while who why "
-    "with within without yes yet you".split()
-)
 NUMBER_WORDS = re.compile(
     r"\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
     r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
@@ -116,25 +103,6 @@ def overlap(statement: str, evidence: str) -> float:
     return share_in(stems(statement), stems(evidence))
 
 
-def names(text: str, written_lower: str = "") -> set[str]:
-    """The stemmed capitalised words of ``text`` that are not stop words (names, mostly).
-    A word capitalised only because it opens a sentence or clause ("However", "She",
-    "According", or a word that ``written_lower``, the question, writes in lower case:
-    "Adapting an open model ..." for "Why is adapting an open model ...") is not a name; a
-    sentence-opening name ("Huawei ...") still is; the lower-case part of a hyphenated
-    word ("Roman-alphabet") is not."""
-    not_names = _OPENERS.union(_LOWER_WORD.findall(written_lower))
-    openers = {
-        m.group(1)
-        for m in _SENTENCE_START.finditer(text)
-        if m.group(1).lower().strip("'’") in not_names
-    }
-    words = [w for w in _CAPITALISED.findall(text) if w not in openers]
-    # in a hyphenated word only the capitalised parts are names: "Roman-alphabet" -> Roman
-    parts = [p for w in words for p in re.split(r"[-‐‑–]", w) if p[:1].isupper()]
-    return stems(" ".join(parts))
-
-
 def unsupported(
     statement: str, evidence: str, policy: ModelPolicy = STRICT, question: str = ""
 ) -> str | None:
@@ -165,7 +133,7 @@ def unsupported(
         framing = set()
     absent = {
         n
-        for n in names(statement, question) - words - framing
+        for n in name_words(statement, question) - words - framing
         if not _demonym_of(n, words) and not _country_named(n, evidence)
     }
     if absent:
@@ -184,7 +152,7 @@ def names_as_written(found: set[str], statement: str) -> list[str]:
     """The statement's capitalised words whose stems are ``found``, as the statement writes
     them (a re-ask that says "do not name kerri, brown" reads as a typo to the model)."""
     words = []
-    for word in _CAPITALISED.findall(statement):
+    for word in CAPITALISED_WORD.findall(statement):
         for part in re.split(r"[-‐‑–]", word):
             part = re.sub(r"['’]s$", "", part)  # "State's": State
             if stems(part) & found and part not in words:

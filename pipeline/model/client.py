@@ -43,7 +43,9 @@ from pipeline.model.providers import (
 )
 from pipeline.model.reply import (
     CUT_OFF,
+    FIRST_REPLY,
     Narrowing,
+    from_cache,
     reask_text,
     reply_schema,
     short_error,
@@ -135,15 +137,13 @@ class ModelClient:
         self.check_fits(messages, max_tokens)
         cached = self.cache.get(key)
         if cached is not None:
-            try:
-                result = schema.model_validate(cached, context=context)
-            except ValidationError:
-                pass  # stored under older rules: ask again
-            else:
+            stored = from_cache(cached, schema, context)
+            if stored is not None:
                 self._count(stage, cache_hits=1)
-                return result
+                return stored
 
         reply = self._ask(stage, messages, json_schema, schema.__name__, max_tokens)
+        first_reply = reply
         try:
             data, result = validated(reply, schema, context)
         except (ValueError, ValidationError) as first_error:
@@ -163,6 +163,7 @@ class ModelClient:
                 raise OutputInvalid(
                     f"{stage}: reply did not validate after one re-ask: {short_error(second_error)}"
                 ) from None
+            data = {**data, FIRST_REPLY: first_reply}
         self.cache.set(key, data)
         return result
 

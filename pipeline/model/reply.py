@@ -3,7 +3,8 @@ its validation, and the text of the one re-ask when it does not validate.
 
 ``pipeline.model.client.ModelClient.structured`` puts these together: it sends
 ``reply_schema``, validates the reply with ``validated`` and, once, re-asks with
-``reask_text`` of the error.
+``reask_text`` of the error; ``from_cache`` reads a stored result back under today's
+rules.
 """
 
 from __future__ import annotations
@@ -103,6 +104,29 @@ def validated(
     if not isinstance(data, dict):
         raise ValueError(f"expected a JSON object, got {type(data).__name__}")
     return data, schema.model_validate(data, context=context)
+
+
+# stored beside a result the model gave only when asked again: its first reply
+FIRST_REPLY = "_first_reply"
+
+
+def from_cache(cached: dict[str, Any], schema: type[T], context: dict[str, Any] | None) -> T | None:
+    """A stored result as ``schema`` under today's rules, or None (ask again: it was stored
+    under rules it no longer meets). A result the model gave only when asked again gives
+    way to its first reply when the rules now take that reply, as a call would today: an
+    answer refused by a check later loosened, then "not answerable" when asked again, was
+    the cached refusal of every rerun (thirty-second round)."""
+    data = dict(cached)
+    first = data.pop(FIRST_REPLY, None)
+    if isinstance(first, str):
+        try:
+            return validated(first, schema, context)[1]
+        except (ValueError, ValidationError):
+            pass  # refused still: the result asked again stands
+    try:
+        return schema.model_validate(data, context=context)
+    except ValidationError:
+        return None
 
 
 def short_error(exc: Exception) -> str:

@@ -19,7 +19,7 @@ from pipeline.models import Attributed, Cited, KeyPoint, Passage, SourceBrief, T
 from pipeline.stages.points import REPEAT_SHARE, content, is_claim, repeats
 from pipeline.stages.show_talk import about_the_speaker, about_the_talk
 from pipeline.stages.spoken import as_written
-from pipeline.text import plain_words, sentences_of, share_in, stems
+from pipeline.text import name_words, plain_words, sentences_of, share_in, stems
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,35 @@ def resting_on(text: str, said: Sequence[Statement]) -> list[Statement]:
         return [per_source[sid][1] for sid in named]
     best = shared[id(ranked[0])] if ranked else 0
     return [s for s in ranked if 0 < 2 * shared[id(s)] >= best][:3] or ranked[:1]
+
+
+# where a sentence sets one claim beside another: "X, while Y", "X; Y", "X, but Y"
+_BESIDE = re.compile(r",?\s+(?:while|whereas)\s+|;\s+|,\s+but\s+", re.IGNORECASE)
+
+
+def names_apart(sentence: str, said: Sequence[Statement]) -> bool:
+    """Whether a claim of ``sentence`` puts together names that only different sources
+    hold: of the sources of the statements the claim rests on (``resting_on``; each with
+    its first passage), none holds all of the claim's names that one of them holds. Of
+    002's "this sounds almost exactly like Japan's Fifth Generation AI project" and 004's
+    "a startup called Moonshot AI and another one called Drupal AI that are both started
+    by Tsinghua professors", the 1.5B wrote "Japan's Fifth Generation AI project is
+    similar to Moonshot AI and Drupal AI in that they are both startups funded by Tsinghua
+    University": each of its words is in what it rests on, the claim in neither source.
+    Claims set side by side ("Source 000 stresses X, while source 003 Y") are each held
+    to this on their own."""
+    return any(_joins_sources(claim, said) for claim in _BESIDE.split(sentence))
+
+
+def _joins_sources(claim: str, said: Sequence[Statement]) -> bool:
+    held: dict[str, set[str]] = {}
+    for statement in resting_on(claim, said):
+        told = [statement.text, *(p.text for p in statement.citations[:1])]
+        held.setdefault(statement.source_id, set()).update(stems(" ".join(told)))
+    if len(held) < 2:
+        return False
+    named = {n for n in name_words(claim) if any(n in words for words in held.values())}
+    return not any(named <= words for words in held.values())
 
 
 def _names(text: str, source_id: str) -> bool:
@@ -229,27 +258,34 @@ def first_stated(
     """Per summary (a cross-source theme's), its first sentence that is a claim, stands
     alone (``stands_alone``), says something besides the sentences ``told`` already (no
     one of them holds ``REPEAT_SHARE`` of its content words) and that what it rests on
-    states (``stated_share`` at least ``share``), if any."""
+    states (``stated_share`` at least ``share``), if any: first those of the summaries
+    that ``told`` does not draw on yet (none of their sentences so held by one of
+    ``told``), then the others'. In the order of the summaries alone, the seeds'
+    cross-source overview took the next sentence of a theme it drew on already, and said
+    the CCP was not involved twice."""
     known = [content(x) for x in told]
 
-    def says_more(words: set[str]) -> bool:
-        return not any(share_in(words, k) >= REPEAT_SHARE for k in known)
+    def said_already(words: set[str]) -> bool:
+        return any(share_in(words, k) >= REPEAT_SHARE for k in known)
 
-    firsts = (
-        next(
+    fresh: list[str] = []
+    drawn_on: list[str] = []
+    for sentences in map(sentences_of, summaries):
+        first = next(
             (
                 x
-                for x in sentences_of(t)
+                for x in sentences
                 if is_claim(x)
                 and stands_alone(x)
-                and says_more(content(x))
+                and not said_already(content(x))
                 and stated_share(x, said) >= share
             ),
             None,
         )
-        for t in summaries
-    )
-    return [f for f in firsts if f is not None]
+        if first is not None:
+            drawn = any(said_already(content(x)) for x in sentences)
+            (drawn_on if drawn else fresh).append(first)
+    return fresh + drawn_on
 
 
 _NEGATION = re.compile(r"\b(?:no|not|never|none|nor|without)\b|n't\b", re.IGNORECASE)
@@ -273,12 +309,15 @@ def stated_overview(
     share: float,
     listed: Sequence[str] = (),
     titles: Sequence[str] = (),
+    names_together: bool = False,
 ) -> str:
     """The overview's sentences that what they rest on states (``stated_share`` at least
     ``share``), each other one giving way, while the overview has fewer than
     ``OVERVIEW_SENTENCES``, to the next theme's sentence (``first_stated`` of the themes'
     ``summaries``, in their order: one a theme, none restating a sentence kept); so does
-    a sentence that says no more than a theme's title (``only_a_title``). Told
+    a sentence that says no more than a theme's title (``only_a_title``) and, with
+    ``names_together``, one that puts names of different sources together
+    (``names_apart``). Told
     each subject in one line, the 1.5B wrote the seeds' cross-source overview as a press
     release's boilerplate: "AI has the potential to drive innovation across various
     industries, from healthcare to manufacturing", "Sources 000, 002, 003 and 004 agree
@@ -290,7 +329,9 @@ def stated_overview(
     stated = [
         x
         for x in said_first
-        if stated_share(x, said, listed) >= share and not only_a_title(x, titles)
+        if stated_share(x, said, listed) >= share
+        and not only_a_title(x, titles)
+        and not (names_together and names_apart(x, said))
     ]
     spare = iter(f for f in first_stated(summaries, said, share, stated) if f not in said_first)
     out: list[str] = []

@@ -121,6 +121,15 @@ class ModelPolicy(BaseModel):
         ge=0.0,
         le=1.0,
     )
+    names_held_together: bool = Field(
+        description="a cross-source sentence (a theme's summary, the overview) whose "
+        "names no one source it rests on holds together, though each is held by one of "
+        "them, is left out (``stages.cross_statements.names_apart``): of 002's 'this "
+        "sounds almost exactly like Japan's Fifth Generation AI project' and 004's "
+        "'Moonshot AI and Drupal AI ... both started by Tsinghua professors', the 1.5B "
+        "wrote 'Japan's Fifth Generation AI project is similar to Moonshot AI and Drupal "
+        "AI in that they are both startups funded by Tsinghua University'"
+    )
     relations_stated: bool = Field(
         description="the cross-source brief lists where the sources agree and where they "
         "differ, as the model judged each shared subject, and its overview is told those "
@@ -207,6 +216,7 @@ STRICT = ModelPolicy(
     overview_states=True,
     agreement_needs_two_sources=True,
     overview_support=0.6,
+    names_held_together=True,
     relations_stated=False,
     names_sorted_by_vote=True,
     replace_habitual_citation=True,
@@ -244,6 +254,7 @@ LENIENT = ModelPolicy(
     overview_states=False,
     agreement_needs_two_sources=False,
     overview_support=0.0,
+    names_held_together=False,
     relations_stated=True,
     names_sorted_by_vote=True,
     replace_habitual_citation=False,

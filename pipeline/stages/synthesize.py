@@ -42,6 +42,7 @@ from pipeline.stages.cross_statements import (
     Statement,
     attribute,
     named_rightly,
+    names_apart,
     sides,
     stated_overview,
     statements_of,
@@ -108,7 +109,10 @@ def build_cross(
         firsts = list({s.source_id: s for s in reversed(group)}.values())[::-1]
         rebuilt = " ".join(f"{s.source_id}: {s.text.rstrip('.')}." for s in firsts)
         summary = without_repeated_sentences(joined(reply.summary), policy.repeat_prefix)
-        summary = " ".join(named_rightly(s, group) for s in sentences_of(summary))
+        kept = [named_rightly(s, group) for s in sentences_of(summary)]
+        if policy.names_held_together:
+            kept = [s for s in kept if not names_apart(s, group)]
+        summary = " ".join(kept)
         if len(plain_words(summary)) < 3:
             summary = rebuilt
         if policy.rebuild_copied_summaries:
@@ -283,7 +287,15 @@ def synthesize(
         share = policy.overview_support
         summaries = [t.summary.text for t in themes]
         titles = [t.title for t in themes]
-        overview = stated_overview(overview, grouped, summaries, share, list(agreed), titles)
+        overview = stated_overview(
+            overview,
+            grouped,
+            summaries,
+            share,
+            list(agreed),
+            titles,
+            names_together=policy.names_held_together,
+        )
     if policy.agreement_needs_two_sources:
         overview = " ".join(
             unbacked_claim_removed(s, attribute(s, grouped).source_ids, list(agreed))
