@@ -25,8 +25,8 @@ from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable
 from pipeline.inputs.chunking import chunk_all
 from pipeline.inputs.ingest import read_source_text, transcripts_in
 from pipeline.model.cache import CallCache
-from pipeline.model.client import StageUsage
 from pipeline.model.prompts import load_prompt
+from pipeline.model.usage import StageUsage
 from pipeline.models import (
     ChunkSummary,
     CrossSourceBrief,

@@ -55,7 +55,7 @@ class ScriptedClient(ModelClient):
     def _ask(self, stage, messages, json_schema, name, max_tokens):  # type: ignore[override]
         self.history.append(messages)
         self.max_tokens_asked.append(max_tokens)
-        self._count(stage, calls=1)
+        self.usage.count(stage, calls=1)
         if self.replies:
             reply = self.replies.pop(0)
         elif self.responder is not None:

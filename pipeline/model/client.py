@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -53,20 +52,9 @@ from pipeline.model.reply import (
 )
 from pipeline.model.retry import backoff, connection_failed, transient, within_deadline
 from pipeline.model.stopping import pause
+from pipeline.model.usage import StageUsage, Usage
 
 T = TypeVar("T", bound=BaseModel)
-
-
-class StageUsage(BaseModel):
-    calls: int = 0
-    cache_hits: int = 0
-    reasks: int = 0
-    retries: int = 0
-    failures: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cached_prompt_tokens: int = 0
-    seconds_in_calls: float = 0.0
 
 
 class ModelClient:
@@ -106,8 +94,7 @@ class ModelClient:
         self._connect = connect
         self._connect_lock = threading.Lock()
         self._key_checked = False
-        self._lock = threading.Lock()
-        self.usage: dict[str, StageUsage] = defaultdict(StageUsage)
+        self.usage = Usage()
         # how the reply schema is sent (pipeline.model.providers): "full" for llama.cpp-like
         # servers (the request as it always was), a lower rung for hosted providers
         self.rung: Rung = rung
@@ -139,7 +126,7 @@ class ModelClient:
         if cached is not None:
             stored = from_cache(cached, schema, context)
             if stored is not None:
-                self._count(stage, cache_hits=1)
+                self.usage.count(stage, cache_hits=1)
                 return stored
 
         reply = self._ask(stage, messages, json_schema, schema.__name__, max_tokens)
@@ -147,7 +134,7 @@ class ModelClient:
         try:
             data, result = validated(reply, schema, context)
         except (ValueError, ValidationError) as first_error:
-            self._count(stage, reasks=1)
+            self.usage.count(stage, reasks=1)
             retry_messages = [
                 *messages,
                 {"role": "assistant", "content": reply[:4000]},
@@ -159,7 +146,7 @@ class ModelClient:
             try:
                 data, result = validated(reply, schema, context)
             except (ValueError, ValidationError) as second_error:
-                self._count(stage, failures=1)
+                self.usage.count(stage, failures=1)
                 raise OutputInvalid(
                     f"{stage}: reply did not validate after one re-ask: {short_error(second_error)}"
                 ) from None
@@ -180,11 +167,7 @@ class ModelClient:
             )
 
     def total(self) -> StageUsage:
-        total = StageUsage()
-        for usage in self.usage.values():
-            for field in StageUsage.model_fields:
-                setattr(total, field, getattr(total, field) + getattr(usage, field))
-        return total
+        return self.usage.total()
 
     def request(
         self,
@@ -222,7 +205,7 @@ class ModelClient:
             cached = self.cache.get(key)
             if cached is not None and isinstance(cached.get("vector"), list):
                 vectors[i] = cached["vector"]
-                self._count(stage, cache_hits=1)
+                self.usage.count(stage, cache_hits=1)
         missing = [i for i in range(len(texts)) if i not in vectors]
         if missing:
             self._connect_once()
@@ -350,12 +333,12 @@ class ModelClient:
             except litellm.ContextWindowExceededError:
                 raise ContextTooLong(f"{stage}: the server says the prompt is too long") from None
             except transient() as exc:
-                self._count(stage, seconds_in_calls=time.monotonic() - started)
+                self.usage.count(stage, seconds_in_calls=time.monotonic() - started)
                 if attempt == self.retries:
                     if connection_failed(exc):
                         raise ModelUnreachable(self._unreachable()) from None
                     raise ModelError(f"{stage}: {type(exc).__name__}: {_first_line(exc)}") from None
-                self._count(stage, retries=1)
+                self.usage.count(stage, retries=1)
                 pause(backoff(exc, attempt))
                 continue
             except (litellm.APIError, openai.APIError) as exc:
@@ -373,7 +356,7 @@ class ModelClient:
                     ) from None
                 # 400, 404 and other client errors: this call fails, unretried
                 raise ModelError(f"{stage}: {type(exc).__name__}: {_first_line(exc)}") from None
-            self._record(stage, response, time.monotonic() - started)
+            self.usage.record(stage, response, time.monotonic() - started)
             return response
         raise AssertionError("unreachable")
 
@@ -400,24 +383,6 @@ class ModelClient:
             f"the server at {self.api_base or self.model} rejected the credentials; "
             "check the API key in your environment or BRIEF_API_KEY"
         )
-
-    def _record(self, stage: str, response: Any, seconds: float) -> None:
-        usage = getattr(response, "usage", None)
-        details = getattr(usage, "prompt_tokens_details", None)
-        self._count(
-            stage,
-            calls=1,
-            prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
-            completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
-            cached_prompt_tokens=getattr(details, "cached_tokens", 0) or 0,
-            seconds_in_calls=seconds,
-        )
-
-    def _count(self, stage: str, **increments: float) -> None:
-        with self._lock:
-            usage = self.usage[stage]
-            for field, value in increments.items():
-                setattr(usage, field, getattr(usage, field) + value)
 
 
 def _first_line(exc: Exception) -> str:
