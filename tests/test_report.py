@@ -186,3 +186,34 @@ def test_a_summary_shows_each_sentence_with_its_own_citations() -> None:
     assert set(links) == {
         (p["source_id"], str(p["char_start"]), str(p["char_end"])) for p in passages
     }
+
+
+def test_a_summary_s_passages_no_sentence_cites_follow_it_under_a_label() -> None:
+    """Right after a theme's last sentence, the passages its statements rest on read as
+    that sentence's evidence: they follow under "also drawn on:"."""
+    from pipeline.outputs.report_html import ALSO_DRAWN_ON, Report
+
+    def passage(start: int) -> dict[str, object]:
+        return {
+            "source_id": "001",
+            "char_start": start,
+            "char_end": start + 5,
+            "line_start": start,
+            "line_end": start,
+            "column": 1,
+            "timestamp": None,
+            "text": "words",
+        }
+
+    one, two, other = passage(10), passage(20), passage(30)
+    theme = {
+        "title": "Chips",
+        "summary": "Chips are scarce. Labs share them.",
+        "sentence_citations": [[one], [two]],
+        "citations": [one, two, other],
+    }
+    shown = Report(None, [], {}, {"001": "x" * 40}).item(theme)
+    last = shown.split("Labs share them.", 1)[1]
+    own, rest = last.split(ALSO_DRAWN_ON, 1)
+    assert 'data-a="20"' in own and 'data-a="30"' not in own
+    assert 'data-a="30"' in rest

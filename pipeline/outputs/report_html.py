@@ -33,6 +33,8 @@ from pipeline.outputs.markdown import cited_sentences
 from pipeline.outputs.report_page import PAGE
 from pipeline.outputs.verify import is_passage, passages_in
 
+# before the passages a summary draws on that none of its sentences cites
+ALSO_DRAWN_ON = "also drawn on:"
 _SKIP = {"id", "ids", "point_ids", "theme_ids", "source_ids", "status", "error", "source_id"}
 _TITLE_KEYS = ("title", "topic", "name", "heading")
 _KNOWN_SOURCE = ("overview", "themes", "quotes", "people", "organisations", "open_questions")
@@ -185,11 +187,16 @@ class Report:
         shown = " ".join(
             f'<span>{escape(t)}</span> <span class="cites">{self.cites(c)}</span>' for t, c in pairs
         )
-        # the summary's own citations that no sentence carries still show, after it
+        # the summary's own citations that no sentence carries still show, after it, under
+        # a label: right after the last sentence they read as its evidence ("The government
+        # sees a lot of opportunity in AI ... [004 L769-771] [000 L417] [002 L125] ...")
         whole = summary.get("citations") if isinstance(summary, dict) else item_citations
         said = {_key(p) for cited in citations for p in cited}
         rest = [p for p in whole or [] if is_passage(p) and _key(p) not in said]
-        return shown + (f' <span class="cites">{self.cites(rest)}</span>' if rest else "")
+        if not rest:
+            return shown
+        label = f'<span class="k">{ALSO_DRAWN_ON}</span>'
+        return f'{shown} {label} <span class="cites">{self.cites(rest)}</span>'
 
     def section(
         self, key: str, value: Any, citations: Any = None, headings: dict[str, str] = _HEADINGS
