@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
@@ -13,12 +16,69 @@ from pipeline.ask.excerpts import excerpt
 from pipeline.errors import BriefError, ModelAuthError, ModelError, ModelUnreachable
 from pipeline.models import Answer, CitedPassage
 
+if TYPE_CHECKING:
+    from pipeline.model.client import ModelClient
+
 EXIT_REFUSED = 3  # the sources do not answer the question (not an error)
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as a shell reports it
 
 
 TITLE_CHARS = 60  # of a source's title in a passage's header
+
+
+class Waiting:
+    """While a question is answered, one status line on a terminal: the seconds so far
+    and the model's replies ("answering... 41 s, 1 model reply"), redrawn every
+    ``every`` seconds and cleared before the answer prints. An answer from the embedded
+    model takes a minute or more, the first one with the server's start, and printed
+    nothing until it came. Nothing is drawn when ``stream`` is no terminal (a pipe, a
+    log, a test)."""
+
+    def __init__(self, client: ModelClient, stream: TextIO, every: float = 1.0) -> None:
+        self.client = client
+        self.stream = stream
+        self.every = every
+        self.drawn = 0  # characters of the line on the terminal now
+        self._replies = 0
+        self._started = 0.0
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> Waiting:
+        self._replies = self.client.total().calls
+        self._started = time.monotonic()
+        if self.stream.isatty():
+            self._thread = threading.Thread(target=self._redraw, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.clear()
+
+    def line(self) -> str:
+        replies = self.client.total().calls - self._replies
+        said = f", {replies} model repl{'y' if replies == 1 else 'ies'}" if replies else ""
+        return f"answering... {time.monotonic() - self._started:.0f} s{said}"
+
+    def draw(self) -> None:
+        text = self.line()
+        self.stream.write("\r" + text.ljust(self.drawn))
+        self.stream.flush()
+        self.drawn = len(text)
+
+    def clear(self) -> None:
+        if self.drawn:
+            self.stream.write("\r" + " " * self.drawn + "\r")
+            self.stream.flush()
+            self.drawn = 0
+
+    def _redraw(self) -> None:
+        while not self._done.wait(self.every):
+            self.draw()
 
 
 def _passage_lines(cited: CitedPassage, cited_for: str, titles: dict[str, str]) -> list[str]:
@@ -162,19 +222,20 @@ def ask(
             )
 
         def one(text: str) -> Answer:
-            return answer_question(
-                text,
-                corpus.index,
-                corpus.texts,
-                session.client,
-                k=k,
-                sources=sources or None,
-                max_tokens=settings.answer_max_tokens,
-                embedder=session.embedder,
-                policy=policy_for(settings),
-                expand_question=settings.expand_questions,
-                focus_tokens=settings.ask_focus_tokens,
-            )
+            with Waiting(session.client, sys.stderr):
+                return answer_question(
+                    text,
+                    corpus.index,
+                    corpus.texts,
+                    session.client,
+                    k=k,
+                    sources=sources or None,
+                    max_tokens=settings.answer_max_tokens,
+                    embedder=session.embedder,
+                    policy=policy_for(settings),
+                    expand_question=settings.expand_questions,
+                    focus_tokens=settings.ask_focus_tokens,
+                )
 
         if question is not None:
             answer = one(question)

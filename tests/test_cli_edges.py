@@ -167,3 +167,36 @@ def test_a_program_killed_by_sigkill_takes_its_servers_with_it() -> None:
     while _running(server) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _running(server), "the server outlived the program that started it"
+
+
+def test_an_answer_in_the_making_shows_a_status_line_on_a_terminal_only(scripted) -> None:
+    """`brief ask` printed nothing for the minute an embedded model's answer takes."""
+    import io
+    import time
+
+    from pipeline.ask_cli import Waiting
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    shown = Terminal()
+    with Waiting(scripted, shown, every=3600) as waiting:  # drawn here, not by its thread
+        waiting.draw()
+        assert shown.getvalue() == "\ranswering... 0 s"
+        scripted.usage.count("ask", calls=1)
+        waiting.draw()
+        assert shown.getvalue().endswith("\ranswering... 0 s, 1 model reply")
+    line = "answering... 0 s, 1 model reply"
+    assert shown.getvalue().endswith("\r" + " " * len(line) + "\r")  # cleared
+    # its thread redraws the line until the answer is there
+    shown = Terminal()
+    with Waiting(scripted, shown, every=0.01):
+        deadline = time.monotonic() + 5
+        while "answering" not in shown.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert "answering" in shown.getvalue()
+    piped = io.StringIO()  # a pipe, a log file: nothing drawn
+    with Waiting(scripted, piped, every=0.01):
+        time.sleep(0.05)
+    assert piped.getvalue() == ""
