@@ -8,7 +8,9 @@ their code (CVE-2025-69872, no fixed release). ``JsonOnlyDisk`` stores only ``st
 refuses to read any pickled entry, before ``pickle.load`` is reached. The folder is
 created 0700 (a folder others can write to is reported); a database that SQLite cannot
 read is moved aside and a fresh one started. No eviction: this is a result store. Only
-results that passed validation are ever written (the client guarantees that).
+results that passed validation are ever written (the client guarantees that); one the
+model gave only when asked again carries its first reply beside it
+(``pipeline.model.reply.from_cache``).
 """
 
 from __future__ import annotations
