@@ -314,7 +314,8 @@ def stated_overview(
     """The overview's sentences that what they rest on states (``stated_share`` at least
     ``share``), each other one giving way, while the overview has fewer than
     ``OVERVIEW_SENTENCES``, to the next theme's sentence (``first_stated`` of the themes'
-    ``summaries``, in their order: one a theme, none restating a sentence kept); so does
+    ``summaries``: one a theme, none restating a sentence kept, first from the themes the
+    overview does not draw on yet); so does
     a sentence that says no more than a theme's title (``only_a_title``) and, with
     ``names_together``, one that puts names of different sources together
     (``names_apart``). Told
