@@ -418,3 +418,14 @@ def test_a_source_s_quotes_are_each_stretch_s_most_specific_evidence() -> None:
     ]
     quotes = fill_quotes(points, limit=2)  # two stretches of two points
     assert [q.passage.text for q in quotes] == [said[1], said[3]]
+
+
+def test_names_or_a_title_alone_are_no_claim() -> None:
+    """000's key facts listed "China's Centennial National Humiliation."."""
+    from pipeline.stages.points import is_claim
+
+    assert not is_claim("China's Centennial National Humiliation.")
+    assert not is_claim("Baidu and the Beijing Academy of AI.")
+    assert is_claim("Baidu built Ernie.")  # a lower-case word, or a figure, makes a claim
+    assert is_claim("Huawei Ascend 910B Chips Shipped")
+    assert is_claim("Baidu and the Beijing Academy of AI build models.")

@@ -212,11 +212,20 @@ def is_question(text: str) -> bool:
     )
 
 
+_LOWER_CASE_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’-]*")
+_FIGURE = re.compile(r"\d")
+
+
 def is_claim(text: str) -> bool:
-    """Three content words or more, and not a question (a small model copies the host's
-    questions as key points: "Can I just follow up here? Or so is what you're saying that
-    we're seeing all these open source AI companies ...")."""
-    return len(plain_words(text)) >= 3 and not is_question(text)
+    """Three content words or more, one of them written in lower case or a figure (names
+    and a title alone claim nothing: "China's Centennial National Humiliation" was one of
+    000's key facts, "Baidu and the Beijing Academy of AI." a point of 004), and not a
+    question (a small model copies the host's questions as key points: "Can I just
+    follow up here? Or so is what you're saying that we're seeing all these open source
+    AI companies ...")."""
+    words = plain_words(text)
+    said = any(w in words for w in _LOWER_CASE_WORD.findall(text)) or bool(_FIGURE.search(text))
+    return len(words) >= 3 and said and not is_question(text)
 
 
 def is_label(text: str) -> bool:
