@@ -31,7 +31,7 @@ _NUMBER = re.compile(r"(?<![\w.,])[A-Za-z]*\d[A-Za-z\d]*(?:[.,]\d+[A-Za-z\d]*)*"
 
 
 CAPITALISED_WORD = re.compile(r"\b[A-Z][\w'’-]*")
-_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’-]*")
+LOWER_CASE_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’-]*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|[\"“(]\s*)([A-Z][\w'’-]*)")
 # capitalised only because they open a sentence or a clause: not names
 _OPENERS = frozenset(
@@ -52,7 +52,7 @@ def name_words(text: str, written_lower: str = "") -> set[str]:
     "Adapting an open model ..." for "Why is adapting an open model ...") is not a name; a
     sentence-opening name ("Huawei ...") still is; the lower-case part of a hyphenated
     word ("Roman-alphabet") is not."""
-    not_names = _OPENERS.union(_LOWER_WORD.findall(written_lower))
+    not_names = _OPENERS.union(LOWER_CASE_WORD.findall(written_lower))
     openers = {
         m.group(1)
         for m in _SENTENCE_START.finditer(text)

@@ -22,7 +22,7 @@ from wordfreq import zipf_frequency
 from pipeline.models import Cited, KeyPoint
 from pipeline.stages.show_talk import about_the_speaker, about_the_talk
 from pipeline.stages.spoken import as_written
-from pipeline.text import plain_words, sentences_of
+from pipeline.text import LOWER_CASE_WORD, plain_words, sentences_of
 
 BRIEF_WORDS = 900  # a source brief's prose: its overview, theme summaries and points
 MIN_POINT_WORDS = 300  # words of points a brief carries however long its summaries are
@@ -212,10 +212,6 @@ def is_question(text: str) -> bool:
     )
 
 
-_LOWER_CASE_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’-]*")
-_FIGURE = re.compile(r"\d")
-
-
 def is_claim(text: str) -> bool:
     """Three content words or more, one of them written in lower case or a figure (names
     and a title alone claim nothing: "China's Centennial National Humiliation" was one of
@@ -224,7 +220,7 @@ def is_claim(text: str) -> bool:
     follow up here? Or so is what you're saying that we're seeing all these open source
     AI companies ...")."""
     words = plain_words(text)
-    said = any(w in words for w in _LOWER_CASE_WORD.findall(text)) or bool(_FIGURE.search(text))
+    said = any(w in words for w in LOWER_CASE_WORD.findall(text)) or bool(_NUMBER.search(text))
     return len(words) >= 3 and said and not is_question(text)
 
 
