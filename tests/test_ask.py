@@ -131,6 +131,29 @@ def test_a_statement_may_repeat_the_question_s_framing_when_it_adds_a_number() -
     assert "do not name Elon, Musk" in str(unsupported(said, evidence, question=premise))
 
 
+def test_what_a_statement_adds_to_the_question_must_be_in_its_passages() -> None:
+    # asked live of the seeds: "What does Grace Shao think of Manus?" was answered "Grace
+    # Shao thinks Manus is not driven by money." on 003 L596-626, a passage that names
+    # Grace Shao and Manus (the host's plan for the talk) and says nothing of money: 4 of
+    # its 6 words were in it, the question's 4
+    question = "What does Grace Shao think of Manus?"
+    passage = (
+        "And we're back here on Big Technology podcast with Grace Shao. I think we should "
+        "talk about robotics and then if we can get it in, a minute about Manus and agents."
+    )
+    statement = "Grace Shao thinks Manus is not driven by money."
+    assert unsupported(statement, passage) is None  # without the question: 4 of 6 words
+    assert unsupported(statement, passage, question=question) == (
+        "they do not hold what it adds to the question (driven, money)"
+    )
+    # what the passage says of it passes
+    said = "Grace Shao: I don't think Manus has disrupted anything we already believe in."
+    assert (
+        unsupported("Grace Shao thinks Manus has not disrupted anything.", said, question=question)
+        is None
+    )
+
+
 def _reply_problem(question: str, statement: str, passage: str) -> str | None:
     data = {"answerable": True, "statements": [{"text": statement, "passages": [1]}]}
     try:

@@ -13,6 +13,7 @@ from pipeline.ask.retrieval import query_terms
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.text import CAPITALISED_WORD, name_words, numbers, share_in, stems, tokenize
 
+ADDED_WORDS = 2  # a statement adding fewer words to the question's is judged by its share
 _PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _AMOUNT = re.compile(r"(?<![\w.,-])\d+(?:[.,]\d+)*(?![\w-]|[.,]\d)")
 NUMBER_WORDS = re.compile(
@@ -108,7 +109,8 @@ def unsupported(
 ) -> str | None:
     """Why the evidence does not state the statement, or None: a number or a name (both
     guards for every model) the evidence lacks, or too few of its words
-    (``policy.answer_support``).
+    (``policy.answer_support``), or too few of the words it adds to the question's
+    (``policy.answer_adds_support``).
 
     The question's own words that the evidence lacks are the analyst's framing ("the
     Golden State" of a question whose passage says "California"): a statement that
@@ -145,6 +147,9 @@ def unsupported(
         share = max(share, share_in(said - asked, words))
     if share < policy.answer_support:
         return f"{share:.0%} of its words are in them, {policy.answer_support:.0%} needed"
+    added = said - asked - _FILLER
+    if asked and len(added) >= ADDED_WORDS and share_in(added, words) < policy.answer_adds_support:
+        return f"they do not hold what it adds to the question ({', '.join(sorted(added - words))})"
     return None
 
 

@@ -43,6 +43,18 @@ class ModelPolicy(BaseModel):
         ge=0.0,
         le=1.0,
     )
+    answer_adds_support: float = Field(
+        description=(
+            "share of the content words a statement adds to the question's (stemmed, fillers "
+            "out; checked when it adds two or more) that its passages must contain: to "
+            '"What does Grace Shao think of Manus?" the 1.5B answered "Grace Shao thinks '
+            'Manus is not driven by money." on a passage that names her and Manus and says '
+            "nothing of money, its question's words carrying the share; a strong model's "
+            "paraphrase adds words of its own"
+        ),
+        ge=0.0,
+        le=1.0,
+    )
     answer_moves_citation: bool = Field(
         description=(
             "a statement that another supplied passage states better (more of its words) is "
@@ -204,6 +216,7 @@ class ModelPolicy(BaseModel):
 STRICT = ModelPolicy(
     name="strict",
     answer_support=0.6,
+    answer_adds_support=0.5,
     answer_moves_citation=True,
     answer_rejects_restatement=True,
     answer_drops_unsupported_details=True,
@@ -242,6 +255,7 @@ STRICT_05B = STRICT.model_copy(
 LENIENT = ModelPolicy(
     name="lenient",
     answer_support=0.3,
+    answer_adds_support=0.0,
     answer_moves_citation=False,
     answer_rejects_restatement=False,
     answer_drops_unsupported_details=False,
