@@ -9,6 +9,7 @@
   mostly): what the answer checks and the cross-source brief hold to their passages.
 - ``numbers``: the tokens with a digit, which a statement may only hold when its evidence
   does (the answer checks, the brief's theme sentences).
+- ``without_bullets``: text without the bullets that mark a file's lines.
 - ``sentences_of``: model prose cut into sentences (source text is cut by
   ``pipeline.inputs.chunking``, which also knows CJK marks and closing quotes).
 """
@@ -43,6 +44,18 @@ _OPENERS = frozenset(
     "to today together under unlike until we what when where whether which while who why "
     "with within without yes yet you".split()
 )
+
+
+# the marker of a bulleted transcript's lines, not a word said: markdown's "*  " before
+# each wrapped line of Whisper output (seed 004), also once the lines are run together
+_BULLET_MARKER = re.compile(r"(?:^|(?<=\s))\*(?:[ \t]+|$)", re.MULTILINE)
+
+
+def without_bullets(text: str) -> str:
+    """``text`` without the markers of a bulleted transcript's lines: a quote of its lines,
+    or a statement copied from them ("you've only seen * about 40 apps" from a passage
+    that wraps at "seen"). A "*" beside a word ("*emphasis*", "3*4") stays."""
+    return _BULLET_MARKER.sub("", text)
 
 
 def name_words(text: str, written_lower: str = "") -> set[str]:

@@ -963,3 +963,21 @@ def test_a_statement_cut_from_a_sentence_is_printed_whole_under_the_strict_polic
     answer = answer_question(QUESTION, corpus.index, corpus.texts, scripted, policy=policy)
     whole = "Afra used to work in Silicon Valley and " + clause
     assert answer.answered and answer.answer == (whole if widened else clause)
+
+
+def test_a_statement_copied_with_the_bullets_that_mark_a_file_s_lines_is_printed_without(
+    seeds_out: Path, scripted: ScriptedClient
+) -> None:
+    # seed 004 is markdown, a "*  " bullet before each wrapped line of Whisper output; the
+    # 1.5B copied one into its answer: "... so far you've only seen * about 40 apps ..."
+    question = "How many generative AI apps had been approved in China?"
+    corpus, _ = open_corpus(seeds_out)
+    rank = next(
+        h.rank for h in corpus.index.search(question) if "seen\n*  about 40" in h.passage.text
+    )
+    copied = "So far you've only seen * about 40 apps and services that have been approved."
+    scripted.enqueue({"answerable": True, "statements": [{"text": copied, "passages": [rank]}]})
+    answer = answer_question(question, corpus.index, corpus.texts, scripted, policy=LENIENT)
+    assert answer.answer == copied.replace(" * ", " ")
+    printed = [run.text for run in excerpt(answer.citations[0].passage, answer.answer)]
+    assert printed and not any(" * " in text or text.startswith("* ") for text in printed)

@@ -217,3 +217,28 @@ def test_a_summary_s_passages_no_sentence_cites_follow_it_under_a_label() -> Non
     own, rest = last.split(ALSO_DRAWN_ON, 1)
     assert 'data-a="20"' in own and 'data-a="30"' not in own
     assert 'data-a="30"' in rest
+
+
+def test_a_quote_of_a_bulleted_transcript_shows_its_words_without_the_line_markers() -> None:
+    """Seed 004 is a markdown bullet list, "*  " before each wrapped line: the report's
+    quotes read "... it doesn't seem that * they are, ..." where the Markdown's did not."""
+    from pipeline.models import Passage
+    from pipeline.outputs.markdown import quote_text
+    from pipeline.outputs.report_html import Report
+
+    raw = "it doesn't seem that\n*  they are constrained on 3*4 chips,\n*  it seems"
+    passage = {
+        "source_id": "004",
+        "char_start": 0,
+        "char_end": len(raw),
+        "line_start": 1,
+        "line_end": 3,
+        "column": 1,
+        "timestamp": None,
+        "text": raw,
+    }
+    shown = Report(None, [], {}, {"004": raw}).quote({"passage": passage})
+    said = "it doesn&#x27;t seem that they are constrained on 3*4 chips, it seems"
+    assert shown.startswith(f"<blockquote>{said} ")
+    # the Markdown shows the same words (its own escapes aside)
+    assert quote_text(Passage(**passage)) == said.replace("&#x27;", "'").replace("*", "\\*")

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from pipeline.models import Passage
-from pipeline.text import sentences_of, stems
+from pipeline.text import sentences_of, stems, without_bullets
 
 EXCERPT_WORDS = 60  # of a passage, printed under an answer or a refusal
 LONG_UNIT_WORDS = 3 * EXCERPT_WORDS  # a unit past this (a line with no stops) is cut in pieces
@@ -143,7 +143,7 @@ def excerpt(
     return [
         Run(
             located(passage, units[w.start].start, units[w[-1]].end),
-            " ".join(units[i].text for i in w),
+            without_bullets(" ".join(units[i].text for i in w)),
         )
         for w in chosen
     ]

@@ -8,13 +8,12 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 from pipeline.models import Attributed, Cited, CrossSourceBrief, Passage, Quote, SourceBrief
-from pipeline.text import sentences_of
+from pipeline.text import sentences_of, without_bullets
 
 T = TypeVar("T")
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<])")
 _LINE_START = re.compile(r"^([#>+\-=]|\d+\.)")
-_BULLET_MARKER = re.compile(r"\n[ \t]*\*[ \t]+")
 
 
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -40,7 +39,7 @@ def cites(passages: list[Passage]) -> str:
 def quote_text(passage: Passage) -> str:
     """The verbatim passage for reading: line breaks (and the bullet markers of
     bulleted transcripts) shown as spaces. The JSON output keeps the exact slice."""
-    return escape(_BULLET_MARKER.sub(" ", passage.text))
+    return escape(without_bullets(passage.text))
 
 
 def _quote(quote: Quote) -> str:
