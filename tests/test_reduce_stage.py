@@ -231,6 +231,23 @@ def test_picked_points_skip_what_is_said_spread_over_themes_and_keep_to_the_budg
     assert all(f.citations == points[0].evidence for f in facts[:1])
 
 
+def test_a_point_that_restates_a_sentence_the_brief_wrote_is_not_carried_again() -> None:
+    from pipeline.stages.points import pick_points
+
+    # 001's committed brief said "I think China really does see this as a dreadnought
+    # moment for software." in a theme and listed the point it came from as a key fact;
+    # the overview's sentence came back under another theme's points
+    restated = point(
+        0, "China really does see this as a dreadnought moment, for software they love"
+    )
+    other = point(1, "Fine-tuning an open model costs 1 to 2 percent of training one")
+    written = ["I think China really does see this as a dreadnought moment for software."]
+    picked = pick_points([[restated, other]], [set()], 100, written_sentences=written)
+    assert [p.id for p in picked[0]] == [other.id]
+    picked = pick_points([[restated, other]], [set()], 100)
+    assert [p.id for p in picked[0]] == [restated.id, other.id]
+
+
 def test_chatter_is_not_carried_under_the_strict_policy_but_is_under_the_lenient() -> None:
     from pipeline.stages.points import pick_points
 

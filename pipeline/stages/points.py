@@ -145,6 +145,7 @@ def pick_points(
     said: Sequence[set[str]],
     budget_words: int,
     min_specificity: float = 0.0,
+    written_sentences: Sequence[str] = (),
 ) -> list[list[KeyPoint]]:
     """For each group (a theme's points), the points the brief carries, in transcript
     order. Groups take turns, each offering its best remaining point (facts first, then
@@ -154,7 +155,11 @@ def pick_points(
     group, the content words its theme's summary already says. A point less specific
     than ``min_specificity`` (the policy's ``point_specificity``) is never carried, nor
     one about the talk or where a speaker lives (``show_talk``: "We're delivering a China
-    episode all about ...", "Now I'm in Hong Kong, but ..." were two of 003's key facts)."""
+    episode all about ...", "Now I'm in Hong Kong, but ..." were two of 003's key facts).
+    A point that repeats one of ``written_sentences`` (the overview's and the summaries'
+    sentences) is not carried either: 34 pairs of the committed briefs' sentences said the
+    same, 15 of them a theme sentence and its own point again as a key fact ("I think China
+    really does see this as a dreadnought moment for software." in 001)."""
     rare = rarity([p for group in groups for p in group])
     pools = [
         sorted(
@@ -172,7 +177,7 @@ def pick_points(
         for group in groups
     ]
     chosen: list[list[KeyPoint]] = [[] for _ in groups]
-    taken: list[set[str]] = []
+    taken: list[set[str]] = [content(s) for s in written_sentences]
     spent, full = 0, False
     while not full and any(pools):
         for n, pool in enumerate(pools):

@@ -276,10 +276,12 @@ def reduce_source(
     # printed without speech fillers; the overview was asked from the summaries as written
     overview = in_writing(overview)
     themes = [t.model_copy(update={"summary": in_writing(t.summary)}) for t in themes]
-    written = " ".join([overview, *(t.summary for t in themes)])
+    prose = [overview, *(t.summary for t in themes)]
+    written = " ".join(prose)
     said = [content(t.summary) for t in themes]
+    sentences = [s for text in prose for s in sentences_of(text)]
     facts, more = split_facts(
-        pick_points(groups, said, point_budget(written), policy.point_specificity)
+        pick_points(groups, said, point_budget(written), policy.point_specificity, sentences)
     )
     themes = [t.model_copy(update={"points": m}) for t, m in zip(themes, more, strict=True)]
     people, organisations = listed_entities(summaries, known_organisations)
