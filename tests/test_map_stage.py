@@ -306,3 +306,68 @@ def test_a_point_loses_the_sentence_numbers_it_copied() -> None:
     )
     assert without_labels("26: China builds fast", ["26"]) == "China builds fast"
     assert without_labels("It rose by 26: a record", []) == "It rose by 26: a record"
+
+
+@pytest.mark.parametrize(
+    ("name", "source", "kind"),
+    [
+        ("Baiquan", "You also have a startup called Baiquan, set up by a founder.", "organisation"),
+        (
+            "Maidea",
+            "China's biggest home appliance company, Maidea, has launched ...",
+            "organisation",
+        ),
+        ("Alibaba", "You've got companies like Alibaba, which is a big player.", "organisation"),
+        (
+            "Alibaba",
+            "Would you go to an Alibaba chatbot? Alibaba's chatbot is good.",
+            "organisation",
+        ),
+        ("Tongyi Qianwen", "Alibaba has its own chatbot product called Tongyi Qianwen.", "product"),
+        ("Quen", "The number one model on that leaderboard is Quen 1.572b.", "product"),
+        (
+            "Spike Dancers",
+            "I mentioned that Spike Dancers\n*  chatbot had been at the top.",
+            "product",
+        ),
+        # a person, however else the source mentions them
+        ("Feng Zhang", "An article by a person named Feng Zhang, a professor at a lab.", None),
+        (
+            "Kaifu Li",
+            "A team started by Kaifu Li, who is a prominent leader; the Kaifu Li model.",
+            None,
+        ),
+        ("Grace Shao", "We're back with Grace Shao. She is a Hong Kong-based analyst.", None),
+    ],
+)
+def test_a_name_the_source_introduces_as_a_company_or_a_product_is_not_a_person(
+    name: str, source: str, kind: str | None
+) -> None:
+    from pipeline.stages.names import introduced_as
+
+    assert introduced_as(name, source) == kind
+
+
+def test_the_map_lists_a_person_introduced_as_a_startup_as_an_organisation_and_drops_a_product(
+    scripted, tmp_path
+) -> None:
+    from pipeline.inputs.ingest import ingest_paths, read_source_text
+
+    file = tmp_path / "011_names.txt"
+    file.write_text(
+        "Kai-Fu Lee started a lab. You also have a startup called Baiquan, set up by a search "
+        "founder. Alibaba has its own chatbot product called Tongyi Qianwen.\n",
+        encoding="utf-8",
+    )
+    (doc,), _ = ingest_paths([file])
+    chunk = chunk_transcript(doc, chunk_tokens=500)[0]
+    scripted.enqueue(
+        map_reply(
+            [("Baiquan was set up by a search founder", 2)],
+            people=["Kai-Fu Lee", "Baiquan", "Tongyi Qianwen"],
+        )
+    )
+    summary = summarize_chunk(chunk, read_source_text(file), scripted, max_tokens=100)
+    assert [e.name for e in summary.entities if e.kind == "person"] == ["Kai-Fu Lee"]
+    # ("DeepSeek", the scripted reply's organisation, is not in the chunk)
+    assert [e.name for e in summary.entities if e.kind == "organisation"] == ["Baiquan"]

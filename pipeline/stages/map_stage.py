@@ -32,7 +32,13 @@ from pipeline.models import (
     column_at,
 )
 from pipeline.stages.map_request import CUT_MARK, map_request, parts
-from pipeline.stages.names import is_body, is_person_name, is_proper_name, kept_names
+from pipeline.stages.names import (
+    introduced_as,
+    is_body,
+    is_person_name,
+    is_proper_name,
+    kept_names,
+)
 from pipeline.stages.points import is_label, specificity
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.show_talk import in_sponsor_read, is_promo, sponsor_reads
@@ -152,12 +158,18 @@ def summarize_chunk(
     seen: set[str] = set()  # a name the model also calls an organisation is not a person
     # names said only in a sponsor read (the sponsor, its founder) are not the talk's
     talk = " ".join(s.text for s in chunk.sentences if not in_sponsor_read(s, reads))
-    # a body listed as a person ("Georgia University") is an organisation
-    bodies = [n for n in reply.people if is_body(n)]
+    # a body listed as a person ("Georgia University") is an organisation, and so is a
+    # name the source introduces as one ("a startup called Baiquan"); a product is neither
+    introduced = {n: introduced_as(n, source_text) for n in reply.people}
+    bodies = [n for n in reply.people if is_body(n) or introduced[n] == "organisation"]
     organisations = kept_names(
         [*reply.organisations, *bodies], lambda n: is_proper_name(n, talk), seen
     )
-    people = kept_names(reply.people, lambda n: is_person_name(n, talk, source_text), seen)
+    people = kept_names(
+        [n for n in reply.people if introduced[n] is None],
+        lambda n: is_person_name(n, talk, source_text),
+        seen,
+    )
     return ChunkSummary(
         chunk_id=chunk.id,
         source_id=chunk.source_id,

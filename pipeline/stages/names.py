@@ -18,6 +18,7 @@ import numpy as np
 
 from pipeline.models import ChunkSummary
 from pipeline.stages.themes import Vectorizer
+from pipeline.text import without_bullets
 
 _CLAUSE_MARK = re.compile(r"[,;:?!()\"\n]")
 
@@ -94,6 +95,59 @@ def is_body(name: str) -> bool:
     """A name that ends in a word naming a body: "Shanghai AI Labs", "Georgia University"."""
     words = name.split()
     return bool(words) and words[-1].lower().strip(".,") in _BODY_WORDS
+
+
+# how a speaker introduces a name that is not a person's: a body ("a startup called
+# Baiquan", "China's biggest home appliance company, Maidea", "companies like Alibaba",
+# "Alibaba's chatbot") or a
+# product ("a chatbot product called Tongyi Qianwen", "Quen 1.572b", "Spike Dancers
+# chatbot"); and a person ("a person named Feng Zhang", "Kaifu Li, who is ...")
+_AS_BODY_BEFORE = re.compile(
+    r"\b(?:company|companies|startup|start-up|firm|conglomerate|lab|brand|maker|"
+    r"manufacturer)(?:\s+(?:called|named|like|such as)|,)?\s*$",
+    re.IGNORECASE,
+)
+_AS_BODY_AFTER = re.compile(r"^['’]s\s+(?:chatbot|app|model|models|assistant)\b", re.IGNORECASE)
+_AS_PRODUCT_BEFORE = re.compile(
+    r"\b(?:product|chatbot|app|model|assistant|platform|tool|service)\s+(?:called|named)\s*$",
+    re.IGNORECASE,
+)
+_AS_PRODUCT_AFTER = re.compile(
+    r"^\s+(?:chatbot|app|model|models|assistant)\b|^\s+\d+(?:\.\d+)+[a-z]?\b|^\s+\d+b\b",
+    re.IGNORECASE,
+)
+_AS_PERSON_BEFORE = re.compile(
+    r"\b(?:person|man|woman|guy)\s+(?:named|called)\s*$|\b(?:professor|founder|CEO|author)\s*$",
+    re.IGNORECASE,
+)
+_AS_PERSON_AFTER = re.compile(r"^(?:,\s+who\b|\s+(?:said|says|told|thinks|wrote|argues)\b)")
+_CONTEXT_CHARS = 40  # looked at before and after each mention
+
+
+@functools.lru_cache(maxsize=16)
+def _folded(source: str) -> str:
+    """The source with its lines (and a bulleted transcript's markers) run together."""
+    return " ".join(without_bullets(source).split())
+
+
+@functools.lru_cache(maxsize=4096)
+def introduced_as(name: str, source: str) -> str | None:
+    """ "organisation" or "product" when the source introduces ``name`` as one (and never
+    as a person), else None. The 1.5B listed "Baiquan", "Maidea", "Waymark" and "Game
+    Science" as people where the speaker said "a startup called Baiquan", and "Quen",
+    "Tongyi Qianwen" and "Spike Dancers" (ByteDance's chatbot, as transcribed)."""
+    text = _folded(source)
+    kinds = set()
+    for mention in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text):
+        before = text[max(0, mention.start() - _CONTEXT_CHARS) : mention.start()]
+        after = text[mention.end() : mention.end() + _CONTEXT_CHARS]
+        if _AS_PERSON_BEFORE.search(before) or _AS_PERSON_AFTER.match(after):
+            return None
+        if _AS_BODY_BEFORE.search(before) or _AS_BODY_AFTER.match(after):
+            kinds.add("organisation")
+        elif _AS_PRODUCT_BEFORE.search(before) or _AS_PRODUCT_AFTER.match(after):
+            kinds.add("product")
+    return "organisation" if "organisation" in kinds else next(iter(kinds), None)
 
 
 def is_person_name(name: str, text: str, source: str = "") -> bool:
