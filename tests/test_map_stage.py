@@ -338,6 +338,7 @@ def test_a_point_loses_the_sentence_numbers_it_copied() -> None:
             None,
         ),
         ("Grace Shao", "We're back with Grace Shao. She is a Hong Kong-based analyst.", None),
+        ("", "a startup called ", None),
     ],
 )
 def test_a_name_the_source_introduces_as_a_company_or_a_product_is_not_a_person(

@@ -99,9 +99,9 @@ def is_body(name: str) -> bool:
 
 # how a speaker introduces a name that is not a person's: a body ("a startup called
 # Baiquan", "China's biggest home appliance company, Maidea", "companies like Alibaba",
-# "Alibaba's chatbot") or a
-# product ("a chatbot product called Tongyi Qianwen", "Quen 1.572b", "Spike Dancers
-# chatbot"); and a person ("a person named Feng Zhang", "Kaifu Li, who is ...")
+# "Alibaba's chatbot") or a product ("a chatbot product called Tongyi Qianwen", "Quen
+# 1.572b", "Spike Dancers chatbot"); and a person ("a person named Feng Zhang", "Kaifu
+# Li, who is ...")
 _AS_BODY_BEFORE = re.compile(
     r"\b(?:company|companies|startup|start-up|firm|conglomerate|lab|brand|maker|"
     r"manufacturer)(?:\s+(?:called|named|like|such as)|,)?\s*$",
@@ -132,10 +132,12 @@ def _folded(source: str) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def introduced_as(name: str, source: str) -> str | None:
-    """ "organisation" or "product" when the source introduces ``name`` as one (and never
-    as a person), else None. The 1.5B listed "Baiquan", "Maidea", "Waymark" and "Game
+    """What the source introduces ``name`` as, "organisation" or "product", when it does
+    (and never as a person), else None. The 1.5B listed "Baiquan", "Maidea", "Waymark" and "Game
     Science" as people where the speaker said "a startup called Baiquan", and "Quen",
     "Tongyi Qianwen" and "Spike Dancers" (ByteDance's chatbot, as transcribed)."""
+    if not name.strip():  # an empty pattern would match at every character
+        return None
     text = _folded(source)
     kinds = set()
     for mention in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text):
