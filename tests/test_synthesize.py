@@ -6,7 +6,7 @@ from pipeline.models import Passage, Quote, SourceBrief, Theme
 from pipeline.outputs.markdown import cross_markdown
 from pipeline.stages.cross_statements import Statement, attribute
 from pipeline.stages.policy import STRICT
-from pipeline.stages.synthesize import synthesize
+from pipeline.stages.synthesize import CrossReply, build_cross, synthesize
 
 
 def test_synthesis_attributes_every_statement_to_sources(scripted) -> None:
@@ -120,6 +120,32 @@ def test_a_cross_source_sentence_cites_its_own_evidence_only() -> None:
     assert rules.source_ids == ["004"]
     assert attribute("China and AI.", group).source_ids == ["001", "003", "004"]
     assert attribute("Chips.", group).source_ids == ["001"]  # nothing shared: the first
+
+
+def test_a_statement_a_summary_sentence_says_in_fewer_words_is_not_listed_again() -> None:
+    # the seeds' cross-source brief printed "Companies are starting to take a look at these
+    # regulations." and, right under it, the statement it was written from
+    group = [
+        said(
+            "004",
+            1,
+            "Companies are starting to take a look at these regulations and the hoops "
+            "they need to jump through to get approval.",
+        ),
+        said("002", 2, "The news is that China's factories have not grown for 6 months."),
+        said("003", 3, "Alibaba gives its open models to the cloud customers it courts."),
+    ]
+    reply = CrossReply(
+        title="Rules and growth",
+        summary=[
+            "Companies are starting to take a look at these regulations.",
+            "China's factories have not grown for 5 months.",  # not its figure: listed
+        ],
+        relation="complement",
+        point="The sources look at rules and growth.",
+    )
+    [theme], _, _ = build_cross([group], [reply], STRICT)
+    assert [s.source_ids for s in theme.by_source] == [["002"], ["003"]]
 
 
 def test_a_long_cross_source_brief_leaves_out_its_longest_listed_statements() -> None:

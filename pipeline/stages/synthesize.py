@@ -49,7 +49,7 @@ from pipeline.stages.cross_statements import (
 )
 from pipeline.stages.item_calls import ask_or_failure, joined
 from pipeline.stages.overview import own_overview
-from pipeline.stages.points import content, specificity
+from pipeline.stages.points import content, repeats, specificity
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.reduce_stage import union
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
@@ -60,6 +60,9 @@ MAX_CROSS_THEMES = 10  # two more than the eight before: the same budget of word
 # a source's statement is listed under a cross-source theme unless its summary says it:
 # the 1.5B's summaries copy a group's statements, and 13 of the seeds' 23 were printed twice
 RESTATED = 0.8  # share of the statement's content words in the summary
+# ... or one of the summary's sentences says it in fewer words (``points.repeats``: most
+# of the shorter's words): "Companies are starting to take a look at these regulations."
+# above "Companies are starting to take a look at these regulations and the hoops ..."
 CROSS_WORDS = 1_100  # the cross-source brief's prose, at most (the issue: 500-1,200)
 
 
@@ -122,6 +125,7 @@ def build_cross(
             title = " ".join(group[0].text.split()[:8])
         sentences = [attribute(s, group) for s in sentences_of(summary)]
         summary_words = content(summary)
+        summary_sentences = [content(s) for s in sentences_of(summary)]
         whole = attribute(summary, group, all_of=True)
         whole.citations = union([whole.citations, *(s.citations for s in sentences)])
         themes.append(
@@ -133,6 +137,7 @@ def build_cross(
                     attribute(s.text, [s])
                     for s in group
                     if share_in(content(s.text), summary_words) < RESTATED
+                    and not repeats(content(s.text), summary_sentences)
                 ],
             )
         )
