@@ -58,6 +58,12 @@ def without_bullets(text: str) -> str:
     return _BULLET_MARKER.sub("", text)
 
 
+def flattened(text: str) -> str:
+    """``text`` as a reader sees it: without a bulleted transcript's line markers, its
+    lines and runs of spaces one space each."""
+    return " ".join(without_bullets(text).split())
+
+
 def name_words(text: str, written_lower: str = "") -> set[str]:
     """The stemmed capitalised words of ``text`` that are not stop words (names, mostly).
     A word capitalised only because it opens a sentence or clause ("However", "She",

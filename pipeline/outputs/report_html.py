@@ -32,7 +32,7 @@ from pipeline.models import Passage
 from pipeline.outputs.markdown import cited_sentences
 from pipeline.outputs.report_page import PAGE
 from pipeline.outputs.verify import is_passage, passages_in
-from pipeline.text import without_bullets
+from pipeline.text import flattened
 
 # before the passages a summary draws on that none of its sentences cites
 ALSO_DRAWN_ON = "also drawn on:"
@@ -117,7 +117,7 @@ class Report:
     def quote(self, item: dict[str, Any]) -> str:
         speaker = item.get("speaker")
         who = f' <span class="who">— {escape(str(speaker))}</span>' if speaker else ""
-        text = " ".join(without_bullets(str(item["passage"]["text"])).split())
+        text = flattened(str(item["passage"]["text"]))
         return f"<blockquote>{escape(text)}{who} {self.cite(item['passage'])}</blockquote>"
 
     def value(self, value: Any) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 from pipeline.ask.corpus import sources_as_read
 from pipeline.models import Quote, column_at
 from pipeline.outputs.markdown import _INVISIBLE
-from pipeline.text import without_bullets
+from pipeline.text import flattened
 
 PASSAGE_KEYS = {"source_id", "char_start", "char_end", "line_start", "line_end", "text"}
 _ESCAPED = re.compile(r"\\(.)")
@@ -98,7 +98,7 @@ def passage_problem(passage: dict[str, Any], texts: dict[str, str]) -> str | Non
 
 def as_shown(raw: str) -> str:
     """A source slice as the markdown shows it, escapes undone (see the module docstring)."""
-    return " ".join(without_bullets(_INVISIBLE.sub("", raw)).split())
+    return flattened(_INVISIBLE.sub("", raw))
 
 
 def markdown_problems(markdown: Path, quotes: list[Quote], texts: dict[str, str]) -> list[str]:

@@ -18,7 +18,7 @@ import numpy as np
 
 from pipeline.models import ChunkSummary
 from pipeline.stages.themes import Vectorizer
-from pipeline.text import without_bullets
+from pipeline.text import flattened
 
 _CLAUSE_MARK = re.compile(r"[,;:?!()\"\n]")
 
@@ -127,7 +127,7 @@ _CONTEXT_CHARS = 40  # looked at before and after each mention
 @functools.lru_cache(maxsize=16)
 def _folded(source: str) -> str:
     """The source with its lines (and a bulleted transcript's markers) run together."""
-    return " ".join(without_bullets(source).split())
+    return flattened(source)
 
 
 @functools.lru_cache(maxsize=4096)
