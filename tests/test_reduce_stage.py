@@ -248,6 +248,24 @@ def test_a_point_that_restates_a_sentence_the_brief_wrote_is_not_carried_again()
     assert [p.id for p in picked[0]] == [restated.id, other.id]
 
 
+def test_a_point_that_opens_on_a_bare_pronoun_gives_way_to_one_that_names_its_subject() -> None:
+    from pipeline.stages.points import opens_with_pronoun, pick_points
+
+    # 004's key facts held "It worked with SMIC Fab in China to produce a chip ..." (it:
+    # Huawei, two sentences before): read alone, it does not say who
+    unnamed = point(0, "It worked with SMIC Fab in China to produce a chip that surprised them")
+    named = point(1, "Alibaba backs Moonshot AI and Zhipu with money and cloud credits")
+    budget = len(named.text.split())  # room for one
+    assert [p.id for p in pick_points([[unnamed, named]], [set()], budget)[0]] == [named.id]
+    assert [p.id for p in pick_points([[unnamed]], [set()], 100)[0]] == [unnamed.id]  # not out
+    assert [opens_with_pronoun(t) for t in ("So, they sell", "It's late", "Itself", "Ithaca")] == [
+        True,
+        False,  # "it's" is most often a dummy subject: "It's obviously harder to ..."
+        False,
+        False,
+    ]
+
+
 def test_chatter_is_not_carried_under_the_strict_policy_but_is_under_the_lenient() -> None:
     from pipeline.stages.points import pick_points
 

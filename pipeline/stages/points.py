@@ -140,6 +140,18 @@ def rarity(points: Sequence[KeyPoint]) -> dict[str, float]:
     }
 
 
+# a point that opens on "It", "They", "He" or "She" leaves the reader to guess who
+_PRONOUN_OPENING = re.compile(
+    r"^(?:(?:and|so|but|well|yeah|now|then),?\s+)*(?:it|they|he|she)\b(?!['’]s\b)", re.IGNORECASE
+)
+
+
+def opens_with_pronoun(text: str) -> bool:
+    """Whether a point opens on a bare pronoun ("It worked with SMIC Fab in China ..."):
+    read alone in a brief, it does not say who."""
+    return bool(_PRONOUN_OPENING.match(text.strip()))
+
+
 def pick_points(
     groups: Sequence[Sequence[KeyPoint]],
     said: Sequence[set[str]],
@@ -148,10 +160,11 @@ def pick_points(
     written_sentences: Sequence[str] = (),
 ) -> list[list[KeyPoint]]:
     """For each group (a theme's points), the points the brief carries, in transcript
-    order. Groups take turns, each offering its best remaining point (facts first, then
-    the rarer words for their length: the mean rarity over the square root of the
-    point's words, so that two short particular points can take the room of one long
-    one), until the word budget is spent. ``said`` holds, per
+    order. Groups take turns, each offering its best remaining point (facts first; among
+    equal facts, one that opens on a bare pronoun last, ``opens_with_pronoun``; then the
+    rarer words for their length: the mean rarity over the square root of the point's
+    words, so that two short particular points can take the room of one long one), until
+    the word budget is spent. ``said`` holds, per
     group, the content words its theme's summary already says. A point less specific
     than ``min_specificity`` (the policy's ``point_specificity``) is never carried, nor
     one about the talk or where a speaker lives (``show_talk``: "We're delivering a China
@@ -172,7 +185,11 @@ def pick_points(
                 and not about_the_speaker(p.text)
                 and (not min_specificity or specificity(p.text) >= min_specificity)
             ),
-            key=lambda p: (-fact_score(p), -rare[p.id] / math.sqrt(len(p.text.split()))),
+            key=lambda p: (
+                -fact_score(p),
+                opens_with_pronoun(p.text),
+                -rare[p.id] / math.sqrt(len(p.text.split())),
+            ),
         )
         for group in groups
     ]
