@@ -123,9 +123,10 @@ def build_cross(
         title = reply.title.strip().rstrip(".")
         if not title or not titles.is_new(title):  # a repeated title: the first statement's
             title = " ".join(group[0].text.split()[:8])
-        sentences = [attribute(s, group) for s in sentences_of(summary)]
+        written = sentences_of(summary)
+        sentences = [attribute(s, group) for s in written]
         summary_words = content(summary)
-        summary_sentences = [content(s) for s in sentences_of(summary)]
+        written_words = [content(s) for s in written]
         whole = attribute(summary, group, all_of=True)
         whole.citations = union([whole.citations, *(s.citations for s in sentences)])
         themes.append(
@@ -136,8 +137,8 @@ def build_cross(
                 by_source=[
                     attribute(s.text, [s])
                     for s in group
-                    if share_in(content(s.text), summary_words) < RESTATED
-                    and not repeats(content(s.text), summary_sentences)
+                    if share_in(words := content(s.text), summary_words) < RESTATED
+                    and not repeats(words, written_words)
                 ],
             )
         )
