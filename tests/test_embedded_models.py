@@ -81,3 +81,64 @@ def test_a_wrong_checksum_leaves_nothing_and_names_the_fix(tmp_path, monkeypatch
     with pytest.raises(ModelSetupError, match="uv sync --reinstall-package fake-part1"):
         embedded.ensure_model_file(tmp_path / "models", wrong)
     assert list((tmp_path / "models").iterdir()) == []
+
+
+# a stand-in for llama-server: killed by SIGSEGV while it loads, as llama.cpp's AMX kernels
+# crashed on a virtual machine whose CPU reports AMX, unless it is told --no-repack (or
+# always, with CRASH_ALWAYS set); otherwise it answers /health on its --port
+_FAKE_SERVER = """\
+import http.server, os, signal, sys
+args = sys.argv[1:]
+if os.environ.get("CRASH_ALWAYS") or "--no-repack" not in args:
+    os.kill(os.getpid(), signal.SIGSEGV)
+port = int(args[args.index("--port") + 1])
+class Health(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.end_headers(); self.wfile.write(b"ok")
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("127.0.0.1", port), Health).serve_forever()
+"""
+
+
+def _fake_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> embedded.EmbeddedServer:
+    import sys
+
+    script = tmp_path / "fake_server.py"
+    script.write_text(_FAKE_SERVER)
+    binary = tmp_path / "llama-server"
+    binary.write_text(f'#!/bin/sh\nexec {sys.executable} {script} "$@"\n')
+    binary.chmod(0o755)
+    monkeypatch.setattr(embedded, "server_binary", lambda: binary)
+    return embedded.EmbeddedServer(
+        tmp_path / "model.gguf",
+        alias="fake",
+        slots=1,
+        ctx_per_slot=512,
+        threads=1,
+        repeat_penalty=1.1,
+        log_path=tmp_path / "server.log",
+    )
+
+
+def test_a_server_that_crashes_while_loading_is_started_again_without_repacking(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = _fake_server(tmp_path, monkeypatch)
+    try:
+        api_base = server.start(timeout_s=30)
+        assert api_base.startswith("http://127.0.0.1:")
+        assert server.extra_args == [embedded.NO_REPACK]
+        assert "crashed while loading (SIGSEGV)" in capsys.readouterr().err
+    finally:
+        server.stop()
+
+
+def test_a_server_that_crashes_either_way_names_its_exit_and_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CRASH_ALWAYS", "1")
+    server = _fake_server(tmp_path, monkeypatch)
+    with pytest.raises(ModelSetupError, match=r"exited with code -11; last lines of .*server\.log"):
+        server.start(timeout_s=30)
+    assert server.process is None and server.api_base is None

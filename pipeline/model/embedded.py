@@ -255,6 +255,26 @@ def _healthy(url: str) -> bool:
         return False
 
 
+# llama-server's flag that keeps the weights as the file stores them (no repacking into
+# the layout of the CPU's fastest kernels, AMX among them)
+NO_REPACK = "--no-repack"
+
+
+class _Crashed(ModelSetupError):
+    """llama-server was killed by a signal before it became healthy."""
+
+    def __init__(self, message: str, signal_number: int) -> None:
+        super().__init__(message)
+        self.signal_number = signal_number
+
+    @property
+    def signal_name(self) -> str:
+        try:
+            return signal.Signals(self.signal_number).name
+        except ValueError:
+            return f"signal {self.signal_number}"
+
+
 class EmbeddedServer:
     """A llama-server child process on 127.0.0.1; ``start()`` returns its /v1 api_base."""
 
@@ -282,8 +302,26 @@ class EmbeddedServer:
         self.api_base: str | None = None
 
     def start(self, timeout_s: float = 180.0) -> str:
+        """Start the server and wait until it is healthy; its /v1 api_base. A server that
+        a signal kills while it loads is started once more without weight repacking
+        (``NO_REPACK``): on a machine whose CPU reports AMX that the virtual machine cannot
+        run, llama.cpp's AMX kernels crash the first batch (SIGSEGV in
+        ``ggml_backend_amx_mul_mat``), and repacking is what puts the weights in their way."""
         if self.api_base is not None:
             return self.api_base
+        try:
+            return self._start(timeout_s)
+        except _Crashed as crash:
+            if NO_REPACK in self.extra_args:
+                raise
+            sys.stderr.write(
+                f"llama-server crashed while loading ({crash.signal_name}); starting it again "
+                f"with {NO_REPACK} (see {self.log_path})\n"
+            )
+            self.extra_args.append(NO_REPACK)
+            return self._start(timeout_s, log_mode="ab")  # the crash stays in the log
+
+    def _start(self, timeout_s: float, log_mode: str = "wb") -> str:
         port = free_port()
         command = [
             str(server_binary()),
@@ -307,17 +345,20 @@ class EmbeddedServer:
             *self.extra_args,
         ]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("wb")
+        log = self.log_path.open(log_mode)
         self.process = spawn_server(command, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         atexit.register(self.stop)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise ModelSetupError(
-                    f"llama-server exited with code {self.process.returncode}; "
+            code = self.process.poll()
+            if code is not None:
+                message = (
+                    f"llama-server exited with code {code}; "
                     f"last lines of {self.log_path}:\n{self._log_tail()}"
                 )
+                self.process = None
+                raise _Crashed(message, -code) if code < 0 else ModelSetupError(message)
             if _healthy(f"http://127.0.0.1:{port}/health"):
                 self.api_base = f"http://127.0.0.1:{port}/v1"
                 return self.api_base
