@@ -4,6 +4,7 @@ the join-and-verify step (on tiny parts made here, and on the real installed par
 from __future__ import annotations
 
 import hashlib
+import sys
 import typing
 from pathlib import Path
 
@@ -89,6 +90,7 @@ def test_a_wrong_checksum_leaves_nothing_and_names_the_fix(tmp_path, monkeypatch
 _FAKE_SERVER = """\
 import http.server, os, signal, sys
 args = sys.argv[1:]
+print("fake server loading", flush=True)
 if os.environ.get("CRASH_ALWAYS") or "--no-repack" not in args:
     os.kill(os.getpid(), signal.SIGSEGV)
 port = int(args[args.index("--port") + 1])
@@ -102,8 +104,6 @@ http.server.HTTPServer(("127.0.0.1", port), Health).serve_forever()
 
 
 def _fake_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> embedded.EmbeddedServer:
-    import sys
-
     script = tmp_path / "fake_server.py"
     script.write_text(_FAKE_SERVER)
     binary = tmp_path / "llama-server"
@@ -130,6 +130,8 @@ def test_a_server_that_crashes_while_loading_is_started_again_without_repacking(
         assert api_base.startswith("http://127.0.0.1:")
         assert server.extra_args == [embedded.NO_REPACK]
         assert "crashed while loading (SIGSEGV)" in capsys.readouterr().err
+        # the second start's log follows the first's: the crash is not lost
+        assert server.log_path.read_text().count("fake server loading") == 2
     finally:
         server.stop()
 

@@ -304,8 +304,8 @@ class EmbeddedServer:
     def start(self, timeout_s: float = 180.0) -> str:
         """Start the server and wait until it is healthy; its /v1 api_base. A server that
         a signal kills while it loads is started once more without weight repacking
-        (``NO_REPACK``): on a machine whose CPU reports AMX that the virtual machine cannot
-        run, llama.cpp's AMX kernels crash the first batch (SIGSEGV in
+        (``NO_REPACK``): on the virtual machine of 2026-12-04, whose CPU reports AMX,
+        llama.cpp's AMX kernels crashed the 1.5B's first batch (SIGSEGV in
         ``ggml_backend_amx_mul_mat``), and repacking is what puts the weights in their way."""
         if self.api_base is not None:
             return self.api_base
