@@ -309,6 +309,7 @@ class EmbeddedServer:
         ``ggml_backend_amx_mul_mat``), and repacking is what puts the weights in their way."""
         if self.api_base is not None:
             return self.api_base
+        atexit.register(self.stop)  # once a start, also when it is started again below
         try:
             return self._start(timeout_s)
         except _Crashed as crash:
@@ -348,7 +349,6 @@ class EmbeddedServer:
         log = self.log_path.open(log_mode)
         self.process = spawn_server(command, stdout=log, stderr=subprocess.STDOUT)
         log.close()
-        atexit.register(self.stop)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             code = self.process.poll()
@@ -363,7 +363,7 @@ class EmbeddedServer:
                 self.api_base = f"http://127.0.0.1:{port}/v1"
                 return self.api_base
             time.sleep(0.3)
-            check_stopping()  # the exit handler registered above stops the process
+            check_stopping()  # the exit handler that start registered stops the process
         self.stop()
         raise ModelSetupError(
             f"llama-server did not become healthy in {timeout_s:.0f}s; see {self.log_path}"
