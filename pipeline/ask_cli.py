@@ -272,6 +272,9 @@ def _show(answer: Answer, as_json: bool, verbose: bool, titles: dict[str, str]) 
     if as_json:
         click.echo(json.dumps(answer.model_dump(mode="json"), indent=2, ensure_ascii=False))
         return
+    if answer.respelled:
+        spelled = ", ".join(f"{a} as {b}" for a, b in answer.respelled.items())
+        click.echo(f"note: asked with the passages' spelling: {spelled}", err=True)
     if answer.left_out:
         click.echo(
             f"note: the model saw {answer.retrieved} passages; the last {answer.left_out} "

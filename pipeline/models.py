@@ -277,6 +277,11 @@ class Answer(Contract):
         default_factory=list, description="when refused: the closest passages found"
     )
     reason: str | None = Field(None, description="why the question was not answered")
+    respelled: dict[str, str] = Field(
+        default_factory=dict,
+        description="the question's names the model was asked in the passages' spelling "
+        "(the question's word: the passages' spelling)",
+    )
     retrieved: int = Field(default=0, description="passages shown to the model")
     left_out: int = Field(
         default=0, description="passages found but left out: they did not fit the model's context"

@@ -59,6 +59,7 @@ from pipeline.ask.answer_reply import STATEMENT_CHARS, AnswerReply
 from pipeline.ask.focus import FOCUS_TOKENS, focused
 from pipeline.ask.retrieval import Hit, SearchIndex, query_terms
 from pipeline.ask.several import asks_several, merged, other_sources
+from pipeline.ask.spelling import in_spelling, respellings
 from pipeline.ask.whole_sentence import whole_sentence
 from pipeline.errors import (
     ContextTooLong,
@@ -145,12 +146,18 @@ NOTHING_ASKED = "the question names nothing to look for: ask about someone or so
 
 
 def refusal(
-    question: str, hits: Sequence[Hit], reason: str, retrieval_ms: float, left_out: int = 0
+    question: str,
+    hits: Sequence[Hit],
+    reason: str,
+    retrieval_ms: float,
+    left_out: int = 0,
+    respelled: dict[str, str] | None = None,
 ) -> Answer:
     return Answer(
         question=question,
         answered=False,
         reason=reason,
+        respelled=respelled or {},
         near_misses=[_cited(h) for h in hits[:NEAR_MISSES]],
         retrieved=len(hits),
         left_out=left_out,
@@ -300,15 +307,20 @@ def answered_on(
 ) -> Answer:
     """The model's answer on these passages, its citations checked, or a refusal."""
     found = len(hits)
+    # the model reads the question in the passages' spelling of its names (spelling.py)
+    respelled = respellings(question, [h.passage.text for h in hits])
+    asked = in_spelling(question, respelled)
     try:
-        reply, hits = ask_within_context(question, hits, client, max_tokens, policy)
+        reply, hits = ask_within_context(asked, hits, client, max_tokens, policy)
     except OutputInvalid as exc:  # the replies failed the checks: a refusal, with why
-        return refusal(question, hits, f"no answer with valid citations ({exc})", ms)
+        reason = f"no answer with valid citations ({exc})"
+        return refusal(question, hits, reason, ms, respelled=respelled)
     # any other ModelError (the server failing after its retries, a rejected request) is
     # raised: it says nothing about the sources, and was printed as a refusal
     left_out = found - len(hits)
     if not reply.answerable:
-        return refusal(question, hits, "the passages found do not state the answer", ms, left_out)
+        reason = "the passages found do not state the answer"
+        return refusal(question, hits, reason, ms, left_out, respelled)
 
     by_rank = {h.rank: h for h in hits}
     statements, cited_ids = [], set()
@@ -328,7 +340,8 @@ def answered_on(
             statements.append(Statement(text=text, citations=ids))
             cited_ids.update(ids)
     if not statements:
-        return refusal(question, hits, "no cited passage matched its source file", ms, left_out)
+        reason = "no cited passage matched its source file"
+        return refusal(question, hits, reason, ms, left_out, respelled)
     return Answer(
         question=question,
         answered=True,
@@ -336,6 +349,7 @@ def answered_on(
         statements=statements,
         citations=[_cited(by_rank[i]) for i in sorted(cited_ids)],
         reason=None,
+        respelled=respelled,
         retrieved=len(hits),
         retrieval_ms=ms,
         left_out=left_out,

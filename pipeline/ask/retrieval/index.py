@@ -26,9 +26,11 @@ from pipeline.ask.retrieval.spans import (
     window_pieces,
 )
 from pipeline.ask.retrieval.text import _bm25, _normalised, _scores, chunk_document, query_terms
+from pipeline.ask.spelling import NearSpellings, name_words
 from pipeline.errors import BriefError
 from pipeline.model.llm import count_tokens
 from pipeline.models import Chunk, ChunkSummary, Passage
+from pipeline.text import stems
 
 if TYPE_CHECKING:
     from pipeline.model.client import ModelClient
@@ -40,6 +42,9 @@ EMBED_BLOCK = 1024  # texts per embed_texts block
 # MiniLM reads 256 word pieces (sentence-transformers' max_seq_length for it), and the
 # embedding server refuses a text past its context (512): a brief's statement can be longer
 EMBED_MAX_TOKENS = 256
+# a name in a query that the corpus never writes is searched as its nearest spellings there
+# (spelling.py: "Qwen" as the transcript's "Quen")
+NEAR_SPELLINGS = True
 SELECT_HEAD = 40  # windows looked at per passage wanted before the whole ranking is sorted
 
 
@@ -85,6 +90,8 @@ class SearchIndex:
         self.fingerprint = fingerprint
         self._window_bm25 = window_bm25 or _bm25([w.passage.text for w in windows])
         self._chunk_bm25 = chunk_bm25 or _bm25(chunk_docs)
+        # the chunks' words hold the windows' (and their summaries' words)
+        self._near = NearSpellings(self._chunk_bm25.vocab_dict)
         position = {cid: n for n, cid in enumerate(chunk_ids)}
         # window -> the chunks it lies in, as a padded index matrix for vectorised max
         width = max((len(w.chunk_ids) for w in windows), default=1)
@@ -115,10 +122,17 @@ class SearchIndex:
         return sorted({w.passage.source_id for w in self.windows})
 
     def bm25_scores(self, query: str) -> np.ndarray:
-        """One combined BM25 score per window."""
+        """One combined BM25 score per window. A name in the query that the corpus never
+        writes is searched as the corpus's nearest spellings of it (``NEAR_SPELLINGS``)."""
         words = query_terms(query)
-        window = _normalised(_scores(self._window_bm25, words, len(self.windows)))
-        chunk = _normalised(_scores(self._chunk_bm25, words, len(self.chunk_ids)))
+        vocabulary = self._chunk_bm25.vocab_dict
+        names: set[str] = set()
+        if NEAR_SPELLINGS and not all(w in vocabulary for w in words):
+            known = lambda word: stems(word) <= vocabulary.keys()  # noqa: E731
+            names = stems(" ".join(name_words(query, known)))
+        window = _scores(self._window_bm25, words, len(self.windows), self._near, names)
+        chunk = _scores(self._chunk_bm25, words, len(self.chunk_ids), self._near, names)
+        window, chunk = _normalised(window), _normalised(chunk)
         padded = np.append(chunk, 0.0)  # index -1 (no chunk) scores 0
         best_chunk = padded[self._window_chunks].max(axis=1)
         return window + self.params.chunk_weight * best_chunk

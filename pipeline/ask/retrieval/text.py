@@ -4,11 +4,12 @@ helpers."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import bm25s
 import numpy as np
 
+from pipeline.ask.spelling import NearSpellings
 from pipeline.models import Chunk, ChunkSummary
 from pipeline.text import tokenize
 
@@ -51,8 +52,23 @@ def _bm25(documents: Sequence[str]) -> bm25s.BM25:
     return retriever
 
 
-def _scores(retriever: bm25s.BM25, query_tokens: list[str], size: int) -> np.ndarray:
-    known = [t for t in query_tokens if t in retriever.vocab_dict]
+def _scores(
+    retriever: bm25s.BM25,
+    query_tokens: list[str],
+    size: int,
+    near: NearSpellings | None = None,
+    names: Collection[str] = (),
+) -> np.ndarray:
+    """BM25 scores of the query's words that the index knows. A name of the query
+    (``names``: stems) that the index does not know counts as the index's nearest
+    spellings of it (``near``: a transcript's "Quen" for the question's "Qwen")."""
+    vocab = retriever.vocab_dict
+    known = []
+    for token in query_tokens:
+        if token in vocab:
+            known.append(token)
+        elif near is not None and token in names:
+            known += near.nearest(token)
     if not known:
         return np.zeros(size, dtype=np.float32)
     return np.asarray(retriever.get_scores(known), dtype=np.float32)
