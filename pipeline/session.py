@@ -60,6 +60,7 @@ class ModelSession:
                 retries=settings.retries,
                 concurrency=workers,
                 connect=lambda: self._start_server(settings, log_dir),
+                revive=lambda: self.server.revive() if self.server else None,
                 rung=rung_for(None, settings.schema_mode),
             )
             self.model_sha256: str | None = spec.sha256

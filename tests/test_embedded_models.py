@@ -9,9 +9,13 @@ import typing
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel, Field
 
-from pipeline.errors import ModelSetupError
+from pipeline.errors import ModelSetupError, ModelUnreachable
 from pipeline.model import embedded
+from pipeline.model.cache import CallCache
+from pipeline.model.client import ModelClient
+from pipeline.model.prompts import parse_prompt
 from pipeline.settings import Settings
 
 
@@ -103,9 +107,11 @@ http.server.HTTPServer(("127.0.0.1", port), Health).serve_forever()
 """
 
 
-def _fake_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> embedded.EmbeddedServer:
+def _fake_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str = _FAKE_SERVER
+) -> embedded.EmbeddedServer:
     script = tmp_path / "fake_server.py"
-    script.write_text(_FAKE_SERVER)
+    script.write_text(source)
     binary = tmp_path / "llama-server"
     binary.write_text(f'#!/bin/sh\nexec {sys.executable} {script} "$@"\n')
     binary.chmod(0o755)
@@ -144,3 +150,67 @@ def test_a_server_that_crashes_either_way_names_its_exit_and_log(
     with pytest.raises(ModelSetupError, match=r"exited with code -11; last lines of .*server\.log"):
         server.start(timeout_s=30)
     assert server.process is None and server.api_base is None
+
+
+# a stand-in for llama-server that answers chat requests: tests/fault_server.py on its --port
+_CHAT_SERVER = f"""\
+import sys
+args = sys.argv[1:]
+print("chat server loading", flush=True)
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+sys.argv = ["fault_server", args[args.index("--port") + 1]]
+import fault_server
+fault_server.main()
+"""
+PROMPT = parse_prompt("t", "---\nvariables: [x]\n---\n## system\nsay\n## user\n{{x}}\n")
+
+
+class Reply(BaseModel):
+    answer: str = Field(min_length=1)
+
+
+def test_a_server_that_dies_during_the_run_is_started_again(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    cache: CallCache,
+) -> None:
+    """A server the kernel kills (for memory, say) while a run is under way: the calls
+    that find it gone start it again and are sent again, up to ``MAX_RESTARTS`` times;
+    then the run stops, naming the exit and the log."""
+    server = _fake_server(tmp_path, monkeypatch, _CHAT_SERVER)
+    client = ModelClient(
+        model="openai/fake",
+        api_base=None,
+        api_key="no-key",
+        cache=cache,
+        timeout_s=10,
+        retries=1,
+        connect=lambda: server.start(timeout_s=30),
+        revive=lambda: server.revive(timeout_s=30),
+    )
+
+    def ask(x: str) -> Reply:
+        return client.structured(
+            stage="t", prompt=PROMPT, variables={"x": x}, schema=Reply, max_tokens=20
+        )
+
+    try:
+        assert ask("first").answer  # starts the server
+        for n in range(1, embedded.MAX_RESTARTS + 1):
+            assert server.process is not None
+            server.process.kill()
+            server.process.wait()
+            assert ask(f"after kill {n}").answer  # started again, and sent again
+            assert server.restarts == n
+            assert f"exited with code -9 during the run; starting it again ({n} of" in (
+                capsys.readouterr().err
+            )
+        # every start appended to one log: each exit stays recorded
+        assert server.log_path.read_text().count("chat server loading") == 3
+        server.process.kill()
+        server.process.wait()
+        with pytest.raises(ModelUnreachable, match=r"exited with code -9 during the run, after 2"):
+            ask("once more")
+    finally:
+        server.stop()

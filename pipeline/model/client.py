@@ -24,6 +24,7 @@ from pipeline.errors import (
     ContextTooLong,
     ModelAuthError,
     ModelError,
+    ModelSetupError,
     ModelUnreachable,
     OutputInvalid,
 )
@@ -72,6 +73,7 @@ class ModelClient:
         retries: int = 2,
         concurrency: int = 2,
         connect: Callable[[], str] | None = None,
+        revive: Callable[[], str | None] | None = None,
         context_window: int | None = None,
         rung: Rung = DEFAULT_RUNG,
         router: Any | None = None,
@@ -93,6 +95,9 @@ class ModelClient:
         # started on the first real request, so a fully cached run never starts a server
         self._connect = connect
         self._connect_lock = threading.Lock()
+        # a server of ours that a request found gone: started again, its new api_base
+        # (pipeline.model.embedded.EmbeddedServer.revive)
+        self._revive = revive
         self._key_checked = False
         self.usage = Usage()
         # how the reply schema is sent (pipeline.model.providers): "full" for llama.cpp-like
@@ -324,7 +329,8 @@ class ModelClient:
     def _send(self, stage: str, call: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
         """``call(**kwargs)`` (a litellm function) within the deadline, retried on
         transient errors with backoff: the one place where requests are retried."""
-        for attempt in range(self.retries + 1):
+        attempt = 0
+        while True:
             started = time.monotonic()
             try:
                 response = within_deadline(call, kwargs, self.timeout_s, slot=self._gate)
@@ -334,12 +340,16 @@ class ModelClient:
                 raise ContextTooLong(f"{stage}: the server says the prompt is too long") from None
             except transient() as exc:
                 self.usage.count(stage, seconds_in_calls=time.monotonic() - started)
+                if connection_failed(exc) and self._server_back(kwargs):
+                    self.usage.count(stage, retries=1)
+                    continue  # not an attempt: our server had died and runs again
                 if attempt == self.retries:
                     if connection_failed(exc):
                         raise ModelUnreachable(self._unreachable()) from None
                     raise ModelError(f"{stage}: {type(exc).__name__}: {_first_line(exc)}") from None
                 self.usage.count(stage, retries=1)
                 pause(backoff(exc, attempt))
+                attempt += 1
                 continue
             except (litellm.APIError, openai.APIError) as exc:
                 status = getattr(exc, "status_code", None)
@@ -358,7 +368,22 @@ class ModelClient:
                 raise ModelError(f"{stage}: {type(exc).__name__}: {_first_line(exc)}") from None
             self.usage.record(stage, response, time.monotonic() - started)
             return response
-        raise AssertionError("unreachable")
+
+    def _server_back(self, kwargs: dict[str, Any]) -> bool:
+        """After a request found nothing listening at ``kwargs``' api_base: whether our
+        own server had died and runs again (``revive``), its new address now in
+        ``kwargs``, so the request is sent again at once. A server that cannot be
+        started again stops the run, saying why."""
+        if self._revive is None or "api_base" not in kwargs:
+            return False
+        try:
+            api_base = self._revive()
+        except ModelSetupError as exc:
+            raise ModelUnreachable(str(exc)) from None
+        if api_base is None or api_base == kwargs["api_base"]:
+            return False
+        self.api_base = kwargs["api_base"] = api_base
+        return True
 
     def _unreachable(self) -> str:
         """What to do when nothing answers: start a local server, or reach a hosted API."""

@@ -22,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Sequence
@@ -258,6 +259,7 @@ def _healthy(url: str) -> bool:
 # llama-server's flag that keeps the weights as the file stores them (no repacking into
 # the layout of the CPU's fastest kernels, AMX among them)
 NO_REPACK = "--no-repack"
+MAX_RESTARTS = 2  # a server that died during the run, started again (``revive``)
 
 
 class _Crashed(ModelSetupError):
@@ -300,6 +302,8 @@ class EmbeddedServer:
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
         self.api_base: str | None = None
+        self.restarts = 0  # after dying during the run (``revive``)
+        self._revive_lock = threading.Lock()
 
     def start(self, timeout_s: float = 180.0) -> str:
         """Start the server and wait until it is healthy; its /v1 api_base. A server that
@@ -321,6 +325,35 @@ class EmbeddedServer:
             )
             self.extra_args.append(NO_REPACK)
             return self._start(timeout_s, log_mode="ab")  # the crash stays in the log
+
+    def revive(self, timeout_s: float = 180.0) -> str | None:
+        """After a request found nothing listening: this server's api_base, started
+        again if it died during the run (at most ``MAX_RESTARTS`` times a run; each start
+        appends to the log, so every exit stays recorded); None if it was never started,
+        or was stopped. A server that dies while a long run is under way (the kernel
+        killing it for memory, a crash on some batch) so costs the calls in flight one more
+        request each, not the run. Called by every worker that found it gone: the first starts
+        it again, the others get its new address."""
+        with self._revive_lock:
+            process = self.process
+            if process is None or stopping():
+                return None
+            code = process.poll()
+            if code is None:
+                return self.api_base
+            if self.restarts >= MAX_RESTARTS:
+                raise ModelSetupError(
+                    f"llama-server exited with code {code} during the run, after "
+                    f"{self.restarts} restart(s); last lines of {self.log_path}:\n"
+                    f"{self._log_tail()}"
+                )
+            self.restarts += 1
+            sys.stderr.write(
+                f"llama-server exited with code {code} during the run; starting it again "
+                f"({self.restarts} of {MAX_RESTARTS}; see {self.log_path})\n"
+            )
+            self.process = self.api_base = None
+            return self._start(timeout_s, log_mode="ab")
 
     def _start(self, timeout_s: float, log_mode: str = "wb") -> str:
         port = free_port()

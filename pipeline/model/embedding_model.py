@@ -207,6 +207,7 @@ class EmbeddingService:
                 api_key="no-key",
                 cache_identity=f"embedded:{EMBEDDING_SHA256}",
                 connect=lambda: self._start(settings, log_dir),
+                revive=lambda: self.server.revive() if self.server else None,
                 **common,  # type: ignore[arg-type]
             )
         else:
