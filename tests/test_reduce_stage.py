@@ -72,6 +72,7 @@ def test_an_overview_of_titles_gives_way_to_the_sections_first_sentences() -> No
     )
     # a title put in front of a sentence loses it; with no summaries, a title stays
     assert own_overview("Chip Supply: chips are scarce.", titles) == "chips are scarce."
+    assert own_overview("Chip supply: Chips are scarce.", titles) == "Chips are scarce."
     assert own_overview("Chip Supply.", titles) == "Chip Supply."
 
 

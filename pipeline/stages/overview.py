@@ -132,24 +132,25 @@ def _bare(text: str) -> str:
 def own_overview(
     text: str, titles: list[str], policy: ModelPolicy = STRICT, summaries: Sequence[str] = ()
 ) -> str:
-    """The overview without a section title put in front of a sentence ("Title: ...")
-    and without a sentence it repeats; when nothing is left, the titles stand for it.
-    A sentence that restates a section's summary stays: an overview picks what matters
-    from its sections. When the strict policy dropped those, four of the five source
-    overviews of the seeds were a list of titles or one sentence
-    (docs/evaluation-history.md, ninth round). A sentence that is only a section's title
-    gives way to the first sentence of that section's summary (``summaries``, in the
-    titles' order): the 1.5B once wrote source 004's overview as four of its titles
-    ("China's AI Regulations: A Brief Overview. Chatbot Competition and Public
-    Awareness. ...")."""
-    heads = tuple(f"{t}:" for t in titles)
+    """The overview without a section title put in front of a sentence ("Title: ...",
+    in any case: the 1.5B began a sentence of 004's "Chat GPT's impact on China:" for its
+    theme "Chat GPT's Impact on China") and without a sentence it repeats; when nothing
+    is left, the titles stand for it. A sentence that restates a section's summary
+    stays: an overview picks what matters from its sections. When the strict policy
+    dropped those, four of the five source overviews of the seeds were a list of titles
+    or one sentence (docs/evaluation-history.md, ninth round). A sentence that is only
+    a section's title gives way to the first sentence of that section's summary
+    (``summaries``, in the titles' order): the 1.5B once wrote source 004's overview as
+    four of its titles ("China's AI Regulations: A Brief Overview. Chatbot Competition
+    and Public Awareness. ...")."""
+    heads = tuple(f"{t}:".lower() for t in titles)  # "Chat GPT's impact on China:" (004)
     firsts = {  # a title, or its head before a colon ("ChatGPT vs. Ernie 4.0: A Comparison")
         _bare(name): next(iter(sentences_of(summary)), "")
         for title, summary in zip(titles, summaries, strict=False)
         for name in {title, title.split(":", 1)[0]}
     }
     kept = [
-        s.removeprefix(next((h for h in heads if s.startswith(h)), "")).strip()
+        s[len(next((h for h in heads if s.lower().startswith(h)), "")) :].strip()
         for s in sentences_of(text)
     ]
     kept = [firsts.get(_bare(s), s) for s in kept]
