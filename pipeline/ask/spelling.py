@@ -37,6 +37,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from difflib import SequenceMatcher
 
+from pipeline.stages.names import name_key
+
 # "LeCun"/"LeCoon" 0.73, "Marc"/"Mark" 0.75, "Unitree"/"Unitri" 0.77, "Andreessen"/"Andresen" 0.89
 LIKENESS = 0.7
 RARE_ZIPF = 3.0  # rarer than about one word in a million ("Andreessen" 2.1, "Hangzhou" 2.9)
@@ -81,11 +83,11 @@ def passage_spellings(texts: Iterable[str]) -> Counter[str]:
 
 
 def likeness(asked: str, written: str) -> float:
-    """How alike two spellings are, as one name misheard (lower case, spaces dropped):
-    difflib's ratio, or 0 when they cannot be one name: another first letter, one a
-    longer form of the other, or the written one a common word much commoner than the
-    asked one (``COMMONER``)."""
-    asked, written = asked.lower(), written.replace(" ", "").lower()
+    """How alike two spellings are, as one name misheard (``names.name_key``: lower
+    case, spaces dropped): difflib's ratio, or 0 when they cannot be one name: another
+    first letter, one a longer form of the other, or the written one a common word much
+    commoner than the asked one (``COMMONER``)."""
+    asked, written = name_key(asked), name_key(written)
     if written[:1] != asked[:1]:
         return 0.0
     if written != asked and (written.startswith(asked) or asked.startswith(written)):

@@ -331,9 +331,9 @@ class EmbeddedServer:
         again if it died during the run (at most ``MAX_RESTARTS`` times a run; each start
         appends to the log, so every exit stays recorded); None if it was never started,
         or was stopped. A server that dies while a long run is under way (the kernel
-        killing it for memory, a crash on some batch) so costs the calls in flight one more
-        request each, not the run. Called by every worker that found it gone: the first starts
-        it again, the others get its new address."""
+        killing it for memory, a crash on some batch) so costs the calls in flight one
+        more request each, not the run. Called by every worker that found it gone: the
+        first starts it again, the others get its new address."""
         with self._revive_lock:
             process = self.process
             if process is None or stopping():
@@ -343,9 +343,7 @@ class EmbeddedServer:
                 return self.api_base
             if self.restarts >= MAX_RESTARTS:
                 raise ModelSetupError(
-                    f"llama-server exited with code {code} during the run, after "
-                    f"{self.restarts} restart(s); last lines of {self.log_path}:\n"
-                    f"{self._log_tail()}"
+                    self._exited(code, f" during the run, after {self.restarts} restart(s)")
                 )
             self.restarts += 1
             sys.stderr.write(
@@ -386,10 +384,7 @@ class EmbeddedServer:
         while time.monotonic() < deadline:
             code = self.process.poll()
             if code is not None:
-                message = (
-                    f"llama-server exited with code {code}; "
-                    f"last lines of {self.log_path}:\n{self._log_tail()}"
-                )
+                message = self._exited(code)
                 self.process = None
                 raise _Crashed(message, -code) if code < 0 else ModelSetupError(message)
             if _healthy(f"http://127.0.0.1:{port}/health"):
@@ -414,6 +409,13 @@ class EmbeddedServer:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+    def _exited(self, code: int, when: str = "") -> str:
+        """What to say of a server that exited: its code, and the end of its log."""
+        return (
+            f"llama-server exited with code {code}{when}; "
+            f"last lines of {self.log_path}:\n{self._log_tail()}"
+        )
 
     def _log_tail(self, lines: int = 15) -> str:
         try:
