@@ -95,6 +95,14 @@ def stems(text: str) -> set[str]:
     return set(tokenize([text])[0]) - {""}
 
 
+def stem_positions(text: str) -> dict[str, list[int]]:
+    """Each stemmed word of ``text`` (lower-cased, stop words kept) -> its word positions."""
+    at: dict[str, list[int]] = {}
+    for i, word in enumerate(_stemmer.stemWords(WORD.findall(text.lower()))):
+        at.setdefault(word, []).append(i)
+    return at
+
+
 def share_in(words: set[str], within: set[str]) -> float:
     """The share of ``words`` that ``within`` contains (0 when there are none)."""
     return len(words & within) / len(words) if words else 0.0

@@ -8,10 +8,20 @@ stemmed, as the search index stems them (``pipeline.text.tokenize``).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from itertools import combinations
 
 from pipeline.ask.retrieval import query_terms
 from pipeline.stages.policy import STRICT, ModelPolicy
-from pipeline.text import CAPITALISED_WORD, name_words, numbers, share_in, stems, tokenize
+from pipeline.text import (
+    CAPITALISED_WORD,
+    name_words,
+    numbers,
+    share_in,
+    stem_positions,
+    stems,
+    tokenize,
+)
 
 ADDED_WORDS = 2  # a statement adding fewer words to the question's is judged by its share
 _PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -105,7 +115,7 @@ def overlap(statement: str, evidence: str) -> float:
 
 
 def unsupported(
-    statement: str, evidence: str, policy: ModelPolicy = STRICT, question: str = ""
+    statement: str, evidence: str | Sequence[str], policy: ModelPolicy = STRICT, question: str = ""
 ) -> str | None:
     """Why the evidence does not state the statement, or None: a number or a name (both
     guards for every model) the evidence lacks, or too few of its words
@@ -116,8 +126,11 @@ def unsupported(
     Golden State" of a question whose passage says "California"): a statement that
     repeats them and adds a plain number the evidence gives is also judged on what it adds
     beyond the question, since the framing is not its claim. Without such a number,
-    every word counts.
+    every word counts. ``evidence`` is the cited passage, or the cited passages apart
+    (``names_apart`` judges two names within one passage).
     """
+    passages = [evidence] if isinstance(evidence, str) else list(evidence)
+    evidence = " ".join(passages)
     missing = numbers(statement) - given_numbers(evidence)
     if missing:
         return f"the passages do not give {', '.join(sorted(missing))}"
@@ -142,6 +155,11 @@ def unsupported(
         absent -= _spelled_out(statement, evidence)
     if absent:
         return f"the passages do not name {', '.join(names_as_written(absent, statement))}"
+    if policy.answer_names_within:
+        apart = names_apart(statement, passages, question, policy.answer_names_within)
+        if apart:
+            first, second, gap = apart
+            return f"they name {first} and {second} only {gap} words apart, never together"
     share = share_in(said, words)  # the evidence tokenized once
     if framing:  # or what the statement adds beyond the question
         share = max(share, share_in(said - asked, words))
@@ -151,6 +169,55 @@ def unsupported(
     if asked and len(added) >= ADDED_WORDS and share_in(added, words) < policy.answer_adds_support:
         return f"they do not hold what it adds to the question ({', '.join(sorted(added - words))})"
     return None
+
+
+_NAME_RUN = re.compile(rf"{CAPITALISED_WORD.pattern}(?:[ \t]+{CAPITALISED_WORD.pattern})*")
+
+
+def names_apart(
+    statement: str, passages: Sequence[str], question: str, within: int
+) -> tuple[str, str, int] | None:
+    """Two names of the statement (runs of capitalised words: "Kai-Fu Lee") that a passage
+    writes only more than ``within`` words apart (as the statement writes them, with the
+    fewest words between them), and no passage writes closer; None when every two of its
+    names that share a passage stand within ``within`` words of each other in one. Two
+    names no passage writes both of are not judged (an answer may join two passages).
+    A name's words are matched stemmed, anywhere (a lower-case "face" counts for "Hugging
+    Face"), so a near match is never missed; a name a passage does not write with its
+    words together ("Danwang's" for "Dan Wang's") is not placed there."""
+    wanted = name_words(statement, question)
+    runs: dict[frozenset[str], str] = {}
+    for run in _NAME_RUN.findall(statement):
+        if parts := frozenset(stems(run) & wanted):
+            runs.setdefault(parts, run)
+    gaps: dict[tuple[str, str], int] = {}
+    for passage in passages:
+        at = stem_positions(passage)
+        placed = [
+            (run, where) for parts, run in runs.items() if (where := _written_together(parts, at))
+        ]
+        for (a, where_a), (b, where_b) in combinations(placed, 2):
+            gap = _nearest(where_a, where_b)
+            gaps[a, b] = min(gap, gaps.get((a, b), gap))
+    return next(((a, b, gap) for (a, b), gap in gaps.items() if gap > within), None)
+
+
+def _written_together(parts: frozenset[str], at: dict[str, list[int]]) -> list[int]:
+    """Where the evidence writes a name of these (stemmed) words, all of them within as
+    many words of each other as the name has: "Kai Fu Lee" or "Lee Kai-Fu", not a "Dan"
+    here and a "Wang" two passages on."""
+    if not parts <= at.keys():
+        return []
+    span = len(parts)
+    first, *others = sorted(parts, key=lambda p: len(at[p]))
+    return [
+        i for i in at[first] if all(any(abs(i - j) <= span for j in at[other]) for other in others)
+    ]
+
+
+def _nearest(left: list[int], right: list[int]) -> int:
+    """The fewest words between a position of ``left`` and one of ``right``."""
+    return min(abs(i - j) for i in left for j in right)
 
 
 def names_as_written(found: set[str], statement: str) -> list[str]:

@@ -112,7 +112,7 @@ def _statement_problem(
             "fact it asks for (a name, number, place, reason or example) as a passage states "
             "it, or set answerable to false"
         )
-    cited = " ".join(supplied.get(i, "") for i in statement.passages)
+    cited = [supplied.get(i, "") for i in statement.passages]
     problem = unsupported(statement.text, cited, policy, question)
     if policy.answer_moves_citation:
         # a small model often copies a sentence from one passage and cites another: the
@@ -121,7 +121,7 @@ def _statement_problem(
         best = max(stating, key=lambda i: overlap(statement.text, supplied[i]), default=None)
         if best is not None and (
             problem is not None
-            or overlap(statement.text, supplied[best]) > overlap(statement.text, cited)
+            or overlap(statement.text, supplied[best]) > overlap(statement.text, " ".join(cited))
         ):
             statement.passages = [best]
             return None
