@@ -18,6 +18,9 @@ metadata), (3) strings copied from the brief's metadata and bare file names (a s
 brief's title is its file's title or name) and (4) the name lists of NAME_KEYS, which
 the names check scores instead. Strings are joined with a break, so a phrase never
 matches across two of them; the groups of one fact may match in different strings.
+Another tool's run (OUT/sources/<id>.md and OUT/brief.md, plain text, no manifest: e.g.
+the peer of bench/peer_run.py) is all prose and cites nothing; its transcripts are
+``seeds/``'s.
 
 Columns: source facts covered by the source brief (``brief``), and by the source brief
 plus the cross-source brief (``+cross``); the same coverage for two references cut to the
@@ -48,7 +51,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.ask.corpus import source_paths  # noqa: E402
 from pipeline.inputs.chunking import sentence_pieces  # noqa: E402
-from pipeline.inputs.ingest import read_transcript  # noqa: E402
+from pipeline.inputs.ingest import read_transcript, source_id_for  # noqa: E402
 from pipeline.outputs.verify import is_passage  # noqa: E402
 from pipeline.text import tokenize  # noqa: E402
 
@@ -338,19 +341,43 @@ COLUMNS = ("brief", "+cross", "lead", "textrank")
 HAVE_SUMY = importlib.util.find_spec("sumy") is not None
 
 
-def score_run(out: Path, split: str = "all", data: Path = DATA) -> dict[str, Any]:
+def read_brief(path: Path) -> dict[str, Any]:
+    """``path``.json as ``brief run`` writes it; else ``path``.md, a plain-text summary
+    (another tool's, e.g. bench/peer_run.py's), all of it prose with no statements; else
+    nothing."""
+    if path.with_suffix(".json").is_file():
+        return dict(json.loads(path.with_suffix(".json").read_text(encoding="utf-8")))
+    if path.with_suffix(".md").is_file():
+        return {"text": path.with_suffix(".md").read_text(encoding="utf-8")}
+    return {}
+
+
+def plain_ids(out: Path) -> set[str]:
+    return {f.stem for f in (out / "sources").glob("*.md")}
+
+
+def seed_paths(seeds: Path) -> dict[str, Path]:
+    """Source id -> transcript for a run with no manifest: the files of ``seeds/`` under
+    the ids ``brief run`` gives them."""
+    return {source_id_for(f): f for f in sorted(seeds.iterdir()) if f.suffix == ".txt"}
+
+
+def score_run(
+    out: Path, split: str = "all", data: Path = DATA, seeds: Path = ROOT / "seeds"
+) -> dict[str, Any]:
+    """The scores of the run in ``out``; its transcripts are those its manifest lists, or
+    for another tool's run (no manifest) those of ``seeds``."""
     facts = load_jsonl(data / "brief_facts.jsonl", split)
     themes = load_jsonl(data / "brief_themes.jsonl", split)
-    paths = source_paths(out)
-    cross_file = out / "brief.json"  # absent when synthesis failed: no cross prose
-    cross = json.loads(cross_file.read_text(encoding="utf-8")) if cross_file.is_file() else {}
+    paths = source_paths(out) if (out / "manifest.json").is_file() else seed_paths(seeds)
+    cross = read_brief(out / "brief")  # absent when synthesis failed: no cross prose
     cross_prose = prose(cross)
     cross_text = Text(cross_prose)
     ranked: dict[str, tuple[list[str], list[str]]] = {}
     scores = []
-    for file in sorted((out / "sources").glob("*.json")):
-        brief = json.loads(file.read_text(encoding="utf-8"))
-        sid = str(brief.get("source_id", file.stem))
+    for stem_ in sorted({f.stem for f in (out / "sources").glob("*.json")} or plain_ids(out)):
+        brief = read_brief(out / "sources" / stem_)
+        sid = str(brief.get("source_id", stem_))
         text = prose(brief)
         s = SourceScore(sid, words=len(text.replace(BREAK, " ").split()))
         stmts = list(statements(brief))

@@ -144,6 +144,21 @@ def test_a_run_without_a_cross_source_brief_is_scored(run: tuple[Path, Path]) ->
     assert (result["cross"]["words"], result["all"]["themes_covered"]["brief"]) == (0, 0)
 
 
+def test_another_tool_s_plain_text_summaries_are_scored(run: tuple[Path, Path]) -> None:
+    # bench/peer_run.py's peer writes sources/<id>.md and brief.md, and no manifest: its
+    # transcripts are the seeds folder's, under brief run's ids ("900_tiny.txt": 900)
+    out = run[0].parent / "peer"
+    (out / "sources").mkdir(parents=True)
+    (out / "sources" / "900.md").write_text("The text discusses a Ningbo plant: 40,000 bikes.")
+    (out / "brief.md").write_text("Exports to Norway rose after a tariff cut.")
+    result = eb.score_run(out, split="all", data=run[1], seeds=run[0].parent / "seeds")
+    [source] = result["sources"]
+    assert (source["words"], source["statements"]) == (8, 0)
+    assert source["covered"]["brief"] == ["f001"]
+    assert source["covered"]["lead"] == []  # cut to its 8 words: the show's welcome
+    assert result["cross"]["covered"]["brief"] == ["t02"]
+
+
 def test_textrank_extract_is_cut_to_the_brief_length() -> None:
     sentences = TRANSCRIPT.splitlines()
     ranked = eb.textrank_order(tuple(sentences))
