@@ -152,6 +152,29 @@ def test_a_server_that_crashes_either_way_names_its_exit_and_log(
     assert server.process is None and server.api_base is None
 
 
+def test_a_server_started_again_that_crashes_while_loading_is_loaded_without_repacking(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # its first start loads; after it dies during the run, the start that brings it back
+    # crashes while loading, as the first start does on a machine whose CPU reports AMX
+    crash_if_repacking = 'if os.environ.get("CRASH_ALWAYS") or "--no-repack" not in args:'
+    server = _fake_server(tmp_path, monkeypatch, _FAKE_SERVER.replace(crash_if_repacking, "if 0:"))
+    try:
+        server.start(timeout_s=30)
+        assert server.extra_args == []
+        (tmp_path / "fake_server.py").write_text(_FAKE_SERVER)
+        assert server.process is not None
+        server.process.kill()
+        server.process.wait()
+        assert str(server.revive(timeout_s=30)).startswith("http://127.0.0.1:")
+        assert server.extra_args == [embedded.NO_REPACK]
+        err = capsys.readouterr().err
+        assert "starting it again (1 of" in err and "crashed while loading (SIGSEGV)" in err
+        assert server.log_path.read_text().count("fake server loading") == 3
+    finally:
+        server.stop()
+
+
 # a stand-in for llama-server that answers chat requests: tests/fault_server.py on its --port
 _CHAT_SERVER = f"""\
 import sys

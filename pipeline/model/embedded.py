@@ -314,8 +314,13 @@ class EmbeddedServer:
         if self.api_base is not None:
             return self.api_base
         atexit.register(self.stop)  # once a start, also when it is started again below
+        return self._load(timeout_s)
+
+    def _load(self, timeout_s: float, log_mode: str = "wb") -> str:
+        """``_start``, and once more with ``NO_REPACK`` when a signal kills it while it
+        loads (at the first start, or at one after the server died during the run)."""
         try:
-            return self._start(timeout_s)
+            return self._start(timeout_s, log_mode)
         except _Crashed as crash:
             if NO_REPACK in self.extra_args:
                 raise
@@ -351,7 +356,7 @@ class EmbeddedServer:
                 f"({self.restarts} of {MAX_RESTARTS}; see {self.log_path})\n"
             )
             self.process = self.api_base = None
-            return self._start(timeout_s, log_mode="ab")
+            return self._load(timeout_s, log_mode="ab")
 
     def _start(self, timeout_s: float, log_mode: str = "wb") -> str:
         port = free_port()
