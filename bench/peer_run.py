@@ -42,7 +42,8 @@ from pipeline.inputs.ingest import ingest_paths  # noqa: E402
 
 # llm, imported, points tiktoken (the peer's too: it inherits the environment) at
 # litellm's bundled encodings, so nothing is downloaded
-from pipeline.model import embedded, llm  # noqa: E402,F401
+from pipeline.model import llm  # noqa: E402,F401
+from pipeline.session import embedded_chat_server  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
 
 PEER = ROOT.parent / "shared" / "eval" / "peers" / "langchain_mapreduce.py"
@@ -60,24 +61,15 @@ def transcripts_folder(inputs: Path, work: Path) -> Path:
 
 
 def run_peer(args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    settings = Settings()
-    spec = embedded.embedded_model(settings.embedded_model)
-    server = embedded.EmbeddedServer(
-        embedded.ensure_model_file(settings.model_dir, spec),
-        alias=spec.name,
-        slots=args.slots,
-        ctx_per_slot=settings.server_ctx_per_slot,
-        threads=args.threads,
-        repeat_penalty=settings.repeat_penalty,
-        log_path=work / "llama-server.log",
-    )
+    settings = Settings(server_slots=args.slots, server_threads=args.threads)
+    server = embedded_chat_server(settings, work)
     folder = transcripts_folder(args.inputs, work)
     out = work / "out"
     api_base = server.start()
     try:
         started = time.perf_counter()
         done = subprocess.run(
-            [str(args.python), str(args.peer), str(folder), str(out), api_base, spec.name],
+            [str(args.python), str(args.peer), str(folder), str(out), api_base, server.alias],
             capture_output=True,
             text=True,
             check=False,
@@ -87,7 +79,7 @@ def run_peer(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         server.stop()
     if done.returncode != 0:
         raise SystemExit(f"the peer failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
-    return {"out": out, "wall": wall, "said": done.stdout.strip(), "model": spec.name}
+    return {"out": out, "wall": wall, "said": done.stdout.strip(), "model": server.alias}
 
 
 def usage_line(timings: list[dict[str, float]], slots: int) -> dict[str, float]:

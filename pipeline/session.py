@@ -99,17 +99,7 @@ class ModelSession:
         )
 
     def _start_server(self, settings: Settings, log_dir: Path) -> str:
-        spec = embedded.embedded_model(settings.embedded_model)
-        path = embedded.ensure_model_file(settings.model_dir, spec)
-        self.server = embedded.EmbeddedServer(
-            path,
-            alias=spec.name,
-            slots=settings.server_slots,
-            ctx_per_slot=settings.server_ctx_per_slot,
-            threads=settings.server_threads,
-            repeat_penalty=settings.repeat_penalty,
-            log_path=log_dir / "llama-server.log",
-        )
+        self.server = embedded_chat_server(settings, log_dir)
         return self.server.start()
 
     @staticmethod
@@ -132,6 +122,21 @@ class ModelSession:
         if self.server is not None:
             self.server.stop()
         self.embedding.close()
+
+
+def embedded_chat_server(settings: Settings, log_dir: Path) -> embedded.EmbeddedServer:
+    """The llama-server of the embedded chat model as ``settings`` set it up, not started
+    (its model file assembled and verified first); its log is ``log_dir/llama-server.log``."""
+    spec = embedded.embedded_model(settings.embedded_model)
+    return embedded.EmbeddedServer(
+        embedded.ensure_model_file(settings.model_dir, spec),
+        alias=spec.name,
+        slots=settings.server_slots,
+        ctx_per_slot=settings.server_ctx_per_slot,
+        threads=settings.server_threads,
+        repeat_penalty=settings.repeat_penalty,
+        log_path=log_dir / "llama-server.log",
+    )
 
 
 def _group_client(
