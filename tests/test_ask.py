@@ -884,6 +884,24 @@ def test_a_passage_is_shown_by_the_lines_nearest_what_it_is_cited_for() -> None:
     assert (whole.location, whole.text) == ("L10", "Revenue rose 40%.")
 
 
+def test_a_refusal_s_stretch_is_placed_by_the_question_s_own_words() -> None:
+    # refused live (thirty-eighth round): under "What does Grace Shao think about Manus?"
+    # passage 003 L779-804 was shown by L798-803, on cheaper inference, for holding the
+    # question's "what", "does", "about" and "think"; the stretch now names Manus
+    text = next(SEEDS.glob("003_*.txt")).read_text(encoding="utf-8")[59237:61057]
+    passage = Passage(
+        source_id="003",
+        char_start=59237,
+        char_end=61057,
+        line_start=779,
+        line_end=804,
+        column=1,
+        text=text,
+    )
+    (run,) = excerpt(passage, "What does Grace Shao think about Manus?")
+    assert "Manus" in run.text and run.location == "L779-788"
+
+
 def test_an_excerpt_deep_in_a_long_line_gives_its_column_and_a_second_stretch() -> None:
     """One line of a timestamped transcript can run to thousands of words: a stretch of it
     is found by its column, and a second stretch holds what the first does not."""

@@ -61,7 +61,7 @@ QUANTITY_QUESTION = re.compile(
 # words that add nothing to a restated question (BM25's stop list has only 33 words):
 # "China wants to escape FROM a choke point" restates "What choke point does China want
 # to escape?"
-_FILLER = frozenset(
+FILLER_WORDS = frozenset(
     tokenize(
         [
             "about across after against along also among around because been before behind "
@@ -76,13 +76,13 @@ _FILLER = frozenset(
 
 
 def restates(question: str, statement: str) -> bool:
-    """Every content word of the statement (stemmed; ``_FILLER`` words aside) is one of the
+    """Every content word of the statement (stemmed; ``FILLER_WORDS`` words aside) is one of the
     question's: it says nothing the question does not ("The two podcasts describe X." for
     "How do the two podcasts describe X?"). Not for a yes/no question, which a
     restatement answers."""
     if not question or _YES_NO.match(question):
         return False
-    words = stems(statement) - _FILLER
+    words = stems(statement) - FILLER_WORDS
     return words <= stems(question)
 
 
@@ -165,7 +165,7 @@ def unsupported(
         share = max(share, share_in(said - asked, words))
     if share < policy.answer_support:
         return f"{share:.0%} of its words are in them, {policy.answer_support:.0%} needed"
-    added = said - asked - _FILLER
+    added = said - asked - FILLER_WORDS
     if asked and len(added) >= ADDED_WORDS and share_in(added, words) < policy.answer_adds_support:
         return f"they do not hold what it adds to the question ({', '.join(sorted(added - words))})"
     return None

@@ -19,10 +19,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pipeline.ask.answer_checks import FILLER_WORDS
+from pipeline.ask.retrieval import QUESTION_WORDS
 from pipeline.models import Passage
 from pipeline.text import sentences_of, stems, without_bullets
 
 EXCERPT_WORDS = 60  # of a passage, printed under an answer or a refusal
+# words that do not place a stretch: a refusal's stretches were chosen for the question's
+# "what", "does" and "about" ("What does Grace Shao think about Manus?" was shown 003
+# L798-803, on cheaper inference, not a line naming Manus)
+NOT_PLACING = QUESTION_WORDS | FILLER_WORDS
 LONG_UNIT_WORDS = 3 * EXCERPT_WORDS  # a unit past this (a line with no stops) is cut in pieces
 
 _LINE = re.compile(r"[^\n]+")
@@ -114,13 +120,13 @@ def excerpt(
     passage: Passage, cited_for: str, words: int = EXCERPT_WORDS, runs: int = 2
 ) -> list[Run]:
     """Up to ``runs`` stretches of ``passage``, each about ``words`` words of consecutive
-    units: the stretch that holds the most of ``cited_for``'s words, then, for words it
-    does not hold, the stretch that holds most of those (two or more), in the passage's
-    order, each with its location."""
+    units: the stretch that holds the most of ``cited_for``'s words (``NOT_PLACING`` aside),
+    then, for words it does not hold, the stretch that holds most of those (two or more),
+    in the passage's order, each with its location."""
     units = units_of(passage.text)
     if not units:  # only white space
         return [Run(located(passage, 0, len(passage.text)), "")]
-    wanted = stems(cited_for)
+    wanted = stems(cited_for) - NOT_PLACING
     held = [wanted & stems(u.text) for u in units]
     chosen: list[range] = []
     for _ in range(runs):
