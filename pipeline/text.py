@@ -4,6 +4,8 @@
   words the search index holds, and what the map's point-support rule, the grouping of
   themes and the answer checks compare.
 - ``share_in``: the share of one set of words that another contains.
+- ``stem_positions``: where each stemmed word of a text stands (the answer checks' test of
+  two names written close together).
 - ``plain_words``: the unstemmed content words the stages match statements with.
 - ``name_words``: the stemmed capitalised words that are not a sentence's opener (names,
   mostly): what the answer checks and the cross-source brief hold to their passages.
@@ -95,6 +97,14 @@ def stems(text: str) -> set[str]:
     return set(tokenize([text])[0]) - {""}
 
 
+def share_in(words: set[str], within: set[str]) -> float:
+    """The share of ``words`` that ``within`` contains (0 when there are none)."""
+    return len(words & within) / len(words) if words else 0.0
+
+
+WORD = re.compile(r"[^\W_]+")  # a word: letters and digits
+
+
 def stem_positions(text: str) -> dict[str, list[int]]:
     """Each stemmed word of ``text`` (lower-cased, stop words kept) -> its word positions."""
     at: dict[str, list[int]] = {}
@@ -103,12 +113,6 @@ def stem_positions(text: str) -> dict[str, list[int]]:
     return at
 
 
-def share_in(words: set[str], within: set[str]) -> float:
-    """The share of ``words`` that ``within`` contains (0 when there are none)."""
-    return len(words & within) / len(words) if words else 0.0
-
-
-WORD = re.compile(r"[^\W_]+")  # a word: letters and digits
 _STOP = frozenset(
     (
         "a an and are as at be but by for from has have he her his i in is it its of on or "
