@@ -11,7 +11,8 @@
   mostly): what the answer checks and the cross-source brief hold to their passages.
 - ``numbers``: the tokens with a digit, which a statement may only hold when its evidence
   does (the answer checks, the brief's theme sentences).
-- ``without_bullets``: text without the bullets that mark a file's lines.
+- ``without_marks``: text without what a transcript marks but nobody said (the bullets
+  of a file's lines, sound tags such as "{vocalsound}" or "[laughter]").
 - ``sentences_of``: model prose cut into sentences (source text is cut by
   ``pipeline.inputs.chunking``, which also knows CJK marks and closing quotes).
 """
@@ -53,17 +54,39 @@ _OPENERS = frozenset(
 _BULLET_MARKER = re.compile(r"(?:^|(?<=\s))\*(?:[ \t]+|$)", re.MULTILINE)
 
 
-def without_bullets(text: str) -> str:
-    """``text`` without the markers of a bulleted transcript's lines: a quote of its lines,
-    or a statement copied from them ("you've only seen * about 40 apps" from a passage
-    that wraps at "seen"). A "*" beside a word ("*emphasis*", "3*4") stays."""
-    return _BULLET_MARKER.sub("", text)
+# what a transcript writes that nobody said: the AMI and ICSI meeting corpora's (and
+# QMSum's) {vocalsound}, {disfmarker}, {gap}; a caption's [laughter], [inaudible], (laughs)
+_SOUND_TAG = re.compile(
+    r"(?<!\w)\{[a-z_]+\}(?!\w)|[\[(](?:laugh\w*|inaudible|crosstalk|music|applause|silence|noise|"
+    r"cough\w*|sighs?|unintelligible|indistinct)[\])]",
+    re.IGNORECASE,
+)
+# the AMI corpus writes a spelled-out word letter by letter: "T_V_", "D_V_D_", "F_ eight"
+_SPELLED_LETTERS = re.compile(r"\b(?:[A-Z]_)+")
+
+
+def without_marks(text: str) -> str:
+    """``text`` without what its transcript marks but nobody said: the markers of a
+    bulleted transcript's lines (a quote of its lines, or a statement copied from them:
+    "you've only seen * about 40 apps" from a passage that wraps at "seen"; a "*" beside a
+    word, "*emphasis*" or "3*4", stays), sound tags ("{vocalsound}", "{disfmarker}",
+    "[laughter]": a brief of a QMSum meeting printed "Hit function F_ eight real quickly,
+    hold down {disfmarker} Mm." as a key fact) and the underscores of spelled-out letters
+    ("T_V_" is "TV"). Spaces are left as they were: a reader's text is flattened."""
+    return without_sound_tags(_BULLET_MARKER.sub("", text))
+
+
+def without_sound_tags(text: str) -> str:
+    """``text`` without sound tags, its spelled-out letters joined (``without_marks``, the
+    bullets aside: the text the map model reads, whose line bullets its prompts have
+    always shown)."""
+    return _SPELLED_LETTERS.sub(lambda m: m[0].replace("_", ""), _SOUND_TAG.sub("", text))
 
 
 def flattened(text: str) -> str:
-    """``text`` as a reader sees it: without a bulleted transcript's line markers, its
-    lines and runs of spaces one space each."""
-    return " ".join(without_bullets(text).split())
+    """``text`` as a reader sees it: ``without_marks``, its lines and runs of spaces one
+    space each."""
+    return " ".join(without_marks(text).split())
 
 
 def name_words(text: str, written_lower: str = "") -> set[str]:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 from pipeline.models import Attributed, Cited, CrossSourceBrief, Passage, Quote, SourceBrief
-from pipeline.text import sentences_of, without_bullets
+from pipeline.text import sentences_of, without_marks
 
 T = TypeVar("T")
 
@@ -37,9 +37,10 @@ def cites(passages: list[Passage]) -> str:
 
 
 def quote_text(passage: Passage) -> str:
-    """The verbatim passage for reading: line breaks (and the bullet markers of
-    bulleted transcripts) shown as spaces. The JSON output keeps the exact slice."""
-    return escape(without_bullets(passage.text))
+    """The verbatim passage for reading: line breaks shown as spaces, without what the
+    transcript marks but nobody said (``text.without_marks``: line bullets, sound tags).
+    The JSON output keeps the exact slice."""
+    return escape(without_marks(passage.text))
 
 
 def _quote(quote: Quote) -> str:

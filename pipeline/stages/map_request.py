@@ -23,6 +23,7 @@ from pipeline.model.prompts import boundary_for, load_prompt
 from pipeline.models import Chunk, Sentence
 from pipeline.stages.points import salience, word_counts
 from pipeline.stages.show_talk import in_sponsor_read, is_promo, sponsor_reads
+from pipeline.text import without_sound_tags
 
 MAX_POINTS = 8
 PART_TOKENS = 350  # one map point for about this many tokens of a chunk (by default)
@@ -171,10 +172,10 @@ def number_sentences(
             last_speaker = sentence.speaker
         text, at = sentence.text, starts.get(sentence.id, 0)
         if at:
-            lines.append(f"{label}{text[:at].rstrip()}")
+            lines.append(f"{label}{without_sound_tags(text[:at]).rstrip()}")
             text, label = text[at:], ""
         number = f"{sentence.id}: " if sentence.id in marked else ""
-        lines.append(f"{number}{label}{text}")
+        lines.append(f"{number}{label}{without_sound_tags(text)}")
     return "\n".join(lines)
 
 
@@ -192,7 +193,7 @@ def openings(
     by_id, starts = {sentence.id: sentence for sentence in chunk.sentences}, starts or {}
     lines = []
     for number in marked:
-        said = by_id[number].text[starts.get(number, 0) :].split()
+        said = without_sound_tags(by_id[number].text[starts.get(number, 0) :]).split()
         cut = " ".join(said[:words]) + (f" {CUT_MARK}" if len(said) > words else "")
         lines.append(f"{number}: {cut}")
     return "\n".join(lines)

@@ -6,16 +6,17 @@ like documents, they categorize AI as national infrastructure". A brief is read,
 heard: ``without_fillers`` takes out the words that carry nothing in writing ("like" as a
 filler, "you know", "kind of", "I mean", "basically", a stammered "the the", an opening
 "So" or "And") and keeps every word that could carry meaning ("things like batteries",
-"I like it", "what kind of model", "China is like Germany"). The words a point loses are
-words a brief's budget no longer spends (``pipeline.stages.points``). Quotes are never
-touched: they stay verbatim.
+"I like it", "what kind of model", "China is like Germany"), and what the transcript
+marks but nobody said ("{vocalsound}", "[laughter]": ``text.without_marks``). The words
+a point loses are words a brief's budget no longer spends (``pipeline.stages.points``).
+Quotes are never touched: they stay verbatim.
 """
 
 from __future__ import annotations
 
 import re
 
-from pipeline.text import sentences_of
+from pipeline.text import sentences_of, without_marks
 
 # "like" as a filler: after a word that takes no "like" in writing ("some of like
 # Chinese", "China's like official policy", "the most like adept", "so like"), or before
@@ -78,7 +79,7 @@ def without_fillers(text: str) -> str:
     """``text`` without the speech fillers a written brief has no use for, its first
     letter raised when an opening filler is dropped. Never empty: a text that would be
     left with under three words is returned as it was."""
-    out = " ".join(text.split())
+    out = " ".join(without_marks(text).split())
     out = _LIKE_NUMBER.sub(
         lambda m: f"{m[1]} " if m[1].lower() == "about" else f"{m[1]} about ", out
     )
