@@ -70,6 +70,7 @@ def test_the_map_model_reads_a_meeting_without_its_sound_tags(tmp_path: Path) ->
 def test_a_point_that_copied_the_tags_and_a_quote_are_printed_without_them() -> None:
     copied = "{vocalsound} Um hit function F_ eight real quickly, hold down {disfmarker} Mm."
     assert as_written(copied) == "Hit function F eight real quickly, hold down Mm."
+    assert as_written("{vocalsound} Okay .") == "Okay ."  # too short to lose its fillers
     raw = MEETING.splitlines()[5].split(": ", 1)[1]
     passage = Passage(
         source_id="es2009b",

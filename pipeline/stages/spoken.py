@@ -78,7 +78,8 @@ def _set_off(found: re.Match[str]) -> str:
 def without_fillers(text: str) -> str:
     """``text`` without the speech fillers a written brief has no use for, its first
     letter raised when an opening filler is dropped. Never empty: a text that would be
-    left with under three words is returned as it was."""
+    left with under three words is returned as it was, but for what nobody said
+    (``text.without_marks``: "{vocalsound} Okay ." is "Okay .")."""
     out = " ".join(without_marks(text).split())
     out = _LIKE_NUMBER.sub(
         lambda m: f"{m[1]} " if m[1].lower() == "about" else f"{m[1]} about ", out
@@ -96,7 +97,7 @@ def without_fillers(text: str) -> str:
         out = rest[0].upper() + rest[1:]
     out = _DOUBLE_COMMA.sub(",", out)
     out = _SPACE_BEFORE_MARK.sub("", _SPACES.sub(" ", out)).strip(" ,")
-    return out if len(out.split()) >= 3 else text.strip()
+    return out if len(out.split()) >= 3 else without_marks(text).strip()
 
 
 _CLOSING = "\"'’”)]"
