@@ -73,7 +73,7 @@ from pipeline.model.prompts import boundary_for, load_prompt
 from pipeline.models import Answer, CitedPassage, Statement
 from pipeline.outputs.verify import passage_problem
 from pipeline.stages.policy import STRICT, ModelPolicy
-from pipeline.text import cut_back, without_marks
+from pipeline.text import cut_back, flattened
 
 NEAR_MISSES = 3
 # the imagined passage of ``expand``: two sentences (the 1.5B writes 40-60 tokens)
@@ -336,7 +336,7 @@ def answered_on(
             text = cut_back(statement.text, STATEMENT_CHARS).strip()
             if policy.answer_whole_sentence:  # checked as it was, printed as its sentence
                 text = whole_sentence(text, [by_rank[i].passage.text for i in ids])
-            text = " ".join(without_marks(text).split())  # copied with the passage's marks
+            text = flattened(text)  # copied with the passage's marks
             statements.append(Statement(text=text, citations=ids))
             cited_ids.update(ids)
     if not statements:

@@ -153,7 +153,7 @@ class NearSpellings:
         return sorted(found)
 
 
-def name_words(question: str, known: Callable[[str], bool] = lambda word: False) -> list[str]:
+def candidate_names(question: str, known: Callable[[str], bool] = lambda word: False) -> list[str]:
     """The words of ``question`` that may be names (see the module's docstring), other
     than those ``known`` (looked at first: a word in doubt costs a frequency look-up)."""
     return [
@@ -170,7 +170,7 @@ def respellings(question: str, texts: Iterable[str]) -> dict[str, str]:
     present = {w.lower() for text in texts for w in _WORD.findall(text)}
     spellings = passage_spellings(texts)
     found: dict[str, str] = {}
-    for word in name_words(question, lambda w: w.lower() in present):
+    for word in candidate_names(question, lambda w: w.lower() in present):
         spelling = _closest(word, spellings)
         if spelling is not None:
             found[word] = spelling

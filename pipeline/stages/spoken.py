@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.text import sentences_of, without_marks
+from pipeline.text import flattened, sentences_of, without_marks
 
 # "like" as a filler: after a word that takes no "like" in writing ("some of like
 # Chinese", "China's like official policy", "the most like adept", "so like"), or before
@@ -80,7 +80,7 @@ def without_fillers(text: str) -> str:
     letter raised when an opening filler is dropped. Never empty: a text that would be
     left with under three words is returned as it was, but for what nobody said
     (``text.without_marks``: "{vocalsound} Okay ." is "Okay .")."""
-    out = " ".join(without_marks(text).split())
+    out = flattened(text)
     out = _LIKE_NUMBER.sub(
         lambda m: f"{m[1]} " if m[1].lower() == "about" else f"{m[1]} about ", out
     )

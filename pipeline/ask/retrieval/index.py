@@ -26,7 +26,7 @@ from pipeline.ask.retrieval.spans import (
     window_pieces,
 )
 from pipeline.ask.retrieval.text import _bm25, _normalised, _scores, chunk_document, query_terms
-from pipeline.ask.spelling import NearSpellings, name_words
+from pipeline.ask.spelling import NearSpellings, candidate_names
 from pipeline.errors import BriefError
 from pipeline.model.llm import count_tokens
 from pipeline.models import Chunk, ChunkSummary, Passage
@@ -129,7 +129,7 @@ class SearchIndex:
         names: set[str] = set()
         if NEAR_SPELLINGS and not all(w in vocabulary for w in words):
             known = lambda word: stems(word) <= vocabulary.keys()  # noqa: E731
-            names = stems(" ".join(name_words(query, known)))
+            names = stems(" ".join(candidate_names(query, known)))
         window = _scores(self._window_bm25, words, len(self.windows), self._near, names)
         chunk = _scores(self._chunk_bm25, words, len(self.chunk_ids), self._near, names)
         window, chunk = _normalised(window), _normalised(chunk)
