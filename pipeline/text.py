@@ -36,7 +36,11 @@ _NUMBER = re.compile(r"(?<![\w.,])[A-Za-z]*\d[A-Za-z\d]*(?:[.,]\d+[A-Za-z\d]*)*"
 
 CAPITALISED_WORD = re.compile(r"\b[A-Z][\w'’-]*")
 LOWER_CASE_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’-]*")
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|[\"“(]\s*)([A-Z][\w'’-]*)")
+# a sentence or clause starts at the text's start, after its end mark, or after an
+# opening quote or bracket (single quotes too: "He said 'We're done'")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|[\"“(‘]\s*|(?<![\w'’])'\s*)([A-Z][\w'’-]*)")
+# a contraction's word: "We're" -> "We", "I'll" -> "I"
+_CONTRACTION = re.compile(r"['’](?:re|ll|ve|d|m|s|t)$", re.IGNORECASE)
 # capitalised only because they open a sentence or a clause: not names
 _OPENERS = frozenset(
     "according also although after again already among another as at because before both "
@@ -100,7 +104,7 @@ def name_words(text: str, written_lower: str = "") -> set[str]:
     openers = {
         m.group(1)
         for m in _SENTENCE_START.finditer(text)
-        if m.group(1).lower().strip("'’") in not_names
+        if _CONTRACTION.sub("", m.group(1).lower().strip("'’")) in not_names
     }
     words = [w for w in CAPITALISED_WORD.findall(text) if w not in openers]
     # in a hyphenated word only the capitalised parts are names: "Roman-alphabet" -> Roman

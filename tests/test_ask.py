@@ -720,6 +720,21 @@ def test_sentence_openers_are_not_names_but_names_are() -> None:
     assert not supported("According to Dan Chen, the factory opened before the pandemic.", passage)
 
 
+def test_an_opener_in_single_quotes_or_contracted_is_no_name() -> None:
+    # "We're" after an opening single quote was the name "we" and "re": an answer quoting
+    # a speaker ("He said 'We're behind on chips'") was refused for naming "We"
+    from pipeline.text import name_words as names
+
+    assert names("He said 'We're behind on chips' and Huawei agreed.") == {"huawei"}
+    assert names("'We're here,' said Alex. I'll go. We've seen it.") == {"alex"}
+    # a quoted name is still a name; a possessive is not a contraction of an opener
+    assert names("It is 'Breakneck' by Dan Wang. Huawei's chips lead.") >= {
+        "breakneck",
+        "dan",
+        "huawei",
+    }
+
+
 def test_a_word_the_question_writes_in_lower_case_opens_a_statement_as_no_name() -> None:
     # the 1.5B's first reply to a development question (tune q13): the re-ask told it
     # "the passages do not name Adapting", a name that is no name, instead of the real
