@@ -90,6 +90,23 @@ def cold(inputs: list[Path], settings: Settings, work: Path) -> dict:
     }
 
 
+def server_usage(timings: list[dict[str, float]], slots: int) -> dict[str, float]:
+    """Requests, evaluated prompt and completion tokens, the rates and the floor (seconds
+    the model itself needed, its slots working at once) of ``server_timings``."""
+    prompt_n = sum(t["prompt_n"] for t in timings)
+    gen_n = sum(t["gen_n"] for t in timings)
+    prompt_s = sum(t["prompt_ms"] for t in timings) / 1000
+    gen_s = sum(t["gen_ms"] for t in timings) / 1000
+    return {
+        "requests": len(timings),
+        "prompt_n": prompt_n,
+        "gen_n": gen_n,
+        "prompt_rate": prompt_n / prompt_s if prompt_s else 0.0,
+        "gen_rate": gen_n / gen_s if gen_s else 0.0,
+        "floor": (prompt_s + gen_s) / slots,
+    }
+
+
 def print_cold(result: dict) -> None:
     manifest: Manifest = result["manifest"]
     timings = result["timings"]
@@ -102,16 +119,13 @@ def print_cold(result: dict) -> None:
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     position = 0
-    totals = {"prompt_ms": 0.0, "prompt_n": 0, "gen_ms": 0.0, "gen_n": 0}
     for stage in ("map", "reduce", "synthesize"):
         u = usage.get(stage)
         if u is None:
             continue
         mine = timings[position : position + u.calls]
         position += u.calls
-        for key in totals:
-            totals[key] += sum(t[key] for t in mine)
-        floor = sum(t["prompt_ms"] + t["gen_ms"] for t in mine) / 1000 / slots
+        floor = server_usage(mine, slots)["floor"]
         wall = manifest.stage_seconds.get(stage, 0.0)
         print(
             f"| {stage} | {wall:,.0f} | {u.calls} | {u.reasks} | {u.prompt_tokens:,} "
@@ -119,16 +133,14 @@ def print_cold(result: dict) -> None:
             f"| {u.completion_tokens:,} | {floor:,.0f} | {wall / floor if floor else 0:.2f} |"
         )
     t = manifest.total
-    prompt_rate = totals["prompt_n"] / (totals["prompt_ms"] / 1000) if totals["prompt_ms"] else 0
-    gen_rate = totals["gen_n"] / (totals["gen_ms"] / 1000) if totals["gen_ms"] else 0
-    floor = (
-        (totals["prompt_n"] / prompt_rate + totals["gen_n"] / gen_rate) / slots if gen_rate else 0
-    )
+    whole = server_usage(timings[:position], slots)
+    prompt_n, gen_n, floor = whole["prompt_n"], whole["gen_n"], whole["floor"]
+    prompt_rate, gen_rate = whole["prompt_rate"], whole["gen_rate"]
     wall = result["wall"]
     other = wall - sum(manifest.stage_seconds.get(s, 0) for s in ("map", "reduce", "synthesize"))
     print(
         f"| whole run | {wall:,.0f} | {t.calls} | {t.reasks} | {t.prompt_tokens:,} "
-        f"| {t.cached_prompt_tokens:,} | {totals['prompt_n']:,} | {t.completion_tokens:,} "
+        f"| {t.cached_prompt_tokens:,} | {prompt_n:,} | {t.completion_tokens:,} "
         f"| {floor:,.0f} | **{wall / floor if floor else 0:.2f}** |"
     )
     print()
@@ -136,7 +148,7 @@ def print_cold(result: dict) -> None:
     print(
         f"- measured rates (per slot, llama-server timings): prompt {prompt_rate:.1f} tok/s, "
         f"generation {gen_rate:.1f} tok/s; {slots} slots; "
-        f"floor = ({totals['prompt_n']:,} / {prompt_rate:.1f} + {totals['gen_n']:,} / "
+        f"floor = ({prompt_n:,} / {prompt_rate:.1f} + {gen_n:,} / "
         f"{gen_rate:.1f}) / {slots} = {floor:,.0f} s"
     )
     print(
@@ -148,9 +160,9 @@ def print_cold(result: dict) -> None:
     src = result["source_model_tokens"]
     if src:
         print(
-            f"- token amplification: {totals['prompt_n']:,} evaluated / {src:,} source tokens "
+            f"- token amplification: {prompt_n:,} evaluated / {src:,} source tokens "
             f"(model tokenizer; cl100k: {result['source_cl100k_tokens']:,}) = "
-            f"**{totals['prompt_n'] / src:.2f}** (all prompt tokens incl. prefix-cache hits: "
+            f"**{prompt_n / src:.2f}** (all prompt tokens incl. prefix-cache hits: "
             f"{t.prompt_tokens / src:.2f})"
         )
         print(

@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import eval_brief  # noqa: E402
-from model_runs import server_timings  # noqa: E402
+from model_runs import server_timings, server_usage  # noqa: E402
 
 from pipeline.inputs.ingest import ingest_paths  # noqa: E402
 
@@ -82,21 +82,6 @@ def run_peer(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     return {"out": out, "wall": wall, "said": done.stdout.strip(), "model": server.alias}
 
 
-def usage_line(timings: list[dict[str, float]], slots: int) -> dict[str, float]:
-    prompt_n = sum(t["prompt_n"] for t in timings)
-    gen_n = sum(t["gen_n"] for t in timings)
-    prompt_s = sum(t["prompt_ms"] for t in timings) / 1000
-    gen_s = sum(t["gen_ms"] for t in timings) / 1000
-    return {
-        "requests": len(timings),
-        "prompt_n": prompt_n,
-        "gen_n": gen_n,
-        "prompt_rate": prompt_n / prompt_s if prompt_s else 0.0,
-        "gen_rate": gen_n / gen_s if gen_s else 0.0,
-        "floor": (prompt_s + gen_s) / slots,
-    }
-
-
 def facts_cells(out: Path) -> str:
     tune, check = (eval_brief.score_run(out, split) for split in ("tune", "check"))
     cells = []
@@ -127,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"{what} {path}: no such file (see this script's docstring)")
     work = args.work or Path(tempfile.mkdtemp(prefix="peer-run-"))
     peer = run_peer(args, work)
-    use = usage_line(server_timings(work / "llama-server.log"), args.slots)
+    use = server_usage(server_timings(work / "llama-server.log"), args.slots)
     # the peer's own token counts see only its main thread's calls: the log has them all
     print(f"\npeer: {args.peer.name} -> {peer['out']}\npeer said: {peer['said']}\n")
     print(

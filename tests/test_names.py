@@ -14,7 +14,7 @@ from pipeline.model.cache import CallCache
 from pipeline.model.embedding_model import EmbeddingService
 from pipeline.models import ChunkSummary, Entity
 from pipeline.settings import Settings
-from pipeline.stages.names import listed_entities, organisations_by_likeness
+from pipeline.stages.names import listed_entities, organisations_by_likeness, role_labels
 
 PEOPLE = ["Sam Altman", "Jack Ma", "Grace Shao", "Kai-Fu Lee", "Eddie Wu", "Liang Wenfeng"]
 ORGANISATIONS = ["Microsoft", "Google", "Alibaba", "Tencent", "Baidu", "Huawei"]
@@ -41,6 +41,42 @@ def test_a_person_that_reads_as_the_runs_organisations_is_listed_as_one() -> Non
     people, organisations = listed_entities(summaries, moved)
     assert "Nvidia" in organisations and "Nvidia" not in people
     assert {"Zhang Wei", "Peter", *PEOPLE} == set(people)
+
+
+@pytest.mark.parametrize(
+    ("label", "role"),
+    [
+        ("Project Manager", True),
+        ("Marketing", True),
+        ("User Interface", True),
+        ("Host", True),
+        ("PhD B", True),
+        ("Speaker 2", True),
+        ("SPEAKER_01", True),
+        ("A", True),
+        ("Grace Shao", False),
+        ("Sarah", False),
+        ("Kirsty Williams AM", False),
+    ],
+)
+def test_a_speaker_label_that_names_a_role_is_no_name(label: str, role: bool) -> None:
+    assert role_labels([label]) == ([label] if role else [])
+
+
+def test_the_speakers_roles_are_neither_people_nor_organisations() -> None:
+    # a QMSum meeting (ES2009b) through the 1.5B: its speakers' roles were listed as
+    # people ("Industrial Designer", "User Interface Developer") and an organisation
+    summaries = listed(
+        ["Industrial Designer", "User Interface Developer", "Sarah", "the Project Manager"],
+        ["Marketing", "Philips"],
+    )
+    roles = role_labels(["Project Manager", "Marketing", "Industrial Designer", "User Interface"])
+    assert listed_entities(summaries, roles=roles) == (["Sarah"], ["Philips"])
+    # a named speaker is still a person named in the talk
+    assert listed_entities(listed(["Grace Shao"], []), roles=role_labels(["Grace Shao"])) == (
+        ["Grace Shao"],
+        [],
+    )
 
 
 def test_too_few_examples_of_either_kind_judge_nothing() -> None:

@@ -211,8 +211,53 @@ def name_key(name: str) -> str:
 _NAME_SPACING = re.compile(r"[\s.\-‐–—]+")
 
 
+# words of a speaker label that name a part in the conversation, not a person: a meeting
+# transcript labels its speakers "Project Manager", "Marketing", "User Interface", a show
+# "Host" and "Guest", a panel "Moderator", a seminar "Professor B" and "Grad C"
+_ROLE_WORDS = frozenset(
+    (
+        "host co-host cohost guest interviewer interviewee moderator speaker narrator presenter "
+        "panelist panellist caller audience participant member chair chairman chairwoman "
+        "chairperson officer secretary clerk witness manager designer marketing engineer "
+        "developer analyst professor phd grad student postdoc researcher director reporter "
+        "anchor announcer interface user expert consultant facilitator unknown unidentified "
+        "voice question questioner answer"
+    ).split()
+)
+# an anonymised label: a letter or a number on its own or after a role ("A", "Speaker 2",
+# "SPEAKER_01", "PhD B")
+_ANONYMISED = re.compile(r"(?:^|[\s_])(?:[A-Za-z]|\d+)$")
+
+
+def role_labels(speakers: Iterable[str]) -> list[str]:
+    """The speaker labels that name a part in the conversation, not a person (roles:
+    ``_ROLE_WORDS``; anonymised labels). Listed as people or organisations they read as
+    if they were named in the talk: the 1.5B listed a meeting's "Industrial Designer" and
+    "User Interface Developer" as people and "Marketing" as an organisation."""
+    return [
+        label
+        for label in dict.fromkeys(s.strip() for s in speakers if s and s.strip())
+        if _ANONYMISED.search(label)
+        or any(w.lower().strip(".,") in _ROLE_WORDS for w in re.split(r"[\s_]+", label))
+    ]
+
+
+def is_role(name: str, roles: Iterable[str]) -> bool:
+    """``name`` is one of the ``roles`` (``role_labels``), also after "the" or with more
+    words ("the Project Manager", "User Interface Developer" for "User Interface")."""
+    bare = _LEADING_ARTICLE.sub("", name.strip()).lower()
+    return any(
+        name_key(bare) == name_key(role) or bare.startswith(role.lower() + " ") for role in roles
+    )
+
+
+_LEADING_ARTICLE = re.compile(r"^(?:the|our|a)\s+", re.IGNORECASE)
+
+
 def listed_entities(
-    summaries: list[ChunkSummary], known_organisations: Collection[str] = ()
+    summaries: list[ChunkSummary],
+    known_organisations: Collection[str] = (),
+    roles: Collection[str] = (),
 ) -> tuple[list[str], list[str]]:
     """The source's 15 most often named people and organisations, each under its most
     frequent spelling (``name_key``: "Deep Seek" and "DeepSeek" are one name). A name that
@@ -222,13 +267,16 @@ def listed_entities(
     sources' chunks list as organisations, ``organisations_named``): the 1.5B listed
     "OpenAI", "Google" and "Alibaba" as people in one source and as organisations in
     another, and "DeepSeek" as a person where another chunk of the same source listed
-    "Deep Seek" as an organisation."""
+    "Deep Seek" as an organisation. A speaker's role (``roles``: ``role_labels``) is
+    neither."""
     named: Counter[str] = Counter()
     spellings: dict[str, Counter[str]] = {}
     called_organisation: set[str] = set()
     for summary in summaries:
         for entity in summary.entities:
             name = entity.name.strip()
+            if is_role(name, roles):
+                continue
             key = name_key(name)
             named[key] += 1
             spellings.setdefault(key, Counter())[name] += 1

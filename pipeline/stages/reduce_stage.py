@@ -31,7 +31,7 @@ from pipeline.models import (
     Transcript,
 )
 from pipeline.stages.item_calls import ask_or_failure, joined
-from pipeline.stages.names import listed_entities
+from pipeline.stages.names import listed_entities, role_labels
 from pipeline.stages.overview import (
     own_overview,
     spread_over_themes,
@@ -284,7 +284,9 @@ def reduce_source(
         pick_points(groups, said, point_budget(written), policy.point_specificity, sentences)
     )
     themes = [t.model_copy(update={"points": m}) for t, m in zip(themes, more, strict=True)]
-    people, organisations = listed_entities(summaries, known_organisations)
+    people, organisations = listed_entities(
+        summaries, known_organisations, role_labels(s.speaker or "" for s in transcript.segments)
+    )
     return base.model_copy(
         update={
             "status": "partial" if failed or problem else "ok",
