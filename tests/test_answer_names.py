@@ -7,8 +7,9 @@ from __future__ import annotations
 from conftest import SEEDS
 from pydantic import ValidationError
 
-from pipeline.ask.answer_checks import names_apart, unsupported
+from pipeline.ask.answer_checks import unsupported
 from pipeline.ask.answer_reply import AnswerReply
+from pipeline.ask.name_places import names_apart, said_far_from
 from pipeline.stages.policy import LENIENT, NAMES_WITHIN_WORDS, STRICT
 
 
@@ -66,3 +67,51 @@ def test_names_in_two_cited_passages_and_names_written_otherwise_are_not_judged(
     # the same passages joined into one text would have judged "Dan Wang" (written
     # together only in the second) against "Breakneck" (only in the first)
     assert names_apart(right, [first + " " + second], question, NAMES_WITHIN_WORDS) is not None
+
+
+# 000 L650-658: the passage writes the name run together, "Danwang’s book"
+BREAKNECK = _span("000", 46392, 46634)
+
+
+def test_a_name_the_passage_writes_run_together_is_named() -> None:
+    # the 1.5B's first reply to "What does Dan Wang's book say about lawyers and
+    # engineers?" (fortieth round): right, but refused for "the passages do not name Dan,
+    # Wang" and then answered "not found"
+    said = "Dan Wang's book says that America is run by lawyers."
+    assert unsupported(said, [BREAKNECK], STRICT) is None
+    assert unsupported("Deep Seek trained on H800s.", ["DeepSeek trained on H800s."]) is None
+    # another name is still not named there, nor a name's words the passage lacks
+    assert unsupported("Dan Chen's book says that America is run by lawyers.", [BREAKNECK]) == (
+        "the passages do not name Dan, Chen"
+    )
+    assert unsupported("Wang Dan's book says that America is run by lawyers.", [BREAKNECK]) == (
+        "the passages do not name Wang, Dan"
+    )
+
+
+# 003 L136-156: the host says he once talked with Kai-Fu Lee, who called Zuckerberg "the most
+# Chinese" of American CEOs; some 250 words on, he says Zuckerberg said in an earnings call
+# "we're going to have a one billion people serving AI agent"
+ZUCKERBERG = _span("003", 12298, 14198)
+ASKED = "What did Kai-Fu Lee say about Mark Zuckerberg, and which AI startup is he behind?"
+
+
+def test_a_claim_lent_to_a_person_the_passage_names_elsewhere_is_not_printed() -> None:
+    # the 1.5B's answer to dev q58 (fortieth round): refused before only because "We're"
+    # counted as a name
+    lent = (
+        "Kai-Fu Lee said that Mark Zuckerberg is the only one so far out of the American big "
+        "tech that actually openly said, 'We're going to have a one billion people serving AI "
+        "agent,' right?"
+    )
+    assert said_far_from(lent, [ZUCKERBERG], ASKED, NAMES_WITHIN_WORDS) == "Kai-Fu Lee"
+    assert unsupported(lent, [ZUCKERBERG], STRICT, ASKED) == (
+        "they write what it says Kai-Fu Lee said, but not near Kai-Fu Lee"
+    )
+    # what he did say, next to his name, passes; so does a claim no name is said to hold
+    said = "Kai-Fu Lee called Mark Zuckerberg the most Chinese of all American CEOs."
+    assert said_far_from(said, [ZUCKERBERG], ASKED, NAMES_WITHIN_WORDS) is None
+    assert unsupported(said, [ZUCKERBERG], STRICT, ASKED) is None
+    plain = "Zuckerberg said he is going to have a one billion people serving AI agent."
+    assert said_far_from(plain, [ZUCKERBERG], ASKED, NAMES_WITHIN_WORDS) is None
+    assert unsupported(lent, [ZUCKERBERG], LENIENT, ASKED) is None

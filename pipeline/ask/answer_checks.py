@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from itertools import combinations
 
+from pipeline.ask.name_places import names_apart, said_far_from
 from pipeline.ask.retrieval import query_terms
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.text import (
@@ -18,7 +18,6 @@ from pipeline.text import (
     name_words,
     numbers,
     share_in,
-    stem_positions,
     stems,
     tokenize,
 )
@@ -137,6 +136,7 @@ def unsupported(
     said = stems(statement)
     words = stems(evidence)
     words |= _written_apart(said - words, evidence)
+    words |= _written_joined(said - words, statement, evidence)
     asked = stems(question) if question else set()
     # the framing counts only beside a stand-alone number of the evidence that the
     # question lacks (its answer: a year, an amount, a share). A name is not enough: "China"
@@ -160,6 +160,9 @@ def unsupported(
         if apart:
             first, second, gap = apart
             return f"they name {first} and {second} only {gap} words apart, never together"
+        far = said_far_from(statement, passages, question, policy.answer_names_within)
+        if far:
+            return f"they write what it says {far} said, but not near {far}"
     share = share_in(said, words)  # the evidence tokenized once
     if framing:  # or what the statement adds beyond the question
         share = max(share, share_in(said - asked, words))
@@ -169,55 +172,6 @@ def unsupported(
     if asked and len(added) >= ADDED_WORDS and share_in(added, words) < policy.answer_adds_support:
         return f"they do not hold what it adds to the question ({', '.join(sorted(added - words))})"
     return None
-
-
-_NAME_RUN = re.compile(rf"{CAPITALISED_WORD.pattern}(?:[ \t]+{CAPITALISED_WORD.pattern})*")
-
-
-def names_apart(
-    statement: str, passages: Sequence[str], question: str, within: int
-) -> tuple[str, str, int] | None:
-    """Two names of the statement (runs of capitalised words: "Kai-Fu Lee") that a passage
-    writes only more than ``within`` words apart (as the statement writes them, with the
-    fewest words between them), and no passage writes closer; None when every two of its
-    names that share a passage stand within ``within`` words of each other in one. Two
-    names no passage writes both of are not judged (an answer may join two passages).
-    A name's words are matched stemmed, anywhere (a lower-case "face" counts for "Hugging
-    Face"), so a near match is never missed; a name a passage does not write with its
-    words together ("Danwang's" for "Dan Wang's") is not placed there."""
-    wanted = name_words(statement, question)
-    runs: dict[frozenset[str], str] = {}
-    for run in _NAME_RUN.findall(statement):
-        if parts := frozenset(stems(run) & wanted):
-            runs.setdefault(parts, run)
-    gaps: dict[tuple[str, str], int] = {}
-    for passage in passages:
-        at = stem_positions(passage)
-        placed = [
-            (run, where) for parts, run in runs.items() if (where := _written_together(parts, at))
-        ]
-        for (a, where_a), (b, where_b) in combinations(placed, 2):
-            gap = _nearest(where_a, where_b)
-            gaps[a, b] = min(gap, gaps.get((a, b), gap))
-    return next(((a, b, gap) for (a, b), gap in gaps.items() if gap > within), None)
-
-
-def _written_together(parts: frozenset[str], at: dict[str, list[int]]) -> list[int]:
-    """Where the evidence writes a name of these (stemmed) words, all of them within as
-    many words of each other as the name has: "Kai Fu Lee" or "Lee Kai-Fu", not a "Dan"
-    here and a "Wang" two passages on."""
-    if not parts <= at.keys():
-        return []
-    span = len(parts)
-    first, *others = sorted(parts, key=lambda p: len(at[p]))
-    return [
-        i for i in at[first] if all(any(abs(i - j) <= span for j in at[other]) for other in others)
-    ]
-
-
-def _nearest(left: list[int], right: list[int]) -> int:
-    """The fewest words between a position of ``left`` and one of ``right``."""
-    return min(abs(i - j) for i in left for j in right)
 
 
 def names_as_written(found: set[str], statement: str) -> list[str]:
@@ -263,6 +217,24 @@ def _written_apart(wanted: set[str], evidence: str) -> set[str]:
     parts = re.findall(r"[a-z0-9]+", evidence.lower())
     joined = {"".join(parts[i : i + n]) for n in (2, 3) for i in range(len(parts) - n + 1)}
     return wanted & stems(" ".join(joined))
+
+
+def _written_joined(wanted: set[str], statement: str, evidence: str) -> set[str]:
+    """The (stemmed) words of ``wanted`` that the statement writes as two or three words
+    and the evidence as one: "Danwang’s book" for "Dan Wang's book", "Deepseek" for "Deep
+    Seek" (``_written_apart`` the other way round). A right answer, "Dan Wang's book says
+    that America is run by lawyers", was refused: its passage writes "Danwang’s book"."""
+    if not wanted:
+        return set()
+    parts = re.findall(r"[a-z0-9]+", statement.lower())
+    written = stems(evidence)
+    found: set[str] = set()
+    for n in (2, 3):
+        for i in range(len(parts) - n + 1):
+            joined = stems("".join(parts[i : i + n]))
+            if joined and joined <= written:
+                found |= stems(" ".join(parts[i : i + n]))
+    return wanted & found
 
 
 _LETTERS_BEFORE = re.compile(r"^[a-z]+(?=\d+[a-z])")
