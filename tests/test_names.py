@@ -57,6 +57,9 @@ def test_a_person_that_reads_as_the_runs_organisations_is_listed_as_one() -> Non
         ("Grace Shao", False),
         ("Sarah", False),
         ("Kirsty Williams AM", False),
+        ("Sarah (Host)", False),
+        ("Hon. Bill Blair (Parliamentary Secretary)", False),
+        ("The Chair", True),
     ],
 )
 def test_a_speaker_label_that_names_a_role_is_no_name(label: str, role: bool) -> None:

@@ -234,12 +234,17 @@ def role_labels(speakers: Iterable[str]) -> list[str]:
     ``_ROLE_WORDS``; anonymised labels). Listed as people or organisations they read as
     if they were named in the talk: the 1.5B listed a meeting's "Industrial Designer" and
     "User Interface Developer" as people and "Marketing" as an organisation."""
-    return [
-        label
-        for label in dict.fromkeys(s.strip() for s in speakers if s and s.strip())
-        if _ANONYMISED.search(label)
-        or any(w.lower().strip(".,") in _ROLE_WORDS for w in re.split(r"[\s_]+", label))
-    ]
+    roles = []
+    for label in dict.fromkeys(s.strip() for s in speakers if s and s.strip()):
+        # "Sarah (Host)" is Sarah, "Hon. Bill Blair (Parliamentary Secretary)" Bill Blair
+        named = _IN_BRACKETS.sub(" ", label).strip()
+        words = [w.lower() for w in re.findall(r"[^\W_]+", named)]
+        if _ANONYMISED.search(named) or any(w in _ROLE_WORDS for w in words):
+            roles.append(label)
+    return roles
+
+
+_IN_BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 
 
 def is_role(name: str, roles: Iterable[str]) -> bool:
