@@ -73,7 +73,8 @@ from pipeline.model.prompts import boundary_for, load_prompt
 from pipeline.models import Answer, CitedPassage, Statement
 from pipeline.outputs.verify import passage_problem
 from pipeline.stages.policy import STRICT, ModelPolicy
-from pipeline.text import cut_back, flattened
+from pipeline.stages.spoken import in_writing
+from pipeline.text import cut_back
 
 NEAR_MISSES = 3
 # the imagined passage of ``expand``: two sentences (the 1.5B writes 40-60 tokens)
@@ -336,7 +337,9 @@ def answered_on(
             text = cut_back(statement.text, STATEMENT_CHARS).strip()
             if policy.answer_whole_sentence:  # checked as it was, printed as its sentence
                 text = whole_sentence(text, [by_rank[i].passage.text for i in ids])
-            text = flattened(text)  # copied with the passage's marks
+            # read, not heard: without the speakers' fillers, as a brief's prose ("And he
+            # said there's 600 million people ..." prints "He said there's ...")
+            text = in_writing(text)
             statements.append(Statement(text=text, citations=ids))
             cited_ids.update(ids)
     if not statements:
