@@ -119,8 +119,7 @@ def test_an_abbreviation_s_stop_ends_no_sentence_before_a_lower_case_word(tmp_pa
         "Since November 22, the U.S. for sure, I mean, U.S. companies had a lead. "
         "Ask Dr. Li about it, e.g. chips at 10 p.m. tonight. It is made in the U.S. "
         "The next one starts here. And we saw a lot of U.S.\n"
-        "capital pulling out. it ends. lower case goes on. We take the U.S. AI industry "
-        "down a notch. Made in the U.K. OK, done. Back to the U.S. CEOs said so.\n",
+        "capital pulling out. it ends. lower case goes on.\n",
         encoding="utf-8",
     )
     [chunk] = chunk_transcript(read_transcript(path, "x"), chunk_tokens=900)
@@ -132,10 +131,4 @@ def test_an_abbreviation_s_stop_ends_no_sentence_before_a_lower_case_word(tmp_pa
         "And we saw a lot of U.S. capital pulling out.",  # over a line break too
         "it ends.",  # a plain word's stop ends a sentence before lower case
         "lower case goes on.",
-        # a dotted abbreviation's stop ends no sentence before an acronym either (003's
-        # "take the U.S. AI industry down a notch" ended "take the U."), but "OK" opens one
-        "We take the U.S. AI industry down a notch.",
-        "Made in the U.K.",
-        "OK, done.",
-        "Back to the U.S. CEOs said so.",
     ]

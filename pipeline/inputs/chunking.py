@@ -23,10 +23,6 @@ _SENTENCE_END = re.compile(r"[.!?。！？…]+[\"'”’)\]]*(?=\s)")
 # title's ("Dr. Li") never does: 27 sentences of the seeds ended so ("And we saw a lot of
 # U.S." / "capital pulling out of China."), cut quotes and points among them
 _ABBREVIATION = re.compile(r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:vs|etc)\.|\b[A-Z]\.)$")
-# nor does a dotted one's ("U.S.", "U.K.") before an acronym: "take the U.S. AI industry
-# down a notch" was two sentences, the first ending "take the U."
-_DOTTED = re.compile(r"\b(?:[A-Za-z]\.){2,}$")
-_ACRONYM = re.compile(r"(?!OK\b)[A-Z]{2,}s?\b")
 _TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|St)\.$")
 _NON_SPACE = re.compile(r"\S")
 LABEL_TOKENS = 4  # the "[12] " label each sentence gets in the map prompt
@@ -87,7 +83,7 @@ def _boundaries(segments: list[Segment]) -> list[tuple[int, int, int, int]]:
         for match in _SENTENCE_END.finditer(text):
             # the stop's word (a short tail: a 5 MB line has 100,000 stops) and what follows
             tail = text[max(0, match.end() - 12) : match.end()]
-            if _continues(tail, _next_word(segments, index, match.end())):
+            if _continues(tail, _next_char(segments, index, match.end())):
                 continue
             start = open_at or (index, _skip_space(text, cursor))
             spans.append((*start, index, match.end()))
@@ -114,19 +110,16 @@ def _continues(before: str, following: str) -> bool:
     (``following``: what comes next)."""
     if _TITLE.search(before):
         return True
-    if _DOTTED.search(before) and _ACRONYM.match(following):
-        return True
     return following[:1].islower() and _ABBREVIATION.search(before) is not None
 
 
-def _next_word(segments: list[Segment], index: int, offset: int) -> str:
-    """The start of the first word after ``offset`` of segment ``index`` (a few
-    characters), or of the next segment's when the segment ends there ("" at the very
-    end)."""
+def _next_char(segments: list[Segment], index: int, offset: int) -> str:
+    """The first character after ``offset`` of segment ``index`` that is not a space, or
+    the next segment's when the segment ends there ("" at the very end)."""
     found = _NON_SPACE.search(segments[index].text, offset)
     if found is None and index + 1 < len(segments):
         found = _NON_SPACE.search(segments[index + 1].text)
-    return found.string[found.start() : found.start() + 12] if found else ""
+    return found.group() if found else ""
 
 
 def _open_chars(segments: list[Segment], open_at: tuple[int, int], index: int) -> int:
