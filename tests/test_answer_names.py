@@ -115,3 +115,5 @@ def test_a_claim_lent_to_a_person_the_passage_names_elsewhere_is_not_printed() -
     plain = "Zuckerberg said he is going to have a one billion people serving AI agent."
     assert said_far_from(plain, [ZUCKERBERG], ASKED, NAMES_WITHIN_WORDS) is None
     assert unsupported(lent, [ZUCKERBERG], LENIENT, ASKED) is None
+    by = "According to Kai-Fu Lee, Zuckerberg will have a one billion people serving AI agent."
+    assert said_far_from(by, [ZUCKERBERG], ASKED, NAMES_WITHIN_WORDS) == "Kai-Fu Lee"

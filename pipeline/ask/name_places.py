@@ -63,12 +63,15 @@ def _nearest(left: list[int], right: list[int]) -> int:
     return min(abs(i - j) for i in left for j in right)
 
 
-# "Kai-Fu Lee said that ...", "Liang Wenfeng argues ...": a name, a verb of saying, the claim
+_NAME = rf"{CAPITALISED_WORD.pattern}(?:[ \t]+{CAPITALISED_WORD.pattern}){{0,3}}"
+# "Kai-Fu Lee said that ...", "Liang Wenfeng argues ...": a name, a verb of saying, the
+# claim; or "According to Kai-Fu Lee, ..."
 _SAYING = re.compile(
-    rf"^(?P<who>{CAPITALISED_WORD.pattern}(?:[ \t]+{CAPITALISED_WORD.pattern}){{0,3}})\s+"
+    rf"^(?:(?P<who>{_NAME})\s+"
     r"(?:also\s+)?(?:said|says|say|thinks|thought|believes|believed|argues|argued|claims|"
     r"claimed|told|tells|wrote|writes|called|calls|noted|notes|described|describes|"
-    r"predicted|predicts|warned|warns)\b(?:\s+that\b)?(?P<claim>.+)$",
+    r"predicted|predicts|warned|warns)\b(?:\s+that\b)?"
+    rf"|[Aa]ccording to (?P<source>{_NAME}),)(?P<claim>.+)$",
     re.DOTALL,
 )
 SAID_NEAR_SHARE = 0.5  # of the claim's words a passage holds, at least this share near the name
@@ -77,7 +80,8 @@ SAID_NEAR_SHARE = 0.5  # of the claim's words a passage holds, at least this sha
 def said_far_from(
     statement: str, passages: Sequence[str], question: str, within: int
 ) -> str | None:
-    """The person a statement says said its claim ("Kai-Fu Lee said that ..."), when a
+    """The person a statement says said its claim ("Kai-Fu Lee said that ...", "According
+    to Kai-Fu Lee, ..."), when a
     passage writes both the name and the claim's words but never puts most of those words
     within ``within`` words of the name, and no passage does; else None. The claim's words
     are those the question lacks (what the statement adds). The 1.5B answered "What did
@@ -88,7 +92,7 @@ def said_far_from(
     found = _SAYING.match(statement.strip())
     if found is None:
         return None
-    who = found.group("who")
+    who = found.group("who") or found.group("source")
     parts = frozenset(stems(who) & name_words(statement, question))
     claim = stems(found.group("claim")) - stems(question) - stems(who)
     if not parts or len(claim) < 3:
