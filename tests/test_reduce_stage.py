@@ -74,6 +74,11 @@ def test_an_overview_of_titles_gives_way_to_the_sections_first_sentences() -> No
     assert own_overview("Chip Supply: chips are scarce.", titles) == "chips are scarce."
     assert own_overview("Chip supply: Chips are scarce.", titles) == "Chips are scarce."
     assert own_overview("Chip Supply.", titles) == "Chip Supply."
+    # a title's head before its colon, put in front (a QMSum committee meeting's overview)
+    headed = ["Welsh Language and Lifelong Learning: Recruitment Challenges"]
+    assert own_overview(
+        "Welsh Language and Lifelong Learning: Kirsty Williams cites recruitment targets.", headed
+    ) == ("Kirsty Williams cites recruitment targets.")
 
 
 @pytest.mark.parametrize(

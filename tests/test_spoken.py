@@ -145,6 +145,8 @@ def test_a_source_brief_prints_the_models_sentences_without_fillers(scripted) ->
         ("'commoditise their complement'", "'commoditise their complement'."),
         ("Is open source a moat?", "Is open source a moat?"),
         ("the grid, the chips and …", "The grid, the chips and …"),
+        # a hyphenated first word too (a QMSum committee meeting's key fact)
+        ("e-mailing them materials", "E-mailing them materials."),
         # initials together, as the sources write them
         ("they mess with U. S. research labs", "They mess with U.S. research labs."),
         ("the U. K. and the E. U. agree", "The U.K. and the E.U. agree."),

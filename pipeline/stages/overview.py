@@ -132,9 +132,10 @@ def _bare(text: str) -> str:
 def own_overview(
     text: str, titles: list[str], policy: ModelPolicy = STRICT, summaries: Sequence[str] = ()
 ) -> str:
-    """The overview without a section title put in front of a sentence ("Title: ...",
-    in any case: the 1.5B began a sentence of 004's "Chat GPT's impact on China:" for its
-    theme "Chat GPT's Impact on China") and without a sentence it repeats; when nothing
+    """The overview without a section title (or its head before a colon) put in front of
+    a sentence ("Title: ...", in any case: the 1.5B began a sentence of 004's "Chat GPT's
+    impact on China:" for its theme "Chat GPT's Impact on China") and without a sentence
+    it repeats; when nothing
     is left, the titles stand for it. A sentence that restates a section's summary
     stays: an overview picks what matters from its sections. When the strict policy
     dropped those, four of the five source overviews of the seeds were a list of titles
@@ -143,7 +144,14 @@ def own_overview(
     (``summaries``, in the titles' order): the 1.5B once wrote source 004's overview as
     four of its titles ("China's AI Regulations: A Brief Overview. Chatbot Competition
     and Public Awareness. ...")."""
-    heads = tuple(f"{t}:".lower() for t in titles)  # "Chat GPT's impact on China:" (004)
+    # "Chat GPT's impact on China:" (004), or a title's head before its colon: "Welsh
+    # Language and Lifelong Learning: Cabinet Secretary ..." (a QMSum committee meeting,
+    # its theme "Welsh Language and Lifelong Learning: Recruitment Challenges")
+    heads = sorted(  # the longest first: a whole "Title: Subtitle:" before its "Title:"
+        {f"{name.strip()}:".lower() for t in titles for name in (t, t.split(":", 1)[0])},
+        key=len,
+        reverse=True,
+    )
     firsts = {  # a title, or its head before a colon ("ChatGPT vs. Ernie 4.0: A Comparison")
         _bare(name): next(iter(sentences_of(summary)), "")
         for title, summary in zip(titles, summaries, strict=False)

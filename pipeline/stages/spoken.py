@@ -118,7 +118,7 @@ def as_written(text: str) -> str:
         lambda m: f"; {m[1].lower()}", _SPACED_INITIAL.sub(r"\1.", without_fillers(text))
     )
     first = out.split(" ", 1)[0]
-    if first.isalpha() and first.islower():
+    if first.replace("-", "").isalpha() and first.islower():  # "e-mailing them" too
         out = out[0].upper() + out[1:]
     if out.rstrip(_CLOSING)[-1:].isalnum():
         out += "."
