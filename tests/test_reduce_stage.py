@@ -409,6 +409,12 @@ def test_a_question_is_no_claim_even_with_its_restatement_after_it() -> None:
 def test_talk_about_the_talk_is_told_from_what_is_said() -> None:
     from pipeline.stages.show_talk import about_the_talk
 
+    # a committee's chair keeping its order (QMSum's education_18: both were key facts)
+    assert about_the_talk("The next questions are from Hefin David.")
+    assert about_the_talk("Paper to note 2: a letter from the Minister for Children.")
+    assert about_the_talk("We'll move on to item 3.")
+    assert not about_the_talk("Huawei will move to the next item of its plan.")
+
     assert about_the_talk("The conversation discusses the differences between AI ecosystems.")
     assert about_the_talk("We're discussing China's AI positioning and how competitive it is.")
     assert about_the_talk("I would love to work with you to make an episode about it.")

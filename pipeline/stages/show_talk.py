@@ -81,9 +81,10 @@ def is_promo(text: str) -> bool:
 
 
 # talk about the talk: what the episode covers, who is invited to discuss, a call for
-# guests, the show keeping time ("The conversation discusses the differences between ...",
-# "We're discussing China's AI positioning", "I would love to work with you to make an
-# episode about it", "Folks, we're pushing past 10 p.m. now")
+# guests, the show or a committee's chair keeping time and order ("The conversation
+# discusses the differences between ...", "We're discussing China's AI positioning", "I
+# would love to work with you to make an episode about it", "Folks, we're pushing past 10
+# p.m. now")
 _ABOUT_THE_TALK = re.compile(
     r"^(?:so,?\s+|in\s+)?(?:the|this|our|today's)\s+(?:[\w-]+\s+){0,2}"
     r"(?:conversation|episode|podcast|show|interview|discussion)\s+"
@@ -92,7 +93,12 @@ _ABOUT_THE_TALK = re.compile(
     r"(?:discussing|talking about|going to (?:talk|discuss)|delivering|covering)\b|"
     r"\b(?:make|do|record) an episode\b|"
     # the show keeping time: "Folks, we're pushing past 10 p.m. now", "we're running out of time"
-    r"\b(?:we're|we are)\s+(?:running out of time|pushing past\s+\d)",
+    r"\b(?:we're|we are)\s+(?:running out of time|pushing past\s+\d)|"
+    # a committee's chair keeping its order: "The next questions are from Hefin David.",
+    # "Paper to note 2: a letter from the Minister ...", "we'll move on to item 3"
+    r"\bnext questions?\s+(?:are|is|comes?|will come)\s+from\b|"
+    r"\bpapers?\s+to\s+note\b|"
+    r"\b(?:we(?:'ll|\s+will|'re going to)?|let's)\s+move\s+(?:on\s+)?to\s+(?:the\s+next\s+)?item\b",
     re.IGNORECASE,
 )
 
