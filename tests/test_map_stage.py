@@ -372,3 +372,43 @@ def test_the_map_lists_a_person_introduced_as_a_startup_as_an_organisation_and_d
     assert [e.name for e in summary.entities if e.kind == "person"] == ["Kai-Fu Lee"]
     # ("DeepSeek", the scripted reply's organisation, is not in the chunk)
     assert [e.name for e in summary.entities if e.kind == "organisation"] == ["Baiquan"]
+
+
+def test_the_host_a_meeting_never_had_is_the_speaker_of_the_sentence(scripted) -> None:
+    # QMSum's ES2009b (thirty-ninth round): "The host discusses plastic and touch screens."
+    # of the Project Manager's sentence; the map prompt's example says "The host discusses"
+    from pipeline.models import Sentence
+    from pipeline.stages.show_talk import said_by_label
+
+    def said(speaker: str | None) -> Sentence:
+        return Sentence(
+            id=3, text="Touch screens cost more.", char_start=0, char_end=24,
+            line_start=1, line_end=1, speaker=speaker,
+        )  # fmt: skip
+
+    point = "The host discusses the cost of touch screens."
+    meeting = "Project Manager: Touch screens cost more."
+    assert said_by_label(point, said("Project Manager"), meeting) == (
+        "Project Manager discusses the cost of touch screens."
+    )
+    # a show with a host, a label that tells nothing, no label: as the model wrote it
+    assert said_by_label(point, said("Alex"), "I'm your host, Alex.") == point
+    assert said_by_label(point, said("A"), meeting) == point
+    assert said_by_label(point, said(None), meeting) == point
+    assert said_by_label("Touch screens cost more.", said("User Interface"), meeting) == (
+        "Touch screens cost more."
+    )
+    # through the map: the chunk's speakers relabelled as a meeting's roles
+    doc, text = transcript()
+    roles = {"A": "Project Manager", "B": "Marketing"}
+    doc = doc.model_copy(
+        update={
+            "segments": [s.model_copy(update={"speaker": roles[s.speaker]}) for s in doc.segments]
+        }
+    )
+    chunk = chunk_transcript(doc, chunk_tokens=500)[0]
+    scripted.enqueue(map_reply([("The host says DeepSeek released R1 in January", 2)]))
+    summary = summarize_chunk(chunk, text, scripted, max_tokens=100)
+    assert [p.text for p in summary.key_points] == [
+        "Project Manager says DeepSeek released R1 in January"
+    ]

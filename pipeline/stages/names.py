@@ -239,12 +239,17 @@ def role_labels(speakers: Iterable[str]) -> list[str]:
         # "Sarah (Host)" is Sarah, "Hon. Bill Blair (Parliamentary Secretary)" Bill Blair
         named = _IN_BRACKETS.sub(" ", label).strip()
         words = [w.lower() for w in re.findall(r"[^\W_]+", named)]
-        if _ANONYMISED.search(named) or any(w in _ROLE_WORDS for w in words):
+        if is_anonymised(named) or any(w in _ROLE_WORDS for w in words):
             roles.append(label)
     return roles
 
 
 _IN_BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+
+
+def is_anonymised(label: str) -> bool:
+    """A speaker label that says nothing of who speaks: "A", "Speaker 2", "PhD B"."""
+    return bool(_ANONYMISED.search(label.strip()))
 
 
 def is_role(name: str, roles: Iterable[str]) -> bool:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable
 
 from pipeline.models import Sentence
+from pipeline.stages.names import is_anonymised
 
 # the show's intro and outro, ads and sponsor reads: never a key point
 _PROMO = re.compile(
@@ -144,3 +145,25 @@ def about_the_speaker(text: str) -> bool:
     not what they say about the subject). "I" only: a company's "we have been working
     for five years on chips" is a claim."""
     return bool(_ABOUT_THE_SPEAKER.search(text))
+
+
+# who the 1.5B says spoke when it does not read the label: "The host discusses plastic
+# and touch screens." of a meeting's Project Manager (the map prompt's own example of a
+# point that says nothing is "The host discusses chips")
+_GENERIC_SPEAKER = re.compile(r"^(?:the|our)\s+(host|speaker|presenter|narrator)\b", re.IGNORECASE)
+
+
+def said_by_label(point: str, sentence: Sentence, source_text: str) -> str:
+    """``point`` with its opening "The host" (speaker, presenter, narrator) replaced by
+    the label of the speaker of its ``sentence``, when the transcript labels its speakers
+    by name or role and never says "host" (nor the word the point uses): in a meeting
+    there is no host. An anonymised label ("A", "Speaker 2") tells nothing and is not
+    used."""
+    found = _GENERIC_SPEAKER.match(point)
+    label = (sentence.speaker or "").strip()
+    if found is None or not label or is_anonymised(label):
+        return point
+    word = found.group(1).lower()
+    if word in label.lower() or re.search(rf"\b{word}s?\b", source_text, re.IGNORECASE):
+        return point
+    return label + point[found.end() :]
