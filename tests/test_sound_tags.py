@@ -85,3 +85,16 @@ def test_a_point_that_copied_the_tags_and_a_quote_are_printed_without_them() -> 
     assert "{" not in printed and "use TV remotes" in printed
     # `brief verify` reads the markdown's quote as the source slice shown the same way
     assert as_shown(raw) == printed
+
+
+def test_a_stretch_printed_under_an_answer_has_no_gap_where_a_tag_was() -> None:
+    # `brief ask` on ES2009b's brief printed "so no  we're not doing DVD" (thirty-ninth round)
+    from pipeline.ask.excerpts import excerpt
+
+    raw = MEETING.splitlines()[0].split(": ", 1)[1]
+    passage = Passage(
+        source_id="es2009b", char_start=0, char_end=len(raw), line_start=1, line_end=1,
+        column=1, text=raw,
+    )  # fmt: skip
+    [run] = excerpt(passage, "television remote DVD")
+    assert "So no we're not doing DVD" in run.text and "  " not in run.text

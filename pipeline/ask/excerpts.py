@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pipeline.ask.answer_checks import FILLER_WORDS
 from pipeline.ask.retrieval import QUESTION_WORDS
 from pipeline.models import Passage
-from pipeline.text import sentences_of, stems, without_marks
+from pipeline.text import flattened, sentences_of, stems
 
 EXCERPT_WORDS = 60  # of a passage, printed under an answer or a refusal
 # words that do not place a stretch: a refusal's stretches were chosen for the question's
@@ -149,7 +149,7 @@ def excerpt(
     return [
         Run(
             located(passage, units[w.start].start, units[w[-1]].end),
-            without_marks(" ".join(units[i].text for i in w)),
+            flattened(" ".join(units[i].text for i in w)),
         )
         for w in chosen
     ]
