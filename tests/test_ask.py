@@ -985,32 +985,27 @@ def test_the_development_questions_check_out_against_the_seeds(questions: str) -
     assert checked.stdout.rstrip().endswith("OK")
 
 
-@pytest.mark.parametrize(("policy", "widened"), [(STRICT, True), (LENIENT, False)])
+CLAUSE = 'now writes a very interesting sub-stack newsletter called "Concurrent".'
+
+
+@pytest.mark.parametrize(
+    ("policy", "said", "printed"),
+    [
+        (STRICT, CLAUSE, "Afra used to work in Silicon Valley and " + CLAUSE),
+        (LENIENT, CLAUSE, "N" + CLAUSE[1:]),  # printed as written: with a capital
+        # without the speakers' fillers: `brief ask` printed "And he said there's 600
+        # million people ..." (thirty-ninth round)
+        (LENIENT, "So, like, Afra " + CLAUSE, "Afra " + CLAUSE),
+    ],
+)
 def test_a_statement_cut_from_a_sentence_is_printed_whole_under_the_strict_policy(
-    seeds_out: Path, scripted: ScriptedClient, policy: ModelPolicy, widened: bool
+    seeds_out: Path, scripted: ScriptedClient, policy: ModelPolicy, said: str, printed: str
 ) -> None:
     rank = newsletter_rank(seeds_out)
-    clause = 'now writes a very interesting sub-stack newsletter called "Concurrent".'
-    scripted.enqueue({"answerable": True, "statements": [{"text": clause, "passages": [rank]}]})
-    corpus, _ = open_corpus(seeds_out)
-    answer = answer_question(QUESTION, corpus.index, corpus.texts, scripted, policy=policy)
-    whole = "Afra used to work in Silicon Valley and " + clause
-    # printed as written: a clause left alone opens with a capital
-    assert answer.answered and answer.answer == (whole if widened else "N" + clause[1:])
-
-
-def test_an_answer_is_printed_without_the_speakers_fillers(
-    seeds_out: Path, scripted: ScriptedClient
-) -> None:
-    # `brief ask` printed "And he said there's 600 million people ..." (thirty-ninth round)
-    rank = newsletter_rank(seeds_out)
-    said = 'So, like, Afra now writes a very interesting sub-stack newsletter called "Concurrent".'
     scripted.enqueue({"answerable": True, "statements": [{"text": said, "passages": [rank]}]})
     corpus, _ = open_corpus(seeds_out)
-    answer = answer_question(QUESTION, corpus.index, corpus.texts, scripted, policy=LENIENT)
-    assert answer.answer == (
-        'Afra now writes a very interesting sub-stack newsletter called "Concurrent".'
-    )
+    answer = answer_question(QUESTION, corpus.index, corpus.texts, scripted, policy=policy)
+    assert answer.answered and answer.answer == printed
 
 
 def test_a_statement_copied_with_the_bullets_that_mark_a_file_s_lines_is_printed_without(
