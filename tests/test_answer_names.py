@@ -1,6 +1,8 @@
-"""An answer statement that joins two names its passage writes far apart is not printed
-(``answer_checks.names_apart``, the policy's ``answer_names_within``). The passages are
-the seeds' own, as `brief ask` showed them to the 1.5B."""
+"""An answer statement that joins two names its passage writes far apart, or lends a claim
+to a person its passage names elsewhere, is not printed (``name_places.names_apart``,
+``name_places.said_far_from``, the policy's ``answer_names_within``); a name the passage
+runs together is named. The passages are the seeds' own, as `brief ask` showed them to
+the 1.5B."""
 
 from __future__ import annotations
 

@@ -93,7 +93,9 @@ class ModelPolicy(BaseModel):
             "two names of a statement that its passages write must stand within this many "
             "words of each other there somewhere (None: not checked): the 1.5B joins names "
             'of one passage into a relation it does not state ("Kai-Fu Lee worked at '
-            'Hugging Face." from a passage naming the two some 270 words apart)'
+            'Hugging Face." from a passage naming the two some 270 words apart); and a '
+            "person a statement says said something must stand this near half of what it "
+            "says they said (name_places.said_far_from)"
         ),
         ge=1,
     )
