@@ -135,15 +135,14 @@ def own_overview(
     """The overview without a section title (or its head before a colon) put in front of
     a sentence ("Title: ...", in any case: the 1.5B began a sentence of 004's "Chat GPT's
     impact on China:" for its theme "Chat GPT's Impact on China") and without a sentence
-    it repeats; when nothing
-    is left, the titles stand for it. A sentence that restates a section's summary
-    stays: an overview picks what matters from its sections. When the strict policy
-    dropped those, four of the five source overviews of the seeds were a list of titles
-    or one sentence (docs/evaluation-history.md, ninth round). A sentence that is only
-    a section's title gives way to the first sentence of that section's summary
-    (``summaries``, in the titles' order): the 1.5B once wrote source 004's overview as
-    four of its titles ("China's AI Regulations: A Brief Overview. Chatbot Competition
-    and Public Awareness. ...")."""
+    it repeats; when nothing is left, the titles stand for it. A sentence that restates a
+    section's summary stays: an overview picks what matters from its sections. When the
+    strict policy dropped those, four of the five source overviews of the seeds were a
+    list of titles or one sentence (docs/evaluation-history.md, ninth round). A sentence
+    that is only a section's title gives way to the first sentence of that section's
+    summary (``summaries``, in the titles' order): the 1.5B once wrote source 004's
+    overview as four of its titles ("China's AI Regulations: A Brief Overview. Chatbot
+    Competition and Public Awareness. ...")."""
     # "Chat GPT's impact on China:" (004), or a title's head before its colon: "Welsh
     # Language and Lifelong Learning: Cabinet Secretary ..." (a QMSum committee meeting,
     # its theme "Welsh Language and Lifelong Learning: Recruitment Challenges")
