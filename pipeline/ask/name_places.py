@@ -81,10 +81,10 @@ def said_far_from(
     statement: str, passages: Sequence[str], question: str, within: int
 ) -> str | None:
     """The person a statement says said its claim ("Kai-Fu Lee said that ...", "According
-    to Kai-Fu Lee, ..."), when a
-    passage writes both the name and the claim's words but never puts most of those words
-    within ``within`` words of the name, and no passage does; else None. The claim's words
-    are those the question lacks (what the statement adds). The 1.5B answered "What did
+    to Kai-Fu Lee, ..."), when a passage writes both the name and three or more of the
+    claim's words but never puts half of those words within ``within`` words of the name,
+    and no passage does; else None. The claim's words are those the question lacks (what
+    the statement adds). The 1.5B answered "What did
     Kai-Fu Lee say about Mark Zuckerberg?" with "Kai-Fu Lee said that Mark Zuckerberg is
     the only one ... that actually openly said 'We're going to have a one billion people
     serving AI agent'": the passage names Kai-Fu Lee some 250 words before the host says
