@@ -394,6 +394,9 @@ def test_the_host_a_meeting_never_had_is_the_speaker_of_the_sentence(scripted) -
     # a show with a host, a label that tells nothing, no label: as the model wrote it
     assert said_by_label(point, said("Alex"), "I'm your host, Alex.") == point
     assert said_by_label(point, said("A"), meeting) == point
+    assert said_by_label(point, said("PhD C"), meeting) == (  # an academic meeting's label
+        "PhD C discusses the cost of touch screens."
+    )
     assert said_by_label(point, said(None), meeting) == point
     assert said_by_label("Touch screens cost more.", said("User Interface"), meeting) == (
         "Touch screens cost more."

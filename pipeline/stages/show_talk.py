@@ -15,7 +15,6 @@ import re
 from collections.abc import Iterable
 
 from pipeline.models import Sentence
-from pipeline.stages.names import is_anonymised
 
 # the show's intro and outro, ads and sponsor reads: never a key point
 _PROMO = re.compile(
@@ -151,17 +150,19 @@ def about_the_speaker(text: str) -> bool:
 # and touch screens." of a meeting's Project Manager (the map prompt's own example of a
 # point that says nothing is "The host discusses chips")
 _GENERIC_SPEAKER = re.compile(r"^(?:the|our)\s+(host|speaker|presenter|narrator)\b", re.IGNORECASE)
+_LABEL_WORD = re.compile(r"[^\W\d_]{2,}")  # a word of two letters or more
 
 
 def said_by_label(point: str, sentence: Sentence, source_text: str) -> str:
     """``point`` with its opening "The host" (speaker, presenter, narrator) replaced by
     the label of the speaker of its ``sentence``, when the transcript labels its speakers
-    by name or role and never says "host" (nor the word the point uses): in a meeting
-    there is no host. An anonymised label ("A", "Speaker 2") tells nothing and is not
-    used."""
+    and never says "host" (nor the word the point uses): in a meeting there is no host.
+    A label of one letter or number ("A") reads as no name and is not used; "PhD C" and
+    "Speaker 2" are (an academic meeting's brief said "The host discusses bugs in the
+    program." nine times)."""
     found = _GENERIC_SPEAKER.match(point)
     label = (sentence.speaker or "").strip()
-    if found is None or not label or is_anonymised(label):
+    if found is None or not _LABEL_WORD.search(label):
         return point
     word = found.group(1).lower()
     if word in label.lower() or re.search(rf"\b{word}s?\b", source_text, re.IGNORECASE):
