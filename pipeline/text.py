@@ -185,11 +185,17 @@ def numbers(text: str) -> set[str]:
     return {m.replace(",", "").lower() for m in _NUMBER.findall(text)}
 
 
+_ENDED = (".", "!", "?", '"', "”", "'", "’", ")", "…")
+
+
 def cut_back(text: str, limit: int) -> str:
     """A text the grammar ended at ``limit`` characters (a map point, an answer's
     statement), cut back to its last sentence or clause end in its second half, else to
-    its last whole word with an ellipsis."""
-    if len(text) < limit:
+    its last whole word with an ellipsis. llama.cpp's grammar ends such a string one
+    character short of the limit (the committed outputs hold 17 points of 349 characters
+    under a cap of 350, and print "... how to tinker with hardware in gener."), so a text
+    that long that does not end a sentence was cut too."""
+    if len(text) < limit - 1 or text.rstrip().endswith(_ENDED):
         return text
     for end in (". ", "; ", ", "):
         at = text.rfind(end)
