@@ -63,9 +63,10 @@ def test_small_models_points_are_capped_by_the_schema_and_cut_back_to_a_clause(s
         schema = narrow_items(json_schema_of(request["schema"]), request["narrow"])
         values = schema["properties"]["points"]["properties"].values()
         assert {v.get("maxLength") for v in values} == {cap}
-    # what the grammar leaves of a point copied on and on: 300 characters, then cut back
+    # what the grammar leaves of a point copied on and on: 299 characters (llama.cpp ends
+    # a capped string at the cap less one), then cut back
     copied = "DeepSeek released R1 in January, " + "and then the lab went on, " * 11
-    scripted.enqueue(map_reply([(copied[:300], 2)]))
+    scripted.enqueue(map_reply([(copied[:299], 2)]))
     summary = summarize_chunk(chunk, text, scripted, max_tokens=100, policy=STRICT_05B)
     [point] = summary.key_points
     assert point.text.startswith("DeepSeek released R1") and point.text.endswith("went on …")
@@ -415,3 +416,17 @@ def test_the_host_a_meeting_never_had_is_the_speaker_of_the_sentence(scripted) -
     assert [p.text for p in summary.key_points] == [
         "Project Manager says DeepSeek released R1 in January"
     ]
+
+
+def test_a_text_the_grammar_ended_one_short_of_its_cap_is_cut_back() -> None:
+    from pipeline.text import cut_back
+
+    # 002's point, 349 characters under a cap of 350, printed "... hardware in gener."
+    cut = "They have the factories, and two generations who know how to work in them, and how "
+    cut += "to tinker with hardware in gener"
+    assert cut_back(cut, len(cut) + 1) == (
+        "They have the factories, and two generations who know how to work in them …"
+    )
+    assert cut_back(cut, len(cut) + 2) == cut  # shorter: the model ended it
+    done = cut + "al."
+    assert cut_back(done, len(done) + 1) == done  # a sentence that ends is whole
