@@ -13,14 +13,7 @@ from collections.abc import Sequence
 from pipeline.ask.name_places import names_apart, said_far_from
 from pipeline.ask.retrieval import query_terms
 from pipeline.stages.policy import STRICT, ModelPolicy
-from pipeline.text import (
-    CAPITALISED_WORD,
-    name_words,
-    numbers,
-    share_in,
-    stems,
-    tokenize,
-)
+from pipeline.text import CAPITALISED_WORD, name_words, numbers, share_in, stems, tokenize
 
 ADDED_WORDS = 2  # a statement adding fewer words to the question's is judged by its share
 _PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -136,7 +129,7 @@ def unsupported(
     said = stems(statement)
     words = stems(evidence)
     words |= _written_apart(said - words, evidence)
-    words |= _written_joined(said - words, statement, evidence)
+    words |= _written_joined(said - words, statement, words)
     asked = stems(question) if question else set()
     # the framing counts only beside a stand-alone number of the evidence that the
     # question lacks (its answer: a year, an amount, a share). A name is not enough: "China"
@@ -219,15 +212,15 @@ def _written_apart(wanted: set[str], evidence: str) -> set[str]:
     return wanted & stems(" ".join(joined))
 
 
-def _written_joined(wanted: set[str], statement: str, evidence: str) -> set[str]:
+def _written_joined(wanted: set[str], statement: str, written: set[str]) -> set[str]:
     """The (stemmed) words of ``wanted`` that the statement writes as two or three words
-    and the evidence as one: "Danwang’s book" for "Dan Wang's book", "Deepseek" for "Deep
-    Seek" (``_written_apart`` the other way round). A right answer, "Dan Wang's book says
-    that America is run by lawyers", was refused: its passage writes "Danwang’s book"."""
+    and the evidence (``written``: its stemmed words) as one: "Danwang’s book" for "Dan
+    Wang's book", "Deepseek" for "Deep Seek" (``_written_apart`` the other way round). A
+    right answer, "Dan Wang's book says that America is run by lawyers", was refused: its
+    passage writes "Danwang’s book"."""
     if not wanted:
         return set()
     parts = re.findall(r"[a-z0-9]+", statement.lower())
-    written = stems(evidence)
     found: set[str] = set()
     for n in (2, 3):
         for i in range(len(parts) - n + 1):

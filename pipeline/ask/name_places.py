@@ -8,6 +8,7 @@ elsewhere. Words are compared stemmed, as ``pipeline.ask.answer_checks`` compare
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from itertools import combinations
@@ -35,7 +36,7 @@ def names_apart(
             runs.setdefault(parts, run)
     gaps: dict[tuple[str, str], int] = {}
     for passage in passages:
-        at = stem_positions(passage)
+        at = _positions(passage)
         placed = [
             (run, where) for parts, run in runs.items() if (where := _written_together(parts, at))
         ]
@@ -43,6 +44,12 @@ def names_apart(
             gap = _nearest(where_a, where_b)
             gaps[a, b] = min(gap, gaps.get((a, b), gap))
     return next(((a, b, gap) for (a, b), gap in gaps.items() if gap > within), None)
+
+
+@functools.lru_cache(maxsize=64)
+def _positions(passage: str) -> dict[str, list[int]]:
+    """``stem_positions`` of a passage, once for both checks (read, never changed)."""
+    return stem_positions(passage)
 
 
 def _written_together(parts: frozenset[str], at: dict[str, list[int]]) -> list[int]:
@@ -99,7 +106,7 @@ def said_far_from(
         return None
     judged = False
     for passage in passages:
-        at = stem_positions(passage)
+        at = _positions(passage)
         places = _written_together(parts, at)
         held = claim & at.keys()
         if not places or len(held) < 3:
