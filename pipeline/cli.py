@@ -244,7 +244,7 @@ def render(out_dir: Path) -> None:
 @click.option("--all", "every", is_flag=True, help="Every embedded model, not just the chosen one.")
 def prepare_model(config: Path | None, every: bool) -> None:
     """Assemble and verify the embedded model file, and check the llama.cpp server."""
-    from pipeline.model import embedded, embedding_model
+    from pipeline.model import embedded, embedding_model, llama_server
     from pipeline.settings import Settings
 
     try:
@@ -256,7 +256,7 @@ def prepare_model(config: Path | None, every: bool) -> None:
             path = embedded.ensure_model_file(settings.model_dir, spec)
             seconds = time.monotonic() - started
             click.echo(f"model {key}: {path} (size and sha256 verified, {seconds:.1f}s)")
-        binary = embedded.server_binary()
+        binary = llama_server.server_binary()
         vectors = embedding_model.ensure_embedding_file(settings.model_dir)
     except BriefError as exc:
         _fail(str(exc))

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.ask.retrieval import IndexParams
-from pipeline.model import embedded
+from pipeline.model import embedded, llama_server
 from pipeline.model.cache import CallCache
 from pipeline.model.client import ModelClient
 from pipeline.model.embedding_model import EmbeddingService
@@ -40,7 +40,7 @@ class ModelSession:
     """The client for this run plus, when embedded, the llama.cpp server behind it."""
 
     def __init__(self, settings: Settings, cache: CallCache, log_dir: Path) -> None:
-        self.server: embedded.EmbeddedServer | None = None
+        self.server: llama_server.EmbeddedServer | None = None
         sampling = {"temperature": settings.temperature}
         key = settings.api_key.get_secret_value() if settings.api_key else None
         spec = embedded.embedded_model(settings.embedded_model)
@@ -105,7 +105,7 @@ class ModelSession:
     @staticmethod
     def _ask_context(settings: Settings) -> int:
         if settings.api_base:
-            props = embedded.server_props(settings.api_base)
+            props = llama_server.server_props(settings.api_base)
             n_ctx = props.get("default_generation_settings", {}).get("n_ctx")
             if isinstance(n_ctx, int) and n_ctx > 0:
                 return n_ctx
@@ -124,11 +124,11 @@ class ModelSession:
         self.embedding.close()
 
 
-def embedded_chat_server(settings: Settings, log_dir: Path) -> embedded.EmbeddedServer:
+def embedded_chat_server(settings: Settings, log_dir: Path) -> llama_server.EmbeddedServer:
     """The llama-server of the embedded chat model as ``settings`` set it up, not started
     (its model file assembled and verified first); its log is ``log_dir/llama-server.log``."""
     spec = embedded.embedded_model(settings.embedded_model)
-    return embedded.EmbeddedServer(
+    return llama_server.EmbeddedServer(
         embedded.ensure_model_file(settings.model_dir, spec),
         alias=spec.name,
         slots=settings.server_slots,

@@ -216,12 +216,12 @@ def recording_api_base(
     if record_mode == "none":
         yield REPLAY_API_BASE
         return
-    from pipeline.model import embedded
+    from pipeline.model import embedded, llama_server
     from pipeline.settings import Settings
 
     settings = Settings.load(None)
     spec = embedded.embedded_model(settings.embedded_model)
-    server = embedded.EmbeddedServer(
+    server = llama_server.EmbeddedServer(
         embedded.ensure_model_file(settings.model_dir, spec),
         alias=spec.name,
         slots=slots,

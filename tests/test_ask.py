@@ -685,7 +685,7 @@ def test_cli_interactive_keeps_the_model_warm(
     monkeypatch.setattr(
         "pipeline.model.embedded.ensure_model_file", lambda folder, spec: Path("m.gguf")
     )
-    monkeypatch.setattr("pipeline.model.embedded.EmbeddedServer", Server)
+    monkeypatch.setattr("pipeline.model.llama_server.EmbeddedServer", Server)
     questions = "What is the newsletter called?\nWho writes the newsletter Concurrent?\n\n"
     with FaultServer() as fault:
         result = CliRunner().invoke(main, ["ask", "--out", str(seeds_out)], input=questions)

@@ -12,7 +12,7 @@ import pytest
 from pydantic import BaseModel, Field
 
 from pipeline.errors import ModelSetupError, ModelUnreachable
-from pipeline.model import embedded
+from pipeline.model import embedded, llama_server
 from pipeline.model.cache import CallCache
 from pipeline.model.client import ModelClient
 from pipeline.model.prompts import parse_prompt
@@ -109,14 +109,14 @@ http.server.HTTPServer(("127.0.0.1", port), Health).serve_forever()
 
 def _fake_server(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str = _FAKE_SERVER
-) -> embedded.EmbeddedServer:
+) -> llama_server.EmbeddedServer:
     script = tmp_path / "fake_server.py"
     script.write_text(source)
     binary = tmp_path / "llama-server"
     binary.write_text(f'#!/bin/sh\nexec {sys.executable} {script} "$@"\n')
     binary.chmod(0o755)
-    monkeypatch.setattr(embedded, "server_binary", lambda: binary)
-    return embedded.EmbeddedServer(
+    monkeypatch.setattr(llama_server, "server_binary", lambda: binary)
+    return llama_server.EmbeddedServer(
         tmp_path / "model.gguf",
         alias="fake",
         slots=1,
@@ -134,10 +134,53 @@ def test_a_server_that_crashes_while_loading_is_started_again_without_repacking(
     try:
         api_base = server.start(timeout_s=30)
         assert api_base.startswith("http://127.0.0.1:")
-        assert server.extra_args == [embedded.NO_REPACK]
+        assert server.extra_args == [llama_server.NO_REPACK]
         assert "crashed while loading (SIGSEGV)" in capsys.readouterr().err
         # the second start's log follows the first's: the crash is not lost
         assert server.log_path.read_text().count("fake server loading") == 2
+    finally:
+        server.stop()
+    # remembered beside the model for this machine and binary: the next server (the next
+    # `brief ask`) starts without repacking at once, with nothing to say
+    assert server.no_repack_note.read_text() == llama_server.machine_fingerprint()
+
+    def same_server() -> llama_server.EmbeddedServer:
+        return llama_server.EmbeddedServer(
+            server.model_path,
+            alias="fake",
+            slots=1,
+            ctx_per_slot=512,
+            threads=1,
+            repeat_penalty=1.1,
+            log_path=server.log_path,
+        )
+
+    again = same_server()
+    try:
+        again.start(timeout_s=30)
+        assert again.extra_args == [llama_server.NO_REPACK]
+        assert capsys.readouterr().err == ""
+        assert again.log_path.read_text().count("fake server loading") == 1
+    finally:
+        again.stop()
+    # another server binary (llama.cpp built again) is tried with repacking first
+    (tmp_path / "llama-server").write_text((tmp_path / "llama-server").read_text() + "\n")
+    third = same_server()
+    try:
+        third.start(timeout_s=30)
+        assert "crashed while loading (SIGSEGV)" in capsys.readouterr().err
+    finally:
+        third.stop()
+
+
+def test_a_server_that_loads_leaves_no_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crash_if_repacking = 'if os.environ.get("CRASH_ALWAYS") or "--no-repack" not in args:'
+    server = _fake_server(tmp_path, monkeypatch, _FAKE_SERVER.replace(crash_if_repacking, "if 0:"))
+    try:
+        server.start(timeout_s=30)
+        assert server.extra_args == [] and not server.no_repack_note.exists()
     finally:
         server.stop()
 
@@ -167,7 +210,7 @@ def test_a_server_started_again_that_crashes_while_loading_is_loaded_without_rep
         server.process.kill()
         server.process.wait()
         assert str(server.revive(timeout_s=30)).startswith("http://127.0.0.1:")
-        assert server.extra_args == [embedded.NO_REPACK]
+        assert server.extra_args == [llama_server.NO_REPACK]
         err = capsys.readouterr().err
         assert "starting it again (1 of" in err and "crashed while loading (SIGSEGV)" in err
         assert server.log_path.read_text().count("fake server loading") == 3
@@ -220,7 +263,7 @@ def test_a_server_that_dies_during_the_run_is_started_again(
 
     try:
         assert ask("first").answer  # starts the server
-        for n in range(1, embedded.MAX_RESTARTS + 1):
+        for n in range(1, llama_server.MAX_RESTARTS + 1):
             assert server.process is not None
             server.process.kill()
             server.process.wait()

@@ -96,7 +96,7 @@ class ModelClient:
         self._connect = connect
         self._connect_lock = threading.Lock()
         # a server of ours that a request found gone: started again, its new api_base
-        # (pipeline.model.embedded.EmbeddedServer.revive)
+        # (pipeline.model.llama_server.EmbeddedServer.revive)
         self._revive = revive
         self._key_checked = False
         self.usage = Usage()

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from pipeline.errors import ModelSetupError
-from pipeline.model import embedded
+from pipeline.model import llama_server
 
 if TYPE_CHECKING:
     from pipeline.model.cache import CallCache
@@ -163,10 +163,12 @@ def ensure_embedding_file(model_dir: Path) -> Path:
     return target
 
 
-def embedding_server(path: Path, threads: int | None, log_path: Path) -> embedded.EmbeddedServer:
+def embedding_server(
+    path: Path, threads: int | None, log_path: Path
+) -> llama_server.EmbeddedServer:
     """llama-server for embeddings: mean pooling, every slot's sequence in one batch."""
     context = SLOTS * SLOT_TOKENS
-    return embedded.EmbeddedServer(
+    return llama_server.EmbeddedServer(
         path,
         slots=SLOTS,
         ctx_per_slot=SLOT_TOKENS,
@@ -190,7 +192,7 @@ class EmbeddingService:
         from pipeline.model.client import ModelClient
         from pipeline.model.providers import server_key
 
-        self.server: embedded.EmbeddedServer | None = None
+        self.server: llama_server.EmbeddedServer | None = None
         self.client: ModelClient | None = None
         common = {
             "cache": cache,
