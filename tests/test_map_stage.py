@@ -430,3 +430,21 @@ def test_a_text_the_grammar_ended_one_short_of_its_cap_is_cut_back() -> None:
     assert cut_back(cut, len(cut) + 2) == cut  # shorter: the model ended it
     done = cut + "al."
     assert cut_back(done, len(done) + 1) == done  # a sentence that ends is whole
+
+
+def test_a_point_its_chunk_does_not_state_is_dropped_under_the_strict_policy(scripted) -> None:
+    doc, text = transcript()
+    chunk = chunk_transcript(doc, chunk_tokens=500)[0]
+    # sentence 1 shares one word with the first point: the sentence that shares three is
+    # cited; no sentence shares two words with the second ("Huawei" alone)
+    reply = map_reply([("China's DeepSeek cost little to train", 1), ("Huawei wins every deal", 5)])
+    scripted.enqueue(reply, reply)
+    strict = summarize_chunk(chunk, text, scripted, max_tokens=100, policy=STRICT)
+    assert [(p.text, [e.text for e in p.evidence]) for p in strict.key_points] == [
+        ("China's DeepSeek cost little to train", ["It cost little to train."])
+    ]
+    lenient = summarize_chunk(chunk, text, scripted, max_tokens=100, policy=LENIENT)
+    assert [[e.text for e in p.evidence] for p in lenient.key_points] == [
+        ["China has many AI labs."],
+        ["Huawei builds Ascend chips."],
+    ]

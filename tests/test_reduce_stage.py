@@ -283,6 +283,21 @@ def test_chatter_is_not_carried_under_the_strict_policy_but_is_under_the_lenient
     assert [p.id for p in lenient[0]] == [claim.id, chatter.id]
 
 
+def test_a_speakers_label_makes_no_point_specific() -> None:
+    from pipeline.stages.points import pick_points, without_speakers
+
+    # education_18 (QMSum), the chair calling the next speaker ("Llyr."), as a key fact
+    courtesy = point(0, "Llyr Gruffydd AM said yes, thank you.")
+    claim = point(1, "Eluned Morgan AM said ColegauCymru needs an additional 3.5 per cent.")
+    speakers = ["Lynne Neagle AM", "Llyr Gruffydd AM", "Eluned Morgan AM", "A"]
+    assert without_speakers(courtesy.text, speakers) == "said yes, thank you."
+    assert without_speakers("A lab said A.", speakers) == "A lab said A."  # "A" may be a word
+    picked = pick_points([[courtesy, claim]], [set()], 100, STRICT.point_specificity)
+    assert [p.id for p in picked[0]] == [courtesy.id, claim.id]  # the names read as specific
+    picked = pick_points([[courtesy, claim]], [set()], 100, STRICT.point_specificity, (), speakers)
+    assert [p.id for p in picked[0]] == [claim.id]
+
+
 @pytest.mark.parametrize(
     ("prose", "expected"),
     [

@@ -72,16 +72,26 @@ def passages_for(source_text: str, source_id: str, sentences: list[Sentence]) ->
     return passages
 
 
+GROUNDED_WORDS = 2  # stemmed content words a point shares with the sentence it cites
+
+
+def shared_words(statement: str, sentence: Sentence) -> int:
+    """How many stemmed content words ``statement`` and ``sentence`` share."""
+    return len(stems(statement) & stems(sentence.text))
+
+
 def ground(statement: str, cited: Sentence, chunk: Chunk, policy: ModelPolicy = STRICT) -> Sentence:
     """The sentence a point's evidence is: the numbered sentence it was asked for. A small
     model sometimes states another sentence of the chunk instead: when the numbered one
-    shares no content word with the point, the strict policy cites the chunk's
-    best-matching sentence (when it shares at least two)."""
-    words = plain_words(statement)
-    if words & plain_words(cited.text) or not policy.replace_habitual_citation:
+    shares fewer than ``GROUNDED_WORDS`` content words with the point, the strict policy
+    cites the chunk's best-matching sentence (when it shares that many; the 1.5B wrote
+    "So if you have, again, renewable energy available, ..." word for word for the
+    sentence numbered before it, "where everything is kind of just good enough ...")."""
+    shared = shared_words(statement, cited)
+    if shared >= GROUNDED_WORDS or not policy.replace_habitual_citation:
         return cited
-    best = max(chunk.sentences, key=lambda s: len(words & plain_words(s.text)))
-    return best if len(words & plain_words(best.text)) >= 2 else cited
+    best = max(chunk.sentences, key=lambda s: shared_words(statement, s))
+    return best if shared_words(statement, best) >= max(GROUNDED_WORDS, shared + 1) else cited
 
 
 _URL = re.compile(r"(?:https?://|www\.)[^\s)\]>\"']+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io)\b")
@@ -149,7 +159,12 @@ def summarize_chunk(
         # no sentence of a sponsor read is numbered, but the read is shown: asked for the
         # sentence after it, the 1.5B stated "I believe in Omniki so much that I invested
         # in it and I recommend you use it too", and its evidence became the ad's
-        if in_sponsor_read(grounded(text, int(number)), reads):
+        cites = grounded(text, int(number))
+        if in_sponsor_read(cites, reads):
+            continue
+        # a point its chunk's sentences do not state: its citation could not show it (a
+        # chair's "Llyr." became "Llyr Gruffydd AM said yes, thank you.")
+        if policy.replace_habitual_citation and shared_words(text, cites) < GROUNDED_WORDS:
             continue
         said.add(key)
         points.append((int(number), text))

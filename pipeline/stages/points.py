@@ -152,12 +152,24 @@ def opens_with_pronoun(text: str) -> bool:
     return bool(_PRONOUN_OPENING.match(text.strip()))
 
 
+def without_speakers(text: str, speakers: Sequence[str]) -> str:
+    """``text`` without the labels its transcript names speakers by ("Llyr Gruffydd AM
+    said yes, thank you." is "said yes, thank you."): who speaks is not what is said.
+    A label under three characters ("A", "B") is left: it may be a word."""
+    labels = sorted((s for s in speakers if len(s) >= 3), key=len, reverse=True)
+    if not labels:
+        return text
+    pattern = r"(?<![\w'’-])(?:" + "|".join(re.escape(s) for s in labels) + r")(?![\w-])"
+    return " ".join(re.sub(pattern, " ", text).split())
+
+
 def pick_points(
     groups: Sequence[Sequence[KeyPoint]],
     said: Sequence[set[str]],
     budget_words: int,
     min_specificity: float = 0.0,
     written_sentences: Sequence[str] = (),
+    speakers: Sequence[str] = (),
 ) -> list[list[KeyPoint]]:
     """For each group (a theme's points), the points the brief carries, in transcript
     order. Groups take turns, each offering its best remaining point (facts first; among
@@ -166,7 +178,8 @@ def pick_points(
     words, so that two short particular points can take the room of one long one), until
     the word budget is spent. ``said`` holds, per
     group, the content words its theme's summary already says. A point less specific
-    than ``min_specificity`` (the policy's ``point_specificity``) is never carried, nor
+    than ``min_specificity`` (the policy's ``point_specificity``; its ``speakers``' labels
+    aside, ``without_speakers``) is never carried, nor
     one about the talk or where a speaker lives (``show_talk``: "We're delivering a China
     episode all about ...", "Now I'm in Hong Kong, but ..." were two of 003's key facts).
     A point that repeats one of ``written_sentences`` (the overview's and the summaries'
@@ -183,7 +196,10 @@ def pick_points(
                 and is_claim(p.text)
                 and not about_the_talk(p.text)
                 and not about_the_speaker(p.text)
-                and (not min_specificity or specificity(p.text) >= min_specificity)
+                and (
+                    not min_specificity
+                    or specificity(without_speakers(p.text, speakers)) >= min_specificity
+                )
             ),
             key=lambda p: (
                 -fact_score(p),

@@ -168,9 +168,9 @@ class ModelPolicy(BaseModel):
         "organisations ('JD Vance', 'Zuckerberg'), 23 misfiled of 102 against 22 of 109"
     )
     replace_habitual_citation: bool = Field(
-        description="when the sentence a map point was asked for shares no word with the "
-        "point (a small model states another sentence), cite the chunk's best-matching "
-        "sentence instead"
+        description="when the sentence a map point was asked for shares fewer than two "
+        "content words with the point (a small model states another sentence), cite the "
+        "chunk's best-matching sentence instead; drop a point no sentence shares two with"
     )
     point_support: float = Field(
         description="share of a map point's content words (numbers included) that its chunk "

@@ -280,13 +280,13 @@ def reduce_source(
     written = " ".join(prose)
     said = [content(t.summary) for t in themes]
     sentences = [s for text in prose for s in sentences_of(text)]
-    facts, more = split_facts(
-        pick_points(groups, said, point_budget(written), policy.point_specificity, sentences)
+    speakers = sorted({s.speaker for s in transcript.segments if s.speaker})
+    picked = pick_points(
+        groups, said, point_budget(written), policy.point_specificity, sentences, speakers
     )
+    facts, more = split_facts(picked)
     themes = [t.model_copy(update={"points": m}) for t, m in zip(themes, more, strict=True)]
-    people, organisations = listed_entities(
-        summaries, known_organisations, role_labels(s.speaker or "" for s in transcript.segments)
-    )
+    people, organisations = listed_entities(summaries, known_organisations, role_labels(speakers))
     return base.model_copy(
         update={
             "status": "partial" if failed or problem else "ok",
