@@ -11,7 +11,7 @@ from conftest import SEEDS, ScriptedClient, ScriptedSession, processed
 from pydantic import ValidationError
 
 from pipeline.ask.answer import NOTHING_ASKED, answer_question
-from pipeline.ask.answer_checks import numbers, supported, unsupported
+from pipeline.ask.answer_checks import about_words, numbers, supported, unsupported
 from pipeline.ask.answer_reply import STATEMENT_CHARS, AnswerReply
 from pipeline.ask.corpus import INDEX_DIR, open_corpus
 from pipeline.ask.excerpts import EXCERPT_WORDS, excerpt
@@ -226,6 +226,23 @@ def test_a_true_sentence_that_does_not_address_the_question_is_not_an_answer() -
         "Dan Wang wrote: The United States is liberal and democratic. China is authoritarian."
     )
     assert "shares a word" in str(_reply_problem(question, "China is authoritarian.", elsewhere))
+
+
+def test_a_persons_view_is_about_what_the_question_asks() -> None:
+    # education_18 (QMSum): the 1.5B answered this with what she said of pay equality,
+    # which shares only her name with the question
+    question = "What did Eluned Morgan say about the Student Loans Company?"
+    passage = (
+        "Eluned Morgan AM: In relation to teaching, we would wish to see pay equality. "
+        "Kirsty Williams AM: We are working with the Student Loans Company on delays."
+    )
+    pay = "Eluned Morgan said that she would wish to see pay equality in relation to teaching."
+    assert "shares a word with the question" in str(_reply_problem(question, pay, passage))
+    assert about_words(question) == {"student", "loan", "compani"}
+    assert about_words("Summarize Eluned Morgan's opinion on pay.") == {"summar", "opinion", "pay"}
+    # a question that asks nothing but the person's view keeps the person
+    assert about_words("What did Eluned Morgan say?") == {"elun", "morgan"}
+    assert _reply_problem("What did Eluned Morgan say?", pay, passage) is None
 
 
 def test_a_statement_copied_from_another_passage_is_cited_to_that_passage() -> None:

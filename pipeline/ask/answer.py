@@ -55,12 +55,12 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
-from pipeline.ask.answer_reply import STATEMENT_CHARS, AnswerReply
+from pipeline.ask.answer_reply import AnswerReply
 from pipeline.ask.focus import FOCUS_TOKENS, focused
+from pipeline.ask.printed import printed
 from pipeline.ask.retrieval import Hit, SearchIndex, query_terms
 from pipeline.ask.several import asks_several, merged, other_sources
 from pipeline.ask.spelling import in_spelling, respellings
-from pipeline.ask.whole_sentence import whole_sentence
 from pipeline.errors import (
     ContextTooLong,
     ModelAuthError,
@@ -73,8 +73,6 @@ from pipeline.model.prompts import boundary_for, load_prompt
 from pipeline.models import Answer, CitedPassage, Statement
 from pipeline.outputs.verify import passage_problem
 from pipeline.stages.policy import STRICT, ModelPolicy
-from pipeline.stages.spoken import in_writing
-from pipeline.text import cut_back
 
 NEAR_MISSES = 3
 # the imagined passage of ``expand``: two sentences (the 1.5B writes 40-60 tokens)
@@ -331,15 +329,9 @@ def answered_on(
             for i in dict.fromkeys(statement.passages)
             if passage_problem(by_rank[i].passage.model_dump(), texts) is None
         ]
-        if ids:
-            # a statement the grammar ended mid-word ("... big open US-L") is printed
-            # to its last sentence end; the checks passed on all of it
-            text = cut_back(statement.text, STATEMENT_CHARS).strip()
-            if policy.answer_whole_sentence:  # checked as it was, printed as its sentence
-                text = whole_sentence(text, [by_rank[i].passage.text for i in ids])
-            # read, not heard: without the speakers' fillers, as a brief's prose ("And he
-            # said there's 600 million people ..." prints "He said there's ...")
-            text = in_writing(text)
+        if ids:  # the checks passed on it as written; printed as prose (printed.py)
+            cited = [by_rank[i].passage.text for i in ids]
+            text = printed(statement.text, cited, policy.answer_whole_sentence)
             statements.append(Statement(text=text, citations=ids))
             cited_ids.update(ids)
     if not statements:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from pipeline.ask.name_places import names_apart, said_far_from
+from pipeline.ask.name_places import names_apart, said_far_from, said_in_other_turns
 from pipeline.ask.retrieval import query_terms
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.text import CAPITALISED_WORD, name_words, numbers, share_in, stems, tokenize
@@ -78,11 +78,39 @@ def restates(question: str, statement: str) -> bool:
     return words <= stems(question)
 
 
-def addresses(question: str, statement: str, supplied: dict[int, str], cited: list[int]) -> bool:
-    """The statement shares a word with the question, or is a short phrase quoted from
-    a cited passage that holds most of the question's words (the answer itself, like
-    "Concurrent." for "What is the newsletter called?")."""
+_PERSON = r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3}"
+# the person a question asks the view of: "What did Eluned Morgan say about ...", "How
+# did Kirsty Williams respond to ...", "Summarize Eluned Morgan's opinion on ..."
+_VIEW_OF = re.compile(
+    rf"\b(?:did|does|do|has|have|would)\s+(?P<who>{_PERSON})\s+(?:say|think|believe|argue|"
+    r"mean|feel|respond|react|predict|claim|describe|view)\b"
+    r"|(?:(?:Summari[sz]e|Describe|Explain|Give|Tell|List|State|Outline)\s+(?:me\s+)?)?"
+    rf"(?P<whose>{_PERSON})['’]s?\s+(?:opinion|view|views|position|stance|response|thoughts)\b"
+)
+
+
+def about_words(question: str) -> set[str]:
+    """The question's search words (``FILLER_WORDS`` aside: "did", "about") less those of
+    the person whose view it asks, when words remain: what an answer must be about ("What
+    did Eluned Morgan say about the Student Loans Company?" is not answered by "Eluned
+    Morgan said that she would wish to see pay equality ...", which the 1.5B gave on a
+    committee's passages)."""
     asked = set(query_terms(question))
+    asked -= FILLER_WORDS if asked - FILLER_WORDS else set()
+    found = _VIEW_OF.search(question)
+    if found:
+        person = stems(found.group("who") or found.group("whose"))
+        if asked - person:
+            asked -= person
+    return asked
+
+
+def addresses(question: str, statement: str, supplied: dict[int, str], cited: list[int]) -> bool:
+    """The statement shares a word with the question (its person aside when it asks a
+    person's view: ``about_words``), or is a short phrase quoted from a cited passage
+    that holds most of the question's words (the answer itself, like "Concurrent." for
+    "What is the newsletter called?")."""
+    asked = about_words(question)
     if not asked or asked & stems(statement):
         return True
     phrase = " ".join(statement.strip(" .!?").split()).lower()
@@ -156,6 +184,9 @@ def unsupported(
         far = said_far_from(statement, passages, question, policy.answer_names_within)
         if far:
             return f"they write what it says {far} said, but not near {far}"
+        other = said_in_other_turns(statement, passages, question)
+        if other:
+            return f"they write what it gives to {other}, but not in {other}'s turns"
     share = share_in(said, words)  # the evidence tokenized once
     if framing:  # or what the statement adds beyond the question
         share = max(share, share_in(said - asked, words))

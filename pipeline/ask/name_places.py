@@ -3,7 +3,10 @@ near each other in a passage that names both (``names_apart``), and a person a s
 says said something must stand near where the passage says it (``said_far_from``). The
 1.5B joins what one passage says in different places into a relation it does not state
 ("Kai-Fu Lee worked at Hugging Face."), or lends a claim to a person the passage names
-elsewhere. Words are compared stemmed, as ``pipeline.ask.answer_checks`` compares them.
+elsewhere. A statement that opens with a transcript's speaker label ("Kirsty Williams AM:
+...", as the 1.5B answers about a meeting) lends its claim to that speaker: the claim
+must stand in that speaker's turns (``said_in_other_turns``). Words are compared
+stemmed, as ``pipeline.ask.answer_checks`` compares them.
 """
 
 from __future__ import annotations
@@ -118,3 +121,55 @@ def said_far_from(
         if near >= SAID_NEAR_SHARE * len(held):
             return None
     return who if judged else None
+
+
+# a transcript's speaker label at the start of a line: "Kirsty Williams AM:", "PhD C:"
+LABEL_PATTERN = r"[A-Z][\w.'’()-]*(?:[ \t]+[\w.'’()-]+){0,4}"
+_LABELLED = re.compile(rf"(?P<label>{LABEL_PATTERN}):[ \t]+(?P<claim>\S.*)$", re.DOTALL)
+_TURN_START = re.compile(rf"(?m)^{LABEL_PATTERN}:")
+
+
+def speaker_label(statement: str, passages: Sequence[str]) -> tuple[str, str] | None:
+    """(label, what follows it) of a statement that opens with a label some passage
+    starts a line with ("Eluned Morgan AM: In relation to teaching, ..."); else None."""
+    found = _LABELLED.match(statement.strip())
+    if found is None:
+        return None
+    label = found.group("label")
+    opens = re.compile(rf"(?m)^{re.escape(label)}:")
+    if not any(opens.search(p) for p in passages):
+        return None
+    return label, found.group("claim")
+
+
+def turns_of(label: str, passage: str) -> str:
+    """What ``label`` says in a passage: each stretch from a line that opens with it to
+    the next line that opens with a speaker label (or the passage's end)."""
+    starts = [m.start() for m in _TURN_START.finditer(passage)]
+    own = [i for i in starts if passage.startswith(f"{label}:", i)]
+    return "\n".join(passage[i : next((j for j in starts if j > i), len(passage))] for i in own)
+
+
+def said_in_other_turns(statement: str, passages: Sequence[str], question: str) -> str | None:
+    """The speaker a statement opens with as a label ("Kirsty Williams AM: ..."), when a
+    passage gives that speaker turns and holds three or more of the claim's words (those
+    the question and the label lack) but that speaker's turns hold fewer than half of
+    them, and no passage's turns do; else None. Such a statement is printed as what that
+    speaker said (``pipeline.ask.printed``), so the claim must be theirs."""
+    labelled = speaker_label(statement, passages)
+    if labelled is None:
+        return None
+    label, claim_text = labelled
+    claim = stems(claim_text) - stems(question) - stems(label)
+    if len(claim) < 3:
+        return None
+    judged = False
+    for passage in passages:
+        held = claim & stems(passage)
+        turns = turns_of(label, passage)
+        if not turns or len(held) < 3:
+            continue
+        judged = True
+        if len(held & stems(turns)) >= SAID_NEAR_SHARE * len(held):
+            return None
+    return label if judged else None

@@ -29,6 +29,11 @@ WHOLE_SENTENCE_WORDS = 70  # the longest sentence a statement is widened to
 _SPACE_BEFORE_STOP = re.compile(r"\s+([.,;:!?])")  # a caption line of its own: "industry\n."
 
 
+def folded(text: str) -> str:
+    """Whitespace folded to one space, none before a stop: a sentence as printed."""
+    return _SPACE_BEFORE_STOP.sub(r"\1", " ".join(text.split()))
+
+
 def _words(text: str) -> list[str]:
     return WORD.findall(text.lower())
 
@@ -54,5 +59,5 @@ def whole_sentence(statement: str, passages: Iterable[str]) -> str:
                 continue
             run = _longest_run(said, words)
             if run >= COPIED_SHARE * len(said) and (best is None or run > best[0]):
-                best = (run, _SPACE_BEFORE_STOP.sub(r"\1", " ".join(sentence.split())))
+                best = (run, folded(sentence))
     return statement if best is None else best[1]
