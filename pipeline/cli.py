@@ -147,7 +147,8 @@ def run(
     total = manifest.total
     chunks = sum(s.chunks for s in manifest.sources)
     click.echo(
-        f"\n{len(manifest.sources)} sources, {chunks} chunks -> {out_dir}/brief.md\n"
+        f"\n{_count(len(manifest.sources), 'source')}, {_count(chunks, 'chunk')} -> "
+        f"{out_dir}/brief.md\n"
         f"model calls: {total.calls}  cache hits: {total.cache_hits}  re-asks: {total.reasks}  "
         f"retries: {total.retries}\n"
         f"tokens: {total.prompt_tokens} prompt ({total.cached_prompt_tokens} from server cache), "
@@ -265,6 +266,11 @@ def prepare_model(config: Path | None, every: bool) -> None:
 
 
 main.add_command(ask)
+
+
+def _count(n: int, noun: str) -> str:
+    """ "1 source", "5 sources"."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _fail(message: str) -> None:

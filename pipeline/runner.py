@@ -166,7 +166,7 @@ def _run_locked(
         with progress.stage("synthesize", 1) as advance:
             cross = _synthesize(briefs, summaries, session, settings)
             advance(1)
-        writer.write_cross(cross, {b.source_id: b.title for b in briefs})
+        writer.write_cross(cross, briefs)
         seconds["synthesize"] = time.monotonic() - mark
         dropped = writer.drop_other_sources({t.source_id for t in transcripts})
         if dropped:

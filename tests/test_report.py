@@ -242,3 +242,27 @@ def test_a_quote_of_a_bulleted_transcript_shows_its_words_without_the_line_marke
     assert shown.startswith(f"<blockquote>{said} ")
     # the Markdown shows the same words (its own escapes aside)
     assert quote_text(Passage(**passage)) == said.replace("&#x27;", "'").replace("*", "\\*")
+
+
+def test_a_run_over_one_source_has_that_sources_brief_as_its_brief(
+    scripted, tmp_path: Path
+) -> None:
+    # a cross-source brief of one source repeated its overview under "Cross-source brief"
+    # with one quote: briefing one meeting gave a brief.md without its themes and facts
+    source = tmp_path / "in" / "council.txt"
+    source.parent.mkdir()
+    source.write_text(TRANSCRIPT.replace("<", "").replace(">", ""), encoding="utf-8")
+    scripted.responder = generic_responder
+    out = tmp_path / "out"
+    run_pipeline([source], Settings.load(None), out, session=ScriptedSession(scripted))
+    own = (out / "sources" / "council.md").read_text(encoding="utf-8")
+    assert (out / "brief.md").read_text(encoding="utf-8") == own
+    assert own.startswith("# ") and "## Key themes" in own
+    assert json.loads((out / "brief.json").read_text())["source_ids"] == ["council"]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Cross-source brief" not in html and 'id="src-council"' in html
+    result = CliRunner().invoke(main, ["verify", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    (out / "brief.md").write_text("stale", encoding="utf-8")
+    assert CliRunner().invoke(main, ["render", "--out", str(out)]).exit_code == 0
+    assert (out / "brief.md").read_text(encoding="utf-8") == own

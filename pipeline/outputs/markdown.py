@@ -118,6 +118,18 @@ def _attributed(statement: Attributed) -> str:
     return f"{escape(statement.text)} (sources: {sources}) {cites(statement.citations)}"
 
 
+def brief_markdown(cross: CrossSourceBrief, briefs: Sequence[SourceBrief]) -> str:
+    """``brief.md``: the cross-source brief, or, of a run over one source, that source's
+    own brief. A cross-source brief of one source has nothing to compare: it repeated the
+    source's overview under "Cross-source brief" with one quote, and a user who briefed
+    one meeting opened a page without its themes, facts and people."""
+    if len(cross.source_ids) == 1:
+        own = next((b for b in briefs if b.source_id == cross.source_ids[0]), None)
+        if own is not None:
+            return source_markdown(own)
+    return cross_markdown(cross, {b.source_id: b.title for b in briefs})
+
+
 def cross_markdown(brief: CrossSourceBrief, titles: dict[str, str]) -> str:
     out = ["# Cross-source brief", ""]
     out += ["Sources:", ""]

@@ -275,11 +275,13 @@ class Report:
         return f"{head}{body}{transcript}</section>"
 
     def page(self) -> str:
-        nav = ['<a href="#cross">Cross-source brief</a>'] + [
-            f'<a href="#src-{escape(sid)}">{escape(sid)}</a>' for sid in self.titles
-        ]
+        # of one source the source's brief is the brief (``markdown.brief_markdown``)
+        one = self.cross is not None and len(self.cross.get("source_ids", [])) == 1
+        shown = self.cross is not None and not (one and len(self.sources) == 1)
+        nav = ['<a href="#cross">Cross-source brief</a>'] if shown else []
+        nav += [f'<a href="#src-{escape(sid)}">{escape(sid)}</a>' for sid in self.titles]
         cross = ""
-        if self.cross is not None:
+        if self.cross is not None and shown:
             names = "".join(
                 f'<li><a href="#src-{escape(s)}">{escape(s)}</a>: {escape(self.titles.get(s, s))}'
                 "</li>"

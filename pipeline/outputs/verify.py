@@ -67,8 +67,12 @@ def verify_outputs(out_dir: Path) -> tuple[int, list[str]]:
             if problem:
                 where = f"{name}: [{passage['source_id']} {passage['char_start']}]"
                 problems.append(f"{where} {problem}")
+    by_source = {brief.get("source_id"): brief for _, brief in briefs[1:]}
     for file, brief in briefs:
         markdown = file.with_suffix(".md")
+        ids = brief.get("source_ids", []) if file.name == "brief.json" else []
+        if len(ids) == 1 and ids[0] in by_source:  # brief.md of one source is its brief
+            brief = by_source[ids[0]]
         quotes = [Quote.model_validate(q) for q in brief.get("quotes", [])]
         if any(q.passage.source_id in changed for q in quotes):
             continue  # its quotes are checked when its sources are the run's again

@@ -1,7 +1,8 @@
 """Writing the output folder: every file written whole (temp file + rename), JSON only
 through ``json.dumps``, nothing written outside the output folder.
 
-    outputs/brief.md, brief.json          the cross-source brief
+    outputs/brief.md, brief.json          the cross-source brief (brief.md: of one
+                                          source, that source's brief)
     outputs/sources/<id>.md, <id>.json    one brief per source
     outputs/chunks.jsonl                  every chunk with its sentences and spans
     outputs/summaries.jsonl               every chunk's map summary (for the ask index)
@@ -25,7 +26,7 @@ from pydantic import BaseModel
 
 from pipeline.errors import OutputLocked
 from pipeline.models import Chunk, CrossSourceBrief, SourceBrief
-from pipeline.outputs.markdown import cross_markdown, source_markdown
+from pipeline.outputs.markdown import brief_markdown, source_markdown
 
 
 class OutputWriter:
@@ -123,9 +124,9 @@ class OutputWriter:
                 dropped.append(path.stem)
         return dropped
 
-    def write_cross(self, brief: CrossSourceBrief, titles: dict[str, str]) -> None:
+    def write_cross(self, brief: CrossSourceBrief, briefs: Sequence[SourceBrief]) -> None:
         self.write_json("brief.json", brief)
-        self.write_text("brief.md", cross_markdown(brief, titles))
+        self.write_text("brief.md", brief_markdown(brief, briefs))
 
     def write_report(self) -> Path:
         """``report.html`` from the JSON outputs and sources already in the folder."""
@@ -150,8 +151,7 @@ def rerender(out_dir: Path) -> list[Path]:
         cross_path = writer.root / "brief.json"
         if cross_path.is_file():
             cross = CrossSourceBrief.model_validate_json(cross_path.read_text(encoding="utf-8"))
-            titles = {b.source_id: b.title for b in briefs}
-            written.append(writer.write_text("brief.md", cross_markdown(cross, titles)))
+            written.append(writer.write_text("brief.md", brief_markdown(cross, briefs)))
         written.append(writer.write_report())
         return written
     finally:
