@@ -179,7 +179,7 @@ def _print_plan(targets: list[Path], settings: Settings, out_dir: Path, *, use_c
         session.close()
         cache.close()
     click.echo(
-        f"dry run: {plan.sources} sources, {plan.chunks} chunks, "
+        f"dry run: {_count(plan.sources, 'source')}, {_count(plan.chunks, 'chunk')}, "
         f"{plan.source_tokens:,} source tokens, model {plan.model}"
     )
     for line in plan.skipped:  # as the run will report them
@@ -199,6 +199,8 @@ def _print_plan(targets: list[Path], settings: Settings, out_dir: Path, *, use_c
     click.echo(f"reply schemas: {plan.rung} rung ({plan.provider}{servers}; schema_mode setting)")
     if plan.cost_usd is None:
         click.echo("cost: unknown (litellm has no price for this model)")
+    elif settings.embedded:
+        click.echo("cost: none (the embedded model has no per-token price)")
     else:
         click.echo(f"cost: at most ${plan.cost_usd:.4f} (completions at their full budget)")
     if missing:  # what the run would stop on, said now

@@ -62,8 +62,8 @@ def test_dry_run_prints_the_plan_and_calls_nothing(tmp_path: Path) -> None:
         args = ["run", str(INPUTS[0]), "--dry-run", "--out", "o", "--api-base", server.url]
         result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
-    assert "dry run: 1 sources" in result.output
-    assert "map" in result.output and "cost: at most $0.0000" in result.output
+    assert "dry run: 1 source, " in result.output
+    assert "map" in result.output and "cost: none (the embedded model" in result.output
     assert server.requests == 0  # no model call reached the server
     assert not Path("o").exists()
 
@@ -84,7 +84,7 @@ def test_dry_run_names_the_files_the_run_would_skip(tmp_path: Path) -> None:
     with FaultServer() as server:
         result = CliRunner().invoke(main, [*args, "--api-base", server.url])
     assert result.exit_code == 0, result.output
-    assert "dry run: 1 sources" in result.output
+    assert "dry run: 1 source, " in result.output
     assert "skipped " in result.output and "empty.txt is empty or whitespace only" in result.output
     assert server.requests == 0
 
