@@ -187,6 +187,7 @@ def ask(
     Exit code: 0 answered, 3 the sources do not answer it, 2 error."""
     from pipeline.ask.answer import answer_question
     from pipeline.ask.corpus import open_corpus, source_titles
+    from pipeline.ask.whole_summary import summary_answer
     from pipeline.model.cache import CallCache
     from pipeline.session import ModelSession
     from pipeline.settings import Settings
@@ -222,6 +223,10 @@ def ask(
             )
 
         def one(text: str) -> Answer:
+            asked_of = list(sources) or corpus.index.source_ids
+            whole = summary_answer(text, out_dir, corpus.texts, asked_of)
+            if whole is not None:  # "Summarize the whole meeting.": the brief's overview
+                return whole
             with Waiting(session.client, sys.stderr):
                 return answer_question(
                     text,
@@ -272,6 +277,12 @@ def _show(answer: Answer, as_json: bool, verbose: bool, titles: dict[str, str]) 
     if as_json:
         click.echo(json.dumps(answer.model_dump(mode="json"), indent=2, ensure_ascii=False))
         return
+    if answer.from_brief:
+        click.echo(
+            "note: a summary of the whole: the brief's overview, as `brief run` cited it "
+            "(the brief has its themes, facts and quotes)",
+            err=True,
+        )
     if answer.respelled:
         spelled = ", ".join(f"{a} as {b}" for a, b in answer.respelled.items())
         click.echo(f"note: asked with the passages' spelling: {spelled}", err=True)

@@ -287,3 +287,7 @@ class Answer(Contract):
         default=0, description="passages found but left out: they did not fit the model's context"
     )
     retrieval_ms: float = 0.0
+    from_brief: bool = Field(
+        default=False,
+        description="a summary of the whole asked for: the brief's overview, no model call",
+    )

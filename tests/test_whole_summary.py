@@ -1,0 +1,93 @@
+"""`brief ask "Summarize the whole meeting."` answers with the brief's overview, each
+sentence with its checked citations, and calls no model (``ask/whole_summary.py``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import ScriptedClient, ScriptedSession, generic_responder
+
+from pipeline.ask.corpus import open_corpus
+from pipeline.ask.whole_summary import asks_for_summary, summary_answer
+from pipeline.cli import main
+from pipeline.runner import run_pipeline
+from pipeline.settings import Settings
+
+MEETING = (
+    "Chair: Welcome. The first questions are about teacher recruitment.\n"
+    "Minister: We recruit to about 65 per cent of the targets for secondary teachers.\n"
+    "Member: Is money the whole answer?\n"
+    "Minister: No. Incentives of twenty thousand pounds help, but training routes matter.\n"
+    "Chair: Thank you. We move on to university mergers.\n"
+    "Minister: We do not pursue a policy of mergers; that is for each institution.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "whole"),
+    [
+        ("Summarize the whole meeting.", True),  # QMSum's general question
+        ("Summarize the meeting", True),
+        ("summarise these transcripts", True),
+        ("What was the meeting about?", True),
+        ("What are these podcasts about?", True),
+        ("Give me a short summary.", True),
+        ("Give an overview of the episode.", True),
+        ("Summarize the discussion on mean subtraction in SRI", False),  # a subject named
+        ("Summarize Kirsty Williams' opinion on mergers.", False),
+        ("What was the meeting's decision on mergers?", False),
+    ],
+)
+def test_a_summary_of_the_whole_is_told_from_a_question(question: str, whole: bool) -> None:
+    assert asks_for_summary(question) is whole
+
+
+@pytest.fixture
+def meeting_out(scripted: ScriptedClient, tmp_path: Path) -> Path:
+    source = tmp_path / "in" / "committee.txt"
+    source.parent.mkdir()
+    source.write_text(MEETING, encoding="utf-8")
+    scripted.responder = generic_responder
+    out = tmp_path / "out"
+    run_pipeline([source], Settings.load(None), out, session=ScriptedSession(scripted))
+    scripted.responder = None  # from here on, a model call fails the test
+    return out
+
+
+def test_the_overview_answers_with_its_checked_citations(meeting_out: Path) -> None:
+    corpus, _ = open_corpus(meeting_out)
+    brief = json.loads((meeting_out / "sources" / "committee.json").read_text())
+    answer = summary_answer(
+        "Summarize the whole meeting.", meeting_out, corpus.texts, ["committee"]
+    )
+    assert answer is not None and answer.answered and answer.from_brief
+    assert answer.answer == brief["overview"]
+    for cited in answer.citations:
+        passage = cited.passage
+        assert corpus.texts["committee"][passage.char_start : passage.char_end] == passage.text
+    assert all(s.citations for s in answer.statements)
+    # another question is asked as any other
+    assert summary_answer("Who chairs it?", meeting_out, corpus.texts, ["committee"]) is None
+
+
+def test_a_changed_source_leaves_out_what_no_longer_matches(meeting_out: Path) -> None:
+    corpus, _ = open_corpus(meeting_out)
+    texts = {"committee": "x" * len(corpus.texts["committee"])}  # every passage stale
+    assert summary_answer("Summarize the meeting", meeting_out, texts, ["committee"]) is None
+
+
+def test_cli_says_where_the_summary_comes_from(
+    meeting_out: Path, scripted: ScriptedClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("pipeline.session.ModelSession", lambda *a, **k: ScriptedSession(scripted))
+    calls = len(scripted.history)  # the run's
+    result = CliRunner().invoke(
+        main, ["ask", "Summarize the whole meeting.", "--out", str(meeting_out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "note: a summary of the whole: the brief's overview" in result.stderr
+    assert "Sources (each checked against its file" in result.stdout
+    assert len(scripted.history) == calls  # no model call
