@@ -69,6 +69,15 @@ def test_a_statement_in_other_words_is_reported_without_quotes() -> None:
     )
 
 
+def test_a_label_with_brackets_and_commas_is_a_speaker() -> None:
+    # QMSum's covid_6 (a House of Commons committee) labels its speakers so
+    chair = "The Chair (Hon. Anthony Rota (Nipissing—Timiskaming, Lib.))"
+    passage = f"{chair}: Order, please.\nMr. Ed Fast (Abbotsford, CPC): Thank you.\n"
+    assert speaker_label(f"{chair}: Order, please.", [passage]) == (chair, "Order, please.")
+    assert turns_of(chair, passage) == f"{chair}: Order, please.\n"
+    assert said_by(f"{chair}: Order, please.", [passage]) == f"{chair} said: “Order, please.”"
+
+
 def test_a_speakers_turns_run_to_the_next_label() -> None:
     turns = turns_of("Ann Smith", MEETING)
     assert turns.startswith("Ann Smith: Thank you, Chair.") and "falling short" in turns

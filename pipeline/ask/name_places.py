@@ -123,8 +123,9 @@ def said_far_from(
     return who if judged else None
 
 
-# a transcript's speaker label at the start of a line: "Kirsty Williams AM:", "PhD C:"
-LABEL_PATTERN = r"[A-Z][\w.'’()-]*(?:[ \t]+[\w.'’()-]+){0,4}"
+# a transcript's speaker label at the start of a line, to its first colon: "Kirsty
+# Williams AM:", "PhD C:", "The Chair (Hon. Anthony Rota (Nipissing—Timiskaming, Lib.)):"
+LABEL_PATTERN = r"[A-Z][^:\n]{0,80}?"
 _LABELLED = re.compile(rf"(?P<label>{LABEL_PATTERN}):[ \t]+(?P<claim>\S.*)$", re.DOTALL)
 _TURN_START = re.compile(rf"(?m)^{LABEL_PATTERN}:")
 

@@ -85,8 +85,8 @@ def ground(statement: str, cited: Sentence, chunk: Chunk, policy: ModelPolicy = 
     model sometimes states another sentence of the chunk instead: when the numbered one
     shares fewer than ``GROUNDED_WORDS`` content words with the point, the strict policy
     cites the chunk's best-matching sentence (when it shares that many; the 1.5B wrote
-    "So if you have, again, renewable energy available, ..." word for word for the
-    sentence numbered before it, "where everything is kind of just good enough ...")."""
+    003's "LLM development by far for a long time until Deep Sea made a breakthrough,
+    right?" word for word for the sentence numbered before it)."""
     shared = shared_words(statement, cited)
     if shared >= GROUNDED_WORDS or not policy.replace_habitual_citation:
         return cited
