@@ -4,6 +4,7 @@ the join-and-verify step (on tiny parts made here, and on the real installed par
 from __future__ import annotations
 
 import hashlib
+import shutil
 import sys
 import typing
 from pathlib import Path
@@ -112,7 +113,8 @@ def _fake_server(
 ) -> llama_server.EmbeddedServer:
     script = tmp_path / "fake_server.py"
     script.write_text(source)
-    binary = tmp_path / "llama-server"
+    binary = tmp_path / "bin" / "llama-server"  # a folder of its own, as the package's
+    binary.parent.mkdir(exist_ok=True)
     binary.write_text(f'#!/bin/sh\nexec {sys.executable} {script} "$@"\n')
     binary.chmod(0o755)
     monkeypatch.setattr(llama_server, "server_binary", lambda: binary)
@@ -163,8 +165,20 @@ def test_a_server_that_crashes_while_loading_is_started_again_without_repacking(
         assert again.log_path.read_text().count("fake server loading") == 1
     finally:
         again.stop()
+    # the same build in another virtual environment (a fresh clone's) is the same server
+    copy = tmp_path / "clone" / "bin"
+    shutil.copytree(tmp_path / "bin", copy)
+    monkeypatch.setattr(llama_server, "server_binary", lambda: copy / "llama-server")
+    elsewhere = same_server()
+    try:
+        elsewhere.start(timeout_s=30)
+        assert elsewhere.extra_args == [llama_server.NO_REPACK]
+        assert capsys.readouterr().err == ""
+    finally:
+        elsewhere.stop()
     # another server binary (llama.cpp built again) is tried with repacking first
-    (tmp_path / "llama-server").write_text((tmp_path / "llama-server").read_text() + "\n")
+    binary = copy / "llama-server"
+    binary.write_text(binary.read_text() + "\n")
     third = same_server()
     try:
         third.start(timeout_s=30)

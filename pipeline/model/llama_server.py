@@ -73,20 +73,25 @@ MAX_RESTARTS = 2  # a server that died during the run, started again (``revive``
 
 def machine_fingerprint() -> str:
     """What a crash while repacking depends on: the CPU (its model name and flags, from
-    ``/proc/cpuinfo``) and the server binary (its real path, size and time of change: a
-    virtual environment reached through a symbolic link is the same binary)."""
+    ``/proc/cpuinfo``) and the server's build: the bytes of every file beside the
+    ``llama-server`` binary (it and the ggml and llama libraries it loads, about 10 MB),
+    so that another virtual environment with the same build (a fresh clone's, the main
+    checkout's) is the same server, and a rebuilt one is not."""
     try:
         first_cpu = Path("/proc/cpuinfo").read_text(encoding="utf-8").split("\n\n")[0]
     except OSError:
         first_cpu = ""
-    cpu = [line for line in first_cpu.splitlines() if line.startswith(("model name", "flags"))]
-    binary = server_binary().resolve()
-    try:
-        stat = binary.stat()
-        built = f"{binary} {stat.st_size} {stat.st_mtime_ns}"
-    except OSError:
-        built = str(binary)
-    return hashlib.sha256("\n".join([*cpu, built]).encode()).hexdigest()
+    digest = hashlib.sha256()
+    for line in first_cpu.splitlines():
+        if line.startswith(("model name", "flags")):
+            digest.update(line.encode())
+    folder = server_binary().resolve().parent
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and not path.is_symlink():
+            digest.update(path.name.encode())
+            with contextlib.suppress(OSError):
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 class _Crashed(ModelSetupError):
