@@ -4,7 +4,7 @@ through); citations read ``[003 @ 14:32]`` or ``[002 L41-44]``."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TypeVar
 
 from pipeline.models import Attributed, Cited, CrossSourceBrief, Passage, Quote, SourceBrief
@@ -118,15 +118,26 @@ def _attributed(statement: Attributed) -> str:
     return f"{escape(statement.text)} (sources: {sources}) {cites(statement.citations)}"
 
 
+def lone_source(cross_source_ids: Sequence[str], briefed: Collection[str]) -> str | None:
+    """The source whose own brief stands for the cross-source brief: the one source it
+    covers, when that source's brief is there (``briefed``: the ids of the source briefs);
+    else None. A cross-source brief of one source has nothing to compare: it repeated the
+    source's overview under "Cross-source brief" with one quote, and a user who briefed
+    one meeting opened a page without its themes, facts and people. ``brief.md`` is then
+    that source's brief, the report shows it once, and ``brief verify`` reads
+    ``brief.md``'s quotes as that brief's."""
+    if len(cross_source_ids) == 1 and cross_source_ids[0] in briefed:
+        return cross_source_ids[0]
+    return None
+
+
 def brief_markdown(cross: CrossSourceBrief, briefs: Sequence[SourceBrief]) -> str:
     """``brief.md``: the cross-source brief, or, of a run over one source, that source's
-    own brief. A cross-source brief of one source has nothing to compare: it repeated the
-    source's overview under "Cross-source brief" with one quote, and a user who briefed
-    one meeting opened a page without its themes, facts and people."""
-    if len(cross.source_ids) == 1:
-        own = next((b for b in briefs if b.source_id == cross.source_ids[0]), None)
-        if own is not None:
-            return source_markdown(own)
+    own brief (``lone_source``)."""
+    by_id = {b.source_id: b for b in briefs}
+    lone = lone_source(cross.source_ids, by_id)
+    if lone is not None:
+        return source_markdown(by_id[lone])
     return cross_markdown(cross, {b.source_id: b.title for b in briefs})
 
 

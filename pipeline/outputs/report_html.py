@@ -29,7 +29,7 @@ from typing import Any
 from pipeline.ask.corpus import read_sources
 from pipeline.errors import BriefError
 from pipeline.models import Passage
-from pipeline.outputs.markdown import cited_sentences
+from pipeline.outputs.markdown import cited_sentences, lone_source
 from pipeline.outputs.report_page import PAGE
 from pipeline.outputs.verify import is_passage, passages_in
 from pipeline.text import flattened
@@ -275,9 +275,10 @@ class Report:
         return f"{head}{body}{transcript}</section>"
 
     def page(self) -> str:
-        # of one source the source's brief is the brief (``markdown.brief_markdown``)
-        one = self.cross is not None and len(self.cross.get("source_ids", [])) == 1
-        shown = self.cross is not None and not (one and len(self.sources) == 1)
+        # of one source the source's brief is the brief (``markdown.lone_source``)
+        shown = self.cross is not None and (
+            lone_source(self.cross.get("source_ids", []), self.titles) is None
+        )
         nav = ['<a href="#cross">Cross-source brief</a>'] if shown else []
         nav += [f'<a href="#src-{escape(sid)}">{escape(sid)}</a>' for sid in self.titles]
         cross = ""

@@ -21,7 +21,7 @@ from typing import Any
 
 from pipeline.ask.corpus import sources_as_read
 from pipeline.models import Quote, column_at
-from pipeline.outputs.markdown import _INVISIBLE
+from pipeline.outputs.markdown import _INVISIBLE, lone_source
 from pipeline.text import flattened
 
 PASSAGE_KEYS = {"source_id", "char_start", "char_end", "line_start", "line_end", "text"}
@@ -70,9 +70,9 @@ def verify_outputs(out_dir: Path) -> tuple[int, list[str]]:
     by_source = {brief.get("source_id"): brief for _, brief in briefs[1:]}
     for file, brief in briefs:
         markdown = file.with_suffix(".md")
-        ids = brief.get("source_ids", []) if file.name == "brief.json" else []
-        if len(ids) == 1 and ids[0] in by_source:  # brief.md of one source is its brief
-            brief = by_source[ids[0]]
+        lone = lone_source(brief.get("source_ids", []), by_source)
+        if file.name == "brief.json" and lone is not None:  # brief.md is that source's brief
+            brief = by_source[lone]
         quotes = [Quote.model_validate(q) for q in brief.get("quotes", [])]
         if any(q.passage.source_id in changed for q in quotes):
             continue  # its quotes are checked when its sources are the run's again

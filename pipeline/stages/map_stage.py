@@ -75,9 +75,9 @@ def passages_for(source_text: str, source_id: str, sentences: list[Sentence]) ->
 GROUNDED_WORDS = 2  # stemmed content words a point shares with the sentence it cites
 
 
-def shared_words(statement: str, sentence: Sentence) -> int:
-    """How many stemmed content words ``statement`` and ``sentence`` share."""
-    return len(stems(statement) & stems(sentence.text))
+def shared_words(words: set[str], sentence: Sentence) -> int:
+    """How many of ``words`` (a statement's stemmed content words) ``sentence`` has."""
+    return len(words & stems(sentence.text))
 
 
 def ground(statement: str, cited: Sentence, chunk: Chunk, policy: ModelPolicy = STRICT) -> Sentence:
@@ -87,11 +87,12 @@ def ground(statement: str, cited: Sentence, chunk: Chunk, policy: ModelPolicy = 
     cites the chunk's best-matching sentence (when it shares that many; the 1.5B wrote
     003's "LLM development by far for a long time until Deep Sea made a breakthrough,
     right?" word for word for the sentence numbered before it)."""
-    shared = shared_words(statement, cited)
+    words = stems(statement)
+    shared = shared_words(words, cited)
     if shared >= GROUNDED_WORDS or not policy.replace_habitual_citation:
         return cited
-    best = max(chunk.sentences, key=lambda s: shared_words(statement, s))
-    return best if shared_words(statement, best) >= max(GROUNDED_WORDS, shared + 1) else cited
+    best = max(chunk.sentences, key=lambda s: shared_words(words, s))
+    return best if shared_words(words, best) >= max(GROUNDED_WORDS, shared + 1) else cited
 
 
 _URL = re.compile(r"(?:https?://|www\.)[^\s)\]>\"']+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io)\b")
@@ -127,12 +128,6 @@ def summarize_chunk(
 
     reads = sponsor_reads(source_text)
 
-    def grounded(statement: str, number: int) -> Sentence:
-        return ground(statement, by_id[number], chunk, policy)
-
-    def evidence(statement: str, number: int) -> list[Passage]:
-        return passages_for(source_text, chunk.source_id, [grounded(statement, number)])
-
     # a point is kept when it is a claim, not a topic's label; is not the show's own talk
     # (a welcome, an ad) nor grounded in it; says something the chunk says, is new, and is
     # no copy of the openings listed after the transcript (``copies_listing``; the strict
@@ -154,20 +149,21 @@ def summarize_chunk(
         key = " ".join(sorted(plain_words(text)))
         if len(plain_words(text)) < 2 or key in said or is_promo(text) or is_label(text):
             continue
-        if share_in(stems(text), chunk_words) < policy.point_support:
+        words = stems(text)
+        if share_in(words, chunk_words) < policy.point_support:
             continue
         # no sentence of a sponsor read is numbered, but the read is shown: asked for the
         # sentence after it, the 1.5B stated "I believe in Omniki so much that I invested
         # in it and I recommend you use it too", and its evidence became the ad's
-        cites = grounded(text, int(number))
+        cites = ground(text, by_id[int(number)], chunk, policy)
         if in_sponsor_read(cites, reads):
             continue
         # a point its chunk's sentences do not state: its citation could not show it (a
         # chair's "Llyr." became "Llyr Gruffydd AM said yes, thank you.")
-        if policy.replace_habitual_citation and shared_words(text, cites) < GROUNDED_WORDS:
+        if policy.replace_habitual_citation and shared_words(words, cites) < GROUNDED_WORDS:
             continue
         said.add(key)
-        points.append((int(number), text))
+        points.append((cites, text))
     # the points come in the chunk's order: the most specific is the most important
     order = sorted(range(len(points)), key=lambda i: -specificity(points[i][1]))
     rank = {i: n for n, i in enumerate(order, start=1)}
@@ -194,9 +190,9 @@ def summarize_chunk(
                 id=f"{chunk.id}/p{i + 1}",
                 text=clean(text),
                 importance=max(1, 6 - rank[i]),
-                evidence=evidence(text, number),
+                evidence=passages_for(source_text, chunk.source_id, [cites]),
             )
-            for i, (number, text) in enumerate(points)
+            for i, (cites, text) in enumerate(points)
         ],
         entities=[Entity(name=n, kind="person") for n in people]
         + [Entity(name=n, kind="organisation") for n in organisations],
