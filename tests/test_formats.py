@@ -129,12 +129,19 @@ def test_a_parliament_s_speakers_keep_their_names_not_their_seats(tmp_path: Path
         "to order.\n"
         "Ms. Elizabeth May (Saanich—Gulf Islands, GP): Thank you, Mr. Chair. I rise today.\n"
         "The Chair (Hon. Anthony Rota (Nipissing—Timiskaming, Lib.)): Thank you.\n"
-        "Mr. Garnett Genuis (Sherwood Park—Fort Saskatchewan, CPC): Two petitions today.\n",
+        "Mr. Garnett Genuis (Sherwood Park—Fort Saskatchewan, CPC): Two petitions today.\n"
+        # covid_6: the Prime Minister's "Right Hon.", a minister's initial
+        "Right Hon. Justin Trudeau (Prime Minister): Mr. Chair, we are working.\n"
+        "Hon. Harjit S. Sajjan: Mr. Chair, the report was given up the chain of command.\n",
         encoding="utf-8",
     )
     t = read_transcript(path, "c")
     assert t.format == "named_lines"
-    assert t.metadata["speakers"] == "The Chair, Ms. Elizabeth May, Mr. Garnett Genuis"
+    assert t.metadata["speakers"] == (
+        "The Chair, Ms. Elizabeth May, Mr. Garnett Genuis, Right Hon. Justin Trudeau, "
+        "Hon. Harjit S. Sajjan"
+    )
+    assert t.segments[-1].text == "Mr. Chair, the report was given up the chain of command."
     assert [s.text for s in t.segments][:2] == [
         "I call this meeting to order.",
         "Thank you, Mr. Chair. I rise today.",

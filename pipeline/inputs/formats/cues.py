@@ -45,12 +45,13 @@ def clean(text: str) -> str:
 
 
 # "Alice Chen: text" (Zoom, many SRT files): a short name-like prefix before a colon; a
-# title's stop and a bracketed affiliation are allowed, as parliaments print their
-# speakers ("Mr. Garnett Genuis (Sherwood Park—Fort Saskatchewan, CPC): ...", "The Chair
-# (Hon. Anthony Rota (Nipissing—Timiskaming, Lib.)): ..."); the name is the speaker
+# title's stop, an initial's and a bracketed affiliation are allowed, as parliaments
+# print their speakers ("Mr. Garnett Genuis (Sherwood Park—Fort Saskatchewan, CPC): ...",
+# "The Chair (Hon. Anthony Rota (Nipissing—Timiskaming, Lib.)): ...", "Right Hon. Justin
+# Trudeau: ...", "Hon. Harjit S. Sajjan: ..."); the name is the speaker
 _PREFIX = re.compile(
-    r"^(?P<name>(?:(?:Mr|Mrs|Ms|Mx|Dr|Prof|Hon|Sen|Rep)\.\s+)?"
-    r"[^\W\d_][^:.?!,;\"()\[\]<>]{0,40}?)"
+    r"^(?P<name>(?:(?:Right|Rt\.)\s+)?(?:(?:Mr|Mrs|Ms|Mx|Dr|Prof|Hon|Sen|Rep)\.\s+)?"
+    r"[^\W\d_](?:[^:.?!,;\"()\[\]<>]|(?<=\b[A-Z])\.(?=\s)){0,40}?)"
     r"(?:\s*\((?:[^()\n]|\([^()\n]*\))*\))?:\s+(?P<rest>\S.*)$"
 )
 _MAX_NAME_WORDS = 4
