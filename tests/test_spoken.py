@@ -49,6 +49,22 @@ from pipeline.text import sentences_of
             "They trained it for about 10 years on the data.",
         ),
         ("Yeah, so, um, Huawei makes the chips.", "Huawei makes the chips."),
+        (  # covid_6: a committee's speakers address the chair first
+            "Mr. Chair, we continue to work with countries around the globe.",
+            "We continue to work with countries around the globe.",
+        ),
+        (
+            "Mr.Chair, we have invested in assistance for fishers.",
+            "We have invested in assistance for fishers.",
+        ),
+        (
+            "Chair, in December 2018 the Liberals passed Bill C-76.",
+            "In December 2018 the Liberals passed Bill C-76.",
+        ),
+        (
+            "Madam Speaker, I rise today on behalf of my constituents.",
+            "I rise today on behalf of my constituents.",
+        ),
     ],
 )
 def test_fillers_are_taken_out(spoken: str, written: str) -> None:
@@ -73,6 +89,8 @@ def test_fillers_are_taken_out(spoken: str, written: str) -> None:
         "When he fought Didi in China, he's like, it was madness.",  # so does "he's like,"
         "She's like, I now use it for my diagnosis.",
         "Like it.",  # under three words once cleaned: left as it was
+        "Chair of the committee, she opened the session.",  # no address: no comma after "Chair"
+        "Thank you, Mr. Chair, for the question.",  # an address inside the sentence stays
     ],
 )
 def test_words_that_carry_meaning_stay(text: str) -> None:

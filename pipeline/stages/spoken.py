@@ -7,7 +7,8 @@ heard: ``without_fillers`` takes out the words that carry nothing in writing ("l
 filler, "you know", "kind of", "I mean", "basically", a stammered "the the", an opening
 "So" or "And") and keeps every word that could carry meaning ("things like batteries",
 "I like it", "what kind of model", "China is like Germany"), and what the transcript
-marks but nobody said ("{vocalsound}", "[laughter]": ``text.without_marks``). The words
+marks but nobody said ("{vocalsound}", "[laughter]": ``text.without_marks``), and a
+committee speaker's opening address to the chair ("Mr. Chair, ..."). The words
 a point loses are words a brief's budget no longer spends (``pipeline.stages.points``).
 Quotes are never touched: they stay verbatim.
 """
@@ -38,10 +39,18 @@ _SET_OFF = r"you know|I mean|I think|I guess|um+|uh+|er|sort of|kind of|like|rig
 _BETWEEN_COMMAS = re.compile(rf"(?i),\s*(?:{_SET_OFF}),(?=\s)")
 _ADVERB = re.compile(r"(?i) (?:you know,|(?:basically|literally|actually|um+|uh+),?)(?=[ .;:!?])")
 _TAG = re.compile(r"(?i),\s*(?:right|you know|I think)\s*([.?!]?)$")
-# an opening "Well," "Now," "Okay," only with its comma ("Well known labs", "Now is the time")
+# an opening "Well," "Now," "Okay," only with its comma ("Well known labs", "Now is the time");
+# so is the address to the chair a committee's speakers open with ("Mr. Chair, we continue
+# to work ...", "Mr.Chair, we have invested ...", "Chair, in December 2018 ...": 97 of
+# covid_6's 351 turns), a chamber's ("Madam Speaker,") and a Welsh committee's ("Deputy
+# Presiding Officer,")
+_ADDRESS = (
+    r"(?:(?:mr|mister|madam|madame|mrs|ms)\.?\s?)?(?:deputy\s)?"
+    r"(?:chair|chairman|chairwoman|chairperson|speaker|presiding officer)"
+)
 _OPENING = re.compile(
     r"(?i)^(?:(?:(?:so(?! far\b| much\b| many\b| long\b| that\b)|and|yeah|um+|uh+|i mean|"
-    r"you know|like|basically|actually)\b,?|(?:well|okay|ok|oh|now|right),)\s+)+"
+    rf"you know|like|basically|actually)\b,?|(?:well|okay|ok|oh|now|right|{_ADDRESS}),)\s+)+"
 )
 # inside a clause: hedges that add nothing in print, unless a determiner makes them a noun
 # ("what kind of model", "a sort of bubble" keep theirs)
