@@ -158,3 +158,38 @@ def test_a_person_spelt_two_ways_is_listed_once_as_more_often_spelt() -> None:
         "Jack Dorsey",
         "Grace",
     ]
+
+
+def test_a_person_with_and_without_an_honorific_is_listed_once() -> None:
+    # covid_6 (a committee of Canada's House of Commons) listed "Harjit S. Sajjan" and
+    # "Hon. Harjit S.", "Hon. Bill Morneau" and "Bill Morneau"
+    summaries = listed(
+        ["Harjit S. Sajjan", "Hon. Bill Morneau", "Hon. Harjit S.", "Bill Morneau"]
+        + ["Hon. Bill Morneau", "Right Hon. Justin Trudeau", "Dr. Theresa Tam"],
+        [],
+    )
+    people, _ = listed_entities(summaries)
+    assert people == ["Hon. Bill Morneau", "Harjit S. Sajjan", "Right Hon. Justin Trudeau"] + [
+        "Dr. Theresa Tam"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "office"),
+    [
+        ("Prime Minister", True),
+        ("the Deputy Speaker", True),
+        ("Minister of National Defence", True),
+        ("President", True),
+        ("President Xi", False),  # a name after the title
+        ("Prime Minister Trudeau", False),
+        ("Justin Trudeau", False),
+        ("Speaker Pelosi", False),
+    ],
+)
+def test_a_title_alone_is_no_persons_name(name: str, office: bool) -> None:
+    from pipeline.stages.names import is_office, is_person_name
+
+    assert is_office(name) is office
+    text = f"As {name} said, the committee met."
+    assert is_person_name(name, text) is not office

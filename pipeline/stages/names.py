@@ -165,8 +165,43 @@ def is_person_name(name: str, text: str, source: str = "") -> bool:
         return False
     if any(c.isdigit() for c in name) or ".com" in name.lower() or is_body(name):
         return False
+    if is_office(name):
+        return False
     whole = source or text
     return len(words) > 1 or not _in_case(whole) or _mostly_capitalised(name, whole)
+
+
+# words of a title or an office, not of a name: the 1.5B listed covid_6's "Prime Minister"
+# as a person (a committee of Canada's House of Commons, where speakers are "Hon." and
+# "Right Hon.")
+_OFFICE_WORDS = frozenset(
+    (
+        "prime minister ministers president vice premier senator speaker chair chairman "
+        "chairwoman chairperson deputy secretary governor mayor chancellor ambassador "
+        "commissioner attorney general auditor king queen prince princess pope right hon "
+        "honourable honorable leader opposition member members parliament mp"
+    ).split()
+)
+
+
+def is_office(name: str) -> bool:
+    """A title or an office, not a person's name: "Prime Minister", "the Deputy Speaker",
+    "Minister of Finance" (an office word, then "of")."""
+    words = [w.strip(".,'’").lower() for w in _LEADING_ARTICLE.sub("", name.strip()).split()]
+    if not words or words[0] not in _OFFICE_WORDS:
+        return False
+    return "of" in words or all(w in _OFFICE_WORDS or w in _JOINERS for w in words)
+
+
+# an honorific before a name: "Hon. Bill Morneau" is Bill Morneau, "Right Hon. Justin
+# Trudeau" Justin Trudeau
+_HONORIFIC = re.compile(r"^(?:(?:right|rt\.?)\s+)?(?:hon|mr|mrs|ms|mx|dr|prof|sir)\.?\s+", re.I)
+
+
+def without_honorific(name: str) -> str:
+    """``name`` without an honorific before it ("Hon. Harjit S." -> "Harjit S.")."""
+    bare = _HONORIFIC.sub("", name.strip())
+    return bare or name.strip()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -287,7 +322,7 @@ def listed_entities(
             name = entity.name.strip()
             if is_role(name, roles):
                 continue
-            key = name_key(name)
+            key = name_key(without_honorific(name))
             named[key] += 1
             spellings.setdefault(key, Counter())[name] += 1
             if entity.kind == "organisation" or key in known_organisations:
@@ -298,7 +333,10 @@ def listed_entities(
     people: list[str] = []
     for key in ranked:  # a variant after the more often listed spelling it varies
         name = shown[key]
-        if key not in called_organisation and not any(spelt_alike(name, p) for p in people):
+        bare = without_honorific(name)
+        if key not in called_organisation and not any(
+            spelt_alike(bare, without_honorific(p)) for p in people
+        ):
             people.append(name)
     return people[:15], organisations[:15]
 
