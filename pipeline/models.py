@@ -10,9 +10,9 @@ Quotes are never typed by the model: they are sliced out of the source text by c
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 
 class Contract(BaseModel):
@@ -158,6 +158,19 @@ class Cited(Contract):
 
     text: str
     citations: list[Passage]
+    speaker: str | None = Field(
+        default=None,
+        description="who says the cited passage, where the transcript names its speakers",
+    )
+
+    @model_serializer(mode="wrap")
+    def _speaker_where_named(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """No ``speaker`` key where none is named: the briefs of transcripts that name no
+        speakers read as they did before speakers were named."""
+        data = handler(self)
+        if isinstance(data, dict) and data.get("speaker") is None:
+            data.pop("speaker", None)
+        return data
 
 
 class Theme(Contract):

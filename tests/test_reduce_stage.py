@@ -13,6 +13,7 @@ from pipeline.outputs.markdown import source_markdown
 from pipeline.stages.map_stage import summarize_chunk
 from pipeline.stages.policy import LENIENT, STRICT
 from pipeline.stages.reduce_stage import fill_quotes, reduce_source
+from pipeline.stages.speakers import speaker_at
 
 
 def test_a_source_whose_file_has_no_title_gets_the_models(scripted) -> None:
@@ -284,7 +285,8 @@ def test_chatter_is_not_carried_under_the_strict_policy_but_is_under_the_lenient
 
 
 def test_a_speakers_label_makes_no_point_specific() -> None:
-    from pipeline.stages.points import pick_points, without_speakers
+    from pipeline.stages.points import pick_points
+    from pipeline.stages.speakers import without_speakers
 
     # education_18 (QMSum), the chair calling the next speaker ("Llyr."), as a key fact
     courtesy = point(0, "Llyr Gruffydd AM said yes, thank you.")
@@ -480,6 +482,9 @@ def test_a_source_s_quotes_are_each_stretch_s_most_specific_evidence() -> None:
     ]
     quotes = fill_quotes(points, limit=2)  # two stretches of two points
     assert [q.passage.text for q in quotes] == [said[1], said[3]]
+    assert [q.speaker for q in quotes] == [None, None]
+    named = fill_quotes(points, limit=2, speaker=lambda p: f"Speaker of line {p.line_start}")
+    assert [q.speaker for q in named] == ["Speaker of line 2", "Speaker of line 4"]
 
 
 def test_names_or_a_title_alone_are_no_claim() -> None:
@@ -491,3 +496,61 @@ def test_names_or_a_title_alone_are_no_claim() -> None:
     assert is_claim("Baidu built Ernie.")  # a lower-case word, or a figure, makes a claim
     assert is_claim("Huawei Ascend 910B Chips Shipped")
     assert is_claim("Baidu and the Beijing Academy of AI build models.")
+
+
+def test_who_says_a_point_or_a_quote_is_named_where_the_transcript_names_speakers(
+    scripted,
+) -> None:
+    # covid_6 (a committee of Canada's House of Commons): its key facts and quotes were
+    # printed with no speaker ("Fishers in my riding were not eligible ...": whose riding?)
+    doc, text = transcript()
+    names = {"A": "Hon. Mary Ng", "B": "Mr. Randy Hoback"}
+    named = doc.model_copy(
+        update={
+            "segments": [s.model_copy(update={"speaker": names[s.speaker]}) for s in doc.segments]
+        }
+    )
+    said = [("DeepSeek released R1 in January 2025 at little cost", 2)]
+    said += [("Huawei builds Ascend 910B chips despite export controls", 5)]
+    for source, by_line in ((named, {2: "Hon. Mary Ng", 4: "Mr. Randy Hoback"}), (doc, {})):
+        chunk = chunk_transcript(source, chunk_tokens=500)[0]
+        scripted.enqueue(map_reply(said))
+        summary = summarize_chunk(chunk, text, scripted, max_tokens=100)
+        scripted.responder = generic_responder
+        brief = reduce_source(source, [summary], scripted, context_window=8192, max_tokens=200)
+        carried = brief.key_facts + [p for t in brief.themes for p in t.points]
+        assert carried
+        for p in carried:  # "A" and "B" name nobody
+            assert p.speaker == by_line.get(p.citations[0].line_start)
+        evidence = [e for p in summary.key_points for e in p.evidence]
+        assert [speaker_at(source)(e) for e in evidence] == [by_line.get(2), by_line.get(4)]
+        markdown = source_markdown(brief)
+        assert ("— Hon. Mary Ng [007 @ 0:00" in markdown) is bool(by_line)
+        assert ('"speaker":"Hon' in brief.model_dump_json()) is bool(by_line)
+
+
+def test_a_point_opening_with_its_speaker_said_that_opens_with_its_claim() -> None:
+    # education_18: the 1.5B wrote "Eluned Morgan AM said that ColegauCymru's position is
+    # ..." of a line Lynne Neagle AM said; printed after it, "— Lynne Neagle AM"
+    from pipeline.models import Cited
+    from pipeline.stages.speakers import said_by
+
+    line = Passage(
+        source_id="e", char_start=0, char_end=9, line_start=195, line_end=195, text="In relation"
+    )
+    speakers = ["Eluned Morgan AM", "Lynne Neagle AM", "A"]
+    points = [
+        Cited(text="Eluned Morgan AM said that ColegauCymru's position is 3.5%.", citations=[line]),
+        Cited(text="Lynne Neagle AM noted, the pay award needs £10.1 million.", citations=[line]),
+        Cited(text="Eluned Morgan AM said yes.", citations=[line]),  # no claim after it
+        Cited(text="The committee said that pay matters.", citations=[line]),  # no label
+    ]
+    printed = said_by(points, lambda p: "Lynne Neagle AM", speakers)
+    assert [(p.text, p.speaker) for p in printed] == [
+        ("ColegauCymru's position is 3.5%.", "Lynne Neagle AM"),
+        ("The pay award needs £10.1 million.", "Lynne Neagle AM"),
+        ("Eluned Morgan AM said yes.", "Lynne Neagle AM"),
+        ("The committee said that pay matters.", "Lynne Neagle AM"),
+    ]
+    # no speaker named ("A", or none): the point is printed as it was
+    assert said_by(points, lambda p: None, speakers) == points

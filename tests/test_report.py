@@ -266,3 +266,26 @@ def test_a_run_over_one_source_has_that_sources_brief_as_its_brief(
     (out / "brief.md").write_text("stale", encoding="utf-8")
     assert CliRunner().invoke(main, ["render", "--out", str(out)]).exit_code == 0
     assert (out / "brief.md").read_text(encoding="utf-8") == own
+
+
+def test_a_point_shows_who_says_it_as_a_quote_does() -> None:
+    """A meeting's key fact with its speaker, as the Markdown prints it ("... — Hon. Mary
+    Ng [covid_6 L41]"): the speaker after the words, not a "Speaker" field after the
+    citations."""
+    from pipeline.outputs.report_html import Report
+
+    passage = {
+        "source_id": "c",
+        "char_start": 0,
+        "char_end": 12,
+        "line_start": 1,
+        "line_end": 1,
+        "column": 1,
+        "timestamp": None,
+        "text": "We invested.",
+    }
+    report = Report(None, [], {}, {"c": "We invested."})
+    point = report.item({"text": "We invested.", "citations": [passage], "speaker": "Hon. Mary Ng"})
+    assert '<span>We invested.</span> <span class="who">— Hon. Mary Ng</span> ' in point
+    assert ">Speaker<" not in point
+    assert 'class="who"' not in report.item({"text": "We invested.", "citations": [passage]})

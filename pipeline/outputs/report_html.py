@@ -114,11 +114,17 @@ class Report:
 
     # ------------------------------------------------------------------ generic values
 
-    def quote(self, item: dict[str, Any]) -> str:
+    @staticmethod
+    def who(item: dict[str, Any]) -> str:
+        """ " — Speaker" after a quote or a point, where the transcript names who says it."""
         speaker = item.get("speaker")
-        who = f' <span class="who">— {escape(str(speaker))}</span>' if speaker else ""
+        return f' <span class="who">— {escape(str(speaker))}</span>' if speaker else ""
+
+    def quote(self, item: dict[str, Any]) -> str:
         text = flattened(str(item["passage"]["text"]))
-        return f"<blockquote>{escape(text)}{who} {self.cite(item['passage'])}</blockquote>"
+        return (
+            f"<blockquote>{escape(text)}{self.who(item)} {self.cite(item['passage'])}</blockquote>"
+        )
 
     def value(self, value: Any) -> str:
         """Any JSON value: passages become citations, quotes block quotes, dicts items."""
@@ -153,7 +159,7 @@ class Report:
             item.get("summary"), item.get("sentence_citations"), item.get("citations")
         )
         for key, child in item.items():
-            if key in _SKIP or key in _TITLE_KEYS and child == title:
+            if key in _SKIP or key in _TITLE_KEYS and child == title or key == "speaker":
                 continue
             if by_sentence and key in ("summary", "citations", "sentence_citations"):
                 if key == "summary":
@@ -162,7 +168,9 @@ class Report:
             rendered = self.value(child)
             if not rendered:
                 continue
-            if key in ("text", "summary", "citations", "evidence", "passage") or is_passage(child):
+            if key == "text":
+                out.append(rendered + self.who(item))
+            elif key in ("summary", "citations", "evidence", "passage") or is_passage(child):
                 out.append(rendered)
             else:
                 out.append(

@@ -12,7 +12,6 @@ become the "Key facts and figures"; the rest are listed under their theme.
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections import Counter
@@ -22,6 +21,7 @@ from wordfreq import zipf_frequency
 
 from pipeline.models import Cited, KeyPoint
 from pipeline.stages.show_talk import about_the_speaker, about_the_talk
+from pipeline.stages.speakers import without_speakers
 from pipeline.stages.spoken import as_written
 from pipeline.text import LOWER_CASE_WORD, plain_words, sentences_of
 
@@ -151,24 +151,6 @@ def opens_with_pronoun(text: str) -> bool:
     """Whether a point opens on a bare pronoun ("It worked with SMIC Fab in China ..."):
     read alone in a brief, it does not say who."""
     return bool(_PRONOUN_OPENING.match(text.strip()))
-
-
-def without_speakers(text: str, speakers: Sequence[str]) -> str:
-    """``text`` without the labels its transcript names speakers by ("Llyr Gruffydd AM
-    said yes, thank you." is "said yes, thank you."): who speaks is not what is said.
-    A label under three characters ("A", "B") is left: it may be a word."""
-    pattern = _speaker_labels(tuple(speakers))
-    return text if pattern is None else " ".join(pattern.sub(" ", text).split())
-
-
-@functools.lru_cache(maxsize=8)
-def _speaker_labels(speakers: tuple[str, ...]) -> re.Pattern[str] | None:
-    """One pattern for a transcript's labels of three characters or more (the longest
-    first), made once for all its points."""
-    labels = sorted((s for s in speakers if len(s) >= 3), key=len, reverse=True)
-    if not labels:
-        return None
-    return re.compile(r"(?<![\w'’-])(?:" + "|".join(re.escape(s) for s in labels) + r")(?![\w-])")
 
 
 def pick_points(

@@ -12,7 +12,7 @@ nothing the model writes carries its own citation.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -49,6 +49,7 @@ from pipeline.stages.points import (
 )
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
+from pipeline.stages.speakers import said_by, speaker_at
 from pipeline.stages.spoken import in_writing
 from pipeline.stages.themes import Vectorizer, group_points, lexical_vectors, theme_count
 from pipeline.text import numbers, plain_words, sentences_of
@@ -168,10 +169,15 @@ def build_themes(
     return themes
 
 
-def fill_quotes(points: list[KeyPoint], limit: int = 3) -> list[Quote]:
+def fill_quotes(
+    points: list[KeyPoint],
+    limit: int = 3,
+    speaker: Callable[[Passage], str | None] = lambda passage: None,
+) -> list[Quote]:
     """The most specific evidence (``points.specificity``: rare words, figures, names) of
     each stretch of the points (one per stretch, spread over the transcript), each a
-    readable 60-400 characters: verbatim by construction. Taken by the point's importance
+    readable 60-400 characters: verbatim by construction, with who says it (``speaker``:
+    ``speaker_at``; covid_6's quotes were printed with no speaker). Taken by the point's importance
     (its rank within its chunk), the quotes were each stretch's first chunk's ("China's
     new energy, and then China's three new ones, right, Then many of these VCs ...") and
     held 4 of the 75 key facts' words (tune 4, check 0); by their own specificity
@@ -185,7 +191,8 @@ def fill_quotes(points: list[KeyPoint], limit: int = 3) -> list[Quote]:
         window = points[start : start + stretch]
         candidates = [e for p in window for e in p.evidence if 60 <= len(e.text) <= 400]
         if candidates:
-            quote = Quote(passage=max(candidates, key=lambda e: specificity(e.text)))
+            passage = max(candidates, key=lambda e: specificity(e.text))
+            quote = Quote(passage=passage, speaker=speaker(passage))
             if quote not in chosen:
                 chosen.append(quote)
     return sorted(chosen[:limit], key=lambda q: q.passage.char_start)
@@ -285,6 +292,8 @@ def reduce_source(
         groups, said, point_budget(written), policy.point_specificity, sentences, speakers
     )
     facts, more = split_facts(picked)
+    speaker = speaker_at(transcript)
+    facts, more = said_by(facts, speaker, speakers), [said_by(m, speaker, speakers) for m in more]
     themes = [t.model_copy(update={"points": m}) for t, m in zip(themes, more, strict=True)]
     people, organisations = listed_entities(summaries, known_organisations, role_labels(speakers))
     return base.model_copy(
@@ -298,7 +307,7 @@ def reduce_source(
             "overview_citations": [c.citations for c in cite_sentences(overview, points)],
             "themes": themes,
             "key_facts": facts,
-            "quotes": fill_quotes(points),
+            "quotes": fill_quotes(points, speaker=speaker),
             "people": people,
             "organisations": organisations,
         }

@@ -1,0 +1,81 @@
+"""Who says what: the speakers a transcript names, in what a brief prints.
+
+A meeting's or a committee's transcript labels each turn with who speaks ("Kirsty
+Williams AM", "Right Hon. Justin Trudeau", "Project Manager"). A brief of it reads "Fishers
+in my riding were not eligible ..." and its reader asks who says so: a carried point and a
+quote name the speaker of the passage they cite (``speaker_at``, ``said_by``). A label that
+names nobody ("A", "Speaker 2") is not printed. The labels are no part of what a point says
+(``without_speakers``), and a point that opens by naming its speaker, rightly or not (the
+1.5B wrote "Eluned Morgan AM said that ColegauCymru's position is ..." of a question Lynne
+Neagle AM asked), opens with its claim, after which the passage's speaker is printed.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
+
+from pipeline.models import Cited, Passage, Transcript
+from pipeline.stages.names import is_anonymised
+
+
+def speaker_at(transcript: Transcript) -> Callable[[Passage], str | None]:
+    """Who says a passage of ``transcript``: the speaker of the segment it starts in, when
+    the transcript labels its turns with who speaks, not with a letter or a number
+    (``names.is_anonymised``)."""
+    segments = transcript.segments
+    starts = [s.char_start for s in segments]
+
+    def speaker(passage: Passage) -> str | None:
+        at = bisect_right(starts, passage.char_start) - 1
+        label = segments[at].speaker if at >= 0 else None
+        return label if label and not is_anonymised(label) else None
+
+    return speaker
+
+
+# a point's "... said that", "... noted," after a speaker's label that opens it
+_REPORTED = re.compile(
+    r"\s+(?:said|says|stated|states|noted|notes|explained|explains|argued|argues|added|adds|"
+    r"mentioned|mentions)(?:\s+that)?,?\s+"
+)
+
+
+def said_by(
+    points: Sequence[Cited], speaker: Callable[[Passage], str | None], speakers: Sequence[str]
+) -> list[Cited]:
+    """The carried ``points``, each with who says its first cited passage (``speaker_at``),
+    and, where that is named, without an opening "<a speaker's label> said that"
+    (``speakers``: the transcript's labels)."""
+    labels = _speaker_labels(tuple(speakers))
+    out = []
+    for point in points:
+        who = speaker(point.citations[0]) if point.citations else None
+        text = point.text
+        label = labels.match(text) if who and labels else None
+        reported = _REPORTED.match(text, label.end()) if label else None
+        if reported and len(text[reported.end() :].split()) >= 3:
+            rest = text[reported.end() :]
+            text = rest[0].upper() + rest[1:]
+        out.append(point.model_copy(update={"speaker": who, "text": text}))
+    return out
+
+
+def without_speakers(text: str, speakers: Sequence[str]) -> str:
+    """``text`` without the labels its transcript names speakers by ("Llyr Gruffydd AM
+    said yes, thank you." is "said yes, thank you."): who speaks is not what is said.
+    A label under three characters ("A", "B") is left: it may be a word."""
+    pattern = _speaker_labels(tuple(speakers))
+    return text if pattern is None else " ".join(pattern.sub(" ", text).split())
+
+
+@functools.lru_cache(maxsize=8)
+def _speaker_labels(speakers: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern for a transcript's labels of three characters or more (the longest
+    first), made once for all its points."""
+    labels = sorted((s for s in speakers if len(s) >= 3), key=len, reverse=True)
+    if not labels:
+        return None
+    return re.compile(r"(?<![\w'’-])(?:" + "|".join(re.escape(s) for s in labels) + r")(?![\w-])")
