@@ -193,3 +193,20 @@ def test_a_title_alone_is_no_persons_name(name: str, office: bool) -> None:
     assert is_office(name) is office
     text = f"As {name} said, the committee met."
     assert is_person_name(name, text) is not office
+
+
+def test_a_common_noun_or_an_office_is_no_organisation() -> None:
+    """covid_6's map listed "Seniors", "Fishers" and "Prime Minister" as organisations
+    (its transcript writes "seniors" 42 times, "Seniors" twice); 003's speech-to-text
+    writes "meta" twice and "META" once: Meta stays an organisation."""
+    from pipeline.stages.names import is_organisation_name
+
+    covid = "Seniors matter. " + "I said seniors and fishers and seniors. " * 3 + "Fishers."
+    assert not is_organisation_name("Seniors", "Seniors matter.", covid)
+    assert not is_organisation_name("Fishers", "Fishers.", covid + " fishers")
+    assert not is_organisation_name("Prime Minister", "the Prime Minister said", covid)
+    asr = "I said META is big. I think meta and meta models win."
+    assert is_organisation_name("Meta", "META is big", asr)
+    assert is_organisation_name("Canadian Coast Guard", "the Canadian Coast Guard", covid)
+    # a transcript in lower case tells nothing by its case
+    assert is_organisation_name("Seniors", "Seniors", "i said seniors and seniors. Seniors")

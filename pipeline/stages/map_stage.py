@@ -35,8 +35,8 @@ from pipeline.stages.map_request import CUT_MARK, map_request, parts
 from pipeline.stages.names import (
     introduced_as,
     is_body,
+    is_organisation_name,
     is_person_name,
-    is_proper_name,
     kept_names,
 )
 from pipeline.stages.points import is_label, specificity
@@ -175,7 +175,7 @@ def summarize_chunk(
     introduced = {n: introduced_as(n, source_text) for n in reply.people}
     bodies = [n for n in reply.people if is_body(n) or introduced[n] == "organisation"]
     organisations = kept_names(
-        [*reply.organisations, *bodies], lambda n: is_proper_name(n, talk), seen
+        [*reply.organisations, *bodies], lambda n: is_organisation_name(n, talk, source_text), seen
     )
     people = kept_names(
         [n for n in reply.people if introduced[n] is None],
