@@ -554,3 +554,29 @@ def test_a_point_opening_with_its_speaker_said_that_opens_with_its_claim() -> No
     ]
     # no speaker named ("A", or none): the point is printed as it was
     assert said_by(points, lambda p: None, speakers) == points
+
+
+def test_a_point_cut_at_a_clause_that_cannot_open_a_sentence_is_its_whole_sentence() -> None:
+    # covid_6's key facts read "Such as Owen Plumb, a grade 9 student in Okotoks ..."
+    from pipeline.stages.points import cited
+
+    said = (
+        "I want to shine a light on some of our hidden heroes, such as Owen Plumb, a grade 9 "
+        "student in Okotoks who is using his 3D printer to build PPE."
+    )
+    evidence = Passage(
+        source_id="c", char_start=0, char_end=len(said), line_start=36, line_end=36, text=said
+    )
+
+    def point(text: str) -> KeyPoint:
+        return KeyPoint(id="c:0000/p1", text=text, importance=3, evidence=[evidence])
+
+    fragment = "such as Owen Plumb, a grade 9 student in Okotoks who is using his 3D printer"
+    assert cited(point(fragment)).text == said
+    # a point that opens a sentence, or one its evidence does not hold word for word, stays
+    assert cited(point("Owen Plumb builds PPE with a 3D printer")).text == (
+        "Owen Plumb builds PPE with a 3D printer."
+    )
+    assert cited(point("Such as a student who prints masks at home")).text == (
+        "Such as a student who prints masks at home."
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.ask.whole_sentence import WHOLE_SENTENCE_WORDS, whole_sentence
+from pipeline.whole_sentence import WHOLE_SENTENCE_WORDS, whole_sentence
 
 JAPAN = (
     "Some people do not know this. I just realized, this sounds almost exactly like Japan's "

@@ -26,7 +26,7 @@ passages do not state instead of refusing the answer (``answer_drops_unsupported
 requiring a word shared with the question
 (``answer_must_share_question_word``), printing a statement copied from part of a
 passage's sentence as that whole sentence (``answer_whole_sentence``,
-``pipeline.ask.whole_sentence``) and how a quantity answer may be written
+``pipeline.whole_sentence``) and how a quantity answer may be written
 (``quantity_answer``).
 
 Each passage is shown continued to the end of its line or sentence (``continued``), so a

@@ -6,7 +6,7 @@ of written prose:
 - cut back to its last sentence end when the grammar ended it mid-word at its cap
   ("... big open US-L");
 - widened to the whole sentence of a passage it was copied from part of
-  (``answer_whole_sentence``, ``pipeline.ask.whole_sentence``);
+  (``answer_whole_sentence``, ``pipeline.whole_sentence``);
 - opened with a transcript's speaker label as the 1.5B answers about a meeting
   ("Eluned Morgan AM: In relation to teaching, I think it's fair to say that we would
   wish to see pay equality ..."), printed as what that speaker said: the label's words
@@ -23,9 +23,9 @@ from collections.abc import Sequence
 
 from pipeline.ask.answer_reply import STATEMENT_CHARS
 from pipeline.ask.name_places import speaker_label, turns_of
-from pipeline.ask.whole_sentence import folded, whole_sentence
 from pipeline.stages.spoken import in_writing
 from pipeline.text import cut_back
+from pipeline.whole_sentence import folded, whole_sentence
 
 
 def said_by(statement: str, passages: Sequence[str]) -> str | None:

@@ -24,6 +24,7 @@ from pipeline.stages.show_talk import about_the_speaker, about_the_talk
 from pipeline.stages.speakers import without_speakers
 from pipeline.stages.spoken import as_written
 from pipeline.text import LOWER_CASE_WORD, plain_words, sentences_of
+from pipeline.whole_sentence import whole_sentence
 
 BRIEF_WORDS = 900  # a source brief's prose: its overview, theme summaries and points
 MIN_POINT_WORDS = 300  # words of points a brief carries however long its summaries are
@@ -265,9 +266,23 @@ def point_budget(written: str) -> int:
     return max(MIN_POINT_WORDS, BRIEF_WORDS - len(written.split()))
 
 
+# a clause that cannot open a sentence: a point that starts at its salient clause
+# (``map_request.salient_clause``) may start there ("such as Owen Plumb, a grade 9 student
+# in Okotoks who is using his 3D printer ...", "particularly the efforts by the
+# government through Bill C-7 ...": two of covid_6's 13 key facts)
+_FRAGMENT = re.compile(
+    r"(?i)^\W*(?:such as|particularly|in particular|including|especially|namely)\b"
+)
+
+
 def cited(point: KeyPoint, per_point: int = 2) -> Cited:
-    """A carried point as the brief prints it: a written sentence (``spoken.as_written``)."""
-    return Cited(text=as_written(point.text), citations=point.evidence[:per_point])
+    """A carried point as the brief prints it: a written sentence (``spoken.as_written``),
+    the whole sentence of its evidence when it starts with a clause that cannot open one
+    (``_FRAGMENT``) and was copied from it (``pipeline.whole_sentence``)."""
+    text = point.text
+    if _FRAGMENT.match(text):
+        text = whole_sentence(text, [e.text for e in point.evidence])
+    return Cited(text=as_written(text), citations=point.evidence[:per_point])
 
 
 def split_facts(picked: Sequence[Sequence[KeyPoint]]) -> tuple[list[Cited], list[list[Cited]]]:

@@ -84,7 +84,7 @@ class ModelPolicy(BaseModel):
     answer_whole_sentence: bool = Field(
         description=(
             "a statement copied from part of a passage's sentence is printed as that whole "
-            "sentence (``ask.whole_sentence``): a small model copies the clause next to the "
+            "sentence (``pipeline.whole_sentence``): a small model copies the clause next to the "
             "one that answers"
         )
     )
