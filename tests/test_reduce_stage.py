@@ -580,3 +580,64 @@ def test_a_point_cut_at_a_clause_that_cannot_open_a_sentence_is_its_whole_senten
     assert cited(point("Such as a student who prints masks at home")).text == (
         "Such as a student who prints masks at home."
     )
+
+
+@pytest.mark.parametrize(
+    ("label", "named"),
+    [
+        ("Professor B", "Professor B"),  # Bro022: the role tells who speaks
+        ("Project Manager", "Project Manager"),
+        ("Right Hon. Justin Trudeau", "Right Hon. Justin Trudeau"),
+        ("A", None),  # 001
+        ("Speaker 2", None),
+        ("SPEAKER_01", None),
+        (None, None),
+    ],
+)
+def test_a_label_of_a_letter_or_a_number_alone_names_nobody(label, named) -> None:
+    from pipeline.models import Segment, Transcript
+
+    said = "We tested the front end on the meeting digits."
+    segment = Segment(
+        text=said, char_start=0, char_end=len(said), line_start=1, line_end=1, speaker=label
+    )
+    doc = Transcript(source_id="m", path="m.txt", format="test", sha256="0", segments=[segment])
+    passage = Passage(
+        source_id="m", char_start=3, char_end=9, line_start=1, line_end=1, text="tested"
+    )
+    assert speaker_at(doc)(passage) == named
+
+
+def test_a_quote_is_a_statement_before_it_is_a_specific_one() -> None:
+    # Bro022's brief quoted "So , I would mov I would then shift the focus to , um ,
+    # something like Schw - Switchboard , uh , where I 'd I would be able to , um to model"
+    from pipeline.stages.points import quote_rank, specificity
+
+    hesitant = (
+        "So , I would then shift the focus to , um , Switchboard , uh , to model intermediate "
+        "triphone categories across 2,000 phonemes"
+    )
+    fluent = "We looked at the digits results again on Monday with the new filter."
+    assert specificity(hesitant) > specificity(fluent)  # the more specific, but speech
+    assert quote_rank(fluent) > quote_rank(hesitant)
+    points = [
+        KeyPoint(
+            id=f"m:0000/p{n}",
+            text=text,
+            importance=3,
+            evidence=[
+                Passage(
+                    source_id="m",
+                    char_start=100 * n,
+                    char_end=100 * n + len(text),
+                    line_start=n,
+                    line_end=n,
+                    text=text,
+                )
+            ],
+        )
+        for n, text in enumerate([hesitant, fluent], start=1)
+    ]
+    assert [q.passage.text for q in fill_quotes(points, limit=1)] == [fluent]
+    # hesitant all: the most specific still
+    assert [q.passage.text for q in fill_quotes(points[:1], limit=1)] == [hesitant]

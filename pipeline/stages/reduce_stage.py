@@ -44,7 +44,7 @@ from pipeline.stages.points import (
     is_question,
     pick_points,
     point_budget,
-    specificity,
+    quote_rank,
     split_facts,
 )
 from pipeline.stages.policy import STRICT, ModelPolicy
@@ -191,7 +191,7 @@ def fill_quotes(
         window = points[start : start + stretch]
         candidates = [e for p in window for e in p.evidence if 60 <= len(e.text) <= 400]
         if candidates:
-            passage = max(candidates, key=lambda e: specificity(e.text))
+            passage = max(candidates, key=lambda e: quote_rank(e.text))
             quote = Quote(passage=passage, speaker=speaker(passage))
             if quote not in chosen:
                 chosen.append(quote)

@@ -3,11 +3,12 @@
 A meeting's or a committee's transcript labels each turn with who speaks ("Kirsty
 Williams AM", "Right Hon. Justin Trudeau", "Project Manager"). A brief of it reads "Fishers
 in my riding were not eligible ..." and its reader asks who says so: a carried point and a
-quote name the speaker of the passage they cite (``speaker_at``, ``said_by``). A label that
-names nobody ("A", "Speaker 2") is not printed. The labels are no part of what a point says
-(``without_speakers``), and a point that opens by naming its speaker, rightly or not (the
-1.5B wrote "Eluned Morgan AM said that ColegauCymru's position is ..." of a question Lynne
-Neagle AM asked), opens with its claim, after which the passage's speaker is printed.
+quote name the speaker of the passage they cite (``speaker_at``, ``said_by``). A label
+that tells nothing of who speaks ("A", "Speaker 2") is not printed. The labels are no
+part of what a point says (``without_speakers``), and a point that opens by naming its
+speaker, rightly or not (the 1.5B wrote "Eluned Morgan AM said that ColegauCymru's
+position is ..." of a question Lynne Neagle AM asked), opens with its claim, after which
+the passage's speaker is printed.
 """
 
 from __future__ import annotations
@@ -18,20 +19,23 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 
 from pipeline.models import Cited, Passage, Transcript
-from pipeline.stages.names import is_anonymised
+
+# a label that tells nothing of who speaks: a letter or a number, alone or after "Speaker"
+# ("A", "Speaker 2", "SPEAKER_01"); a role's ("Professor B", "PhD A") tells the role
+_NOBODY = re.compile(r"(?i)^(?:(?:speaker|spk|participant|voice)[\s_]*)?(?:[a-z]|\d+)$")
 
 
 def speaker_at(transcript: Transcript) -> Callable[[Passage], str | None]:
     """Who says a passage of ``transcript``: the speaker of the segment it starts in, when
-    the transcript labels its turns with who speaks, not with a letter or a number
-    (``names.is_anonymised``)."""
+    the transcript labels its turns with who speaks ("Right Hon. Justin Trudeau", "Project
+    Manager", "Professor B"), not with a letter or a number alone (``_NOBODY``)."""
     segments = transcript.segments
     starts = [s.char_start for s in segments]
 
     def speaker(passage: Passage) -> str | None:
         at = bisect_right(starts, passage.char_start) - 1
-        label = segments[at].speaker if at >= 0 else None
-        return label if label and not is_anonymised(label) else None
+        label = (segments[at].speaker or "").strip() if at >= 0 else ""
+        return label if label and not _NOBODY.match(label) else None
 
     return speaker
 

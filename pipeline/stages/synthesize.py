@@ -49,7 +49,7 @@ from pipeline.stages.cross_statements import (
 )
 from pipeline.stages.item_calls import ask_or_failure, joined
 from pipeline.stages.overview import own_overview
-from pipeline.stages.points import content, repeats, specificity
+from pipeline.stages.points import content, quote_rank, repeats
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.reduce_stage import union
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
@@ -322,7 +322,7 @@ def synthesize(
         # each source's most specific quote: its first was often the show's opening
         # ("Yeah, I'm really excited for this conversation, ... 12 time zones apart")
         quotes=[
-            max(b.quotes, key=lambda q: specificity(q.passage.text))
+            max(b.quotes, key=lambda q: quote_rank(q.passage.text))
             for b in usable
             if b.quotes and b.source_id in cited
         ],
