@@ -94,6 +94,9 @@ def test_an_overview_of_titles_gives_way_to_the_sections_first_sentences() -> No
         ("Huawei covers 40% of the market.", True),  # read as talk: the rule's known cost
         ("China is leading the industry due to its manufacturing and cheap labor.", False),
         ("Shao highlights the rise of open source deals in China's AI space.", False),
+        # Bro022, a meeting's overview
+        ("The analyst explains the signal processing techniques used in the system.", True),
+        ("Andreas explains that the system uses more parameters.", False),
     ],
 )
 def test_who_talks_about_what_is_told_from_what_is_said(sentence: str, told: bool) -> None:
@@ -128,6 +131,12 @@ def test_an_overview_s_later_sentences_state_what_is_said() -> None:
     )
     stated = "Engineers run China by plan. The Dreadnought was a British ship of World War I."
     assert stated_after_the_first(stated, summaries) == stated
+    # a speaker's own words that open the sentence (Bro022: "We were two months away from
+    # being done.")
+    opened = "Engineers run China. We were two months away from being done."
+    assert stated_after_the_first(opened, summaries) == (
+        "Engineers run China. Labs open their weights."
+    )
 
 
 def test_themes_are_contiguous_cover_every_point_and_grow_with_length() -> None:

@@ -90,7 +90,7 @@ def spread_over_themes(overview: str, summaries: Sequence[str]) -> str:
 # a speaker's own words copied: "Real Chinas are you will see a boy paying for ..."
 # ("World War I" is no speaker)
 _SPEAKER_S_OWN = re.compile(
-    r"\b(?:(?<!\bWar )I|I'm|I've|I'd|me|my|we|we're|our|us|you|you're|your)\b"
+    r"\b(?:(?<!\bWar )I|I'm|I've|I'd|me|[mM]y|[wW]e|[wW]e're|[oO]ur|us|[yY]ou|[yY]ou're|[yY]our)\b"
 )
 
 

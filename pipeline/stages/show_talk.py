@@ -115,7 +115,7 @@ _TELLS_THE_TALK = re.compile(
     r"^(?:(?i:the|this|our)\s+(?:[\w-]+\s+)?(?:host|guest|speakers?|author|analyst|article|"
     r"book|podcast|episode|conversation|interview|discussion|show|video|thread|post)|"
     r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3})\s+(?:also\s+)?"
-    r"(?:discuss(?:es|ed)?|talks?\s+about|mentions?|covers?|explores?|touches\s+on|"
+    r"(?:discuss(?:es|ed)?|talks?\s+about|mentions?|covers?|explores?|explains?|touches\s+on|"
     r"delves\s+into|shares?\s+(?:insights|thoughts|views))\b(?!\s+that\b)"
 )
 
