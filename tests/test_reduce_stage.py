@@ -542,7 +542,7 @@ def test_a_point_opening_with_its_speaker_said_that_opens_with_its_claim() -> No
     # education_18: the 1.5B wrote "Eluned Morgan AM said that ColegauCymru's position is
     # ..." of a line Lynne Neagle AM said; printed after it, "— Lynne Neagle AM"
     from pipeline.models import Cited
-    from pipeline.stages.speakers import said_by
+    from pipeline.stages.speakers import with_speakers
 
     line = Passage(
         source_id="e", char_start=0, char_end=9, line_start=195, line_end=195, text="In relation"
@@ -554,7 +554,7 @@ def test_a_point_opening_with_its_speaker_said_that_opens_with_its_claim() -> No
         Cited(text="Eluned Morgan AM said yes.", citations=[line]),  # no claim after it
         Cited(text="The committee said that pay matters.", citations=[line]),  # no label
     ]
-    printed = said_by(points, lambda p: "Lynne Neagle AM", speakers)
+    printed = with_speakers(points, lambda p: "Lynne Neagle AM", speakers)
     assert [(p.text, p.speaker) for p in printed] == [
         ("ColegauCymru's position is 3.5%.", "Lynne Neagle AM"),
         ("The pay award needs £10.1 million.", "Lynne Neagle AM"),
@@ -562,7 +562,7 @@ def test_a_point_opening_with_its_speaker_said_that_opens_with_its_claim() -> No
         ("The committee said that pay matters.", "Lynne Neagle AM"),
     ]
     # no speaker named ("A", or none): the point is printed as it was
-    assert said_by(points, lambda p: None, speakers) == points
+    assert with_speakers(points, lambda p: None, speakers) == points
 
 
 def test_a_point_cut_at_a_clause_that_cannot_open_a_sentence_is_its_whole_sentence() -> None:

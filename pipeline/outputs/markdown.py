@@ -44,18 +44,18 @@ def quote_text(passage: Passage) -> str:
 
 
 def _quote(quote: Quote) -> str:
-    return f"> {quote_text(quote.passage)}{said_by(quote.speaker)} {cite(quote.passage)}"
+    return f"> {quote_text(quote.passage)}{_who(quote.speaker)} {cite(quote.passage)}"
 
 
-def said_by(speaker: str | None) -> str:
-    """ " — Speaker" after a quote or a point, where the transcript names who says it."""
+def _who(speaker: str | None) -> str:
+    """The " — Speaker" after a quote or a point, where the transcript names who says it."""
     return f" — {escape(speaker)}" if speaker else ""
 
 
 def _cited(sentences: list[Cited]) -> str:
     """Prose with each sentence followed by who says it, if named, and its own citations."""
     return " ".join(
-        f"{escape(c.text)}{said_by(c.speaker)} {cites(c.citations)}".strip() for c in sentences
+        f"{escape(c.text)}{_who(c.speaker)} {cites(c.citations)}".strip() for c in sentences
     )
 
 

@@ -116,7 +116,7 @@ class Report:
 
     @staticmethod
     def who(item: dict[str, Any]) -> str:
-        """ " — Speaker" after a quote or a point, where the transcript names who says it."""
+        """The " — Speaker" after a quote or a point, where the transcript names who says it."""
         speaker = item.get("speaker")
         return f' <span class="who">— {escape(str(speaker))}</span>' if speaker else ""
 

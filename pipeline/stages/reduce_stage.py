@@ -49,7 +49,7 @@ from pipeline.stages.points import (
 )
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
-from pipeline.stages.speakers import said_by, speaker_at
+from pipeline.stages.speakers import speaker_at, with_speakers
 from pipeline.stages.spoken import in_writing
 from pipeline.stages.themes import Vectorizer, group_points, lexical_vectors, theme_count
 from pipeline.text import numbers, plain_words, sentences_of
@@ -174,7 +174,8 @@ def fill_quotes(
     limit: int = 3,
     speaker: Callable[[Passage], str | None] = lambda passage: None,
 ) -> list[Quote]:
-    """The most specific evidence (``points.specificity``: rare words, figures, names) of
+    """The most specific evidence (``points.specificity``: rare words, figures, names; a
+    passage without hesitation sounds first, ``points.quote_rank``) of
     each stretch of the points (one per stretch, spread over the transcript), each a
     readable 60-400 characters: verbatim by construction, with who says it (``speaker``:
     ``speaker_at``; covid_6's quotes were printed with no speaker). Taken by the point's importance
@@ -293,7 +294,8 @@ def reduce_source(
     )
     facts, more = split_facts(picked)
     speaker = speaker_at(transcript)
-    facts, more = said_by(facts, speaker, speakers), [said_by(m, speaker, speakers) for m in more]
+    facts = with_speakers(facts, speaker, speakers)
+    more = [with_speakers(m, speaker, speakers) for m in more]
     themes = [t.model_copy(update={"points": m}) for t, m in zip(themes, more, strict=True)]
     people, organisations = listed_entities(summaries, known_organisations, role_labels(speakers))
     return base.model_copy(

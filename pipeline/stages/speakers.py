@@ -3,7 +3,7 @@
 A meeting's or a committee's transcript labels each turn with who speaks ("Kirsty
 Williams AM", "Right Hon. Justin Trudeau", "Project Manager"). A brief of it reads "Fishers
 in my riding were not eligible ..." and its reader asks who says so: a carried point and a
-quote name the speaker of the passage they cite (``speaker_at``, ``said_by``). A label
+quote name the speaker of the passage they cite (``speaker_at``, ``with_speakers``). A label
 that tells nothing of who speaks ("A", "Speaker 2") is not printed. The labels are no
 part of what a point says (``without_speakers``), and a point that opens by naming its
 speaker, rightly or not (the 1.5B wrote "Eluned Morgan AM said that ColegauCymru's
@@ -47,7 +47,7 @@ _REPORTED = re.compile(
 )
 
 
-def said_by(
+def with_speakers(
     points: Sequence[Cited], speaker: Callable[[Passage], str | None], speakers: Sequence[str]
 ) -> list[Cited]:
     """The carried ``points``, each with who says its first cited passage (``speaker_at``),

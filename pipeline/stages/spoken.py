@@ -41,8 +41,8 @@ _ADVERB = re.compile(r"(?i) (?:you know,|(?:basically|literally|actually|um+|uh+
 _TAG = re.compile(r"(?i),\s*(?:right|you know|I think)\s*([.?!]?)$")
 # an opening "Well," "Now," "Okay," only with its comma ("Well known labs", "Now is the time");
 # so is the address to the chair a committee's speakers open with ("Mr. Chair, we continue
-# to work ...", "Mr.Chair, we have invested ...", "Chair, in December 2018 ...": 97 of
-# covid_6's 351 turns), a chamber's ("Madam Speaker,") and a Welsh committee's ("Deputy
+# to work ...", "Mr.Chair, we have invested ...", "Chair, in December 2018 ...": 132 of
+# covid_6's 348 turns), a chamber's ("Madam Speaker,") and a Welsh committee's ("Deputy
 # Presiding Officer,")
 _ADDRESS = (
     r"(?:(?:mr|mister|madam|madame|mrs|ms)\.?\s?)?(?:deputy\s)?"
