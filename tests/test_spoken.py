@@ -165,6 +165,9 @@ def test_a_source_brief_prints_the_models_sentences_without_fillers(scripted) ->
         ("the grid, the chips and …", "The grid, the chips and …"),
         # a hyphenated first word too (a QMSum committee meeting's key fact)
         ("e-mailing them materials", "E-mailing them materials."),
+        # a first word with an apostrophe or a comma after it (education_22's key facts)
+        ("that's exactly why we're piloting it", "That's exactly why we're piloting it."),
+        ("yesterday, when we made the statement", "Yesterday, when we made the statement."),
         # initials together, as the sources write them
         ("they mess with U. S. research labs", "They mess with U.S. research labs."),
         ("the U. K. and the E. U. agree", "The U.K. and the E.U. agree."),

@@ -110,6 +110,7 @@ def without_fillers(text: str) -> str:
 
 
 _CLOSING = "\"'’”)]"
+_WORD_MARKS = re.compile(r"[-'’]|[,;:]$")  # inside a word, or after it
 
 
 def as_written(text: str) -> str:
@@ -126,8 +127,9 @@ def as_written(text: str) -> str:
     out = _SPLICE.sub(
         lambda m: f"; {m[1].lower()}", _SPACED_INITIAL.sub(r"\1.", without_fillers(text))
     )
-    first = out.split(" ", 1)[0]
-    if first.replace("-", "").isalpha() and first.islower():  # "e-mailing them" too
+    # "e-mailing them", "it's", "that's exactly why", "yesterday, when" too; "iPhone" stays
+    first = _WORD_MARKS.sub("", out.split(" ", 1)[0])
+    if first.isalpha() and first.islower():
         out = out[0].upper() + out[1:]
     if out.rstrip(_CLOSING)[-1:].isalnum():
         out += "."
