@@ -25,6 +25,9 @@ _PROMO = re.compile(
     r"(excited|glad|happy|thrilled|delighted) (for|about|to (have|be|do)) (this|our|the) "
     r"(conversation|episode|chat|interview)|thanks? (you )?(so much )?for having me|"
     r"(great|good|nice) to (be here|have you)|"
+    # a guest welcomed: "I'm very pleased to welcome Huw Irranca-Davies, Minister for
+    # Children and Social Care" (a committee's chair; education_22's first key fact)
+    r"(pleased|delighted|happy|glad) to welcome|"
     # the send-off: "Thank you so much for coming on and sharing all this fascinating ..."
     r"thanks? (you )?(so much |very much )?for (coming on|joining (us|me)|being (here|on))|"
     # the host's send-off into the interview: "Now, I hope you enjoy this insider's view"
