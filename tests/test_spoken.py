@@ -168,6 +168,8 @@ def test_a_source_brief_prints_the_models_sentences_without_fillers(scripted) ->
         # a first word with an apostrophe or a comma after it (education_22's key facts)
         ("that's exactly why we're piloting it", "That's exactly why we're piloting it."),
         ("yesterday, when we made the statement", "Yesterday, when we made the statement."),
+        # a word cut at its start is no word to capitalise (an answer's "China's" cut)
+        ("ina's technological progress", "ina's technological progress."),
         # initials together, as the sources write them
         ("they mess with U. S. research labs", "They mess with U.S. research labs."),
         ("the U. K. and the E. U. agree", "The U.K. and the E.U. agree."),

@@ -110,7 +110,13 @@ def without_fillers(text: str) -> str:
 
 
 _CLOSING = "\"'’”)]"
-_WORD_MARKS = re.compile(r"[-'’]|[,;:]$")  # inside a word, or after it
+# a contraction that opens a sentence ("it's", "that's", "don't"); another word with an
+# apostrophe may be one cut at its start ("ina's", of "China's")
+_CONTRACTION = re.compile(
+    r"(?:it|that|there|here|what|who|he|she|they|we|you|i|let)['’](?:s|re|ve|ll|d|m)|"
+    r"(?:do|does|did|is|was|are|were|ca|could|wo|would|should|have|has|had)n['’]t",
+    re.IGNORECASE,
+)
 
 
 def as_written(text: str) -> str:
@@ -127,9 +133,11 @@ def as_written(text: str) -> str:
     out = _SPLICE.sub(
         lambda m: f"; {m[1].lower()}", _SPACED_INITIAL.sub(r"\1.", without_fillers(text))
     )
-    # "e-mailing them", "it's", "that's exactly why", "yesterday, when" too; "iPhone" stays
-    first = _WORD_MARKS.sub("", out.split(" ", 1)[0])
-    if first.isalpha() and first.islower():
+    # "e-mailing them", "that's exactly why", "yesterday, when" too; "iPhone" stays, and so
+    # does a word cut at its start ("ina's technological progress", an answer's statement)
+    first = out.split(" ", 1)[0]
+    word = first.rstrip(",;:")
+    if (word.replace("-", "").isalpha() or _CONTRACTION.fullmatch(word)) and first.islower():
         out = out[0].upper() + out[1:]
     if out.rstrip(_CLOSING)[-1:].isalnum():
         out += "."
