@@ -159,8 +159,9 @@ def plain_words(text: str) -> set[str]:
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 # a full stop after a title, "vs" or one capital letter is never a sentence's end ("Dr. Li",
-# "Mr. Smith", "China vs. US Technological Development", "the U. S. lead", "J. Smith")
-_TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|St|Sen|Rep|Gen|Gov|vs|[A-Z])\.$")
+# "Mr. Smith", "China vs. US Technological Development", "the U. S. lead", "J. Smith", a
+# parliament's "Hon. Bill Blair")
+_TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|St|Sen|Rep|Gen|Gov|Hon|Rt|vs|[A-Z])\.$")
 
 
 def sentences_of(text: str) -> list[str]:

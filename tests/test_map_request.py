@@ -230,7 +230,9 @@ def test_greetings_and_topic_labels_are_no_key_points(scripted) -> None:
     assert is_promo("Thank you so much for coming on and sharing all this perspective.")
     # a committee's chair welcoming its witness (education_22)
     assert is_promo("I'm very pleased to welcome Huw Irranca-Davies, Minister for Children.")
+    assert is_promo("I'll take this opportunity to welcome Dawn formally to the committee.")
     assert not is_promo("The minister welcomed the £4.50 rate.")
+    assert not is_promo("So, I very much welcome the work on the mental health charter.")
     said = (greeting, fact)
     part = [s.model_copy(update={"text": t}) for s, t in zip(chunk.sentences, said, strict=False)]
     assert anchor(part, Counter()).text == fact

@@ -329,6 +329,10 @@ def test_a_speakers_label_makes_no_point_specific() -> None:
             "Chips, e.g. the H800, are banned. Why? Export controls.",
             ["Chips, e.g. the H800, are banned.", "Why?", "Export controls."],
         ),
+        (  # a parliament's speaker, named in a summary (``speakers.named_in``)
+            "Hon. Harjit S. Sajjan discusses the report. Rt. Hon. Jane Doe agrees.",
+            ["Hon. Harjit S. Sajjan discusses the report.", "Rt. Hon. Jane Doe agrees."],
+        ),
     ],
 )
 def test_model_prose_is_not_cut_after_an_abbreviation(prose: str, expected: list[str]) -> None:
@@ -650,3 +654,31 @@ def test_a_quote_is_a_statement_before_it_is_a_specific_one() -> None:
     assert [q.passage.text for q in fill_quotes(points, limit=1)] == [fluent]
     # hesitant all: the most specific still
     assert [q.passage.text for q in fill_quotes(points[:1], limit=1)] == [hesitant]
+
+
+def test_the_analyst_of_a_summary_is_the_speaker_its_passages_are_said_by() -> None:
+    # Bro022's overview: "The analyst provides a discussion on speech enhancement
+    # techniques ..." of PhD G's lines; education_22's theme: "The author discusses ..."
+    from pipeline.stages.speakers import named_in
+
+    def line(n: int) -> Passage:
+        return Passage(
+            source_id="m", char_start=n, char_end=n + 1, line_start=n, line_end=n, text="x"
+        )
+
+    said_by = {1: "PhD G", 2: "PhD G", 3: "Professor B", 4: "A"}
+
+    def speaker(p: Passage) -> str | None:
+        return None if said_by[p.line_start] == "A" else said_by[p.line_start]
+
+    text = "The analyst tests the filters. The analyst compares two systems. The host sums up."
+    cited = [[line(1), line(2)], [line(1), line(3)], [line(4)]]
+    spoken = "We tested the filters on the digits."
+    assert named_in(text, cited, speaker, spoken) == (
+        "PhD G tests the filters. The analyst compares two systems. The host sums up."
+    )  # one speaker; two; a label that names nobody
+    # a transcript that says "analyst" may mean one; sentences and citations unmatched
+    assert named_in(text, cited, speaker, "Our analyst tested it.") == (
+        "The analyst tests the filters. The analyst compares two systems. The host sums up."
+    )
+    assert named_in(text, cited[:2], speaker, spoken) == text

@@ -49,7 +49,7 @@ from pipeline.stages.points import (
 )
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
-from pipeline.stages.speakers import speaker_at, with_speakers
+from pipeline.stages.speakers import named_in, speaker_at, with_speakers
 from pipeline.stages.spoken import in_writing
 from pipeline.stages.themes import Vectorizer, group_points, lexical_vectors, theme_count
 from pipeline.text import numbers, plain_words, sentences_of
@@ -298,6 +298,16 @@ def reduce_source(
     more = [with_speakers(m, speaker, speakers) for m in more]
     themes = [t.model_copy(update={"points": m}) for t, m in zip(themes, more, strict=True)]
     people, organisations = listed_entities(summaries, known_organisations, role_labels(speakers))
+    # who "the analyst" is, once the points are picked and the overview cited as written
+    overview_citations = [c.citations for c in cite_sentences(overview, points)]
+    spoken_text = "\n".join(s.text for s in transcript.segments)
+    overview = named_in(overview, overview_citations, speaker, spoken_text)
+    themes = [
+        t.model_copy(
+            update={"summary": named_in(t.summary, t.sentence_citations, speaker, spoken_text)}
+        )
+        for t in themes
+    ]
     return base.model_copy(
         update={
             "status": "partial" if failed or problem else "ok",
@@ -306,7 +316,7 @@ def reduce_source(
             if transcript.metadata.get("title")
             else (written_title(reply.title) if reply else "") or file,
             "overview": overview,
-            "overview_citations": [c.citations for c in cite_sentences(overview, points)],
+            "overview_citations": overview_citations,
             "themes": themes,
             "key_facts": facts,
             "quotes": fill_quotes(points, speaker=speaker),

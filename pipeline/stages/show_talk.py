@@ -26,8 +26,9 @@ _PROMO = re.compile(
     r"(conversation|episode|chat|interview)|thanks? (you )?(so much )?for having me|"
     r"(great|good|nice) to (be here|have you)|"
     # a guest welcomed: "I'm very pleased to welcome Huw Irranca-Davies, Minister for
-    # Children and Social Care" (a committee's chair; education_22's first key fact)
-    r"(pleased|delighted|happy|glad) to welcome|"
+    # Children and Social Care" (a committee's chair; education_22's first key fact), "I'll
+    # take this opportunity to welcome Dawn formally to the committee" (education_18's)
+    r"(pleased|delighted|happy|glad) to welcome|welcome (?-i:[A-Z])[\w'’-]+|"
     # the send-off: "Thank you so much for coming on and sharing all this fascinating ..."
     r"thanks? (you )?(so much |very much )?for (coming on|joining (us|me)|being (here|on))|"
     # the host's send-off into the interview: "Now, I hope you enjoy this insider's view"
@@ -152,7 +153,9 @@ def about_the_speaker(text: str) -> bool:
 # who the 1.5B says spoke when it does not read the label: "The host discusses plastic
 # and touch screens." of a meeting's Project Manager (the map prompt's own example of a
 # point that says nothing is "The host discusses chips")
-_GENERIC_SPEAKER = re.compile(r"^(?:the|our)\s+(host|speaker|presenter|narrator)\b", re.IGNORECASE)
+_GENERIC_SPEAKER = re.compile(
+    r"^(?:the|our)\s+(host|speaker|presenter|narrator|author|analyst)\b", re.IGNORECASE
+)
 _LABEL_WORD = re.compile(r"[^\W\d_]{2,}")  # a word of two letters or more
 
 
@@ -163,8 +166,15 @@ def said_by_label(point: str, sentence: Sentence, source_text: str) -> str:
     A label of one letter or number ("A") reads as no name and is not used; "PhD C" and
     "Speaker 2" are (an academic meeting's brief said "The host discusses bugs in the
     program." nine times)."""
+    return by_label(point, sentence.speaker, source_text)
+
+
+def by_label(point: str, label: str | None, source_text: str) -> str:
+    """``point`` with its opening "The host" (``_GENERIC_SPEAKER``) replaced by ``label``,
+    under the rules of ``said_by_label``; a sentence of the brief's prose too
+    (``speakers.named_in``)."""
     found = _GENERIC_SPEAKER.match(point)
-    label = (sentence.speaker or "").strip()
+    label = (label or "").strip()
     if found is None or not _LABEL_WORD.search(label):
         return point
     word = found.group(1).lower()

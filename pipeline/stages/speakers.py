@@ -19,6 +19,8 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 
 from pipeline.models import Cited, Passage, Transcript
+from pipeline.stages.show_talk import by_label
+from pipeline.text import sentences_of
 
 # a label that tells nothing of who speaks: a letter or a number, alone or after "Speaker"
 # ("A", "Speaker 2", "SPEAKER_01"); a role's ("Professor B", "PhD A") tells the role
@@ -65,6 +67,28 @@ def with_speakers(
             text = rest[0].upper() + rest[1:]
         out.append(point.model_copy(update={"speaker": who, "text": text}))
     return out
+
+
+def named_in(
+    text: str,
+    citations: Sequence[Sequence[Passage]],
+    speaker: Callable[[Passage], str | None],
+    source_text: str,
+) -> str:
+    """``text`` (a summary, an overview; ``citations``: its sentences') with a sentence
+    that opens "The analyst" or "The host" (``show_talk.by_label``) opening with the label
+    of the one speaker its passages are said by: the 1.5B wrote "The analyst discusses the
+    development of an SRI system ..." of a research group's meeting. ``text`` as it was
+    when its sentences and citations do not match one to one."""
+    sentences = sentences_of(text)
+    if len(sentences) != len(citations):
+        return text
+    named = []
+    for sentence, cited in zip(sentences, citations, strict=True):
+        who = {speaker(p) for p in cited}
+        label = who.pop() if len(who) == 1 else None
+        named.append(by_label(sentence, label, source_text) if label else sentence)
+    return " ".join(named)
 
 
 def without_speakers(text: str, speakers: Sequence[str]) -> str:
