@@ -126,9 +126,10 @@ def build_themes(
     policy: ModelPolicy = STRICT,
 ) -> list[Theme]:
     """Themes from the model's replies, each sentence cited; a sentence with a figure the
-    points lack or that asks a question is left out, a repeated title gets its summary's
-    first words, a copied summary is rebuilt from its own points (strict), and a theme
-    whose call failed is its most important points under the first one's words."""
+    points lack or that asks a question is left out, a repeated title gets its theme's
+    number ("Childcare Offer Analysis (7)"), a copied summary is rebuilt from its own
+    points (strict), and a theme whose call failed is its most important points under the
+    first one's words."""
     titles, summaries = Repeats(prefix=policy.repeat_prefix), Repeats(prefix=policy.repeat_prefix)
     themes: list[Theme] = []
     for points, answer in zip(groups, replies, strict=True):
