@@ -76,6 +76,14 @@ def test_a_label_with_brackets_and_commas_is_a_speaker() -> None:
     assert speaker_label(f"{chair}: Order, please.", [passage]) == (chair, "Order, please.")
     assert turns_of(chair, passage) == f"{chair}: Order, please.\n"
     assert said_by(f"{chair}: Order, please.", [passage]) == f"{chair} said: “Order, please.”"
+    # a colon inside brackets ends no label: seed 002's comment, which the fortieth round
+    # printed as 'The recent TV drama 赤热 (English title said: “Silicon Wave, ...'
+    comment = (
+        "The recent TV drama 赤热 (English title: Silicon Wave, available with subtitles on "
+        "youtube) shows the whole China nationalist tech narrative in vivid relief."
+    )
+    assert speaker_label(comment, [comment]) is None
+    assert printed(comment, [comment], whole_sentences=True) == comment
 
 
 def test_a_speakers_turns_run_to_the_next_label() -> None:

@@ -132,11 +132,15 @@ _TURN_START = re.compile(rf"(?m)^{LABEL_PATTERN}:")
 
 def speaker_label(statement: str, passages: Sequence[str]) -> tuple[str, str] | None:
     """(label, what follows it) of a statement that opens with a label some passage
-    starts a line with ("Eluned Morgan AM: In relation to teaching, ..."); else None."""
+    starts a line with ("Eluned Morgan AM: In relation to teaching, ..."); else None. A
+    colon inside brackets ends no label: seed 002's comment "The recent TV drama 赤热
+    (English title: Silicon Wave, ...) shows ..." is no speaker's."""
     found = _LABELLED.match(statement.strip())
     if found is None:
         return None
     label = found.group("label")
+    if label.count("(") != label.count(")"):  # a colon inside brackets: no label's end
+        return None
     opens = re.compile(rf"(?m)^{re.escape(label)}:")
     if not any(opens.search(p) for p in passages):
         return None
