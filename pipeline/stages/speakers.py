@@ -77,9 +77,10 @@ def named_in(
 ) -> str:
     """``text`` (a summary, an overview; ``citations``: its sentences') with a sentence
     that opens "The analyst" or "The host" (``show_talk.by_label``) opening with the label
-    of the one speaker its passages are said by: the 1.5B wrote "The analyst discusses the
-    development of an SRI system ..." of a research group's meeting. ``text`` as it was
-    when its sentences and citations do not match one to one."""
+    of the one speaker its passages are said by: the 1.5B wrote "The analyst provides a
+    discussion on speech enhancement techniques ..." of PhD G's lines in a research
+    group's meeting. ``text`` as it was when its sentences and citations do not match one
+    to one."""
     sentences = sentences_of(text)
     if len(sentences) != len(citations):
         return text
