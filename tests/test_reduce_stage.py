@@ -682,3 +682,32 @@ def test_the_analyst_of_a_summary_is_the_speaker_its_passages_are_said_by() -> N
         "The analyst tests the filters. The analyst compares two systems. The host sums up."
     )
     assert named_in(text, cited[:2], speaker, spoken) == text
+
+
+def test_a_summary_sentence_in_a_speakers_own_words_says_whose_they_are() -> None:
+    # covid_6's theme read "I want to assure the member that our government remains
+    # committed to the rule of law ..." with nobody to say it
+    from pipeline.stages.speakers import named_in
+
+    def line(n: int) -> Passage:
+        return Passage(
+            source_id="c", char_start=n, char_end=n + 1, line_start=n, line_end=n, text="x"
+        )
+
+    said_by = {127: "Hon. Bill Blair", 129: "Hon. Bill Blair", 82: "Right Hon. Justin Trudeau"}
+
+    def speaker(p: Passage) -> str | None:
+        return said_by.get(p.line_start)
+
+    text = (
+        "I want to assure the member that we uphold the law. Our priority is the provinces. "
+        "Professor Blair explains that we uphold it. The law is upheld."
+    )
+    cited = [[line(127), line(129)], [line(82), line(127)], [line(127)], [line(129)]]
+    speakers = ["Hon. Bill Blair", "Right Hon. Justin Trudeau", "Professor Blair"]
+    assert named_in(text, cited, speaker, "", speakers) == (
+        "Hon. Bill Blair said: I want to assure the member that we uphold the law. "
+        "Our priority is the provinces. "  # two speakers' passages
+        "Professor Blair explains that we uphold it. "  # names a speaker itself
+        "The law is upheld."  # not in anyone's own words
+    )

@@ -6,7 +6,6 @@ none."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection, Iterator, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,6 +19,7 @@ from pipeline.stages.points import is_claim
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.repeats import without_repeated_sentences
 from pipeline.stages.show_talk import tells_the_talk
+from pipeline.stages.speakers import in_own_words
 from pipeline.text import sentences_of
 
 
@@ -87,13 +87,6 @@ def spread_over_themes(overview: str, summaries: Sequence[str]) -> str:
     return " ".join(out)
 
 
-# a speaker's own words copied: "Real Chinas are you will see a boy paying for ..."
-# ("World War I" is no speaker)
-_SPEAKER_S_OWN = re.compile(
-    r"\b(?:(?<!\bWar )I|I'm|I've|I'd|me|[mM]y|[wW]e|[wW]e're|[oO]ur|us|[yY]ou|[yY]ou're|[yY]our)\b"
-)
-
-
 def stated_after_the_first(overview: str, summaries: Sequence[str]) -> str:
     """The overview with each sentence after the first that tells who talks about what
     (``show_talk.tells_the_talk``) or is in a speaker's own words ("I", "you") giving way
@@ -109,7 +102,7 @@ def stated_after_the_first(overview: str, summaries: Sequence[str]) -> str:
     said = sentences_of(overview)
 
     def told_so(x: str) -> bool:
-        return tells_the_talk(x) or bool(_SPEAKER_S_OWN.search(x))
+        return tells_the_talk(x) or in_own_words(x)
 
     def states(x: str) -> bool:
         return is_claim(x) and stands_alone(x) and not told_so(x)

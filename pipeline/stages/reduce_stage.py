@@ -302,10 +302,12 @@ def reduce_source(
     # who "the analyst" is, once the points are picked and the overview cited as written
     overview_citations = [c.citations for c in cite_sentences(overview, points)]
     spoken_text = "\n".join(s.text for s in transcript.segments)
-    overview = named_in(overview, overview_citations, speaker, spoken_text)
+    overview = named_in(overview, overview_citations, speaker, spoken_text, speakers)
     themes = [
         t.model_copy(
-            update={"summary": named_in(t.summary, t.sentence_citations, speaker, spoken_text)}
+            update={
+                "summary": named_in(t.summary, t.sentence_citations, speaker, spoken_text, speakers)
+            }
         )
         for t in themes
     ]

@@ -69,26 +69,51 @@ def with_speakers(
     return out
 
 
+# a speaker's own words copied: "Real Chinas are you will see a boy paying for ..."
+# ("World War I" is no speaker)
+_SPEAKER_S_OWN = re.compile(
+    r"\b(?:(?<!\bWar )I|I'm|I've|I'd|me|[mM]y|[wW]e|[wW]e're|[oO]ur|us|[yY]ou|[yY]ou're|[yY]our)\b"
+)
+
+
+def in_own_words(text: str) -> bool:
+    """``text`` is in a speaker's own words: "I", "we", "our", "you" ..."""
+    return bool(_SPEAKER_S_OWN.search(text))
+
+
 def named_in(
     text: str,
     citations: Sequence[Sequence[Passage]],
     speaker: Callable[[Passage], str | None],
     source_text: str,
+    speakers: Sequence[str] = (),
 ) -> str:
-    """``text`` (a summary, an overview; ``citations``: its sentences') with a sentence
-    that opens "The analyst" or "The host" (``show_talk.by_label``) opening with the label
-    of the one speaker its passages are said by: the 1.5B wrote "The analyst provides a
-    discussion on speech enhancement techniques ..." of PhD G's lines in a research
-    group's meeting. ``text`` as it was when its sentences and citations do not match one
-    to one."""
+    """``text`` (a summary, an overview; ``citations``: its sentences') with each sentence
+    whose passages are all said by one named speaker naming them: one that opens "The
+    analyst" or "The host" (``show_talk.by_label``) opens with their label instead (the
+    1.5B wrote "The analyst provides a discussion on speech enhancement techniques ..." of
+    PhD G's lines in a research group's meeting), and one in a speaker's own words
+    (``in_own_words``) is reported as what they said ("Hon. Bill Blair said: I want to
+    assure the member that our government remains committed to the rule of law ...": a
+    theme of covid_6 read "I want to assure ..." with nobody to say it), unless it names
+    one of the transcript's ``speakers`` itself ("Professor B explains that testing on
+    TI-digits would already give us ...", of PhD C's lines). ``text`` as it was when its
+    sentences and citations do not match one to one."""
     sentences = sentences_of(text)
     if len(sentences) != len(citations):
         return text
+    labels = _speaker_labels(tuple(speakers))
     named = []
     for sentence, cited in zip(sentences, citations, strict=True):
         who = {speaker(p) for p in cited}
         label = who.pop() if len(who) == 1 else None
-        named.append(by_label(sentence, label, source_text) if label else sentence)
+        if label:
+            labelled = by_label(sentence, label, source_text)
+            names_one = labels is not None and labels.search(sentence) is not None
+            if labelled == sentence and in_own_words(sentence) and not names_one:
+                labelled = f"{label} said: {sentence}"
+            sentence = labelled
+        named.append(sentence)
     return " ".join(named)
 
 
