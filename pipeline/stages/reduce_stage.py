@@ -296,8 +296,6 @@ def reduce_source(
     facts, more = split_facts(picked)
     speaker = speaker_at(transcript)
     facts = with_speakers(facts, speaker, speakers)
-    more = [with_speakers(m, speaker, speakers) for m in more]
-    themes = [t.model_copy(update={"points": m}) for t, m in zip(themes, more, strict=True)]
     people, organisations = listed_entities(summaries, known_organisations, role_labels(speakers))
     # who "the analyst" is, once the points are picked and the overview cited as written
     overview_citations = [c.citations for c in cite_sentences(overview, points)]
@@ -306,10 +304,13 @@ def reduce_source(
     themes = [
         t.model_copy(
             update={
-                "summary": named_in(t.summary, t.sentence_citations, speaker, spoken_text, speakers)
+                "points": with_speakers(m, speaker, speakers),
+                "summary": named_in(
+                    t.summary, t.sentence_citations, speaker, spoken_text, speakers
+                ),
             }
         )
-        for t in themes
+        for t, m in zip(themes, more, strict=True)
     ]
     return base.model_copy(
         update={
