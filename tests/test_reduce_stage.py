@@ -97,6 +97,11 @@ def test_an_overview_of_titles_gives_way_to_the_sections_first_sentences() -> No
         # Bro022, a meeting's overview
         ("The analyst explains the signal processing techniques used in the system.", True),
         ("Andreas explains that the system uses more parameters.", False),
+        # the seeds' cross-source themes: a theme's first sentence, the model's summary
+        ("The notes discuss the differences between AI ecosystems in China and the US.", True),
+        ("Source 004 covers various aspects of AI technology in China.", True),
+        ("Sources 001 and 003 discuss open source.", True),
+        ("Source 001 mentions that chips are scarce.", False),
     ],
 )
 def test_who_talks_about_what_is_told_from_what_is_said(sentence: str, told: bool) -> None:
@@ -454,6 +459,11 @@ def test_talk_about_the_talk_is_told_from_what_is_said() -> None:
     # what a speaker says about something discussed elsewhere is a claim
     assert not about_the_talk("The host discusses using OpenAI outputs to train Chinese models.")
     assert not about_the_talk("Discussions of AI are on the mainstream news in China.")
+    # the host looking back on the episode (two of the seeds' key facts)
+    assert about_the_talk("We really examined why China had to go with a AI monetization strategy.")
+    assert about_the_talk("I have just been discussing with Yuan Li.")
+    assert about_the_talk("In this wide ranging conversation we cover the major AI players.")
+    assert not about_the_talk("We examined the chips and found them slower.")
 
 
 def test_a_speaker_on_their_own_whereabouts_is_told_from_a_claim() -> None:

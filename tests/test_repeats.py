@@ -529,3 +529,21 @@ def test_a_theme_the_overview_does_not_draw_on_yet_stands_in_first() -> None:
         "Huawei sells its Ascend chips to Baidu.",
         "Labs share their chip designs openly.",
     ]
+
+
+def test_a_theme_sentence_saying_an_overview_sentence_again_in_more_words_stands_not_in() -> None:
+    """The seeds' cross-source overview said "Integrating AI with more industries and
+    sectors is a key initiative." and, standing in for a sentence that gave way, "The
+    government work report mentions AI Plus initiatives integrating AI with more
+    industries and sectors.": most of the shorter's words are the longer's."""
+    from pipeline.stages.cross_statements import first_stated
+
+    summaries = [
+        "The government work report mentions AI Plus initiatives integrating AI with more "
+        "industries and sectors.",
+        "The concept of liberal democracy is declining globally.",
+    ]
+    told = ["Integrating AI with more industries and sectors is a key initiative."]
+    assert first_stated(summaries, [], 0.0, told) == [
+        "The concept of liberal democracy is declining globally."
+    ]

@@ -241,3 +241,41 @@ def test_a_cross_source_sentence_never_joins_names_that_only_different_sources_h
     kept = stated_overview(f"{own} {fused}", group, summaries, 0.6, names_together=True)
     assert kept == f"{own} {summaries[0]}"
     assert stated_overview(f"{own} {fused}", group, summaries, 0.6) == f"{own} {fused}"
+
+
+def test_a_source_counted_by_the_model_is_named() -> None:
+    """The 1.5B wrote "The first source suggests ..." of a group of 003's and 004's
+    statements: the reader had no way to tell which source that was."""
+    from pipeline.stages.cross_statements import ordinals_named
+
+    group = [
+        said("003", 1, "Scaling laws changed how the world viewed AI."),
+        said("003", 2, "Confidence returned to Chinese AI entrepreneurs."),
+        said("004", 3, "China does less research on AI alignment."),
+    ]
+    assert ordinals_named(
+        "The first source suggests scaling laws matter; the second source sees a gap.", group
+    ) == ("Source 003 suggests scaling laws matter; Source 004 sees a gap.")
+    past = "The third source is silent."
+    assert ordinals_named(past, group) == past
+
+
+def test_who_talks_about_what_is_no_statement_the_sources_share() -> None:
+    from pipeline.stages.cross_statements import statements_of
+
+    brief = SourceBrief(
+        source_id="004",
+        title="t",
+        overview="o",
+        themes=[
+            Theme(
+                id="004/t1",
+                title="Ecosystems",
+                summary="The notes discuss the differences between AI ecosystems. "
+                "China files AI as national infrastructure.",
+                point_ids=[],
+                citations=said("004", 1, "x").citations,
+            )
+        ],
+    )
+    assert [s.text for s in statements_of(brief)] == ["China files AI as national infrastructure."]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from pipeline.models import Attributed, Cited, KeyPoint, Passage, SourceBrief, Theme
 from pipeline.stages.points import REPEAT_SHARE, content, is_claim, repeats
-from pipeline.stages.show_talk import about_the_speaker, about_the_talk
+from pipeline.stages.show_talk import about_the_speaker, tells_the_talk
 from pipeline.stages.spoken import as_written
 from pipeline.text import name_words, plain_words, sentences_of, share_in, stems
 
@@ -64,9 +64,10 @@ def statements_of(brief: SourceBrief, points: Sequence[KeyPoint] = ()) -> list[S
     kept: list[Statement] = []
     kept_words: list[set[str]] = []
     for statement in out:
-        # what the episode covers, or where a speaker lives and works, is no subject the
-        # sources share
-        if about_the_talk(statement.text) or about_the_speaker(statement.text):
+        # what the episode covers, who talks about what ("The notes discuss the
+        # differences between ...", a theme's first sentence), or where a speaker lives
+        # and works, is no subject the sources share
+        if tells_the_talk(statement.text) or about_the_speaker(statement.text):
             continue
         words = content(statement.text)
         if not repeats(words, kept_words):
@@ -158,6 +159,24 @@ def _names(text: str, source_id: str) -> bool:
     )
 
 
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+_ORDINAL_SOURCE = re.compile(rf"\b(?:the\s+)?({'|'.join(_ORDINALS)})\s+source\b", re.IGNORECASE)
+
+
+def ordinals_named(sentence: str, group: Sequence[Statement]) -> str:
+    """``sentence`` with "the first source", "the second source" ... named as the source
+    that comes first, second ... in ``group`` (the order the model was given them): the
+    1.5B's "The first source suggests that AI alignment is not just about scaling laws"
+    left the reader to count. An ordinal past the group's sources stays as it is."""
+    order = list(dict.fromkeys(s.source_id for s in group))
+
+    def named(match: re.Match[str]) -> str:
+        k = _ORDINALS.index(match.group(1).lower())
+        return f"Source {order[k]}" if k < len(order) else match.group(0)
+
+    return _ORDINAL_SOURCE.sub(named, sentence)
+
+
 _ONE_SOURCE = re.compile(r"\bSource (\d{3,})\b")
 # a sentence that names one source is another source's statement when that statement holds
 # this share of its content words and the named source's statements under half of it
@@ -230,6 +249,8 @@ def stated_share(text: str, said: Sequence[Statement], listed: Sequence[str] = (
 
 OVERVIEW_SENTENCES = 5  # what the overview prompt asks for at most
 OVERVIEW_SENTENCE_WORDS = 35  # a sentence the overview takes from a theme, at most
+# a sentence says a told one again when it holds this share of the told one's stems
+TOLD_AGAIN = 0.8
 
 # words that open a sentence leaning on the one before it: a pronoun or a connective
 _LEANING = re.compile(
@@ -257,16 +278,23 @@ def first_stated(
 ) -> list[str]:
     """Per summary (a cross-source theme's), its first sentence that is a claim, stands
     alone (``stands_alone``), says something besides the sentences ``told`` already (no
-    one of them holds ``REPEAT_SHARE`` of its content words) and that what it rests on
-    states (``stated_share`` at least ``share``), if any: first those of the summaries
-    that ``told`` does not draw on yet (none of their sentences so held by one of
-    ``told``), then the others'. In the order of the summaries alone, the seeds'
-    cross-source overview took the next sentence of a theme it drew on already, and said
-    the CCP was not involved twice."""
+    one of them holds ``REPEAT_SHARE`` of its content words, nor does it hold
+    ``TOLD_AGAIN`` of one of theirs) and that what it rests on states (``stated_share``
+    at least ``share``), if any: first those of the summaries that ``told`` does not draw
+    on yet (none of their sentences so said already), then the others'. In the order of
+    the summaries alone, the seeds' cross-source overview took the next sentence of a
+    theme it drew on already, and said the CCP was not involved twice; held only by the
+    told sentences, it said "Integrating AI with more industries and sectors is a key
+    initiative." and then "The government work report mentions AI Plus initiatives
+    integrating AI with more industries and sectors." """
     known = [content(x) for x in told]
+    known_stems = [stems(x) for x in told]
 
-    def said_already(words: set[str]) -> bool:
-        return any(share_in(words, k) >= REPEAT_SHARE for k in known)
+    def said_already(sentence: str) -> bool:
+        words, held = content(sentence), stems(sentence)
+        return any(share_in(words, k) >= REPEAT_SHARE for k in known) or any(
+            share_in(k, held) >= TOLD_AGAIN for k in known_stems
+        )
 
     fresh: list[str] = []
     drawn_on: list[str] = []
@@ -277,13 +305,13 @@ def first_stated(
                 for x in sentences
                 if is_claim(x)
                 and stands_alone(x)
-                and not said_already(content(x))
+                and not said_already(x)
                 and stated_share(x, said) >= share
             ),
             None,
         )
         if first is not None:
-            drawn = any(said_already(content(x)) for x in sentences)
+            drawn = any(said_already(x) for x in sentences)
             (drawn_on if drawn else fresh).append(first)
     return fresh + drawn_on
 

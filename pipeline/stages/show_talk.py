@@ -91,10 +91,16 @@ def is_promo(text: str) -> bool:
 # p.m. now")
 _ABOUT_THE_TALK = re.compile(
     r"^(?:so,?\s+|in\s+)?(?:the|this|our|today's)\s+(?:[\w-]+\s+){0,2}"
-    r"(?:conversation|episode|podcast|show|interview|discussion)\s+"
+    r"(?:conversation|episode|podcast|show|interview|discussion)\s+(?:we\s+)?"
     r"(?:discuss|cover|explore|look|focus|touch)|"
     r"^(?:so,?\s+)?(?:we're|we are|we'll|we will|let's)\s+(?:be\s+)?"
     r"(?:discussing|talking about|going to (?:talk|discuss)|delivering|covering)\b|"
+    # the host looking back on the episode: "We really examined why China had to go with
+    # a AI monetization strategy ..." (003's key fact), "I have just been discussing with
+    # Yuan Li." (000's)
+    r"^(?:so,?\s+)?we\s+(?:really\s+|also\s+)?(?:examined|explored|looked\s+(?:at|into)|"
+    r"discussed|talked\s+about|covered|dug\s+into)\s+(?:why|how|what|whether)\b|"
+    r"^(?:I|we)(?:'ve|\s+have)?\s+(?:just\s+)?been\s+(?:discussing|talking)\s+with\b|"
     r"\b(?:make|do|record) an episode\b|"
     # the show keeping time: "Folks, we're pushing past 10 p.m. now", "we're running out of time"
     r"\b(?:we're|we are)\s+(?:running out of time|pushing past\s+\d)|"
@@ -117,7 +123,9 @@ def about_the_talk(text: str) -> bool:
 # a claim reported: "Kai Fu Lee mentions that apps ...")
 _TELLS_THE_TALK = re.compile(
     r"^(?:(?i:the|this|our)\s+(?:[\w-]+\s+)?(?:host|guest|speakers?|author|analyst|article|"
-    r"book|podcast|episode|conversation|interview|discussion|show|video|thread|post)|"
+    r"book|podcast|episode|conversation|interview|discussion|show|video|thread|post|notes)|"
+    # a cross-source sentence: "Source 004 covers various aspects of AI technology in China."
+    r"(?i:sources?)\s+[\w-]+(?:(?:,\s*|\s+and\s+)[\w-]+)*|"
     r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3})\s+(?:also\s+)?"
     r"(?:discuss(?:es|ed)?|talks?\s+about|mentions?|covers?|explores?|explains?|touches\s+on|"
     r"delves\s+into|shares?\s+(?:insights|thoughts|views))\b(?!\s+that\b)"

@@ -43,6 +43,7 @@ from pipeline.stages.cross_statements import (
     attribute,
     named_rightly,
     names_apart,
+    ordinals_named,
     sides,
     stated_overview,
     statements_of,
@@ -112,7 +113,7 @@ def build_cross(
         firsts = list({s.source_id: s for s in reversed(group)}.values())[::-1]
         rebuilt = " ".join(f"{s.source_id}: {s.text.rstrip('.')}." for s in firsts)
         summary = without_repeated_sentences(joined(reply.summary), policy.repeat_prefix)
-        kept = [named_rightly(s, group) for s in sentences_of(summary)]
+        kept = [named_rightly(ordinals_named(s, group), group) for s in sentences_of(summary)]
         if policy.names_held_together:
             kept = [s for s in kept if not names_apart(s, group)]
         summary = " ".join(kept)
