@@ -65,6 +65,10 @@ from pipeline.text import sentences_of
             "Madam Speaker, I rise today on behalf of my constituents.",
             "I rise today on behalf of my constituents.",
         ),
+        (
+            "Companies win by their like commanding of resources, not through like hoarding.",
+            "Companies win by their commanding of resources, not through hoarding.",
+        ),
     ],
 )
 def test_fillers_are_taken_out(spoken: str, written: str) -> None:
@@ -91,6 +95,7 @@ def test_fillers_are_taken_out(spoken: str, written: str) -> None:
         "Like it.",  # under three words once cleaned: left as it was
         "Chair of the committee, she opened the session.",  # no address: no comma after "Chair"
         "Thank you, Mr. Chair, for the question.",  # an address inside the sentence stays
+        "Their like button counts every view.",  # a noun's "like"
     ],
 )
 def test_words_that_carry_meaning_stay(text: str) -> None:

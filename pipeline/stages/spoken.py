@@ -21,11 +21,17 @@ from pipeline.text import flattened, sentences_of, without_marks
 
 # "like" as a filler: after a word that takes no "like" in writing ("some of like
 # Chinese", "China's like official policy", "the most like adept", "so like"), or before
-# a comma ("documents, like, they"; "we have like, we have").
-_AFTER = r"of|as|at|in|on|for|with|from|by|about|into|and|or|but|so|most|um|uh"
+# a comma ("documents, like, they"; "we have like, we have"); after a possessive
+# determiner, but for the "like button" ("by their like commanding of resources, not
+# through like hoarding of intellectual property": 001's point)
+_AFTER = r"of|as|at|in|on|for|with|from|through|by|about|into|and|or|but|so|most|um|uh"
+_DETERMINER = r"their|our|your|my|its"
 # "China's like", not "it's like" (it is like)
 _POSSESSIVE = r"(?<!\bit)(?<!\bthat)(?<!\bhe)(?<!\bshe)(?<!\bthere)(?<!\bwhat)(?<!\bwho)['’]s?"
-_LIKE_AFTER_WORD = re.compile(rf"(?i)(\b(?:{_AFTER})|{_POSSESSIVE}) like(?:,(?= )|(?= ))(?! to\b)")
+_LIKE_AFTER_WORD = re.compile(
+    rf"(?i)(\b(?:{_AFTER})|\b(?:{_DETERMINER})(?= like (?!buttons?\b|counts?\b))|{_POSSESSIVE})"
+    r" like(?:,(?= )|(?= ))(?! to\b)"
+)
 # not a quote's "I was like, ...", "he's like, it was madness" (dropped, "he's it was madness")
 _LIKE_COMMA = re.compile(
     r"(?i)(?:^|(?<!\bwas)(?<!\bis)(?<!\bwere)(?<!\bam)(?<!['’]m)(?<!['’]re)"
