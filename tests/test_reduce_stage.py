@@ -287,6 +287,20 @@ def test_a_point_that_opens_on_a_bare_pronoun_gives_way_to_one_that_names_its_su
     ]
 
 
+def test_a_point_that_runs_a_sentence_on_in_lower_case_gives_way() -> None:
+    from pipeline.stages.points import pick_points, reads_broken
+
+    # 003's key facts held "I think definitely we're seeing that. it's not an ally or deep
+    # sea completely change how the world viewed ..." (a speech-to-text run-on)
+    run_on = point(0, "We saw that. mega companies would just use pirated Word and Excel")
+    whole = point(1, "Alibaba backs Moonshot AI and Zhipu with money and cloud credits")
+    budget = len(whole.text.split())  # room for one
+    assert [p.id for p in pick_points([[run_on, whole]], [set()], budget)[0]] == [whole.id]
+    assert reads_broken("Can I follow up here? or so is what you mean")
+    assert not reads_broken("Labs in the U. S. and China... and Europe sell chips.")
+    assert not reads_broken("Chips, e.g. the H800, i.e. the export version, etc. are scarce.")
+
+
 def test_chatter_is_not_carried_under_the_strict_policy_but_is_under_the_lenient() -> None:
     from pipeline.stages.points import pick_points
 

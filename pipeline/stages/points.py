@@ -169,6 +169,19 @@ def opens_with_pronoun(text: str) -> bool:
     return bool(_PRONOUN_OPENING.match(text.strip()))
 
 
+# a sentence of a speech-to-text transcript that runs on in lower case after its stop ("I
+# think definitely we're seeing that. it's not an ally or deep sea completely change ...":
+# 003, 7 of the seeds' 394 map points), not an initial's ("U. S."), an ellipsis's or an
+# abbreviation's ("e.g. the", "etc. and")
+_RUN_ON = re.compile(r"(?<![A-Z.])(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)[.?!] [a-z]")
+
+
+def reads_broken(text: str) -> bool:
+    """Whether a point leaves the reader to mend it: it opens on a bare pronoun
+    (``opens_with_pronoun``) or runs a new sentence on in lower case."""
+    return opens_with_pronoun(text) or bool(_RUN_ON.search(text))
+
+
 def pick_points(
     groups: Sequence[Sequence[KeyPoint]],
     said: Sequence[set[str]],
@@ -179,7 +192,7 @@ def pick_points(
 ) -> list[list[KeyPoint]]:
     """For each group (a theme's points), the points the brief carries, in transcript
     order. Groups take turns, each offering its best remaining point (facts first; among
-    equal facts, one that opens on a bare pronoun last, ``opens_with_pronoun``; then the
+    equal facts, one that reads broken last, ``reads_broken``; then the
     rarer words for their length: the mean rarity over the square root of the point's
     words, so that two short particular points can take the room of one long one), until
     the word budget is spent. ``said`` holds, per
@@ -209,7 +222,7 @@ def pick_points(
             ),
             key=lambda p: (
                 -fact_score(p),
-                opens_with_pronoun(p.text),
+                reads_broken(p.text),
                 -rare[p.id] / math.sqrt(len(p.text.split())),
             ),
         )
