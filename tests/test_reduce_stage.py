@@ -735,3 +735,21 @@ def test_a_summary_sentence_in_a_speakers_own_words_says_whose_they_are() -> Non
         "Professor Blair explains that we uphold it. "  # names a speaker itself
         "The law is upheld."  # not in anyone's own words
     )
+
+
+def test_a_summary_sentence_is_cited_by_the_points_it_restates_not_by_one_shared_word() -> None:
+    from pipeline.stages.reduce_stage import cite_sentences
+
+    # 000's "Many AI researchers are not willing to be a public screw." was cited first
+    # with L417, a point that shares a word or so with it and says something else
+    said = point(3, "Many AI researchers are actually not willing to be a public screw")
+    other = point(1, "AI brings a lot of hope to the stagnation of innovation in the US")
+    close = point(2, "Many researchers are willing to contribute to open source")
+    [cited] = cite_sentences(
+        "Many AI researchers are not willing to be a public screw.", [other, said]
+    )
+    assert [c.line_start for c in cited.citations] == [4]
+    [cited] = cite_sentences(
+        "Many AI researchers are not willing to be a public screw.", [close, said]
+    )
+    assert [c.line_start for c in cited.citations] == [3, 4]  # half the best's words, or more
