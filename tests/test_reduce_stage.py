@@ -292,8 +292,11 @@ def test_a_point_that_runs_a_sentence_on_in_lower_case_gives_way() -> None:
 
     # 003's key facts held "I think definitely we're seeing that. it's not an ally or deep
     # sea completely change how the world viewed ..." (a speech-to-text run-on)
-    run_on = point(0, "We saw that. mega companies would just use pirated Word and Excel")
-    whole = point(1, "Alibaba backs Moonshot AI and Zhipu with money and cloud credits")
+    # (equal facts; by rarity for its length alone, the shorter run-on would come first)
+    run_on = point(0, "We saw that. mega firms used pirated Word and Excel")
+    whole = point(
+        1, "Alibaba backs Moonshot AI and Zhipu with money and cloud credits for their labs"
+    )
     budget = len(whole.text.split())  # room for one
     assert [p.id for p in pick_points([[run_on, whole]], [set()], budget)[0]] == [whole.id]
     assert reads_broken("Can I follow up here? or so is what you mean")
@@ -743,7 +746,7 @@ def test_a_summary_sentence_is_cited_by_the_points_it_restates_not_by_one_shared
     # 000's "Many AI researchers are not willing to be a public screw." was cited first
     # with L417, a point that shares a word or so with it and says something else
     said = point(3, "Many AI researchers are actually not willing to be a public screw")
-    other = point(1, "AI brings a lot of hope to the stagnation of innovation in the US")
+    other = point(1, "Not every lab in the US sees hope in AI")  # shares "not"
     close = point(2, "Many researchers are willing to contribute to open source")
     [cited] = cite_sentences(
         "Many AI researchers are not willing to be a public screw.", [other, said]
