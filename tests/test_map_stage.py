@@ -378,28 +378,21 @@ def test_the_map_lists_a_person_introduced_as_a_startup_as_an_organisation_and_d
 def test_the_host_a_meeting_never_had_is_the_speaker_of_the_sentence(scripted) -> None:
     # QMSum's ES2009b (thirty-ninth round): "The host discusses plastic and touch screens."
     # of the Project Manager's sentence; the map prompt's example says "The host discusses"
-    from pipeline.models import Sentence
-    from pipeline.stages.show_talk import said_by_label
-
-    def said(speaker: str | None) -> Sentence:
-        return Sentence(
-            id=3, text="Touch screens cost more.", char_start=0, char_end=24,
-            line_start=1, line_end=1, speaker=speaker,
-        )  # fmt: skip
+    from pipeline.stages.show_talk import by_label
 
     point = "The host discusses the cost of touch screens."
     meeting = "Project Manager: Touch screens cost more."
-    assert said_by_label(point, said("Project Manager"), meeting) == (
+    assert by_label(point, "Project Manager", meeting) == (
         "Project Manager discusses the cost of touch screens."
     )
     # a show with a host, a label that tells nothing, no label: as the model wrote it
-    assert said_by_label(point, said("Alex"), "I'm your host, Alex.") == point
-    assert said_by_label(point, said("A"), meeting) == point
-    assert said_by_label(point, said("PhD C"), meeting) == (  # an academic meeting's label
+    assert by_label(point, "Alex", "I'm your host, Alex.") == point
+    assert by_label(point, "A", meeting) == point
+    assert by_label(point, "PhD C", meeting) == (  # an academic meeting's label
         "PhD C discusses the cost of touch screens."
     )
-    assert said_by_label(point, said(None), meeting) == point
-    assert said_by_label("Touch screens cost more.", said("User Interface"), meeting) == (
+    assert by_label(point, None, meeting) == point
+    assert by_label("Touch screens cost more.", "User Interface", meeting) == (
         "Touch screens cost more."
     )
     # through the map: the chunk's speakers relabelled as a meeting's roles

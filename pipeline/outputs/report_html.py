@@ -36,7 +36,18 @@ from pipeline.text import flattened
 
 # before the passages a summary draws on that none of its sentences cites
 ALSO_DRAWN_ON = "also drawn on:"
-_SKIP = {"id", "ids", "point_ids", "theme_ids", "source_ids", "status", "error", "source_id"}
+# keys never rendered as an item of their own ("speaker" follows the text it names)
+_SKIP = {
+    "id",
+    "ids",
+    "point_ids",
+    "theme_ids",
+    "source_ids",
+    "status",
+    "error",
+    "source_id",
+    "speaker",
+}
 _TITLE_KEYS = ("title", "topic", "name", "heading")
 _KNOWN_SOURCE = ("overview", "themes", "quotes", "people", "organisations", "open_questions")
 _KNOWN_CROSS = ("overview", "themes", "agreements", "disagreements", "quotes")
@@ -159,7 +170,7 @@ class Report:
             item.get("summary"), item.get("sentence_citations"), item.get("citations")
         )
         for key, child in item.items():
-            if key in _SKIP or key in _TITLE_KEYS and child == title or key == "speaker":
+            if key in _SKIP or key in _TITLE_KEYS and child == title:
                 continue
             if by_sentence and key in ("summary", "citations", "sentence_citations"):
                 if key == "summary":

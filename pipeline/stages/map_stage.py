@@ -41,7 +41,7 @@ from pipeline.stages.names import (
 )
 from pipeline.stages.points import is_label, specificity
 from pipeline.stages.policy import STRICT, ModelPolicy
-from pipeline.stages.show_talk import in_sponsor_read, is_promo, said_by_label, sponsor_reads
+from pipeline.stages.show_talk import by_label, in_sponsor_read, is_promo, sponsor_reads
 from pipeline.text import cut_back, plain_words, share_in, stems
 
 
@@ -144,7 +144,7 @@ def summarize_chunk(
                 continue
             said_text = again
         said_text = without_labels(said_text, reply.points)
-        said_text = said_by_label(said_text, by_id[int(number)], source_text)
+        said_text = by_label(said_text, by_id[int(number)].speaker, source_text)
         text = cut_back(said_text, policy.point_max_chars) if policy.point_max_chars else said_text
         key = " ".join(sorted(plain_words(text)))
         if len(plain_words(text)) < 2 or key in said or is_promo(text) or is_label(text):

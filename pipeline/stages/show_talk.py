@@ -167,20 +167,14 @@ _GENERIC_SPEAKER = re.compile(
 _LABEL_WORD = re.compile(r"[^\W\d_]{2,}")  # a word of two letters or more
 
 
-def said_by_label(point: str, sentence: Sentence, source_text: str) -> str:
-    """``point`` with its opening "The host" (speaker, presenter, narrator) replaced by
-    the label of the speaker of its ``sentence``, when the transcript labels its speakers
-    and never says "host" (nor the word the point uses): in a meeting there is no host.
-    A label of one letter or number ("A") reads as no name and is not used; "PhD C" and
-    "Speaker 2" are (an academic meeting's brief said "The host discusses bugs in the
-    program." nine times)."""
-    return by_label(point, sentence.speaker, source_text)
-
-
 def by_label(point: str, label: str | None, source_text: str) -> str:
-    """``point`` with its opening "The host" (``_GENERIC_SPEAKER``) replaced by ``label``,
-    under the rules of ``said_by_label``; a sentence of the brief's prose too
-    (``speakers.named_in``)."""
+    """``point`` with its opening "The host" (speaker, presenter, narrator, author,
+    analyst: ``_GENERIC_SPEAKER``) replaced by ``label``, the speaker of the sentence it
+    states (a map point) or of the passages it rests on (a sentence of the brief's prose,
+    ``speakers.named_in``), when the transcript labels its speakers and never says "host"
+    (nor the word the point uses): in a meeting there is no host. A label of one letter or
+    number ("A") reads as no name and is not used; "PhD C" and "Speaker 2" are (an academic
+    meeting's brief said "The host discusses bugs in the program." nine times)."""
     found = _GENERIC_SPEAKER.match(point)
     label = (label or "").strip()
     if found is None or not _LABEL_WORD.search(label):
