@@ -483,6 +483,15 @@ def test_talk_about_the_talk_is_told_from_what_is_said() -> None:
     assert not about_the_talk("We examined the chips and found them slower.")
 
 
+def test_a_pronoun_s_sequel_is_about_the_talk_only_after_a_sentence_about_it() -> None:
+    from pipeline.stages.show_talk import without_talk_about_the_talk
+
+    told = ["The notes discuss the gap.", "It highlights the chips.", "Huawei makes chips."]
+    assert without_talk_about_the_talk(told) == ["Huawei makes chips."]
+    claims = ["Huawei makes chips.", "It highlights the gap.", "It also notes the cost."]
+    assert without_talk_about_the_talk(claims) == claims
+
+
 def test_a_speaker_on_their_own_whereabouts_is_told_from_a_claim() -> None:
     from pipeline.stages.show_talk import about_the_speaker
 

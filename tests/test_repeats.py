@@ -16,7 +16,7 @@ from pipeline.stages.repeats import Repeats, text_key, without_repeated_sentence
 from pipeline.stages.spoken import in_writing
 from pipeline.stages.synthesize import synthesize
 
-COPY = "The conversation explores the impact of technology companies on China's AI strategy"
+COPY = "Technology companies have had a large impact on China's AI strategy"
 
 
 @pytest.mark.parametrize(
@@ -421,9 +421,11 @@ def test_repeated_sentences_are_dropped(text: str, cleaned: str) -> None:
     [
         "The port handles 40% of the region's grain exports.",  # a prompt example, copied
         "Can these shiny and powerful technologies be created?",  # a speaker's, copied
+        "We're delivering a China episode on AI chips.",  # the show's intro, restated
+        "The notes discuss Huawei's chips. It highlights their buyers.",  # and its sequel
     ],
 )
-def test_a_theme_sentence_with_a_figure_its_notes_lack_or_a_question_is_dropped(
+def test_a_theme_sentence_with_a_figure_its_notes_lack_a_question_or_the_talk_is_dropped(
     dropped: str,
 ) -> None:
     from pipeline.stages.reduce_stage import ThemeReply, build_themes

@@ -49,6 +49,7 @@ from pipeline.stages.points import (
 )
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
+from pipeline.stages.show_talk import without_talk_about_the_talk
 from pipeline.stages.speakers import named_in, speaker_at, with_speakers
 from pipeline.stages.spoken import in_writing
 from pipeline.stages.themes import Vectorizer, group_points, lexical_vectors, theme_count
@@ -134,10 +135,10 @@ def build_themes(
     policy: ModelPolicy = STRICT,
 ) -> list[Theme]:
     """Themes from the model's replies, each sentence cited; a sentence with a figure the
-    points lack or that asks a question is left out, a repeated title gets its theme's
-    number ("Childcare Offer Analysis (7)"), a copied summary is rebuilt from its own
-    points (strict), and a theme whose call failed is its most important points under the
-    first one's words."""
+    points lack, that asks a question or that tells the talk itself is left out, a
+    repeated title gets its theme's number ("Childcare Offer Analysis (7)"), a copied
+    summary is rebuilt from its own points (strict), and a theme whose call failed is its
+    most important points under the first one's words."""
     titles, summaries = Repeats(prefix=policy.repeat_prefix), Repeats(prefix=policy.repeat_prefix)
     themes: list[Theme] = []
     for points, answer in zip(groups, replies, strict=True):
@@ -152,9 +153,10 @@ def build_themes(
         said = [s for s in reply.summary if numbers(s) <= known]
         summary = without_repeated_sentences(joined(said), policy.repeat_prefix)
         # a summary states what its points say: 000's read "Can these shiny and powerful
-        # technologies be created?" (a speaker's question, copied)
+        # technologies be created?" (a speaker's question, copied); 003's began "We're
+        # delivering a China episode on AI positioning." (the show's intro, restated)
         written = sentences_of(summary)
-        stated = [x for x in written if not is_question(x)]
+        stated = [x for x in without_talk_about_the_talk(written) if not is_question(x)]
         if len(stated) < len(written):  # else as it was, spacing and all
             summary = " ".join(stated)
         if len(plain_words(summary)) < 3:

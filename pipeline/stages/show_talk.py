@@ -4,15 +4,16 @@ about the talk (what the episode covers, a call for guests).
 None of it is what a conversation says: a point is never asked on a sponsor read, a
 welcome is no key point (``pipeline.stages.map_stage``), and what the episode covers or
 where a speaker lives is no point a brief carries (``pipeline.stages.points``) and no
-subject the sources share (``pipeline.stages.cross_statements``); nor is who talks about
-what a later sentence of a source's overview (``pipeline.stages.overview``).
+subject the sources share (``pipeline.stages.cross_statements``) nor a theme's sentence
+(``pipeline.stages.reduce_stage``); nor is who talks about what a later sentence of a
+source's overview (``pipeline.stages.overview``).
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from pipeline.models import Sentence
 
@@ -91,7 +92,7 @@ def is_promo(text: str) -> bool:
 # p.m. now")
 _ABOUT_THE_TALK = re.compile(
     r"^(?:so,?\s+|in\s+)?(?:the|this|our|today's)\s+(?:[\w-]+\s+){0,2}"
-    r"(?:conversation|episode|podcast|show|interview|discussion)\s+(?:we\s+)?"
+    r"(?:conversation|episode|podcast|show|interview|discussion|notes)\s+(?:we\s+)?"
     r"(?:discuss|cover|explore|look|focus|touch)|"
     r"^(?:so,?\s+)?(?:we're|we are|we'll|we will|let's)\s+(?:be\s+)?"
     r"(?:discussing|talking about|going to (?:talk|discuss)|delivering|covering)\b|"
@@ -116,6 +117,31 @@ _ABOUT_THE_TALK = re.compile(
 def about_the_talk(text: str) -> bool:
     """Whether a statement says what the conversation covers rather than what it says."""
     return bool(_ABOUT_THE_TALK.search(text.strip()))
+
+
+# a pronoun's sentence after one about the talk is about it too: "The notes discuss the
+# differences between AI ecosystems in China and the United States. It highlights the lack
+# of jailbreaking rituals ..." (a theme of 004)
+_ITS_SEQUEL = re.compile(
+    r"^(?:it|they|this)\s+(?:also\s+)?(?:highlights?|mentions?|notes?|discuss(?:es)?|"
+    r"emphasi[sz]es?|explains?|covers?|describes?|touches\s+on)\b",
+    re.IGNORECASE,
+)
+
+
+def without_talk_about_the_talk(sentences: Sequence[str]) -> list[str]:
+    """``sentences`` (a summary's, in order) without those about the talk
+    (``about_the_talk``: "We're delivering a China episode on AI positioning.", "The
+    conversation discusses the relationship between ...") and a pronoun's sequel to one
+    ("It highlights ...")."""
+    kept, after_talk = [], False
+    for sentence in sentences:
+        after_talk = about_the_talk(sentence) or (
+            after_talk and bool(_ITS_SEQUEL.match(sentence.strip()))
+        )
+        if not after_talk:
+            kept.append(sentence)
+    return kept
 
 
 # who talks about what, in a brief's words: "Afra Wang discusses Silicon Valley's envy of
