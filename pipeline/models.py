@@ -102,6 +102,14 @@ class Passage(Contract):
     timestamp: str | None = None
     text: str = Field(description="exactly original_file_text[char_start:char_end]")
 
+    def overlaps(self, other: Passage) -> bool:
+        """Whether the two passages share a character of one source."""
+        return (
+            self.source_id == other.source_id
+            and self.char_start < other.char_end
+            and other.char_start < self.char_end
+        )
+
     @property
     def label(self) -> str:
         """``003 @ 14:32`` or ``002 L41-44``; a passage deep inside a long line (one

@@ -534,6 +534,13 @@ def test_a_source_s_quotes_are_each_stretch_s_most_specific_evidence() -> None:
     assert [q.speaker for q in quotes] == [None, None]
     named = fill_quotes(points, limit=2, speaker=lambda p: f"Speaker of line {p.line_start}")
     assert [q.speaker for q in named] == ["Speaker of line 2", "Speaker of line 4"]
+    # a passage the brief prints as a point already gives way to one it does not print;
+    # a stretch with nothing else keeps its own
+    printed = [points[1].evidence[0], points[3].evidence[0]]
+    again = fill_quotes(points, limit=2, printed=printed)
+    assert [q.passage.text for q in again] == [said[0], said[2]]
+    alone = fill_quotes(points[1:2], limit=1, printed=printed)
+    assert [q.passage.text for q in alone] == [said[1]]
 
 
 def test_names_or_a_title_alone_are_no_claim() -> None:

@@ -91,6 +91,42 @@ def test_synthesis_attributes_every_statement_to_sources(scripted) -> None:
     assert [q.passage.text for q in cross.quotes] == [quoted[1].passage.text]
 
 
+def test_the_cross_source_brief_quotes_a_passage_its_source_prints_as_a_key_fact() -> None:
+    """A source brief's quotes leave out what its points print (``fill_quotes``); the
+    cross-source brief prints none of them, so it quotes the most specific passage of
+    either."""
+    from pipeline.models import Cited
+    from pipeline.stages.points import quote_rank
+    from pipeline.stages.synthesize import quotable
+
+    def passage(n: int, text: str) -> Passage:
+        return Passage(
+            source_id="001",
+            char_start=100 * n,
+            char_end=100 * n + len(text),
+            line_start=n,
+            line_end=n,
+            text=text,
+        )
+
+    welcome = passage(1, "Yeah, I'm really excited for this conversation, welcome to the show.")
+    figures = passage(2, "McKinsey puts China's SaaS market at 5.2 billion dollars against 120.")
+    short = passage(3, "Huawei makes 910B chips.")  # no quote's length
+    brief = SourceBrief(
+        source_id="001",
+        title="001",
+        quotes=[Quote(passage=welcome)],
+        key_facts=[
+            Cited(text="China's SaaS market is 5.2 billion.", citations=[figures], speaker="A"),
+            Cited(text="Huawei makes 910B chips.", citations=[short]),
+        ],
+    )
+    candidates = quotable(brief)
+    assert [q.passage for q in candidates] == [welcome, figures]
+    best = max(candidates, key=lambda q: quote_rank(q.passage.text))
+    assert (best.passage, best.speaker) == (figures, "A")
+
+
 def said(sid: str, line: int, text: str, passage: str = "x") -> Statement:
     """A statement of source ``sid`` cited on one line, the passage ``passage``."""
     cite = Passage(

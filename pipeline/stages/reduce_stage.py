@@ -180,10 +180,18 @@ def build_themes(
     return themes
 
 
+QUOTE_CHARS = (60, 400)  # a readable quote's length
+
+
+def is_quotable(passage: Passage) -> bool:
+    return QUOTE_CHARS[0] <= len(passage.text) <= QUOTE_CHARS[1]
+
+
 def fill_quotes(
     points: list[KeyPoint],
     limit: int = 3,
     speaker: Callable[[Passage], str | None] = lambda passage: None,
+    printed: Sequence[Passage] = (),
 ) -> list[Quote]:
     """The most specific evidence (``points.specificity``: rare words, figures, names; a
     passage without hesitation sounds first, ``points.quote_rank``) of
@@ -194,16 +202,22 @@ def fill_quotes(
     new energy, and then China's three new ones, right, Then many of these VCs ...") and
     held 4 of the 75 key facts' words (tune 4, check 0); by their own specificity
     ("... the size of China's SAS market is worth 5.2 billion compared to the US's 120
-    billion"), 6 (4, 2)."""
+    billion"), 6 (4, 2). A passage that overlaps one of ``printed`` (the cited passages of
+    the points the brief carries) comes after those that do not: 20 of the 30 quotes of
+    the seeds' and five meetings' briefs said a key fact or point of their brief again
+    (forty-third round)."""
     if not points:
         return []
     stretch = max(1, -(-len(points) // limit))
     chosen: list[Quote] = []
     for start in range(0, len(points), stretch):
         window = points[start : start + stretch]
-        candidates = [e for p in window for e in p.evidence if 60 <= len(e.text) <= 400]
+        candidates = [e for p in window for e in p.evidence if is_quotable(e)]
         if candidates:
-            passage = max(candidates, key=lambda e: quote_rank(e.text))
+            passage = max(
+                candidates,
+                key=lambda e: (not any(e.overlaps(p) for p in printed), quote_rank(e.text)),
+            )
             quote = Quote(passage=passage, speaker=speaker(passage))
             if quote not in chosen:
                 chosen.append(quote)
@@ -333,7 +347,13 @@ def reduce_source(
             "overview_citations": overview_citations,
             "themes": themes,
             "key_facts": facts,
-            "quotes": fill_quotes(points, speaker=speaker),
+            "quotes": fill_quotes(
+                points,
+                speaker=speaker,
+                printed=[
+                    c for p in [*facts, *(p for t in themes for p in t.points)] for c in p.citations
+                ],
+            ),
             "people": people,
             "organisations": organisations,
         }

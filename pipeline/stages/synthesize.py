@@ -35,6 +35,7 @@ from pipeline.models import (
     CrossTheme,
     Disagreement,
     KeyPoint,
+    Quote,
     SourceBrief,
 )
 from pipeline.stages.cross_claims import listed_in_series, unbacked_claim_removed
@@ -52,7 +53,7 @@ from pipeline.stages.item_calls import ask_or_failure, joined
 from pipeline.stages.overview import own_overview
 from pipeline.stages.points import content, quote_rank, repeats
 from pipeline.stages.policy import STRICT, ModelPolicy
-from pipeline.stages.reduce_stage import union
+from pipeline.stages.reduce_stage import is_quotable, union
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
 from pipeline.stages.themes import Vectorizer, cross_groups, lexical_vectors
 from pipeline.text import plain_words, sentences_of, share_in
@@ -166,6 +167,21 @@ def build_cross(
                 )
             )
     return themes, agreements, disagreements
+
+
+def quotable(brief: SourceBrief) -> list[Quote]:
+    """A source brief's quotes and the first passages of the points it carries, those of
+    a quote's length: its own quotes leave out what its points print
+    (``reduce_stage.fill_quotes``), the cross-source brief prints none of them."""
+    carried = [*brief.key_facts, *(p for t in brief.themes for p in t.points)]
+    return [
+        *brief.quotes,
+        *(
+            Quote(passage=p.citations[0], speaker=p.speaker)
+            for p in carried
+            if p.citations and is_quotable(p.citations[0])
+        ),
+    ]
 
 
 def words_of(*texts: str) -> int:
@@ -323,7 +339,7 @@ def synthesize(
         # each source's most specific quote: its first was often the show's opening
         # ("Yeah, I'm really excited for this conversation, ... 12 time zones apart")
         quotes=[
-            max(b.quotes, key=lambda q: quote_rank(q.passage.text))
+            max(quotable(b), key=lambda q: quote_rank(q.passage.text))
             for b in usable
             if b.quotes and b.source_id in cited
         ],

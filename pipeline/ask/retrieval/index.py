@@ -222,7 +222,7 @@ class SearchIndex:
                 return None
             passage = self.windows[i].passage
             if i not in chosen and not any(
-                _overlaps(passage, self.windows[c].passage) for c in chosen
+                passage.overlaps(self.windows[c].passage) for c in chosen
             ):
                 return i
         return None
@@ -290,10 +290,6 @@ def _best_first(scores: np.ndarray, head: int) -> np.ndarray:
     cutoff = np.partition(scores, len(scores) - head)[len(scores) - head]
     candidates = np.flatnonzero(scores >= cutoff)
     return candidates[np.argsort(-scores[candidates], kind="stable")]
-
-
-def _overlaps(a: Passage, b: Passage) -> bool:
-    return a.source_id == b.source_id and a.char_start < b.char_end and b.char_start < a.char_end
 
 
 def unit(vectors: np.ndarray) -> np.ndarray:
