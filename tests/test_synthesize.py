@@ -91,7 +91,9 @@ def test_synthesis_attributes_every_statement_to_sources(scripted) -> None:
     assert [q.passage.text for q in cross.quotes] == [quoted[1].passage.text]
 
 
-def test_the_cross_source_brief_quotes_a_passage_its_source_prints_as_a_key_fact() -> None:
+def test_the_cross_source_brief_quotes_a_passage_its_source_prints_as_a_key_fact(
+    scripted,
+) -> None:
     """A source brief's quotes leave out what its points print (``fill_quotes``); the
     cross-source brief prints none of them, so it quotes the most specific passage of
     either."""
@@ -115,6 +117,9 @@ def test_the_cross_source_brief_quotes_a_passage_its_source_prints_as_a_key_fact
     brief = SourceBrief(
         source_id="001",
         title="001",
+        themes=[
+            Theme(id="001/t1", title="SaaS", summary="SaaS is small.", point_ids=[], citations=[])
+        ],
         quotes=[Quote(passage=welcome)],
         key_facts=[
             Cited(text="China's SaaS market is 5.2 billion.", citations=[figures], speaker="A"),
@@ -125,6 +130,10 @@ def test_the_cross_source_brief_quotes_a_passage_its_source_prints_as_a_key_fact
     assert [q.passage for q in candidates] == [welcome, figures]
     best = max(candidates, key=lambda q: quote_rank(q.passage.text))
     assert (best.passage, best.speaker) == (figures, "A")
+    # one source (nothing to compare): the cross-source brief quotes it the same way
+    alone = synthesize([brief], scripted, context_window=8192, max_tokens=500)
+    assert [(q.passage, q.speaker) for q in alone.quotes] == [(figures, "A")]
+    assert not scripted.history
 
 
 def said(sid: str, line: int, text: str, passage: str = "x") -> Statement:

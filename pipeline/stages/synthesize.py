@@ -169,6 +169,13 @@ def build_cross(
     return themes, agreements, disagreements
 
 
+def most_specific_quote(brief: SourceBrief) -> Quote:
+    """What the cross-source brief quotes of a source: its most specific passage of a
+    quote's length (``quotable``), not its first quote, which was often the show's
+    opening ("Yeah, I'm really excited for this conversation, ... 12 time zones apart")."""
+    return max(quotable(brief), key=lambda q: quote_rank(q.passage.text))
+
+
 def quotable(brief: SourceBrief) -> list[Quote]:
     """A source brief's quotes and the first passages of the points it carries, those of
     a quote's length: its own quotes leave out what its points print
@@ -248,7 +255,7 @@ def synthesize(
         return CrossSourceBrief(
             overview=only.overview,
             overview_citations=only.overview_citations,
-            quotes=only.quotes[:1],
+            quotes=[most_specific_quote(only)] if only.quotes else [],
             source_ids=source_ids,
         )
 
@@ -336,12 +343,6 @@ def synthesize(
         themes=within_words(themes, other, CROSS_WORDS),
         agreements=agreements,
         disagreements=disagreements,
-        # each source's most specific quote: its first was often the show's opening
-        # ("Yeah, I'm really excited for this conversation, ... 12 time zones apart")
-        quotes=[
-            max(quotable(b), key=lambda q: quote_rank(q.passage.text))
-            for b in usable
-            if b.quotes and b.source_id in cited
-        ],
+        quotes=[most_specific_quote(b) for b in usable if b.quotes and b.source_id in cited],
         source_ids=source_ids,
     )
