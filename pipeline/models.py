@@ -222,6 +222,11 @@ class SourceBrief(Contract):
     chunks_total: int = 0
     chunks_failed: int = 0
 
+    @property
+    def carried(self) -> list[Cited]:
+        """The map points the brief prints: its key facts, then each theme's points."""
+        return [*self.key_facts, *(p for t in self.themes for p in t.points)]
+
 
 # --------------------------------------------------------------------------- synthesize
 

@@ -98,8 +98,7 @@ def test_the_cross_source_brief_quotes_a_passage_its_source_prints_as_a_key_fact
     cross-source brief prints none of them, so it quotes the most specific passage of
     either."""
     from pipeline.models import Cited
-    from pipeline.stages.points import quote_rank
-    from pipeline.stages.synthesize import quotable
+    from pipeline.stages.synthesize import most_specific_quote, quotable
 
     def passage(n: int, text: str) -> Passage:
         return Passage(
@@ -128,7 +127,7 @@ def test_the_cross_source_brief_quotes_a_passage_its_source_prints_as_a_key_fact
     )
     candidates = quotable(brief)
     assert [q.passage for q in candidates] == [welcome, figures]
-    best = max(candidates, key=lambda q: quote_rank(q.passage.text))
+    best = most_specific_quote(brief)
     assert (best.passage, best.speaker) == (figures, "A")
     # one source (nothing to compare): the cross-source brief quotes it the same way
     alone = synthesize([brief], scripted, context_window=8192, max_tokens=500)

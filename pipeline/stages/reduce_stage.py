@@ -336,7 +336,7 @@ def reduce_source(
         )
         for t, m in zip(themes, more, strict=True)
     ]
-    return base.model_copy(
+    brief = base.model_copy(
         update={
             "status": "partial" if failed or problem else "ok",
             "error": problem,
@@ -347,14 +347,11 @@ def reduce_source(
             "overview_citations": overview_citations,
             "themes": themes,
             "key_facts": facts,
-            "quotes": fill_quotes(
-                points,
-                speaker=speaker,
-                printed=[
-                    c for p in [*facts, *(p for t in themes for p in t.points)] for c in p.citations
-                ],
-            ),
             "people": people,
             "organisations": organisations,
         }
+    )
+    printed = [c for point in brief.carried for c in point.citations]
+    return brief.model_copy(
+        update={"quotes": fill_quotes(points, speaker=speaker, printed=printed)}
     )

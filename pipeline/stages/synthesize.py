@@ -180,12 +180,11 @@ def quotable(brief: SourceBrief) -> list[Quote]:
     """A source brief's quotes and the first passages of the points it carries, those of
     a quote's length: its own quotes leave out what its points print
     (``reduce_stage.fill_quotes``), the cross-source brief prints none of them."""
-    carried = [*brief.key_facts, *(p for t in brief.themes for p in t.points)]
     return [
         *brief.quotes,
         *(
             Quote(passage=p.citations[0], speaker=p.speaker)
-            for p in carried
+            for p in brief.carried
             if p.citations and is_quotable(p.citations[0])
         ),
     ]
