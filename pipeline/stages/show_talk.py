@@ -90,9 +90,12 @@ def is_promo(text: str) -> bool:
 # discusses the differences between ...", "We're discussing China's AI positioning", "I
 # would love to work with you to make an episode about it", "Folks, we're pushing past 10
 # p.m. now")
+# the talk itself, as a sentence's subject ("the notes": the reduce prompt's word for the
+# points it is shown)
+_TALK_NOUNS = r"conversation|episode|podcast|show|interview|discussion|notes"
 _ABOUT_THE_TALK = re.compile(
     r"^(?:so,?\s+|in\s+)?(?:the|this|our|today's)\s+(?:[\w-]+\s+){0,2}"
-    r"(?:conversation|episode|podcast|show|interview|discussion|notes)\s+(?:we\s+)?"
+    rf"(?:{_TALK_NOUNS})\s+(?:we\s+)?"
     r"(?:discuss|cover|explore|look|focus|touch)|"
     r"^(?:so,?\s+)?(?:we're|we are|we'll|we will|let's)\s+(?:be\s+)?"
     r"(?:discussing|talking about|going to (?:talk|discuss)|delivering|covering)\b|"
@@ -148,8 +151,8 @@ def without_talk_about_the_talk(sentences: Sequence[str]) -> list[str]:
 # China", "The host mentions Kai Fu Lee's comments on ...", "The article discusses ..." (not
 # a claim reported: "Kai Fu Lee mentions that apps ...")
 _TELLS_THE_TALK = re.compile(
-    r"^(?:(?i:the|this|our)\s+(?:[\w-]+\s+)?(?:host|guest|speakers?|author|analyst|article|"
-    r"book|podcast|episode|conversation|interview|discussion|show|video|thread|post|notes)|"
+    r"^(?:(?i:the|this|our)\s+(?:[\w-]+\s+)?"
+    rf"(?:host|guest|speakers?|author|analyst|article|book|video|thread|post|{_TALK_NOUNS})|"
     # a cross-source sentence: "Source 004 covers various aspects of AI technology in China."
     r"(?i:sources?)\s+[\w-]+(?:(?:,\s*|\s+and\s+)[\w-]+)*|"
     r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3})\s+(?:also\s+)?"
