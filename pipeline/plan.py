@@ -115,6 +115,7 @@ def plan_run(
             one_line=one_line,
             point_chars=policy.point_max_chars,
             part_tokens=policy.map_part_tokens,
+            context=policy.map_context_sentences,
         )
         messages, key = client.request(**request)
         if client.is_cached(key):

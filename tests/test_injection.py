@@ -26,6 +26,7 @@ from pipeline.model.cache import CallCache
 from pipeline.session import ModelSession
 from pipeline.settings import Settings
 from pipeline.stages.map_stage import map_chunks
+from pipeline.stages.policy import STRICT
 
 CASSETTE = (
     Path(__file__).parent
@@ -79,7 +80,10 @@ def test_injection_corpus_on_recorded_model_replies(
         return reply
 
     session.client._ask = recording  # type: ignore[method-assign]
-    summaries = map_chunks(chunks, texts, session.client, max_tokens=600, workers=2)
+    # the whole chunk shown, as recorded: every injected line reaches the model (the strict
+    # policy's map shows the numbered sentences' neighbours alone, and so less of them)
+    whole = STRICT.model_copy(update={"map_context_sentences": 0})
+    summaries = map_chunks(chunks, texts, session.client, max_tokens=600, workers=2, policy=whole)
     pairs = zip(CASES, summaries, strict=True)
     by_case = {case.name: summary.model_dump(mode="json") for case, summary in pairs}
     assert [s.chunk_id for s in summaries] == [c.id for c in chunks]

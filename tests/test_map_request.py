@@ -117,6 +117,41 @@ def test_a_long_sentence_is_numbered_from_its_most_salient_clause() -> None:
     assert whole.startswith("1: ") and whole.endswith("building drones.")
 
 
+def test_the_map_shows_each_numbered_sentence_with_its_neighbours_only() -> None:
+    """With ``context`` sentences either side (the strict policy's
+    ``map_context_sentences``), the sentences between two windows are left out, a cut mark
+    in their place, and the speaker is named again after the cut."""
+    from pipeline.stages.map_request import map_request, number_sentences, shown_sentences
+    from pipeline.stages.policy import LENIENT, STRICT
+
+    doc, _ = transcript()
+    chunk = chunk_transcript(doc, chunk_tokens=500)[0]
+    texts = [f"Sentence {n} says Huawei made {n}00 chips." for n in range(1, 10)]
+    first = chunk.sentences[0]
+    sentences = [
+        first.model_copy(update={"id": n, "text": t, "speaker": "Ana", "timestamp": None})
+        for n, t in enumerate(texts, start=1)
+    ]
+    chunk = chunk.model_copy(update={"sentences": sentences})
+    assert [s.id for s in shown_sentences(chunk, [2, 8], context=1)] == [1, 2, 3, 7, 8, 9]
+    assert shown_sentences(chunk, [2, 8]) == sentences  # 0: the whole chunk
+    assert number_sentences(chunk, [2, 8], context=1).splitlines() == [
+        "(Ana) Sentence 1 says Huawei made 100 chips.",
+        "2: Sentence 2 says Huawei made 200 chips.",
+        "Sentence 3 says Huawei made 300 chips.",
+        "…",
+        "(Ana) Sentence 7 says Huawei made 700 chips.",
+        "8: Sentence 8 says Huawei made 800 chips.",
+        "Sentence 9 says Huawei made 900 chips.",
+    ]
+    # windows that meet are one stretch, with no cut
+    assert "…" not in number_sentences(chunk, [3, 6], context=1)
+    text = " ".join(texts)
+    shown = map_request(chunk, text, 100, marked=[2, 8], context=1)["variables"]["sentences"]
+    assert "Sentence 5" not in shown and "2: Sentence 2" in shown
+    assert STRICT.map_context_sentences > 0 and LENIENT.map_context_sentences == 0
+
+
 def test_a_part_numbers_the_sentence_on_its_sources_subject_over_a_one_off_detail() -> None:
     """Of two sentences about as specific, the one whose rare words the source keeps
     using is the part's sentence to note (``points.salience``)."""

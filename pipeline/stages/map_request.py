@@ -3,7 +3,9 @@
 A chunk is cut into parts of about ``PART_TOKENS`` tokens (the policy's
 ``map_part_tokens``), and the most salient sentence of each part (``anchor``) is
 numbered: the map states one point per numbered sentence. The model sees the chunk one
-sentence a line, the numbered sentences listed again after it by their opening words,
+sentence a line (or, under the policy's ``map_context_sentences``, each numbered sentence
+with its neighbours alone: ``shown_sentences``), the numbered sentences listed again after
+it by their opening words,
 and replies with points keyed by those numbers (``MapReply``; llama.cpp's grammar
 enforces the keys). ``map_request`` builds the call for the map stage and for the
 dry-run planner alike, so both count the same tokens.
@@ -155,16 +157,42 @@ def salient_clause(text: str, source_counts: Counter[str], words: int = POINT_WO
     return found[best].start()
 
 
+def shown_sentences(chunk: Chunk, marked: Iterable[int], context: int = 0) -> list[Sentence]:
+    """The sentences of ``chunk`` the map shows: all of them (``context`` 0), or each
+    numbered sentence with ``context`` sentences either side."""
+    sentences = chunk.sentences
+    if not context:
+        return list(sentences)
+    at = {s.id: i for i, s in enumerate(sentences)}
+    near = {
+        i
+        for n in marked
+        for i in range(max(0, at[n] - context), min(len(sentences), at[n] + context + 1))
+    }
+    return [s for i, s in enumerate(sentences) if i in near]
+
+
 def number_sentences(
-    chunk: Chunk, marked: Iterable[int], starts: dict[int, int] | None = None
+    chunk: Chunk, marked: Iterable[int], starts: dict[int, int] | None = None, context: int = 0
 ) -> str:
     """One sentence a line, 'n: text' for a sentence to note and the text alone for the
     rest (numbering every sentence cost about an eighth of the map's prompt); the speaker
-    (and timestamp) is shown when it changes. ``starts``: per numbered sentence, where
-    its numbered part starts (``salient_clause``); the words before stand on a line of
-    their own, unnumbered, right above it."""
-    lines, last_speaker, marked, starts = [], None, set(marked), starts or {}
+    (and timestamp) is shown when it changes, and after the cut mark that stands for the
+    sentences ``context`` leaves out (``shown_sentences``). ``starts``: per numbered
+    sentence, where its numbered part starts (``salient_clause``); the words before stand
+    on a line of their own, unnumbered, right above it."""
+    marked, starts = set(marked), starts or {}
+    shown = {s.id for s in shown_sentences(chunk, marked, context)}
+    lines: list[str] = []
+    last_speaker, left_out = None, False
     for sentence in chunk.sentences:
+        if sentence.id not in shown:
+            left_out = True
+            continue
+        if left_out:  # a cut mark for the sentences left out, and the speaker again
+            if lines:
+                lines.append(CUT_MARK)
+            last_speaker, left_out = None, False
         label = ""
         if sentence.speaker and sentence.speaker != last_speaker:
             stamp = f" {sentence.timestamp}" if sentence.timestamp else ""
@@ -222,10 +250,12 @@ def map_request(
     point_chars: int = 0,
     part_tokens: int = PART_TOKENS,
     marked: Sequence[int] = (),
+    context: int = 0,
 ) -> dict[str, Any]:
     """The arguments of a chunk's map call (shared by the run and the dry-run planner);
-    ``one_line``, ``point_chars``, ``part_tokens``: the policy's ``one_line_replies``,
-    ``point_max_chars`` and ``map_part_tokens``. The reply's points are keyed by
+    ``one_line``, ``point_chars``, ``part_tokens``, ``context``: the policy's
+    ``one_line_replies``, ``point_max_chars``, ``map_part_tokens`` and
+    ``map_context_sentences``. The reply's points are keyed by
     exactly the numbered sentences, one per part of the chunk (``parts``, ``anchor``), in
     order: llama.cpp's grammar enforces the keys. ``marked``: number these sentences
     instead (a point asked again, ``map_stage.restated``)."""
@@ -233,7 +263,7 @@ def map_request(
     marked = list(marked) or anchors(chunk, source_text, part_tokens)
     by_id = {s.id: s for s in chunk.sentences}
     starts = {n: salient_clause(by_id[n].text, counts) for n in marked}
-    numbered = number_sentences(chunk, marked, starts)
+    numbered = number_sentences(chunk, marked, starts, context)
     again = openings(chunk, marked, starts=starts)
     return {
         "prompt": load_prompt("map", one_line=one_line),

@@ -121,6 +121,7 @@ def summarize_chunk(
             one_line=policy.one_line_replies,
             point_chars=policy.point_max_chars,
             part_tokens=policy.map_part_tokens,
+            context=policy.map_context_sentences,
         ),
     )
     by_id = {s.id: s for s in chunk.sentences}

@@ -208,6 +208,15 @@ class ModelPolicy(BaseModel):
         "hosted models, not measured so, keep 350",
         ge=50,
     )
+    map_context_sentences: int = Field(
+        description="the map shows each numbered sentence with this many sentences either "
+        "side (who says it, what its 'it' is), the rest of the chunk left out: at 2 the "
+        "1.5B's cold run over seeds/ evaluated 1.27 x the source tokens instead of 1.57 in "
+        "0.73 x the time, facts tune 23 as before, check 21 -> 20; at 1, 1.10 x, but tune "
+        "22, check 18 (docs/evaluation-history.md, forty-fourth round); 0: the whole chunk "
+        "(the 0.5B and hosted models, not measured so)",
+        ge=0,
+    )
     restate_copied_points: bool = Field(
         description="a map point that copies its sentence's opening as listed after the "
         "transcript (it ends in the listing's cut mark) is asked again, once, on that "
@@ -255,6 +264,7 @@ STRICT = ModelPolicy(
     line_breaks_banned=False,
     point_max_chars=350,
     map_part_tokens=175,
+    map_context_sentences=2,
     restate_copied_points=True,
     point_specificity=4.5,
 )
@@ -265,6 +275,7 @@ STRICT_05B = STRICT.model_copy(
         "line_breaks_banned": True,
         "point_max_chars": 300,
         "map_part_tokens": 350,
+        "map_context_sentences": 0,
         "restate_copied_points": False,
         "names_sorted_by_vote": False,
     }
@@ -295,6 +306,7 @@ LENIENT = ModelPolicy(
     line_breaks_banned=False,
     point_max_chars=0,
     map_part_tokens=350,
+    map_context_sentences=0,
     restate_copied_points=False,
     point_specificity=0.0,
 )
