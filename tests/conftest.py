@@ -155,6 +155,18 @@ def map_reply(points: list[tuple[str, int]], people: list[str] | None = None) ->
     }
 
 
+def line_passage(source_id: str, line: int, text: str) -> Passage:
+    """A passage of ``text`` alone on line ``line`` of its source, at character 100 x line."""
+    return Passage(
+        source_id=source_id,
+        char_start=100 * line,
+        char_end=100 * line + len(text),
+        line_start=line,
+        line_end=line,
+        text=text,
+    )
+
+
 def point(n: int, text: str | None = None) -> KeyPoint:
     passage = Passage(
         source_id="007", char_start=n, char_end=n + 1, line_start=n + 1, line_end=n + 1, text="x"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import generic_responder, map_reply, point, transcript
+from conftest import generic_responder, line_passage, map_reply, point, transcript
 
 from pipeline.inputs.chunking import chunk_transcript
 from pipeline.models import ChunkSummary, KeyPoint, Passage
@@ -516,16 +516,7 @@ def test_a_source_s_quotes_are_each_stretch_s_most_specific_evidence() -> None:
             id=f"001:0000/p{n + 1}",
             text=text,
             importance=5 - n,  # the welcome ranks first in its chunk
-            evidence=[
-                Passage(
-                    source_id="001",
-                    char_start=100 * n,
-                    char_end=100 * n + len(text),
-                    line_start=n + 1,
-                    line_end=n + 1,
-                    text=text,
-                )
-            ],
+            evidence=[line_passage("001", n + 1, text)],
         )
         for n, text in enumerate(said)
     ]
@@ -681,16 +672,7 @@ def test_a_quote_is_a_statement_before_it_is_a_specific_one() -> None:
             id=f"m:0000/p{n}",
             text=text,
             importance=3,
-            evidence=[
-                Passage(
-                    source_id="m",
-                    char_start=100 * n,
-                    char_end=100 * n + len(text),
-                    line_start=n,
-                    line_end=n,
-                    text=text,
-                )
-            ],
+            evidence=[line_passage("m", n, text)],
         )
         for n, text in enumerate([hesitant, fluent], start=1)
     ]

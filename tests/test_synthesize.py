@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from conftest import line_passage
+
 from pipeline.models import Passage, Quote, SourceBrief, Theme
 from pipeline.outputs.markdown import cross_markdown
 from pipeline.stages.cross_statements import Statement, attribute
@@ -100,19 +102,13 @@ def test_the_cross_source_brief_quotes_a_passage_its_source_prints_as_a_key_fact
     from pipeline.models import Cited
     from pipeline.stages.synthesize import most_specific_quote, quotable
 
-    def passage(n: int, text: str) -> Passage:
-        return Passage(
-            source_id="001",
-            char_start=100 * n,
-            char_end=100 * n + len(text),
-            line_start=n,
-            line_end=n,
-            text=text,
-        )
-
-    welcome = passage(1, "Yeah, I'm really excited for this conversation, welcome to the show.")
-    figures = passage(2, "McKinsey puts China's SaaS market at 5.2 billion dollars against 120.")
-    short = passage(3, "Huawei makes 910B chips.")  # no quote's length
+    welcome = line_passage(
+        "001", 1, "Yeah, I'm really excited for this conversation, welcome to the show."
+    )
+    figures = line_passage(
+        "001", 2, "McKinsey puts China's SaaS market at 5.2 billion dollars against 120."
+    )
+    short = line_passage("001", 3, "Huawei makes 910B chips.")  # no quote's length
     brief = SourceBrief(
         source_id="001",
         title="001",
