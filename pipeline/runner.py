@@ -38,12 +38,12 @@ from pipeline.models import (
 from pipeline.outputs.writer import OutputWriter
 from pipeline.settings import Settings
 from pipeline.stages.map_stage import map_chunks
-from pipeline.stages.name_kinds import with_sorted_names
-from pipeline.stages.names import (
+from pipeline.stages.name_kinds import (
     organisations_by_likeness,
     organisations_named,
-    without_short_forms,
+    with_sorted_names,
 )
+from pipeline.stages.names import without_short_forms
 from pipeline.stages.policy import policy_for
 from pipeline.stages.reduce_stage import file_and_title, reduce_source
 from pipeline.stages.synthesize import synthesize

@@ -1,4 +1,4 @@
-"""Names listed as people that read as organisations (``names.organisations_by_likeness``)."""
+"""Names listed as people that read as organisations (``name_kinds.organisations_by_likeness``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from pipeline.model.cache import CallCache
 from pipeline.model.embedding_model import EmbeddingService
 from pipeline.models import ChunkSummary, Entity
 from pipeline.settings import Settings
-from pipeline.stages.names import listed_entities, organisations_by_likeness, role_labels
+from pipeline.stages.name_kinds import organisations_by_likeness
+from pipeline.stages.names import listed_entities
+from pipeline.stages.speakers import role_labels
 
 PEOPLE = ["Sam Altman", "Jack Ma", "Grace Shao", "Kai-Fu Lee", "Eddie Wu", "Liang Wenfeng"]
 ORGANISATIONS = ["Microsoft", "Google", "Alibaba", "Tencent", "Baidu", "Huawei"]

@@ -207,7 +207,8 @@ def test_a_name_another_source_lists_as_an_organisation_is_not_a_person(
     """ "OpenAI" under People in one source's brief, under Organisations in another's: the
     run passes every source's organisations to each source's brief."""
     from pipeline.models import Entity
-    from pipeline.stages.names import listed_entities, organisations_named
+    from pipeline.stages.name_kinds import organisations_named
+    from pipeline.stages.names import listed_entities
 
     def chunk(source: str, *entities: tuple[str, str]) -> ChunkSummary:
         listed = [Entity(name=n, kind=k) for n, k in entities]  # type: ignore[arg-type]

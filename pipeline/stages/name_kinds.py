@@ -18,19 +18,28 @@ name the first sort leaves where the map put it stays there whatever the second 
 so the second is asked only about the others (and not at all when there are none). The
 reply's keys are the names, in order (llama.cpp's grammar enforces them), so each name
 gets one answer.
+
+Before the vote, code moves to the organisations what the run's own lists say is one: a
+name some chunk lists as an organisation (``organisations_named``), and a name listed only
+as a person whose MiniLM vector reads as the run's organisations
+(``organisations_by_likeness``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable
 from pipeline.model.client import ModelClient
 from pipeline.model.prompts import boundary_for, load_prompt
-from pipeline.models import SourceBrief
+from pipeline.models import ChunkSummary, SourceBrief
+from pipeline.stages.names import name_key
+from pipeline.stages.themes import Vectorizer
 
 Kind = Literal["person", "organisation", "other"]
 MENTION_CHARS = 50  # of the transcript on each side of a name's first mention
@@ -133,3 +142,54 @@ def with_sorted_names(
             "organisations": [n for n in names if kinds[n] == "organisation"],
         }
     )
+
+
+def organisations_named(summaries: Iterable[ChunkSummary]) -> frozenset[str]:
+    """The ``name_key`` of every name that some chunk lists as an organisation."""
+    return frozenset(
+        name_key(e.name.strip()) for s in summaries for e in s.entities if e.kind == "organisation"
+    )
+
+
+MIN_EXAMPLES = 5  # names of each kind the run lists before any is judged by the others
+NEIGHBOURS = 5
+BLOCK = 1024  # names compared at once
+
+
+def organisations_by_likeness(
+    summaries: Iterable[ChunkSummary], vectors: Vectorizer
+) -> frozenset[str]:
+    """The ``name_key`` of every name the run's chunks list as a person only, that reads
+    as an organisation: its vector (``vectors``: the run's embedding model) is nearer the
+    mean of the names listed as organisations than the mean of the other people's, and
+    most of its ``NEIGHBOURS`` nearest listed names are organisations. The run's own lists
+    are the examples: the 1.5B listed "Amazon", "Intel", "Nvidia", "Microsoft Azure" and
+    "Western Chatbot" as people and never as organisations, so ``organisations_named``
+    did not catch them."""
+    people: dict[str, str] = {}
+    organisations: dict[str, str] = {}
+    for summary in summaries:
+        for entity in summary.entities:
+            name = entity.name.strip()
+            kind = organisations if entity.kind == "organisation" else people
+            kind.setdefault(name_key(name), name)
+    people = {key: name for key, name in people.items() if key not in organisations}
+    if len(people) < MIN_EXAMPLES or len(organisations) < MIN_EXAMPLES:
+        return frozenset()
+    rows = np.asarray(vectors([*people.values(), *organisations.values()]), dtype=np.float32)
+    count = len(people)
+    persons = rows[:count]
+    # each person's mean likeness to the other people, and to the organisations
+    to_people = (persons @ persons.sum(axis=0) - (persons * persons).sum(axis=1)) / (count - 1)
+    to_bodies = persons @ rows[count:].mean(axis=0)
+    keys, moved = list(people), []
+    for start in range(0, count, BLOCK):  # blocks: a run may list thousands of names
+        similar = persons[start : start + BLOCK] @ rows.T
+        similar[np.arange(len(similar)), np.arange(start, start + len(similar))] = -np.inf
+        nearest = np.argpartition(-similar, NEIGHBOURS - 1, axis=1)[:, :NEIGHBOURS]
+        bodies_near = (nearest >= count).sum(axis=1)
+        for offset, key in enumerate(keys[start : start + BLOCK]):
+            i = start + offset
+            if to_bodies[i] > to_people[i] and bodies_near[offset] > NEIGHBOURS // 2:
+                moved.append(key)
+    return frozenset(moved)

@@ -15,10 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from difflib import SequenceMatcher
 
-import numpy as np
-
 from pipeline.models import ChunkSummary
-from pipeline.stages.themes import Vectorizer
 from pipeline.text import flattened
 
 _CLAUSE_MARK = re.compile(r"[,;:?!()\"\n]")
@@ -272,47 +269,6 @@ def name_key(name: str) -> str:
 _NAME_SPACING = re.compile(r"[\s.\-‐–—]+")
 
 
-# words of a speaker label that name a part in the conversation, not a person: a meeting
-# transcript labels its speakers "Project Manager", "Marketing", "User Interface", a show
-# "Host" and "Guest", a panel "Moderator", a seminar "Professor B" and "Grad C"
-_ROLE_WORDS = frozenset(
-    (
-        "host co-host cohost guest interviewer interviewee moderator speaker narrator presenter "
-        "panelist panellist caller audience participant member chair chairman chairwoman "
-        "chairperson officer secretary clerk witness manager designer marketing engineer "
-        "developer analyst professor phd grad student postdoc researcher director reporter "
-        "anchor announcer interface user expert consultant facilitator unknown unidentified "
-        "voice question questioner answer"
-    ).split()
-)
-# an anonymised label: a letter or a number on its own or after a role ("A", "Speaker 2",
-# "SPEAKER_01", "PhD B")
-_ANONYMISED = re.compile(r"(?:^|[\s_])(?:[A-Za-z]|\d+)$")
-
-
-def role_labels(speakers: Iterable[str]) -> list[str]:
-    """The speaker labels that name a part in the conversation, not a person (roles:
-    ``_ROLE_WORDS``; anonymised labels). Listed as people or organisations they read as
-    if they were named in the talk: the 1.5B listed a meeting's "Industrial Designer" and
-    "User Interface Developer" as people and "Marketing" as an organisation."""
-    roles = []
-    for label in dict.fromkeys(s.strip() for s in speakers if s and s.strip()):
-        # "Sarah (Host)" is Sarah, "Hon. Bill Blair (Parliamentary Secretary)" Bill Blair
-        named = _IN_BRACKETS.sub(" ", label).strip()
-        words = [w.lower() for w in re.findall(r"[^\W_]+", named)]
-        if is_anonymised(named) or any(w in _ROLE_WORDS for w in words):
-            roles.append(label)
-    return roles
-
-
-_IN_BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
-
-
-def is_anonymised(label: str) -> bool:
-    """A speaker label that says nothing of who speaks: "A", "Speaker 2", "PhD B"."""
-    return bool(_ANONYMISED.search(label.strip()))
-
-
 def is_role(name: str, roles: Iterable[str]) -> bool:
     """``name`` is one of the ``roles`` (``role_labels``), also after "the" or with more
     words ("the Project Manager", "User Interface Developer" for "User Interface")."""
@@ -388,54 +344,3 @@ def without_short_forms(people: list[str]) -> list[str]:
         if len(words) > 1:
             ends.update({words[0], words[-1]})
     return [n for n in people if len(n.split()) > 1 or ends[n.lower()] != 1]
-
-
-def organisations_named(summaries: Iterable[ChunkSummary]) -> frozenset[str]:
-    """The ``name_key`` of every name that some chunk lists as an organisation."""
-    return frozenset(
-        name_key(e.name.strip()) for s in summaries for e in s.entities if e.kind == "organisation"
-    )
-
-
-MIN_EXAMPLES = 5  # names of each kind the run lists before any is judged by the others
-NEIGHBOURS = 5
-BLOCK = 1024  # names compared at once
-
-
-def organisations_by_likeness(
-    summaries: Iterable[ChunkSummary], vectors: Vectorizer
-) -> frozenset[str]:
-    """The ``name_key`` of every name the run's chunks list as a person only, that reads
-    as an organisation: its vector (``vectors``: the run's embedding model) is nearer the
-    mean of the names listed as organisations than the mean of the other people's, and
-    most of its ``NEIGHBOURS`` nearest listed names are organisations. The run's own lists
-    are the examples: the 1.5B listed "Amazon", "Intel", "Nvidia", "Microsoft Azure" and
-    "Western Chatbot" as people and never as organisations, so ``organisations_named``
-    did not catch them."""
-    people: dict[str, str] = {}
-    organisations: dict[str, str] = {}
-    for summary in summaries:
-        for entity in summary.entities:
-            name = entity.name.strip()
-            kind = organisations if entity.kind == "organisation" else people
-            kind.setdefault(name_key(name), name)
-    people = {key: name for key, name in people.items() if key not in organisations}
-    if len(people) < MIN_EXAMPLES or len(organisations) < MIN_EXAMPLES:
-        return frozenset()
-    rows = np.asarray(vectors([*people.values(), *organisations.values()]), dtype=np.float32)
-    count = len(people)
-    persons = rows[:count]
-    # each person's mean likeness to the other people, and to the organisations
-    to_people = (persons @ persons.sum(axis=0) - (persons * persons).sum(axis=1)) / (count - 1)
-    to_bodies = persons @ rows[count:].mean(axis=0)
-    keys, moved = list(people), []
-    for start in range(0, count, BLOCK):  # blocks: a run may list thousands of names
-        similar = persons[start : start + BLOCK] @ rows.T
-        similar[np.arange(len(similar)), np.arange(start, start + len(similar))] = -np.inf
-        nearest = np.argpartition(-similar, NEIGHBOURS - 1, axis=1)[:, :NEIGHBOURS]
-        bodies_near = (nearest >= count).sum(axis=1)
-        for offset, key in enumerate(keys[start : start + BLOCK]):
-            i = start + offset
-            if to_bodies[i] > to_people[i] and bodies_near[offset] > NEIGHBOURS // 2:
-                moved.append(key)
-    return frozenset(moved)

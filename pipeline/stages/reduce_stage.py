@@ -31,7 +31,7 @@ from pipeline.models import (
     Transcript,
 )
 from pipeline.stages.item_calls import ask_or_failure, joined
-from pipeline.stages.names import listed_entities, role_labels
+from pipeline.stages.names import listed_entities
 from pipeline.stages.overview import (
     own_overview,
     spread_over_themes,
@@ -50,7 +50,7 @@ from pipeline.stages.points import (
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
 from pipeline.stages.show_talk import without_talk_about_the_talk
-from pipeline.stages.speakers import named_in, speaker_at, with_speakers
+from pipeline.stages.speakers import named_in, role_labels, speaker_at, with_speakers
 from pipeline.stages.spoken import in_writing
 from pipeline.stages.themes import Vectorizer, group_points, lexical_vectors, theme_count
 from pipeline.text import numbers, plain_words, sentences_of

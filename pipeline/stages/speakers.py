@@ -8,7 +8,9 @@ that tells nothing of who speaks ("A", "Speaker 2") is not printed. The labels a
 part of what a point says (``without_speakers``), and a point that opens by naming its
 speaker, rightly or not (the 1.5B wrote "Eluned Morgan AM said that ColegauCymru's
 position is ..." of a question Lynne Neagle AM asked), opens with its claim, after which
-the passage's speaker is printed.
+the passage's speaker is printed. A label that names a part in the conversation
+("Project Manager", "Host", "PhD B": ``role_labels``) is no person or organisation the talk
+names, wherever the map lists it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import functools
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from pipeline.models import Cited, Passage, Transcript
 from pipeline.stages.show_talk import by_label
@@ -133,3 +135,44 @@ def _speaker_labels(speakers: tuple[str, ...]) -> re.Pattern[str] | None:
     if not labels:
         return None
     return re.compile(r"(?<![\w'’-])(?:" + "|".join(re.escape(s) for s in labels) + r")(?![\w-])")
+
+
+# words of a speaker label that name a part in the conversation, not a person: a meeting
+# transcript labels its speakers "Project Manager", "Marketing", "User Interface", a show
+# "Host" and "Guest", a panel "Moderator", a seminar "Professor B" and "Grad C"
+_ROLE_WORDS = frozenset(
+    (
+        "host co-host cohost guest interviewer interviewee moderator speaker narrator presenter "
+        "panelist panellist caller audience participant member chair chairman chairwoman "
+        "chairperson officer secretary clerk witness manager designer marketing engineer "
+        "developer analyst professor phd grad student postdoc researcher director reporter "
+        "anchor announcer interface user expert consultant facilitator unknown unidentified "
+        "voice question questioner answer"
+    ).split()
+)
+# an anonymised label: a letter or a number on its own or after a role ("A", "Speaker 2",
+# "SPEAKER_01", "PhD B")
+_ANONYMISED = re.compile(r"(?:^|[\s_])(?:[A-Za-z]|\d+)$")
+
+
+def role_labels(speakers: Iterable[str]) -> list[str]:
+    """The speaker labels that name a part in the conversation, not a person (roles:
+    ``_ROLE_WORDS``; anonymised labels). Listed as people or organisations they read as
+    if they were named in the talk: the 1.5B listed a meeting's "Industrial Designer" and
+    "User Interface Developer" as people and "Marketing" as an organisation."""
+    roles = []
+    for label in dict.fromkeys(s.strip() for s in speakers if s and s.strip()):
+        # "Sarah (Host)" is Sarah, "Hon. Bill Blair (Parliamentary Secretary)" Bill Blair
+        named = _IN_BRACKETS.sub(" ", label).strip()
+        words = [w.lower() for w in re.findall(r"[^\W_]+", named)]
+        if is_anonymised(named) or any(w in _ROLE_WORDS for w in words):
+            roles.append(label)
+    return roles
+
+
+_IN_BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+
+
+def is_anonymised(label: str) -> bool:
+    """A speaker label that says nothing of who speaks: "A", "Speaker 2", "PhD B"."""
+    return bool(_ANONYMISED.search(label.strip()))
