@@ -29,7 +29,7 @@ from pipeline.model.llm import count_tokens
 from pipeline.model.prompts import load_prompt
 from pipeline.model.providers import family_of
 from pipeline.settings import Settings
-from pipeline.stages.map_request import map_request, point_count
+from pipeline.stages.map_request import chunk_request, point_count
 from pipeline.stages.policy import policy_for
 from pipeline.stages.reduce_stage import source_tokens as tokens_of
 from pipeline.stages.synthesize import MAX_CROSS_THEMES
@@ -108,15 +108,7 @@ def plan_run(
     map_calls = map_cached = map_tokens = 0
     changed: dict[str, int] = {}
     for chunk in chunks:
-        request = map_request(
-            chunk,
-            texts[chunk.source_id],
-            settings.map_max_tokens,
-            one_line=one_line,
-            point_chars=policy.point_max_chars,
-            part_tokens=policy.map_part_tokens,
-            context=policy.map_context_sentences,
-        )
+        request = chunk_request(chunk, texts[chunk.source_id], settings.map_max_tokens, policy)
         messages, key = client.request(**request)
         if client.is_cached(key):
             map_cached += 1

@@ -5,10 +5,11 @@ A chunk is cut into parts of about ``PART_TOKENS`` tokens (the policy's
 numbered: the map states one point per numbered sentence. The model sees the chunk one
 sentence a line (or, under the policy's ``map_context_sentences``, each numbered sentence
 with its neighbours alone: ``shown_sentences``), the numbered sentences listed again after
-it by their opening words,
-and replies with points keyed by those numbers (``MapReply``; llama.cpp's grammar
-enforces the keys). ``map_request`` builds the call for the map stage and for the
-dry-run planner alike, so both count the same tokens.
+it by their opening words, and replies with points keyed by those numbers (``MapReply``;
+llama.cpp's grammar enforces the keys). ``chunk_request`` builds a chunk's call as the
+model policy shapes it, for the map stage and the dry-run planner alike, so both count
+the same tokens; ``map_request`` also numbers a sentence chosen by the caller (a point
+asked again).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model,
 from pipeline.model.prompts import boundary_for, load_prompt
 from pipeline.models import Chunk, Sentence
 from pipeline.stages.points import salience, word_counts
+from pipeline.stages.policy import ModelPolicy
 from pipeline.stages.show_talk import in_sponsor_read, is_promo, sponsor_reads
 from pipeline.text import without_sound_tags
 
@@ -276,6 +278,22 @@ def map_request(
         "max_tokens": max_tokens,
         "narrow": {"points": [str(n) for n in marked]},
     }
+
+
+def chunk_request(
+    chunk: Chunk, source_text: str, max_tokens: int, policy: ModelPolicy
+) -> dict[str, Any]:
+    """A chunk's map call as ``policy`` shapes it: the one request the map stage sends and
+    the dry-run planner counts."""
+    return map_request(
+        chunk,
+        source_text,
+        max_tokens,
+        one_line=policy.one_line_replies,
+        point_chars=policy.point_max_chars,
+        part_tokens=policy.map_part_tokens,
+        context=policy.map_context_sentences,
+    )
 
 
 @functools.lru_cache(maxsize=16)

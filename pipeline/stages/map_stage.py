@@ -31,7 +31,7 @@ from pipeline.models import (
     Sentence,
     column_at,
 )
-from pipeline.stages.map_request import CUT_MARK, map_request, parts
+from pipeline.stages.map_request import CUT_MARK, chunk_request, map_request, parts
 from pipeline.stages.names import (
     introduced_as,
     is_body,
@@ -114,15 +114,7 @@ def summarize_chunk(
     reply = client.structured(
         stage="map",
         context={"sentence_ids": {s.id for s in chunk.sentences}},
-        **map_request(
-            chunk,
-            source_text,
-            max_tokens,
-            one_line=policy.one_line_replies,
-            point_chars=policy.point_max_chars,
-            part_tokens=policy.map_part_tokens,
-            context=policy.map_context_sentences,
-        ),
+        **chunk_request(chunk, source_text, max_tokens, policy),
     )
     by_id = {s.id: s for s in chunk.sentences}
     clean = lambda text: without_foreign_urls(text, chunk.text)  # noqa: E731
