@@ -82,6 +82,32 @@ def test_an_overview_of_titles_gives_way_to_the_sections_first_sentences() -> No
     ) == ("Kirsty Williams cites recruitment targets.")
 
 
+def test_a_cross_source_overview_that_echoes_its_list_gives_way_to_the_themes_sentences() -> None:
+    """Given "- Title (sources ...): point" a line, the 1.5B wrote the seeds' cross-source
+    overview as those lines cut short; each gives way to its theme's first sentence."""
+    from pipeline.stages.overview import own_overview
+
+    titles = ["AI and Technology", "China's Technology Leadership"]
+    summaries = [
+        "Silicon Valley workers are hesitant to try out AI. Others are not.",
+        "China leads technology thanks to its manufacturing.",
+    ]
+    echoed = (
+        "AI and Technology: Silicon Valley interest. "
+        "China's Technology Leadership (sources 000, 003): Manufacturing leads. "
+        "Labs stockpile chips."
+    )
+    assert own_overview(echoed, titles, summaries=summaries, echoes_give_way=True) == (
+        "Silicon Valley workers are hesitant to try out AI. "
+        "China leads technology thanks to its manufacturing. Labs stockpile chips."
+    )
+    # a source's overview keeps what follows a title (the title alone goes)
+    assert own_overview(echoed, titles, summaries=summaries) == (
+        "Silicon Valley interest. China's Technology Leadership (sources 000, 003): "
+        "Manufacturing leads. Labs stockpile chips."
+    )
+
+
 @pytest.mark.parametrize(
     ("sentence", "told"),
     [

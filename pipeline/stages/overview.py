@@ -6,6 +6,7 @@ none."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Iterator, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -122,8 +123,38 @@ def _bare(text: str) -> str:
     return " ".join(text.lower().split()).strip(" .:")
 
 
+_LISTED_SOURCES = re.compile(r"\s*\(sources?\b[^)]*\)\s*:")
+
+
+def _opened_by(sentence: str, head: str, with_sources: bool) -> bool:
+    """Whether ``sentence`` opens with ``head`` ("Title:"), or, ``with_sources``, with the
+    title and the sources the list gave after it ("Title (sources 001, 003; ...):")."""
+    lowered = sentence.lower()
+    if lowered.startswith(head):
+        return True
+    title = head[:-1]
+    return (
+        with_sources
+        and lowered.startswith(title)
+        and bool(_LISTED_SOURCES.match(sentence, len(title)))
+    )
+
+
+def _after_head(sentence: str, head: str) -> str:
+    """``sentence`` without its opening ``head`` (and the sources listed after the title)."""
+    if sentence.lower().startswith(head):
+        return sentence[len(head) :].strip()
+    listed = _LISTED_SOURCES.match(sentence, len(head) - 1)
+    return sentence[listed.end() :].strip() if listed else sentence
+
+
 def own_overview(
-    text: str, titles: list[str], policy: ModelPolicy = STRICT, summaries: Sequence[str] = ()
+    text: str,
+    titles: list[str],
+    policy: ModelPolicy = STRICT,
+    summaries: Sequence[str] = (),
+    *,
+    echoes_give_way: bool = False,
 ) -> str:
     """The overview without a section title (or its head before a colon) put in front of
     a sentence ("Title: ...", in any case: the 1.5B began a sentence of 004's "Chat GPT's
@@ -135,7 +166,15 @@ def own_overview(
     that is only a section's title gives way to the first sentence of that section's
     summary (``summaries``, in the titles' order): the 1.5B once wrote source 004's
     overview as four of its titles ("China's AI Regulations: A Brief Overview. Chatbot
-    Competition and Public Awareness. ...")."""
+    Competition and Public Awareness. ...").
+
+    ``echoes_give_way``: a sentence that opens with a section's title (and the sources the
+    list gave with it) is an echo of the list the model was given, and gives way to that
+    section's first sentence, not only its title. Given "- Title (sources ...): point" a
+    line, the 1.5B wrote the seeds' cross-source overview as such lines cut short ("AI and
+    Technology: Silicon Valley interest", "China's Technology Leadership: Manufacturing
+    capabilities lead development"), and with the titles taken off the overview read
+    "Silicon Valley interest. ..." (docs/evaluation-history.md, forty-fifth round)."""
     # "Chat GPT's impact on China:" (004), or a title's head before its colon: "Welsh
     # Language and Lifelong Learning: Cabinet Secretary ..." (a QMSum committee meeting,
     # its theme "Welsh Language and Lifelong Learning: Recruitment Challenges")
@@ -149,11 +188,13 @@ def own_overview(
         for title, summary in zip(titles, summaries, strict=False)
         for name in {title, title.split(":", 1)[0]}
     }
-    kept = [
-        s[len(next((h for h in heads if s.lower().startswith(h)), "")) :].strip()
-        for s in sentences_of(text)
-    ]
-    kept = [firsts.get(_bare(s), s) for s in kept]
+    kept = []
+    for sentence in sentences_of(text):
+        head = next((h for h in heads if _opened_by(sentence, h, echoes_give_way)), "")
+        rest = _after_head(sentence, head) if head else sentence
+        if head and echoes_give_way:  # the section's first sentence, when it has one
+            rest = firsts.get(_bare(head)) or rest
+        kept.append(firsts.get(_bare(rest), rest))
     overview = without_repeated_sentences(" ".join(kept), policy.repeat_prefix)
     if overview or not titles:
         return overview

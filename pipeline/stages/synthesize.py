@@ -310,6 +310,7 @@ def synthesize(
         [t.title for t in themes],
         policy,
         [t.summary.text for t in themes],
+        echoes_give_way=True,
     ).replace("The conversation covers", "The sources share", 1)
     grouped = [s for g in groups for s in g]
     if reply is not None and policy.overview_support:
