@@ -16,22 +16,18 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
-from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.ask.retrieval.index import embed_texts  # noqa: E402
 from pipeline.model.cache import CallCache  # noqa: E402
 from pipeline.model.embedded import unwind_on_signals  # noqa: E402
-from pipeline.models import ChunkSummary, KeyPoint, SourceBrief  # noqa: E402
+from pipeline.models import ChunkSummary, SourceBrief  # noqa: E402
 from pipeline.outputs.writer import OutputWriter  # noqa: E402
+from pipeline.runner import cross_source_brief  # noqa: E402
 from pipeline.session import ModelSession  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
-from pipeline.stages.policy import policy_for  # noqa: E402
-from pipeline.stages.synthesize import synthesize  # noqa: E402
-from pipeline.stages.themes import lexical_vectors  # noqa: E402
 
 
 def main() -> None:
@@ -47,26 +43,14 @@ def main() -> None:
     shutil.copytree(args.run, args.copy, ignore=shutil.ignore_patterns("index", ".brief.lock"))
     sources = sorted((args.copy / "sources").glob("*.json"))
     briefs = [SourceBrief.model_validate_json(p.read_text(encoding="utf-8")) for p in sources]
-    points: dict[str, list[KeyPoint]] = {}
     with (args.copy / "summaries.jsonl").open(encoding="utf-8") as lines:
-        for line in lines:
-            summary = ChunkSummary.model_validate_json(line)
-            points.setdefault(summary.source_id, []).extend(summary.key_points)
+        summaries = [ChunkSummary.model_validate_json(line) for line in lines]
 
     settings = Settings.load(None)
     cache = CallCache(settings.cache_dir)
     session = ModelSession(settings, cache, log_dir=settings.cache_dir.parent)
     try:
-        cross = synthesize(
-            briefs,
-            session.client,
-            context_window=session.context_window,
-            max_tokens=settings.synthesize_max_tokens,
-            policy=policy_for(settings),
-            vectors=partial(embed_texts, session.embedder) if session.embedder else lexical_vectors,
-            points=points,
-            workers=session.workers,
-        )
+        cross = cross_source_brief(briefs, summaries, session, settings)
         writer = OutputWriter(args.copy)
         writer.write_cross(cross, briefs)
         writer.write_report()

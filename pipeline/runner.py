@@ -164,7 +164,7 @@ def _run_locked(
 
         mark = time.monotonic()
         with progress.stage("synthesize", 1) as advance:
-            cross = _synthesize(briefs, summaries, session, settings)
+            cross = cross_source_brief(briefs, summaries, session, settings)
             advance(1)
         writer.write_cross(cross, briefs)
         seconds["synthesize"] = time.monotonic() - mark
@@ -299,12 +299,15 @@ def _reduce_all(
     return results
 
 
-def _synthesize(
+def cross_source_brief(
     briefs: list[SourceBrief],
     summaries: list[ChunkSummary],
     session: sessions.ModelSession,
     settings: Settings,
 ) -> CrossSourceBrief:
+    """The synthesize stage of a run: the cross-source brief from the source briefs and
+    the run's map points (``bench/synthesize_again.py`` asks it again on a run's outputs);
+    a model error other than credentials or reachability makes a failed brief."""
     points: dict[str, list[KeyPoint]] = {}  # each source's map points, in one pass
     for summary in summaries:
         points.setdefault(summary.source_id, []).extend(summary.key_points)
