@@ -1,6 +1,7 @@
 """A source's overview: asked from its themes (one call), then held to them by code (a
 section title put in front of a sentence goes, a sentence that is only a title gives
-way to that theme's first sentence, the overview spans the themes, a later sentence
+way to that theme's first sentence, and so, in the cross-source overview, does one that
+opens with a title, the overview spans the themes, a later sentence
 says what is said, not who talks about what), and the source's title when its file has
 none."""
 
