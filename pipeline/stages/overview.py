@@ -127,26 +127,19 @@ def _bare(text: str) -> str:
 _LISTED_SOURCES = re.compile(r"\s*\(sources?\b[^)]*\)\s*:")
 
 
-def _opened_by(sentence: str, head: str, with_sources: bool) -> bool:
-    """Whether ``sentence`` opens with ``head`` ("Title:"), or, ``with_sources``, with the
-    title and the sources the list gave after it ("Title (sources 001, 003; ...):")."""
-    lowered = sentence.lower()
-    if lowered.startswith(head):
-        return True
-    title = head[:-1]
-    return (
-        with_sources
-        and lowered.startswith(title)
-        and bool(_LISTED_SOURCES.match(sentence, len(title)))
-    )
-
-
-def _after_head(sentence: str, head: str) -> str:
-    """``sentence`` without its opening ``head`` (and the sources listed after the title)."""
+def _after_head(sentence: str, head: str, with_sources: bool) -> str | None:
+    """What follows ``head`` ("Title:") at the start of ``sentence``, or, ``with_sources``,
+    what follows the title and the sources the list gave after it ("Title (sources 001,
+    003; ...):"); None when the sentence opens otherwise."""
     if sentence.lower().startswith(head):
         return sentence[len(head) :].strip()
-    listed = _LISTED_SOURCES.match(sentence, len(head) - 1)
-    return sentence[listed.end() :].strip() if listed else sentence
+    title = head[:-1]
+    listed = (
+        _LISTED_SOURCES.match(sentence, len(title))
+        if with_sources and sentence.lower().startswith(title)
+        else None
+    )
+    return sentence[listed.end() :].strip() if listed else None
 
 
 def own_overview(
@@ -191,8 +184,8 @@ def own_overview(
     }
     kept = []
     for sentence in sentences_of(text):
-        head = next((h for h in heads if _opened_by(sentence, h, echoes_give_way)), "")
-        rest = _after_head(sentence, head) if head else sentence
+        opened = ((h, _after_head(sentence, h, echoes_give_way)) for h in heads)
+        head, rest = next(((h, r) for h, r in opened if r is not None), ("", sentence))
         if head and echoes_give_way:  # the section's first sentence, when it has one
             rest = firsts.get(_bare(head)) or rest
         kept.append(firsts.get(_bare(rest), rest))
