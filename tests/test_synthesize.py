@@ -283,6 +283,29 @@ def test_a_cross_source_sentence_never_joins_names_that_only_different_sources_h
     assert stated_overview(f"{own} {fused}", group, summaries, 0.6) == f"{own} {fused}"
 
 
+def test_a_sentence_naming_its_source_never_borrows_another_sources_name() -> None:
+    """The 1.5B's cross-source summary said "Source 004: Baidu's commercialization of
+    'Colorfullfe' at $7, $8 mark.", cited on 004's passage: 'Colorfullfe' is 002's."""
+    from pipeline.stages.cross_statements import borrows_names, names_apart
+    from pipeline.stages.synthesize import CrossReply, build_cross
+
+    offerings = "A bunch of identical offerings for 'Colorfullfe' and 'Extolife', priced alike."
+    baidu = "Baidu is the main one that I know of that is around $7, $8 mark."
+    group = [said("002", 89, offerings, offerings), said("004", 287, baidu, baidu)]
+    borrowed = "Source 004: Baidu's commercialization of 'Colorfullfe' at $7, $8 mark."
+    own = "Source 004: Baidu sells at the $7, $8 mark."
+    assert borrows_names(borrowed, group)
+    assert names_apart(borrowed, group)
+    assert not borrows_names(own, group)
+    assert not borrows_names("Sources 002 and 004: Colorfullfe and Baidu sell cheaply.", group)
+    # a sentence that names no source is ``resting_on``'s to attribute
+    assert not borrows_names("Baidu's commercialization of 'Colorfullfe' at $7.", group)
+    first = "Source 002: Identical offerings with similar pricing."
+    reply = CrossReply(title="Prices", summary=[first, borrowed], relation="complement", point="")
+    [theme], _, _ = build_cross([group], [reply], STRICT)
+    assert theme.summary.text == first
+
+
 def test_a_source_counted_by_the_model_is_named() -> None:
     """The 1.5B wrote "The first source suggests ..." of a group of 003's and 004's
     statements: the reader had no way to tell which source that was."""

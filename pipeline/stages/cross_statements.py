@@ -137,8 +137,32 @@ def names_apart(sentence: str, said: Sequence[Statement]) -> bool:
     similar to Moonshot AI and Drupal AI in that they are both startups funded by Tsinghua
     University": each of its words is in what it rests on, the claim in neither source.
     Claims set side by side ("Source 000 stresses X, while source 003 Y") are each held
-    to this on their own."""
-    return any(_joins_sources(claim, said) for claim in _BESIDE.split(sentence))
+    to this on their own; a claim that names its source is held to ``borrows_names``."""
+    return any(
+        _joins_sources(claim, said) or borrows_names(claim, said)
+        for claim in _BESIDE.split(sentence)
+    )
+
+
+def borrows_names(claim: str, said: Sequence[Statement]) -> bool:
+    """Whether a claim that names its sources ("Source 004: ...") holds a name that only
+    statements of sources it does not name hold: neither the statements of the sources it
+    names nor their passages. Of 002's "a bunch of identical offerings for 'Colorfullfe',
+    'Der Blue' and 'Extolife', all priced similarly" and 004's "Baidu is the main one
+    that I know of that is around $7, $8 mark", the 1.5B wrote "Source 004: Baidu's
+    commercialization of 'Colorfullfe' at $7, $8 mark.", cited on 004's passage: a name
+    004 never says, told as 004's."""
+    named = {s.source_id for s in said if _names(claim, s.source_id)}
+    if not named:
+        return False
+    own = [x for s in said if s.source_id in named for x in (s.text, *_first_text(s))]
+    others = [x for s in said if s.source_id not in named for x in (s.text, *_first_text(s))]
+    borrowed = name_words(_FRAMING.sub(" ", claim)) - stems(" ".join(own))
+    return bool(borrowed & name_words(" ".join(others)))
+
+
+def _first_text(statement: Statement) -> list[str]:
+    return [p.text for p in statement.citations[:1]]
 
 
 def _joins_sources(claim: str, said: Sequence[Statement]) -> bool:
