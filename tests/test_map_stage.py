@@ -97,6 +97,40 @@ def test_consecutive_sentences_form_one_passage() -> None:
     assert all(text[p.char_start : p.char_end] == p.text for p in passages)
 
 
+def test_a_points_evidence_takes_in_the_next_sentences_that_hold_its_names(scripted) -> None:
+    """The 1.5B's "Xinjiang is now the startup hub in Hongzhou." was cited on "... China's
+    startup hub, it would have been Xinjiang ..." alone; "Hongzhou" is on the next line."""
+    doc, text = transcript()
+    chunk = chunk_transcript(doc, chunk_tokens=500)[0]
+    scripted.enqueue(
+        map_reply(
+            [
+                ("China has many AI labs, DeepSeek among them", 1),
+                ("R1 cost DeepSeek little to train", 3),
+                ("Huawei builds its Ascend chips", 5),
+                ("Open source spreads fast, Huawei and DeepSeek say", 6),
+                ("Export controls limit chips, says Zhipu", 4),
+            ]
+        )
+    )
+    summary = summarize_chunk(chunk, text, scripted, max_tokens=100)
+    evidence = {p.text: [e.text for e in p.evidence] for p in summary.key_points}
+    # the fewest sentences around its own that hold the names it says
+    assert evidence["China has many AI labs, DeepSeek among them"] == [
+        "China has many AI labs. DeepSeek released R1 in January."
+    ]
+    assert evidence["R1 cost DeepSeek little to train"] == [
+        "DeepSeek released R1 in January. It cost little to train."
+    ]
+    assert evidence["Huawei builds its Ascend chips"] == ["Huawei builds Ascend chips."]
+    # the most of its names within two sentences on either side: Huawei, not DeepSeek
+    assert evidence["Open source spreads fast, Huawei and DeepSeek say"] == [
+        "Huawei builds Ascend chips. Open source spreads fast."
+    ]
+    # a name the chunk does not hold: the sentence alone
+    assert evidence["Export controls limit chips, says Zhipu"] == ["Export controls limit chips."]
+
+
 def test_habitual_citation_is_replaced_by_the_matching_sentence(scripted) -> None:
     doc, text = transcript()
     chunk = chunk_transcript(doc, chunk_tokens=500)[0]
@@ -429,15 +463,19 @@ def test_a_point_its_chunk_does_not_state_is_dropped_under_the_strict_policy(scr
     doc, text = transcript()
     chunk = chunk_transcript(doc, chunk_tokens=500)[0]
     # sentence 1 shares one word with the first point: the sentence that shares three is
-    # cited; no sentence shares two words with the second ("Huawei" alone)
+    # cited (with the two before it, which hold its names, China and DeepSeek); no
+    # sentence shares two words with the second ("Huawei" alone)
     reply = map_reply([("China's DeepSeek cost little to train", 1), ("Huawei wins every deal", 5)])
     scripted.enqueue(reply, reply)
     strict = summarize_chunk(chunk, text, scripted, max_tokens=100, policy=STRICT)
     assert [(p.text, [e.text for e in p.evidence]) for p in strict.key_points] == [
-        ("China's DeepSeek cost little to train", ["It cost little to train."])
+        (
+            "China's DeepSeek cost little to train",
+            ["China has many AI labs. DeepSeek released R1 in January. It cost little to train."],
+        )
     ]
     lenient = summarize_chunk(chunk, text, scripted, max_tokens=100, policy=LENIENT)
     assert [[e.text for e in p.evidence] for p in lenient.key_points] == [
-        ["China has many AI labs."],
+        ["China has many AI labs. DeepSeek released R1 in January."],  # its names
         ["Huawei builds Ascend chips."],
     ]

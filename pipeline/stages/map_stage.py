@@ -42,7 +42,7 @@ from pipeline.stages.names import (
 from pipeline.stages.points import is_label, specificity
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.show_talk import by_label, in_sponsor_read, is_promo, sponsor_reads
-from pipeline.text import cut_back, plain_words, share_in, stems
+from pipeline.text import cut_back, name_words, plain_words, share_in, stems
 
 
 def passages_for(source_text: str, source_id: str, sentences: list[Sentence]) -> list[Passage]:
@@ -93,6 +93,35 @@ def ground(statement: str, cited: Sentence, chunk: Chunk, policy: ModelPolicy = 
         return cited
     best = max(chunk.sentences, key=lambda s: shared_words(words, s))
     return best if shared_words(words, best) >= max(GROUNDED_WORDS, shared + 1) else cited
+
+
+NAMES_NEAR = 2  # sentences on either side of its own where a point's names are looked for
+
+
+def with_its_names(statement: str, cited: Sentence, chunk: Chunk) -> list[Sentence]:
+    """The sentences a point's evidence spans: the one it cites and, when the point says a
+    name that sentence does not hold, the fewest sentences next to it (``NAMES_NEAR`` on
+    either side at most) that hold the most of those names. A transcript's sentence runs
+    on over lines the chunker splits ("... although it feels like a very sort of" |
+    "Bay Area ..."), and a point names who is meant a line later ("10 years ago ... China's
+    startup hub ... Xinjiang" | "Now it's actually up there in Hongzhou."): cited on its
+    own sentence alone, the passage did not show what the point says. Names the chunk
+    does not hold nearby stay unshown (the model took them from further away)."""
+    speakers = " ".join(filter(None, (s.speaker for s in chunk.sentences)))
+    missing = name_words(statement) - stems(cited.text) - stems(speakers)
+    at = next((n for n, s in enumerate(chunk.sentences) if s.id == cited.id), None)
+    if not missing or at is None:
+        return [cited]
+    best, best_held = [cited], 0
+    for size in range(2, 2 * NAMES_NEAR + 2):
+        for start in range(max(0, at - size + 1), at + 1):
+            window = chunk.sentences[start : start + size]
+            if len(window) < size or start < at - NAMES_NEAR or start + size - 1 > at + NAMES_NEAR:
+                continue
+            held = len(missing & stems(" ".join(s.text for s in window)))
+            if held > best_held:
+                best, best_held = window, held
+    return best
 
 
 _URL = re.compile(r"(?:https?://|www\.)[^\s)\]>\"']+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io)\b")
@@ -183,7 +212,9 @@ def summarize_chunk(
                 id=f"{chunk.id}/p{i + 1}",
                 text=clean(text),
                 importance=max(1, 6 - rank[i]),
-                evidence=passages_for(source_text, chunk.source_id, [cites]),
+                evidence=passages_for(
+                    source_text, chunk.source_id, with_its_names(text, cites, chunk)
+                ),
             )
             for i, (cites, text) in enumerate(points)
         ],
