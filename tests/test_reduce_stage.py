@@ -482,6 +482,13 @@ def test_a_question_is_no_claim_even_with_its_restatement_after_it() -> None:
     assert is_claim(
         "He asked what comes next? and then answered that chips come first, then models."
     )
+    # a question asked as a statement (003's host: one of its key facts)
+    assert not is_claim(
+        "I'm curious from your perspective, can Chinese companies really become global "
+        "forces if they're going to be limited by the chip shortages."
+    )
+    assert not is_claim("I wonder whether Huawei can make enough chips.")
+    assert is_claim("She was curious about chips and joined Huawei in 2019.")
 
 
 def test_talk_about_the_talk_is_told_from_what_is_said() -> None:

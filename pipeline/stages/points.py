@@ -258,14 +258,24 @@ _ASKED = re.compile(
 )
 
 
+# a question asked as a statement: "So I'm curious from your perspective, can Chinese
+# companies really become global forces if they're going to be limited by ... the chip
+# shortages." (003's host, one of its key facts)
+_WONDERING = re.compile(
+    r"\bI(?:['’]m| am| was|['’]d be| would be)\s+(?:curious|wondering)\b|\bI wonder\b"
+)
+
+
 def is_question(text: str) -> bool:
     """Whether a text asks rather than states: its first or last sentence is a question,
     or it opens with one (the speech-to-text often writes the next word in lower case,
     "Can I just follow up here? or so is what ...", so a question asked at the start
-    counts whatever follows it)."""
+    counts whatever follows it), or the speaker says they are curious or wonder."""
     said = sentences_of(text)
-    return any(s.rstrip().endswith("?") for s in said[:1] + said[-1:]) or bool(
-        _ASKED.match(text.strip())
+    return (
+        any(s.rstrip().endswith("?") for s in said[:1] + said[-1:])
+        or bool(_ASKED.match(text.strip()))
+        or bool(_WONDERING.search(text))
     )
 
 
