@@ -27,7 +27,9 @@ plus the cross-source brief (``+cross``); the same coverage for two references c
 same number of words as that source brief: the transcript's leading sentences (``lead``)
 and a TextRank extract (sumy; ``textrank``). A statement is any dict holding a list of
 passages (citations, evidence); it is supported when >= 60% of the content-word stems of
-its own strings occur in the union of its cited passages. Themes are matched against
+its own strings occur in the union of its cited passages; its names are unshown when a
+word of its own strings but its title, written with a capital and not opening a
+sentence, is not in those passages (``names_shown``). Themes are matched against
 brief.json's prose and the references get the same number of words in total.
 """
 
@@ -219,6 +221,7 @@ def prose(brief: dict[str, Any]) -> str:
 class Statement:
     text: str
     passages: list[dict[str, Any]]
+    untitled: str = ""  # ``text`` without its heading (a title is in title case)
 
 
 def statements(value: Any) -> Iterator[Statement]:
@@ -232,8 +235,12 @@ def statements(value: Any) -> Iterator[Statement]:
             and (key in ("citations", "evidence") or (child and all(map(is_passage, child))))
         ]
         if cited:
-            own = [v for k, v in value.items() if isinstance(v, str) and k not in SKIP_KEYS]
-            yield Statement(" ".join(own), [p for c in cited for p in c if is_passage(p)])
+            own = [(k, v) for k, v in value.items() if isinstance(v, str) and k not in SKIP_KEYS]
+            yield Statement(
+                " ".join(v for _, v in own),
+                [p for c in cited for p in c if is_passage(p)],
+                " ".join(v for k, v in own if k != "title"),
+            )
         for key, child in value.items():
             if key not in SKIP_KEYS:
                 yield from statements(child)
@@ -248,6 +255,32 @@ def supported(statement: Statement, share: float = SUPPORT_SHARE) -> bool:
         return False
     cited = content_stems(" ".join(str(p["text"]) for p in statement.passages))
     return len(own & cited) >= share * len(own)
+
+
+_SOURCE_LABEL = re.compile(r"\bSources?\s+\d+(?:(?:,\s*|\s+and\s+)\d+)*")  # "Source 003"
+
+
+def said_names(text: str) -> set[str]:
+    """The stems of the words of ``text`` written with a capital that do not open a
+    sentence (names, mostly: "Sam Altman", "Hongzhou"): a sentence's first word has one
+    whatever it is, so a name that opens a sentence is not counted."""
+    out: set[str] = set()
+    for sentence in re.split(r"(?<=[.!?])\s+", _SOURCE_LABEL.sub(" ", text)):
+        for token in sentence.split()[1:]:
+            # of a hyphenated word, its parts written with a capital ("AI-powered": AI)
+            for part in re.split(r"[-‐‑–]", token.strip("\"'“”‘’()[],.;:!?")):
+                if part[:1].isupper():
+                    out |= content_stems(part)
+    return out
+
+
+def names_shown(statement: Statement) -> bool:
+    """Whether the statement's cited passages hold every name it says (``said_names`` of
+    its own strings but its title): a reader who opens its citations finds who and what
+    it names there."""
+    names = said_names(statement.untitled)
+    cited = content_stems(" ".join(str(p["text"]) for p in statement.passages))
+    return names <= cited
 
 
 def listed_names(value: Any) -> Iterator[tuple[str, str]]:
@@ -330,6 +363,7 @@ class SourceScore:
     words: int = 0
     statements: int = 0
     supported: int = 0
+    unshown: int = 0  # statements with a name their passages do not hold
     names: int = 0
     bad_names: list[tuple[str, str, str]] = field(default_factory=list)
     covered: dict[str, list[str]] = field(default_factory=dict)  # column -> fact ids
@@ -382,6 +416,7 @@ def score_run(
         s = SourceScore(sid, words=len(text.replace(BREAK, " ").split()))
         stmts = list(statements(brief))
         s.statements, s.supported = len(stmts), sum(map(supported, stmts))
+        s.unshown = sum(not names_shown(x) for x in stmts)
         s.names = len(list(listed_names(brief)))
         s.bad_names = name_problems(brief)
         if sid not in paths:
@@ -417,6 +452,7 @@ def score_run(
         "words": cross_words,
         "statements": len(cross_stmts),
         "supported": sum(map(supported, cross_stmts)),
+        "unshown": sum(not names_shown(x) for x in cross_stmts),
         "themes": [t["id"] for t in themes],
         "covered": theme_cover,
         "columns": [c for c in COLUMNS if c != "textrank" or HAVE_SUMY],
@@ -450,6 +486,7 @@ def totals(sources: list[dict[str, Any]], cross: dict[str, Any]) -> dict[str, An
         "words": sum(x["words"] for x in sources) + cross["words"],
         "statements": sum(x["statements"] for x in sources) + cross["statements"],
         "supported": sum(x["supported"] for x in sources) + cross["supported"],
+        "unshown": sum(x["unshown"] for x in sources) + cross["unshown"],
         "names": sum(x["names"] for x in sources),
         "bad_names": sum(len(x["bad_names"]) for x in sources),
         "facts": n,
@@ -462,14 +499,17 @@ def totals(sources: list[dict[str, Any]], cross: dict[str, Any]) -> dict[str, An
 
 def table(result: dict[str, Any]) -> str:
     lines = [
-        "| source | words | statements | supported | not names | facts: brief | +cross "
-        "| lead | textrank |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| source | words | statements | supported | names unshown | not names | facts: brief "
+        "| +cross | lead | textrank |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     cross = result["cross"]
 
-    def row(label: str, words: int, stm: int, sup: int, bad: int, names: int) -> str:
-        return f"| {label} | {words:,} | {stm} | {_pct(sup, stm)} | {_pct(bad, names)} | "
+    def row(label: str, words: int, stm: int, sup: int, unshown: int, bad: int, names: int) -> str:
+        return (
+            f"| {label} | {words:,} | {stm} | {_pct(sup, stm)} | {_pct(unshown, stm)} "
+            f"| {_pct(bad, names)} | "
+        )
 
     for s in result["sources"]:
         cells = [
@@ -481,6 +521,7 @@ def table(result: dict[str, Any]) -> str:
             s["words"],
             s["statements"],
             s["supported"],
+            s["unshown"],
             len(s["bad_names"]),
             s["names"],
         )
@@ -492,12 +533,21 @@ def table(result: dict[str, Any]) -> str:
         for c in COLUMNS
     ]
     sup = _pct(cross["supported"], cross["statements"])
-    head = f"| cross-source | {cross['words']:,} | {cross['statements']} | {sup} | - | "
+    unshown = _pct(cross["unshown"], cross["statements"])
+    head = f"| cross-source | {cross['words']:,} | {cross['statements']} | {sup} | {unshown} | - | "
     lines.append(head + " | ".join(cells) + " |")
     t = result["all"]
     cells = [_pct(t["covered"][c], t["facts"]) if c in t["covered"] else "n/a" for c in COLUMNS]
     lines.append(
-        row("all", t["words"], t["statements"], t["supported"], t["bad_names"], t["names"])
+        row(
+            "all",
+            t["words"],
+            t["statements"],
+            t["supported"],
+            t["unshown"],
+            t["bad_names"],
+            t["names"],
+        )
         + " | ".join(cells)
         + " |"
     )

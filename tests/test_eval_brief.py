@@ -122,13 +122,35 @@ def test_scorer_on_a_tiny_run_with_a_known_answer(run: tuple[Path, Path]) -> Non
     assert source["covered"]["lead"] == ["f001"]
     assert set(source["covered"]["textrank"]) <= {"f001", "f002", "f003"}
     assert (source["statements"], source["supported"]) == (2, 1)
+    assert source["unshown"] == 1  # "Exports to Norway doubled." cites the welcome
     assert source["names"] == 5
     assert [name for _, name, _ in source["bad_names"]] == ["Like", "China", "TCM is"]
     cross = result["cross"]
     assert cross["covered"]["brief"] == ["t01"]
     assert (cross["statements"], cross["supported"]) == (1, 0)  # cites nothing
     table = eb.table(result)
-    assert "| 900 | 21 | 2 | 1/2 (50%) | 3/5 (60%) | 2/3 (67%) | 3/3 (100%) | 1/3 (33%) |" in table
+    assert (
+        "| 900 | 21 | 2 | 1/2 (50%) | 1/2 (50%) | 3/5 (60%) | 2/3 (67%) | 3/3 (100%) | 1/3 (33%) |"
+    ) in table
+
+
+def test_a_name_a_statements_passages_do_not_hold_is_unshown() -> None:
+    """ "Xinjiang is now the startup hub in Hongzhou." cited on the line before Hongzhou's."""
+    cited = [passage(TRANSCRIPT, TRANSCRIPT.splitlines()[3])]  # Olga Berg ... Oslo
+    shown = "Her rival sells bikes in Oslo."
+    assert eb.names_shown(eb.Statement(shown, cited, shown))
+    said = "Cargo bikes sell in Oslo, says Olga Berg of Bergen."
+    assert not eb.names_shown(eb.Statement(said, cited, said))
+    assert eb.said_names(said) - eb.content_stems("Olga Berg Oslo") == {"bergen"}
+    # a sentence's first word, the parts of a hyphenated word written in lower case, and
+    # the cross-source brief's source labels are not names
+    assert eb.said_names("Exports rose. Source 003 and Sources 001 and 004: AI-powered bikes.") == {
+        "ai"
+    }
+    # a statement's title is not counted: titles are written in title case
+    theme = {"title": "Bikes Of Bergen", "summary": "Her rival sells bikes.", "citations": cited}
+    [statement] = eb.statements(theme)
+    assert statement.untitled == "Her rival sells bikes." and eb.names_shown(statement)
 
 
 def test_split_selects_facts(run: tuple[Path, Path]) -> None:
