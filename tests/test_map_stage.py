@@ -131,6 +131,21 @@ def test_a_points_evidence_takes_in_the_next_sentences_that_hold_its_names(scrip
     assert evidence["Export controls limit chips, says Zhipu"] == ["Export controls limit chips."]
 
 
+def test_a_points_opening_that_tells_who_talks_about_what_is_dropped_before_a_claim() -> None:
+    """The 1.5B opened a point with the map prompt's example of a point that says nothing."""
+    from pipeline.stages.map_stage import without_talk_opening
+
+    copied = "The host discusses chips, the plan for them is to build consumer apps on LLMs."
+    assert without_talk_opening(copied) == "The plan for them is to build consumer apps on LLMs."
+    # nothing else to say: the point stays as it is (and is no claim: ``show_talk``)
+    assert without_talk_opening("The host discusses chips") == "The host discusses chips"
+    # no claim after it ("which ships chips"), or the opening is a claim's own subject
+    kept = ["The guest talks about Huawei, which ships chips.", "Huawei, the chip maker, ships."]
+    assert [without_talk_opening(k) for k in kept] == kept
+    reported = "Kai-Fu Lee mentions that apps win, and chips matter."
+    assert without_talk_opening(reported) == reported
+
+
 def test_habitual_citation_is_replaced_by_the_matching_sentence(scripted) -> None:
     doc, text = transcript()
     chunk = chunk_transcript(doc, chunk_tokens=500)[0]

@@ -39,9 +39,15 @@ from pipeline.stages.names import (
     is_person_name,
     kept_names,
 )
-from pipeline.stages.points import is_label, specificity
+from pipeline.stages.points import is_claim, is_label, specificity
 from pipeline.stages.policy import STRICT, ModelPolicy
-from pipeline.stages.show_talk import by_label, in_sponsor_read, is_promo, sponsor_reads
+from pipeline.stages.show_talk import (
+    by_label,
+    in_sponsor_read,
+    is_promo,
+    sponsor_reads,
+    tells_the_talk,
+)
 from pipeline.text import cut_back, name_words, plain_words, share_in, stems
 
 
@@ -165,7 +171,7 @@ def summarize_chunk(
             if not again:
                 continue
             said_text = again
-        said_text = without_labels(said_text, reply.points)
+        said_text = without_talk_opening(without_labels(said_text, reply.points))
         said_text = by_label(said_text, by_id[int(number)].speaker, source_text)
         text = cut_back(said_text, policy.point_max_chars) if policy.point_max_chars else said_text
         key = " ".join(sorted(plain_words(text)))
@@ -236,6 +242,22 @@ def without_labels(point: str, numbers: Iterable[str]) -> str:
     not just the high-speed rail, 26: the completeness of the infrastructure ...")."""
     labels = "|".join(re.escape(n) for n in numbers)
     return re.sub(rf"(?:^|(?<=\s))(?:{labels}): ", "", point) if labels else point
+
+
+_OPENING_CLAUSE = re.compile(r"^([^,.;:]{1,60}),\s+(?=\S)")
+
+
+def without_talk_opening(point: str) -> str:
+    """A point without an opening clause that only tells who talks about what, when a
+    claim follows it: the 1.5B opened a point of 003 with the map prompt's own example of
+    a point that says nothing, "The host discusses chips, the plan for them is instead of
+    letting us sell our AI models to other businesses, ... we're going to build consumer
+    apps ...", and the brief's theme copied it."""
+    opening = _OPENING_CLAUSE.match(point)
+    if opening is None or not tells_the_talk(opening.group(1)):
+        return point
+    rest = point[opening.end() :]
+    return rest[:1].upper() + rest[1:] if is_claim(rest) else point
 
 
 def excerpt(chunk: Chunk, sentences: list[Sentence]) -> Chunk:
