@@ -151,7 +151,10 @@ class ModelPolicy(BaseModel):
         "sounds almost exactly like Japan's Fifth Generation AI project' and 004's "
         "'Moonshot AI and Drupal AI ... both started by Tsinghua professors', the 1.5B "
         "wrote 'Japan's Fifth Generation AI project is similar to Moonshot AI and Drupal "
-        "AI in that they are both startups funded by Tsinghua University'"
+        "AI in that they are both startups funded by Tsinghua University'; and one that "
+        "names its source but says a name only another source's statements hold "
+        "(``borrows_names``: 'Source 004: Baidu's commercialization of 'Colorfullfe'', "
+        "002's product)"
     )
     relations_stated: bool = Field(
         description="the cross-source brief lists where the sources agree and where they "
