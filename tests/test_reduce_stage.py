@@ -787,3 +787,33 @@ def test_a_summary_sentence_is_cited_by_the_points_it_restates_not_by_one_shared
         "Many AI researchers are not willing to be a public screw.", [close, said]
     )
     assert [c.line_start for c in cited.citations] == [3, 4]  # half the best's words, or more
+
+
+def test_a_theme_sentence_that_only_the_talk_about_the_talk_backs_is_left_out() -> None:
+    """The host's call for guests became 004's "L Squared also shares a unique perspective
+    on another important area in AI"."""
+    from pipeline.stages.reduce_stage import ThemeReply, build_themes
+
+    said = [
+        "L Squared is a tech worker and AI watcher based in Beijing.",
+        "If you've got a unique perspective on another important area in AI, I would love "
+        "to work with you to make an episode about it.",
+    ]
+    points = [
+        KeyPoint(
+            id=f"004:0000/p{n + 1}",
+            text=text,
+            importance=3,
+            evidence=[line_passage("004", n + 1, text)],
+        )
+        for n, text in enumerate(said)
+    ]
+    guest = "L Squared is a tech worker and AI watcher in Beijing."
+    perspective = "L Squared also shares a unique perspective on another important area in AI."
+    reply = ThemeReply(title="A Tech Worker's View", summary=[guest, perspective])
+    [theme] = build_themes("004", [points], [reply])
+    assert theme.summary == guest
+    assert [[p.line_start for p in c] for c in theme.sentence_citations] == [[1]]
+    # a theme with nothing else to say keeps its sentence
+    [alone] = build_themes("004", [points[1:]], [ThemeReply(title="Guests", summary=[perspective])])
+    assert alone.summary == perspective

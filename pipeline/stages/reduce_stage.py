@@ -49,7 +49,7 @@ from pipeline.stages.points import (
 )
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
-from pipeline.stages.show_talk import without_talk_about_the_talk
+from pipeline.stages.show_talk import cites_only_the_talk, without_talk_about_the_talk
 from pipeline.stages.speakers import named_in, role_labels, speaker_at, with_speakers
 from pipeline.stages.spoken import in_writing
 from pipeline.stages.themes import Vectorizer, group_points, lexical_vectors, theme_count
@@ -167,6 +167,13 @@ def build_themes(
         if not titles.is_new(title):
             title = f"{title} ({len(themes) + 1})"
         sentences = cite_sentences(summary, points)
+        # nor does a sentence that only the talk about the talk backs: the host's call for
+        # guests ("if you've got a unique perspective on another important area in AI ...
+        # I would love to work with you to make an episode about it") became 004's "L
+        # Squared also shares a unique perspective on another important area in AI"
+        told = [c for c in sentences if not cites_only_the_talk(c.citations)]
+        if told and len(told) < len(sentences):
+            sentences, summary = told, " ".join(c.text for c in told)
         themes.append(
             Theme(
                 id=f"{source_id}/t{len(themes) + 1}",

@@ -15,7 +15,7 @@ import functools
 import re
 from collections.abc import Iterable, Sequence
 
-from pipeline.models import Sentence
+from pipeline.models import Passage, Sentence
 
 # the show's intro and outro, ads and sponsor reads: never a key point
 _PROMO = re.compile(
@@ -130,6 +130,12 @@ _ITS_SEQUEL = re.compile(
     r"emphasi[sz]es?|explains?|covers?|describes?|touches\s+on)\b",
     re.IGNORECASE,
 )
+
+
+def cites_only_the_talk(passages: Sequence[Passage]) -> bool:
+    """Whether every one of a sentence's passages (one at least) is talk about the talk:
+    what the sentence says, the conversation does not."""
+    return bool(passages) and all(about_the_talk(p.text) for p in passages)
 
 
 def without_talk_about_the_talk(sentences: Sequence[str]) -> list[str]:
