@@ -488,6 +488,12 @@ def test_a_question_is_no_claim_even_with_its_restatement_after_it() -> None:
         "forces if they're going to be limited by the chip shortages."
     )
     assert not is_claim("I wonder whether Huawei can make enough chips.")
+    assert not is_claim("I have to wonder how much the government knew of what DeepSeek published.")
+    # a question written without its mark (002's key fact)
+    assert not is_claim(
+        "Is it 'veiled racism' to point out how China wields the great firewall et al."
+    )
+    assert is_claim("It is the chips, not the models, that hold China back.")
     assert is_claim("She was curious about chips and joined Huawei in 2019.")
 
 

@@ -262,7 +262,15 @@ _ASKED = re.compile(
 # companies really become global forces if they're going to be limited by ... the chip
 # shortages." (003's host, one of its key facts)
 _WONDERING = re.compile(
-    r"\bI(?:['’]m| am| was|['’]d be| would be)\s+(?:curious|wondering)\b|\bI wonder\b"
+    r"\bI(?:['’]m| am| was|['’]d be| would be)\s+(?:curious|wondering)\b|"
+    r"\bI (?:have to |do |can['’]t help but )?wonder\b"
+)
+# a question written without its question mark: "Is it 'veiled racism' to point out how
+# China continues to wield the great firewall ... et al." (002's key fact)
+_INVERTED = re.compile(
+    r"^(?:is|are|was|were|do|does|did|can|could|should|would|will|has|have)\s+"
+    r"(?:it|they|you|we|he|she|there|this|that|these|those)\b",
+    re.IGNORECASE,
 )
 
 
@@ -276,6 +284,7 @@ def is_question(text: str) -> bool:
         any(s.rstrip().endswith("?") for s in said[:1] + said[-1:])
         or bool(_ASKED.match(text.strip()))
         or bool(_WONDERING.search(text))
+        or bool(_INVERTED.match(text.strip()))
     )
 
 
