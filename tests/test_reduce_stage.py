@@ -128,6 +128,10 @@ def test_a_cross_source_overview_that_echoes_its_list_gives_way_to_the_themes_se
         ("Source 004 covers various aspects of AI technology in China.", True),
         ("Sources 001 and 003 discuss open source.", True),
         ("Source 001 mentions that chips are scarce.", False),
+        # that a subject is talked about, and no more (000's overview)
+        ("Danwang’s book, Breakneck, is discussed.", True),
+        ("Export controls were discussed and rejected by the committee.", False),
+        ("The chip ban is discussed at length by the EU, which bans chips.", False),
     ],
 )
 def test_who_talks_about_what_is_told_from_what_is_said(sentence: str, told: bool) -> None:
@@ -489,6 +493,9 @@ def test_a_question_is_no_claim_even_with_its_restatement_after_it() -> None:
     )
     assert not is_claim("I wonder whether Huawei can make enough chips.")
     assert not is_claim("I have to wonder how much the government knew of what DeepSeek published.")
+    assert not is_claim(
+        "Then can you tell me that in the article you described an iceberg hidden under water."
+    )
     # a question written without its mark (002's key fact)
     assert not is_claim(
         "Is it 'veiled racism' to point out how China wields the great firewall et al."

@@ -268,7 +268,8 @@ _WONDERING = re.compile(
 # a question written without its question mark: "Is it 'veiled racism' to point out how
 # China continues to wield the great firewall ... et al." (002's key fact)
 _INVERTED = re.compile(
-    r"^(?:is|are|was|were|do|does|did|can|could|should|would|will|has|have)\s+"
+    r"^(?:(?:so|and|but|okay|ok|well|now|then|um|uh|yeah),?\s+)*"
+    r"(?:is|are|was|were|do|does|did|can|could|should|would|will|has|have)\s+"
     r"(?:it|they|you|we|he|she|there|this|that|these|those)\b",
     re.IGNORECASE,
 )

@@ -167,11 +167,21 @@ _TELLS_THE_TALK = re.compile(
 )
 
 
+# ... or that something is talked about, and no more: "Danwang's book, Breakneck, is
+# discussed." (000's overview)
+_IS_DISCUSSED = re.compile(
+    r"^[^.;:]{0,80}\b(?:is|are|was|were|gets?|got)\s+(?:also\s+|briefly\s+)?"
+    r"(?:discussed|mentioned|covered|explored|touched\s+on|talked\s+about)\W*$",
+    re.IGNORECASE,
+)
+
+
 def tells_the_talk(text: str) -> bool:
     """Whether a statement tells who talks about what rather than what is said: talk
-    about the talk (``about_the_talk``), or "Afra Wang discusses Silicon Valley's envy of
-    China", as a small model writes an overview."""
-    return bool(_TELLS_THE_TALK.match(text.strip())) or about_the_talk(text)
+    about the talk (``about_the_talk``), "Afra Wang discusses Silicon Valley's envy of
+    China", as a small model writes an overview, or "Danwang's book is discussed."."""
+    said = text.strip()
+    return bool(_TELLS_THE_TALK.match(said) or _IS_DISCUSSED.match(said)) or about_the_talk(text)
 
 
 # a speaker on their own whereabouts and career: "Now I'm in Hong Kong, but I've spent time
