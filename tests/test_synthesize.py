@@ -342,3 +342,54 @@ def test_who_talks_about_what_is_no_statement_the_sources_share() -> None:
         ],
     )
     assert [s.text for s in statements_of(brief)] == ["China files AI as national infrastructure."]
+
+
+def test_an_overview_sentence_is_printed_without_its_source_label_and_cited_on_that_source(
+    scripted,
+) -> None:
+    """The seeds' cross-source overview read "... Source 004: Shutting down open source
+    could lead to a widening gap. [004 L345]"."""
+    from pipeline.stages.cross_claims import unlabelled
+
+    assert unlabelled("Source 004: shutting down open source widens the gap.") == (
+        "Shutting down open source widens the gap."
+    )
+    kept = ["Sources 001 and 004: chips matter.", "Source 004 says chips matter."]
+    assert [unlabelled(k) for k in kept] == kept
+
+    def brief(sid: str, line: int, summary: str) -> SourceBrief:
+        cite = Passage(
+            source_id=sid,
+            char_start=line,
+            char_end=line + 1,
+            line_start=line,
+            line_end=line,
+            text=summary,
+        )
+        theme = Theme(
+            id=f"{sid}/t1", title="Chips", summary=summary, point_ids=[], citations=[cite]
+        )
+        return SourceBrief(source_id=sid, title=sid, themes=[theme])
+
+    def respond(stage, messages):
+        if "overview" in messages[0]["content"]:
+            return {"overview": ["Source 004: Export controls keep Nvidia chips scarce."]}
+        return {
+            "title": "Chip supply",
+            "summary": ["Source 001: Huawei chips are scarce.", "Source 004: Nvidia chips too."],
+            "relation": "complement",
+            "point": "Chips are scarce.",
+        }
+
+    scripted.responder = respond
+    cross = synthesize(
+        [
+            brief("001", 5, "Huawei chips are scarce in China."),
+            brief("004", 9, "Export controls keep Nvidia chips scarce in China."),
+        ],
+        scripted,
+        context_window=8192,
+        max_tokens=500,
+    )
+    assert cross.overview == "Export controls keep Nvidia chips scarce."
+    assert [[p.source_id for p in c] for c in cross.overview_citations] == [["004"]]

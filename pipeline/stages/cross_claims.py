@@ -102,3 +102,14 @@ def listed_in_series(text: str) -> str:
     return _AND_SERIES.sub(
         lambda m: in_series([m.group(1), *re.findall(r"\d{3,}", m.group(2))]), text
     )
+
+
+_LABEL = re.compile(r"^Source \d{3,}:\s+(?=\S)")
+
+
+def unlabelled(sentence: str) -> str:
+    """An overview sentence without the source label a theme's summary opens it with
+    ("Source 004: Shutting down open source could lead to a widening gap." reads
+    "Shutting down ..."): its citation names the source, and the overview is prose."""
+    rest = _LABEL.sub("", sentence, count=1)
+    return rest[:1].upper() + rest[1:]

@@ -38,7 +38,7 @@ from pipeline.models import (
     Quote,
     SourceBrief,
 )
-from pipeline.stages.cross_claims import listed_in_series, unbacked_claim_removed
+from pipeline.stages.cross_claims import listed_in_series, unbacked_claim_removed, unlabelled
 from pipeline.stages.cross_statements import (
     Statement,
     attribute,
@@ -332,6 +332,9 @@ def synthesize(
             for s in sentences_of(overview)
         )
     overview = listed_in_series(overview)
+    # each sentence attributed as written ("Source 004: ..." to 004), then printed as prose
+    overview_citations = [attribute(s, grouped).citations for s in sentences_of(overview)]
+    overview = " ".join(unlabelled(s) for s in sentences_of(overview))
     cited = {s for t in themes for s in t.summary.source_ids}
     sides = [x.text for d in disagreements for x in (d.side_a, d.side_b)]
     other = words_of(overview, *(a.text for a in agreements), *sides)
@@ -339,7 +342,7 @@ def synthesize(
         status="partial" if problems else "ok",
         error="; ".join(problems) or None,
         overview=overview,
-        overview_citations=[attribute(s, grouped).citations for s in sentences_of(overview)],
+        overview_citations=overview_citations,
         themes=within_words(themes, other, CROSS_WORDS),
         agreements=agreements,
         disagreements=disagreements,
