@@ -358,17 +358,8 @@ def test_an_overview_sentence_is_printed_without_its_source_label_and_cited_on_t
     assert [unlabelled(k) for k in kept] == kept
 
     def brief(sid: str, line: int, summary: str) -> SourceBrief:
-        cite = Passage(
-            source_id=sid,
-            char_start=line,
-            char_end=line + 1,
-            line_start=line,
-            line_end=line,
-            text=summary,
-        )
-        theme = Theme(
-            id=f"{sid}/t1", title="Chips", summary=summary, point_ids=[], citations=[cite]
-        )
+        cites = said(sid, line, summary, summary).citations
+        theme = Theme(id=f"{sid}/t1", title="Chips", summary=summary, point_ids=[], citations=cites)
         return SourceBrief(source_id=sid, title=sid, themes=[theme])
 
     def respond(stage, messages):
