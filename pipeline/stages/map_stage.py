@@ -119,14 +119,13 @@ def with_its_names(statement: str, cited: Sentence, chunk: Chunk) -> list[Senten
     if not missing or at is None:
         return [cited]
     best, best_held = [cited], 0
-    for size in range(2, 2 * NAMES_NEAR + 2):
-        for start in range(max(0, at - size + 1), at + 1):
-            window = chunk.sentences[start : start + size]
-            if len(window) < size or start < at - NAMES_NEAR or start + size - 1 > at + NAMES_NEAR:
-                continue
-            held = len(missing & stems(" ".join(s.text for s in window)))
-            if held > best_held:
-                best, best_held = window, held
+    # (sentences before, after): the fewest first, and of as many, those after first
+    spans = [(b, a) for b in range(NAMES_NEAR + 1) for a in range(NAMES_NEAR + 1) if a or b]
+    for before, after in sorted(spans, key=sum):
+        window = chunk.sentences[max(0, at - before) : at + after + 1]
+        held = len(missing & stems(" ".join(s.text for s in window)))
+        if held > best_held:
+            best, best_held = window, held
     return best
 
 

@@ -279,7 +279,8 @@ def is_question(text: str) -> bool:
     """Whether a text asks rather than states: its first or last sentence is a question,
     or it opens with one (the speech-to-text often writes the next word in lower case,
     "Can I just follow up here? or so is what ...", so a question asked at the start
-    counts whatever follows it), or the speaker says they are curious or wonder."""
+    counts whatever follows it), or it asks without the mark: the speaker says they are
+    curious or wonder, or it opens with a verb before its subject ("Is it ...")."""
     said = sentences_of(text)
     return (
         any(s.rstrip().endswith("?") for s in said[:1] + said[-1:])
