@@ -283,6 +283,13 @@ def names_shown(statement: Statement) -> bool:
     return names <= cited
 
 
+def unshown_line(statement: Statement) -> str:
+    """The names a statement's passages do not hold, and the statement (for ``--missed``)."""
+    cited = content_stems(" ".join(str(p["text"]) for p in statement.passages))
+    names = ", ".join(sorted(said_names(statement.untitled) - cited))
+    return f"[{names}] {statement.untitled[:160]}"
+
+
 def listed_names(value: Any) -> Iterator[tuple[str, str]]:
     """(kind, entry) for every string in a people/organisations list, at any depth."""
     if isinstance(value, dict) and not is_passage(value):
@@ -364,6 +371,7 @@ class SourceScore:
     statements: int = 0
     supported: int = 0
     unshown: int = 0  # statements with a name their passages do not hold
+    unshown_said: list[str] = field(default_factory=list)  # their names, then their text
     names: int = 0
     bad_names: list[tuple[str, str, str]] = field(default_factory=list)
     covered: dict[str, list[str]] = field(default_factory=dict)  # column -> fact ids
@@ -416,7 +424,8 @@ def score_run(
         s = SourceScore(sid, words=len(text.replace(BREAK, " ").split()))
         stmts = list(statements(brief))
         s.statements, s.supported = len(stmts), sum(map(supported, stmts))
-        s.unshown = sum(not names_shown(x) for x in stmts)
+        s.unshown_said = [unshown_line(x) for x in stmts if not names_shown(x)]
+        s.unshown = len(s.unshown_said)
         s.names = len(list(listed_names(brief)))
         s.bad_names = name_problems(brief)
         if sid not in paths:
@@ -453,6 +462,7 @@ def score_run(
         "statements": len(cross_stmts),
         "supported": sum(map(supported, cross_stmts)),
         "unshown": sum(not names_shown(x) for x in cross_stmts),
+        "unshown_said": [unshown_line(x) for x in cross_stmts if not names_shown(x)],
         "themes": [t["id"] for t in themes],
         "covered": theme_cover,
         "columns": [c for c in COLUMNS if c != "textrank" or HAVE_SUMY],
@@ -554,10 +564,11 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def missed(result: dict[str, Any], split: str) -> str:
-    """The facts and themes of ``split`` that the briefs do not cover, with their text."""
-    facts = {f["id"]: f for f in load_jsonl(DATA / "brief_facts.jsonl", split)}
-    themes = {t["id"]: t for t in load_jsonl(DATA / "brief_themes.jsonl", split)}
+def missed(result: dict[str, Any], split: str, data: Path = DATA) -> str:
+    """The facts and themes of ``split`` that the briefs do not cover, with their text,
+    and the statements whose passages do not show the names they say."""
+    facts = {f["id"]: f for f in load_jsonl(data / "brief_facts.jsonl", split)}
+    themes = {t["id"]: t for t in load_jsonl(data / "brief_themes.jsonl", split)}
     lines = []
     for s in result["sources"]:
         for fid in s["facts"]:
@@ -570,7 +581,12 @@ def missed(result: dict[str, Any], split: str) -> str:
         if tid not in result["cross"]["covered"]["brief"]:
             t = themes[tid]
             lines.append(f"- {tid} (cross) {t['theme']}  [{'; '.join(t['keywords'])}]")
-    return "missed by the briefs:\n" + "\n".join(lines) if lines else "nothing missed"
+    unshown = [f"- {s['source_id']}: {x}" for s in result["sources"] for x in s["unshown_said"]]
+    unshown += [f"- cross-source: {x}" for x in result["cross"]["unshown_said"]]
+    out = "missed by the briefs:\n" + "\n".join(lines) if lines else "nothing missed"
+    if unshown:
+        out += "\n\nnames their passages do not show:\n" + "\n".join(unshown)
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:

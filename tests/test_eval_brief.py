@@ -29,9 +29,11 @@ FACTS = [
     {"id": "f002", "source_id": "900", "keywords": ["subsid*", "city council"], "split": "check"},
     {"id": "f003", "source_id": "900", "keywords": ["Olga Berg", "cargo bike*"], "split": "tune"},
 ]
+for _fact in FACTS:
+    _fact["fact"] = f"The fact {_fact['id']}."
 THEMES = [
     {"id": "t01", "keywords": ["cargo bike*", "Oslo|Norway"], "split": "tune"},
-    {"id": "t02", "keywords": ["tariff*", "export*"], "split": "check"},
+    {"id": "t02", "keywords": ["tariff*", "export*"], "split": "check", "theme": "Tariffs."},
 ]
 
 
@@ -151,6 +153,16 @@ def test_a_name_a_statements_passages_do_not_hold_is_unshown() -> None:
     theme = {"title": "Bikes Of Bergen", "summary": "Her rival sells bikes.", "citations": cited}
     [statement] = eb.statements(theme)
     assert statement.untitled == "Her rival sells bikes." and eb.names_shown(statement)
+
+
+def test_missed_lists_the_facts_missed_and_the_names_unshown(run: tuple[Path, Path]) -> None:
+    result = eb.score_run(run[0], split="all", data=run[1])
+    listed = eb.missed(result, "all", data=run[1])
+    assert "- f003 (900) " in listed  # only in a quote
+    assert "- t02 (cross) " in listed
+    assert listed.endswith(
+        "names their passages do not show:\n- 900: [norway] Exports to Norway doubled."
+    )
 
 
 def test_split_selects_facts(run: tuple[Path, Path]) -> None:
