@@ -830,3 +830,37 @@ def test_a_theme_sentence_that_only_the_talk_about_the_talk_backs_is_left_out() 
     # a theme with nothing else to say keeps its sentence
     [alone] = build_themes("004", [points[1:]], [ThemeReply(title="Guests", summary=[perspective])])
     assert alone.summary == perspective
+
+
+def test_a_small_models_theme_sentences_are_capped_in_the_schema_and_cut_back(scripted) -> None:
+    """The 0.5B copied its notes' long sentences into a theme until the token limit, twice
+    (000's theme 2: the brief partial). With ``sentence_max_chars`` the reply schema caps
+    each sentence (llama.cpp's grammar ends it one character short) and code cuts a
+    sentence so ended back to a clause end; the reply's class is still ``ThemeReply``."""
+    from pipeline.stages.policy import STRICT, STRICT_05B
+    from pipeline.stages.reduce_stage import ThemeReply, write_theme
+
+    schemas = []
+    ask = scripted._ask
+
+    def spy(stage, messages, json_schema, name, max_tokens):  # type: ignore[no-untyped-def]
+        schemas.append(json_schema)
+        return ask(stage, messages, json_schema, name, max_tokens)
+
+    scripted._ask = spy
+    long = ("Huawei ships Ascend chips to Baidu, Tencent and ByteDance, " * 5)[:249]
+    scripted.enqueue({"title": "Chips", "summary": [long, "Export controls bite."]})
+    points = [point(1, "Huawei ships Ascend chips to Baidu and Tencent")]
+    chars = STRICT_05B.sentence_max_chars
+    reply = write_theme(points, scripted, max_tokens=350, one_line=False, sentence_chars=chars)
+    assert isinstance(reply, ThemeReply)
+    summary = schemas[0]["properties"]["summary"]
+    assert summary["items"] == {"maxLength": 250, "type": "string"}
+    assert (summary["minItems"], summary["maxItems"]) == (1, 3)  # the list's bounds stay
+    assert reply.summary[0] == long[: long.rfind(", ")] + " …"
+    assert reply.summary[1] == "Export controls bite."
+    # the 1.5B's schema is as it was: no cap
+    assert STRICT.sentence_max_chars == 0
+    scripted.enqueue({"title": "Chips", "summary": [long]})
+    write_theme(points, scripted, max_tokens=350, one_line=True)
+    assert schemas[1]["properties"]["summary"]["items"] == {"type": "string"}

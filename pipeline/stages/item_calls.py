@@ -4,15 +4,33 @@ joined. Reduce and synthesize both ask this way, one subject at a time."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+import functools
+from typing import Annotated, Any, TypeVar, get_args, get_origin
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, create_model
 
 from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable
 from pipeline.model.client import ModelClient
 from pipeline.model.prompts import boundary_for, load_prompt
+from pipeline.text import cut_back
 
 Reply = TypeVar("Reply", bound=BaseModel)
+
+
+@functools.cache
+def with_short_sentences(schema: type[Reply], chars: int) -> type[Reply]:
+    """``schema`` whose lists of sentences hold sentences of at most ``chars`` characters
+    each, in the reply schema (llama.cpp's grammar ends a sentence there; the list's own
+    bounds stay). A reply of the class is one of ``schema``."""
+    short = Annotated[str, Field(max_length=chars)]
+    fields: dict[str, Any] = {}
+    for name, info in schema.model_fields.items():
+        if get_origin(info.annotation) is list and get_args(info.annotation) == (str,):
+            low = next((r.min_length for r in info.metadata if hasattr(r, "min_length")), None)
+            high = next((r.max_length for r in info.metadata if hasattr(r, "max_length")), None)
+            field = Field(description=info.description, min_length=low, max_length=high)
+            fields[name] = (list[short], field)  # type: ignore[valid-type]
+    return create_model(schema.__name__, __base__=schema, **fields)  # type: ignore[call-overload, no-any-return]
 
 
 def ask_about(
@@ -24,20 +42,31 @@ def ask_about(
     max_tokens: int,
     *,
     one_line: bool,
+    sentence_chars: int = 0,
     **variables: str,
 ) -> Reply:
     """One call of the brief stages: a prompt over a list of items (a theme's notes, the
     themes of an overview, a cross-source group's statements), shown between boundary
-    lines, answered as ``schema`` (on one line when the policy's ``one_line_replies``)."""
+    lines, answered as ``schema`` (on one line when the policy's ``one_line_replies``),
+    each of its sentences at most ``sentence_chars`` long when that is set (the policy's
+    ``sentence_max_chars``; a sentence the grammar ended is cut back to a clause end)."""
+    asked = with_short_sentences(schema, sentence_chars) if sentence_chars else schema
     reply = client.structured(
         stage=stage,
         prompt=load_prompt(prompt, one_line=one_line),
         variables={"boundary": boundary_for(items), "items": items, **variables},
-        schema=schema,
+        schema=asked,
         max_tokens=max_tokens,
     )
     assert isinstance(reply, schema)
-    return reply
+    if not sentence_chars:
+        return reply
+    cut = {
+        name: [cut_back(x, sentence_chars) for x in value]
+        for name, value in reply
+        if isinstance(value, list) and all(isinstance(x, str) for x in value)
+    }
+    return reply.model_copy(update=cut)
 
 
 def ask_or_failure(
@@ -49,6 +78,7 @@ def ask_or_failure(
     max_tokens: int,
     *,
     one_line: bool,
+    sentence_chars: int = 0,
     **variables: str,
 ) -> Reply | ModelError:
     """``ask_about``, with a reply that fails (after the client's re-ask and retries)
@@ -56,7 +86,15 @@ def ask_or_failure(
     or an unreachable server still stop the run."""
     try:
         return ask_about(
-            client, stage, prompt, items, schema, max_tokens, one_line=one_line, **variables
+            client,
+            stage,
+            prompt,
+            items,
+            schema,
+            max_tokens,
+            one_line=one_line,
+            sentence_chars=sentence_chars,
+            **variables,
         )
     except (ModelAuthError, ModelUnreachable):
         raise

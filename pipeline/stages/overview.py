@@ -39,7 +39,13 @@ class OverviewReply(BaseModel):
 
 
 def write_overview(
-    themes: list[Theme], client: ModelClient, *, title: str, max_tokens: int, one_line: bool
+    themes: list[Theme],
+    client: ModelClient,
+    *,
+    title: str,
+    max_tokens: int,
+    one_line: bool,
+    sentence_chars: int = 0,
 ) -> OverviewReply | ModelError:
     """The overview of a source's themes, and a title for the source (one call); a reply
     that fails is returned, not raised, as ``reduce_stage.write_theme``'s."""
@@ -52,6 +58,7 @@ def write_overview(
         OverviewReply,
         max_tokens,
         one_line=one_line,
+        sentence_chars=sentence_chars,
         title=title,
     )
 

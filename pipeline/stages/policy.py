@@ -203,6 +203,15 @@ class ModelPolicy(BaseModel):
         "no cap",
         ge=0,
     )
+    sentence_max_chars: int = Field(
+        description="a theme's or a source overview's sentence length cap in characters, in "
+        "the reduce stage's reply schemas (llama.cpp's grammar ends the sentence there; "
+        "code cuts it back to a clause end): the 0.5B copies its notes' long sentences "
+        "into a theme's summary until the token limit, and one of 000's themes was cut "
+        "off twice and listed its points (the brief partial, `brief run` exiting 1); 0: "
+        "no cap",
+        ge=0,
+    )
     map_part_tokens: int = Field(
         description="one map point for about this many tokens of a chunk (its most salient "
         "sentence, ``stages.map_request.parts``): at 175 instead of 350, the 1.5B's points "
@@ -266,6 +275,7 @@ STRICT = ModelPolicy(
     one_line_replies=True,
     line_breaks_banned=False,
     point_max_chars=350,
+    sentence_max_chars=0,
     map_part_tokens=175,
     map_context_sentences=2,
     restate_copied_points=True,
@@ -277,6 +287,7 @@ STRICT_05B = STRICT.model_copy(
         "one_line_replies": False,
         "line_breaks_banned": True,
         "point_max_chars": 300,
+        "sentence_max_chars": 250,
         "map_part_tokens": 350,
         "map_context_sentences": 0,
         "restate_copied_points": False,
@@ -308,6 +319,7 @@ LENIENT = ModelPolicy(
     one_line_replies=False,
     line_breaks_banned=False,
     point_max_chars=0,
+    sentence_max_chars=0,
     map_part_tokens=350,
     map_context_sentences=0,
     restate_copied_points=False,

@@ -116,7 +116,12 @@ def from_points(points: list[KeyPoint], limit: int = 2) -> str:
 
 
 def write_theme(
-    points: list[KeyPoint], client: ModelClient, *, max_tokens: int, one_line: bool
+    points: list[KeyPoint],
+    client: ModelClient,
+    *,
+    max_tokens: int,
+    one_line: bool,
+    sentence_chars: int = 0,
 ) -> ThemeReply | ModelError:
     """The model's title and summary of one group of points (one short call). The source's
     title is not shown: a small model copies it as the theme's title. A reply that fails
@@ -124,7 +129,14 @@ def write_theme(
     told in its points' words (``build_themes``) and the rest of the brief stands."""
     items = "\n".join(f"- {p.text}" for p in points)
     return ask_or_failure(
-        client, "reduce", "reduce", items, ThemeReply, max_tokens, one_line=one_line
+        client,
+        "reduce",
+        "reduce",
+        items,
+        ThemeReply,
+        max_tokens,
+        one_line=one_line,
+        sentence_chars=sentence_chars,
     )
 
 
@@ -281,7 +293,11 @@ def reduce_source(
                 unique,
                 pool.map(
                     lambda g: write_theme(
-                        g, client, max_tokens=max_tokens, one_line=policy.one_line_replies
+                        g,
+                        client,
+                        max_tokens=max_tokens,
+                        one_line=policy.one_line_replies,
+                        sentence_chars=policy.sentence_max_chars,
                     ),
                     unique.values(),
                 ),
@@ -296,7 +312,12 @@ def reduce_source(
         if isinstance(r, ModelError)
     ]
     answer = write_overview(
-        themes, client, title=title, max_tokens=max_tokens, one_line=policy.one_line_replies
+        themes,
+        client,
+        title=title,
+        max_tokens=max_tokens,
+        one_line=policy.one_line_replies,
+        sentence_chars=policy.sentence_max_chars,
     )
     reply = None if isinstance(answer, ModelError) else answer
     problems = list(failed_themes)
