@@ -253,8 +253,12 @@ def supported(statement: Statement, share: float = SUPPORT_SHARE) -> bool:
     own = content_stems(statement.text)
     if not own or not statement.passages:
         return False
-    cited = content_stems(" ".join(str(p["text"]) for p in statement.passages))
-    return len(own & cited) >= share * len(own)
+    return len(own & cited_stems(statement)) >= share * len(own)
+
+
+def cited_stems(statement: Statement) -> set[str]:
+    """The content-word stems of the passages a statement cites."""
+    return content_stems(" ".join(str(p["text"]) for p in statement.passages))
 
 
 _SOURCE_LABEL = re.compile(r"\bSources?\s+\d+(?:(?:,\s*|\s+and\s+)\d+)*")  # "Source 003"
@@ -274,20 +278,25 @@ def said_names(text: str) -> set[str]:
     return out
 
 
+def unshown_names(statement: Statement) -> set[str]:
+    """The names the statement says (``said_names`` of its own strings but its title) that
+    its cited passages do not hold: a reader who opens its citations does not find who or
+    what they name there."""
+    return said_names(statement.untitled) - cited_stems(statement)
+
+
 def names_shown(statement: Statement) -> bool:
-    """Whether the statement's cited passages hold every name it says (``said_names`` of
-    its own strings but its title): a reader who opens its citations finds who and what
-    it names there."""
-    names = said_names(statement.untitled)
-    cited = content_stems(" ".join(str(p["text"]) for p in statement.passages))
-    return names <= cited
+    return not unshown_names(statement)
 
 
-def unshown_line(statement: Statement) -> str:
-    """The names a statement's passages do not hold, and the statement (for ``--missed``)."""
-    cited = content_stems(" ".join(str(p["text"]) for p in statement.passages))
-    names = ", ".join(sorted(said_names(statement.untitled) - cited))
-    return f"[{names}] {statement.untitled[:160]}"
+def unshown_lines(statements: Iterable[Statement]) -> list[str]:
+    """Per statement whose passages do not show its names, those names and the statement
+    (for ``--missed``)."""
+    return [
+        f"[{', '.join(sorted(names))}] {x.untitled[:160]}"
+        for x in statements
+        if (names := unshown_names(x))
+    ]
 
 
 def listed_names(value: Any) -> Iterator[tuple[str, str]]:
@@ -424,7 +433,7 @@ def score_run(
         s = SourceScore(sid, words=len(text.replace(BREAK, " ").split()))
         stmts = list(statements(brief))
         s.statements, s.supported = len(stmts), sum(map(supported, stmts))
-        s.unshown_said = [unshown_line(x) for x in stmts if not names_shown(x)]
+        s.unshown_said = unshown_lines(stmts)
         s.unshown = len(s.unshown_said)
         s.names = len(list(listed_names(brief)))
         s.bad_names = name_problems(brief)
@@ -457,12 +466,13 @@ def score_run(
         c: [t["id"] for t in themes if x.covers(t["keywords"])] for c, x in theme_texts.items()
     }
     cross_stmts = list(statements(cross))
+    cross_unshown = unshown_lines(cross_stmts)
     cross_score = {
         "words": cross_words,
         "statements": len(cross_stmts),
         "supported": sum(map(supported, cross_stmts)),
-        "unshown": sum(not names_shown(x) for x in cross_stmts),
-        "unshown_said": [unshown_line(x) for x in cross_stmts if not names_shown(x)],
+        "unshown": len(cross_unshown),
+        "unshown_said": cross_unshown,
         "themes": [t["id"] for t in themes],
         "covered": theme_cover,
         "columns": [c for c in COLUMNS if c != "textrank" or HAVE_SUMY],

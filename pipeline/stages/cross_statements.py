@@ -155,21 +155,21 @@ def borrows_names(claim: str, said: Sequence[Statement]) -> bool:
     named = {s.source_id for s in said if _names(claim, s.source_id)}
     if not named:
         return False
-    own = [x for s in said if s.source_id in named for x in (s.text, *_first_text(s))]
-    others = [x for s in said if s.source_id not in named for x in (s.text, *_first_text(s))]
+    own = [x for s in said if s.source_id in named for x in told(s)]
+    others = [x for s in said if s.source_id not in named for x in told(s)]
     borrowed = name_words(_FRAMING.sub(" ", claim)) - stems(" ".join(own))
     return bool(borrowed & name_words(" ".join(others)))
 
 
-def _first_text(statement: Statement) -> list[str]:
-    return [p.text for p in statement.citations[:1]]
+def told(statement: Statement) -> list[str]:
+    """What a statement says and what its first passage (the one it is cited by) says."""
+    return [statement.text, *(p.text for p in statement.citations[:1])]
 
 
 def _joins_sources(claim: str, said: Sequence[Statement]) -> bool:
     held: dict[str, set[str]] = {}
     for statement in resting_on(claim, said):
-        told = [statement.text, *(p.text for p in statement.citations[:1])]
-        held.setdefault(statement.source_id, set()).update(stems(" ".join(told)))
+        held.setdefault(statement.source_id, set()).update(stems(" ".join(told(statement))))
     if len(held) < 2:
         return False
     named = {n for n in name_words(claim) if any(n in words for words in held.values())}
@@ -265,10 +265,8 @@ def stated_share(text: str, said: Sequence[Statement], listed: Sequence[str] = (
     words = stems(_FRAMING.sub(" ", text))
     if not words:
         return 0.0
-    statements = resting_on(text, said)
-    told = [s.text for s in statements] + [p.text for s in statements for p in s.citations[:1]]
-    told += listed
-    return share_in(words, stems(" ".join(told)))
+    held = [x for s in resting_on(text, said) for x in told(s)] + list(listed)
+    return share_in(words, stems(" ".join(held)))
 
 
 OVERVIEW_SENTENCES = 5  # what the overview prompt asks for at most

@@ -333,8 +333,9 @@ def synthesize(
         )
     overview = listed_in_series(overview)
     # each sentence attributed as written ("Source 004: ..." to 004), then printed as prose
-    overview_citations = [attribute(s, grouped).citations for s in sentences_of(overview)]
-    overview = " ".join(unlabelled(s) for s in sentences_of(overview))
+    written = sentences_of(overview)
+    overview_citations = [attribute(s, grouped).citations for s in written]
+    overview = " ".join(unlabelled(s) for s in written)
     cited = {s for t in themes for s in t.summary.source_ids}
     sides = [x.text for d in disagreements for x in (d.side_a, d.side_b)]
     other = words_of(overview, *(a.text for a in agreements), *sides)
