@@ -121,8 +121,9 @@ def test_the_05b_policy_is_strict_but_for_one_line_replies() -> None:
         "map_part_tokens",  # the 0.5B's speed: one map point per 350 tokens, not 175
         "names_sorted_by_vote",  # the 0.5B's sorts moved people to organisations
         "restate_copied_points",  # measured on the 1.5B only
-        "map_context_sentences",  # measured on the 1.5B only: the 0.5B sees the whole chunk
     }
+    # both see each numbered sentence with two sentences either side, not the whole chunk
+    assert STRICT_05B.map_context_sentences == STRICT.map_context_sentences == 2
 
 
 @pytest.mark.parametrize(

@@ -89,8 +89,9 @@ def test_failed_chunk_is_reported_and_run_goes_on(scripted, tmp_path: Path) -> N
     inputs = [seeds / "001_98262f875ff92a8b.txt"]
 
     def respond(stage, messages):
-        # the chunk, its re-ask, and its first half and that half's re-ask
-        if stage == "map" and "\n(A 0:00) When I went on" in messages[1]["content"]:
+        # the chunk, its re-ask, and its first half and that half's re-ask: the first line
+        # each shows (the map shows the numbered sentences with two either side)
+        if stage == "map" and "(A 0:00) Dreadnought is like" in messages[1]["content"]:
             return "garbage"
         return generic_responder(stage, messages)
 

@@ -225,8 +225,10 @@ class ModelPolicy(BaseModel):
         "side (who says it, what its 'it' is), the rest of the chunk left out: at 2 the "
         "1.5B's cold run over seeds/ evaluated 1.27 x the source tokens instead of 1.57 in "
         "0.73 x the time, facts tune 23 as before, check 21 -> 20; at 1, 1.10 x, but tune "
-        "22, check 18 (docs/evaluation-history.md, forty-fourth round); 0: the whole chunk "
-        "(the 0.5B and hosted models, not measured so)",
+        "22, check 18 (docs/evaluation-history.md, forty-fourth round); at 2 the 0.5B's "
+        "0.71 x instead of 1.26 in 0.77 x the time (867 s, 0.58 x the first pipeline's "
+        "1,488 s: its time rule met), facts tune 14 -> 12, check 11 -> 15 (forty-seventh "
+        "round); 0: the whole chunk (hosted models, not measured so)",
         ge=0,
     )
     restate_copied_points: bool = Field(
@@ -289,7 +291,6 @@ STRICT_05B = STRICT.model_copy(
         "point_max_chars": 300,
         "sentence_max_chars": 250,
         "map_part_tokens": 350,
-        "map_context_sentences": 0,
         "restate_copied_points": False,
         "names_sorted_by_vote": False,
     }
