@@ -186,6 +186,12 @@ def numbers(text: str) -> set[str]:
     return {m.replace(",", "").lower() for m in _NUMBER.findall(text)}
 
 
+def capitalised(text: str) -> str:
+    """``text`` with its first character in upper case: what is left of a sentence whose
+    opening was taken off ("So, China ..." -> "China ...")."""
+    return text[:1].upper() + text[1:]
+
+
 _ENDED = (".", "!", "?", '"', "”", "'", "’", ")", "…")
 
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 
 from pipeline.stages.points import content
-from pipeline.text import share_in
+from pipeline.text import capitalised, share_in
 
 # an overview's "the sources agree that X" restates a listed agreement holding this share
 # of X's content words
@@ -77,7 +77,7 @@ def _unbacked_claim_removed(
     if not rest or backed:
         return sentence
     if agreed and found.group(2).lower() == "that":
-        return f"{rest[:1].upper()}{rest[1:]}."
+        return f"{capitalised(rest)}."
     if not source_ids:
         return sentence
     if len(source_ids) == 1:
@@ -112,4 +112,4 @@ def unlabelled(sentence: str) -> str:
     ("Source 004: Shutting down open source could lead to a widening gap." reads
     "Shutting down ..."): its citation names the source, and the overview is prose."""
     rest = _LABEL.sub("", sentence, count=1)
-    return rest[:1].upper() + rest[1:]
+    return capitalised(rest)

@@ -48,7 +48,7 @@ from pipeline.stages.show_talk import (
     sponsor_reads,
     tells_the_talk,
 )
-from pipeline.text import cut_back, name_words, plain_words, share_in, stems
+from pipeline.text import capitalised, cut_back, name_words, plain_words, share_in, stems
 
 
 def passages_for(source_text: str, source_id: str, sentences: list[Sentence]) -> list[Passage]:
@@ -256,7 +256,7 @@ def without_talk_opening(point: str) -> str:
     if opening is None or not tells_the_talk(opening.group(1)):
         return point
     rest = point[opening.end() :]
-    return rest[:1].upper() + rest[1:] if is_claim(rest) else point
+    return capitalised(rest) if is_claim(rest) else point
 
 
 def excerpt(chunk: Chunk, sentences: list[Sentence]) -> Chunk:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from pipeline.models import Cited, Passage, Transcript
 from pipeline.stages.show_talk import by_label
-from pipeline.text import sentences_of
+from pipeline.text import capitalised, sentences_of
 
 # a label that tells nothing of who speaks: a letter or a number, alone or after "Speaker"
 # ("A", "Speaker 2", "SPEAKER_01"); a role's ("Professor B", "PhD A") tells the role
@@ -66,7 +66,7 @@ def with_speakers(
         reported = _REPORTED.match(text, label.end()) if label else None
         if reported and len(text[reported.end() :].split()) >= 3:
             rest = text[reported.end() :]
-            text = rest[0].upper() + rest[1:]
+            text = capitalised(rest)
         out.append(point.model_copy(update={"speaker": who, "text": text}))
     return out
 

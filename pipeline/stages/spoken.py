@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.text import flattened, sentences_of, without_marks
+from pipeline.text import capitalised, flattened, sentences_of, without_marks
 
 # "like" as a filler: after a word that takes no "like" in writing ("some of like
 # Chinese", "China's like official policy", "the most like adept", "so like"), or before
@@ -109,7 +109,7 @@ def without_fillers(text: str) -> str:
     opening = _OPENING.match(out)
     if opening and opening.end() < len(out):
         rest = out[opening.end() :]
-        out = rest[0].upper() + rest[1:]
+        out = capitalised(rest)
     out = _DOUBLE_COMMA.sub(",", out)
     out = _SPACE_BEFORE_MARK.sub("", _SPACES.sub(" ", out)).strip(" ,")
     return out if len(out.split()) >= 3 else without_marks(text).strip()
@@ -144,7 +144,7 @@ def as_written(text: str) -> str:
     first = out.split(" ", 1)[0]
     word = first.rstrip(",;:")
     if (word.replace("-", "").isalpha() or _CONTRACTION.fullmatch(word)) and first.islower():
-        out = out[0].upper() + out[1:]
+        out = capitalised(out)
     if out.rstrip(_CLOSING)[-1:].isalnum():
         out += "."
     return out
