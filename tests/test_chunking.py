@@ -132,3 +132,29 @@ def test_an_abbreviation_s_stop_ends_no_sentence_before_a_lower_case_word(tmp_pa
         "it ends.",  # a plain word's stop ends a sentence before lower case
         "lower case goes on.",
     ]
+
+
+def test_chinese_full_stops_end_sentences_and_a_run_without_one_keeps_to_the_budget(
+    tmp_path: Path,
+) -> None:
+    # no space follows a full stop of Chinese writing: a transcript's line of several
+    # sentences was one sentence, and a long line without a full stop (no spaces to cut
+    # at either) one 14,000-token "sentence" in a chunk of a 1,400-token budget
+    said = "我们今天讨论人工智能。深度求索发布了新模型！大家惊讶吗？阿里巴巴也开源了。"
+    run_on = "深度求索发布了新的模型，很多人都很惊讶，" * 150
+    path = tmp_path / "zh.txt"
+    path.write_text(f"{said}\n{run_on}\n", encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    chunks = chunk_transcript(read_transcript(path, "zh"), chunk_tokens=200)
+    sentences = [s for c in chunks for s in c.sentences]
+    assert [s.text for s in sentences[:4]] == [
+        "我们今天讨论人工智能。",
+        "深度求索发布了新模型！",
+        "大家惊讶吗？",
+        "阿里巴巴也开源了。",
+    ]
+    assert all(c.tokens <= 200 for c in chunks)
+    assert len(sentences) > 10
+    for sentence in sentences:
+        assert text[sentence.char_start : sentence.char_end] == sentence.text
+    assert "".join(s.text for s in sentences[4:]) == run_on  # every character once, in order

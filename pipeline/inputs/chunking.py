@@ -4,7 +4,8 @@ Sentences may run across segments (transcripts wrapped mid-sentence over lines o
 bullets); each ``Sentence`` keeps the exact span of the original file it came from, so a
 quote is always ``original_text[char_start:char_end]``. A chunk never ends mid-sentence
 unless a single sentence is longer than the budget, in which case that sentence alone is
-split at word boundaries.
+split at word boundaries (where its writing has spaces). A full stop of Chinese or
+Japanese writing ends a sentence with no space after it.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pipeline.model.llm import count_tokens
+from pipeline.model.llm import count_tokens, token_cut
 from pipeline.models import Chunk, Segment, Sentence, Transcript
 
-_SENTENCE_END = re.compile(r"[.!?。！？…]+[\"'”’)\]]*(?=\s)")
+# a stop before a space, or a full stop of Chinese or Japanese writing, which no space follows
+_SENTENCE_END = re.compile(r"[.!?。！？…]+[\"'”’)\]]*(?=\s)|[。！？]+[」』\"'”’)\]]*")
 # a stop that ends an abbreviation ("U.S.", "D.C.", "e.g.", "p.m.", "vs.", "etc.", an
 # initial) ends no sentence when the next word is in lower case ("the U.S. for sure"), and a
 # title's ("Dr. Li") never does: 27 sentences of the seeds ended so ("And we saw a lot of
@@ -164,19 +166,23 @@ def sentence_pieces(transcript: Transcript) -> list[_Piece]:
 
 
 def _split_long(piece: _Piece, budget: int) -> list[_Piece]:
-    """Split one over-long single-segment sentence at word boundaries."""
-    if count_tokens(piece.text) <= budget or piece.line_start != piece.line_end:
+    """Split one over-long single-segment sentence into parts of at most ``budget``
+    tokens, each cut at its last space when that lies in its second half, else where its
+    tokens end (``token_cut``). Chinese or Japanese writing has no spaces: before its full
+    stops ended sentences, a 2,800-character line of it made one chunk of 14,204 tokens
+    against a budget of 1,400, too long for the model's context; a line without a full
+    stop still would."""
+    text = piece.text
+    if count_tokens(text) <= budget or piece.line_start != piece.line_end:
         return [piece]
-    words = list(re.finditer(r"\S+", piece.text))
-    parts, begin = [], 0
-    while begin < len(words):
-        end = begin + 1
-        while (
-            end < len(words)
-            and count_tokens(piece.text[words[begin].start() : words[end].end()]) <= budget
-        ):
-            end += 1
-        lo, hi = words[begin].start(), words[end - 1].end()
+    parts, lo = [], _skip_space(text, 0)
+    while lo < len(text):
+        fits = count_tokens(text[lo:]) <= budget
+        hi = len(text) if fits else token_cut(text, lo, len(text), budget)
+        # a character cut in its UTF-8 bytes by the last token is taken whole: step back
+        while hi > lo + 1 and count_tokens(text[lo:hi]) > budget:
+            hi -= 1
+        hi = max(len(text[:hi].rstrip()), lo + 1)
         parts.append(
             _Piece(
                 piece.start + lo,
@@ -189,7 +195,7 @@ def _split_long(piece: _Piece, budget: int) -> list[_Piece]:
                 piece.turn,
             )
         )
-        begin = end
+        lo = _skip_space(text, hi)
     return parts
 
 

@@ -96,4 +96,13 @@ def count_tokens(text: str) -> int:
     return len(encoding().encode(text, disallowed_special=()))
 
 
-__all__ = ["TOKEN_MARGIN", "count_tokens", "encoding", "litellm"]
+def token_cut(text: str, start: int, end: int, max_tokens: int) -> int:
+    """The end of the longest prefix of ``text[start:end]`` within ``max_tokens``, moved
+    back to the last space if there is one in its second half."""
+    ids = encoding().encode(text[start:end], disallowed_special=())
+    cut = start + len(encoding().decode(ids[:max_tokens]))
+    space = text.rfind(" ", start, cut)
+    return space if space > (start + cut) // 2 else cut
+
+
+__all__ = ["TOKEN_MARGIN", "count_tokens", "encoding", "litellm", "token_cut"]

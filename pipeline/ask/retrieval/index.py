@@ -22,13 +22,12 @@ from pipeline.ask.retrieval.spans import (
     make_windows,
     overlapping,
     spans_by_source,
-    token_cut,
     window_pieces,
 )
 from pipeline.ask.retrieval.text import _bm25, _normalised, _scores, chunk_document, query_terms
 from pipeline.ask.spelling import NearSpellings, candidate_names
 from pipeline.errors import BriefError
-from pipeline.model.llm import count_tokens
+from pipeline.model.llm import count_tokens, token_cut
 from pipeline.models import Chunk, ChunkSummary, Passage
 from pipeline.text import stems
 

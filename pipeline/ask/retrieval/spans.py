@@ -9,7 +9,7 @@ from typing import Protocol
 import numpy as np
 from pydantic import BaseModel
 
-from pipeline.model.llm import count_tokens, encoding
+from pipeline.model.llm import count_tokens, token_cut
 from pipeline.models import Chunk, Passage, Sentence, column_at
 
 
@@ -217,12 +217,3 @@ def window_pieces(windows: Sequence[Window], pieces: dict[str, SourceSpans]) -> 
         if spans is not None:
             pairs += [(w, int(n)) for n in overlapping(spans, window.passage)]
     return np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-
-
-def token_cut(text: str, start: int, end: int, max_tokens: int) -> int:
-    """The end of the longest prefix of ``text[start:end]`` within ``max_tokens``, moved
-    back to the last space if there is one in its second half."""
-    ids = encoding().encode(text[start:end], disallowed_special=())
-    cut = start + len(encoding().decode(ids[:max_tokens]))
-    space = text.rfind(" ", start, cut)
-    return space if space > (start + cut) // 2 else cut
