@@ -120,6 +120,29 @@ def test_lines_that_name_their_speaker_give_turns(tmp_path: Path) -> None:
     assert read_transcript(prose, "p").format == "plain"
 
 
+def test_chinese_speaker_labels_with_a_full_width_colon_give_turns(tmp_path: Path) -> None:
+    """ "主持人：..." lines: the full-width colon has no space after it; a clause before a
+    colon inside a turn is no name."""
+    path = tmp_path / "zh.txt"
+    path.write_text(
+        "主持人：欢迎收听本期节目。今天我们聊人工智能。\n王磊：谢谢邀请。我做了八年投资。\n"
+        "主持人：深度求索改变了格局吗？\n王磊：我觉得是的。他说的一句话非常重要：要开源。\n",
+        encoding="utf-8",
+    )
+    t = read_transcript(path, "zh")
+    assert t.format == "named_lines"
+    assert t.metadata["speakers"] == "主持人, 王磊"
+    assert [(s.speaker, s.text) for s in sentence_pieces(t)] == [
+        ("主持人", "欢迎收听本期节目。"),
+        ("主持人", "今天我们聊人工智能。"),
+        ("王磊", "谢谢邀请。"),
+        ("王磊", "我做了八年投资。"),
+        ("主持人", "深度求索改变了格局吗？"),
+        ("王磊", "我觉得是的。"),
+        ("王磊", "他说的一句话非常重要：要开源。"),
+    ]
+
+
 def test_a_parliament_s_speakers_keep_their_names_not_their_seats(tmp_path: Path) -> None:
     # QMSum's committee meetings (Canada's House of Commons): a title and the riding and
     # party in brackets, nested in the chair's

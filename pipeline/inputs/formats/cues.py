@@ -48,21 +48,25 @@ def clean(text: str) -> str:
 # title's stop, an initial's and a bracketed affiliation are allowed, as parliaments
 # print their speakers ("Mr. Garnett Genuis (Sherwood Park—Fort Saskatchewan, CPC): ...",
 # "The Chair (Hon. Anthony Rota (Nipissing—Timiskaming, Lib.)): ...", "Right Hon. Justin
-# Trudeau: ...", "Hon. Harjit S. Sajjan: ..."); the name is the speaker
+# Trudeau: ...", "Hon. Harjit S. Sajjan: ..."); the name is the speaker. Chinese and
+# Japanese transcripts write a full-width colon, with no space after it ("主持人：今天...")
 _PREFIX = re.compile(
     r"^(?P<name>(?:(?:Right|Rt\.)\s+)?(?:(?:Mr|Mrs|Ms|Mx|Dr|Prof|Hon|Sen|Rep)\.\s+)?"
-    r"[^\W\d_](?:[^:.?!,;\"()\[\]<>]|(?<=\b[A-Z])\.(?=\s)){0,40}?)"
-    r"(?:\s*\((?:[^()\n]|\([^()\n]*\))*\))?:\s+(?P<rest>\S.*)$"
+    r"[^\W\d_](?:[^:：.?!,;\"()\[\]<>]|(?<=\b[A-Z])\.(?=\s)){0,40}?)"
+    r"(?:\s*\((?:[^()\n]|\([^()\n]*\))*\))?(?P<colon>:\s+|：\s*)(?P<rest>\S.*)$"
 )
 _MAX_NAME_WORDS = 4
+_MAX_NAME_CHARS_FULL_WIDTH = 8  # "主持人", "李开复"; not a clause before a colon
 
 
 def speaker_prefix(text: str) -> tuple[str, str] | None:
     """(name, the rest) of ``Name: text`` (a name of at most four words), else None."""
     m = _PREFIX.match(text)
-    if m and len(m.group("name").split()) <= _MAX_NAME_WORDS:
-        return m.group("name").strip(), m.group("rest")
-    return None
+    if m is None or len(m.group("name").split()) > _MAX_NAME_WORDS:
+        return None
+    if m.group("colon").startswith("：") and len(m.group("name")) > _MAX_NAME_CHARS_FULL_WIDTH:
+        return None
+    return m.group("name").strip(), m.group("rest")
 
 
 def speaker_prefixes(cues: list[Cue]) -> list[Cue]:
