@@ -130,6 +130,8 @@ def share_in(words: set[str], within: set[str]) -> float:
 
 
 WORD = re.compile(r"[^\W_]+")  # a word: letters and digits
+QUESTION_MARKS = ("?", "？")  # the full-width one of Chinese and Japanese writing
+FULL_WIDTH_STOPS = ("。", "！", "？")  # a sentence of Chinese or Japanese writing ends so
 
 
 def stem_positions(text: str) -> dict[str, list[int]]:

@@ -296,3 +296,31 @@ def test_a_sponsor_read_runs_from_its_first_ad_break_across_a_second_one() -> No
 
     assert read("word from our sponsors") and read("Acme builds") and read("acme.com")
     assert not read("Chips matter") and not read("Back to chips")
+
+
+def test_chinese_writing_asks_with_a_full_width_question_mark_and_ends_with_its_stop() -> None:
+    """A part of a Chinese transcript numbers its statement, not the host's question ending
+    in "？" (the map's points on four of a podcast's five numbered sentences were the
+    host's questions); a theme summary made from points that end in "。" takes no "."
+    after the stop ("...少得多。." was printed)."""
+    from collections import Counter
+
+    from pipeline.models import KeyPoint
+    from pipeline.stages.item_calls import joined
+    from pipeline.stages.map_request import anchor
+    from pipeline.stages.points import is_question
+    from pipeline.stages.reduce_stage import from_points
+
+    doc, _ = transcript()
+    chunk = chunk_transcript(doc, chunk_tokens=500)[0]
+    asked = "那芯片出口管制对这些公司的影响有多大？"  # a question of more characters
+    said = "影响很大。"
+    part = [
+        chunk.sentences[0].model_copy(update={"text": asked}),
+        chunk.sentences[1].model_copy(update={"text": said}),
+    ]
+    assert anchor(part, Counter()).text == said
+    assert is_question(asked) and not is_question(said)
+    point = KeyPoint(id="zh:0/p1", text="他们用了大约两千块H800芯片。", importance=3, evidence=[])
+    assert from_points([point]) == "他们用了大约两千块H800芯片。"
+    assert joined(["影响很大。", "华为是替代方案"]) == "影响很大。 华为是替代方案."

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, create_model
 from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable
 from pipeline.model.client import ModelClient
 from pipeline.model.prompts import boundary_for, load_prompt
-from pipeline.text import cut_back
+from pipeline.text import FULL_WIDTH_STOPS, cut_back
 
 Reply = TypeVar("Reply", bound=BaseModel)
 
@@ -106,4 +106,6 @@ def joined(sentences: list[str]) -> str:
     """A reply's sentences as one text, each ending with a full stop (and only one: the
     1.5B once ended a sentence "technology.,")."""
     parts = [s.strip().rstrip(",;:").rstrip() for s in sentences]
-    return " ".join(p if p[-1] in ".!?" else p + "." for p in parts if p)
+    return " ".join(
+        p if p.endswith((".", "!", "?", *FULL_WIDTH_STOPS)) else p + "." for p in parts if p
+    )

@@ -27,7 +27,7 @@ from pipeline.models import Chunk, Sentence
 from pipeline.stages.points import salience, word_counts
 from pipeline.stages.policy import ModelPolicy
 from pipeline.stages.show_talk import in_sponsor_read, is_promo, sponsor_reads
-from pipeline.text import without_sound_tags
+from pipeline.text import QUESTION_MARKS, without_sound_tags
 
 MAX_POINTS = 8
 PART_TOKENS = 350  # one map point for about this many tokens of a chunk (by default)
@@ -125,7 +125,7 @@ def anchor(part: list[Sentence], source_counts: Counter[str]) -> Sentence:
         part,
         key=lambda s: (
             not is_promo(s.text),
-            not s.text.rstrip().endswith("?"),
+            not s.text.rstrip().endswith(QUESTION_MARKS),
             salience(s.text, source_counts),
         ),
     )

@@ -23,7 +23,7 @@ from pipeline.models import Cited, KeyPoint
 from pipeline.stages.show_talk import about_the_speaker, about_the_talk
 from pipeline.stages.speakers import without_speakers
 from pipeline.stages.spoken import as_written
-from pipeline.text import LOWER_CASE_WORD, plain_words, sentences_of
+from pipeline.text import LOWER_CASE_WORD, QUESTION_MARKS, plain_words, sentences_of
 from pipeline.whole_sentence import whole_sentence
 
 BRIEF_WORDS = 900  # a source brief's prose: its overview, theme summaries and points
@@ -283,7 +283,7 @@ def is_question(text: str) -> bool:
     curious or wonder, or it opens with a verb before its subject ("Is it ...")."""
     said = sentences_of(text)
     return (
-        any(s.rstrip().endswith("?") for s in said[:1] + said[-1:])
+        any(s.rstrip().endswith(QUESTION_MARKS) for s in said[:1] + said[-1:])
         or bool(_ASKED.match(text.strip()))
         or bool(_WONDERING.search(text))
         or bool(_INVERTED.match(text.strip()))
