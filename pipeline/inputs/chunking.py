@@ -169,7 +169,7 @@ def _split_long(piece: _Piece, budget: int) -> list[_Piece]:
     """Split one over-long single-segment sentence into parts of at most ``budget``
     tokens, each cut at its last space when that lies in its second half, else where its
     tokens end (``token_cut``). Chinese or Japanese writing has no spaces: before its full
-    stops ended sentences, a 2,800-character line of it made one chunk of 14,204 tokens
+    stops ended sentences, a 12,400-character line of it made one chunk of 14,204 tokens
     against a budget of 1,400, too long for the model's context; a line without a full
     stop still would."""
     text = piece.text
