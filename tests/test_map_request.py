@@ -300,9 +300,9 @@ def test_a_sponsor_read_runs_from_its_first_ad_break_across_a_second_one() -> No
 
 def test_chinese_writing_asks_with_a_full_width_question_mark_and_ends_with_its_stop() -> None:
     """A part of a Chinese transcript numbers its statement, not the host's question ending
-    in "？" (the map's points on four of a podcast's five numbered sentences were the
-    host's questions); a theme summary made from points that end in "。" takes no "."
-    after the stop ("...少得多。." was printed)."""
+    in "？" (three of a Chinese podcast's five numbered sentences were the host's
+    questions, their points dropped); a theme summary made from points that end in "。"
+    takes no "." after the stop ("...少得多。." was printed)."""
     from collections import Counter
 
     from pipeline.models import KeyPoint
