@@ -158,3 +158,35 @@ def test_chinese_full_stops_end_sentences_and_a_run_without_one_keeps_to_the_bud
     for sentence in sentences:
         assert text[sentence.char_start : sentence.char_end] == sentence.text
     assert "".join(s.text for s in sentences[4:]) == run_on  # every character once, in order
+
+
+def test_speech_transcribed_without_stops_is_cut_into_sentence_sized_parts(
+    tmp_path: Path,
+) -> None:
+    # a caption dump on one line, or a speaker's turn with no full stop: the whole line was
+    # one "sentence" (19,899 characters of a seed with its stops removed: 3 map calls of
+    # one sentence each), which the map could only note whole
+    words = [f"w{i}" for i in range(2000)]
+    lines = ["a wrapped line that runs on", "to the next", " ".join(words), "Done."]
+    path = tmp_path / "asr.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    sentences = [
+        s
+        for c in chunk_transcript(read_transcript(path, "asr"), chunk_tokens=400)
+        for s in c.sentences
+    ]
+    # the run over lines ends before the long line
+    assert sentences[0].text == "a wrapped line that runs on to the next"
+    parts = [s for s in sentences if s.line_start == s.line_end == 3]
+    assert len(parts) > 20
+    assert all(MAX_SENTENCE_CHARS // 2 < len(s.text) <= MAX_SENTENCE_CHARS for s in parts[:-1])
+    assert " ".join(s.text for s in parts) == " ".join(words)  # every word once, in order
+    for sentence in sentences:
+        assert shown(text[sentence.char_start : sentence.char_end]) == sentence.text
+    assert sentences[-1].text == "Done."
+    # a long sentence that ends with a full stop stays one sentence
+    said = " ".join(words[:100]) + "."
+    path.write_text(said + "\n", encoding="utf-8")
+    chunks = chunk_transcript(read_transcript(path, "asr"), chunk_tokens=400)
+    assert [s.text for c in chunks for s in c.sentences] == [said]

@@ -27,6 +27,7 @@ _SENTENCE_END = re.compile(r"[.!?。！？…]+[\"'”’)\]]*(?=\s)|[。！？]
 _ABBREVIATION = re.compile(r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:vs|etc)\.|\b[A-Z]\.)$")
 _TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|St)\.$")
 _NON_SPACE = re.compile(r"\S")
+_ENDS_WITH_STOP = re.compile(r"[.!?。！？…][\"'”’)\]」』]*\s*$")
 LABEL_TOKENS = 4  # the "[12] " label each sentence gets in the map prompt
 _SOFT_END = (",", ";", ":", "-", "–", "—")
 # a sentence runs on over lines that end in a comma or mid-clause (a translated podcast
@@ -34,6 +35,12 @@ _SOFT_END = (",", ";", ":", "-", "–", "—")
 # the end of the line where it reaches this length: a 13-line "sentence" is no unit to
 # note, cite or quote
 MAX_SENTENCE_CHARS = 300
+# a word that often opens a sentence of speech: where a run without stops is cut
+_OPENER = re.compile(
+    r"\s(?=(?:so|and|but|because|i|we|you|they|it['’]s|that['’]s|there['’]s|now|well|okay|"
+    r"yeah|if|when|what|how|why)\b)",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -75,20 +82,61 @@ def _turns(transcript: Transcript) -> list[list[Segment]]:
     return turns
 
 
+def _run_parts(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``text[start:end]`` as parts of at most ``MAX_SENTENCE_CHARS``, when the run is
+    longer and ends with no full stop: speech transcribed without punctuation (a caption
+    dump on one line, paragraphs with no stops) is otherwise one "sentence" of thousands
+    of characters, which the map can only note whole. A part ends before the last word in
+    its second half that often opens a sentence of speech (``_OPENER``: "so", "but", "I"),
+    else at its last space there, else (no spaces, as in Chinese) at the length. Parts of
+    200 characters carried as many facts of two seeds stripped of their stops, but the
+    1.5B's points ran past a part's end (docs/evaluation-history.md, forty-ninth round)."""
+    if end - start <= MAX_SENTENCE_CHARS or _ENDS_WITH_STOP.search(text, start, end):
+        return [(start, end)]
+    parts = []
+    while end - start > MAX_SENTENCE_CHARS:
+        low, limit = start + MAX_SENTENCE_CHARS // 2, start + MAX_SENTENCE_CHARS
+        openers = [m.start() for m in _OPENER.finditer(text, low, limit + 1)]
+        space = max(text.rfind(c, low, limit + 1) for c in " \n\t")
+        cut = openers[-1] if openers else space if space > start else limit
+        part_end = cut
+        while text[part_end - 1].isspace():
+            part_end -= 1
+        parts.append((start, part_end))
+        start = _skip_space(text, cut)
+    return [*parts, (start, end)] if start < end else parts
+
+
 def _boundaries(segments: list[Segment]) -> list[tuple[int, int, int, int]]:
     """Sentence boundaries as (first segment, start offset, last segment, end offset)."""
     spans: list[tuple[int, int, int, int]] = []
+
+    def add(first: int, start: int, last: int, end: int) -> None:
+        if first != last:
+            spans.append((first, start, last, end))
+        else:
+            parts = _run_parts(segments[first].text, start, end)
+            spans.extend((first, a, last, b) for a, b in parts)
+
     open_at: tuple[int, int] | None = None
     for index, segment in enumerate(segments):
         text = segment.text
         cursor = 0
+        first_stop = _SENTENCE_END.search(text)
+        if open_at is not None and (first_stop.start() if first_stop else len(text)) > (
+            MAX_SENTENCE_CHARS
+        ):
+            # a run over lines meets a line whose own run is too long: the run ends before
+            # it, and the long one is cut into parts (``_run_parts``)
+            add(*open_at, index - 1, len(segments[index - 1].text.rstrip()))
+            open_at = None
         for match in _SENTENCE_END.finditer(text):
             # the stop's word (a short tail: a 5 MB line has 100,000 stops) and what follows
             tail = text[max(0, match.end() - 12) : match.end()]
             if _continues(tail, _next_char(segments, index, match.end())):
                 continue
             start = open_at or (index, _skip_space(text, cursor))
-            spans.append((*start, index, match.end()))
+            add(*start, index, match.end())
             open_at, cursor = None, match.end()
         rest_start = _skip_space(text, cursor)
         if rest_start < len(text):
@@ -99,11 +147,11 @@ def _boundaries(segments: list[Segment]) -> list[tuple[int, int, int, int]]:
                 not text.rstrip().endswith(_SOFT_END) and (not following or following[:1].isupper())
             )
             if line_is_sentence:
-                spans.append((*open_at, index, len(text.rstrip())))
+                add(*open_at, index, len(text.rstrip()))
                 open_at = None
     if open_at is not None:
         last = len(segments) - 1
-        spans.append((*open_at, last, len(segments[last].text.rstrip())))
+        add(*open_at, last, len(segments[last].text.rstrip()))
     return spans
 
 
