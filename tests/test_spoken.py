@@ -204,3 +204,32 @@ def test_comma_joined_sentences_keep_a_summary_s_count_of_sentences() -> None:
         "A leg was broken; they were overwhelmed by rivals. Uber left; then Didi won."
     )
     assert len(sentences_of(in_writing(summary))) == len(sentences_of(summary)) == 2
+
+
+def test_a_point_read_alone_drops_the_word_that_links_it_to_a_sentence_before() -> None:
+    # key facts of a cold run over the seeds: a list item has no sentence before it
+    for point, printed in [
+        (
+            "But now the opening time has been postponed to between 30 and 33 years.",
+            "Now the opening time has been postponed to between 30 and 33 years.",
+        ),
+        (
+            "Then an article on December 4, from lawfare.org, on nuclear command and control.",
+            "An article on December 4, from lawfare.org, on nuclear command and control.",
+        ),
+        (
+            "Or tacit knowledge; lithium batteries came from Bell Labs",
+            "Tacit knowledge; lithium batteries came from Bell Labs.",
+        ),
+        ("But, you know, Huawei makes the chips.", "Huawei makes the chips."),
+        (  # 004's key fact: the "Then" left once the opening "And" is dropped
+            "And then an article on December 4, from lawfare.org.",
+            "An article on December 4, from lawfare.org.",
+        ),
+        ("Then-president Obama signed the rules.", "Then-president Obama signed the rules."),
+        ("Orchestras in Beijing use AI.", "Orchestras in Beijing use AI."),
+    ]:
+        assert as_written(point) == printed
+    # in a summary the next sentence goes on from the one before: its "But" stays
+    summary = "Chips are banned. But Huawei makes its own."
+    assert in_writing(summary) == summary
