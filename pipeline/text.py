@@ -194,7 +194,10 @@ def capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-_ENDED = (".", "!", "?", '"', "”", "'", "’", ")", "…")
+_ENDED = (".", "!", "?", '"', "”", "'", "’", ")", "…", *FULL_WIDTH_STOPS, "」", "』")
+# where a text cut at its limit is cut back to, in turn, and what then ends it; Chinese and
+# Japanese writing end a sentence or a clause with no space after it
+_CUT_AT = ((". ", "."), ("。", "。"), ("; ", " …"), ("；", "…"), (", ", " …"), ("，", "…"))
 
 
 def cut_back(text: str, limit: int) -> str:
@@ -206,8 +209,8 @@ def cut_back(text: str, limit: int) -> str:
     that long that does not end a sentence was cut too."""
     if len(text) < limit - 1 or text.rstrip().endswith(_ENDED):
         return text
-    for end in (". ", "; ", ", "):
+    for end, ending in _CUT_AT:
         at = text.rfind(end)
         if at > limit // 2:
-            return text[:at] + ("." if end == ". " else " …")
-    return text.rsplit(" ", 1)[0] + " …"
+            return text[:at] + ending
+    return text.rsplit(" ", 1)[0] + " …" if " " in text else text + "…"

@@ -472,6 +472,12 @@ def test_a_text_the_grammar_ended_one_short_of_its_cap_is_cut_back() -> None:
     assert cut_back(cut, len(cut) + 2) == cut  # shorter: the model ended it
     done = cut + "al."
     assert cut_back(done, len(done) + 1) == done  # a sentence that ends is whole
+    # Chinese writing: a full stop with no space after it ends a text, and a text cut
+    # at its limit is cut back to its last one (it took " …" after a whole sentence)
+    said = "深度求索发布了新模型。" * 10
+    assert cut_back(said, len(said) + 1) == said
+    assert cut_back(said + "阿里巴巴也开", len(said) + 7) == said
+    assert cut_back("深度求索发布了新模型，" * 10, 111).endswith("新模型…")
 
 
 def test_a_point_its_chunk_does_not_state_is_dropped_under_the_strict_policy(scripted) -> None:
