@@ -8,7 +8,8 @@ Facts (bench/data/brief_facts.jsonl) and cross-source themes (brief_themes.jsonl
 carry 2-3 keyword groups; a group is ``alternative|alternative``, an alternative a word
 or phrase, ``word*`` a prefix. A fact is covered when every group matches the text:
 words are compared as PyStemmer English stems (the BM25 stemmer), numbers with their
-thousands commas dropped ("50,000" == "50000"), phrases as consecutive words.
+thousands commas dropped ("50,000" == "50000"), phrases as consecutive words, Chinese
+writing as its words (``pipeline.text.segmented``).
 
 What is model-written prose: every string in OUT/sources/<id>.json and OUT/brief.json,
 walked generically (new fields count without a change here), except (1) passages (any
@@ -55,7 +56,7 @@ from pipeline.ask.corpus import source_paths  # noqa: E402
 from pipeline.inputs.chunking import sentence_pieces  # noqa: E402
 from pipeline.inputs.ingest import read_transcript, source_id_for  # noqa: E402
 from pipeline.outputs.verify import is_passage  # noqa: E402
-from pipeline.text import tokenize  # noqa: E402
+from pipeline.text import segmented, tokenize, word_count  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 SKIP_KEYS = frozenset(
@@ -76,7 +77,7 @@ _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 def terms(text: str) -> list[tuple[str, bool]]:
     """(lower-cased word, ends with '*'); '50,000' -> '50000', "China's" -> 'china', 's'."""
     out = []
-    for word, star in _WORD.findall(text.replace("’", "'")):
+    for word, star in _WORD.findall(segmented(text.replace("’", "'")).replace(" *", "*")):
         if _THOUSANDS.fullmatch(word):
             word = word.replace(",", "")
         out.append((word.lower(), bool(star)))
@@ -174,7 +175,9 @@ def bad_name(name: str, kind: str, organisations: frozenset[str] | set[str] = fr
         if low in CLAUSE_WORDS and not bare.isupper():
             return f"clause word {bare!r}"
         joiner = 0 < i < len(tokens) - 1 and low in JOINERS
-        if bare and bare == low and not any(c.isdigit() for c in bare) and not joiner:
+        # a word with letters of case, all in lower case (Chinese writing has no case)
+        cased = bare != bare.upper()
+        if cased and bare == low and not any(c.isdigit() for c in bare) and not joiner:
             return f"lower-case word {bare!r}"
     if name.strip().lower().rstrip(".") in PLACE_NAMES:
         return "a place, not " + ("a person" if kind == "person" else "an organisation")
@@ -337,7 +340,7 @@ def cut(sentences: Iterable[str], n_words: int) -> str:
     """The sentences, in the order given, cut at ``n_words`` words."""
     out: list[str] = []
     for sentence in sentences:
-        out.extend(sentence.split())
+        out.extend(segmented(sentence).split())
         if len(out) >= n_words:
             break
     return " ".join(out[:n_words])
@@ -430,7 +433,7 @@ def score_run(
         brief = read_brief(out / "sources" / stem_)
         sid = str(brief.get("source_id", stem_))
         text = prose(brief)
-        s = SourceScore(sid, words=len(text.replace(BREAK, " ").split()))
+        s = SourceScore(sid, words=word_count(text.replace(BREAK, " ")))
         stmts = list(statements(brief))
         s.statements, s.supported = len(stmts), sum(map(supported, stmts))
         s.unshown_said = unshown_lines(stmts)
@@ -454,7 +457,7 @@ def score_run(
             c: [f["id"] for f in mine if t.covers(f["keywords"])] for c, t in texts.items()
         }
         scores.append(s)
-    cross_words = len(cross_prose.replace(BREAK, " ").split())
+    cross_words = word_count(cross_prose.replace(BREAK, " "))
     share = cross_words // max(1, len(ranked))
     theme_texts = {
         "brief": cross_text,

@@ -13,15 +13,19 @@
   does (the answer checks, the brief's theme sentences).
 - ``without_marks``: text without what a transcript marks but nobody said (the bullets
   of a file's lines, sound tags such as "{vocalsound}" or "[laughter]").
+- ``segmented`` / ``word_count``: Chinese writing, which puts no space between words,
+  with its words spaced apart (jieba), as every function here reads it, and a text's
+  words so counted.
 - ``sentences_of``: model prose cut into sentences (source text is cut by
   ``pipeline.inputs.chunking``, which also knows CJK marks and closing quotes).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import bm25s
 import Stemmer
@@ -115,7 +119,11 @@ def name_words(text: str, written_lower: str = "") -> set[str]:
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
     """Lower-cased, stop words removed, Snowball-stemmed word lists."""
     return bm25s.tokenize(  # type: ignore[return-value]
-        list(texts), stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False
+        [segmented(t) for t in texts],
+        stopwords="en",
+        stemmer=_stemmer,
+        return_ids=False,
+        show_progress=False,
     )
 
 
@@ -130,6 +138,36 @@ def share_in(words: set[str], within: set[str]) -> float:
 
 
 WORD = re.compile(r"[^\W_]+")  # a word: letters and digits
+# the characters of Chinese (and Japanese) writing: ideographs and kana, not its marks
+CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+@functools.cache
+def _jieba_cut() -> Callable[[str], list[str]]:
+    import jieba  # loads its dictionary (about half a second): only for Chinese text
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.lcut  # type: ignore[no-any-return]
+
+
+def segmented(text: str) -> str:
+    """``text`` with each run of Chinese or Japanese characters cut into its words (jieba's
+    dictionary), spaces around them: such writing puts no space between words, so every
+    count of words here took a clause of it for one word ("深度求索发布了新模型" is
+    深度 求索 发布 了 新 模型). Text without such characters is returned as it is."""
+    if not CJK_RUN.search(text):
+        return text
+    return CJK_RUN.sub(lambda m: f" {' '.join(_jieba_cut()(m[0]))} ", text)
+
+
+def word_count(text: str) -> int:
+    """The words of ``text``: what stands between spaces, or with Chinese writing in it the
+    words of ``segmented`` (its full-width marks, which stand alone there, aside)."""
+    if not CJK_RUN.search(text):
+        return len(text.split())
+    return sum(1 for token in segmented(text).split() if WORD.search(token))
+
+
 QUESTION_MARKS = ("?", "？")  # the full-width one of Chinese and Japanese writing
 FULL_WIDTH_STOPS = ("。", "！", "？")  # a sentence of Chinese or Japanese writing ends so
 
@@ -137,7 +175,7 @@ FULL_WIDTH_STOPS = ("。", "！", "？")  # a sentence of Chinese or Japanese wr
 def stem_positions(text: str) -> dict[str, list[int]]:
     """Each stemmed word of ``text`` (lower-cased, stop words kept) -> its word positions."""
     at: dict[str, list[int]] = {}
-    for i, word in enumerate(_stemmer.stemWords(WORD.findall(text.lower()))):
+    for i, word in enumerate(_stemmer.stemWords(WORD.findall(segmented(text).lower()))):
         at.setdefault(word, []).append(i)
     return at
 
@@ -150,16 +188,33 @@ _STOP = frozenset(
 )
 
 
+# words of Chinese that say nothing on their own (its one-character words are left out
+# as English words of one or two letters are)
+_STOP_ZH = frozenset(
+    "我们 你们 他们 她们 它们 咱们 大家 自己 这个 那个 这些 那些 这样 那样 这种 那种 一个 一些 "
+    "就是 还是 但是 可是 因为 所以 如果 虽然 而且 或者 然后 其实 可以 没有 什么 怎么 为什么 已经 "
+    "觉得 认为 现在 时候 非常 比较 还有 这里 那里 的话 一下 一点 不是 也是 都是 有些".split()
+)
+
+
 def plain_words(text: str) -> set[str]:
     """The distinct lower-cased words of ``text`` of three letters or more, a short stop
     list aside, not stemmed: what the stages match a statement to its sentences and
     points with, and count a claim's words by. A second notion of "word" beside
     ``stems``, kept because the briefs were tuned with it: switching the picking of
-    points to ``stems`` changes which points a brief carries."""
-    return {w for w in WORD.findall(text.lower()) if w not in _STOP and len(w) > 2}
+    points to ``stems`` changes which points a brief carries. A word of Chinese writing
+    (``segmented``) counts from two characters, most of its words' length."""
+    return {
+        w
+        for w in WORD.findall(segmented(text).lower())
+        if w not in _STOP
+        and w not in _STOP_ZH
+        and (len(w) > 2 or (len(w) == 2 and CJK_RUN.fullmatch(w) is not None))
+    }
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# a stop and a space, or a full stop of Chinese writing, which takes no space after it
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])\s*")
 # a full stop after a title, "vs" or one capital letter is never a sentence's end ("Dr. Li",
 # "Mr. Smith", "China vs. US Technological Development", "the U. S. lead", "J. Smith", a
 # parliament's "Hon. Bill Blair")
@@ -167,7 +222,7 @@ _TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|St|Sen|Rep|Gen|Gov|Hon|Rt|vs|[A-Z])
 
 
 def sentences_of(text: str) -> list[str]:
-    """Model prose cut into sentences (at ., ! or ? followed by a space), except where
+    """Model prose cut into sentences (at ., ! or ? followed by a space, or at 。！？), except where
     what follows starts in lower case or the stop ends a title, "vs" or an initial: "the
     U.S. view is", "the U. S. view", "e.g. chips", "Dr. Li" and "China vs. US" are not
     two sentences each."""

@@ -213,6 +213,10 @@ def test_textrank_extract_is_cut_to_the_brief_length() -> None:
         ("the Bay Area", "bay area", True),
         ("the bay and the area", "bay area", False),
         ("70% of robots", "70 percent|70", True),
+        # Chinese writing, as its words: a word, a prefix of one, no half of one
+        ("宇树科技推出的人形机器人售价九万九千元", "宇树", True),
+        ("通过备案的大模型已经超过一百八十个", "一百八十*", True),
+        ("通过备案的大模型已经超过一百八十个", "案的", False),
     ],
 )
 def test_keyword_matching(text: str, group: str, found: bool) -> None:
@@ -240,6 +244,7 @@ def test_phrases_do_not_match_across_two_strings() -> None:
         ("Kai-fu Lee's book", "person", True),
         ("Who talks about what, the main argument", "person", True),
         ("DeepSeek", "person", True),  # listed as an organisation in the same brief
+        ("梁文锋", "person", False),  # Chinese writing has no lower case
     ],
 )
 def test_names_that_are_not_names(name: str, kind: str, bad: bool) -> None:

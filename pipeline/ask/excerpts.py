@@ -55,17 +55,21 @@ class Run:
 def _pieces(line: str, offset: int) -> list[Unit]:
     """A line's sentences (``text.sentences_of``) as units, a sentence too long to read
     as one (no stops for hundreds of words) in pieces of ``EXCERPT_WORDS`` words.
-    ``sentences_of`` only cuts between words and joins with one space, so a sentence's
-    words are the line's next words: their offsets place it."""
-    words = list(_WORD.finditer(line))
+    ``sentences_of`` keeps every character but spaces, in order, so a sentence ends
+    where the line's next characters but spaces are its own: that places it (between
+    words, or after a full stop of Chinese writing, which no space follows)."""
     units: list[Unit] = []
-    at = 0
+    cursor = 0
     for sentence in sentences_of(line):
-        n = len(sentence.split())
-        mine = words[at : at + n]
-        at += n
+        start = end = cursor + len(line[cursor:]) - len(line[cursor:].lstrip())
+        left = sum(not c.isspace() for c in sentence)
+        while left and end < len(line):
+            left -= not line[end].isspace()
+            end += 1
+        cursor = end
+        mine = list(_WORD.finditer(line, start, end))
         size = len(mine) if len(mine) <= LONG_UNIT_WORDS else EXCERPT_WORDS
-        for k in range(0, len(mine), size):
+        for k in range(0, len(mine), size or 1):
             piece = mine[k : k + size]
             units.append(
                 Unit(

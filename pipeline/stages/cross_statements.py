@@ -19,7 +19,7 @@ from pipeline.models import Attributed, Cited, KeyPoint, Passage, SourceBrief, T
 from pipeline.stages.points import REPEAT_SHARE, content, is_claim, repeats
 from pipeline.stages.show_talk import about_the_speaker, tells_the_talk
 from pipeline.stages.spoken import as_written
-from pipeline.text import name_words, plain_words, sentences_of, share_in, stems
+from pipeline.text import name_words, plain_words, sentences_of, share_in, stems, word_count
 
 
 @dataclass(frozen=True)
@@ -289,7 +289,7 @@ def stands_alone(sentence: str) -> bool:
     overview took "They were behind on open source on a lot of AI development and having
     this force multiplier ... is what helped them like catch up to where they are
     today" (41 words) from one: whose "they", the overview does not say."""
-    return not _LEANING.match(sentence.strip()) and len(sentence.split()) <= OVERVIEW_SENTENCE_WORDS
+    return not _LEANING.match(sentence.strip()) and word_count(sentence) <= OVERVIEW_SENTENCE_WORDS
 
 
 def first_stated(

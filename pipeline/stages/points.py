@@ -23,7 +23,15 @@ from pipeline.models import Cited, KeyPoint
 from pipeline.stages.show_talk import about_the_speaker, about_the_talk
 from pipeline.stages.speakers import without_speakers
 from pipeline.stages.spoken import as_written
-from pipeline.text import LOWER_CASE_WORD, QUESTION_MARKS, plain_words, sentences_of
+from pipeline.text import (
+    CJK_RUN,
+    LOWER_CASE_WORD,
+    QUESTION_MARKS,
+    plain_words,
+    segmented,
+    sentences_of,
+    word_count,
+)
 from pipeline.whole_sentence import whole_sentence
 
 BRIEF_WORDS = 900  # a source brief's prose: its overview, theme summaries and points
@@ -43,6 +51,17 @@ _ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d[\d.,%]*")
 # Zipf 6 and above: "the", "and", "think", "know"... (7 is about one word in a hundred)
 _COMMON_ZIPF = 6.0
 _CEILING_ZIPF = 7.0
+
+
+def _rated_words(text: str) -> list[tuple[str, str]]:
+    """The words ``specificity`` and ``salience`` weigh, each with the language whose
+    frequencies rate it: English words and figures, and the words of Chinese writing
+    (``text.segmented``), which the English pattern does not see (a Chinese sentence
+    rated 0, so the map numbered the first sentence of each part, whatever it said)."""
+    found = [(w, "en") for w in _ENGLISH_WORD.findall(text)]
+    if CJK_RUN.search(text):
+        found += [(w, "zh") for w in segmented(text).split() if CJK_RUN.fullmatch(w)]
+    return found
 
 
 # hesitation sounds a transcript writes ("um", "uh", "mm"): a quote of two or more reads as
@@ -68,10 +87,11 @@ def specificity(text: str) -> float:
     package), it depends on the point alone. Small models copy the conversation's chatter
     as key points ("I'm like, dude, you literally work in tech."): the strict policy
     keeps the least specific out of a brief (``ModelPolicy.point_specificity``)."""
-    words = _ENGLISH_WORD.findall(text)
+    rated = _rated_words(text)
+    words = [w for w, _ in rated]
     rarity = [
         _CEILING_ZIPF - zipf
-        for zipf in (zipf_frequency(w, "en") for w in {w.lower() for w in words})
+        for zipf in (zipf_frequency(w, lang) for w, lang in {(w.lower(), g) for w, g in rated})
         if zipf < _COMMON_ZIPF
     ]
     if not rarity:
@@ -93,7 +113,7 @@ TOPIC_WEIGHT = 0.1  # how far a source's own subject raises a sentence's specifi
 
 def word_counts(text: str) -> Counter[str]:
     """How often ``text`` uses each word (lower case), for ``salience``."""
-    return Counter(w.lower() for w in _ENGLISH_WORD.findall(text))
+    return Counter(w.lower() for w, _ in _rated_words(text))
 
 
 def salience(text: str, source_counts: Counter[str]) -> float:
@@ -103,10 +123,10 @@ def salience(text: str, source_counts: Counter[str]) -> float:
     conversation is about. Picking each map part's sentence by it rather than by
     specificity alone, the picked sentences held 16 of the 38 tune facts instead of 15,
     and 19 of the 37 check facts instead of 16 (docs/evaluation-history.md, eighth round)."""
-    words = {w.lower() for w in _ENGLISH_WORD.findall(text)}
+    words = {(w.lower(), lang) for w, lang in _rated_words(text)}
     weights = [
         (_CEILING_ZIPF - zipf) * math.log1p(source_counts[w])
-        for w, zipf in ((w, zipf_frequency(w, "en")) for w in words)
+        for w, zipf in ((w, zipf_frequency(w, lang)) for w, lang in words)
         if zipf < _TOPIC_ZIPF
     ]
     topic = math.fsum(weights) / math.sqrt(len(weights)) if weights else 0.0
@@ -223,7 +243,7 @@ def pick_points(
             key=lambda p: (
                 -fact_score(p),
                 reads_broken(p.text),
-                -rare[p.id] / math.sqrt(len(p.text.split())),
+                -rare[p.id] / math.sqrt(word_count(p.text)),
             ),
         )
         for group in groups
@@ -236,7 +256,7 @@ def pick_points(
             point = _next_new(pool, said[n], taken)
             if point is None:
                 continue
-            cost = len(as_written(point.text).split())
+            cost = word_count(as_written(point.text))
             if spent + cost > budget_words:
                 full = True
                 break
@@ -298,7 +318,11 @@ def is_claim(text: str) -> bool:
     follow up here? Or so is what you're saying that we're seeing all these open source
     AI companies ...")."""
     words = plain_words(text)
-    said = any(w in words for w in LOWER_CASE_WORD.findall(text)) or bool(_NUMBER.search(text))
+    said = (
+        any(w in words for w in LOWER_CASE_WORD.findall(text))
+        or bool(_NUMBER.search(text))
+        or any(CJK_RUN.fullmatch(w) for w in words)  # Chinese writing has no lower case
+    )
     return len(words) >= 3 and said and not is_question(text)
 
 
@@ -307,12 +331,12 @@ def is_label(text: str) -> bool:
     talk about the government's view of AI, the 1.5B once wrote its four points as
     "Asian cultures", "government attitude", "self-driving cars" and "The government
     work report" (three words may be a terse claim: "Export chips limited")."""
-    return len(text.split()) <= 2 and not _NUMBER.search(text)
+    return word_count(text) <= 2 and not _NUMBER.search(text)
 
 
 def point_budget(written: str) -> int:
     """Words of points a brief carries besides the prose ``written`` for it already."""
-    return max(MIN_POINT_WORDS, BRIEF_WORDS - len(written.split()))
+    return max(MIN_POINT_WORDS, BRIEF_WORDS - word_count(written))
 
 
 # a clause that cannot open a sentence: a point that starts at its salient clause

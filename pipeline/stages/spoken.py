@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.text import capitalised, flattened, sentences_of, without_marks
+from pipeline.text import CJK_RUN, capitalised, flattened, sentences_of, without_marks
 
 # "like" as a filler: after a word that takes no "like" in writing ("some of like
 # Chinese", "China's like official policy", "the most like adept", "so like"), or before
@@ -130,6 +130,12 @@ _CONTRACTION = re.compile(
 )
 
 
+def _mostly_chinese(text: str) -> bool:
+    """More characters of Chinese (or Japanese) writing than Latin letters: a sentence of
+    it ends with "。", not "." ("杭州的宇树科技推出了人形机器人G1。")."""
+    return sum(map(len, CJK_RUN.findall(text))) > sum(c.isascii() and c.isalpha() for c in text)
+
+
 def as_written(text: str, alone: bool = True) -> str:
     """``text`` ``without_fillers``, as a sentence read ``alone`` (a point: without the
     word that links it to a sentence before, ``_LINK``): a capital first letter when its first
@@ -153,7 +159,7 @@ def as_written(text: str, alone: bool = True) -> str:
     if (word.replace("-", "").isalpha() or _CONTRACTION.fullmatch(word)) and first.islower():
         out = capitalised(out)
     if out.rstrip(_CLOSING)[-1:].isalnum():
-        out += "."
+        out += "。" if _mostly_chinese(out) else "."
     return out
 
 

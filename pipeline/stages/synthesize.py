@@ -56,7 +56,7 @@ from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.reduce_stage import is_quotable, union
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
 from pipeline.stages.themes import Vectorizer, cross_groups, lexical_vectors
-from pipeline.text import plain_words, sentences_of, share_in
+from pipeline.text import plain_words, sentences_of, share_in, word_count
 
 MAX_CROSS_THEMES = 10  # two more than the eight before: the same budget of words, more subjects
 # a source's statement is listed under a cross-source theme unless its summary says it:
@@ -191,7 +191,7 @@ def quotable(brief: SourceBrief) -> list[Quote]:
 
 
 def words_of(*texts: str) -> int:
-    return sum(len(t.split()) for t in texts)
+    return sum(word_count(t) for t in texts)
 
 
 def within_words(themes: list[CrossTheme], other_words: int, budget: int) -> list[CrossTheme]:
