@@ -3,6 +3,7 @@
     .venv/bin/python bench/eval_brief.py                     # outputs/, both splits
     .venv/bin/python bench/eval_brief.py --out /tmp/run --split tune
     .venv/bin/python bench/eval_brief.py --json              # machine-readable
+    .venv/bin/python bench/eval_brief.py --out /tmp/zh --split check --data bench/data/zh
 
 Facts (bench/data/brief_facts.jsonl) and cross-source themes (brief_themes.jsonl) each
 carry 2-3 keyword groups; a group is ``alternative|alternative``, an alternative a word
@@ -606,13 +607,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "outputs", help="run folder")
     parser.add_argument("--split", choices=("tune", "check", "all"), default=None)
+    parser.add_argument(
+        "--data", type=Path, default=DATA, help="folder of brief_facts.jsonl, brief_themes.jsonl"
+    )
+    parser.add_argument(
+        "--seeds", type=Path, default=ROOT / "seeds", help="transcripts of a run with no manifest"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     parser.add_argument(
         "--missed", action="store_true", help="list the facts and themes the briefs miss"
     )
     args = parser.parse_args(argv)
     splits = [args.split] if args.split else ["tune", "check"]
-    results = [score_run(args.out, split) for split in splits]
+    results = [score_run(args.out, split, args.data, args.seeds) for split in splits]
     if not HAVE_SUMY:
         print("sumy is not installed (dev dependency): run `make setup`", file=sys.stderr)
     if args.json:
@@ -622,7 +629,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\n### {result['out']}: {result['split']} split\n")
         print(table(result))
         if args.missed:
-            print("\n" + missed(result, args.split or result["split"]))
+            print("\n" + missed(result, args.split or result["split"], args.data))
     bad = results[0]["sources"]
     listed = [f"{s['source_id']}: {n!r} ({why})" for s in bad for _, n, why in s["bad_names"]]
     if listed:

@@ -264,3 +264,18 @@ def test_fact_checker_fails_on_bad_evidence_and_keywords(tmp_path: Path) -> None
     rows[1]["keywords"] = [rows[1]["keywords"][0], "zeppelin"]
     (data / "brief_facts.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert check_brief_facts.main(["check", str(data), str(ROOT / "seeds")]) == 1
+
+
+def test_the_chinese_set_s_evidence_and_keywords_are_in_its_transcripts() -> None:
+    data = ROOT / "bench" / "data" / "zh"
+    seeds = {p.stem: p.read_text(encoding="utf-8") for p in (data / "seeds").glob("*.txt")}
+    facts = eb.load_jsonl(data / "brief_facts.jsonl", "all")
+    themes = eb.load_jsonl(data / "brief_themes.jsonl", "all")
+    assert len(facts) == 31 and len(themes) == 5
+    for fact in facts:
+        source = seeds[fact["source_id"]]
+        assert fact["evidence"] in source, fact["id"]
+        assert eb.Text(source).covers(fact["keywords"]), fact["id"]
+    for theme in themes:
+        for sid, evidence in theme["evidence"].items():
+            assert evidence in seeds[sid] and eb.Text(seeds[sid]).covers(theme["keywords"])
