@@ -61,7 +61,10 @@ def _pieces(line: str, offset: int) -> list[Unit]:
     units: list[Unit] = []
     cursor = 0
     for sentence in sentences_of(line):
-        start = end = cursor + len(line[cursor:]) - len(line[cursor:].lstrip())
+        start = cursor
+        while start < len(line) and line[start].isspace():
+            start += 1
+        end = start
         left = sum(not c.isspace() for c in sentence)
         while left and end < len(line):
             left -= not line[end].isspace()
