@@ -35,7 +35,8 @@ EmbeddedModelKey = Literal["qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"]
 DEFAULT_EMBEDDED_MODEL: EmbeddedModelKey = "qwen2.5-coder-1.5b"
 
 
-def _user_cache() -> Path:
+def user_cache() -> Path:
+    """The folder of the user's caches: model calls, the embedded models, jieba's dictionary."""
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "brief"
 
 
@@ -129,8 +130,8 @@ class Settings(BaseSettings):
     server_threads: int | None = None
 
     # places
-    cache_dir: Path = Field(default_factory=lambda: _user_cache() / "calls")
-    model_dir: Path = Field(default_factory=lambda: _user_cache() / "models")
+    cache_dir: Path = Field(default_factory=lambda: user_cache() / "calls")
+    model_dir: Path = Field(default_factory=lambda: user_cache() / "models")
 
     _toml_path: ClassVar[Path | None] = None
 

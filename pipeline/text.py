@@ -146,7 +146,23 @@ CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 def _jieba_cut() -> Callable[[str], list[str]]:
     import jieba  # loads its dictionary (about half a second): only for Chinese text
 
+    from pipeline.settings import user_cache
+
     jieba.setLogLevel(logging.WARNING)
+    # the prefix dictionaries' caches beside the user's other caches, not in /tmp: there
+    # wordfreq's (which rates Chinese words, ``points.specificity``) is a new file of
+    # 750 KB for every folder it is installed in, as every fresh clone's test run
+    folder = user_cache() / "jieba"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return jieba.lcut  # type: ignore[no-any-return]  # they stay in /tmp
+    from wordfreq import chinese
+
+    if chinese.jieba_tokenizer is None:
+        chinese.jieba_tokenizer = jieba.Tokenizer(dictionary=chinese.DICT_FILENAME)
+    for tokenizer in (jieba.dt, chinese.jieba_tokenizer):
+        tokenizer.tmp_dir = str(folder)
     return jieba.lcut  # type: ignore[no-any-return]
 
 

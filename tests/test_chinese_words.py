@@ -4,6 +4,7 @@ them, and every count of words took a clause of it for one word."""
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 from pipeline.ask.retrieval import IndexParams, build_index
 from pipeline.stages.points import is_claim, is_label, salience, specificity
@@ -85,3 +86,27 @@ def test_a_passage_of_chinese_is_excerpted_by_its_sentences() -> None:
         "Second one. e.g. third",
     ]
     assert all(text[u.start : u.end].split() == u.text.split() for u in units)
+
+
+def test_the_word_dictionaries_are_cached_with_the_user_s_caches_not_in_tmp(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    root = str(Path(__file__).resolve().parent.parent)  # this checkout's pipeline
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "TMPDIR": str(scratch)}
+    code = f"from pipeline.stages.points import specificity; print(specificity({SAID!r}) > 0)"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**env, "PYTHONPATH": root},
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == "True" and done.stderr == ""  # jieba says nothing
+    cached = sorted(p.name for p in (tmp_path / "cache" / "brief" / "jieba").iterdir())
+    assert len(cached) == 2  # jieba's own dictionary and wordfreq's
+    assert list(scratch.iterdir()) == []

@@ -527,6 +527,20 @@ def test_talk_about_the_talk_is_told_from_what_is_said() -> None:
     assert about_the_talk("I have just been discussing with Yuan Li.")
     assert about_the_talk("In this wide ranging conversation we cover the major AI players.")
     assert not about_the_talk("We examined the chips and found them slower.")
+    # ... after the words a speaker opens on, as the 1.5B copies them into a point
+    assert about_the_talk("you know, we really examined why China had to go with a strategy")
+    assert about_the_talk("So, um, we're discussing China's AI positioning.")
+    assert not about_the_talk("You know, we examined the chips and found them slower.")
+    # the host steering the talk (key facts of 003 and 001)
+    assert about_the_talk(
+        "Last thing that's been coming up as we've been talking, people, we haven't really "
+        "talked about the export controls and the shortages of GPUs within China."
+    )
+    assert about_the_talk(
+        "we have the big labs in the US doing so before I kind of jump into a couple of the reasons"
+    )
+    assert not about_the_talk("We haven't got the chips we need.")
+    assert not about_the_talk("Before I joined Huawei, I worked at SMIC.")
 
 
 def test_a_pronoun_s_sequel_is_about_the_talk_only_after_a_sentence_about_it() -> None:

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from pipeline.models import Passage, Sentence
+from pipeline.stages.spoken import without_fillers
 
 # the show's intro and outro, ads and sponsor reads: never a key point
 _PROMO = re.compile(
@@ -106,6 +107,12 @@ _ABOUT_THE_TALK = re.compile(
     r"discussed|talked\s+about|covered|dug\s+into)\s+(?:why|how|what|whether)\b|"
     r"^(?:I|we)(?:'ve|\s+have)?\s+(?:just\s+)?been\s+(?:discussing|talking)\s+with\b|"
     r"\b(?:make|do|record) an episode\b|"
+    # the host steering the talk: "... we haven't really talked about the export controls
+    # and the shortages of GPUs within China.", "We have the big labs in the US doing so
+    # before I jump into a couple of the reasons why ..." (key facts of 003 and 001)
+    r"\bwe (?:haven't|have not|didn't|did not) (?:really |yet |even )?"
+    r"(?:talked|discussed|touched|covered|gotten|got) (?:about|on|to|into)\b|"
+    r"\bbefore (?:I|we) (?:jump|dive|get|go|move) (?:in|into|on)\b|"
     # the show keeping time: "Folks, we're pushing past 10 p.m. now", "we're running out of time"
     r"\b(?:we're|we are)\s+(?:running out of time|pushing past\s+\d)|"
     # a committee's chair keeping its order: "The next questions are from Hefin David.",
@@ -118,8 +125,11 @@ _ABOUT_THE_TALK = re.compile(
 
 
 def about_the_talk(text: str) -> bool:
-    """Whether a statement says what the conversation covers rather than what it says."""
-    return bool(_ABOUT_THE_TALK.search(text.strip()))
+    """Whether a statement says what the conversation covers rather than what it says, as
+    said or without its speech fillers: "you know, we really examined why China had to
+    kind of go with ..." (a map point as the 1.5B copied it) is "We really examined why
+    China had to go with ..."."""
+    return any(_ABOUT_THE_TALK.search(t.strip()) for t in (text, without_fillers(text)))
 
 
 # a pronoun's sentence after one about the talk is about it too: "The notes discuss the
