@@ -16,6 +16,8 @@
 - ``segmented`` / ``word_count``: Chinese writing, which puts no space between words,
   with its words spaced apart (jieba), as every function here reads it, and a text's
   words so counted.
+- ``language_of``: the language a text's words are commonest in (wordfreq's lists), which
+  the points' rarity rates them in.
 - ``sentences_of``: model prose cut into sentences (source text is cut by
   ``pipeline.inputs.chunking``, which also knows CJK marks and closing quotes).
 """
@@ -25,6 +27,8 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import unicodedata
+from collections import Counter
 from collections.abc import Callable, Sequence
 
 import bm25s
@@ -174,6 +178,60 @@ def segmented(text: str) -> str:
     if not CJK_RUN.search(text):
         return text
     return CJK_RUN.sub(lambda m: f" {' '.join(_jieba_cut()(m[0]))} ", text)
+
+
+# the languages wordfreq lists, by the alphabet they are written in (Chinese and Japanese
+# are rated as ``segmented`` cuts them; Korean's frequencies need MeCab, not installed)
+LANGUAGES_BY_SCRIPT = {
+    "LATIN": (
+        "en", "es", "fr", "de", "it", "pt", "nl", "pl", "sv", "da", "nb", "fi", "cs", "ro",
+        "tr", "id", "ca", "hu", "sk", "sl", "lt", "lv", "ms", "fil", "is", "vi",
+    ),
+    "CYRILLIC": ("ru", "uk", "bg", "mk"),
+    "GREEK": ("el",),
+    "HEBREW": ("he",),
+    "ARABIC": ("ar", "fa", "ur"),
+    "DEVANAGARI": ("hi",),
+    "BENGALI": ("bn",),
+    "TAMIL": ("ta",),
+}  # fmt: skip
+LETTER_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-])*")  # a word of letters, any alphabet
+_KNOWN_ZIPF = 3.0  # one word in a million: an English word anyone knows
+_ENGLISH_SHARE = 0.8  # of a text's words known so, and it is English without a look further
+_LEAD = 1.2  # another language must rate the words this much commoner than English does
+
+
+def _script(word: str) -> str:
+    return unicodedata.name(word[0], "LATIN").split(" ")[0]
+
+
+@functools.lru_cache(maxsize=8192)
+def language_of(text: str) -> str:
+    """wordfreq's code for the language ``text`` is written in: "en" when most of its words
+    are common English words (names and figures aside, any English sentence); else, among
+    the languages of the alphabet most of its words are written in, the one in which its
+    words are commonest (ahead of English by ``_LEAD``); "" for an alphabet none of them
+    is written in. A Spanish interview's words, rated as English, were all rare, so the
+    map numbered "Gracias por invitarme." as the most specific sentence of its part."""
+    from wordfreq import zipf_frequency
+
+    words = [w.lower() for w in LETTER_WORD.findall(CJK_RUN.sub(" ", text))]
+    if not words:
+        return "en"
+    script = Counter(_script(w) for w in words).most_common(1)[0][0]
+    if script not in LANGUAGES_BY_SCRIPT:
+        return ""  # Korean, Thai...: no word list to rate them by
+    best, score = "en", 0.0
+    if script == "LATIN":
+        english = [zipf_frequency(w, "en") for w in words]
+        if sum(z >= _KNOWN_ZIPF for z in english) >= _ENGLISH_SHARE * len(words):
+            return "en"
+        score = sum(english) * _LEAD
+    for language in LANGUAGES_BY_SCRIPT[script][script == "LATIN" :]:  # English done
+        rated = sum(zipf_frequency(w, language) for w in words)
+        if rated > score:
+            best, score = language, rated
+    return best
 
 
 def word_count(text: str) -> int:

@@ -211,6 +211,29 @@ def test_an_answer_must_carry_the_numbers_the_question_asks_for() -> None:
         assert "quantity" in str(_reply_problem("What score did Ernie 4.0 get?", answer, ernie))
 
 
+def test_a_quantity_question_in_another_language_needs_a_number_too() -> None:
+    said = (
+        "Ellos dicen que el entrenamiento final costó unos seis millones de dólares. "
+        "Mistral en Francia es la excepción."
+    )
+    # an unanswerable question, answered with a sentence that names its subject
+    assert "quantity" in str(
+        _reply_problem(
+            "¿Cuántos empleados tiene Mistral?", "Mistral en Francia es la excepción.", said
+        )
+    )
+    assert "quantity" in str(
+        _reply_problem(
+            "Combien d'employés a Mistral ?", "Mistral en Francia es la excepción.", said
+        )
+    )
+    # a number in the words its passage spells it in answers it (in English too)
+    costed = "El entrenamiento final costó unos seis millones de dólares."
+    assert _reply_problem("¿Cuánto costó el entrenamiento final?", costed, said) is None
+    sold = "They sold two million phones."
+    assert _reply_problem("How many phones did they sell?", sold, sold) is None
+
+
 def test_a_true_sentence_that_does_not_address_the_question_is_not_an_answer() -> None:
     # the embedded model answered the newsletter question with this, citing the
     # passage that names the newsletter

@@ -266,12 +266,15 @@ def test_fact_checker_fails_on_bad_evidence_and_keywords(tmp_path: Path) -> None
     assert check_brief_facts.main(["check", str(data), str(ROOT / "seeds")]) == 1
 
 
-def test_the_chinese_set_s_evidence_and_keywords_are_in_its_transcripts() -> None:
-    data = ROOT / "bench" / "data" / "zh"
+@pytest.mark.parametrize(("language", "n_facts", "n_themes"), [("zh", 31, 5), ("es", 15, 0)])
+def test_a_language_s_set_has_its_evidence_and_keywords_in_its_transcripts(
+    language: str, n_facts: int, n_themes: int
+) -> None:
+    data = ROOT / "bench" / "data" / language
     seeds = {p.stem: p.read_text(encoding="utf-8") for p in (data / "seeds").glob("*.txt")}
     facts = eb.load_jsonl(data / "brief_facts.jsonl", "all")
     themes = eb.load_jsonl(data / "brief_themes.jsonl", "all")
-    assert len(facts) == 31 and len(themes) == 5
+    assert len(facts) == n_facts and len(themes) == n_themes
     for fact in facts:
         source = seeds[fact["source_id"]]
         assert fact["evidence"] in source, fact["id"]

@@ -318,3 +318,42 @@ def test_markdown_without_front_matter(tmp_path: Path) -> None:
     assert t.metadata == {"title": "A Title"}
     assert [s.text for s in t.segments] == ["first bullet", "second bullet", "third"]
     assert_offsets(t)
+
+
+def test_a_header_of_key_value_lines_heads_a_transcript_of_named_turns(tmp_path: Path) -> None:
+    """ "Title:", "Date:", "Guests:" lines, then "Name: text" turns: read as a podcast
+    page, the host's turns were taken for its header (lost from the text, 3 of 4 lines of
+    this file) and the title kept its "Title: "."""
+    turns = [
+        "Host: Welcome to Open Tech. Today we talk with Lucy Ferrer about chips.",
+        "Lucy Ferrer: Thanks for having me. I have followed this for eight years.",
+        "Host: Why did DeepSeek cause such a stir?",
+        "Lucy Ferrer: A small lab in Hangzhou trained a model for six million dollars.",
+    ]
+    head = ["Title: China and AI chips", "Date: March 12, 2025", "Guests: Lucy Ferrer", ""]
+    t = read_transcript(write(tmp_path / "t.txt", "\n".join(head + turns)), "t")
+    assert t.format == "headed"
+    assert t.metadata == {
+        "title": "China and AI chips",
+        "date": "March 12, 2025",
+        "guests": "Lucy Ferrer",
+        "speakers": "Host, Lucy Ferrer",
+    }
+    assert [f"{s.speaker}: {s.text}" for s in t.segments] == turns
+    assert_offsets(t)
+    # ... in Spanish too: "Título" and "Fecha" were two speakers
+    spanish = ["Título: La IA en China", "Fecha: 12 de marzo de 2025", "Ana: Hola.", "Luis: Sí."]
+    t = read_transcript(write(tmp_path / "es.txt", "\n".join(spanish)), "es")
+    assert (t.format, t.metadata["title"], t.metadata["speakers"]) == (
+        "headed",
+        "La IA en China",
+        "Ana, Luis",
+    )
+    # a first turn by a host, or a header with no title or date, is no header
+    assert read_transcript(write(tmp_path / "n.txt", "\n".join(turns)), "n").format == (
+        "named_lines"
+    )
+    hosted = ["Host: Jane Doe", *turns]
+    assert read_transcript(write(tmp_path / "h.txt", "\n".join(hosted)), "h").format == (
+        "named_lines"
+    )

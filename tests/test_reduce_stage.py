@@ -80,6 +80,11 @@ def test_an_overview_of_titles_gives_way_to_the_sections_first_sentences() -> No
     assert own_overview(
         "Welsh Language and Lifelong Learning: Kirsty Williams cites recruitment targets.", headed
     ) == ("Kirsty Williams cites recruitment targets.")
+    # a whole "Title: Subtitle." is a title too (a Spanish interview's overview read
+    # "Smic's Limitations. Spanish Opportunities.")
+    assert own_overview(
+        "Open Weights: A Comparison. Labs stockpile them.", titles, summaries=summaries
+    ) == ("Weights are open. Labs stockpile them.")
 
 
 def test_a_cross_source_overview_that_echoes_its_list_gives_way_to_the_themes_sentences() -> None:
@@ -541,6 +546,22 @@ def test_talk_about_the_talk_is_told_from_what_is_said() -> None:
     )
     assert not about_the_talk("We haven't got the chips we need.")
     assert not about_the_talk("Before I joined Huawei, I worked at SMIC.")
+
+
+def test_a_welcome_and_a_guest_s_thanks_are_the_show_s_own_talk_in_other_languages() -> None:
+    from pipeline.stages.show_talk import is_promo
+
+    for said in (
+        "Bienvenidos a Tecnología Abierta.",
+        "Gracias por invitarme.",  # the first point of a Spanish interview's brief
+        "Lucía, muchas gracias por venir.",
+        "Merci de m'avoir invitée.",
+        "Herzlich willkommen bei Technik Offen.",
+        "Danke für die Einladung.",
+    ):
+        assert is_promo(said), said
+    assert not is_promo("El gobierno subvenciona la potencia de cálculo.")
+    assert not is_promo("Gracias a los subsidios, los servidores son más baratos.")
 
 
 def test_a_pronoun_s_sequel_is_about_the_talk_only_after_a_sentence_about_it() -> None:

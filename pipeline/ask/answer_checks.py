@@ -22,7 +22,17 @@ NUMBER_WORDS = re.compile(
     r"\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
     r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
     r"seventy|eighty|ninety|hundred|thousand|million|billion|trillion|dozen|half|"
-    r"double|twice|triple|quarter|percent)\b",
+    r"double|twice|triple|quarter|percent|"
+    # ... and in Spanish, French, German, Italian and Portuguese ("seis millones de
+    # dólares"); not "one" ("un", "une", "ein": also their "a"), nor those that are English
+    # words too ("due", "cent")
+    r"dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|veinte|treinta|cuarenta|cincuenta|"
+    r"cien|ciento|cientos|mil|millón|millones|"
+    r"deux|trois|quatre|cinq|sept|huit|neuf|dix|vingt|trente|quarante|cinquante|mille|"
+    r"millions?|milliards?|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|zwanzig|"
+    r"hundert|tausend|millionen|milliarden?|prozent|por ciento|pour cent|"
+    r"quattro|cinque|sette|otto|nove|dieci|venti|cento|mila|milioni|miliardi|"
+    r"duas|três|quatro|cinco|seis|sete|oito|dez|vinte|cem|milhões|bilhões)\b",
     re.IGNORECASE,
 )
 _DEMONYM_SUFFIXES = ("es", "ese", "an", "n", "ian", "i")
@@ -45,7 +55,11 @@ _YES_NO = re.compile(
 )
 QUANTITY_QUESTION = re.compile(
     r"^\s*(how (many|much|long|old)\b)|"
-    r"\bwhat (year|date|percentage|share|score|valuation|price|cost|number|amount)\b",
+    r"\bwhat (year|date|percentage|share|score|valuation|price|cost|number|amount)\b|"
+    # Spanish, French, German, Italian, Portuguese: "¿Cuántos empleados tiene Mistral?"
+    # was answered with "Mistral en Francia es la excepción."
+    r"\b(cu[áa]nt[oa]s?|combien|wie (viele?|lange|alt)|quant[oiea]|quant[oa]s)\b|"
+    r"\b(en qu[ée] año|en quelle année|in welchem jahr|in che anno|em que ano)\b",
     re.IGNORECASE,
 )
 

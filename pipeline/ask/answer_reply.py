@@ -86,8 +86,11 @@ class AnswerReply(BaseModel):
             )
         answer = " ".join(s.text for s in self.statements)
         given = quantities(answer) - numbers(question)
-        if policy.quantity_answer == "digits_or_words" and NUMBER_WORDS.search(answer):
+        spelled = {w.lower() for w in NUMBER_WORDS.findall(answer)}
+        if policy.quantity_answer == "digits_or_words" and spelled:
             given.add("in words")
+        elif spelled - {"one"} & {w.lower() for w in NUMBER_WORDS.findall(evidence)}:
+            given.add("as its passage spells it")  # "seis millones": the passage's own words
         if QUANTITY_QUESTION.search(question) and not given:
             raise ValueError(
                 "the question asks for a quantity or date and no statement gives one from the "

@@ -184,10 +184,12 @@ def own_overview(
         key=len,
         reverse=True,
     )
-    firsts = {  # a title, or its head before a colon ("ChatGPT vs. Ernie 4.0: A Comparison")
+    firsts = {  # a title, or its head before a colon ("ChatGPT vs. Ernie 4.0: A Comparison"),
+        # or what follows the colon: "Nvidia's H20 Chip in China: Smic's Limitations." with
+        # its head taken off read "Smic's Limitations." (a Spanish interview's overview)
         _bare(name): next(iter(sentences_of(summary)), "")
         for title, summary in zip(titles, summaries, strict=False)
-        for name in {title, title.split(":", 1)[0]}
+        for name in {title, *title.split(":", 1)}
     }
     kept = []
     for sentence in sentences_of(text):

@@ -25,8 +25,10 @@ from pipeline.stages.speakers import without_speakers
 from pipeline.stages.spoken import as_written
 from pipeline.text import (
     CJK_RUN,
+    LETTER_WORD,
     LOWER_CASE_WORD,
     QUESTION_MARKS,
+    language_of,
     plain_words,
     segmented,
     sentences_of,
@@ -47,7 +49,7 @@ def fact_score(point: KeyPoint) -> int:
     return 2 * bool(_NUMBER.search(point.text)) + min(2, len(_NAME.findall(point.text)))
 
 
-_ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d[\d.,%]*")
+_RATED_WORD = re.compile(rf"{LETTER_WORD.pattern}|\d[\d.,%]*")  # a word or a figure
 # Zipf 6 and above: "the", "and", "think", "know"... (7 is about one word in a hundred)
 _COMMON_ZIPF = 6.0
 _CEILING_ZIPF = 7.0
@@ -55,10 +57,16 @@ _CEILING_ZIPF = 7.0
 
 def _rated_words(text: str) -> list[tuple[str, str]]:
     """The words ``specificity`` and ``salience`` weigh, each with the language whose
-    frequencies rate it: English words and figures, and the words of Chinese writing
-    (``text.segmented``), which the English pattern does not see (a Chinese sentence
-    rated 0, so the map numbered the first sentence of each part, whatever it said)."""
-    found = [(w, "en") for w in _ENGLISH_WORD.findall(text)]
+    frequencies rate it: words of letters and figures, in the text's language
+    (``text.language_of``: Spanish words rated as English were all rare), and the words
+    of Chinese writing (``text.segmented``; a Chinese sentence rated 0, so the map
+    numbered the first sentence of each part, whatever it said)."""
+    language = language_of(text)  # "": an alphabet with no word list, its words unrated
+    found = [
+        (w, language or "en")
+        for w in _RATED_WORD.findall(CJK_RUN.sub(" ", text))
+        if language or w[0].isdigit()
+    ]
     if CJK_RUN.search(text):
         found += [(w, "zh") for w in segmented(text).split() if CJK_RUN.fullmatch(w)]
     return found

@@ -102,7 +102,8 @@ class ModelPolicy(BaseModel):
     quantity_answer: Literal["digits", "digits_or_words"] = Field(
         description=(
             'a quantity question ("how many", "what year"...) needs a number the question '
-            'does not contain: written in digits, or also in words ("twelve percent")'
+            "does not contain: written in digits (or in words its cited passage spells it "
+            'in), or also in any words ("twelve percent")'
         )
     )
     # briefs (map, reduce, synthesize)

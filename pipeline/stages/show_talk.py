@@ -34,7 +34,15 @@ _PROMO = re.compile(
     # the send-off: "Thank you so much for coming on and sharing all this fascinating ..."
     r"thanks? (you )?(so much |very much )?for (coming on|joining (us|me)|being (here|on))|"
     # the host's send-off into the interview: "Now, I hope you enjoy this insider's view"
-    r"hope you (all )?enjoy (this|the|our|today's))\b",
+    r"hope you (all )?enjoy (this|the|our|today's)|"
+    # the same in Spanish, French, German, Italian and Portuguese: "Bienvenidos a
+    # Tecnología Abierta.", "Gracias por invitarme." (the first point of a Spanish
+    # interview's brief), "Merci de m'avoir invité", "Danke für die Einladung"
+    r"bienvenid[oa]s? a|gracias por (invitarme|tenerme|venir|escuchar)|"
+    r"bienvenue (à|dans|sur)|merci (de m'avoir invitée?|pour l'invitation|de votre écoute)|"
+    r"willkommen (bei|zu|im)|danke für (die einladung|ihre aufmerksamkeit|das zuhören)|"
+    r"benvenut[ioae] (a|al|nel)|grazie per (l'invito|avermi invitat[oa])|"
+    r"bem-vind[oa]s? (a|ao)|obrigad[oa] pelo convite)\b",
     re.IGNORECASE,
 )
 # an ad break, and an ad's call to action (a web address, an offer, a code to mention)

@@ -9,7 +9,8 @@ text (every non-empty line a segment) takes whatever nothing else claims.
     webvtt        WebVTT: Zoom, YouTube auto-captions, <v>        (cues.py: normalised text)
     srt           SubRip subtitles                                (cues.py: normalised text)
     html          a web page holding a transcript                 (cues.py: normalised text)
-    markdown, podcast_page, speaker_turns, language_tagged, thread, plain   (text.py)
+    markdown, headed, podcast_page, speaker_turns, language_tagged, named_lines, thread,
+    plain                                                         (text.py)
 """
 
 from __future__ import annotations

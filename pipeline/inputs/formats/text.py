@@ -254,6 +254,65 @@ def _parse_thread(lines: list[Line]) -> Parsed:
     return line_segments(kept), {"dropped_repeated_lines": f"{tail[0]}-{tail[1]}"}
 
 
+# "Key: value" lines that head a transcript ("Title: ...", "Date: March 12, 2025", "Host:
+# Jane Doe"), in English and a few other languages: read as a podcast page, "Host: Welcome
+# to Open Tech." and the turns after it were taken for its header (lost from the text) and
+# the title kept its "Title: "
+_FIELDS = {
+    **dict.fromkeys(("title", "título", "titulo", "titre", "titel", "titolo"), "title"),
+    **dict.fromkeys(("date", "fecha", "datum", "published", "air date", "recorded"), "date"),
+    **dict.fromkeys(("show", "podcast", "episode", "season", "duration", "length"), ""),
+    **dict.fromkeys(("host", "hosts", "guest", "guests", "interviewer", "moderator"), ""),
+}
+_FIELD = re.compile(r"^\s*(?P<key>[^\W\d_][^\W\d_ ]*(?: [^\W\d_]+)?)\s*:\s*(?P<value>\S.*?)\s*$")
+_PEOPLE_FIELDS = ("host", "hosts", "guest", "guests", "interviewer", "moderator")
+_MAX_SHORT_WORDS = 8  # "Guests: Lucy Ferrer, Bob Chen"; "Host: Welcome to the show." is a turn
+
+
+def _field(text: str) -> tuple[str, str] | None:
+    """(key, value) of a header line, or None: a known key, and for the people a list of
+    names, not a sentence."""
+    found = _FIELD.match(text)
+    if found is None or (key := found.group("key").lower()) not in _FIELDS:
+        return None
+    value = found.group("value")
+    short = _FIELDS[key] == "date" or key in _PEOPLE_FIELDS  # a date or names, not a sentence
+    if short and (len(value.split()) > _MAX_SHORT_WORDS or value.endswith((".", "?", "!"))):
+        return None
+    return _FIELDS[key] or key.replace(" ", "_"), value
+
+
+def _header_end(lines: list[Line]) -> int:
+    """How many of ``lines`` the "Key: value" header takes (0: none, or no title or date in
+    it, or nothing after it)."""
+    keys: list[str] = []
+    end = 0
+    for i, (_, _, raw) in enumerate(lines):
+        if raw.strip():
+            if (found := _field(raw)) is None:
+                break
+            keys.append(found[0])
+        end = i + 1
+    has_body = any(raw.strip() for _, _, raw in lines[end:])
+    return end if has_body and {"title", "date"} & set(keys) else 0
+
+
+def _parse_headed(lines: list[Line]) -> Parsed:
+    """A header of "Key: value" lines ("Title: ...", "Date: ...", "Host: ..."), then the
+    transcript: lines that name their speaker, bold speaker turns, or plain lines."""
+    end = _header_end(lines)
+    meta = dict(field for _, _, raw in lines[:end] if (field := _field(raw)))
+    body = lines[end:]
+    for detect, parse in (
+        (_is_speaker_turns, _parse_speaker_turns),
+        (_is_named_lines, _parse_named_lines),
+    ):
+        if detect(body):
+            segments, said = parse(body)
+            return segments, {**meta, **said}
+    return line_segments(body), meta
+
+
 def _parse_plain(lines: list[Line]) -> Parsed:
     """Every non-empty line a segment."""
     return line_segments(lines), {}
@@ -261,6 +320,7 @@ def _parse_plain(lines: list[Line]) -> Parsed:
 
 FORMATS: list[Format] = [
     text_format("markdown", _is_markdown, _parse_markdown),
+    text_format("headed", lambda lines: _header_end(lines) > 0, _parse_headed),
     text_format("podcast_page", _is_podcast_page, _parse_podcast_page),
     text_format("speaker_turns", _is_speaker_turns, _parse_speaker_turns),
     text_format(
