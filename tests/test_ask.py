@@ -227,6 +227,15 @@ def test_a_quantity_question_in_another_language_needs_a_number_too() -> None:
             "Combien d'employés a Mistral ?", "Mistral en Francia es la excepción.", said
         )
     )
+    # ... in a statement about what it asks: the second gives a figure, but not Mistral's
+    mistral = "Mistral en Francia es la excepción. El español lo hablan seiscientos millones."
+    assert "quantity" in str(
+        _reply_problem(
+            "¿Cuántos empleados tiene Mistral?",
+            mistral,
+            said + " El español lo hablan seiscientos millones.",
+        )
+    )
     # a number in the words its passage spells it in answers it (in English too)
     costed = "El entrenamiento final costó unos seis millones de dólares."
     assert _reply_problem("¿Cuánto costó el entrenamiento final?", costed, said) is None

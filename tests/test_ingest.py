@@ -357,3 +357,54 @@ def test_a_header_of_key_value_lines_heads_a_transcript_of_named_turns(tmp_path:
     assert read_transcript(write(tmp_path / "h.txt", "\n".join(hosted)), "h").format == (
         "named_lines"
     )
+
+
+EXPORTED = {  # the plain-text exports of transcription services
+    "otter": "Jane Doe  0:00\nWelcome to the show.\n\nJohn Smith  0:15\nHuawei makes chips.\n\n"
+    "Jane Doe  1:02\nWhy does it matter?\n",
+    "rev": "Jane Doe (00:00):\nWelcome to the show.\n\nJohn Smith (00:15):\nHuawei makes chips.\n\n"
+    "Jane Doe (01:02):\nWhy does it matter?\n",
+    "numbered": "Speaker 1 [00:00]\nWelcome to the show.\nSpeaker 2 [00:15]\nHuawei makes chips.\n"
+    "Speaker 1 [01:02]\nWhy does it matter?\n",
+    "time_first": "[0:00] Jane Doe: Welcome to the show.\n[0:15] John Smith: Huawei makes chips.\n"
+    "[1:02] Jane Doe: Why does it matter?\n",
+    "time_first_bare": "0:00 Jane Doe: Welcome to the show.\n0:15 John Smith: Huawei makes chips.\n"
+    "1:02 Jane Doe: Why does it matter?\n",
+}
+
+
+@pytest.mark.parametrize("layout", sorted(EXPORTED))
+def test_an_exported_transcript_gives_each_turn_its_speaker_and_time(
+    tmp_path: Path, layout: str
+) -> None:
+    """Read as plain text, the labels were sentences and no turn had a speaker or time."""
+    t = read_transcript(write(tmp_path / "t.txt", EXPORTED[layout]), "t")
+    assert t.format == "speaker_turns"
+    first, second = (
+        ("Speaker 1", "Speaker 2") if layout == "numbered" else ("Jane Doe", "John Smith")
+    )
+    assert [(s.speaker, s.text) for s in t.segments] == [
+        (first, "Welcome to the show."),
+        (second, "Huawei makes chips."),
+        (first, "Why does it matter?"),
+    ]
+    zero_padded = layout in ("rev", "numbered")
+    times = ["00:00", "00:15", "01:02"] if zero_padded else ["0:00", "0:15", "1:02"]
+    assert [s.timestamp for s in t.segments] == times
+    assert_offsets(t)
+
+
+def test_a_monologue_exported_with_one_label_at_time_zero_is_one_turn(tmp_path: Path) -> None:
+    text = "A  0:00\nWhen I went on, I tried to understand this question.\nChina has chips.\n"
+    t = read_transcript(write(tmp_path / "m.txt", text), "m")
+    assert t.format == "speaker_turns"
+    assert [(s.speaker, s.timestamp) for s in t.segments] == [("A", "0:00"), ("A", "0:00")]
+    later = "Lunch 12:30\nSoup and bread.\n"  # one label, not at the start of a recording
+    assert read_transcript(write(tmp_path / "l.txt", later), "l").format == "plain"
+
+
+def test_an_agenda_or_prose_with_times_is_no_conversation(tmp_path: Path) -> None:
+    agenda = "Welcome 9:00\nKeynote 9:30\nLunch 12:30\nClose 17:00\n"
+    assert read_transcript(write(tmp_path / "a.txt", agenda), "a").format == "plain"
+    prose = "We met at 10:30\nThe talks ran late.\nWe met at 10:30\n"
+    assert read_transcript(write(tmp_path / "p.txt", prose), "p").format == "plain"

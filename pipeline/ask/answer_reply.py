@@ -24,7 +24,7 @@ from pipeline.ask.answer_checks import (
     unsupported,
 )
 from pipeline.stages.policy import STRICT, ModelPolicy
-from pipeline.text import numbers
+from pipeline.text import numbers, sentences_of
 
 STATEMENT_CHARS = 400  # the grammar ends a statement here: printed cut back to a sentence
 
@@ -84,17 +84,27 @@ class AnswerReply(BaseModel):
                 f"the question names {', '.join(sorted(missing))}, which the cited passages "
                 "do not mention: set answerable to false unless a passage states it"
             )
-        answer = " ".join(s.text for s in self.statements)
+        # the figure, in a sentence about what is asked: "¿Cuántos empleados tiene
+        # Mistral?" was answered "Mistral en Francia es la excepción." and a sentence on the
+        # 600 million people who speak Spanish
+        about = [
+            sentence
+            for s in self.statements
+            for sentence in sentences_of(s.text)
+            if not policy.answer_must_share_question_word
+            or addresses(question, sentence, supplied, s.passages)
+        ]
+        answer = " ".join(about)
         given = quantities(answer) - numbers(question)
         spelled = {w.lower() for w in NUMBER_WORDS.findall(answer)}
         if policy.quantity_answer == "digits_or_words" and spelled:
             given.add("in words")
-        elif spelled - {"one"} & {w.lower() for w in NUMBER_WORDS.findall(evidence)}:
+        elif (spelled - {"one"}) & {w.lower() for w in NUMBER_WORDS.findall(evidence)}:
             given.add("as its passage spells it")  # "seis millones": the passage's own words
         if QUANTITY_QUESTION.search(question) and not given:
             raise ValueError(
-                "the question asks for a quantity or date and no statement gives one from the "
-                "passages: set answerable to false if they do not state it"
+                "the question asks for a quantity or date and no statement about it gives one "
+                "from the passages: set answerable to false if they do not state it"
             )
         return self
 

@@ -132,12 +132,47 @@ def _parse_podcast_page(lines: list[Line]) -> Parsed:
 
 _TS = r"\d{1,2}:\d{2}(?::\d{2})?"  # m:ss or h:mm:ss
 _TURN = re.compile(rf"^\s*\*\*(?P<speaker>[^*\n]{{1,60}}?)\*\*\s*\((?P<ts>{_TS})\)\s*:?")
+# the plain-text exports of transcription services, a speaker and a time to each turn:
+# "Jane Doe  0:00" on its own line (Otter), "Jane Doe (00:00:01):" (Rev), "Speaker 1
+# [00:00:01]", or the time first and the words after: "[00:00:01] Jane Doe: text",
+# "00:00:01 Jane Doe: text". Read as plain text, the labels were sentences of the text
+# and no turn had a speaker or a time.
+_NAME = r"[^\W\d_][\w.'’-]*(?:[ \t]+[\w.'’-]+){0,3}?"  # at most four words
+_EXPORTED_TURN = re.compile(
+    rf"^\s*(?P<speaker>{_NAME})[ \t]*(?P<open>[(\[])?(?P<ts>{_TS})(?(open)[)\]])[ \t]*:?\s*$|"
+    rf"^\s*(?P<open2>\[)?(?P<ts2>{_TS})(?(open2)\])[ \t]+(?P<speaker2>{_NAME}):[ \t]+"
+)
+
+
+def _turn(text: str) -> tuple[str, str, int] | None:
+    """(speaker, time, where the turn's words start) of a turn's label, or None."""
+    if found := _TURN.match(text):
+        return found.group("speaker").strip(), found.group("ts"), found.end()
+    found = _EXPORTED_TURN.match(text)
+    speaker = (found.group("speaker") or found.group("speaker2") or "") if found else ""
+    # a name's words are capitalised ("Speaker 1", "JANE DOE"): "We met at 10:30" is prose
+    if found and all(w[0].isupper() or w[0].isdigit() for w in speaker.split()):
+        return speaker.strip(), found.group("ts") or found.group("ts2"), found.end()
+    return None
 
 
 def _is_speaker_turns(lines: list[Line]) -> bool:
+    """Bold turns (``_TURN``): the first line, or two; exported turns (``_EXPORTED_TURN``):
+    two, and a speaker who speaks twice (an agenda's "Lunch 12:30", "Close 17:00" is no
+    conversation), or a label alone on the first line at time zero (a monologue)."""
     first = nonempty(lines)[:1]
-    turns = sum(1 for line in lines if _TURN.match(line[2]))
-    return bool(first and _TURN.match(first[0][2])) or turns >= 2
+    bold = sum(1 for line in lines if _TURN.match(line[2]))
+    if bold >= 2 or (first and _TURN.match(first[0][2])):
+        return True
+    speakers = [t[0] for line in lines if (t := _turn(line[2]))]
+    if len(speakers) >= 2 and len(set(speakers)) < len(speakers):
+        return True
+    # ... or one speaker from the start: "A  0:00" on the first line of a monologue
+    opening = _turn(first[0][2]) if first else None
+    if opening is None:
+        return False
+    _, time, words_start = opening
+    return words_start == len(first[0][2]) and not time.strip("0:")
 
 
 def _parse_speaker_turns(lines: list[Line]) -> Parsed:
@@ -146,11 +181,11 @@ def _parse_speaker_turns(lines: list[Line]) -> Parsed:
     speaker: str | None = None
     timestamp: str | None = None
     for line in lines:
-        m = _TURN.match(line[2])
-        if m:
-            speaker, timestamp = m.group("speaker").strip(), m.group("ts")
+        start = 0
+        if turn := _turn(line[2]):
+            speaker, timestamp, start = turn
             speakers[speaker] = None
-        if (found := seg(line, m.end() if m else 0, speaker, timestamp)) is not None:
+        if (found := seg(line, start, speaker, timestamp)) is not None:
             segments.append(found)
     return segments, {"speakers": ", ".join(speakers)}
 
