@@ -311,6 +311,27 @@ def test_podcast_page_with_separate_header_lines(tmp_path: Path) -> None:
     assert_offsets(t)
 
 
+def test_a_podcast_page_keeps_a_host_s_turns_in_its_transcript(tmp_path: Path) -> None:
+    """ "Host:" is a header's key ("Host: Jane Doe"), but "Host: Welcome to ..." is a turn:
+    the host's turns and the guest's between them were taken for the header, lost from
+    the text."""
+    turns = [
+        "Host: Welcome to Open Tech. Today we talk with Lucy Ferrer about chips.",
+        "Lucy Ferrer: Thanks for having me.",
+        "Host: Why did DeepSeek cause such a stir?",
+        "Lucy Ferrer: A small lab trained a model for six million dollars.",
+    ]
+    page = ["My Show - Chips", "Episode Date: March 12, 2025", "Host: Jane Doe", *turns]
+    t = read_transcript(write(tmp_path / "p.txt", "\n".join(page)), "p")
+    assert (t.format, t.metadata["title"], t.metadata["speakers"]) == (
+        "podcast_page",
+        "My Show - Chips",
+        "Host, Lucy Ferrer",
+    )
+    assert [f"{s.speaker}: {s.text}" for s in t.segments] == turns
+    assert_offsets(t)
+
+
 def test_markdown_without_front_matter(tmp_path: Path) -> None:
     content = "# A Title\n\n- first bullet\n-   second bullet\n1. third\n"
     t = read_transcript(write(tmp_path / "m.md", content), "m")

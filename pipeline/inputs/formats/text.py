@@ -92,6 +92,8 @@ _PROSE_RUN = 6  # this many plain lines in a row mean the transcript has begun
 
 
 def _is_header_marker(text: str) -> bool:
+    if _HEADER_KEY.search(text) and _field(text) is None and _PEOPLE_KEY.match(text):
+        return False  # "Host: Welcome to the show." is the host's turn, not a header's line
     patterns = (_URL, _EMAIL, _HEADER_KEY, _CHROME, _SPONSOR)
     return any(p.search(text) for p in patterns)
 
@@ -127,7 +129,8 @@ def _parse_podcast_page(lines: list[Line]) -> Parsed:
     header_text = "\n".join(line[2] for line in header)
     for key, pattern in (("links", _URL), ("email", _EMAIL)):
         meta[key] = ", ".join(dict.fromkeys(x.rstrip(".,;:") for x in pattern.findall(header_text)))
-    return line_segments(transcript), meta
+    segments, said = _turns_or_lines(transcript)
+    return segments, {**meta, **said}
 
 
 _TS = r"\d{1,2}:\d{2}(?::\d{2})?"  # m:ss or h:mm:ss
@@ -293,14 +296,15 @@ def _parse_thread(lines: list[Line]) -> Parsed:
 # Jane Doe"), in English and a few other languages: read as a podcast page, "Host: Welcome
 # to Open Tech." and the turns after it were taken for its header (lost from the text) and
 # the title kept its "Title: "
+_PEOPLE_FIELDS = ("host", "hosts", "guest", "guests", "interviewer", "moderator")
+_PEOPLE_KEY = re.compile(rf"^\s*(?:{'|'.join(_PEOPLE_FIELDS)})\s*:", re.IGNORECASE)
 _FIELDS = {
     **dict.fromkeys(("title", "título", "titulo", "titre", "titel", "titolo"), "title"),
     **dict.fromkeys(("date", "fecha", "datum", "published", "air date", "recorded"), "date"),
     **dict.fromkeys(("show", "podcast", "episode", "season", "duration", "length"), ""),
-    **dict.fromkeys(("host", "hosts", "guest", "guests", "interviewer", "moderator"), ""),
+    **dict.fromkeys(_PEOPLE_FIELDS, ""),
 }
 _FIELD = re.compile(r"^\s*(?P<key>[^\W\d_][^\W\d_ ]*(?: [^\W\d_]+)?)\s*:\s*(?P<value>\S.*?)\s*$")
-_PEOPLE_FIELDS = ("host", "hosts", "guest", "guests", "interviewer", "moderator")
 _MAX_SHORT_WORDS = 8  # "Guests: Lucy Ferrer, Bob Chen"; "Host: Welcome to the show." is a turn
 
 
@@ -337,15 +341,20 @@ def _parse_headed(lines: list[Line]) -> Parsed:
     transcript: lines that name their speaker, bold speaker turns, or plain lines."""
     end = _header_end(lines)
     meta = dict(field for _, _, raw in lines[:end] if (field := _field(raw)))
-    body = lines[end:]
+    segments, said = _turns_or_lines(lines[end:])
+    return segments, {**meta, **said}
+
+
+def _turns_or_lines(body: list[Line]) -> Parsed:
+    """The transcript under a header: speaker turns, lines that name their speaker, or
+    plain lines."""
     for detect, parse in (
         (_is_speaker_turns, _parse_speaker_turns),
         (_is_named_lines, _parse_named_lines),
     ):
         if detect(body):
-            segments, said = parse(body)
-            return segments, {**meta, **said}
-    return line_segments(body), meta
+            return parse(body)
+    return line_segments(body), {}
 
 
 def _parse_plain(lines: list[Line]) -> Parsed:
