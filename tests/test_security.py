@@ -82,6 +82,15 @@ def test_rendered_markdown_has_no_active_content(text: str) -> None:
     assert "](" not in rendered.replace("\\](", "")  # no link or image syntax survives
 
 
+def test_a_text_opening_on_a_number_and_a_stop_is_no_list_and_shows_no_backslash() -> None:
+    from pipeline.outputs.markdown import escape
+
+    # markdown escapes punctuation only: "\\3." showed its backslash (a German date)
+    assert escape("3. April 2025") == "3\\. April 2025"
+    assert escape("# not a heading") == "\\# not a heading"
+    assert escape("2025 was the year.") == "2025 was the year."
+
+
 HOSTILE_TEXT = 'a "quote", a \\ backslash, a\nnewline, </script>, \u2028, \x00, {"injected": 1}'
 
 

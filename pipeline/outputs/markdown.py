@@ -13,7 +13,10 @@ from pipeline.text import sentences_of, without_marks
 T = TypeVar("T")
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<])")
-_LINE_START = re.compile(r"^([#>+\-=]|\d+\.)")
+_LINE_START = re.compile(r"^([#>+\-=])")
+# "3. April 2025" would open an ordered list: its stop is escaped, as markdown escapes
+# only punctuation (a backslash before the 3 was shown: a German transcript's date)
+_LIST_NUMBER = re.compile(r"^(\d+)\.")
 
 
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -24,7 +27,8 @@ def escape(text: str) -> str:
     no zero-width or bidi control characters (they can hide or reorder what is shown; the
     JSON output keeps the exact text)."""
     flat = " ".join(_INVISIBLE.sub("", text).split())
-    return _LINE_START.sub(r"\\\1", _MD_SPECIAL.sub(r"\\\1", flat))
+    inert = _LINE_START.sub(r"\\\1", _MD_SPECIAL.sub(r"\\\1", flat))
+    return _LIST_NUMBER.sub(r"\1\\.", inert)
 
 
 def cite(passage: Passage) -> str:
