@@ -32,6 +32,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 
 import bm25s
+import bm25s.stopwords
 import Stemmer
 
 _stemmer = Stemmer.Stemmer("english")
@@ -180,20 +181,23 @@ def segmented(text: str) -> str:
     return CJK_RUN.sub(lambda m: f" {' '.join(_jieba_cut()(m[0]))} ", text)
 
 
-# the languages wordfreq lists, by the alphabet they are written in (Chinese and Japanese
+# languages a text of Latin letters may be in besides English: those with a stop-word
+# list (bm25s's), which tell them apart at no cost; a language is compared by wordfreq's
+# frequencies only when a word of the text is one of its stop words (the lists of 25
+# languages took 1.8 s and 560 MB to load, for any English sentence full of names)
+STOP_WORDS = {
+    language: frozenset(getattr(bm25s.stopwords, f"STOPWORDS_{name}"))
+    for language, name in (
+        ("es", "SPANISH"), ("fr", "FRENCH"), ("de", "GERMAN"), ("it", "ITALIAN"),
+        ("pt", "PORTUGUESE"), ("nl", "DUTCH"), ("da", "DANISH"), ("nb", "NORWEGIAN"),
+        ("sv", "SWEDISH"), ("tr", "TURKISH"),
+    )
+}  # fmt: skip
+# an alphabet that one language on wordfreq's lists is written in (Chinese and Japanese
 # are rated as ``segmented`` cuts them; Korean's frequencies need MeCab, not installed)
-LANGUAGES_BY_SCRIPT = {
-    "LATIN": (
-        "en", "es", "fr", "de", "it", "pt", "nl", "pl", "sv", "da", "nb", "fi", "cs", "ro",
-        "tr", "id", "ca", "hu", "sk", "sl", "lt", "lv", "ms", "fil", "is", "vi",
-    ),
-    "CYRILLIC": ("ru", "uk", "bg", "mk"),
-    "GREEK": ("el",),
-    "HEBREW": ("he",),
-    "ARABIC": ("ar", "fa", "ur"),
-    "DEVANAGARI": ("hi",),
-    "BENGALI": ("bn",),
-    "TAMIL": ("ta",),
+LANGUAGE_OF_SCRIPT = {
+    "CYRILLIC": "ru", "GREEK": "el", "HEBREW": "he", "ARABIC": "ar", "DEVANAGARI": "hi",
+    "BENGALI": "bn", "TAMIL": "ta",
 }  # fmt: skip
 LETTER_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-])*")  # a word of letters, any alphabet
 _KNOWN_ZIPF = 3.0  # one word in a million: an English word anyone knows
@@ -208,27 +212,29 @@ def _script(word: str) -> str:
 @functools.lru_cache(maxsize=8192)
 def language_of(text: str) -> str:
     """wordfreq's code for the language ``text`` is written in: "en" when most of its words
-    are common English words (names and figures aside, any English sentence); else, among
-    the languages of the alphabet most of its words are written in, the one in which its
-    words are commonest (ahead of English by ``_LEAD``); "" for an alphabet none of them
-    is written in. A Spanish interview's words, rated as English, were all rare, so the
-    map numbered "Gracias por invitarme." as the most specific sentence of its part."""
+    are common English words (names and figures aside, any English sentence); for Latin
+    letters otherwise, among the languages whose stop words it holds (``STOP_WORDS``), the
+    one in which its words are commonest, if ahead of English by ``_LEAD``; for another
+    alphabet its language (``LANGUAGE_OF_SCRIPT``: Russian for Cyrillic, Arabic for the
+    Arabic alphabet), "" when wordfreq lists none. A Spanish interview's words, rated as
+    English, were all rare, so the map numbered "Gracias por invitarme." as the most
+    specific sentence of its part."""
     from wordfreq import zipf_frequency
 
     words = [w.lower() for w in LETTER_WORD.findall(CJK_RUN.sub(" ", text))]
     if not words:
         return "en"
     script = Counter(_script(w) for w in words).most_common(1)[0][0]
-    if script not in LANGUAGES_BY_SCRIPT:
-        return ""  # Korean, Thai...: no word list to rate them by
-    best, score = "en", 0.0
-    if script == "LATIN":
-        english = [zipf_frequency(w, "en") for w in words]
-        if sum(z >= _KNOWN_ZIPF for z in english) >= _ENGLISH_SHARE * len(words):
-            return "en"
-        score = sum(english) * _LEAD
-    for language in LANGUAGES_BY_SCRIPT[script][script == "LATIN" :]:  # English done
-        rated = sum(zipf_frequency(w, language) for w in words)
+    if script != "LATIN":
+        return LANGUAGE_OF_SCRIPT.get(script, "")  # "": no word list to rate them by
+    english = [zipf_frequency(w, "en") for w in words]
+    if sum(z >= _KNOWN_ZIPF for z in english) >= _ENGLISH_SHARE * len(words):
+        return "en"
+    best, score = "en", sum(english) * _LEAD
+    for language, stop in STOP_WORDS.items():
+        if stop.isdisjoint(words):
+            continue
+        rated = sum(zipf_frequency(w, language, wordlist="small") for w in words)
         if rated > score:
             best, score = language, rated
     return best
