@@ -49,8 +49,8 @@ from pipeline.ask.retrieval import Hit, IndexParams, build_index, embed_texts  #
 from pipeline.inputs.chunking import chunk_transcript  # noqa: E402
 from pipeline.model.cache import CallCache  # noqa: E402
 from pipeline.model.client import ModelClient  # noqa: E402
-from pipeline.model.embedded import unwind_on_signals  # noqa: E402
 from pipeline.model.llm import count_tokens  # noqa: E402
+from pipeline.model.stopping import unwind_on_signals  # noqa: E402
 from pipeline.models import Answer, Segment, Transcript  # noqa: E402
 from pipeline.outputs.verify import passage_problem  # noqa: E402
 from pipeline.session import ModelSession  # noqa: E402

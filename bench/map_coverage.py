@@ -27,7 +27,7 @@ import eval_brief  # noqa: E402
 from pipeline.inputs.chunking import chunk_all  # noqa: E402
 from pipeline.inputs.ingest import ingest_paths, read_source_text  # noqa: E402
 from pipeline.model.cache import CallCache  # noqa: E402
-from pipeline.model.embedded import unwind_on_signals  # noqa: E402
+from pipeline.model.stopping import unwind_on_signals  # noqa: E402
 from pipeline.models import Chunk  # noqa: E402
 from pipeline.session import ModelSession  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402

@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT))
 from pipeline.cli import EXIT_FAILURES  # noqa: E402
 from pipeline.inputs.ingest import ingest_paths, read_source_text  # noqa: E402
 from pipeline.model.cache import CallCache  # noqa: E402
-from pipeline.model.embedded import unwind_on_signals  # noqa: E402
 from pipeline.model.llm import count_tokens  # noqa: E402
+from pipeline.model.stopping import unwind_on_signals  # noqa: E402
 from pipeline.plan import plan_run  # noqa: E402
 from pipeline.runner import Manifest, run_pipeline  # noqa: E402
 from pipeline.session import ModelSession  # noqa: E402

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from pipeline.model.embedded import unwind_on_signals  # noqa: E402
+from pipeline.model.stopping import unwind_on_signals  # noqa: E402
 
 
 def _rss_mb(field: str = "VmRSS", pid: int | str = "self") -> float:

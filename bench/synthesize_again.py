@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.model.cache import CallCache  # noqa: E402
-from pipeline.model.embedded import unwind_on_signals  # noqa: E402
+from pipeline.model.stopping import unwind_on_signals  # noqa: E402
 from pipeline.models import ChunkSummary, SourceBrief  # noqa: E402
 from pipeline.outputs.writer import OutputWriter  # noqa: E402
 from pipeline.runner import cross_source_brief  # noqa: E402

@@ -14,7 +14,7 @@ import click
 
 from pipeline.ask_cli import EXIT_INTERRUPTED, ask
 from pipeline.errors import BriefError, ModelAuthError, ModelUnreachable
-from pipeline.model.embedded import unwind_on_signals
+from pipeline.model.stopping import unwind_on_signals
 from pipeline.runner import Progress
 
 if TYPE_CHECKING:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from pipeline.inputs.chunking import chunk_all
 from pipeline.inputs.ingest import read_source_text, transcripts_in
 from pipeline.model.cache import CallCache
 from pipeline.model.prompts import load_prompt
+from pipeline.model.stopping import worker_pool
 from pipeline.model.usage import StageUsage
 from pipeline.models import (
     ChunkSummary,
@@ -290,7 +290,7 @@ def _reduce_all(
 
     with (
         progress.stage("reduce", len(transcripts)) as advance,
-        ThreadPoolExecutor(max_workers=max(1, session.workers)) as pool,
+        worker_pool(session.workers) as pool,
     ):
         results = []
         for brief in pool.map(one, transcripts):

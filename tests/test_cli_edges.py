@@ -117,7 +117,7 @@ def test_sigterm_unwinds_so_that_exit_handlers_stop_the_servers(tmp_path: Path) 
     stopped = tmp_path / "stopped"
     program = (
         "import atexit, sys, time\n"
-        "from pipeline.model.embedded import unwind_on_signals\n"
+        "from pipeline.model.stopping import unwind_on_signals\n"
         "unwind_on_signals()\n"
         f"atexit.register(lambda: open({str(stopped)!r}, 'w').write('stopped'))\n"
         "print('ready', flush=True)\n"

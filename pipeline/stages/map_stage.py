@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from typing import Any
 
 from pipeline.errors import (
@@ -22,6 +22,7 @@ from pipeline.errors import (
     OutputInvalid,
 )
 from pipeline.model.client import ModelClient
+from pipeline.model.stopping import worker_pool
 from pipeline.models import (
     Chunk,
     ChunkSummary,
@@ -377,7 +378,7 @@ def map_chunks(
 
     Bad credentials or an unreachable server stop the whole run: every call would fail."""
     results: dict[str, ChunkSummary] = {}
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    with worker_pool(workers) as pool:
         futures = {
             pool.submit(
                 summarize_fitting, c, source_texts[c.source_id], client, max_tokens, policy

@@ -13,13 +13,13 @@ nothing the model writes carries its own citation.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.errors import ModelError
 from pipeline.model.client import ModelClient
 from pipeline.model.llm import count_tokens
+from pipeline.model.stopping import worker_pool
 from pipeline.models import (
     ChunkSummary,
     Cited,
@@ -288,7 +288,7 @@ def reduce_source(
     groups = group_points(points, theme_count(tokens), vectors)
     # equal groups are asked once (two equal requests in flight would both be sent)
     unique = {tuple(p.text for p in g): g for g in groups}
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    with worker_pool(workers) as pool:
         answers = dict(
             zip(
                 unique,

@@ -22,13 +22,13 @@ attributed by code to the statements it restates, and so to their sources and pa
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.errors import ModelError
 from pipeline.model.client import ModelClient
+from pipeline.model.stopping import worker_pool
 from pipeline.models import (
     Attributed,
     CrossSourceBrief,
@@ -258,7 +258,7 @@ def synthesize(
             source_ids=source_ids,
         )
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:  # groups never share a statement
+    with worker_pool(workers) as pool:  # groups never share a statement
         answers = list(
             pool.map(
                 lambda g: write_cross_theme(g, client, max_tokens, policy.one_line_replies),
