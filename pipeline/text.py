@@ -17,7 +17,8 @@
   with its words spaced apart (jieba), as every function here reads it, and a text's
   words so counted.
 - ``language_of``: the language a text's words are commonest in (wordfreq's lists), which
-  the points' rarity rates them in.
+  the points' rarity rates them in; ``writing_language``: its name, for a prompt to write
+  in it.
 - ``sentences_of``: model prose cut into sentences (source text is cut by
   ``pipeline.inputs.chunking``, which also knows CJK marks and closing quotes).
 """
@@ -240,6 +241,32 @@ def language_of(text: str) -> str:
     return best
 
 
+# the name a prompt gives the language of notes not in English (``writing_language``)
+LANGUAGE_NAMES = {
+    "es": "Spanish", "fr": "French", "de": "German", "it": "Italian", "pt": "Portuguese",
+    "nl": "Dutch", "da": "Danish", "nb": "Norwegian", "sv": "Swedish", "tr": "Turkish",
+    "ru": "Russian", "el": "Greek", "he": "Hebrew", "ar": "Arabic", "hi": "Hindi",
+    "bn": "Bengali", "ta": "Tamil", "HANGUL": "Korean", "THAI": "Thai",
+}  # fmt: skip
+_KANA = re.compile(r"[\u3040-\u30ff]")
+
+
+def writing_language(text: str) -> str:
+    """The name of the language ``text`` is written in ("Spanish", "Chinese"), for a prompt
+    to write in it; "" for English, or a language with no name here. Chinese or Japanese
+    when its characters outnumber its other words (a Japanese text writes kana among
+    them). The embedded models wrote a Spanish interview's brief in English, and one of two
+    Chinese podcasts' in both ("The company has been囤 chips")."""
+    ideographs = "".join(CJK_RUN.findall(text))
+    if len(ideographs) > len(LETTER_WORD.findall(CJK_RUN.sub(" ", text))):
+        return "Japanese" if len(_KANA.findall(ideographs)) * 10 >= len(ideographs) else "Chinese"
+    language = language_of(text)
+    if language == "":  # an alphabet with no word list: its name, if it has one here
+        words = LETTER_WORD.findall(text)
+        language = Counter(_script(w) for w in words).most_common(1)[0][0]
+    return LANGUAGE_NAMES.get(language, "")
+
+
 def word_count(text: str) -> int:
     """The words of ``text``: what stands between spaces, or with Chinese writing in it the
     words of ``segmented`` (its full-width marks, which stand alone there, aside)."""
@@ -250,6 +277,14 @@ def word_count(text: str) -> int:
 
 QUESTION_MARKS = ("?", "？")  # the full-width one of Chinese and Japanese writing
 FULL_WIDTH_STOPS = ("。", "！", "？")  # a sentence of Chinese or Japanese writing ends so
+
+
+def ended(sentence: str) -> str:
+    """``sentence`` ending with a stop: its own, else "." (or "。" after Chinese or Japanese
+    writing: a Chinese brief printed "我在这个行业已经做了八年投资.")."""
+    if sentence.endswith((".", "!", "?", *FULL_WIDTH_STOPS)):
+        return sentence
+    return sentence + ("。" if CJK_RUN.match(sentence[-1:]) else ".")
 
 
 def stem_positions(text: str) -> dict[str, list[int]]:

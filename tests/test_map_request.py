@@ -302,7 +302,8 @@ def test_chinese_writing_asks_with_a_full_width_question_mark_and_ends_with_its_
     """A part of a Chinese transcript numbers its statement, not the host's question ending
     in "？" (three of a Chinese podcast's five numbered sentences were the host's
     questions, their points dropped); a theme summary made from points that end in "。"
-    takes no "." after the stop ("...少得多。." was printed)."""
+    takes no "." after the stop ("...少得多。." was printed), and a sentence of Chinese
+    writing without a stop is ended with "。" ("我在这个行业已经做了八年投资." was printed)."""
     from collections import Counter
 
     from pipeline.models import KeyPoint
@@ -323,4 +324,5 @@ def test_chinese_writing_asks_with_a_full_width_question_mark_and_ends_with_its_
     assert is_question(asked) and not is_question(said)
     point = KeyPoint(id="zh:0/p1", text="他们用了大约两千块H800芯片。", importance=3, evidence=[])
     assert from_points([point]) == "他们用了大约两千块H800芯片。"
-    assert joined(["影响很大。", "华为是替代方案"]) == "影响很大。 华为是替代方案."
+    assert joined(["影响很大。", "华为是替代方案"]) == "影响很大。 华为是替代方案。"
+    assert joined(["DeepSeek trained V3 on H800s", "Why?"]) == "DeepSeek trained V3 on H800s. Why?"

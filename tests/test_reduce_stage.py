@@ -558,10 +558,16 @@ def test_a_welcome_and_a_guest_s_thanks_are_the_show_s_own_talk_in_other_languag
         "Merci de m'avoir invitée.",
         "Herzlich willkommen bei Technik Offen.",
         "Danke für die Einladung.",
+        # a send-off that only thanks someone, in any of them
+        "Vielen Dank, Herr Keller.",  # a German interview's second key point of two
+        "Thank you so much, Alex.",
+        "Muchas gracias, Lucía.",
     ):
         assert is_promo(said), said
     assert not is_promo("El gobierno subvenciona la potencia de cálculo.")
     assert not is_promo("Gracias a los subsidios, los servidores son más baratos.")
+    assert not is_promo("Thanks to DeepSeek, the price of tokens fell.")
+    assert not is_promo("Thank you, and DeepSeek spent six million dollars.")
 
 
 def test_a_pronoun_s_sequel_is_about_the_talk_only_after_a_sentence_about_it() -> None:

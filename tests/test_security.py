@@ -206,9 +206,9 @@ def test_changed_prompt_does_not_replay_stale_answers(
 
     real = prompts.load_prompt
 
-    def edited(name: str, *, one_line: bool = False):
+    def edited(name: str, *, one_line: bool = False, language: str = ""):
         if name != "map" or one_line:  # the cassette's model, the 0.5B, is not asked for one line
-            return real(name, one_line=one_line)
+            return real(name, one_line=one_line, language=language)
         text = (prompts.prompts_dir() / "map.md").read_text(encoding="utf-8")
         assert "analyst" in text
         return prompts.parse_prompt(name, text.replace("analyst", "analysts"))  # one word

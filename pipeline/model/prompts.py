@@ -12,11 +12,15 @@ A prompt file is::
     ## one-line reply
     optional: appended to the system message when the model policy asks for replies on one
     line (``load_prompt(name, one_line=True)``)
+    ## another language
+    optional: appended when the items are not in English, ``{{language}}`` filled with
+    the name of theirs (``load_prompt(name, language="Spanish")``)
 
-The variables used in the body must be exactly the declared ones, and ``render`` must be
-given exactly those. Static instructions come first so that the server's prefix cache can
-serve them across calls; the file's sha256 is recorded in the manifest (and, since the
-text is inside the messages, it is part of every cache key).
+The variables used in the sections (but the language section) must be exactly the
+declared ones, and ``render`` must be given exactly those. Static instructions come first
+so that the server's prefix cache can serve them across calls; the file's sha256 is
+recorded in the manifest (and, since the text is inside the messages, it is part of every
+cache key).
 """
 
 from __future__ import annotations
@@ -31,7 +35,9 @@ from pipeline.errors import PromptError
 
 _VAR = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
 ONE_LINE = "one-line reply"
-_SECTION = re.compile(rf"^## (system|user|{ONE_LINE})\s*$", re.MULTILINE)
+OTHER_LANGUAGE = "another language"
+_SECTION = re.compile(rf"^## (system|user|{ONE_LINE}|{OTHER_LANGUAGE})\s*$", re.MULTILINE)
+_LANGUAGE = "{{language}}"
 
 
 def prompts_dir() -> Path:
@@ -50,6 +56,7 @@ class Prompt:
     user: str
     sha256: str
     one_line: str = ""  # the optional "## one-line reply" section
+    other_language: str = ""  # the optional "## another language" section
 
     def render(self, **values: str) -> list[dict[str, str]]:
         given = set(values)
@@ -83,9 +90,12 @@ def parse_prompt(name: str, text: str) -> Prompt:
     if not {"system", "user"} <= set(sections) or len(parts) != 2 * len(sections) + 1:
         raise PromptError(
             f"prompt {name!r}: needs one '## system' and one '## user' section "
-            f"(and at most one '## {ONE_LINE}')"
+            f"(and at most one '## {ONE_LINE}' and one '## {OTHER_LANGUAGE}')"
         )
-    used = set(_VAR.findall(body))
+    language = sections.get(OTHER_LANGUAGE, "")
+    if language and _LANGUAGE not in language:
+        raise PromptError(f"prompt {name!r}: its '## {OTHER_LANGUAGE}' never says {_LANGUAGE}")
+    used = {v for k, t in sections.items() if k != OTHER_LANGUAGE for v in _VAR.findall(t)}
     if used != declared:
         raise PromptError(f"prompt {name!r}: declares {sorted(declared)} but uses {sorted(used)}")
     return Prompt(
@@ -95,24 +105,32 @@ def parse_prompt(name: str, text: str) -> Prompt:
         user=sections["user"],
         sha256=hashlib.sha256(text.encode()).hexdigest(),
         one_line=sections.get(ONE_LINE, ""),
+        other_language=language,
     )
 
 
 @cache
-def load_prompt(name: str, *, one_line: bool = False) -> Prompt:
+def load_prompt(name: str, *, one_line: bool = False, language: str = "") -> Prompt:
     """``prompts/<name>.md``; ``one_line``: its '## one-line reply' section joins the system
-    message (the model policy's ``one_line_replies``)."""
+    message (the model policy's ``one_line_replies``); ``language``: the name of the
+    language the items are in, not English ("Spanish"), and the '## another language'
+    section joins it, saying so. A prompt in English is unchanged (the cache stays warm)."""
     path = prompts_dir() / f"{name}.md"
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise PromptError(f"cannot read prompt file {path}: {exc.strerror}") from None
     prompt = parse_prompt(name, text)
-    if not one_line:
-        return prompt
-    if not prompt.one_line:
-        raise PromptError(f"prompt {name!r} has no '## {ONE_LINE}' section to ask for one line")
-    return replace(prompt, system=f"{prompt.system}\n\n{prompt.one_line}")
+    system = prompt.system
+    if language:
+        if not prompt.other_language:
+            raise PromptError(f"prompt {name!r} has no '## {OTHER_LANGUAGE}' section")
+        system += "\n\n" + prompt.other_language.replace(_LANGUAGE, language)
+    if one_line:  # last: the shape of the reply
+        if not prompt.one_line:
+            raise PromptError(f"prompt {name!r} has no '## {ONE_LINE}' section to ask for one line")
+        system += f"\n\n{prompt.one_line}"
+    return replace(prompt, system=system)
 
 
 def boundary_for(content: str) -> str:

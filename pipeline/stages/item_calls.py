@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, create_model
 from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable
 from pipeline.model.client import ModelClient
 from pipeline.model.prompts import boundary_for, load_prompt
-from pipeline.text import FULL_WIDTH_STOPS, cut_back
+from pipeline.text import cut_back, ended, writing_language
 
 Reply = TypeVar("Reply", bound=BaseModel)
 
@@ -49,11 +49,12 @@ def ask_about(
     themes of an overview, a cross-source group's statements), shown between boundary
     lines, answered as ``schema`` (on one line when the policy's ``one_line_replies``),
     each of its sentences at most ``sentence_chars`` long when that is set (the policy's
-    ``sentence_max_chars``; a sentence the grammar ended is cut back to a clause end)."""
+    ``sentence_max_chars``; a sentence the grammar ended is cut back to a clause end). Items
+    not in English are to be written about in their language (``writing_language``)."""
     asked = with_short_sentences(schema, sentence_chars) if sentence_chars else schema
     reply = client.structured(
         stage=stage,
-        prompt=load_prompt(prompt, one_line=one_line),
+        prompt=load_prompt(prompt, one_line=one_line, language=writing_language(items)),
         variables={"boundary": boundary_for(items), "items": items, **variables},
         schema=asked,
         max_tokens=max_tokens,
@@ -106,6 +107,4 @@ def joined(sentences: list[str]) -> str:
     """A reply's sentences as one text, each ending with a full stop (and only one: the
     1.5B once ended a sentence "technology.,")."""
     parts = [s.strip().rstrip(",;:").rstrip() for s in sentences]
-    return " ".join(
-        p if p.endswith((".", "!", "?", *FULL_WIDTH_STOPS)) else p + "." for p in parts if p
-    )
+    return " ".join(ended(p) for p in parts if p)

@@ -27,7 +27,7 @@ from pipeline.models import Chunk, Sentence
 from pipeline.stages.points import salience, word_counts
 from pipeline.stages.policy import ModelPolicy
 from pipeline.stages.show_talk import in_sponsor_read, is_promo, sponsor_reads
-from pipeline.text import QUESTION_MARKS, without_sound_tags
+from pipeline.text import QUESTION_MARKS, without_sound_tags, writing_language
 
 MAX_POINTS = 8
 PART_TOKENS = 350  # one map point for about this many tokens of a chunk (by default)
@@ -260,7 +260,9 @@ def map_request(
     ``map_context_sentences``. The reply's points are keyed by
     exactly the numbered sentences, one per part of the chunk (``parts``, ``anchor``), in
     order: llama.cpp's grammar enforces the keys. ``marked``: number these sentences
-    instead (a point asked again, ``map_stage.restated``)."""
+    instead (a point asked again, ``map_stage.restated``). A transcript not in English has
+    its points asked in its language (``writing_language``: the 1.5B wrote a German
+    interview's in English)."""
     counts = word_counts_of(source_text)
     marked = list(marked) or anchors(chunk, source_text, part_tokens)
     by_id = {s.id: s for s in chunk.sentences}
@@ -268,7 +270,7 @@ def map_request(
     numbered = number_sentences(chunk, marked, starts, context)
     again = openings(chunk, marked, starts=starts)
     return {
-        "prompt": load_prompt("map", one_line=one_line),
+        "prompt": load_prompt("map", one_line=one_line, language=writing_language(numbered)),
         "variables": {
             "boundary": boundary_for(f"{numbered}\n{again}"),
             "sentences": numbered,

@@ -53,7 +53,7 @@ from pipeline.stages.show_talk import cites_only_the_talk, without_talk_about_th
 from pipeline.stages.speakers import named_in, role_labels, speaker_at, with_speakers
 from pipeline.stages.spoken import in_writing
 from pipeline.stages.themes import Vectorizer, group_points, lexical_vectors, theme_count
-from pipeline.text import FULL_WIDTH_STOPS, numbers, plain_words, sentences_of
+from pipeline.text import ended, numbers, plain_words, sentences_of
 
 
 class ThemeReply(BaseModel):
@@ -113,7 +113,7 @@ def from_points(points: list[KeyPoint], limit: int = 2) -> str:
     stating = [p for p in points if not is_question(p.text)] or points
     ordered = sorted(stating, key=lambda p: -p.importance)[:limit]
     texts = [p.text.strip().rstrip(".") for p in ordered]
-    return " ".join(t if t.endswith(FULL_WIDTH_STOPS) else t + "." for t in texts)
+    return " ".join(ended(t) for t in texts)
 
 
 def write_theme(

@@ -90,8 +90,18 @@ def in_sponsor_read(sentence: Sentence, reads: Iterable[tuple[int, int]]) -> boo
     return any(sentence.char_start < end and start < sentence.char_end for start, end in reads)
 
 
+# a sentence that only thanks someone: the send-off "Vielen Dank, Herr Keller." (a German
+# interview's second key point of two), "Thank you, Jonas.", "Muchas gracias, Lucía."
+_THANKS_ALONE = re.compile(
+    r"^\W*(thank you|thanks|many thanks|vielen dank|danke( schön| sehr)?|(muchas )?gracias|"
+    r"merci( beaucoup)?|grazie( mille)?|(muito )?obrigad[oa])( (so|very) much)?"
+    r"(\W+(?-i:[A-Z])[\w'’.-]*){0,4}\W*$",
+    re.IGNORECASE,
+)
+
+
 def is_promo(text: str) -> bool:
-    return bool(_PROMO.search(text))
+    return bool(_PROMO.search(text) or _THANKS_ALONE.match(text))
 
 
 # talk about the talk: what the episode covers, who is invited to discuss, a call for

@@ -56,7 +56,7 @@ from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.reduce_stage import is_quotable, union
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
 from pipeline.stages.themes import Vectorizer, cross_groups, lexical_vectors
-from pipeline.text import plain_words, sentences_of, share_in, word_count
+from pipeline.text import ended, plain_words, sentences_of, share_in, word_count
 
 MAX_CROSS_THEMES = 10  # two more than the eight before: the same budget of words, more subjects
 # a source's statement is listed under a cross-source theme unless its summary says it:
@@ -112,7 +112,7 @@ def build_cross(
     themes, agreements, disagreements = [], [], []
     for group, reply in zip(groups, replies, strict=True):
         firsts = list({s.source_id: s for s in reversed(group)}.values())[::-1]
-        rebuilt = " ".join(f"{s.source_id}: {s.text.rstrip('.')}." for s in firsts)
+        rebuilt = " ".join(f"{s.source_id}: {ended(s.text.rstrip('.'))}" for s in firsts)
         summary = without_repeated_sentences(joined(reply.summary), policy.repeat_prefix)
         kept = [named_rightly(ordinals_named(s, group), group) for s in sentences_of(summary)]
         if policy.names_held_together:
