@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -544,6 +545,20 @@ def test_answer_cites_verified_passages(seeds_out: Path, scripted: ScriptedClien
     assert answer.citations[0].label.startswith("000 ")
     prompt = scripted.history[0][1]["content"]
     assert QUESTION in prompt and f"[{rank}] (" in prompt
+
+
+@pytest.mark.parametrize(
+    "question, told",
+    [(QUESTION, None), ("¿Cómo se llama el boletín que escribe Afra Wang?", "Spanish")],
+)
+def test_a_question_not_in_english_is_answered_in_its_language(
+    seeds_out: Path, scripted: ScriptedClient, question: str, told: str | None
+) -> None:
+    # the 1.5B answered "Wer fertigt die Ascend-Chips von Huawei?" in English
+    scripted.enqueue({"answerable": False, "statements": []})
+    ask(seeds_out, scripted, question)
+    system = scripted.history[0][0]["content"]
+    assert re.findall(r"The question is in (\w+)", system) == ([told] if told else [])
 
 
 def test_unknown_passage_id_is_reasked_then_refused(seeds_out: Path, scripted) -> None:

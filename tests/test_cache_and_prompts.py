@@ -126,7 +126,7 @@ def test_a_brief_prompt_names_another_language_only_when_told(name: str) -> None
 
 def test_another_language_s_section_must_name_the_language() -> None:
     with pytest.raises(PromptError, match="no '## another language' section"):
-        load_prompt("answer", language="Spanish")
+        load_prompt("names", language="Spanish")
     body = "---\nvariables: [a]\n---\n## system\ns\n## another language\nSAY\n## user\n{{a}}\n"
     assert parse_prompt("p", body.replace("SAY", "Write in {{language}}.")).other_language
     with pytest.raises(PromptError, match="never says"):

@@ -73,6 +73,7 @@ from pipeline.model.prompts import boundary_for, load_prompt
 from pipeline.models import Answer, CitedPassage, Statement
 from pipeline.outputs.verify import passage_problem
 from pipeline.stages.policy import STRICT, ModelPolicy
+from pipeline.text import writing_language
 
 NEAR_MISSES = 3
 # the imagined passage of ``expand``: two sentences (the 1.5B writes 40-60 tokens)
@@ -222,14 +223,15 @@ def ask_within_context(
     8,192-token context) failed with "the prompt needs about 10415 tokens"; the last
     passages are left out instead (``Answer.left_out`` says how many). A prompt that
     does not fit is refused before it is sent (``ContextTooLong``), so trying costs no
-    call."""
+    call. A question not in English is answered in its language (``writing_language``:
+    the 1.5B answered "Wer fertigt die Ascend-Chips von Huawei?" in English)."""
     while True:
         supplied = {h.rank: h.passage.text for h in hits}
         rendered = render_passages(hits)
         try:
             reply = client.structured(
                 stage="ask",
-                prompt=load_prompt("answer"),
+                prompt=load_prompt("answer", language=writing_language(question)),
                 variables={
                     "boundary": boundary_for(question + rendered),
                     "question": question,
