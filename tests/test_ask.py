@@ -244,6 +244,16 @@ def test_a_quantity_question_in_another_language_needs_a_number_too() -> None:
     assert _reply_problem("How many phones did they sell?", sold, sold) is None
 
 
+def test_a_chinese_answer_about_a_subject_its_passage_never_names_is_refused() -> None:
+    passage = "字节跳动的豆包把价格降到每千个token零点零零零八元，比行业价格低了百分之九十九。"
+    # Xiaomi is in no podcast: the 1.5B answered with Doubao's price
+    wrong = "小米的电动汽车售价大约为每千个token零点零零零八元，比行业价格低了百分之九十九。"
+    problem = unsupported(wrong, passage, question="小米的电动汽车卖多少钱？")
+    assert problem == "the passages do not name 小米, 电动汽车"
+    right = "豆包把价格降到每千个token零点零零零八元，比行业价格低了百分之九十九。"
+    assert unsupported(right, passage, question="豆包把价格降到了多少？") is None
+
+
 def test_a_true_sentence_that_does_not_address_the_question_is_not_an_answer() -> None:
     # the embedded model answered the newsletter question with this, citing the
     # passage that names the newsletter

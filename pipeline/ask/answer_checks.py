@@ -13,7 +13,15 @@ from collections.abc import Sequence
 from pipeline.ask.name_places import names_apart, said_far_from, said_in_other_turns
 from pipeline.ask.retrieval import query_terms
 from pipeline.stages.policy import STRICT, ModelPolicy
-from pipeline.text import CAPITALISED_WORD, name_words, numbers, share_in, stems, tokenize
+from pipeline.text import (
+    CAPITALISED_WORD,
+    CJK_RUN,
+    name_words,
+    numbers,
+    share_in,
+    stems,
+    tokenize,
+)
 
 ADDED_WORDS = 2  # a statement adding fewer words to the question's is judged by its share
 _PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -181,6 +189,12 @@ def unsupported(
     framing = (said & asked) - words
     if not (_amounts(statement) & _amounts(evidence)) - numbers(question):
         framing = set()
+    # Chinese writing has no capitals to tell a name by: a word of it that the statement
+    # takes from the question and the passages lack is a subject they never mention
+    # ("小米的电动汽车卖多少钱？" was answered with Doubao's price per thousand tokens)
+    unwritten = sorted(w for w in (said & asked) - words if len(w) > 1 and CJK_RUN.fullmatch(w))
+    if unwritten:
+        return f"the passages do not name {', '.join(unwritten)}"
     absent = {
         n
         for n in name_words(statement, question) - words - framing
