@@ -211,6 +211,15 @@ def _script(word: str) -> str:
 
 
 @functools.lru_cache(maxsize=8192)
+def _letter_words(text: str) -> tuple[tuple[str, ...], str]:
+    """The words of letters of ``text`` outside Chinese writing, in lower case, and the
+    alphabet most of them are written in ("LATIN" when there are none)."""
+    words = tuple(w.lower() for w in LETTER_WORD.findall(CJK_RUN.sub(" ", text)))
+    script = Counter(_script(w) for w in words).most_common(1)[0][0] if words else "LATIN"
+    return words, script
+
+
+@functools.lru_cache(maxsize=8192)
 def language_of(text: str) -> str:
     """wordfreq's code for the language ``text`` is written in: "en" when most of its words
     are common English words (names and figures aside, any English sentence); for Latin
@@ -222,10 +231,9 @@ def language_of(text: str) -> str:
     specific sentence of its part."""
     from wordfreq import zipf_frequency
 
-    words = [w.lower() for w in LETTER_WORD.findall(CJK_RUN.sub(" ", text))]
+    words, script = _letter_words(text)
     if not words:
         return "en"
-    script = Counter(_script(w) for w in words).most_common(1)[0][0]
     if script != "LATIN":
         return LANGUAGE_OF_SCRIPT.get(script, "")  # "": no word list to rate them by
     english = [zipf_frequency(w, "en") for w in words]
@@ -258,13 +266,11 @@ def writing_language(text: str) -> str:
     them). The embedded models wrote a Spanish interview's brief in English, and one of two
     Chinese podcasts' in both ("The company has been囤 chips")."""
     ideographs = "".join(CJK_RUN.findall(text))
-    if len(ideographs) > len(LETTER_WORD.findall(CJK_RUN.sub(" ", text))):
+    words, script = _letter_words(text)
+    if len(ideographs) > len(words):
         return "Japanese" if len(_KANA.findall(ideographs)) * 10 >= len(ideographs) else "Chinese"
-    language = language_of(text)
-    if language == "":  # an alphabet with no word list: its name, if it has one here
-        words = LETTER_WORD.findall(text)
-        language = Counter(_script(w) for w in words).most_common(1)[0][0]
-    return LANGUAGE_NAMES.get(language, "")
+    # an alphabet with no word list ("" from ``language_of``): its name, if it has one here
+    return LANGUAGE_NAMES.get(language_of(text) or script, "")
 
 
 def word_count(text: str) -> int:

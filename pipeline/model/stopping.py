@@ -96,7 +96,12 @@ def _on_signal(signum: int, frame: object) -> None:
     _HANDLED[0] += 1
     stop_calls(signum)
     if _HANDLED[0] > 1 or not _POOL_WAITS[0]:
-        raise SystemExit(128 + signum) if signum == signal.SIGTERM else KeyboardInterrupt
+        raise _unwinding(signum)
+
+
+def _unwinding(signum: int) -> BaseException:
+    """What unwinds the program on ``signum``: exit 143 on SIGTERM, else Ctrl-C's interrupt."""
+    return SystemExit(128 + signum) if signum == signal.SIGTERM else KeyboardInterrupt()
 
 
 def _watch_signals() -> None:
@@ -127,7 +132,7 @@ def worker_pool(workers: int) -> Iterator[ThreadPoolExecutor]:
             yield pool
     except Interrupted:
         if main and _SIGNAL == [signal.SIGTERM]:
-            raise SystemExit(128 + signal.SIGTERM) from None
+            raise _unwinding(signal.SIGTERM) from None
         raise
     finally:
         _POOL_WAITS[0] -= main
