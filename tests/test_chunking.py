@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from pipeline.inputs.chunking import MAX_SENTENCE_CHARS, chunk_transcript
+from pipeline.inputs.chunking import MAX_SENTENCE_CHARS, chunk_transcript, wrap_width
 from pipeline.inputs.ingest import read_source_text, read_transcript
 from pipeline.model.llm import count_tokens
 
@@ -109,6 +110,55 @@ def test_a_sentence_written_a_clause_a_line_ends_with_a_line_once_it_is_long(
         "First, as I said, we go on, and stop here.",
         "Next one.",
     ]
+
+
+def test_a_line_break_of_a_wrapped_transcript_ends_no_sentence_before_a_capital(
+    tmp_path: Path,
+) -> None:
+    # 004 (a Whisper export wrapped at 100 columns): "... going to visit places like" /
+    # "Baidu and the Beijing Academy of AI." were two sentences, the second a map point
+    sentences = [
+        f"In spring {n} we went with Afra Wang to visit places like Baidu and the Beijing "
+        f"Academy of AI, and then on to Shenzhen where Unitree and DJI build their robots."
+        for n in range(2000, 2012)
+    ]
+    wrapped = textwrap.fill(" ".join(sentences), width=72)
+    assert any(line[:1].isupper() and not line.startswith("In") for line in wrapped.splitlines())
+    path = tmp_path / "wrapped.txt"
+    # a line of its own after the wrapped paragraph, without a stop, and one more
+    path.write_text(wrapped + "\nThanks for listening\nSee you next week\n", encoding="utf-8")
+    transcript = read_transcript(path, "x")
+    [chunk] = chunk_transcript(transcript, chunk_tokens=2000)
+    assert [s.text for s in chunk.sentences] == [
+        *sentences,
+        "Thanks for listening",
+        "See you next week",
+    ]
+    assert 60 <= wrap_width(transcript.segments) <= 72
+    # the seed itself
+    seed = next(p for p in SEEDS if p.name.startswith("004"))
+    texts = [
+        s.text
+        for c in chunk_transcript(read_transcript(seed, "004"), chunk_tokens=900)
+        for s in c.sentences
+    ]
+    assert "Baidu and the Beijing Academy of AI." not in texts
+    assert any(t.endswith("places like Baidu and the Beijing Academy of AI.") for t in texts)
+
+
+def test_lines_a_clause_each_are_not_a_wrapped_transcript(tmp_path: Path) -> None:
+    # 000, a subtitle written a clause a line: a line without a stop before a capital
+    # still ends its sentence
+    seed = next(p for p in SEEDS if p.name.startswith("000"))
+    assert wrap_width(read_transcript(seed, "000").segments) == 0
+    path = tmp_path / "lines.txt"
+    path.write_text(
+        "".join(f"Line {n} says one thing without a stop\n" for n in range(30)), encoding="utf-8"
+    )
+    transcript = read_transcript(path, "x")
+    assert wrap_width(transcript.segments) == 0  # 38-39 characters: no wrap width
+    [chunk] = chunk_transcript(transcript, chunk_tokens=2000)
+    assert len(chunk.sentences) == 30
 
 
 def test_an_abbreviation_s_stop_ends_no_sentence_before_a_lower_case_word(tmp_path: Path) -> None:
