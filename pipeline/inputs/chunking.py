@@ -123,9 +123,9 @@ def wrap_width(segments: Sequence[Segment]) -> int:
     """The width a transcript's lines are wrapped at, or 0 when they are not: the
     ``WRAP_SLACK``-character band of line lengths that holds the most lines, when it holds
     at least ``WRAP_MIN_SHARE`` of them and ends at ``WRAP_MIN_WIDTH`` to
-    ``WRAP_MAX_WIDTH`` characters (source
-    004 of the seeds: 79% of its lines end 88-100 characters in; 003, wrapped in parts:
-    33%; a subtitle a clause a line, 000: its densest band ends at 34)."""
+    ``WRAP_MAX_WIDTH`` characters (source 004 of the seeds: 79% of its lines end 88-100
+    characters in; 003, wrapped in parts: 33%; a subtitle a clause a line, 000: its
+    densest band ends at 34)."""
     lengths = Counter(len(s.text.rstrip()) for s in segments if s.text.strip())
     total = sum(lengths.values())
     if not total:
@@ -142,9 +142,9 @@ def _wrapped(text: str, width: int) -> bool:
     """The line ``text`` is as full as the transcript's wrapped lines are (within
     ``WRAP_SLACK`` characters of ``width``, ``wrap_width``) and ends with no stop: where
     it ends is the layout's line break, not the talk's. Read as a sentence's end before a
-    capital, such breaks cut 50 of source 004's 866 sentences in two ("... political
-    leaders going to visit places like" / "Baidu and the Beijing Academy of AI."), and
-    the second half was noted as a key point alone."""
+    capital, such breaks left 50 of source 004's 866 sentences with no stop, most of them
+    halves ("... political leaders going to visit places like" / "Baidu and the Beijing
+    Academy of AI."), and a second half was noted as a key point alone."""
     line = text.rstrip()
     return (
         bool(width)
