@@ -186,13 +186,14 @@ def unsupported(
     # or "Kai-Fu Lee" added to the framing of a question whose premise the passages do not
     # hold would pass; nor is a model's name ("Quen 1.572b ranked alongside GPT-4 on the
     # LMSys board": the passage ranks another model so)
-    framing = (said & asked) - words
+    taken = (said & asked) - words  # from the question, and not in the passages
+    framing = taken
     if not (_amounts(statement) & _amounts(evidence)) - numbers(question):
         framing = set()
     # Chinese writing has no capitals to tell a name by: a word of it that the statement
     # takes from the question and the passages lack is a subject they never mention
     # ("小米的电动汽车卖多少钱？" was answered with Doubao's price per thousand tokens)
-    unwritten = sorted(w for w in (said & asked) - words if len(w) > 1 and CJK_RUN.fullmatch(w))
+    unwritten = sorted(w for w in taken if len(w) > 1 and CJK_RUN.fullmatch(w))
     if unwritten:
         return f"the passages do not name {', '.join(unwritten)}"
     absent = {
