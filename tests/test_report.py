@@ -289,3 +289,15 @@ def test_a_point_shows_who_says_it_as_a_quote_does() -> None:
     assert '<span>We invested.</span> <span class="who">— Hon. Mary Ng</span> ' in point
     assert ">Speaker<" not in point
     assert 'class="who"' not in report.item({"text": "We invested.", "citations": [passage]})
+
+
+def test_a_source_s_sections_come_in_the_markdown_s_order() -> None:
+    """Key facts after the themes, before the quotes and the people, on the page as in
+    ``sources/*.md`` (they came last, under the people and organisations)."""
+    page = render_report(ROOT / "outputs")
+    section = page[page.index('id="src-003"') :]
+    markdown = (ROOT / "outputs" / "sources" / "003.md").read_text(encoding="utf-8")
+    headings = ["Overview", "Key themes", "Key facts and figures", "Notable quotes"]
+    assert sorted(headings, key=lambda h: section.index(f"<h3>{h}</h3>")) == headings
+    assert sorted(headings, key=lambda h: markdown.index(f"\n## {h}\n")) == headings
+    assert section.index("<h3>Notable quotes</h3>") < section.index("<h3>People</h3>")

@@ -8,6 +8,7 @@ from collections.abc import Collection, Sequence
 from typing import TypeVar
 
 from pipeline.models import Attributed, Cited, CrossSourceBrief, Passage, Quote, SourceBrief
+from pipeline.outputs.labels import Labels, labels_of
 from pipeline.text import sentences_of, without_marks
 
 T = TypeVar("T")
@@ -77,15 +78,21 @@ def _by_sentence(text: str, citations: list[list[Passage]]) -> str:
     return _cited([Cited(text=t, citations=c) for t, c in cited_sentences(text, citations)])
 
 
+def written_in(brief: SourceBrief | CrossSourceBrief) -> Labels:
+    """The labels in the language of the brief's overview and themes (``labels.py``)."""
+    return labels_of(brief.model_dump(include={"overview", "themes"}))
+
+
 def source_markdown(brief: SourceBrief) -> str:
+    said = written_in(brief)
     out = [f"# {escape(brief.title)}", ""]
-    facts = [f"source `{brief.source_id}`"]
-    if brief.file:
-        facts.append(f"file `{brief.file.replace('`', '')}`")  # a code span: no escapes
+    facts = [f"{said.source} `{brief.source_id}`"]
+    if brief.file:  # a code span: no escapes
+        facts.append(f"{said.file} `{brief.file.replace('`', '')}`")
     for key in ("date", "show", "language", "speakers"):
         if brief.metadata.get(key):
-            facts.append(f"{key}: {escape(brief.metadata[key])}")
-    facts.append(f"chunks: {brief.chunks_total} ({brief.chunks_failed} failed)")
+            facts.append(f"{said.metadata(key)}: {escape(brief.metadata[key])}")
+    facts.append(f"{said.chunks}: {brief.chunks_total} ({brief.chunks_failed} {said.failed})")
     out += [" · ".join(facts), ""]
     if brief.status == "failed":
         return "\n".join([*out, f"**Failed:** {escape(brief.error or 'unknown error')}", ""])
@@ -94,7 +101,7 @@ def source_markdown(brief: SourceBrief) -> str:
     if brief.error:  # a partial brief: what is missing
         out += [f"**Partial:** {escape(brief.error)}", ""]
     overview = _by_sentence(brief.overview, brief.overview_citations) or escape(brief.overview)
-    out += ["## Overview", "", overview, "", "## Key themes", ""]
+    out += [f"## {said.overview}", "", overview, "", f"## {said.themes}", ""]
     for theme in brief.themes:
         text = _by_sentence(theme.summary, theme.sentence_citations)
         text = text or f"{escape(theme.summary)} {cites(theme.citations)}"
@@ -102,30 +109,33 @@ def source_markdown(brief: SourceBrief) -> str:
         if theme.points:
             out += [*(f"- {_cited([point])}" for point in theme.points), ""]
     if brief.key_facts:
-        out += ["## Key facts and figures", ""]
+        out += [f"## {said.key_facts}", ""]
         out += [f"- {_cited([fact])}" for fact in brief.key_facts]
         out.append("")
     if brief.quotes:
-        out += ["## Notable quotes", ""]
+        out += [f"## {said.quotes}", ""]
         for quote in brief.quotes:
             out += [_quote(quote), ""]
     if brief.people or brief.organisations:
-        out += ["## People and organisations", ""]
+        out += [f"## {said.people_and_organisations}", ""]
         if brief.people:
-            out.append("- People: " + ", ".join(escape(p) for p in brief.people))
+            out.append(f"- {said.people}: " + ", ".join(escape(p) for p in brief.people))
         if brief.organisations:
-            out.append("- Organisations: " + ", ".join(escape(o) for o in brief.organisations))
+            names = ", ".join(escape(o) for o in brief.organisations)
+            out.append(f"- {said.organisations}: {names}")
         out.append("")
     if brief.open_questions:
-        out += ["## Open questions", ""]
+        out += [f"## {said.open_questions}", ""]
         out += [f"- {escape(q)}" for q in brief.open_questions]
         out.append("")
     return "\n".join(out)
 
 
-def _attributed(statement: Attributed) -> str:
+def _attributed(statement: Attributed, said: Labels) -> str:
     sources = ", ".join(statement.source_ids)
-    return f"{escape(statement.text)} (sources: {sources}) {cites(statement.citations)}"
+    return (
+        f"{escape(statement.text)} ({said.cited_sources}: {sources}) {cites(statement.citations)}"
+    )
 
 
 def lone_source(cross_source_ids: Sequence[str], briefed: Collection[str]) -> str | None:
@@ -152,8 +162,9 @@ def brief_markdown(cross: CrossSourceBrief, briefs: Sequence[SourceBrief]) -> st
 
 
 def cross_markdown(brief: CrossSourceBrief, titles: dict[str, str]) -> str:
-    out = ["# Cross-source brief", ""]
-    out += ["Sources:", ""]
+    said = written_in(brief)
+    out = [f"# {said.cross_brief}", ""]
+    out += [f"{said.sources}:", ""]
     out += [f"- `{sid}`: {escape(titles.get(sid, sid))}" for sid in brief.source_ids]
     out.append("")
     if brief.status == "failed":
@@ -161,31 +172,31 @@ def cross_markdown(brief: CrossSourceBrief, titles: dict[str, str]) -> str:
     if brief.error:  # a partial brief: what is missing
         out += [f"**Partial:** {escape(brief.error)}", ""]
     overview = _by_sentence(brief.overview, brief.overview_citations)
-    out += ["## Overview", "", overview or escape(brief.overview), ""]
+    out += [f"## {said.overview}", "", overview or escape(brief.overview), ""]
     if brief.themes:
-        out += ["## Themes across sources", ""]
+        out += [f"## {said.cross_themes}", ""]
     for theme in brief.themes:
         text = _by_sentence(theme.summary.text, theme.sentence_citations)
-        text = text or _attributed(theme.summary)
+        text = text or _attributed(theme.summary, said)
         out += [f"### {escape(theme.title)}", "", text, ""]
         if theme.by_source:
-            out += [*(f"- {_attributed(said)}" for said in theme.by_source), ""]
+            out += [*(f"- {_attributed(x, said)}" for x in theme.by_source), ""]
     if brief.agreements:
-        out += ["## Where the sources agree", ""]
-        out += [f"- {_attributed(a)}" for a in brief.agreements]
+        out += [f"## {said.agreements}", ""]
+        out += [f"- {_attributed(a, said)}" for a in brief.agreements]
         out.append("")
     if brief.disagreements:
-        out += ["## Where the sources differ", ""]
+        out += [f"## {said.disagreements}", ""]
         for item in brief.disagreements:
             out += [
                 f"### {escape(item.topic)}",
                 "",
-                f"- {_attributed(item.side_a)}",
-                f"- {_attributed(item.side_b)}",
+                f"- {_attributed(item.side_a, said)}",
+                f"- {_attributed(item.side_b, said)}",
                 "",
             ]
     if brief.quotes:
-        out += ["## Notable quotes", ""]
+        out += [f"## {said.quotes}", ""]
         for quote in brief.quotes:
             out += [_quote(quote), ""]
     return "\n".join(out)

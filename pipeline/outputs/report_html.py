@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_right
+from dataclasses import replace
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from typing import Any
 from pipeline.ask.corpus import read_sources
 from pipeline.errors import BriefError
 from pipeline.models import Passage
+from pipeline.outputs.labels import ENGLISH, Labels, labels_of
 from pipeline.outputs.markdown import cited_sentences, lone_source
 from pipeline.outputs.report_page import PAGE
 from pipeline.outputs.verify import is_passage, passages_in
@@ -49,17 +51,16 @@ _SKIP = {
     "speaker",
 }
 _TITLE_KEYS = ("title", "topic", "name", "heading")
-_KNOWN_SOURCE = ("overview", "themes", "quotes", "people", "organisations", "open_questions")
+_KNOWN_SOURCE = (  # the Markdown's order
+    "overview",
+    "themes",
+    "key_facts",
+    "quotes",
+    "people",
+    "organisations",
+    "open_questions",
+)
 _KNOWN_CROSS = ("overview", "themes", "agreements", "disagreements", "quotes")
-_HEADINGS = {  # as the Markdown's
-    "themes": "Key themes",
-    "key_facts": "Key facts and figures",
-    "quotes": "Notable quotes",
-    "agreements": "Where the sources agree",
-    "disagreements": "Where the sources differ",
-    "open_questions": "Open questions",
-}
-_CROSS_HEADINGS = {**_HEADINGS, "themes": "Themes across sources"}
 
 
 def _label(p: dict[str, Any]) -> str:
@@ -137,20 +138,21 @@ class Report:
             f"<blockquote>{escape(text)}{self.who(item)} {self.cite(item['passage'])}</blockquote>"
         )
 
-    def value(self, value: Any) -> str:
-        """Any JSON value: passages become citations, quotes block quotes, dicts items."""
+    def value(self, value: Any, said: Labels = ENGLISH) -> str:
+        """Any JSON value: passages become citations, quotes block quotes, dicts items
+        (``said``: the labels of the brief it is in)."""
         if is_passage(value):
             return self.cite(value)
         if isinstance(value, dict) and is_passage(value.get("passage")):
             return self.quote(value)
         if isinstance(value, dict):
-            return self.item(value)
+            return self.item(value, said)
         if isinstance(value, list):
             if value and all(is_passage(v) for v in value):
                 return f'<span class="cites">{self.cites(value)}</span>'
             if value and all(isinstance(v, dict) and is_passage(v.get("passage")) for v in value):
                 return "".join(self.quote(v) for v in value)
-            items = [self.value(v) for v in value]
+            items = [self.value(v, said) for v in value]
             return "<ul>" + "".join(f"<li>{i}</li>" for i in items if i) + "</ul>" if items else ""
         if isinstance(value, str):
             return f"<span>{escape(value)}</span>" if value else ""
@@ -158,7 +160,7 @@ class Report:
             return ""
         return f"<span>{escape(str(value))}</span>"
 
-    def item(self, item: dict[str, Any]) -> str:
+    def item(self, item: dict[str, Any], said: Labels = ENGLISH) -> str:
         """A dict: its title as a heading, its text, its citations, then anything else."""
         out = []
         title = next((item[k] for k in _TITLE_KEYS if isinstance(item.get(k), str)), None)
@@ -176,7 +178,7 @@ class Report:
                 if key == "summary":
                     out.append(by_sentence)
                 continue
-            rendered = self.value(child)
+            rendered = self.value(child, said)
             if not rendered:
                 continue
             if key == "text":
@@ -192,7 +194,7 @@ class Report:
             links = ", ".join(
                 f'<a href="#src-{escape(str(s))}">{escape(str(s))}</a>' for s in sources
             )
-            out.append(f'<span class="k">(sources: {links})</span>')
+            out.append(f'<span class="k">({escape(said.cited_sources)}: {links})</span>')
         return f'<div class="item">{" ".join(out)}</div>'
 
     def by_sentence(self, summary: Any, citations: Any, item_citations: Any = None) -> str:
@@ -218,22 +220,20 @@ class Report:
         label = f'<span class="k">{ALSO_DRAWN_ON}</span>'
         return f'{shown} {label} <span class="cites">{self.cites(rest)}</span>'
 
-    def section(
-        self, key: str, value: Any, citations: Any = None, headings: dict[str, str] = _HEADINGS
-    ) -> str:
-        """One section; the overview with each sentence followed by its citations
-        (``citations``: the brief's ``overview_citations``), as the Markdown prints it."""
+    def section(self, key: str, value: Any, said: Labels, citations: Any = None) -> str:
+        """One section, under its heading in the brief's language (``said``); the overview
+        with each sentence followed by its citations (``citations``: the brief's
+        ``overview_citations``), as the Markdown prints it."""
+        heading = escape(said.heading(key) or _words(key))
         if key == "overview":
             body = self.by_sentence(value, citations) or self.value(value)
-            return f'<h3>Overview</h3><p class="overview">{body}</p>' if body else ""
-        body = self.value(value)
+            return f'<h3>{heading}</h3><p class="overview">{body}</p>' if body else ""
+        body = self.value(value, said)
         if not body:
             return ""
-        return f"<h3>{escape(headings.get(key, _words(key)))}</h3>{body}"
+        return f"<h3>{heading}</h3>{body}"
 
-    def sections(
-        self, brief: dict[str, Any], known: tuple[str, ...], headings: dict[str, str] = _HEADINGS
-    ) -> str:
+    def sections(self, brief: dict[str, Any], known: tuple[str, ...], said: Labels) -> str:
         """Known sections first in their order, then any other section the JSON has."""
         if brief.get("status") == "failed":
             return f'<p class="failed">Failed: {escape(str(brief.get("error") or "unknown"))}</p>'
@@ -247,7 +247,7 @@ class Report:
         keys = [k for k in known if k in brief]
         keys += [k for k in brief if k not in known and k not in skip]
         cited = brief.get("overview_citations")
-        return partial + "".join(self.section(k, brief[k], cited, headings) for k in keys)
+        return partial + "".join(self.section(k, brief[k], said, cited) for k in keys)
 
     # ------------------------------------------------------------------ the page
 
@@ -269,25 +269,27 @@ class Report:
     def source(self, brief: dict[str, Any]) -> str:
         sid = str(brief["source_id"])
         meta = brief.get("metadata") or {}
-        facts = [f"source {sid}"]
+        said = labels_of(brief)
+        facts = [f"{said.source} {sid}"]
         if brief.get("file"):
-            facts.append(f"file {brief['file']}")
+            facts.append(f"{said.file} {brief['file']}")
         facts += [
-            f"{k}: {v}" for k, v in meta.items() if k in ("date", "show", "language", "speakers")
+            f"{said.metadata(k)}: {v}"
+            for k, v in meta.items()
+            if k in ("date", "show", "language", "speakers")
         ]
-        facts.append(
-            f"chunks: {brief.get('chunks_total', 0)} ({brief.get('chunks_failed', 0)} failed)"
-        )
+        total, failed = brief.get("chunks_total", 0), brief.get("chunks_failed", 0)
+        facts.append(f"{said.chunks}: {total} ({failed} {said.failed})")
         head = (
             f'<section class="source" id="src-{escape(sid)}"><h2>{escape(self.titles[sid])}</h2>'
             f'<p class="facts">{escape(" · ".join(facts))}</p>'
         )
-        body = self.sections(brief, _KNOWN_SOURCE)
+        body = self.sections(brief, _KNOWN_SOURCE, said)
         transcript = ""
         if sid in self.texts:
             transcript = (
                 f'<details class="tx" id="tx-{escape(sid)}" data-s="{escape(sid)}">'
-                f"<summary>Transcript {escape(sid)}</summary>"
+                f"<summary>{escape(said.transcript)} {escape(sid)}</summary>"
                 f'<div class="where" hidden></div><div class="text"></div></details>'
                 f'<template id="tt-{escape(sid)}">{self.transcript(sid)}</template>'
             )
@@ -298,7 +300,8 @@ class Report:
         shown = self.cross is not None and (
             lone_source(self.cross.get("source_ids", []), self.titles) is None
         )
-        nav = ['<a href="#cross">Cross-source brief</a>'] if shown else []
+        said = labels_of(self.cross) if self.cross is not None else ENGLISH
+        nav = [f'<a href="#cross">{escape(said.cross_brief)}</a>'] if shown else []
         nav += [f'<a href="#src-{escape(sid)}">{escape(sid)}</a>' for sid in self.titles]
         cross = ""
         if self.cross is not None and shown:
@@ -307,9 +310,11 @@ class Report:
                 "</li>"
                 for s in self.cross.get("source_ids", [])
             )
+            across = replace(said, themes=said.cross_themes)  # its themes' heading
             cross = (
-                f'<section id="cross"><h2>Cross-source brief</h2><ul class="srcs">{names}</ul>'
-                f"{self.sections(self.cross, _KNOWN_CROSS, _CROSS_HEADINGS)}</section>"
+                f'<section id="cross"><h2>{escape(said.cross_brief)}</h2>'
+                f'<ul class="srcs">{names}</ul>'
+                f"{self.sections(self.cross, _KNOWN_CROSS, across)}</section>"
             )
         sources = "".join(self.source(b) for b in self.sources)
         body = f"<nav>{' '.join(nav)}</nav><main>{cross}{sources}</main>"
