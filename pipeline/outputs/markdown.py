@@ -91,8 +91,10 @@ def source_markdown(brief: SourceBrief) -> str:
         facts.append(f"{said.file} `{brief.file.replace('`', '')}`")
     for key in ("date", "show", "language", "speakers"):
         if brief.metadata.get(key):
-            facts.append(f"{said.metadata(key)}: {escape(brief.metadata[key])}")
-    facts.append(f"{said.chunks}: {brief.chunks_total} ({brief.chunks_failed} {said.failed})")
+            facts.append(f"{said.metadata(key)}{said.colon}{escape(brief.metadata[key])}")
+    facts.append(
+        f"{said.chunks}{said.colon}{brief.chunks_total} ({brief.chunks_failed} {said.failed})"
+    )
     out += [" · ".join(facts), ""]
     if brief.status == "failed":
         return "\n".join([*out, f"**Failed:** {escape(brief.error or 'unknown error')}", ""])
@@ -119,10 +121,10 @@ def source_markdown(brief: SourceBrief) -> str:
     if brief.people or brief.organisations:
         out += [f"## {said.people_and_organisations}", ""]
         if brief.people:
-            out.append(f"- {said.people}: " + ", ".join(escape(p) for p in brief.people))
+            out.append(f"- {said.people}{said.colon}" + ", ".join(escape(p) for p in brief.people))
         if brief.organisations:
             names = ", ".join(escape(o) for o in brief.organisations)
-            out.append(f"- {said.organisations}: {names}")
+            out.append(f"- {said.organisations}{said.colon}{names}")
         out.append("")
     if brief.open_questions:
         out += [f"## {said.open_questions}", ""]
@@ -132,10 +134,8 @@ def source_markdown(brief: SourceBrief) -> str:
 
 
 def _attributed(statement: Attributed, said: Labels) -> str:
-    sources = ", ".join(statement.source_ids)
-    return (
-        f"{escape(statement.text)} ({said.cited_sources}: {sources}) {cites(statement.citations)}"
-    )
+    sources = f"({said.cited_sources}{said.colon}{', '.join(statement.source_ids)})"
+    return f"{escape(statement.text)} {sources} {cites(statement.citations)}"
 
 
 def lone_source(cross_source_ids: Sequence[str], briefed: Collection[str]) -> str | None:
@@ -164,8 +164,8 @@ def brief_markdown(cross: CrossSourceBrief, briefs: Sequence[SourceBrief]) -> st
 def cross_markdown(brief: CrossSourceBrief, titles: dict[str, str]) -> str:
     said = written_in(brief)
     out = [f"# {said.cross_brief}", ""]
-    out += [f"{said.sources}:", ""]
-    out += [f"- `{sid}`: {escape(titles.get(sid, sid))}" for sid in brief.source_ids]
+    out += [f"{said.sources}{said.colon.rstrip()}", ""]
+    out += [f"- `{sid}`{said.colon}{escape(titles.get(sid, sid))}" for sid in brief.source_ids]
     out.append("")
     if brief.status == "failed":
         return "\n".join([*out, f"**Failed:** {escape(brief.error or 'unknown error')}", ""])

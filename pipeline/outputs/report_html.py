@@ -194,7 +194,7 @@ class Report:
             links = ", ".join(
                 f'<a href="#src-{escape(str(s))}">{escape(str(s))}</a>' for s in sources
             )
-            out.append(f'<span class="k">({escape(said.cited_sources)}: {links})</span>')
+            out.append(f'<span class="k">({escape(said.cited_sources)}{said.colon}{links})</span>')
         return f'<div class="item">{" ".join(out)}</div>'
 
     def by_sentence(self, summary: Any, citations: Any, item_citations: Any = None) -> str:
@@ -274,12 +274,12 @@ class Report:
         if brief.get("file"):
             facts.append(f"{said.file} {brief['file']}")
         facts += [
-            f"{said.metadata(k)}: {v}"
+            f"{said.metadata(k)}{said.colon}{v}"
             for k, v in meta.items()
             if k in ("date", "show", "language", "speakers")
         ]
         total, failed = brief.get("chunks_total", 0), brief.get("chunks_failed", 0)
-        facts.append(f"{said.chunks}: {total} ({failed} {said.failed})")
+        facts.append(f"{said.chunks}{said.colon}{total} ({failed} {said.failed})")
         head = (
             f'<section class="source" id="src-{escape(sid)}"><h2>{escape(self.titles[sid])}</h2>'
             f'<p class="facts">{escape(" · ".join(facts))}</p>'
@@ -306,7 +306,8 @@ class Report:
         cross = ""
         if self.cross is not None and shown:
             names = "".join(
-                f'<li><a href="#src-{escape(s)}">{escape(s)}</a>: {escape(self.titles.get(s, s))}'
+                f'<li><a href="#src-{escape(s)}">{escape(s)}</a>{said.colon}'
+                f"{escape(self.titles.get(s, s))}"
                 "</li>"
                 for s in self.cross.get("source_ids", [])
             )
