@@ -49,6 +49,7 @@ class Labels:
     chunks: str
     failed: str  # "chunks: 13 (0 failed)"
     colon: str  # after a label: ": ", and in Chinese or Japanese writing "："
+    lang: str  # the language's code, for the report's ``lang`` attribute ("es")
 
     def heading(self, key: str) -> str | None:
         """The heading of a brief's JSON section ``key`` ("key_facts"), None if unknown."""
@@ -90,6 +91,7 @@ ENGLISH = Labels(
     chunks="chunks",
     failed="failed",
     colon=": ",
+    lang="en",
 )
 LABELS: dict[str, Labels] = {
     "": ENGLISH,
@@ -100,7 +102,7 @@ LABELS: dict[str, Labels] = {
         "En qué coinciden las fuentes", "En qué difieren las fuentes",
         "Informe comparado de las fuentes", "Fuentes", "fuentes", "fuente",
         "Transcripción", "archivo", "fecha", "programa", "idioma", "hablantes",
-        "fragmentos", "fallidos", ": ",
+        "fragmentos", "fallidos", ": ", "es",
     ),
     "French": Labels(
         "Vue d'ensemble", "Thèmes principaux", "Thèmes communs aux sources",
@@ -108,7 +110,7 @@ LABELS: dict[str, Labels] = {
         "Personnes", "Organisations", "Questions ouvertes",
         "Points d'accord entre les sources", "Points de désaccord entre les sources",
         "Synthèse des sources", "Sources", "sources", "source", "Transcription",
-        "fichier", "date", "émission", "langue", "intervenants", "segments", "en échec", ": ",
+        "fichier", "date", "émission", "langue", "intervenants", "segments", "en échec", ": ", "fr",
     ),
     "German": Labels(
         "Überblick", "Hauptthemen", "Quellenübergreifende Themen",
@@ -117,7 +119,7 @@ LABELS: dict[str, Labels] = {
         "Worin die Quellen übereinstimmen", "Worin die Quellen sich unterscheiden",
         "Quellenübergreifendes Briefing", "Quellen", "Quellen", "Quelle", "Transkript",
         "Datei", "Datum", "Sendung", "Sprache", "Sprecher", "Abschnitte",
-        "fehlgeschlagen", ": ",
+        "fehlgeschlagen", ": ", "de",
     ),
     "Italian": Labels(
         "Panoramica", "Temi principali", "Temi comuni alle fonti",
@@ -125,7 +127,7 @@ LABELS: dict[str, Labels] = {
         "Persone", "Organizzazioni", "Domande aperte",
         "Dove le fonti concordano", "Dove le fonti divergono", "Sintesi delle fonti",
         "Fonti", "fonti", "fonte", "Trascrizione", "file", "data", "programma",
-        "lingua", "interlocutori", "segmenti", "non riusciti", ": ",
+        "lingua", "interlocutori", "segmenti", "non riusciti", ": ", "it",
     ),
     "Portuguese": Labels(
         "Visão geral", "Temas principais", "Temas comuns às fontes",
@@ -133,20 +135,20 @@ LABELS: dict[str, Labels] = {
         "Pessoas", "Organizações", "Perguntas em aberto",
         "Onde as fontes concordam", "Onde as fontes divergem", "Síntese das fontes",
         "Fontes", "fontes", "fonte", "Transcrição", "arquivo", "data", "programa",
-        "idioma", "falantes", "trechos", "com falha", ": ",
+        "idioma", "falantes", "trechos", "com falha", ": ", "pt",
     ),
     "Chinese": Labels(
         "概述", "主要主题", "跨来源主题", "关键事实与数据", "重要引述", "人物与机构",
         "人物", "机构", "待解问题", "各来源的共识", "各来源的分歧", "跨来源简报",
         "来源", "来源", "来源", "文字稿", "文件", "日期", "节目", "语言", "发言人",
-        "分块", "失败", "：",
+        "分块", "失败", "：", "zh",
     ),
     "Japanese": Labels(
         "概要", "主なテーマ", "複数のソースに共通するテーマ", "主な事実と数字",
         "注目の発言", "人物と組織", "人物", "組織", "未解決の問い",
         "ソース間で一致する点", "ソース間で異なる点", "ソース横断ブリーフ",
         "ソース", "ソース", "ソース", "文字起こし", "ファイル", "日付", "番組", "言語",
-        "話者", "チャンク", "失敗", "：",
+        "話者", "チャンク", "失敗", "：", "ja",
     ),
 }  # fmt: skip
 

@@ -281,7 +281,8 @@ class Report:
         total, failed = brief.get("chunks_total", 0), brief.get("chunks_failed", 0)
         facts.append(f"{said.chunks}{said.colon}{total} ({failed} {said.failed})")
         head = (
-            f'<section class="source" id="src-{escape(sid)}"><h2>{escape(self.titles[sid])}</h2>'
+            f'<section class="source" id="src-{escape(sid)}" lang="{said.lang}">'
+            f"<h2>{escape(self.titles[sid])}</h2>"
             f'<p class="facts">{escape(" · ".join(facts))}</p>'
         )
         body = self.sections(brief, _KNOWN_SOURCE, said)
@@ -313,7 +314,7 @@ class Report:
             )
             across = replace(said, themes=said.cross_themes)  # its themes' heading
             cross = (
-                f'<section id="cross"><h2>{escape(said.cross_brief)}</h2>'
+                f'<section id="cross" lang="{said.lang}"><h2>{escape(said.cross_brief)}</h2>'
                 f'<ul class="srcs">{names}</ul>'
                 f"{self.sections(self.cross, _KNOWN_CROSS, across)}</section>"
             )
