@@ -31,6 +31,7 @@ from pipeline.model.stopping import unwind_on_signals  # noqa: E402
 from pipeline.models import Chunk  # noqa: E402
 from pipeline.session import ModelSession  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
+from pipeline.stages.map_request import sources_of_one_chunk  # noqa: E402
 from pipeline.stages.map_stage import map_chunks  # noqa: E402
 from pipeline.stages.policy import policy_for  # noqa: E402
 
@@ -79,6 +80,7 @@ def main() -> None:
             max_tokens=settings.map_max_tokens,
             workers=session.workers,
             policy=policy_for(settings),
+            whole_sources=sources_of_one_chunk(chunks),  # of all the chunks, not the chosen
         )
     finally:
         session.close()

@@ -29,7 +29,12 @@ from pipeline.model.llm import count_tokens
 from pipeline.model.prompts import load_prompt
 from pipeline.model.providers import family_of
 from pipeline.settings import Settings
-from pipeline.stages.map_request import chunk_request, point_count
+from pipeline.stages.map_request import (
+    chunk_request,
+    part_tokens_for,
+    point_count,
+    sources_of_one_chunk,
+)
 from pipeline.stages.policy import policy_for
 from pipeline.stages.reduce_stage import source_tokens as tokens_of
 from pipeline.stages.synthesize import MAX_CROSS_THEMES
@@ -107,8 +112,11 @@ def plan_run(
     one_line = policy.one_line_replies
     map_calls = map_cached = map_tokens = 0
     changed: dict[str, int] = {}
+    whole = sources_of_one_chunk(chunks)
     for chunk in chunks:
-        request = chunk_request(chunk, texts[chunk.source_id], settings.map_max_tokens, policy)
+        part = part_tokens_for(chunk, policy.map_part_tokens, chunk.source_id in whole)
+        text = texts[chunk.source_id]
+        request = chunk_request(chunk, text, settings.map_max_tokens, policy, part)
         messages, key = client.request(**request)
         if client.is_cached(key):
             map_cached += 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import transcript
 
@@ -326,3 +328,51 @@ def test_chinese_writing_asks_with_a_full_width_question_mark_and_ends_with_its_
     assert from_points([point]) == "他们用了大约两千块H800芯片。"
     assert joined(["影响很大。", "华为是替代方案"]) == "影响很大。 华为是替代方案。"
     assert joined(["DeepSeek trained V3 on H800s", "Why?"]) == "DeepSeek trained V3 on H800s. Why?"
+
+
+def test_a_source_of_one_chunk_is_noted_by_eighths() -> None:
+    """A chunk that is its source's whole transcript gets a point for each eighth of it (as
+    a full chunk gets eight), not one for each ``map_part_tokens`` of it: a 497-word
+    interview was told by four points."""
+    from pipeline.stages.map_request import (
+        MAX_POINTS,
+        part_tokens_for,
+        parts,
+        sources_of_one_chunk,
+    )
+
+    doc, _ = transcript()
+    chunk = chunk_transcript(doc, chunk_tokens=500)[0]
+    interview = chunk.model_copy(update={"tokens": 650})  # a short transcript, one chunk
+    assert len(parts(interview, part_tokens_for(interview, 175, False))) == 4
+    whole = part_tokens_for(interview, 175, True)
+    assert whole == 82 and len(parts(interview, whole)) == min(MAX_POINTS, len(chunk.sentences))
+    full = chunk.model_copy(update={"tokens": 1400})  # a full chunk: as before, either way
+    assert part_tokens_for(full, 175, True) == 175
+    other = chunk.model_copy(update={"id": "008:0001", "source_id": "008"})
+    second = other.model_copy(update={"id": "008:0002", "index": 2})
+    assert sources_of_one_chunk([chunk, other, second]) == {"007"}
+
+
+def test_the_map_numbers_eight_sentences_of_a_short_source_and_four_of_a_long_one_s_part(
+    scripted,
+) -> None:
+    from conftest import generic_responder
+
+    from pipeline.stages.map_stage import map_chunks
+
+    doc, text = transcript()
+    chunk = chunk_transcript(doc, chunk_tokens=500)[0]
+    # twelve sentences of about 54 tokens: 650 tokens, as a short interview's one chunk
+    sentences = [chunk.sentences[n % len(chunk.sentences)] for n in range(12)]
+    renumbered = [s.model_copy(update={"id": n}) for n, s in enumerate(sentences, start=1)]
+    short = chunk.model_copy(update={"sentences": renumbered, "tokens": 650})
+    scripted.responder = generic_responder
+    map_chunks([short], {"007": text}, scripted, max_tokens=100, workers=1)
+    numbered = re.findall(r"^(\d+): ", scripted.history[-1][1]["content"], re.MULTILINE)
+    assert len(set(numbered)) == 8  # (each numbered sentence is listed again by its opening)
+    # the same chunk as one of two of its source: four parts, as the policy's 175 tokens
+    later = short.model_copy(update={"id": "007:0002", "index": 2})
+    map_chunks([short, later], {"007": text}, scripted, max_tokens=100, workers=1)
+    numbered = re.findall(r"^(\d+): ", scripted.history[-1][1]["content"], re.MULTILINE)
+    assert len(set(numbered)) == 4

@@ -15,6 +15,7 @@ asked again).
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -40,6 +41,23 @@ def point_count(tokens: int, part_tokens: int = PART_TOKENS) -> int:
     """The map points asked of a chunk of ``tokens`` tokens: one a part, 1 to
     ``MAX_POINTS`` (fewer when the chunk has fewer sentences, ``parts``)."""
     return max(1, min(MAX_POINTS, round(tokens / part_tokens)))
+
+
+def sources_of_one_chunk(chunks: Iterable[Chunk]) -> set[str]:
+    """The sources whose whole transcript is one chunk of ``chunks`` (``part_tokens_for``)."""
+    counts = Counter(c.source_id for c in chunks)
+    return {source for source, n in counts.items() if n == 1}
+
+
+def part_tokens_for(chunk: Chunk, part_tokens: int, whole_source: bool) -> int:
+    """The part size a chunk is noted by: ``part_tokens``, or, for a chunk that is its
+    source's whole transcript, an eighth of it (``MAX_POINTS`` points, as a full chunk
+    gets) when that is smaller. A 497-word interview made one chunk of four parts, and
+    its brief four points to tell (151 words, 4 of its 15 facts); its eight most salient
+    sentences hold 8 of the facts, its four 5 (``bench/data/es``)."""
+    if not whole_source:
+        return part_tokens
+    return max(1, min(part_tokens, math.ceil(chunk.tokens / MAX_POINTS)))
 
 
 def parts(chunk: Chunk, part_tokens: int = PART_TOKENS) -> list[list[Sentence]]:
@@ -283,17 +301,21 @@ def map_request(
 
 
 def chunk_request(
-    chunk: Chunk, source_text: str, max_tokens: int, policy: ModelPolicy
+    chunk: Chunk,
+    source_text: str,
+    max_tokens: int,
+    policy: ModelPolicy,
+    part_tokens: int | None = None,
 ) -> dict[str, Any]:
     """A chunk's map call as ``policy`` shapes it: the one request the map stage sends and
-    the dry-run planner counts."""
+    the dry-run planner counts (``part_tokens``: ``part_tokens_for``'s, else the policy's)."""
     return map_request(
         chunk,
         source_text,
         max_tokens,
         one_line=policy.one_line_replies,
         point_chars=policy.point_max_chars,
-        part_tokens=policy.map_part_tokens,
+        part_tokens=part_tokens or policy.map_part_tokens,
         context=policy.map_context_sentences,
     )
 

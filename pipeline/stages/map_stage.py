@@ -10,7 +10,7 @@ which feeds the client's one re-ask.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import as_completed
 from typing import Any
 
@@ -32,7 +32,14 @@ from pipeline.models import (
     Sentence,
     column_at,
 )
-from pipeline.stages.map_request import CUT_MARK, chunk_request, map_request, parts
+from pipeline.stages.map_request import (
+    CUT_MARK,
+    chunk_request,
+    map_request,
+    part_tokens_for,
+    parts,
+    sources_of_one_chunk,
+)
 from pipeline.stages.names import (
     introduced_as,
     is_body,
@@ -145,11 +152,13 @@ def summarize_chunk(
     client: ModelClient,
     max_tokens: int,
     policy: ModelPolicy = STRICT,
+    part_tokens: int | None = None,
 ) -> ChunkSummary:
+    """A chunk's points and names (one call; ``part_tokens``: see ``chunk_request``)."""
     reply = client.structured(
         stage="map",
         context={"sentence_ids": {s.id for s in chunk.sentences}},
-        **chunk_request(chunk, source_text, max_tokens, policy),
+        **chunk_request(chunk, source_text, max_tokens, policy, part_tokens),
     )
     by_id = {s.id: s for s in chunk.sentences}
     clean = lambda text: without_foreign_urls(text, chunk.text)  # noqa: E731
@@ -166,7 +175,7 @@ def summarize_chunk(
     for number, said_text in sorted(reply.points.items(), key=lambda item: int(item[0])):
         if copies_listing(said_text):
             again = policy.restate_copied_points and restated(
-                chunk, int(number), source_text, client, max_tokens, policy
+                chunk, int(number), source_text, client, max_tokens, policy, part_tokens
             )
             if not again:
                 continue
@@ -281,14 +290,17 @@ def restated(
     client: ModelClient,
     max_tokens: int,
     policy: ModelPolicy,
+    part_tokens: int | None = None,
 ) -> str | None:
     """The point on sentence ``number`` asked again, on the part of the chunk it was
-    picked from alone (``map_request.parts``: about ``map_part_tokens`` tokens, the same
-    sentence numbered, one point to write); None when the reply copies the listing again
-    or fails validation. On a chunk of long sentences the 1.5B copied the listing for six
-    of its eight points and that stretch of the talk was lost to the brief."""
+    picked from alone (``map_request.parts``: about ``part_tokens`` tokens, else
+    ``map_part_tokens``, the same sentence numbered, one point to write); None when the
+    reply copies the listing again or fails validation. On a chunk of long sentences the
+    1.5B copied the listing for six of its eight points and that stretch of the talk was
+    lost to the brief."""
+    size = part_tokens or policy.map_part_tokens
     part = next(
-        (p for p in parts(chunk, policy.map_part_tokens) if any(s.id == number for s in p)),
+        (p for p in parts(chunk, size) if any(s.id == number for s in p)),
         [s for s in chunk.sentences if s.id == number],
     )
     stretch = excerpt(chunk, part)
@@ -331,6 +343,7 @@ def summarize_fitting(
     policy: ModelPolicy = STRICT,
     *,
     halve_invalid: bool = True,
+    part_tokens: int | None = None,
 ) -> ChunkSummary:
     """``summarize_chunk``, but a chunk too long for the context window (found by the
     client's pre-flight count, or said by the server) is split in two and each half
@@ -340,7 +353,7 @@ def summarize_fitting(
     past the token limit twice on a chunk of 003 (sixteenth round), and the chunk was
     lost to the brief."""
     try:
-        return summarize_chunk(chunk, source_text, client, max_tokens, policy)
+        return summarize_chunk(chunk, source_text, client, max_tokens, policy, part_tokens)
     except ContextTooLong:
         if len(chunk.sentences) < 2:
             raise
@@ -348,7 +361,9 @@ def summarize_fitting(
         if not halve_invalid or len(chunk.sentences) < 2:
             raise
     parts = [
-        summarize_fitting(h, source_text, client, max_tokens, policy, halve_invalid=False)
+        summarize_fitting(
+            h, source_text, client, max_tokens, policy, halve_invalid=False, part_tokens=part_tokens
+        )
         for h in halves(chunk)
     ]
     points = [p for s in parts for p in s.key_points]  # in transcript order
@@ -373,15 +388,25 @@ def map_chunks(
     workers: int,
     on_done: Callable[[ChunkSummary], Any] | None = None,
     policy: ModelPolicy = STRICT,
+    whole_sources: Collection[str] | None = None,
 ) -> list[ChunkSummary]:
     """Summarise every chunk; a chunk that fails is recorded as failed and the run goes on.
+    A source that is one chunk is noted more finely (``map_request.part_tokens_for``);
+    ``whole_sources``: those sources, when ``chunks`` is not all of a run's.
 
     Bad credentials or an unreachable server stop the whole run: every call would fail."""
+    whole = sources_of_one_chunk(chunks) if whole_sources is None else set(whole_sources)
     results: dict[str, ChunkSummary] = {}
     with worker_pool(workers) as pool:
         futures = {
             pool.submit(
-                summarize_fitting, c, source_texts[c.source_id], client, max_tokens, policy
+                summarize_fitting,
+                c,
+                source_texts[c.source_id],
+                client,
+                max_tokens,
+                policy,
+                part_tokens=part_tokens_for(c, policy.map_part_tokens, c.source_id in whole),
             ): c
             for c in chunks
         }
