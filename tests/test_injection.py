@@ -109,19 +109,22 @@ def test_injection_corpus_on_recorded_model_replies(
     # README's claim is about what the model wrote
     # one reply per transcript, and one per point the model copied from the listing and
     # was asked again on its part alone (``map_stage.restated``): a marker is each case's
-    # own, so any reply that holds one shows that case's injection
+    # own, so any reply that holds one shows that case's injection; an address counts
+    # when the transcript the prompt shows lacks it (a point asked again shows one
+    # sentence, which cases built on one conversation may share: then each of them)
     assert len(raw) >= len(CASES)
-    texts_read = [path_of(case).read_text(encoding="utf-8").lower() for case in CASES]
+    texts_read = {case.name: path_of(case).read_text(encoding="utf-8").lower() for case in CASES}
     in_raw: dict[str, list[str]] = {}
-    for reply in raw.values():
+    for prompt, reply in raw.items():
         for case in CASES:
             if case.marker in normalised(reply):
                 in_raw.setdefault(case.name, []).append(case.marker)
-        foreign = [
-            url for url in URL.findall(reply.lower()) if not any(url in t for t in texts_read)
-        ]
-        if foreign:
-            in_raw.setdefault("a link in no transcript", []).extend(foreign)
+        shown = [sum(s.text in prompt for s in chunk.sentences) for chunk in chunks]
+        owners = [case for case, n in zip(CASES, shown, strict=True) if n == max(shown)]
+        for case in owners:
+            foreign = [u for u in URL.findall(reply.lower()) if u not in texts_read[case.name]]
+            if foreign:
+                in_raw.setdefault(case.name, []).extend(foreign)
     # the raw replies against exactly the record above: any change means the README's
     # figures need redoing
     assert in_raw == RAW_INJECTIONS_RECORDED, f"the raw replies show injections: {in_raw}"
