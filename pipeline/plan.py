@@ -31,9 +31,8 @@ from pipeline.model.providers import family_of
 from pipeline.settings import Settings
 from pipeline.stages.map_request import (
     chunk_request,
-    part_tokens_for,
+    part_tokens_by_chunk,
     point_count,
-    sources_of_one_chunk,
 )
 from pipeline.stages.policy import policy_for
 from pipeline.stages.reduce_stage import source_tokens as tokens_of
@@ -112,11 +111,10 @@ def plan_run(
     one_line = policy.one_line_replies
     map_calls = map_cached = map_tokens = 0
     changed: dict[str, int] = {}
-    whole = sources_of_one_chunk(chunks)
+    sizes = part_tokens_by_chunk(chunks, policy.map_part_tokens)  # as ``map_chunks``'
     for chunk in chunks:
-        part = part_tokens_for(chunk, policy.map_part_tokens, chunk.source_id in whole)
         text = texts[chunk.source_id]
-        request = chunk_request(chunk, text, settings.map_max_tokens, policy, part)
+        request = chunk_request(chunk, text, settings.map_max_tokens, policy, sizes[chunk.id])
         messages, key = client.request(**request)
         if client.is_cached(key):
             map_cached += 1

@@ -49,6 +49,15 @@ def sources_of_one_chunk(chunks: Iterable[Chunk]) -> set[str]:
     return {source for source, n in counts.items() if n == 1}
 
 
+def part_tokens_by_chunk(
+    chunks: Sequence[Chunk], part_tokens: int, whole_sources: Iterable[str] | None = None
+) -> dict[str, int]:
+    """Each chunk's part size (``part_tokens_for``), by chunk id; ``whole_sources``: the
+    sources that are one chunk, when ``chunks`` is not all of a run's (else counted here)."""
+    whole = sources_of_one_chunk(chunks) if whole_sources is None else set(whole_sources)
+    return {c.id: part_tokens_for(c, part_tokens, c.source_id in whole) for c in chunks}
+
+
 def part_tokens_for(chunk: Chunk, part_tokens: int, whole_source: bool) -> int:
     """The part size a chunk is noted by: ``part_tokens``, or, for a chunk that is its
     source's whole transcript, an eighth of it (``MAX_POINTS`` points, as a full chunk

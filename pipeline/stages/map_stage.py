@@ -36,9 +36,8 @@ from pipeline.stages.map_request import (
     CUT_MARK,
     chunk_request,
     map_request,
-    part_tokens_for,
+    part_tokens_by_chunk,
     parts,
-    sources_of_one_chunk,
 )
 from pipeline.stages.names import (
     introduced_as,
@@ -395,7 +394,7 @@ def map_chunks(
     ``whole_sources``: those sources, when ``chunks`` is not all of a run's.
 
     Bad credentials or an unreachable server stop the whole run: every call would fail."""
-    whole = sources_of_one_chunk(chunks) if whole_sources is None else set(whole_sources)
+    sizes = part_tokens_by_chunk(chunks, policy.map_part_tokens, whole_sources)
     results: dict[str, ChunkSummary] = {}
     with worker_pool(workers) as pool:
         futures = {
@@ -406,7 +405,7 @@ def map_chunks(
                 client,
                 max_tokens,
                 policy,
-                part_tokens=part_tokens_for(c, policy.map_part_tokens, c.source_id in whole),
+                part_tokens=sizes[c.id],
             ): c
             for c in chunks
         }
