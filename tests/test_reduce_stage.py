@@ -179,6 +179,52 @@ def test_an_overview_s_later_sentences_state_what_is_said() -> None:
     )
 
 
+def test_an_overview_s_sentence_leaning_on_one_not_before_it_gives_way() -> None:
+    """The seeds' 000 overview opened with "The other host is an entrepreneur ..." and
+    went on "However, the need ...", each copied from a theme where it followed another
+    sentence; a sentence the model wrote after the one it leans on stays."""
+    from pipeline.stages.overview import stated_after_the_first
+
+    summaries = [
+        "Afra Wang discusses Silicon Valley's envy of China. Engineers run China.",
+        "One host is an investor. The other host is an entrepreneur in the United States.",
+        "Coffee costs 6 yuan. However, the plan is the Party's own. Labs open their weights.",
+        "Chips are the bottleneck for Chinese labs.",
+    ]
+    # an opening that leans goes, the next sentence opens and a theme's claim comes last;
+    # a later one copied from after another sentence gives way to the first claim of a
+    # theme not drawn on yet, and so does one leaning on a sentence that gave way
+    overview = (
+        "The other host is an entrepreneur in the United States. Chips are scarce. "
+        "However, the plan is the Party's own. They cost 40% more."
+    )
+    assert stated_after_the_first(overview, summaries) == (
+        "Chips are scarce. Engineers run China. One host is an investor. "
+        "Chips are the bottleneck for Chinese labs."
+    )
+    # the model's own "They ..." after the sentence it leans on stays, and so does a
+    # sentence copied with the one it follows in its theme
+    own = "Chips are scarce. They cost 40% more."
+    assert stated_after_the_first(own, summaries) == own
+    kept = "Coffee costs 6 yuan. However, the plan is the Party's own."
+    assert stated_after_the_first(kept, summaries) == kept
+    # every sentence leans: the themes' first claims stand for them
+    assert stated_after_the_first("They cost more. This is new.", summaries) == (
+        "Engineers run China. One host is an investor."
+    )
+    # a claim put in a sentence's place never says again what one kept says
+    assert (
+        stated_after_the_first(
+            "Chips are the bottleneck. The host discusses chips.",
+            [
+                "Chips are the bottleneck for Chinese labs.",
+                "Engineers run China.",
+            ],
+        )
+        == "Chips are the bottleneck. Engineers run China."
+    )
+
+
 def test_themes_are_contiguous_cover_every_point_and_grow_with_length() -> None:
     from pipeline.stages.themes import group_points, theme_count
 

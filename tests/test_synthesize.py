@@ -283,6 +283,42 @@ def test_a_cross_source_sentence_never_joins_names_that_only_different_sources_h
     assert stated_overview(f"{own} {fused}", group, summaries, 0.6) == f"{own} {fused}"
 
 
+def test_a_cross_source_overview_never_opens_leaning_on_a_sentence_before_it() -> None:
+    """A run's cross-source overview opened "It makes it cheaper for companies to adopt
+    AI.": whose "it", the brief does not say. A theme's sentence that stands alone
+    stands in; the model's own "It ..." after the sentence it leans on stays."""
+    from pipeline.stages.cross_statements import stated_overview
+
+    adopt = "Open source makes it cheaper for companies to adopt AI."
+    chips = "Chips are the bottleneck for Chinese labs."
+    differ = "However, labs differ on chips."
+    group = [said("001", 8, adopt, adopt), said("004", 147, chips, chips)]
+    summaries = [f"{chips} {differ}", adopt]
+    leaning = "It makes it cheaper for companies to adopt AI."
+    assert stated_overview(f"{leaning} {chips}", group, summaries, 0.6) == f"{adopt} {chips}"
+    after = f"{adopt} {differ}"  # copied from after another sentence
+    assert stated_overview(after, group, summaries, 0.6) == f"{adopt} {chips}"
+    assert stated_overview(f"{chips} {differ}", group, summaries, 0.6) == f"{chips} {differ}"
+    own = f"{adopt} It makes it cheaper for companies to adopt AI."
+    assert stated_overview(own, group, summaries, 0.6) == own
+
+
+def test_a_theme_sentence_opening_as_a_told_one_does_not_stand_in_for_another() -> None:
+    """The seeds' cross-source overview said "Open source accelerates AI adoption and
+    brings hope ..." and, two sentences on, "Open source accelerates its adoption
+    because it makes it cheaper ...": half their words apart, the same subject and verb."""
+    from pipeline.stages.cross_statements import first_stated, same_opening
+
+    told = "Open source accelerates AI adoption and brings hope to stagnating innovation."
+    again = "Open source accelerates its adoption because it makes AI cheaper for companies."
+    chips = "Chips are the bottleneck for Chinese labs."
+    group = [said("001", 8, again, again), said("004", 147, chips, chips)]
+    assert same_opening(told, again)
+    assert not same_opening("DeepSeek is a big advance.", "DeepSeek is a new platform.")
+    assert first_stated([again, chips], group, 0.6, [told]) == [chips]
+    assert first_stated([again, chips], group, 0.6) == [again, chips]
+
+
 def test_a_sentence_naming_its_source_never_borrows_another_sources_name() -> None:
     """The 1.5B's cross-source summary said "Source 004: Baidu's commercialization of
     'Colorfullfe' at $7, $8 mark.", cited on 004's passage: 'Colorfullfe' is 002's."""

@@ -15,9 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from pipeline.errors import ModelError
 from pipeline.model.client import ModelClient
 from pipeline.models import Theme
-from pipeline.stages.cross_statements import stands_alone
+from pipeline.stages.cross_statements import leans, leans_out_of_place, stands_alone
 from pipeline.stages.item_calls import ask_or_failure
-from pipeline.stages.points import is_claim
+from pipeline.stages.points import content, is_claim, repeats
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.repeats import without_repeated_sentences
 from pipeline.stages.show_talk import tells_the_talk
@@ -107,18 +107,50 @@ def stated_after_the_first(overview: str, summaries: Sequence[str]) -> str:
     later sentences of the seeds' source overviews so ("The host mentions Kai Fu Lee's
     comments on ...": two of source 003's three) and one in its speaker's words ("The
     quote wasn't as crazy as I thought"); told not to, it still did
-    (docs/evaluation-history.md, twenty-ninth round). ``ModelPolicy.overview_states``."""
+    (docs/evaluation-history.md, twenty-ninth round). A sentence that leans on one that
+    is not before it (``leans_out_of_place``, or the one it leans on gave way) gives way
+    too; one that opens the overview goes, the next opens it and a theme's claim comes
+    last in its place: the seeds' 000 overview
+    opened "The other host is an entrepreneur in the United States." and went on
+    "However, the need to use technology ...", each copied from a theme where it followed
+    another sentence. ``ModelPolicy.overview_states``."""
     said = sentences_of(overview)
 
     def told_so(x: str) -> bool:
         return tells_the_talk(x) or in_own_words(x)
 
-    def states(x: str) -> bool:
-        return is_claim(x) and stands_alone(x) and not told_so(x)
+    def opens(x: str) -> bool:
+        return is_claim(x) and stands_alone(x)
 
+    out: list[str] = []
+
+    def states(x: str) -> bool:  # ... and says what no sentence kept says yet
+        return opens(x) and not told_so(x) and not repeats(content(x), [content(o) for o in out])
+
+    # an opening that leans on nothing goes, and the next sentence opens (may introduce)
+    first = next((n for n, x in enumerate(said) if not leans(x)), len(said))
+    said = said[first:]
+    if not said:  # every one leans: a theme's first claim opens
+        opener = next(first_sentences(summaries, (), states), None)
+        opener = opener or next(first_sentences(summaries, (), opens), None)
+        if opener is None:
+            return overview
+        said, first = [opener], first - 1
     drawn_on = {k for k, s in enumerate(summaries) if any(x in said for x in sentences_of(s))}
-    fresh = first_sentences(summaries, drawn_on, states)
-    return " ".join(said[:1] + [next(fresh, x) if told_so(x) else x for x in said[1:]])
+    out.append(said[0])
+    for n, x in enumerate(said[1:], start=1):
+        before_kept = out[-1] == said[n - 1]
+        if told_so(x) or leans_out_of_place(said, n, summaries) or (leans(x) and not before_kept):
+            x = next(first_sentences(summaries, drawn_on, states), x)
+            drawn_on |= {k for k, s in enumerate(summaries) if x in sentences_of(s)}
+        out.append(x)
+    for _ in range(first):  # the overview keeps its length while a theme has a claim
+        more = next(first_sentences(summaries, drawn_on, states), None)
+        if more is None:
+            break
+        out.append(more)
+        drawn_on |= {k for k, s in enumerate(summaries) if more in sentences_of(s)}
+    return " ".join(out)
 
 
 def written_title(text: str, max_words: int = 12) -> str:
