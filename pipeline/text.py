@@ -364,6 +364,36 @@ def numbers(text: str) -> set[str]:
     return {m.replace(",", "").lower() for m in _NUMBER.findall(text)}
 
 
+# words of praise a small model adds of its own: the 1.5B wrote "DeepSeek is a
+# groundbreaking AI platform that promises to revolutionize the way people use and interact
+# with artificial intelligence." as a theme of source 002, a thread that calls it "a massive
+# boon for AI consumers", and the cross-source overview repeated it
+_PRAISE = re.compile(
+    r"(?i)\b(?:ground-?breaking|revolution(?:ar|i[sz])|game[- ]chang|cutting[- ]edge|"
+    r"transformative|unprecedented|paradigm[- ]shift|pioneering|state[- ]of[- ]the[- ]art|"
+    r"trailblaz|remarkabl|promis(?:e|es|ing) to\b)"
+)
+# each the stem its words share ("revolutionary", "revolutionise"), letters only
+_PRAISE_STEMS = (
+    "groundbreak", "revolution", "gamechang", "cuttingedge", "transformat", "unprecedent",
+    "paradigmshift", "pioneer", "stateoftheart", "trailblaz", "remarkabl", "promis",
+)  # fmt: skip
+
+
+def _letters(text: str) -> str:
+    return "".join(c for c in text.lower() if c.isalpha())
+
+
+def praise_beyond(sentence: str, grounds: str) -> bool:
+    """Whether ``sentence`` praises in a word (``_PRAISE``: "groundbreaking",
+    "revolutionize", "promises to" ...) that ``grounds``, what it rests on, never uses
+    (in any of its forms: "revolutionary" holds "revolutionize"): that praise is the
+    writer's, not the source's."""
+    held = _letters(grounds)
+    said = {_letters(m) for m in _PRAISE.findall(sentence)}
+    return any(stem not in held for stem in _PRAISE_STEMS if any(w.startswith(stem) for w in said))
+
+
 def capitalised(text: str) -> str:
     """``text`` with its first character in upper case: what is left of a sentence whose
     opening was taken off ("So, China ..." -> "China ...")."""

@@ -919,6 +919,41 @@ def test_a_theme_sentence_that_only_the_talk_about_the_talk_backs_is_left_out() 
     assert alone.summary == perspective
 
 
+def test_praise_that_neither_the_notes_nor_their_passages_use_is_left_out() -> None:
+    """The 1.5B wrote "DeepSeek is a groundbreaking AI platform that promises to
+    revolutionize ..." as a theme of 002, a thread that calls it "a massive boon"; the
+    overviews, source and cross-source, repeated it."""
+    from pipeline.stages.overview import own_overview
+    from pipeline.stages.reduce_stage import ThemeReply, build_themes
+    from pipeline.text import praise_beyond
+
+    boon = "DeepSeek is a massive boon for AI consumers."
+    hype = "DeepSeek is a groundbreaking AI platform that promises to revolutionize AI."
+    assert praise_beyond(hype, boon)
+    assert not praise_beyond(hype, "a ground-breaking lab; it promised to revolutionise AI")
+    assert not praise_beyond(boon, "")  # no word of praise
+    notes = [
+        KeyPoint(
+            id="002:0000/p1", text=boon, importance=3, evidence=[line_passage("002", 38, boon)]
+        )
+    ]
+    reply = ThemeReply(
+        title="DeepSeek for consumers",
+        summary=[hype, "Consumers get a cheap open model from DeepSeek."],
+    )
+    [theme] = build_themes("002", [notes], [reply])
+    assert theme.summary == "Consumers get a cheap open model from DeepSeek."
+    # the passage a note cites holds the word: the sentence stays
+    said = "A groundbreaking lab, it promises to be a revolution for AI consumers."
+    cited = [notes[0].model_copy(update={"evidence": [line_passage("002", 38, said)]})]
+    assert (
+        build_themes("002", [cited], [reply])[0].summary
+        == reply.summary[0] + " " + reply.summary[1]
+    )
+    # an overview's sentence, against its themes' titles and summaries
+    assert own_overview(f"{hype} {boon}", ["DeepSeek"], summaries=[boon]) == boon
+
+
 def test_a_small_models_theme_sentences_are_capped_in_the_schema_and_cut_back(scripted) -> None:
     """The 0.5B copied its notes' long sentences into a theme until the token limit, twice
     (000's theme 2: the brief partial). With ``sentence_max_chars`` the reply schema caps

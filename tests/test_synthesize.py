@@ -319,6 +319,41 @@ def test_a_theme_sentence_opening_as_a_told_one_does_not_stand_in_for_another() 
     assert first_stated([again, chips], group, 0.6) == [again, chips]
 
 
+def test_a_cross_source_sentence_never_praises_in_words_its_statements_lack() -> None:
+    from pipeline.stages.synthesize import CrossReply, build_cross
+
+    boon = "DeepSeek is a massive boon for AI consumers."
+    cheap = "Open source makes AI cheaper for companies."
+    group = [said("002", 38, boon, boon), said("001", 8, cheap, cheap)]
+    hype = "DeepSeek is a groundbreaking platform that promises to revolutionize AI."
+    reply = CrossReply(
+        title="AI for consumers", summary=[hype, cheap], relation="complement", point="AI."
+    )
+    [theme], _, _ = build_cross([group], [reply], STRICT)
+    assert theme.summary.text == cheap
+
+
+def test_a_cross_source_title_that_names_nothing_its_theme_says_gives_way() -> None:
+    """The 1.5B titled a seeds' theme "Colorfulfe": its statement spells the product
+    "Colorfullfe", and the theme is about prices."""
+    from pipeline.stages.synthesize import CrossReply, build_cross
+
+    offers = "I find identical offerings for 'Colorfullfe' and 'Extolife', all priced alike."
+    baidu = "Baidu is around the $7, $8 mark and has been commercializing for months."
+    group = [said("002", 89, offers, offers), said("004", 287, baidu, baidu)]
+    summary = ["Source 002: Identical offerings with similar pricing.", "Source 004: " + baidu]
+    reply = CrossReply(title="Colorfulfe", summary=summary, relation="complement", point="x")
+    [theme], _, _ = build_cross([group], [reply], STRICT)
+    assert theme.title == "Identical offerings with similar pricing"
+    named = reply.model_copy(update={"title": "Prices of chatbots"})  # "price" said: stays
+    assert build_cross([group], [named], STRICT)[0][0].title == "Prices of chatbots"
+    long = reply.model_copy(update={"summary": [baidu]})  # a long first sentence
+    assert (
+        build_cross([group], [long], STRICT)[0][0].title
+        == "I find identical offerings for 'Colorfullfe' and 'Extolife'"
+    )
+
+
 def test_a_sentence_naming_its_source_never_borrows_another_sources_name() -> None:
     """The 1.5B's cross-source summary said "Source 004: Baidu's commercialization of
     'Colorfullfe' at $7, $8 mark.", cited on 004's passage: 'Colorfullfe' is 002's."""

@@ -22,7 +22,7 @@ from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.repeats import without_repeated_sentences
 from pipeline.stages.show_talk import tells_the_talk
 from pipeline.stages.speakers import in_own_words
-from pipeline.text import sentences_of
+from pipeline.text import praise_beyond, sentences_of
 
 
 class OverviewReply(BaseModel):
@@ -192,7 +192,8 @@ def own_overview(
     """The overview without a section title (or its head before a colon) put in front of
     a sentence ("Title: ...", in any case: the 1.5B began a sentence of 004's "Chat GPT's
     impact on China:" for its theme "Chat GPT's Impact on China") and without a sentence
-    it repeats; when nothing is left, the titles stand for it. A sentence that restates a
+    it repeats, or that praises in words its sections never use (``text.praise_beyond``);
+    when nothing is left, the titles stand for it. A sentence that restates a
     section's summary stays: an overview picks what matters from its sections. When the
     strict policy dropped those, four of the five source overviews of the seeds were a
     list of titles or one sentence (docs/evaluation-history.md, ninth round). A sentence
@@ -224,7 +225,10 @@ def own_overview(
         for name in {title, *title.split(":", 1)}
     }
     kept = []
+    grounds = " ".join([*titles, *summaries])
     for sentence in sentences_of(text):
+        if summaries and praise_beyond(sentence, grounds):  # the writer's, not the themes'
+            continue
         opened = ((h, _after_head(sentence, h, echoes_give_way)) for h in heads)
         head, rest = next(((h, r) for h, r in opened if r is not None), ("", sentence))
         if head and echoes_give_way:  # the section's first sentence, when it has one

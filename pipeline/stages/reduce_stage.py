@@ -53,7 +53,7 @@ from pipeline.stages.show_talk import cites_only_the_talk, without_talk_about_th
 from pipeline.stages.speakers import named_in, role_labels, speaker_at, with_speakers
 from pipeline.stages.spoken import in_writing
 from pipeline.stages.themes import Vectorizer, group_points, lexical_vectors, theme_count
-from pipeline.text import ended, numbers, plain_words, sentences_of
+from pipeline.text import ended, numbers, plain_words, praise_beyond, sentences_of
 
 
 class ThemeReply(BaseModel):
@@ -147,8 +147,8 @@ def build_themes(
     replies: Sequence[ThemeReply | ModelError],
     policy: ModelPolicy = STRICT,
 ) -> list[Theme]:
-    """Themes from the model's replies, each sentence cited; a sentence with a figure the
-    points lack, that asks a question, that tells the talk itself or that only talk about
+    """Themes from the model's replies, each sentence cited; a sentence with a figure or
+    praise the points lack, that asks a question, that tells the talk itself or that only talk about
     the talk backs is left out, a repeated title gets its theme's number ("Childcare
     Offer Analysis (7)"), a copied summary is rebuilt from its own points (strict), and a
     theme whose call failed is its most important points under the first one's words."""
@@ -161,9 +161,12 @@ def build_themes(
             if isinstance(answer, ThemeReply)
             else ThemeReply(title=" ".join(points[0].text.split()[:8]), summary=[rebuilt])
         )
-        # a figure the theme's notes do not hold is not theirs (a prompt's example, copied)
-        known = numbers(" ".join(p.text for p in points))
-        said = [s for s in reply.summary if numbers(s) <= known]
+        # a figure the theme's notes do not hold is not theirs (a prompt's example, copied),
+        # nor is praise that neither they nor the passages they cite use (text.praise_beyond)
+        notes = " ".join(p.text for p in points)
+        known = numbers(notes)
+        grounds = " ".join([notes, *(e.text for p in points for e in p.evidence)])
+        said = [s for s in reply.summary if numbers(s) <= known and not praise_beyond(s, grounds)]
         summary = without_repeated_sentences(joined(said), policy.repeat_prefix)
         # a summary states what its points say: 000's read "Can these shiny and powerful
         # technologies be created?" (a speaker's question, copied); 003's began "We're

@@ -56,7 +56,15 @@ from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.reduce_stage import is_quotable, union
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
 from pipeline.stages.themes import Vectorizer, cross_groups, lexical_vectors
-from pipeline.text import ended, plain_words, sentences_of, share_in, word_count
+from pipeline.text import (
+    ended,
+    plain_words,
+    praise_beyond,
+    sentences_of,
+    share_in,
+    stems,
+    word_count,
+)
 
 MAX_CROSS_THEMES = 10  # two more than the eight before: the same budget of words, more subjects
 # a source's statement is listed under a cross-source theme unless its summary says it:
@@ -103,18 +111,42 @@ def write_cross_theme(
     )
 
 
+TITLE_WORDS = 8  # the most a cross-source theme's title has (the prompt: 3 to 8)
+
+
+def stand_in_title(summary: str, group: Sequence[Statement]) -> str:
+    """A cross-source theme's title when the model's repeats an earlier one or names
+    nothing its summary or statements say (the 1.5B titled a theme "Colorfulfe", a
+    product its statement spells "Colorfullfe"): the summary's first sentence, without
+    its source label, when it is short enough ("Identical offerings with similar
+    pricing"), else the first statement's first words."""
+    first = unlabelled(next(iter(sentences_of(summary)), "")).rstrip(".")
+    for source_id in {s.source_id for s in group}:  # a rebuilt summary's "002: ..."
+        first = first.removeprefix(f"{source_id}: ")
+    if 0 < word_count(first) <= TITLE_WORDS:
+        return first
+    return " ".join(group[0].text.split()[:TITLE_WORDS]).rstrip(",;:")
+
+
 def build_cross(
     groups: list[list[Statement]], replies: list[CrossReply], policy: ModelPolicy = STRICT
 ) -> tuple[list[CrossTheme], list[Attributed], list[Disagreement]]:
     """Cross-source themes, agreements and disagreements from the model's replies. A
-    summary that copies an earlier one is rebuilt from its statements (strict)."""
+    summary that copies an earlier one is rebuilt from its statements (strict); a
+    sentence that praises in words its statements never use is left out; a title that
+    repeats one or names nothing the theme says gives way (``stand_in_title``)."""
     said, titles = Repeats(prefix=policy.repeat_prefix), Repeats(prefix=policy.repeat_prefix)
     themes, agreements, disagreements = [], [], []
     for group, reply in zip(groups, replies, strict=True):
         firsts = list({s.source_id: s for s in reversed(group)}.values())[::-1]
         rebuilt = " ".join(f"{s.source_id}: {ended(s.text.rstrip('.'))}" for s in firsts)
         summary = without_repeated_sentences(joined(reply.summary), policy.repeat_prefix)
-        kept = [named_rightly(ordinals_named(s, group), group) for s in sentences_of(summary)]
+        grounds = " ".join(s.text for s in group)
+        kept = [
+            named_rightly(ordinals_named(s, group), group)
+            for s in sentences_of(summary)
+            if not praise_beyond(s, grounds)
+        ]
         if policy.names_held_together:
             kept = [s for s in kept if not names_apart(s, group)]
         summary = " ".join(kept)
@@ -123,8 +155,9 @@ def build_cross(
         if policy.rebuild_copied_summaries:
             summary = said.new_or_rebuilt(summary, rebuilt) or rebuilt
         title = reply.title.strip().rstrip(".")
-        if not title or not titles.is_new(title):  # a repeated title: the first statement's
-            title = " ".join(group[0].text.split()[:8])
+        said_stems = stems(" ".join([summary, *(s.text for s in group)]))
+        if not title or not titles.is_new(title) or not stems(title) & said_stems:
+            title = stand_in_title(summary, group)
         written = sentences_of(summary)
         sentences = [attribute(s, group) for s in written]
         summary_words = content(summary)
