@@ -98,22 +98,21 @@ def spread_over_themes(overview: str, summaries: Sequence[str]) -> str:
 
 def stated_after_the_first(overview: str, summaries: Sequence[str]) -> str:
     """The overview with each sentence after the first that tells who talks about what
-    (``show_talk.tells_the_talk``) or is in a speaker's own words ("I", "you") giving way
-    to a claim of a theme the overview does not draw on yet: the theme's first sentence
-    that is a claim, stands alone (``stands_alone``) and is neither, the themes in order
-    (the sentence is kept when no theme is left). The first sentence may introduce the
+    (``show_talk.tells_the_talk``) or is in a speaker's own words ("I", "you") giving way to
+    a claim of a theme the overview does not draw on yet: the theme's first sentence that is
+    a claim, stands alone (``stands_alone``) and is neither, the themes in order (the
+    sentence is kept when no theme is left). The first sentence may introduce the
     conversation ("Afra Wang discusses Silicon Valley's envy of China."). Asked for "who
     talks about what, the main argument and the conclusion", the 1.5B wrote 4 of the 12
     later sentences of the seeds' source overviews so ("The host mentions Kai Fu Lee's
-    comments on ...": two of source 003's three) and one in its speaker's words ("The
-    quote wasn't as crazy as I thought"); told not to, it still did
-    (docs/evaluation-history.md, twenty-ninth round). A sentence that leans on one that
-    is not before it (``leans_out_of_place``, or the one it leans on gave way) gives way
-    too; one that opens the overview goes, the next opens it and a theme's claim comes
-    last in its place: the seeds' 000 overview
-    opened "The other host is an entrepreneur in the United States." and went on
-    "However, the need to use technology ...", each copied from a theme where it followed
-    another sentence. ``ModelPolicy.overview_states``."""
+    comments on ...": two of source 003's three) and one in its speaker's words ("The quote
+    wasn't as crazy as I thought"); told not to, it still did (docs/evaluation-history.md,
+    twenty-ninth round). A sentence that leans on one that is not before it
+    (``leans_out_of_place``, or the one it leans on gave way) gives way too; one that opens
+    the overview goes, the next opens it and a theme's claim comes last in its place: the
+    seeds' 000 overview opened "The other host is an entrepreneur in the United States." and
+    went on "However, the need to use technology ...", each copied from a theme where it
+    followed another sentence. ``ModelPolicy.overview_states``."""
     said = sentences_of(overview)
 
     def told_so(x: str) -> bool:

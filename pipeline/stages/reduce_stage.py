@@ -148,10 +148,11 @@ def build_themes(
     policy: ModelPolicy = STRICT,
 ) -> list[Theme]:
     """Themes from the model's replies, each sentence cited; a sentence with a figure or
-    praise the points lack, that asks a question, that tells the talk itself or that only talk about
-    the talk backs is left out, a repeated title gets its theme's number ("Childcare
-    Offer Analysis (7)"), a copied summary is rebuilt from its own points (strict), and a
-    theme whose call failed is its most important points under the first one's words."""
+    praise the points lack, that asks a question, that tells the talk itself or that only
+    talk about the talk backs is left out, a repeated title gets its theme's number
+    ("Childcare Offer Analysis (7)"), a copied summary is rebuilt from its own points
+    (strict), and a theme whose call failed is its most important points under the first
+    one's words."""
     titles, summaries = Repeats(prefix=policy.repeat_prefix), Repeats(prefix=policy.repeat_prefix)
     themes: list[Theme] = []
     for points, answer in zip(groups, replies, strict=True):
