@@ -109,7 +109,8 @@ def test_the_report_labels_each_brief_in_its_own_language() -> None:
     assert "<h3>概述</h3>" in page and "<h3>跨来源主题</h3>" in page
     spanish_part = page[page.index('id="src-a"') : page.index('id="src-b"')]
     assert "<h3>Resumen</h3>" in spanish_part and "<h3>Temas principales</h3>" in spanish_part
-    assert "<h3>Personas</h3>" in spanish_part and "fuente a · archivo a.txt" in spanish_part
+    assert "<h3>Personas y organizaciones</h3>" in spanish_part
+    assert "fuente a · archivo a.txt" in spanish_part
     # each brief marked with its language, for fonts and screen readers
     assert '<section id="cross" lang="zh">' in page
     assert '<section class="source" id="src-a" lang="es">' in page

@@ -300,4 +300,32 @@ def test_a_source_s_sections_come_in_the_markdown_s_order() -> None:
     headings = ["Overview", "Key themes", "Key facts and figures", "Notable quotes"]
     assert sorted(headings, key=lambda h: section.index(f"<h3>{h}</h3>")) == headings
     assert sorted(headings, key=lambda h: markdown.index(f"\n## {h}\n")) == headings
-    assert section.index("<h3>Notable quotes</h3>") < section.index("<h3>People</h3>")
+    names = section.index("<h3>People and organisations</h3>")
+    assert section.index("<h3>Notable quotes</h3>") < names
+    assert markdown.index("\n## Notable quotes\n") < markdown.index(
+        "\n## People and organisations\n"
+    )
+
+
+def test_people_and_organisations_are_one_section_of_two_lines_as_in_the_markdown() -> None:
+    """The page gave people and organisations a section each, a name a line (26 lines for
+    source 004); the Markdown lists them as two lines under one heading."""
+    from pipeline.outputs.labels import LABELS
+    from pipeline.outputs.report_html import Report
+
+    brief = {"people": ["Grace Shao", "Jack Ma"], "organisations": ["Alibaba"]}
+    english = Report.names(brief, LABELS[""])
+    assert english == (
+        "<h3>People and organisations</h3>"
+        '<p class="names"><span class="k">People: </span>Grace Shao, Jack Ma</p>'
+        '<p class="names"><span class="k">Organisations: </span>Alibaba</p>'
+    )
+    spanish = Report.names({"people": [], "organisations": ["Alibaba"]}, LABELS["Spanish"])
+    assert spanish == (
+        "<h3>Personas y organizaciones</h3>"
+        '<p class="names"><span class="k">Organizaciones: </span>Alibaba</p>'
+    )
+    assert Report.names({"people": [], "organisations": []}, LABELS[""]) == ""
+    page = render_report(ROOT / "outputs")
+    assert "<h3>People</h3>" not in page and "<h3>Organisations</h3>" not in page
+    assert page.count("<h3>People and organisations</h3>") == 5  # one a source brief

@@ -61,6 +61,7 @@ _KNOWN_SOURCE = (  # the Markdown's order
     "open_questions",
 )
 _KNOWN_CROSS = ("overview", "themes", "agreements", "disagreements", "quotes")
+_NAMES = ("people", "organisations")  # one section: "People and organisations"
 
 
 def _label(p: dict[str, Any]) -> str:
@@ -247,7 +248,31 @@ class Report:
         keys = [k for k in known if k in brief]
         keys += [k for k in brief if k not in known and k not in skip]
         cited = brief.get("overview_citations")
-        return partial + "".join(self.section(k, brief[k], said, cited) for k in keys)
+        out = []
+        for k in keys:
+            if k in _NAMES:  # both lists under one heading, where the first comes
+                out.append(
+                    self.names(brief, said) if k == next(n for n in keys if n in _NAMES) else ""
+                )
+            else:
+                out.append(self.section(k, brief[k], said, cited))
+        return partial + "".join(out)
+
+    @staticmethod
+    def names(brief: dict[str, Any], said: Labels) -> str:
+        """The people and the organisations under one heading, each a line of names, as
+        the Markdown lists them (the page gave each its section, a name a line: 26 lines
+        for source 004)."""
+        lines = []
+        for key in _NAMES:
+            listed = [str(n) for n in brief.get(key) or [] if isinstance(n, str) and n]
+            if listed:
+                label = escape(f"{said.heading(key)}{said.colon}")
+                names = escape(", ".join(listed))
+                lines.append(f'<p class="names"><span class="k">{label}</span>{names}</p>')
+        if not lines:
+            return ""
+        return f"<h3>{escape(said.people_and_organisations)}</h3>{''.join(lines)}"
 
     # ------------------------------------------------------------------ the page
 
