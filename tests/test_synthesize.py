@@ -80,7 +80,7 @@ def test_synthesis_attributes_every_statement_to_sources(scripted) -> None:
     # theme's summary says it already ("The sources cover weights." says "Weights.")
     by_source = {t.title: [s.source_ids for s in t.by_source] for t in cross.themes}
     assert by_source == {"Chips": [["001"], ["002"]], "Open weights": []}
-    assert "- Chips. (sources: 002) [002 L3-4]" in cross_markdown(cross, {})
+    assert "- Chips. (source: 002) [002 L3-4]" in cross_markdown(cross, {})  # one: "source"
     [differ] = cross.disagreements
     assert {differ.side_a.source_ids[0], differ.side_b.source_ids[0]} == {"001", "002"}
     assert differ.side_b.citations[0].label.endswith("L3-4")

@@ -55,6 +55,11 @@ class Labels:
         """The heading of a brief's JSON section ``key`` ("key_facts"), None if unknown."""
         return getattr(self, key, None) if key in _SECTIONS else None
 
+    def sources_cited(self, count: int) -> str:
+        """The label before a cross-source statement's sources: "(source: 003)" for one,
+        "(sources: 001, 004)" for more."""
+        return self.source if count == 1 else self.cited_sources
+
     def metadata(self, key: str) -> str:
         """The label of a metadata key ("date"), the key itself if unknown."""
         return getattr(self, key) if key in _METADATA else key

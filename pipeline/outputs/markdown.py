@@ -134,7 +134,8 @@ def source_markdown(brief: SourceBrief) -> str:
 
 
 def _attributed(statement: Attributed, said: Labels) -> str:
-    sources = f"({said.cited_sources}{said.colon}{', '.join(statement.source_ids)})"
+    label = said.sources_cited(len(statement.source_ids))
+    sources = f"({label}{said.colon}{', '.join(statement.source_ids)})"
     return f"{escape(statement.text)} {sources} {cites(statement.citations)}"
 
 

@@ -195,7 +195,8 @@ class Report:
             links = ", ".join(
                 f'<a href="#src-{escape(str(s))}">{escape(str(s))}</a>' for s in sources
             )
-            out.append(f'<span class="k">({escape(said.cited_sources)}{said.colon}{links})</span>')
+            label = escape(said.sources_cited(len(sources)))
+            out.append(f'<span class="k">({label}{said.colon}{links})</span>')
         return f'<div class="item">{" ".join(out)}</div>'
 
     def by_sentence(self, summary: Any, citations: Any, item_citations: Any = None) -> str:
