@@ -988,7 +988,31 @@ def test_a_refusal_s_stretch_is_placed_by_the_question_s_own_words() -> None:
         text=text,
     )
     (run,) = excerpt(passage, "What does Grace Shao think about Manus?")
-    assert "Manus" in run.text and run.location == "L779-788"
+    assert "Manus" in run.text and run.location == "L779-789"  # to its sentence's end
+    assert run.text.endswith("they're not able to access.")
+
+
+def test_a_stretch_of_a_wrapped_transcript_ends_where_its_sentence_does() -> None:
+    """003 wraps its talk mid-sentence: under "Why are Chinese AI labs releasing their
+    models as open source?" the stretch printed ended "... and take the U.S. AI industry",
+    the sentence's "down a notch." on the next line."""
+    text = (
+        "Why is the Chinese AI industry open sourcing all these models?\n"
+        "Like, in the U.S., I think the view is that China is open sourcing these\n"
+        "because they want to mess with U.S. research labs\n"
+        "that the moat is no longer a moat and take the U.S. AI industry\n"
+        "down a notch.\n"
+        "Is our thinking on that line anywhere close to reality?"
+    )
+    passage = _passage(text, line_start=70)
+    (run,) = excerpt(passage, "mess with U.S. research labs moat", words=20)
+    assert run.location == "L71-74" and run.text.endswith("take the U.S. AI industry down a notch.")
+    # a line that ends its sentence, or a next line in capitals, stays a unit of its own
+    (alone,) = excerpt(passage, "reality thinking", words=5)
+    assert (
+        alone.location == "L75"
+        and alone.text == "Is our thinking on that line anywhere close to reality?"
+    )
 
 
 def test_an_excerpt_deep_in_a_long_line_gives_its_column_and_a_second_stretch() -> None:

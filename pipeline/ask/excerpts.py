@@ -84,9 +84,30 @@ def _pieces(line: str, offset: int) -> list[Unit]:
     return units
 
 
+# a line that ends a sentence: its stop, then perhaps a closing quote or bracket
+_ENDED = re.compile(r"[.!?…。！？][\"'’”)\]]*$")
+
+
 def units_of(text: str) -> list[Unit]:
-    """A passage's units in order: its lines, each cut into its sentences."""
-    return [u for line in _LINE.finditer(text) for u in _pieces(line[0], line.start())]
+    """A passage's units in order: its lines, each cut into its sentences; a sentence a
+    wrapped transcript runs on into the next line (no stop at the line's end, the next
+    line opening in lower case) is one unit across them. 003 wraps its talk: under "Why
+    are Chinese AI labs releasing their models as open source?" the printed stretch
+    ended "... and take the U.S. AI industry", its sentence's "down a notch." on the next
+    line."""
+    units: list[Unit] = []
+    for line in _LINE.finditer(text):
+        pieces = _pieces(line[0], line.start())
+        if units and pieces and _runs_on(units[-1].text, pieces[0].text):
+            first = pieces.pop(0)
+            last = units.pop()
+            units.append(Unit(last.start, first.end, f"{last.text} {first.text}"))
+        units += pieces
+    return units
+
+
+def _runs_on(before: str, after: str) -> bool:
+    return not _ENDED.search(before) and after[:1].islower()
 
 
 def located(passage: Passage, start: int, end: int) -> str:

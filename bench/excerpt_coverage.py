@@ -1,0 +1,58 @@
+"""What `brief ask` prints of a passage: does the printed stretch hold the evidence?
+
+For each gold evidence string of the development questions (`bench/data/dev_qa.jsonl`),
+the first index window of `--out` that holds it is cut as `brief ask` cuts a passage it
+prints under a refusal (`pipeline.ask.excerpts.excerpt`, placed by the question's
+words). Prints how many evidence strings lie inside a printed stretch, how many
+stretches end on a sentence's stop, and the words a stretch. No model call.
+
+    .venv/bin/python bench/excerpt_coverage.py
+    .venv/bin/python bench/excerpt_coverage.py --out /tmp/run --words 40
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pipeline.ask.corpus import open_corpus  # noqa: E402
+from pipeline.ask.excerpts import EXCERPT_WORDS, excerpt  # noqa: E402
+from pipeline.text import flattened  # noqa: E402
+
+ENDED = re.compile(r"[.!?…。！？][\"'’”)\]]*$")  # a stretch that ends its sentence
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "outputs")
+    parser.add_argument("--questions", type=Path, default=ROOT / "bench/data/dev_qa.jsonl")
+    parser.add_argument("--words", type=int, default=EXCERPT_WORDS)
+    args = parser.parse_args()
+    corpus, _ = open_corpus(args.out)
+    windows = [w.passage for w in corpus.index.windows]
+    questions = [json.loads(line) for line in args.questions.read_text().splitlines() if line]
+    found = inside = stretches = ended = words = 0
+    for question in questions:
+        for evidence in map(flattened, question.get("evidence", [])):
+            passage = next((p for p in windows if evidence in flattened(p.text)), None)
+            if passage is None:
+                continue
+            found += 1
+            runs = excerpt(passage, question["question"], words=args.words)
+            inside += any(evidence in flattened(r.text) for r in runs)
+            stretches += len(runs)
+            ended += sum(bool(ENDED.search(r.text)) for r in runs)
+            words += sum(len(r.text.split()) for r in runs)
+    print("| evidence in a window | in a printed stretch | stretches | ending on a stop | words |")
+    print("|--:|--:|--:|--:|--:|")
+    print(f"| {found} | {inside} | {stretches} | {ended} | {words / max(stretches, 1):.1f} |")
+
+
+if __name__ == "__main__":
+    main()
