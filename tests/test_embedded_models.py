@@ -144,7 +144,7 @@ def test_a_server_that_crashes_while_loading_is_started_again_without_repacking(
         server.stop()
     # remembered beside the model for this machine and binary: the next server (the next
     # `brief ask`) starts without repacking at once, with nothing to say
-    assert server.no_repack_note.read_text() == llama_server.machine_fingerprint()
+    assert server.no_repack_note.read_text().split() == [llama_server.machine_fingerprint()]
 
     def same_server() -> llama_server.EmbeddedServer:
         return llama_server.EmbeddedServer(
@@ -185,6 +185,17 @@ def test_a_server_that_crashes_while_loading_is_started_again_without_repacking(
         assert "crashed while loading (SIGSEGV)" in capsys.readouterr().err
     finally:
         third.stop()
+    # ... and remembered beside the first: back on the first build, no crash again (the
+    # main checkout's build and a fresh clone's each overwrote the other's one line)
+    assert len(server.no_repack_note.read_text().split()) == 2
+    monkeypatch.setattr(llama_server, "server_binary", lambda: tmp_path / "bin" / "llama-server")
+    back = same_server()
+    try:
+        back.start(timeout_s=30)
+        assert back.extra_args == [llama_server.NO_REPACK]
+        assert capsys.readouterr().err == ""
+    finally:
+        back.stop()
 
 
 def test_a_server_that_loads_leaves_no_note(

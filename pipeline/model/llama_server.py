@@ -68,6 +68,7 @@ def _healthy(url: str) -> bool:
 # llama-server's flag that keeps the weights as the file stores them (no repacking into
 # the layout of the CPU's fastest kernels, AMX among them)
 NO_REPACK = "--no-repack"
+NOTED_BUILDS = 8  # machines and server builds a model's no-repack note remembers, at most
 MAX_RESTARTS = 2  # a server that died during the run, started again (``revive``)
 
 
@@ -158,16 +159,25 @@ class EmbeddedServer:
         """Where a crash while repacking this model is remembered: beside the model file."""
         return self.model_path.with_name(f"{self.model_path.name}.no-repack")
 
-    def _crashed_here_before(self) -> bool:
+    def _remembered(self) -> list[str]:
+        """The machines and builds a crash while repacking is remembered for, one a line."""
         try:
-            return self.no_repack_note.read_text(encoding="utf-8") == machine_fingerprint()
+            return self.no_repack_note.read_text(encoding="utf-8").split()
         except OSError:
-            return False
+            return []
+
+    def _crashed_here_before(self) -> bool:
+        return machine_fingerprint() in self._remembered()
 
     def _remember_crash(self) -> None:
+        """Add this machine and build to the note, beside the others (the main checkout's
+        build and a fresh clone's differed on the machine of 2026-12-06: with one line,
+        each overwrote the other's and every switch between them crashed once more)."""
+        known = [f for f in self._remembered() if f != machine_fingerprint()]
+        lines = [*known[-(NOTED_BUILDS - 1) :], machine_fingerprint()]
         # a read-only model folder: the next start crashes and is started again as this one
         with contextlib.suppress(OSError):
-            self.no_repack_note.write_text(machine_fingerprint(), encoding="utf-8")
+            self.no_repack_note.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     def _load(self, timeout_s: float, log_mode: str = "wb") -> str:
         """``_start``, and once more with ``NO_REPACK`` when a signal kills it while it
