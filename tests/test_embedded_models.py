@@ -157,6 +157,15 @@ def test_a_server_that_crashes_while_loading_is_started_again_without_repacking(
             log_path=server.log_path,
         )
 
+    def starts_without_repacking_silently() -> None:
+        started = same_server()
+        try:
+            started.start(timeout_s=30)
+            assert started.extra_args == [llama_server.NO_REPACK]
+            assert capsys.readouterr().err == ""
+        finally:
+            started.stop()
+
     again = same_server()
     try:
         again.start(timeout_s=30)
@@ -169,13 +178,7 @@ def test_a_server_that_crashes_while_loading_is_started_again_without_repacking(
     copy = tmp_path / "clone" / "bin"
     shutil.copytree(tmp_path / "bin", copy)
     monkeypatch.setattr(llama_server, "server_binary", lambda: copy / "llama-server")
-    elsewhere = same_server()
-    try:
-        elsewhere.start(timeout_s=30)
-        assert elsewhere.extra_args == [llama_server.NO_REPACK]
-        assert capsys.readouterr().err == ""
-    finally:
-        elsewhere.stop()
+    starts_without_repacking_silently()
     # another server binary (llama.cpp built again) is tried with repacking first
     binary = copy / "llama-server"
     binary.write_text(binary.read_text() + "\n")
@@ -189,13 +192,7 @@ def test_a_server_that_crashes_while_loading_is_started_again_without_repacking(
     # main checkout's build and a fresh clone's each overwrote the other's one line)
     assert len(server.no_repack_note.read_text().split()) == 2
     monkeypatch.setattr(llama_server, "server_binary", lambda: tmp_path / "bin" / "llama-server")
-    back = same_server()
-    try:
-        back.start(timeout_s=30)
-        assert back.extra_args == [llama_server.NO_REPACK]
-        assert capsys.readouterr().err == ""
-    finally:
-        back.stop()
+    starts_without_repacking_silently()
 
 
 def test_a_server_that_loads_leaves_no_note(
