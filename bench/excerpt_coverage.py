@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -23,9 +22,8 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.ask.corpus import open_corpus  # noqa: E402
 from pipeline.ask.excerpts import EXCERPT_WORDS, excerpt  # noqa: E402
+from pipeline.inputs.chunking import ENDS_WITH_STOP  # noqa: E402
 from pipeline.text import flattened  # noqa: E402
-
-ENDED = re.compile(r"[.!?…。！？][\"'’”)\]]*$")  # a stretch that ends its sentence
 
 
 def main() -> None:
@@ -47,7 +45,7 @@ def main() -> None:
             runs = excerpt(passage, question["question"], words=args.words)
             inside += any(evidence in flattened(r.text) for r in runs)
             stretches += len(runs)
-            ended += sum(bool(ENDED.search(r.text)) for r in runs)
+            ended += sum(bool(ENDS_WITH_STOP.search(r.text)) for r in runs)
             words += sum(len(r.text.split()) for r in runs)
     print("| evidence in a window | in a printed stretch | stretches | ending on a stop | words |")
     print("|--:|--:|--:|--:|--:|")

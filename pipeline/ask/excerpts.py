@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from pipeline.ask.answer_checks import FILLER_WORDS
 from pipeline.ask.retrieval import QUESTION_WORDS
+from pipeline.inputs.chunking import ENDS_WITH_STOP
 from pipeline.models import Passage
 from pipeline.text import flattened, sentences_of, stems
 
@@ -84,10 +85,6 @@ def _pieces(line: str, offset: int) -> list[Unit]:
     return units
 
 
-# a line that ends a sentence: its stop, then perhaps a closing quote or bracket
-_ENDED = re.compile(r"[.!?…。！？][\"'’”)\]]*$")
-
-
 def units_of(text: str) -> list[Unit]:
     """A passage's units in order: its lines, each cut into its sentences; a sentence a
     wrapped transcript runs on into the next line (no stop at the line's end, the next
@@ -107,7 +104,7 @@ def units_of(text: str) -> list[Unit]:
 
 
 def _runs_on(before: str, after: str) -> bool:
-    return not _ENDED.search(before) and after[:1].islower()
+    return not ENDS_WITH_STOP.search(before) and after[:1].islower()
 
 
 def located(passage: Passage, start: int, end: int) -> str:

@@ -28,7 +28,7 @@ _SENTENCE_END = re.compile(r"[.!?。！？…]+[\"'”’)\]]*(?=\s)|[。！？]
 _ABBREVIATION = re.compile(r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:vs|etc)\.|\b[A-Z]\.)$")
 _TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|St)\.$")
 _NON_SPACE = re.compile(r"\S")
-_ENDS_WITH_STOP = re.compile(r"[.!?。！？…][\"'”’)\]」』]*\s*$")
+ENDS_WITH_STOP = re.compile(r"[.!?。！？…][\"'”’)\]」』]*\s*$")
 LABEL_TOKENS = 4  # the "[12] " label each sentence gets in the map prompt
 _SOFT_END = (",", ";", ":", "-", "–", "—")
 # a sentence runs on over lines that end in a comma or mid-clause (a translated podcast
@@ -103,7 +103,7 @@ def _run_parts(text: str, start: int, end: int) -> list[tuple[int, int]]:
     else at its last space there, else (no spaces, as in Chinese) at the length. Parts of
     200 characters carried as many facts of two seeds stripped of their stops, but the
     1.5B's points ran past a part's end (docs/evaluation-history.md, forty-ninth round)."""
-    if end - start <= MAX_SENTENCE_CHARS or _ENDS_WITH_STOP.search(text, start, end):
+    if end - start <= MAX_SENTENCE_CHARS or ENDS_WITH_STOP.search(text, start, end):
         return [(start, end)]
     parts = []
     while end - start > MAX_SENTENCE_CHARS:
@@ -147,9 +147,7 @@ def _wrapped(text: str, width: int) -> bool:
     Academy of AI."), and a second half was noted as a key point alone."""
     line = text.rstrip()
     return (
-        bool(width)
-        and width - WRAP_SLACK <= len(line) <= width
-        and not _ENDS_WITH_STOP.search(line)
+        bool(width) and width - WRAP_SLACK <= len(line) <= width and not ENDS_WITH_STOP.search(line)
     )
 
 

@@ -248,16 +248,13 @@ class Report:
         skip.add("overview_citations")  # shown with the overview's sentences
         keys = [k for k in known if k in brief]
         keys += [k for k in brief if k not in known and k not in skip]
+        first_names = next((k for k in keys if k in _NAMES), None)  # both lists under one
+        keys = [k for k in keys if k not in _NAMES or k == first_names]  # heading, there
         cited = brief.get("overview_citations")
-        out = []
-        for k in keys:
-            if k in _NAMES:  # both lists under one heading, where the first comes
-                out.append(
-                    self.names(brief, said) if k == next(n for n in keys if n in _NAMES) else ""
-                )
-            else:
-                out.append(self.section(k, brief[k], said, cited))
-        return partial + "".join(out)
+        return partial + "".join(
+            self.names(brief, said) if k in _NAMES else self.section(k, brief[k], said, cited)
+            for k in keys
+        )
 
     @staticmethod
     def names(brief: dict[str, Any], said: Labels) -> str:

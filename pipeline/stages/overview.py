@@ -135,20 +135,25 @@ def stated_after_the_first(overview: str, summaries: Sequence[str]) -> str:
         if opener is None:
             return overview
         said, first = [opener], first - 1
-    drawn_on = {k for k, s in enumerate(summaries) if any(x in said for x in sentences_of(s))}
+    theme_sentences = [sentences_of(s) for s in summaries]
+
+    def themes_of(*sentences: str) -> set[int]:  # the themes these sentences come from
+        return {k for k, own in enumerate(theme_sentences) if any(x in own for x in sentences)}
+
+    drawn_on = themes_of(*said)
     out.append(said[0])
     for n, x in enumerate(said[1:], start=1):
         before_kept = out[-1] == said[n - 1]
         if told_so(x) or leans_out_of_place(said, n, summaries) or (leans(x) and not before_kept):
             x = next(first_sentences(summaries, drawn_on, states), x)
-            drawn_on |= {k for k, s in enumerate(summaries) if x in sentences_of(s)}
+            drawn_on |= themes_of(x)
         out.append(x)
     for _ in range(first):  # the overview keeps its length while a theme has a claim
         more = next(first_sentences(summaries, drawn_on, states), None)
         if more is None:
             break
         out.append(more)
-        drawn_on |= {k for k, s in enumerate(summaries) if more in sentences_of(s)}
+        drawn_on |= themes_of(more)
     return " ".join(out)
 
 

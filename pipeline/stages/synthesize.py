@@ -155,7 +155,7 @@ def build_cross(
         if policy.rebuild_copied_summaries:
             summary = said.new_or_rebuilt(summary, rebuilt) or rebuilt
         title = reply.title.strip().rstrip(".")
-        said_stems = stems(" ".join([summary, *(s.text for s in group)]))
+        said_stems = stems(f"{summary} {grounds}")
         if not title or not titles.is_new(title) or not stems(title) & said_stems:
             title = stand_in_title(summary, group)
         written = sentences_of(summary)
