@@ -281,14 +281,44 @@ def test_reduce_writes_one_theme_per_call_then_the_overview(scripted) -> None:
 
 
 def test_a_point_in_the_source_s_rare_words_is_picked_before_a_common_one() -> None:
-    from pipeline.stages.points import fact_score, pick_points
+    from pipeline.stages.points import pick_points, specific_score
 
     common = [point(n, f"so China's AI industry grows fast, part {'abcd'[n]}") for n in range(4)]
     rare = point(5, "so Breakneck calls America a lawyerly society")
-    assert {fact_score(p) for p in [*common, rare]} == {2}  # two names each, no number
+    assert {specific_score(p) for p in [*common, rare]} == {2}  # two capitals each, no number
     # the same fact score and importance: the point in rarer words goes first
     picked = pick_points([[*common, rare]], [set()], budget_words=8)
     assert [p.id for p in picked[0]] == [rare.id]
+
+
+def test_key_facts_are_points_with_a_number_or_two_names_besides_the_source_s_subject() -> None:
+    from pipeline.stages.points import names_in, split_facts, subject_names
+
+    # a name is a run of capitalised words, once however often, without its possessive;
+    # not "I", "I'm", a text's first word, nor a common word capitalised after a comma
+    assert names_in("So Sam Altman's OpenAI and Silicon Valley, But I'm sure I know") == {
+        "sam altman",
+        "openai",
+        "silicon valley",
+    }
+    assert names_in("and China's AI, then China again") == {"china", "ai"}
+    talk = [
+        point(0, "the host says Silicon Valley envies China's factories"),
+        point(1, "the guest thinks Silicon Valley copies China now"),
+        point(2, "a listener asks whether Silicon Valley and China differ"),
+        point(3, "the Hefei model is copied by Anhui and Shenzhen officials"),
+        point(4, "the guest says Silicon Valley works 996 hours like China"),
+    ]
+    assert subject_names(talk) == {"silicon valley", "china"}  # in 3 points or more
+    facts, rest = split_facts([talk], subject_names(talk))
+    # two names the whole talk is about make no fact; a number does, as others' names do
+    assert [f.text for f in facts] == [
+        "The Hefei model is copied by Anhui and Shenzhen officials.",
+        "The guest says Silicon Valley works 996 hours like China.",
+    ]
+    assert len(rest[0]) == 3
+    # without a subject, two names are a fact
+    assert len(split_facts([talk])[0]) == 5
 
 
 def test_picked_points_skip_what_is_said_spread_over_themes_and_keep_to_the_budget() -> None:

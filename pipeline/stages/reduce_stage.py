@@ -46,6 +46,7 @@ from pipeline.stages.points import (
     point_budget,
     quote_rank,
     split_facts,
+    subject_names,
 )
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
@@ -350,7 +351,7 @@ def reduce_source(
     picked = pick_points(
         groups, said, point_budget(written), policy.point_specificity, sentences, speakers
     )
-    facts, more = split_facts(picked)
+    facts, more = split_facts(picked, subject_names(points))
     speaker = speaker_at(transcript)
     facts = with_speakers(facts, speaker, speakers)
     people, organisations = listed_entities(summaries, known_organisations, role_labels(speakers))
