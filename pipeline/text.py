@@ -368,16 +368,23 @@ def numbers(text: str) -> set[str]:
 # groundbreaking AI platform that promises to revolutionize the way people use and interact
 # with artificial intelligence." as a theme of source 002, a thread that calls it "a massive
 # boon for AI consumers", and the cross-source overview repeated it
-_PRAISE = re.compile(
-    r"(?i)\b(?:ground-?breaking|revolution(?:ar|i[sz])|game[- ]chang|cutting[- ]edge|"
-    r"transformative|unprecedented|paradigm[- ]shift|pioneering|state[- ]of[- ]the[- ]art|"
-    r"trailblaz|remarkabl|promis(?:e|es|ing) to\b)"
+# each word as written (its forms, a pattern) and the stem they share in letters alone
+# ("revolutionary", "revolutionise": "revolution")
+_PRAISE_WORDS = (
+    (r"ground-?breaking", "groundbreak"),
+    (r"revolution(?:ar|i[sz])", "revolution"),
+    (r"game[- ]chang", "gamechang"),
+    (r"cutting[- ]edge", "cuttingedge"),
+    (r"transformative", "transformat"),
+    (r"unprecedented", "unprecedent"),
+    (r"paradigm[- ]shift", "paradigmshift"),
+    (r"pioneering", "pioneer"),
+    (r"state[- ]of[- ]the[- ]art", "stateoftheart"),
+    (r"trailblaz", "trailblaz"),
+    (r"remarkabl", "remarkabl"),
+    (r"promis(?:e|es|ing) to\b", "promis"),
 )
-# each the stem its words share ("revolutionary", "revolutionise"), letters only
-_PRAISE_STEMS = (
-    "groundbreak", "revolution", "gamechang", "cuttingedge", "transformat", "unprecedent",
-    "paradigmshift", "pioneer", "stateoftheart", "trailblaz", "remarkabl", "promis",
-)  # fmt: skip
+_PRAISE = tuple((re.compile(rf"(?i)\b{word}"), stem) for word, stem in _PRAISE_WORDS)
 
 
 def _letters(text: str) -> str:
@@ -385,13 +392,12 @@ def _letters(text: str) -> str:
 
 
 def praise_beyond(sentence: str, grounds: str) -> bool:
-    """Whether ``sentence`` praises in a word (``_PRAISE``: "groundbreaking",
+    """Whether ``sentence`` praises in a word (``_PRAISE_WORDS``: "groundbreaking",
     "revolutionize", "promises to" ...) that ``grounds``, what it rests on, never uses
     (in any of its forms: "revolutionary" holds "revolutionize"): that praise is the
     writer's, not the source's."""
     held = _letters(grounds)
-    said = {_letters(m) for m in _PRAISE.findall(sentence)}
-    return any(stem not in held for stem in _PRAISE_STEMS if any(w.startswith(stem) for w in said))
+    return any(stem not in held for word, stem in _PRAISE if word.search(sentence))
 
 
 def capitalised(text: str) -> str:
