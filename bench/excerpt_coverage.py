@@ -3,11 +3,14 @@
 For each gold evidence string of the development questions (`bench/data/dev_qa.jsonl`),
 the first index window of `--out` that holds it is cut as `brief ask` cuts a passage it
 prints under a refusal (`pipeline.ask.excerpts.excerpt`, placed by the question's
-words). Prints how many evidence strings lie inside a printed stretch, how many
-stretches end on a sentence's stop, and the words a stretch. No model call.
+words): at the stored index's pieces (the default settings' embedding model), or with
+`--lines` at the passage's lines (as without an embedding model). Prints how many
+evidence strings lie inside a printed stretch, how many stretches end on a sentence's
+stop, and the words a stretch. No model call.
 
     .venv/bin/python bench/excerpt_coverage.py
-    .venv/bin/python bench/excerpt_coverage.py --out /tmp/run --words 40
+    .venv/bin/python bench/excerpt_coverage.py --half tune
+    .venv/bin/python bench/excerpt_coverage.py --lines --out /tmp/run --words 40
 """
 
 from __future__ import annotations
@@ -19,10 +22,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from eval_qa import split_half  # noqa: E402
 
 from pipeline.ask.corpus import open_corpus  # noqa: E402
-from pipeline.ask.excerpts import EXCERPT_WORDS, excerpt  # noqa: E402
+from pipeline.ask.excerpts import excerpt  # noqa: E402
+from pipeline.ask.retrieval import IndexParams  # noqa: E402
 from pipeline.inputs.chunking import ENDS_WITH_STOP  # noqa: E402
+from pipeline.settings import Settings  # noqa: E402
 from pipeline.text import flattened  # noqa: E402
 
 
@@ -30,11 +38,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "outputs")
     parser.add_argument("--questions", type=Path, default=ROOT / "bench/data/dev_qa.jsonl")
-    parser.add_argument("--words", type=int, default=EXCERPT_WORDS)
+    parser.add_argument("--words", type=int, default=None, help="the stretch's budget")
+    parser.add_argument("--lines", action="store_true", help="cut at lines, not pieces")
+    parser.add_argument("--half", choices=("tune", "held", "all"), default="all")
     args = parser.parse_args()
-    corpus, _ = open_corpus(args.out)
+    settings = Settings.load(None)
+    embedding = (
+        None if args.lines or settings.embedding_model == "none" else settings.embedding_model
+    )
+    corpus, _ = open_corpus(args.out, IndexParams(embedding_model=embedding))
     windows = [w.passage for w in corpus.index.windows]
-    questions = [json.loads(line) for line in args.questions.read_text().splitlines() if line]
+    questions = split_half(
+        [json.loads(line) for line in args.questions.read_text().splitlines() if line], args.half
+    )
     found = inside = stretches = ended = words = 0
     for question in questions:
         for evidence in map(flattened, question.get("evidence", [])):
@@ -42,7 +58,8 @@ def main() -> None:
             if passage is None:
                 continue
             found += 1
-            runs = excerpt(passage, question["question"], words=args.words)
+            pieces = corpus.index.piece_spans(passage)
+            runs = excerpt(passage, question["question"], words=args.words, pieces=pieces)
             inside += any(evidence in flattened(r.text) for r in runs)
             stretches += len(runs)
             ended += sum(bool(ENDS_WITH_STOP.search(r.text)) for r in runs)

@@ -17,6 +17,7 @@ from pipeline.errors import BriefError, ModelAuthError, ModelError, ModelUnreach
 from pipeline.models import Answer, CitedPassage
 
 if TYPE_CHECKING:
+    from pipeline.ask.retrieval import SearchIndex
     from pipeline.model.client import ModelClient
 
 EXIT_REFUSED = 3  # the sources do not answer the question (not an error)
@@ -81,10 +82,13 @@ class Waiting:
             self.draw()
 
 
-def _passage_lines(cited: CitedPassage, cited_for: str, titles: dict[str, str]) -> list[str]:
+def _passage_lines(
+    cited: CitedPassage, cited_for: str, titles: dict[str, str], index: SearchIndex | None
+) -> list[str]:
     """A passage's header (its label, characters and source's title: an answer cites
     sources by id, which a reader does not know by heart), then the stretches of it that
-    ``cited_for`` is nearest, each under its own lines (``excerpts.excerpt``)."""
+    ``cited_for`` is nearest, each under its own lines (``excerpts.excerpt``, cut at the
+    ``index``'s pieces when it has them)."""
     title = titles.get(cited.passage.source_id, "")
     if len(title) > TITLE_CHARS:
         title = title[:TITLE_CHARS].rsplit(" ", 1)[0].rstrip(" ,:;—-") + "…"
@@ -92,7 +96,8 @@ def _passage_lines(cited: CitedPassage, cited_for: str, titles: dict[str, str]) 
         f"[{cited.id}] {cited.label}  (chars {cited.passage.char_start}-{cited.passage.char_end})"
         + (f"  {title}" if title else "")
     ]
-    for run in excerpt(cited.passage, cited_for):
+    pieces = index.piece_spans(cited.passage) if index is not None else []
+    for run in excerpt(cited.passage, cited_for, pieces=pieces):
         lines.append(
             textwrap.fill(
                 f"{run.location} “{run.text}”",
@@ -121,9 +126,13 @@ def plain_reason(reason: str | None) -> str:
 
 
 def format_answer(
-    answer: Answer, verbose: bool = False, titles: dict[str, str] | None = None
+    answer: Answer,
+    verbose: bool = False,
+    titles: dict[str, str] | None = None,
+    index: SearchIndex | None = None,
 ) -> str:
-    """The answer as printed; ``titles``: each source's title, shown with its passages."""
+    """The answer as printed; ``titles``: each source's title, shown with its passages;
+    ``index``: the search index, whose pieces its stretches start and end at."""
     titles = titles or {}
     lines: list[str] = []
     if answer.answered:
@@ -133,7 +142,7 @@ def format_answer(
         lines += ["", "Sources (each checked against its file; the lines nearest the answer):"]
         for cited in answer.citations:
             said = " ".join(s.text for s in answer.statements if cited.id in s.citations)
-            lines += _passage_lines(cited, said, titles)
+            lines += _passage_lines(cited, said, titles, index)
     else:
         lines.append(f"The sources don't answer this: {plain_reason(answer.reason)}.")
         if verbose and answer.reason != plain_reason(answer.reason):
@@ -141,7 +150,7 @@ def format_answer(
         if answer.near_misses:
             lines += ["", "Nearest passages (the lines nearest the question; --json: whole):"]
             for cited in answer.near_misses:
-                lines += _passage_lines(cited, answer.question, titles)
+                lines += _passage_lines(cited, answer.question, titles, index)
     return "\n".join(lines)
 
 
@@ -244,7 +253,7 @@ def ask(
 
         if question is not None:
             answer = one(question)
-            _show(answer, as_json, verbose, titles)
+            _show(answer, as_json, verbose, titles, corpus.index)
             if not answer.answered:
                 sys.exit(EXIT_REFUSED)
             return
@@ -257,7 +266,7 @@ def ask(
             if not text:
                 break
             try:
-                _show(one(text), as_json, verbose, titles)
+                _show(one(text), as_json, verbose, titles, corpus.index)
             except (ModelAuthError, ModelUnreachable):
                 raise  # no later question can be answered either
             except ModelError as exc:  # this question's call failed: say so, go on
@@ -273,7 +282,9 @@ def ask(
         cache.close()
 
 
-def _show(answer: Answer, as_json: bool, verbose: bool, titles: dict[str, str]) -> None:
+def _show(
+    answer: Answer, as_json: bool, verbose: bool, titles: dict[str, str], index: SearchIndex
+) -> None:
     if as_json:
         click.echo(json.dumps(answer.model_dump(mode="json"), indent=2, ensure_ascii=False))
         return
@@ -292,7 +303,7 @@ def _show(answer: Answer, as_json: bool, verbose: bool, titles: dict[str, str]) 
             "found did not fit its context window (a smaller --k fits)",
             err=True,
         )
-    click.echo(format_answer(answer, verbose, titles))
+    click.echo(format_answer(answer, verbose, titles, index))
 
 
 def _fail(message: str) -> None:

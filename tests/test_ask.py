@@ -1122,3 +1122,53 @@ def test_a_statement_copied_with_the_bullets_that_mark_a_file_s_lines_is_printed
     assert answer.answer == copied.replace(" * ", " ")
     printed = [run.text for run in excerpt(answer.citations[0].passage, answer.answer)]
     assert printed and not any(" * " in text or text.startswith("* ") for text in printed)
+
+
+def test_a_stretch_starts_and_ends_at_the_index_s_pieces_of_whole_sentences(
+    tmp_path: Path,
+) -> None:
+    """A passage cut at its lines gave a stretch ending where a wrapped line did ("...
+    places like Baidu and the Beijing", its "Academy of AI after the launch." on the next
+    line, which opens in capitals); cut at the index's pieces, runs of the chunker's
+    whole sentences, it ends where its sentence does, in the printed answer too."""
+    from pipeline.ask.retrieval import build_index
+    from pipeline.ask_cli import format_answer
+    from pipeline.inputs.chunking import chunk_all
+    from pipeline.inputs.ingest import ingest_paths, read_source_text
+    from pipeline.models import Answer, CitedPassage
+
+    (tmp_path / "007_talk.txt").write_text(
+        "We spent the morning on the weather and the traffic, which\n"
+        "was heavy again today. Then the guest said that political\n"
+        "leaders went to visit places like Baidu and the Beijing\n"
+        "Academy of AI after the launch. Nobody expected that visit.\n"
+        "The rest of the hour was about football and the new stadium\n"
+        "downtown. Everyone agreed the season had started badly for\n"
+        "the home team and its coach.\n",
+        encoding="utf-8",
+    )
+    transcripts, _ = ingest_paths([tmp_path], max_bytes=10**6)
+    texts = {t.source_id: read_source_text(Path(t.path)) for t in transcripts}
+    chunks = chunk_all(transcripts, chunk_tokens=1400, overlap_tokens=40)
+    index = build_index(chunks, [], texts, IndexParams(embedding_model="x", piece_tokens=30))
+    passage = index.windows[0].passage
+    question = "Which places did political leaders visit?"
+    (by_lines,) = excerpt(passage, question, words=10)
+    assert by_lines.text.endswith("places like Baidu and the Beijing")
+    pieces = index.piece_spans(passage)
+    assert pieces and all(0 <= a < b <= len(passage.text) for a, b in pieces)
+    (by_pieces,) = excerpt(passage, question, words=10, pieces=pieces)
+    assert by_pieces.location == "L2-4"
+    assert by_pieces.text.endswith("Beijing Academy of AI after the launch.")
+    refusal = Answer(
+        question=question,
+        answered=False,
+        reason="the passages found do not state the answer",
+        near_misses=[CitedPassage(id=1, label=passage.label, score=1.0, passage=passage)],
+    )
+    # printed under the refusal as cut at the index's pieces (its default budget)
+    (shown,) = excerpt(passage, question, pieces=pieces)
+    (by_lines,) = excerpt(passage, question)
+    assert (shown.location, by_lines.location) == ("L1-6", "L1-7")
+    assert f"{shown.location} “We spent" in format_answer(refusal, index=index)
+    assert f"{by_lines.location} “We spent" in format_answer(refusal)

@@ -17,6 +17,7 @@ keeps whole passages.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline.ask.answer_checks import FILLER_WORDS
@@ -25,7 +26,11 @@ from pipeline.inputs.chunking import ENDS_WITH_STOP
 from pipeline.models import Passage
 from pipeline.text import flattened, sentences_of, stems
 
-EXCERPT_WORDS = 60  # of a passage, printed under an answer or a refusal
+EXCERPT_WORDS = 60  # of a passage cut at its lines, printed under an answer or a refusal
+# of a passage cut at the index's pieces: a piece runs to 64 tokens, so a stretch of them
+# overshoots its budget by more; at 50 the stretches are as long as at 60 of lines (74
+# words on average against 71, bench/excerpt_coverage.py)
+PIECE_EXCERPT_WORDS = 50
 # words that do not place a stretch: a refusal's stretches were chosen for the question's
 # "what", "does" and "about" ("What does Grace Shao think about Manus?" was shown 003
 # L798-803, on cheaper inference, not a line naming Manus)
@@ -103,6 +108,19 @@ def units_of(text: str) -> list[Unit]:
     return units
 
 
+def units_in(text: str, spans: Sequence[tuple[int, int]]) -> list[Unit]:
+    """A passage's units given as ``spans`` of its text, in order: the search index's
+    embedded pieces, runs of the chunker's whole sentences (``retrieval.make_pieces``,
+    ``SearchIndex.piece_spans``), so that a stretch starts and ends where the chunker's
+    sentences do, not where this module's own reading of lines puts them (``units_of``)."""
+    units = []
+    for start, end in spans:
+        words = list(_WORD.finditer(text, start, end))
+        if words:
+            units.append(Unit(words[0].start(), words[-1].end(), " ".join(w[0] for w in words)))
+    return units
+
+
 def _runs_on(before: str, after: str) -> bool:
     return not ENDS_WITH_STOP.search(before) and after[:1].islower()
 
@@ -142,13 +160,22 @@ def _window(units: list[Unit], centre: int, words: int) -> range:
 
 
 def excerpt(
-    passage: Passage, cited_for: str, words: int = EXCERPT_WORDS, runs: int = 2
+    passage: Passage,
+    cited_for: str,
+    words: int | None = None,
+    runs: int = 2,
+    pieces: Sequence[tuple[int, int]] = (),
 ) -> list[Run]:
     """Up to ``runs`` stretches of ``passage``, each about ``words`` words of consecutive
     units: the stretch that holds the most of ``cited_for``'s words (``NOT_PLACING`` aside),
     then, for words it does not hold, the stretch that holds most of those (two or more),
-    in the passage's order, each with its location."""
-    units = units_of(passage.text)
+    in the passage's order, each with its location. ``pieces``: the index's pieces within
+    the passage as spans of its text (``units_in``; ``words`` then defaults to
+    ``PIECE_EXCERPT_WORDS``), else the passage is cut at its lines (``units_of``)."""
+    units = units_in(passage.text, pieces) if pieces else []
+    if words is None:
+        words = PIECE_EXCERPT_WORDS if units else EXCERPT_WORDS
+    units = units or units_of(passage.text)
     if not units:  # only white space
         return [Run(located(passage, 0, len(passage.text)), "")]
     wanted = stems(cited_for) - NOT_PLACING
