@@ -6,8 +6,9 @@ with verbatim evidence. A source brief carries as many of them as its word budge
 taken from every stretch of the conversation in turn, facts first, then the points in the
 words the source rarely uses (they say something particular), for their length. A point
 that repeats a chosen one (the chunks overlap, speakers repeat themselves) or that its
-theme's summary already says is left out. The points with numbers or several names
-become the "Key facts and figures"; the rest are listed under their theme.
+theme's summary already says is left out. The points with a number, or with two names
+besides the ones the source keeps naming, become the "Key facts and figures"; the rest
+are listed under their theme.
 """
 
 from __future__ import annotations
