@@ -1129,8 +1129,9 @@ def test_a_stretch_starts_and_ends_at_the_index_s_pieces_of_whole_sentences(
 ) -> None:
     """A passage cut at its lines gave a stretch ending where a wrapped line did ("...
     places like Baidu and the Beijing", its "Academy of AI after the launch." on the next
-    line, which opens in capitals); cut at the index's pieces, runs of the chunker's
-    whole sentences, it ends where its sentence does, in the printed answer too."""
+    line, which opens in capitals); cut at the index's pieces (runs of the chunker's
+    sentences, up to a piece's size) it ends where a piece does, here at the sentence's
+    stop, in the printed answer too."""
     from pipeline.ask.retrieval import build_index
     from pipeline.ask_cli import format_answer
     from pipeline.inputs.chunking import chunk_all

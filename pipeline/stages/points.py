@@ -3,10 +3,11 @@
 The map's points are the brief's raw material: short claims in the model's words, each
 with verbatim evidence. A source brief carries as many of them as its word budget allows
 (about 900 words of prose in all, so that a long source does not become a transcript),
-taken from every stretch of the conversation in turn, facts first, then the points in the
-words the source rarely uses (they say something particular), for their length. A point
-that repeats a chosen one (the chunks overlap, speakers repeat themselves) or that its
-theme's summary already says is left out. The points with a number, or with two names
+taken from every stretch of the conversation in turn, the most specific first (a number,
+then capitalised words), then the points in the words the source rarely uses (they say
+something particular), for their length. A point that repeats a chosen one (the chunks
+overlap, speakers repeat themselves) or that its theme's summary already says is left
+out. The points with a number, or with two names
 besides the ones the source keeps naming, become the "Key facts and figures"; the rest
 are listed under their theme.
 """
@@ -263,10 +264,10 @@ def pick_points(
 ) -> list[list[KeyPoint]]:
     """For each group (a theme's points), the points the brief carries, in transcript
     order. Groups take turns, each offering its best remaining point (the most specific
-    first, ``specific_score``; among equals, one that reads broken last, ``reads_broken``; then the
-    rarer words for their length: the mean rarity over the square root of the point's
-    words, so that two short particular points can take the room of one long one), until
-    the word budget is spent. ``said`` holds, per
+    first, ``specific_score``; among equals, one that reads broken last,
+    ``reads_broken``; then the rarer words for their length: the mean rarity over the
+    square root of the point's words, so that two short particular points can take the
+    room of one long one), until the word budget is spent. ``said`` holds, per
     group, the content words its theme's summary already says. A point less specific
     than ``min_specificity`` (the policy's ``point_specificity``; its ``speakers``' labels
     aside, ``without_speakers``) is never carried, nor
