@@ -30,31 +30,41 @@ import signal
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from pipeline.errors import Interrupted
 
 POLL_S = 0.2  # how often a wait looks at the flag
 _STOPPING = threading.Event()
-_SIGNAL: list[int] = []  # the signal that stopped the program, if one did
-_POOL_WAITS = [0]  # how many of the main thread's waits on a pool are open
-_HANDLED = [0]  # signals the main thread's handler has seen
-_WATCHED: list[bool] = []  # the watcher thread started
+
+
+@dataclass
+class _Signals:
+    """What the program-wide stop keeps besides its flag."""
+
+    signum: int | None = None  # the signal that stopped the program, if one did
+    pool_waits: int = 0  # how many of the main thread's waits on a pool are open
+    handled: int = 0  # signals the main thread's handler has seen
+    watched: bool = False  # the watcher thread started
+
+
+_SIGNALS = _Signals()
 
 
 def stop_calls(signum: int | None = None) -> None:
     """Every call waiting on a reply, its turn or a retry raises ``Interrupted`` now, and
     every later call does at once; ``signum``, the signal that asked for it, if one did.
     Safe in a signal handler."""
-    if signum is not None and not _SIGNAL:
-        _SIGNAL.append(signum)
+    if signum is not None and _SIGNALS.signum is None:
+        _SIGNALS.signum = signum
     _STOPPING.set()
 
 
 def resume_calls() -> None:
     """Undo ``stop_calls`` (for tests: a program that stops does not resume)."""
     _STOPPING.clear()
-    _SIGNAL.clear()
-    _HANDLED[0] = 0
+    _SIGNALS.signum = None
+    _SIGNALS.handled = 0
 
 
 def stopping() -> bool:
@@ -85,17 +95,17 @@ def unwind_on_signals() -> None:
     signal.signal(signal.SIGTERM, _on_signal)
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, _on_signal)
-    if not _WATCHED:
+    if not _SIGNALS.watched:
         _watch_signals()
-        _WATCHED.append(True)
+        _SIGNALS.watched = True
 
 
 def _on_signal(signum: int, frame: object) -> None:
     """The main thread's handler: stop the calls, and unwind unless the main thread waits
     on a pool whose workers will raise ``Interrupted`` (a second signal unwinds anyway)."""
-    _HANDLED[0] += 1
+    _SIGNALS.handled += 1
     stop_calls(signum)
-    if _HANDLED[0] > 1 or not _POOL_WAITS[0]:
+    if _SIGNALS.handled > 1 or not _SIGNALS.pool_waits:
         raise _unwinding(signum)
 
 
@@ -126,13 +136,13 @@ def worker_pool(workers: int) -> Iterator[ThreadPoolExecutor]:
     on it, a signal only stops the calls: the workers' ``Interrupted`` ends the wait, and
     leaves it as ``SystemExit(143)`` when SIGTERM asked for the stop."""
     main = threading.current_thread() is threading.main_thread()
-    _POOL_WAITS[0] += main
+    _SIGNALS.pool_waits += main
     try:
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             yield pool
     except Interrupted:
-        if main and _SIGNAL == [signal.SIGTERM]:
+        if main and _SIGNALS.signum == signal.SIGTERM:
             raise _unwinding(signal.SIGTERM) from None
         raise
     finally:
-        _POOL_WAITS[0] -= main
+        _SIGNALS.pool_waits -= main
