@@ -3,8 +3,8 @@
 For each gold evidence string of the development questions (`bench/data/dev_qa.jsonl`),
 the first index window of `--out` that holds it is cut as `brief ask` cuts a passage it
 prints under a refusal (`pipeline.ask.excerpts.excerpt`, placed by the question's
-words): at the stored index's pieces (the default settings' embedding model), or with
-`--lines` at the passage's lines (as without an embedding model). Prints how many
+words): at the stored index's pieces, or with `--lines` at the passage's lines (as for
+an index stored without pieces, before the fifty-fifth round). Prints how many
 evidence strings lie inside a printed stretch, how many stretches end on a sentence's
 stop, and the words a stretch. No model call.
 
@@ -43,9 +43,7 @@ def main() -> None:
     parser.add_argument("--half", choices=("tune", "held", "all"), default="all")
     args = parser.parse_args()
     settings = Settings.load(None)
-    embedding = (
-        None if args.lines or settings.embedding_model == "none" else settings.embedding_model
-    )
+    embedding = None if settings.embedding_model == "none" else settings.embedding_model
     corpus, _ = open_corpus(args.out, IndexParams(embedding_model=embedding))
     windows = [w.passage for w in corpus.index.windows]
     questions = split_half(
@@ -58,7 +56,7 @@ def main() -> None:
             if passage is None:
                 continue
             found += 1
-            pieces = corpus.index.piece_spans(passage)
+            pieces = [] if args.lines else corpus.index.piece_spans(passage)
             runs = excerpt(passage, question["question"], words=args.words, pieces=pieces)
             inside += any(evidence in flattened(r.text) for r in runs)
             stretches += len(runs)

@@ -1151,7 +1151,11 @@ def test_a_stretch_starts_and_ends_at_the_index_s_pieces_of_whole_sentences(
     transcripts, _ = ingest_paths([tmp_path], max_bytes=10**6)
     texts = {t.source_id: read_source_text(Path(t.path)) for t in transcripts}
     chunks = chunk_all(transcripts, chunk_tokens=1400, overlap_tokens=40)
-    index = build_index(chunks, [], texts, IndexParams(embedding_model="x", piece_tokens=30))
+    index = build_index(chunks, [], texts, IndexParams(piece_tokens=30))
+    # pieces with no embedding model too, kept by the stored index, with no vectors
+    index.save(tmp_path / "index")
+    stored = SearchIndex.load(tmp_path / "index")
+    assert index.pieces and stored.pieces == index.pieces and stored.vectors is None
     passage = index.windows[0].passage
     question = "Which places did political leaders visit?"
     (by_lines,) = excerpt(passage, question, words=10)

@@ -110,9 +110,10 @@ def units_of(text: str) -> list[Unit]:
 
 def units_in(text: str, spans: Sequence[tuple[int, int]]) -> list[Unit]:
     """A passage's units given as ``spans`` of its text, in order: the search index's
-    embedded pieces, runs of the chunker's whole sentences (``retrieval.make_pieces``,
+    pieces, runs of the chunker's whole sentences (``retrieval.make_pieces``,
     ``SearchIndex.piece_spans``), so that a stretch starts and ends where the chunker's
-    sentences do, not where this module's own reading of lines puts them (``units_of``)."""
+    sentences do, not where this module's own reading of lines puts them (``units_of``,
+    for an index stored without pieces)."""
     units = []
     for start, end in spans:
         words = list(_WORD.finditer(text, start, end))

@@ -69,8 +69,8 @@ class SearchIndex:
         vectors: np.ndarray | None = None,
     ) -> None:
         self.windows = windows
-        # the embedded pieces and one unit-length vector per piece (an embedding model
-        # is configured), and which pieces each window overlaps
+        # the pieces (runs of whole sentences), one unit-length vector per piece when an
+        # embedding model is configured, and which pieces each window overlaps
         self.pieces = pieces or []
         self.vectors = vectors
         self._piece_spans = spans_by_source(self.pieces)
@@ -253,8 +253,9 @@ class SearchIndex:
             "chunk_docs": self.chunk_docs,
             "windows": [w.model_dump(mode="json") for w in self.windows],
         }
-        if self.vectors is not None:
+        if self.pieces:
             meta["pieces"] = [p.model_dump() for p in self.pieces]
+        if self.vectors is not None:
             np.save(folder / "vectors.npy", np.asarray(self.vectors), allow_pickle=False)
         tmp = folder / "meta.json.tmp"
         tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
@@ -341,7 +342,8 @@ def build_index(
         [chunk_document(c, by_chunk.get(c.id)) for c in chunks],
         params,
         fingerprint,
-        pieces=make_pieces(chunks, texts, params) if params.embedding_model else None,
+        # with no embedding model too: `brief ask` prints a passage's stretches by them
+        pieces=make_pieces(chunks, texts, params),
     )
 
 

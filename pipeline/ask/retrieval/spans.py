@@ -22,7 +22,8 @@ class IndexParams(BaseModel):
     # piece, and that ranking is fused with BM25's (None: BM25 alone)
     embedding_model: str | None = None
     # pieces: runs of whole sentences up to this many tokens (MiniLM saw <= 128 word
-    # pieces in training; a longer sentence is cut)
+    # pieces in training; a longer sentence is cut), embedded when there is an embedding
+    # model, and where `brief ask` starts and ends a stretch it prints either way
     piece_tokens: int = 64
     # weight of the embedding ranking against BM25's in reciprocal rank fusion
     dense_weight: float = 0.5
@@ -49,7 +50,8 @@ class Window(BaseModel):
 
 class Piece(BaseModel):
     """A short run of sentences that is embedded on its own (a window scores as its best
-    piece): MiniLM reads 128 word pieces at most, a 400-token window is far past that."""
+    piece): MiniLM reads 128 word pieces at most, a 400-token window is far past that.
+    `brief ask` also starts and ends the stretches it prints at pieces."""
 
     source_id: str
     char_start: int
