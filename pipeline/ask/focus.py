@@ -64,11 +64,7 @@ def _focus(
     if len(pieces) < 2:
         return hit
     spans = [
-        (
-            max(index.pieces[n].char_start, passage.char_start),
-            min(index.pieces[n].char_end, passage.char_end),
-        )
-        for n in pieces
+        (passage.char_start + a, passage.char_start + b) for a, b in index.piece_spans(passage)
     ]
     assert index.vectors is not None
     likeness = index.vectors[pieces] @ question

@@ -173,8 +173,9 @@ class EmbeddedServer:
         """Add this machine and build to the note, beside the others (the main checkout's
         build and a fresh clone's differed on the machine of 2026-12-06: with one line,
         each overwrote the other's and every switch between them crashed once more)."""
-        known = [f for f in self._remembered() if f != machine_fingerprint()]
-        lines = [*known[-(NOTED_BUILDS - 1) :], machine_fingerprint()]
+        here = machine_fingerprint()  # hashes the server's build, about 10 MB: once
+        known = [f for f in self._remembered() if f != here]
+        lines = [*known[-(NOTED_BUILDS - 1) :], here]
         # a read-only model folder: the next start crashes and is started again as this one
         with contextlib.suppress(OSError):
             self.no_repack_note.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -105,16 +105,15 @@ class SearchIndex:
         return [] if spans is None else [int(n) for n in overlapping(spans, passage)]
 
     def piece_spans(self, passage: Passage) -> list[tuple[int, int]]:
-        """The pieces within ``passage`` as spans of its text (cut to it), in order: where
-        ``brief ask`` may start and end a stretch it prints (``excerpts.units_in``)."""
-        spans = []
-        for n in self.pieces_within(passage):
-            piece = self.pieces[n]
-            start = max(piece.char_start, passage.char_start) - passage.char_start
-            end = min(piece.char_end, passage.char_end) - passage.char_start
-            if end > start:
-                spans.append((start, end))
-        return spans
+        """The pieces within ``passage`` (``pieces_within``, each overlapping it, in that
+        order) as spans of its text, cut to it: where ``brief ask`` may start and end a
+        stretch it prints (``excerpts.units_in``) and where a focused passage may be cut
+        (``focus``)."""
+        at = passage.char_start
+        return [
+            (max(piece.char_start, at) - at, min(piece.char_end, passage.char_end) - at)
+            for piece in (self.pieces[n] for n in self.pieces_within(passage))
+        ]
 
     def timestamp_at(self, source_id: str, char: int) -> str | None:
         """The timestamp of the last window of the source that starts at or before
