@@ -148,7 +148,9 @@ def plan_run(
     synth_calls = cross + 1 if changed and cross else 0
     synth_tokens = synth_calls * static("synthesize", boundary="<<<x>>>", items="")
     synth_tokens += 3 * cross * THEME_TOKENS + cross * THEME_TOKENS if synth_calls else 0
-    again = round(RESTATED_PER_CALL * map_calls) if policy.restate_copied_points else 0
+    # extracted points are never copies to ask again
+    asks_again = policy.restate_copied_points and not policy.map_points_extracted
+    again = round(RESTATED_PER_CALL * map_calls) if asks_again else 0
     stages = [
         StagePlan(
             stage="map",

@@ -49,7 +49,15 @@ from pipeline.stages.reduce_stage import file_and_title, reduce_source
 from pipeline.stages.synthesize import synthesize
 from pipeline.stages.themes import lexical_vectors
 
-PROMPTS = ("map", "reduce", "reduce_overview", "names", "synthesize", "synthesize_overview")
+PROMPTS = (
+    "map",
+    "map_names",
+    "reduce",
+    "reduce_overview",
+    "names",
+    "synthesize",
+    "synthesize_overview",
+)
 
 
 class Progress:

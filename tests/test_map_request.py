@@ -376,3 +376,33 @@ def test_the_map_numbers_eight_sentences_of_a_short_source_and_four_of_a_long_on
     map_chunks([short, later], {"007": text}, scripted, max_tokens=100, workers=1)
     numbered = re.findall(r"^(\d+): ", scripted.history[-1][1]["content"], re.MULTILINE)
     assert len(set(numbered)) == 4
+
+
+def test_the_1_5b_s_map_asks_for_names_alone_and_its_points_are_the_sentences_own_words(
+    scripted,
+) -> None:
+    from collections import Counter
+
+    from pipeline.stages.map_request import anchors, extracted_point
+    from pipeline.stages.policy import STRICT_15B
+
+    doc, text = transcript()
+    chunk = chunk_transcript(doc, chunk_tokens=500)[0]
+    scripted.enqueue({"people": [], "organisations": ["DeepSeek", "Huawei"]})
+    summary = summarize_chunk(chunk, text, scripted, max_tokens=100, policy=STRICT_15B)
+    [messages] = scripted.history  # one call, for the names
+    assert messages[0]["content"].startswith("You list the names")
+    assert not re.search(r"^\d+: ", messages[1]["content"], re.MULTILINE)  # none numbered
+    by_id = {s.id: s for s in chunk.sentences}
+    numbered = anchors(chunk, text, STRICT_15B.map_part_tokens)
+    assert [p.text for p in summary.key_points] == [by_id[n].text for n in numbered]
+    assert [[e.text for e in p.evidence] for p in summary.key_points] == [
+        [by_id[n].text] for n in numbered
+    ]
+    assert [e.name for e in summary.entities] == ["DeepSeek", "Huawei"]
+    # a long sentence is cut at a clause end past two thirds of 30 words, and says so
+    words = ("DeepSeek released R1 in January " + "and then the lab went on " * 11).split()
+    words[24] += ","  # the one clause end (the most salient clause is the first)
+    long = chunk.sentences[0].model_copy(update={"text": " ".join(words) + "."})
+    assert extracted_point(long, Counter()) == " ".join(words[:25]).rstrip(",") + " …"
+    assert extracted_point(chunk.sentences[0], Counter()) == chunk.sentences[0].text

@@ -13,7 +13,14 @@ from pydantic import ValidationError
 from pipeline.ask.answer_checks import unsupported
 from pipeline.ask.answer_reply import AnswerReply
 from pipeline.settings import Settings
-from pipeline.stages.policy import LENIENT, STRICT, STRICT_05B, ModelPolicy, policy_for
+from pipeline.stages.policy import (
+    LENIENT,
+    STRICT,
+    STRICT_05B,
+    STRICT_15B,
+    ModelPolicy,
+    policy_for,
+)
 
 PAIRS = [
     json.loads(line)
@@ -98,10 +105,20 @@ def test_strict_refuses_a_restated_question(question: str, statement: str) -> No
 
 
 def test_policy_follows_the_model() -> None:
-    assert policy_for(Settings.load(None, embedded_model="qwen2.5-coder-1.5b")) is STRICT
+    assert policy_for(Settings.load(None, embedded_model="qwen2.5-coder-1.5b")) is STRICT_15B
     assert policy_for(Settings.load(None, embedded_model="qwen2.5-coder-0.5b")) is STRICT_05B
     assert policy_for(Settings.load(None, model="openai/gpt-4o-mini")) is LENIENT
     assert policy_for(Settings.load(None, model="ollama/qwen", model_policy="strict")) is STRICT
+
+
+def test_the_15b_policy_is_strict_with_its_map_points_extracted() -> None:
+    differ = {
+        name
+        for name in ModelPolicy.model_fields
+        if getattr(STRICT, name) != getattr(STRICT_15B, name)
+    }
+    assert differ == {"name", "map_points_extracted"}
+    assert STRICT_15B.map_points_extracted and not STRICT.map_points_extracted
 
 
 def test_the_05b_policy_is_strict_but_for_one_line_replies() -> None:

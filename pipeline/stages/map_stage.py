@@ -35,6 +35,7 @@ from pipeline.models import (
 from pipeline.stages.map_request import (
     CUT_MARK,
     chunk_request,
+    extracted_points,
     map_request,
     part_tokens_by_chunk,
     parts,
@@ -153,11 +154,19 @@ def summarize_chunk(
     policy: ModelPolicy = STRICT,
     part_tokens: int | None = None,
 ) -> ChunkSummary:
-    """A chunk's points and names (one call; ``part_tokens``: see ``chunk_request``)."""
+    """A chunk's points and names (one call; ``part_tokens``: see ``chunk_request``). Under
+    the policy's ``map_points_extracted`` the call asks for the names alone and the points
+    are the numbered sentences' own words (``extracted_points``)."""
     reply = client.structured(
         stage="map",
         context={"sentence_ids": {s.id for s in chunk.sentences}},
         **chunk_request(chunk, source_text, max_tokens, policy, part_tokens),
+    )
+    extracted = policy.map_points_extracted
+    written = (
+        extracted_points(chunk, source_text, part_tokens or policy.map_part_tokens)
+        if extracted
+        else reply.points
     )
     by_id = {s.id: s for s in chunk.sentences}
     clean = lambda text: without_foreign_urls(text, chunk.text)  # noqa: E731
@@ -171,15 +180,15 @@ def summarize_chunk(
     chunk_words = stems(chunk.text)
     points, said = [], set()
     # in the chunk's order: a cached reply comes back with its keys sorted as strings
-    for number, said_text in sorted(reply.points.items(), key=lambda item: int(item[0])):
-        if copies_listing(said_text):
+    for number, said_text in sorted(written.items(), key=lambda item: int(item[0])):
+        if not extracted and copies_listing(said_text):
             again = policy.restate_copied_points and restated(
                 chunk, int(number), source_text, client, max_tokens, policy, part_tokens
             )
             if not again:
                 continue
             said_text = again
-        said_text = without_talk_opening(without_labels(said_text, reply.points))
+        said_text = without_talk_opening(without_labels(said_text, written))
         said_text = by_label(said_text, by_id[int(number)].speaker, source_text)
         text = cut_back(said_text, policy.point_max_chars) if policy.point_max_chars else said_text
         key = " ".join(sorted(plain_words(text)))
