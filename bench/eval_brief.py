@@ -24,12 +24,15 @@ Another tool's run (OUT/sources/<id>.md and OUT/brief.md, plain text, no manifes
 the peer of bench/peer_run.py) is all prose and cites nothing; its transcripts are
 ``seeds/``'s.
 
-Columns: source facts covered by the source brief (``brief``), and by the source brief
-plus the cross-source brief (``+cross``); the same coverage for two references cut to the
-same number of words as that source brief: the transcript's leading sentences (``lead``)
-and a TextRank extract (sumy; ``textrank``). A statement is any dict holding a list of
-passages (citations, evidence); it is supported when >= 60% of the content-word stems of
-its own strings occur in the union of its cited passages; its names are unshown when a
+Columns: source facts covered by the source brief (``brief``), by its titles, theme
+summaries and overview alone (``summaries``: not what it lists, its key facts and its
+themes' points, which under the embedded 1.5B's policy are the transcript's own
+sentences), and by the source brief plus the cross-source brief (``+cross``); the same
+coverage for two references cut to the same number of words as that source brief: the
+transcript's leading sentences (``lead``) and a TextRank extract (sumy; ``textrank``).
+A statement is any dict holding a list of passages (citations, evidence); it is
+supported when >= 60% of the content-word stems of its own strings occur in the union
+of its cited passages; its names are unshown when a
 word of its own strings but its title, written with a capital and not opening a
 sentence, is not in those passages (``names_shown``). Themes are matched against
 brief.json's prose and the references get the same number of words in total.
@@ -64,6 +67,9 @@ SKIP_KEYS = frozenset(
     "id source_id source_ids theme_ids point_ids chunk_id chunk_ids status error metadata "
     "speaker timestamp kind chunks_total chunks_failed".split()
 )
+# what a source brief lists rather than summarises: its key facts and its themes' points
+# (map points, which the 1.5B's policy takes from the sentences themselves)
+LISTED_KEYS = frozenset({"key_facts", "points"})
 NAME_KEYS = {"people": "person", "organisations": "organisation", "organizations": "organisation"}
 SUPPORT_SHARE = 0.6
 # a source brief titled with its file name
@@ -219,6 +225,20 @@ def copied_strings(brief: dict[str, Any]) -> frozenset[str]:
 
 def prose(brief: dict[str, Any]) -> str:
     return f" {BREAK} ".join(model_strings(brief, copied_strings(brief)))
+
+
+def summaries(brief: dict[str, Any]) -> str:
+    """The brief's prose but what it lists (``LISTED_KEYS``): its titles, theme summaries
+    and overview."""
+
+    def unlisted(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: unlisted(v) for k, v in value.items() if k not in LISTED_KEYS}
+        if isinstance(value, list):
+            return [unlisted(v) for v in value]
+        return value
+
+    return prose(unlisted(brief))
 
 
 @dataclass
@@ -391,7 +411,7 @@ class SourceScore:
     facts: list[str] = field(default_factory=list)
 
 
-COLUMNS = ("brief", "+cross", "lead", "textrank")
+COLUMNS = ("brief", "summaries", "+cross", "lead", "textrank")
 # sumy is a dev dependency: without it the textrank column reads n/a, the rest still works
 HAVE_SUMY = importlib.util.find_spec("sumy") is not None
 
@@ -447,6 +467,7 @@ def score_run(
         ranked[sid] = (sentences, textrank_order(tuple(sentences)) if HAVE_SUMY else [])
         texts = {
             "brief": Text(text),
+            "summaries": Text(summaries(brief)),
             "+cross": Text(f"{text} {BREAK} {cross_prose}"),
             "lead": Text(cut(ranked[sid][0], s.words)),
         }
@@ -524,8 +545,8 @@ def totals(sources: list[dict[str, Any]], cross: dict[str, Any]) -> dict[str, An
 def table(result: dict[str, Any]) -> str:
     lines = [
         "| source | words | statements | supported | names unshown | not names | facts: brief "
-        "| +cross | lead | textrank |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| summaries | +cross | lead | textrank |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     cross = result["cross"]
 

@@ -132,8 +132,29 @@ def test_scorer_on_a_tiny_run_with_a_known_answer(run: tuple[Path, Path]) -> Non
     assert (cross["statements"], cross["supported"]) == (1, 0)  # cites nothing
     table = eb.table(result)
     assert (
-        "| 900 | 21 | 2 | 1/2 (50%) | 1/2 (50%) | 3/5 (60%) | 2/3 (67%) | 3/3 (100%) | 1/3 (33%) |"
+        "| 900 | 21 | 2 | 1/2 (50%) | 1/2 (50%) | 3/5 (60%) | 2/3 (67%) | 2/3 (67%) | 3/3 (100%) "
+        "| 1/3 (33%) |"
     ) in table
+
+
+def test_the_summaries_column_leaves_out_what_a_brief_lists() -> None:
+    """Key facts and a theme's points are listed (under the 1.5B's policy, the
+    transcript's own sentences): the summaries column scores the rest."""
+    brief = {
+        "overview": "A Ningbo plant builds bicycles.",
+        "themes": [
+            {
+                "title": "Prices",
+                "summary": "Subsidies keep prices low.",
+                "points": [{"text": "Olga Berg sells cargo bikes.", "citations": []}],
+            }
+        ],
+        "key_facts": [{"text": "It makes 40,000 bicycles a year.", "citations": []}],
+    }
+    said = eb.summaries(brief)
+    assert "Ningbo" in said and "Subsidies" in said and "Prices" in said
+    assert "Olga" not in said and "40,000" not in said
+    assert "Olga" in eb.prose(brief) and "40,000" in eb.prose(brief)
 
 
 def test_a_name_a_statements_passages_do_not_hold_is_unshown() -> None:

@@ -4,7 +4,8 @@ A 0.5B model copies a sentence from one passage and cites another, restates the
 question instead of answering it, pads answers with loosely related sentences, copies
 text between fields of a brief and cites sentence numbers by habit; the checks that
 catch those habits also refuse a strong model's correct paraphrases and blunt its
-briefs. So they are a policy that follows the model: ``STRICT`` for the embedded 1.5B,
+briefs. So they are a policy that follows the model: ``STRICT_15B`` for the embedded
+1.5B (``STRICT`` with its map points taken from its sentences: it copied them anyway),
 ``STRICT_05B`` for the embedded 0.5B (STRICT but for habits of its own: it indents its
 replies, runs on when asked not to, copies line after line into a point, and cannot
 sort names), ``LENIENT``
@@ -32,7 +33,9 @@ if TYPE_CHECKING:
 class ModelPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(description='"strict" (embedded small models) or "lenient" (strong models)')
+    name: str = Field(
+        description='"strict", "strict-1.5b", "strict-0.5b" (small models), "lenient" (strong)'
+    )
     # answers (`brief ask`)
     answer_support: float = Field(
         description=(
