@@ -327,6 +327,7 @@ def names_request(
     max_tokens: int,
     part_tokens: int = PART_TOKENS,
     context: int = 0,
+    one_line: bool = False,
 ) -> dict[str, Any]:
     """The arguments of a chunk's map call that asks for its names alone
     (``ModelPolicy.map_points_extracted``): the sentences a written map shows
@@ -334,7 +335,7 @@ def names_request(
     marked = anchors(chunk, source_text, part_tokens)
     shown = number_sentences(chunk, marked, context=context, numbered=False)
     return {
-        "prompt": load_prompt("map_names", one_line=True),
+        "prompt": load_prompt("map_names", one_line=one_line),
         "variables": {"boundary": boundary_for(shown), "sentences": shown},
         "schema": MapNames,
         "max_tokens": max_tokens,
@@ -389,6 +390,7 @@ def chunk_request(
             max_tokens,
             part_tokens or policy.map_part_tokens,
             policy.map_context_sentences,
+            policy.one_line_replies,
         )
     return map_request(
         chunk,
