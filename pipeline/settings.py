@@ -100,7 +100,7 @@ class Settings(BaseSettings):
         "auto",
         description="how reply schemas are sent (pipeline/model/providers.py); auto: by provider",
     )
-    model_policy: Literal["auto", "strict", "strict-0.5b", "lenient"] = Field(
+    model_policy: Literal["auto", "strict", "strict-1.5b", "strict-0.5b", "lenient"] = Field(
         "auto",
         description="small-model habit rules (pipeline/stages/policy.py); auto: the embedded "
         "model's own, lenient for any other",

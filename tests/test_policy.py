@@ -15,6 +15,7 @@ from pipeline.ask.answer_reply import AnswerReply
 from pipeline.settings import Settings
 from pipeline.stages.policy import (
     LENIENT,
+    POLICIES,
     STRICT,
     STRICT_05B,
     STRICT_15B,
@@ -109,6 +110,8 @@ def test_policy_follows_the_model() -> None:
     assert policy_for(Settings.load(None, embedded_model="qwen2.5-coder-0.5b")) is STRICT_05B
     assert policy_for(Settings.load(None, model="openai/gpt-4o-mini")) is LENIENT
     assert policy_for(Settings.load(None, model="ollama/qwen", model_policy="strict")) is STRICT
+    for name, policy in POLICIES.items():  # every policy can be chosen by the setting
+        assert policy_for(Settings.load(None, model="ollama/qwen", model_policy=name)) is policy
 
 
 def test_the_15b_policy_is_strict_with_its_map_points_extracted() -> None:

@@ -350,7 +350,7 @@ def extracted_point(sentence: Sentence, source_counts: Counter[str]) -> str:
     (``salient_clause``, as the model is shown it) to its end, or, past ``EXTRACT_WORDS``
     words, to the last clause end after two thirds of ``POINT_WORDS`` (else to
     ``POINT_WORDS`` words), with an ellipsis. The 1.5B's points were this, copied, with
-    ~30 words (mean 28.4, its evidence 34.5)."""
+    ~30 words (mean 28, their sentences 34)."""
     text = without_sound_tags(sentence.text[salient_clause(sentence.text, source_counts) :])
     words = text.split()
     if len(words) <= EXTRACT_WORDS:
