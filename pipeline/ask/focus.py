@@ -60,12 +60,11 @@ def _focus(
     text = texts.get(passage.source_id)
     if text is None or text[passage.char_start : passage.char_end] != passage.text:
         return hit
-    pieces = index.pieces_within(passage)
-    if len(pieces) < 2:
+    clipped = index.clipped_pieces(passage)
+    if len(clipped) < 2:
         return hit
-    spans = [
-        (passage.char_start + a, passage.char_start + b) for a, b in index.piece_spans(passage)
-    ]
+    pieces = [n for n, _, _ in clipped]
+    spans = [(start, end) for _, start, end in clipped]
     assert index.vectors is not None
     likeness = index.vectors[pieces] @ question
     sizes = [count_tokens(text[a:b]) for a, b in spans]

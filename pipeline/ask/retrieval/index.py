@@ -104,16 +104,24 @@ class SearchIndex:
         spans = self._piece_spans.get(passage.source_id)
         return [] if spans is None else [int(n) for n in overlapping(spans, passage)]
 
-    def piece_spans(self, passage: Passage) -> list[tuple[int, int]]:
+    def clipped_pieces(self, passage: Passage) -> list[tuple[int, int, int]]:
         """The pieces within ``passage`` (``pieces_within``, each overlapping it, in that
-        order) as spans of its text, cut to it: where ``brief ask`` may start and end a
-        stretch it prints (``excerpts.units_in``) and where a focused passage may be cut
-        (``focus``)."""
-        at = passage.char_start
+        order) as (piece, start, end), their character span in the source cut to the
+        passage: where a focused passage may be cut (``focus``)."""
         return [
-            (max(piece.char_start, at) - at, min(piece.char_end, passage.char_end) - at)
-            for piece in (self.pieces[n] for n in self.pieces_within(passage))
+            (
+                n,
+                max(self.pieces[n].char_start, passage.char_start),
+                min(self.pieces[n].char_end, passage.char_end),
+            )
+            for n in self.pieces_within(passage)
         ]
+
+    def piece_spans(self, passage: Passage) -> list[tuple[int, int]]:
+        """``clipped_pieces`` as spans of the passage's text: where ``brief ask`` may start
+        and end a stretch it prints (``excerpts.units_in``)."""
+        at = passage.char_start
+        return [(start - at, end - at) for _, start, end in self.clipped_pieces(passage)]
 
     def timestamp_at(self, source_id: str, char: int) -> str | None:
         """The timestamp of the last window of the source that starts at or before
