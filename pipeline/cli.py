@@ -87,6 +87,7 @@ def main() -> None:
 )
 @click.option("--concurrency", type=int, help="Model calls in flight.")
 @click.option("--chunk-tokens", type=int, help="Target chunk size in tokens.")
+@click.option("--brief-words", type=int, help="A source brief's prose at most, in words.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the call cache.")
 @click.option("--refresh", is_flag=True, help="Ignore cached results (and store new ones).")
 @click.option(
@@ -100,6 +101,7 @@ def run(
     config: Path | None,
     concurrency: int | None,
     chunk_tokens: int | None,
+    brief_words: int | None,
     no_cache: bool,
     refresh: bool,
     dry_run: bool,
@@ -119,6 +121,7 @@ def run(
             api_base=api_base,
             concurrency=concurrency,
             chunk_tokens=chunk_tokens,
+            brief_words=brief_words,
         )
         if dry_run:
             _print_plan(targets, settings, out_dir, use_cache=not no_cache and not refresh)

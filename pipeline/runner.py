@@ -167,7 +167,7 @@ def _run_locked(
         seconds["map"] = time.monotonic() - mark
 
         mark = time.monotonic()
-        briefs = _reduce_all(transcripts, summaries, texts, session, settings, writer, progress)
+        briefs = reduce_all(transcripts, summaries, texts, session, settings, writer, progress)
         seconds["reduce"] = time.monotonic() - mark
 
         mark = time.monotonic()
@@ -232,7 +232,7 @@ def _run_locked(
     return manifest
 
 
-def _reduce_all(
+def reduce_all(
     transcripts: list,
     summaries: list[ChunkSummary],
     texts: dict[str, str],
@@ -241,6 +241,8 @@ def _reduce_all(
     writer: OutputWriter,
     progress: Progress,
 ) -> list[SourceBrief]:
+    """The reduce stage of a run: each source's brief from its chunks' summaries, written
+    as it is done (``bench/brief_length.py`` asks it again on a run's summaries)."""
     # across sources: see listed_entities; with an embedding model, also the names listed
     # as people that read as the run's organisations
     organisations = organisations_named(summaries)
@@ -269,6 +271,7 @@ def _reduce_all(
                 policy=policy,
                 known_organisations=organisations,
                 workers=session.workers,
+                brief_words=settings.brief_words,
             )
             if policy.names_sorted_by_vote:
                 brief = with_sorted_names(

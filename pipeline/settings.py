@@ -92,6 +92,12 @@ class Settings(BaseSettings):
     points_per_chunk: int = Field(
         8, description="most important map points per chunk kept for reduce"
     )
+    brief_words: int = Field(
+        900,
+        ge=100,
+        description="a source brief's prose at most, in words: the map points it carries fill "
+        "what its overview and theme summaries leave (no model call depends on it)",
+    )
     timeout_s: float = Field(300.0, description="deadline for one model request")
     retries: int = Field(2, description="extra attempts on transient errors (429, 5xx, timeouts)")
     concurrency: int | None = Field(None, description="in-flight calls; default = server slots")

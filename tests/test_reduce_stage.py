@@ -8,7 +8,7 @@ import pytest
 from conftest import generic_responder, line_passage, map_reply, point, transcript
 
 from pipeline.inputs.chunking import chunk_transcript
-from pipeline.models import ChunkSummary, KeyPoint, Passage
+from pipeline.models import ChunkSummary, KeyPoint, Passage, Transcript
 from pipeline.outputs.markdown import source_markdown
 from pipeline.stages.map_stage import summarize_chunk
 from pipeline.stages.policy import LENIENT, STRICT
@@ -237,17 +237,21 @@ def test_themes_are_contiguous_cover_every_point_and_grow_with_length() -> None:
     assert theme_count(15_000) > 2  # a 20-chunk interview gets more than two themes
 
 
-def test_reduce_writes_one_theme_per_call_then_the_overview(scripted) -> None:
+def long_source(points: list[str]) -> tuple[Transcript, list[ChunkSummary]]:
+    """A source of ~12,000 tokens (several themes), one chunk a point."""
     doc, _ = transcript()
-    doc = doc.model_copy(update={"segments": doc.segments * 600})  # ~12,000 tokens
+    doc = doc.model_copy(update={"segments": doc.segments * 600})
     summaries = [
-        ChunkSummary(
-            chunk_id=f"007:{i:04d}",
-            source_id="007",
-            key_points=[point(i, f"Speaker {i} says subject{i} costs {i} million dollars")],
-        )
-        for i in range(30)
+        ChunkSummary(chunk_id=f"007:{i:04d}", source_id="007", key_points=[point(i, text)])
+        for i, text in enumerate(points)
     ]
+    return doc, summaries
+
+
+def test_reduce_writes_one_theme_per_call_then_the_overview(scripted) -> None:
+    doc, summaries = long_source(
+        [f"Speaker {i} says subject{i} costs {i} million dollars" for i in range(30)]
+    )
 
     def respond(stage, messages):
         if "overview" in messages[0]["content"]:
@@ -278,6 +282,46 @@ def test_reduce_writes_one_theme_per_call_then_the_overview(scripted) -> None:
     # repeats of one another)
     listed = [p.text for t in brief.themes for p in t.points] + [f.text for f in brief.key_facts]
     assert len(listed) == len(set(listed))
+
+
+def test_a_longer_brief_carries_more_points_from_the_same_model_calls(scripted) -> None:
+    doc, summaries = long_source(
+        [f"Maker{i} builds gadget{i} in Town{i} with {i} fitters." for i in range(60)]
+    )
+
+    def respond(stage, messages):
+        if "overview" in messages[0]["content"]:
+            return {"title": "Makers", "overview": ["Makers build gadgets in towns."]}
+        return {"title": "Gadgets", "summary": ["Makers build gadgets."]}
+
+    scripted.responder = respond
+
+    def carried(words: int) -> list[str]:
+        brief = reduce_source(
+            doc, summaries, scripted, context_window=8192, max_tokens=200, brief_words=words
+        )
+        return [p.text for p in brief.carried]
+
+    short = carried(300)
+    calls = len(scripted.history)
+    long = carried(1200)
+    assert len(scripted.history) == calls  # the same requests: every one a cache hit
+    assert set(short) < set(long)
+    # each point is 9 words: the short brief's prose (a few words of summaries) leaves
+    # room for about 300 words of points, the long one's for about 1,200
+    assert sum(len(t.split()) for t in short) <= 300 < sum(len(t.split()) for t in long) <= 1200
+
+
+@pytest.mark.parametrize(
+    ("written_words", "brief_words", "budget"),
+    [(450, 900, 450), (700, 900, 300), (450, 1400, 950), (450, 300, 100), (0, 300, 300)],
+)
+def test_the_points_fill_what_the_written_prose_leaves_of_the_brief_s_length(
+    written_words: int, brief_words: int, budget: int
+) -> None:
+    from pipeline.stages.points import point_budget
+
+    assert point_budget("word " * written_words, brief_words) == budget
 
 
 def test_a_point_in_the_source_s_rare_words_is_picked_before_a_common_one() -> None:

@@ -43,6 +43,8 @@ def test_unknown_keys_and_bad_values_are_rejected(tmp_path: Path) -> None:
     # 10 made 9,019 map calls of the seeds, each mostly instructions
     with pytest.raises(ConfigError, match="chunk_tokens: Input should be greater than or"):
         Settings.load(None, chunk_tokens=10)
+    with pytest.raises(ConfigError, match="brief_words: Input should be greater than or"):
+        Settings.load(None, brief_words=50)
     with pytest.raises(ConfigError, match="does not exist"):
         Settings.load(tmp_path / "missing.toml")
 
@@ -66,4 +68,18 @@ def test_fingerprint_follows_output_settings_but_not_secrets() -> None:
     base = Settings.load(None)
     assert base.fingerprint() == Settings.load(None, api_key="sk-other").fingerprint()
     assert base.fingerprint() != Settings.load(None, chunk_tokens=123).fingerprint()
+    assert base.fingerprint() != Settings.load(None, brief_words=1400).fingerprint()
     assert "sk-other" not in repr(Settings.load(None, api_key="sk-other"))
+
+
+def test_the_run_s_brief_words_flag_is_the_setting() -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    mini = Path(__file__).parent / "data" / "mini_001.txt"
+    result = CliRunner().invoke(main, ["run", str(mini), "--dry-run", "--brief-words", "50"])
+    assert result.exit_code == 2
+    assert "brief_words: Input should be greater than or equal to 100" in result.output
+    result = CliRunner().invoke(main, ["run", str(mini), "--dry-run", "--brief-words", "1400"])
+    assert result.exit_code == 0, result.output

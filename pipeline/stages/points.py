@@ -38,7 +38,7 @@ from pipeline.text import (
 )
 from pipeline.whole_sentence import whole_sentence
 
-BRIEF_WORDS = 900  # a source brief's prose: its overview, theme summaries and points
+BRIEF_WORDS = 900  # a source brief's prose: its overview, theme summaries and points (default)
 MIN_POINT_WORDS = 300  # words of points a brief carries however long its summaries are
 REPEAT_SHARE = 0.6  # content words shared with a chosen point (of the shorter): a repeat
 
@@ -386,9 +386,11 @@ def is_label(text: str) -> bool:
     return word_count(text) <= 2 and not _NUMBER.search(text)
 
 
-def point_budget(written: str) -> int:
-    """Words of points a brief carries besides the prose ``written`` for it already."""
-    return max(MIN_POINT_WORDS, BRIEF_WORDS - word_count(written))
+def point_budget(written: str, brief_words: int = BRIEF_WORDS) -> int:
+    """Words of points a brief of ``brief_words`` carries besides the prose ``written``
+    for it already (the overview and theme summaries, written whatever the length), and
+    at least ``MIN_POINT_WORDS`` or a third of ``brief_words``, the smaller."""
+    return max(min(MIN_POINT_WORDS, brief_words // 3), brief_words - word_count(written))
 
 
 # a clause that cannot open a sentence: a point that starts at its salient clause

@@ -40,6 +40,7 @@ from pipeline.stages.overview import (
     written_title,
 )
 from pipeline.stages.points import (
+    BRIEF_WORDS,
     content,
     is_question,
     pick_points,
@@ -268,10 +269,13 @@ def reduce_source(
     vectors: Vectorizer = lexical_vectors,
     known_organisations: Collection[str] = (),
     workers: int = 1,
+    brief_words: int = BRIEF_WORDS,
 ) -> SourceBrief:
     """The source's brief: themes (one call each), an overview (one call), and by code
-    the map points it carries (``pipeline.stages.points``: key facts, each theme's points) and
-    quotes. ``context_window`` is kept for the callers: each call is small.
+    the map points it carries (``pipeline.stages.points``: key facts, each theme's points,
+    up to ``brief_words`` words of prose in all, ``point_budget``) and quotes. No call
+    depends on ``brief_words``: a brief of another length comes from the same replies.
+    ``context_window`` is kept for the callers: each call is small.
     ``known_organisations``: see ``listed_entities``. ``workers``: theme calls in flight
     (the run passes its own; one, the default, sends the calls in a fixed order, which a
     one-slot server needs to answer a cold rerun the same)."""
@@ -349,7 +353,12 @@ def reduce_source(
     sentences = [s for text in prose for s in sentences_of(text)]
     speakers = sorted({s.speaker for s in transcript.segments if s.speaker})
     picked = pick_points(
-        groups, said, point_budget(written), policy.point_specificity, sentences, speakers
+        groups,
+        said,
+        point_budget(written, brief_words),
+        policy.point_specificity,
+        sentences,
+        speakers,
     )
     facts, more = split_facts(picked, subject_names(points))
     speaker = speaker_at(transcript)
