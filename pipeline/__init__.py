@@ -11,7 +11,8 @@ The tree, by what a newcomer looks for:
   llama.cpp servers (``embedded``, ``embedding_model``);
 - ``stages``: ``map_stage`` (and ``map_request``: which sentences it asks about),
   ``reduce_stage``, ``synthesize`` (and ``cross_statements``: a brief as cited
-  statements) and their helpers (``points``, ``themes``, ``repeats``, ``names``: which
+  statements) and their helpers (``points``, ``themes``, ``repeats``,
+  ``overview_sentences``: which of an overview's sentences stand, ``names``: which
   listed names are names, ``name_kinds``: people or organisations, by vote,
   ``show_talk``: intros, ads and sponsor reads, ``spoken``: what a brief prints in written
   language), and ``policy``, every rule that patches a small model's habits;

@@ -260,7 +260,7 @@ def test_a_theme_sentence_stands_in_for_the_overview_only_when_it_stands_alone(
 
 
 def test_a_sentence_that_leans_on_another_or_runs_long_does_not_stand_alone() -> None:
-    from pipeline.stages.cross_statements import OVERVIEW_SENTENCE_WORDS, stands_alone
+    from pipeline.stages.overview_sentences import OVERVIEW_SENTENCE_WORDS, stands_alone
 
     assert stands_alone("Open source accelerates the adoption of AI.")
     assert stands_alone("Theirs is a long road.")  # "theirs" is not "their"
@@ -312,7 +312,7 @@ def test_a_cross_source_summary_names_the_source_each_sentence_restates(scripted
 
 
 def test_an_overview_sentence_that_only_says_a_title_says_nothing() -> None:
-    from pipeline.stages.cross_statements import only_a_title
+    from pipeline.stages.overview_sentences import only_a_title
 
     titles = ["China's Middle Class", "DeepSeek's Moat"]
     assert only_a_title("China's Middle Class has a middle class.", titles)
@@ -520,7 +520,7 @@ def test_a_theme_the_overview_does_not_draw_on_yet_stands_in_first() -> None:
     """The seeds' cross-source overview, given way one sentence, took the next sentence of
     a theme it drew on already and said the CCP was not involved twice; a theme it does
     not draw on yet stands in first, then the others."""
-    from pipeline.stages.cross_statements import first_stated
+    from pipeline.stages.overview_sentences import first_stated
 
     summaries = [
         "Chips are scarce for the labs in Beijing. Labs share their chip designs openly.",
@@ -538,7 +538,7 @@ def test_a_theme_sentence_saying_an_overview_sentence_again_in_more_words_stands
     sectors is a key initiative." and, standing in for a sentence that gave way, "The
     government work report mentions AI Plus initiatives integrating AI with more
     industries and sectors.": most of the shorter's words are the longer's."""
-    from pipeline.stages.cross_statements import first_stated
+    from pipeline.stages.overview_sentences import first_stated
 
     summaries = [
         "The government work report mentions AI Plus initiatives integrating AI with more "

@@ -245,7 +245,8 @@ def test_a_cross_source_sentence_never_joins_names_that_only_different_sources_h
     """The seeds' cross-source brief said "Japan's Fifth Generation AI project is similar
     to Moonshot AI and Drupal AI in that they are both startups funded by Tsinghua
     University": Japan's project from 002, the startups and Tsinghua from 004."""
-    from pipeline.stages.cross_statements import names_apart, stated_overview
+    from pipeline.stages.cross_statements import names_apart
+    from pipeline.stages.overview_sentences import stated_overview
     from pipeline.stages.policy import LENIENT
     from pipeline.stages.synthesize import CrossReply, build_cross
 
@@ -287,7 +288,7 @@ def test_a_cross_source_overview_never_opens_leaning_on_a_sentence_before_it() -
     """A run's cross-source overview opened "It makes it cheaper for companies to adopt
     AI.": whose "it", the brief does not say. A theme's sentence that stands alone
     stands in; the model's own "It ..." after the sentence it leans on stays."""
-    from pipeline.stages.cross_statements import stated_overview
+    from pipeline.stages.overview_sentences import stated_overview
 
     adopt = "Open source makes it cheaper for companies to adopt AI."
     chips = "Chips are the bottleneck for Chinese labs."
@@ -307,7 +308,7 @@ def test_a_theme_sentence_opening_as_a_told_one_does_not_stand_in_for_another() 
     """The seeds' cross-source overview said "Open source accelerates AI adoption and
     brings hope ..." and, two sentences on, "Open source accelerates its adoption
     because it makes it cheaper ...": half their words apart, the same subject and verb."""
-    from pipeline.stages.cross_statements import first_stated, same_opening
+    from pipeline.stages.overview_sentences import first_stated, same_opening
 
     told = "Open source accelerates AI adoption and brings hope to stagnating innovation."
     again = "Open source accelerates its adoption because it makes AI cheaper for companies."

@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from pipeline.errors import ModelError
 from pipeline.model.client import ModelClient
 from pipeline.models import Theme
-from pipeline.stages.cross_statements import leans, leans_out_of_place, stands_alone
 from pipeline.stages.item_calls import ask_or_failure
+from pipeline.stages.overview_sentences import leans, leans_out_of_place, stands_alone
 from pipeline.stages.points import content, is_claim, repeats
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.repeats import without_repeated_sentences

@@ -142,7 +142,7 @@ class ModelPolicy(BaseModel):
     overview_support: float = Field(
         description="share of a cross-source overview sentence's content words that the "
         "statements it rests on and their passages must hold, else it gives way to a "
-        "cross-source theme's first sentence (``stages.cross_statements.stated_overview``): "
+        "cross-source theme's first sentence (``stages.overview_sentences.stated_overview``): "
         "told each subject in one line, the 1.5B wrote the overview as a press release's "
         "boilerplate ('AI can help companies stay ahead of the curve'); 0: all kept",
         ge=0.0,

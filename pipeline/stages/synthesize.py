@@ -46,11 +46,11 @@ from pipeline.stages.cross_statements import (
     names_apart,
     ordinals_named,
     sides,
-    stated_overview,
     statements_of,
 )
 from pipeline.stages.item_calls import ask_or_failure, joined
 from pipeline.stages.overview import own_overview
+from pipeline.stages.overview_sentences import stated_overview
 from pipeline.stages.points import content, quote_rank, repeats
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.reduce_stage import is_quotable, union

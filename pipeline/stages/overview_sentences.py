@@ -1,0 +1,196 @@
+"""Which sentences an overview keeps: those that stand alone and say what they rest on.
+
+Both overviews are the model's prose. A source brief's (``pipeline.stages.overview``)
+drops a sentence that leans on one not before it (``leans_out_of_place``, ``stands_alone``);
+the cross-source brief's (``stated_overview``, under the strict policy's
+``overview_support``) also keeps only the sentences that what they rest on states
+(``pipeline.stages.cross_statements.stated_share``), each other one giving way to the
+next theme's first such sentence (``first_stated``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from pipeline.stages.cross_statements import Statement, names_apart, stated_share
+from pipeline.stages.points import REPEAT_SHARE, content, is_claim
+from pipeline.stages.spoken import without_fillers
+from pipeline.text import WORD, plain_words, sentences_of, share_in, stems, word_count
+
+OVERVIEW_SENTENCES = 5  # what the overview prompt asks for at most
+OVERVIEW_SENTENCE_WORDS = 35  # a sentence the overview takes from a theme, at most
+# a sentence says a told one again when it holds this share of the told one's stems
+TOLD_AGAIN = 0.8
+
+# words that open a sentence leaning on the one before it: a pronoun, a connective, or
+# one of a pair ("However, the need to use technology ...", "The other host is an
+# entrepreneur ...": the seeds' 000 overview took both from its themes, the second first)
+_LEANING = re.compile(
+    r"^(?:they|them|their|it|its|he|she|his|her|this|that|these|those|and|but|so|"
+    r"because|also|then|which|or|however|yet|instead|moreover|furthermore|therefore|thus|"
+    r"hence|meanwhile|nevertheless|nonetheless|besides|likewise|similarly|additionally|"
+    r"otherwise|in addition|in contrast|on the other hand|on the contrary|as a result|"
+    r"beyond that|on top of that|"
+    r"the other|the latter|the former)\b",
+    re.IGNORECASE,
+)
+
+
+def stands_alone(sentence: str) -> bool:
+    """Whether a sentence can open a paragraph of its own: it does not lean on the one
+    before it (a pronoun or a connective first) and is short enough to read as a line of
+    an overview. The 1.5B's theme summaries copy their statements, and the cross-source
+    overview took "They were behind on open source on a lot of AI development and having
+    this force multiplier ... is what helped them like catch up to where they are
+    today" (41 words) from one: whose "they", the overview does not say."""
+    return not leans(sentence) and word_count(sentence) <= OVERVIEW_SENTENCE_WORDS
+
+
+def leans(sentence: str) -> bool:
+    """Whether a sentence opens leaning on the one before it (``_LEANING``) as it is
+    printed, without its speech fillers: "So, like, Huawei builds the chips." does not."""
+    return bool(_LEANING.match(without_fillers(sentence).strip()))
+
+
+def leans_out_of_place(sentences: Sequence[str], n: int, texts: Sequence[str]) -> bool:
+    """Whether sentence ``n`` of an overview (its ``sentences``) leans on a sentence
+    (``leans``) that is not before it here: it opens the overview, or it is copied
+    from one of ``texts`` (the summaries the overview is drawn from) where another
+    sentence comes before it. A sentence the model wrote after the one it leans on
+    stays (while that one stays: the callers' concern)."""
+    sentence = sentences[n].strip()
+    if not leans(sentence):
+        return False
+    if n == 0:
+        return True
+    for text in texts:
+        within = [x.strip() for x in sentences_of(text)]
+        if sentence in within:
+            k = within.index(sentence)
+            return k == 0 or within[k - 1] != sentences[n - 1].strip()
+    return False
+
+
+OPENING_WORDS = 3  # two sentences that open with the same words say the same thing
+
+
+def same_opening(a: str, b: str) -> bool:
+    """Whether two sentences open with the same ``OPENING_WORDS`` words, two of them
+    content words at least (a subject and its verb: "Open source accelerates AI adoption
+    and ..." and "Open source accelerates its adoption because ...", the first and third
+    sentences of the seeds' cross-source overview; not "DeepSeek is a ...")."""
+    head = [w.lower() for w in WORD.findall(a)[:OPENING_WORDS]]
+    if len(head) < OPENING_WORDS or head != [w.lower() for w in WORD.findall(b)[:OPENING_WORDS]]:
+        return False
+    return len(set(head) & plain_words(a)) >= 2
+
+
+def first_stated(
+    summaries: Sequence[str],
+    said: Sequence[Statement],
+    share: float,
+    told: Sequence[str] = (),
+) -> list[str]:
+    """Per summary (a cross-source theme's), its first sentence that is a claim, stands
+    alone (``stands_alone``), says something besides the sentences ``told`` already (no one
+    of them holds ``REPEAT_SHARE`` of its content words, nor does it hold ``TOLD_AGAIN`` of
+    one of theirs, nor open as one does: ``same_opening``) and that what it rests on states
+    (``stated_share`` at least ``share``), if any: first those of the summaries that
+    ``told`` does not draw on yet (none of their sentences so said already), then the
+    others'. In the order of the summaries alone, the seeds' cross-source overview took the
+    next sentence of a theme it drew on already, and said the CCP was not involved twice;
+    held only by the told sentences, it said "Integrating AI with more industries and
+    sectors is a key initiative." and then "The government work report mentions AI Plus
+    initiatives integrating AI with more industries and sectors." """
+    known = [content(x) for x in told]
+    known_stems = [stems(x) for x in told]
+
+    def said_already(sentence: str) -> bool:
+        words, held = content(sentence), stems(sentence)
+        return (
+            any(share_in(words, k) >= REPEAT_SHARE for k in known)
+            or any(share_in(k, held) >= TOLD_AGAIN for k in known_stems)
+            or any(same_opening(sentence, x) for x in told)
+        )
+
+    fresh: list[str] = []
+    drawn_on: list[str] = []
+    for sentences in map(sentences_of, summaries):
+        first = next(
+            (
+                x
+                for x in sentences
+                if is_claim(x)
+                and stands_alone(x)
+                and not said_already(x)
+                and stated_share(x, said) >= share
+            ),
+            None,
+        )
+        if first is not None:
+            drawn = any(said_already(x) for x in sentences)
+            (drawn_on if drawn else fresh).append(first)
+    return fresh + drawn_on
+
+
+_NEGATION = re.compile(r"\b(?:no|not|never|none|nor|without)\b|n't\b", re.IGNORECASE)
+
+
+def only_a_title(sentence: str, titles: Sequence[str]) -> bool:
+    """Whether a sentence says no more than one of the ``titles``: one content word or
+    figure besides, at most, and no negation ("DeepSeek has no moat" under "DeepSeek's
+    Moat" is a claim). Told ten cross-source subjects, the 1.5B's overview said "China's
+    Middle Class has a middle class"."""
+    if _NEGATION.search(sentence):
+        return False
+    words = content(sentence)
+    return any(len(words - content(title)) <= 1 for title in titles)
+
+
+def stated_overview(
+    overview: str,
+    said: Sequence[Statement],
+    summaries: Sequence[str],
+    share: float,
+    listed: Sequence[str] = (),
+    titles: Sequence[str] = (),
+    names_together: bool = False,
+) -> str:
+    """The overview's sentences that what they rest on states (``stated_share`` at least
+    ``share``), each other one giving way, while the overview has fewer than
+    ``OVERVIEW_SENTENCES``, to the next theme's sentence (``first_stated`` of the themes'
+    ``summaries``: one a theme, none restating a sentence kept, first from the themes the
+    overview does not draw on yet); so does
+    a sentence that says no more than a theme's title (``only_a_title``), one that leans
+    on a sentence not before it (``leans_out_of_place``: "It makes it cheaper for
+    companies to adopt AI." opened a run's overview) and, with
+    ``names_together``, one that puts names of different sources together
+    (``names_apart``). Told
+    each subject in one line, the 1.5B wrote the seeds' cross-source overview as a press
+    release's boilerplate: "AI has the potential to drive innovation across various
+    industries, from healthcare to manufacturing", "Sources 000, 002, 003 and 004 agree
+    that AI can help companies stay ahead of the curve": eight of its ten sentences held
+    25% to 56% of their content words in what they rest on, one named only sources and a
+    verdict ("discuss these differences"), and one held 80% ("Open source accelerates the
+    adoption of AI technology")."""
+    said_first = sentences_of(overview)
+    stated = [
+        x
+        for n, x in enumerate(said_first)
+        if stated_share(x, said, listed) >= share
+        and not only_a_title(x, titles)
+        and not (names_together and names_apart(x, said))
+        and not leans_out_of_place(said_first, n, summaries)
+    ]
+    spare = iter(f for f in first_stated(summaries, said, share, stated) if f not in said_first)
+    out: list[str] = []
+    for n, sentence in enumerate(said_first):
+        before_kept = n == 0 or (out[-1:] == [said_first[n - 1]])
+        if sentence in stated and (before_kept or not leans(sentence)):
+            out.append(sentence)
+        elif len(out) < OVERVIEW_SENTENCES:
+            instead = next((f for f in spare if f not in out), None)
+            if instead is not None:
+                out.append(instead)
+    return " ".join(out)
