@@ -9,7 +9,8 @@ The tree, by what a newcomer looks for:
   schema, parsing and validation), ``cache``, ``retry``, ``prompts``, ``providers`` (how
   schemas are sent), ``llm`` (litellm), ``servers`` (model groups) and the embedded
   llama.cpp servers (``embedded``, ``embedding_model``);
-- ``stages``: ``map_stage`` (and ``map_request``: which sentences it asks about),
+- ``stages``: ``map_stage`` (and ``map_request``: which sentences it asks about,
+  ``map_evidence``: the passages a point cites),
   ``reduce_stage``, ``synthesize`` (and ``cross_statements``: a brief as cited
   statements) and their helpers (``points``, ``themes``, ``repeats``,
   ``overview_sentences``: which of an overview's sentences stand, ``names``: which

@@ -84,7 +84,7 @@ def test_a_point_that_copies_a_listed_opening_is_dropped(scripted, mark) -> None
 
 
 def test_consecutive_sentences_form_one_passage() -> None:
-    from pipeline.stages.map_stage import passages_for
+    from pipeline.stages.map_evidence import passages_for
 
     doc, text = transcript()
     chunk = chunk_transcript(doc, chunk_tokens=500)[0]

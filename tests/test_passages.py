@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.models import Passage, Sentence
-from pipeline.stages.map_stage import passages_for
+from pipeline.stages.map_evidence import passages_for
 
 
 @pytest.mark.parametrize(
