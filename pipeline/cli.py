@@ -87,7 +87,7 @@ def main() -> None:
 )
 @click.option("--concurrency", type=int, help="Model calls in flight.")
 @click.option("--chunk-tokens", type=int, help="Target chunk size in tokens.")
-@click.option("--brief-words", type=int, help="A source brief's prose at most, in words.")
+@click.option("--brief-words", type=int, help="About how many words a source brief holds.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the call cache.")
 @click.option("--refresh", is_flag=True, help="Ignore cached results (and store new ones).")
 @click.option(

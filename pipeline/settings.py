@@ -95,8 +95,8 @@ class Settings(BaseSettings):
     brief_words: int = Field(
         900,
         ge=100,
-        description="a source brief's prose at most, in words: the map points it carries fill "
-        "what its overview and theme summaries leave (no model call depends on it)",
+        description="about how many words of prose a source brief holds: the map points it "
+        "carries fill what its overview and theme summaries leave (no model call depends on it)",
     )
     timeout_s: float = Field(300.0, description="deadline for one model request")
     retries: int = Field(2, description="extra attempts on transient errors (429, 5xx, timeouts)")
