@@ -49,6 +49,30 @@ def test_a_name_changes_kind_only_when_both_sorts_agree(scripted) -> None:
     assert "- Huawei" in alone and "- Huawei" not in seen  # filed as the map filed it
 
 
+def test_a_name_both_sorts_take_out_of_its_list_each_elsewhere_is_in_neither(scripted) -> None:
+    scripted.enqueue(
+        {  # the names alone
+            "kinds": {
+                "ByteDance": "organisation",
+                "Dan Wang": "person",
+                "Grandparent": "organisation",  # not a person, say both sorts, but
+                "Jeff Ding": "other",  # not an organisation, say both sorts, but
+                "Huawei": "organisation",
+            }
+        },
+        {  # in their first mention
+            "kinds": {
+                "ByteDance": "person",  # one vote against the map's: stays a person
+                "Grandparent": "other",  # ... not what else: neither
+                "Jeff Ding": "person",  # ... not what else: neither
+            }
+        },
+    )
+    brief = with_sorted_names(listed(), TEXT, scripted, 200, one_line=True)
+    assert brief.people == ["ByteDance", "Dan Wang"]
+    assert brief.organisations == ["Huawei"]
+
+
 def test_no_second_sort_when_the_first_moves_no_name(scripted) -> None:
     kinds = {"ByteDance": "person", "Dan Wang": "person", "Grandparent": "person"}
     kinds |= {"Jeff Ding": "organisation", "Huawei": "organisation"}

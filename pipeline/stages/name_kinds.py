@@ -13,7 +13,11 @@ wrong; in their mention: 11 and 5); a name changes kind only when both replies a
 against the map's list (two votes of three): 12 of 106 misfiled (22 of 109 before), none
 refiled wrong, and 11 when the second sort is asked only about the names the first would move
 (the 0.5B's two sorts agreed on moving people to organisations:
-``ModelPolicy.names_sorted_by_vote``). One both call "other" is listed under neither. A
+``ModelPolicy.names_sorted_by_vote``). One both call "other" is listed under neither,
+and so is one both sorts take out of the map's list but each to another kind (two
+judgments of three: not what the map says, and none says what; the 1.5B's lists of the
+seeds kept "Llama" and "Gemini" as people, "organisation" alone and "other" in their
+mention or the other way round, and "Chat GPT" as an organisation). A
 name the first sort leaves where the map put it stays there whatever the second says,
 so the second is asked only about the others (and not at all when there are none). The
 reply's keys are the names, in order (llama.cpp's grammar enforces them), so each name
@@ -104,8 +108,14 @@ def ask_kinds(
 
 def voted(listed: Kind, alone: Kind | None, seen: Kind | None) -> Kind:
     """The kind two of the three judgments give: the map's list, the sort of the names
-    alone and the sort of them in their mention (``None``: no answer); else the map's."""
-    return alone if alone is not None and alone == seen else listed
+    alone and the sort of them in their mention (``None``: no answer); "other" when the
+    two sorts both differ from the map's list and from each other (two say it is not
+    what the map says, none what it is); else the map's."""
+    if alone is not None and alone == seen:
+        return alone
+    if alone is not None and seen is not None and listed not in (alone, seen):
+        return "other"
+    return listed
 
 
 def with_sorted_names(
