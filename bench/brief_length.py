@@ -40,8 +40,12 @@ COLUMNS = ("brief", "lead", "textrank")
 
 
 def covered(result: dict[str, Any], column: str) -> str:
+    """Facts held over all sources, "n/a" for a column the run was not scored on (TextRank
+    without sumy, a dev dependency), as ``eval_brief``'s table says it."""
     sources = result["sources"]
-    held = sum(len(s["covered"].get(column, [])) for s in sources)
+    if not all(column in s["covered"] for s in sources):
+        return "n/a"
+    held = sum(len(s["covered"][column]) for s in sources)
     return f"{held}/{sum(len(s['facts']) for s in sources)}"
 
 
