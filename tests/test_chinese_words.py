@@ -7,7 +7,8 @@ from collections import Counter
 from pathlib import Path
 
 from pipeline.ask.retrieval import IndexParams, build_index
-from pipeline.stages.points import is_claim, is_label, salience, specificity
+from pipeline.stages.point_kinds import is_claim, is_label
+from pipeline.stages.points import salience, specificity
 from pipeline.stages.spoken import as_written
 from pipeline.text import plain_words, segmented, sentences_of, stems, word_count
 from tests.test_retrieval import chunks_of

@@ -1,4 +1,4 @@
-"""Words rated in the language they are written in (``pipeline.text.language_of``): a
+"""Words rated in the language they are written in (``pipeline.languages.language_of``): a
 Spanish interview's words, rated as English, were all rare, so its briefs were built on
 "Gracias por invitarme." and "Funcionan a medias.". And a brief written in the language of
 its notes (``writing_language``): the embedded models wrote the Spanish interview's brief
@@ -11,10 +11,10 @@ import re
 import pytest
 from conftest import point, transcript
 
+from pipeline.languages import language_of, writing_language
 from pipeline.models import ChunkSummary
 from pipeline.stages.points import specificity
 from pipeline.stages.reduce_stage import reduce_source
-from pipeline.text import language_of, writing_language
 
 
 def test_a_text_s_language_is_the_one_its_words_are_commonest_in() -> None:

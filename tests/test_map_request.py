@@ -311,7 +311,7 @@ def test_chinese_writing_asks_with_a_full_width_question_mark_and_ends_with_its_
     from pipeline.models import KeyPoint
     from pipeline.stages.item_calls import joined
     from pipeline.stages.map_request import anchor
-    from pipeline.stages.points import is_question
+    from pipeline.stages.point_kinds import is_question
     from pipeline.stages.reduce_stage import from_points
 
     doc, _ = transcript()
@@ -383,7 +383,8 @@ def test_the_1_5b_s_map_asks_for_names_alone_and_its_points_are_the_sentences_ow
 ) -> None:
     from collections import Counter
 
-    from pipeline.stages.map_request import anchors, extracted_point
+    from pipeline.stages.map_extract import extracted_point
+    from pipeline.stages.map_request import anchors
     from pipeline.stages.policy import STRICT_15B
 
     doc, text = transcript()

@@ -588,7 +588,7 @@ def test_two_short_particular_points_take_the_room_of_one_long_one() -> None:
 
 
 def test_a_question_is_no_claim_even_with_its_restatement_after_it() -> None:
-    from pipeline.stages.points import is_claim
+    from pipeline.stages.point_kinds import is_claim
 
     assert is_claim("Alibaba and Tencent release open source models.")
     assert not is_claim("Why does Alibaba release open source models?")
@@ -743,7 +743,7 @@ def test_a_source_s_quotes_are_each_stretch_s_most_specific_evidence() -> None:
 
 def test_names_or_a_title_alone_are_no_claim() -> None:
     """000's key facts listed "China's Centennial National Humiliation."."""
-    from pipeline.stages.points import is_claim
+    from pipeline.stages.point_kinds import is_claim
 
     assert not is_claim("China's Centennial National Humiliation.")
     assert not is_claim("Baidu and the Beijing Academy of AI.")

@@ -68,12 +68,12 @@ from pipeline.errors import (
     ModelUnreachable,
     OutputInvalid,
 )
+from pipeline.languages import writing_language
 from pipeline.model.client import ModelClient
 from pipeline.model.prompts import boundary_for, load_prompt
 from pipeline.models import Answer, CitedPassage, Statement
 from pipeline.outputs.verify import passage_problem
 from pipeline.stages.policy import STRICT, ModelPolicy
-from pipeline.text import writing_language
 
 NEAR_MISSES = 3
 # the imagined passage of ``expand``: two sentences (the 1.5B writes 40-60 tokens)

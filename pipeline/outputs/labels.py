@@ -5,7 +5,7 @@ A Spanish interview's brief was written in Spanish under "Overview", "Key themes
 "Key facts and figures" and "People and organisations"; a Chinese podcast's under the
 same English headings. The Markdown (``markdown.py``) and the HTML report
 (``report_html.py``) take their labels from ``labels_of``: the language of the brief's
-overview and themes (``text.writing_language``, as the prompts decide which language the
+overview and themes (``languages.writing_language``, as the prompts decide which language the
 model writes in), English for any language without labels here. A cross-source brief
 takes the language of its own overview and themes: that of its sources when they share
 one, English when they do not (its model text is then English). Error lines ("Failed:",
@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.text import writing_language
+from pipeline.languages import writing_language
 
 
 @dataclass(frozen=True)

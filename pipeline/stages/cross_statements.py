@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline.models import Attributed, Cited, KeyPoint, Passage, SourceBrief, Theme
-from pipeline.stages.points import content, is_claim, repeats
+from pipeline.stages.point_kinds import is_claim
+from pipeline.stages.points import content, repeats
 from pipeline.stages.show_talk import about_the_speaker, tells_the_talk
 from pipeline.stages.spoken import as_written
 from pipeline.text import name_words, plain_words, sentences_of, share_in, stems

@@ -10,9 +10,10 @@ from typing import Annotated, Any, TypeVar, get_args, get_origin
 from pydantic import BaseModel, Field, create_model
 
 from pipeline.errors import ModelAuthError, ModelError, ModelUnreachable
+from pipeline.languages import writing_language
 from pipeline.model.client import ModelClient
 from pipeline.model.prompts import boundary_for, load_prompt
-from pipeline.text import cut_back, ended, writing_language
+from pipeline.text import cut_back, ended
 
 Reply = TypeVar("Reply", bound=BaseModel)
 

@@ -23,12 +23,13 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator
 
+from pipeline.languages import writing_language
 from pipeline.model.prompts import boundary_for, load_prompt
 from pipeline.models import Chunk, Sentence
 from pipeline.stages.points import salience, word_counts
 from pipeline.stages.policy import ModelPolicy
 from pipeline.stages.show_talk import in_sponsor_read, is_promo, sponsor_reads
-from pipeline.text import QUESTION_MARKS, without_sound_tags, writing_language
+from pipeline.text import QUESTION_MARKS, without_sound_tags
 
 MAX_POINTS = 8
 PART_TOKENS = 350  # one map point for about this many tokens of a chunk (by default)
@@ -165,7 +166,7 @@ def anchor(part: list[Sentence], source_counts: Counter[str]) -> Sentence:
 
 
 _WORD_START = re.compile(r"\S+")
-_CLAUSE_END = (",", ";", ":")
+CLAUSE_END = (",", ";", ":")
 
 
 def salient_clause(text: str, source_counts: Counter[str], words: int = POINT_WORDS) -> int:
@@ -183,7 +184,7 @@ def salient_clause(text: str, source_counts: Counter[str], words: int = POINT_WO
     starts = [0] + [
         i + 1
         for i, word in enumerate(found[:-4])  # a clause of 4 words or more
-        if word.group().endswith(_CLAUSE_END)
+        if word.group().endswith(CLAUSE_END)
     ]
     best = max(
         starts,
@@ -328,11 +329,13 @@ def names_request(
     part_tokens: int = PART_TOKENS,
     context: int = 0,
     one_line: bool = False,
+    marked: Sequence[int] = (),
 ) -> dict[str, Any]:
     """The arguments of a chunk's map call that asks for its names alone
     (``ModelPolicy.map_points_extracted``): the sentences a written map shows
-    (``shown_sentences``: the parts' anchors and ``context`` either side), unnumbered."""
-    marked = anchors(chunk, source_text, part_tokens)
+    (``shown_sentences``: the parts' anchors, or ``marked``, and ``context`` either
+    side), unnumbered."""
+    marked = list(marked) or anchors(chunk, source_text, part_tokens)
     shown = number_sentences(chunk, marked, context=context, numbered=False)
     return {
         "prompt": load_prompt("map_names", one_line=one_line),
@@ -342,47 +345,17 @@ def names_request(
     }
 
 
-EXTRACT_WORDS = 40  # an extracted point: the sentence's words from its salient clause, at most
-
-
-def extracted_point(sentence: Sentence, source_counts: Counter[str]) -> str:
-    """A map point in the sentence's own words: from its most salient clause
-    (``salient_clause``, as the model is shown it) to its end, or, past ``EXTRACT_WORDS``
-    words, to the last clause end after two thirds of ``POINT_WORDS`` (else to
-    ``POINT_WORDS`` words), with an ellipsis. The 1.5B's points were this, copied, with
-    ~30 words (mean 28, their sentences 34)."""
-    text = without_sound_tags(sentence.text[salient_clause(sentence.text, source_counts) :])
-    words = text.split()
-    if len(words) <= EXTRACT_WORDS:
-        return " ".join(words)
-    ends = [
-        i + 1 for i in range(POINT_WORDS * 2 // 3, EXTRACT_WORDS) if words[i].endswith(_CLAUSE_END)
-    ]
-    cut = words[: ends[-1] if ends else POINT_WORDS]
-    return " ".join(cut).rstrip(",;:") + " " + CUT_MARK
-
-
-def extracted_points(
-    chunk: Chunk, source_text: str, part_tokens: int = PART_TOKENS
-) -> dict[str, str]:
-    """A chunk's map points without the model: each part's ``anchor``, in its own words
-    (``extracted_point``), keyed by sentence number as the model's reply is."""
-    counts = word_counts_of(source_text)
-    by_id = {s.id: s for s in chunk.sentences}
-    return {
-        str(n): extracted_point(by_id[n], counts) for n in anchors(chunk, source_text, part_tokens)
-    }
-
-
 def chunk_request(
     chunk: Chunk,
     source_text: str,
     max_tokens: int,
     policy: ModelPolicy,
     part_tokens: int | None = None,
+    marked: Sequence[int] = (),
 ) -> dict[str, Any]:
     """A chunk's map call as ``policy`` shapes it: the one request the map stage sends and
-    the dry-run planner counts (``part_tokens``: ``part_tokens_for``'s, else the policy's)."""
+    the dry-run planner counts (``part_tokens``: ``part_tokens_for``'s, else the policy's;
+    ``marked``: the chunk's ``anchors`` when the caller has them)."""
     if policy.map_points_extracted:
         return names_request(
             chunk,
@@ -391,6 +364,7 @@ def chunk_request(
             part_tokens or policy.map_part_tokens,
             policy.map_context_sentences,
             policy.one_line_replies,
+            marked,
         )
     return map_request(
         chunk,

@@ -37,10 +37,11 @@ from pipeline.stages.map_evidence import (
     shared_words,
     with_its_names,
 )
+from pipeline.stages.map_extract import extracted_points
 from pipeline.stages.map_request import (
     CUT_MARK,
+    anchors,
     chunk_request,
-    extracted_points,
     map_request,
     part_tokens_by_chunk,
     parts,
@@ -52,7 +53,8 @@ from pipeline.stages.names import (
     is_person_name,
     kept_names,
 )
-from pipeline.stages.points import is_claim, is_label, specificity
+from pipeline.stages.point_kinds import is_claim, is_label
+from pipeline.stages.points import specificity
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.show_talk import (
     by_label,
@@ -83,17 +85,15 @@ def summarize_chunk(
     """A chunk's points and names (one call; ``part_tokens``: see ``chunk_request``). Under
     the policy's ``map_points_extracted`` the call asks for the names alone and the points
     are the numbered sentences' own words (``extracted_points``)."""
+    extracted = policy.map_points_extracted
+    # the sentences the names call shows and the points are taken from, found once
+    marked = anchors(chunk, source_text, part_tokens or policy.map_part_tokens) if extracted else []
     reply = client.structured(
         stage="map",
         context={"sentence_ids": {s.id for s in chunk.sentences}},
-        **chunk_request(chunk, source_text, max_tokens, policy, part_tokens),
+        **chunk_request(chunk, source_text, max_tokens, policy, part_tokens, marked),
     )
-    extracted = policy.map_points_extracted
-    written = (
-        extracted_points(chunk, source_text, part_tokens or policy.map_part_tokens)
-        if extracted
-        else reply.points
-    )
+    written = extracted_points(chunk, source_text, marked) if extracted else reply.points
     by_id = {s.id: s for s in chunk.sentences}
     clean = lambda text: without_foreign_urls(text, chunk.text)  # noqa: E731
 

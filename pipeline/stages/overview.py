@@ -17,7 +17,8 @@ from pipeline.model.client import ModelClient
 from pipeline.models import Theme
 from pipeline.stages.item_calls import ask_or_failure
 from pipeline.stages.overview_sentences import leans, leans_out_of_place, stands_alone
-from pipeline.stages.points import content, is_claim, repeats
+from pipeline.stages.point_kinds import is_claim
+from pipeline.stages.points import content, repeats
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.repeats import without_repeated_sentences
 from pipeline.stages.show_talk import tells_the_talk

@@ -14,7 +14,8 @@ import re
 from collections.abc import Sequence
 
 from pipeline.stages.cross_statements import Statement, names_apart, stated_share
-from pipeline.stages.points import REPEAT_SHARE, content, is_claim
+from pipeline.stages.point_kinds import is_claim
+from pipeline.stages.points import REPEAT_SHARE, content
 from pipeline.stages.spoken import without_fillers
 from pipeline.text import WORD, plain_words, sentences_of, share_in, stems, word_count
 

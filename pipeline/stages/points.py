@@ -21,21 +21,13 @@ from collections.abc import Sequence
 
 from wordfreq import zipf_frequency
 
+from pipeline.languages import language_of
 from pipeline.models import Cited, KeyPoint
+from pipeline.stages.point_kinds import is_claim
 from pipeline.stages.show_talk import about_the_speaker, about_the_talk
 from pipeline.stages.speakers import without_speakers
 from pipeline.stages.spoken import as_written
-from pipeline.text import (
-    CJK_RUN,
-    LETTER_WORD,
-    LOWER_CASE_WORD,
-    QUESTION_MARKS,
-    language_of,
-    plain_words,
-    segmented,
-    sentences_of,
-    word_count,
-)
+from pipeline.text import CJK_RUN, LETTER_WORD, plain_words, segmented, word_count
 from pipeline.whole_sentence import whole_sentence
 
 BRIEF_WORDS = 900  # a source brief's prose: its overview, theme summaries and points (default)
@@ -99,7 +91,7 @@ _CEILING_ZIPF = 7.0
 def _rated_words(text: str) -> list[tuple[str, str]]:
     """The words ``specificity`` and ``salience`` weigh, each with the language whose
     frequencies rate it: words of letters and figures, in the text's language
-    (``text.language_of``: Spanish words rated as English were all rare), and the words
+    (``languages.language_of``: Spanish words rated as English were all rare), and the words
     of Chinese writing (``text.segmented``; a Chinese sentence rated 0, so the map
     numbered the first sentence of each part, whatever it said)."""
     language = language_of(text)  # "": an alphabet with no word list, its words unrated
@@ -317,73 +309,6 @@ def pick_points(
             spent += cost
     order = {p.id: i for i, p in enumerate(p for g in groups for p in g)}
     return [sorted(c, key=lambda p: order[p.id]) for c in chosen]
-
-
-# a question asked, not reported: its first word (after a discourse marker) is an
-# auxiliary or a question word and it ends within 100 characters ("Can I just follow up
-# here?", not "He asked what ...?" nor "which is deployment, ..., tacit knowledge?")
-_ASKED = re.compile(
-    r"^(?:(?:so|and|but|okay|ok|well|now|then|um|uh|yeah),?\s+)*"
-    r"(?:can|could|would|will|do|does|did|is|are|was|were|have|has|should|shall|may|might|"
-    r"what|why|how)\b[^.!?]{0,100}\?",
-    re.IGNORECASE,
-)
-
-
-# a question asked as a statement: "So I'm curious from your perspective, can Chinese
-# companies really become global forces if they're going to be limited by ... the chip
-# shortages." (003's host, one of its key facts)
-_WONDERING = re.compile(
-    r"\bI(?:['’]m| am| was|['’]d be| would be)\s+(?:curious|wondering)\b|"
-    r"\bI (?:have to |do |can['’]t help but )?wonder\b"
-)
-# a question written without its question mark: "Is it 'veiled racism' to point out how
-# China continues to wield the great firewall ... et al." (002's key fact)
-_INVERTED = re.compile(
-    r"^(?:(?:so|and|but|okay|ok|well|now|then|um|uh|yeah),?\s+)*"
-    r"(?:is|are|was|were|do|does|did|can|could|should|would|will|has|have)\s+"
-    r"(?:it|they|you|we|he|she|there|this|that|these|those)\b",
-    re.IGNORECASE,
-)
-
-
-def is_question(text: str) -> bool:
-    """Whether a text asks rather than states: its first or last sentence is a question,
-    or it opens with one (the speech-to-text often writes the next word in lower case,
-    "Can I just follow up here? or so is what ...", so a question asked at the start
-    counts whatever follows it), or it asks without the mark: the speaker says they are
-    curious or wonder, or it opens with a verb before its subject ("Is it ...")."""
-    said = sentences_of(text)
-    return (
-        any(s.rstrip().endswith(QUESTION_MARKS) for s in said[:1] + said[-1:])
-        or bool(_ASKED.match(text.strip()))
-        or bool(_WONDERING.search(text))
-        or bool(_INVERTED.match(text.strip()))
-    )
-
-
-def is_claim(text: str) -> bool:
-    """Three content words or more, one of them written in lower case or a figure (names
-    and a title alone claim nothing: "China's Centennial National Humiliation" was one of
-    000's key facts, "Baidu and the Beijing Academy of AI." a point of 004), and not a
-    question (a small model copies the host's questions as key points: "Can I just
-    follow up here? Or so is what you're saying that we're seeing all these open source
-    AI companies ...")."""
-    words = plain_words(text)
-    said = (
-        any(w in words for w in LOWER_CASE_WORD.findall(text))
-        or bool(_NUMBER.search(text))
-        or any(CJK_RUN.fullmatch(w) for w in words)  # Chinese writing has no lower case
-    )
-    return len(words) >= 3 and said and not is_question(text)
-
-
-def is_label(text: str) -> bool:
-    """A topic's name, not a claim: two words or fewer and no figure. For a chunk of
-    talk about the government's view of AI, the 1.5B once wrote its four points as
-    "Asian cultures", "government attitude", "self-driving cars" and "The government
-    work report" (three words may be a terse claim: "Export chips limited")."""
-    return word_count(text) <= 2 and not _NUMBER.search(text)
 
 
 def point_budget(written: str, brief_words: int = BRIEF_WORDS) -> int:

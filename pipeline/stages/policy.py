@@ -237,7 +237,7 @@ class ModelPolicy(BaseModel):
     )
     map_points_extracted: bool = Field(
         description="a map point is the numbered sentence's own words, from its most salient "
-        "clause (``stages.map_request.extracted_points``), and the map call asks the model "
+        "clause (``stages.map_extract.extracted_points``), and the map call asks the model "
         "for the chunk's names alone: the 1.5B's written points copied their sentence (375 "
         "of the 391 points of the fifty-fifth round's run held 90% or more of their words "
         "from it, 276 all of them), and writing them was about 2,400 s of a 3,785 s run"

@@ -39,10 +39,10 @@ from pipeline.stages.overview import (
     write_overview,
     written_title,
 )
+from pipeline.stages.point_kinds import is_question
 from pipeline.stages.points import (
     BRIEF_WORDS,
     content,
-    is_question,
     pick_points,
     point_budget,
     quote_rank,
