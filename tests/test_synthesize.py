@@ -456,3 +456,44 @@ def test_an_overview_sentence_is_printed_without_its_source_label_and_cited_on_t
     )
     assert cross.overview == "Export controls keep Nvidia chips scarce."
     assert [[p.source_id for p in c] for c in cross.overview_citations] == [["004"]]
+
+
+def test_a_small_models_cross_source_theme_is_capped_in_the_schema_and_cut_back(scripted) -> None:
+    """The 0.5B wrote a cross-source theme until the token limit, twice (the fifty-eighth
+    round's cold run: the cross-source brief partial, `brief run` exiting 1). Under its
+    policy's ``sentence_max_chars`` the reply schema caps the summary's sentences and the
+    title and point too, as a source's themes are capped, and code cuts a text so ended
+    back to a clause end; the 1.5B's schema has no cap."""
+    from pipeline.stages.policy import STRICT_05B
+    from pipeline.stages.synthesize import write_cross_theme
+
+    schemas = []
+    ask = scripted._ask
+
+    def spy(stage, messages, json_schema, name, max_tokens):  # type: ignore[no-untyped-def]
+        schemas.append(json_schema)
+        return ask(stage, messages, json_schema, name, max_tokens)
+
+    scripted._ask = spy
+    long = ("Huawei ships Ascend chips to Baidu, Tencent and ByteDance, " * 5)[:249]
+    reply = {"title": "Chips", "summary": [long], "relation": "complement", "point": long}
+    group = [
+        Statement("000", "000/t1", "Huawei ships Ascend chips to Baidu.", []),
+        Statement("001", "001/t1", "Tencent buys Ascend chips from Huawei.", []),
+    ]
+    chars = STRICT_05B.sentence_max_chars
+    scripted.enqueue(reply)
+    capped = write_cross_theme(group, scripted, 400, one_line=False, sentence_chars=chars)
+    assert isinstance(capped, CrossReply)
+    shape = schemas[0]["properties"]
+    assert shape["summary"]["items"] == {"maxLength": 250, "type": "string"}
+    assert shape["point"]["maxLength"] == 250 and shape["title"]["maxLength"] == 250
+    assert "maxLength" not in shape["relation"]
+    cut = long[: long.rfind(", ")] + " …"
+    assert capped.summary == [cut] and capped.point == cut
+    assert capped.title == "Chips"
+    scripted.enqueue(reply)
+    whole = write_cross_theme(group, scripted, 400, one_line=True)
+    assert isinstance(whole, CrossReply) and whole.point == long
+    assert "maxLength" not in schemas[1]["properties"]["point"]
+    assert schemas[1]["properties"]["summary"]["items"] == {"type": "string"}

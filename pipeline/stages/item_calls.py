@@ -21,12 +21,15 @@ Reply = TypeVar("Reply", bound=BaseModel)
 @functools.cache
 def with_short_sentences(schema: type[Reply], chars: int) -> type[Reply]:
     """``schema`` whose lists of sentences hold sentences of at most ``chars`` characters
-    each, in the reply schema (llama.cpp's grammar ends a sentence there; the list's own
+    each, and whose text fields (a title, a cross-source theme's point) hold at most as
+    many, in the reply schema (llama.cpp's grammar ends a sentence there; the list's own
     bounds stay). A reply of the class is one of ``schema``."""
     short = Annotated[str, Field(max_length=chars)]
     fields: dict[str, Any] = {}
     for name, info in schema.model_fields.items():
-        if get_origin(info.annotation) is list and get_args(info.annotation) == (str,):
+        if info.annotation is str:
+            fields[name] = (short, Field(description=info.description))
+        elif get_origin(info.annotation) is list and get_args(info.annotation) == (str,):
             low = next((r.min_length for r in info.metadata if hasattr(r, "min_length")), None)
             high = next((r.max_length for r in info.metadata if hasattr(r, "max_length")), None)
             field = Field(description=info.description, min_length=low, max_length=high)
@@ -63,10 +66,13 @@ def ask_about(
     assert isinstance(reply, schema)
     if not sentence_chars:
         return reply
-    cut = {
+    cut: dict[str, Any] = {
         name: [cut_back(x, sentence_chars) for x in value]
         for name, value in reply
         if isinstance(value, list) and all(isinstance(x, str) for x in value)
+    }
+    cut |= {
+        name: cut_back(value, sentence_chars) for name, value in reply if isinstance(value, str)
     }
     return reply.model_copy(update=cut)
 

@@ -208,12 +208,12 @@ class ModelPolicy(BaseModel):
         ge=0,
     )
     sentence_max_chars: int = Field(
-        description="a theme's or a source overview's sentence length cap in characters, in "
-        "the reduce stage's reply schemas (llama.cpp's grammar ends the sentence there; "
-        "code cuts it back to a clause end): the 0.5B copies its notes' long sentences "
-        "into a theme's summary until the token limit, and one of 000's themes was cut "
-        "off twice and listed its points (the brief partial, `brief run` exiting 1); 0: "
-        "no cap",
+        description="the length cap in characters of a sentence, title or point in the "
+        "reply schemas of the reduce and synthesize stages (llama.cpp's grammar ends it "
+        "there; code cuts it back to a clause end): the 0.5B copies its notes' long "
+        "sentences into a theme's summary until the token limit, and one of 000's themes "
+        "was cut off twice and listed its points (the brief partial, `brief run` exiting "
+        "1); a cross-source theme was cut off so in the fifty-eighth round; 0: no cap",
         ge=0,
     )
     map_part_tokens: int = Field(

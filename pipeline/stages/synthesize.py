@@ -100,14 +100,26 @@ class CrossOverviewReply(BaseModel):
 
 
 def write_cross_theme(
-    group: list[Statement], client: ModelClient, max_tokens: int, one_line: bool
+    group: list[Statement],
+    client: ModelClient,
+    max_tokens: int,
+    one_line: bool,
+    sentence_chars: int = 0,
 ) -> CrossReply | ModelError:
     """The model's cross-source theme for one group of statements (one short call). A reply
     that fails is returned, not raised, as ``reduce_stage.write_theme``'s: that subject is
-    left out and the rest of the brief stands."""
+    left out and the rest of the brief stands. ``sentence_chars``: the policy's
+    ``sentence_max_chars``, as for a source's themes."""
     items = "\n".join(f"- [source {s.source_id}] {s.text}" for s in group)
     return ask_or_failure(
-        client, "synthesize", "synthesize", items, CrossReply, max_tokens, one_line=one_line
+        client,
+        "synthesize",
+        "synthesize",
+        items,
+        CrossReply,
+        max_tokens,
+        one_line=one_line,
+        sentence_chars=sentence_chars,
     )
 
 
@@ -294,7 +306,9 @@ def synthesize(
     with worker_pool(workers) as pool:  # groups never share a statement
         answers = list(
             pool.map(
-                lambda g: write_cross_theme(g, client, max_tokens, policy.one_line_replies),
+                lambda g: write_cross_theme(
+                    g, client, max_tokens, policy.one_line_replies, policy.sentence_max_chars
+                ),
                 groups,
             )
         )
@@ -334,6 +348,7 @@ def synthesize(
         CrossOverviewReply,
         max_tokens,
         one_line=policy.one_line_replies,
+        sentence_chars=policy.sentence_max_chars,
     )
     reply = None if isinstance(answer, ModelError) else answer
     if reply is None:  # the themes stand; the overview lists them (own_overview)
