@@ -47,6 +47,7 @@ class ScriptedClient(ModelClient):
         self.replies: list[Any] = []
         self.history: list[list[dict[str, str]]] = []
         self.max_tokens_asked: list[int] = []
+        self.schemas_asked: list[dict[str, Any]] = []  # each request's reply schema
         self.responder: Any = None
 
     def enqueue(self, *replies: Any) -> None:
@@ -55,6 +56,7 @@ class ScriptedClient(ModelClient):
     def _ask(self, stage, messages, json_schema, name, max_tokens):  # type: ignore[override]
         self.history.append(messages)
         self.max_tokens_asked.append(max_tokens)
+        self.schemas_asked.append(json_schema)
         self.usage.count(stage, calls=1)
         if self.replies:
             reply = self.replies.pop(0)

@@ -1036,14 +1036,7 @@ def test_a_small_models_theme_sentences_are_capped_in_the_schema_and_cut_back(sc
     from pipeline.stages.policy import STRICT, STRICT_05B
     from pipeline.stages.reduce_stage import ThemeReply, write_theme
 
-    schemas = []
-    ask = scripted._ask
-
-    def spy(stage, messages, json_schema, name, max_tokens):  # type: ignore[no-untyped-def]
-        schemas.append(json_schema)
-        return ask(stage, messages, json_schema, name, max_tokens)
-
-    scripted._ask = spy
+    schemas = scripted.schemas_asked
     long = ("Huawei ships Ascend chips to Baidu, Tencent and ByteDance, " * 5)[:249]
     scripted.enqueue({"title": "Chips", "summary": [long, "Export controls bite."]})
     points = [point(1, "Huawei ships Ascend chips to Baidu and Tencent")]

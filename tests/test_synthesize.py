@@ -467,14 +467,7 @@ def test_a_small_models_cross_source_theme_is_capped_in_the_schema_and_cut_back(
     from pipeline.stages.policy import STRICT_05B
     from pipeline.stages.synthesize import write_cross_theme
 
-    schemas = []
-    ask = scripted._ask
-
-    def spy(stage, messages, json_schema, name, max_tokens):  # type: ignore[no-untyped-def]
-        schemas.append(json_schema)
-        return ask(stage, messages, json_schema, name, max_tokens)
-
-    scripted._ask = spy
+    schemas = scripted.schemas_asked
     long = ("Huawei ships Ascend chips to Baidu, Tencent and ByteDance, " * 5)[:249]
     reply = {"title": "Chips", "summary": [long], "relation": "complement", "point": long}
     group = [
