@@ -17,7 +17,7 @@ from pipeline.text import (
     word_count,
 )
 
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+FIGURE = re.compile(r"\d+(?:[.,]\d+)*")  # a number as a point writes it: "2,000", "4.0"
 
 
 # a question asked, not reported: its first word (after a discourse marker) is an
@@ -73,7 +73,7 @@ def is_claim(text: str) -> bool:
     words = plain_words(text)
     said = (
         any(w in words for w in LOWER_CASE_WORD.findall(text))
-        or bool(_NUMBER.search(text))
+        or bool(FIGURE.search(text))
         or any(CJK_RUN.fullmatch(w) for w in words)  # Chinese writing has no lower case
     )
     return len(words) >= 3 and said and not is_question(text)
@@ -84,4 +84,4 @@ def is_label(text: str) -> bool:
     talk about the government's view of AI, the 1.5B once wrote its four points as
     "Asian cultures", "government attitude", "self-driving cars" and "The government
     work report" (three words may be a terse claim: "Export chips limited")."""
-    return word_count(text) <= 2 and not _NUMBER.search(text)
+    return word_count(text) <= 2 and not FIGURE.search(text)

@@ -23,7 +23,7 @@ from wordfreq import zipf_frequency
 
 from pipeline.languages import language_of
 from pipeline.models import Cited, KeyPoint
-from pipeline.stages.point_kinds import is_claim
+from pipeline.stages.point_kinds import FIGURE, is_claim
 from pipeline.stages.show_talk import about_the_speaker, about_the_talk
 from pipeline.stages.speakers import without_speakers
 from pipeline.stages.spoken import as_written
@@ -35,7 +35,6 @@ MIN_POINT_WORDS = 300  # words of points a brief carries however long its summar
 REPEAT_SHARE = 0.6  # content words shared with a chosen point (of the shorter): a repeat
 
 SUBJECT_SHARE = 0.1  # a name in this share of a source's points (3 at least): its subject
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _CAPITALISED = re.compile(r"(?<=\S )[A-Z][\w'-]+")  # a capitalised word, not a text's first
 # a name: a run of capitalised words ("Sam Altman", "Silicon Valley", "GPT-4") that does
 # not open a sentence or clause
@@ -79,7 +78,7 @@ def subject_names(points: Sequence[KeyPoint]) -> frozenset[str]:
 def specific_score(point: KeyPoint) -> int:
     """How specific a point reads, for the order points are picked in: a number counts
     most, then capitalised words (two at most, the source's subject too)."""
-    return 2 * bool(_NUMBER.search(point.text)) + min(2, len(_CAPITALISED.findall(point.text)))
+    return 2 * bool(FIGURE.search(point.text)) + min(2, len(_CAPITALISED.findall(point.text)))
 
 
 _RATED_WORD = re.compile(rf"{LETTER_WORD.pattern}|\d[\d.,%]*")  # a word or a figure
@@ -179,12 +178,12 @@ def is_fact(point: KeyPoint, subject: frozenset[str] = frozenset()) -> bool:
     besides the source's ``subject`` (``names_in``, ``subject_names``). Two capitalised
     words made 270 of the seeds' 391 map points facts: "Silicon Valley has realized that
     China has explored its own path in many, many fields." was one of 000's 23."""
-    return bool(_NUMBER.search(point.text)) or len(names_in(point.text) - subject) >= 2
+    return bool(FIGURE.search(point.text)) or len(names_in(point.text) - subject) >= 2
 
 
 def content(text: str) -> set[str]:
     """Content words and numbers: "20 percent" and "30 percent" are not the same point."""
-    return plain_words(text) | set(_NUMBER.findall(text))
+    return plain_words(text) | set(FIGURE.findall(text))
 
 
 def repeats(words: set[str], chosen: Sequence[set[str]], share: float = REPEAT_SHARE) -> bool:
