@@ -20,12 +20,15 @@ from pipeline.text import (
 FIGURE = re.compile(r"\d+(?:[.,]\d+)*")  # a number as a point writes it: "2,000", "4.0"
 
 
+# a text's start, past the discourse markers a speaker opens with ("So, ...", "And ...")
+_AFTER_MARKERS = r"^(?:(?:so|and|but|okay|ok|well|now|then|um|uh|yeah),?\s+)*"
+
 # a question asked, not reported: its first word (after a discourse marker) is an
 # auxiliary or a question word and it ends within 100 characters ("Can I just follow up
 # here?", not "He asked what ...?" nor "which is deployment, ..., tacit knowledge?")
 _ASKED = re.compile(
-    r"^(?:(?:so|and|but|okay|ok|well|now|then|um|uh|yeah),?\s+)*"
-    r"(?:can|could|would|will|do|does|did|is|are|was|were|have|has|should|shall|may|might|"
+    _AFTER_MARKERS
+    + r"(?:can|could|would|will|do|does|did|is|are|was|were|have|has|should|shall|may|might|"
     r"what|why|how)\b[^.!?]{0,100}\?",
     re.IGNORECASE,
 )
@@ -41,8 +44,7 @@ _WONDERING = re.compile(
 # a question written without its question mark: "Is it 'veiled racism' to point out how
 # China continues to wield the great firewall ... et al." (002's key fact)
 _INVERTED = re.compile(
-    r"^(?:(?:so|and|but|okay|ok|well|now|then|um|uh|yeah),?\s+)*"
-    r"(?:is|are|was|were|do|does|did|can|could|should|would|will|has|have)\s+"
+    _AFTER_MARKERS + r"(?:is|are|was|were|do|does|did|can|could|should|would|will|has|have)\s+"
     r"(?:it|they|you|we|he|she|there|this|that|these|those)\b",
     re.IGNORECASE,
 )
