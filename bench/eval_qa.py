@@ -190,6 +190,7 @@ def answer_report(
             policy=policy_for(settings),
             expand_question=settings.expand_questions,
             focus_tokens=settings.ask_focus_tokens,
+            sentences=corpus.sentences,
         )
 
     def timed(question: dict[str, Any]) -> Answer:

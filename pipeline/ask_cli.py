@@ -249,6 +249,7 @@ def ask(
                     policy=policy_for(settings),
                     expand_question=settings.expand_questions,
                     focus_tokens=settings.ask_focus_tokens,
+                    sentences=corpus.sentences,
                 )
 
         if question is not None:

@@ -114,14 +114,16 @@ def test_policy_follows_the_model() -> None:
         assert policy_for(Settings.load(None, model="ollama/qwen", model_policy=name)) is policy
 
 
-def test_the_15b_policy_is_strict_with_its_map_points_extracted() -> None:
+def test_the_15b_policy_is_strict_with_its_map_points_extracted_and_answers_by_sentence() -> None:
     differ = {
         name
         for name in ModelPolicy.model_fields
         if getattr(STRICT, name) != getattr(STRICT_15B, name)
     }
-    assert differ == {"name", "map_points_extracted"}
+    assert differ == {"name", "map_points_extracted", "answer_by_sentence"}
     assert STRICT_15B.map_points_extracted and not STRICT.map_points_extracted
+    assert STRICT_15B.answer_by_sentence and not STRICT.answer_by_sentence
+    assert not STRICT_05B.answer_by_sentence and not LENIENT.answer_by_sentence
 
 
 def test_the_05b_policy_is_strict_but_for_one_line_replies() -> None:

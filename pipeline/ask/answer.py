@@ -29,6 +29,11 @@ passage's sentence as that whole sentence (``answer_whole_sentence``,
 ``pipeline.whole_sentence``) and how a quantity answer may be written
 (``quantity_answer``).
 
+Under a policy that answers by sentence (``answer_by_sentence``: the embedded 1.5B's), the
+passages are shown sentence by sentence instead, and the answer is the sentence that
+states it, found by code from the model's short answer (``pipeline.ask.sentence_answer``,
+``answered_on``), held to the same checks.
+
 Each passage is shown continued to the end of its line or sentence (``continued``), so a
 window that stops mid-sentence does not hide the example it introduces.
 
@@ -53,32 +58,27 @@ import re
 import time
 from collections.abc import Sequence
 
-from pydantic import BaseModel, Field
-
 from pipeline.ask.answer_reply import AnswerReply
+from pipeline.ask.expand import expand
 from pipeline.ask.focus import FOCUS_TOKENS, focused
 from pipeline.ask.printed import printed
+from pipeline.ask.requests import ask_sentence, ask_statements, within_context
 from pipeline.ask.retrieval import Hit, SearchIndex, query_terms
+from pipeline.ask.sentence_answer import SentenceReply, SentenceSpans, printed_answer
 from pipeline.ask.several import asks_several, merged, other_sources
 from pipeline.ask.spelling import in_spelling, respellings
 from pipeline.errors import (
-    ContextTooLong,
     ModelAuthError,
     ModelError,
     ModelUnreachable,
     OutputInvalid,
 )
-from pipeline.languages import writing_language
 from pipeline.model.client import ModelClient
-from pipeline.model.prompts import boundary_for, load_prompt
 from pipeline.models import Answer, CitedPassage, Statement
 from pipeline.outputs.verify import passage_problem
 from pipeline.stages.policy import STRICT, ModelPolicy
 
 NEAR_MISSES = 3
-# the imagined passage of ``expand``: two sentences (the 1.5B writes 40-60 tokens)
-EXPANSION_MAX_TOKENS = 120
-EXPANSION_MAX_CHARS = 600
 # a passage is shown to the model with about this many of the source's following
 # characters, to the next line or sentence end: a window that stops mid-sentence ("...
 # gave an") otherwise hides the example it introduces
@@ -131,10 +131,6 @@ def as_read(
     return [continued(h, texts, following_chars) for h in shown]
 
 
-def render_passages(hits: Sequence[Hit]) -> str:
-    return "\n".join(f"[{h.rank}] ({h.passage.label}) {h.passage.text}" for h in hits)
-
-
 def _cited(hit: Hit) -> CitedPassage:
     return CitedPassage(id=hit.rank, label=hit.passage.label, score=hit.score, passage=hit.passage)
 
@@ -165,36 +161,6 @@ def refusal(
     )
 
 
-class Expansion(BaseModel):
-    """A passage the model imagines answering the question: only searched with."""
-
-    passage: str = Field(
-        max_length=EXPANSION_MAX_CHARS,
-        description="two sentences a speaker might say that answer the question",
-    )
-
-
-def expand(question: str, client: ModelClient) -> str:
-    """The question followed by the words of a passage the model imagines answering it
-    (HyDE: Gao et al., 2022), for BM25: a question worded unlike its passage ("the Golden
-    State's bullet-train line") gains the words the speakers use ("California", "high-speed
-    rail"). The passage is never shown, quoted or cited; the question's embedding is still
-    the question's own. A failed call leaves the question as it is."""
-    try:
-        reply = client.structured(
-            stage="ask",
-            prompt=load_prompt("expand"),
-            variables={"question": question},
-            schema=Expansion,
-            max_tokens=EXPANSION_MAX_TOKENS,
-        )
-    except (ModelAuthError, ModelUnreachable):
-        raise
-    except ModelError:
-        return question
-    return f"{question} {reply.passage}"
-
-
 def retrieve(
     question: str,
     index: SearchIndex,
@@ -215,41 +181,6 @@ def retrieve(
     return hits, round((time.perf_counter() - started) * 1000, 2)
 
 
-def ask_within_context(
-    question: str, hits: list[Hit], client: ModelClient, max_tokens: int, policy: ModelPolicy
-) -> tuple[AnswerReply, list[Hit]]:
-    """The model's reply on as many of ``hits`` as its context holds, best first, and
-    those hits: ``--k 20`` with the embedded model (20 passages of ~450 tokens against an
-    8,192-token context) failed with "the prompt needs about 10415 tokens"; the last
-    passages are left out instead (``Answer.left_out`` says how many). A prompt that
-    does not fit is refused before it is sent (``ContextTooLong``), so trying costs no
-    call. A question not in English is answered in its language (``writing_language``:
-    the 1.5B answered "Wer fertigt die Ascend-Chips von Huawei?" in English)."""
-    while True:
-        supplied = {h.rank: h.passage.text for h in hits}
-        rendered = render_passages(hits)
-        try:
-            reply = client.structured(
-                stage="ask",
-                prompt=load_prompt("answer", language=writing_language(question)),
-                variables={
-                    "boundary": boundary_for(question + rendered),
-                    "question": question,
-                    "passages": rendered,
-                },
-                schema=AnswerReply,
-                max_tokens=max_tokens,
-                context={"passages": supplied, "question": question, "policy": policy},
-                narrow={"passages": {"type": "integer", "minimum": 1, "maximum": len(hits)}},
-            )
-        except ContextTooLong:
-            if len(hits) == 1:
-                raise
-            hits = hits[:-1]
-            continue
-        return reply, hits
-
-
 def answer_question(
     question: str,
     index: SearchIndex,
@@ -264,11 +195,15 @@ def answer_question(
     following_chars: int = FOLLOWING_CHARS,
     expand_question: bool = False,
     focus_tokens: int = FOCUS_TOKENS,
+    sentences: SentenceSpans | None = None,
 ) -> Answer:
     """The answer to ``question``, or a refusal. ``expand_question``: BM25 also searches
     for the words of a passage the model imagines answering it (``expand``: one more call).
     ``focus_tokens``: how much of each passage after the first three the model reads
-    (``pipeline.ask.focus``; 0: all of it)."""
+    (``pipeline.ask.focus``; 0: all of it). ``sentences``: each source's sentence spans
+    (``Corpus.sentences``), for a policy that answers by sentence
+    (``pipeline.ask.sentence_answer``); without them, every policy answers in
+    statements."""
     if not query_terms(question):  # "", "?", "What is it?"
         return refusal(question, [], NOTHING_ASKED, 0.0)
     words = expand(question, client) if expand_question else None
@@ -278,7 +213,8 @@ def answer_question(
         hits = as_read(question, hits, index, texts, embedder, focus_tokens, following_chars)
         if not hits or hits[0].score <= 0:
             return refusal(question, hits, "no passage shares a word with the question", ms), hits
-        return answered_on(question, hits, texts, client, max_tokens, policy, ms), hits
+        answer = answered_on(question, hits, texts, client, max_tokens, policy, ms, sentences)
+        return answer, hits
 
     first, hits = answer_from(sources)
     if not asks_several(question) or (sources is not None and len(set(sources)) < 2):
@@ -305,17 +241,34 @@ def answered_on(
     max_tokens: int,
     policy: ModelPolicy,
     ms: float,
+    sentences: SentenceSpans | None = None,
 ) -> Answer:
-    """The model's answer on these passages, its citations checked, or a refusal."""
+    """The model's answer on these passages, its citations checked, or a refusal: its
+    statements, or under ``answer_by_sentence`` (given the run's ``sentences``) the
+    sentence that states it."""
     found = len(hits)
     # the model reads the question in the passages' spelling of its names (spelling.py)
     respelled = respellings(question, [h.passage.text for h in hits])
     asked = in_spelling(question, respelled)
+    by_sentence = policy.answer_by_sentence and sentences is not None
+    reply: AnswerReply | SentenceReply
     try:
-        reply, hits = ask_within_context(asked, hits, client, max_tokens, policy)
+        if sentences is not None and by_sentence:
+            (reply, shown), hits = within_context(
+                hits,
+                lambda h: ask_sentence(asked, h, texts, sentences, client, max_tokens, policy),
+            )
+        else:
+            reply, hits = within_context(
+                hits, lambda h: ask_statements(asked, h, client, max_tokens, policy)
+            )
     except OutputInvalid as exc:  # the replies failed the checks: a refusal, with why
-        reason = f"no answer with valid citations ({exc})"
-        return refusal(question, hits, reason, ms, respelled=respelled)
+        failed = (
+            "no answer stated by a sentence shown"
+            if by_sentence
+            else "no answer with valid citations"
+        )
+        return refusal(question, hits, f"{failed} ({exc})", ms, respelled=respelled)
     # any other ModelError (the server failing after its retries, a rejected request) is
     # raised: it says nothing about the sources, and was printed as a refusal
     left_out = found - len(hits)
@@ -325,17 +278,24 @@ def answered_on(
 
     by_rank = {h.rank: h for h in hits}
     statements, cited_ids = [], set()
-    for statement in reply.statements:
-        ids = [
-            i
-            for i in dict.fromkeys(statement.passages)
-            if passage_problem(by_rank[i].passage.model_dump(), texts) is None
-        ]
-        if ids:  # the checks passed on it as written; printed as prose (printed.py)
-            cited = [by_rank[i].passage.text for i in ids]
-            text = printed(statement.text, cited, policy.answer_whole_sentence)
-            statements.append(Statement(text=text, citations=ids))
-            cited_ids.update(ids)
+    if isinstance(reply, SentenceReply):
+        said = shown[reply.sentence]
+        if passage_problem(by_rank[said.rank].passage.model_dump(), texts) is None:
+            text = printed_answer(reply.answer, said.text)
+            statements.append(Statement(text=text, citations=[said.rank]))
+            cited_ids.add(said.rank)
+    else:
+        for statement in reply.statements:
+            ids = [
+                i
+                for i in dict.fromkeys(statement.passages)
+                if passage_problem(by_rank[i].passage.model_dump(), texts) is None
+            ]
+            if ids:  # the checks passed on it as written; printed as prose (printed.py)
+                cited = [by_rank[i].passage.text for i in ids]
+                text = printed(statement.text, cited, policy.answer_whole_sentence)
+                statements.append(Statement(text=text, citations=ids))
+                cited_ids.update(ids)
     if not statements:
         reason = "no cited passage matched its source file"
         return refusal(question, hits, reason, ms, left_out, respelled)

@@ -19,6 +19,7 @@ with the index as ``vectors.npy``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import shutil
@@ -125,6 +126,19 @@ class Corpus:
     texts: dict[str, str]
     index: SearchIndex
     stored: bool = True  # the index is the one in ``out_dir/index`` (False: built in memory)
+
+    @functools.cached_property
+    def sentences(self) -> dict[str, list[tuple[int, int]]]:
+        """Each source's sentences as ``brief run`` cut them (``chunks.jsonl``), as
+        (start, end) character spans in order, each once (chunks overlap); read on first
+        use (``pipeline.ask.sentence_answer``)."""
+        spans: dict[str, set[tuple[int, int]]] = {}
+        for line in _read_jsonl(self.out_dir / "chunks.jsonl"):
+            chunk = json.loads(line)
+            spans.setdefault(chunk["source_id"], set()).update(
+                (s["char_start"], s["char_end"]) for s in chunk["sentences"]
+            )
+        return {source: sorted(found) for source, found in spans.items()}
 
 
 def index_corpus(

@@ -29,16 +29,14 @@ from pipeline.errors import (
     OutputInvalid,
 )
 from pipeline.model.cache import CallCache, cache_key
+from pipeline.model.failures import api_error, auth_error, first_line, unreachable
 from pipeline.model.llm import TOKEN_MARGIN, count_tokens, litellm
 from pipeline.model.prompts import Prompt
 from pipeline.model.providers import (
     DEFAULT_RUNG,
     Rung,
-    family_of,
     missing_key,
     response_format,
-    schema_rejected_hint,
-    unknown_model_hint,
     with_schema_in_prompt,
 )
 from pipeline.model.reply import (
@@ -335,7 +333,7 @@ class ModelClient:
             try:
                 response = within_deadline(call, kwargs, self.timeout_s, slot=self._gate)
             except (litellm.AuthenticationError, litellm.PermissionDeniedError):
-                raise self._auth_error() from None
+                raise auth_error(self._where()) from None
             except litellm.ContextWindowExceededError:
                 raise ContextTooLong(f"{stage}: the server says the prompt is too long") from None
             except transient() as exc:
@@ -345,27 +343,16 @@ class ModelClient:
                     continue  # not an attempt: our server had died and runs again
                 if attempt == self.retries:
                     if connection_failed(exc):
-                        raise ModelUnreachable(self._unreachable()) from None
-                    raise ModelError(f"{stage}: {type(exc).__name__}: {_first_line(exc)}") from None
+                        raise ModelUnreachable(
+                            unreachable(self.model, self.api_base, self.router is not None)
+                        ) from None
+                    raise ModelError(f"{stage}: {type(exc).__name__}: {first_line(exc)}") from None
                 self.usage.count(stage, retries=1)
                 pause(backoff(exc, attempt))
                 attempt += 1
                 continue
             except (litellm.APIError, openai.APIError) as exc:
-                status = getattr(exc, "status_code", None)
-                if status in (401, 403):
-                    raise self._auth_error() from None  # litellm maps some 403s to APIError
-                text = str(exc)
-                if "LLM Provider NOT provided" in text or (
-                    status == 404 and "model" in text.lower()
-                ):
-                    raise ModelError(f"{stage}: {unknown_model_hint(self.model)}") from None
-                if status == 400 and "schema" in text.lower():
-                    raise ModelError(
-                        f"{stage}: {schema_rejected_hint(self.rung)} ({_first_line(exc)})"
-                    ) from None
-                # 400, 404 and other client errors: this call fails, unretried
-                raise ModelError(f"{stage}: {type(exc).__name__}: {_first_line(exc)}") from None
+                raise api_error(stage, exc, self.model, self.rung, self._where()) from None
             self.usage.record(stage, response, time.monotonic() - started)
             return response
 
@@ -385,30 +372,5 @@ class ModelClient:
         self.api_base = kwargs["api_base"] = api_base
         return True
 
-    def _unreachable(self) -> str:
-        """What to do when nothing answers: start a local server, or reach a hosted API."""
-        if self.api_base or self.router is not None:  # the embedded server has one by now
-            where = self.api_base or self.model
-            return f"model server unreachable at {where}: start it, or fix --api-base"
-        family = family_of(self.model)
-        if (local := family.local_address()) is not None:
-            return (
-                f"model server unreachable at {local} ({family.name}, for {self.model}): "
-                f"start {family.name} there, or name its address with --api-base"
-            )
-        provider = self.model.split("/", 1)[0]
-        return (
-            f"cannot reach the {provider} API for {self.model}: check the network "
-            "connection, or name a server that serves it with --api-base"
-        )
-
-    def _auth_error(self) -> ModelAuthError:
-        # never the key itself, nor the provider's message (some echo part of the key)
-        return ModelAuthError(
-            f"the server at {self.api_base or self.model} rejected the credentials; "
-            "check the API key in your environment or BRIEF_API_KEY"
-        )
-
-
-def _first_line(exc: Exception) -> str:
-    return (str(exc).strip().splitlines() or [""])[0][:300]
+    def _where(self) -> str:
+        return self.api_base or self.model

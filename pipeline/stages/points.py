@@ -23,6 +23,7 @@ from wordfreq import zipf_frequency
 
 from pipeline.languages import language_of
 from pipeline.models import Cited, KeyPoint
+from pipeline.settings import Settings
 from pipeline.stages.point_kinds import FIGURE, is_claim
 from pipeline.stages.show_talk import about_the_speaker, about_the_talk
 from pipeline.stages.speakers import without_speakers
@@ -30,7 +31,8 @@ from pipeline.stages.spoken import as_written
 from pipeline.text import CJK_RUN, LETTER_WORD, plain_words, segmented, word_count
 from pipeline.whole_sentence import whole_sentence
 
-BRIEF_WORDS = 900  # a source brief's prose: its overview, theme summaries and points (default)
+# a source brief's prose: its overview, theme summaries and points (the setting's default)
+BRIEF_WORDS: int = Settings.model_fields["brief_words"].default
 MIN_POINT_WORDS = 300  # words of points a brief carries however long its summaries are
 REPEAT_SHARE = 0.6  # content words shared with a chosen point (of the shorter): a repeat
 

@@ -91,6 +91,15 @@ class ModelPolicy(BaseModel):
             "one that answers"
         )
     )
+    answer_by_sentence: bool = Field(
+        description=(
+            "`brief ask` shows the passages sentence by sentence, numbered, and the model "
+            "names the sentence that states the answer and the answer in a few words; code "
+            "moves the number to the sentence that holds the answer and prints it quoted "
+            "(``pipeline.ask.sentence_answer``): the 1.5B names a short answer well and "
+            "cites its sentence badly"
+        )
+    )
     answer_names_within: int | None = Field(
         description=(
             "two names of a statement that its passages write must stand within this many "
@@ -272,6 +281,7 @@ STRICT = ModelPolicy(
     answer_drops_unsupported_details=True,
     answer_must_share_question_word=True,
     answer_whole_sentence=True,
+    answer_by_sentence=False,
     answer_names_within=NAMES_WITHIN_WORDS,
     quantity_answer="digits",
     repeat_prefix=60,
@@ -307,8 +317,11 @@ STRICT_05B = STRICT.model_copy(
         "names_sorted_by_vote": False,
     }
 )
-# the embedded 1.5B's: strict, and its map points are its sentences' own words
-STRICT_15B = STRICT.model_copy(update={"name": "strict-1.5b", "map_points_extracted": True})
+# the embedded 1.5B's: strict, its map points are its sentences' own words, and its answers
+# the sentences that state them
+STRICT_15B = STRICT.model_copy(
+    update={"name": "strict-1.5b", "map_points_extracted": True, "answer_by_sentence": True}
+)
 LENIENT = ModelPolicy(
     name="lenient",
     answer_support=0.3,
@@ -318,6 +331,7 @@ LENIENT = ModelPolicy(
     answer_drops_unsupported_details=False,
     answer_must_share_question_word=False,
     answer_whole_sentence=False,
+    answer_by_sentence=False,
     answer_names_within=None,
     quantity_answer="digits_or_words",
     repeat_prefix=0,

@@ -1,0 +1,176 @@
+"""An answer as the sentence that states it (the policy's ``answer_by_sentence``).
+
+A small model copies a sentence from one passage and cites another, or builds its answer
+from the question's words; it does better at naming a short answer ("Cuda", "Quen
+1.572b", "5.2 billion"). So the passages are shown sentence by sentence, numbered across
+them (``numbered_sentences``: the run's own sentences, as ``brief run`` cut them, each
+shown once, clipped to its passage), and the model replies with whether they answer, the
+number of the sentence that does and the answer in a few words (``SentenceReply``).
+
+Code, not the model, holds the answer to its sentence: the number moves to the shown
+sentence that holds most of the answer's words (the model's number wins a tie), and the
+answer must be stated there, or by the sentences either side, under the same checks as
+a statement of ``pipeline.ask.answer_reply`` (numbers, names, its share of words, what
+it adds to the question, a word of the question nearby, a quantity when one is asked).
+What is printed is the answer and, quoted, the sentence (``printed_answer``): every word
+of it the passage's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from pydantic import BaseModel, Field, ValidationInfo, model_validator
+
+from pipeline.ask.answer_checks import (
+    FILLER_WORDS,
+    NUMBER_WORDS,
+    QUANTITY_QUESTION,
+    addresses,
+    given_numbers,
+    quantities,
+    restates,
+    unsupported,
+)
+from pipeline.ask.retrieval import Hit
+from pipeline.stages.policy import STRICT, ModelPolicy
+from pipeline.text import flattened, numbers, stems
+
+ANSWER_CHARS = 200  # "a few words"; the 1.5B sometimes copies its whole sentence
+# a sentence and its neighbours: where a short answer must be stated
+_NEAR = 1
+
+SentenceSpans = Mapping[str, Sequence[tuple[int, int]]]
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A numbered sentence as the model saw it: the passage it is shown under and its
+    span in the source (clipped to that passage)."""
+
+    rank: int
+    source_id: str
+    start: int
+    end: int
+    text: str
+
+
+def numbered_sentences(
+    hits: Sequence[Hit], spans: SentenceSpans, texts: Mapping[str, str]
+) -> tuple[str, dict[int, Shown]]:
+    """The passages as the model reads them, each sentence on its own numbered line
+    (``[3] (002 L41-44)`` then ``17. text``), and what each number is. A sentence two
+    overlapping passages share is shown once, under the first."""
+    lines: list[str] = []
+    shown: dict[int, Shown] = {}
+    seen: set[tuple[str, int]] = set()
+    for hit in hits:
+        passage = hit.passage
+        text = texts.get(passage.source_id, "")
+        lines.append(f"[{hit.rank}] ({passage.label})")
+        for start, end in spans.get(passage.source_id, ()):
+            if end <= passage.char_start or start >= passage.char_end:
+                continue
+            start, end = max(start, passage.char_start), min(end, passage.char_end)
+            said = " ".join(text[start:end].split())
+            if not said or (passage.source_id, start) in seen:
+                continue
+            seen.add((passage.source_id, start))
+            n = len(shown) + 1
+            shown[n] = Shown(hit.rank, passage.source_id, start, end, said)
+            lines.append(f"{n}. {said}")
+    return "\n".join(lines), shown
+
+
+class SentenceReply(BaseModel):
+    """What the model returns: whether a sentence states the answer, which, and the answer
+    in a few words."""
+
+    answerable: bool
+    sentence: int = Field(description="the number of the sentence that states the answer")
+    answer: str = Field(max_length=ANSWER_CHARS)
+
+    @model_validator(mode="after")
+    def _stated(self, info: ValidationInfo) -> SentenceReply:
+        if not self.answerable:
+            return self
+        context = info.context or {}
+        shown: dict[int, str] = context.get("sentences", {})
+        question: str = context.get("question", "")
+        policy: ModelPolicy = context.get("policy", STRICT)
+        if not shown:
+            raise ValueError("no sentence was shown: set answerable to false")
+        if restates(question, self.answer) or not stems(self.answer) - FILLER_WORDS:
+            raise ValueError(
+                f"the answer ({self.answer[:80]!r}) only repeats the question: give the fact "
+                "it asks for (a name, number, place, reason or example) as a sentence states "
+                "it, or set answerable to false"
+            )
+        self.sentence = stating(self.answer, self.sentence, shown, question)
+        near = nearby(self.sentence, shown)
+        problem = unsupported(self.answer, [near], policy, question)
+        if problem is not None:
+            raise ValueError(
+                f"sentence {self.sentence} does not state the answer ({self.answer[:80]!r}): "
+                f"{problem}. Give the answer in a sentence's own words, or set answerable "
+                "to false"
+            )
+        if policy.answer_must_share_question_word and not addresses(question, near, {1: near}, [1]):
+            raise ValueError(
+                f"sentence {self.sentence} shares no word with the question, so it does not "
+                "answer it: set answerable to false unless a sentence does"
+            )
+        missing = numbers(question) - given_numbers(near)
+        if missing:
+            raise ValueError(
+                f"the question names {', '.join(sorted(missing))}, which sentence "
+                f"{self.sentence} and its neighbours do not: set answerable to false unless "
+                "a sentence states it"
+            )
+        given = quantities(self.answer) - numbers(question)
+        if policy.quantity_answer == "digits_or_words" and NUMBER_WORDS.search(self.answer):
+            given.add("in words")
+        if QUANTITY_QUESTION.search(question) and not given:
+            raise ValueError(
+                "the question asks for a quantity or date and the answer gives none: set "
+                "answerable to false if no sentence states it"
+            )
+        return self
+
+
+def nearby(n: int, shown: Mapping[int, str]) -> str:
+    """Sentence ``n`` with the sentences shown either side of it."""
+    return " ".join(shown[i] for i in range(n - _NEAR, n + _NEAR + 1) if i in shown)
+
+
+def stating(answer: str, chosen: int, shown: Mapping[int, str], question: str) -> int:
+    """The shown sentence that states ``answer``: the one holding most of the words it
+    adds to the question, then most with its neighbours, then most of the question's;
+    of equals, the nearest to the model's ``chosen`` number (the 1.5B names the answer
+    well and its sentence's number badly: "Cuda" given with the number of the sentence
+    before the one that says it)."""
+    asked = stems(question) - FILLER_WORDS
+    words = stems(answer) - asked - FILLER_WORDS or stems(answer)
+
+    def rank(n: int) -> tuple[int, int, int, int]:
+        around = stems(nearby(n, shown))
+        return (
+            len(words & stems(shown[n])),
+            len(words & around),
+            len(asked & around),
+            -abs(n - chosen),
+        )
+
+    return max(shown, key=rank)
+
+
+def printed_answer(answer: str, sentence: str) -> str:
+    """The answer, then its sentence quoted ("Cuda: “... choke point is in Cuda ...”");
+    the sentence alone when the answer is most of it (the model copied it). Both as a
+    reader sees them (``text.flattened``: without a bulleted transcript's line markers,
+    "... comes out of * Alibaba")."""
+    answer, sentence = flattened(answer).strip(" ."), flattened(sentence)
+    if len(stems(answer) & stems(sentence)) * 2 > len(stems(sentence)):
+        return f"“{sentence}”"
+    return f"{answer}: “{sentence}”"

@@ -1,0 +1,180 @@
+"""Answers as the sentence that states them (``pipeline.ask.sentence_answer``, the 1.5B's
+policy): the passages numbered sentence by sentence, the number moved by code to the
+sentence that holds the answer, the checks, and what is printed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import SEEDS, ScriptedClient, processed
+from pydantic import ValidationError
+from test_ask import NEWSLETTER, QUESTION
+
+from pipeline.ask.answer import answer_question
+from pipeline.ask.corpus import open_corpus
+from pipeline.ask.sentence_answer import SentenceReply, numbered_sentences, printed_answer
+from pipeline.outputs.verify import passage_problem
+from pipeline.stages.policy import STRICT, STRICT_15B
+
+
+@pytest.fixture(scope="module")
+def seeds_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return processed(tmp_path_factory.mktemp("sentence") / "out", [SEEDS])
+
+
+def test_the_passages_are_shown_sentence_by_sentence_each_sentence_once(seeds_out: Path) -> None:
+    corpus, _ = open_corpus(seeds_out)
+    hits = corpus.index.search(QUESTION, k=5)
+    rendered, shown = numbered_sentences(hits, corpus.sentences, corpus.texts)
+    assert list(shown) == list(range(1, len(shown) + 1))
+    assert len({(s.source_id, s.start) for s in shown.values()}) == len(shown)
+    by_rank = {h.rank: h.passage for h in hits}
+    for n, said in shown.items():
+        passage = by_rank[said.rank]
+        # clipped to the passage it is shown under, its words the source's own
+        assert passage.char_start <= said.start < said.end <= passage.char_end
+        assert said.text == " ".join(corpus.texts[said.source_id][said.start : said.end].split())
+        assert f"\n{n}. {said.text}" in f"\n{rendered}"
+    assert any(NEWSLETTER in s.text for s in shown.values())
+    assert rendered.startswith(f"[{hits[0].rank}] ({hits[0].passage.label})\n1. ")
+
+
+def _shown(seeds_out: Path) -> tuple[int, int]:
+    """The numbers of the newsletter's sentence and of another sentence shown."""
+    corpus, _ = open_corpus(seeds_out)
+    _, shown = numbered_sentences(
+        corpus.index.search(QUESTION, k=5), corpus.sentences, corpus.texts
+    )
+    stating = next(n for n, s in shown.items() if NEWSLETTER in s.text)
+    other = next(n for n, s in shown.items() if "Concurrent" not in s.text and n != stating)
+    return stating, other
+
+
+def ask(seeds_out: Path, client: ScriptedClient, question: str = QUESTION, policy=STRICT_15B):
+    corpus, _ = open_corpus(seeds_out)
+    return answer_question(
+        question, corpus.index, corpus.texts, client, k=5, policy=policy, sentences=corpus.sentences
+    )
+
+
+def test_an_answer_is_printed_with_the_sentence_that_states_it_whatever_number_was_given(
+    seeds_out: Path, scripted: ScriptedClient
+) -> None:
+    _, other = _shown(seeds_out)
+    # the 1.5B names the answer and gives another sentence's number
+    scripted.enqueue({"answerable": True, "sentence": other, "answer": "Concurrent"})
+    answer = ask(seeds_out, scripted)
+    assert answer.answered and len(scripted.history) == 1  # moved by code, not re-asked
+    assert answer.answer.startswith("Concurrent: “Afra used to work in Silicon Valley")
+    assert answer.answer.endswith('newsletter called "Concurrent".”')
+    (cited,) = answer.citations
+    assert NEWSLETTER in cited.passage.text and answer.statements[0].citations == [cited.id]
+    corpus, _ = open_corpus(seeds_out)
+    assert passage_problem(cited.passage.model_dump(), corpus.texts) is None
+    # the model read numbered sentences, not the passages whole
+    assert "\n1. " in scripted.history[0][1]["content"]
+
+
+def test_an_answer_no_sentence_states_is_asked_again_then_refused(
+    seeds_out: Path, scripted: ScriptedClient
+) -> None:
+    stating, _ = _shown(seeds_out)
+    wrong = {"answerable": True, "sentence": stating, "answer": "Dragon Weekly"}
+    scripted.enqueue(wrong, wrong)
+    refused = ask(seeds_out, scripted)
+    assert not refused.answered and refused.near_misses
+    assert refused.reason.startswith("no answer stated by a sentence shown")
+    assert "does not state the answer" in scripted.history[1][-1]["content"]
+
+
+def test_an_answer_of_the_question_s_words_is_asked_again_and_not_answerable_is_a_refusal(
+    seeds_out: Path, scripted: ScriptedClient
+) -> None:
+    stating, _ = _shown(seeds_out)
+    scripted.enqueue(
+        {"answerable": True, "sentence": stating, "answer": "the newsletter Afra Wang writes"},
+        {"answerable": False, "sentence": 0, "answer": ""},
+    )
+    refused = ask(seeds_out, scripted)
+    assert not refused.answered and refused.reason == "the passages found do not state the answer"
+    assert "only repeats the question" in scripted.history[1][-1]["content"]
+
+
+def test_without_the_run_s_sentences_the_same_policy_answers_in_statements(
+    seeds_out: Path, scripted: ScriptedClient
+) -> None:
+    corpus, _ = open_corpus(seeds_out)
+    rank = next(h.rank for h in corpus.index.search(QUESTION, k=5) if NEWSLETTER in h.passage.text)
+    said = 'Afra now writes a very interesting sub-stack newsletter called "Concurrent".'
+    scripted.enqueue({"answerable": True, "statements": [{"text": said, "passages": [rank]}]})
+    answer = answer_question(QUESTION, corpus.index, corpus.texts, scripted, policy=STRICT_15B)
+    assert answer.answered and "Concurrent" in answer.answer and "“" not in answer.answer
+
+
+SHOWN = {
+    1: "The weather in Beijing was fine that week.",
+    2: "One of their biggest choke points is Cuda, the software stack of Nvidia's GPUs.",
+    3: "Thanks for having me.",
+    4: "They got 1.3-50.",
+    5: "China has more than 50,000 kilometers of ultra-high voltage lines across its grid.",
+}
+
+
+def validated(question: str, reply: dict[str, object], policy=STRICT_15B) -> SentenceReply:
+    context = {"sentences": SHOWN, "question": question, "policy": policy}
+    return SentenceReply.model_validate(reply, context=context)
+
+
+def test_the_number_moves_to_the_sentence_that_holds_the_answer() -> None:
+    question = "What choke point does China want to escape?"
+    reply = validated(question, {"answerable": True, "sentence": 1, "answer": "Cuda"})
+    assert reply.sentence == 2
+    # of two sentences that hold it equally, the model's own number stands
+    assert validated(question, {"answerable": True, "sentence": 2, "answer": "Cuda"}).sentence == 2
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "why"),
+    [
+        # a number no sentence shown gives
+        ("What choke point does China want to escape?", "Cuda 12", "do not give 12"),
+        # a quantity asked and none answered
+        (
+            "How many kilometers of ultra-high voltage lines does China have?",
+            "its grid",
+            "quantity",
+        ),
+        # the question's number in no sentence near the answer
+        ("How many kilometers of lines did China have in 2020?", "50,000", "names 2020"),
+        # a figure whose sentence shares no word with the question
+        ("How much did the lab spend on training?", "1.3-50", "shares no word"),
+    ],
+)
+def test_an_answer_its_sentence_does_not_state_fails_the_checks(
+    question: str, answer: str, why: str
+) -> None:
+    with pytest.raises(ValidationError, match=why):
+        validated(question, {"answerable": True, "sentence": 4, "answer": answer})
+    # not answerable needs no sentence
+    assert not validated(question, {"answerable": False, "sentence": 0, "answer": ""}).answerable
+
+
+def test_a_lenient_policy_takes_a_figure_whose_sentence_shares_no_word_with_the_question() -> None:
+    from pipeline.stages.policy import LENIENT
+
+    reply = {"answerable": True, "sentence": 4, "answer": "1.3-50"}
+    assert validated("How much did the lab spend on training?", reply, LENIENT).sentence == 4
+    with pytest.raises(ValidationError):
+        validated("How much did the lab spend on training?", reply, STRICT)
+
+
+def test_the_answer_is_printed_before_its_sentence_unless_it_copies_the_sentence() -> None:
+    sentence = SHOWN[2]
+    assert printed_answer("Cuda.", sentence) == f"Cuda: “{sentence}”"
+    assert printed_answer(sentence, sentence) == f"“{sentence}”"
+    # a bulleted transcript's line markers are no words of it (seed 004)
+    wrapped = "Right now, the number one model is Quen 1.572b,\n*  which comes out of Alibaba."
+    assert printed_answer("Quen 1.572b", wrapped) == (
+        "Quen 1.572b: “Right now, the number one model is Quen 1.572b, which comes out of Alibaba.”"
+    )
