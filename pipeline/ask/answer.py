@@ -250,13 +250,12 @@ def answered_on(
     # the model reads the question in the passages' spelling of its names (spelling.py)
     respelled = respellings(question, [h.passage.text for h in hits])
     asked = in_spelling(question, respelled)
-    by_sentence = policy.answer_by_sentence and sentences is not None
+    spans = sentences if policy.answer_by_sentence else None  # None: statements
     reply: AnswerReply | SentenceReply
     try:
-        if sentences is not None and by_sentence:
+        if spans is not None:
             (reply, shown), hits = within_context(
-                hits,
-                lambda h: ask_sentence(asked, h, texts, sentences, client, max_tokens, policy),
+                hits, lambda h: ask_sentence(asked, h, texts, spans, client, max_tokens, policy)
             )
         else:
             reply, hits = within_context(
@@ -265,7 +264,7 @@ def answered_on(
     except OutputInvalid as exc:  # the replies failed the checks: a refusal, with why
         failed = (
             "no answer stated by a sentence shown"
-            if by_sentence
+            if spans is not None
             else "no answer with valid citations"
         )
         return refusal(question, hits, f"{failed} ({exc})", ms, respelled=respelled)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.ask.retrieval import IndexParams, SearchIndex, build_index, embed_texts
+from pipeline.ask.retrieval.spans import source_sentences
 from pipeline.errors import BriefError
 from pipeline.inputs.ingest import source_text
 from pipeline.model.client import ModelClient
@@ -112,6 +113,11 @@ def _read_jsonl(path: Path) -> list[str]:
         raise BriefError(f"cannot read {path} ({exc}); run `brief run` first") from None
 
 
+def read_chunks(out_dir: Path) -> list[Chunk]:
+    """The chunks ``brief run`` wrote (``chunks.jsonl``), with their sentences and spans."""
+    return [Chunk.model_validate_json(line) for line in _read_jsonl(out_dir / "chunks.jsonl")]
+
+
 def corpus_fingerprint(out_dir: Path, params: IndexParams) -> str:
     digest = hashlib.sha256(params.model_dump_json().encode())
     for name in ("chunks.jsonl", "summaries.jsonl"):
@@ -130,15 +136,12 @@ class Corpus:
     @functools.cached_property
     def sentences(self) -> dict[str, list[tuple[int, int]]]:
         """Each source's sentences as ``brief run`` cut them (``chunks.jsonl``), as
-        (start, end) character spans in order, each once (chunks overlap); read on first
-        use (``pipeline.ask.sentence_answer``)."""
-        spans: dict[str, set[tuple[int, int]]] = {}
-        for line in _read_jsonl(self.out_dir / "chunks.jsonl"):
-            chunk = json.loads(line)
-            spans.setdefault(chunk["source_id"], set()).update(
-                (s["char_start"], s["char_end"]) for s in chunk["sentences"]
-            )
-        return {source: sorted(found) for source, found in spans.items()}
+        (start, end) character spans in order, each once (chunks overlap: the index's own
+        ``spans.source_sentences``); read on first use (``pipeline.ask.sentence_answer``)."""
+        return {
+            source: [(s.char_start, s.char_end) for s, _ in sentences]
+            for source, sentences in source_sentences(read_chunks(self.out_dir)).items()
+        }
 
 
 def index_corpus(
@@ -185,7 +188,7 @@ def open_corpus(
             if index.fingerprint == corpus_fingerprint(out_dir, params):
                 return Corpus(out_dir, texts, index), False
             current = index.fingerprint == corpus_fingerprint(out_dir, index.params)
-    chunks = [Chunk.model_validate_json(line) for line in _read_jsonl(out_dir / "chunks.jsonl")]
+    chunks = read_chunks(out_dir)
     summaries_path = out_dir / "summaries.jsonl"
     summaries = (
         [ChunkSummary.model_validate_json(line) for line in _read_jsonl(summaries_path)]

@@ -58,7 +58,7 @@ class Piece(BaseModel):
     char_end: int
 
 
-def _source_sentences(chunks: Sequence[Chunk]) -> dict[str, list[tuple[Sentence, list[str]]]]:
+def source_sentences(chunks: Sequence[Chunk]) -> dict[str, list[tuple[Sentence, list[str]]]]:
     """Each source's sentences in order, once each (chunks overlap), with their chunks."""
     by_source: dict[str, dict[int, tuple[Sentence, list[str]]]] = {}
     for chunk in chunks:
@@ -79,7 +79,7 @@ def make_windows(
     next window starts a quarter of the way in (``window_overlap``). A single sentence
     longer than the budget is cut there, on a word boundary."""
     windows = []
-    for source_id, sentences in _source_sentences(chunks).items():
+    for source_id, sentences in source_sentences(chunks).items():
         text = texts[source_id]
         # tokens[i]: sentence i plus the text between it and the sentence before it
         tokens = [
@@ -147,7 +147,7 @@ def make_pieces(chunks: Sequence[Chunk], texts: dict[str, str], params: IndexPar
     """Each source's sentences packed, in order and without overlap, into pieces of at
     most ``piece_tokens`` tokens; a longer sentence is cut into pieces on word bounds."""
     pieces = []
-    for source_id, sentences in _source_sentences(chunks).items():
+    for source_id, sentences in source_sentences(chunks).items():
         text = texts[source_id]
         start = end = -1
         budget = 0
