@@ -93,7 +93,7 @@ class Settings(BaseSettings):
         8, description="most important map points per chunk kept for reduce"
     )
     brief_words: int = Field(
-        900,
+        1400,
         ge=100,
         description="about how many words of prose a source brief holds: the map points it "
         "carries fill what its overview and theme summaries leave (no model call depends on it)",

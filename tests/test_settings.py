@@ -68,7 +68,7 @@ def test_fingerprint_follows_output_settings_but_not_secrets() -> None:
     base = Settings.load(None)
     assert base.fingerprint() == Settings.load(None, api_key="sk-other").fingerprint()
     assert base.fingerprint() != Settings.load(None, chunk_tokens=123).fingerprint()
-    assert base.fingerprint() != Settings.load(None, brief_words=1400).fingerprint()
+    assert base.fingerprint() != Settings.load(None, brief_words=900).fingerprint()
     assert "sk-other" not in repr(Settings.load(None, api_key="sk-other"))
 
 

@@ -2,7 +2,7 @@
 
 The map's points are the brief's raw material: short claims in the model's words, each
 with verbatim evidence. A source brief carries as many of them as its word budget allows
-(about 900 words of prose in all, so that a long source does not become a transcript),
+(about 1,400 words of prose in all, so that a long source does not become a transcript),
 taken from every stretch of the conversation in turn, the most specific first (a number,
 then capitalised words), then the points in the words the source rarely uses (they say
 something particular), for their length. A point that repeats a chosen one (the chunks
