@@ -40,6 +40,27 @@ def test_the_passages_are_shown_sentence_by_sentence_each_sentence_once(seeds_ou
     assert rendered.startswith(f"[{hits[0].rank}] ({hits[0].passage.label})\n1. ")
 
 
+def test_no_sentence_of_a_sponsor_read_is_offered_as_an_answer(seeds_out: Path) -> None:
+    """004's Brave read is found by a question in its words (its passage is shown), but
+    none of its sentences is numbered: the 1.5B answered a question on Beijing's rewards
+    for tech firms with "Users earn rewards for viewing ads ..." from it."""
+    corpus, _ = open_corpus(seeds_out)
+    ad = "Users earn rewards for viewing ads"
+    hits = corpus.index.search("Which rewards do users earn for viewing ads?", k=5)
+    assert any(
+        ad in corpus.texts[h.passage.source_id][h.passage.char_start : h.passage.char_end]
+        for h in hits
+    )
+    rendered, shown = numbered_sentences(hits, corpus.sentences, corpus.texts)
+    assert ad not in rendered and shown
+    # the conversation's sentences around the read are still offered
+    text = corpus.texts["004"]
+    read_at = text.index(ad)
+    kept = [s for s in corpus.sentences["004"]]
+    assert any(end < read_at - 1000 for _, end in kept) and any(s > read_at + 3000 for s, _ in kept)
+    assert not any(s <= read_at < end for s, end in kept)
+
+
 def _shown(seeds_out: Path) -> tuple[int, int]:
     """The numbers of the newsletter's sentence and of another sentence shown."""
     corpus, _ = open_corpus(seeds_out)

@@ -32,6 +32,7 @@ from pipeline.errors import BriefError
 from pipeline.inputs.ingest import source_text
 from pipeline.model.client import ModelClient
 from pipeline.models import Chunk, ChunkSummary
+from pipeline.stages.show_talk import in_sponsor_read, sponsor_reads
 
 INDEX_DIR = "index"
 
@@ -137,11 +138,18 @@ class Corpus:
     def sentences(self) -> dict[str, list[tuple[int, int]]]:
         """Each source's sentences as ``brief run`` cut them (``chunks.jsonl``), as
         (start, end) character spans in order, each once (chunks overlap: the index's own
-        ``spans.source_sentences``); read on first use (``pipeline.ask.sentence_answer``)."""
-        return {
-            source: [(s.char_start, s.char_end) for s, _ in sentences]
-            for source, sentences in source_sentences(read_chunks(self.out_dir)).items()
-        }
+        ``spans.source_sentences``), those of a sponsor read aside: an answer by sentence
+        rests on what the conversation says, as a map point does, never on an ad (the 1.5B
+        answered "What rewards can Beijing dangle in front of tech firms ...?" with the
+        Brave browser's "Users earn rewards for viewing ads ..."). Read on first use
+        (``pipeline.ask.sentence_answer``)."""
+        spans = {}
+        for source, sentences in source_sentences(read_chunks(self.out_dir)).items():
+            reads = sponsor_reads(self.texts.get(source, ""))
+            spans[source] = [
+                (s.char_start, s.char_end) for s, _ in sentences if not in_sponsor_read(s, reads)
+            ]
+        return spans
 
 
 def index_corpus(
