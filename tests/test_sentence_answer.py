@@ -13,7 +13,13 @@ from test_ask import NEWSLETTER, QUESTION
 
 from pipeline.ask.answer import answer_question
 from pipeline.ask.corpus import open_corpus
-from pipeline.ask.sentence_answer import SentenceReply, numbered_sentences, printed_answer
+from pipeline.ask.sentence_answer import (
+    SentenceReply,
+    names_person,
+    numbered_sentences,
+    printed_answer,
+    unnamed,
+)
 from pipeline.outputs.verify import passage_problem
 from pipeline.stages.policy import STRICT, STRICT_15B
 
@@ -59,6 +65,41 @@ def test_no_sentence_of_a_sponsor_read_is_offered_as_an_answer(seeds_out: Path) 
     kept = [s for s in corpus.sentences["004"]]
     assert any(end < read_at - 1000 for _, end in kept) and any(s > read_at + 3000 for s, _ in kept)
     assert not any(s <= read_at < end for s, end in kept)
+
+
+def test_a_person_s_view_is_not_answered_from_a_source_that_never_names_them(
+    seeds_out: Path, scripted: ScriptedClient
+) -> None:
+    """L Squared is 004's guest alone; the 1.5B answered her view on Apple with 003's
+    "Maybe Apple could use that because Apple intelligence has been a mess."."""
+    question = "What did L Squared say about Apple's AI features in China?"
+    corpus, _ = open_corpus(seeds_out)
+    _, shown = numbered_sentences(
+        corpus.index.search(question, k=5), corpus.sentences, corpus.texts
+    )
+    apple = next(n for n, s in shown.items() if s.text.startswith("Maybe Apple could use"))
+    assert shown[apple].source_id == "003"
+    silent = unnamed(question, shown, corpus.texts)
+    assert apple in silent and not any(
+        s.source_id == "004" for n, s in shown.items() if n in silent
+    )
+    reply = {"answerable": True, "sentence": apple, "answer": "Apple intelligence has been a mess"}
+    scripted.enqueue(reply, reply)
+    refused = ask(seeds_out, scripted, question)
+    assert not refused.answered and refused.reason.startswith("no answer stated by a sentence")
+    assert "never names L Squared" in scripted.history[1][-1]["content"]
+    # the same answer to a question that asks no one's view stands
+    scripted.enqueue(reply)
+    answer = ask(seeds_out, scripted, "What about Apple's AI features in China?")
+    assert answer.answered and "Apple intelligence has been a mess" in answer.answer
+
+
+def test_a_name_counts_when_the_source_writes_a_part_of_it() -> None:
+    assert names_person("Kai-Fu Lee", "and Kai Fu Lee said") and names_person(
+        "L Squared", "L Squared:"
+    )
+    assert not names_person("L Squared", "the error squared") and not names_person("Lee", "Leeds")
+    assert names_person("Al", "anything")  # no part to look for: nothing to judge
 
 
 def _shown(seeds_out: Path) -> tuple[int, int]:

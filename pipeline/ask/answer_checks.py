@@ -119,12 +119,19 @@ def about_words(question: str) -> set[str]:
     committee's passages)."""
     asked = set(query_terms(question))
     asked -= FILLER_WORDS if asked - FILLER_WORDS else set()
-    found = _VIEW_OF.search(question)
-    if found:
-        person = stems(found.group("who") or found.group("whose"))
+    who = view_of(question)
+    if who:
+        person = stems(who)
         if asked - person:
             asked -= person
     return asked
+
+
+def view_of(question: str) -> str | None:
+    """The person whose view the question asks ("What did Eluned Morgan say about ...":
+    "Eluned Morgan"), or None."""
+    found = _VIEW_OF.search(question)
+    return (found.group("who") or found.group("whose")) if found else None
 
 
 def addresses(question: str, statement: str, supplied: dict[int, str], cited: list[int]) -> bool:

@@ -17,7 +17,13 @@ from pydantic import BaseModel
 
 from pipeline.ask.answer_reply import AnswerReply
 from pipeline.ask.retrieval import Hit
-from pipeline.ask.sentence_answer import SentenceReply, SentenceSpans, Shown, numbered_sentences
+from pipeline.ask.sentence_answer import (
+    SentenceReply,
+    SentenceSpans,
+    Shown,
+    numbered_sentences,
+    unnamed,
+)
 from pipeline.errors import ContextTooLong
 from pipeline.languages import writing_language
 from pipeline.model.client import ModelClient
@@ -112,6 +118,6 @@ def ask_sentence(
         ("sentences", rendered),
         SentenceReply,
         max_tokens,
-        {"sentences": sentences, "policy": policy},
+        {"sentences": sentences, "policy": policy, "unnamed": unnamed(question, shown, texts)},
     )
     return reply, shown

@@ -12,12 +12,15 @@ sentence that holds most of the answer's words (the model's number wins a tie), 
 answer must be stated there, or by the sentences either side, under the same checks as
 a statement of ``pipeline.ask.answer_reply`` (numbers, names, its share of words, what
 it adds to the question, a word of the question nearby, a quantity when one is asked).
-What is printed is the answer and, quoted, the sentence (``printed_answer``): every word
-of it the passage's own.
+A question that asks a person's view ("What did L Squared say about ...?") is not
+answered from a source that never names that person (``unnamed``). What is printed is
+the answer and, quoted, the sentence (``printed_answer``): every word of it the
+passage's own.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -32,6 +35,7 @@ from pipeline.ask.answer_checks import (
     quantities,
     restates,
     unsupported,
+    view_of,
 )
 from pipeline.ask.retrieval import Hit
 from pipeline.stages.policy import STRICT, ModelPolicy
@@ -108,6 +112,13 @@ class SentenceReply(BaseModel):
                 "it, or set answerable to false"
             )
         self.sentence = stating(self.answer, self.sentence, shown, question)
+        person = context.get("unnamed", {}).get(self.sentence)
+        if person:
+            raise ValueError(
+                f"sentence {self.sentence} is from a source that never names {person}, so it "
+                f"is not {person}'s view: set answerable to false unless a sentence of a "
+                f"source that names {person} states it"
+            )
         near = nearby(self.sentence, shown)
         problem = unsupported(self.answer, [near], policy, question)
         if problem is not None:
@@ -163,6 +174,33 @@ def stating(answer: str, chosen: int, shown: Mapping[int, str], question: str) -
         )
 
     return max(shown, key=rank)
+
+
+def unnamed(question: str, shown: Mapping[int, Shown], texts: Mapping[str, str]) -> dict[int, str]:
+    """The shown sentences (numbers) of a source that never names the person whose view
+    the question asks (``answer_checks.view_of``), each with that person: a sentence of
+    such a source is not their view. The 1.5B answered "What did L Squared say about
+    Apple's AI features in China?" with "Maybe Apple could use that because Apple
+    intelligence has been a mess." from 003, an interview L Squared is not in (she is
+    004's guest); a statement naming her would fail the name check, a short answer does
+    not name her."""
+    person = view_of(question)
+    if person is None:
+        return {}
+    silent = {
+        s.source_id for s in shown.values() if not names_person(person, texts.get(s.source_id, ""))
+    }
+    return {n: person for n, s in shown.items() if s.source_id in silent}
+
+
+def names_person(person: str, text: str) -> bool:
+    """Whether ``text`` writes a part of ``person``'s name: a capitalised word of three
+    letters or more ("Kai-Fu Lee": "Kai" or "Lee", so "Kai Fu Lee" counts; "L Squared":
+    "Squared"). A name of no such part is taken as written somewhere (nothing to judge)."""
+    parts = [p for p in re.split(r"[\s-]+", person) if len(p) >= 3 and p[:1].isupper()]
+    if not parts:
+        return True
+    return any(re.search(rf"(?<![\w'’-]){re.escape(p)}(?![\w-])", text) for p in parts)
 
 
 def printed_answer(answer: str, sentence: str) -> str:
