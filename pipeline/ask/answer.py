@@ -65,7 +65,7 @@ from pipeline.ask.printed import printed
 from pipeline.ask.requests import ask_sentence, ask_statements, within_context
 from pipeline.ask.retrieval import Hit, SearchIndex, query_terms
 from pipeline.ask.sentence_answer import SentenceReply, SentenceSpans, printed_answer
-from pipeline.ask.several import asks_several, merged, other_sources
+from pipeline.ask.several import about_the_question, asks_several, merged, other_sources
 from pipeline.ask.spelling import in_spelling, respellings
 from pipeline.errors import (
     ModelAuthError,
@@ -225,11 +225,13 @@ def answer_question(
     more = []
     for source in other_sources(found_in, cited, 1 if cited else 2):
         try:
-            more.append(answer_from([source])[0])
+            second = answer_from([source])[0]
         except (ModelAuthError, ModelUnreachable):
             raise  # no later call can be answered either
         except ModelError:  # that call failed after its retries: the answer found stands
             break
+        if about_the_question(second, question):
+            more.append(second)
     return merged([first, *more])
 
 

@@ -8,7 +8,8 @@ did not change that (docs/evaluation-history.md, twenty-sixth round). So a quest
 asks about several sources (``asks_several``) is asked once more for another source
 alone: that source's own best passages, the same checks, one more call. What the
 second answer states is added to the first with its citations (``merged``), or stands
-alone when the first was a refusal; a second refusal changes nothing.
+alone when the first was a refusal; a second refusal changes nothing, nor does a second
+answer that holds too few of the question's words (``about_the_question``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from pipeline.ask.answer_checks import about_words
 from pipeline.models import Answer, CitedPassage, Statement
+from pipeline.text import stems, tokenize
 
 # words that ask what several sources say, or whether they agree
 _SEVERAL = re.compile(
@@ -38,6 +41,32 @@ def asks_several(question: str) -> bool:
     questions in one."""
     body = question.strip()
     return bool(_SEVERAL.search(body) or _SECOND_QUESTION.search(body) or _TWO_PARTIES.search(body))
+
+
+ABOUT_WORDS = 2  # of the question's words, a second source's answer holds at least this many
+# words that name the corpus's parts, not what the question is about ("What do the
+# sources say about how Uber fared ...": "And now China has made AI open source?" holds
+# "source")
+CORPUS_WORDS = frozenset(
+    tokenize(
+        [
+            "source sources say says said podcast podcasts episode show speaker speakers guest "
+            "host conversation interview thread forum comment commenter monologue transcript"
+        ]
+    )[0]
+)
+
+
+def about_the_question(answer: Answer, question: str) -> bool:
+    """Whether an answer asked of one more source (``asks_several``) holds
+    ``ABOUT_WORDS`` of the question's words (``answer_checks.about_words``; all of them
+    when it has fewer), as printed: asked of a source that does not speak to the question,
+    the 1.5B gave a sentence that shares one word with it ("And now China has made AI open
+    source?" for how Uber fared in China, "Like Mark Andreessen" for Mark Zuckerberg's
+    copying of TikTok) or none ("I am very grateful to L Squared ..." for what Afra Wang's
+    newsletter is called), which the word checks pass (the answer is stated there)."""
+    asked = about_words(question) - CORPUS_WORDS
+    return answer.answered and len(asked & stems(answer.answer)) >= min(ABOUT_WORDS, len(asked))
 
 
 def other_sources(hits_sources: Sequence[str], cited: set[str], wanted: int) -> list[str]:
