@@ -187,9 +187,8 @@ def unnamed(question: str, shown: Mapping[int, Shown], texts: Mapping[str, str])
     person = view_of(question)
     if person is None:
         return {}
-    silent = {
-        s.source_id for s in shown.values() if not names_person(person, texts.get(s.source_id, ""))
-    }
+    sources = {s.source_id for s in shown.values()}  # each source's text searched once
+    silent = {sid for sid in sources if not names_person(person, texts.get(sid, ""))}
     return {n: person for n, s in shown.items() if s.source_id in silent}
 
 
