@@ -10,12 +10,24 @@ from conftest import SEEDS, ScriptedClient, processed
 
 from pipeline.ask.answer import answer_question
 from pipeline.ask.corpus import open_corpus
-from pipeline.ask.several import about_the_question, asks_several, merged, other_sources
+from pipeline.ask.several import (
+    about_the_question,
+    adds_to,
+    asks_several,
+    merged,
+    other_sources,
+    the_rest,
+    without_printed,
+)
 from pipeline.errors import ModelError, ModelUnreachable
 from pipeline.models import Answer, CitedPassage, Passage, Statement
+from pipeline.stages.policy import STRICT_15B
 
 # a passage as the answer prompt shows it: "[n] (label) text", the text over lines
 _PASSAGE = re.compile(r"^\[(\d+)\] \((\S+) [^)]*\) (.*?)(?=^\[\d+\] \(|\Z)", re.M | re.S)
+# a sentence as the sentence policy's prompt shows it: "17. text", and a passage's label
+_SENTENCE = re.compile(r"^(\d+)\. (.*)$", re.M)
+_LABEL = re.compile(r"^\[\d+\] \((\S+) ", re.M)
 
 
 @pytest.fixture(scope="module")
@@ -155,3 +167,91 @@ def test_a_second_call_that_fails_leaves_the_first_answer(
     scripted.responder = _failing_alone(ModelUnreachable("ask: cannot reach the model server"))
     with pytest.raises(ModelUnreachable):
         answer_question(question, corpus.index, corpus.texts, scripted, k=5, sources=within)
+
+
+def test_two_questions_in_one_ask_the_second_after_the_first_with_its_answer() -> None:
+    question = "What is Grace Shao's newsletter called, and where is she based?"
+    first = _answer("003", [1], "AI ProM: “You can get her newsletter AI ProM on Substack.”")
+    assert the_rest(question, first) == (
+        "Where is she based? (What is Grace Shao's newsletter called? AI ProM.)"
+    )
+    copied = _answer("004", [2], "“Kai-Fu Lee started it.”")  # the sentence alone printed
+    assert the_rest("Who started 01.AI, and when?", copied) == (
+        "When? (Who started 01.AI? Kai-Fu Lee started it.)"
+    )
+
+
+def test_a_later_answer_to_two_questions_in_one_must_add_two_of_their_words() -> None:
+    """The 1.5B's answers on the development set: "where is she based" is answered by her
+    introduction; another source's sentence that adds only "Chinese" to the first answer
+    ("... SMIC Fab in China ...") is not the main hope for Chinese chips."""
+    grace = "What is Grace Shao's newsletter called, and where is she based?"
+    first = _answer("003", [1], "AI ProM: “You can get her newsletter AI ProM on Substack.”")
+    based = "“Hong Kong-based writer and analyst Grace Shao is here.”"
+    assert adds_to(first, _answer("003", [2], based), grace)
+    assert not adds_to(first, _answer("003", [3], "“It's AI Proem on Substack.”"), grace)
+    hope = "Which company is the main hope for Chinese chips, and which fab did it work with?"
+    fab = _answer("004", [1], "SMIC Fab: “It worked with SMIC Fab in China to produce a chip.”")
+    moat = "DeepSeek: “DeepSeek is proof there isn't a moat, not a demonstration of Chinese "
+    moat += "superiority in AI work.”"
+    assert not adds_to(fab, _answer("002", [1], moat), hope)
+    huawei = "“Huawei is really the main hope for Chinese chips.”"
+    assert adds_to(fab, _answer("004", [2], huawei), hope)
+    refused = Answer(question="q", answered=False, reason="no", retrieved=5)
+    assert not adds_to(fab, refused, hope)
+
+
+def test_the_sentences_an_answer_prints_are_not_offered_again() -> None:
+    text = "Intro here. It is called\n*  Concurrent. It means at once. Later on."
+    spans = {"000": [(0, 11), (12, 37), (38, 53), (54, 63)], "001": [(0, 5)]}
+    passage = Passage(
+        source_id="000", char_start=12, char_end=53, line_start=1, line_end=2, text=text[12:53]
+    )
+    answer = _answer("000", [1], "Concurrent: “It is called Concurrent.”")
+    answer.citations[0].passage = passage
+    left = without_printed(answer, spans, {"000": text})
+    # the bulleted line's marker is not printed, yet the sentence is known as printed
+    assert left == {"000": [(0, 11), (38, 53), (54, 63)], "001": [(0, 5)]}
+
+
+def _afra_s_newsletter(stage: str, messages: list[dict[str, str]]) -> dict:
+    """Names the newsletter, or, asked what its name means, the meaning; each from the
+    sentence shown that states it."""
+    prompt = messages[-1]["content"]
+    meaning = prompt.startswith("Question: What does the name mean?")
+    wanted = "concurrent means" if meaning else 'newsletter called "Concurrent"'
+    for number, text in _SENTENCE.findall(prompt):
+        if wanted in text:
+            answer = "to proceed simultaneously" if meaning else "Concurrent"
+            return {"answerable": True, "sentence": int(number), "answer": answer}
+    return {"answerable": False, "sentence": 0, "answer": ""}
+
+
+def test_two_questions_in_one_are_answered_from_the_source_that_answered_the_first(
+    seeds_out: Path, scripted: ScriptedClient
+) -> None:
+    """Asked again of another source, the 1.5B gave a sentence of it ("the name of your
+    newsletter ..."); asked again whole, it named the newsletter again."""
+    corpus, _ = open_corpus(seeds_out)
+    scripted.responder = _afra_s_newsletter
+    question = "What is Afra Wang's newsletter called, and what does the name mean?"
+    answer = answer_question(
+        question,
+        corpus.index,
+        corpus.texts,
+        scripted,
+        k=5,
+        policy=STRICT_15B,
+        sentences=corpus.sentences,
+    )
+    assert len(scripted.history) == 2 and answer.answered
+    first, rest = answer.statements
+    assert first.text.startswith("Concurrent: “") and "called" in first.text
+    assert rest.text.startswith("to proceed simultaneously: “") and "means" in rest.text
+    assert {c.passage.source_id for c in answer.citations} == {"000"}
+    second = scripted.history[1][-1]["content"]
+    assert second.startswith(
+        "Question: What does the name mean? (What is Afra Wang's newsletter called? Concurrent.)"
+    )
+    assert set(_LABEL.findall(second)) == {"000"}  # that source's passages alone
+    assert 'newsletter called "Concurrent"' not in second  # the sentence answered

@@ -44,7 +44,9 @@ imagines answering it (``expand``), which is never shown or cited.
 A question about several sources (``several.asks_several``: "What do the sources say
 ...", "How do X and Y view ...", two questions in one) is asked once more of a source the
 answer does not cite, on that source's own passages, and what that answer states is
-added with its citations (``several.merged``).
+added with its citations (``several.merged``). Two questions in one, answered by a sentence
+of one source, first have their second question asked of that source, after the first
+with its answer and without that sentence (``several.the_rest``).
 
 A reply that fails these checks is re-asked once with the error, which names what the
 passages lack (the client's re-ask);
@@ -65,7 +67,16 @@ from pipeline.ask.printed import printed
 from pipeline.ask.requests import ask_sentence, ask_statements, within_context
 from pipeline.ask.retrieval import Hit, SearchIndex, query_terms
 from pipeline.ask.sentence_answer import SentenceReply, SentenceSpans, printed_answer
-from pipeline.ask.several import about_the_question, asks_several, merged, other_sources
+from pipeline.ask.several import (
+    about_the_question,
+    adds_to,
+    asks_several,
+    asks_two_things,
+    merged,
+    other_sources,
+    the_rest,
+    without_printed,
+)
 from pipeline.ask.spelling import in_spelling, respellings
 from pipeline.errors import (
     ModelAuthError,
@@ -208,30 +219,48 @@ def answer_question(
         return refusal(question, [], NOTHING_ASKED, 0.0)
     words = expand(question, client) if expand_question else None
 
-    def answer_from(within: Sequence[str] | None) -> tuple[Answer, list[Hit]]:
-        hits, ms = retrieve(question, index, k=k, sources=within, embedder=embedder, words=words)
-        hits = as_read(question, hits, index, texts, embedder, focus_tokens, following_chars)
+    def answer_from(
+        within: Sequence[str] | None,
+        spans: SentenceSpans | None = sentences,
+        asked: str = question,
+    ) -> tuple[Answer, list[Hit]]:
+        hits, ms = retrieve(asked, index, k=k, sources=within, embedder=embedder, words=words)
+        hits = as_read(asked, hits, index, texts, embedder, focus_tokens, following_chars)
         if not hits or hits[0].score <= 0:
-            return refusal(question, hits, "no passage shares a word with the question", ms), hits
-        answer = answered_on(question, hits, texts, client, max_tokens, policy, ms, sentences)
+            return refusal(asked, hits, "no passage shares a word with the question", ms), hits
+        answer = answered_on(asked, hits, texts, client, max_tokens, policy, ms, spans)
         return answer, hits
 
     first, hits = answer_from(sources)
-    if not asks_several(question) or (sources is not None and len(set(sources)) < 2):
+    if not asks_several(question):
         return first
-    # a question about several sources: asked again of another source alone (several.py)
-    cited = {c.passage.source_id for c in first.citations}
-    found_in = [h.passage.source_id for h in hits]
-    more = []
-    for source in other_sources(found_in, cited, 1 if cited else 2):
-        try:
+    cited = sorted({c.passage.source_id for c in first.citations})
+    two = asks_two_things(question) and first.answered
+
+    def more_of(answer: Answer) -> bool:  # what a later answer must add (several.py)
+        return adds_to(first, answer, question) if two else about_the_question(answer, question)
+
+    more: list[Answer] = []
+    try:
+        # two questions in one: its source asked the second question (several.the_rest)
+        if two and len(cited) == 1 and sentences and policy.answer_by_sentence:
+            rest = answer_from(
+                cited, without_printed(first, sentences, texts), the_rest(question, first)
+            )[0]
+            if more_of(rest):
+                return merged([first, rest])
+        if sources is not None and len(set(sources)) < 2:
+            return first
+        # a question about several sources: asked again of another source alone
+        found_in = [h.passage.source_id for h in hits]
+        for source in other_sources(found_in, set(cited), 1 if cited else 2):
             second = answer_from([source])[0]
-        except (ModelAuthError, ModelUnreachable):
-            raise  # no later call can be answered either
-        except ModelError:  # that call failed after its retries: the answer found stands
-            break
-        if about_the_question(second, question):
-            more.append(second)
+            if more_of(second):
+                more.append(second)
+    except (ModelAuthError, ModelUnreachable):
+        raise  # no later call can be answered either
+    except ModelError:  # a later call failed after its retries: the answers found stand
+        pass
     return merged([first, *more])
 
 

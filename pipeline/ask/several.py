@@ -10,16 +10,26 @@ alone: that source's own best passages, the same checks, one more call. What the
 second answer states is added to the first with its citations (``merged``), or stands
 alone when the first was a refusal; a second refusal changes nothing, nor does a second
 answer that holds too few of the question's words (``about_the_question``).
+
+Two questions in one about one source ("What is Grace Shao's newsletter called, and where
+is she based?") were asked again of another source, which does not speak of her: the
+first answer's sentence named the newsletter, the other source gave an unrelated one
+("... a newsletter called Concurrent"). Under a policy that answers by sentence, such a
+question's second question is first asked of the source that answered, after the first with
+its answer (``the_rest``), the sentences that answer printed left out (``without_printed``),
+and that answer is added when it holds two words of the question the first does not
+(``adds_to``); only if it does not is another source asked, its answer held to the same.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from pipeline.ask.answer_checks import about_words
+from pipeline.ask.sentence_answer import SentenceSpans
 from pipeline.models import Answer, CitedPassage, Statement
-from pipeline.text import stems, tokenize
+from pipeline.text import ended, flattened, stems, tokenize
 
 # words that ask what several sources say, or whether they agree
 _SEVERAL = re.compile(
@@ -41,6 +51,11 @@ def asks_several(question: str) -> bool:
     questions in one."""
     body = question.strip()
     return bool(_SEVERAL.search(body) or _SECOND_QUESTION.search(body) or _TWO_PARTIES.search(body))
+
+
+def asks_two_things(question: str) -> bool:
+    """Whether ``question`` joins a second question to the first ("..., and how ...")."""
+    return bool(_SECOND_QUESTION.search(question))
 
 
 ABOUT_WORDS = 2  # of the question's words, a second source's answer holds at least this many
@@ -67,6 +82,56 @@ def about_the_question(answer: Answer, question: str) -> bool:
     newsletter is called), which the word checks pass (the answer is stated there)."""
     asked = about_words(question) - CORPUS_WORDS
     return answer.answered and len(asked & stems(answer.answer)) >= min(ABOUT_WORDS, len(asked))
+
+
+def adds_to(first: Answer, second: Answer, question: str) -> bool:
+    """Whether ``second`` answers more of two questions in one than ``first`` printed: it
+    holds ``ABOUT_WORDS`` of the question's words that ``first`` does not (all of them
+    when fewer are left): "where is she based" is answered by "Hong Kong-based writer and
+    analyst Grace Shao ..." after "You can get her newsletter AI ProM on Substack.";
+    "Which company is the main hope for Chinese chips, and which fab did it work with?" is
+    not by another source's "DeepSeek is proof there isn't a moat, not a demonstration of
+    Chinese superiority in AI work." after "It worked with SMIC Fab in China ...", whose
+    one word more is "Chinese"."""
+    left = about_words(question) - CORPUS_WORDS - stems(first.answer)
+    new = left & stems(second.answer)
+    return second.answered and bool(left) and len(new) >= min(ABOUT_WORDS, len(left))
+
+
+def without_printed(
+    answer: Answer, spans: SentenceSpans, texts: Mapping[str, str]
+) -> dict[str, list[tuple[int, int]]]:
+    """``spans`` without the sentences ``answer`` prints: those of a cited passage whose
+    words, as a reader sees them (clipped to the passage, ``flattened``), it quotes."""
+    left = {source: list(found) for source, found in spans.items()}
+    for cited in answer.citations:
+        passage = cited.passage
+        text = texts.get(passage.source_id, "")
+        left[passage.source_id] = [
+            (start, end)
+            for start, end in left.get(passage.source_id, [])
+            if end <= passage.char_start
+            or start >= passage.char_end
+            or flattened(text[max(start, passage.char_start) : min(end, passage.char_end)])
+            not in answer.answer
+        ]
+    return left
+
+
+def the_rest(question: str, answer: Answer) -> str:
+    """``question``'s second question, after its first with what ``answer`` gives for it
+    ("What is Grace Shao's newsletter called? AI ProM. Where is she based?"): asked the whole
+    question again, the 1.5B answered its first question again from another sentence. The
+    first answer in the question, an answer that says it again restates the question
+    (``answer_checks.restates``) and is not taken."""
+    joint = _SECOND_QUESTION.search(question)
+    if joint is None or not answer.statements:
+        return question
+    first = question[: joint.start()].strip()
+    second = question[joint.end() - len(joint.group().split()[-1]) :].strip()
+    said = answer.statements[0].text
+    given = said.split(": “", 1)[0] if ": “" in said else said.strip("“”")
+    return f"{second[:1].upper()}{second[1:]} ({first}? {ended(given.strip())})"
 
 
 def other_sources(hits_sources: Sequence[str], cited: set[str], wanted: int) -> list[str]:
