@@ -119,11 +119,12 @@ def without_printed(
 
 
 def the_rest(question: str, answer: Answer) -> str:
-    """``question``'s second question, after its first with what ``answer`` gives for it
-    ("What is Grace Shao's newsletter called? AI ProM. Where is she based?"): asked the whole
-    question again, the 1.5B answered its first question again from another sentence. The
-    first answer in the question, an answer that says it again restates the question
-    (``answer_checks.restates``) and is not taken."""
+    """``question``'s second question, then its first with what ``answer`` gives for it
+    ("Where is she based? (What is Grace Shao's newsletter called? AI ProM.)"): asked the
+    whole question again, the 1.5B answered its first question again from another
+    sentence, and so it did, or refused, given the first question and its answer before
+    the second. With the first answer in the question, an answer that gives it again
+    restates the question (``answer_checks.restates``) and is not taken."""
     joint = _SECOND_QUESTION.search(question)
     if joint is None or not answer.statements:
         return question
