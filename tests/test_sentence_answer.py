@@ -16,6 +16,7 @@ from pipeline.ask.corpus import open_corpus
 from pipeline.ask.sentence_answer import (
     SentenceReply,
     names_person,
+    names_written,
     numbered_sentences,
     printed_answer,
     unnamed,
@@ -92,6 +93,52 @@ def test_a_person_s_view_is_not_answered_from_a_source_that_never_names_them(
     scripted.enqueue(reply)
     answer = ask(seeds_out, scripted, "What about Apple's AI features in China?")
     assert answer.answered and "Apple intelligence has been a mess" in answer.answer
+
+
+def test_a_question_naming_someone_is_not_answered_from_a_source_that_never_names_them(
+    seeds_out: Path, scripted: ScriptedClient
+) -> None:
+    """Afra Wang is 000's host; the 1.5B answered where she graduated with 004's "startups
+    that have emerged from Tsinghua University"."""
+    question = "Which university did Afra Wang graduate from?"
+    corpus, _ = open_corpus(seeds_out)
+    hits = [corpus.index.search(question, k=2, sources=[sid])[0] for sid in ("000", "004")]
+    _, shown = numbered_sentences(hits, corpus.sentences, corpus.texts)
+    silent = unnamed(question, shown, corpus.texts)
+    assert {s.source_id for n, s in shown.items() if n in silent} == {"004"}
+    assert all(person == "Afra Wang" for person in silent.values())
+    # asked of 004 alone, the model's sentence of it is asked again, then refused
+    _, of_004 = numbered_sentences(
+        corpus.index.search(question, k=5, sources=["004"]), corpus.sentences, corpus.texts
+    )
+    said = " ".join(of_004[1].text.split()[:12])
+    reply = {"answerable": True, "sentence": 1, "answer": said}
+    scripted.enqueue(reply, reply)
+    refused = answer_question(
+        question,
+        corpus.index,
+        corpus.texts,
+        scripted,
+        k=5,
+        sources=["004"],
+        policy=STRICT_15B,
+        sentences=corpus.sentences,
+    )
+    assert not refused.answered and len(scripted.history) == 2
+    assert "never names Afra Wang: set answerable" in scripted.history[1][-1]["content"]
+    # a question about several sources or parties is not held to one name
+    several = "Why is SaaS weak in China, according to the open-source monologue and Grace Shao?"
+    assert unnamed(several, shown, corpus.texts) == {}
+
+
+def test_only_the_names_a_source_writes_whole_are_held_to() -> None:
+    texts = {"000": "I'm Afra Wang, and this is Concurrent.", "003": "Jan LeCoon said so."}
+    assert names_written("Which university did Afra Wang graduate from?", texts) == ["Afra Wang"]
+    assert names_written("What is Afra Wang's newsletter called?", texts) == ["Afra Wang"]
+    # a paraphrase of a place, a name written otherwise, and the question's first word
+    assert names_written("When did the Golden State's rail line open?", texts) == []
+    assert names_written("According to Yann LeCun, how many people use it?", texts) == []
+    assert names_written("Afra Wang: where did she study?", texts) == []
 
 
 def test_a_name_counts_when_the_source_writes_a_part_of_it() -> None:

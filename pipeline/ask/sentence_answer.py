@@ -12,8 +12,10 @@ sentence that holds most of the answer's words (the model's number wins a tie), 
 answer must be stated there, or by the sentences either side, under the same checks as
 a statement of ``pipeline.ask.answer_reply`` (numbers, names, its share of words, what
 it adds to the question, a word of the question nearby, a quantity when one is asked).
-A question that asks a person's view ("What did L Squared say about ...?") is not
-answered from a source that never names that person (``unnamed``). What is printed is
+A question that asks a person's view ("What did L Squared say about ...?"), or names a
+person or anything else by a name the sources write ("Which university did Afra Wang
+graduate from?"), is not answered from a source that never names them (``unnamed``).
+What is printed is
 the answer and, quoted, the sentence (``printed_answer``): every word of it the
 passage's own.
 """
@@ -38,8 +40,9 @@ from pipeline.ask.answer_checks import (
     view_of,
 )
 from pipeline.ask.retrieval import Hit
+from pipeline.ask.several import asks_several
 from pipeline.stages.policy import STRICT, ModelPolicy
-from pipeline.text import flattened, numbers, stems
+from pipeline.text import CAPITALISED_WORD, flattened, numbers, stems
 
 ANSWER_CHARS = 200  # "a few words"; the 1.5B sometimes copies its whole sentence
 # a sentence and its neighbours: where a short answer must be stated
@@ -114,10 +117,11 @@ class SentenceReply(BaseModel):
         self.sentence = stating(self.answer, self.sentence, shown, question)
         person = context.get("unnamed", {}).get(self.sentence)
         if person:
+            view = f", so it is not {person}'s view" if view_of(question) else ""
             raise ValueError(
-                f"sentence {self.sentence} is from a source that never names {person}, so it "
-                f"is not {person}'s view: set answerable to false unless a sentence of a "
-                f"source that names {person} states it"
+                f"sentence {self.sentence} is from a source that never names {person}{view}: "
+                f"set answerable to false unless a sentence of a source that names {person} "
+                "states it"
             )
         near = nearby(self.sentence, shown)
         problem = unsupported(self.answer, [near], policy, question)
@@ -178,18 +182,38 @@ def stating(answer: str, chosen: int, shown: Mapping[int, str], question: str) -
 
 def unnamed(question: str, shown: Mapping[int, Shown], texts: Mapping[str, str]) -> dict[int, str]:
     """The shown sentences (numbers) of a source that never names the person whose view
-    the question asks (``answer_checks.view_of``), each with that person: a sentence of
-    such a source is not their view. The 1.5B answered "What did L Squared say about
-    Apple's AI features in China?" with "Maybe Apple could use that because Apple
-    intelligence has been a mess." from 003, an interview L Squared is not in (she is
-    004's guest); a statement naming her would fail the name check, a short answer does
-    not name her."""
+    the question asks (``answer_checks.view_of``), or, in a question about one thing
+    (not ``several.asks_several``), any of the names it writes as a source of the run does
+    (``names_written``), each with that name: a sentence of such a source is not about
+    them. The 1.5B answered "What did L Squared say about Apple's AI features in China?"
+    with "Maybe Apple could use that because Apple intelligence has been a mess." from
+    003, an interview L Squared is not in (she is 004's guest), and "Which university did
+    Afra Wang graduate from?" with 004's "startups that have emerged from Tsinghua
+    University" (Afra Wang is 000's host); a statement naming them would fail the name
+    check, a short answer does not name them."""
     person = view_of(question)
-    if person is None:
+    names = [person] if person else [] if asks_several(question) else names_written(question, texts)
+    if not names:
         return {}
     sources = {s.source_id for s in shown.values()}  # each source's text searched once
-    silent = {sid for sid in sources if not names_person(person, texts.get(sid, ""))}
-    return {n: person for n, s in shown.items() if s.source_id in silent}
+    silent = {sid for sid in sources if not any(names_person(n, texts.get(sid, "")) for n in names)}
+    return {n: names[0] for n, s in shown.items() if s.source_id in silent}
+
+
+# a name of two words or more: capitalised words in a row ("Afra Wang", "L Squared")
+_NAME_RUN = re.compile(rf"{CAPITALISED_WORD.pattern}(?:[ \t]+{CAPITALISED_WORD.pattern})+")
+
+
+def names_written(question: str, texts: Mapping[str, str]) -> list[str]:
+    """The names of two words or more that ``question`` writes (its first word aside, as
+    any word that opens it; possessives dropped: "Afra Wang's") and some source writes as
+    a whole: "Afra Wang"; not "Golden State" for California, nor "Yann LeCun", whom 003
+    writes "Jan LeCoon": no source's name as written."""
+    body = question.strip()
+    first = re.match(r"\W*\w+", body)
+    body = body[first.end() :] if first else body
+    runs = [re.sub(r"['’]s\b", "", run) for run in _NAME_RUN.findall(body)]
+    return [run for run in dict.fromkeys(runs) if any(run in text for text in texts.values())]
 
 
 def names_person(person: str, text: str) -> bool:

@@ -25,11 +25,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from pipeline.ask.answer_checks import about_words
-from pipeline.ask.sentence_answer import SentenceSpans
 from pipeline.models import Answer, CitedPassage, Statement
 from pipeline.text import ended, flattened, stems, tokenize
+
+if TYPE_CHECKING:  # sentence_answer asks ``asks_several``
+    from pipeline.ask.sentence_answer import SentenceSpans
 
 # words that ask what several sources say, or whether they agree
 _SEVERAL = re.compile(
