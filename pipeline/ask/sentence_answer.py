@@ -15,9 +15,8 @@ it adds to the question, a word of the question nearby, a quantity when one is a
 A question that asks a person's view ("What did L Squared say about ...?"), or names a
 person or anything else by a name the sources write ("Which university did Afra Wang
 graduate from?"), is not answered from a source that never names them (``unnamed``).
-What is printed is
-the answer and, quoted, the sentence (``printed_answer``): every word of it the
-passage's own.
+What is printed is the answer and, quoted, the sentence (``printed_answer``): every word
+of it the passage's own.
 """
 
 from __future__ import annotations
@@ -192,7 +191,12 @@ def unnamed(question: str, shown: Mapping[int, Shown], texts: Mapping[str, str])
     University" (Afra Wang is 000's host); a statement naming them would fail the name
     check, a short answer does not name them."""
     person = view_of(question)
-    names = [person] if person else [] if asks_several(question) else names_written(question, texts)
+    if person:
+        names = [person]
+    elif asks_several(question):  # "... according to the monologue and Grace Shao?"
+        return {}
+    else:
+        names = names_written(question, texts)
     if not names:
         return {}
     sources = {s.source_id for s in shown.values()}  # each source's text searched once
