@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from test_ask import NEWSLETTER, QUESTION
 
 from pipeline.ask.answer import answer_question
+from pipeline.ask.answer_checks import only_a_date
 from pipeline.ask.corpus import open_corpus
 from pipeline.ask.sentence_answer import (
     SentenceReply,
@@ -227,6 +228,7 @@ SHOWN = {
     3: "Thanks for having me.",
     4: "They got 1.3-50.",
     5: "China has more than 50,000 kilometers of ultra-high voltage lines across its grid.",
+    6: "We recorded this on Monday, March 18, my time.",
 }
 
 
@@ -276,6 +278,22 @@ def test_a_lenient_policy_takes_a_figure_whose_sentence_shares_no_word_with_the_
     assert validated("How much did the lab spend on training?", reply, LENIENT).sentence == 4
     with pytest.raises(ValidationError):
         validated("How much did the lab spend on training?", reply, STRICT)
+
+
+def test_a_date_is_no_answer_to_a_question_that_asks_no_time() -> None:
+    """The 1.5B answered what the guest ate for breakfast on the day of the recording with
+    "Monday, March 18", from the sentence that tells the date."""
+    reply = {"answerable": True, "sentence": 6, "answer": "Monday, March 18"}
+    breakfast = "What did the guest eat for breakfast on the day we recorded?"
+    with pytest.raises(ValidationError, match="is a date, and the question asks no date"):
+        validated(breakfast, reply)
+    assert validated("When did they record this?", reply).sentence == 6
+    assert validated("On what day did they record this?", reply).sentence == 6
+    assert only_a_date("June 4", "What happened in Beijing?")
+    # a figure, a name with a month's letters, or a date with more in it is not only a date
+    assert not only_a_date("18", "How many people came?")
+    assert not only_a_date("Marchetti", "Who came?")
+    assert not only_a_date("March 18, when the ban began", "What changed?")
 
 
 def test_the_answer_is_printed_before_its_sentence_unless_it_copies_the_sentence() -> None:

@@ -75,6 +75,31 @@ QUANTITY_QUESTION = re.compile(
 # words that add nothing to a restated question (BM25's stop list has only 33 words):
 # "China wants to escape FROM a choke point" restates "What choke point does China want
 # to escape?"
+# an answer that is only a day or a date ("Monday, March 18"), and a question that asks a
+# time: the 1.5B answered what the guest ate for breakfast on the day of the recording with
+# "Monday, March 18", from a sentence that tells the date
+_DAY_OR_MONTH = (
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|january|february|march|april|may|june|"
+    r"july|august|september|october|november|december"
+)
+_DATE_ONLY = re.compile(
+    rf"^(?=.*\b(?:{_DAY_OR_MONTH})\b)(?:[\W\d]|\b(?:{_DAY_OR_MONTH}|st|nd|rd|th|of|on|the|"
+    r"today|yesterday|tomorrow|morning|afternoon|evening|night|am|pm)\b)+$",
+    re.IGNORECASE,
+)
+TIME_QUESTION = re.compile(
+    r"\b(?:when|since|until|how long|(?:what|which) (?:year|date|day|month|week|time|decade)|"
+    r"cu[áa]ndo|quand|wann|quando)\b",
+    re.IGNORECASE,
+)
+
+
+def only_a_date(answer: str, question: str) -> bool:
+    """Whether ``answer`` is only a day or a date (a weekday's or a month's name, with
+    numbers) and ``question`` asks no time ("when", "what year", ...)."""
+    return bool(_DATE_ONLY.match(answer.strip())) and not TIME_QUESTION.search(question)
+
+
 FILLER_WORDS = frozenset(
     tokenize(
         [

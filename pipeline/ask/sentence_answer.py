@@ -11,7 +11,8 @@ Code, not the model, holds the answer to its sentence: the number moves to the s
 sentence that holds most of the answer's words (the model's number wins a tie), and the
 answer must be stated there, or by the sentences either side, under the same checks as
 a statement of ``pipeline.ask.answer_reply`` (numbers, names, its share of words, what
-it adds to the question, a word of the question nearby, a quantity when one is asked).
+it adds to the question, a word of the question nearby, a quantity when one is asked),
+and it is not a bare date where no time is asked (``answer_checks.only_a_date``).
 A question that asks a person's view ("What did L Squared say about ...?"), or names a
 person or anything else by a name the sources write ("Which university did Afra Wang
 graduate from?"), is not answered from a source that never names them (``unnamed``).
@@ -33,6 +34,7 @@ from pipeline.ask.answer_checks import (
     QUANTITY_QUESTION,
     addresses,
     given_numbers,
+    only_a_date,
     quantities,
     restates,
     unsupported,
@@ -149,6 +151,11 @@ class SentenceReply(BaseModel):
             raise ValueError(
                 "the question asks for a quantity or date and the answer gives none: set "
                 "answerable to false if no sentence states it"
+            )
+        if only_a_date(self.answer, question):
+            raise ValueError(
+                f"the answer ({self.answer[:80]!r}) is a date, and the question asks no date "
+                "or time: set answerable to false unless a sentence states what it asks"
             )
         return self
 
