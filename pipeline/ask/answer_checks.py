@@ -72,9 +72,6 @@ QUANTITY_QUESTION = re.compile(
 )
 
 
-# words that add nothing to a restated question (BM25's stop list has only 33 words):
-# "China wants to escape FROM a choke point" restates "What choke point does China want
-# to escape?"
 # an answer that is only a day or a date ("Monday, March 18"), and a question that asks a
 # time: the 1.5B answered what the guest ate for breakfast on the day of the recording with
 # "Monday, March 18", from a sentence that tells the date
@@ -100,6 +97,9 @@ def only_a_date(answer: str, question: str) -> bool:
     return bool(_DATE_ONLY.match(answer.strip())) and not TIME_QUESTION.search(question)
 
 
+# words that add nothing to a restated question (BM25's stop list has only 33 words):
+# "China wants to escape FROM a choke point" restates "What choke point does China want
+# to escape?"
 FILLER_WORDS = frozenset(
     tokenize(
         [
