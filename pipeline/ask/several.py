@@ -83,8 +83,7 @@ def about_the_question(answer: Answer, question: str) -> bool:
     source?" for how Uber fared in China, "Like Mark Andreessen" for Mark Zuckerberg's
     copying of TikTok) or none ("I am very grateful to L Squared ..." for what Afra Wang's
     newsletter is called), which the word checks pass (the answer is stated there)."""
-    asked = about_words(question) - CORPUS_WORDS
-    return answer.answered and len(asked & stems(answer.answer)) >= min(ABOUT_WORDS, len(asked))
+    return holds_enough(answer, about_words(question) - CORPUS_WORDS)
 
 
 def adds_to(first: Answer, second: Answer, question: str) -> bool:
@@ -97,8 +96,13 @@ def adds_to(first: Answer, second: Answer, question: str) -> bool:
     Chinese superiority in AI work." after "It worked with SMIC Fab in China ...", whose
     one word more is "Chinese"."""
     left = about_words(question) - CORPUS_WORDS - stems(first.answer)
-    new = left & stems(second.answer)
-    return second.answered and bool(left) and len(new) >= min(ABOUT_WORDS, len(left))
+    return bool(left) and holds_enough(second, left)
+
+
+def holds_enough(answer: Answer, words: set[str]) -> bool:
+    """Whether ``answer`` is one and holds ``ABOUT_WORDS`` of ``words`` as printed (all of
+    them when there are fewer)."""
+    return answer.answered and len(words & stems(answer.answer)) >= min(ABOUT_WORDS, len(words))
 
 
 def without_printed(
