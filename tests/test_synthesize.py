@@ -241,6 +241,52 @@ def test_cross_groups_pair_related_statements_of_different_sources() -> None:
     assert cross_groups(texts[:2], sources[:2], limit=5) == []  # one source: nothing to compare
 
 
+def test_cross_groups_leave_out_the_words_the_whole_corpus_is_about() -> None:
+    """Most of the seeds' statements say "China", "Chinese" or "AI", and MiniLM grouped
+    statements by those: "Japan's Fifth Generation AI project", "Moonshot AI ... started by
+    Tsinghua professors" and "Shanghai AI Labs" made a subject ("AI Projects"). Words a
+    tenth of the statements and every source use are left out before comparing; the
+    language's commonest words ("like") and one source's words are not."""
+    from collections.abc import Sequence
+
+    import numpy as np
+
+    from pipeline.stages.themes import corpus_words, cross_groups, lexical_vectors, without_words
+
+    said = [
+        ("001", "China's AI labs and export controls on chips, like Huawei's"),
+        ("001", "AI in China: open source weights"),
+        ("002", "Chinese AI startups publish open source weights, like DeepSeek"),
+        ("002", "China faces export controls on chips"),
+        ("003", "AI robots of China’s factories, like Unitree's"),
+    ] * 3  # each word three times at least
+    texts, sources = [t for _, t in said], [s for s, _ in said]
+    assert corpus_words(texts, sources) == {"china", "ai"}
+    # a word one source uses in under a tenth of its statements is not the corpus's
+    ports = ["China's ports and their robots"] * 30
+    assert corpus_words([*texts, *ports], [*sources, *["003"] * 30]) == {"china"}
+    assert corpus_words(texts[:5], sources[:5]) == set()  # nor one said once or twice
+    compared: list[str] = []
+
+    def recording(rows: Sequence[str]) -> np.ndarray:
+        compared.extend(rows)
+        return lexical_vectors(rows)
+
+    cross_groups(texts, sources, 5, recording)
+    assert compared[:5] == [
+        "labs and export controls on chips, like Huawei's",
+        "in : open source weights",
+        "Chinese startups publish open source weights, like DeepSeek",
+        "faces export controls on chips",
+        "robots of factories, like Unitree's",
+    ]
+    # a statement of nothing else is compared whole
+    assert without_words(["China's AI.", "AI chips"], frozenset({"china", "ai"})) == [
+        "China's AI.",
+        "chips",
+    ]
+
+
 def test_a_cross_source_sentence_never_joins_names_that_only_different_sources_hold() -> None:
     """The seeds' cross-source brief said "Japan's Fifth Generation AI project is similar
     to Moonshot AI and Drupal AI in that they are both startups funded by Tsinghua
