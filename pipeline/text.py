@@ -306,6 +306,39 @@ def praise_beyond(sentence: str, grounds: str) -> bool:
     return any(stem not in held for word, stem in _PRAISE if word.search(sentence))
 
 
+# a relative or reported clause, to where a claim set beside it starts ("..., but ...")
+_CLAUSE = re.compile(r"\s(?:that|which|who|whose|where)\s", re.IGNORECASE)
+_CLAUSE_END = re.compile(r",?\s+(?:while|whereas)\s+|;\s+|,\s+but\s+", re.IGNORECASE)
+CLAUSE_BACKED = 0.5  # share of a part's content words a passage holds to back that part
+
+
+def clause_apart(sentence: str, passages: Sequence[str]) -> bool:
+    """Whether ``sentence`` joins, by a clause ("a company that ...", "H, who ..."), what
+    one of its ``passages`` says to what another says of something else: a passage backs
+    the clause (half of its content words or more), another the words before it, and the
+    clause's passages share no word with those. Of 004's "... soldiers and tanks entered
+    Tiananmen Square" and, ten lines on, "that company put out an API ... to access the
+    E34B model", the 1.5B wrote "The post discusses the E34B model and other models put
+    out by a company that has deployed soldiers and tanks into Beijing": each part is in a
+    passage it cites, the claim in none."""
+    if len(passages) < 2:
+        return False
+    held = [plain_words(p) for p in passages]
+
+    def backing(words: set[str]) -> list[int]:
+        return [i for i, h in enumerate(held) if len(words & h) >= CLAUSE_BACKED * len(words)]
+
+    for found in _CLAUSE.finditer(sentence):
+        before = plain_words(sentence[: found.start()])
+        clause = plain_words(_CLAUSE_END.split(sentence[found.end() :])[0])
+        if not before or not clause or not backing(before):
+            continue
+        of_clause = backing(clause)
+        if of_clause and not any(before & held[i] for i in of_clause):
+            return True
+    return False
+
+
 def capitalised(text: str) -> str:
     """``text`` with its first character in upper case: what is left of a sentence whose
     opening was taken off ("So, China ..." -> "China ...")."""

@@ -993,6 +993,54 @@ def test_a_theme_sentence_that_only_the_talk_about_the_talk_backs_is_left_out() 
     assert alone.summary == perspective
 
 
+def test_a_theme_sentence_that_joins_two_passages_by_a_clause_is_left_out() -> None:
+    """004's theme read "The post discusses the E34B model and other models put out by a
+    company that has deployed soldiers and tanks into Beijing", of two passages ten lines
+    apart: the soldiers entered Tiananmen Square, the company put out an API."""
+    from pipeline.stages.policy import LENIENT
+    from pipeline.stages.reduce_stage import ThemeReply, build_themes
+    from pipeline.text import clause_apart
+
+    said = [
+        "The military was deployed into Beijing and on the night of June 3, soldiers and "
+        "tanks entered Tiananmen Square, forcibly clearing the area.",
+        "Recently, you've seen that company put out an API that Chinese companies can use "
+        "to access the E34B model and other models that they put out.",
+    ]
+    points = [
+        KeyPoint(
+            id=f"004:0000/p{n + 1}",
+            text=text,
+            importance=3,
+            evidence=[line_passage("004", 481 + 10 * n, text)],
+        )
+        for n, text in enumerate(said)
+    ]
+    joined = (
+        "The post discusses the E34B model and other models put out by a company that has "
+        "deployed soldiers and tanks into Beijing."
+    )
+    api = "The company put out an API to access the E34B model."
+    assert clause_apart(joined, said)
+    assert not clause_apart(joined, said[1:])  # one passage: nothing joined
+    # a clause its own passage says of the same thing stands
+    assert not clause_apart("The company put out an API that Chinese companies use.", said)
+    # a clause ends where another claim is set beside it
+    beside = (
+        "The company put out an API that Chinese companies use, but soldiers entered "
+        "Tiananmen Square."
+    )
+    assert not clause_apart(beside, said)
+    assert clause_apart(beside.replace(", but", " and"), said)
+    reply = ThemeReply(title="Models", summary=[joined, api])
+    [theme] = build_themes("004", [points], [reply])
+    assert theme.summary == api
+    assert [[p.line_start for p in c] for c in theme.sentence_citations] == [[491]]
+    # a strong model's policy leaves it to the model
+    [kept] = build_themes("004", [points], [reply], LENIENT)
+    assert kept.summary == f"{joined} {api}"
+
+
 def test_praise_that_neither_the_notes_nor_their_passages_use_is_left_out() -> None:
     """The 1.5B wrote "DeepSeek is a groundbreaking AI platform that promises to
     revolutionize ..." as a theme of 002, a thread that calls it "a massive boon"; the

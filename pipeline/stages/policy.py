@@ -169,6 +169,13 @@ class ModelPolicy(BaseModel):
         "(``borrows_names``: 'Source 004: Baidu's commercialization of 'Colorfullfe'', "
         "002's product)"
     )
+    clauses_held_together: bool = Field(
+        description="a source theme's sentence that joins by a clause what one passage "
+        "it cites says to what another says of something else is left out "
+        "(``text.clause_apart``): of 004's Tiananmen Square passage and, ten lines on, "
+        "'that company put out an API ... E34B model', the 1.5B wrote 'the E34B model "
+        "... put out by a company that has deployed soldiers and tanks into Beijing'"
+    )
     relations_stated: bool = Field(
         description="the cross-source brief lists where the sources agree and where they "
         "differ, as the model judged each shared subject, and its overview is told those "
@@ -291,6 +298,7 @@ STRICT = ModelPolicy(
     agreement_needs_two_sources=True,
     overview_support=0.6,
     names_held_together=True,
+    clauses_held_together=True,
     relations_stated=False,
     names_sorted_by_vote=True,
     replace_habitual_citation=True,
@@ -341,6 +349,7 @@ LENIENT = ModelPolicy(
     agreement_needs_two_sources=False,
     overview_support=0.0,
     names_held_together=False,
+    clauses_held_together=False,
     relations_stated=True,
     names_sorted_by_vote=True,
     replace_habitual_citation=False,

@@ -55,7 +55,7 @@ from pipeline.stages.show_talk import cites_only_the_talk, without_talk_about_th
 from pipeline.stages.speakers import named_in, role_labels, speaker_at, with_speakers
 from pipeline.stages.spoken import in_writing
 from pipeline.stages.themes import Vectorizer, group_points, lexical_vectors, theme_count
-from pipeline.text import ended, numbers, plain_words, praise_beyond, sentences_of
+from pipeline.text import clause_apart, ended, numbers, plain_words, praise_beyond, sentences_of
 
 
 class ThemeReply(BaseModel):
@@ -191,6 +191,9 @@ def build_themes(
         # I would love to work with you to make an episode about it") became 004's "L
         # Squared also shares a unique perspective on another important area in AI"
         told = [c for c in sentences if not cites_only_the_talk(c.citations)]
+        # nor one that joins what two passages say of different things (text.clause_apart)
+        if policy.clauses_held_together:
+            told = [c for c in told if not clause_apart(c.text, [p.text for p in c.citations])]
         if told and len(told) < len(sentences):
             sentences, summary = told, " ".join(c.text for c in told)
         themes.append(
