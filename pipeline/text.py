@@ -312,17 +312,17 @@ _CLAUSE_END = re.compile(r",?\s+(?:while|whereas)\s+|;\s+|,\s+but\s+", re.IGNORE
 CLAUSE_BACKED = 0.5  # share of a part's content words a passage holds to back that part
 
 
-def clause_apart(sentence: str, passages: Sequence[str]) -> bool:
-    """Whether ``sentence`` joins, by a clause ("a company that ...", "H, who ..."), what
-    one of its ``passages`` says to what another says of something else: a passage backs
-    the clause (half of its content words or more), another the words before it, and the
-    clause's passages share no word with those. Of 004's "... soldiers and tanks entered
-    Tiananmen Square" and, ten lines on, "that company put out an API ... to access the
-    E34B model", the 1.5B wrote "The post discusses the E34B model and other models put
-    out by a company that has deployed soldiers and tanks into Beijing": each part is in a
-    passage it cites, the claim in none."""
+def joined_clause(sentence: str, passages: Sequence[str]) -> int | None:
+    """Where ``sentence`` starts a clause ("a company that ...", "H, who ...") that joins
+    what one of its ``passages`` says to what another says of something else, if it does:
+    a passage backs the clause (half of its content words or more), another the words
+    before it, and the clause's passages share no word with those. Of 004's "...
+    soldiers and tanks entered Tiananmen Square" and, ten lines on, "that company put out
+    an API ... to access the E34B model", the 1.5B wrote "The post discusses the E34B
+    model and other models put out by a company that has deployed soldiers and tanks into
+    Beijing": each part is in a passage it cites, the claim in none."""
     if len(passages) < 2:
-        return False
+        return None
     held = [plain_words(p) for p in passages]
 
     def backing(words: set[str]) -> list[int]:
@@ -335,8 +335,8 @@ def clause_apart(sentence: str, passages: Sequence[str]) -> bool:
             continue
         of_clause = backing(clause)
         if of_clause and not any(before & held[i] for i in of_clause):
-            return True
-    return False
+            return found.start()
+    return None
 
 
 def capitalised(text: str) -> str:

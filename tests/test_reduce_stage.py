@@ -946,7 +946,7 @@ def test_a_summary_sentence_in_a_speakers_own_words_says_whose_they_are() -> Non
 
 
 def test_a_summary_sentence_is_cited_by_the_points_it_restates_not_by_one_shared_word() -> None:
-    from pipeline.stages.reduce_stage import cite_sentences
+    from pipeline.stages.theme_citations import cite_sentences
 
     # 000's "Many AI researchers are not willing to be a public screw." was cited first
     # with L417, a point that shares a word or so with it and says something else
@@ -993,13 +993,13 @@ def test_a_theme_sentence_that_only_the_talk_about_the_talk_backs_is_left_out() 
     assert alone.summary == perspective
 
 
-def test_a_theme_sentence_that_joins_two_passages_by_a_clause_is_left_out() -> None:
+def test_a_theme_sentence_ends_before_a_clause_that_joins_two_passages() -> None:
     """004's theme read "The post discusses the E34B model and other models put out by a
     company that has deployed soldiers and tanks into Beijing", of two passages ten lines
     apart: the soldiers entered Tiananmen Square, the company put out an API."""
     from pipeline.stages.policy import LENIENT
     from pipeline.stages.reduce_stage import ThemeReply, build_themes
-    from pipeline.text import clause_apart
+    from pipeline.text import joined_clause
 
     said = [
         "The military was deployed into Beijing and on the night of June 3, soldiers and "
@@ -1016,29 +1016,35 @@ def test_a_theme_sentence_that_joins_two_passages_by_a_clause_is_left_out() -> N
         )
         for n, text in enumerate(said)
     ]
-    joined = (
-        "The post discusses the E34B model and other models put out by a company that has "
-        "deployed soldiers and tanks into Beijing."
-    )
-    api = "The company put out an API to access the E34B model."
-    assert clause_apart(joined, said)
-    assert not clause_apart(joined, said[1:])  # one passage: nothing joined
+    head = "The post discusses the E34B model and other models put out by a company"
+    joined = f"{head} that has deployed soldiers and tanks into Beijing."
+    assert joined_clause(joined, said) == len(head)
+    assert joined_clause(joined, said[1:]) is None  # one passage: nothing joined
     # a clause its own passage says of the same thing stands
-    assert not clause_apart("The company put out an API that Chinese companies use.", said)
+    assert joined_clause("The company put out an API that Chinese companies use.", said) is None
     # a clause ends where another claim is set beside it
     beside = (
         "The company put out an API that Chinese companies use, but soldiers entered "
         "Tiananmen Square."
     )
-    assert not clause_apart(beside, said)
-    assert clause_apart(beside.replace(", but", " and"), said)
-    reply = ThemeReply(title="Models", summary=[joined, api])
+    assert joined_clause(beside, said) is None
+    assert joined_clause(beside.replace(", but", " and"), said) is not None
+    later = "Other models are also discussed."
+    reply = ThemeReply(title="Models", summary=[joined, later])
     [theme] = build_themes("004", [points], [reply])
-    assert theme.summary == api
-    assert [[p.line_start for p in c] for c in theme.sentence_citations] == [[491]]
+    assert theme.summary == f"{head}. {later}"
+    assert [[p.line_start for p in c] for c in theme.sentence_citations][0] == [491]
+    # too little before the clause: the sentence is left out
+    company = "The E34B company that has deployed tanks."
+    [short] = build_themes("004", [points], [ThemeReply(title="M", summary=[company, later])])
+    assert short.summary == later
+    # nor when the clause is what the words before it report
+    reported = "The company put out an API and said that soldiers deployed tanks."
+    [told] = build_themes("004", [points], [ThemeReply(title="M", summary=[reported, later])])
+    assert told.summary == later
     # a strong model's policy leaves it to the model
     [kept] = build_themes("004", [points], [reply], LENIENT)
-    assert kept.summary == f"{joined} {api}"
+    assert kept.summary == f"{joined} {later}"
 
 
 def test_praise_that_neither_the_notes_nor_their_passages_use_is_left_out() -> None:

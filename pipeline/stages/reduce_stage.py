@@ -12,7 +12,7 @@ nothing the model writes carries its own citation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,7 +22,6 @@ from pipeline.model.llm import count_tokens
 from pipeline.model.stopping import worker_pool
 from pipeline.models import (
     ChunkSummary,
-    Cited,
     KeyPoint,
     Passage,
     Quote,
@@ -54,8 +53,9 @@ from pipeline.stages.repeats import Repeats, without_repeated_sentences
 from pipeline.stages.show_talk import cites_only_the_talk, without_talk_about_the_talk
 from pipeline.stages.speakers import named_in, role_labels, speaker_at, with_speakers
 from pipeline.stages.spoken import in_writing
+from pipeline.stages.theme_citations import citations, cite_sentences, union, without_joined_clause
 from pipeline.stages.themes import Vectorizer, group_points, lexical_vectors, theme_count
-from pipeline.text import clause_apart, ended, numbers, plain_words, praise_beyond, sentences_of
+from pipeline.text import ended, numbers, plain_words, praise_beyond, sentences_of
 
 
 class ThemeReply(BaseModel):
@@ -72,41 +72,6 @@ class ThemeReply(BaseModel):
 
 def source_tokens(transcript: Transcript) -> int:
     return count_tokens(" ".join(s.text for s in transcript.segments))
-
-
-def cite_sentences(text: str, points: Sequence[KeyPoint], per_sentence: int = 2) -> list[Cited]:
-    """``text`` sentence by sentence, each cited with the evidence of the points that
-    share the most content words with it, each at least half as many as the best (the
-    best point when none shares a word). With any second point that shared a word, 000's
-    "Many AI researchers are not willing to be a public screw." was cited first with a
-    passage that says something else ("The simplest way is that AI brings a lot of hope
-    to the stagnation of innovation ...", L417), and so was it in the cross-source brief,
-    which cites a statement by its first passage (the seeds' briefs: 952 passages checked
-    by `brief verify`, 858 with the rule)."""
-    out = []
-    usable = [p for p in points if p.evidence]
-    for sentence in sentences_of(text):
-        words = plain_words(sentence)
-        shared = {p.id: len(words & plain_words(p.text)) for p in usable}
-        ranked = sorted(usable, key=lambda p: -shared[p.id])
-        best = shared[ranked[0].id] if ranked else 0
-        chosen = [p for p in ranked if 0 < 2 * shared[p.id] >= best][:per_sentence] or ranked[:1]
-        passages = list({e.char_start: e for p in chosen for e in p.evidence[:1]}.values())
-        out.append(Cited(text=sentence, citations=sorted(passages, key=lambda e: e.char_start)))
-    return out
-
-
-def union(groups: Iterable[list[Passage]]) -> list[Passage]:
-    """Every passage of the groups once, in source order."""
-    unique = {(p.source_id, p.char_start): p for group in groups for p in group}
-    return sorted(unique.values(), key=lambda p: (p.source_id, p.char_start))
-
-
-def citations(points: list[KeyPoint], limit: int = 4) -> list[Passage]:
-    """The first evidence passage of the most important points, each passage once."""
-    ordered = sorted(points, key=lambda p: -p.importance)
-    unique = {p.evidence[0].char_start: p.evidence[0] for p in ordered if p.evidence}
-    return list(unique.values())[:limit]
 
 
 def from_points(points: list[KeyPoint], limit: int = 2) -> str:
@@ -191,10 +156,9 @@ def build_themes(
         # I would love to work with you to make an episode about it") became 004's "L
         # Squared also shares a unique perspective on another important area in AI"
         told = [c for c in sentences if not cites_only_the_talk(c.citations)]
-        # nor one that joins what two passages say of different things (text.clause_apart)
         if policy.clauses_held_together:
-            told = [c for c in told if not clause_apart(c.text, [p.text for p in c.citations])]
-        if told and len(told) < len(sentences):
+            told = [c for c in (without_joined_clause(c, points) for c in told) if c]
+        if told and told != sentences:
             sentences, summary = told, " ".join(c.text for c in told)
         themes.append(
             Theme(

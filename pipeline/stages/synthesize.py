@@ -53,8 +53,9 @@ from pipeline.stages.overview import own_overview
 from pipeline.stages.overview_sentences import stated_overview
 from pipeline.stages.points import content, quote_rank, repeats
 from pipeline.stages.policy import STRICT, ModelPolicy
-from pipeline.stages.reduce_stage import is_quotable, union
+from pipeline.stages.reduce_stage import is_quotable
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
+from pipeline.stages.theme_citations import union
 from pipeline.stages.themes import Vectorizer, cross_groups, lexical_vectors
 from pipeline.text import (
     ended,
