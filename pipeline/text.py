@@ -306,9 +306,11 @@ def praise_beyond(sentence: str, grounds: str) -> bool:
     return any(stem not in held for word, stem in _PRAISE if word.search(sentence))
 
 
-# a relative or reported clause, to where a claim set beside it starts ("..., but ...")
+# where a sentence sets one claim beside another: "X, while Y", "X; Y", "X, but Y"
+BESIDE = re.compile(r",?\s+(?:while|whereas)\s+|;\s+|,\s+but\s+", re.IGNORECASE)
+# a relative or reported clause ("a company that ...", "H, who ..."), to where a claim is
+# set beside it
 _CLAUSE = re.compile(r"\s(?:that|which|who|whose|where)\s", re.IGNORECASE)
-_CLAUSE_END = re.compile(r",?\s+(?:while|whereas)\s+|;\s+|,\s+but\s+", re.IGNORECASE)
 CLAUSE_BACKED = 0.5  # share of a part's content words a passage holds to back that part
 
 
@@ -330,7 +332,7 @@ def joined_clause(sentence: str, passages: Sequence[str]) -> int | None:
 
     for found in _CLAUSE.finditer(sentence):
         before = plain_words(sentence[: found.start()])
-        clause = plain_words(_CLAUSE_END.split(sentence[found.end() :])[0])
+        clause = plain_words(BESIDE.split(sentence[found.end() :])[0])
         if not before or not clause or not backing(before):
             continue
         of_clause = backing(clause)

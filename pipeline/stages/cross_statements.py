@@ -20,7 +20,7 @@ from pipeline.stages.point_kinds import is_claim
 from pipeline.stages.points import content, repeats
 from pipeline.stages.show_talk import about_the_speaker, tells_the_talk
 from pipeline.stages.spoken import as_written
-from pipeline.text import name_words, plain_words, sentences_of, share_in, stems
+from pipeline.text import BESIDE, name_words, plain_words, sentences_of, share_in, stems
 
 
 @dataclass(frozen=True)
@@ -124,10 +124,6 @@ def resting_on(text: str, said: Sequence[Statement]) -> list[Statement]:
     return [s for s in ranked if 0 < 2 * shared[id(s)] >= best][:3] or ranked[:1]
 
 
-# where a sentence sets one claim beside another: "X, while Y", "X; Y", "X, but Y"
-_BESIDE = re.compile(r",?\s+(?:while|whereas)\s+|;\s+|,\s+but\s+", re.IGNORECASE)
-
-
 def names_apart(sentence: str, said: Sequence[Statement]) -> bool:
     """Whether a claim of ``sentence`` puts together names that only different sources
     hold: of the sources of the statements the claim rests on (``resting_on``; each with
@@ -141,7 +137,7 @@ def names_apart(sentence: str, said: Sequence[Statement]) -> bool:
     to this on their own; a claim that names its source is held to ``borrows_names``."""
     return any(
         _joins_sources(claim, said) or borrows_names(claim, said)
-        for claim in _BESIDE.split(sentence)
+        for claim in BESIDE.split(sentence)
     )
 
 

@@ -172,7 +172,7 @@ class ModelPolicy(BaseModel):
     clauses_held_together: bool = Field(
         description="a source theme's sentence that joins by a clause what one passage "
         "it cites says to what another says of something else ends before that clause "
-        "(``reduce_stage.without_joined_clause``): of 004's Tiananmen Square passage and, "
+        "(``theme_citations.without_joined_clause``): of 004's Tiananmen Square passage and, "
         "ten lines on, 'that company put out an API ... E34B model', the 1.5B wrote 'the "
         "E34B model ... put out by a company that has deployed soldiers and tanks into "
         "Beijing'"

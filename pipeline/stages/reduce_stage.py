@@ -116,7 +116,8 @@ def build_themes(
 ) -> list[Theme]:
     """Themes from the model's replies, each sentence cited; a sentence with a figure or
     praise the points lack, that asks a question, that tells the talk itself or that only
-    talk about the talk backs is left out, a repeated title gets its theme's number
+    talk about the talk backs is left out, one that joins two of its passages by a clause
+    ends before it (strict), a repeated title gets its theme's number
     ("Childcare Offer Analysis (7)"), a copied summary is rebuilt from its own points
     (strict), and a theme whose call failed is its most important points under the first
     one's words."""
@@ -156,7 +157,7 @@ def build_themes(
         # I would love to work with you to make an episode about it") became 004's "L
         # Squared also shares a unique perspective on another important area in AI"
         told = [c for c in sentences if not cites_only_the_talk(c.citations)]
-        if policy.clauses_held_together:
+        if policy.clauses_held_together:  # theme_citations.without_joined_clause
             told = [c for c in (without_joined_clause(c, points) for c in told) if c]
         if told and told != sentences:
             sentences, summary = told, " ".join(c.text for c in told)

@@ -33,7 +33,7 @@ def cite_sentences(text: str, points: Sequence[KeyPoint], per_sentence: int = 2)
     return out
 
 
-# a clause after one of these is what someone said or thought: no sentence without it
+# a clause after one of these is what the words before it report: they say nothing alone
 _REPORTED = re.compile(
     r"\b(?:sa(?:y|ys|id|ying)|(?:note|argue|believe|feel|mention|explain|add|claim|suggest|"
     r"state|know|hope|show|find|report|agree|warn|mean|realize|think)(?:s|e?d)?|felt|thought|"
