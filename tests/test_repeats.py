@@ -533,6 +533,26 @@ def test_a_theme_the_overview_does_not_draw_on_yet_stands_in_first() -> None:
     ]
 
 
+def test_a_theme_an_overview_sentence_says_in_its_own_words_is_drawn_on() -> None:
+    """The seeds' cross-source overview said "China's AI open source accelerates adoption
+    due to cost savings." and, standing in for a sentence that gave way, "China's AI open
+    source is a very rational choice.", the same theme's first sentence: no sentence of
+    that theme held most of the told one's words, so the theme counted as not drawn on.
+    A told sentence whose stems the theme's summary holds half of draws on it."""
+    from pipeline.stages.overview_sentences import first_stated
+
+    summaries = [
+        "China's AI open source is a very rational choice. Open source accelerates its "
+        "adoption because it makes it cheaper for companies to adopt AI.",
+        "Google predicts proprietary LLM solutions lack moats.",
+    ]
+    told = ["China's AI open source accelerates adoption due to cost savings."]
+    assert first_stated(summaries, [], 0.0, told) == [
+        "Google predicts proprietary LLM solutions lack moats.",
+        "China's AI open source is a very rational choice.",
+    ]
+
+
 def test_a_theme_sentence_saying_an_overview_sentence_again_in_more_words_stands_not_in() -> None:
     """The seeds' cross-source overview said "Integrating AI with more industries and
     sectors is a key initiative." and, standing in for a sentence that gave way, "The

@@ -23,6 +23,8 @@ OVERVIEW_SENTENCES = 5  # what the overview prompt asks for at most
 OVERVIEW_SENTENCE_WORDS = 35  # a sentence the overview takes from a theme, at most
 # a sentence says a told one again when it holds this share of the told one's stems
 TOLD_AGAIN = 0.8
+# a told sentence draws on a theme whose summary holds this share of its stems
+DRAWS_ON = 0.5
 
 # words that open a sentence leaning on the one before it: a pronoun, a connective, or
 # one of a pair ("However, the need to use technology ...", "The other host is an
@@ -98,12 +100,15 @@ def first_stated(
     of them holds ``REPEAT_SHARE`` of its content words, nor does it hold ``TOLD_AGAIN`` of
     one of theirs, nor open as one does: ``same_opening``) and that what it rests on states
     (``stated_share`` at least ``share``), if any: first those of the summaries that
-    ``told`` does not draw on yet (none of their sentences so said already), then the
-    others'. In the order of the summaries alone, the seeds' cross-source overview took the
-    next sentence of a theme it drew on already, and said the CCP was not involved twice;
-    held only by the told sentences, it said "Integrating AI with more industries and
-    sectors is a key initiative." and then "The government work report mentions AI Plus
-    initiatives integrating AI with more industries and sectors." """
+    ``told`` does not draw on yet (none of their sentences so said already, and no told
+    sentence has ``DRAWS_ON`` of its stems in the summary: "China's AI open source
+    accelerates adoption due to cost savings" drew on the theme of "China's AI open source
+    is a very rational choice"), then the others'. In the order of the summaries alone,
+    the seeds' cross-source overview took the next sentence of a theme it drew on already,
+    and said the CCP was not involved twice; held only by the told sentences, it said
+    "Integrating AI with more industries and sectors is a key initiative." and then "The
+    government work report mentions AI Plus initiatives integrating AI with more
+    industries and sectors." """
     known = [content(x) for x in told]
     known_stems = [stems(x) for x in told]
 
@@ -130,7 +135,10 @@ def first_stated(
             None,
         )
         if first is not None:
-            drawn = any(said_already(x) for x in sentences)
+            held = stems(" ".join(sentences))
+            drawn = any(said_already(x) for x in sentences) or any(
+                share_in(k, held) >= DRAWS_ON for k in known_stems
+            )
             (drawn_on if drawn else fresh).append(first)
     return fresh + drawn_on
 
