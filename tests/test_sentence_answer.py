@@ -14,12 +14,12 @@ from test_ask import NEWSLETTER, QUESTION
 from pipeline.ask.answer import answer_question
 from pipeline.ask.answer_checks import only_a_date
 from pipeline.ask.corpus import open_corpus
+from pipeline.ask.printed import printed_answer
 from pipeline.ask.sentence_answer import (
     SentenceReply,
     names_person,
     names_written,
     numbered_sentences,
-    printed_answer,
     unnamed,
 )
 from pipeline.outputs.verify import passage_problem

@@ -63,10 +63,10 @@ from collections.abc import Sequence
 from pipeline.ask.answer_reply import AnswerReply
 from pipeline.ask.expand import expand
 from pipeline.ask.focus import FOCUS_TOKENS, focused
-from pipeline.ask.printed import printed
+from pipeline.ask.printed import printed, printed_answer
 from pipeline.ask.requests import ask_sentence, ask_statements, within_context
 from pipeline.ask.retrieval import Hit, SearchIndex, query_terms
-from pipeline.ask.sentence_answer import SentenceReply, SentenceSpans, printed_answer
+from pipeline.ask.sentence_answer import SentenceReply, SentenceSpans
 from pipeline.ask.several import (
     about_the_question,
     adds_to,

@@ -18,7 +18,8 @@ from itertools import combinations
 
 from pipeline.text import CAPITALISED_WORD, name_words, stem_positions, stems
 
-_NAME_RUN = re.compile(rf"{CAPITALISED_WORD.pattern}(?:[ \t]+{CAPITALISED_WORD.pattern})*")
+# a name: capitalised words in a row ("Kai-Fu Lee", "L Squared")
+NAME_RUN = re.compile(rf"{CAPITALISED_WORD.pattern}(?:[ \t]+{CAPITALISED_WORD.pattern})*")
 
 
 def names_apart(
@@ -34,7 +35,7 @@ def names_apart(
     words together ("Danwang's" for "Dan Wang's") is not placed there."""
     wanted = name_words(statement, question)
     runs: dict[frozenset[str], str] = {}
-    for run in _NAME_RUN.findall(statement):
+    for run in NAME_RUN.findall(statement):
         if parts := frozenset(stems(run) & wanted):
             runs.setdefault(parts, run)
     gaps: dict[tuple[str, str], int] = {}

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pipeline.ask.answer_reply import STATEMENT_CHARS
 from pipeline.ask.name_places import speaker_label, turns_of
 from pipeline.stages.spoken import in_writing
-from pipeline.text import cut_back
+from pipeline.text import cut_back, flattened, stems
 from pipeline.whole_sentence import folded, whole_sentence
 
 
@@ -48,3 +48,22 @@ def printed(statement: str, passages: Sequence[str], whole_sentences: bool) -> s
     if whole_sentences:  # checked as it was, printed as its sentence
         text = whole_sentence(text, passages)
     return said_by(text, passages) or in_writing(text)
+
+
+def printed_answer(answer: str, sentence: str) -> str:
+    """The answer, then its sentence quoted ("Cuda: “... choke point is in Cuda ...”");
+    the sentence alone when the answer is most of it (the model copied it). Both as a
+    reader sees them (``text.flattened``: without a bulleted transcript's line markers,
+    "... comes out of * Alibaba")."""
+    answer, sentence = flattened(answer).strip(" ."), flattened(sentence)
+    if len(stems(answer) & stems(sentence)) * 2 > len(stems(sentence)):
+        return f"“{sentence}”"
+    return f"{answer}: “{sentence}”"
+
+
+def given_in(printed_text: str) -> str:
+    """What a ``printed_answer`` gives: its answer before the quoted sentence, or the
+    sentence when printed alone."""
+    if ": “" in printed_text:
+        return printed_text.split(": “", 1)[0]
+    return printed_text.strip("“”")

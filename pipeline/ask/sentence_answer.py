@@ -16,7 +16,7 @@ and it is not a bare date where no time is asked (``answer_checks.only_a_date``)
 A question that asks a person's view ("What did L Squared say about ...?"), or names a
 person or anything else by a name the sources write ("Which university did Afra Wang
 graduate from?"), is not answered from a source that never names them (``unnamed``).
-What is printed is the answer and, quoted, the sentence (``printed_answer``): every word
+What is printed is the answer and, quoted, the sentence (``printed.printed_answer``): every word
 of it the passage's own.
 """
 
@@ -40,10 +40,11 @@ from pipeline.ask.answer_checks import (
     unsupported,
     view_of,
 )
+from pipeline.ask.name_places import NAME_RUN
 from pipeline.ask.retrieval import Hit
 from pipeline.ask.several import asks_several
 from pipeline.stages.policy import STRICT, ModelPolicy
-from pipeline.text import CAPITALISED_WORD, flattened, numbers, stems
+from pipeline.text import numbers, stems
 
 ANSWER_CHARS = 200  # "a few words"; the 1.5B sometimes copies its whole sentence
 # a sentence and its neighbours: where a short answer must be stated
@@ -211,10 +212,6 @@ def unnamed(question: str, shown: Mapping[int, Shown], texts: Mapping[str, str])
     return {n: names[0] for n, s in shown.items() if s.source_id in silent}
 
 
-# a name of two words or more: capitalised words in a row ("Afra Wang", "L Squared")
-_NAME_RUN = re.compile(rf"{CAPITALISED_WORD.pattern}(?:[ \t]+{CAPITALISED_WORD.pattern})+")
-
-
 def names_written(question: str, texts: Mapping[str, str]) -> list[str]:
     """The names of two words or more that ``question`` writes (its first word aside, as
     any word that opens it; possessives dropped: "Afra Wang's") and some source writes as
@@ -223,7 +220,7 @@ def names_written(question: str, texts: Mapping[str, str]) -> list[str]:
     body = question.strip()
     first = re.match(r"\W*\w+", body)
     body = body[first.end() :] if first else body
-    runs = [re.sub(r"['’]s\b", "", run) for run in _NAME_RUN.findall(body)]
+    runs = [re.sub(r"['’]s\b", "", run) for run in NAME_RUN.findall(body) if len(run.split()) > 1]
     return [run for run in dict.fromkeys(runs) if any(run in text for text in texts.values())]
 
 
@@ -235,14 +232,3 @@ def names_person(person: str, text: str) -> bool:
     if not parts:
         return True
     return any(re.search(rf"(?<![\w'’-]){re.escape(p)}(?![\w-])", text) for p in parts)
-
-
-def printed_answer(answer: str, sentence: str) -> str:
-    """The answer, then its sentence quoted ("Cuda: “... choke point is in Cuda ...”");
-    the sentence alone when the answer is most of it (the model copied it). Both as a
-    reader sees them (``text.flattened``: without a bulleted transcript's line markers,
-    "... comes out of * Alibaba")."""
-    answer, sentence = flattened(answer).strip(" ."), flattened(sentence)
-    if len(stems(answer) & stems(sentence)) * 2 > len(stems(sentence)):
-        return f"“{sentence}”"
-    return f"{answer}: “{sentence}”"

@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from pipeline.ask.answer_checks import about_words
+from pipeline.ask.printed import given_in
 from pipeline.models import Answer, CitedPassage, Statement
 from pipeline.text import ended, flattened, stems, tokenize
 
@@ -137,9 +138,8 @@ def the_rest(question: str, answer: Answer) -> str:
         return question
     first = question[: joint.start()].strip()
     second = question[joint.end() - len(joint.group().split()[-1]) :].strip()
-    said = answer.statements[0].text
-    given = said.split(": “", 1)[0] if ": “" in said else said.strip("“”")
-    return f"{second[:1].upper()}{second[1:]} ({first}? {ended(given.strip())})"
+    given = given_in(answer.statements[0].text).strip()
+    return f"{second[:1].upper()}{second[1:]} ({first}? {ended(given)})"
 
 
 def other_sources(hits_sources: Sequence[str], cited: set[str], wanted: int) -> list[str]:
