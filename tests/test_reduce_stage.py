@@ -945,6 +945,46 @@ def test_a_summary_sentence_in_a_speakers_own_words_says_whose_they_are() -> Non
     )
 
 
+def test_a_summary_sentence_in_the_first_person_no_label_names_says_a_speaker_said_it() -> None:
+    # the seeds' 002 (a thread of comments) overview: "Patrolling shipping lanes is a
+    # peacetime operation, so I don't see how the First Island Chain matters."
+    from pipeline.models import Segment, Transcript
+    from pipeline.stages.speakers import named_in, unnamed_speaker
+
+    def line(n: int) -> Passage:
+        return Passage(
+            source_id="t", char_start=n, char_end=n + 1, line_start=n, line_end=n, text="x"
+        )
+
+    def speaker(p: Passage) -> str | None:
+        return "Hon. Bill Blair" if p.line_start == 9 else None
+
+    text = (
+        "Patrolling lanes is peacetime work, so I don't see why it matters. "
+        "If you want a rundown, read the post. "  # "you" may be anyone
+        "World War I changed shipping. "
+        "Our priority is the provinces. "  # a named speaker's passage among them
+        "Professor Blair thinks we uphold it."  # names a speaker itself
+    )
+    cited = [[line(1)], [line(2)], [line(3)], [line(4), line(9)], [line(5)]]
+    speakers = ["Professor Blair"]
+    thread = Transcript(source_id="t", path="t.txt", format="thread", sha256="0", segments=[])
+    unnamed = unnamed_speaker(thread)
+    assert named_in(text, cited, speaker, "", speakers, unnamed) == (
+        "A commenter said: Patrolling lanes is peacetime work, so I don't see why it matters. "
+        "If you want a rundown, read the post. World War I changed shipping. "
+        "Our priority is the provinces. Professor Blair thinks we uphold it."
+    )
+    assert named_in(text, cited, speaker, "", speakers) == text  # nobody to say it
+    talk = thread.model_copy(
+        update={
+            "format": "speaker_turns",
+            "segments": [Segment(text="x", char_start=0, char_end=1, line_start=1, line_end=1)],
+        }
+    )
+    assert unnamed_speaker(talk) == "A speaker"
+
+
 def test_a_summary_sentence_is_cited_by_the_points_it_restates_not_by_one_shared_word() -> None:
     from pipeline.stages.theme_citations import cite_sentences
 

@@ -350,6 +350,28 @@ def test_a_cross_source_overview_never_opens_leaning_on_a_sentence_before_it() -
     assert stated_overview(own, group, summaries, 0.6) == own
 
 
+def test_a_cross_source_overview_sentence_in_a_speakers_voice_or_pointing_back_gives_way() -> None:
+    """The seeds' cross-source overview said "The Chinese government would be happy if
+    something like that was feasible." (self-driving cars, which it never named) and
+    "Top Chinese researchers are not bothered by your criticism." (whose criticism?):
+    each gives way to a theme's first sentence, which may be neither."""
+    from pipeline.stages.overview_sentences import points_back, stated_overview
+
+    adopt = "Open source makes it cheaper for companies to adopt AI."
+    cars = "The Chinese government would make self-driving cars happen if feasible."
+    top = "Top Chinese researchers publish in English language journals."
+    group = [said("001", 8, adopt, adopt), said("004", 813, cars, cars), said("004", 732, top, top)]
+    summaries = [adopt, f"I think {cars}", top, cars]
+    feasible = "The Chinese government would be happy if something like that was feasible."
+    criticism = "Top Chinese researchers are not bothered by your criticism of journals."
+    assert points_back(feasible) and points_back("Such a thing is feasible in China.")
+    assert not points_back("The cars look like that of Tesla.")
+    assert stated_overview(f"{adopt} {feasible} {criticism}", group, summaries, 0.3) == (
+        f"{adopt} {top} {cars}"  # the second theme's sentence is in a speaker's words
+    )
+    assert stated_overview(f"{adopt} {top}", group, summaries, 0.3) == f"{adopt} {top}"
+
+
 def test_a_theme_sentence_opening_as_a_told_one_does_not_stand_in_for_another() -> None:
     """The seeds' cross-source overview said "Open source accelerates AI adoption and
     brings hope ..." and, two sentences on, "Open source accelerates its adoption

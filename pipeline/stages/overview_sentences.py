@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pipeline.stages.cross_statements import Statement, names_apart, stated_share
 from pipeline.stages.point_kinds import is_claim
 from pipeline.stages.points import REPEAT_SHARE, content
+from pipeline.stages.speakers import in_own_words
 from pipeline.stages.spoken import without_fillers
 from pipeline.text import WORD, plain_words, sentences_of, share_in, stems, word_count
 
@@ -40,14 +41,35 @@ _LEANING = re.compile(
 )
 
 
+# a thing spoken of as the one just said, anywhere in a sentence: "something like that"
+_POINTS_BACK = re.compile(
+    r"\b(?:something|anything|nothing|things?|stuff) like (?:that|this)\b|\bsuch a thing\b",
+    re.IGNORECASE,
+)
+
+
 def stands_alone(sentence: str) -> bool:
     """Whether a sentence can open a paragraph of its own: it does not lean on the one
-    before it (a pronoun or a connective first) and is short enough to read as a line of
-    an overview. The 1.5B's theme summaries copy their statements, and the cross-source
-    overview took "They were behind on open source on a lot of AI development and having
-    this force multiplier ... is what helped them like catch up to where they are
-    today" (41 words) from one: whose "they", the overview does not say."""
-    return not leans(sentence) and word_count(sentence) <= OVERVIEW_SENTENCE_WORDS
+    before it (a pronoun or a connective first, or ``points_back``) and is short enough
+    to read as a line of an overview. The 1.5B's theme summaries copy their statements,
+    and the cross-source overview took "They were behind on open source on a lot of AI
+    development and having this force multiplier ... is what helped them like catch up
+    to where they are today" (41 words) from one: whose "they", the overview does not
+    say."""
+    return (
+        not leans(sentence)
+        and not points_back(sentence)
+        and word_count(sentence) <= OVERVIEW_SENTENCE_WORDS
+    )
+
+
+def points_back(sentence: str) -> bool:
+    """Whether a sentence speaks of a thing as the one just said ("something like that",
+    "such a thing") and so needs the sentence before it, wherever the words are: the
+    seeds' cross-source overview said "The Chinese government would be happy if
+    something like that was feasible." (self-driving cars, in 004) after a sentence on
+    open source."""
+    return bool(_POINTS_BACK.search(sentence))
 
 
 def leans(sentence: str) -> bool:
@@ -96,9 +118,10 @@ def first_stated(
     told: Sequence[str] = (),
 ) -> list[str]:
     """Per summary (a cross-source theme's), its first sentence that is a claim, stands
-    alone (``stands_alone``), says something besides the sentences ``told`` already (no one
-    of them holds ``REPEAT_SHARE`` of its content words, nor does it hold ``TOLD_AGAIN`` of
-    one of theirs, nor open as one does: ``same_opening``) and that what it rests on states
+    alone (``stands_alone``), is not in a speaker's own words (``in_own_words``), says
+    something besides the sentences ``told`` already (no one of them holds
+    ``REPEAT_SHARE`` of its content words, nor does it hold ``TOLD_AGAIN`` of one of
+    theirs, nor open as one does: ``same_opening``) and that what it rests on states
     (``stated_share`` at least ``share``), if any: first those of the summaries that
     ``told`` does not draw on yet (none of their sentences so said already, and no told
     sentence has ``DRAWS_ON`` of its stems in the summary: "China's AI open source
@@ -129,6 +152,7 @@ def first_stated(
                 for x in sentences
                 if is_claim(x)
                 and stands_alone(x)
+                and not in_own_words(x)
                 and not said_already(x)
                 and stated_share(x, said) >= share
             ),
@@ -173,7 +197,10 @@ def stated_overview(
     overview does not draw on yet); so does
     a sentence that says no more than a theme's title (``only_a_title``), one that leans
     on a sentence not before it (``leans_out_of_place``: "It makes it cheaper for
-    companies to adopt AI." opened a run's overview) and, with
+    companies to adopt AI." opened a run's overview), one that speaks of a thing as the
+    one just said (``points_back``), one in a speaker's own words (``in_own_words``: "Top
+    Chinese researchers are not bothered by your criticism.", 004's researchers and
+    002's commenter) and, with
     ``names_together``, one that puts names of different sources together
     (``names_apart``). Told
     each subject in one line, the 1.5B wrote the seeds' cross-source overview as a press
@@ -191,6 +218,8 @@ def stated_overview(
         and not only_a_title(x, titles)
         and not (names_together and names_apart(x, said))
         and not leans_out_of_place(said_first, n, summaries)
+        and not points_back(x)
+        and not in_own_words(x)
     ]
     spare = iter(f for f in first_stated(summaries, said, share, stated) if f not in said_first)
     out: list[str] = []

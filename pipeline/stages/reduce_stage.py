@@ -51,7 +51,13 @@ from pipeline.stages.points import (
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
 from pipeline.stages.show_talk import cites_only_the_talk, without_talk_about_the_talk
-from pipeline.stages.speakers import named_in, role_labels, speaker_at, with_speakers
+from pipeline.stages.speakers import (
+    named_in,
+    role_labels,
+    speaker_at,
+    unnamed_speaker,
+    with_speakers,
+)
 from pipeline.stages.spoken import in_writing
 from pipeline.stages.theme_citations import citations, cite_sentences, union, without_joined_clause
 from pipeline.stages.themes import Vectorizer, group_points, lexical_vectors, theme_count
@@ -335,13 +341,14 @@ def reduce_source(
     # who "the analyst" is, once the points are picked and the overview cited as written
     overview_citations = [c.citations for c in cite_sentences(overview, points)]
     spoken_text = "\n".join(s.text for s in transcript.segments)
-    overview = named_in(overview, overview_citations, speaker, spoken_text, speakers)
+    unnamed = unnamed_speaker(transcript)
+    overview = named_in(overview, overview_citations, speaker, spoken_text, speakers, unnamed)
     themes = [
         t.model_copy(
             update={
                 "points": with_speakers(m, speaker, speakers),
                 "summary": named_in(
-                    t.summary, t.sentence_citations, speaker, spoken_text, speakers
+                    t.summary, t.sentence_citations, speaker, spoken_text, speakers, unnamed
                 ),
             }
         )

@@ -83,12 +83,30 @@ def in_own_words(text: str) -> bool:
     return bool(_SPEAKER_S_OWN.search(text))
 
 
+# a speaker speaking of themselves; "you" may be anyone ("if you want a rundown ...")
+_FIRST_PERSON = re.compile(
+    r"\b(?:(?<!\bWar )I|I'm|I've|I'd|I'll|me|[mM]y|[wW]e|[wW]e're|[wW]e've|[oO]ur|us)\b"
+)
+
+
+def in_first_person(text: str) -> bool:
+    """``text`` is a speaker speaking of themselves: "I", "my", "we", "our", "us" ..."""
+    return bool(_FIRST_PERSON.search(text))
+
+
+def unnamed_speaker(transcript: Transcript) -> str:
+    """Who says a passage of ``transcript`` that names no speaker, in a brief: a
+    commenter, in a thread of comments; a speaker, elsewhere."""
+    return "A commenter" if transcript.format == "thread" else "A speaker"
+
+
 def named_in(
     text: str,
     citations: Sequence[Sequence[Passage]],
     speaker: Callable[[Passage], str | None],
     source_text: str,
     speakers: Sequence[str] = (),
+    unnamed: str = "",
 ) -> str:
     """``text`` (a summary, an overview; ``citations``: its sentences') with each sentence
     whose passages are all said by one named speaker naming them: one that opens "The
@@ -99,7 +117,13 @@ def named_in(
     assure the member that our government remains committed to the rule of law ...": a
     theme of covid_6 read "I want to assure ..." with nobody to say it), unless it names
     one of the transcript's ``speakers`` itself ("Professor B explains that testing on
-    TI-digits would already give us ...", of PhD C's lines). ``text`` as it was when its
+    TI-digits would already give us ...", of PhD C's lines). With ``unnamed`` (who says
+    a passage no label names: ``unnamed_speaker``), a sentence in the first person
+    (``in_first_person``) whose passages no label names is reported as said by them: the
+    seeds' briefs, whose transcripts name no speaker, read "I think China really does see
+    this as a dreadnought moment for software." and, as 002's overview, "Patrolling
+    shipping lanes is a peacetime operation, so I don't see how the First Island Chain
+    matters.", a commenter's view in the brief's own voice. ``text`` as it was when its
     sentences and citations do not match one to one."""
     sentences = sentences_of(text)
     if len(sentences) != len(citations):
@@ -108,13 +132,15 @@ def named_in(
     named = []
     for sentence, cited in zip(sentences, citations, strict=True):
         who = {speaker(p) for p in cited}
-        label = who.pop() if len(who) == 1 else None
+        label = next(iter(who)) if len(who) == 1 else None
+        names_one = labels is not None and labels.search(sentence) is not None
         if label:
             labelled = by_label(sentence, label, source_text)
-            names_one = labels is not None and labels.search(sentence) is not None
             if labelled == sentence and in_own_words(sentence) and not names_one:
                 labelled = f"{label} said: {sentence}"
             sentence = labelled
+        elif unnamed and who <= {None} and in_first_person(sentence) and not names_one:
+            sentence = f"{unnamed} said: {sentence}"
         named.append(sentence)
     return " ".join(named)
 
