@@ -665,6 +665,13 @@ def test_talk_about_the_talk_is_told_from_what_is_said() -> None:
         "we have the big labs in the US doing so before I kind of jump into a couple of the reasons"
     )
     assert not about_the_talk("We haven't got the chips we need.")
+    assert about_the_talk(  # the host's questions to come (004)
+        "I want to definitely ask some questions about how much the chip ban or just chip "
+        "restrictions in general are already having an effect."
+    )
+    assert about_the_talk("I'd like to ask you about Huawei's chips.")
+    assert not about_the_talk("They asked whether Huawei's chips are ready.")
+    assert not about_the_talk("Then I will talk about the low-end slowly.")
     assert not about_the_talk("Before I joined Huawei, I worked at SMIC.")
 
 

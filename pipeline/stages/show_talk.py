@@ -131,6 +131,11 @@ _ABOUT_THE_TALK = re.compile(
     r"\bwe (?:haven't|have not|didn't|did not) (?:really |yet |even )?"
     r"(?:talked|discussed|touched|covered|gotten|got) (?:about|on|to|into)\b|"
     r"\bbefore (?:I|we) (?:jump|dive|get|go|move) (?:in|into|on)\b|"
+    # ... and the questions to come: "I want to definitely ask some questions about how
+    # much the chip ban ... are already having an effect" (004's host; the theme made it
+    # "The chip ban ... have already had an effect on chat GPT usage in the US.")
+    r"\b(?:I|we)(?:'d|\s+would)?\s+(?:\w+ly\s+)?(?:want|wanted|like|love|'m\s+going|"
+    r"am\s+going|'ll|will)\s+(?:to\s+)?(?:\w+ly\s+)?ask\b|"
     # the show keeping time: "Folks, we're pushing past 10 p.m. now", "we're running out of time"
     r"\b(?:we're|we are)\s+(?:running out of time|pushing past\s+\d)|"
     # a committee's chair keeping its order: "The next questions are from Hefin David.",
