@@ -372,6 +372,30 @@ def test_a_cross_source_overview_sentence_in_a_speakers_voice_or_pointing_back_g
     assert stated_overview(f"{adopt} {top}", group, summaries, 0.3) == f"{adopt} {top}"
 
 
+def test_a_cross_source_sentence_in_a_speakers_own_words_is_its_sources_or_left_out() -> None:
+    """The seeds' "China AI Industry" opened "Top Chinese researchers are not bothered by
+    your criticism." (004's researchers, 002's commenter); "LLM competition" said "Deep Sea
+    completely broke the moat ... you don't need to pay for LLMs." in nobody's name."""
+    from pipeline.stages.cross_statements import said_by_its_source
+    from pipeline.stages.synthesize import CrossReply, build_cross
+
+    top = "Most top Chinese researchers would not be bothering with Chinese journals."
+    nebulous = "You are shifting to another nebulous criticism of Chinese research."
+    moat = "Deep Sea broke the moat and told everyone you don't need to pay for LLMs."
+    group = [said("004", 732, top), said("002", 57, nebulous), said("003", 107, moat)]
+    blend = "Top Chinese researchers are not bothered by your criticism."
+    copied = "Deep Sea broke the moat: you don't need to pay for LLMs."
+    assert said_by_its_source(blend, group) is None  # two sources' words in one voice
+    assert said_by_its_source(copied, group) == f"Source 003: {copied}"
+    assert said_by_its_source(f"Source 003: {copied}", group) == f"Source 003: {copied}"
+    assert said_by_its_source(top, group) == top  # nobody's own words
+    reply = CrossReply(
+        title="Chinese research", summary=[blend, top, copied], relation="differ", point="x"
+    )
+    [theme], _, _ = build_cross([group], [reply], STRICT)
+    assert theme.summary.text == f"{top} Source 003: {copied}"
+
+
 def test_a_theme_sentence_opening_as_a_told_one_does_not_stand_in_for_another() -> None:
     """The seeds' cross-source overview said "Open source accelerates AI adoption and
     brings hope ..." and, two sentences on, "Open source accelerates its adoption

@@ -19,6 +19,7 @@ from pipeline.models import Attributed, Cited, KeyPoint, Passage, SourceBrief, T
 from pipeline.stages.point_kinds import is_claim
 from pipeline.stages.points import content, repeats
 from pipeline.stages.show_talk import about_the_speaker, tells_the_talk
+from pipeline.stages.speakers import in_own_words
 from pipeline.stages.spoken import as_written
 from pipeline.text import BESIDE, name_words, plain_words, sentences_of, share_in, stems
 
@@ -178,6 +179,21 @@ def _names(text: str, source_id: str) -> bool:
     return bool(
         _SOURCE_WORD.search(text) and re.search(rf"(?<![\w.]){re.escape(source_id)}(?![\w])", text)
     )
+
+
+def said_by_its_source(sentence: str, said: Sequence[Statement]) -> str | None:
+    """A cross-source sentence in a speaker's own words (``speakers.in_own_words``: a
+    statement copied, "I", "we", "you") that names no source, as its source's: opened by
+    "Source 003:" when the statements it rests on (``resting_on``) are one source's, None
+    when they are several sources' (whose words would they be?); any other sentence as
+    it is. The seeds' cross-source theme "China AI Industry" opened "Top Chinese
+    researchers are not bothered by your criticism." (004's researchers, 002's
+    commenter), and "LLM competition" said "Deep Sea completely broke the moat ... you
+    don't need to pay for LLMs." in nobody's name."""
+    if not in_own_words(sentence) or _SOURCE_WORD.search(sentence):
+        return sentence
+    sources = {s.source_id for s in resting_on(sentence, said)}
+    return f"Source {sources.pop()}: {sentence}" if len(sources) == 1 else None
 
 
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")

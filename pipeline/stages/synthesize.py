@@ -45,6 +45,7 @@ from pipeline.stages.cross_statements import (
     named_rightly,
     names_apart,
     ordinals_named,
+    said_by_its_source,
     sides,
     statements_of,
 )
@@ -146,7 +147,8 @@ def build_cross(
 ) -> tuple[list[CrossTheme], list[Attributed], list[Disagreement]]:
     """Cross-source themes, agreements and disagreements from the model's replies. A
     summary that copies an earlier one is rebuilt from its statements (strict); a
-    sentence that praises in words its statements never use is left out; a title that
+    sentence that praises in words its statements never use is left out, one in a
+    speaker's own words is its source's (``said_by_its_source``); a title that
     repeats one or names nothing the theme says gives way (``stand_in_title``)."""
     said, titles = Repeats(prefix=policy.repeat_prefix), Repeats(prefix=policy.repeat_prefix)
     themes, agreements, disagreements = [], [], []
@@ -160,6 +162,7 @@ def build_cross(
             for s in sentences_of(summary)
             if not praise_beyond(s, grounds)
         ]
+        kept = [x for x in (said_by_its_source(s, group) for s in kept) if x]
         if policy.names_held_together:
             kept = [s for s in kept if not names_apart(s, group)]
         summary = " ".join(kept)
