@@ -318,7 +318,11 @@ def joined_clause(sentence: str, passages: Sequence[str]) -> int | None:
     """Where ``sentence`` starts a clause ("a company that ...", "H, who ...") that joins
     what one of its ``passages`` says to what another says of something else, if it does:
     a passage backs the clause (half of its content words or more), another the words
-    before it, and the clause's passages share no word with those. Of 004's "...
+    before it, and the clause's passages share one word at most with those (``_apart``:
+    002's "The article discusses the Chinese government's involvement in DeepSeek, which
+    is a tech company that has been accused of promoting veiled racism against
+    Americans" joins a TV drama's "veiled racism" to DeepSeek, both passages saying
+    "Chinese"). Of 004's "...
     soldiers and tanks entered Tiananmen Square" and, ten lines on, "that company put out
     an API ... to access the E34B model", the 1.5B wrote "The post discusses the E34B
     model and other models put out by a company that has deployed soldiers and tanks into
@@ -336,9 +340,15 @@ def joined_clause(sentence: str, passages: Sequence[str]) -> int | None:
         if not before or not clause or not backing(before):
             continue
         of_clause = backing(clause)
-        if of_clause and not any(before & held[i] for i in of_clause):
+        if of_clause and all(_apart(before & held[i], before) for i in of_clause):
             return found.start()
     return None
+
+
+def _apart(shared: set[str], words: set[str]) -> bool:
+    """Whether a passage that holds ``shared`` of ``words`` says nothing of them: one word
+    at most (a word that runs through a source: "Chinese" in 002) and under half."""
+    return len(shared) <= 1 and 2 * len(shared) < len(words)
 
 
 def capitalised(text: str) -> str:

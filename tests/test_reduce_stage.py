@@ -1069,6 +1069,13 @@ def test_a_theme_sentence_ends_before_a_clause_that_joins_two_passages() -> None
     assert joined_clause(joined, said[1:]) is None  # one passage: nothing joined
     # a clause its own passage says of the same thing stands
     assert joined_clause("The company put out an API that Chinese companies use.", said) is None
+    # one word that runs through a source, in both passages, joins nothing (002)
+    drama = "The TV drama Silicon Wave shows veiled racism by Chinese writers against Americans."
+    aware = "I wonder how much the Chinese government was aware of what DeepSeek would publish."
+    head_002 = "The article discusses the Chinese government's involvement in DeepSeek"
+    racism = f"{head_002}, which is a drama accused of veiled racism against Americans."
+    assert joined_clause(racism, [drama, aware]) == len(head_002) + 1
+    assert joined_clause(racism, [f"{drama} DeepSeek", aware]) is None  # two words shared
     # a clause ends where another claim is set beside it
     beside = (
         "The company put out an API that Chinese companies use, but soldiers entered "
