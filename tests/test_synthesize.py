@@ -396,6 +396,34 @@ def test_a_cross_source_sentence_in_a_speakers_own_words_is_its_sources_or_left_
     assert theme.summary.text == f"{top} Source 003: {copied}"
 
 
+def test_a_cross_source_sentence_that_joins_what_two_sources_say_is_left_out() -> None:
+    """004's foreign journalists in Beijing are "stretched very thinly"; 003 has "nothing
+    against the Chinese AI industry": the 1.5B wrote "Chinese AI industry is stretched
+    very thinly.", and the cross-source overview told it."""
+    from pipeline.stages.cross_statements import words_apart
+    from pipeline.stages.overview_sentences import stated_overview
+    from pipeline.stages.policy import LENIENT
+    from pipeline.stages.synthesize import CrossReply, build_cross
+
+    thin = "Foreign journalists in China are stretched very thinly."
+    industry = "Nothing against the Chinese AI industry in China."
+    nuance = "English language discussion about Chinese AI in China can lack nuance."
+    group = [said("004", 912, thin), said("003", 296, industry), said("004", 913, nuance)]
+    blend = "Chinese AI industry is stretched very thinly."
+    assert words_apart(blend, group)
+    assert not words_apart(nuance, group)  # one source's words
+    assert not words_apart("Chinese AI discussion in China lacks nuance.", group)
+    # claims set side by side are each one source's
+    assert not words_apart("Journalists are stretched thinly, while the industry grows.", group)
+    reply = CrossReply(title="Chinese AI", summary=[blend, nuance], relation="agree", point="x")
+    [theme], _, _ = build_cross([group], [reply], STRICT)
+    assert theme.summary.text == nuance
+    [theme], _, _ = build_cross([group], [reply], LENIENT)
+    assert theme.summary.text == f"{blend} {nuance}"
+    told = stated_overview(f"{nuance} {blend}", group, [nuance], 0.5, words_together=True)
+    assert told == nuance
+
+
 def test_a_theme_sentence_opening_as_a_told_one_does_not_stand_in_for_another() -> None:
     """The seeds' cross-source overview said "Open source accelerates AI adoption and
     brings hope ..." and, two sentences on, "Open source accelerates its adoption

@@ -174,6 +174,34 @@ def _joins_sources(claim: str, said: Sequence[Statement]) -> bool:
     return not any(named <= words for words in held.values())
 
 
+def words_apart(sentence: str, said: Sequence[Statement]) -> bool:
+    """Whether a claim of ``sentence`` joins what different sources say: of the sources of
+    the statements it rests on (``resting_on``; each with its first passage), two or more
+    each hold a content word of the claim that no other of them holds, bar the words
+    every source of ``said`` says ("China"). Of 004's "They're stretched very thinly"
+    (foreign journalists in Beijing) and 003's "nothing against the Chinese AI
+    industry", the 1.5B wrote "Chinese AI industry is stretched very thinly.", and the
+    cross-source overview told it; of 000's person in Silicon Valley and 003's friend
+    "so reluctant to try out AI", "The person from Silicon Valley is reluctant to try out
+    AI." ``names_apart`` holds names so; this, every word."""
+    by_source: dict[str, set[str]] = {}
+    for statement in said:
+        by_source.setdefault(statement.source_id, set()).update(stems(" ".join(told(statement))))
+    everywhere = set.intersection(*by_source.values()) if by_source else set()
+    for claim in BESIDE.split(sentence):
+        held: dict[str, set[str]] = {}
+        for statement in resting_on(claim, said):
+            held.setdefault(statement.source_id, set()).update(stems(" ".join(told(statement))))
+        words = stems(_FRAMING.sub(" ", claim)) - everywhere
+        own = [
+            words & mine - set().union(*(h for k, h in held.items() if k != source))
+            for source, mine in held.items()
+        ]
+        if sum(1 for x in own if x) >= 2:
+            return True
+    return False
+
+
 def _names(text: str, source_id: str) -> bool:
     """ "Source 001: ...", "Sources 001 and 003 ..." name 001."""
     return bool(

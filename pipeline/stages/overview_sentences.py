@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from pipeline.stages.cross_statements import Statement, names_apart, stated_share
+from pipeline.stages.cross_statements import Statement, names_apart, stated_share, words_apart
 from pipeline.stages.point_kinds import is_claim
 from pipeline.stages.points import REPEAT_SHARE, content
 from pipeline.stages.speakers import in_own_words
@@ -189,6 +189,7 @@ def stated_overview(
     listed: Sequence[str] = (),
     titles: Sequence[str] = (),
     names_together: bool = False,
+    words_together: bool = False,
 ) -> str:
     """The overview's sentences that what they rest on states (``stated_share`` at least
     ``share``), each other one giving way, while the overview has fewer than
@@ -202,7 +203,7 @@ def stated_overview(
     Chinese researchers are not bothered by your criticism.", 004's researchers and
     002's commenter) and, with
     ``names_together``, one that puts names of different sources together
-    (``names_apart``). Told
+    (``names_apart``), and with ``words_together`` their words (``words_apart``). Told
     each subject in one line, the 1.5B wrote the seeds' cross-source overview as a press
     release's boilerplate: "AI has the potential to drive innovation across various
     industries, from healthcare to manufacturing", "Sources 000, 002, 003 and 004 agree
@@ -217,6 +218,7 @@ def stated_overview(
         if stated_share(x, said, listed) >= share
         and not only_a_title(x, titles)
         and not (names_together and names_apart(x, said))
+        and not (words_together and words_apart(x, said))
         and not leans_out_of_place(said_first, n, summaries)
         and not points_back(x)
         and not in_own_words(x)

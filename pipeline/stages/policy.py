@@ -169,6 +169,13 @@ class ModelPolicy(BaseModel):
         "(``borrows_names``: 'Source 004: Baidu's commercialization of 'Colorfullfe'', "
         "002's product)"
     )
+    words_held_together: bool = Field(
+        description="a cross-source sentence (a theme's summary, the overview) of which "
+        "two sources it rests on each hold words no other of them holds is left out "
+        "(``stages.cross_statements.words_apart``): of 004's foreign journalists, "
+        "'stretched very thinly', and 003's 'Chinese AI industry', the 1.5B wrote "
+        "'Chinese AI industry is stretched very thinly.'"
+    )
     clauses_held_together: bool = Field(
         description="a source theme's sentence that joins by a clause what one passage "
         "it cites says to what another says of something else ends before that clause "
@@ -299,6 +306,7 @@ STRICT = ModelPolicy(
     agreement_needs_two_sources=True,
     overview_support=0.6,
     names_held_together=True,
+    words_held_together=True,
     clauses_held_together=True,
     relations_stated=False,
     names_sorted_by_vote=True,
@@ -350,6 +358,7 @@ LENIENT = ModelPolicy(
     agreement_needs_two_sources=False,
     overview_support=0.0,
     names_held_together=False,
+    words_held_together=False,
     clauses_held_together=False,
     relations_stated=True,
     names_sorted_by_vote=True,

@@ -48,6 +48,7 @@ from pipeline.stages.cross_statements import (
     said_by_its_source,
     sides,
     statements_of,
+    words_apart,
 )
 from pipeline.stages.item_calls import ask_or_failure, joined
 from pipeline.stages.overview import own_overview
@@ -165,6 +166,8 @@ def build_cross(
         kept = [x for x in (said_by_its_source(s, group) for s in kept) if x]
         if policy.names_held_together:
             kept = [s for s in kept if not names_apart(s, group)]
+        if policy.words_held_together:
+            kept = [s for s in kept if not words_apart(s, group)]
         summary = " ".join(kept)
         if len(plain_words(summary)) < 3:
             summary = rebuilt
@@ -377,6 +380,7 @@ def synthesize(
             list(agreed),
             titles,
             names_together=policy.names_held_together,
+            words_together=policy.words_held_together,
         )
     if policy.agreement_needs_two_sources:
         overview = " ".join(
