@@ -12,7 +12,7 @@ sentence's citations.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from pipeline.models import Attributed, Cited, KeyPoint, Passage, SourceBrief, Theme
@@ -164,10 +164,16 @@ def told(statement: Statement) -> list[str]:
     return [statement.text, *(p.text for p in statement.citations[:1])]
 
 
-def _joins_sources(claim: str, said: Sequence[Statement]) -> bool:
+def _by_source(said: Iterable[Statement]) -> dict[str, set[str]]:
+    """Per source, the stems of what its statements and their first passages say."""
     held: dict[str, set[str]] = {}
-    for statement in resting_on(claim, said):
+    for statement in said:
         held.setdefault(statement.source_id, set()).update(stems(" ".join(told(statement))))
+    return held
+
+
+def _joins_sources(claim: str, said: Sequence[Statement]) -> bool:
+    held = _by_source(resting_on(claim, said))
     if len(held) < 2:
         return False
     named = {n for n in name_words(claim) if any(n in words for words in held.values())}
@@ -184,14 +190,10 @@ def words_apart(sentence: str, said: Sequence[Statement]) -> bool:
     cross-source overview told it; of 000's person in Silicon Valley and 003's friend
     "so reluctant to try out AI", "The person from Silicon Valley is reluctant to try out
     AI." ``names_apart`` holds names so; this, every word."""
-    by_source: dict[str, set[str]] = {}
-    for statement in said:
-        by_source.setdefault(statement.source_id, set()).update(stems(" ".join(told(statement))))
-    everywhere = set.intersection(*by_source.values()) if by_source else set()
+    every_source = _by_source(said).values()
+    everywhere = set.intersection(*every_source) if every_source else set()
     for claim in BESIDE.split(sentence):
-        held: dict[str, set[str]] = {}
-        for statement in resting_on(claim, said):
-            held.setdefault(statement.source_id, set()).update(stems(" ".join(told(statement))))
+        held = _by_source(resting_on(claim, said))
         words = stems(_FRAMING.sub(" ", claim)) - everywhere
         own = [
             words & mine - set().union(*(h for k, h in held.items() if k != source))
