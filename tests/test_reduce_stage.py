@@ -12,7 +12,8 @@ from pipeline.models import ChunkSummary, KeyPoint, Passage, Transcript
 from pipeline.outputs.markdown import source_markdown
 from pipeline.stages.map_stage import summarize_chunk
 from pipeline.stages.policy import LENIENT, STRICT
-from pipeline.stages.reduce_stage import fill_quotes, reduce_source
+from pipeline.stages.quotes import fill_quotes
+from pipeline.stages.reduce_stage import reduce_source
 from pipeline.stages.speakers import speaker_at
 
 

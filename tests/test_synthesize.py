@@ -100,7 +100,7 @@ def test_the_cross_source_brief_quotes_a_passage_its_source_prints_as_a_key_fact
     cross-source brief prints none of them, so it quotes the most specific passage of
     either."""
     from pipeline.models import Cited
-    from pipeline.stages.synthesize import most_specific_quote, quotable
+    from pipeline.stages.quotes import most_specific_quote, quotable
 
     welcome = line_passage(
         "001", 1, "Yeah, I'm really excited for this conversation, welcome to the show."

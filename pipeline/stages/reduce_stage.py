@@ -12,7 +12,7 @@ nothing the model writes carries its own citation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -23,8 +23,6 @@ from pipeline.model.stopping import worker_pool
 from pipeline.models import (
     ChunkSummary,
     KeyPoint,
-    Passage,
-    Quote,
     SourceBrief,
     Theme,
     Transcript,
@@ -44,11 +42,11 @@ from pipeline.stages.points import (
     content,
     pick_points,
     point_budget,
-    quote_rank,
     split_facts,
     subject_names,
 )
 from pipeline.stages.policy import STRICT, ModelPolicy
+from pipeline.stages.quotes import fill_quotes
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
 from pipeline.stages.show_talk import cites_only_the_talk, without_talk_about_the_talk
 from pipeline.stages.speakers import (
@@ -178,50 +176,6 @@ def build_themes(
             )
         )
     return themes
-
-
-QUOTE_CHARS = (60, 400)  # a readable quote's length
-
-
-def is_quotable(passage: Passage) -> bool:
-    return QUOTE_CHARS[0] <= len(passage.text) <= QUOTE_CHARS[1]
-
-
-def fill_quotes(
-    points: list[KeyPoint],
-    limit: int = 3,
-    speaker: Callable[[Passage], str | None] = lambda passage: None,
-    printed: Sequence[Passage] = (),
-) -> list[Quote]:
-    """The most specific evidence (``points.specificity``: rare words, figures, names; a
-    passage without hesitation sounds first, ``points.quote_rank``) of
-    each stretch of the points (one per stretch, spread over the transcript), each a
-    readable 60-400 characters: verbatim by construction, with who says it (``speaker``:
-    ``speaker_at``; covid_6's quotes were printed with no speaker). Taken by the point's importance
-    (its rank within its chunk), the quotes were each stretch's first chunk's ("China's
-    new energy, and then China's three new ones, right, Then many of these VCs ...") and
-    held 4 of the 75 key facts' words (tune 4, check 0); by their own specificity
-    ("... the size of China's SAS market is worth 5.2 billion compared to the US's 120
-    billion"), 6 (4, 2). A passage that overlaps one of ``printed`` (the cited passages of
-    the points the brief carries) comes after those that do not: 20 of the 30 quotes of
-    the seeds' and five meetings' briefs said a key fact or point of their brief again
-    (forty-third round)."""
-    if not points:
-        return []
-    stretch = max(1, -(-len(points) // limit))
-    chosen: list[Quote] = []
-    for start in range(0, len(points), stretch):
-        window = points[start : start + stretch]
-        candidates = [e for p in window for e in p.evidence if is_quotable(e)]
-        if candidates:
-            passage = max(
-                candidates,
-                key=lambda e: (not any(e.overlaps(p) for p in printed), quote_rank(e.text)),
-            )
-            quote = Quote(passage=passage, speaker=speaker(passage))
-            if quote not in chosen:
-                chosen.append(quote)
-    return sorted(chosen[:limit], key=lambda q: q.passage.char_start)
 
 
 def file_and_title(transcript: Transcript) -> tuple[str, str]:

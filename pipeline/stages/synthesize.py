@@ -35,7 +35,6 @@ from pipeline.models import (
     CrossTheme,
     Disagreement,
     KeyPoint,
-    Quote,
     SourceBrief,
 )
 from pipeline.stages.cross_claims import listed_in_series, unbacked_claim_removed, unlabelled
@@ -53,9 +52,9 @@ from pipeline.stages.cross_statements import (
 from pipeline.stages.item_calls import ask_or_failure, joined
 from pipeline.stages.overview import own_overview
 from pipeline.stages.overview_sentences import stated_overview
-from pipeline.stages.points import content, quote_rank, repeats
+from pipeline.stages.points import content, repeats
 from pipeline.stages.policy import STRICT, ModelPolicy
-from pipeline.stages.reduce_stage import is_quotable
+from pipeline.stages.quotes import most_specific_quote
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
 from pipeline.stages.theme_citations import union
 from pipeline.stages.themes import Vectorizer, cross_groups, lexical_vectors
@@ -219,27 +218,6 @@ def build_cross(
                 )
             )
     return themes, agreements, disagreements
-
-
-def most_specific_quote(brief: SourceBrief) -> Quote:
-    """What the cross-source brief quotes of a source: its most specific passage of a
-    quote's length (``quotable``), not its first quote, which was often the show's
-    opening ("Yeah, I'm really excited for this conversation, ... 12 time zones apart")."""
-    return max(quotable(brief), key=lambda q: quote_rank(q.passage.text))
-
-
-def quotable(brief: SourceBrief) -> list[Quote]:
-    """A source brief's quotes and the first passages of the points it carries, those of
-    a quote's length: its own quotes leave out what its points print
-    (``reduce_stage.fill_quotes``), the cross-source brief prints none of them."""
-    return [
-        *brief.quotes,
-        *(
-            Quote(passage=p.citations[0], speaker=p.speaker)
-            for p in brief.carried
-            if p.citations and is_quotable(p.citations[0])
-        ),
-    ]
 
 
 def words_of(*texts: str) -> int:
