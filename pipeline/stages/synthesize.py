@@ -15,8 +15,11 @@ sources at least (else it is not listed), and a disagreement puts each source's 
 statement on its side. Last, one call writes the overview from the cross-source themes
 (strict policy: a sentence that the statements it rests on do not state gives way to a
 theme's first sentence, ``ModelPolicy.overview_support``; a sentence that says sources
-agree loses that claim unless it restates an agreement listed). Every sentence is
-attributed by code to the statements it restates, and so to their sources and passages.
+agree loses that claim unless it restates an agreement listed). A summary's sentence in
+a speaker's own words is its source's (``cross_statements.said_by_its_source``), and one
+that joins what two sources say is left out (strict: ``names_apart``, ``words_apart``).
+Every sentence is attributed by code to the statements it restates, and so to their
+sources and passages.
 """
 
 from __future__ import annotations
