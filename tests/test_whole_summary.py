@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from conftest import ScriptedClient, ScriptedSession, generic_responder
 
 from pipeline.ask.corpus import open_corpus
-from pipeline.ask.whole_summary import asks_for_summary, summary_answer
+from pipeline.ask.whole_summary import asks_for_summary, named_source, summary_answer
 from pipeline.cli import main
 from pipeline.runner import run_pipeline
 from pipeline.settings import Settings
@@ -45,6 +45,23 @@ def test_a_summary_of_the_whole_is_told_from_a_question(question: str, whole: bo
     assert asks_for_summary(question) is whole
 
 
+@pytest.mark.parametrize(
+    ("question", "alone", "named"),
+    [
+        ("Summarize source 002.", "Summarize the source.", "002"),  # was refused
+        ("What is 003 about?", "What is the source about?", "003"),
+        ("Summarize the thread 002", "Summarize the source", "002"),
+        ("What does 002 say about chips?", "What does the source say about chips?", "002"),
+        ("Summarize sources 002 and 003", "Summarize sources 002 and 003", None),
+        ("What was the 2022 chip ban?", "What was the 2022 chip ban?", None),
+    ],
+)
+def test_a_question_that_names_one_source_is_asked_of_it(
+    question: str, alone: str, named: str | None
+) -> None:
+    assert named_source(question, ["000", "002", "003", "2022x"]) == (alone, named)
+
+
 @pytest.fixture
 def meeting_out(scripted: ScriptedClient, tmp_path: Path) -> Path:
     source = tmp_path / "in" / "committee.txt"
@@ -71,6 +88,9 @@ def test_the_overview_answers_with_its_checked_citations(meeting_out: Path) -> N
     assert all(s.citations for s in answer.statements)
     # another question is asked as any other
     assert summary_answer("Who chairs it?", meeting_out, corpus.texts, ["committee"]) is None
+    # one source named by its id: that source's overview
+    named = summary_answer("Summarize source committee.", meeting_out, corpus.texts, ["committee"])
+    assert named is not None and named.answer == brief["overview"]
 
 
 def test_a_changed_source_leaves_out_what_no_longer_matches(meeting_out: Path) -> None:

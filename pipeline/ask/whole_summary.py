@@ -43,6 +43,21 @@ def asks_for_summary(question: str) -> bool:
     return bool(_SUMMARY.match(question))
 
 
+def named_source(question: str, source_ids: Sequence[str]) -> tuple[str, str | None]:
+    """``question`` with the one source id it names ("source 002", "002") said as "the
+    source", and that id; the question as it is and None when it names none or several.
+    "Summarize source 002." was refused: its words found nothing in 002 to summarize."""
+    named = [s for s in source_ids if _id_in(s).search(question)]
+    if len(named) != 1:
+        return question, None
+    said = rf"(?:\b(?:the\s+)?(?:{_WHOLE})\s+)?{_id_in(named[0]).pattern}"
+    return re.sub(said, "the source", question, count=1, flags=re.IGNORECASE), named[0]
+
+
+def _id_in(source_id: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w.]){re.escape(source_id)}(?![\w])")
+
+
 def _overview_of(out_dir: Path, source_ids: Sequence[str]) -> dict | None:
     """The brief whose overview answers: the one source's, else the cross-source one."""
     path = (
@@ -61,10 +76,14 @@ def summary_answer(
     question: str, out_dir: Path, texts: dict[str, str], source_ids: Sequence[str]
 ) -> Answer | None:
     """The brief's overview as the answer to a summary of the whole (``asks_for_summary``)
-    of ``source_ids`` (the corpus's, or those the question is limited to); None when the
-    question asks something else or no overview with a verified citation is there."""
-    if not asks_for_summary(question):
+    of ``source_ids`` (the corpus's, or those the question is limited to), or of the one
+    source the question names among them (``named_source``: "Summarize source 002.", "What
+    is 003 about?"); None when the question asks something else or no overview with a
+    verified citation is there."""
+    question_alone, named = named_source(question, source_ids)
+    if not asks_for_summary(question_alone):
         return None
+    source_ids = [named] if named else source_ids
     brief = _overview_of(out_dir, source_ids)
     if brief is None:
         return None
