@@ -46,7 +46,7 @@ def asks_for_summary(question: str) -> bool:
 def named_source(question: str, source_ids: Sequence[str]) -> tuple[str, str | None]:
     """``question`` with the one source id it names ("source 002", "002") said as "the
     source", and that id; the question as it is and None when it names none or several.
-    "Summarize source 002." was refused: its words found nothing in 002 to summarize."""
+    "Summarize source 002." was refused: its words found 004's "... you were summarizing there"."""
     named = [s for s in source_ids if _id_in(s).search(question)]
     if len(named) != 1:
         return question, None
