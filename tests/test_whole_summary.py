@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from conftest import ScriptedClient, ScriptedSession, generic_responder
 
 from pipeline.ask.corpus import open_corpus
-from pipeline.ask.whole_summary import asks_for_summary, named_source, summary_answer
+from pipeline.ask.whole_summary import asks_for_summary, named_sources, summary_answer
 from pipeline.cli import main
 from pipeline.runner import run_pipeline
 from pipeline.settings import Settings
@@ -48,18 +48,19 @@ def test_a_summary_of_the_whole_is_told_from_a_question(question: str, whole: bo
 @pytest.mark.parametrize(
     ("question", "alone", "named"),
     [
-        ("Summarize source 002.", "Summarize the source.", "002"),  # was refused
-        ("What is 003 about?", "What is the source about?", "003"),
-        ("Summarize the thread 002", "Summarize the source", "002"),
-        ("What does 002 say about chips?", "What does the source say about chips?", "002"),
-        ("Summarize sources 002 and 003", "Summarize sources 002 and 003", None),
-        ("What was the 2022 chip ban?", "What was the 2022 chip ban?", None),
+        ("Summarize source 002.", "Summarize the source.", ["002"]),  # was refused
+        ("What is 003 about?", "What is the source about?", ["003"]),
+        ("Summarize the thread 002", "Summarize the source", ["002"]),
+        ("What does 002 say about chips?", "What does the source say about chips?", ["002"]),
+        ("Summarize sources 003 and 002", "Summarize the source", ["002", "003"]),
+        ("Compare 002 with 003", "Compare the source with 003", ["002", "003"]),
+        ("What was the 2022 chip ban?", "What was the 2022 chip ban?", []),
     ],
 )
-def test_a_question_that_names_one_source_is_asked_of_it(
-    question: str, alone: str, named: str | None
+def test_a_question_that_names_sources_is_asked_of_them(
+    question: str, alone: str, named: list[str]
 ) -> None:
-    assert named_source(question, ["000", "002", "003", "2022x"]) == (alone, named)
+    assert named_sources(question, ["000", "002", "003", "2022x"]) == (alone, named)
 
 
 @pytest.fixture
@@ -111,3 +112,19 @@ def test_cli_says_where_the_summary_comes_from(
     assert "note: a summary of the whole: the brief's overview" in result.stderr
     assert "Sources (each checked against its file" in result.stdout
     assert len(scripted.history) == calls  # no model call
+
+
+def test_sources_named_together_are_summarized_each_by_its_overview() -> None:
+    """Of the committed outputs: "Summarize sources 001 and 003." is each one's overview
+    in turn, cited on its own passages; no model call."""
+    from pipeline.ask.corpus import read_sources
+
+    out = Path(__file__).resolve().parent.parent / "outputs"
+    texts = read_sources(out)
+    overviews = [
+        json.loads((out / "sources" / f"{s}.json").read_text())["overview"] for s in ("001", "003")
+    ]
+    answer = summary_answer("Summarize sources 003 and 001.", out, texts, sorted(texts))
+    assert answer is not None and answer.from_brief
+    assert answer.answer == " ".join(overviews)
+    assert {c.passage.source_id for c in answer.citations} == {"001", "003"}

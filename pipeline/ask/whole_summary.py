@@ -43,15 +43,17 @@ def asks_for_summary(question: str) -> bool:
     return bool(_SUMMARY.match(question))
 
 
-def named_source(question: str, source_ids: Sequence[str]) -> tuple[str, str | None]:
-    """``question`` with the one source id it names ("source 002", "002") said as "the
-    source", and that id; the question as it is and None when it names none or several.
-    "Summarize source 002." was refused: its words found 004's "... you were summarizing there"."""
+def named_sources(question: str, source_ids: Sequence[str]) -> tuple[str, list[str]]:
+    """``question`` with the source ids it names together ("source 002", "003", "sources
+    001 and 003") said as "the source", and those ids, in the corpus's order; the
+    question as it is and no id when it names none. "Summarize source 002." was refused:
+    its words found 004's "... you were summarizing there"."""
     named = [s for s in source_ids if _id_in(s).search(question)]
-    if len(named) != 1:
-        return question, None
-    said = rf"(?:\b(?:the\s+)?(?:{_WHOLE})\s+)?{_id_in(named[0]).pattern}"
-    return re.sub(said, "the source", question, count=1, flags=re.IGNORECASE), named[0]
+    if not named:
+        return question, []
+    one = "|".join(_id_in(s).pattern for s in named)
+    said = rf"(?:\b(?:the\s+)?(?:{_WHOLE})\s+)?(?:{one})(?:\s*(?:,|and|&)\s*(?:{one}))*"
+    return re.sub(said, "the source", question, count=1, flags=re.IGNORECASE), named
 
 
 def _id_in(source_id: str) -> re.Pattern[str]:
@@ -76,36 +78,39 @@ def summary_answer(
     question: str, out_dir: Path, texts: dict[str, str], source_ids: Sequence[str]
 ) -> Answer | None:
     """The brief's overview as the answer to a summary of the whole (``asks_for_summary``)
-    of ``source_ids`` (the corpus's, or those the question is limited to), or of the one
-    source the question names among them (``named_source``: "Summarize source 002.", "What
-    is 003 about?"); None when the question asks something else or no overview with a
-    verified citation is there."""
-    question_alone, named = named_source(question, source_ids)
+    of ``source_ids`` (the corpus's, or those the question is limited to), or, for the
+    sources the question names among them (``named_sources``: "Summarize source 002.",
+    "What is 003 about?", "Summarize sources 001 and 003."), each one's overview in turn;
+    None when the question asks something else or no overview with a verified citation
+    is there."""
+    question_alone, named = named_sources(question, source_ids)
     if not asks_for_summary(question_alone):
         return None
-    source_ids = [named] if named else source_ids
-    brief = _overview_of(out_dir, source_ids)
-    if brief is None:
-        return None
-    cited = [
-        [Passage.model_validate(p) for p in passages]
-        for passages in brief.get("overview_citations", [])
-    ]
+    briefs = (
+        [_overview_of(out_dir, [s]) for s in named]
+        if named
+        else [_overview_of(out_dir, source_ids)]
+    )
     ids: dict[tuple[str, int, int], CitedPassage] = {}
     statements = []
-    for sentence, passages in cited_sentences(brief["overview"], cited):
-        refs = []
-        for passage in passages:
-            if passage_problem(passage.model_dump(), texts) is not None:
-                continue
-            key = (passage.source_id, passage.char_start, passage.char_end)
-            if key not in ids:
-                ids[key] = CitedPassage(
-                    id=len(ids) + 1, label=passage.label, score=0.0, passage=passage
-                )
-            refs.append(ids[key].id)
-        if refs:
-            statements.append(Statement(text=sentence, citations=refs))
+    for brief in (b for b in briefs if b is not None):
+        cited = [
+            [Passage.model_validate(p) for p in passages]
+            for passages in brief.get("overview_citations", [])
+        ]
+        for sentence, passages in cited_sentences(brief["overview"], cited):
+            refs = []
+            for passage in passages:
+                if passage_problem(passage.model_dump(), texts) is not None:
+                    continue
+                key = (passage.source_id, passage.char_start, passage.char_end)
+                if key not in ids:
+                    ids[key] = CitedPassage(
+                        id=len(ids) + 1, label=passage.label, score=0.0, passage=passage
+                    )
+                refs.append(ids[key].id)
+            if refs:
+                statements.append(Statement(text=sentence, citations=refs))
     if not statements:
         return None
     return Answer(
