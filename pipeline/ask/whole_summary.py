@@ -4,8 +4,9 @@
 subject to search for: its words found a meeting's closing lines ("a whole-school
 approach", "meet in private for the remainder of the meeting") and the model refused.
 What answers it is already written, and grounded: the overview of the brief `brief run`
-made (a source's, when the question is about one source or the corpus holds one; else
-the cross-source brief's), each sentence with the passages it was cited to. Those
+made (a source's, when the question is about one source or the corpus holds one; each
+named source's in turn, when the question names them by id; else the cross-source
+brief's), each sentence with the passages it was cited to. Those
 passages are checked against the source files as any answer's are; a sentence none of
 whose passages still matches is left out. No model call.
 """
