@@ -71,11 +71,12 @@ def with_speakers(
     return out
 
 
-# a speaker's own words copied: "Real Chinas are you will see a boy paying for ..."
-# ("World War I" is no speaker)
-_SPEAKER_S_OWN = re.compile(
-    r"\b(?:(?<!\bWar )I|I'm|I've|I'd|me|[mM]y|[wW]e|[wW]e're|[oO]ur|us|[yY]ou|[yY]ou're|[yY]our)\b"
-)
+# a speaker speaking of themselves ("World War I" is no speaker)
+_FIRST_PERSON_WORDS = r"(?<!\bWar )I|I'm|I've|I'd|me|[mM]y|[wW]e|[wW]e're|[oO]ur|us"
+_FIRST_PERSON = re.compile(rf"\b(?:{_FIRST_PERSON_WORDS})\b")
+# ... or to whoever listens: a speaker's own words copied, "Real Chinas are you will see a
+# boy paying for ..."
+_SPEAKER_S_OWN = re.compile(rf"\b(?:{_FIRST_PERSON_WORDS}|[yY]ou|[yY]ou're|[yY]our)\b")
 
 
 def in_own_words(text: str) -> bool:
@@ -83,14 +84,9 @@ def in_own_words(text: str) -> bool:
     return bool(_SPEAKER_S_OWN.search(text))
 
 
-# a speaker speaking of themselves; "you" may be anyone ("if you want a rundown ...")
-_FIRST_PERSON = re.compile(
-    r"\b(?:(?<!\bWar )I|I'm|I've|I'd|I'll|me|[mM]y|[wW]e|[wW]e're|[wW]e've|[oO]ur|us)\b"
-)
-
-
 def in_first_person(text: str) -> bool:
-    """``text`` is a speaker speaking of themselves: "I", "my", "we", "our", "us" ..."""
+    """``text`` is a speaker speaking of themselves: "I", "my", "we", "our", "us" ...;
+    "you" may be anyone ("if you want a rundown ...")."""
     return bool(_FIRST_PERSON.search(text))
 
 
