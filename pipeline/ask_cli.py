@@ -7,6 +7,7 @@ import sys
 import textwrap
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -283,6 +284,22 @@ def ask(
         cache.close()
 
 
+def summary_note(summary_of: Sequence[str]) -> str:
+    """What a summary answered from the briefs is: one source's overview, each named
+    source's in turn, or the cross-source brief's (and how to ask for one source's)."""
+    if not summary_of:
+        return (
+            "a summary of every source: the cross-source brief's overview, as `brief run` "
+            "cited it; for one source's, name it (its id or its title's words) or pass --source"
+        )
+    if len(summary_of) == 1:
+        which = f"source {summary_of[0]}'s brief overview, as `brief run` cited it"
+    else:
+        listed = f"{', '.join(summary_of[:-1])} and {summary_of[-1]}"
+        which = f"the brief overviews of sources {listed}, in turn, as `brief run` cited them"
+    return f"a summary: {which} (a brief also has its themes, facts and quotes)"
+
+
 def _show(
     answer: Answer, as_json: bool, verbose: bool, titles: dict[str, str], index: SearchIndex
 ) -> None:
@@ -290,11 +307,7 @@ def _show(
         click.echo(json.dumps(answer.model_dump(mode="json"), indent=2, ensure_ascii=False))
         return
     if answer.from_brief:
-        click.echo(
-            "note: a summary of the whole: the brief's overview, as `brief run` cited it "
-            "(the brief has its themes, facts and quotes)",
-            err=True,
-        )
+        click.echo(f"note: {summary_note(answer.summary_of)}", err=True)
     if answer.respelled:
         spelled = ", ".join(f"{a} as {b}" for a, b in answer.respelled.items())
         click.echo(f"note: asked with the passages' spelling: {spelled}", err=True)

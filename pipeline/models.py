@@ -317,3 +317,8 @@ class Answer(Contract):
         default=False,
         description="a summary of the whole asked for: the brief's overview, no model call",
     )
+    summary_of: list[str] = Field(
+        default_factory=list,
+        description="from a brief: the sources whose own briefs' overviews answer, in turn; "
+        "none when the cross-source brief's does",
+    )

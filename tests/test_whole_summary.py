@@ -11,7 +11,13 @@ from click.testing import CliRunner
 from conftest import ScriptedClient, ScriptedSession, generic_responder
 
 from pipeline.ask.corpus import open_corpus
-from pipeline.ask.whole_summary import asks_for_summary, named_sources, summary_answer
+from pipeline.ask.whole_summary import (
+    asks_for_summary,
+    named_sources,
+    of_its_kind,
+    summary_answer,
+    titled,
+)
 from pipeline.cli import main
 from pipeline.runner import run_pipeline
 from pipeline.settings import Settings
@@ -63,6 +69,86 @@ def test_a_question_that_names_sources_is_asked_of_them(
     assert named_sources(question, ["000", "002", "003", "2022x"]) == (alone, named)
 
 
+TITLES = {
+    "001": ["China's AI Strategy"],
+    "002": ["China's Silicon Chip Production Challenge"],
+    "003": ["Big Technology Podcast - Why China's AI Strategy Just Might Work — With Grace Shao"],
+    "004": [
+        "Inside China's AI Ecosystem: A View From Beijing",
+        "Cognitive Revolution How AI Changes Everything",
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("question", "alone", "named"),
+    [
+        ("Summarize the Big Technology Podcast episode.", "Summarize the episode.", ["003"]),
+        ("What is the interview with Grace Shao about?", "What is the interview about?", ["003"]),
+        ("Summarize the Cognitive Revolution episode", "Summarize the episode", ["004"]),
+        ("Give me a summary of the view from Beijing", "Give me a summary of the", ["004"]),
+        # words two sources' titles hold, or common words alone, name none
+        ("Summarize China's AI strategy", "Summarize China's AI strategy", []),
+        ("What might work?", "What might work?", []),
+        ("Summarize the podcast.", "Summarize the podcast.", []),
+    ],
+)
+def test_a_question_names_a_source_by_its_title(
+    question: str, alone: str, named: list[str]
+) -> None:
+    rewrites, owners = titled(question, TITLES)
+    assert (rewrites[0], owners) == (alone, named)
+
+
+def test_a_question_names_the_one_source_of_its_kind() -> None:
+    formats = {"001": "speaker_turns", "002": "thread", "003": "podcast_page"}
+    assert of_its_kind("Summarize the forum thread.", formats) == ("Summarize the thread.", ["002"])
+    assert of_its_kind("What is the thread about?", formats) == (
+        "What is the thread about?",
+        ["002"],
+    )
+    two = {**formats, "005": "thread"}
+    assert of_its_kind("What is the thread about?", two) == ("What is the thread about?", [])
+    assert of_its_kind("Summarize the podcast.", formats) == ("Summarize the podcast.", [])
+
+
+def test_a_summary_of_a_source_named_by_title_or_kind_is_its_overview() -> None:
+    """Of the committed outputs: "What is the thread about?" was answered with the
+    cross-source overview, "Summarize the Big Technology Podcast episode." refused."""
+    from pipeline.ask.corpus import read_sources
+
+    out = Path(__file__).resolve().parent.parent / "outputs"
+    texts = read_sources(out)
+    ids = sorted(texts)
+
+    def overview(source_id: str) -> str:
+        return str(json.loads((out / "sources" / f"{source_id}.json").read_text())["overview"])
+
+    for question, source_id in [
+        ("What is the thread about?", "002"),
+        ("Summarize the Big Technology Podcast episode.", "003"),
+        ("What is the interview with Grace Shao about?", "003"),
+        ("Give me a summary of the view from Beijing", "004"),
+    ]:
+        answer = summary_answer(question, out, texts, ids)
+        assert answer is not None and answer.summary_of == [source_id], question
+        assert answer.answer == overview(source_id)
+        assert {c.passage.source_id for c in answer.citations} == {source_id}
+    # no source named: the cross-source overview, said to be that
+    every = summary_answer("Summarize the podcast.", out, texts, ids)
+    assert every is not None and every.summary_of == []
+    assert every.answer == json.loads((out / "brief.json").read_text())["overview"]
+    # asked of some sources (--source): each one's own overview, not the whole corpus's
+    some = summary_answer("Summarize the podcasts.", out, texts, ["001", "003"])
+    assert some is not None and some.summary_of == ["001", "003"]
+    assert some.answer == f"{overview('001')} {overview('003')}"
+    # a question about something is not a summary, whatever source it names
+    assert (
+        summary_answer("What does the Big Technology Podcast say about chips?", out, texts, ids)
+        is None
+    )
+
+
 @pytest.fixture
 def meeting_out(scripted: ScriptedClient, tmp_path: Path) -> Path:
     source = tmp_path / "in" / "committee.txt"
@@ -109,7 +195,7 @@ def test_cli_says_where_the_summary_comes_from(
         main, ["ask", "Summarize the whole meeting.", "--out", str(meeting_out)]
     )
     assert result.exit_code == 0, result.output
-    assert "note: a summary of the whole: the brief's overview" in result.stderr
+    assert "note: a summary: source committee's brief overview" in result.stderr
     assert "Sources (each checked against its file" in result.stdout
     assert len(scripted.history) == calls  # no model call
 
