@@ -46,6 +46,7 @@ from pipeline.ask.answer import answer_question, as_read, expand, retrieve  # no
 from pipeline.ask.corpus import Corpus, open_corpus  # noqa: E402
 from pipeline.ask.focus import FOCUS_TOKENS  # noqa: E402
 from pipeline.ask.retrieval import Hit, IndexParams, build_index, embed_texts  # noqa: E402
+from pipeline.ask.sources_named import asked_of  # noqa: E402
 from pipeline.inputs.chunking import chunk_transcript  # noqa: E402
 from pipeline.model.cache import CallCache  # noqa: E402
 from pipeline.model.client import ModelClient  # noqa: E402
@@ -131,7 +132,8 @@ def retrieval_report(
     for question in questions:
         text = question["question"]
         words = expand(text, expander) if expander is not None else None
-        hits, ms = retrieve(text, index, k=max(KS), embedder=embedder, words=words)
+        named = asked_of(text, corpus.out_dir, index.source_ids) or None  # as `brief ask`
+        hits, ms = retrieve(text, index, k=max(KS), sources=named, embedder=embedder, words=words)
         latencies.append(ms)
         read = as_read(text, hits[:k], index, corpus.texts, embedder, focus_tokens)
         read_tokens.append(sum(count_tokens(h.passage.text) for h in read))
@@ -179,12 +181,14 @@ def answer_report(
     seconds: list[float] = []
 
     def one(question: dict[str, Any]) -> Answer:
+        text = question["question"]
         return answer_question(
-            question["question"],
+            text,
             corpus.index,
             corpus.texts,
             session.client,
             k=k,
+            sources=asked_of(text, corpus.out_dir, corpus.index.source_ids) or None,
             max_tokens=settings.answer_max_tokens,
             embedder=session.embedder,
             policy=policy_for(settings),

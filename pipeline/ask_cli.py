@@ -197,6 +197,7 @@ def ask(
     Exit code: 0 answered, 3 the sources do not answer it, 2 error."""
     from pipeline.ask.answer import answer_question
     from pipeline.ask.corpus import open_corpus, source_titles
+    from pipeline.ask.sources_named import asked_of
     from pipeline.ask.whole_summary import summary_answer
     from pipeline.model.cache import CallCache
     from pipeline.session import ModelSession
@@ -233,18 +234,20 @@ def ask(
             )
 
         def one(text: str) -> Answer:
-            asked_of = list(sources) or corpus.index.source_ids
-            whole = summary_answer(text, out_dir, corpus.texts, asked_of)
+            among = list(sources) or corpus.index.source_ids
+            whole = summary_answer(text, out_dir, corpus.texts, among)
             if whole is not None:  # "Summarize the whole meeting.": the brief's overview
                 return whole
+            # "What does the thread say about ...?": asked of the thread alone
+            named = [] if sources else asked_of(text, out_dir, among)
             with Waiting(session.client, sys.stderr):
-                return answer_question(
+                answer = answer_question(
                     text,
                     corpus.index,
                     corpus.texts,
                     session.client,
                     k=k,
-                    sources=sources or None,
+                    sources=sources or named or None,
                     max_tokens=settings.answer_max_tokens,
                     embedder=session.embedder,
                     policy=policy_for(settings),
@@ -252,6 +255,7 @@ def ask(
                     focus_tokens=settings.ask_focus_tokens,
                     sentences=corpus.sentences,
                 )
+            return answer.model_copy(update={"named_sources": named})
 
         if question is not None:
             answer = one(question)
@@ -308,6 +312,12 @@ def _show(
         return
     if answer.from_brief:
         click.echo(f"note: {summary_note(answer.summary_of)}", err=True)
+    if answer.named_sources:
+        named = ", ".join(answer.named_sources)
+        click.echo(
+            f"note: asked of what the question names alone: {named} (--source chooses others)",
+            err=True,
+        )
     if answer.respelled:
         spelled = ", ".join(f"{a} as {b}" for a, b in answer.respelled.items())
         click.echo(f"note: asked with the passages' spelling: {spelled}", err=True)

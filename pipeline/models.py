@@ -317,6 +317,10 @@ class Answer(Contract):
         default=False,
         description="a summary of the whole asked for: the brief's overview, no model call",
     )
+    named_sources: list[str] = Field(
+        default_factory=list,
+        description="the sources the question names (by id, title or kind), asked of alone",
+    )
     summary_of: list[str] = Field(
         default_factory=list,
         description="from a brief: the sources whose own briefs' overviews answer, in turn; "

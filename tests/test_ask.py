@@ -736,6 +736,36 @@ def test_a_printed_passage_names_its_source_by_title(
     assert header.endswith("  Silicon Valley Envy and Chinese Innovation: Afra Wang on…")
 
 
+def test_a_question_that_names_a_source_is_asked_of_it_alone(
+    seeds_out: Path, cli_session, tmp_path: Path
+) -> None:
+    """ "What does the thread say about export controls?" found no passage of the thread
+    among the ten best of all five seeds; an answer from 004 would have been printed as
+    the thread's. The one source of its kind (the manifest's formats) is asked alone."""
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(seeds_out, out)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    for source in manifest["sources"]:
+        source["format"] = "thread" if source["source_id"] == "002" else "markdown"
+    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    question = "What does the thread say about export controls?"
+    for named, expected in [(True, {"002"}), (False, None)]:
+        cli_session.enqueue({"answerable": False, "statements": []})
+        asked = question if named else question.replace("the thread", "the commenter")
+        result = CliRunner().invoke(main, ["ask", asked, "--out", str(out)])
+        assert result.exit_code == 3, result.output
+        shown = set(
+            re.findall(r"^\[\d+\] \((\d{3}) ", cli_session.history[-1][-1]["content"], re.M)
+        )
+        if expected:
+            assert shown == expected
+            assert "note: asked of what the question names alone: 002" in result.stderr
+        else:  # named by nothing: every source is searched
+            assert len(shown) > 1 and "asked of what the question names" not in result.stderr
+
+
 def test_cli_interactive_keeps_the_model_warm(
     seeds_out: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

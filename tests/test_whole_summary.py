@@ -11,13 +11,8 @@ from click.testing import CliRunner
 from conftest import ScriptedClient, ScriptedSession, generic_responder
 
 from pipeline.ask.corpus import open_corpus
-from pipeline.ask.whole_summary import (
-    asks_for_summary,
-    named_sources,
-    of_its_kind,
-    summary_answer,
-    titled,
-)
+from pipeline.ask.sources_named import asked_of, named_sources, of_its_kind, titled
+from pipeline.ask.whole_summary import asks_for_summary, summary_answer
 from pipeline.cli import main
 from pipeline.runner import run_pipeline
 from pipeline.settings import Settings
@@ -147,6 +142,26 @@ def test_a_summary_of_a_source_named_by_title_or_kind_is_its_overview() -> None:
         summary_answer("What does the Big Technology Podcast say about chips?", out, texts, ids)
         is None
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("What does the thread say about export controls?", ["002"]),
+        ("What does 002 say about export controls?", ["002"]),
+        ("How do the thread and 004 differ on chips?", ["002", "004"]),
+        ("What did Grace Shao say about Manus?", ["003"]),  # 003's file's title names her
+        ("What does the Cognitive Revolution guest think of Baidu?", ["004"]),  # its show
+        # several parties, one of them named by a description: every source
+        ("Why is SaaS weak, according to the open-source monologue and Grace Shao?", []),
+        # the model's own title for a plain transcript is a subject here, not a name
+        ("What does China's innovation model rely on?", []),
+        ("What do the sources say about chips?", []),
+    ],
+)
+def test_a_question_about_a_named_source_is_asked_of_it(question: str, named: list[str]) -> None:
+    out = Path(__file__).resolve().parent.parent / "outputs"
+    assert asked_of(question, out, ["000", "001", "002", "003", "004"]) == named
 
 
 @pytest.fixture
