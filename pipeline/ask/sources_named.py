@@ -48,7 +48,7 @@ def _id_in(source_id: str) -> re.Pattern[str]:
 
 
 _TITLE_WORD = re.compile(r"[^\W_](?:[\w'’-]*[^\W_])?")
-WHOLE_WORD = re.compile(rf"^{WHOLE}$", re.IGNORECASE)
+_WHOLE_WORD = re.compile(rf"^{WHOLE}$", re.IGNORECASE)
 TITLE_WORD_ZIPF = 5.5  # a title's word rarer than this names it ("Technology"; not "Just Might")
 # the word that joins a kind of source to who is in it: "the interview with Grace Shao"
 _JOINING = re.compile(r"\s*\b(?:with|by|from|featuring|of)\s*$", re.IGNORECASE)
@@ -74,7 +74,7 @@ def titled(question: str, names: Mapping[str, Sequence[str]]) -> tuple[list[str]
         for start in range(len(words) - size + 1):
             run = words[start : start + size]
             if not any(
-                zipf_frequency(w, "en") < TITLE_WORD_ZIPF and not WHOLE_WORD.match(w) for w in run
+                zipf_frequency(w, "en") < TITLE_WORD_ZIPF and not _WHOLE_WORD.match(w) for w in run
             ):
                 continue
             owners = [sid for sid, text in held.items() if f" {' '.join(run)} " in text]
