@@ -740,7 +740,7 @@ def test_a_question_that_names_a_source_is_asked_of_it_alone(
     seeds_out: Path, cli_session, tmp_path: Path
 ) -> None:
     """ "What does the thread say about export controls?" found no passage of the thread
-    among the ten best of all five seeds; an answer from 004 would have been printed as
+    among the five best of all five seeds; an answer from 004 would have been printed as
     the thread's. The one source of its kind (the manifest's formats) is asked alone."""
     import shutil
 

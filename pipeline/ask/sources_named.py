@@ -9,8 +9,8 @@ thread": the one forum thread among podcasts, ``of_its_kind``). A summary of a n
 source is its brief's overview (``pipeline.ask.whole_summary``); any other question
 about one named source is asked of that source alone (``asked_of``): asked of all five
 seeds, "What does the thread say about export controls?" found no passage of the thread
-among its ten best, and an answer from another source would have been printed as the
-thread's.
+among the five the model reads (its first is seventh), and an answer from another source
+would have been printed as the thread's.
 """
 
 from __future__ import annotations
