@@ -46,7 +46,7 @@ from pipeline.ask.answer import answer_question, as_read, expand, retrieve  # no
 from pipeline.ask.corpus import Corpus, open_corpus  # noqa: E402
 from pipeline.ask.focus import FOCUS_TOKENS  # noqa: E402
 from pipeline.ask.retrieval import Hit, IndexParams, build_index, embed_texts  # noqa: E402
-from pipeline.ask.sources_named import asked_of  # noqa: E402
+from pipeline.ask.sources_named import SourceNames, asked_of  # noqa: E402
 from pipeline.inputs.chunking import chunk_transcript  # noqa: E402
 from pipeline.model.cache import CallCache  # noqa: E402
 from pipeline.model.client import ModelClient  # noqa: E402
@@ -127,12 +127,13 @@ def retrieval_report(
     also searches for its imagined answer (the model call is not part of the latency
     reported, which is retrieval's own)."""
     index = corpus.index
+    names = SourceNames.read(corpus.out_dir)
     by_kind: dict[str, list[list[float]]] = defaultdict(list)
     latencies, read_tokens = [], []
     for question in questions:
         text = question["question"]
         words = expand(text, expander) if expander is not None else None
-        named = asked_of(text, corpus.out_dir, index.source_ids) or None  # as `brief ask`
+        named = asked_of(text, names, index.source_ids) or None  # as `brief ask` asks
         hits, ms = retrieve(text, index, k=max(KS), sources=named, embedder=embedder, words=words)
         latencies.append(ms)
         read = as_read(text, hits[:k], index, corpus.texts, embedder, focus_tokens)
@@ -178,6 +179,7 @@ def answer_report(
     answers_out: Path | None = None,
 ) -> str:
     stats: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    names = SourceNames.read(corpus.out_dir)
     seconds: list[float] = []
 
     def one(question: dict[str, Any]) -> Answer:
@@ -188,7 +190,7 @@ def answer_report(
             corpus.texts,
             session.client,
             k=k,
-            sources=asked_of(text, corpus.out_dir, corpus.index.source_ids) or None,
+            sources=asked_of(text, names, corpus.index.source_ids) or None,
             max_tokens=settings.answer_max_tokens,
             embedder=session.embedder,
             policy=policy_for(settings),

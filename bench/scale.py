@@ -158,17 +158,28 @@ def ask(folder: Path, queries: int, embed_questions: bool) -> dict[str, float]:
     from synth import query_words
 
     from pipeline.ask.retrieval import SearchIndex
+    from pipeline.ask.sources_named import SourceNames, asked_of
+    from pipeline.ask.whole_summary import summary_answer
 
     base_mb = _rss_mb()
     mark = time.perf_counter()
     index = SearchIndex.load(folder / "out" / "index")
     load_s = time.perf_counter() - mark
-    latencies, searches = [], []
+    ids = index.source_ids
+    # what names each source: a show and a guest per transcript, as `brief ask` reads
+    # them once from the briefs (the synthetic run has none)
+    names = SourceNames(given={s: [f"Show {s} - A Talk With Guest {s}"] for s in ids})
+    latencies, searches, namings = [], [], []
     embedder = QuestionEmbedder(folder) if embed_questions else None
     server_mb = 0.0
     try:
         stand_ins = StandInEmbedder().embed("q", [""] * queries)
         for n, (question, stand_in) in enumerate(zip(query_words(queries), stand_ins, strict=True)):
+            mark = time.perf_counter()
+            # which sources it names, a summary's or any question's (``brief ask``'s first step)
+            summary_answer(question, folder / "out", {}, ids, names)
+            asked_of(question, names, ids)
+            namings.append((time.perf_counter() - mark) * 1000)
             mark = time.perf_counter()
             # a new text each time: never a cache hit
             vector = embedder.vector(f"{question} {n}") if embedder else stand_in
@@ -184,6 +195,7 @@ def ask(folder: Path, queries: int, embed_questions: bool) -> dict[str, float]:
             embedder.close()
     latencies.sort()
     searches.sort()
+    namings.sort()
     return {
         "windows": len(index.windows),
         "pieces": len(index.pieces),
@@ -193,6 +205,8 @@ def ask(folder: Path, queries: int, embed_questions: bool) -> dict[str, float]:
         "server_peak_mb": server_mb,
         "search_ms_median": statistics.median(searches),
         "search_ms_p95": searches[int(0.95 * (len(searches) - 1))],
+        "naming_ms_median": statistics.median(namings),
+        "naming_ms_p95": namings[int(0.95 * (len(namings) - 1))],
         "question_ms_median": statistics.median(latencies),
         "question_ms_p95": latencies[int(0.95 * (len(latencies) - 1))],
     }
@@ -249,10 +263,10 @@ def main() -> None:
     print(
         "| transcripts | MB | chunks | windows | pieces (vectors MB) | ingest s | chunk s "
         "| index s | total s | ms per transcript | peak RSS MB (at start) | index load s "
-        "| ask peak RSS MB (at start) | search ms median / p95 | question ms median / p95 "
-        "| embedding server peak RSS MB |"
+        "| ask peak RSS MB (at start) | naming ms median / p95 | search ms median / p95 "
+        "| question ms median / p95 | embedding server peak RSS MB |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         total = r["ingest_s"] + r["chunk_s"] + r["index_s"]
         question = (
@@ -267,6 +281,7 @@ def main() -> None:
             f"| {r['chunk_s']:.2f} | {r['index_s']:.2f} | {total:.2f} "
             f"| {total / r['size'] * 1000:.1f} | {r['peak_mb']:.0f} ({r['base_mb']:.0f}) "
             f"| {r['load_s']:.2f} | {r['ask_peak_mb']:.0f} ({r['ask_base_mb']:.0f}) "
+            f"| {r['naming_ms_median']:.2f} / {r['naming_ms_p95']:.2f} "
             f"| {r['search_ms_median']:.1f} / {r['search_ms_p95']:.1f} "
             f"| {question} | {server} |"
         )

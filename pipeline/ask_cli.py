@@ -196,8 +196,8 @@ def ask(
 
     Exit code: 0 answered, 3 the sources do not answer it, 2 error."""
     from pipeline.ask.answer import answer_question
-    from pipeline.ask.corpus import open_corpus, source_titles
-    from pipeline.ask.sources_named import asked_of
+    from pipeline.ask.corpus import open_corpus
+    from pipeline.ask.sources_named import SourceNames, asked_of
     from pipeline.ask.whole_summary import summary_answer
     from pipeline.model.cache import CallCache
     from pipeline.session import ModelSession
@@ -225,7 +225,9 @@ def ask(
                 f"({out_dir}/index keeps the one brief run built)",
                 err=True,
             )
-        titles = {} if as_json else source_titles(out_dir)  # JSON names sources by id
+        # each source's title and names, read once: a question reads no brief
+        source_names = SourceNames.read(out_dir)
+        titles = {} if as_json else dict(source_names.written)  # JSON names sources by id
         unknown = sorted(set(sources) - set(corpus.index.source_ids))
         if unknown:
             raise click.UsageError(
@@ -235,11 +237,11 @@ def ask(
 
         def one(text: str) -> Answer:
             among = list(sources) or corpus.index.source_ids
-            whole = summary_answer(text, out_dir, corpus.texts, among)
+            whole = summary_answer(text, out_dir, corpus.texts, among, source_names)
             if whole is not None:  # "Summarize the whole meeting.": the brief's overview
                 return whole
             # "What does the thread say about ...?": asked of the thread alone
-            named = [] if sources else asked_of(text, out_dir, among)
+            named = [] if sources else asked_of(text, source_names, among)
             with Waiting(session.client, sys.stderr):
                 answer = answer_question(
                     text,

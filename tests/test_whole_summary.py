@@ -11,7 +11,14 @@ from click.testing import CliRunner
 from conftest import ScriptedClient, ScriptedSession, generic_responder
 
 from pipeline.ask.corpus import open_corpus
-from pipeline.ask.sources_named import asked_of, named_sources, of_its_kind, titled
+from pipeline.ask.sources_named import (
+    SourceNames,
+    Titles,
+    asked_of,
+    named_sources,
+    of_its_kind,
+    titled,
+)
 from pipeline.ask.whole_summary import asks_for_summary, summary_answer
 from pipeline.cli import main
 from pipeline.runner import run_pipeline
@@ -91,7 +98,7 @@ TITLES = {
 def test_a_question_names_a_source_by_its_title(
     question: str, alone: str, named: list[str]
 ) -> None:
-    rewrites, owners = titled(question, TITLES)
+    rewrites, owners = titled(question, Titles(TITLES))
     assert (rewrites[0], owners) == (alone, named)
 
 
@@ -161,7 +168,8 @@ def test_a_summary_of_a_source_named_by_title_or_kind_is_its_overview() -> None:
 )
 def test_a_question_about_a_named_source_is_asked_of_it(question: str, named: list[str]) -> None:
     out = Path(__file__).resolve().parent.parent / "outputs"
-    assert asked_of(question, out, ["000", "001", "002", "003", "004"]) == named
+    names = SourceNames.read(out)
+    assert asked_of(question, names, ["000", "001", "002", "003", "004"]) == named
 
 
 @pytest.fixture

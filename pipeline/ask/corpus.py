@@ -93,20 +93,6 @@ def read_sources(out_dir: Path) -> dict[str, str]:
     return texts
 
 
-def source_titles(out_dir: Path) -> dict[str, str]:
-    """Each source's title as its brief gives it (``sources/<id>.json``), for a reader who
-    does not know the sources by their ids; a brief that cannot be read has none."""
-    titles = {}
-    for path in sorted((out_dir / "sources").glob("*.json")):
-        try:
-            brief = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if isinstance(brief, dict) and brief.get("title") and brief.get("source_id"):
-            titles[str(brief["source_id"])] = " ".join(str(brief["title"]).split())
-    return titles
-
-
 def _read_jsonl(path: Path) -> list[str]:
     try:
         return path.read_text(encoding="utf-8").splitlines()

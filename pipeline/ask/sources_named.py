@@ -15,9 +15,11 @@ would have been printed as the thread's.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from wordfreq import zipf_frequency
@@ -35,7 +37,7 @@ def named_sources(question: str, source_ids: Sequence[str]) -> tuple[str, list[s
     001 and 003") said as "the source", and those ids, in the corpus's order; the
     question as it is and no id when it names none. "Summarize source 002." was refused:
     its words found 004's "... you were summarizing there"."""
-    named = [s for s in source_ids if _id_in(s).search(question)]
+    named = [s for s in source_ids if s in question and _id_in(s).search(question)]
     if not named:
         return question, []
     one = "|".join(_id_in(s).pattern for s in named)
@@ -58,8 +60,29 @@ def _words(text: str) -> list[str]:
     return [w.lower().replace("’", "'") for w in _TITLE_WORD.findall(text)]
 
 
-def titled(question: str, names: Mapping[str, Sequence[str]]) -> tuple[list[str], list[str]]:
-    """The source whose ``names`` (its title, its show) hold the longest run of
+class Titles:
+    """Each source's names (its title, its show) as its words, and which sources hold
+    each word, so that a question's runs of words are looked up, not searched for in
+    every title (1,000 sources: about 40 ms a question searched)."""
+
+    def __init__(self, names: Mapping[str, Sequence[str]]) -> None:
+        self.held = {sid: f" {' '.join(_words(' '.join(texts)))} " for sid, texts in names.items()}
+        self.by_word: dict[str, set[str]] = {}
+        for sid, text in self.held.items():
+            for word in set(text.split()):
+                self.by_word.setdefault(word, set()).add(sid)
+
+    def owners(self, run: Sequence[str], among: Collection[str] | None) -> list[str]:
+        """The sources (of ``among``, when given) whose names hold ``run`` in a row."""
+        found = set.intersection(*(self.by_word.get(w, set()) for w in run))
+        phrase = f" {' '.join(run)} "
+        return sorted(s for s in found if (among is None or s in among) and phrase in self.held[s])
+
+
+def titled(
+    question: str, titles: Titles, among: Collection[str] | None = None
+) -> tuple[list[str], list[str]]:
+    """The source (of ``among``, when given) whose names hold the longest run of
     ``question``'s words (two or more, one of them rarer in English than
     ``TITLE_WORD_ZIPF`` and not a kind of source such as "podcast") that no other
     source's hold, as ([the question without the run, the question with it said as "the
@@ -69,16 +92,13 @@ def titled(question: str, names: Mapping[str, Sequence[str]]) -> tuple[list[str]
     is "Give me a summary of the source" of 004."""
     spans = [(m.start(), m.end()) for m in _TITLE_WORD.finditer(question)]
     words = _words(question)
-    held = {sid: f" {' '.join(_words(' '.join(texts)))} " for sid, texts in names.items()}
     for size in range(len(words), 1, -1):
         for start in range(len(words) - size + 1):
             run = words[start : start + size]
-            if not any(
+            owners = titles.owners(run, among)  # first: the word list loads only if needed
+            if len(owners) != 1 or not any(
                 zipf_frequency(w, "en") < TITLE_WORD_ZIPF and not _WHOLE_WORD.match(w) for w in run
             ):
-                continue
-            owners = [sid for sid, text in held.items() if f" {' '.join(run)} " in text]
-            if len(owners) != 1:
                 continue
             head = question[: spans[start][0]]
             tail = re.sub(r"^['’]s\b", "", question[spans[start + size - 1][1] :])
@@ -108,38 +128,61 @@ def of_its_kind(question: str, formats: Mapping[str, str]) -> tuple[str, list[st
     return question, []
 
 
-def names_and_formats(
-    out_dir: Path, source_ids: Sequence[str], *, written_titles: bool
-) -> tuple[dict[str, list[str]], dict[str, str]]:
-    """Each source's names and format, from its brief and the manifest; a file that
-    cannot be read names nothing. Names: the title and show its file gives, and with
-    ``written_titles`` the title its brief was given (a plain transcript's is the model's
-    own, "China's Innovation Model": words a question may use for a subject too, so they
-    name a source only when a summary is asked)."""
-    names: dict[str, list[str]] = {}
-    for sid in source_ids:
+@dataclass(frozen=True)
+class SourceNames:
+    """What names each source of a run, read once per `brief ask` session (a question
+    reads no file: at 1,000 transcripts, reading their briefs cost about 0.2 s): the
+    title and show its file gives, the title its brief was given (printed beside its
+    passages; a plain transcript's is the model's own, "China's Innovation Model": words a
+    question may use for a subject too, so they name a source only when a summary is
+    asked), and its format."""
+
+    given: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    written: Mapping[str, str] = field(default_factory=dict)
+    formats: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, out_dir: Path) -> SourceNames:
+        """From the run's source briefs and manifest; a file that cannot be read names
+        nothing."""
+        given: dict[str, list[str]] = {}
+        written: dict[str, str] = {}
+        for path in sorted((out_dir / "sources").glob("*.json")):
+            try:
+                brief = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if not isinstance(brief, dict) or not brief.get("source_id"):
+                continue
+            sid, meta = str(brief["source_id"]), brief.get("metadata") or {}
+            given[sid] = [str(t) for t in (meta.get("title"), meta.get("show")) if t]
+            if brief.get("title"):
+                written[sid] = " ".join(str(brief["title"]).split())
         try:
-            brief = json.loads((out_dir / "sources" / f"{sid}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if not isinstance(brief, dict):
-            continue
-        meta = brief.get("metadata") or {}
-        said = [brief.get("title") if written_titles else None, meta.get("title"), meta.get("show")]
-        names[sid] = [str(t) for t in said if t]
-    try:
-        manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
-        formats = {
-            str(s["source_id"]): str(s.get("format", ""))
-            for s in manifest.get("sources", [])
-            if s.get("source_id") in source_ids
-        }
-    except (OSError, ValueError, AttributeError, KeyError, TypeError):
-        formats = {}
-    return names, formats
+            manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+            formats = {str(s["source_id"]): str(s.get("format", "")) for s in manifest["sources"]}
+        except (OSError, ValueError, AttributeError, KeyError, TypeError):
+            formats = {}
+        return cls(given, written, formats)
+
+    @functools.cached_property
+    def file_titles(self) -> Titles:
+        """The titles and shows the files give: what names a source in any question."""
+        return Titles(self.given)
+
+    @functools.cached_property
+    def all_titles(self) -> Titles:
+        """With the briefs' own titles too: what names a source in a summary question."""
+        both = {s: list(self.given.get(s, ())) for s in {*self.given, *self.written}}
+        for sid, title in self.written.items():
+            both[sid].append(title)
+        return Titles(both)
+
+    def formats_of(self, source_ids: Sequence[str]) -> dict[str, str]:
+        return {sid: self.formats[sid] for sid in source_ids if sid in self.formats}
 
 
-def asked_of(question: str, out_dir: Path, source_ids: Sequence[str]) -> list[str]:
+def asked_of(question: str, names: SourceNames, source_ids: Sequence[str]) -> list[str]:
     """The sources among ``source_ids`` that a question about something names, in their
     order, when it is asked of them alone: by id, by words of its file's title or show,
     by its kind ("How do the thread and 004 differ on chips?": 002 and 004). None (all
@@ -148,11 +191,10 @@ def asked_of(question: str, out_dir: Path, source_ids: Sequence[str]) -> list[st
     Shao?" names 003 by its title's words and 001 by a description)."""
     if len(source_ids) < 2:
         return []
-    names, formats = names_and_formats(out_dir, source_ids, written_titles=False)
     found = {
         *named_sources(question, source_ids)[1],
-        *titled(question, names)[1],
-        *of_its_kind(question, formats)[1],
+        *titled(question, names.file_titles, set(source_ids))[1],
+        *of_its_kind(question, names.formats_of(source_ids))[1],
     }
     if len(found) < 2 and asks_several(question):
         return []

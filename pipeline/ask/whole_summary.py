@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipeline.ask.sources_named import WHOLE, named_sources, names_and_formats, of_its_kind, titled
+from pipeline.ask.sources_named import WHOLE, SourceNames, named_sources, of_its_kind, titled
 from pipeline.models import Answer, CitedPassage, Passage, Statement
 from pipeline.outputs.markdown import cited_sentences
 from pipeline.outputs.verify import passage_problem
@@ -56,7 +56,11 @@ def _overview_of(out_dir: Path, source_ids: Sequence[str]) -> dict | None:
 
 
 def summary_answer(
-    question: str, out_dir: Path, texts: dict[str, str], source_ids: Sequence[str]
+    question: str,
+    out_dir: Path,
+    texts: dict[str, str],
+    source_ids: Sequence[str],
+    names: SourceNames | None = None,
 ) -> Answer | None:
     """The brief's overview as the answer to a summary of the whole (``asks_for_summary``)
     of ``source_ids`` (the corpus's: the cross-source brief's; those the question is
@@ -64,13 +68,13 @@ def summary_answer(
     them (``named_sources``: "Summarize source 002.", "What is 003 about?", "Summarize
     sources 001 and 003."; ``titled``, ``of_its_kind``), each one's overview in turn;
     None when the question asks something else or no overview with a verified citation
-    is there."""
+    is there. ``names``: the run's ``SourceNames`` (read from ``out_dir`` when not given)."""
     question_alone, named = named_sources(question, source_ids)
     if not named and len(source_ids) > 1:
-        names, formats = names_and_formats(out_dir, source_ids, written_titles=True)
-        rewrites, named = titled(question, names)
+        names = names or SourceNames.read(out_dir)
+        rewrites, named = titled(question, names.all_titles, set(source_ids))
         if not named:
-            said, named = of_its_kind(question, formats)
+            said, named = of_its_kind(question, names.formats_of(source_ids))
             rewrites = [said]
         question_alone = next((q for q in rewrites if asks_for_summary(q)), rewrites[0])
     if not asks_for_summary(question_alone):
