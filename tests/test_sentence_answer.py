@@ -305,3 +305,22 @@ def test_the_answer_is_printed_before_its_sentence_unless_it_copies_the_sentence
     assert printed_answer("Quen 1.572b", wrapped) == (
         "Quen 1.572b: “Right now, the number one model is Quen 1.572b, which comes out of Alibaba.”"
     )
+
+
+def test_an_answer_cut_from_after_a_negation_is_not_printed_alone() -> None:
+    """Asked "What did Grace Shao say about Manus?", the 1.5B answered "Manus has
+    disrupted anything we already believe in" from a sentence that says she doesn't
+    think so: printed before its sentence, the answer said the opposite."""
+    said = (
+        "I don't think Manus has disrupted anything we already believe in, which is AI "
+        "will one day become like an assistant or extension of our capabilities."
+    )
+    answer = "Manus has disrupted anything we already believe in"
+    assert printed_answer(answer, said) == f"“{said}”"
+    for negated in ("It is not the case that Manus is new.", "They never said Manus is new."):
+        assert printed_answer("Manus is new", negated) == f"“{negated}”"
+    # a negation further back, or none, leaves the answer before its sentence (q28, q15)
+    far = "It is not dependent on them, compared to the US, where it's like 60% GDP is driven."
+    assert printed_answer("60% GDP", far) == f"60% GDP: “{far}”"
+    plain = "I think Manus has disrupted nothing we believe in, which is AI as an assistant."
+    assert printed_answer("Manus has disrupted nothing", plain).startswith("Manus has")

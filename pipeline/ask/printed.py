@@ -19,6 +19,7 @@ of written prose:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from pipeline.ask.answer_reply import STATEMENT_CHARS
@@ -52,13 +53,29 @@ def printed(statement: str, passages: Sequence[str], whole_sentences: bool) -> s
 
 def printed_answer(answer: str, sentence: str) -> str:
     """The answer, then its sentence quoted ("Cuda: “... choke point is in Cuda ...”");
-    the sentence alone when the answer is most of it (the model copied it). Both as a
-    reader sees them (``text.flattened``: without a bulleted transcript's line markers,
-    "... comes out of * Alibaba")."""
+    the sentence alone when the answer is most of it (the model copied it) or is cut
+    from after a negation (``negated_in``). Both as a reader sees them
+    (``text.flattened``: without a bulleted transcript's line markers, "... comes out of
+    * Alibaba")."""
     answer, sentence = flattened(answer).strip(" ."), flattened(sentence)
     if len(stems(answer) & stems(sentence)) * 2 > len(stems(sentence)):
         return f"“{sentence}”"
+    if negated_in(answer, sentence):
+        return f"“{sentence}”"
     return f"{answer}: “{sentence}”"
+
+
+# a negation among the last few words before a clause: "I don't think", "it is not", "never"
+_NEGATION_BEFORE = re.compile(r"(?:\b(?:not|never|no|nor)\b|n['’]t\b)(?:\W+\w+){0,2}\W*$", re.I)
+
+
+def negated_in(answer: str, sentence: str) -> bool:
+    """Whether ``answer`` is the sentence's own words right after a negation: the clause
+    it copied says the opposite of the sentence. Asked "What did Grace Shao say about
+    Manus?", the 1.5B answered "Manus has disrupted anything we already believe in" from
+    "I don't think Manus has disrupted anything we already believe in, ..."."""
+    at = sentence.lower().find(answer.lower())
+    return at > 0 and bool(_NEGATION_BEFORE.search(sentence[:at]))
 
 
 def given_in(printed_text: str) -> str:
