@@ -58,9 +58,8 @@ def printed_answer(answer: str, sentence: str) -> str:
     (``text.flattened``: without a bulleted transcript's line markers, "... comes out of
     * Alibaba")."""
     answer, sentence = flattened(answer).strip(" ."), flattened(sentence)
-    if len(stems(answer) & stems(sentence)) * 2 > len(stems(sentence)):
-        return f"“{sentence}”"
-    if negated_in(answer, sentence):
+    copied = len(stems(answer) & stems(sentence)) * 2 > len(stems(sentence))
+    if copied or negated_in(answer, sentence):
         return f"“{sentence}”"
     return f"{answer}: “{sentence}”"
 

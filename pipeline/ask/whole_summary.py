@@ -41,13 +41,9 @@ def asks_for_summary(question: str) -> bool:
     return bool(_SUMMARY.match(question))
 
 
-def _overview_of(out_dir: Path, source_ids: Sequence[str]) -> dict | None:
-    """The brief whose overview answers: the one source's, else the cross-source one."""
-    path = (
-        out_dir / "sources" / f"{source_ids[0]}.json"
-        if len(source_ids) == 1
-        else out_dir / "brief.json"
-    )
+def _with_overview(path: Path) -> dict | None:
+    """The brief in ``path`` (a source's, or the cross-source ``brief.json``) when it has an
+    overview."""
     try:
         brief = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -79,11 +75,14 @@ def summary_answer(
         question_alone = next((q for q in rewrites if asks_for_summary(q)), rewrites[0])
     if not asks_for_summary(question_alone):
         return None
-    cross = None if named or len(source_ids) == 1 else _overview_of(out_dir, source_ids)
+    cross = None if named or len(source_ids) == 1 else _with_overview(out_dir / "brief.json")
     if cross is not None and sorted(cross.get("source_ids") or []) != sorted(source_ids):
         cross = None  # asked of some sources (--source): each one's overview
-    own = [] if cross is not None else (named or list(source_ids))
-    briefs = [cross] if cross is not None else [_overview_of(out_dir, [s]) for s in own]
+    briefs = (
+        [cross]
+        if cross is not None
+        else [_with_overview(out_dir / "sources" / f"{s}.json") for s in named or source_ids]
+    )
     ids: dict[tuple[str, int, int], CitedPassage] = {}
     statements = []
     for brief in (b for b in briefs if b is not None):
