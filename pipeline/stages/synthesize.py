@@ -5,7 +5,8 @@ key facts, each cited), adds the source's map points no theme carried, and clust
 statements of all sources (``pipeline.stages.themes.cross_groups``: average linkage,
 embedding similarity when the run has an embedding model, else lexical; centred on the
 corpus, so that the subject all sources share does not make everything look alike); a
-cluster that spans two sources or more is a cross-source subject. The model then writes
+cluster that spans two sources or more is a cross-source subject, and so is a thing a
+source theme's title names that three sources say (``cross_subjects``). The model then writes
 ONE cross-source theme at a time from that group's statements only: a title, 2-3
 sentences, and whether the sources agree, differ or complement each other, with the point
 they agree or differ on. What each source says stays listed under the theme. Where the
@@ -52,6 +53,7 @@ from pipeline.stages.cross_statements import (
     statements_of,
     words_apart,
 )
+from pipeline.stages.cross_subjects import cross_subjects
 from pipeline.stages.item_calls import ask_or_failure, joined
 from pipeline.stages.overview import own_overview
 from pipeline.stages.overview_sentences import stated_overview
@@ -60,7 +62,7 @@ from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.quotes import most_specific_quote
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
 from pipeline.stages.theme_citations import union
-from pipeline.stages.themes import Vectorizer, cross_groups, lexical_vectors
+from pipeline.stages.themes import Vectorizer, lexical_vectors
 from pipeline.text import (
     ended,
     plain_words,
@@ -278,8 +280,9 @@ def synthesize(
             status="failed", error="no source brief to synthesize", source_ids=source_ids
         )
     said = [s for b in usable for s in statements_of(b, (points or {}).get(b.source_id, ()))]
-    found = cross_groups(
-        [s.text for s in said], [s.source_id for s in said], MAX_CROSS_THEMES, vectors
+    titles = [t.title for b in usable for t in b.themes]
+    found = cross_subjects(
+        [s.text for s in said], [s.source_id for s in said], titles, MAX_CROSS_THEMES, vectors
     )
     groups = [[said[k] for k in g] for g in found]
     if not groups:  # one source, or nothing in common: its overview stands for the whole

@@ -143,6 +143,28 @@ def without_words(texts: Sequence[str], words: frozenset[str]) -> list[str]:
     ]
 
 
+def statement_similarities(
+    texts: Sequence[str], sources: Sequence[str], vectors: Vectorizer = lexical_vectors
+) -> np.ndarray:
+    """Cosine of every pair of ``texts``, the words the whole corpus is about left out
+    first (``corpus_words``) and the vectors centred on the corpus (``centered``)."""
+    rows = centered(vectors(without_words(texts, corpus_words(texts, sources))))
+    return np.asarray(rows @ rows.T, dtype=np.float64)
+
+
+def most_central(
+    members: Sequence[int], sims: np.ndarray, sources: Sequence[str], per_source: int
+) -> list[int]:
+    """``members``, the most alike to the rest first, at most ``per_source`` of a source."""
+    centrality = {i: float(sims[i, members].sum() - sims[i, i]) for i in members}
+    kept, taken = [], Counter[str]()
+    for i in sorted(members, key=lambda i: -centrality[i]):
+        if taken[sources[i]] < per_source:
+            kept.append(i)
+        taken[sources[i]] += 1
+    return kept
+
+
 def cross_groups(
     texts: Sequence[str],
     sources: Sequence[str],
@@ -151,6 +173,7 @@ def cross_groups(
     *,
     per_source: int = PER_SOURCE,
     link_share: float = CROSS_LINK_SHARE,
+    sims: np.ndarray | None = None,
 ) -> list[list[int]]:
     """Up to ``limit`` groups of statements (indexes into ``texts``) of at least two
     sources about one subject: those of the most sources first, then the most alike
@@ -164,11 +187,12 @@ def cross_groups(
     statements share, so a group never holds a statement that is only near its seed
     (seeded groups held one statement of every source, most of them unrelated). A group
     keeps at most ``per_source`` statements of a source, those most alike to the rest;
-    the most central statement comes first."""
+    the most central statement comes first. ``sims``: ``statement_similarities`` when the
+    caller has them already."""
     if len(set(sources)) < 2:
         return []
-    rows = centered(vectors(without_words(texts, corpus_words(texts, sources))))
-    sims = np.asarray(rows @ rows.T, dtype=np.float64)
+    if sims is None:
+        sims = statement_similarities(texts, sources, vectors)
     n = len(texts)
     upper = np.triu(np.ones((n, n), dtype=bool), k=1)
     across = upper & (np.asarray(sources)[:, None] != np.asarray(sources)[None, :])
@@ -181,12 +205,7 @@ def cross_groups(
         by_source = Counter(sources[i] for i in members)
         if len(by_source) < 2:
             continue
-        centrality = {i: float(sims[i, members].sum() - sims[i, i]) for i in members}
-        kept, taken = [], Counter[str]()
-        for i in sorted(members, key=lambda i: -centrality[i]):
-            if taken[sources[i]] < per_source:
-                kept.append(i)
-            taken[sources[i]] += 1
+        kept = most_central(members, sims, sources, per_source)
         pairs = [sims[i, j] for i in members for j in members if sources[i] < sources[j]]
         groups.append(((len(by_source), float(np.mean(pairs))), kept))
     groups.sort(key=lambda g: tuple(-x for x in g[0]))

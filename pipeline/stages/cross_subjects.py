@@ -1,0 +1,151 @@
+"""Which subjects the cross-source brief is about: groups of statements of several sources.
+
+Two ways find them, and together they make the list:
+
+- *Statements alike* (``themes.cross_groups``): clusters of statements that say alike
+  things in two sources or more. They find a subject the sources say the same about
+  ("DeepSeek proved there is no moat"), and miss one they say different things about:
+  the seeds' thirteen statements on chips, from all five sources ("bans on shipments of
+  advanced chips are the problem", "port non-CUDA code to Huawei GPUs", "companies did
+  stockpile a whole bunch of chips"), are on average less alike than two random
+  statements of different sources, and formed no group in any round.
+- *A thing a source names and others say too* (``titled_groups``): a word or two-word
+  run of a source theme's title, rarer in the language than ``TERM_ZIPF`` (so it names a
+  thing, "chip", "export controls", not "development" or "look"), and not one of the
+  words the whole corpus is about ("China", ``themes.corpus_words``), that statements of
+  ``TERM_SOURCES`` sources or more say and no subject found before says. Its group is
+  those statements, the most central of each source first.
+
+The list: clusters of ``TERM_SOURCES`` sources or more (of all, when there are fewer),
+then up to ``TERM_SUBJECTS`` titled subjects, then the other clusters, ``limit`` in all;
+no statement is in two groups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from wordfreq import zipf_frequency
+
+from pipeline.languages import language_of
+from pipeline.stages.themes import (
+    PER_SOURCE,
+    Vectorizer,
+    corpus_words,
+    cross_groups,
+    lexical_vectors,
+    most_central,
+    statement_similarities,
+    without_words,
+)
+from pipeline.text import LETTER_WORD, tokenize
+
+TERM_ZIPF = 4.5  # "chip" 4.3, "export" 4.2, "innovation" 4.3; "industry" 5.2, "model" 5.0
+TERM_SOURCES = 3  # statements of this many sources at least say the term (fewer: all)
+TERM_SUBJECTS = 3  # titled subjects in the list, at most
+
+
+def title_terms(titles: Sequence[str], corpus: frozenset[str], language: str) -> dict[str, float]:
+    """The words and two-word runs of ``titles`` (the corpus's words left out) rarer in
+    ``language`` than ``TERM_ZIPF``: each as its stems joined by spaces, with its Zipf
+    frequency as written; a run whose words include a stop word ("and export") is none."""
+    found: dict[str, float] = {}
+    for title in without_words(titles, corpus):
+        words = LETTER_WORD.findall(title)
+        runs = [*words, *(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))]
+        for run in runs:
+            stemmed = tokenize([run])[0]
+            if len(stemmed) != len(run.split()):
+                continue
+            zipf = zipf_frequency(run, language)
+            if zipf < TERM_ZIPF:
+                key = " ".join(stemmed)
+                found[key] = min(zipf, found.get(key, zipf))
+    return found
+
+
+def _saying(term: str, stemmed: Sequence[str]) -> list[int]:
+    """The statements (their stems, space-joined with a space at each end) that say
+    ``term``'s stems in a row."""
+    return [i for i, said in enumerate(stemmed) if f" {term} " in said]
+
+
+def titled_groups(
+    texts: Sequence[str],
+    sources: Sequence[str],
+    titles: Sequence[str],
+    sims: np.ndarray,
+    said_before: Sequence[int],
+    limit: int,
+    per_source: int = PER_SOURCE,
+) -> list[list[int]]:
+    """Up to ``limit`` groups of statements that say a thing a theme's title names
+    (``title_terms``), of ``TERM_SOURCES`` sources or more (all, when there are fewer),
+    those saying it in the most sources first, then the rarest; a term no statement of
+    ``said_before`` says (a subject found already), and whose statements are not half
+    another term's (those join it: "export" and "export controls"). Each group keeps
+    ``per_source`` statements of a source, the most central first (``sims``)."""
+    language = language_of(" ".join(texts)) or "en"
+    corpus = corpus_words(texts, sources)
+    stemmed = [f" {' '.join(words)} " for words in tokenize(without_words(texts, corpus))]
+    earlier = " ".join(stemmed[i] for i in said_before)
+    least = min(TERM_SOURCES, len(set(sources)))
+    terms = []
+    for term, zipf in title_terms(titles, corpus, language).items():
+        members = _saying(term, stemmed)
+        spread = len({sources[i] for i in members})
+        if spread >= least and f" {term} " not in earlier:
+            terms.append((-spread, zipf, members))
+    joined: list[set[int]] = []
+    for *_, members in sorted(terms, key=lambda t: t[:2]):
+        same = next((g for g in joined if len(g & set(members)) >= len(members) / 2), None)
+        if same is None:
+            joined.append(set(members))
+        else:
+            same.update(members)
+    taken = set(said_before)
+    groups = []
+    for members_set in joined:
+        central = most_central(sorted(members_set), sims, sources, per_source)
+        group = [i for i in central if i not in taken]
+        if len({sources[i] for i in group}) >= least:
+            groups.append(group)
+            taken.update(group)
+        if len(groups) == limit:
+            break
+    return groups
+
+
+def cross_subjects(
+    texts: Sequence[str],
+    sources: Sequence[str],
+    titles: Sequence[str],
+    limit: int,
+    vectors: Vectorizer = lexical_vectors,
+) -> list[list[int]]:
+    """Up to ``limit`` groups of statements (indexes into ``texts``), each a subject of
+    two sources or more: clusters of ``TERM_SOURCES`` sources or more (all, when there
+    are fewer), then up to
+    ``TERM_SUBJECTS`` subjects the sources' theme ``titles`` name (``titled_groups``),
+    then the other clusters without the statements already grouped."""
+    if len(set(sources)) < 2:
+        return []
+    sims = statement_similarities(texts, sources, vectors)
+    clusters = cross_groups(texts, sources, len(texts), sims=sims)
+    least = min(TERM_SOURCES, len(set(sources)))
+    wide = [g for g in clusters if len({sources[i] for i in g}) >= least][:limit]
+    said = [i for g in wide for i in g]
+    titled = titled_groups(
+        texts, sources, titles, sims, said, min(TERM_SUBJECTS, limit - len(wide))
+    )
+    taken = {i for g in [*wide, *titled] for i in g}
+    rest = []
+    for group in clusters:
+        if group in wide:
+            continue
+        left = [i for i in group if i not in taken]
+        if len({sources[i] for i in left}) >= 2:
+            rest.append(left)
+            taken.update(left)
+    return [*wide, *titled, *rest][:limit]
