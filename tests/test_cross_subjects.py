@@ -41,6 +41,9 @@ def test_a_thing_a_title_names_is_a_subject_where_its_statements_are_unalike() -
     # without titles, the clusters alone, as before
     assert cross_subjects(TEXTS, SOURCES, [], 10) == clusters
     assert cross_subjects(TEXTS[:2], ["001", "001"], TITLES, 10) == []  # one source
+    # the subject of the most sources comes first, titled or not
+    four = [*TEXTS, "Nvidia's chips still reach buyers through other countries"]
+    assert cross_subjects(four, [*SOURCES, "004"], TITLES, 10) == [[3, 9, 4, 5], [0, 1, 2]]
 
 
 def test_title_terms_are_words_and_runs_rarer_than_the_language_says_commonly() -> None:

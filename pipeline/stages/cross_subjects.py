@@ -16,9 +16,10 @@ Two ways find them, and together they make the list:
   ``TERM_SOURCES`` sources or more say and no subject found before says. Its group is
   those statements, the most central of each source first.
 
-The list: clusters of ``TERM_SOURCES`` sources or more (of all, when there are fewer),
-then up to ``TERM_SUBJECTS`` titled subjects, then the other clusters, ``limit`` in all;
-no statement is in two groups.
+The list: clusters of ``TERM_SOURCES`` sources or more (of all, when there are fewer)
+and up to ``TERM_SUBJECTS`` titled subjects, those of the most sources first (a cluster
+before a titled subject of as many), then the other clusters, ``limit`` in all; no
+statement is in two groups.
 """
 
 from __future__ import annotations
@@ -107,13 +108,13 @@ def titled_groups(
     taken = set(said_before)
     groups = []
     for members_set in joined:
+        if len(groups) >= limit:
+            break
         central = most_central(sorted(members_set), sims, sources, per_source)
         group = [i for i in central if i not in taken]
         if len({sources[i] for i in group}) >= least:
             groups.append(group)
             taken.update(group)
-        if len(groups) == limit:
-            break
     return groups
 
 
@@ -126,26 +127,27 @@ def cross_subjects(
 ) -> list[list[int]]:
     """Up to ``limit`` groups of statements (indexes into ``texts``), each a subject of
     two sources or more: clusters of ``TERM_SOURCES`` sources or more (all, when there
-    are fewer), then up to
-    ``TERM_SUBJECTS`` subjects the sources' theme ``titles`` name (``titled_groups``),
-    then the other clusters without the statements already grouped."""
+    are fewer) and up to ``TERM_SUBJECTS`` subjects the sources' theme ``titles`` name
+    (``titled_groups``), those of the most sources first, then the other clusters
+    without the statements already grouped."""
     if len(set(sources)) < 2:
         return []
+
+    def spread(group: Sequence[int]) -> int:
+        return len({sources[i] for i in group})
+
     sims = statement_similarities(texts, sources, vectors)
     clusters = cross_groups(texts, sources, len(texts), sims=sims)
     least = min(TERM_SOURCES, len(set(sources)))
-    wide = [g for g in clusters if len({sources[i] for i in g}) >= least][:limit]
+    wide = [g for g in clusters if spread(g) >= least]
     said = [i for g in wide for i in g]
-    titled = titled_groups(
-        texts, sources, titles, sims, said, min(TERM_SUBJECTS, limit - len(wide))
-    )
+    titled = titled_groups(texts, sources, titles, sims, said, TERM_SUBJECTS)
     taken = {i for g in [*wide, *titled] for i in g}
     rest = []
-    for group in clusters:
-        if group in wide:
-            continue
+    for group in clusters[len(wide) :]:  # clusters come the most sources first
         left = [i for i in group if i not in taken]
-        if len({sources[i] for i in left}) >= 2:
+        if spread(left) >= 2:
             rest.append(left)
             taken.update(left)
-    return [*wide, *titled, *rest][:limit]
+    # the most sources first; of as many, a cluster (alike statements) before a titled one
+    return [*sorted([*wide, *titled], key=lambda g: -spread(g)), *rest][:limit]
