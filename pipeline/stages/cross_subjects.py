@@ -106,7 +106,7 @@ def titled_groups(
         else:
             same.update(members)
     taken = set(said_before)
-    groups = []
+    groups: list[list[int]] = []
     for members_set in joined:
         if len(groups) >= limit:
             break
