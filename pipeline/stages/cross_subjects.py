@@ -73,9 +73,10 @@ def _saying(term: str, stemmed: Sequence[str]) -> list[int]:
 
 
 def titled_groups(
-    texts: Sequence[str],
+    kept: Sequence[str],
     sources: Sequence[str],
     titles: Sequence[str],
+    corpus: frozenset[str],
     sims: np.ndarray,
     said_before: Sequence[int],
     limit: int,
@@ -86,10 +87,10 @@ def titled_groups(
     those saying it in the most sources first, then the rarest; a term no statement of
     ``said_before`` says (a subject found already), and whose statements are not half
     another term's (those join it: "export" and "export controls"). Each group keeps
-    ``per_source`` statements of a source, the most central first (``sims``)."""
-    language = language_of(" ".join(texts)) or "en"
-    corpus = corpus_words(texts, sources)
-    stemmed = [f" {' '.join(words)} " for words in tokenize(without_words(texts, corpus))]
+    ``per_source`` statements of a source, the most central first (``sims``). ``kept``:
+    the statements without the words the whole corpus is about, ``corpus``."""
+    language = language_of(" ".join(kept)) or "en"
+    stemmed = [f" {' '.join(words)} " for words in tokenize(kept)]
     earlier = " ".join(stemmed[i] for i in said_before)
     least = min(TERM_SOURCES, len(set(sources)))
     terms = []
@@ -136,12 +137,14 @@ def cross_subjects(
     def spread(group: Sequence[int]) -> int:
         return len({sources[i] for i in group})
 
-    sims = statement_similarities(texts, sources, vectors)
+    corpus = corpus_words(texts, sources)
+    kept = without_words(texts, corpus)
+    sims = statement_similarities(kept, vectors)
     clusters = cross_groups(texts, sources, len(texts), sims=sims)
     least = min(TERM_SOURCES, len(set(sources)))
     wide = [g for g in clusters if spread(g) >= least]
     said = [i for g in wide for i in g]
-    titled = titled_groups(texts, sources, titles, sims, said, TERM_SUBJECTS)
+    titled = titled_groups(kept, sources, titles, corpus, sims, said, TERM_SUBJECTS)
     taken = {i for g in [*wide, *titled] for i in g}
     rest = []
     for group in clusters[len(wide) :]:  # clusters come the most sources first

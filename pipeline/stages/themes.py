@@ -144,11 +144,12 @@ def without_words(texts: Sequence[str], words: frozenset[str]) -> list[str]:
 
 
 def statement_similarities(
-    texts: Sequence[str], sources: Sequence[str], vectors: Vectorizer = lexical_vectors
+    kept: Sequence[str], vectors: Vectorizer = lexical_vectors
 ) -> np.ndarray:
-    """Cosine of every pair of ``texts``, the words the whole corpus is about left out
-    first (``corpus_words``) and the vectors centred on the corpus (``centered``)."""
-    rows = centered(vectors(without_words(texts, corpus_words(texts, sources))))
+    """Cosine of every pair of statements, given ``kept``: their texts with the words the
+    whole corpus is about left out (``without_words`` of ``corpus_words``); the vectors
+    centred on the corpus (``centered``)."""
+    rows = centered(vectors(kept))
     return np.asarray(rows @ rows.T, dtype=np.float64)
 
 
@@ -192,7 +193,7 @@ def cross_groups(
     if len(set(sources)) < 2:
         return []
     if sims is None:
-        sims = statement_similarities(texts, sources, vectors)
+        sims = statement_similarities(without_words(texts, corpus_words(texts, sources)), vectors)
     n = len(texts)
     upper = np.triu(np.ones((n, n), dtype=bool), k=1)
     across = upper & (np.asarray(sources)[:, None] != np.asarray(sources)[None, :])
