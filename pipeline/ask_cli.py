@@ -198,6 +198,7 @@ def ask(
     from pipeline.ask.answer import answer_question
     from pipeline.ask.corpus import open_corpus
     from pipeline.ask.sources_named import SourceNames, asked_of
+    from pipeline.ask.theme_answer import theme_answer
     from pipeline.ask.whole_summary import summary_answer
     from pipeline.model.cache import CallCache
     from pipeline.session import ModelSession
@@ -240,6 +241,10 @@ def ask(
             whole = summary_answer(text, out_dir, corpus.texts, among, source_names)
             if whole is not None:  # "Summarize the whole meeting.": the brief's overview
                 return whole
+            if not sources:  # "What do the sources say about X?": the theme on X
+                on_subject = theme_answer(text, out_dir, corpus.texts, among)
+                if on_subject is not None:
+                    return on_subject
             # "What does the thread say about ...?": asked of the thread alone
             named = [] if sources else asked_of(text, source_names, among)
             with Waiting(session.client, sys.stderr):
@@ -312,7 +317,13 @@ def _show(
     if as_json:
         click.echo(json.dumps(answer.model_dump(mode="json"), indent=2, ensure_ascii=False))
         return
-    if answer.from_brief:
+    if answer.theme:
+        click.echo(
+            f"note: what the sources say on a subject: the cross-source theme "
+            f'"{answer.theme}", as `brief run` cited it (--source searches the passages)',
+            err=True,
+        )
+    elif answer.from_brief:
         click.echo(f"note: {summary_note(answer.summary_of)}", err=True)
     if answer.named_sources:
         named = ", ".join(answer.named_sources)

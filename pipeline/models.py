@@ -315,7 +315,8 @@ class Answer(Contract):
     retrieval_ms: float = 0.0
     from_brief: bool = Field(
         default=False,
-        description="a summary of the whole asked for: the brief's overview, no model call",
+        description="answered from the brief, no model call: a summary of the whole (its "
+        "overview) or what the sources say on a subject (a cross-source theme)",
     )
     named_sources: list[str] = Field(
         default_factory=list,
@@ -325,4 +326,9 @@ class Answer(Contract):
         default_factory=list,
         description="from a brief: the sources whose own briefs' overviews answer, in turn; "
         "none when the cross-source brief's does",
+    )
+    theme: str = Field(
+        default="",
+        description="from a brief: the title of the cross-source theme that answers what the "
+        "sources say on its subject",
     )

@@ -83,26 +83,42 @@ def summary_answer(
         if cross is not None
         else [_with_overview(out_dir / "sources" / f"{s}.json") for s in named or source_ids]
     )
+    cited = [
+        (sentence, passages)
+        for brief in briefs
+        if brief is not None
+        for sentence, passages in cited_sentences(
+            brief["overview"], brief.get("overview_citations", [])
+        )
+    ]
+    answer = brief_answer(question, cited, texts)
+    if answer is None:
+        return None
+    summary_of = [b["source_id"] for b in briefs if b is not None and b.get("source_id")]
+    return answer.model_copy(update={"summary_of": summary_of})
+
+
+def brief_answer(
+    question: str, said: Sequence[tuple[str, Sequence[dict]]], texts: dict[str, str]
+) -> Answer | None:
+    """An answer of a brief's sentences, each with the passages it was cited to (JSON, as
+    in ``brief.json``): a passage that no longer matches its source file is left out, and
+    a sentence with none left; None when no sentence is left."""
     ids: dict[tuple[str, int, int], CitedPassage] = {}
     statements = []
-    for brief in (b for b in briefs if b is not None):
-        cited = [
-            [Passage.model_validate(p) for p in passages]
-            for passages in brief.get("overview_citations", [])
-        ]
-        for sentence, passages in cited_sentences(brief["overview"], cited):
-            refs = []
-            for passage in passages:
-                if passage_problem(passage.model_dump(), texts) is not None:
-                    continue
-                key = (passage.source_id, passage.char_start, passage.char_end)
-                if key not in ids:
-                    ids[key] = CitedPassage(
-                        id=len(ids) + 1, label=passage.label, score=0.0, passage=passage
-                    )
-                refs.append(ids[key].id)
-            if refs:
-                statements.append(Statement(text=sentence, citations=refs))
+    for sentence, passages in said:
+        refs = []
+        for passage in map(Passage.model_validate, passages):
+            if passage_problem(passage.model_dump(), texts) is not None:
+                continue
+            key = (passage.source_id, passage.char_start, passage.char_end)
+            if key not in ids:
+                ids[key] = CitedPassage(
+                    id=len(ids) + 1, label=passage.label, score=0.0, passage=passage
+                )
+            refs.append(ids[key].id)
+        if refs:
+            statements.append(Statement(text=sentence, citations=refs))
     if not statements:
         return None
     return Answer(
@@ -113,5 +129,4 @@ def summary_answer(
         citations=list(ids.values()),
         reason=None,
         from_brief=True,
-        summary_of=[b["source_id"] for b in briefs if b is not None and b.get("source_id")],
     )
