@@ -18,16 +18,15 @@ and asked as any other.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pipeline.ask.whole_summary import brief_answer
+from pipeline.ask.whole_summary import brief_answer, cross_brief
 from pipeline.models import Answer
 from pipeline.outputs.markdown import cited_sentences
-from pipeline.text import tokenize
+from pipeline.text import stems
 
 # "What do the sources say about ...?", "What do the podcasts think of ...?"
 _ABOUT = re.compile(
@@ -46,10 +45,6 @@ def subject_asked(question: str) -> str | None:
     return found["subject"] if found else None
 
 
-def _stems(text: str) -> set[str]:
-    return set(tokenize([text])[0])
-
-
 def matching_theme(subject: str, themes: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
     """The theme on ``subject``: of those whose words say ``SUBJECT_SHARE`` of its stems
     at least and whose title names part of it, or whose statements of two sources or
@@ -57,12 +52,12 @@ def matching_theme(subject: str, themes: Sequence[dict[str, Any]]) -> dict[str, 
     sentence of "Silicon Valley vs. China" names), the one whose title names most of
     them, then that says most, then whose statements say it most often; the first of
     equals."""
-    asked = _stems(subject)
+    asked = stems(subject)
     best, best_key = None, (0, 0.0, 0)
     for theme in themes:
-        title = _stems(theme["title"])
-        listed = [(_stems(s["text"]), tuple(s["source_ids"])) for s in theme["by_source"]]
-        said = title.union(_stems(theme["summary"]["text"]), *(words for words, _ in listed))
+        title = stems(theme["title"])
+        listed = [(stems(s["text"]), tuple(s["source_ids"])) for s in theme["by_source"]]
+        said = title.union(stems(theme["summary"]["text"]), *(words for words, _ in listed))
         share = len(asked & said) / len(asked) if asked else 0.0
         saying = [ids for words, ids in listed if asked & words]
         if share < SUBJECT_SHARE or not (asked & title or len(set(saying)) >= 2):
@@ -83,13 +78,8 @@ def theme_answer(
     subject = subject_asked(question)
     if subject is None or len(source_ids) < 2:
         return None
-    try:
-        brief = json.loads((out_dir / "brief.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if sorted(brief.get("source_ids") or []) != sorted(source_ids):
-        return None
-    theme = matching_theme(subject, brief.get("themes") or [])
+    brief = cross_brief(out_dir, source_ids)
+    theme = matching_theme(subject, brief.get("themes") or []) if brief else None
     if theme is None:
         return None
     cited = [

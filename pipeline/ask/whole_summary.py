@@ -41,14 +41,25 @@ def asks_for_summary(question: str) -> bool:
     return bool(_SUMMARY.match(question))
 
 
-def _with_overview(path: Path) -> dict | None:
-    """The brief in ``path`` (a source's, or the cross-source ``brief.json``) when it has an
-    overview."""
+def _read(path: Path) -> dict | None:
     try:
         brief = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return brief if isinstance(brief, dict) and brief.get("overview") else None
+    return brief if isinstance(brief, dict) else None
+
+
+def _with_overview(brief: dict | None) -> dict | None:
+    return brief if brief is not None and brief.get("overview") else None
+
+
+def cross_brief(out_dir: Path, source_ids: Sequence[str]) -> dict | None:
+    """The cross-source brief (``brief.json``) when it is of ``source_ids``, no more and no
+    fewer (asked of some sources, ``--source``, it is not theirs)."""
+    brief = _read(out_dir / "brief.json")
+    if brief is None or sorted(brief.get("source_ids") or []) != sorted(source_ids):
+        return None
+    return brief
 
 
 def summary_answer(
@@ -75,13 +86,14 @@ def summary_answer(
         question_alone = next((q for q in rewrites if asks_for_summary(q)), rewrites[0])
     if not asks_for_summary(question_alone):
         return None
-    cross = None if named or len(source_ids) == 1 else _with_overview(out_dir / "brief.json")
-    if cross is not None and sorted(cross.get("source_ids") or []) != sorted(source_ids):
-        cross = None  # asked of some sources (--source): each one's overview
+    # asked of some sources (--source), or of one: each one's overview
+    cross = (
+        None if named or len(source_ids) == 1 else _with_overview(cross_brief(out_dir, source_ids))
+    )
     briefs = (
         [cross]
         if cross is not None
-        else [_with_overview(out_dir / "sources" / f"{s}.json") for s in named or source_ids]
+        else [_with_overview(_read(out_dir / "sources" / f"{s}.json")) for s in named or source_ids]
     )
     cited = [
         (sentence, passages)
