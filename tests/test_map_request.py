@@ -91,6 +91,34 @@ def test_each_part_numbers_its_most_specific_statement_and_its_point_cites_it() 
     assert rendered.count(boundary) == 4 and rendered.rindex("5: Baidu") > rendered.index("Okay.")
 
 
+def test_a_run_on_sentence_is_extracted_from_its_most_salient_clause() -> None:
+    """Speech transcribed without commas (the seeds' 003) is one sentence of many clauses:
+    its extracted point starts after the "and", "so" or "uh" that opens its most salient
+    one, where the first 30 words said only "going to make the money"."""
+    from collections import Counter
+
+    from pipeline.models import Sentence
+    from pipeline.stages.map_extract import extracted_point
+    from pipeline.stages.map_request import salient_clause
+
+    run_on = (
+        "going to make the money it is interesting because i had a conversation with him "
+        "once uh for my book and he had i think maybe in one of his books about ai called "
+        "mark zuckerberg the most chinese of all the american ceos because copycat apps are "
+        "the law of the land there and you better be ready to move and adapt"
+    )
+    sentence = Sentence(
+        id=1, text=run_on, char_start=0, char_end=len(run_on), line_start=1, line_end=1
+    )
+    point = extracted_point(sentence, Counter())
+    assert point.startswith("for my book and he had i think") and "zuckerberg" in point
+    assert salient_clause(run_on, Counter()) == 0  # as the model is shown it: from the start
+    # with two commas it is a sentence of clauses: it starts at one of them
+    commas = run_on.replace(" uh ", ", ").replace(" and he ", ", and he ")
+    at = salient_clause(commas, Counter(), run_on=True)
+    assert at > 0 and commas[at - 2] == ","
+
+
 def test_a_long_sentence_is_numbered_from_its_most_salient_clause() -> None:
     """The model restates a numbered sentence from its first words: in a long sentence of
     clauses, the numbered part starts at the clause with the figures and names, and the

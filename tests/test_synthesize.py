@@ -7,7 +7,7 @@ from conftest import line_passage
 from pipeline.models import Passage, Quote, SourceBrief, Theme
 from pipeline.outputs.markdown import cross_markdown
 from pipeline.stages.cross_statements import Statement, attribute
-from pipeline.stages.policy import STRICT
+from pipeline.stages.policy import LENIENT, STRICT
 from pipeline.stages.synthesize import CrossReply, build_cross, synthesize
 
 
@@ -452,6 +452,30 @@ def test_a_cross_source_sentence_never_praises_in_words_its_statements_lack() ->
     )
     [theme], _, _ = build_cross([group], [reply], STRICT)
     assert theme.summary.text == cheap
+
+
+def test_a_cross_source_sentence_its_statements_do_not_state_is_left_out() -> None:
+    """The seeds' 1.5B summarized 004's self-driving passage as "The Chinese government
+    may be hesitant to implement AI technology." (29% of its words held)."""
+    from pipeline.stages.synthesize import CrossReply, build_cross
+
+    happy = (
+        "If something like that is feasible, I would expect that the Chinese government "
+        "would be like, hey, this is going to make life safer and better."
+    )
+    journals = "Most top Chinese researchers would not be bothering with Chinese journals."
+    group = [said("004", 813, happy, happy), said("002", 732, journals, journals)]
+    hesitant = "The Chinese government may be hesitant to implement AI technology."
+    stated = "Top Chinese researchers are not bothering with Chinese journals."
+    reply = CrossReply(
+        title="Chinese AI Industry", summary=[hesitant, stated], relation="complement", point="x"
+    )
+    [theme], _, _ = build_cross([group], [reply], STRICT)
+    assert theme.summary.text == stated
+    [alone], _, _ = build_cross([group], [reply.model_copy(update={"summary": [hesitant]})])
+    assert alone.summary.text.startswith("004: If something like that is feasible")  # told
+    [kept], _, _ = build_cross([group], [reply], LENIENT)  # a hosted model's sentences stand
+    assert hesitant in kept.summary.text
 
 
 def test_a_cross_source_title_that_names_nothing_its_theme_says_gives_way() -> None:

@@ -15,21 +15,23 @@ from pipeline.stages.map_request import (
     CLAUSE_END,
     CUT_MARK,
     POINT_WORDS,
+    RUN_ON_WORDS,
     salient_clause,
     word_counts_of,
 )
 from pipeline.text import without_sound_tags
 
-EXTRACT_WORDS = 40  # an extracted point: the sentence's words from its salient clause, at most
+EXTRACT_WORDS = RUN_ON_WORDS  # an extracted point: its sentence's words from its clause, at most
 
 
 def extracted_point(sentence: Sentence, source_counts: Counter[str]) -> str:
     """A map point in the sentence's own words: from its most salient clause
-    (``salient_clause``, as the model is shown it) to its end, or, past ``EXTRACT_WORDS``
+    (``salient_clause``, a run-on sentence's too) to its end, or, past ``EXTRACT_WORDS``
     words, to the last clause end after two thirds of ``POINT_WORDS`` (else to
     ``POINT_WORDS`` words), with an ellipsis. The 1.5B's points were this, copied, with
     ~30 words (mean 28, their sentences 34)."""
-    text = without_sound_tags(sentence.text[salient_clause(sentence.text, source_counts) :])
+    start = salient_clause(sentence.text, source_counts, run_on=True)
+    text = without_sound_tags(sentence.text[start:])
     words = text.split()
     if len(words) <= EXTRACT_WORDS:
         return " ".join(words)

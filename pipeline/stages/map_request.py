@@ -167,9 +167,15 @@ def anchor(part: list[Sentence], source_counts: Counter[str]) -> Sentence:
 
 _WORD_START = re.compile(r"\S+")
 CLAUSE_END = (",", ";", ":")
+# a run-on sentence (``salient_clause``): longer than an extracted point is let run
+# (``map_extract.EXTRACT_WORDS``), its clauses joined by these words instead of commas
+RUN_ON_WORDS = 40
+RUN_ON_BREAKS = frozenset({"and", "but", "so", "because", "right", "uh", "um"})
 
 
-def salient_clause(text: str, source_counts: Counter[str], words: int = POINT_WORDS) -> int:
+def salient_clause(
+    text: str, source_counts: Counter[str], words: int = POINT_WORDS, run_on: bool = False
+) -> int:
     """Where in a long sentence its point should start (a character offset): the clause
     (the sentence's start, or a word after a comma, semicolon or colon) whose next
     ``words`` words are the most salient (``salience``). The model restates a numbered
@@ -177,7 +183,11 @@ def salient_clause(text: str, source_counts: Counter[str], words: int = POINT_WO
     sentence of clauses ("It's this kind of deep infrastructure, Then for example, there
     are 70 million skilled workers, ...") the figure came too late. The first 30 words of
     the numbered sentences held 39 of the 75 key facts, the 30 words from their most
-    salient clause 48 (docs/evaluation-history.md, eleventh round)."""
+    salient clause 48 (docs/evaluation-history.md, eleventh round). ``run_on``: a
+    sentence of more than ``RUN_ON_WORDS`` words with fewer than two of those marks, speech
+    transcribed without commas ("... i had a conversation with kai fu lee once uh for my
+    book and he ... called mark zuckerberg the most chinese ..."), may also start after
+    one of ``RUN_ON_BREAKS``."""
     found = list(_WORD_START.finditer(text))
     if len(found) <= words:
         return 0
@@ -186,8 +196,14 @@ def salient_clause(text: str, source_counts: Counter[str], words: int = POINT_WO
         for i, word in enumerate(found[:-4])  # a clause of 4 words or more
         if word.group().endswith(CLAUSE_END)
     ]
+    if run_on and len(found) > RUN_ON_WORDS and len(starts) < 3:
+        starts += [
+            i + 1
+            for i, word in enumerate(found[:-4])
+            if word.group().lower().strip(",.") in RUN_ON_BREAKS
+        ]
     best = max(
-        starts,
+        sorted(set(starts)),
         key=lambda i: salience(" ".join(w.group() for w in found[i : i + words]), source_counts),
     )
     return found[best].start()

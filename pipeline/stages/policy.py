@@ -157,6 +157,16 @@ class ModelPolicy(BaseModel):
         ge=0.0,
         le=1.0,
     )
+    cross_summary_support: float = Field(
+        description="share of a cross-source theme's summary sentence's content words that "
+        "the statements of its group and their passages must hold, else the sentence is "
+        "left out (``stages.synthesize.build_cross``; a summary left with nothing is told "
+        "by its statements): of 004's 'the Chinese government would be happy if something "
+        "like that was feasible', the 1.5B wrote 'The Chinese government may be hesitant "
+        "to implement AI technology.' (29% held), and the overview took it; 0: all kept",
+        ge=0.0,
+        le=1.0,
+    )
     names_held_together: bool = Field(
         description="a cross-source sentence (a theme's summary, the overview) whose "
         "names no one source it rests on holds together, though each is held by one of "
@@ -305,6 +315,7 @@ STRICT = ModelPolicy(
     overview_states=True,
     agreement_needs_two_sources=True,
     overview_support=0.6,
+    cross_summary_support=0.6,
     names_held_together=True,
     words_held_together=True,
     clauses_held_together=True,
@@ -357,6 +368,7 @@ LENIENT = ModelPolicy(
     overview_states=False,
     agreement_needs_two_sources=False,
     overview_support=0.0,
+    cross_summary_support=0.0,
     names_held_together=False,
     words_held_together=False,
     clauses_held_together=False,

@@ -9,8 +9,9 @@ cluster that spans two sources or more is a cross-source subject, and so is a th
 source theme's title names that three sources say (``cross_subjects``). The model then writes
 ONE cross-source theme at a time from that group's statements only: a title, 2-3
 sentences, and whether the sources agree, differ or complement each other, with the point
-they agree or differ on. What each source says stays listed under the theme. Where the
-policy states relations (``ModelPolicy.relations_stated``: not for the embedded models,
+they agree or differ on (strict: a sentence the group's statements do not state is left
+out, ``ModelPolicy.cross_summary_support``). What each source says stays listed under the
+theme. Where the policy states relations (``ModelPolicy.relations_stated``: not for the embedded models,
 whose verdicts seldom held), an agreement rests on the statements it restates, from two
 sources at least (else it is not listed), and a disagreement puts each source's own
 statement on its side. Last, one call writes the overview from the cross-source themes
@@ -50,6 +51,7 @@ from pipeline.stages.cross_statements import (
     ordinals_named,
     said_by_its_source,
     sides,
+    stated_share,
     statements_of,
     words_apart,
 )
@@ -154,7 +156,8 @@ def build_cross(
     summary that copies an earlier one is rebuilt from its statements (strict); a
     sentence that praises in words its statements never use is left out, one in a
     speaker's own words is its source's (``said_by_its_source``); a title that
-    repeats one or names nothing the theme says gives way (``stand_in_title``)."""
+    repeats one or names nothing the theme says gives way (``stand_in_title``); strict,
+    a sentence its statements do not state is left out (``cross_summary_support``)."""
     said, titles = Repeats(prefix=policy.repeat_prefix), Repeats(prefix=policy.repeat_prefix)
     themes, agreements, disagreements = [], [], []
     for group, reply in zip(groups, replies, strict=True):
@@ -172,6 +175,8 @@ def build_cross(
             kept = [s for s in kept if not names_apart(s, group)]
         if policy.words_held_together:
             kept = [s for s in kept if not words_apart(s, group)]
+        if policy.cross_summary_support:
+            kept = [s for s in kept if stated_share(s, group) >= policy.cross_summary_support]
         summary = " ".join(kept)
         if len(plain_words(summary)) < 3:
             summary = rebuilt
