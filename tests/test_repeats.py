@@ -377,7 +377,8 @@ def test_synthesis_rebuilds_a_copied_cross_theme(scripted) -> None:
     ]
     reply = {"title": "Chips", "summary": [COPY], "relation": "complement", "point": "x y z"}
     scripted.enqueue(reply, dict(reply, title="Weights"), {"overview": ["Overall, chips."]})
-    cross = synthesize(three, scripted, context_window=8192, max_tokens=500)
+    copies_only = STRICT.model_copy(update={"cross_summary_support": 0})  # COPY states nothing
+    cross = synthesize(three, scripted, context_window=8192, max_tokens=500, policy=copies_only)
     assert len(cross.themes) == 2
     assert cross.themes[0].summary.text == COPY + "."
     assert cross.themes[1].summary.text != COPY + "."  # rebuilt from its statements

@@ -68,7 +68,8 @@ def test_synthesis_attributes_every_statement_to_sources(scripted) -> None:
         scripted,
         context_window=8192,
         max_tokens=500,
-        policy=STRICT.model_copy(update={"relations_stated": True}),  # as a strong model's
+        # as a strong model's; its summaries ("Source 001 covers hardware.") kept as written
+        policy=STRICT.model_copy(update={"relations_stated": True, "cross_summary_support": 0}),
     )
     assert len(scripted.history) == 3  # two cross-source themes, one overview
     assert sorted(t.title for t in cross.themes) == ["Chips", "Open weights"]

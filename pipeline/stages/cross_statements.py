@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pipeline.models import Attributed, Cited, KeyPoint, Passage, SourceBrief, Theme
 from pipeline.stages.point_kinds import is_claim
 from pipeline.stages.points import content, repeats
-from pipeline.stages.show_talk import about_the_speaker, tells_the_talk
+from pipeline.stages.show_talk import about_the_speaker, cites_only_the_talk, tells_the_talk
 from pipeline.stages.speakers import in_own_words
 from pipeline.stages.spoken import as_written
 from pipeline.text import BESIDE, name_words, plain_words, sentences_of, share_in, stems
@@ -68,8 +68,16 @@ def statements_of(brief: SourceBrief, points: Sequence[KeyPoint] = ()) -> list[S
     for statement in out:
         # what the episode covers, who talks about what ("The notes discuss the
         # differences between ...", a theme's first sentence), or where a speaker lives
-        # and works, is no subject the sources share
-        if tells_the_talk(statement.text) or about_the_speaker(statement.text):
+        # and works, is no subject the sources share; nor is a point cut from the
+        # episode's list of contents ("the Chinese public's engagement with AI products,
+        # the state of AI regulation ...", of 004's "In this wide ranging conversation
+        # we cover ...": the 1.5B made it "The Chinese government's stance on AI
+        # technology is critical to understanding the export controls.")
+        if (
+            tells_the_talk(statement.text)
+            or about_the_speaker(statement.text)
+            or cites_only_the_talk(statement.citations)
+        ):
             continue
         words = content(statement.text)
         if not repeats(words, kept_words):

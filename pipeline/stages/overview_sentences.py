@@ -21,6 +21,7 @@ from pipeline.stages.spoken import without_fillers
 from pipeline.text import WORD, plain_words, sentences_of, share_in, stems, word_count
 
 OVERVIEW_SENTENCES = 5  # what the overview prompt asks for at most
+OVERVIEW_FEWEST = 3  # ... and at least: a shorter overview takes themes' sentences
 OVERVIEW_SENTENCE_WORDS = 35  # a sentence the overview takes from a theme, at most
 # a sentence says a told one again when it holds this share of the told one's stems
 TOLD_AGAIN = 0.8
@@ -195,7 +196,10 @@ def stated_overview(
     ``share``), each other one giving way, while the overview has fewer than
     ``OVERVIEW_SENTENCES``, to the next theme's sentence (``first_stated`` of the themes'
     ``summaries``: one a theme, none restating a sentence kept, first from the themes the
-    overview does not draw on yet); so does
+    overview does not draw on yet), and when one gave way, themes' sentences added while
+    it has fewer than ``OVERVIEW_FEWEST`` (the 1.5B's one-sentence overview "The data
+    sources discuss various aspects of China's AI industry, including ..." gave way to
+    one sentence); so does
     a sentence that says no more than a theme's title (``only_a_title``), one that leans
     on a sentence not before it (``leans_out_of_place``: "It makes it cheaper for
     companies to adopt AI." opened a run's overview), one that speaks of a thing as the
@@ -233,4 +237,8 @@ def stated_overview(
             instead = next((f for f in spare if f not in out), None)
             if instead is not None:
                 out.append(instead)
+    gave_way = any(x not in out for x in said_first)
+    while gave_way and len(out) < OVERVIEW_FEWEST and (more := next(spare, None)) is not None:
+        if more not in out:
+            out.append(more)
     return " ".join(out)

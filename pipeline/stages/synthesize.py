@@ -6,22 +6,23 @@ statements of all sources (``pipeline.stages.themes.cross_groups``: average link
 embedding similarity when the run has an embedding model, else lexical; centred on the
 corpus, so that the subject all sources share does not make everything look alike); a
 cluster that spans two sources or more is a cross-source subject, and so is a thing a
-source theme's title names that three sources say (``cross_subjects``). The model then writes
-ONE cross-source theme at a time from that group's statements only: a title, 2-3
-sentences, and whether the sources agree, differ or complement each other, with the point
-they agree or differ on (strict: a sentence the group's statements do not state is left
-out, ``ModelPolicy.cross_summary_support``). What each source says stays listed under the
-theme. Where the policy states relations (``ModelPolicy.relations_stated``: not for the embedded models,
-whose verdicts seldom held), an agreement rests on the statements it restates, from two
-sources at least (else it is not listed), and a disagreement puts each source's own
-statement on its side. Last, one call writes the overview from the cross-source themes
-(strict policy: a sentence that the statements it rests on do not state gives way to a
-theme's first sentence, ``ModelPolicy.overview_support``; a sentence that says sources
-agree loses that claim unless it restates an agreement listed). A summary's sentence in
-a speaker's own words is its source's (``cross_statements.said_by_its_source``), and one
-that joins what two sources say is left out (strict: ``names_apart``, ``words_apart``).
-Every sentence is attributed by code to the statements it restates, and so to their
-sources and passages.
+source theme's title names that three sources say (``cross_subjects``). The model then
+writes ONE cross-source theme at a time from that group's statements only: a title, 2-3
+sentences, and whether the sources agree, differ or complement each other, with the
+point they agree or differ on (strict: a sentence the group's statements do not state is
+left out, ``ModelPolicy.cross_summary_support``); groups it titles alike are one theme
+(``cross_titles.alike_titles``). What each source says stays listed under the theme.
+Where the policy states relations (``ModelPolicy.relations_stated``: not for the
+embedded models, whose verdicts seldom held), an agreement rests on the statements it
+restates, from two sources at least (else it is not listed), and a disagreement puts
+each source's own statement on its side. Last, one call writes the overview from the
+cross-source themes (strict policy: a sentence that the statements it rests on do not
+state gives way to a theme's first sentence, ``ModelPolicy.overview_support``; a
+sentence that says sources agree loses that claim unless it restates an agreement
+listed). A summary's sentence in a speaker's own words is its source's
+(``cross_statements.said_by_its_source``), and one that joins what two sources say is
+left out (strict: ``names_apart``, ``words_apart``). Every sentence is attributed by
+code to the statements it restates, and so to their sources and passages.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from pipeline.stages.cross_statements import (
     words_apart,
 )
 from pipeline.stages.cross_subjects import cross_subjects
+from pipeline.stages.cross_titles import alike_titles, stand_in_title
 from pipeline.stages.item_calls import ask_or_failure, joined
 from pipeline.stages.overview import own_overview
 from pipeline.stages.overview_sentences import stated_overview
@@ -130,23 +132,6 @@ def write_cross_theme(
         one_line=one_line,
         sentence_chars=sentence_chars,
     )
-
-
-TITLE_WORDS = 8  # the most a cross-source theme's title has (the prompt: 3 to 8)
-
-
-def stand_in_title(summary: str, group: Sequence[Statement]) -> str:
-    """A cross-source theme's title when the model's repeats an earlier one or names
-    nothing its summary or statements say (the 1.5B titled a theme "Colorfulfe", a
-    product its statement spells "Colorfullfe"): the summary's first sentence, without
-    its source label, when it is short enough ("Identical offerings with similar
-    pricing"), else the first statement's first words."""
-    first = unlabelled(next(iter(sentences_of(summary)), "")).rstrip(".")
-    for source_id in {s.source_id for s in group}:  # a rebuilt summary's "002: ..."
-        first = first.removeprefix(f"{source_id}: ")
-    if 0 < word_count(first) <= TITLE_WORDS:
-        return first
-    return " ".join(group[0].text.split()[:TITLE_WORDS]).rstrip(",;:")
 
 
 def build_cross(
@@ -317,6 +302,13 @@ def synthesize(
     replies = [a for a in answers if not isinstance(a, ModelError)]
     if not replies:
         return CrossSourceBrief(status="failed", error="; ".join(problems), source_ids=source_ids)
+    # groups the model titled alike are one subject: their statements and sentences joined
+    alike = alike_titles([r.title for r in replies])
+    groups = [[s for n in ns for s in groups[n]] for ns in alike]
+    replies = [
+        replies[ns[0]].model_copy(update={"summary": [x for n in ns for x in replies[n].summary]})
+        for ns in alike
+    ]
     themes, agreements, disagreements = build_cross(groups, replies, policy)
     # the themes' subjects and what their sources agree or differ on, not their summaries:
     # given those, the 1.5B copied them as its overview. An agreement that two sources do

@@ -1,0 +1,44 @@
+"""A cross-source theme's title: the model's, one per subject, or a stand-in.
+
+The model titles each group of statements on its own, and two groups can be one
+subject: the seeds' sixty-sixth round cold run had a cluster and a titled subject on
+open source, both titled "Open Source AI", and the second was printed as "I think the
+view is that China is" (a repeated title gave way to its first statement's words).
+Groups the model titled alike are one theme (``alike_titles``); a title that names
+nothing its theme says gives way to a stand-in (``stand_in_title``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pipeline.stages.cross_claims import unlabelled
+from pipeline.stages.cross_statements import Statement
+from pipeline.stages.repeats import text_key
+from pipeline.text import sentences_of, word_count
+
+TITLE_WORDS = 8  # the most a cross-source theme's title has (the prompt: 3 to 8)
+
+
+def alike_titles(titles: Sequence[str]) -> list[list[int]]:
+    """The positions of ``titles``, those of the same words (case and marks aside) in one
+    list, in the order of their first; an empty title is alike to none."""
+    alike: dict[object, list[int]] = {}
+    for n, title in enumerate(titles):
+        key = text_key(title, 0)
+        alike.setdefault(key or n, []).append(n)
+    return list(alike.values())
+
+
+def stand_in_title(summary: str, group: Sequence[Statement]) -> str:
+    """A cross-source theme's title when the model's repeats an earlier one or names
+    nothing its summary or statements say (the 1.5B titled a theme "Colorfulfe", a
+    product its statement spells "Colorfullfe"): the summary's first sentence, without
+    its source label, when it is short enough ("Identical offerings with similar
+    pricing"), else the first statement's first words."""
+    first = unlabelled(next(iter(sentences_of(summary)), "")).rstrip(".")
+    for source_id in {s.source_id for s in group}:  # a rebuilt summary's "002: ..."
+        first = first.removeprefix(f"{source_id}: ")
+    if 0 < word_count(first) <= TITLE_WORDS:
+        return first
+    return " ".join(group[0].text.split()[:TITLE_WORDS]).rstrip(",;:")
