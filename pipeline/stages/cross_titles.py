@@ -14,18 +14,19 @@ from collections.abc import Sequence
 
 from pipeline.stages.cross_claims import unlabelled
 from pipeline.stages.cross_statements import Statement
-from pipeline.stages.repeats import text_key
-from pipeline.text import sentences_of, word_count
+from pipeline.text import sentences_of, stems, word_count
 
 TITLE_WORDS = 8  # the most a cross-source theme's title has (the prompt: 3 to 8)
 
 
 def alike_titles(titles: Sequence[str]) -> list[list[int]]:
-    """The positions of ``titles``, those of the same words (case and marks aside) in one
-    list, in the order of their first; an empty title is alike to none."""
+    """The positions of ``titles``, those of the same content words (their stems, in any
+    order: the second cold run titled the same two groups "AI Open Source" and "Open
+    Source AI") in one list, in the order of their first; a title of no content word is
+    alike to none."""
     alike: dict[object, list[int]] = {}
     for n, title in enumerate(titles):
-        key = text_key(title, 0)
+        key = frozenset(stems(title))
         alike.setdefault(key or n, []).append(n)
     return list(alike.values())
 

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model,
 from pipeline.languages import writing_language
 from pipeline.model.prompts import boundary_for, load_prompt
 from pipeline.models import Chunk, Sentence
+from pipeline.stages.negation import governed
 from pipeline.stages.points import salience, word_counts
 from pipeline.stages.policy import ModelPolicy
 from pipeline.stages.show_talk import in_sponsor_read, is_promo, sponsor_reads
@@ -187,7 +188,10 @@ def salient_clause(
     sentence of more than ``RUN_ON_WORDS`` words with fewer than two of those marks, speech
     transcribed without commas ("... i had a conversation with kai fu lee once uh for my
     book and he ... called mark zuckerberg the most chinese ..."), may also start after
-    one of ``RUN_ON_BREAKS``."""
+    one of ``RUN_ON_BREAKS``. No clause starts right after a negation that governs it
+    (``negation.governed``: "China has never been a society that's like really, you
+    know, glorifies individual inventor ..." gave the point "Glorifies individual inventor
+    the same way that we do in the US")."""
     found = list(_WORD_START.finditer(text))
     if len(found) <= words:
         return 0
@@ -202,8 +206,9 @@ def salient_clause(
             for i, word in enumerate(found[:-4])
             if word.group().lower().strip(",.") in RUN_ON_BREAKS
         ]
+    said = [w.group() for w in found]
     best = max(
-        sorted(set(starts)),
+        [i for i in sorted(set(starts)) if not governed(said, i)],
         key=lambda i: salience(" ".join(w.group() for w in found[i : i + words]), source_counts),
     )
     return found[best].start()

@@ -163,7 +163,11 @@ class ModelPolicy(BaseModel):
         "left out (``stages.synthesize.build_cross``; a summary left with nothing is told "
         "by its statements): of 004's 'the Chinese government would be happy if something "
         "like that was feasible', the 1.5B wrote 'The Chinese government may be hesitant "
-        "to implement AI technology.' (29% held), and the overview took it; 0: all kept",
+        "to implement AI technology.' (29% held), and the overview took it; a sentence "
+        "that copies a statement from after the negation governing it is left out too "
+        "(``stages.negation.drops_negation``: 'So unless domestically ... Huawei ... make a "
+        "breakthrough, this is going to be their biggest hindrance' made 'Huawei ... make a "
+        "breakthrough, this is going to be their biggest hindrance'); 0: all kept",
         ge=0.0,
         le=1.0,
     )

@@ -59,6 +59,7 @@ from pipeline.stages.cross_statements import (
 from pipeline.stages.cross_subjects import cross_subjects
 from pipeline.stages.cross_titles import alike_titles, stand_in_title
 from pipeline.stages.item_calls import ask_or_failure, joined
+from pipeline.stages.negation import drops_negation
 from pipeline.stages.overview import own_overview
 from pipeline.stages.overview_sentences import stated_overview
 from pipeline.stages.points import content, repeats
@@ -142,7 +143,9 @@ def build_cross(
     sentence that praises in words its statements never use is left out, one in a
     speaker's own words is its source's (``said_by_its_source``); a title that
     repeats one or names nothing the theme says gives way (``stand_in_title``); strict,
-    a sentence its statements do not state is left out (``cross_summary_support``)."""
+    a sentence its statements do not state is left out (``cross_summary_support``), and
+    so is one that copies a statement from after the negation that governs it
+    (``negation.drops_negation``)."""
     said, titles = Repeats(prefix=policy.repeat_prefix), Repeats(prefix=policy.repeat_prefix)
     themes, agreements, disagreements = [], [], []
     for group, reply in zip(groups, replies, strict=True):
@@ -161,7 +164,13 @@ def build_cross(
         if policy.words_held_together:
             kept = [s for s in kept if not words_apart(s, group)]
         if policy.cross_summary_support:
-            kept = [s for s in kept if stated_share(s, group) >= policy.cross_summary_support]
+            told = [x for s in group for x in (s.text, *(c.text for c in s.citations))]
+            kept = [
+                s
+                for s in kept
+                if stated_share(s, group) >= policy.cross_summary_support
+                and not drops_negation(s, told)
+            ]
         summary = " ".join(kept)
         if len(plain_words(summary)) < 3:
             summary = rebuilt

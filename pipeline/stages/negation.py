@@ -1,0 +1,89 @@
+"""Whether a part taken from a sentence drops the negation that governs it.
+
+The map takes a long sentence's point from its most salient clause, and the 1.5B copies a
+statement's clause into a cross-source summary; either can leave behind the "never" or
+"unless" a few words before, and say the opposite: 001's "China has never been a society
+that's like really, you know, glorifies individual inventor the same way that we do" gave
+the point "Glorifies individual inventor the same way that we do in the US", and 003's
+"So unless domestically, you know, we see, like, Huawei or Baba ... really make a
+breakthrough, this is going to be their biggest hindrance" the cross-source overview's
+"Huawei or Baba or any other chip players really make a breakthrough, this is going to be
+their biggest hindrance, for sure."
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from pipeline.text import WORD
+
+NEGATION = re.compile(
+    r"^(?:unless|not|never|no|nor|without|neither|cannot|hardly|barely)$|n['’]t$", re.IGNORECASE
+)
+# after a turn, what follows is not what the negation governs: "It's not cracking down on
+# open source, but meanwhile, it is bringing forward AI regulations"
+_TURNS = frozenset({"but", "however", "yet", "although", "though", "whereas", "while"})
+# a negation inside a condition governs that condition alone: "if they can't win, they want
+# to at least commoditize"
+_CONDITIONS = frozenset({"if", "when", "whether", "because", "since", "once"})
+LEAD_WORDS = 10  # how far before a part a negation still governs it
+_MARKS = ",.;:!?\"'“”‘’()[]…-"
+COPIED_RUN = 6  # a sentence copies a passage from the first run of this many words it shares
+_WORD = re.compile(rf"{WORD.pattern}(?:['’]{WORD.pattern})?")
+
+
+def words(text: str) -> list[str]:
+    """``text``'s words, lower-cased, a contraction one word ("doesn't")."""
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def negated_lead(lead: Sequence[str]) -> bool:
+    """Whether the words right before a part of a sentence (its last ``LEAD_WORDS``, marks
+    around them aside) negate that part: a negation among them with no turn after it and
+    no condition before it."""
+    lead = [w.lower().strip(_MARKS) for w in lead][-LEAD_WORDS:]
+    return any(
+        NEGATION.search(w)
+        and not _TURNS.intersection(lead[k + 1 :])
+        and not _CONDITIONS.intersection(lead[:k])
+        for k, w in enumerate(lead)
+    )
+
+
+# a part that opens so after a negated clause says what is so instead: "the strongest core
+# of the Chinese model is not government planning, It's this kind of deep infrastructure"
+_INSTEAD = re.compile(
+    r"^(?:it['’]s|it is|this is|that['’]s|that is|there (?:is|are)|rather|instead)\b"
+)
+
+
+def governed(said: Sequence[str], at: int) -> bool:
+    """Whether the part of a sentence's words ``said`` from ``at`` on is governed by a
+    negation before it (``negated_lead``) rather than opening a turn or what is so
+    instead ("..., but meanwhile, it is bringing forward AI regulations")."""
+    part = " ".join(w.lower().strip(_MARKS) for w in said[at : at + 3])
+    if part.split(" ")[0] in _TURNS or _INSTEAD.match(part):
+        return False
+    return negated_lead(said[:at])
+
+
+def _found_at(run: list[str], source: list[str]) -> int | None:
+    n = len(run)
+    return next((j for j in range(len(source) - n + 1) if source[j : j + n] == run), None)
+
+
+def drops_negation(sentence: str, passages: Sequence[str]) -> bool:
+    """Whether ``sentence``, with no negation of its own, copies one of ``passages`` (from
+    its first run of ``COPIED_RUN`` words found there, taken back to where the sentence
+    starts) from right after a negation that governs the words copied."""
+    said = words(sentence)
+    if any(NEGATION.search(w) for w in said):
+        return False
+    for passage in passages:
+        source = words(passage)
+        for i in range(len(said) - COPIED_RUN + 1):
+            at = _found_at(said[i : i + COPIED_RUN], source)
+            if at is not None:
+                return governed(source, max(0, at - i))
+    return False

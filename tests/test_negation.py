@@ -1,0 +1,62 @@
+"""A part taken from a sentence never leaves behind the negation that governs it."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from test_synthesize import said
+
+from pipeline.stages.map_request import salient_clause
+from pipeline.stages.negation import drops_negation, governed, negated_lead
+from pipeline.stages.policy import STRICT
+from pipeline.stages.synthesize import CrossReply, build_cross
+
+UNLESS = (
+    "So unless domestically, you know, we see, like, Huawei or Baba or any of the other chip "
+    "players really make a breakthrough, this is going to be their biggest hindrance."
+)
+FLIPPED = (
+    "Huawei or Baba or any other chip players really make a breakthrough, this is going to "
+    "be their biggest hindrance."
+)
+
+
+def test_a_negation_governs_what_follows_it_unless_a_turn_or_a_condition_intervenes() -> None:
+    assert negated_lead("China has never been a society that's like really, you know,".split())
+    assert negated_lead("So unless domestically, you know, we see, like,".split())
+    assert not negated_lead("It's not cracking down on open source, but meanwhile,".split())
+    assert not negated_lead("And so if they can't win,".split())  # a condition's own
+    assert not negated_lead([])
+    instead = "the core of the model is not government planning, It's this kind of thing".split()
+    assert not governed(instead, instead.index("It's"))  # what is so instead
+    assert governed(UNLESS.split(), UNLESS.split().index("Huawei"))
+
+
+def test_a_sentence_copied_from_after_its_negation_drops_it() -> None:
+    assert drops_negation(FLIPPED, [UNLESS])
+    assert not drops_negation("Unless " + FLIPPED, [UNLESS])  # says it
+    assert not drops_negation("Huawei makes chips for Baidu.", [UNLESS])  # copies nothing
+    kept = "Meanwhile, it is bringing forward AI regulations that mitigate the worst risks."
+    turn = "It's not cracking down on open source, but meanwhile, it is bringing forward AI "
+    assert not drops_negation(kept, [turn + "regulations that mitigate the worst risks."])
+
+
+def test_a_point_never_starts_after_the_negation_that_governs_it() -> None:
+    """001's "China has never been a society that's like really, you know, glorifies
+    individual inventor ..." gave the point "Glorifies individual inventor the same way
+    that we do in the US"."""
+    never = (
+        "China has never been a society that's like really, you know, glorifies individual "
+        "inventor the same way that we do in the US it's come from a lot of Confucianism "
+        "which is about good governance and harmony and the collective over the lone genius."
+    )
+    counts = Counter({"inventor": 5, "confucianism": 5, "governance": 5})
+    assert salient_clause(never, counts, words=12) == 0  # "glorifies ..." is the most salient
+
+
+def test_a_cross_source_sentence_that_drops_its_statements_negation_is_left_out() -> None:
+    banned = "Advanced chips are banned from export to China."
+    group = [said("003", 837, UNLESS, UNLESS), said("002", 123, banned, banned)]
+    reply = CrossReply(title="Chips", summary=[FLIPPED, banned], relation="complement", point="x")
+    [theme], _, _ = build_cross([group], [reply], STRICT)
+    assert theme.summary.text == banned
