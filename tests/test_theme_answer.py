@@ -88,7 +88,7 @@ def test_the_committed_cross_source_theme_answers_with_checked_citations() -> No
         assert texts[p.source_id][p.char_start : p.char_end] == p.text
     # asked of some sources, of one source, or of a subject no theme is on: not answered here
     assert theme_answer(CHIPS, OUT, texts, ["002", "003"]) is None
-    assert theme_answer("What do the sources say about DeepSeek?", OUT, texts, ids) is None
+    assert theme_answer("What do the sources say about Uber?", OUT, texts, ids) is None
     # a passage that no longer matches its source is left out, and a statement with none
     stale = {s: "x" * len(t) for s, t in texts.items()}
     assert theme_answer(CHIPS, OUT, stale, ids) is None
