@@ -209,7 +209,7 @@ def salient_clause(
     said = [w.group() for w in found]
     best = max(
         [i for i in sorted(set(starts)) if not governed(said, i)],
-        key=lambda i: salience(" ".join(w.group() for w in found[i : i + words]), source_counts),
+        key=lambda i: salience(" ".join(said[i : i + words]), source_counts),
     )
     return found[best].start()
 

@@ -238,7 +238,9 @@ def stated_overview(
             if instead is not None:
                 out.append(instead)
     gave_way = any(x not in out for x in said_first)
-    while gave_way and len(out) < OVERVIEW_FEWEST and (more := next(spare, None)) is not None:
-        if more not in out:
-            out.append(more)
+    while gave_way and len(out) < OVERVIEW_FEWEST:
+        more = next((f for f in spare if f not in out), None)
+        if more is None:
+            break
+        out.append(more)
     return " ".join(out)
