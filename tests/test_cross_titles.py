@@ -92,3 +92,25 @@ def test_an_overview_that_gave_way_to_one_sentence_takes_themes_sentences_up_to_
         stated_overview(vague, group, [chips, weights, rules], 0.6) == f"{chips} {weights} {rules}"
     )
     assert stated_overview(chips, group, [chips, weights, rules], 0.6) == chips  # as written
+
+
+def test_a_stand_in_title_is_its_first_sentences_subject() -> None:
+    """Cut at eight words, "Commoditize your complement is this idea of different layers
+    where value can accrue." titled its theme "Commoditize your complement is this idea
+    of different"; a subject with a clause in it is no title."""
+    from pipeline.stages.cross_statements import Statement
+    from pipeline.stages.cross_titles import stand_in_title
+
+    said = Statement(
+        source_id="001",
+        theme_id="001/t1",
+        text="Commoditize your complement is an old strategy of Meta.",
+        citations=[],
+    )
+    summary = (
+        "Source 001: Commoditize your complement is this idea of different layers where "
+        "value can accrue. Source 002: Meta opened its models."
+    )
+    assert stand_in_title(summary, [said]) == "Commoditize your complement"
+    clause = "The speaker emphasizes that China is leading this innovation in manufacturing."
+    assert stand_in_title(clause, [said]) == "Commoditize your complement is an old strategy of"

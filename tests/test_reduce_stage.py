@@ -1162,3 +1162,39 @@ def test_a_small_models_theme_sentences_are_capped_in_the_schema_and_cut_back(sc
     scripted.enqueue({"title": "Chips", "summary": [long]})
     write_theme(points, scripted, max_tokens=350, one_line=True)
     assert schemas[1]["properties"]["summary"]["items"] == {"type": "string"}
+
+
+def test_a_theme_summary_says_a_thing_once() -> None:
+    """000's theme said "The Chinese government's strong resource allocation capability
+    has promoted the development of high-speed rail." and then the same in other words;
+    a sentence with a figure of its own says something new."""
+    from pipeline.stages.reduce_stage import ThemeReply, build_themes
+
+    said = [
+        "The government's strong resource allocation capability built the high-speed rail.",
+        "The rail line opened in 2008 between Beijing and Tianjin.",
+    ]
+    points = [
+        KeyPoint(
+            id=f"000:0000/p{n + 1}",
+            text=text,
+            importance=3,
+            evidence=[line_passage("000", n + 1, text)],
+        )
+        for n, text in enumerate(said)
+    ]
+    first = (
+        "The Chinese government's strong resource allocation capability has promoted the "
+        "development of high-speed rail."
+    )
+    again = (
+        "The ability of the Chinese government to deploy has promoted the development of "
+        "China's high-speed rail."
+    )
+    dated = "China's high-speed rail development was promoted by the government in 2008."
+    reply = ThemeReply(title="High-Speed Rail", summary=[first, again, dated])
+    [theme] = build_themes("000", [points], [reply])
+    from pipeline.text import sentences_of
+
+    assert sentences_of(theme.summary) == [first, dated]
+    assert len(theme.sentence_citations) == 2

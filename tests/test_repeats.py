@@ -570,3 +570,19 @@ def test_a_theme_sentence_saying_an_overview_sentence_again_in_more_words_stands
     assert first_stated(summaries, [], 0.0, told) == [
         "The concept of liberal democracy is declining globally."
     ]
+
+
+def test_a_theme_whose_first_sentence_is_one_sources_statement_stands_in_last() -> None:
+    """The seeds' cross-source overview took "Beijing and Shanghai have different vibes."
+    from a theme whose summary gave way to its sources' statements ("Source 003: ..."),
+    before the first sentence of a theme the model summarised."""
+    from pipeline.stages.overview_sentences import first_stated
+
+    summaries = [
+        "Source 003: Beijing and Shanghai have different vibes. Source 004: Rules differ.",
+        "Google predicts proprietary LLM solutions lack moats.",
+    ]
+    assert first_stated(summaries, [], 0.0) == [
+        "Google predicts proprietary LLM solutions lack moats.",
+        "Source 003: Beijing and Shanghai have different vibes.",
+    ]

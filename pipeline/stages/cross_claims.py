@@ -107,6 +107,12 @@ def listed_in_series(text: str) -> str:
 _LABEL = re.compile(r"^Source \d{3,}:\s+(?=\S)")
 
 
+def labelled(sentence: str) -> bool:
+    """Whether a sentence opens with one source's label ("Source 000: ..."): a summary
+    that gave way to its statements, or a speaker's words (``said_by_its_source``)."""
+    return bool(_LABEL.match(sentence))
+
+
 def unlabelled(sentence: str) -> str:
     """An overview sentence without the source label a theme's summary opens it with
     ("Source 004: Shutting down open source could lead to a widening gap." reads

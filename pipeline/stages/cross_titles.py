@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from pipeline.stages.cross_claims import unlabelled
 from pipeline.stages.cross_statements import Statement
-from pipeline.text import sentences_of, stems, word_count
+from pipeline.text import plain_words, sentences_of, stems, word_count
 
 TITLE_WORDS = 8  # the most a cross-source theme's title has (the prompt: 3 to 8)
 
@@ -36,10 +36,39 @@ def stand_in_title(summary: str, group: Sequence[Statement]) -> str:
     nothing its summary or statements say (the 1.5B titled a theme "Colorfulfe", a
     product its statement spells "Colorfullfe"): the summary's first sentence, without
     its source label, when it is short enough ("Identical offerings with similar
-    pricing"), else the first statement's first words."""
+    pricing"), else its subject (``subject_of``), else the first statement's first
+    words."""
     first = unlabelled(next(iter(sentences_of(summary)), "")).rstrip(".")
     for source_id in {s.source_id for s in group}:  # a rebuilt summary's "002: ..."
         first = first.removeprefix(f"{source_id}: ")
     if 0 < word_count(first) <= TITLE_WORDS:
         return first
-    return " ".join(group[0].text.split()[:TITLE_WORDS]).rstrip(",;:")
+    return subject_of(first) or " ".join(group[0].text.split()[:TITLE_WORDS]).rstrip(",;:")
+
+
+# a verb that ends a sentence's subject: "Commoditize your complement | is this idea ..."
+_SUBJECT_ENDS = frozenset(
+    "is are was were has have had can could will would should may might must does do did "
+    "remains means".split()
+)
+
+
+# ... unless a clause comes first: "The speaker emphasizes that China | is leading ..."
+_CLAUSE_OPENS = frozenset("that which who whom whose because if when while as".split())
+
+
+def subject_of(sentence: str) -> str:
+    """The words of ``sentence`` before its first verb of ``_SUBJECT_ENDS``: two content
+    words at least, ``TITLE_WORDS`` words at most, no clause opening among them; else "".
+    Cut at eight words, a summary's first sentence "Commoditize your complement is this
+    idea of different layers where value can accrue." titled its theme "Commoditize your
+    complement is this idea of different"; its subject names the theme."""
+    words = sentence.split()
+    for n, word in enumerate(words[: TITLE_WORDS + 1]):
+        if word.lower() in _SUBJECT_ENDS:
+            subject = words[:n]
+            clause = any(w.lower().strip(",;:") in _CLAUSE_OPENS for w in subject)
+            if clause or len(plain_words(" ".join(subject))) < 2:
+                return ""
+            return " ".join(subject).rstrip(",;:")
+    return ""

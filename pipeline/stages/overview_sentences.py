@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from pipeline.stages.cross_claims import labelled
 from pipeline.stages.cross_statements import Statement, names_apart, stated_share, words_apart
 from pipeline.stages.point_kinds import is_claim
 from pipeline.stages.points import REPEAT_SHARE, content
@@ -79,6 +80,36 @@ def leans(sentence: str) -> bool:
     return bool(_LEANING.match(without_fillers(sentence).strip()))
 
 
+def says_again(sentence: str, earlier: str) -> bool:
+    """Whether ``sentence`` says nothing ``earlier`` does not: ``REPEAT_SHARE`` of its
+    content words are the earlier one's, and no number of its own."""
+    words, held = content(sentence), content(earlier)
+    numbers = {w for w in words if w[:1].isdigit()}
+    return share_in(words, held) >= REPEAT_SHARE and numbers <= held
+
+
+def without_restatements(sentences: Sequence[str]) -> list[str]:
+    """``sentences`` saying each thing once: a sentence that says again what an earlier one
+    says (``says_again``) is left out, or takes the earlier one's place when that one
+    leans on the sentence before it and this one does not (``leans``); one that says more
+    than an earlier one ("... is similar to Moonshot AI ... in that ...") stays. The
+    seeds' sixty-sixth round summaries said things twice in other words: "China is
+    leading innovation due to its 30 years of manufacturing here. The speaker emphasizes
+    that China is leading this innovation, given the country's 30 years of manufacturing
+    here." (a cross-source theme), and 000's "The Chinese government's strong resource
+    allocation capability has promoted the development of high-speed rail. The ability of
+    the Chinese government to deploy has promoted the development of China's high-speed
+    rail." """
+    kept: list[str] = []
+    for sentence in sentences:
+        said = next((n for n, k in enumerate(kept) if says_again(sentence, k)), None)
+        if said is None:
+            kept.append(sentence)
+        elif leans(kept[said]) and not leans(sentence):
+            kept[said] = sentence
+    return kept
+
+
 def leans_out_of_place(sentences: Sequence[str], n: int, texts: Sequence[str]) -> bool:
     """Whether sentence ``n`` of an overview (its ``sentences``) leans on a sentence
     (``leans``) that is not before it here: it opens the overview, or it is copied
@@ -132,7 +163,10 @@ def first_stated(
     and said the CCP was not involved twice; held only by the told sentences, it said
     "Integrating AI with more industries and sectors is a key initiative." and then "The
     government work report mentions AI Plus initiatives integrating AI with more
-    industries and sectors." """
+    industries and sectors." Last come the summaries whose first such sentence is one
+    source's statement (``labelled``, "Source 000: ..."): an overview of what the sources
+    say took "The Chinese government is keen to copy the Hefei model." from a theme whose
+    summary gave way to its three sources' unrelated statements."""
     known = [content(x) for x in told]
     known_stems = [stems(x) for x in told]
 
@@ -146,6 +180,7 @@ def first_stated(
 
     fresh: list[str] = []
     drawn_on: list[str] = []
+    one_source: list[str] = []
     for sentences in map(sentences_of, summaries):
         first = next(
             (
@@ -164,8 +199,8 @@ def first_stated(
             drawn = any(said_already(x) for x in sentences) or any(
                 share_in(k, held) >= DRAWS_ON for k in known_stems
             )
-            (drawn_on if drawn else fresh).append(first)
-    return fresh + drawn_on
+            (one_source if labelled(first) else drawn_on if drawn else fresh).append(first)
+    return fresh + drawn_on + one_source
 
 
 _NEGATION = re.compile(r"\b(?:no|not|never|none|nor|without)\b|n't\b", re.IGNORECASE)

@@ -36,6 +36,7 @@ from pipeline.stages.overview import (
     write_overview,
     written_title,
 )
+from pipeline.stages.overview_sentences import without_restatements
 from pipeline.stages.point_kinds import is_question
 from pipeline.stages.points import (
     BRIEF_WORDS,
@@ -143,9 +144,11 @@ def build_themes(
         summary = without_repeated_sentences(joined(said), policy.repeat_prefix)
         # a summary states what its points say: 000's read "Can these shiny and powerful
         # technologies be created?" (a speaker's question, copied); 003's began "We're
-        # delivering a China episode on AI positioning." (the show's intro, restated)
+        # delivering a China episode on AI positioning." (the show's intro, restated); nor
+        # does it say a thing twice (overview_sentences.without_restatements)
         written = sentences_of(summary)
         stated = [x for x in without_talk_about_the_talk(written) if not is_question(x)]
+        stated = without_restatements(stated)
         if len(stated) < len(written):  # else as it was, spacing and all
             summary = " ".join(stated)
         if len(plain_words(summary)) < 3:

@@ -61,7 +61,7 @@ from pipeline.stages.cross_titles import alike_titles, stand_in_title
 from pipeline.stages.item_calls import ask_or_failure, joined
 from pipeline.stages.negation import drops_negation
 from pipeline.stages.overview import own_overview
-from pipeline.stages.overview_sentences import stated_overview
+from pipeline.stages.overview_sentences import stated_overview, without_restatements
 from pipeline.stages.points import content, repeats
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.quotes import most_specific_quote
@@ -171,7 +171,7 @@ def build_cross(
                 if stated_share(s, group) >= policy.cross_summary_support
                 and not drops_negation(s, told)
             ]
-        summary = " ".join(kept)
+        summary = " ".join(without_restatements(kept))
         if len(plain_words(summary)) < 3:
             summary = rebuilt
         if policy.rebuild_copied_summaries:
