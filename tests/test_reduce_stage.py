@@ -1198,3 +1198,31 @@ def test_a_theme_summary_says_a_thing_once() -> None:
 
     assert sentences_of(theme.summary) == [first, dated]
     assert len(theme.sentence_citations) == 2
+
+
+def test_a_theme_sentence_is_cited_with_a_passage_showing_each_name_it_says() -> None:
+    """003's "The analyst highlights Alibaba, Jack Ma, and Baidu's plans to go open source"
+    was cited with the passages on open source and Baidu, not the one naming Jack Ma."""
+    from pipeline.stages.theme_citations import cite_sentences
+
+    said = [
+        "This is the rise of the open source deal, people are excited to go open source.",
+        "Even Baidu announced that they are going to go open source in June.",
+        "That is a huge difference from the internet era, like Alibaba, Jack Ma.",
+        "Jack Ma also likes tea.",
+    ]
+    points = [
+        KeyPoint(
+            id=f"003:0000/p{n + 1}",
+            text=text,
+            importance=3,
+            evidence=[line_passage("003", n + 1, text)],
+        )
+        for n, text in enumerate(said)
+    ]
+    sentence = "The analyst highlights Alibaba, Jack Ma, and Baidu's plans to go open source."
+    [cited] = cite_sentences(sentence, points)
+    assert [p.line_start for p in cited.citations] == [1, 2, 3]
+    # a name every chosen passage shows adds none
+    [cited] = cite_sentences("Baidu will go open source in June.", points)
+    assert [p.line_start for p in cited.citations] == [1, 2]
