@@ -635,3 +635,18 @@ def test_a_small_models_cross_source_theme_is_capped_in_the_schema_and_cut_back(
     assert isinstance(whole, CrossReply) and whole.point == long
     assert "maxLength" not in schemas[1]["properties"]["point"]
     assert schemas[1]["properties"]["summary"]["items"] == {"type": "string"}
+
+
+def test_a_cross_source_sentence_cites_the_statements_passage_showing_a_name_it_says() -> None:
+    """The cross-source brief cites a statement by its first passage: "The analyst
+    highlights Alibaba, Jack Ma, and Baidu's plans to go open source." was cited on 003's
+    passage on open source deals only, though its statement's third passage says "like
+    Alibaba, Jack Ma"."""
+    text = "The analyst highlights Alibaba, Jack Ma, and Baidu's plans to go open source."
+    deal = line_passage("003", 37, "This is the rise of the open source deal.")
+    baidu = line_passage("003", 66, "Even Baidu announced that they are going open source.")
+    ma = line_passage("003", 44, "A huge difference from the internet era, like Alibaba, Jack Ma.")
+    group = [Statement("003", "003/t1", text, [deal, ma, baidu])]
+    assert [p.line_start for p in attribute(text, group).citations] == [37, 44, 66]
+    # what the first passage shows adds nothing
+    assert attribute("The open source deal is rising.", group).citations == [deal]

@@ -21,6 +21,7 @@ from pipeline.stages.points import content, repeats
 from pipeline.stages.show_talk import about_the_speaker, cites_only_the_talk, tells_the_talk
 from pipeline.stages.speakers import in_own_words
 from pipeline.stages.spoken import as_written
+from pipeline.stages.theme_citations import showing_names
 from pipeline.text import BESIDE, name_words, plain_words, sentences_of, share_in, stems
 
 
@@ -107,11 +108,14 @@ def attribute(text: str, said: Sequence[Statement], *, all_of: bool = False) -> 
     ``all_of``), each cited by its first passage. A sentence that names its sources
     ("Source 001: ...", "Sources 001 and 004 ...") is attributed to the best statement of
     each source it names, and to no other: the words it shares with another source's
-    statement ("China", "model") do not make that statement its evidence."""
+    statement ("China", "model") do not make that statement its evidence. A name the
+    first passages do not show adds the statements' passage that shows it
+    (``theme_citations.showing_names``)."""
     chosen = list(said) if all_of else resting_on(text, said)
     passages: list[Passage] = []
     for statement in chosen:
         passages.extend(p for p in statement.citations[:1] if p not in passages)
+    passages += showing_names(text, passages, [c for s in chosen for c in s.citations])
     return Attributed(
         text=text,
         theme_ids=list(dict.fromkeys(s.theme_id for s in chosen)),

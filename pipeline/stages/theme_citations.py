@@ -30,30 +30,30 @@ def cite_sentences(text: str, points: Sequence[KeyPoint], per_sentence: int = 2)
         ranked = sorted(usable, key=lambda p: -shared[p.id])
         best = shared[ranked[0].id] if ranked else 0
         chosen = [p for p in ranked if 0 < 2 * shared[p.id] >= best][:per_sentence] or ranked[:1]
-        if not cites_only_the_talk([p.evidence[0] for p in chosen]):  # else it is left out
-            chosen += showing_names(sentence, chosen, ranked)
         passages = list({e.char_start: e for p in chosen for e in p.evidence[:1]}.values())
+        if not cites_only_the_talk(passages):  # else it is left out
+            passages += showing_names(sentence, passages, [p.evidence[0] for p in ranked])
         out.append(Cited(text=sentence, citations=sorted(passages, key=lambda e: e.char_start)))
     return out
 
 
 def showing_names(
-    sentence: str, chosen: Sequence[KeyPoint], ranked: Sequence[KeyPoint]
-) -> list[KeyPoint]:
-    """For each name the sentence says (``points.names_in``) that the first passages of
-    the ``chosen`` points do not show, the first of the ``ranked`` points whose first
-    passage shows it. 003's "The analyst highlights Alibaba, Jack Ma, and Baidu's plans to
-    go open source" was cited with the passages on open source and Baidu, and not the one
-    that says "Alibaba, Jack Ma": a reader who opens its citations did not find him."""
-    shown = " ".join(p.evidence[0].text for p in chosen if p.evidence).lower()
-    more: list[KeyPoint] = []
-    for name in sorted(names_in(sentence)):
-        if _shows(shown, name):
+    text: str, shown: Sequence[Passage], candidates: Iterable[Passage]
+) -> list[Passage]:
+    """For each name ``text`` says (``points.names_in``) that the ``shown`` passages do not
+    show, the first of the ``candidates`` that shows it, each once. 003's "The analyst
+    highlights Alibaba, Jack Ma, and Baidu's plans to go open source" was cited with the
+    passages on open source and Baidu, and not the one that says "Alibaba, Jack Ma": a
+    reader who opens its citations did not find him."""
+    seen = " ".join(p.text for p in shown)
+    more: list[Passage] = []
+    for name in sorted(names_in(text)):
+        if _shows(seen, name):
             continue
-        point = next((p for p in ranked if p.evidence and _shows(p.evidence[0].text, name)), None)
-        if point is not None and point not in chosen and point not in more:
-            more.append(point)
-            shown += " " + point.evidence[0].text.lower()
+        passage = next((p for p in candidates if _shows(p.text, name)), None)
+        if passage is not None and passage not in shown and passage not in more:
+            more.append(passage)
+            seen += " " + passage.text
     return more
 
 
