@@ -17,6 +17,19 @@ from pipeline.stages.reduce_stage import reduce_source
 from pipeline.stages.speakers import speaker_at
 
 
+def line_points(source_id: str, said: list[str]) -> list[KeyPoint]:
+    """One map point a line of ``said``, each cited on its own line (1, 2, ...)."""
+    return [
+        KeyPoint(
+            id=f"{source_id}:0000/p{n + 1}",
+            text=text,
+            importance=3,
+            evidence=[line_passage(source_id, n + 1, text)],
+        )
+        for n, text in enumerate(said)
+    ]
+
+
 def test_a_source_whose_file_has_no_title_gets_the_models(scripted) -> None:
     doc, text = transcript()
     chunk = chunk_transcript(doc, chunk_tokens=500)[0]
@@ -1021,15 +1034,7 @@ def test_a_theme_sentence_that_only_the_talk_about_the_talk_backs_is_left_out() 
         "If you've got a unique perspective on another important area in AI, I would love "
         "to work with you to make an episode about it.",
     ]
-    points = [
-        KeyPoint(
-            id=f"004:0000/p{n + 1}",
-            text=text,
-            importance=3,
-            evidence=[line_passage("004", n + 1, text)],
-        )
-        for n, text in enumerate(said)
-    ]
+    points = line_points("004", said)
     guest = "L Squared is a tech worker and AI watcher in Beijing."
     perspective = "L Squared also shares a unique perspective on another important area in AI."
     reply = ThemeReply(title="A Tech Worker's View", summary=[guest, perspective])
@@ -1174,15 +1179,7 @@ def test_a_theme_summary_says_a_thing_once() -> None:
         "The government's strong resource allocation capability built the high-speed rail.",
         "The rail line opened in 2008 between Beijing and Tianjin.",
     ]
-    points = [
-        KeyPoint(
-            id=f"000:0000/p{n + 1}",
-            text=text,
-            importance=3,
-            evidence=[line_passage("000", n + 1, text)],
-        )
-        for n, text in enumerate(said)
-    ]
+    points = line_points("000", said)
     first = (
         "The Chinese government's strong resource allocation capability has promoted the "
         "development of high-speed rail."
@@ -1211,15 +1208,7 @@ def test_a_theme_sentence_is_cited_with_a_passage_showing_each_name_it_says() ->
         "That is a huge difference from the internet era, like Alibaba, Jack Ma.",
         "Jack Ma also likes tea.",
     ]
-    points = [
-        KeyPoint(
-            id=f"003:0000/p{n + 1}",
-            text=text,
-            importance=3,
-            evidence=[line_passage("003", n + 1, text)],
-        )
-        for n, text in enumerate(said)
-    ]
+    points = line_points("003", said)
     sentence = "The analyst highlights Alibaba, Jack Ma, and Baidu's plans to go open source."
     [cited] = cite_sentences(sentence, points)
     assert [p.line_start for p in cited.citations] == [1, 2, 3]
