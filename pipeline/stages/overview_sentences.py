@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pipeline.stages.cross_claims import labelled
 from pipeline.stages.cross_statements import Statement, names_apart, stated_share, words_apart
 from pipeline.stages.point_kinds import is_claim
-from pipeline.stages.points import REPEAT_SHARE, content
+from pipeline.stages.points import REPEAT_SHARE, content, numbers_held
 from pipeline.stages.speakers import in_own_words
 from pipeline.stages.spoken import without_fillers
 from pipeline.text import WORD, plain_words, sentences_of, share_in, stems, word_count
@@ -84,8 +84,7 @@ def says_again(sentence: str, earlier: str) -> bool:
     """Whether ``sentence`` says nothing ``earlier`` does not: ``REPEAT_SHARE`` of its
     content words are the earlier one's, and no number of its own."""
     words, held = content(sentence), content(earlier)
-    numbers = {w for w in words if w[:1].isdigit()}
-    return share_in(words, held) >= REPEAT_SHARE and numbers <= held
+    return share_in(words, held) >= REPEAT_SHARE and numbers_held(words, held)
 
 
 def without_restatements(sentences: Sequence[str]) -> list[str]:

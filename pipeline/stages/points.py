@@ -188,12 +188,17 @@ def content(text: str) -> set[str]:
     return plain_words(text) | set(FIGURE.findall(text))
 
 
+def numbers_held(words: set[str], other: set[str]) -> bool:
+    """Whether every number among ``words`` (``content``'s) is ``other``'s too: a text with
+    a number of its own says something new."""
+    return {w for w in words if w[:1].isdigit()} <= other
+
+
 def repeats(words: set[str], chosen: Sequence[set[str]], share: float = REPEAT_SHARE) -> bool:
     """Whether a point with these content words says what a chosen one says: most words
-    shared, and no number of its own."""
-    numbers = {w for w in words if w[:1].isdigit()}
+    shared, and no number of its own (``numbers_held``)."""
     return any(
-        len(words & other) >= share * min(len(words), len(other)) and numbers <= other
+        len(words & other) >= share * min(len(words), len(other)) and numbers_held(words, other)
         for other in chosen
         if other
     )
