@@ -94,6 +94,11 @@ def test_an_overview_of_titles_gives_way_to_the_sections_first_sentences() -> No
     assert own_overview(
         "Welsh Language and Lifelong Learning: Kirsty Williams cites recruitment targets.", headed
     ) == ("Kirsty Williams cites recruitment targets.")
+    # ... or its subtitle after the colon (the 1.5B's overview of the seeds' 001 began
+    # "Commoditization and Alignment: Commoditize your complement ...")
+    assert own_overview("Recruitment Challenges: Targets are missed.", headed) == (
+        "Targets are missed."
+    )
     # a whole "Title: Subtitle." is a title too (a Spanish interview's overview read
     # "Smic's Limitations. Spanish Opportunities.")
     assert own_overview(

@@ -217,8 +217,10 @@ def own_overview(
     # "Chat GPT's impact on China:" (004), or a title's head before its colon: "Welsh
     # Language and Lifelong Learning: Cabinet Secretary ..." (a QMSum committee meeting,
     # its theme "Welsh Language and Lifelong Learning: Recruitment Challenges")
+    # ... or its subtitle after the colon: "Commoditization and Alignment: Commoditize
+    # your complement ..." (001's theme "China's AI Industry: Commoditization and Alignment")
     heads = sorted(  # the longest first: a whole "Title: Subtitle:" before its "Title:"
-        {f"{name.strip()}:".lower() for t in titles for name in (t, t.split(":", 1)[0])},
+        {f"{name.strip()}:".lower() for t in titles for name in (t, *t.split(":", 1))},
         key=len,
         reverse=True,
     )
