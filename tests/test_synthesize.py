@@ -393,7 +393,9 @@ def test_a_cross_source_sentence_in_a_speakers_own_words_is_its_sources_or_left_
     reply = CrossReply(
         title="Chinese research", summary=[blend, top, copied], relation="differ", point="x"
     )
-    [theme], _, _ = build_cross([group], [reply], STRICT)
+    # (003's moat shares no word with the others: the subject rule alone would leave it out)
+    off_subject_kept = STRICT.model_copy(update={"cross_sentences_on_subject": False})
+    [theme], _, _ = build_cross([group], [reply], off_subject_kept)
     assert theme.summary.text == f"{top} Source 003: {copied}"
 
 
@@ -650,3 +652,41 @@ def test_a_cross_source_sentence_cites_the_statements_passage_showing_a_name_it_
     assert [p.line_start for p in attribute(text, group).citations] == [37, 44, 66]
     # what the first passage shows adds nothing
     assert attribute("The open source deal is rising.", group).citations == [deal]
+
+
+def test_a_cross_source_sentence_off_its_groups_subject_is_left_out() -> None:
+    """Under "Export Controls" (chips, in five sources) the 1.5B wrote "Moats created by
+    closed source are temporary.", of a statement of 002's that joins two quotes; the
+    cross-source overview opened with it."""
+    group = [
+        said(
+            "002",
+            1,
+            "Bans on shipments of advanced chips are the problem, and a moat created by "
+            "closed source is temporary.",
+        ),
+        said("004", 2, "Many companies stockpiled chips before the export controls."),
+        said("003", 3, "The export controls made chips their biggest hindrance."),
+    ]
+    reply = CrossReply(
+        title="Export controls",
+        summary=[
+            "Companies stockpiled chips before the export controls.",
+            "A moat created by closed source is temporary.",  # says nothing of chips
+        ],
+        relation="complement",
+        point="The sources look at chips.",
+    )
+    [theme], _, _ = build_cross([group], [reply], STRICT)
+    assert theme.summary.text == "Companies stockpiled chips before the export controls."
+    [theme], _, _ = build_cross([group], [reply], LENIENT)  # a strong model's words its own
+    assert "moat" in theme.summary.text
+    # a word that a tenth of the corpus's statements say is not a group's subject
+    from pipeline.stages.cross_subjects import on_subject, widespread_stems
+
+    texts = [s.text for s in group]
+    sources = [s.source_id for s in group]
+    sentences = ["Chips matter.", "Export controls bite.", "Moats matter."]
+    assert on_subject(sentences, texts, sources) == sentences[:2]
+    widespread = widespread_stems([*texts, *(f"Chips, day {n}." for n in range(27))])
+    assert on_subject(sentences, texts, sources, widespread) == sentences[1:2]

@@ -20,10 +20,15 @@ The list: clusters of ``TERM_SOURCES`` sources or more (of all, when there are f
 and up to ``TERM_SUBJECTS`` titled subjects, those of the most sources first (a cluster
 before a titled subject of as many), then the other clusters, ``limit`` in all; no
 statement is in two groups.
+
+A theme's subject is then what its group's statements share: the words statements of two
+of its sources say (``subject_stems``), and a sentence of its summary that says none of
+them is about something else (``on_subject``).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -31,6 +36,7 @@ from wordfreq import zipf_frequency
 
 from pipeline.languages import language_of
 from pipeline.stages.themes import (
+    CORPUS_WORD_SHARE,
     PER_SOURCE,
     Vectorizer,
     corpus_words,
@@ -40,11 +46,14 @@ from pipeline.stages.themes import (
     statement_similarities,
     without_words,
 )
-from pipeline.text import LETTER_WORD, tokenize
+from pipeline.text import LETTER_WORD, stems, tokenize
 
 TERM_ZIPF = 4.5  # "chip" 4.3, "export" 4.2, "innovation" 4.3; "industry" 5.2, "model" 5.0
 TERM_SOURCES = 3  # statements of this many sources at least say the term (fewer: all)
 TERM_SUBJECTS = 3  # titled subjects in the list, at most
+# a word a group's sources share names its subject when rarer than this in the language:
+# "open" 5.5, "control" 5.4, "source" 5.2 do; "like" 6.4, "work" 6.0, "might" 5.7 do not
+SUBJECT_ZIPF = 5.5
 
 
 def title_terms(titles: Sequence[str], corpus: frozenset[str], language: str) -> dict[str, float]:
@@ -154,3 +163,44 @@ def cross_subjects(
             taken.update(left)
     # the most sources first; of as many, a cluster (alike statements) before a titled one
     return [*sorted([*wide, *titled], key=lambda g: -spread(g)), *rest][:limit]
+
+
+def widespread_stems(texts: Sequence[str]) -> frozenset[str]:
+    """The stems that ``CORPUS_WORD_SHARE`` of ``texts`` or more say: what the whole
+    corpus is about ("china" 27% of the seeds' statements, "ai" 21%, "chines" 13%), not
+    a subject some of them share ("open" 7%, "chip" 3%)."""
+    counts = Counter(w for text in texts for w in stems(text))
+    return frozenset(w for w, n in counts.items() if n >= CORPUS_WORD_SHARE * len(texts))
+
+
+def subject_stems(
+    texts: Sequence[str], sources: Sequence[str], widespread: frozenset[str] = frozenset()
+) -> set[str]:
+    """The stems of the words that statements (``texts``) of two of ``sources`` or more
+    say, rarer in the language than ``SUBJECT_ZIPF``, those ``widespread`` in the corpus
+    (``widespread_stems``) aside: what a group of statements has in common."""
+    language = language_of(" ".join(texts)) or "en"
+    by_source: dict[str, set[str]] = {}
+    for text, source in zip(texts, sources, strict=True):
+        rare = [w for w in LETTER_WORD.findall(text) if zipf_frequency(w, language) < SUBJECT_ZIPF]
+        by_source.setdefault(source, set()).update(stems(" ".join(rare)) - widespread)
+    said = list(by_source.values())
+    return {w for n, own in enumerate(said) for w in own if any(w in o for o in said[n + 1 :])}
+
+
+def on_subject(
+    sentences: Sequence[str],
+    texts: Sequence[str],
+    sources: Sequence[str],
+    widespread: frozenset[str] = frozenset(),
+) -> list[str]:
+    """``sentences`` (a cross-source theme's summary) that say a word of its group's
+    subject (``subject_stems`` of the group's statements ``texts``); all of them when the
+    group shares no such word. Of the 1.5B's theme "Export Controls" on chips (five
+    sources), "Moats created by closed source are temporary." (a statement of 002's that
+    joins two quotes) is left out, and the cross-source overview, which took it first,
+    with it (``ModelPolicy.cross_sentences_on_subject``)."""
+    subject = subject_stems(texts, sources, widespread)
+    if not subject:
+        return list(sentences)
+    return [s for s in sentences if stems(s) & subject]

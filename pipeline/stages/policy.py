@@ -171,6 +171,14 @@ class ModelPolicy(BaseModel):
         ge=0.0,
         le=1.0,
     )
+    cross_sentences_on_subject: bool = Field(
+        description="a cross-source theme's summary sentence that says no word its "
+        "group's sources share (rarer than common words, the corpus's own subject aside: "
+        "``stages.cross_subjects.on_subject``) is left out: under 'Export Controls', on "
+        "chips in five sources, the 1.5B wrote 'Moats created by closed source are "
+        "temporary.' (of a statement of 002's that joins two quotes), and the overview "
+        "opened with it; a strong model's paraphrase may say the subject in words of its own"
+    )
     names_held_together: bool = Field(
         description="a cross-source sentence (a theme's summary, the overview) whose "
         "names no one source it rests on holds together, though each is held by one of "
@@ -320,6 +328,7 @@ STRICT = ModelPolicy(
     agreement_needs_two_sources=True,
     overview_support=0.6,
     cross_summary_support=0.6,
+    cross_sentences_on_subject=True,
     names_held_together=True,
     words_held_together=True,
     clauses_held_together=True,
@@ -373,6 +382,7 @@ LENIENT = ModelPolicy(
     agreement_needs_two_sources=False,
     overview_support=0.0,
     cross_summary_support=0.0,
+    cross_sentences_on_subject=False,
     names_held_together=False,
     words_held_together=False,
     clauses_held_together=False,

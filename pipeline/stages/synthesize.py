@@ -21,7 +21,8 @@ state gives way to a theme's first sentence, ``ModelPolicy.overview_support``; a
 sentence that says sources agree loses that claim unless it restates an agreement
 listed). A summary's sentence in a speaker's own words is its source's
 (``cross_statements.said_by_its_source``), and one that joins what two sources say is
-left out (strict: ``names_apart``, ``words_apart``). Every sentence is attributed by
+left out (strict: ``names_apart``, ``words_apart``), and so is one that says no word
+the group's sources share (strict: ``cross_subjects.on_subject``). Every sentence is attributed by
 code to the statements it restates, and so to their sources and passages.
 """
 
@@ -56,7 +57,7 @@ from pipeline.stages.cross_statements import (
     statements_of,
     words_apart,
 )
-from pipeline.stages.cross_subjects import cross_subjects
+from pipeline.stages.cross_subjects import cross_subjects, on_subject, widespread_stems
 from pipeline.stages.cross_titles import alike_titles, stand_in_title
 from pipeline.stages.item_calls import ask_or_failure, joined
 from pipeline.stages.negation import drops_negation
@@ -136,7 +137,10 @@ def write_cross_theme(
 
 
 def build_cross(
-    groups: list[list[Statement]], replies: list[CrossReply], policy: ModelPolicy = STRICT
+    groups: list[list[Statement]],
+    replies: list[CrossReply],
+    policy: ModelPolicy = STRICT,
+    widespread: frozenset[str] = frozenset(),
 ) -> tuple[list[CrossTheme], list[Attributed], list[Disagreement]]:
     """Cross-source themes, agreements and disagreements from the model's replies. A
     summary that copies an earlier one is rebuilt from its statements (strict); a
@@ -171,6 +175,10 @@ def build_cross(
                 if stated_share(s, group) >= policy.cross_summary_support
                 and not drops_negation(s, told)
             ]
+        if policy.cross_sentences_on_subject:
+            kept = on_subject(
+                kept, [s.text for s in group], [s.source_id for s in group], widespread
+            )
         summary = " ".join(without_restatements(kept))
         if len(plain_words(summary)) < 3:
             summary = rebuilt
@@ -318,7 +326,8 @@ def synthesize(
         replies[ns[0]].model_copy(update={"summary": [x for n in ns for x in replies[n].summary]})
         for ns in alike
     ]
-    themes, agreements, disagreements = build_cross(groups, replies, policy)
+    widespread = widespread_stems([s.text for s in said])
+    themes, agreements, disagreements = build_cross(groups, replies, policy, widespread)
     # the themes' subjects and what their sources agree or differ on, not their summaries:
     # given those, the 1.5B copied them as its overview. An agreement that two sources do
     # not back (not listed) is told as sides that complement each other: told "they
