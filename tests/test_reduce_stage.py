@@ -1220,3 +1220,32 @@ def test_a_theme_sentence_is_cited_with_a_passage_showing_each_name_it_says() ->
     # a name every chosen passage shows adds none
     [cited] = cite_sentences("Baidu will go open source in June.", points)
     assert [p.line_start for p in cited.citations] == [1, 2]
+
+
+def test_an_overview_sentence_that_adds_a_name_to_a_themes_sentence_gives_way_to_it() -> None:
+    """Of 002's "One of his industry contacts did time for shipping DEC Vax VMS kit to
+    Bulgaria", the 1.5B's overview said "One of Google's industry contacts ..."."""
+    from conftest import line_passage
+
+    from pipeline.models import Theme
+    from pipeline.stages.overview import names_as_in_themes
+
+    contact = "One of his industry contacts did time for shipping DEC Vax kit to Bulgaria."
+    passage = line_passage("002", 46, "One of his industry contacts did time for shipping it.")
+    theme = Theme(
+        id="002/t1",
+        title="Old hardware",
+        summary=f"{contact} Google predicts moats fall.",
+        point_ids=[],
+        citations=[passage],
+        sentence_citations=[[passage], [line_passage("002", 9, "as Google predicted")]],
+    )
+    joined = "One of Google's industry contacts did time for shipping DEC Vax kit to Bulgaria."
+    assert names_as_in_themes(joined, [theme]) == contact
+    # a name the sentence's passages show, or the source's title, stays
+    shown = "One of the DEC industry contacts did time for shipping Vax kit to Bulgaria."
+    assert names_as_in_themes(f"{joined} Google predicts moats fall.", [theme], "Google") == (
+        f"{joined} Google predicts moats fall."
+    )
+    assert names_as_in_themes(shown, [theme]) == shown  # DEC is the theme sentence's
+    assert names_as_in_themes("Google holds Bulgaria.", [theme]) == "Google holds Bulgaria."

@@ -15,14 +15,14 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from pipeline.models import Attributed, Cited, KeyPoint, Passage, SourceBrief, Theme
+from pipeline.models import Attributed, KeyPoint, Passage, SourceBrief
 from pipeline.stages.point_kinds import is_claim
 from pipeline.stages.points import content, repeats
 from pipeline.stages.show_talk import about_the_speaker, cites_only_the_talk, tells_the_talk
 from pipeline.stages.speakers import in_own_words
 from pipeline.stages.spoken import as_written
-from pipeline.stages.theme_citations import showing_names
-from pipeline.text import BESIDE, name_words, plain_words, sentences_of, share_in, stems
+from pipeline.stages.theme_citations import showing_names, theme_sentences
+from pipeline.text import BESIDE, name_words, plain_words, share_in, stems
 
 
 @dataclass(frozen=True)
@@ -36,15 +36,6 @@ class Statement:
     citations: list[Passage]
 
 
-def _theme_sentences(theme: Theme) -> list[Cited]:
-    texts = sentences_of(theme.summary)
-    if theme.sentence_citations and len(texts) == len(theme.sentence_citations):
-        return [
-            Cited(text=t, citations=c) for t, c in zip(texts, theme.sentence_citations, strict=True)
-        ]
-    return [Cited(text=t, citations=theme.citations[:1]) for t in texts]
-
-
 def statements_of(brief: SourceBrief, points: Sequence[KeyPoint] = ()) -> list[Statement]:
     """What a source brief says, statement by statement, each once, then the source's map
     points it does not carry (``points``: the raw material a cross-source subject may
@@ -53,7 +44,7 @@ def statements_of(brief: SourceBrief, points: Sequence[KeyPoint] = ()) -> list[S
     out: list[Statement] = []
     starts: list[tuple[int, str]] = []
     for theme in brief.themes:
-        for said in [*_theme_sentences(theme), *theme.points]:
+        for said in [*theme_sentences(theme), *theme.points]:
             out.append(Statement(brief.source_id, theme.id, said.text, said.citations))
         starts.append((min((c.char_start for c in theme.citations), default=0), theme.id))
     starts.sort()

@@ -18,12 +18,13 @@ from pipeline.models import Theme
 from pipeline.stages.item_calls import ask_or_failure
 from pipeline.stages.overview_sentences import leans, leans_out_of_place, stands_alone
 from pipeline.stages.point_kinds import is_claim
-from pipeline.stages.points import content, repeats
+from pipeline.stages.points import content, names_in, repeats
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.repeats import without_repeated_sentences
 from pipeline.stages.show_talk import tells_the_talk
 from pipeline.stages.speakers import in_own_words
-from pipeline.text import praise_beyond, sentences_of
+from pipeline.stages.theme_citations import shows, theme_sentences
+from pipeline.text import praise_beyond, sentences_of, share_in
 
 
 class OverviewReply(BaseModel):
@@ -136,10 +137,10 @@ def stated_after_the_first(overview: str, summaries: Sequence[str]) -> str:
         if opener is None:
             return overview
         said, first = [opener], first - 1
-    theme_sentences = [sentences_of(s) for s in summaries]
+    by_theme = [sentences_of(s) for s in summaries]
 
     def themes_of(*sentences: str) -> set[int]:  # the themes these sentences come from
-        return {k for k, own in enumerate(theme_sentences) if any(x in own for x in sentences)}
+        return {k for k, own in enumerate(by_theme) if any(x in own for x in sentences)}
 
     drawn_on = themes_of(*said)
     out.append(said[0])
@@ -155,6 +156,32 @@ def stated_after_the_first(overview: str, summaries: Sequence[str]) -> str:
             break
         out.append(more)
         drawn_on |= themes_of(more)
+    return " ".join(out)
+
+
+RESTATED = 0.8  # share of an overview sentence's content words that a theme's sentence says
+
+
+def names_as_in_themes(overview: str, themes: Sequence[Theme], title: str = "") -> str:
+    """The overview with a sentence that restates a theme's sentence (``RESTATED`` of its
+    content words are that sentence's) but says a name that neither that sentence, nor
+    the passages it is cited on, nor the source's ``title`` shows giving way to the
+    theme's sentence. Of 002's "One of his industry contacts did time for shipping DEC Vax
+    VMS kit to Bulgaria ...", the 1.5B's overview said "One of Google's industry contacts
+    ..." (the Google of another passage), and the passage cited for each name the
+    sentence says (``theme_citations.showing_names``) made that look shown."""
+    cited = [c for t in themes for c in theme_sentences(t)]
+    if not cited:
+        return overview
+    out = []
+    for sentence in sentences_of(overview):
+        words = content(sentence)
+        best = max(cited, key=lambda c: len(words & content(c.text)))
+        if share_in(words, content(best.text)) >= RESTATED:
+            shown = " ".join([title, best.text, *(p.text for p in best.citations)])
+            if not all(shows(shown, name) for name in names_in(sentence)):
+                sentence = best.text
+        out.append(sentence)
     return " ".join(out)
 
 

@@ -30,6 +30,7 @@ from pipeline.models import (
 from pipeline.stages.item_calls import ask_or_failure, joined
 from pipeline.stages.names import listed_entities
 from pipeline.stages.overview import (
+    names_as_in_themes,
     own_overview,
     spread_over_themes,
     stated_after_the_first,
@@ -271,6 +272,7 @@ def reduce_source(
         policy,
         [t.summary for t in themes],
     )
+    overview = names_as_in_themes(overview, themes, title)
     if policy.overview_spans_themes:
         overview = spread_over_themes(overview, [t.summary for t in themes])
     if policy.overview_states:

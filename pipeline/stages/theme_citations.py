@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from pipeline.models import Cited, KeyPoint, Passage
+from pipeline.models import Cited, KeyPoint, Passage, Theme
 from pipeline.stages.points import names_in
 from pipeline.stages.show_talk import cites_only_the_talk
 from pipeline.text import joined_clause, plain_words, sentences_of
@@ -48,16 +48,17 @@ def showing_names(
     seen = " ".join(p.text for p in shown)
     more: list[Passage] = []
     for name in sorted(names_in(text)):
-        if _shows(seen, name):
+        if shows(seen, name):
             continue
-        passage = next((p for p in candidates if _shows(p.text, name)), None)
+        passage = next((p for p in candidates if shows(p.text, name)), None)
         if passage is not None and passage not in shown and passage not in more:
             more.append(passage)
             seen += " " + passage.text
     return more
 
 
-def _shows(text: str, name: str) -> bool:
+def shows(text: str, name: str) -> bool:
+    """Whether ``text`` says ``name`` (``points.names_in``'s, lower case) as a word."""
     return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE) is not None
 
 
@@ -82,6 +83,17 @@ def without_joined_clause(cited: Cited, points: Sequence[KeyPoint]) -> Cited | N
     if len(plain_words(head)) < 3 or _REPORTED.search(head):
         return None
     return cite_sentences(f"{head}.", points)[0]
+
+
+def theme_sentences(theme: Theme) -> list[Cited]:
+    """A theme's summary sentence by sentence, each with its passages (the theme's first
+    when its sentences were not cited one by one)."""
+    texts = sentences_of(theme.summary)
+    if theme.sentence_citations and len(texts) == len(theme.sentence_citations):
+        return [
+            Cited(text=t, citations=c) for t, c in zip(texts, theme.sentence_citations, strict=True)
+        ]
+    return [Cited(text=t, citations=theme.citations[:1]) for t in texts]
 
 
 def union(groups: Iterable[list[Passage]]) -> list[Passage]:
