@@ -19,11 +19,11 @@ of written prose:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from pipeline.ask.answer_reply import STATEMENT_CHARS
 from pipeline.ask.name_places import speaker_label, turns_of
+from pipeline.stages.negation import negated_lead, words
 from pipeline.stages.spoken import in_writing
 from pipeline.text import cut_back, flattened, stems
 from pipeline.whole_sentence import folded, whole_sentence
@@ -64,8 +64,7 @@ def printed_answer(answer: str, sentence: str) -> str:
     return f"{answer}: “{sentence}”"
 
 
-# a negation among the last few words before a clause: "I don't think", "it is not", "never"
-_NEGATION_BEFORE = re.compile(r"(?:\b(?:not|never|no|nor)\b|n['’]t\b)(?:\W+\w+){0,2}\W*$", re.I)
+NEGATED_WITHIN = 3  # a negation among the last words before a clause: "I don't think"
 
 
 def negated_in(answer: str, sentence: str) -> bool:
@@ -74,7 +73,7 @@ def negated_in(answer: str, sentence: str) -> bool:
     Manus?", the 1.5B answered "Manus has disrupted anything we already believe in" from
     "I don't think Manus has disrupted anything we already believe in, ..."."""
     at = sentence.lower().find(answer.lower())
-    return at > 0 and bool(_NEGATION_BEFORE.search(sentence[:at]))
+    return at > 0 and negated_lead(words(sentence[:at])[-NEGATED_WITHIN:])
 
 
 def given_in(printed_text: str) -> str:

@@ -18,8 +18,9 @@ from collections.abc import Sequence
 
 from pipeline.text import WORD
 
-NEGATION = re.compile(
-    r"^(?:unless|not|never|no|nor|without|neither|cannot|hardly|barely)$|n['’]t$", re.IGNORECASE
+NEGATION = re.compile(  # a word that negates (``words``' words): the one list of them
+    r"^(?:unless|not|never|no|none|nor|without|neither|cannot|hardly|barely)$|n['’]t$",
+    re.IGNORECASE,
 )
 # after a turn, what follows is not what the negation governs: "It's not cracking down on
 # open source, but meanwhile, it is bringing forward AI regulations"
@@ -36,6 +37,11 @@ _WORD = re.compile(rf"{WORD.pattern}(?:['’]{WORD.pattern})?")
 def words(text: str) -> list[str]:
     """``text``'s words, lower-cased, a contraction one word ("doesn't")."""
     return [w.lower() for w in _WORD.findall(text)]
+
+
+def says_negation(text: str) -> bool:
+    """Whether ``text`` has a word that negates (``NEGATION``)."""
+    return any(NEGATION.search(w) for w in words(text))
 
 
 def negated_lead(lead: Sequence[str]) -> bool:
@@ -77,9 +83,9 @@ def drops_negation(sentence: str, passages: Sequence[str]) -> bool:
     """Whether ``sentence``, with no negation of its own, copies one of ``passages`` (from
     its first run of ``COPIED_RUN`` words found there, taken back to where the sentence
     starts) from right after a negation that governs the words copied."""
-    said = words(sentence)
-    if any(NEGATION.search(w) for w in said):
+    if says_negation(sentence):
         return False
+    said = words(sentence)
     for passage in passages:
         source = words(passage)
         for i in range(len(said) - COPIED_RUN + 1):

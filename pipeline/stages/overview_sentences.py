@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from pipeline.stages.cross_claims import labelled
 from pipeline.stages.cross_statements import Statement, names_apart, stated_share, words_apart
+from pipeline.stages.negation import says_negation
 from pipeline.stages.point_kinds import is_claim
 from pipeline.stages.points import REPEAT_SHARE, content, numbers_held
 from pipeline.stages.speakers import in_own_words
@@ -202,15 +203,12 @@ def first_stated(
     return fresh + drawn_on + one_source
 
 
-_NEGATION = re.compile(r"\b(?:no|not|never|none|nor|without)\b|n't\b", re.IGNORECASE)
-
-
 def only_a_title(sentence: str, titles: Sequence[str]) -> bool:
     """Whether a sentence says no more than one of the ``titles``: one content word or
     figure besides, at most, and no negation ("DeepSeek has no moat" under "DeepSeek's
     Moat" is a claim). Told ten cross-source subjects, the 1.5B's overview said "China's
     Middle Class has a middle class"."""
-    if _NEGATION.search(sentence):
+    if says_negation(sentence):
         return False
     words = content(sentence)
     return any(len(words - content(title)) <= 1 for title in titles)
