@@ -32,6 +32,20 @@ def test_a_negation_governs_what_follows_it_unless_a_turn_or_a_condition_interve
     assert governed(UNLESS.split(), UNLESS.split().index("Huawei"))
 
 
+def test_a_negation_that_says_and_more_governs_nothing() -> None:
+    """ "The completeness of the infrastructure, not just the high-speed rail or those shiny
+    buildings in Shenzhen" (000) says the rail is part of it."""
+    rail = "It is the completeness of the infrastructure, not just the high-speed rail in Shenzhen."
+    copied = "The high-speed rail in Shenzhen is part of the infrastructure."
+    assert not drops_negation(copied, [rail])
+    assert drops_negation(copied, [rail.replace("not just", "not")])
+    assert not negated_lead("there is no doubt".split())
+    assert not negated_lead("no matter what they do,".split())
+    assert negated_lead("they do not".split())  # "not" last: what follows decides
+    said_ = "It is not only cheap but also fast".split()
+    assert not governed(said_, said_.index("only"))
+
+
 def test_a_sentence_copied_from_after_its_negation_drops_it() -> None:
     assert drops_negation(FLIPPED, [UNLESS])
     assert not drops_negation("Unless " + FLIPPED, [UNLESS])  # says it

@@ -28,6 +28,9 @@ _TURNS = frozenset({"but", "however", "yet", "although", "though", "whereas", "w
 # a negation inside a condition governs that condition alone: "if they can't win, they want
 # to at least commoditize"
 _CONDITIONS = frozenset({"if", "when", "whether", "because", "since", "once"})
+# a negation that says "and more", or that a thing is so anyway, governs nothing: "not
+# only the high-speed rail ...", "not just ...", "no doubt ...", "no matter what ..."
+_ASSERTING = frozenset({"only", "just", "merely", "simply", "doubt", "wonder", "matter"})
 LEAD_WORDS = 10  # how far before a part a negation still governs it
 _MARKS = ",.;:!?\"'“”‘’()[]…-"
 COPIED_RUN = 6  # a sentence copies a passage from the first run of this many words it shares
@@ -46,11 +49,13 @@ def says_negation(text: str) -> bool:
 
 def negated_lead(lead: Sequence[str]) -> bool:
     """Whether the words right before a part of a sentence (its last ``LEAD_WORDS``, marks
-    around them aside) negate that part: a negation among them with no turn after it and
-    no condition before it."""
+    around them aside) negate that part: a negation among them with no turn after it, no
+    condition before it, and not one that says "and more" or "so anyway" (``_ASSERTING``:
+    "not only", "no doubt")."""
     lead = [w.lower().strip(_MARKS) for w in lead][-LEAD_WORDS:]
     return any(
         NEGATION.search(w)
+        and not set(lead[k + 1 : k + 2]) & _ASSERTING
         and not _TURNS.intersection(lead[k + 1 :])
         and not _CONDITIONS.intersection(lead[:k])
         for k, w in enumerate(lead)
@@ -71,6 +76,8 @@ def governed(said: Sequence[str], at: int) -> bool:
     part = " ".join(w.lower().strip(_MARKS) for w in said[at : at + 3])
     if part.split(" ")[0] in _TURNS or _INSTEAD.match(part):
         return False
+    if at and part.split(" ")[0] in _ASSERTING and NEGATION.search(said[at - 1]):
+        return False  # "not | only the high-speed rail ..."
     return negated_lead(said[:at])
 
 
