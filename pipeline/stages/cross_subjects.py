@@ -184,8 +184,8 @@ def subject_stems(
     for text, source in zip(texts, sources, strict=True):
         rare = [w for w in LETTER_WORD.findall(text) if zipf_frequency(w, language) < SUBJECT_ZIPF]
         by_source.setdefault(source, set()).update(stems(" ".join(rare)) - widespread)
-    said = list(by_source.values())
-    return {w for n, own in enumerate(said) for w in own if any(w in o for o in said[n + 1 :])}
+    sources_saying = Counter(w for own in by_source.values() for w in own)
+    return {w for w, n in sources_saying.items() if n >= 2}
 
 
 def on_subject(

@@ -38,13 +38,13 @@ def cite_sentences(text: str, points: Sequence[KeyPoint], per_sentence: int = 2)
 
 
 def showing_names(
-    text: str, shown: Sequence[Passage], candidates: Iterable[Passage]
+    text: str, shown: Sequence[Passage], candidates: Sequence[Passage]
 ) -> list[Passage]:
     """For each name ``text`` says (``points.names_in``) that the ``shown`` passages do not
-    show, the first of the ``candidates`` that shows it, each once. 003's "The analyst
-    highlights Alibaba, Jack Ma, and Baidu's plans to go open source" was cited with the
-    passages on open source and Baidu, and not the one that says "Alibaba, Jack Ma": a
-    reader who opens its citations did not find him."""
+    show, the first of the ``candidates`` (read once per name) that shows it, each once.
+    003's "The analyst highlights Alibaba, Jack Ma, and Baidu's plans to go open source"
+    was cited with the passages on open source and Baidu, and not the one that says
+    "Alibaba, Jack Ma": a reader who opens its citations did not find him."""
     seen = " ".join(p.text for p in shown)
     more: list[Passage] = []
     for name in sorted(names_in(text)):
