@@ -21,6 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from pipeline.ask.corpus import source_paths  # noqa: E402
+from pipeline.inputs.ingest import read_source_text, read_transcript  # noqa: E402
 from pipeline.model.cache import CallCache  # noqa: E402
 from pipeline.model.stopping import unwind_on_signals  # noqa: E402
 from pipeline.models import ChunkSummary, SourceBrief  # noqa: E402
@@ -28,6 +30,7 @@ from pipeline.outputs.writer import OutputWriter  # noqa: E402
 from pipeline.runner import cross_source_brief  # noqa: E402
 from pipeline.session import ModelSession  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
+from pipeline.stages.referents import Referents  # noqa: E402
 
 
 def main() -> None:
@@ -45,12 +48,17 @@ def main() -> None:
     briefs = [SourceBrief.model_validate_json(p.read_text(encoding="utf-8")) for p in sources]
     with (args.copy / "summaries.jsonl").open(encoding="utf-8") as lines:
         summaries = [ChunkSummary.model_validate_json(line) for line in lines]
+    paths = sorted(source_paths(args.run).items())
+    transcripts = [read_transcript(path, sid) for sid, path in paths]
+    texts = {t.source_id: read_source_text(Path(t.path)) for t in transcripts}
 
     settings = Settings.load(None)
     cache = CallCache(settings.cache_dir)
     session = ModelSession(settings, cache, log_dir=settings.cache_dir.parent)
     try:
-        cross = cross_source_brief(briefs, summaries, session, settings)
+        cross = cross_source_brief(
+            briefs, summaries, session, settings, Referents(transcripts, texts)
+        )
         writer = OutputWriter(args.copy)
         writer.write_cross(cross, briefs)
         writer.write_report()

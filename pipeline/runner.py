@@ -46,6 +46,7 @@ from pipeline.stages.name_kinds import (
 from pipeline.stages.names import without_short_forms
 from pipeline.stages.policy import policy_for
 from pipeline.stages.reduce_stage import file_and_title, reduce_source
+from pipeline.stages.referents import Referents
 from pipeline.stages.synthesize import synthesize
 from pipeline.stages.themes import lexical_vectors
 
@@ -167,12 +168,15 @@ def _run_locked(
         seconds["map"] = time.monotonic() - mark
 
         mark = time.monotonic()
-        briefs = reduce_all(transcripts, summaries, texts, session, settings, writer, progress)
+        referents = Referents(transcripts, texts)
+        briefs = reduce_all(
+            transcripts, summaries, texts, session, settings, writer, progress, referents
+        )
         seconds["reduce"] = time.monotonic() - mark
 
         mark = time.monotonic()
         with progress.stage("synthesize", 1) as advance:
-            cross = cross_source_brief(briefs, summaries, session, settings)
+            cross = cross_source_brief(briefs, summaries, session, settings, referents)
             advance(1)
         writer.write_cross(cross, briefs)
         seconds["synthesize"] = time.monotonic() - mark
@@ -240,9 +244,14 @@ def reduce_all(
     settings: Settings,
     writer: OutputWriter,
     progress: Progress,
+    referents: Referents | None = None,
 ) -> list[SourceBrief]:
     """The reduce stage of a run: each source's brief from its chunks' summaries, written
-    as it is done (``bench/brief_length.py`` asks it again on a run's summaries)."""
+    as it is done (``bench/brief_length.py`` asks it again on a run's summaries).
+    ``referents``: the sources' sentences (built from ``transcripts`` and ``texts`` when
+    not given)."""
+    if referents is None:
+        referents = Referents(transcripts, texts)
     # across sources: see listed_entities; with an embedding model, also the names listed
     # as people that read as the run's organisations
     organisations = organisations_named(summaries)
@@ -272,6 +281,7 @@ def reduce_all(
                 known_organisations=organisations,
                 workers=session.workers,
                 brief_words=settings.brief_words,
+                referents=referents,
             )
             if policy.names_sorted_by_vote:
                 brief = with_sorted_names(
@@ -315,10 +325,12 @@ def cross_source_brief(
     summaries: list[ChunkSummary],
     session: sessions.ModelSession,
     settings: Settings,
+    referents: Referents | None = None,
 ) -> CrossSourceBrief:
     """The synthesize stage of a run: the cross-source brief from the source briefs and
     the run's map points (``bench/synthesize_again.py`` asks it again on a run's outputs);
-    a model error other than credentials or reachability makes a failed brief."""
+    a model error other than credentials or reachability makes a failed brief.
+    ``referents``: the sources' sentences (``synthesize``)."""
     points: dict[str, list[KeyPoint]] = {}  # each source's map points, in one pass
     for summary in summaries:
         points.setdefault(summary.source_id, []).extend(summary.key_points)
@@ -332,6 +344,7 @@ def cross_source_brief(
             vectors=partial(embed_texts, session.embedder) if session.embedder else lexical_vectors,
             points=points,
             workers=session.workers,
+            referents=referents,
         )
     except (ModelAuthError, ModelUnreachable):
         raise

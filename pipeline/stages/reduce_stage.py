@@ -49,6 +49,7 @@ from pipeline.stages.points import (
 )
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.quotes import fill_quotes
+from pipeline.stages.referents import Referents, cited_with_referents
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
 from pipeline.stages.show_talk import cites_only_the_talk, without_talk_about_the_talk
 from pipeline.stages.speakers import (
@@ -202,6 +203,7 @@ def reduce_source(
     known_organisations: Collection[str] = (),
     workers: int = 1,
     brief_words: int = BRIEF_WORDS,
+    referents: Referents | None = None,
 ) -> SourceBrief:
     """The source's brief: themes (one call each), an overview (one call), and by code
     the map points it carries (``pipeline.stages.points``: key facts, each theme's points,
@@ -210,7 +212,9 @@ def reduce_source(
     ``context_window`` is kept for the callers: each call is small.
     ``known_organisations``: see ``listed_entities``. ``workers``: theme calls in flight
     (the run passes its own; one, the default, sends the calls in a fixed order, which a
-    one-slot server needs to answer a cold rerun the same)."""
+    one-slot server needs to answer a cold rerun the same). ``referents``: the source's
+    sentences, to print a point that opens on a bare pronoun after the one that says who
+    (``pipeline.stages.referents``)."""
     del context_window
     file, title = file_and_title(transcript)
     failed = sum(1 for s in summaries if s.status != "ok")
@@ -294,6 +298,9 @@ def reduce_source(
         speakers,
     )
     facts, more = split_facts(picked, subject_names(points))
+    if referents is not None:
+        facts = cited_with_referents(facts, referents)
+        more = [cited_with_referents(m, referents) for m in more]
     speaker = speaker_at(transcript)
     facts = with_speakers(facts, speaker, speakers)
     people, organisations = listed_entities(summaries, known_organisations, role_labels(speakers))

@@ -66,6 +66,7 @@ from pipeline.stages.overview_sentences import stated_overview, without_restatem
 from pipeline.stages.points import content, repeats
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.quotes import most_specific_quote
+from pipeline.stages.referents import Referents
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
 from pipeline.stages.theme_citations import union
 from pipeline.stages.themes import Vectorizer, lexical_vectors
@@ -264,6 +265,22 @@ def within_words(themes: list[CrossTheme], other_words: int, budget: int) -> lis
     ]
 
 
+def listed_with_referents(
+    themes: list[CrossTheme], referents: Referents | None
+) -> list[CrossTheme]:
+    """``themes`` with each statement listed under them ``Referents.joined``."""
+    if referents is None:
+        return themes
+    out = []
+    for theme in themes:
+        listed = []
+        for item in theme.by_source:
+            text, citations = referents.joined(item.text, item.citations)
+            listed.append(item.model_copy(update={"text": text, "citations": citations}))
+        out.append(theme.model_copy(update={"by_source": listed}))
+    return out
+
+
 def synthesize(
     briefs: list[SourceBrief],
     client: ModelClient,
@@ -274,11 +291,16 @@ def synthesize(
     vectors: Vectorizer = lexical_vectors,
     points: Mapping[str, Sequence[KeyPoint]] | None = None,
     workers: int = 1,
+    referents: Referents | None = None,
 ) -> CrossSourceBrief:
     """The cross-source brief: one call per group of related statements, one for the
     overview. Statements are what the source briefs say and, given ``points`` (each
     source's map points), the points they do not carry. ``context_window`` is kept for
-    the callers: each call is small. ``workers``: calls in flight (see ``reduce_source``)."""
+    the callers: each call is small. ``workers``: calls in flight (see ``reduce_source``).
+    ``referents``: the sources' sentences, to list a statement that opens on a bare
+    pronoun after the one that says who (``Referents.joined``): under a cross-source theme
+    it has no theme of its own source around it. Only as listed: the statements are
+    grouped and asked about as their briefs say them."""
     del context_window
     usable = [b for b in briefs if b.status != "failed" and b.themes]
     source_ids = [b.source_id for b in briefs]
@@ -399,7 +421,7 @@ def synthesize(
         error="; ".join(problems) or None,
         overview=overview,
         overview_citations=overview_citations,
-        themes=within_words(themes, other, CROSS_WORDS),
+        themes=listed_with_referents(within_words(themes, other, CROSS_WORDS), referents),
         agreements=agreements,
         disagreements=disagreements,
         quotes=[most_specific_quote(b) for b in usable if b.quotes and b.source_id in cited],
