@@ -74,3 +74,22 @@ def test_a_cross_source_sentence_that_drops_its_statements_negation_is_left_out(
     reply = CrossReply(title="Chips", summary=[FLIPPED, banned], relation="complement", point="x")
     [theme], _, _ = build_cross([group], [reply], STRICT)
     assert theme.summary.text == banned
+
+
+def test_no_thing_required_says_what_follows_is_so() -> None:
+    """002's "No cynicism is required in viewing the export restrictions on ASML's ..."
+    left out the 1.5B's "The US has imposed export controls on ASML's lithography
+    technology and nVidia's most advanced chips."; "not required to" still negates."""
+    needless = (
+        "No cynicism is required in viewing the export restrictions on ASML's lithography "
+        "technology and nVidia's most advanced chips as blantantly anti-competitive."
+    )
+    restated = (
+        "The US has imposed export controls on ASML's lithography technology and nVidia's "
+        "most advanced chips."
+    )
+    assert not drops_negation(restated, [needless])
+    required = "Companies are not required to register with the CAC before they launch."
+    assert drops_negation("Companies must register with the CAC before they launch.", [required])
+    evidence = "There is no evidence that China stole the designs of the chips it builds."
+    assert drops_negation("China stole the designs of the chips it builds.", [evidence])

@@ -31,6 +31,11 @@ _CONDITIONS = frozenset({"if", "when", "whether", "because", "since", "once"})
 # a negation that says "and more", or that a thing is so anyway, governs nothing: "not
 # only the high-speed rail ...", "not just ...", "no doubt ...", "no matter what ..."
 _ASSERTING = frozenset({"only", "just", "merely", "simply", "doubt", "wonder", "matter"})
+# "no <thing> is required / needed" says that what follows is so without it: "No cynicism
+# is required in viewing the export restrictions on ASML's ... as blatantly
+# anti-competitive" (the restrictions are there; "not required to register" stays a
+# negation)
+_NEEDLESS = re.compile(r"^no \S+ (?:is|are|was|were) (?:required|needed|necessary)$")
 LEAD_WORDS = 10  # how far before a part a negation still governs it
 _MARKS = ",.;:!?\"'“”‘’()[]…-"
 COPIED_RUN = 6  # a sentence copies a passage from the first run of this many words it shares
@@ -47,15 +52,18 @@ def says_negation(text: str) -> bool:
     return any(NEGATION.search(w) for w in words(text))
 
 
-def negated_lead(lead: Sequence[str]) -> bool:
+def negated_lead(lead: Sequence[str], after: Sequence[str] = ()) -> bool:
     """Whether the words right before a part of a sentence (its last ``LEAD_WORDS``, marks
     around them aside) negate that part: a negation among them with no turn after it, no
     condition before it, and not one that says "and more" or "so anyway" (``_ASSERTING``:
-    "not only", "no doubt")."""
+    "not only", "no doubt"; ``_NEEDLESS``: "no cynicism is required", read on into the
+    part's first words, ``after``)."""
     lead = [w.lower().strip(_MARKS) for w in lead][-LEAD_WORDS:]
+    read_on = [*lead, *(w.lower().strip(_MARKS) for w in after[:3])]
     return any(
         NEGATION.search(w)
         and not set(lead[k + 1 : k + 2]) & _ASSERTING
+        and not _NEEDLESS.match(" ".join(read_on[k : k + 4]))
         and not _TURNS.intersection(lead[k + 1 :])
         and not _CONDITIONS.intersection(lead[:k])
         for k, w in enumerate(lead)
@@ -78,7 +86,7 @@ def governed(said: Sequence[str], at: int) -> bool:
         return False
     if at and part.split(" ")[0] in _ASSERTING and NEGATION.search(said[at - 1]):
         return False  # "not | only the high-speed rail ..."
-    return negated_lead(said[:at])
+    return negated_lead(said[:at], said[at:])
 
 
 def _found_at(run: list[str], source: list[str]) -> int | None:
