@@ -1,0 +1,107 @@
+"""A printed point that opens on a bare pronoun comes after the sentence that says who."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.inputs.ingest import read_source_text, read_transcript
+from pipeline.models import Attributed, Cited, CrossTheme, Passage
+from pipeline.outputs.verify import passage_problem
+from pipeline.stages.referents import Referents, cited_with_referents
+from pipeline.stages.synthesize import listed_with_referents
+
+TEXT = (
+    "Alice: I think Huawei is really the main hope for Chinese chips. "
+    "It worked with SMIC to produce a chip.\n"
+    "Bob: I think Huawei is really the main hope for Chinese chips.\n"
+    "Alice: It worked with SMIC to produce a chip that surprised observers.\n"
+    "Carol: And there are all these great examples. They say 20 carmakers embed the models.\n"
+    "Dan: So Huawei said they build chips. They say 20 carmakers embed the models.\n"
+    "Erin: Foolish critics indeed. They say 20 carmakers embed the models.\n"
+)
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> tuple[Referents, str]:
+    path = tmp_path / "009_talk.txt"
+    path.write_text(TEXT, encoding="utf-8")
+    transcript = read_transcript(path, "009")
+    text = read_source_text(path)
+    return Referents([transcript], {"009": text}), text
+
+
+def passage_of(text: str, sentence: str, occurrence: int = 0) -> Passage:
+    start = -1
+    for _ in range(occurrence + 1):
+        start = text.index(sentence, start + 1)
+    line = text.count("\n", 0, start) + 1
+    return Passage(
+        source_id="009",
+        char_start=start,
+        char_end=start + len(sentence),
+        line_start=line,
+        line_end=line,
+        column=start - text.rfind("\n", 0, start),
+        text=sentence,
+    )
+
+
+def test_a_point_on_a_bare_pronoun_comes_after_the_sentence_that_names_who(source) -> None:
+    referents, text = source
+    cited = passage_of(text, "It worked with SMIC to produce a chip.")
+    [point] = cited_with_referents(
+        [Cited(text="It worked with SMIC to produce a chip.", citations=[cited])], referents
+    )
+    assert point.text == (
+        "I think Huawei is really the main hope for Chinese chips. "
+        "It worked with SMIC to produce a chip."
+    )
+    [passage] = point.citations
+    assert passage.text.startswith("I think Huawei") and passage.char_end == cited.char_end
+    assert passage_problem(passage.model_dump(), {"009": text}) is None  # verbatim, lines right
+
+
+@pytest.mark.parametrize(
+    ("sentence", "occurrence", "why"),
+    [
+        ("It worked with SMIC to produce a chip that surprised observers.", 0, "another turn"),
+        ("They say 20 carmakers embed the models.", 0, "the sentence before names nobody"),
+        ("They say 20 carmakers embed the models.", 1, "it says the pronoun itself"),
+        ("They say 20 carmakers embed the models.", 2, "a capital opening it is no name"),
+    ],
+)
+def test_a_point_stays_as_it_is_when_the_sentence_before_does_not_say_who(
+    source, sentence: str, occurrence: int, why: str
+) -> None:
+    referents, text = source
+    cited = Cited(text=sentence, citations=[passage_of(text, sentence, occurrence)])
+    assert cited_with_referents([cited], referents) == [cited], why
+
+
+def test_a_point_that_names_its_subject_stays_as_it_is(source) -> None:
+    referents, text = source
+    sentence = "I think Huawei is really the main hope for Chinese chips."
+    cited = Cited(text=sentence, citations=[passage_of(text, sentence, 1)])
+    assert cited_with_referents([cited], referents) == [cited]
+
+
+def test_a_statement_listed_under_a_cross_source_theme_says_who(source) -> None:
+    referents, text = source
+    cited = passage_of(text, "It worked with SMIC to produce a chip.")
+    listed = Attributed(
+        text="It worked with SMIC to produce a chip.",
+        theme_ids=["009/t1"],
+        source_ids=["009"],
+        citations=[cited],
+    )
+    theme = CrossTheme(
+        title="Chips",
+        summary=Attributed(text="Chips.", theme_ids=[], source_ids=[], citations=[]),
+        by_source=[listed],
+    )
+    [joined] = listed_with_referents([theme], referents)
+    assert joined.by_source[0].text.startswith("I think Huawei is really the main hope")
+    assert joined.by_source[0].citations[0].char_start < cited.char_start
+    assert listed_with_referents([theme], None) == [theme]
