@@ -15,8 +15,9 @@ sentence (``Referents.before``) is in the same turn of the same speaker, ends wh
 point's passage begins (nothing but space between), has at most ``REFERENT_WORDS``
 words, does not say the pronoun itself, and names someone or something the point does
 not (``text.name_words``, its first word aside). Else the point stays as it is: a
-sentence before that names nobody ("And they have all these great examples.") would
-not say who either. No model is asked; the point's own words are kept.
+sentence before that names nobody ("And so this allows them to just go way faster ...",
+before 001's "They from that prestige aspect ...") would not say who either. No model
+is asked; the point's own words are kept.
 """
 
 from __future__ import annotations
