@@ -7,8 +7,10 @@ import hashlib
 
 import numpy as np
 import pytest
+from conftest import line_passage
 
-from pipeline.ask.retrieval import IndexParams, SearchIndex, build_index, make_windows
+from pipeline.ask.answer import retrieve, with_second_question
+from pipeline.ask.retrieval import Hit, IndexParams, SearchIndex, build_index, make_windows
 from pipeline.inputs.chunking import chunk_transcript
 from pipeline.model.llm import count_tokens
 from pipeline.models import Chunk, Segment, Transcript
@@ -140,3 +142,46 @@ def test_the_saved_search_index_is_the_same_bytes_whatever_the_hash_seed(tmp_pat
     assert names and names == sorted(p.name for p in (tmp_path / "2").iterdir())
     for name in names:
         assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name
+
+
+def hits_at(lines: list[int]) -> list[Hit]:
+    """Hits on one-line passages of source s1, ranked in the order given."""
+    return [
+        Hit(rank=n, score=1.0, passage=line_passage("s1", line, f"line {line}"), chunk_ids=[])
+        for n, line in enumerate(lines, start=1)
+    ]
+
+
+def test_a_second_question_joined_to_the_first_gets_the_fifth_place() -> None:
+    """Ranked for the whole question, one part's passages can fill all five places: the
+    second question's best passage that overlaps none before it takes the fifth, the
+    first four stay the whole question's, and the top five of ten are the top five."""
+    whole, second = hits_at(list(range(1, 11))), hits_at([3, 20, 21])
+    merged = with_second_question(whole, second)
+    assert [h.passage.line_start for h in merged] == [1, 2, 3, 4, 20, 5, 6, 7, 8, 9]
+    assert [h.rank for h in merged] == list(range(1, 11))
+    assert with_second_question(whole[:5], second) == merged[:5]
+
+
+class SpyIndex:
+    """Records what is searched; every search finds the same ten passages."""
+
+    vectors = None
+
+    def __init__(self) -> None:
+        self.searched: list[str] = []
+
+    def search(self, query: str, k: int = 5, **_: object) -> list[Hit]:
+        self.searched.append(query)
+        return hits_at(list(range(1, k + 1)) if len(self.searched) == 1 else [30])
+
+
+def test_only_a_question_joined_to_another_searches_for_its_second_alone() -> None:
+    index = SpyIndex()
+    question = "What is Alibaba's model called, and how did it rank?"
+    hits, _ = retrieve(question, index, k=5)  # type: ignore[arg-type]
+    assert index.searched == [question, "how did it rank?"]
+    assert hits[4].passage.line_start == 30
+    index = SpyIndex()
+    retrieve("How did Alibaba's model rank and why?", index, k=5)  # type: ignore[arg-type]
+    assert index.searched == ["How did Alibaba's model rank and why?"]

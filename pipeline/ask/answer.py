@@ -60,6 +60,8 @@ import re
 import time
 from collections.abc import Sequence
 
+import numpy as np
+
 from pipeline.ask.answer_reply import AnswerReply
 from pipeline.ask.expand import expand
 from pipeline.ask.focus import FOCUS_TOKENS, focused
@@ -74,6 +76,7 @@ from pipeline.ask.several import (
     asks_two_things,
     merged,
     other_sources,
+    second_question,
     the_rest,
     without_printed,
 )
@@ -183,13 +186,49 @@ def retrieve(
 ) -> tuple[list[Hit], float]:
     """The top ``k`` passages and the milliseconds retrieval took (the question's
     embedding included, when the index has window vectors and an embedder is given).
-    ``words``: what BM25 searches for, when not the question itself (``expand``)."""
+    ``words``: what BM25 searches for, when not the question itself (``expand``). A
+    question that joins a second question to the first also searches for the second
+    alone, which gets the last of the first five places (``with_second_question``)."""
     started = time.perf_counter()
-    dense = None
-    if embedder is not None and index.vectors is not None:
-        dense = index.dense_scores(embedder.embed("embed", [question])[0])
+    embeds = embedder is not None and index.vectors is not None
+
+    def dense_for(text: str) -> np.ndarray | None:
+        if not embeds or embedder is None:
+            return None
+        return index.dense_scores(embedder.embed("embed", [text])[0])
+
+    dense = dense_for(question)
     hits = index.search(words or question, k=k, sources=sources, dense=dense)
+    second = second_question(question) if words is None else ""
+    if second:
+        more = index.search(second, k=k, sources=sources, dense=dense)
+        hits = with_second_question(hits, more)
     return hits, round((time.perf_counter() - started) * 1000, 2)
+
+
+SECOND_QUESTION_PLACES = 1  # of every five, for a question joined to the first
+
+
+def with_second_question(hits: Sequence[Hit], second: Sequence[Hit]) -> list[Hit]:
+    """``hits`` for a question that joins a second question to the first ("What is
+    Alibaba's large language model called, and how did it rank on the LMSys
+    leaderboard?"), with the last ``SECOND_QUESTION_PLACES`` of the first five given to
+    the best passages for the second question alone (``second``) that overlap none
+    before them: ranked for the whole question, one part's passages can fill all five
+    places. The same list for every k (the first five of ten are the first five)."""
+    head = 5 - SECOND_QUESTION_PLACES
+    out = list(hits[:head])
+    for hit in second:
+        if len(out) == 5 or len(out) == len(hits):
+            break
+        if not any(hit.passage.overlaps(o.passage) for o in out):
+            out.append(hit)
+    for hit in hits[head:]:
+        if len(out) == len(hits):
+            break
+        if not any(hit.passage.overlaps(o.passage) for o in out):
+            out.append(hit)
+    return [h.model_copy(update={"rank": n}) for n, h in enumerate(out, start=1)]
 
 
 def answer_question(

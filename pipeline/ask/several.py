@@ -126,6 +126,15 @@ def without_printed(
     return left
 
 
+def second_question(question: str) -> str:
+    """The question ``question`` joins to its first ("What is X called, and how did it
+    rank ...?" -> "how did it rank ...?"), or "" when it asks one."""
+    joint = _SECOND_QUESTION.search(question)
+    if joint is None:
+        return ""
+    return question[joint.end() - len(joint.group().split()[-1]) :].strip()
+
+
 def the_rest(question: str, answer: Answer) -> str:
     """``question``'s second question, then its first with what ``answer`` gives for it
     ("Where is she based? (What is Grace Shao's newsletter called? AI ProM.)"): asked the
@@ -137,7 +146,7 @@ def the_rest(question: str, answer: Answer) -> str:
     if joint is None or not answer.statements:
         return question
     first = question[: joint.start()].strip()
-    second = question[joint.end() - len(joint.group().split()[-1]) :].strip()
+    second = second_question(question)
     given = given_in(answer.statements[0].text).strip()
     return f"{second[:1].upper()}{second[1:]} ({first}? {ended(given)})"
 
