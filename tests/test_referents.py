@@ -105,3 +105,36 @@ def test_a_statement_listed_under_a_cross_source_theme_says_who(source) -> None:
     assert joined.by_source[0].text.startswith("I think Huawei is really the main hope")
     assert joined.by_source[0].citations[0].char_start < cited.char_start
     assert listed_with_referents([theme], None) == [theme]
+
+
+def test_a_sentence_before_over_bulleted_lines_is_printed_without_their_markers(
+    tmp_path: Path,
+) -> None:
+    """004's transcript starts every line with "*  ": the sentence before a point is
+    printed as written, its passage sliced verbatim."""
+    path = tmp_path / "010_talk.txt"
+    path.write_text(
+        "*  So I think Huawei is really the main hope\n"
+        "*  for Chinese chips. It worked with SMIC to produce a chip.\n",
+        encoding="utf-8",
+    )
+    text = read_source_text(path)
+    referents = Referents([read_transcript(path, "010")], {"010": text})
+    start = text.index("It worked")
+    cited = Passage(
+        source_id="010",
+        char_start=start,
+        char_end=len(text.rstrip()),
+        line_start=2,
+        line_end=2,
+        column=start - text.index("\n"),
+        text=text[start:].rstrip(),
+    )
+    [point] = cited_with_referents(
+        [Cited(text="It worked with SMIC to produce a chip.", citations=[cited])], referents
+    )
+    assert point.text == (
+        "I think Huawei is really the main hope for Chinese chips. "
+        "It worked with SMIC to produce a chip."
+    )
+    assert passage_problem(point.citations[0].model_dump(), {"010": text}) is None

@@ -60,8 +60,6 @@ import re
 import time
 from collections.abc import Sequence
 
-import numpy as np
-
 from pipeline.ask.answer_reply import AnswerReply
 from pipeline.ask.expand import expand
 from pipeline.ask.focus import FOCUS_TOKENS, focused
@@ -190,17 +188,12 @@ def retrieve(
     question that joins a second question to the first also searches for the second
     alone, which gets the last of the first five places (``with_second_question``)."""
     started = time.perf_counter()
-    embeds = embedder is not None and index.vectors is not None
-
-    def dense_for(text: str) -> np.ndarray | None:
-        if not embeds or embedder is None:
-            return None
-        return index.dense_scores(embedder.embed("embed", [text])[0])
-
-    dense = dense_for(question)
+    dense = None
+    if embedder is not None and index.vectors is not None:
+        dense = index.dense_scores(embedder.embed("embed", [question])[0])
     hits = index.search(words or question, k=k, sources=sources, dense=dense)
     second = second_question(question) if words is None else ""
-    if second:
+    if second:  # its words, with the whole question's embedding (its own says too little)
         more = index.search(second, k=k, sources=sources, dense=dense)
         hits = with_second_question(hits, more)
     return hits, round((time.perf_counter() - started) * 1000, 2)

@@ -60,9 +60,11 @@ class Referents:
         }
         self._starts = {sid: [s.start for s in ss] for sid, ss in self._sentences.items()}
 
-    def before(self, text: str, passage: Passage) -> Passage | None:
-        """The passage from the sentence before ``passage`` to its end, when that sentence
-        says who the point ``text`` (opening on a bare pronoun) is about; else None."""
+    def before(self, text: str, passage: Passage) -> tuple[str, Passage] | None:
+        """The sentence before ``passage`` as the chunker reads it (a bulleted line's
+        marker aside), and the passage from its start to the end of ``passage``, when
+        that sentence says who the point ``text`` (opening on a bare pronoun) is about;
+        else None."""
         sentences = self._sentences.get(passage.source_id)
         source = self._texts.get(passage.source_id)
         if not sentences or source is None or not opens_with_pronoun(text):
@@ -81,7 +83,7 @@ class Referents:
             or not name_words(_after_first_word(prior.text)) - name_words(text)
         ):
             return None
-        return Passage(
+        return prior.text, Passage(
             source_id=passage.source_id,
             char_start=prior.start,
             char_end=passage.char_end,
@@ -95,12 +97,11 @@ class Referents:
     def joined(self, text: str, passages: Sequence[Passage]) -> tuple[str, list[Passage]]:
         """``text`` after the sentence that says who it is about, and ``passages`` with
         the first starting there (``before``); else both as they are."""
-        widened = self.before(text, passages[0]) if passages else None
-        if widened is None:
+        found = self.before(text, passages[0]) if passages else None
+        if found is None:
             return text, list(passages)
-        prior = widened.text[: passages[0].char_start - widened.char_start]
-        lead = ended(as_written(" ".join(prior.split())))
-        return f"{lead} {text}", [widened, *passages[1:]]
+        prior, widened = found
+        return f"{ended(as_written(prior))} {text}", [widened, *passages[1:]]
 
 
 def cited_with_referents(points: Sequence[Cited], referents: Referents) -> list[Cited]:
