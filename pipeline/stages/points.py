@@ -229,14 +229,20 @@ def rarity(points: Sequence[KeyPoint]) -> dict[str, float]:
 
 # a point that opens on "It", "They", "He" or "She" leaves the reader to guess who
 _PRONOUN_OPENING = re.compile(
-    r"^(?:(?:and|so|but|well|yeah|now|then),?\s+)*(?:it|they|he|she)\b(?!['’]s\b)", re.IGNORECASE
+    r"^(?:(?:and|so|but|well|yeah|now|then),?\s+)*(it|they|he|she)\b(?!['’]s\b)", re.IGNORECASE
 )
+
+
+def opening_pronoun(text: str) -> str:
+    """The bare pronoun ``text`` opens on, lower case ("it" of "So, it worked ..."), or ""."""
+    found = _PRONOUN_OPENING.match(text.strip())
+    return found.group(1).lower() if found else ""
 
 
 def opens_with_pronoun(text: str) -> bool:
     """Whether a point opens on a bare pronoun ("It worked with SMIC Fab in China ..."):
     read alone in a brief, it does not say who."""
-    return bool(_PRONOUN_OPENING.match(text.strip()))
+    return bool(opening_pronoun(text))
 
 
 # a sentence of a speech-to-text transcript that runs on in lower case after its stop ("I

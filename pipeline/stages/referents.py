@@ -22,24 +22,17 @@ is asked; the point's own words are kept.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
+from typing import TypeVar
 
 from pipeline.inputs.chunking import sentence_pieces
-from pipeline.models import Cited, Passage, Transcript, column_at
-from pipeline.stages.points import opens_with_pronoun
+from pipeline.models import Attributed, Cited, Passage, Transcript, column_at
+from pipeline.stages.points import opening_pronoun, opens_with_pronoun
 from pipeline.stages.spoken import as_written
 from pipeline.text import WORD, ended, name_words, word_count
 
 REFERENT_WORDS = 30  # a longer sentence before buries the point it introduces
-_OPENING_PRONOUN = re.compile(r"\b(?:it|they|he|she)\b", re.IGNORECASE)
-
-
-def _pronoun(text: str) -> str:
-    """The pronoun a sentence opens on (after "And", "So" ...), lower case."""
-    found = _OPENING_PRONOUN.search(text)
-    return found.group(0).lower() if found else ""
 
 
 def _after_first_word(text: str) -> str:
@@ -73,13 +66,14 @@ class Referents:
         if at == 0 or at >= len(sentences) or sentences[at].start != passage.char_start:
             return None
         own, prior = sentences[at], sentences[at - 1]
+        pronoun = opening_pronoun(as_written(own.text))
         if (
             prior.turn != own.turn
             or source[prior.end : own.start].strip()
-            or not opens_with_pronoun(as_written(own.text))
+            or not pronoun
             or opens_with_pronoun(as_written(prior.text))
             or word_count(prior.text) > REFERENT_WORDS
-            or _pronoun(own.text) in WORD.findall(prior.text.lower())
+            or pronoun in WORD.findall(prior.text.lower())
             or not name_words(_after_first_word(prior.text)) - name_words(text)
         ):
             return None
@@ -104,9 +98,14 @@ class Referents:
         return f"{ended(as_written(prior))} {text}", [widened, *passages[1:]]
 
 
-def cited_with_referents(points: Sequence[Cited], referents: Referents) -> list[Cited]:
-    """Printed ``points``, each that opens on a bare pronoun after the sentence that says
-    who (``Referents.joined``)."""
+# what a brief prints with its passages: a source brief's point, a cross-source listing
+_Printed = TypeVar("_Printed", Cited, Attributed)
+
+
+def cited_with_referents(points: Sequence[_Printed], referents: Referents) -> list[_Printed]:
+    """Printed ``points`` (a source brief's, or the statements listed under a cross-source
+    theme), each that opens on a bare pronoun after the sentence that says who
+    (``Referents.joined``)."""
     out = []
     for point in points:
         text, citations = referents.joined(point.text, point.citations)

@@ -66,7 +66,7 @@ from pipeline.stages.overview_sentences import stated_overview, without_restatem
 from pipeline.stages.points import content, repeats
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.quotes import most_specific_quote
-from pipeline.stages.referents import Referents
+from pipeline.stages.referents import Referents, cited_with_referents
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
 from pipeline.stages.theme_citations import union
 from pipeline.stages.themes import Vectorizer, lexical_vectors
@@ -271,14 +271,10 @@ def listed_with_referents(
     """``themes`` with each statement listed under them ``Referents.joined``."""
     if referents is None:
         return themes
-    out = []
-    for theme in themes:
-        listed = []
-        for item in theme.by_source:
-            text, citations = referents.joined(item.text, item.citations)
-            listed.append(item.model_copy(update={"text": text, "citations": citations}))
-        out.append(theme.model_copy(update={"by_source": listed}))
-    return out
+    return [
+        t.model_copy(update={"by_source": cited_with_referents(t.by_source, referents)})
+        for t in themes
+    ]
 
 
 def synthesize(
