@@ -56,13 +56,13 @@ def negated_lead(lead: Sequence[str], after: Sequence[str] = ()) -> bool:
     """Whether the words right before a part of a sentence (its last ``LEAD_WORDS``, marks
     around them aside) negate that part: a negation among them with no turn after it, no
     condition before it, and not one that says "and more" or "so anyway" (``_ASSERTING``:
-    "not only", "no doubt"; ``_NEEDLESS``: "no cynicism is required", read on into the
-    part's first words, ``after``)."""
+    "not only", "no doubt"; ``_NEEDLESS``: "no cynicism is required"), both read on into
+    the part's first words, ``after`` ("not | only the high-speed rail ...")."""
     lead = [w.lower().strip(_MARKS) for w in lead][-LEAD_WORDS:]
     read_on = [*lead, *(w.lower().strip(_MARKS) for w in after[:3])]
     return any(
         NEGATION.search(w)
-        and not set(lead[k + 1 : k + 2]) & _ASSERTING
+        and not set(read_on[k + 1 : k + 2]) & _ASSERTING
         and not _NEEDLESS.match(" ".join(read_on[k : k + 4]))
         and not _TURNS.intersection(lead[k + 1 :])
         and not _CONDITIONS.intersection(lead[:k])
@@ -84,9 +84,7 @@ def governed(said: Sequence[str], at: int) -> bool:
     part = " ".join(w.lower().strip(_MARKS) for w in said[at : at + 3])
     if part.split(" ")[0] in _TURNS or _INSTEAD.match(part):
         return False
-    if at and part.split(" ")[0] in _ASSERTING and NEGATION.search(said[at - 1]):
-        return False  # "not | only the high-speed rail ..."
-    return negated_lead(said[:at], said[at:])
+    return negated_lead(said[:at], said[at:])  # "not | only the rail ...": read on
 
 
 def _found_at(run: list[str], source: list[str]) -> int | None:
