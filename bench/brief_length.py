@@ -26,8 +26,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from eval_brief import score_run  # noqa: E402
 
 from pipeline import runner  # noqa: E402
-from pipeline.ask.corpus import source_paths  # noqa: E402
-from pipeline.inputs.ingest import read_source_text, read_transcript  # noqa: E402
+from pipeline.ask.corpus import transcripts_of_run  # noqa: E402
 from pipeline.model.cache import CallCache  # noqa: E402
 from pipeline.model.stopping import unwind_on_signals  # noqa: E402
 from pipeline.models import ChunkSummary  # noqa: E402
@@ -66,9 +65,7 @@ def main() -> None:
     lengths = [int(w) for w in args.words.split(",")]
     with (args.run / "summaries.jsonl").open(encoding="utf-8") as lines:
         summaries = [ChunkSummary.model_validate_json(line) for line in lines]
-    paths = source_paths(args.run)
-    transcripts = [read_transcript(path, sid) for sid, path in sorted(paths.items())]
-    texts = {t.source_id: read_source_text(Path(t.path)) for t in transcripts}
+    transcripts, texts = transcripts_of_run(args.run)
 
     settings = Settings.load(None)
     cache = CallCache(settings.cache_dir)

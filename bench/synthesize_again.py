@@ -21,8 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.ask.corpus import source_paths  # noqa: E402
-from pipeline.inputs.ingest import read_source_text, read_transcript  # noqa: E402
+from pipeline.ask.corpus import transcripts_of_run  # noqa: E402
 from pipeline.model.cache import CallCache  # noqa: E402
 from pipeline.model.stopping import unwind_on_signals  # noqa: E402
 from pipeline.models import ChunkSummary, SourceBrief  # noqa: E402
@@ -48,9 +47,7 @@ def main() -> None:
     briefs = [SourceBrief.model_validate_json(p.read_text(encoding="utf-8")) for p in sources]
     with (args.copy / "summaries.jsonl").open(encoding="utf-8") as lines:
         summaries = [ChunkSummary.model_validate_json(line) for line in lines]
-    paths = sorted(source_paths(args.run).items())
-    transcripts = [read_transcript(path, sid) for sid, path in paths]
-    texts = {t.source_id: read_source_text(Path(t.path)) for t in transcripts}
+    transcripts, texts = transcripts_of_run(args.run)
 
     settings = Settings.load(None)
     cache = CallCache(settings.cache_dir)

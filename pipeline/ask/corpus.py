@@ -29,9 +29,9 @@ from pathlib import Path
 from pipeline.ask.retrieval import IndexParams, SearchIndex, build_index, embed_texts
 from pipeline.ask.retrieval.spans import source_sentences
 from pipeline.errors import BriefError
-from pipeline.inputs.ingest import source_text
+from pipeline.inputs.ingest import read_source_text, read_transcript, source_text
 from pipeline.model.client import ModelClient
-from pipeline.models import Chunk, ChunkSummary
+from pipeline.models import Chunk, ChunkSummary, Transcript
 from pipeline.stages.show_talk import in_sponsor_read, sponsor_reads
 
 INDEX_DIR = "index"
@@ -56,6 +56,14 @@ def source_paths(out_dir: Path) -> dict[str, Path]:
     """Source id -> its file, from the manifest. Outputs moved with the repository
     (a fresh clone) find their sources in the ``seeds/`` folder beside them."""
     return {s["source_id"]: _located(out_dir, s) for s in _manifest_sources(out_dir)}
+
+
+def transcripts_of_run(out_dir: Path) -> tuple[list[Transcript], dict[str, str]]:
+    """A run's transcripts, parsed again from their files (``source_paths``), in source
+    order, and each file's text: what the benchmarks that redo one stage of a run
+    (``bench/brief_length.py``, ``bench/synthesize_again.py``) read."""
+    transcripts = [read_transcript(p, sid) for sid, p in sorted(source_paths(out_dir).items())]
+    return transcripts, {t.source_id: read_source_text(Path(t.path)) for t in transcripts}
 
 
 def sources_as_read(out_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
