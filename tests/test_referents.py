@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from pipeline.inputs.ingest import read_source_text, read_transcript
-from pipeline.models import Attributed, Cited, CrossTheme, Passage
+from pipeline.models import Attributed, Cited, CrossTheme, Passage, SourceBrief, Theme
 from pipeline.outputs.verify import passage_problem
-from pipeline.stages.referents import Referents, cited_with_referents
+from pipeline.stages.cross_statements import statements_of
+from pipeline.stages.referents import Referents, cited_with_referents, summary_joined
 from pipeline.stages.synthesize import listed_with_referents
 
 TEXT = (
@@ -138,3 +139,63 @@ def test_a_sentence_before_over_bulleted_lines_is_printed_without_their_markers(
         "It worked with SMIC to produce a chip."
     )
     assert passage_problem(point.citations[0].model_dump(), {"010": text}) is None
+
+
+def summary_of(text: str, *sentences: tuple[str, int]) -> tuple[str, list[list[Passage]]]:
+    """A summary of ``sentences`` (each a sentence of ``text`` and its occurrence), each
+    cited on its own passage."""
+    return " ".join(s for s, _ in sentences), [[passage_of(text, s, n)] for s, n in sentences]
+
+
+def test_a_summary_sentence_copied_from_its_passage_comes_after_the_one_that_says_who(
+    source,
+) -> None:
+    """004's theme read "The Blackwell architecture was announced by Nvidia ... It worked
+    with SMIC Fab ...": "it" read as Nvidia. The sentence before is a sentence of its own,
+    cited on its own passage, so that sentences and citations still match one to one."""
+    referents, text = source
+    summary, cited = summary_of(text, ("It worked with SMIC to produce a chip.", 0))
+    summary = f"Nvidia announced Blackwell. {summary}"
+    cited = [[], *cited]
+    joined, joined_cited = summary_joined(summary, cited, referents)
+    assert joined == (
+        "Nvidia announced Blackwell. I think Huawei is really the main hope for Chinese "
+        "chips. It worked with SMIC to produce a chip."
+    )
+    assert len(joined_cited) == 3 and joined_cited[2] == cited[1]
+    [prior] = joined_cited[1]
+    assert prior.text == "I think Huawei is really the main hope for Chinese chips."
+    assert passage_problem(prior.model_dump(), {"009": text}) is None
+    # the synthesis reads the summary as the model wrote it
+    assert referents.introduces(joined_cited[1], "It worked with SMIC", joined_cited[2])
+    assert not referents.introduces(cited[1], "It worked with SMIC", cited[1])
+
+
+def test_a_summary_sentence_stays_as_it_is_when_the_summary_names_who_or_says_it_otherwise(
+    source,
+) -> None:
+    referents, text = source
+    summary, cited = summary_of(text, ("It worked with SMIC to produce a chip.", 0))
+    named = (f"Huawei leads Chinese chips. {summary}", [[], *cited])
+    assert summary_joined(*named, referents) == named  # the sentence before names Huawei
+    told = ("It made a chip with SMIC's help, for phones.", cited)
+    assert summary_joined(*told, referents) == told  # not the passage's own sentence
+    apart = (f"{summary} Another.", cited)
+    assert summary_joined(*apart, referents) == apart  # sentences and citations apart
+
+
+def test_the_synthesis_leaves_out_the_sentence_put_before_a_summary_sentence(source) -> None:
+    referents, text = source
+    summary, cited = summary_of(text, ("It worked with SMIC to produce a chip.", 0))
+    joined, joined_cited = summary_joined(summary, cited, referents)
+    theme = Theme(
+        id="009/t1",
+        title="Chips",
+        summary=joined,
+        point_ids=[],
+        citations=[p for c in joined_cited for p in c],
+        sentence_citations=joined_cited,
+    )
+    brief = SourceBrief(source_id="009", title="009", themes=[theme])
+    assert [s.text for s in statements_of(brief, referents=referents)] == [summary]
+    assert len(statements_of(brief)) == 2

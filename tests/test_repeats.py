@@ -8,6 +8,7 @@ from conftest import map_reply, point, transcript
 
 from pipeline.inputs.chunking import chunk_transcript
 from pipeline.models import ChunkSummary, Passage, SourceBrief, Theme
+from pipeline.stages.cross_statements import statements_of
 from pipeline.stages.map_stage import summarize_chunk
 from pipeline.stages.names import is_name_in
 from pipeline.stages.policy import LENIENT, STRICT
@@ -483,7 +484,6 @@ def test_a_failed_cross_overview_leaves_a_partial_cross_source_brief(scripted) -
 
 def test_a_host_s_question_among_the_uncarried_points_is_no_cross_source_statement() -> None:
     from pipeline.models import KeyPoint
-    from pipeline.stages.cross_statements import statements_of
 
     cite = Passage(source_id="001", char_start=5, char_end=9, line_start=5, line_end=5, text="y")
     asked = "Can I just follow up here? Or so is what you say that labs publish weights often."
@@ -498,7 +498,6 @@ def test_a_host_s_question_among_the_uncarried_points_is_no_cross_source_stateme
 
 
 def test_what_the_episode_covers_is_no_cross_source_statement() -> None:
-    from pipeline.stages.cross_statements import statements_of
 
     summary = "The conversation discusses chips in China and the US. Labs share weights."
     said = [s.text for s in statements_of(source_brief("001", summary))]
@@ -586,3 +585,37 @@ def test_a_theme_whose_first_sentence_is_one_sources_statement_stands_in_last() 
         "Google predicts proprietary LLM solutions lack moats.",
         "Source 003: Beijing and Shanghai have different vibes.",
     ]
+
+
+def test_a_summary_sentence_on_he_or_she_is_asked_about_with_the_person_before(
+    scripted,
+) -> None:
+    """000's theme read "Wang mentions ... She argues that Silicon Valley and China's
+    innovations are like current ..."; shown "She argues ...", the 1.5B wrote "China
+    argues ...". The request names the person the summary's sentence before opens with,
+    when the brief lists them as a person; so does the statement as listed."""
+    wang = source_brief("000", "Wang built a fab in Shenzhen. She argues the two flow like water.")
+    wang = wang.model_copy(update={"people": ["Afra Wang"]})
+    [first, second] = statements_of(wang)
+    assert (first.subject, second.subject) == ("", "Wang")
+    assert second.asked == "Wang argues the two flow like water."
+    country = wang.model_copy(update={"people": []})  # "Wang" no person the brief lists
+    assert statements_of(country)[1].asked == "She argues the two flow like water."
+    other = source_brief("002", "China builds chips. They flow like water too.")
+    reply = {
+        "title": "Flow",
+        "summary": ["Rivers run through many places."],
+        "relation": "complement",
+        "point": "x",
+    }
+    scripted.enqueue(reply, {"overview": ["They flow."]})
+    cross = synthesize([wang, other], scripted, context_window=8192, max_tokens=500)
+    asked = scripted.history[0][1]["content"]
+    assert "[source 000] Wang argues the two flow like water." in asked
+    assert "She argues" not in asked
+    # strict: the summary the group's statements do not state is rebuilt from them
+    assert cross.themes[0].summary.text.startswith("000: Wang argues the two flow")
+    scripted.enqueue(reply, {"overview": ["They flow."]})
+    cross = synthesize([wang, other], scripted, context_window=8192, max_tokens=500, policy=LENIENT)
+    listed = [a.text for t in cross.themes for a in t.by_source]
+    assert "Wang argues the two flow like water." in listed

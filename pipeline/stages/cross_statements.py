@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pipeline.models import Attributed, KeyPoint, Passage, SourceBrief
 from pipeline.stages.point_kinds import is_claim
 from pipeline.stages.points import content, repeats
+from pipeline.stages.referents import Referents
 from pipeline.stages.show_talk import about_the_speaker, cites_only_the_talk, tells_the_talk
 from pipeline.stages.speakers import in_own_words
 from pipeline.stages.spoken import as_written
@@ -34,18 +35,66 @@ class Statement:
     theme_id: str
     text: str
     citations: list[Passage]
+    # who a theme's summary sentence that opens "He" or "She" is about: the person its
+    # summary's sentence before opens with ("Wang mentions ... She argues ..."), "" else
+    subject: str = ""
+
+    @property
+    def asked(self) -> str:
+        """The statement as a synthesis request shows it: its "He" or "She" as the person
+        (``subject``). Shown "She argues that Silicon Valley and China's innovations are
+        like current" (000's Afra Wang), the 1.5B wrote "China argues that ..."."""
+        if not self.subject:
+            return self.text
+        return self.subject + self.text[self.text.index(" ") :]
 
 
-def statements_of(brief: SourceBrief, points: Sequence[KeyPoint] = ()) -> list[Statement]:
+_PERSON_OPENING = re.compile(r"[A-Z][\w'’-]*(?: [A-Z][\w'’-]*)*")
+
+
+def subject_of(sentence: str, before: str, people: Sequence[str]) -> str:
+    """The person a summary's ``sentence`` that opens "He" or "She" is about: the run of
+    capitalised words ``before`` (the summary's sentence before it) opens with, when its
+    names are one of ``people``'s (the brief's list: "Wang" of "Afra Wang", not "China"
+    or "Source"); else ""."""
+    if sentence.split(" ", 1)[0] not in ("He", "She"):
+        return ""
+    found = _PERSON_OPENING.match(before)
+    if found is None:
+        return ""
+    named = name_words(found.group(0))
+    return found.group(0) if named and any(named <= name_words(p) for p in people) else ""
+
+
+def statements_of(
+    brief: SourceBrief, points: Sequence[KeyPoint] = (), referents: Referents | None = None
+) -> list[Statement]:
     """What a source brief says, statement by statement, each once, then the source's map
     points it does not carry (``points``: the raw material a cross-source subject may
     rest on, though no theme of its own source carried it). A key fact or a point belongs
-    to the theme of the stretch its passage is in (themes are contiguous stretches)."""
+    to the theme of the stretch its passage is in (themes are contiguous stretches).
+    Given ``referents``, a summary's sentence put before the next to say who it is about
+    (``Referents.introduces``) is no statement: the sources' subjects are found in the
+    summaries as the model wrote them."""
     out: list[Statement] = []
     starts: list[tuple[int, str]] = []
     for theme in brief.themes:
-        for said in [*theme_sentences(theme), *theme.points]:
-            out.append(Statement(brief.source_id, theme.id, said.text, said.citations))
+        sentences = theme_sentences(theme)
+        if referents is not None:
+            sentences = [
+                s
+                for s, after in zip(sentences, [*sentences[1:], None], strict=True)
+                if after is None
+                or not referents.introduces(s.citations, after.text, after.citations)
+            ]
+        subjects = [""] + [
+            subject_of(s.text, before.text, brief.people)
+            for s, before in zip(sentences[1:], sentences, strict=False)
+        ]
+        for said, subject in zip(sentences, subjects, strict=True):
+            out.append(Statement(brief.source_id, theme.id, said.text, said.citations, subject))
+        for point in theme.points:
+            out.append(Statement(brief.source_id, theme.id, point.text, point.citations))
         starts.append((min((c.char_start for c in theme.citations), default=0), theme.id))
     starts.sort()
     placed = [(f.text, f.citations) for f in brief.key_facts]

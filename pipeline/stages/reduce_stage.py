@@ -49,7 +49,7 @@ from pipeline.stages.points import (
 )
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.quotes import fill_quotes
-from pipeline.stages.referents import Referents, cited_with_referents
+from pipeline.stages.referents import Referents, cited_with_referents, summary_joined
 from pipeline.stages.repeats import Repeats, without_repeated_sentences
 from pipeline.stages.show_talk import cites_only_the_talk, without_talk_about_the_talk
 from pipeline.stages.speakers import (
@@ -190,6 +190,22 @@ def file_and_title(transcript: Transcript) -> tuple[str, str]:
     return file, transcript.metadata.get("title") or file
 
 
+def with_referents(theme: Theme, referents: Referents) -> Theme:
+    """``theme`` with a sentence of its summary that copies its passage's own and opens on
+    a bare pronoun after the sentence that says who (``referents.summary_joined``), that
+    sentence's passage among the theme's."""
+    summary, cited = summary_joined(theme.summary, theme.sentence_citations, referents)
+    if summary == theme.summary:
+        return theme
+    return theme.model_copy(
+        update={
+            "summary": summary,
+            "sentence_citations": cited,
+            "citations": union([theme.citations, *cited]),
+        }
+    )
+
+
 def reduce_source(
     transcript: Transcript,
     summaries: list[ChunkSummary],
@@ -298,14 +314,16 @@ def reduce_source(
         speakers,
     )
     facts, more = split_facts(picked, subject_names(points))
+    # who "the analyst" is, once the points are picked and the overview cited as written
+    overview_citations = [c.citations for c in cite_sentences(overview, points)]
     if referents is not None:
         facts = cited_with_referents(facts, referents)
         more = [cited_with_referents(m, referents) for m in more]
+        overview, overview_citations = summary_joined(overview, overview_citations, referents)
+        themes = [with_referents(t, referents) for t in themes]
     speaker = speaker_at(transcript)
     facts = with_speakers(facts, speaker, speakers)
     people, organisations = listed_entities(summaries, known_organisations, role_labels(speakers))
-    # who "the analyst" is, once the points are picked and the overview cited as written
-    overview_citations = [c.citations for c in cite_sentences(overview, points)]
     spoken_text = "\n".join(s.text for s in transcript.segments)
     unnamed = unnamed_speaker(transcript)
     overview = named_in(overview, overview_citations, speaker, spoken_text, speakers, unnamed)

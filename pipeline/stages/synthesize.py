@@ -124,7 +124,7 @@ def write_cross_theme(
     that fails is returned, not raised, as ``reduce_stage.write_theme``'s: that subject is
     left out and the rest of the brief stands. ``sentence_chars``: the policy's
     ``sentence_max_chars``, as for a source's themes."""
-    items = "\n".join(f"- [source {s.source_id}] {s.text}" for s in group)
+    items = "\n".join(f"- [source {s.source_id}] {s.asked}" for s in group)
     return ask_or_failure(
         client,
         "synthesize",
@@ -155,7 +155,7 @@ def build_cross(
     themes, agreements, disagreements = [], [], []
     for group, reply in zip(groups, replies, strict=True):
         firsts = list({s.source_id: s for s in reversed(group)}.values())[::-1]
-        rebuilt = " ".join(f"{s.source_id}: {ended(s.text.rstrip('.'))}" for s in firsts)
+        rebuilt = " ".join(f"{s.source_id}: {ended(s.asked.rstrip('.'))}" for s in firsts)
         summary = without_repeated_sentences(joined(reply.summary), policy.repeat_prefix)
         grounds = " ".join(s.text for s in group)
         kept = [
@@ -201,7 +201,7 @@ def build_cross(
                 summary=whole,
                 sentence_citations=[s.citations for s in sentences],
                 by_source=[
-                    attribute(s.text, [s])
+                    attribute(s.asked, [s])
                     for s in group
                     if share_in(words := content(s.text), summary_words) < RESTATED
                     and not repeats(words, written_words)
@@ -304,7 +304,9 @@ def synthesize(
         return CrossSourceBrief(
             status="failed", error="no source brief to synthesize", source_ids=source_ids
         )
-    said = [s for b in usable for s in statements_of(b, (points or {}).get(b.source_id, ()))]
+    said = [
+        s for b in usable for s in statements_of(b, (points or {}).get(b.source_id, ()), referents)
+    ]
     titles = [t.title for b in usable for t in b.themes]
     found = cross_subjects(
         [s.text for s in said], [s.source_id for s in said], titles, MAX_CROSS_THEMES, vectors
