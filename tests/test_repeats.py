@@ -267,6 +267,11 @@ def test_a_sentence_that_leans_on_another_or_runs_long_does_not_stand_alone() ->
     assert stands_alone("Theirs is a long road.")  # "theirs" is not "their"
     for leaning in ("They were behind on open source.", "But labs share.", "It is cheap."):
         assert not stands_alone(leaning)
+    # a part of what a pronoun says: 002's overview took "One of his industry contacts
+    # did time ..." from a theme where it followed the commenter it is about
+    for leaning in ("One of his contacts did time.", "Some of them share.", "Both of their labs."):
+        assert not stands_alone(leaning)
+    assert stands_alone("One of the labs shares.")  # a part of a thing it names
     assert not stands_alone(" ".join(["word"] * (OVERVIEW_SENTENCE_WORDS + 1)) + ".")
 
 

@@ -32,9 +32,13 @@ DRAWS_ON = 0.5
 
 # words that open a sentence leaning on the one before it: a pronoun, a connective, or
 # one of a pair ("However, the need to use technology ...", "The other host is an
-# entrepreneur ...": the seeds' 000 overview took both from its themes, the second first)
+# entrepreneur ...": the seeds' 000 overview took both from its themes, the second
+# first), or a part of what a pronoun says ("One of his industry contacts did time ...":
+# 002's overview took it from a theme where it followed the commenter it is about)
 _LEANING = re.compile(
-    r"^(?:they|them|their|it|its|he|she|his|her|this|that|these|those|and|but|so|"
+    r"^(?:(?:one|some|many|most|all|each|none|both|several|few|any|neither|either) of "
+    r"(?:his|her|their|its|them|these|those)|"
+    r"they|them|their|it|its|he|she|his|her|this|that|these|those|and|but|so|"
     r"because|also|then|which|or|however|yet|instead|moreover|furthermore|therefore|thus|"
     r"hence|meanwhile|nevertheless|nonetheless|besides|likewise|similarly|additionally|"
     r"otherwise|in addition|in contrast|on the other hand|on the contrary|as a result|"
