@@ -44,6 +44,7 @@ from pipeline.stages.name_kinds import (
     with_sorted_names,
 )
 from pipeline.stages.names import without_short_forms
+from pipeline.stages.passage_joins import common_names
 from pipeline.stages.policy import policy_for
 from pipeline.stages.reduce_stage import file_and_title, reduce_source
 from pipeline.stages.referents import Referents
@@ -266,6 +267,7 @@ def reduce_all(
             pass  # index, which embed next, report what failed
 
     policy = policy_for(settings)
+    common = common_names([p.text for s in summaries if s.status == "ok" for p in s.key_points])
 
     def one(transcript: Any) -> SourceBrief:
         mine = [s for s in summaries if s.source_id == transcript.source_id]
@@ -282,6 +284,7 @@ def reduce_all(
                 workers=session.workers,
                 brief_words=settings.brief_words,
                 referents=referents,
+                common=common,
             )
             if policy.names_sorted_by_vote:
                 brief = with_sorted_names(

@@ -206,6 +206,14 @@ class ModelPolicy(BaseModel):
         "E34B model ... put out by a company that has deployed soldiers and tanks into "
         "Beijing'"
     )
+    passages_held_together: bool = Field(
+        description="a source theme's or overview's sentence that puts a name only one "
+        "of its passages holds together with words only another, far-off passage holds is "
+        "left out (``passage_joins.joins_passages``): of 002's comments on Tiananmen "
+        "Square and on the US's 'impartiality and commitment to free trade', the 1.5B "
+        "wrote 'Tienanmen Square demonstrated the US's impartiality and commitment to "
+        "free trade.'"
+    )
     relations_stated: bool = Field(
         description="the cross-source brief lists where the sources agree and where they "
         "differ, as the model judged each shared subject, and its overview is told those "
@@ -332,6 +340,7 @@ STRICT = ModelPolicy(
     names_held_together=True,
     words_held_together=True,
     clauses_held_together=True,
+    passages_held_together=True,
     relations_stated=False,
     names_sorted_by_vote=True,
     replace_habitual_citation=True,
@@ -386,6 +395,7 @@ LENIENT = ModelPolicy(
     names_held_together=False,
     words_held_together=False,
     clauses_held_together=False,
+    passages_held_together=False,
     relations_stated=True,
     names_sorted_by_vote=True,
     replace_habitual_citation=False,

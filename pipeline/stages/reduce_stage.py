@@ -38,6 +38,7 @@ from pipeline.stages.overview import (
     written_title,
 )
 from pipeline.stages.overview_sentences import without_restatements
+from pipeline.stages.passage_joins import joins_passages, without_joins
 from pipeline.stages.point_kinds import is_question
 from pipeline.stages.points import (
     BRIEF_WORDS,
@@ -120,11 +121,14 @@ def build_themes(
     groups: list[list[KeyPoint]],
     replies: Sequence[ThemeReply | ModelError],
     policy: ModelPolicy = STRICT,
+    common: Collection[str] = (),
 ) -> list[Theme]:
     """Themes from the model's replies, each sentence cited; a sentence with a figure or
     praise the points lack, that asks a question, that tells the talk itself or that only
     talk about the talk backs is left out, one that joins two of its passages by a clause
-    ends before it (strict), a repeated title gets its theme's number
+    ends before it (strict), one that puts a name of one passage with another's words is
+    left out (strict: ``passage_joins``; ``common``: the run's ``common_names``), a
+    repeated title gets its theme's number
     ("Childcare Offer Analysis (7)"), a copied summary is rebuilt from its own points
     (strict), and a theme whose call failed is its most important points under the first
     one's words."""
@@ -168,6 +172,8 @@ def build_themes(
         told = [c for c in sentences if not cites_only_the_talk(c.citations)]
         if policy.clauses_held_together:  # theme_citations.without_joined_clause
             told = [c for c in (without_joined_clause(c, points) for c in told) if c]
+        if policy.passages_held_together:
+            told = [c for c in told if not joins_passages(c.text, c.citations, common)]
         if told and told != sentences:
             sentences, summary = told, " ".join(c.text for c in told)
         themes.append(
@@ -220,6 +226,7 @@ def reduce_source(
     workers: int = 1,
     brief_words: int = BRIEF_WORDS,
     referents: Referents | None = None,
+    common: Collection[str] = (),
 ) -> SourceBrief:
     """The source's brief: themes (one call each), an overview (one call), and by code
     the map points it carries (``pipeline.stages.points``: key facts, each theme's points,
@@ -230,7 +237,8 @@ def reduce_source(
     (the run passes its own; one, the default, sends the calls in a fixed order, which a
     one-slot server needs to answer a cold rerun the same). ``referents``: the source's
     sentences, to print a point that opens on a bare pronoun after the one that says who
-    (``pipeline.stages.referents``)."""
+    (``pipeline.stages.referents``). ``common``: the names the run's points say often
+    (``passage_joins.common_names``), which no passage holds alone."""
     del context_window
     file, title = file_and_title(transcript)
     failed = sum(1 for s in summaries if s.status != "ok")
@@ -267,7 +275,7 @@ def reduce_source(
             )
         )
     replies = [answers[tuple(p.text for p in g)] for g in groups]
-    themes = build_themes(transcript.source_id, groups, replies, policy)
+    themes = build_themes(transcript.source_id, groups, replies, policy, common)
     failed_themes = [
         f"theme {n} could not be written ({r}): it lists its points"
         for n, r in enumerate(replies, start=1)
@@ -316,6 +324,8 @@ def reduce_source(
     facts, more = split_facts(picked, subject_names(points))
     # who "the analyst" is, once the points are picked and the overview cited as written
     overview_citations = [c.citations for c in cite_sentences(overview, points)]
+    if policy.passages_held_together:
+        overview, overview_citations = without_joins(overview, overview_citations, common)
     if referents is not None:
         facts = cited_with_referents(facts, referents)
         more = [cited_with_referents(m, referents) for m in more]
