@@ -211,16 +211,17 @@ def with_second_question(hits: Sequence[Hit], second: Sequence[Hit]) -> list[Hit
     places. The same list for every k (the first five of ten are the first five)."""
     head = 5 - SECOND_QUESTION_PLACES
     out = list(hits[:head])
-    for hit in second:
-        if len(out) == 5 or len(out) == len(hits):
-            break
-        if not any(hit.passage.overlaps(o.passage) for o in out):
-            out.append(hit)
-    for hit in hits[head:]:
-        if len(out) == len(hits):
-            break
-        if not any(hit.passage.overlaps(o.passage) for o in out):
-            out.append(hit)
+
+    def fill(candidates: Sequence[Hit], up_to: int) -> None:
+        """Append the candidates that overlap no passage taken, until ``up_to``."""
+        for hit in candidates:
+            if len(out) >= up_to:
+                break
+            if not any(hit.passage.overlaps(o.passage) for o in out):
+                out.append(hit)
+
+    fill(second, min(5, len(hits)))
+    fill(hits[head:], len(hits))
     return [h.model_copy(update={"rank": n}) for n, h in enumerate(out, start=1)]
 
 
