@@ -41,6 +41,8 @@ _NUMBER = re.compile(r"(?<![\w.,])[A-Za-z]*\d[A-Za-z\d]*(?:[.,]\d+[A-Za-z\d]*)*"
 
 
 CAPITALISED_WORD = re.compile(r"\b[A-Z][\w'’-]*")
+# a name: capitalised words in a row ("Kai-Fu Lee", "L Squared")
+NAME_RUN = re.compile(rf"{CAPITALISED_WORD.pattern}(?:[ \t]+{CAPITALISED_WORD.pattern})*")
 LOWER_CASE_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’-]*")
 # a sentence or clause starts at the text's start, after its end mark, or after an
 # opening quote or bracket (single quotes too: "He said 'We're done'")

@@ -16,10 +16,7 @@ import re
 from collections.abc import Sequence
 from itertools import combinations
 
-from pipeline.text import CAPITALISED_WORD, name_words, stem_positions, stems
-
-# a name: capitalised words in a row ("Kai-Fu Lee", "L Squared")
-NAME_RUN = re.compile(rf"{CAPITALISED_WORD.pattern}(?:[ \t]+{CAPITALISED_WORD.pattern})*")
+from pipeline.text import CAPITALISED_WORD, NAME_RUN, name_words, stem_positions, stems
 
 
 def names_apart(

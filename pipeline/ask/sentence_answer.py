@@ -40,11 +40,10 @@ from pipeline.ask.answer_checks import (
     unsupported,
     view_of,
 )
-from pipeline.ask.name_places import NAME_RUN
 from pipeline.ask.retrieval import Hit
 from pipeline.ask.several import asks_several
 from pipeline.stages.policy import STRICT, ModelPolicy
-from pipeline.text import numbers, stems
+from pipeline.text import NAME_RUN, numbers, stems
 
 ANSWER_CHARS = 200  # "a few words"; the 1.5B sometimes copies its whole sentence
 # a sentence and its neighbours: where a short answer must be stated

@@ -23,7 +23,7 @@ from pipeline.stages.show_talk import about_the_speaker, cites_only_the_talk, te
 from pipeline.stages.speakers import in_own_words
 from pipeline.stages.spoken import as_written
 from pipeline.stages.theme_citations import showing_names, theme_sentences
-from pipeline.text import BESIDE, name_words, plain_words, share_in, stems
+from pipeline.text import BESIDE, NAME_RUN, name_words, plain_words, share_in, stems
 
 
 @dataclass(frozen=True)
@@ -49,9 +49,6 @@ class Statement:
         return self.subject + self.text[self.text.index(" ") :]
 
 
-_PERSON_OPENING = re.compile(r"[A-Z][\w'’-]*(?: [A-Z][\w'’-]*)*")
-
-
 def subject_of(sentence: str, before: str, people: Sequence[str]) -> str:
     """The person a summary's ``sentence`` that opens "He" or "She" is about: the run of
     capitalised words ``before`` (the summary's sentence before it) opens with, when its
@@ -59,7 +56,7 @@ def subject_of(sentence: str, before: str, people: Sequence[str]) -> str:
     or "Source"); else ""."""
     if sentence.split(" ", 1)[0] not in ("He", "She"):
         return ""
-    found = _PERSON_OPENING.match(before)
+    found = NAME_RUN.match(before)
     if found is None:
         return ""
     named = name_words(found.group(0))
