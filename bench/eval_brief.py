@@ -32,7 +32,8 @@ coverage for two references cut to the same number of words as that source brief
 transcript's leading sentences (``lead``) and a TextRank extract (sumy; ``textrank``).
 A statement is any dict holding a list of passages (citations, evidence); it is
 supported when >= 60% of the content-word stems of its own strings occur in the union
-of its cited passages; its names are unshown when a
+of its cited passages (and a source that a cross-source sentence cites backs it when its
+passages hold 60% of the sentence's: ``sources_unbacked``); its names are unshown when a
 word of its own strings but its title, written with a capital and not opening a
 sentence, is not in those passages (``names_shown``). Themes are matched against
 brief.json's prose and the references get the same number of words in total.
@@ -60,7 +61,7 @@ from pipeline.ask.corpus import source_paths  # noqa: E402
 from pipeline.inputs.chunking import sentence_pieces  # noqa: E402
 from pipeline.inputs.ingest import read_transcript, source_id_for  # noqa: E402
 from pipeline.outputs.verify import is_passage  # noqa: E402
-from pipeline.text import segmented, tokenize, word_count  # noqa: E402
+from pipeline.text import segmented, sentences_of, tokenize, word_count  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 SKIP_KEYS = frozenset(
@@ -285,6 +286,35 @@ def cited_stems(statement: Statement) -> set[str]:
     return content_stems(" ".join(str(p["text"]) for p in statement.passages))
 
 
+def cited_sources(brief: dict[str, Any]) -> Iterator[tuple[str, dict[str, str]]]:
+    """The cross-source brief's sentences (its overview's and its themes' summaries'),
+    each with the text of the passages it cites, by source."""
+    said = [(brief.get("overview") or "", brief.get("overview_citations") or [])]
+    said += [
+        (t["summary"]["text"], t.get("sentence_citations") or []) for t in brief.get("themes", [])
+    ]
+    for text, per_sentence in said:
+        for sentence, passages in zip(sentences_of(text), per_sentence, strict=False):
+            by_source: dict[str, str] = {}
+            for p in passages:
+                sid = str(p["source_id"])
+                by_source[sid] = f"{by_source.get(sid, '')} {p['text']}"
+            yield sentence, by_source
+
+
+def sources_unbacked(brief: dict[str, Any]) -> tuple[int, int]:
+    """Of the sources the cross-source brief's sentences cite (one count per sentence and
+    source), how many, and how many whose cited passages do not hold SUPPORT_SHARE of the
+    sentence's content words: a source cited for a claim it does not make."""
+    cited = unbacked = 0
+    for sentence, by_source in cited_sources(brief):
+        own = content_stems(sentence)
+        for passages in by_source.values():
+            cited += 1
+            unbacked += len(own & content_stems(passages)) < SUPPORT_SHARE * len(own)
+    return cited, unbacked
+
+
 _SOURCE_LABEL = re.compile(r"\bSources?\s+\d+(?:(?:,\s*|\s+and\s+)\d+)*")  # "Source 003"
 
 
@@ -492,12 +522,15 @@ def score_run(
     }
     cross_stmts = list(statements(cross))
     cross_unshown = unshown_lines(cross_stmts)
+    sources_cited, sources_not_saying = sources_unbacked(cross)
     cross_score = {
         "words": cross_words,
         "statements": len(cross_stmts),
         "supported": sum(map(supported, cross_stmts)),
         "unshown": len(cross_unshown),
         "unshown_said": cross_unshown,
+        "sources_cited": sources_cited,
+        "sources_unbacked": sources_not_saying,
         "themes": [t["id"] for t in themes],
         "covered": theme_cover,
         "columns": [c for c in COLUMNS if c != "textrank" or HAVE_SUMY],
@@ -651,6 +684,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(table(result))
         if args.missed:
             print("\n" + missed(result, args.split or result["split"], args.data))
+    cross = results[0]["cross"]
+    print(
+        f"\ncross-source sentences' cited sources that do not hold {SUPPORT_SHARE:.0%} of "
+        f"their content words: {_pct(cross['sources_unbacked'], cross['sources_cited'])}"
+    )
     bad = results[0]["sources"]
     listed = [f"{s['source_id']}: {n!r} ({why})" for s in bad for _, n, why in s["bad_names"]]
     if listed:

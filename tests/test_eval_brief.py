@@ -176,6 +176,24 @@ def test_a_name_a_statements_passages_do_not_hold_is_unshown() -> None:
     assert statement.untitled == "Her rival sells bikes." and eb.names_shown(statement)
 
 
+def test_a_source_cited_for_a_claim_its_passages_do_not_hold_is_counted() -> None:
+    """A cross-source sentence cited on two sources, one of which says it."""
+    says = dict(passage(TRANSCRIPT, TRANSCRIPT.splitlines()[3]), source_id="901")  # Olga
+    other = passage(TRANSCRIPT, TRANSCRIPT.splitlines()[4])  # exports to Norway
+    brief = {
+        "overview": "Olga Berg sells cargo bikes in Oslo. Exports to Norway doubled.",
+        "overview_citations": [[says, other], [other]],
+        "themes": [
+            {
+                "summary": {"text": "Olga Berg sells bikes."},
+                "sentence_citations": [[says, dict(says, text="Her rival")]],
+            }
+        ],
+    }
+    assert eb.sources_unbacked(brief) == (4, 1)  # 900 on Olga Berg; one count per source
+    assert eb.sources_unbacked({"overview": "", "themes": []}) == (0, 0)
+
+
 def test_missed_lists_the_facts_missed_and_the_names_unshown(run: tuple[Path, Path]) -> None:
     result = eb.score_run(run[0], split="all", data=run[1])
     listed = eb.missed(result, "all", data=run[1])

@@ -163,6 +163,27 @@ def test_a_cross_source_sentence_cites_its_own_evidence_only() -> None:
     assert attribute("Chips.", group).source_ids == ["001"]  # nothing shared: the first
 
 
+def test_a_cross_sentence_is_cited_on_the_sources_that_say_it_not_its_subject() -> None:
+    """ "China's AI open source is a very rational choice." (000's words) was cited on 000,
+    004 and 003, whose statements shared "open source" with it: its theme's subject."""
+    group = [
+        said("000", 1, "China's AI open source is a very rational choice."),
+        said("004", 2, "It is marketed as open source, but very possibly not that open."),
+        said("003", 3, "In China this is the rise of the open source deal."),
+        said("001", 4, "Open source is a choice that makes adoption cheaper."),
+    ]
+    rational = attribute("China's AI open source is a very rational choice.", group)
+    assert rational.source_ids == ["000"] and [c.line_start for c in rational.citations] == [1]
+    # a statement that holds a word the best does not is evidence too: "cheaper"
+    cheaper = attribute("Open source is a rational choice and makes adoption cheaper.", group)
+    assert cheaper.source_ids == ["000", "001"]
+    # ... and so is one that holds as many of its words as the best
+    assert attribute("Open source is a choice.", group).source_ids == ["000", "001"]
+    # a sentence that names its sources keeps a statement of each
+    named = attribute("Sources 000 and 003 tell of open source in China.", group)
+    assert named.source_ids == ["000", "003"]
+
+
 def test_a_statement_a_summary_sentence_says_in_fewer_words_is_not_listed_again() -> None:
     # the seeds' cross-source brief printed "Companies are starting to take a look at these
     # regulations." and, right under it, the statement it was written from

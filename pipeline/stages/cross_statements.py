@@ -139,6 +139,11 @@ def best_by_source(text: str, said: Sequence[Statement]) -> dict[str, tuple[int,
     return best
 
 
+# a statement beside the best is a sentence's evidence too when it holds nearly as many of
+# the sentence's words as the best (``evidence``)
+STATES = 0.8
+
+
 def attribute(text: str, said: Sequence[Statement], *, all_of: bool = False) -> Attributed:
     """``text`` attributed to the statements that share the most content words with it,
     at most three, each sharing at least half as many as the best (all of them with
@@ -148,7 +153,7 @@ def attribute(text: str, said: Sequence[Statement], *, all_of: bool = False) -> 
     statement ("China", "model") do not make that statement its evidence. A name the
     first passages do not show adds the statements' passage that shows it
     (``theme_citations.showing_names``)."""
-    chosen = list(said) if all_of else resting_on(text, said)
+    chosen = list(said) if all_of else evidence(text, said)
     passages: list[Passage] = []
     for statement in chosen:
         passages.extend(p for p in statement.citations[:1] if p not in passages)
@@ -159,6 +164,28 @@ def attribute(text: str, said: Sequence[Statement], *, all_of: bool = False) -> 
         source_ids=sorted({s.source_id for s in chosen}),
         citations=passages,
     )
+
+
+def evidence(text: str, said: Sequence[Statement]) -> list[Statement]:
+    """The statements ``text`` rests on (``resting_on``) that are its evidence: the best,
+    and each other that holds nearly as many of its words (``STATES``) or a word of it
+    those before do not. The cross-source theme "Open Source AI" said "China's AI open
+    source is a very rational choice.", 000's words, and was cited on 000, 004 ("it is
+    marketed as open source, but ...") and 003 ("the rise of what it's called the open
+    source deal"): the words its subject has everywhere made three sources of one source's
+    claim. A sentence that names its sources keeps a statement of each."""
+    rests = resting_on(text, said)
+    if any(_names(text, sid) for sid in {s.source_id for s in rests}):
+        return rests
+    words, held, best = plain_words(text), set[str](), 0
+    chosen: list[Statement] = []
+    for statement in rests:
+        shared = words & plain_words(statement.text)
+        if not chosen or shared - held or len(shared) >= STATES * best:
+            chosen.append(statement)
+            held |= shared
+            best = max(best, len(shared))
+    return chosen
 
 
 def resting_on(text: str, said: Sequence[Statement]) -> list[Statement]:
