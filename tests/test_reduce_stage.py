@@ -444,7 +444,7 @@ def test_a_point_that_restates_a_sentence_the_brief_wrote_is_not_carried_again()
 
 
 def test_a_point_that_opens_on_a_bare_pronoun_gives_way_to_one_that_names_its_subject() -> None:
-    from pipeline.stages.points import opens_with_pronoun, pick_points
+    from pipeline.stages.points import opens_with_pronoun, pick_points, reads_broken
 
     # 004's key facts held "It worked with SMIC Fab in China to produce a chip ..." (it:
     # Huawei, two sentences before): read alone, it does not say who
@@ -459,6 +459,11 @@ def test_a_point_that_opens_on_a_bare_pronoun_gives_way_to_one_that_names_its_su
         False,
         False,
     ]
+    # "that" and "this" as the subject of their verb open on a pronoun too, but the picker
+    # does not offer such a point last (``referents`` says what, where it can)
+    said = ("So that was designed for it", "This is new", "That's it", "That company is big")
+    assert [opens_with_pronoun(t) for t in said] == [True, True, True, False]
+    assert not any(map(reads_broken, said)) and reads_broken("So, they sell")
 
 
 def test_a_point_that_runs_a_sentence_on_in_lower_case_gives_way() -> None:

@@ -81,6 +81,30 @@ def test_a_point_stays_as_it_is_when_the_sentence_before_does_not_say_who(
     assert cited_with_referents([cited], referents) == [cited], why
 
 
+def test_a_point_on_that_or_this_comes_after_the_sentence_that_says_what(tmp_path: Path) -> None:
+    """003's "So that was designed to circumvent the chip bands in 2022, I believe." said
+    what only with the sentence before: "And Deep Sea trained on the H800s, right?"."""
+    said = (
+        "Grace: And DeepSeek trained on the H800s, right? So that was designed to get around "
+        "the 2022 chip bans.\nLi: I believe that Baidu tops the benchmark. That is a surprise.\n"
+    )
+    path = tmp_path / "009_talk.txt"
+    path.write_text(said, encoding="utf-8")
+    referents = Referents([read_transcript(path, "009")], {"009": read_source_text(path)})
+    points = [
+        Cited(text=t, citations=[passage_of(said, t)])
+        for t in ("So that was designed to get around the 2022 chip bans.", "That is a surprise.")
+    ]
+    bans, surprise = cited_with_referents(points, referents)
+    assert bans.text == (
+        "DeepSeek trained on the H800s? So that was designed to get around the 2022 chip bans."
+    )
+    # the sentence before says "that" as a conjunction: "that" is a demonstrative here
+    assert surprise.text == "I believe that Baidu tops the benchmark. That is a surprise."
+    for point in (bans, surprise):
+        assert passage_problem(point.citations[0].model_dump(), {"009": said}) is None
+
+
 def test_a_point_that_names_its_subject_stays_as_it_is(source) -> None:
     referents, text = source
     sentence = "I think Huawei is really the main hope for Chinese chips."

@@ -227,16 +227,28 @@ def rarity(points: Sequence[KeyPoint]) -> dict[str, float]:
     }
 
 
-# a point that opens on "It", "They", "He" or "She" leaves the reader to guess who
+# a point that opens on "It", "They", "He" or "She" leaves the reader to guess who, and
+# one that opens on "That" or "This" as the subject of its verb, what ("So that was
+# designed to circumvent the chip bands in 2022, I believe.", of DeepSeek's H800s)
 _PRONOUN_OPENING = re.compile(
-    r"^(?:(?:and|so|but|well|yeah|now|then),?\s+)*(it|they|he|she)\b(?!['’]s\b)", re.IGNORECASE
+    r"^(?:(?:and|so|but|well|yeah|now|then),?\s+)*"
+    r"(?:(it|they|he|she)\b(?!['’]s\b)|(that|this)(?=['’]s\b|\s+(?:is|was|would|will|could|"
+    r"can|means|meant|has|had)\b))",
+    re.IGNORECASE,
 )
+
+
+# the pronouns that make the picker offer a point last (``reads_broken``): "that" and
+# "this" do not, since the points that took their place read worse ("Able to like give us
+# give us that perspective just for the listeners ...", in 003's brief); a point on them
+# is printed after the sentence that says what, where there is one (``referents``)
+PERSONAL_PRONOUNS = frozenset({"it", "they", "he", "she"})
 
 
 def opening_pronoun(text: str) -> str:
     """The bare pronoun ``text`` opens on, lower case ("it" of "So, it worked ..."), or ""."""
     found = _PRONOUN_OPENING.match(text.strip())
-    return found.group(1).lower() if found else ""
+    return (found.group(1) or found.group(2)).lower() if found else ""
 
 
 def opens_with_pronoun(text: str) -> bool:
@@ -253,9 +265,9 @@ _RUN_ON = re.compile(r"(?<![A-Z.])(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)[.?!]
 
 
 def reads_broken(text: str) -> bool:
-    """Whether a point leaves the reader to mend it: it opens on a bare pronoun
-    (``opens_with_pronoun``) or runs a new sentence on in lower case."""
-    return opens_with_pronoun(text) or bool(_RUN_ON.search(text))
+    """Whether a point leaves the reader to mend it: it opens on a bare personal pronoun
+    (``opening_pronoun``) or runs a new sentence on in lower case."""
+    return opening_pronoun(text) in PERSONAL_PRONOUNS or bool(_RUN_ON.search(text))
 
 
 def pick_points(

@@ -3,7 +3,7 @@
 Read alone in a brief, "It worked with SMIC Fab in China to produce a chip that surprised
 observers last year at a smartphone chip." does not say what "it" is; the transcript's
 sentence before it does ("I think Huawei is really the main hope for Chinese chips.").
-The picker offers such points last (``points.opens_with_pronoun``), but a short source
+The picker offers such points last (``points.reads_broken``), but a short source
 or a cross-source theme still prints them: 17 of the seeds' printed points opened on
 "It", "They", "He" or "She" ("He said there's 600 million people using their AI
 assistant ..." of Yann LeCun, named the sentence before).
@@ -13,8 +13,11 @@ under a cross-source theme (``cross_statements.statements_of``) that opens so is
 after the sentence before its passage, and its passage starts there, when that
 sentence (``Referents.before``) is in the same turn of the same speaker, ends where the
 point's passage begins (nothing but space between), has at most ``REFERENT_WORDS``
-words, does not say the pronoun itself, and names someone or something the point does
-not (``text.name_words``, its first word aside). Else the point stays as it is: a
+words, does not say the pronoun itself (a personal one: "that" is most often a
+conjunction there), and names someone or something the point does not
+(``text.name_words``, its first word aside). "That" or "this" as the subject of its verb
+is such a pronoun too: 003's "So that was designed to circumvent the chip bands in 2022,
+I believe." is printed after "Deep Sea trained on the H800s?". Else the point stays as it is: a
 sentence before that names nobody ("And so this allows them to just go way faster ...",
 before 001's "They from that prestige aspect ...") would not say who either. No model
 is asked; the point's own words are kept.
@@ -36,7 +39,7 @@ from typing import TypeVar
 
 from pipeline.inputs.chunking import sentence_pieces
 from pipeline.models import Attributed, Cited, Passage, Transcript, column_at
-from pipeline.stages.points import content, opening_pronoun, opens_with_pronoun
+from pipeline.stages.points import PERSONAL_PRONOUNS, content, opening_pronoun, opens_with_pronoun
 from pipeline.stages.spoken import as_written
 from pipeline.text import WORD, ended, name_words, sentences_of, share_in, word_count
 
@@ -114,7 +117,7 @@ class Referents:
             or not pronoun
             or opens_with_pronoun(as_written(prior.text))
             or word_count(prior.text) > REFERENT_WORDS
-            or pronoun in WORD.findall(prior.text.lower())
+            or (pronoun in PERSONAL_PRONOUNS and pronoun in WORD.findall(prior.text.lower()))
             or not name_words(_after_first_word(prior.text)) - name_words(text)
         ):
             return None
