@@ -372,6 +372,50 @@ def test_a_cross_source_overview_never_opens_leaning_on_a_sentence_before_it() -
     assert stated_overview(own, group, summaries, 0.6) == own
 
 
+def test_claims_set_side_by_side_are_each_held_to_what_they_rest_on() -> None:
+    """The 1.5B's cross-source overview said "Sources 000, 001, 002, 003, 004 discuss the
+    impact of export controls on chip industry growth, while sources 003 and 004 agree
+    that China's AI open source is a rational choice ..." (000's words): the whole rested
+    on a statement of each of the five sources it names."""
+    from pipeline.stages.cross_statements import stated_share
+
+    group = [
+        said("000", 1, "China's AI open source is a very rational choice."),
+        said("001", 2, "Export controls on chips slow the chip industry's growth."),
+        said("002", 3, "Export controls hit the chip industry and its growth."),
+        said("003", 4, "In China, the open source deal is rising with chip export controls."),
+        said("004", 5, "It is marketed as open source, but export controls bite chips."),
+    ]
+    first = "Sources 000, 001, 002, 003, 004 discuss export controls on chip industry growth"
+    beside = "sources 003 and 004 agree that China's AI open source is a rational choice"
+    assert stated_share(f"{first}.", group) >= 0.6
+    assert stated_share(f"{first}, while {beside}.", group) < 0.6
+    # each claim on its own, and the whole as well: the label names the second's source
+    label = "Source 004: It is marketed as open source, but China's AI open source is rational."
+    assert stated_share("China's AI open source is rational.", group) >= 0.6
+    assert stated_share(label, group) < 0.6
+
+
+def test_a_cross_source_overview_sentence_saying_beside_another_that_sources_agree_gives_way() -> (
+    None
+):
+    """ "The Chinese government is keen to copy the Hefei model, while sources 002 and 003
+    agree that LLMs are developing into a different thing ...": 003 said it, 002 did not,
+    and no agreement was listed."""
+    from pipeline.stages.cross_claims import verdict_beside
+    from pipeline.stages.overview_sentences import stated_overview
+
+    moats = "LLMs lack moats, and the LLMs are turning into a different thing."
+    hefei = "The Chinese government is keen to copy the Hefei model."
+    group = [said("003", 107, moats, moats), said("000", 521, hefei, hefei)]
+    joined = "LLMs lack moats, while sources 002 and 003 agree that the LLMs are turning."
+    assert stated_overview(joined, group, [hefei, moats], 0.6) == f"{hefei} {moats}"
+    assert verdict_beside(joined) and not verdict_beside(joined, [moats])  # listed: backed
+    assert verdict_beside("Chips matter, while sources 001 and 004 differ on open source.")
+    assert not verdict_beside("Google predicts no moats, while Deep Sea claims it broke them.")
+    assert not verdict_beside("Sources 001 and 004 agree that chips matter.")  # opens it
+
+
 def test_a_cross_source_overview_sentence_in_a_speakers_voice_or_pointing_back_gives_way() -> None:
     """The seeds' cross-source overview said "The Chinese government would be happy if
     something like that was feasible." (self-driving cars, which it never named) and

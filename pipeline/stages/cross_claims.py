@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 
 from pipeline.stages.points import content
-from pipeline.text import capitalised, share_in
+from pipeline.text import BESIDE, capitalised, share_in
 
 # an overview's "the sources agree that X" restates a listed agreement holding this share
 # of X's content words
@@ -19,6 +19,12 @@ AGREEMENT_RESTATED = 0.6
 _VERDICT = re.compile(
     r"^(?:(?:all|both|the)\s+)?(?:(?:two|three|four|five)\s+)?sources\s+"
     r"(agree|disagree|differ)\s+(that|on|about|in)\s+",
+    re.IGNORECASE,
+)
+# ... or a claim beside another that names them ("while sources 002 and 003 agree that")
+_NAMED_VERDICT = re.compile(
+    r"^(?:(?:all|both|the)\s+)?(?:(?:two|three|four|five)\s+)?sources\s+"
+    r"(?:\d{3,}(?:,\s*|,?\s+and\s+|\s+))*(agree|disagree|differ)\s+(?:that|on|about|in)\s+",
     re.IGNORECASE,
 )
 # a clause that says the sources (or one of them) see it otherwise
@@ -71,9 +77,7 @@ def _unbacked_claim_removed(
         return sentence if cut == sentence or not cut else f"{cut.rstrip(' .')}."
     rest = _BUT_DIFFER.sub("", sentence[found.end() :]).rstrip(" .")
     agreed = found.group(1).lower() == "agree"
-    backed = agreed and any(
-        share_in(content(rest), content(listed)) >= AGREEMENT_RESTATED for listed in agreements
-    )
+    backed = agreed and restates_agreement(rest, agreements)
     if not rest or backed:
         return sentence
     if agreed and found.group(2).lower() == "that":
@@ -85,6 +89,35 @@ def _unbacked_claim_removed(
     # "and" between every two ids, as the overview's prompt has always shown them (its
     # replies are cached on it); the brief prints them as a series (``listed_in_series``)
     return f"Sources {' and '.join(source_ids)} discuss {rest}."
+
+
+def relation_only(claim: str) -> bool:
+    """Whether a claim set beside another only says how the sources relate ("they differ
+    on the markets"): ``unbacked_claim_removed`` cuts it, so it states nothing to hold."""
+    return bool(_BUT_DIFFER.match(f" but {claim}"))
+
+
+def verdict_beside(sentence: str, agreements: Sequence[str] = ()) -> bool:
+    """Whether a claim set beside the sentence's first says that sources agree or differ
+    and restates none of the listed ``agreements``: "The Chinese government is keen to
+    copy the Hefei model, while sources 002 and 003 agree that LLMs are developing into a
+    different thing ..." (the 1.5B's cross-source overview; 002 said nothing of it).
+    ``unbacked_claim_removed`` mends such a claim where it opens the sentence."""
+    for claim in BESIDE.split(sentence)[1:]:
+        found = _NAMED_VERDICT.match(claim)
+        if found is None:
+            continue
+        agreed = found.group(1).lower() == "agree"
+        if not (agreed and restates_agreement(claim[found.end() :], agreements)):
+            return True
+    return False
+
+
+def restates_agreement(claim: str, agreements: Sequence[str]) -> bool:
+    """Whether ``claim`` (what sources are said to agree on) restates a listed agreement."""
+    return any(
+        share_in(content(claim), content(listed)) >= AGREEMENT_RESTATED for listed in agreements
+    )
 
 
 def in_series(ids: Sequence[str]) -> str:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from pipeline.models import Attributed, KeyPoint, Passage, SourceBrief
+from pipeline.stages.cross_claims import relation_only
 from pipeline.stages.point_kinds import is_claim
 from pipeline.stages.points import content, repeats
 from pipeline.stages.referents import Referents
@@ -380,9 +381,25 @@ def stated_share(text: str, said: Sequence[Statement], listed: Sequence[str] = (
     """The share of ``text``'s content words (stemmed; its sources and their verdict
     aside: "Sources 000 and 002 agree that ...") that the statements it rests on
     (``resting_on``), their passages or the ``listed`` agreements contain; 0 for a
-    sentence of nothing else ("Sources 000 and 001 discuss these differences.")."""
-    words = stems(_FRAMING.sub(" ", text))
+    sentence of nothing else ("Sources 000 and 001 discuss these differences."). Claims
+    set side by side are each held to it too, the least share counting: the 1.5B's
+    cross-source overview said "Sources 000, 001, 002, 003, 004 discuss the impact of
+    export controls on chip industry growth, while sources 003 and 004 agree that China's
+    AI open source is a rational choice and accelerates its adoption." (000's and 001's
+    words), whose whole rested on all five sources. A claim that only says how the
+    sources relate ("..., but they differ on the markets": ``relation_only``) is none."""
+    claims = [c for c in BESIDE.split(text) if not relation_only(c)]
+    whole = _claim_stated(text, said, listed)
+    return (
+        min([whole, *(_claim_stated(c, said, listed) for c in claims)])
+        if len(claims) > 1
+        else whole
+    )
+
+
+def _claim_stated(claim: str, said: Sequence[Statement], listed: Sequence[str]) -> float:
+    words = stems(_FRAMING.sub(" ", claim))
     if not words:
         return 0.0
-    held = [x for s in resting_on(text, said) for x in told(s)] + list(listed)
+    held = [x for s in resting_on(claim, said) for x in told(s)] + list(listed)
     return share_in(words, stems(" ".join(held)))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from pipeline.stages.cross_claims import labelled
+from pipeline.stages.cross_claims import labelled, verdict_beside
 from pipeline.stages.cross_statements import Statement, names_apart, stated_share, words_apart
 from pipeline.stages.negation import says_negation
 from pipeline.stages.point_kinds import is_claim
@@ -262,6 +262,7 @@ def stated_overview(
         and not leans_out_of_place(said_first, n, summaries)
         and not points_back(x)
         and not in_own_words(x)
+        and not verdict_beside(x, listed)
     ]
     spare = iter(f for f in first_stated(summaries, said, share, stated) if f not in said_first)
     out: list[str] = []
