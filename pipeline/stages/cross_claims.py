@@ -16,17 +16,11 @@ from pipeline.text import BESIDE, capitalised, share_in
 # of X's content words
 AGREEMENT_RESTATED = 0.6
 
-_VERDICT = re.compile(
-    r"^(?:(?:all|both|the)\s+)?(?:(?:two|three|four|five)\s+)?sources\s+"
-    r"(agree|disagree|differ)\s+(that|on|about|in)\s+",
-    re.IGNORECASE,
-)
-# ... or a claim beside another that names them ("while sources 002 and 003 agree that")
-_NAMED_VERDICT = re.compile(
-    r"^(?:(?:all|both|the)\s+)?(?:(?:two|three|four|five)\s+)?sources\s+"
-    r"(?:\d{3,}(?:,\s*|,?\s+and\s+|\s+))*(agree|disagree|differ)\s+(?:that|on|about|in)\s+",
-    re.IGNORECASE,
-)
+_SOURCES = r"^(?:(?:all|both|the)\s+)?(?:(?:two|three|four|five)\s+)?sources\s+"
+_SAY = r"(agree|disagree|differ)\s+(that|on|about|in)\s+"
+_VERDICT = re.compile(_SOURCES + _SAY, re.IGNORECASE)
+# ... or, in a claim beside another, named ("while sources 002 and 003 agree that")
+_NAMED_VERDICT = re.compile(_SOURCES + r"(?:\d{3,}(?:,\s*|,?\s+and\s+|\s+))*" + _SAY, re.IGNORECASE)
 # a clause that says the sources (or one of them) see it otherwise
 _BUT_DIFFER = re.compile(
     r",?\s+(?:but|while|whereas)\s+"

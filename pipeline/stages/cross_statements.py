@@ -146,14 +146,14 @@ STATES = 0.8
 
 
 def attribute(text: str, said: Sequence[Statement], *, all_of: bool = False) -> Attributed:
-    """``text`` attributed to the statements that share the most content words with it,
-    at most three, each sharing at least half as many as the best (all of them with
-    ``all_of``), each cited by its first passage. A sentence that names its sources
-    ("Source 001: ...", "Sources 001 and 004 ...") is attributed to the best statement of
-    each source it names, and to no other: the words it shares with another source's
-    statement ("China", "model") do not make that statement its evidence. A name the
-    first passages do not show adds the statements' passage that shows it
-    (``theme_citations.showing_names``)."""
+    """``text`` attributed to its evidence (``evidence``) among the statements that share
+    the most content words with it, at most three, each sharing at least half as many as
+    the best (all of them with ``all_of``), each cited by its first passage. A sentence
+    that names its sources ("Source 001: ...", "Sources 001 and 004 ...") is attributed
+    to the best statement of each source it names, and to no other: the words it shares
+    with another source's statement ("China", "model") do not make that statement its
+    evidence. A name the first passages do not show adds the statements' passage that
+    shows it (``theme_citations.showing_names``)."""
     chosen = list(said) if all_of else evidence(text, said)
     passages: list[Passage] = []
     for statement in chosen:
@@ -180,12 +180,12 @@ def evidence(text: str, said: Sequence[Statement]) -> list[Statement]:
         return rests
     words, held, best = plain_words(text), set[str](), 0
     chosen: list[Statement] = []
-    for statement in rests:
+    for statement in rests:  # the best first
         shared = words & plain_words(statement.text)
         if not chosen or shared - held or len(shared) >= STATES * best:
             chosen.append(statement)
             held |= shared
-            best = max(best, len(shared))
+            best = best or len(shared)
     return chosen
 
 
