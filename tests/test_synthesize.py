@@ -370,6 +370,11 @@ def test_a_cross_source_overview_never_opens_leaning_on_a_sentence_before_it() -
     assert stated_overview(f"{chips} {differ}", group, summaries, 0.6) == f"{chips} {differ}"
     own = f"{adopt} It makes it cheaper for companies to adopt AI."
     assert stated_overview(own, group, summaries, 0.6) == own
+    # sources said to do something "also" lean on the sentence before them too
+    also = "Sources 001 and 004 also say chips are the bottleneck for Chinese labs."
+    boilerplate = "AI can help companies stay ahead of the curve."
+    assert also not in stated_overview(f"{boilerplate} {also}", group, summaries, 0.6)
+    assert stated_overview(f"{adopt} {also}", group, summaries, 0.6) == f"{adopt} {also}"
 
 
 def test_claims_set_side_by_side_are_each_held_to_what_they_rest_on() -> None:

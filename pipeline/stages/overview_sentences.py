@@ -34,10 +34,13 @@ DRAWS_ON = 0.5
 # one of a pair ("However, the need to use technology ...", "The other host is an
 # entrepreneur ...": the seeds' 000 overview took both from its themes, the second
 # first), or a part of what a pronoun says ("One of his industry contacts did time ...":
-# 002's overview took it from a theme where it followed the commenter it is about)
+# 002's overview took it from a theme where it followed the commenter it is about), or
+# sources said to do something "also" ("Sources 000, 003 and 004 also discuss ...": the
+# cross-source overview kept it after the sentence it followed had given way)
 _LEANING = re.compile(
     r"^(?:(?:one|some|many|most|all|each|none|both|several|few|any|neither|either) of "
     r"(?:his|her|their|its|them|these|those)|"
+    r"sources?\s+(?:\d{3,}(?:,\s*|,?\s+and\s+|\s+))+(?:also|too)|"
     r"they|them|their|it|its|he|she|his|her|this|that|these|those|and|but|so|"
     r"because|also|then|which|or|however|yet|instead|moreover|furthermore|therefore|thus|"
     r"hence|meanwhile|nevertheless|nonetheless|besides|likewise|similarly|additionally|"
