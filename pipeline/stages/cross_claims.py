@@ -18,9 +18,11 @@ AGREEMENT_RESTATED = 0.6
 
 _SOURCES = r"^(?:(?:all|both|the)\s+)?(?:(?:two|three|four|five)\s+)?sources\s+"
 _SAY = r"(agree|disagree|differ)\s+(that|on|about|in)\s+"
+# one of the source ids a sentence names, with what follows it ("002 and ", "000, ")
+SOURCE_ID = r"(?:\d{3,}(?:,\s*|,?\s+and\s+|\s+))"
 _VERDICT = re.compile(_SOURCES + _SAY, re.IGNORECASE)
 # ... or, in a claim beside another, named ("while sources 002 and 003 agree that")
-_NAMED_VERDICT = re.compile(_SOURCES + r"(?:\d{3,}(?:,\s*|,?\s+and\s+|\s+))*" + _SAY, re.IGNORECASE)
+_NAMED_VERDICT = re.compile(_SOURCES + SOURCE_ID + "*" + _SAY, re.IGNORECASE)
 # a clause that says the sources (or one of them) see it otherwise
 _BUT_DIFFER = re.compile(
     r",?\s+(?:but|while|whereas)\s+"

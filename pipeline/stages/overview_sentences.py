@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from pipeline.stages.cross_claims import labelled, verdict_beside
+from pipeline.stages.cross_claims import SOURCE_ID, labelled, verdict_beside
 from pipeline.stages.cross_statements import Statement, names_apart, stated_share, words_apart
 from pipeline.stages.negation import says_negation
 from pipeline.stages.point_kinds import is_claim
@@ -40,7 +40,7 @@ DRAWS_ON = 0.5
 _LEANING = re.compile(
     r"^(?:(?:one|some|many|most|all|each|none|both|several|few|any|neither|either) of "
     r"(?:his|her|their|its|them|these|those)|"
-    r"sources?\s+(?:\d{3,}(?:,\s*|,?\s+and\s+|\s+))+(?:also|too)|"
+    rf"sources?\s+{SOURCE_ID}+(?:also|too)|"
     r"they|them|their|it|its|he|she|his|her|this|that|these|those|and|but|so|"
     r"because|also|then|which|or|however|yet|instead|moreover|furthermore|therefore|thus|"
     r"hence|meanwhile|nevertheless|nonetheless|besides|likewise|similarly|additionally|"
