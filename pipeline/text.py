@@ -27,10 +27,13 @@ import functools
 import logging
 import re
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import bm25s
 import bm25s.stopwords
 import Stemmer
+
+T = TypeVar("T")
 
 _stemmer = Stemmer.Stemmer("english")
 # bm25s sets its own logger to DEBUG, so every index build printed "Building index from
@@ -264,6 +267,15 @@ def sentences_of(text: str) -> list[str]:
         else:
             sentences.append(piece)
     return sentences
+
+
+def cited_sentences(text: str, citations: Sequence[T]) -> list[tuple[str, T]]:
+    """``text``'s sentences (``sentences_of``), each with its citations; [] unless they
+    match one to one (a summary or an overview and its ``sentence_citations``)."""
+    texts = sentences_of(text)
+    if not citations or len(texts) != len(citations):
+        return []
+    return list(zip(texts, citations, strict=True))
 
 
 def numbers(text: str) -> set[str]:

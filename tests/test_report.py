@@ -162,7 +162,7 @@ def test_a_summary_shows_each_sentence_with_its_own_citations() -> None:
     assert "<h3>Themes across sources</h3>" in page and "<h3>Key facts and figures</h3>" in page
     # an overview too: each sentence, then its citations
     cross = json.loads((ROOT / "outputs" / "brief.json").read_text())
-    from pipeline.outputs.report_html import cited_sentences
+    from pipeline.text import cited_sentences
 
     said, cites = cited_sentences(cross["overview"], cross["overview_citations"])[0]
     overview = page.split('<p class="overview">', 1)[1].split("</p>", 1)[0]

@@ -25,8 +25,7 @@ from typing import Any
 
 from pipeline.ask.whole_summary import brief_answer, cross_brief
 from pipeline.models import Answer
-from pipeline.outputs.markdown import cited_sentences
-from pipeline.text import stems
+from pipeline.text import cited_sentences, stems
 
 # "What do the sources say about ...?", "What do the podcasts think of ...?"
 _ABOUT = re.compile(

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from pipeline.ask.sources_named import WHOLE, SourceNames, named_sources, of_its_kind, titled
 from pipeline.models import Answer, CitedPassage, Passage, Statement
-from pipeline.outputs.markdown import cited_sentences
 from pipeline.outputs.verify import passage_problem
+from pipeline.text import cited_sentences
 
 # "Summarize the whole meeting.", "Give me a summary of this episode", "What was the
 # meeting about?": a summary asked for, of the whole, with nothing more named

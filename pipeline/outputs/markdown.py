@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
-from typing import TypeVar
 
 from pipeline.models import Attributed, Cited, CrossSourceBrief, Passage, Quote, SourceBrief
 from pipeline.outputs.labels import Labels, labels_of
-from pipeline.text import sentences_of, without_marks
-
-T = TypeVar("T")
+from pipeline.text import cited_sentences, without_marks
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<])")
 _LINE_START = re.compile(r"^([#>+\-=])")
@@ -62,15 +59,6 @@ def _cited(sentences: list[Cited]) -> str:
     return " ".join(
         f"{escape(c.text)}{_who(c.speaker)} {cites(c.citations)}".strip() for c in sentences
     )
-
-
-def cited_sentences(text: str, citations: Sequence[T]) -> list[tuple[str, T]]:
-    """``text``'s sentences, each with its citations; [] unless they match one to one
-    (the Markdown and the HTML report show a summary this way)."""
-    texts = sentences_of(text)
-    if not citations or len(texts) != len(citations):
-        return []
-    return list(zip(texts, citations, strict=True))
 
 
 def _by_sentence(text: str, citations: list[list[Passage]]) -> str:

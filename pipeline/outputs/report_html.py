@@ -31,10 +31,10 @@ from pipeline.ask.corpus import read_sources
 from pipeline.errors import BriefError
 from pipeline.models import Passage
 from pipeline.outputs.labels import ENGLISH, Labels, labels_of
-from pipeline.outputs.markdown import cited_sentences, lone_source
+from pipeline.outputs.markdown import lone_source
 from pipeline.outputs.report_page import PAGE
 from pipeline.outputs.verify import is_passage, passages_in
-from pipeline.text import flattened
+from pipeline.text import cited_sentences, flattened
 
 # before the passages a summary draws on that none of its sentences cites
 ALSO_DRAWN_ON = "also drawn on:"

@@ -33,7 +33,7 @@ from wordfreq import zipf_frequency
 from pipeline.languages import language_of
 from pipeline.models import Passage
 from pipeline.stages.points import content
-from pipeline.text import name_words, sentences_of, stems
+from pipeline.text import cited_sentences, name_words, stems
 
 JOINED_WORDS = 3  # content words that only the other passage holds
 JOINED_APART = 200  # characters between the two passages' starts, at least
@@ -95,13 +95,8 @@ def without_joins(
     """``text`` (an overview; ``citations``: its sentences') without the sentences that
     join two passages (``joins_passages``); as it is when none would be left, or its
     sentences and citations do not match one to one."""
-    sentences = sentences_of(text)
-    cited = [list(c) for c in citations]
-    if len(sentences) != len(cited):
-        return text, cited
-    kept = [
-        (s, c) for s, c in zip(sentences, cited, strict=True) if not joins_passages(s, c, common)
-    ]
-    if not kept or len(kept) == len(sentences):
-        return text, cited
+    pairs = cited_sentences(text, [list(c) for c in citations])
+    kept = [(s, c) for s, c in pairs if not joins_passages(s, c, common)]
+    if not kept or len(kept) == len(pairs):
+        return text, [list(c) for c in citations]
     return " ".join(s for s, _ in kept), [c for _, c in kept]

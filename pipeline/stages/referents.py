@@ -41,7 +41,7 @@ from pipeline.inputs.chunking import sentence_pieces
 from pipeline.models import Attributed, Cited, Passage, Transcript, column_at
 from pipeline.stages.points import PERSONAL_PRONOUNS, content, opening_pronoun, opens_with_pronoun
 from pipeline.stages.spoken import as_written
-from pipeline.text import WORD, ended, name_words, sentences_of, share_in, word_count
+from pipeline.text import WORD, cited_sentences, ended, name_words, share_in, word_count
 
 REFERENT_WORDS = 30  # a longer sentence before buries the point it introduces
 # a summary's sentence is its passage's own first sentence when this share of its content
@@ -174,12 +174,12 @@ def summary_joined(
     (``Referents.before``), as a sentence of its own cited on its own passage, unless the
     summary's sentence before it names that already. As it is when sentences and
     citations do not match one to one."""
-    sentences = sentences_of(text)
-    if len(sentences) != len(citations):
+    pairs = cited_sentences(text, citations)
+    if not pairs:
         return text, [list(c) for c in citations]
     said: list[str] = []
     cited: list[list[Passage]] = []
-    for sentence, passages in zip(sentences, citations, strict=True):
+    for sentence, passages in pairs:
         first = passages[0] if passages else None
         found = None
         if first is not None and referents.own_sentence(sentence, first):

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from pipeline.models import Cited, Passage, Transcript
 from pipeline.stages.show_talk import by_label
-from pipeline.text import capitalised, sentences_of
+from pipeline.text import capitalised, cited_sentences
 
 # a label that tells nothing of who speaks: a letter or a number, alone or after "Speaker"
 # ("A", "Speaker 2", "SPEAKER_01"); a role's ("Professor B", "PhD A") tells the role
@@ -121,12 +121,12 @@ def named_in(
     shipping lanes is a peacetime operation, so I don't see how the First Island Chain
     matters.", a commenter's view in the brief's own voice. ``text`` as it was when its
     sentences and citations do not match one to one."""
-    sentences = sentences_of(text)
-    if len(sentences) != len(citations):
+    pairs = cited_sentences(text, citations)
+    if not pairs:
         return text
     labels = _speaker_labels(tuple(speakers))
     named = []
-    for sentence, cited in zip(sentences, citations, strict=True):
+    for sentence, cited in pairs:
         who = {speaker(p) for p in cited}
         label = next(iter(who)) if len(who) == 1 else None
         names_one = labels is not None and labels.search(sentence) is not None
