@@ -350,6 +350,8 @@ def test_an_unbacked_agreement_claim_keeps_what_the_sentence_says() -> None:
     )
     assert removed(said, ["001", "002"], ["Both agree on the commoditization of AI labs."]) == said
     assert removed("The sources agree that X is Y.", []) == "X is Y."
+    # the claim's second "that" goes with the verdict
+    assert removed("Both sources agree that X is Y and that Z is W.", []) == "X is Y and Z is W."
     assert removed("Sources 001 and 002 agree that X.", ["001"]) == (
         "Sources 001 and 002 agree that X."  # names its sources: attributed to them
     )

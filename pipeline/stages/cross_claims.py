@@ -41,6 +41,10 @@ _THERE_IS = re.compile(
 )
 
 
+# "agree that X and that Y": without its verdict, the claim reads "X and Y"
+_SECOND_THAT = re.compile(r"(,?\s+(?:and|but)\s+)that\s+(?=\S)", re.IGNORECASE)
+
+
 def unbacked_claim_removed(
     sentence: str, source_ids: Sequence[str], agreements: Sequence[str] = ()
 ) -> str:
@@ -61,7 +65,9 @@ def _unbacked_claim_removed(
 ) -> str:
     """The sentence without its claim that sources agree or differ, unless it restates
     one of the listed ``agreements`` (those two sources' statements back): "All sources
-    agree that X, but they differ on Y." -> "X."; "Both sources agree on X." or "The
+    agree that X, but they differ on Y." -> "X."; "... agree that X and that Y." -> "X
+    and Y." (the 1.5B's cross-source overview kept "LLMs are developing into a different
+    thing and that the US has an advantage ..."); "Both sources agree on X." or "The
     sources disagree on whether X." -> "Sources 001 and 002 discuss X." (``source_ids``:
     the sources of the statements it restates); "X, but they differ on Y." -> "X." Told
     that 000 and 001 differ on open source, the 1.5B's overview said "Both sources agree
@@ -77,7 +83,8 @@ def _unbacked_claim_removed(
     if not rest or backed:
         return sentence
     if agreed and found.group(2).lower() == "that":
-        return f"{capitalised(rest)}."
+        claim = _SECOND_THAT.sub(r"\1", rest)
+        return f"{capitalised(claim)}."
     if not source_ids:
         return sentence
     if len(source_ids) == 1:
