@@ -377,17 +377,42 @@ _ENDED = (".", "!", "?", '"', "”", "'", "’", ")", "…", *FULL_WIDTH_STOPS, 
 _CUT_AT = ((". ", "."), ("。", "。"), ("; ", " …"), ("；", "…"), (", ", " …"), ("，", "…"))
 
 
+# words no phrase ends on (articles, possessive determiners): a text that stops on one
+# was cut off (a 1.5B map point copied a transcript's line to its end, "... and in this
+# case we chat for 10 cent you have the")
+_DANGLING = frozenset("a an the my your our their its".split())
+# ... and the words an ellipsis does not follow ("... show the open AIs of the world that
+# the …" was a cut map point of 003)
+_TRAILING = re.compile(
+    r"(?:[\s,;:]+(?:a|an|the|my|your|our|their|its|of|to|and|or|but|that|with|for|from|in|"
+    r"on|at|by|as))+[\s,;:]*$",
+    re.IGNORECASE,
+)
+
+
+def stops_short(text: str) -> bool:
+    """Whether ``text`` ends on a word no phrase ends on (``_DANGLING``), with no stop."""
+    words = text.split()
+    return bool(words) and words[-1].lower() in _DANGLING
+
+
 def cut_back(text: str, limit: int) -> str:
     """A text the grammar ended at ``limit`` characters (a map point, an answer's
     statement), cut back to its last sentence or clause end in its second half, else to
-    its last whole word with an ellipsis. llama.cpp's grammar ends such a string one
-    character short of the limit (the committed outputs hold 17 points of 349 characters
-    under a cap of 350, and print "... how to tinker with hardware in gener."), so a text
-    that long that does not end a sentence was cut too."""
-    if len(text) < limit - 1 or text.rstrip().endswith(_ENDED):
+    its last whole word with an ellipsis, and no article or other little word before it.
+    llama.cpp's grammar ends such a string one character short of the limit (the
+    committed outputs hold 17 points of 349 characters under a cap of 350, and print "...
+    how to tinker with hardware in gener."), so a text that long that does not end a
+    sentence was cut too; and so was a shorter one that stops on an article
+    (``stops_short``)."""
+    if text.rstrip().endswith(_ENDED) or (len(text) < limit - 1 and not stops_short(text)):
         return text
     for end, ending in _CUT_AT:
         at = text.rfind(end)
         if at > limit // 2:
             return text[:at] + ending
-    return text.rsplit(" ", 1)[0] + " …" if " " in text else text + "…"
+    if " " not in text.strip():
+        return text + "…"
+    whole = text if stops_short(text) else text.rsplit(" ", 1)[0]  # the last word was cut
+    kept = _TRAILING.sub("", whole) or whole
+    return kept if kept.endswith(_ENDED) else kept + " …"

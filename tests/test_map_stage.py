@@ -480,6 +480,28 @@ def test_a_text_the_grammar_ended_one_short_of_its_cap_is_cut_back() -> None:
     assert cut_back("深度求索发布了新模型，" * 10, 111).endswith("新模型…")
 
 
+def test_a_text_that_stops_on_an_article_was_cut_off() -> None:
+    from pipeline.text import cut_back
+
+    # a 1.5B point of 003 copied a transcript's line to its end, and printed "... you have the."
+    short = "If you already have an existing app like WeChat for Tencent you have the"
+    assert (
+        cut_back(short, 350)
+        == "If you already have an existing app like WeChat for Tencent you have …"
+    )
+    assert cut_back("Tencent owns the app", 350) == "Tencent owns the app"  # whole: as it is
+    assert cut_back("They said it was the.", 350) == "They said it was the."  # it ends
+    # cut at its cap, no article or other little word before the ellipsis ("... that the …")
+    cut = "China is open sourcing these to show the open AIs of the world that the Chin"
+    assert (
+        cut_back(cut, len(cut) + 1)
+        == "China is open sourcing these to show the open AIs of the world …"
+    )
+    # ... and a question it ended stays a question (002: "... value of NVidia? the …")
+    asked = "Why would the CIA get involved in the value of NVidia and its chips? the Ch"
+    assert cut_back(asked, len(asked) + 1) == asked[: asked.index("?") + 1]
+
+
 def test_a_point_its_chunk_does_not_state_is_dropped_under_the_strict_policy(scripted) -> None:
     doc, text = transcript()
     chunk = chunk_transcript(doc, chunk_tokens=500)[0]
