@@ -14,7 +14,7 @@ writing as its words (``pipeline.text.segmented``).
 
 What is model-written prose: every string in OUT/sources/<id>.json and OUT/brief.json,
 walked generically (new fields count without a change here), except (1) passages (any
-dict with the keys of pipeline.outputs.verify.PASSAGE_KEYS: quotes and citations are the
+dict with the keys of pipeline.outputs.passages.PASSAGE_KEYS: quotes and citations are the
 source's words), (2) the values of the keys in SKIP_KEYS (ids, statuses, speakers,
 metadata), (3) strings copied from the brief's metadata and bare file names (a source
 brief's title is its file's title or name) and (4) the name lists of NAME_KEYS, which
@@ -60,7 +60,7 @@ sys.path.insert(0, str(ROOT))
 from pipeline.ask.corpus import source_paths  # noqa: E402
 from pipeline.inputs.chunking import sentence_pieces  # noqa: E402
 from pipeline.inputs.ingest import read_transcript, source_id_for  # noqa: E402
-from pipeline.outputs.verify import is_passage  # noqa: E402
+from pipeline.outputs.passages import is_passage  # noqa: E402
 from pipeline.text import segmented, sentences_of, tokenize, word_count  # noqa: E402
 
 DATA = ROOT / "bench" / "data"

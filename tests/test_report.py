@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from conftest import ScriptedSession, generic_responder
 
 from pipeline.cli import main
+from pipeline.outputs.passages import passages_in
 from pipeline.outputs.report_html import render_report
-from pipeline.outputs.verify import passages_in
 from pipeline.runner import run_pipeline
 from pipeline.settings import Settings
 

@@ -23,7 +23,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.command import Command
 from test_report import hostile_out  # noqa: F401 (a fixture)
 
-from pipeline.outputs.verify import passages_in
+from pipeline.outputs.passages import passages_in
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUTS = ROOT / "outputs"

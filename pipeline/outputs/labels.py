@@ -36,6 +36,7 @@ class Labels:
     open_questions: str
     agreements: str
     disagreements: str
+    cited_by_theme: str  # the cross-source brief's table (``coverage.py``)
     cross_brief: str
     sources: str
     cited_sources: str  # "(sources: 001, 004)" after a cross-source statement
@@ -83,6 +84,7 @@ ENGLISH = Labels(
     open_questions="Open questions",
     agreements="Where the sources agree",
     disagreements="Where the sources differ",
+    cited_by_theme="Passages cited, by theme and source",
     cross_brief="Cross-source brief",
     sources="Sources",
     cited_sources="sources",
@@ -105,6 +107,7 @@ LABELS: dict[str, Labels] = {
         "Datos y cifras clave", "Citas destacadas", "Personas y organizaciones",
         "Personas", "Organizaciones", "Preguntas abiertas",
         "En qué coinciden las fuentes", "En qué difieren las fuentes",
+        "Pasajes citados, por tema y fuente",
         "Informe comparado de las fuentes", "Fuentes", "fuentes", "fuente",
         "Transcripción", "archivo", "fecha", "programa", "idioma", "hablantes",
         "fragmentos", "fallidos", ": ", "es",
@@ -114,7 +117,8 @@ LABELS: dict[str, Labels] = {
         "Faits et chiffres clés", "Citations marquantes", "Personnes et organisations",
         "Personnes", "Organisations", "Questions ouvertes",
         "Points d'accord entre les sources", "Points de désaccord entre les sources",
-        "Synthèse des sources", "Sources", "sources", "source", "Transcription",
+        "Passages cités, par thème et par source", "Synthèse des sources", "Sources",
+        "sources", "source", "Transcription",
         "fichier", "date", "émission", "langue", "intervenants", "segments", "en échec", ": ", "fr",
     ),
     "German": Labels(
@@ -122,7 +126,8 @@ LABELS: dict[str, Labels] = {
         "Wichtige Fakten und Zahlen", "Bemerkenswerte Zitate", "Personen und Organisationen",
         "Personen", "Organisationen", "Offene Fragen",
         "Worin die Quellen übereinstimmen", "Worin die Quellen sich unterscheiden",
-        "Quellenübergreifendes Briefing", "Quellen", "Quellen", "Quelle", "Transkript",
+        "Zitierte Stellen, nach Thema und Quelle", "Quellenübergreifendes Briefing",
+        "Quellen", "Quellen", "Quelle", "Transkript",
         "Datei", "Datum", "Sendung", "Sprache", "Sprecher", "Abschnitte",
         "fehlgeschlagen", ": ", "de",
     ),
@@ -130,7 +135,8 @@ LABELS: dict[str, Labels] = {
         "Panoramica", "Temi principali", "Temi comuni alle fonti",
         "Fatti e cifre chiave", "Citazioni salienti", "Persone e organizzazioni",
         "Persone", "Organizzazioni", "Domande aperte",
-        "Dove le fonti concordano", "Dove le fonti divergono", "Sintesi delle fonti",
+        "Dove le fonti concordano", "Dove le fonti divergono", "Passi citati, per tema e fonte",
+        "Sintesi delle fonti",
         "Fonti", "fonti", "fonte", "Trascrizione", "file", "data", "programma",
         "lingua", "interlocutori", "segmenti", "non riusciti", ": ", "it",
     ),
@@ -138,20 +144,23 @@ LABELS: dict[str, Labels] = {
         "Visão geral", "Temas principais", "Temas comuns às fontes",
         "Fatos e números-chave", "Citações marcantes", "Pessoas e organizações",
         "Pessoas", "Organizações", "Perguntas em aberto",
-        "Onde as fontes concordam", "Onde as fontes divergem", "Síntese das fontes",
+        "Onde as fontes concordam", "Onde as fontes divergem", "Trechos citados, por tema e fonte",
+        "Síntese das fontes",
         "Fontes", "fontes", "fonte", "Transcrição", "arquivo", "data", "programa",
         "idioma", "falantes", "trechos", "com falha", ": ", "pt",
     ),
     "Chinese": Labels(
         "概述", "主要主题", "跨来源主题", "关键事实与数据", "重要引述", "人物与机构",
-        "人物", "机构", "待解问题", "各来源的共识", "各来源的分歧", "跨来源简报",
+        "人物", "机构", "待解问题", "各来源的共识", "各来源的分歧",
+        "按主题和来源的引用段落", "跨来源简报",
         "来源", "来源", "来源", "文字稿", "文件", "日期", "节目", "语言", "发言人",
         "分块", "失败", "：", "zh",
     ),
     "Japanese": Labels(
         "概要", "主なテーマ", "複数のソースに共通するテーマ", "主な事実と数字",
         "注目の発言", "人物と組織", "人物", "組織", "未解決の問い",
-        "ソース間で一致する点", "ソース間で異なる点", "ソース横断ブリーフ",
+        "ソース間で一致する点", "ソース間で異なる点", "テーマ・ソース別の引用箇所",
+        "ソース横断ブリーフ",
         "ソース", "ソース", "ソース", "文字起こし", "ファイル", "日付", "番組", "言語",
         "話者", "チャンク", "失敗", "：", "ja",
     ),

@@ -7,6 +7,7 @@ import re
 from collections.abc import Collection, Sequence
 
 from pipeline.models import Attributed, Cited, CrossSourceBrief, Passage, Quote, SourceBrief
+from pipeline.outputs.coverage import table_rows
 from pipeline.outputs.labels import Labels, labels_of
 from pipeline.text import cited_sentences, without_marks
 
@@ -150,6 +151,24 @@ def brief_markdown(cross: CrossSourceBrief, briefs: Sequence[SourceBrief]) -> st
     return cross_markdown(cross, {b.source_id: b.title for b in briefs})
 
 
+def sources_table(brief: CrossSourceBrief, said: Labels) -> list[str]:
+    """The lines of the table of sources by theme (``coverage.table_rows``), under its
+    heading; none when the brief has fewer than two themes or sources."""
+    columns, rows = table_rows(brief.model_dump(include={"themes", "source_ids"}))
+    if not rows:
+        return []
+    out = [f"## {said.cited_by_theme}", ""]
+    out += ["| | " + " | ".join(f"`{s}`" for s in columns) + " |"]
+    out += ["|---|" + "|".join(":-:" for _ in columns) + "|"]
+    out += [f"| {_cell(title)} | " + " | ".join(cells) + " |" for title, cells in rows]
+    return [*out, ""]
+
+
+def _cell(text: str) -> str:
+    """Text inert in a table cell: escaped, and its bars too (a bar ends the cell)."""
+    return escape(text).replace("|", "\\|")
+
+
 def cross_markdown(brief: CrossSourceBrief, titles: dict[str, str]) -> str:
     said = written_in(brief)
     out = [f"# {said.cross_brief}", ""]
@@ -162,6 +181,7 @@ def cross_markdown(brief: CrossSourceBrief, titles: dict[str, str]) -> str:
         out += [f"**Partial:** {escape(brief.error)}", ""]
     overview = _by_sentence(brief.overview, brief.overview_citations)
     out += [f"## {said.overview}", "", overview or escape(brief.overview), ""]
+    out += sources_table(brief, said)
     if brief.themes:
         out += [f"## {said.cross_themes}", ""]
     for theme in brief.themes:

@@ -30,10 +30,11 @@ from typing import Any
 from pipeline.ask.corpus import read_sources
 from pipeline.errors import BriefError
 from pipeline.models import Passage
+from pipeline.outputs.coverage import table_rows
 from pipeline.outputs.labels import ENGLISH, Labels, labels_of
 from pipeline.outputs.markdown import lone_source
+from pipeline.outputs.passages import is_passage, passages_in
 from pipeline.outputs.report_page import PAGE
-from pipeline.outputs.verify import is_passage, passages_in
 from pipeline.text import cited_sentences, flattened
 
 # before the passages a summary draws on that none of its sentences cites
@@ -252,8 +253,29 @@ class Report:
         keys = [k for k in keys if k not in _NAMES or k == first_names]  # heading, there
         cited = brief.get("overview_citations")
         return partial + "".join(
-            self.names(brief, said) if k in _NAMES else self.section(k, brief[k], said, cited)
+            self.names(brief, said)
+            if k in _NAMES
+            else self.section(k, brief[k], said, cited)
+            + (self.cited_by_theme(brief, said) if k == "overview" else "")
             for k in keys
+        )
+
+    @staticmethod
+    def cited_by_theme(brief: dict[str, Any], said: Labels) -> str:
+        """A cross-source brief's table of passages cited by theme and source
+        (``coverage.table_rows``), after its overview as in the Markdown; "" for a source
+        brief, or a cross-source brief of fewer than two themes or sources."""
+        columns, rows = table_rows(brief)
+        if not rows:
+            return ""
+        head = "".join(f'<th><a href="#src-{escape(s)}">{escape(s)}</a></th>' for s in columns)
+        body = "".join(
+            f"<tr><th>{escape(title)}</th>{''.join(f'<td>{c}</td>' for c in cells)}</tr>"
+            for title, cells in rows
+        )
+        return (
+            f"<h3>{escape(said.cited_by_theme)}</h3>"
+            f'<table class="by-theme"><tr><th></th>{head}</tr>{body}</table>'
         )
 
     @staticmethod

@@ -23,6 +23,9 @@ max-height:70vh;overflow:auto;border:1px solid #eee;padding:.5em}
 .where{position:sticky;top:2.6em;background:#fff3bf;border:1px solid #e9c46a;padding:.3em .6em;
 margin:.4em 0;font-size:.9em}
 .where a{margin-left:1em}
+table.by-theme{border-collapse:collapse;font-size:.9em}
+.by-theme th,.by-theme td{border:1px solid #ddd;padding:.15em .6em}
+.by-theme td{text-align:center}.by-theme tr>th:first-child{text-align:left;font-weight:normal}
 mark.hl{background:#ffe066;outline:2px solid #f4a261;color:inherit}
 """
 

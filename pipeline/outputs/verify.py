@@ -15,34 +15,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from pipeline.ask.corpus import sources_as_read
 from pipeline.models import Quote, column_at
 from pipeline.outputs.markdown import _INVISIBLE, lone_source
+from pipeline.outputs.passages import passages_in
 from pipeline.text import flattened
 
-PASSAGE_KEYS = {"source_id", "char_start", "char_end", "line_start", "line_end", "text"}
 _ESCAPED = re.compile(r"\\(.)")
-
-
-def is_passage(value: Any) -> bool:
-    """A dict with the passage keys, wherever it sits in a brief's JSON."""
-    return isinstance(value, dict) and value.keys() >= PASSAGE_KEYS
-
-
-def passages_in(value: Any) -> Iterator[dict[str, Any]]:
-    """Every passage in a brief's JSON, at any depth."""
-    if isinstance(value, dict):
-        if is_passage(value):
-            yield value
-        for child in value.values():
-            yield from passages_in(child)
-    elif isinstance(value, list):
-        for child in value:
-            yield from passages_in(child)
 
 
 def verify_outputs(out_dir: Path) -> tuple[int, list[str]]:
