@@ -78,6 +78,18 @@ def test_the_report_prints_the_same_table_with_links_to_the_sources() -> None:
     assert page.index("<h3>Overview</h3>") < page.index("<h3>Passages cited, by theme and source")
 
 
+def test_a_table_of_more_sources_than_a_reader_can_take_in_is_not_printed() -> None:
+    from pipeline.outputs.coverage import MAX_COLUMNS
+
+    many = [f"{n:03d}" for n in range(MAX_COLUMNS + 1)]
+    wide = brief().model_copy(update={"source_ids": many})
+    listed = [said("Chips.", passage(s, 0)) for s in many]
+    wide.themes[1].by_source = listed
+    assert table_rows(wide.model_dump()) == ([], [])
+    wide.themes[1].by_source = listed[:-1]
+    assert len(table_rows(wide.model_dump())[0]) == MAX_COLUMNS
+
+
 def test_one_theme_or_one_source_has_no_table() -> None:
     one_theme = brief().model_copy(update={"themes": brief().themes[:1]})
     assert table_rows(one_theme.model_dump()) == ([], [])

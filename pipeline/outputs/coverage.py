@@ -44,15 +44,23 @@ def sources_by_theme(cross: Mapping[str, Any]) -> list[tuple[str, dict[str, int]
     return [(str(t.get("title") or ""), passages_by_source(t)) for t in themes]
 
 
+# a table of more sources than this is too wide to read: each theme's own lines name
+# their sources (a run over 1,000 transcripts has up to ~60 cited)
+MAX_COLUMNS = 12
+
+
 def table_rows(
     cross: Mapping[str, Any],
 ) -> tuple[list[str], list[tuple[str, list[str]]]]:
     """The table as text: the source ids that head its columns (those of the brief that
     some theme cites, in the brief's order), and per theme its title and its cells (a
-    count, or "" where it cites none of that source's passages)."""
+    count, or "" where it cites none of that source's passages); none of either when the
+    columns would be more than ``MAX_COLUMNS``."""
     rows = sources_by_theme(cross)
     cited = {s for _, counts in rows for s in counts}
     columns = [str(s) for s in cross.get("source_ids") or [] if str(s) in cited]
+    if len(columns) > MAX_COLUMNS:
+        return [], []
     return columns, [(title, cells(counts, columns)) for title, counts in rows]
 
 
