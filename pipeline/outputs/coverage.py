@@ -1,5 +1,5 @@
-"""Which sources each cross-source theme draws on: the table "Sources by theme" that the
-Markdown and the report print after the cross-source overview.
+"""Which sources each cross-source theme draws on: the table "Passages cited, by theme and
+source" that the Markdown and the report print after the cross-source overview.
 
 A reader of the cross-source brief saw ten themes and, under each, lines marked
 "(source: 003)"; where the sources meet, and which source speaks to what, took reading

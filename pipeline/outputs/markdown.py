@@ -151,9 +151,9 @@ def brief_markdown(cross: CrossSourceBrief, briefs: Sequence[SourceBrief]) -> st
     return cross_markdown(cross, {b.source_id: b.title for b in briefs})
 
 
-def sources_table(brief: CrossSourceBrief, said: Labels) -> list[str]:
-    """The lines of the table of sources by theme (``coverage.table_rows``), under its
-    heading; none when the brief has fewer than two themes or sources."""
+def by_theme_table(brief: CrossSourceBrief, said: Labels) -> list[str]:
+    """The lines of the table of passages cited by theme and source
+    (``coverage.table_rows``), under its heading; none when ``table_rows`` gives none."""
     columns, rows = table_rows(brief.model_dump(include={"themes", "source_ids"}))
     if not rows:
         return []
@@ -181,7 +181,7 @@ def cross_markdown(brief: CrossSourceBrief, titles: dict[str, str]) -> str:
         out += [f"**Partial:** {escape(brief.error)}", ""]
     overview = _by_sentence(brief.overview, brief.overview_citations)
     out += [f"## {said.overview}", "", overview or escape(brief.overview), ""]
-    out += sources_table(brief, said)
+    out += by_theme_table(brief, said)
     if brief.themes:
         out += [f"## {said.cross_themes}", ""]
     for theme in brief.themes:

@@ -1,6 +1,6 @@
 """A brief's passages in its JSON form: any dict with the passage keys, wherever it sits,
 is a quote, a citation or evidence. ``brief verify`` checks each against its source, the
-report makes each a link, and the table of sources by theme counts them."""
+report makes each a link, and the table of passages cited by theme counts them."""
 
 from __future__ import annotations
 
