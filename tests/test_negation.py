@@ -76,6 +76,25 @@ def test_a_cross_source_sentence_that_drops_its_statements_negation_is_left_out(
     assert theme.summary.text == banned
 
 
+def test_a_sentence_that_drops_a_negation_between_its_words_drops_it() -> None:
+    """The 1.5B's cross-source "There are still lots of people using chat GPT even once
+    ...", of 004's "... that have not even used chat GPT even once ...": the words it
+    copies follow a negation it dropped, though the sentence negates something later."""
+    said = (
+        "Obviously, there are still lots of people in the US that have not even used chat "
+        "GPT even once or a lot of people that used it once and didn't get hooked immediately."
+    )
+    flipped = (
+        "There are still lots of people using chat GPT even once or a lot of people that "
+        "used it once and didn't get hooked immediately."
+    )
+    assert drops_negation(flipped, [said])
+    assert not drops_negation(said, [said])  # a copy with its negation
+    # a sentence that copies the negation with the words it governs keeps it
+    moat = "DeepSeek is proof there isn't a moat, not a demonstration of Chinese superiority."
+    assert not drops_negation("DeepSeek is not a demonstration of Chinese superiority.", [moat])
+
+
 def test_no_thing_required_says_what_follows_is_so() -> None:
     """002's "No cynicism is required in viewing the export restrictions on ASML's ..."
     left out the 1.5B's "The US has imposed export controls on ASML's lithography

@@ -93,16 +93,28 @@ def _found_at(run: list[str], source: list[str]) -> int | None:
 
 
 def drops_negation(sentence: str, passages: Sequence[str]) -> bool:
-    """Whether ``sentence``, with no negation of its own, copies one of ``passages`` (from
-    its first run of ``COPIED_RUN`` words found there, taken back to where the sentence
-    starts) from right after a negation that governs the words copied."""
-    if says_negation(sentence):
-        return False
+    """Whether ``sentence`` copies one of ``passages`` from right after a negation that
+    governs the words copied, with none of its own before them: from its first run of
+    ``COPIED_RUN`` words found there taken back to where the sentence starts, when the
+    sentence says no negation at all; or from any such run, when no word of the sentence
+    before it or in it negates. The 1.5B made 004's "there are still lots of people in
+    the US that have not even used chat GPT even once or ... didn't get hooked" a
+    cross-source theme's "There are still lots of people using chat GPT even once or ...
+    didn't get hooked immediately.": words between dropped, and a negation after; its
+    "DeepSeek is not a demonstration of ..." copies 002's "..., not a demonstration of
+    ..." with its own "not"."""
     said = words(sentence)
+    negates = says_negation(sentence)
     for passage in passages:
         source = words(passage)
+        first = True
         for i in range(len(said) - COPIED_RUN + 1):
             at = _found_at(said[i : i + COPIED_RUN], source)
-            if at is not None:
-                return governed(source, max(0, at - i))
+            if at is None:
+                continue
+            if first and not negates and governed(source, max(0, at - i)):
+                return True
+            first = False
+            if not says_negation(" ".join(said[: i + COPIED_RUN])) and governed(source, at):
+                return True
     return False
