@@ -16,6 +16,7 @@ from pipeline.stages.reduce_stage import reduce_source
 from pipeline.stages.repeats import Repeats, text_key, without_repeated_sentences
 from pipeline.stages.spoken import in_writing
 from pipeline.stages.synthesize import synthesize
+from pipeline.text import sentences_of
 
 COPY = "Technology companies have had a large impact on China's AI strategy"
 
@@ -390,6 +391,25 @@ def test_synthesis_rebuilds_a_copied_cross_theme(scripted) -> None:
     assert len(cross.themes) == 2
     assert cross.themes[0].summary.text == COPY + "."
     assert cross.themes[1].summary.text != COPY + "."  # rebuilt from its statements
+
+
+def test_a_cross_source_overview_of_one_sentence_names_the_subjects_shared(scripted) -> None:
+    first = source_brief("001", "Smuggled chips reach labs.")
+    first = first.model_copy(
+        update={"themes": [*first.themes, *source_brief("001", "Open weights spread fast.").themes]}
+    )
+    three = [
+        first,
+        source_brief("002", "Smuggled chips reach labs in Shenzhen."),
+        source_brief("003", "Open weights spread fast online."),
+    ]
+    reply = {"title": "Chips", "summary": ["Smuggled chips reach labs."], "relation": "complement"}
+    reply["point"] = "x y z"
+    scripted.enqueue(reply, dict(reply, title="Weights"), {"overview": ["Chips reach labs."]})
+    cross = synthesize(three, scripted, context_window=8192, max_tokens=500, policy=STRICT)
+    assert [t.title for t in cross.themes] == ["Chips", "Weights"]
+    assert cross.overview.startswith("The sources share Chips; Weights. ")
+    assert len(cross.overview_citations) == len(sentences_of(cross.overview))
 
 
 @pytest.mark.parametrize(

@@ -760,3 +760,21 @@ def test_a_cross_source_sentence_off_its_groups_subject_is_left_out() -> None:
     assert on_subject(sentences, texts, sources) == sentences[:2]
     widespread = widespread_stems([*texts, *(f"Chips, day {n}." for n in range(27))])
     assert on_subject(sentences, texts, sources, widespread) == sentences[1:2]
+
+
+def test_a_short_cross_source_overview_opens_with_the_subjects_its_sources_share() -> None:
+    """Two design meetings briefed together kept one overview sentence of the 1.5B's five,
+    and no theme had one to stand in: the overview names the subjects the themes share."""
+    from pipeline.stages.overview_sentences import OVERVIEW_FEWEST, with_subjects_named
+
+    titles = ["Multi Plate", "Remote Control", "Touch Screen Design"]
+    kept = "Touch screen remote design is appealing."
+    assert with_subjects_named(kept, titles) == (
+        "The sources share Multi Plate; Remote Control; Touch Screen Design. " + kept
+    )
+    assert with_subjects_named("", titles[:2]) == "The sources share Multi Plate; Remote Control."
+    enough = " ".join([kept] * OVERVIEW_FEWEST)
+    assert with_subjects_named(enough, titles) == enough  # an overview of its own
+    assert with_subjects_named(kept, titles[:1]) == kept  # one subject: its theme says it
+    spanish = "El diseño de la pantalla táctil del mando a distancia resulta atractivo."
+    assert with_subjects_named(spanish, ["Mandos", "Pantalla táctil"]) == spanish  # English only

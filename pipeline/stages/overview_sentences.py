@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from pipeline.languages import writing_language
 from pipeline.stages.cross_claims import SOURCE_ID, labelled, verdict_beside
 from pipeline.stages.cross_statements import Statement, names_apart, stated_share, words_apart
 from pipeline.stages.negation import says_negation
@@ -284,3 +285,19 @@ def stated_overview(
             break
         out.append(more)
     return " ".join(out)
+
+
+def with_subjects_named(overview: str, titles: Sequence[str]) -> str:
+    """A cross-source overview of fewer than ``OVERVIEW_FEWEST`` sentences, opened with the
+    subjects its sources share ("The sources share Multi Plate; Remote Control; ..."),
+    when they are two or more and the brief is written in English (the sentence is). Of
+    two QMSum design meetings briefed together, the 1.5B's overview kept one sentence
+    of five ("Touch screen remote design is appealing."): the others set claims side by
+    side that their statements do not state, and no theme had a sentence to stand in
+    for them (each theme's first is a speaker's own words, "Source es2009a: I like the
+    idea of the multi plate.")."""
+    if len(sentences_of(overview)) >= OVERVIEW_FEWEST or len(titles) < 2:
+        return overview
+    if writing_language(" ".join([*titles, overview])):
+        return overview
+    return f"The sources share {'; '.join(titles)}. {overview}".strip()

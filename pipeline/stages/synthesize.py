@@ -19,7 +19,8 @@ each source's own statement on its side. Last, one call writes the overview from
 cross-source themes (strict policy: a sentence that the statements it rests on do not
 state gives way to a theme's first sentence, ``ModelPolicy.overview_support``; a
 sentence that says sources agree loses that claim unless it restates an agreement
-listed). A summary's sentence in a speaker's own words is its source's
+listed; an overview left shorter than three sentences opens with the subjects shared,
+``overview_sentences.with_subjects_named``). A summary's sentence in a speaker's own words is its source's
 (``cross_statements.said_by_its_source``), and one that joins what two sources say is
 left out (strict: ``names_apart``, ``words_apart``), and so is one that says no word
 the group's sources share (strict: ``cross_subjects.on_subject``). Every sentence is attributed by
@@ -62,7 +63,11 @@ from pipeline.stages.cross_titles import alike_titles, stand_in_title
 from pipeline.stages.item_calls import ask_or_failure, joined
 from pipeline.stages.negation import drops_negation
 from pipeline.stages.overview import own_overview
-from pipeline.stages.overview_sentences import stated_overview, without_restatements
+from pipeline.stages.overview_sentences import (
+    stated_overview,
+    with_subjects_named,
+    without_restatements,
+)
 from pipeline.stages.points import content, repeats
 from pipeline.stages.policy import STRICT, ModelPolicy
 from pipeline.stages.quotes import most_specific_quote
@@ -406,7 +411,7 @@ def synthesize(
             unbacked_claim_removed(s, attribute(s, grouped).source_ids, list(agreed))
             for s in sentences_of(overview)
         )
-    overview = listed_in_series(overview)
+    overview = listed_in_series(with_subjects_named(overview, [t.title for t in themes]))
     # each sentence attributed as written ("Source 004: ..." to 004), then printed as prose
     written = sentences_of(overview)
     overview_citations = [attribute(s, grouped).citations for s in written]
