@@ -20,8 +20,9 @@ cross-source themes (strict policy: a sentence that the statements it rests on d
 state gives way to a theme's first sentence, ``ModelPolicy.overview_support``; a
 sentence that says sources agree loses that claim unless it restates an agreement
 listed; an overview left shorter than three sentences opens with the subjects shared,
-``overview_sentences.with_subjects_named``). A summary's sentence in a speaker's own words is its source's
-(``cross_statements.said_by_its_source``), and one that joins what two sources say is
+``overview_sentences.with_subjects_named``). A summary's sentence in a speaker's own
+words is its source's (``cross_statements.said_by_its_source``), and one that joins
+what two sources say is
 left out (strict: ``names_apart``, ``words_apart``), and so is one that says no word
 the group's sources share (strict: ``cross_subjects.on_subject``). Every sentence is attributed by
 code to the statements it restates, and so to their sources and passages.
