@@ -374,16 +374,21 @@ def test_a_reply_sentence_ends_with_one_full_stop() -> None:
     )
 
 
-def test_synthesis_rebuilds_a_copied_cross_theme(scripted) -> None:
+def two_subjects() -> list[SourceBrief]:
+    """Three sources on two subjects: 001 on both, chips with 002, open weights with 003."""
     first = source_brief("001", "Smuggled chips reach labs.")
     first = first.model_copy(
         update={"themes": [*first.themes, *source_brief("001", "Open weights spread fast.").themes]}
     )
-    three = [
+    return [
         first,
         source_brief("002", "Smuggled chips reach labs in Shenzhen."),
         source_brief("003", "Open weights spread fast online."),
     ]
+
+
+def test_synthesis_rebuilds_a_copied_cross_theme(scripted) -> None:
+    three = two_subjects()
     reply = {"title": "Chips", "summary": [COPY], "relation": "complement", "point": "x y z"}
     scripted.enqueue(reply, dict(reply, title="Weights"), {"overview": ["Overall, chips."]})
     copies_only = STRICT.model_copy(update={"cross_summary_support": 0})  # COPY states nothing
@@ -394,15 +399,7 @@ def test_synthesis_rebuilds_a_copied_cross_theme(scripted) -> None:
 
 
 def test_a_cross_source_overview_of_one_sentence_names_the_subjects_shared(scripted) -> None:
-    first = source_brief("001", "Smuggled chips reach labs.")
-    first = first.model_copy(
-        update={"themes": [*first.themes, *source_brief("001", "Open weights spread fast.").themes]}
-    )
-    three = [
-        first,
-        source_brief("002", "Smuggled chips reach labs in Shenzhen."),
-        source_brief("003", "Open weights spread fast online."),
-    ]
+    three = two_subjects()
     reply = {"title": "Chips", "summary": ["Smuggled chips reach labs."], "relation": "complement"}
     reply["point"] = "x y z"
     scripted.enqueue(reply, dict(reply, title="Weights"), {"overview": ["Chips reach labs."]})
