@@ -378,16 +378,13 @@ _CUT_AT = ((". ", "."), ("。", "。"), ("; ", " …"), ("；", "…"), (", ", "
 
 
 # words no phrase ends on (articles, possessive determiners): a text that stops on one
-# was cut off (a 1.5B map point copied a transcript's line to its end, "... and in this
-# case we chat for 10 cent you have the")
+# was cut off (a map point of 003, a part of a run of the transcript with no full stop cut
+# at a line end: "... and in this case we chat for 10 cent you have the")
 _DANGLING = frozenset("a an the my your our their its".split())
-# ... and the words an ellipsis does not follow ("... show the open AIs of the world that
-# the …" was a cut map point of 003)
-_TRAILING = re.compile(
-    r"(?:[\s,;:]+(?:a|an|the|my|your|our|their|its|of|to|and|or|but|that|with|for|from|in|"
-    r"on|at|by|as))+[\s,;:]*$",
-    re.IGNORECASE,
-)
+# ... and, with the little words that lead into what follows, the words an ellipsis does
+# not follow ("... show the open AIs of the world that the …" was a cut map point of 003)
+_LEADING = _DANGLING | frozenset("of to and or but that with for from in on at by as".split())
+_TRAILING = re.compile(rf"(?:[\s,;:]+(?:{'|'.join(sorted(_LEADING))}))+[\s,;:]*$", re.IGNORECASE)
 
 
 def stops_short(text: str) -> bool:

@@ -22,10 +22,10 @@ sentence that says sources agree loses that claim unless it restates an agreemen
 listed; an overview left shorter than three sentences opens with the subjects shared,
 ``overview_sentences.with_subjects_named``). A summary's sentence in a speaker's own
 words is its source's (``cross_statements.said_by_its_source``), and one that joins
-what two sources say is
-left out (strict: ``names_apart``, ``words_apart``), and so is one that says no word
-the group's sources share (strict: ``cross_subjects.on_subject``). Every sentence is attributed by
-code to the statements it restates, and so to their sources and passages.
+what two sources say is left out (strict: ``names_apart``, ``words_apart``), and so is
+one that says no word the group's sources share (strict: ``cross_subjects.on_subject``).
+Every sentence is attributed by code to the statements it restates, and so to their
+sources and passages.
 """
 
 from __future__ import annotations
