@@ -778,3 +778,34 @@ def test_a_short_cross_source_overview_opens_with_the_subjects_its_sources_share
     assert with_subjects_named(kept, titles[:1]) == kept  # one subject: its theme says it
     spanish = "El diseño de la pantalla táctil del mando a distancia resulta atractivo."
     assert with_subjects_named(spanish, ["Mandos", "Pantalla táctil"]) == spanish  # English only
+
+
+def test_sources_named_by_a_file_stem_are_read_as_numbered_ones_are() -> None:
+    """A run over "ES2009a.txt" and "ES2009b.txt" names its sources "es2009a" and
+    "es2009b" (``ingest.source_id_for``): labels, series, verdicts and the words a
+    sentence's share is counted on read them as they read "000"."""
+    from pipeline.stages.cross_claims import labelled, listed_in_series, unlabelled, verdict_beside
+    from pipeline.stages.cross_statements import named_rightly, stated_share
+
+    assert labelled("Source es2009a: I like the idea of the multi plate.")
+    assert unlabelled("Source es2009a: the plates cost more.") == "The plates cost more."
+    assert not labelled("Source also: the plates cost more.")  # a word, not an id
+    assert listed_in_series("Sources es2009a and es2009b and es2009c agree.") == (
+        "Sources es2009a, es2009b and es2009c agree."
+    )
+    beside = "Plates add cost, while sources es2009a and es2009b agree that remotes are ugly."
+    assert verdict_beside(beside)
+    plates = [said("es2009a", 3, "Three face plates drive the cost up.", "x")]
+    plates.append(said("es2009b", 4, "Face plates drive the cost up a lot.", "y"))
+    # the ids are no words of the claim: the statements hold all of it
+    assert (
+        stated_share(
+            "Sources es2009a and es2009b discuss how face plates drive the cost up.", plates
+        )
+        == 1
+    )
+    # a sentence naming the wrong source is the source's whose statement it copies
+    swapped = "Source es2009b: Three face plates drive the cost up."
+    assert (
+        named_rightly(swapped, plates[:1]) == "Source es2009a: Three face plates drive the cost up."
+    )

@@ -16,10 +16,16 @@ from pipeline.text import BESIDE, capitalised, share_in
 # of X's content words
 AGREEMENT_RESTATED = 0.6
 
+# a source's id as a sentence names it: the seeds' "000" (a file "000_....txt"), or a
+# file's stem with a letter and a digit in it, "es2009a" (``ingest.source_id_for``; a
+# meeting series briefed from "ES2009a.txt" and "ES2009b.txt"); a stem of letters alone
+# ("interview") is not told from a word
+STEM_ID = r"(?=[A-Za-z0-9_-]*[A-Za-z])(?=[A-Za-z_-]*\d)[A-Za-z0-9][A-Za-z0-9_-]*"
+ID = rf"(?:\d{{3,}}|{STEM_ID})"
 _SOURCES = r"^(?:(?:all|both|the)\s+)?(?:(?:two|three|four|five)\s+)?sources\s+"
 _SAY = r"(agree|disagree|differ)\s+(that|on|about|in)\s+"
 # one of the source ids a sentence names, with what follows it ("002 and ", "000, ")
-SOURCE_ID = r"(?:\d{3,}(?:,\s*|,?\s+and\s+|\s+))"
+SOURCE_ID = rf"(?:{ID}(?:,\s*|,?\s+and\s+|\s+))"
 _VERDICT = re.compile(_SOURCES + _SAY, re.IGNORECASE)
 # ... or, in a claim beside another, named ("while sources 002 and 003 agree that")
 _NAMED_VERDICT = re.compile(_SOURCES + SOURCE_ID + "*" + _SAY, re.IGNORECASE)
@@ -128,7 +134,7 @@ def in_series(ids: Sequence[str]) -> str:
     return ids[0] if len(ids) == 1 else f"{', '.join(ids[:-1])} and {ids[-1]}"
 
 
-_AND_SERIES = re.compile(r"(?<=\bSources )(\d{3,})((?: and \d{3,}){2,})\b")
+_AND_SERIES = re.compile(rf"(?<=\bSources )({ID})((?: and {ID}){{2,}})\b")
 
 
 def listed_in_series(text: str) -> str:
@@ -136,11 +142,12 @@ def listed_in_series(text: str) -> str:
     "Sources 000 and 002 and 003 and 004 agree that ..." in the cross-source overview
     ("Sources 000, 002, 003 and 004 agree that ...")."""
     return _AND_SERIES.sub(
-        lambda m: in_series([m.group(1), *re.findall(r"\d{3,}", m.group(2))]), text
+        lambda m: in_series([m.group(1), *re.findall(ID, m.group(2).replace(" and ", " "))]),
+        text,
     )
 
 
-_LABEL = re.compile(r"^Source \d{3,}:\s+(?=\S)")
+_LABEL = re.compile(rf"^Source {ID}:\s+(?=\S)")
 
 
 def labelled(sentence: str) -> bool:

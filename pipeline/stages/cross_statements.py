@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from pipeline.models import Attributed, KeyPoint, Passage, SourceBrief
-from pipeline.stages.cross_claims import relation_only
+from pipeline.stages.cross_claims import ID, STEM_ID, relation_only
 from pipeline.stages.point_kinds import is_claim
 from pipeline.stages.points import content, repeats
 from pipeline.stages.referents import Referents
@@ -321,7 +321,7 @@ def ordinals_named(sentence: str, group: Sequence[Statement]) -> str:
     return _ORDINAL_SOURCE.sub(named, sentence)
 
 
-_ONE_SOURCE = re.compile(r"\bSource (\d{3,})\b")
+_ONE_SOURCE = re.compile(rf"\bSource ({ID})\b")
 # a sentence that names one source is another source's statement when that statement holds
 # this share of its content words and the named source's statements under half of it
 COPIED = 0.8
@@ -371,7 +371,7 @@ def sides(point: str, group: Sequence[Statement]) -> tuple[Statement, Statement]
 
 # the words that name sources and what they do with a subject, not what is claimed
 _FRAMING = re.compile(
-    r"\b(sources?|\d{3}|both|all|agree[sd]?|discuss(es|ed)?|differ(s|ed|ences?)?|"
+    rf"\b(sources?|\d{{3}}|{STEM_ID}|both|all|agree[sd]?|discuss(es|ed)?|differ(s|ed|ences?)?|"
     r"similarit(y|ies)|that|how|these|those|this|them|they|it)\b",
     re.IGNORECASE,
 )
