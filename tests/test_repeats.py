@@ -638,7 +638,7 @@ def test_a_summary_sentence_on_he_or_she_is_asked_about_with_the_person_before(
     assert "[source 000] Wang argues the two flow like water." in asked
     assert "She argues" not in asked
     # strict: the summary the group's statements do not state is rebuilt from them
-    assert cross.themes[0].summary.text.startswith("000: Wang argues the two flow")
+    assert cross.themes[0].summary.text.startswith("Source 000: Wang argues the two flow")
     scripted.enqueue(reply, {"overview": ["They flow."]})
     cross = synthesize([wang, other], scripted, context_window=8192, max_tokens=500, policy=LENIENT)
     listed = [a.text for t in cross.themes for a in t.by_source]

@@ -546,7 +546,7 @@ def test_a_cross_source_sentence_its_statements_do_not_state_is_left_out() -> No
     [theme], _, _ = build_cross([group], [reply], STRICT)
     assert theme.summary.text == stated
     [alone], _, _ = build_cross([group], [reply.model_copy(update={"summary": [hesitant]})])
-    assert alone.summary.text.startswith("004: If something like that is feasible")  # told
+    assert alone.summary.text.startswith("Source 004: If something like that is feasible")  # told
     [kept], _, _ = build_cross([group], [reply], LENIENT)  # a hosted model's sentences stand
     assert hesitant in kept.summary.text
 

@@ -39,8 +39,6 @@ def stand_in_title(summary: str, group: Sequence[Statement]) -> str:
     pricing"), else its subject (``subject_of``), else the first statement's first
     words."""
     first = unlabelled(next(iter(sentences_of(summary)), "")).rstrip(".")
-    for source_id in {s.source_id for s in group}:  # a rebuilt summary's "002: ..."
-        first = first.removeprefix(f"{source_id}: ")
     if 0 < word_count(first) <= TITLE_WORDS:
         return first
     return subject_of(first) or " ".join(group[0].text.split()[:TITLE_WORDS]).rstrip(",;:")

@@ -161,7 +161,8 @@ def build_cross(
     themes, agreements, disagreements = [], [], []
     for group, reply in zip(groups, replies, strict=True):
         firsts = list({s.source_id: s for s in reversed(group)}.values())[::-1]
-        rebuilt = " ".join(f"{s.source_id}: {ended(s.asked.rstrip('.'))}" for s in firsts)
+        # labelled as a sentence of one source's is ("Source 000: ...", ``labelled``)
+        rebuilt = " ".join(f"Source {s.source_id}: {ended(s.asked.rstrip('.'))}" for s in firsts)
         summary = without_repeated_sentences(joined(reply.summary), policy.repeat_prefix)
         grounds = " ".join(s.text for s in group)
         kept = [
