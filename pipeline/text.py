@@ -402,7 +402,8 @@ def cut_back(text: str, limit: int) -> str:
     how to tinker with hardware in gener."), so a text that long that does not end a
     sentence was cut too; and so was a shorter one that stops on an article
     (``stops_short``)."""
-    if text.rstrip().endswith(_ENDED) or (len(text) < limit - 1 and not stops_short(text)):
+    short = stops_short(text)
+    if text.rstrip().endswith(_ENDED) or (len(text) < limit - 1 and not short):
         return text
     for end, ending in _CUT_AT:
         at = text.rfind(end)
@@ -410,6 +411,6 @@ def cut_back(text: str, limit: int) -> str:
             return text[:at] + ending
     if " " not in text.strip():
         return text + "…"
-    whole = text if stops_short(text) else text.rsplit(" ", 1)[0]  # the last word was cut
+    whole = text if short else text.rsplit(" ", 1)[0]  # else its last word was cut
     kept = _TRAILING.sub("", whole) or whole
     return kept if kept.endswith(_ENDED) else kept + " …"

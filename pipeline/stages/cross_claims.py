@@ -141,10 +141,7 @@ def listed_in_series(text: str) -> str:
     """A text's runs of source ids joined by "and" listed as a series: the 1.5B wrote
     "Sources 000 and 002 and 003 and 004 agree that ..." in the cross-source overview
     ("Sources 000, 002, 003 and 004 agree that ...")."""
-    return _AND_SERIES.sub(
-        lambda m: in_series([m.group(1), *re.findall(ID, m.group(2).replace(" and ", " "))]),
-        text,
-    )
+    return _AND_SERIES.sub(lambda m: in_series([m.group(1), *re.findall(ID, m.group(2))]), text)
 
 
 _LABEL = re.compile(rf"^Source {ID}:\s+(?=\S)")

@@ -369,7 +369,8 @@ def sides(point: str, group: Sequence[Statement]) -> tuple[Statement, Statement]
     return (first, second) if order[id(first)] < order[id(second)] else (second, first)
 
 
-# the words that name sources and what they do with a subject, not what is claimed
+# the words that name sources and what they do with a subject, not what is claimed (of
+# ids of digits, three alone: a year, "2022", is a claim's)
 _FRAMING = re.compile(
     rf"\b(sources?|\d{{3}}|{STEM_ID}|both|all|agree[sd]?|discuss(es|ed)?|differ(s|ed|ences?)?|"
     r"similarit(y|ies)|that|how|these|those|this|them|they|it)\b",

@@ -95,8 +95,9 @@ def without_joins(
     """``text`` (an overview; ``citations``: its sentences') without the sentences that
     join two passages (``joins_passages``); as it is when none would be left, or its
     sentences and citations do not match one to one."""
-    pairs = cited_sentences(text, [list(c) for c in citations])
+    cited = [list(c) for c in citations]
+    pairs = cited_sentences(text, cited)
     kept = [(s, c) for s, c in pairs if not joins_passages(s, c, common)]
     if not kept or len(kept) == len(pairs):
-        return text, [list(c) for c in citations]
+        return text, cited
     return " ".join(s for s, _ in kept), [c for _, c in kept]
